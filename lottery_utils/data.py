@@ -1,0 +1,112 @@
+"""Datasets held in memory as tensors: MNIST for LeNet, CIFAR-10 for the conv nets."""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.error import URLError
+
+import numpy as np
+import torch
+import torchvision
+
+VALIDATION_SIZE = 5_000  # held out of the training set, as in the paper
+SPLIT_SEED = 0  # fixed, so every run validates on the same 5,000 examples
+
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2470, 0.2435, 0.2616)
+
+
+@dataclass
+class Data:
+    """Train / validation / test tensors, already normalized and on one device."""
+
+    name: str
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+
+    def __repr__(self) -> str:
+        return (f"Data({self.name}: train {len(self.train_y):,}, validation {len(self.val_y):,}, "
+                f"test {len(self.test_y):,}, images {tuple(self.train_x.shape[1:])}, device {self.train_x.device})")
+
+
+def best_device() -> torch.device:
+    """The fastest device here: CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """Where datasets live: the argument, else $LOTTERY_DATA, else ./data."""
+    return Path(root or os.environ.get("LOTTERY_DATA") or "data")
+
+
+def load_mnist(root: str | os.PathLike | None = None, device: torch.device | str | None = None) -> Data:
+    """MNIST as tensors: 55,000 train / 5,000 validation / 10,000 test, normalized."""
+    root = data_root(root).resolve()
+    return _load_mnist(root, torch.device(device) if device else best_device())
+
+
+def load_cifar10(root: str | os.PathLike | None = None, device: torch.device | str | None = None) -> Data:
+    """CIFAR-10 as tensors: 45,000 train / 5,000 validation / 10,000 test, normalized per channel."""
+    root = data_root(root).resolve()
+    return _load_cifar10(root, torch.device(device) if device else best_device())
+
+
+@functools.lru_cache(maxsize=4)
+def _load_mnist(root: Path, device: torch.device) -> Data:
+    train, test = (_download(torchvision.datasets.MNIST, root, train, _mnist_missing) for train in (True, False))
+    images = [(s.data.float().div(255).sub(MNIST_MEAN).div(MNIST_STD)).unsqueeze(1) for s in (train, test)]
+    return _split("MNIST", images[0], train.targets, images[1], test.targets, device)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cifar10(root: Path, device: torch.device) -> Data:
+    train, test = (_download(torchvision.datasets.CIFAR10, root, train, _cifar_missing) for train in (True, False))
+    mean, std = torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1), torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
+    images = [torch.from_numpy(np.asarray(s.data)).permute(0, 3, 1, 2).float().div(255).sub(mean).div(std)
+              for s in (train, test)]
+    labels = [torch.tensor(s.targets, dtype=torch.long) for s in (train, test)]
+    return _split("CIFAR-10", images[0], labels[0], images[1], labels[1], device)
+
+
+def _download(dataset, root: Path, train: bool, explain):
+    """torchvision's dataset with download=True; offline without the files, one clear error."""
+    try:
+        return dataset(root=str(root), train=train, download=True)
+    except (RuntimeError, URLError, OSError) as error:
+        raise FileNotFoundError(explain(root, error)) from None
+
+
+def _mnist_missing(root: Path, error: Exception) -> str:
+    raw = root / "MNIST" / "raw"
+    missing = [f for f in MNIST_FILES if not (raw / f).exists()]
+    return (f"MNIST is not in {raw} and could not be downloaded ({type(error).__name__}).\n"
+            f"Expected the four files {', '.join(MNIST_FILES)} there (missing: {', '.join(missing) or 'none'}).\n"
+            f"Copy them there, or point the environment variable LOTTERY_DATA at the folder that holds MNIST/raw/ "
+            f"(e.g. LOTTERY_DATA=../shared/data).")
+
+
+def _cifar_missing(root: Path, error: Exception) -> str:
+    return (f"CIFAR-10 is not in {root / 'cifar-10-batches-py'} and could not be downloaded "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}).\n"
+            f"Run once where the internet is reachable, or put torchvision's cifar-10-batches-py folder there "
+            f"and point LOTTERY_DATA at its parent folder.")
+
+
+def _split(name, train_x, train_y, test_x, test_y, device) -> Data:
+    """Hold out a fixed validation set (the paper's early-stopping signal) from the training set."""
+    order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(SPLIT_SEED))
+    val, train = order[:VALIDATION_SIZE], order[VALIDATION_SIZE:]
+    tensors = (train_x[train], train_y[train], train_x[val], train_y[val], test_x, test_y)
+    return Data(name, *(t.contiguous().to(device) for t in tensors))

@@ -1,0 +1,144 @@
+"""The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One column of the paper's table: how a network is trained and pruned."""
+
+    name: str
+    dataset: str
+    iterations: int
+    batch_size: int
+    optimizer: str  # "adam" or "sgd"
+    lr: float
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
+    # Fraction of the *remaining* weights pruned per round, by layer kind; the output layer at half the fc rate.
+    prune_rates: dict[str, float] = field(default_factory=dict)
+    strategy: str = "layerwise"  # "layerwise": each layer separately; "global": all conv layers ranked together
+    init: str = "glorot"  # the paper: Gaussian Glorot for LeNet/Conv-x; He (Kaiming) for ResNet/VGG
+
+
+PRESETS = {
+    "lenet": Preset("lenet", "mnist", 50_000, 60, "adam", 1.2e-3,
+                    prune_rates={"fc": 0.2, "output": 0.1}),
+    "conv2": Preset("conv2", "cifar10", 20_000, 60, "adam", 2e-4,
+                    prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}),
+    "conv4": Preset("conv4", "cifar10", 25_000, 60, "adam", 3e-4,
+                    prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}),
+    "conv6": Preset("conv6", "cifar10", 30_000, 60, "adam", 3e-4,
+                    prune_rates={"conv": 0.15, "fc": 0.2, "output": 0.1}),
+    # SGD 0.1 -> 0.01 -> 0.001, momentum 0.9 (Appendix: ResNet drops at 20K and 25K, VGG at 80K and 100K).
+    "resnet18": Preset("resnet18", "cifar10", 30_000, 128, "sgd", 0.1, momentum=0.9, weight_decay=1e-4,
+                       lr_milestones=(20_000, 25_000), prune_rates={"conv": 0.2, "output": 0.0},
+                       strategy="global", init="he"),
+    "vgg19": Preset("vgg19", "cifar10", 112_000, 64, "sgd", 0.1, momentum=0.9, weight_decay=1e-4,
+                    lr_milestones=(80_000, 100_000), prune_rates={"conv": 0.2, "output": 0.0},
+                    strategy="global", init="he"),
+}
+
+
+def lenet() -> nn.Module:
+    """LeNet-300-100: a fully connected 784-300-100-10 network."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU(),
+                         nn.Linear(100, 10))
+
+
+def conv_net(convs: int) -> nn.Module:
+    """Conv-2/4/6: `convs` / 2 x [two 3x3 convs, max-pool] (64, then 128, then 256 filters), then fc 256-256-10."""
+    layers, channels, blocks = [], 3, convs // 2
+    for width in (64, 128, 256)[:blocks]:
+        layers += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
+                   nn.Conv2d(width, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+        channels = width
+    side = 32 // 2 ** blocks
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * side * side, 256), nn.ReLU(),
+                         nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+class ResidualBlock(nn.Module):
+    """Two 3x3 convs with batch norm and a shortcut (a 1x1 conv where the shape changes)."""
+
+    def __init__(self, channels_in: int, channels_out: int, stride: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels_in, channels_out, 3, stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels_out)
+        self.conv2 = nn.Conv2d(channels_out, channels_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels_out)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or channels_in != channels_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(channels_in, channels_out, 1, stride, bias=False),
+                                          nn.BatchNorm2d(channels_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+
+def resnet18() -> nn.Module:
+    """The paper's CIFAR "ResNet-18": 16, 3x[16, 16], 3x[32, 32], 3x[64, 64], avg-pool, 10 (He et al.'s ResNet-20)."""
+    layers, channels = [nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU()], 16
+    for width in (16, 32, 64):
+        for block in range(3):
+            stride = 2 if block == 0 and width != 16 else 1
+            layers.append(ResidualBlock(channels, width, stride))
+            channels = width
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+def vgg19() -> nn.Module:
+    """CIFAR VGG-19: 2x64 pool 2x128 pool 4x256 pool 4x512 pool 4x512, avg-pool, 10; batch norm after each conv."""
+    plan = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512]
+    layers, channels = [], 3
+    for width in plan:
+        if width == "M":
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+            channels = width
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
+
+
+ARCHITECTURES = {"lenet": lenet, "conv2": lambda: conv_net(2), "conv4": lambda: conv_net(4),
+                 "conv6": lambda: conv_net(6), "resnet18": resnet18, "vgg19": vgg19}
+
+
+def build_model(name: str, seed: int | None = None) -> nn.Module:
+    """A freshly initialized network from the paper's table; the same seed gives the same weights."""
+    if name not in ARCHITECTURES:
+        raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(ARCHITECTURES)}.")
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        model = ARCHITECTURES[name]()
+        initialize(model, PRESETS[name].init)
+    return model
+
+
+def initialize(model: nn.Module, scheme: str) -> None:
+    """Gaussian Glorot ("glorot") or He ("he") weights, zero biases, batch norm at identity."""
+    for module in model.modules():
+        if isinstance(module, (nn.Linear, nn.Conv2d)):
+            if scheme == "glorot":
+                nn.init.xavier_normal_(module.weight)
+            else:
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.BatchNorm2d):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+
+
+def weight_counts(model: nn.Module) -> dict[str, int]:
+    """Number of Conv2d and Linear weights (biases and batch norm excluded), as counted in the paper's table."""
+    conv = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Conv2d))
+    fc = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+    return {"conv": conv, "fc": fc, "all": conv + fc}

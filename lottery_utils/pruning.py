@@ -1,0 +1,174 @@
+"""Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy."""
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from collections.abc import Mapping
+
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+LAYER_KINDS = ("conv", "fc", "output")
+
+
+def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
+    """The layers whose weights are pruned: every Conv2d and Linear (biases and batch norm are never pruned)."""
+    return {name: m for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
+
+
+def layer_kinds(model: nn.Module) -> dict[str, str]:
+    """"conv", "fc" or "output" (the last Linear) for each prunable layer."""
+    layers = prunable_layers(model)
+    last_linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)][-1:]
+    return {name: "conv" if isinstance(m, nn.Conv2d) else "output" if name in last_linear else "fc"
+            for name, m in layers.items()}
+
+
+def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
+    """Per-layer pruning fractions from one number, rates by kind ({"conv", "fc", "output"}), or layer names."""
+    kinds = layer_kinds(model)
+    if not isinstance(amount, Mapping):
+        return {name: check_amount(amount) for name in kinds}
+    if set(amount) <= set(LAYER_KINDS):
+        return {name: check_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
+    unknown = set(amount) - set(kinds)
+    if unknown:
+        raise ValueError(f"Unknown layers in amount: {sorted(unknown)}. Use layer kinds {LAYER_KINDS} "
+                         f"or layer names {list(kinds)}.")
+    return {name: check_amount(amount.get(name, 0.0), name) for name in kinds}
+
+
+def check_amount(amount: float, what: str = "amount") -> float:
+    """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
+    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
+        raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
+                        f"got {amount!r} of type {type(amount).__name__}.")
+    if math.isnan(amount) or not 0.0 <= amount < 1.0:
+        raise ValueError(f"{what} must be in [0, 1) (the fraction of remaining weights to prune), got {amount}. "
+                         f"For a percentage such as 20 %, pass 0.2.")
+    return float(amount)
+
+
+def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
+                   strategy: str = "layerwise") -> nn.Module:
+    """Prune `amount` of the remaining weights with the smallest |w| in the trained network, and give the copy
+    (made before training) the same mask: its surviving weights keep their initial values.
+
+    strategy "layerwise" prunes each layer by its own amount (torch's `l1_unstructured`); "global" ranks all
+    layers with a non-zero amount together (`global_unstructured`), as the paper does for ResNet and VGG.
+    Calling it again on a pruned pair prunes `amount` of what is left: iterative pruning.
+    """
+    if trained_network is copy_network:
+        raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
+    check_same_architecture(trained_network, copy_network)
+    amounts = layer_amounts(trained_network, amount)
+    trained = prunable_layers(trained_network)
+    if strategy == "layerwise":
+        for name, module in trained.items():
+            prune.l1_unstructured(module, "weight", amount=amounts[name])
+    elif strategy == "global":
+        pooled = {a for a in amounts.values() if a > 0}
+        if len(pooled) > 1:
+            raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
+        together = [(trained[name], "weight") for name, a in amounts.items() if a > 0]
+        if together:
+            prune.global_unstructured(together, prune.L1Unstructured, amount=pooled.pop())
+        for name, module in trained.items():
+            if amounts[name] == 0:
+                prune.identity(module, "weight")
+    else:
+        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
+    apply_masks(trained_network, copy_network)
+    return copy_network
+
+
+def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
+    """Give `target` the masks of `source` (its weight values stay as they are)."""
+    targets = prunable_layers(target)
+    for name, module in prunable_layers(source).items():
+        mask = getattr(module, "weight_mask", None)
+        if mask is not None:
+            prune.custom_from_mask(targets[name], "weight", mask.detach().clone())
+    return target
+
+
+def masks(model: nn.Module) -> dict[str, torch.Tensor | None]:
+    """Each prunable layer's mask (1 = kept), or None where the layer was never pruned."""
+    return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(model).items()}
+
+
+def check_same_architecture(trained_network: nn.Module, copy_network: nn.Module, compare_masks: bool = True) -> None:
+    """Both networks must have the same parameters (names and shapes) and, unless told otherwise, the same masks."""
+    def shapes(model):
+        return {n.replace("_orig", ""): tuple(p.shape) for n, p in model.named_parameters()}
+
+    a, b = shapes(trained_network), shapes(copy_network)
+    for name in dict.fromkeys([*a, *b]):
+        if a.get(name) != b.get(name):
+            raise ValueError(f"The networks differ at parameter {name!r}: trained {a.get(name, 'missing')}, "
+                             f"copy {b.get(name, 'missing')}. The copy must be made from the same architecture "
+                             f"before training (e.g. copy.deepcopy or build_model with the same name).")
+    masks_a, masks_b = masks(trained_network), masks(copy_network)
+    for name in masks_a if compare_masks else ():
+        ma, mb = masks_a[name], masks_b[name]
+        if (ma is None) != (mb is None) or (ma is not None and not torch.equal(ma.cpu(), mb.cpu())):
+            raise ValueError(f"The masks of layer {name!r} disagree between the trained network and its copy "
+                             f"(trained keeps {_kept(ma)}, copy keeps {_kept(mb)} weights). Prune both together "
+                             f"with winning_ticket, round after round.")
+
+
+def _kept(mask: torch.Tensor | None) -> str:
+    return "all" if mask is None else f"{int(mask.sum()):,}"
+
+
+def remaining_weights(model: nn.Module) -> float:
+    """Fraction (0-1) of the prunable weights that are still unmasked."""
+    kept = total = 0
+    for module in prunable_layers(model).values():
+        mask = getattr(module, "weight_mask", None)
+        total += module.weight.numel()
+        kept += module.weight.numel() if mask is None else int(mask.sum())
+    return kept / total
+
+
+def per_round_amount(total: float, rounds: int) -> float:
+    """The fraction to prune in each of `rounds` rounds so that `total` is pruned overall: 1 - (1 - total)^(1/rounds).
+
+    (Not total^(1/rounds), as the slides say: pruning 90 % in 2 rounds takes 68 % per round, not 95 %.)
+    """
+    check_amount(total, "total")
+    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
+        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
+    return 1 - (1 - total) ** (1 / rounds)
+
+
+def clone(model: nn.Module) -> nn.Module:
+    """A deep copy, masks included (copy.deepcopy alone fails on pruned layers, whose weight is a derived tensor)."""
+    pruned = [m for m in prunable_layers(model).values() if hasattr(m, "weight_mask")]
+    for module in pruned:
+        del module.weight  # recomputed from weight_orig * weight_mask below
+    twin = copy.deepcopy(model)
+    for module in pruned + [m for m in prunable_layers(twin).values() if hasattr(m, "weight_mask")]:
+        module.weight = module.weight_orig * module.weight_mask
+    return twin
+
+
+def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
+    """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed)."""
+    check_same_architecture(ticket, fresh_network, compare_masks=False)
+    return apply_masks(ticket, fresh_network)
+
+
+def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Module:
+    """The other control: a random mask on `network`, keeping exactly as many weights per layer as `like` does."""
+    check_same_architecture(like, network, compare_masks=False)
+    targets = prunable_layers(network)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for name, mask in masks(like).items():
+            pruned = 0 if mask is None else int(mask.numel() - mask.sum())
+            prune.random_unstructured(targets[name], "weight", amount=pruned)
+    return network
+

@@ -1,0 +1,86 @@
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+from lottery_utils import build_model, load_cifar10, load_mnist, train
+from lottery_utils.data import MNIST_FILES
+
+
+def test_mnist_splits_and_normalization(mnist):
+    assert (len(mnist.train_y), len(mnist.val_y), len(mnist.test_y)) == (55_000, 5_000, 10_000)
+    assert mnist.train_x.shape[1:] == (1, 28, 28) and mnist.train_x.dtype == torch.float32
+    assert abs(mnist.train_x.mean().item()) < 0.02 and abs(mnist.train_x.std().item() - 1) < 0.02
+    assert set(mnist.test_y.unique().tolist()) == set(range(10))
+    again = load_mnist(device="cpu")
+    assert torch.equal(again.val_y, mnist.val_y)  # the validation split is fixed
+
+
+def test_mnist_missing_offline_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOTTERY_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError) as error:
+        load_mnist()
+    message = str(error.value)
+    assert str(tmp_path / "MNIST" / "raw") in message and "LOTTERY_DATA" in message
+    assert all(name in message for name in MNIST_FILES)
+
+
+def write_fake_cifar(root, per_batch=20, test=30):
+    """A tiny dataset in torchvision's CIFAR-10 layout (cifar-10-batches-py with pickled batches)."""
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    files = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for name in files:
+        n = test if name == "test_batch" else per_batch
+        batch = {"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), "labels": list(rng.integers(0, 10, n))}
+        with open(folder / name, "wb") as f:
+            pickle.dump(batch, f)
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                                     "ship", "truck"]}, f)
+    return folder
+
+
+def test_cifar10_loader_on_generated_data(tmp_path, monkeypatch):
+    write_fake_cifar(tmp_path, per_batch=1_100)
+    # Generated files cannot match the official checksums; skip only that check, the rest is torchvision's code.
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda path, md5=None: os.path.isfile(path))
+    data = load_cifar10(tmp_path, device="cpu")
+    assert (len(data.train_y), len(data.val_y), len(data.test_y)) == (5 * 1_100 - 5_000, 5_000, 30)
+    assert data.train_x.shape[1:] == (3, 32, 32) and data.train_y.dtype == torch.long
+    model = build_model("conv2", seed=0)
+    history = train(model, data, iterations=2, batch_size=16, preset="conv2", progress=False)
+    assert len(history.test_accuracy) == 2
+
+
+def test_cifar10_missing_offline_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="(?s)CIFAR-10 is not in .*LOTTERY_DATA"):
+        load_cifar10(tmp_path)
+
+
+def test_lenet_learns_mnist_within_a_few_hundred_iterations(mnist):
+    model = build_model("lenet", seed=0)
+    history = train(model, mnist, iterations=300, progress=False)
+    assert history.final_test_accuracy > 0.90
+    assert history.iterations == [0, 100, 200, 300]
+    assert history.test_accuracy[0] < 0.3  # chance before training
+    assert history.early_stop_iteration in history.iterations
+    assert history.early_stop_test_accuracy == history.test_accuracy[history.iterations.index(
+        history.early_stop_iteration)]
+
+
+def test_training_is_deterministic_on_cpu(mnist):
+    a, b = build_model("lenet", seed=4), build_model("lenet", seed=4)
+    ha = train(a, mnist, iterations=50, progress=False, seed=1)
+    hb = train(b, mnist, iterations=50, progress=False, seed=1)
+    assert ha.test_accuracy == hb.test_accuracy
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_bad_training_arguments(mnist):
+    with pytest.raises(ValueError, match="batch_size"):
+        train(build_model("lenet"), mnist, iterations=10, batch_size=0, progress=False)
