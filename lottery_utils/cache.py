@@ -1,0 +1,59 @@
+"""An on-disk result cache: every trained network stored under a hash of its full configuration."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def cache_dir(root: str | os.PathLike | None = None) -> Path:
+    """Where results live: the argument, else $LOTTERY_CACHE, else ./runs."""
+    return Path(root or os.environ.get("LOTTERY_CACHE") or "runs")
+
+
+def cache_key(config: dict[str, Any]) -> str:
+    """A short stable hash of a JSON-able configuration."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:20]
+
+
+class Cache:
+    """Stores {"config", "record", "state"} per key; writes are atomic, unreadable entries count as missing."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = cache_dir(root)
+
+    def path(self, config: dict[str, Any]) -> Path:
+        return self.root / config["model"] / f"{config['kind']}-{cache_key(config)}.pt"
+
+    def load(self, config: dict[str, Any]) -> dict[str, Any] | None:
+        path = self.path(config)
+        if not path.exists():
+            return None
+        try:
+            entry = torch.load(path, map_location="cpu", weights_only=True)
+            if entry["config"] != config or "record" not in entry:
+                raise ValueError("the stored configuration differs")
+            return entry
+        except Exception as error:  # a truncated or foreign file: recompute rather than trust it
+            warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.")
+            return None
+
+    def save(self, config: dict[str, Any], record: dict[str, Any], state: dict | None = None) -> None:
+        path = self.path(config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write to a temporary file in the same folder, then rename: readers see the old entry or the whole new one,
+        # and two processes writing the same entry each replace it with a complete file.
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as f:
+                torch.save({"config": config, "record": record, "state": state}, f)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
