@@ -45,7 +45,7 @@ class History:
 
 
 def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None):
-    """The preset's optimizer (fused where torch supports it) and its step-wise learning-rate schedule."""
+    """The preset's optimizer (fused: one kernel for all parameters) and its step-wise learning-rate schedule, if any."""
     params = [p for p in model.parameters() if p.requires_grad]
     lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
@@ -55,8 +55,9 @@ def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None):
                                     fused=True)
     else:
         raise ValueError(f"Unknown optimizer {preset.optimizer!r}: use 'adam' or 'sgd'.")
-    schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(preset.lr_milestones), gamma=0.1)
-    return optimizer, schedule
+    if not preset.lr_milestones:
+        return optimizer, None
+    return optimizer, torch.optim.lr_scheduler.MultiStepLR(optimizer, list(preset.lr_milestones), gamma=0.1)
 
 
 def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
@@ -86,15 +87,17 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                    mininterval=0.5)
         for iteration in bar:
             step = (iteration - 1) % batches_per_epoch
-            if step == 0:  # a new epoch: shuffle once, then take contiguous slices
+            if step == 0:  # a new epoch: a new order, drawn without replacement
                 perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
-                xs, ys = data.train_x[perm], data.train_y[perm]
-            x, y = xs[step * batch_size:(step + 1) * batch_size], ys[step * batch_size:(step + 1) * batch_size]
+            batch = perm[step * batch_size:(step + 1) * batch_size]
+            # gathering one batch beats copying a shuffled epoch; index_select beats x[batch]
+            x, y = data.train_x.index_select(0, batch), data.train_y.index_select(0, batch)
             loss = F.cross_entropy(model(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            schedule.step()
+            if schedule is not None:
+                schedule.step()
             with torch.no_grad():
                 for weight, mask in masked:
                     weight.mul_(mask)  # pruned weights stay exactly zero
@@ -105,7 +108,7 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     return history
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 2_500) -> tuple[float, float]:
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> tuple[float, float]:
     """Mean cross-entropy loss and accuracy over every example of (x, y)."""
     was_training = model.training
     model.eval()

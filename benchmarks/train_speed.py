@@ -1,0 +1,82 @@
+"""Training speed of `train` on LeNet-300-100 against a PyTorch-examples-style loop, measured in the same run.
+
+    python benchmarks/train_speed.py [--iterations 1000] [--repeats 2]
+
+Prints seconds per 1,000 iterations for each loop and the ratios; absolute times on a shared machine are noisy,
+the ratios are what we compare.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch.utils.data import DataLoader
+from torchvision import transforms
+
+from lottery_utils import build_model, clone, load_mnist, train, winning_ticket
+from lottery_utils.data import MNIST_MEAN, MNIST_STD, data_root
+
+
+def dataloader_loop(iterations: int) -> float:
+    """The PyTorch examples' MNIST loop: DataLoader over a transformed dataset, Adam 1.2e-3, batch 60."""
+    dataset = torchvision.datasets.MNIST(data_root(), train=True, download=True, transform=transforms.Compose(
+        [transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))]))
+    loader = DataLoader(dataset, batch_size=60, shuffle=True)
+    model = build_model("lenet", seed=0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1.2e-3)
+    start, done = time.perf_counter(), 0
+    while done < iterations:
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+            done += 1
+            if done == iterations:
+                break
+    return time.perf_counter() - start
+
+
+def forward_backward(iterations: int, data) -> float:
+    """The floor for one network: forward and backward on a fixed batch, no optimizer, no data handling."""
+    model = build_model("lenet", seed=0)
+    x, y = data.train_x[:60], data.train_y[:60]
+    start = time.perf_counter()
+    for _ in range(iterations):
+        model.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+    return time.perf_counter() - start
+
+
+def lottery_train(iterations: int, data, fold_masks: bool = True) -> float:
+    """`train` on a LeNet ticket (masks applied, 80 % pruned), evaluating as often as a 50K-iteration run does."""
+    network = build_model("lenet", seed=0)
+    ticket = clone(network)
+    winning_ticket(network, ticket, {"fc": 0.8, "output": 0.4})
+    history = train(ticket, data, iterations, 60, eval_every=1_000, progress=False, fold_masks=fold_masks)
+    return history.seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=1_000)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    data = load_mnist(device="cpu")
+    loops = {"DataLoader loop (PyTorch examples)": lambda n: dataloader_loop(n),
+             "forward+backward only": lambda n: forward_backward(n, data),
+             "train, torch.nn.utils.prune hooks": lambda n: lottery_train(n, data, fold_masks=False),
+             "train (masks folded, fused Adam)": lambda n: lottery_train(n, data)}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.iterations} LeNet iterations, "
+          f"batch 60, best of {args.repeats}")
+    seconds = {name: min(loop(args.iterations) for _ in range(args.repeats)) for name, loop in loops.items()}
+    baseline = seconds["DataLoader loop (PyTorch examples)"]
+    floor = seconds["forward+backward only"]
+    for name, s in seconds.items():
+        print(f"{name:40s} {s:7.3f} s   {baseline / s:5.2f}x the DataLoader loop   {s / floor:5.2f}x fwd+bwd")
+
+
+if __name__ == "__main__":
+    main()
