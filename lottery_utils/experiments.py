@@ -1,12 +1,16 @@
 """The paper's experiments: one-shot and iterative pruning with their controls, every network cached on disk."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import torch
 from torch import nn
 from torch.nn.utils import prune
 from tqdm.auto import tqdm
@@ -165,21 +169,40 @@ def one_shot(model: str = "lenet", amount: float = 0.8, seeds: Iterable[int] = (
 
 
 def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, seeds: Iterable[int] = (0,),
-              controls: Iterable[str] = (), progress: bool = True, cache: Cache | None = None,
+              controls: Iterable[str] = (), progress: bool = True, cache: Cache | None = None, workers: int = 1,
               **setup) -> list[dict[str, Any]]:
-    """Rounds of train -> prune -> reset to theta_0, each pruning `rate` (default: the paper's) of the survivors."""
+    """Rounds of train -> prune -> reset to theta_0, each pruning `rate` (default: the paper's) of the survivors.
+
+    workers > 1 trains the networks of a round (ticket, controls, other seeds) side by side in that many
+    processes of one thread each: on a 2-core CPU that beats one process with two threads.
+    """
     if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
     controls = _check_controls(controls)
     setup = Setup.for_model(model, **setup)
     schedule = [round_rates(model, rate)] * rounds
-    records = []
-    for seed in seeds:
-        experiment = Experiment(setup, seed, cache, progress)
-        records.append(experiment.network("dense"))
-        for r in tqdm(range(1, rounds + 1), desc=f"{model} seed {seed}: rounds", disable=not progress or rounds == 1):
-            records += [experiment.network(kind, schedule[:r]) for kind in ("ticket", *controls)]
-    return records
+    experiments = [Experiment(setup, seed, cache, progress and workers == 1) for seed in seeds]
+    with _runner(workers) as run:
+        records = run([(e, "dense", []) for e in experiments])
+        for r in tqdm(range(1, rounds + 1), desc=f"{model}: rounds", disable=not progress or rounds == 1):
+            records += run([(e, kind, schedule[:r]) for e in experiments for kind in ("ticket", *controls)])
+    return sorted(records, key=lambda rec: (rec["seed"], rec["round"], KINDS.index(rec["kind"])))
+
+
+@contextmanager
+def _runner(workers: int):
+    """A function that trains (or loads) a list of (experiment, kind, schedule) networks, here or in a pool."""
+    if workers <= 1:
+        yield lambda tasks: [_network(task) for task in tasks]
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        yield lambda tasks: list(pool.map(_network, tasks))
+
+
+def _network(task: tuple[Experiment, str, list]) -> dict[str, Any]:
+    experiment, kind, schedule = task
+    return experiment.network(kind, schedule)
 
 
 def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,),
