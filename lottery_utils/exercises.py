@@ -1,0 +1,282 @@
+"""Self-checks for the notebooks' exercises.
+
+Every `check_*` function prints "Correct! ..." or "Not yet: <a hint>" (never the answer itself) and returns True or
+False. Fractions may be given as 0.2, as a percent (20) or as a string ("20 %"); the message says how it was read.
+Add new checks as more small, flat functions at the end of this file.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+from .models import build_model, weight_counts
+from .pruning import check_amount, per_round_amount, remaining_weights
+
+
+TOLERANCE = 0.006  # for matrices copied from a print-out with two decimals
+
+
+class _Unreadable(ValueError):
+    """The answer is not something a check can read; the message says what to write instead."""
+
+
+def _correct(message: str) -> bool:
+    print(f"Correct! {message}")
+    return True
+
+
+def _not_yet(message: str) -> bool:
+    print(f"Not yet: {message}")
+    return False
+
+
+def _read_number(answer) -> float:
+    if answer is None or answer is Ellipsis:
+        raise _Unreadable("replace the placeholder with your answer.")
+    if isinstance(answer, bool):
+        raise _Unreadable(f"{answer!r} is a yes/no value; the answer is a number.")
+    if isinstance(answer, str):
+        text = answer.strip().replace(",", "").replace("_", "")
+        try:
+            return float(text)
+        except ValueError:
+            raise _Unreadable(f"could not read {answer!r} as a number.") from None
+    try:
+        return float(answer)  # ints, floats, numpy and one-element torch values
+    except (TypeError, ValueError):
+        raise _Unreadable(f"could not read {answer!r} (a {type(answer).__name__}) as a number.") from None
+
+
+def _read_fraction(answer) -> tuple[float, str]:
+    """The answer as a fraction in [0, 1], and a note on how it was read: 0.2 and 1 are fractions, 20 and "20 %" are
+    percents."""
+    if isinstance(answer, str) and answer.strip().endswith("%"):
+        value = _read_number(answer.strip()[:-1]) / 100
+        how = f"read {answer.strip()!r} as a percent"
+    else:
+        number = _read_number(answer)
+        if 0 <= number <= 1:
+            value, how = number, f"read {number:g} as a fraction, {100 * number:.4g} %"
+        elif 1 < number <= 100:
+            value, how = number / 100, f"read {number:g} as a percent, the fraction {number / 100:.4g}"
+        else:
+            raise _Unreadable(f"{number:g} is neither a fraction (0 to 1) nor a percent (0 to 100).")
+    if not 0 <= value <= 1:
+        raise _Unreadable(f"{answer!r} is not between 0 % and 100 %.")
+    return value, how
+
+
+def _read_count(answer) -> int:
+    if isinstance(answer, str) and re.search(r"\d\s*[kKmM]\b", answer):
+        raise _Unreadable(f"{answer!r} is rounded; give the exact count, e.g. 266200 or '266,200'.")
+    number = _read_number(answer)
+    if not math.isfinite(number) or number != int(number):
+        raise _Unreadable(f"{number:g} is not a whole number; a count of weights is.")
+    return int(number)
+
+
+def _close(value: float, expected: float) -> bool:
+    """Within half a percentage point, and within 5 % of small targets (0.1 % for 0.0012 is not 0)."""
+    return abs(value - expected) <= min(0.005, max(0.0005, 0.05 * expected))
+
+
+def _as_tensor(answer, shape: torch.Size) -> torch.Tensor:
+    if answer is None or answer is Ellipsis:
+        raise _Unreadable("replace the placeholder with your answer.")
+    try:
+        tensor = torch.as_tensor(answer, dtype=torch.float32).detach().cpu()
+    except (TypeError, ValueError, RuntimeError):
+        raise _Unreadable(f"could not read the answer as a matrix; write it as a nested list like "
+                          f"{[[0.0] * shape[-1]] * min(2, shape[0])} or a tensor.") from None
+    if tensor.shape != shape:
+        raise _Unreadable(f"the answer has shape {tuple(tensor.shape)}, but the weights have shape {tuple(shape)}.")
+    return tensor
+
+
+def _model(model: nn.Module | str) -> tuple[nn.Module, str]:
+    if isinstance(model, str):
+        return build_model(model), model
+    return model, type(model).__name__
+
+
+def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5) -> bool:
+    """Which fraction of the survivors must each of `rounds` rounds prune, to prune `total` overall?"""
+    expected = per_round_amount(total, rounds)
+    try:
+        rate, how = _read_fraction(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give the per-round rate as a fraction (0.2) or a percent (20).")
+    if _close(rate, expected):
+        return _correct(f"({how}.) Each of the {rounds} rounds prunes {100 * expected:.2f} % of the weights that "
+                        f"are left: 1 - (1 - {total:g})^(1/{rounds}) = {expected:.4f}.")
+    if _close(rate, total ** (1 / rounds)):
+        hint = (f"that is the slides' p^(1/n). Try it: {rounds} rounds at {100 * rate:.1f} % leave "
+                f"(1 - {rate:.3f})^{rounds} = {100 * (1 - rate) ** rounds:.3g} % of the weights, "
+                f"not the {100 * (1 - total):.3g} % we want. Start from what must remain.")
+    elif _close(rate, total / rounds):
+        hint = ("each round prunes a share of the weights that are still there, not of the original network, so "
+                "the rounds compound: after n rounds at rate r, (1 - r)^n of the weights remain.")
+    elif _close(rate, (1 - total) ** (1 / rounds)):
+        hint = "that is the share each round keeps; the question asks for the share each round prunes."
+    else:
+        overall = 1 - (1 - rate) ** rounds
+        direction = "too much" if overall > total else "too little"
+        hint = (f"{rounds} rounds at {100 * rate:.3g} % prune 1 - (1 - {rate:.3g})^{rounds} = "
+                f"{100 * overall:.3g} % overall: {direction}. Which rate r gives (1 - r)^{rounds} = {1 - total:g}?")
+    return _not_yet(f"({how}.) {hint}")
+
+
+def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> bool:
+    """Which fraction of the weights is left after `rounds` rounds, each pruning `rate` of the survivors?"""
+    expected = (1 - rate) ** rounds
+    try:
+        value, how = _read_fraction(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give the remaining share as a fraction (0.5) or a percent (50).")
+    if _close(value, expected):
+        return _correct(f"({how}.) (1 - {rate:g})^{rounds} = {expected:.4f}: {100 * expected:.3g} % of the weights "
+                        f"remain, {100 * (1 - expected):.3g} % are pruned.")
+    if _close(value, 1 - expected):
+        hint = "that is the share pruned; the question asks for the share that remains."
+    elif _close(value, max(0.0, 1 - rate * rounds)):
+        hint = ("rounds compound: each round prunes a share of what is left after the previous one, not of the "
+                "original network.")
+    elif _close(value, rate ** rounds):
+        hint = f"each round keeps 1 - {rate:g} of the survivors, not {rate:g}."
+    elif rounds > 1 and (_close(value, (1 - rate) ** (rounds - 1)) or _close(value, (1 - rate) ** (rounds + 1))):
+        hint = "off by one round: count the rounds again."
+    else:
+        hint = (f"after one round 1 - {rate:g} = {1 - rate:g} of the weights remain; the next round keeps "
+                f"{1 - rate:g} of those, and so on for {rounds} rounds.")
+    return _not_yet(f"({how}.) {hint}")
+
+
+def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> bool:
+    """How many weights (kind "conv", "fc" or "all"; biases and batch norm excluded) does the model have?"""
+    network, name = _model(model)
+    counts = weight_counts(network)
+    if kind not in counts:
+        raise ValueError(f"kind must be one of {sorted(counts)}, got {kind!r}.")
+    what = {"all": "weights", "conv": "convolutional weights", "fc": "fully connected weights"}[kind]
+    try:
+        count = _read_count(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give a whole number.")
+    expected = counts[kind]
+    if count == expected:
+        return _correct(f"{name} has {expected:,} {what}, the way the paper's table counts them.")
+    layers = [m for m in network.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    in_kind = [m for m in layers if kind == "all" or isinstance(m, nn.Conv2d) == (kind == "conv")]
+    with_biases = expected + sum(m.bias.numel() for m in in_kind if m.bias is not None)
+    everything = sum(p.numel() for p in network.parameters())
+    if count == with_biases and with_biases != expected:
+        hint = "you counted the biases too; the paper's table counts only the weight matrices and kernels."
+    elif count == everything:
+        hint = "you counted every parameter (biases, batch norm); the paper's table counts only weights."
+    elif kind != "all" and count in (counts["all"], counts["fc" if kind == "conv" else "conv"]):
+        hint = f"that is another row of the table; count only the {what}."
+    else:
+        nearly = abs(count - expected) <= 0.02 * expected
+        hint = (("close, but a count is exact: check each layer once more. " if nearly else
+                 f"{'too many' if count > expected else 'too few'}. ")
+                + "A Linear(n_in, n_out) holds n_in × n_out weights, a Conv2d(c_in, c_out, k) holds "
+                  "c_in × c_out × k × k; print(model) lists the layers.")
+    return _not_yet(hint)
+
+
+def check_layer_weights(answer, layer: nn.Module) -> bool:
+    """How many weights (not biases) does one Linear or Conv2d layer hold?"""
+    if not isinstance(layer, (nn.Linear, nn.Conv2d)):
+        raise TypeError(f"layer must be an nn.Linear or nn.Conv2d, got {type(layer).__name__}.")
+    try:
+        count = _read_count(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give a whole number.")
+    expected = layer.weight.numel()
+    if count == expected:
+        return _correct(f"{layer} holds {expected:,} weights (shape {tuple(layer.weight.shape)}).")
+    if layer.bias is not None and count == expected + layer.bias.numel():
+        hint = "you added the biases; count only the weights."
+    elif isinstance(layer, nn.Conv2d):
+        k = layer.kernel_size[0] * layer.kernel_size[1]
+        if count == layer.in_channels * layer.out_channels:
+            hint = "each of those connections is a whole kernel, not a single number."
+        elif count in (layer.out_channels * k, layer.in_channels * k):
+            hint = "every output channel has one kernel for each input channel."
+        else:
+            hint = "a Conv2d(c_in, c_out, k) holds c_out kernels, each of shape c_in × k × k."
+    else:
+        hint = "a Linear(n_in, n_out) connects every input to every output, with one weight per connection."
+    return _not_yet(hint)
+
+
+def check_remaining_weights(answer, model: nn.Module) -> bool:
+    """Which fraction of the model's prunable weights survives its masks?"""
+    expected = remaining_weights(model)
+    try:
+        value, how = _read_fraction(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give the share of weights that remain as a fraction (0.5) or a percent (50).")
+    if _close(value, expected):
+        return _correct(f"({how}.) {100 * expected:.3g} % of the prunable weights remain.")
+    if _close(value, 1 - expected):
+        return _not_yet(f"({how}.) that is the share pruned; the question asks for the share that remains.")
+    return _not_yet(f"({how}.) count the ones in every mask (masks(model)) and divide by the number of prunable "
+                    f"weights, all layers together.")
+
+
+def check_mask(answer, weights: torch.Tensor, amount: float) -> bool:
+    """Which mask (1 = kept, 0 = pruned) does magnitude pruning of `amount` of these weights give?"""
+    amount = check_amount(amount)
+    weights = torch.as_tensor(weights, dtype=torch.float32).detach().cpu()
+    expected = prune.L1Unstructured(amount).compute_mask(weights, torch.ones_like(weights))
+    to_prune = int((expected == 0).sum())
+    try:
+        mask = _as_tensor(answer, weights.shape)
+    except _Unreadable as problem:
+        return _not_yet(str(problem))
+    if not torch.all((mask == 0) | (mask == 1)):
+        return _not_yet("a mask holds only 0 (pruned) and 1 (kept).")
+    if torch.equal(mask, expected):
+        return _correct(f"the {to_prune} weights of smallest magnitude are pruned, {weights.numel() - to_prune} "
+                        f"are kept.")
+    if torch.equal(mask, 1 - expected):
+        return _not_yet("the mask is inverted: 1 marks a weight that is kept, 0 one that is pruned.")
+    pruned = int((mask == 0).sum())
+    if pruned != to_prune:
+        return _not_yet(f"your mask prunes {pruned} weights; pruning {amount:g} of {weights.numel()} prunes "
+                        f"round({amount:g} × {weights.numel()}) = {to_prune}.")
+    smallest_signed = torch.ones_like(weights).view(-1)
+    smallest_signed[torch.topk(weights.view(-1), k=to_prune, largest=False).indices] = 0
+    if torch.equal(mask.view(-1), smallest_signed):
+        return _not_yet("magnitude pruning ranks weights by |w|: a large negative weight is important too.")
+    return _not_yet(f"the right number of zeros, but not in the right places: prune the {to_prune} weights with the "
+                    f"smallest |w|.")
+
+
+def check_ticket(answer, initial: torch.Tensor, mask: torch.Tensor, trained: torch.Tensor | None = None) -> bool:
+    """What are the winning ticket's weights m ⊙ θ0, given the initial weights θ0 and the mask m?"""
+    initial = torch.as_tensor(initial, dtype=torch.float32).detach().cpu()
+    mask = torch.as_tensor(mask, dtype=torch.float32).detach().cpu()
+    expected = mask * initial
+    try:
+        ticket = _as_tensor(answer, initial.shape)
+    except _Unreadable as problem:
+        return _not_yet(str(problem))
+    if torch.allclose(ticket, expected, atol=TOLERANCE):
+        return _correct("the survivors keep their initial values θ0, the pruned weights are 0.")
+    if trained is not None:
+        trained = torch.as_tensor(trained, dtype=torch.float32).detach().cpu()
+        if torch.allclose(ticket, mask * trained, atol=TOLERANCE):
+            return _not_yet("that is the pruned trained network m ⊙ θj; the ticket resets the survivors to their "
+                            "values before training.")
+    if torch.allclose(ticket, initial, atol=TOLERANCE):
+        return _not_yet("those are all the initial weights; the mask still has to switch some of them off.")
+    if torch.equal(ticket != 0, mask != 0):
+        return _not_yet("the right weights are zero, but the surviving values are not θ0's.")
+    return _not_yet("multiply element by element: where the mask is 0 the ticket is 0, where it is 1 the ticket "
+                    "holds the initial weight.")

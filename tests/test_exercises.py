@@ -1,0 +1,154 @@
+import pytest
+import torch
+from torch import nn
+
+from lottery_utils import build_model, clone, per_round_amount, weight_counts, winning_ticket
+from lottery_utils.exercises import (check_layer_weights, check_mask, check_per_round_rate, check_remaining_after,
+                                     check_remaining_weights, check_ticket, check_weight_count)
+
+
+def said(capsys) -> str:
+    return capsys.readouterr().out
+
+
+# --- check_per_round_rate -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("answer, reading", [(0.3690, "as a fraction"), (36.9, "as a percent"),
+                                             ("36.9 %", "as a percent"), ("0.369", "as a fraction")])
+def test_per_round_rate_accepts_fraction_or_percent_and_says_which(capsys, answer, reading):
+    assert check_per_round_rate(answer, total=0.9, rounds=5) is True
+    out = said(capsys)
+    assert out.startswith("Correct!") and reading in out
+
+
+def test_per_round_rate_tolerates_rounding_to_a_tenth_of_a_percent(capsys):
+    exact = per_round_amount(0.9, 2)  # 0.68377
+    assert check_per_round_rate(68.4, total=0.9, rounds=2)
+    assert check_per_round_rate(0.684, total=0.9, rounds=2)
+    assert not check_per_round_rate(exact + 0.02, total=0.9, rounds=2)
+
+
+def test_per_round_rate_recognizes_the_slides_formula_without_giving_the_answer(capsys):
+    slip = 0.9 ** (1 / 2)
+    assert check_per_round_rate(slip, total=0.9, rounds=2) is False
+    out = said(capsys)
+    assert out.startswith("Not yet:") and "p^(1/n)" in out
+    assert "68.4" not in out and "0.684" not in out  # the answer itself is never printed
+
+
+@pytest.mark.parametrize("answer, clue", [(0.18, "compound"), (0.631, "keeps"), (0.1, "too little"),
+                                          (0.8, "too much")])
+def test_per_round_rate_hints(capsys, answer, clue):
+    assert check_per_round_rate(answer, total=0.9, rounds=5) is False
+    out = said(capsys)
+    assert out.startswith("Not yet:") and clue in out and "36.9" not in out
+
+
+@pytest.mark.parametrize("answer", [None, ..., "lots", True, 250, -3, [0.3]])
+def test_unreadable_answers_get_a_hint_not_an_exception(capsys, answer):
+    assert check_per_round_rate(answer) is False
+    assert said(capsys).startswith("Not yet:")
+
+
+def test_a_one_element_tensor_is_a_number(capsys):
+    assert check_per_round_rate(torch.tensor(per_round_amount(0.9, 5)))
+
+
+# --- check_remaining_after ------------------------------------------------------------------------------------------
+def test_remaining_after(capsys):
+    assert check_remaining_after(0.8 ** 10, rate=0.2, rounds=10)
+    assert check_remaining_after("10.7%", rate=0.2, rounds=10)
+    assert "Correct!" in said(capsys)
+
+
+@pytest.mark.parametrize("answer, clue", [(1 - 0.8 ** 5, "pruned"), (0.0, "compound"), (0.8 ** 4, "off by one"),
+                                          (0.5, "keeps")])
+def test_remaining_after_hints(capsys, answer, clue):
+    assert check_remaining_after(answer, rate=0.2, rounds=5) is False
+    out = said(capsys)
+    assert out.startswith("Not yet:") and clue in out and "32.8" not in out
+
+
+def test_tiny_remaining_fractions_are_not_accepted_as_zero(capsys):
+    assert check_remaining_after("0.12 %", rate=0.2, rounds=30)  # 0.8^30 = 0.00124
+    assert not check_remaining_after(0, rate=0.2, rounds=30)
+
+
+# --- weight counts --------------------------------------------------------------------------------------------------
+def test_weight_count_of_lenet(capsys):
+    assert check_weight_count(266_200, "lenet")
+    assert check_weight_count("266,200", "lenet")
+    assert said(capsys).startswith("Correct!")
+
+
+@pytest.mark.parametrize("answer, clue", [(266_610, "biases"), ("266K", "exact"), (266_300, "close"),
+                                          (100, "too few"), (266_200.5, "whole")])
+def test_weight_count_hints(capsys, answer, clue):
+    assert check_weight_count(answer, "lenet") is False
+    out = said(capsys)
+    assert out.startswith("Not yet:") and clue in out and "266,200" not in out.replace("e.g. 266200 or '266,200'", "")
+
+
+def test_weight_count_by_kind_and_for_a_module(capsys):
+    resnet = build_model("resnet18")
+    counts = weight_counts(resnet)
+    assert check_weight_count(counts["conv"], resnet, kind="conv")
+    assert not check_weight_count(counts["all"], resnet, kind="conv")
+    assert "another row" in said(capsys)
+    assert not check_weight_count(sum(p.numel() for p in resnet.parameters()), resnet)
+    assert "every parameter" in said(capsys)
+    with pytest.raises(ValueError):
+        check_weight_count(1, resnet, kind="bias")
+
+
+def test_layer_weights(capsys):
+    conv = nn.Conv2d(64, 128, 3)
+    assert check_layer_weights(64 * 128 * 9, conv)
+    assert not check_layer_weights(64 * 128 * 9 + 128, conv)
+    assert "biases" in said(capsys)
+    assert not check_layer_weights(64 * 128, conv)
+    assert "kernel" in said(capsys)
+    assert check_layer_weights(784 * 300, nn.Linear(784, 300))
+    with pytest.raises(TypeError):
+        check_layer_weights(1, nn.ReLU())
+
+
+def test_remaining_weights_of_a_pruned_model(capsys):
+    model = build_model("lenet", seed=0)
+    winning_ticket(model, clone(model), 0.5)
+    assert check_remaining_weights(50, model)
+    assert not check_remaining_weights(0.25, model)
+    assert said(capsys).count("Not yet:") == 1
+
+
+# --- masks and tickets ----------------------------------------------------------------------------------------------
+WEIGHTS = torch.tensor([[0.5, -0.9, 0.1], [-0.05, 0.3, -0.2]])
+MASK_HALF = torch.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]])  # the 3 smallest |w|: 0.1, -0.05, -0.2
+
+
+def test_mask_right(capsys):
+    assert check_mask(MASK_HALF.tolist(), WEIGHTS, 0.5)
+    assert check_mask(MASK_HALF.bool(), WEIGHTS, 0.5)
+    assert said(capsys).count("Correct!") == 2
+
+
+@pytest.mark.parametrize("answer, clue", [(1 - MASK_HALF, "inverted"), ([[1, 1, 1], [0, 1, 0]], "prunes 2"),
+                                          ([[1, 0, 1], [0, 1, 0]], "|w|"), ([[2, 1, 0], [0, 1, 0]], "only 0"),
+                                          ([[0, 1, 1], [0, 1, 0]], "right number"), ([1, 0], "shape"),
+                                          (None, "placeholder")])
+def test_mask_hints(capsys, answer, clue):
+    assert check_mask(answer, WEIGHTS, 0.5) is False
+    out = said(capsys)
+    assert out.startswith("Not yet:") and clue in out
+
+
+def test_ticket(capsys):
+    initial = torch.tensor([[0.2, -0.4, 0.7], [0.1, -0.3, 0.6]])
+    trained = initial * 2
+    assert check_ticket((MASK_HALF * initial).tolist(), initial, MASK_HALF, trained)
+    assert check_ticket([[0.2, -0.4, 0.0], [0.0, -0.3, 0.0]], initial, MASK_HALF)  # printed with 2 decimals
+    assert not check_ticket(MASK_HALF * trained, initial, MASK_HALF, trained)
+    assert "θj" in said(capsys)
+    assert not check_ticket(initial, initial, MASK_HALF)
+    assert "switch" in said(capsys)
+    assert not check_ticket(MASK_HALF * 9, initial, MASK_HALF)
+    assert "right weights are zero" in said(capsys)
