@@ -258,25 +258,28 @@ def check_mask(answer, weights: torch.Tensor, amount: float) -> bool:
                     f"smallest |w|.")
 
 
-def check_ticket(answer, initial: torch.Tensor, mask: torch.Tensor, trained: torch.Tensor | None = None) -> bool:
-    """What are the winning ticket's weights m ⊙ θ0, given the initial weights θ0 and the mask m?"""
+def check_ticket(answer, initial: torch.Tensor, trained: torch.Tensor, amount: float) -> bool:
+    """What are the winning ticket's weights m ⊙ θ0, when m prunes `amount` of the trained weights θj by magnitude?"""
+    amount = check_amount(amount)
     initial = torch.as_tensor(initial, dtype=torch.float32).detach().cpu()
-    mask = torch.as_tensor(mask, dtype=torch.float32).detach().cpu()
-    expected = mask * initial
+    trained = torch.as_tensor(trained, dtype=torch.float32).detach().cpu()
+    mask = prune.L1Unstructured(amount).compute_mask(trained, torch.ones_like(trained))
     try:
         ticket = _as_tensor(answer, initial.shape)
     except _Unreadable as problem:
         return _not_yet(str(problem))
-    if torch.allclose(ticket, expected, atol=TOLERANCE):
+    if torch.allclose(ticket, mask * initial, atol=TOLERANCE):
         return _correct("the survivors keep their initial values θ0, the pruned weights are 0.")
-    if trained is not None:
-        trained = torch.as_tensor(trained, dtype=torch.float32).detach().cpu()
-        if torch.allclose(ticket, mask * trained, atol=TOLERANCE):
-            return _not_yet("that is the pruned trained network m ⊙ θj; the ticket resets the survivors to their "
-                            "values before training.")
+    if torch.allclose(ticket, mask * trained, atol=TOLERANCE):
+        return _not_yet("that is the pruned trained network m ⊙ θj; the ticket resets the survivors to their "
+                        "values before training.")
     if torch.allclose(ticket, initial, atol=TOLERANCE):
         return _not_yet("those are all the initial weights; the mask still has to switch some of them off.")
-    if torch.equal(ticket != 0, mask != 0):
+    if torch.equal(ticket != 0, (mask * initial) != 0):
         return _not_yet("the right weights are zero, but the surviving values are not θ0's.")
-    return _not_yet("multiply element by element: where the mask is 0 the ticket is 0, where it is 1 the ticket "
-                    "holds the initial weight.")
+    by_initial = prune.L1Unstructured(amount).compute_mask(initial, torch.ones_like(initial))
+    if torch.allclose(ticket, by_initial * initial, atol=TOLERANCE):
+        return _not_yet("the mask comes from the trained weights θj (which weights grew large in training), "
+                        "not from θ0.")
+    return _not_yet("first find the mask from |θj| (check_mask helps), then multiply element by element: where "
+                    "the mask is 0 the ticket is 0, where it is 1 the ticket holds the initial weight.")

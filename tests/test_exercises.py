@@ -143,12 +143,16 @@ def test_mask_hints(capsys, answer, clue):
 
 def test_ticket(capsys):
     initial = torch.tensor([[0.2, -0.4, 0.7], [0.1, -0.3, 0.6]])
-    trained = initial * 2
-    assert check_ticket((MASK_HALF * initial).tolist(), initial, MASK_HALF, trained)
-    assert check_ticket([[0.2, -0.4, 0.0], [0.0, -0.3, 0.0]], initial, MASK_HALF)  # printed with 2 decimals
-    assert not check_ticket(MASK_HALF * trained, initial, MASK_HALF, trained)
+    trained = WEIGHTS  # pruning half of it by |w| gives MASK_HALF
+    assert check_ticket((MASK_HALF * initial).tolist(), initial, trained, 0.5)
+    assert check_ticket([[0.2, -0.4, 0.0], [0.0, -0.3, 0.0]], initial, trained, 0.5)  # copied with 2 decimals
+    assert not check_ticket(MASK_HALF * trained, initial, trained, 0.5)
     assert "θj" in said(capsys)
-    assert not check_ticket(initial, initial, MASK_HALF)
+    assert not check_ticket(initial, initial, trained, 0.5)
     assert "switch" in said(capsys)
-    assert not check_ticket(MASK_HALF * 9, initial, MASK_HALF)
+    assert not check_ticket(MASK_HALF * 9, initial, trained, 0.5)
     assert "right weights are zero" in said(capsys)
+    assert not check_ticket([[0.0, -0.4, 0.7], [0.0, 0.0, 0.6]], initial, trained, 0.5)  # mask from |θ0|
+    assert "from the trained weights" in said(capsys)
+    assert not check_ticket(None, initial, trained, 0.5)
+    assert "placeholder" in said(capsys)
