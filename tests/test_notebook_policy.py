@@ -1,0 +1,72 @@
+"""The notebooks' output policy (notebooks/README.md): no outputs, except text references on tagged cells."""
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+spec = importlib.util.spec_from_file_location("refresh", NOTEBOOKS / "refresh_reference_outputs.py")
+refresh = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(refresh)
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)
+def test_committed_notebook_follows_the_output_policy(path):
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata, "widget state must not be committed"
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        where = f"{path.name}, cell {index}: run notebooks/refresh_reference_outputs.py"
+        if refresh.TAG in cell.metadata.get("tags", []) and cell.outputs:
+            assert cell.execution_count is not None, where
+            for out in cell.outputs:
+                assert (out.output_type == "stream" and out.name == "stdout") or \
+                       (out.output_type == "execute_result" and set(out.data) == {"text/plain"}), where
+        else:
+            assert cell.outputs == [] and cell.execution_count is None, where
+
+
+def executed_notebook(*cells):
+    """A notebook as nbclient leaves it: (source, tagged, outputs) per code cell."""
+    nb = nbformat.v4.new_notebook()
+    for count, (source, tagged, outputs) in enumerate(cells, start=1):
+        cell = nbformat.v4.new_code_cell(source, execution_count=count, outputs=outputs)
+        cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00"}
+        if tagged:
+            cell.metadata["tags"] = [refresh.TAG]
+        nb.cells.append(cell)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    return nb
+
+
+def stream(text, name="stdout"):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+FIGURE = nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Figure size 640x480>"})
+
+
+def test_strip_keeps_only_tagged_text():
+    nb = executed_notebook(("print(1); print(2)", True, [stream("1\n"), stream("2\n")]),
+                           ("plt.plot()", False, [FIGURE]),
+                           ("rates", True, [nbformat.v4.new_output("execute_result", data={"text/plain": "0.5"},
+                                                                   execution_count=3)]))
+    assert refresh.strip(nb, "test") == 2
+    first, figure, result = nb.cells
+    assert [o.text for o in first.outputs] == ["1\n2\n"] and first.execution_count == 1  # merged, as nbval does
+    assert figure.outputs == [] and figure.execution_count is None
+    assert result.outputs[0].data == {"text/plain": "0.5"} and result.execution_count == 3
+    assert "widgets" not in nb.metadata and all("execution" not in c.metadata for c in nb.cells)
+    nbformat.validate(nb)
+
+
+@pytest.mark.parametrize("outputs, problem", [([FIGURE], "display_data"), ([stream("warning", "stderr")], "stderr"),
+                                              ([stream("<Model at 0x7f3a2b1c9d80>\n")], "memory address"),
+                                              ([stream("54.1it/s\n")], "timing"),
+                                              ([stream("trained in 3.21 s\n")], "timing")])
+def test_tagged_cells_with_unstable_or_rich_output_are_refused(outputs, problem):
+    nb = executed_notebook(("x", True, outputs))
+    with pytest.raises(SystemExit, match=problem):
+        refresh.strip(nb, "test")
