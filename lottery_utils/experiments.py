@@ -27,6 +27,8 @@ KINDS = ("dense", "ticket", "reinit", "random_prune")
 CONTROLS = ("reinit", "random_prune")
 FAST_ITERATIONS = 300  # LeNet passes 90 % test accuracy by then: enough for a demo in seconds
 FAST_EVAL_EVERY = 50
+# The notebooks' sliders: one-shot amounts whose fc layers keep 0.8^k, the sparsities of k iterative 20 % rounds.
+SLIDER_AMOUNTS = tuple(round(1 - 0.8 ** k, 4) for k in range(1, 15))
 
 
 def fast_mode() -> bool:

@@ -1,0 +1,174 @@
+"""Run the paper's experiments from the shell and write results.csv and figures: python -m lottery_utils --help."""
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import experiments
+from .cache import Cache
+from .models import PRESETS
+
+COLUMNS = ("kind", "round", "remaining", "test_accuracy", "early_stop_iteration", "early_stop_test_accuracy", "seed",
+           "model", "iterations", "seconds")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per experiment."""
+    parser = argparse.ArgumentParser(prog="python -m lottery_utils",
+                                     description="Winning tickets (Frankle & Carbin 2019): train, prune, reset, "
+                                                 "retrain; every network is cached ($LOTTERY_CACHE, default ./runs).")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", default="lenet", choices=list(PRESETS), help="a network of the paper (lenet)")
+    common.add_argument("--iterations", type=int, help="training iterations per network (default: the paper's, "
+                                                       "or 300 with --fast)")
+    common.add_argument("--seeds", type=int, default=1, help="run seeds 0 .. N-1 (default 1)")
+    common.add_argument("--controls", default=",".join(experiments.CONTROLS),
+                        help="comma-separated controls to train beside each ticket, or 'none' "
+                             "(default reinit,random_prune)")
+    common.add_argument("--fast", action="store_true", help="short training for a quick look (also LOTTERY_FAST=1)")
+    common.add_argument("--workers", type=int, default=1, help="train a round's networks in N processes")
+    common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else ./runs)")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--out", help="folder for results.csv and the figures (default results/MODEL)")
+
+    one_shot = commands.add_parser("one-shot", parents=[common, output], help="prune once, by --amount")
+    one_shot.add_argument("--amount", type=float, default=0.8,
+                          help="fraction of the fc weights to prune, in [0, 1) (default 0.8; output layer at half)")
+    iterative = commands.add_parser("iterative", parents=[common, output], help="prune a little, --rounds times")
+    iterative.add_argument("--rounds", type=int, default=5, help="pruning rounds (default 5)")
+    iterative.add_argument("--rate", type=float, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
+    precompute = commands.add_parser("precompute", parents=[common],
+                                     help="warm the cache for the notebooks' sliders (one-shot sweep + iterative)")
+    precompute.add_argument("--amounts", type=_fractions, default=experiments.SLIDER_AMOUNTS,
+                            help="comma-separated one-shot amounts (default: experiments.SLIDER_AMOUNTS)")
+    precompute.add_argument("--rounds", type=int, default=len(experiments.SLIDER_AMOUNTS),
+                            help=f"iterative rounds (default {len(experiments.SLIDER_AMOUNTS)})")
+    return parser
+
+
+def _fractions(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated fractions such as 0.2,0.5,0.8, got {text!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments, check them all before training anything, run, write the outputs."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    def error(message: str):
+        parser.error(f"{args.command}: {message}")  # prints usage and one line, exits with code 2
+
+    controls = _controls(args.controls, error)
+    for name in ("iterations", "seeds", "rounds", "workers"):
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            error(f"--{name} must be at least 1, got {value}.")
+    for name in ("amount", "rate"):
+        _check_fraction(f"--{name}", getattr(args, name, None), error)
+    for amount in getattr(args, "amounts", ()):
+        _check_fraction("--amounts", amount, error)
+    out = None
+    if args.command != "precompute":
+        out = Path(args.out or Path("results") / args.model)
+        _check_writable(out, error)
+
+    cache, seeds = Cache(args.cache), range(args.seeds)
+    setup = {"iterations": args.iterations, "fast": True if args.fast else None, "workers": args.workers}
+    try:
+        if args.command == "one-shot":
+            records = experiments.one_shot(args.model, args.amount, seeds, controls, cache=cache, **setup)
+        elif args.command == "iterative":
+            records = experiments.iterative(args.model, args.rounds, args.rate, seeds, controls, cache=cache, **setup)
+        else:
+            sweep = experiments.sweep(args.model, args.amounts, seeds, controls, cache=cache, **setup)
+            print_summary(sweep, "one-shot sweep")
+            records = experiments.iterative(args.model, args.rounds, None, seeds, controls, cache=cache, **setup)
+    except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
+    print_summary(records, "iterative" if args.command == "precompute" else args.command)
+    if out is not None:
+        rate = args.amount if args.command == "one-shot" else args.rate
+        write_outputs(records, out, cache, rate, setup)
+    return 0
+
+
+def _controls(text: str, error) -> tuple[str, ...]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if names == ["none"]:
+        return ()
+    for name in names:
+        if name not in experiments.CONTROLS:
+            error(f"unknown control {name!r} in --controls: choose from {', '.join(experiments.CONTROLS)} "
+                  f"(comma-separated), or 'none'.")
+    return tuple(dict.fromkeys(names))
+
+
+def _check_fraction(option: str, value: float | None, error) -> None:
+    if value is not None and (math.isnan(value) or not 0 <= value < 1):
+        error(f"{option} must be in [0, 1): the fraction of weights to prune (0.8 prunes 80 %), got {value}.")
+
+
+def _check_writable(out: Path, error) -> None:
+    """Fail now, not after hours of training: create the folder and a file in it."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as problem:
+        error(f"cannot write to the output folder {out}: {problem.strerror or problem}.")
+
+
+def write_outputs(records: list[dict[str, Any]], out: Path, cache: Cache, rate: float | None,
+                  setup: dict[str, Any]) -> None:
+    """results.csv (one row per trained network) and the figures, into `out`."""
+    from . import plots  # matplotlib is only needed here
+
+    with open(out / "results.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+    figures = {"accuracy_vs_remaining.png": plots.plot_accuracy_vs_remaining(records),
+               "early_stop_vs_remaining.png": plots.plot_early_stop_vs_remaining(records),
+               "training_curves.png": plots.plot_training_curves(records),
+               "summary.png": plots.plot_lottery_summary(records)}
+    model = records[0]["model"]
+    if model == "lenet":
+        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(_sparsest_ticket(records, cache, rate, setup))
+    for name, figure in figures.items():
+        figure.savefig(out / name, dpi=120)
+    print(f"Wrote results.csv and {', '.join(figures)} to {out}/")
+
+
+def _sparsest_ticket(records: list[dict[str, Any]], cache: Cache, rate: float | None, setup: dict[str, Any]):
+    """Seed 0's last-round ticket, rebuilt from the cache (its weights and masks)."""
+    model = records[0]["model"]
+    rounds = max(r["round"] for r in records if r["kind"] == "ticket" and r["seed"] == 0)
+    schedule = [experiments.round_rates(model, rate)] * rounds  # the schedule iterative() used
+    config = experiments.Setup.for_model(model, iterations=setup["iterations"], fast=setup["fast"])
+    state = experiments.Experiment(config, 0, cache, progress=False).trained_state("ticket", schedule)
+    return experiments.load_network(model, state)
+
+
+def print_summary(records: list[dict[str, Any]], title: str) -> None:
+    """One line per kind and sparsity: mean test accuracy (final and at early stop) and early-stop iteration."""
+    rows = experiments.summarize(records)
+    print(f"\n{title}: {len({r['seed'] for r in records})} seed(s), mean over seeds")
+    print(f"{'kind':<13} {'remaining':>9} {'seeds':>5} {'test acc':>9} {'early-stop acc':>14} {'early-stop iter':>15}")
+    for row in rows:
+        print(f"{row['kind']:<13} {100 * row['remaining']:>8.1f}% {row['seeds']:>5} {row['test_accuracy']:>9.4f} "
+              f"{row['early_stop_test_accuracy']:>14.4f} {row['early_stop_iteration']:>15.0f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

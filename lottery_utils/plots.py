@@ -1,0 +1,175 @@
+"""The paper's figures from experiment records: accuracy and early stopping against sparsity, curves, masks.
+
+Each function draws on `ax` if given, else on a new Figure, and returns the Figure. The figures are not
+registered with pyplot, so nothing is shown twice: a notebook cell shows the Figure it returns (or `display(fig)`).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import matplotlib
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
+from torch import nn
+
+from .experiments import KINDS, summarize
+from .pruning import masks, prunable_layers
+
+# One color and name per kind in every figure; the training curves shade the kind's colormap by sparsity.
+COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "random_prune": "tab:green"}
+COLORMAPS = {"dense": "Greys", "ticket": "Blues", "reinit": "Oranges", "random_prune": "Greens"}
+LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",
+          "random_prune": "random pruning"}
+METRICS = {"early_stop_test_accuracy": "test accuracy at early stop", "test_accuracy": "test accuracy at the end",
+           "early_stop_iteration": "early-stop iteration"}
+MAX_TICKS = 10
+
+
+def plot_accuracy_vs_remaining(records: Iterable[dict[str, Any]], metric: str = "early_stop_test_accuracy",
+                               ax: Axes | None = None) -> Figure:
+    """The paper's LeNet figure: test accuracy of tickets and controls as fewer and fewer weights remain."""
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(METRICS)}.")
+    return _plot_vs_remaining(list(records), metric, ax)
+
+
+def plot_early_stop_vs_remaining(records: Iterable[dict[str, Any]], ax: Axes | None = None) -> Figure:
+    """How fast each network learns: the iteration of minimum validation loss against sparsity."""
+    return _plot_vs_remaining(list(records), "early_stop_iteration", ax)
+
+
+def _plot_vs_remaining(records: list[dict[str, Any]], metric: str, ax: Axes | None) -> Figure:
+    fig, ax = _figure(ax)
+    rows = summarize(records)
+    if not rows:
+        raise ValueError("No records to plot: run experiments.one_shot or experiments.iterative first.")
+    for kind in KINDS:
+        group = [row for row in rows if row["kind"] == kind]
+        if not group:
+            continue
+        if kind == "dense":  # a reference level, not a point on the sparsity axis
+            row = group[0]
+            ax.axhline(row[metric], color=COLORS[kind], linestyle="--", label=LABELS[kind])
+            if row["seeds"] > 1:
+                ax.axhspan(row[metric + "_min"], row[metric + "_max"], color=COLORS[kind], alpha=0.1)
+            continue
+        x = [100 * row["remaining"] for row in group]
+        y = np.array([row[metric] for row in group])
+        spread = None
+        if any(row["seeds"] > 1 for row in group):  # the paper's error bars: min and max over the seeds
+            spread = [y - [row[metric + "_min"] for row in group], [row[metric + "_max"] for row in group] - y]
+        ax.errorbar(x, y, yerr=spread, color=COLORS[kind], label=LABELS[kind], marker="o", markersize=4,
+                    capsize=3)
+    _sparsity_axis(ax, [100 * row["remaining"] for row in rows])
+    seeds = max(row["seeds"] for row in rows)
+    ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {METRICS[metric]}")
+    ax.grid(alpha=0.3)
+    ax.legend(title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
+    return fig
+
+
+def _sparsity_axis(ax: Axes, percents: Sequence[float]) -> None:
+    """Log scale, 100 % on the left and the sparsest network on the right, ticked where networks exist."""
+    values = sorted(set(percents), reverse=True)
+    if len(values) > MAX_TICKS:
+        values = [values[i] for i in sorted(set(np.linspace(0, len(values) - 1, MAX_TICKS).round().astype(int)))]
+    ax.set_xscale("log")
+    ax.set_xticks(values, labels=[_percent(v) for v in values])
+    ax.xaxis.set_minor_locator(NullLocator())  # log minor ticks would label 20, 30, ... between ours
+    ax.set_xlim(max(values) * 1.15, min(values) / 1.15)  # left > right: sparsity grows to the right
+    ax.set_xlabel("percent of weights remaining")
+
+
+def _percent(value: float) -> str:
+    return "100" if value > 99.95 else f"{value:.1f}" if value >= 0.95 else f"{value:.2g}"
+
+
+def plot_training_curves(records: Iterable[dict[str, Any]], kind: str = "ticket", ax: Axes | None = None,
+                         max_lines: int = 6) -> Figure:
+    """Test accuracy while training, one line per sparsity (the lowest seed), with the dense network for reference."""
+    records = list(records)
+    fig, ax = _figure(ax)
+    chosen = [r for r in records if r["kind"] == kind]
+    if not chosen:
+        present = sorted({r["kind"] for r in records})
+        raise ValueError(f"No {kind!r} records to plot; the records hold {present or 'nothing'}.")
+    seed = min(r["seed"] for r in chosen)
+    runs = sorted((r for r in chosen if r["seed"] == seed), key=lambda r: -r["remaining"])
+    if len(runs) > max_lines:  # spread the lines over the whole range of sparsities
+        runs = [runs[i] for i in sorted(set(np.linspace(0, len(runs) - 1, max_lines).round().astype(int)))]
+    shades = matplotlib.colormaps[COLORMAPS[kind]]
+    for i, run in enumerate(runs):
+        color = shades(0.95 - 0.6 * i / max(1, len(runs) - 1))  # darker = denser
+        _curve(ax, run, color, f"{_percent(100 * run['remaining'])} %")
+    dense = [r for r in records if r["kind"] == "dense" and r["seed"] == seed]
+    if kind != "dense" and dense:
+        _curve(ax, dense[0], COLORS["dense"], "100 % (dense)", linestyle="--")
+    ax.set(xlabel="training iteration", ylabel="test accuracy",
+           title=f"{_model_name(records)}: {LABELS[kind]}, seed {seed}")
+    ax.grid(alpha=0.3)
+    ax.legend(title="weights remaining (dot: early stop)")
+    return fig
+
+
+def _curve(ax: Axes, run: dict[str, Any], color, label: str, linestyle: str = "-") -> None:
+    ax.plot(run["curve"]["iteration"], run["curve"]["test_accuracy"], color=color, label=label, linestyle=linestyle)
+    ax.plot(run["early_stop_iteration"], run["early_stop_test_accuracy"], "o", color=color, markersize=5)
+
+
+def plot_first_layer_mask(network_or_mask: nn.Module | torch.Tensor, ax: Axes | None = None) -> Figure:
+    """LeNet's first-layer mask as an image: how many surviving weights each input pixel feeds."""
+    mask = _first_layer_mask(network_or_mask).detach().cpu().float()
+    if mask.dim() != 2:
+        raise ValueError(f"Need a fully connected first layer (LeNet's is 300 x 784); got a mask of shape "
+                         f"{tuple(mask.shape)}.")
+    per_pixel = mask.sum(0)  # column j of the mask holds the weights leaving input pixel j
+    side = math.isqrt(per_pixel.numel())
+    if side * side != per_pixel.numel():
+        raise ValueError(f"The first layer has {per_pixel.numel()} inputs, not a square image "
+                         f"(LeNet's: 784 = 28 x 28).")
+    fig, ax = _figure(ax, figsize=(5, 4.2))
+    # Colors span the counts that occur (not 0..300), so a border pruned a little harder still shows.
+    image = ax.imshow(per_pixel.reshape(side, side).numpy(), cmap="viridis")
+    fig.colorbar(image, ax=ax, label=f"surviving weights per pixel (of {mask.shape[0]})")
+    ax.set_title(f"First layer: {100 * mask.mean().item():.1f} % of weights remaining")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
+def _first_layer_mask(network_or_mask: nn.Module | torch.Tensor) -> torch.Tensor:
+    if not isinstance(network_or_mask, nn.Module):
+        return torch.as_tensor(network_or_mask)
+    name, mask = next(iter(masks(network_or_mask).items()))
+    if mask is None:  # never pruned: every weight survives
+        return torch.ones_like(prunable_layers(network_or_mask)[name].weight)
+    return mask
+
+
+def plot_lottery_summary(records: Iterable[dict[str, Any]], metric: str = "early_stop_test_accuracy") -> Figure:
+    """Three panels: accuracy and early-stop iteration against sparsity, and the tickets' training curves."""
+    records = list(records)
+    fig = Figure(figsize=(18, 5), layout="constrained")
+    accuracy, early_stop, curves = fig.subplots(1, 3)
+    plot_accuracy_vs_remaining(records, metric, ax=accuracy)
+    plot_early_stop_vs_remaining(records, ax=early_stop)
+    has_tickets = any(r["kind"] == "ticket" for r in records)
+    plot_training_curves(records, "ticket" if has_tickets else "dense", ax=curves)
+    return fig
+
+
+def _figure(ax: Axes | None, figsize: tuple[float, float] = (7, 4.5)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.get_figure(root=True), ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _model_name(records: list[dict[str, Any]]) -> str:
+    models = sorted({r.get("model", "?") for r in records})
+    return {"lenet": "LeNet-300-100"}.get(models[0], models[0]) if len(models) == 1 else ", ".join(models)

@@ -1,0 +1,349 @@
+"""Experiments, their cache, the figures and the command line, on tiny runs (60 iterations) that take seconds."""
+import csv
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from lottery_utils import cache as cache_module
+from lottery_utils import experiments, plots
+from lottery_utils.__main__ import COLUMNS, main
+from lottery_utils.cache import Cache
+from lottery_utils.experiments import Experiment, Setup, iterative, load_network, one_shot, round_rates
+from lottery_utils.pruning import masks
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = dict(iterations=60, eval_every=30, progress=False)
+SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
+LENET_WEIGHTS = {"1": 784 * 300, "3": 300 * 100, "5": 100 * 10}  # layer name -> weights
+LENET_RATES = {"1": 0.2, "3": 0.2, "5": 0.1}  # the paper's: fc 20 %, output layer at half that
+real_train = experiments.train
+
+
+class Trainings:
+    """Stands in for experiments.train: records each network trained ("ticket round 2") and can fail on the n-th."""
+
+    def __init__(self):
+        self.calls, self.fail_on = [], None
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append(kwargs["description"])
+        if len(self.calls) == self.fail_on:
+            raise RuntimeError("interrupted")  # like a student stopping the kernel mid-run
+        return real_train(*args, **kwargs)
+
+
+@pytest.fixture
+def trainings(monkeypatch):
+    counter = Trainings()
+    monkeypatch.setattr(experiments, "train", counter)
+    return counter
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return Cache(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def run(cache):
+    """Three iterative rounds with both controls: 1 dense + 3 x (ticket, reinit, random_prune) networks."""
+    return iterative("lenet", rounds=3, controls=("reinit", "random_prune"), cache=cache, **TINY)
+
+
+def without_seconds(records):
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
+
+
+# --- the cache ---------------------------------------------------------------------------------------------------
+
+def test_rerun_is_a_cache_hit(run, cache, trainings):
+    again = iterative("lenet", rounds=3, controls=("reinit", "random_prune"), cache=cache, **TINY)
+    assert trainings.calls == []
+    assert again == run
+
+
+def test_interrupted_iterative_run_resumes_where_it_stopped(tmp_path, trainings):
+    trainings.fail_on = 3
+    with pytest.raises(RuntimeError, match="interrupted"):
+        iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path), **TINY)
+    assert trainings.calls == ["dense round 0", "ticket round 1", "reinit round 1"]
+    trainings.calls.clear()
+    trainings.fail_on = None
+    records = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path), **TINY)
+    assert trainings.calls == ["reinit round 1", "ticket round 2", "reinit round 2"]  # only what was missing
+    assert [(r["kind"], r["round"]) for r in records] == [("dense", 0), ("ticket", 1), ("reinit", 1), ("ticket", 2),
+                                                          ("reinit", 2)]
+
+
+def test_corrupt_entry_is_recomputed_with_a_warning_and_temporary_files_are_ignored(tmp_path, trainings):
+    experiment = Experiment(SETUP, seed=0, cache=Cache(tmp_path), progress=False)
+    path = experiment.cache.path(experiment.config("dense", ()))
+    path.parent.mkdir(parents=True)
+    (path.parent / f"{path.name}x1y2.tmp").write_bytes(b"half of a killed writer's entry")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a leftover temporary file is not an entry: no warning
+        record = experiment.network("dense")
+        assert experiment.network("dense") == record
+    assert trainings.calls == ["dense round 0"]
+
+    for damage in (lambda: path.write_bytes(path.read_bytes()[:200]), lambda: path.write_bytes(b"garbage")):
+        damage()
+        with pytest.warns(UserWarning, match="unreadable cache entry"):
+            again = experiment.network("dense")
+        assert without_seconds([again]) == without_seconds([record])  # same seed, same network
+    assert trainings.calls == ["dense round 0"] * 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert experiment.network("dense") == again  # repaired
+    assert len(trainings.calls) == 3
+
+
+def test_interrupted_write_leaves_no_entry(tmp_path, monkeypatch):
+    cache, config = Cache(tmp_path), {"model": "lenet", "kind": "dense", "seed": 0}
+
+    def dying_save(obj, f):
+        f.write(b"the first bytes")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache_module.torch, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        cache.save(config, {"test_accuracy": 0.9})
+    monkeypatch.undo()
+    assert cache.load(config) is None
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+ENTRY = {"model": "lenet", "kind": "dense", "seed": 0}
+
+
+def write_entry_repeatedly(root, writer):
+    state = {"weight": torch.full((500, 500), float(writer))}  # 1 MB, so that writes take time and overlap
+    for _ in range(20):
+        Cache(root).save(ENTRY, {"writer": writer}, state)
+
+
+def test_two_processes_writing_one_entry_leave_a_whole_entry(tmp_path):
+    # fork, not spawn: the children need not import torch again, which takes seconds
+    writers = [multiprocessing.get_context("fork").Process(target=write_entry_repeatedly, args=(tmp_path, w))
+               for w in (1, 2)]
+    for w in writers:
+        w.start()
+    cache = Cache(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a reader must never meet a half-written entry
+        while any(w.is_alive() for w in writers):
+            entry = cache.load(ENTRY)
+            if entry is not None:  # record and weights come from the same writer
+                assert torch.equal(entry["state"]["weight"], torch.full((500, 500), float(entry["record"]["writer"])))
+            time.sleep(0.005)
+        for w in writers:
+            w.join()
+        entry = cache.load(ENTRY)
+    assert [w.exitcode for w in writers] == [0, 0]
+    assert entry["record"]["writer"] in (1, 2)
+    assert torch.equal(entry["state"]["weight"], torch.full((500, 500), float(entry["record"]["writer"])))
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+# --- the records --------------------------------------------------------------------------------------------------
+
+def test_records_follow_the_per_layer_rates_round_by_round(run, cache):
+    assert len(run) == 1 + 3 * 3
+    assert (run[0]["kind"], run[0]["round"], run[0]["remaining"]) == ("dense", 0, 1.0)
+    kept = dict(LENET_WEIGHTS)
+    for r in (1, 2, 3):
+        # torch prunes round(rate * survivors) of each layer's survivors
+        kept = {name: n - round(LENET_RATES[name] * n) for name, n in kept.items()}
+        ticket, reinit, random_prune = [rec for rec in run if rec["round"] == r]
+        assert (ticket["kind"], reinit["kind"], random_prune["kind"]) == ("ticket", "reinit", "random_prune")
+        assert ticket["remaining"] == pytest.approx(sum(kept.values()) / sum(LENET_WEIGHTS.values()), abs=1e-12)
+        assert reinit["remaining"] == random_prune["remaining"] == ticket["remaining"]
+        assert reinit["curve"]["val_loss"] != ticket["curve"]["val_loss"]  # other weights, other training
+        assert random_prune["curve"]["val_loss"] != ticket["curve"]["val_loss"]
+        state = Experiment(SETUP, 0, cache, progress=False).trained_state("ticket", [round_rates("lenet")] * r)
+        assert {name: int(state[f"{name}.weight_mask"].sum()) for name in kept} == kept
+    for rec in run:
+        assert rec["curve"]["iteration"] == [0, 30, 60] and rec["iterations"] == 60
+        assert rec["early_stop_iteration"] in rec["curve"]["iteration"]
+        assert rec["test_accuracy"] > 0.6  # trained, not guessing (0.1)
+
+
+def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trainings):
+    # one-shot 20 % is the paper's first round: fc 20 %, output 10 %
+    records = one_shot("lenet", 0.2, controls=("reinit", "random_prune"), cache=cache, **TINY)
+    assert trainings.calls == []
+    assert records == run[:4]
+    one_shot("lenet", 0.5, cache=cache, **TINY)
+    assert trainings.calls == ["ticket round 1"]  # the dense network is shared too
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda c: one_shot("lenet5", cache=c), "Unknown model 'lenet5'"),
+    (lambda c: iterative("lenet", rounds=0, cache=c), "rounds must be a whole number >= 1"),
+    (lambda c: one_shot("lenet", amount=1.0, cache=c), r"must be in \[0, 1\)"),
+    (lambda c: iterative("lenet", rounds=2, controls=("shuffle",), cache=c), "Unknown control"),
+])
+def test_bad_arguments_are_clear_errors_before_any_training(call, message, tmp_path, trainings):
+    with pytest.raises(ValueError, match=message):
+        call(Cache(tmp_path))
+    assert trainings.calls == [] and not any(tmp_path.iterdir())
+
+
+# --- the figures --------------------------------------------------------------------------------------------------
+
+def line(ax, label):
+    """The data line drawn with `label`: an errorbar's, or a plain line."""
+    for container in ax.containers:
+        if container.get_label() == label:
+            return container.lines[0]
+    return next(l for l in ax.lines if l.get_label() == label)
+
+
+def test_accuracy_and_early_stop_plots_put_sparsity_on_an_inverted_log_axis(run):
+    for plot, metric in ((plots.plot_accuracy_vs_remaining, "early_stop_test_accuracy"),
+                         (plots.plot_early_stop_vs_remaining, "early_stop_iteration")):
+        fig = plot(run)
+        assert isinstance(fig, Figure)
+        ax = fig.axes[0]
+        assert ax.get_xscale() == "log" and ax.xaxis_inverted()
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        assert labels[0] == "100" and labels[1:] == ["80.0", "64.1", "51.3"]
+        for kind in ("ticket", "reinit", "random_prune"):
+            kind_records = [r for r in run if r["kind"] == kind]
+            drawn = line(ax, plots.LABELS[kind])
+            assert list(drawn.get_xdata()) == pytest.approx([100 * r["remaining"] for r in kind_records], abs=0.01)
+            assert list(drawn.get_ydata()) == pytest.approx([r[metric] for r in kind_records])
+        dense = line(ax, plots.LABELS["dense"])
+        assert dense.get_linestyle() == "--" and list(dense.get_ydata()) == [run[0][metric]] * 2
+
+
+def test_spread_over_seeds_is_drawn_from_min_to_max():
+    def record(kind, remaining, accuracy, seed):
+        return {"kind": kind, "round": int(remaining < 1), "remaining": remaining, "test_accuracy": accuracy,
+                "early_stop_iteration": 100, "early_stop_test_accuracy": accuracy, "seed": seed, "model": "lenet"}
+
+    records = [record("dense", 1.0, 0.97, 0), record("dense", 1.0, 0.98, 1),
+               record("ticket", 0.5, 0.97, 0), record("ticket", 0.5, 0.99, 1)]
+    ax = plots.plot_accuracy_vs_remaining(records).axes[0]
+    assert list(line(ax, plots.LABELS["ticket"]).get_ydata()) == pytest.approx([0.98])
+    bars = [c for c in ax.collections if len(c.get_segments()) == 1]
+    (x0, low), (x1, high) = bars[0].get_segments()[0]
+    assert (x0, low, high) == pytest.approx((50, 0.97, 0.99))
+
+
+def test_training_curves_one_line_per_sparsity(run):
+    ax = plots.plot_training_curves(run).axes[0]
+    labels = [l.get_label() for l in ax.lines if not l.get_label().startswith("_")]
+    assert labels == ["80.0 %", "64.1 %", "51.3 %", "100 % (dense)"]
+    assert list(line(ax, "51.3 %").get_ydata()) == run[-3]["curve"]["test_accuracy"]
+    few = plots.plot_training_curves(run, kind="reinit", max_lines=2).axes[0]
+    assert [l.get_label() for l in few.lines if "%" in l.get_label()] == ["80.0 %", "51.3 %", "100 % (dense)"]
+    with pytest.raises(ValueError, match="No 'ticket' records"):
+        plots.plot_training_curves(run[:1])
+
+
+def test_lottery_summary_has_three_filled_panels(run):
+    fig = plots.plot_lottery_summary(run)
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert all(len(ax.lines) >= 4 for ax in fig.axes)
+
+
+def test_first_layer_mask_counts_surviving_weights_per_pixel():
+    mask = torch.ones(300, 784)
+    mask[:200, :28] = 0  # the top row of pixels loses 200 of its 300 weights
+    fig = plots.plot_first_layer_mask(mask)
+    image = fig.axes[0].images[0].get_array()
+    assert image.shape == (28, 28)
+    assert (image[0] == 100).all() and (image[1:] == 300).all()
+    assert len(fig.axes) == 2  # the image and its colorbar
+    assert "97.6 %" in fig.axes[0].get_title()
+    with pytest.raises(ValueError, match="square image"):
+        plots.plot_first_layer_mask(torch.ones(300, 783))
+
+
+def test_a_real_ticket_prunes_the_empty_border_of_mnist_harder(cache):
+    """MNIST's border pixels are the same in every image, so their weights learn little and get pruned."""
+    one_shot("lenet", 0.9, cache=cache, **TINY)
+    state = Experiment(SETUP, 0, cache, progress=False).trained_state("ticket", [round_rates("lenet", 0.9)])
+    network = load_network("lenet", state)
+    image = torch.as_tensor(plots.plot_first_layer_mask(network).axes[0].images[0].get_array())
+    assert torch.equal(image, masks(network)["1"].sum(0).reshape(28, 28))
+    border = torch.ones(28, 28, dtype=torch.bool)
+    border[3:25, 3:25] = False
+    assert image[border].mean() < image[7:21, 7:21].mean()
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+
+def cli(*args, cache_dir):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "LOTTERY_CACHE": str(cache_dir)}
+    env.pop("LOTTERY_FAST", None)  # --fast must be enough
+    return subprocess.run([sys.executable, "-m", "lottery_utils", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
+    common = ["--iterations", "60", "--seeds", "1", "--controls", "reinit,random_prune", "--fast"]
+    done = cli("one-shot", "--amount", "0.2", "--out", str(tmp_path / "one"), *common, cache_dir=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    done = cli("iterative", "--rounds", "2", "--out", str(tmp_path / "two"), *common, cache_dir=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    for folder, rows in (("one", 1 + 3), ("two", 1 + 2 * 3)):
+        results = read_csv(tmp_path / folder / "results.csv")
+        assert tuple(results[0]) == COLUMNS
+        assert len(results) == rows
+        for figure in ("accuracy_vs_remaining", "early_stop_vs_remaining", "training_curves", "first_layer_mask"):
+            assert (tmp_path / folder / f"{figure}.png").stat().st_size > 1_000
+    results = read_csv(tmp_path / "two" / "results.csv")
+    assert [(r["kind"], r["round"]) for r in results][-3:] == [("ticket", "2"), ("reinit", "2"), ("random_prune", "2")]
+    assert {r["iterations"] for r in results} == {"60"}
+    # the summary table: one line per kind and sparsity
+    table = [l.split() for l in done.stdout.splitlines() if l.split() and l.split()[0] in experiments.KINDS]
+    assert [(row[0], row[1]) for row in table] == [("dense", "100.0%"), ("ticket", "80.0%"), ("ticket", "64.1%"),
+                                                   ("reinit", "80.0%"), ("reinit", "64.1%"),
+                                                   ("random_prune", "80.0%"), ("random_prune", "64.1%")]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["one-shot", "--model", "lenet5"], "invalid choice: 'lenet5'"),
+    (["one-shot", "--amount", "1.0"], "--amount must be in [0, 1)"),
+    (["one-shot", "--amount", "-0.1"], "--amount must be in [0, 1)"),
+    (["iterative", "--rounds", "0"], "--rounds must be at least 1"),
+    (["iterative", "--controls", "reinit,shuffle"], "unknown control 'shuffle'"),
+    (["one-shot", "--seeds", "0"], "--seeds must be at least 1"),
+    (["precompute", "--amounts", "0.2,1.5"], "--amounts must be in [0, 1)"),
+])
+def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
+    with pytest.raises(SystemExit) as exit:  # what `python -m lottery_utils` exits with
+        main([*args, "--cache", str(tmp_path / "cache")])
+    assert exit.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1].startswith("python -m lottery_utils") and "error:" in lines[-1]  # argparse's usage, then one line
+    assert message in lines[-1]
+    assert trainings.calls == [] and not (tmp_path / "cache").exists()
+
+
+def test_cli_rejects_an_output_folder_it_cannot_write(tmp_path, capsys, trainings):
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(SystemExit) as exit:
+        main(["one-shot", "--out", str(tmp_path / "a-file" / "results")])
+    assert exit.value.code == 2
+    assert "cannot write to the output folder" in capsys.readouterr().err
+    assert trainings.calls == []
