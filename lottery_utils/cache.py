@@ -11,10 +11,12 @@ from typing import Any
 
 import torch
 
+from .data import PROJECT_ROOT
+
 
 def cache_dir(root: str | os.PathLike | None = None) -> Path:
-    """Where results live: the argument, else $LOTTERY_CACHE, else ./runs."""
-    return Path(root or os.environ.get("LOTTERY_CACHE") or "runs")
+    """Where results live: the argument, else $LOTTERY_CACHE, else runs/ in the project folder."""
+    return Path(root or os.environ.get("LOTTERY_CACHE") or PROJECT_ROOT / "runs").resolve()
 
 
 def cache_key(config: dict[str, Any]) -> str:

@@ -9,7 +9,6 @@ from urllib.error import URLError
 
 import numpy as np
 import torch
-import torchvision
 
 VALIDATION_SIZE = 5_000  # held out of the training set, as in the paper
 SPLIT_SEED = 0  # fixed, so every run validates on the same 5,000 examples
@@ -46,9 +45,12 @@ def best_device() -> torch.device:
     return torch.device("cpu")
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # so notebooks (run in notebooks/) and the CLI share folders
+
+
 def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Where datasets live: the argument, else $LOTTERY_DATA, else ./data."""
-    return Path(root or os.environ.get("LOTTERY_DATA") or "data")
+    """Where datasets live: the argument, else $LOTTERY_DATA, else data/ in the project folder."""
+    return Path(root or os.environ.get("LOTTERY_DATA") or PROJECT_ROOT / "data")
 
 
 def load_mnist(root: str | os.PathLike | None = None, device: torch.device | str | None = None) -> Data:
@@ -65,6 +67,7 @@ def load_cifar10(root: str | os.PathLike | None = None, device: torch.device | s
 
 @functools.lru_cache(maxsize=4)
 def _load_mnist(root: Path, device: torch.device) -> Data:
+    import torchvision  # imported here: it takes seconds, and most commands never load a dataset
     train, test = (_download(torchvision.datasets.MNIST, root, train, _mnist_missing) for train in (True, False))
     images = [(s.data.float().div(255).sub(MNIST_MEAN).div(MNIST_STD)).unsqueeze(1) for s in (train, test)]
     return _split("MNIST", images[0], train.targets, images[1], test.targets, device)
@@ -72,6 +75,7 @@ def _load_mnist(root: Path, device: torch.device) -> Data:
 
 @functools.lru_cache(maxsize=4)
 def _load_cifar10(root: Path, device: torch.device) -> Data:
+    import torchvision
     train, test = (_download(torchvision.datasets.CIFAR10, root, train, _cifar_missing) for train in (True, False))
     mean, std = torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1), torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
     images = [torch.from_numpy(np.asarray(s.data)).permute(0, 3, 1, 2).float().div(255).sub(mean).div(std)

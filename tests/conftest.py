@@ -6,7 +6,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # The notebooks' kernels inherit these (nbval), so the whole suite runs offline, in fast mode, on a fresh cache.
-os.environ.setdefault("LOTTERY_DATA", str(ROOT.parent / "shared" / "data"))
+# Absolute paths: the notebooks' kernels run in notebooks/, where a relative path would point elsewhere.
+os.environ["LOTTERY_DATA"] = os.path.abspath(os.environ.get("LOTTERY_DATA", ROOT.parent / "shared" / "data"))
 os.environ.setdefault("LOTTERY_FAST", "1")
 os.environ.setdefault("LOTTERY_CACHE", tempfile.mkdtemp(prefix="lottery-cache-"))
 
