@@ -1,0 +1,435 @@
+"""Classroom widgets: move a slider, see the lottery-ticket experiment for that setting, answered from the cache.
+
+Each builder returns a small dataclass of its parts (`ui`, the controls, a `status` Label, the plot Output) so a
+test can set `slider.value` and read what changed, with no browser. Figures are rendered to PNG and put into the
+Output with `append_display_data`: that is the kernel's own state, the same in JupyterLab, Voila, nbval and plain
+pytest (a `with out: display(fig)` block is captured only by a frontend, and leaks into the cell under nbval).
+A setting that is not cached yet trains right away, with its tqdm bars shown inside the widget; in real mode that
+takes minutes, so warm the cache before class: `precompute()` or `python -m lottery_utils precompute`.
+CSS classes for browser tests: "prune-slider", "prune-remaining", "prune-status", "prune-plot", "prune-progress".
+"""
+from __future__ import annotations
+
+import io
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import Image, display
+from matplotlib.figure import Figure
+from tqdm.notebook import tqdm as notebook_tqdm
+
+from . import experiments, plots, training
+from .cache import Cache
+from .experiments import CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode, round_rates
+
+ITERATIVE_RATES = (0.2, 0.5)  # per-round rates of notebook 02's dropdown: the paper's 20 %, and bigger steps
+DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand
+NOTEBOOKS = ("01", "02", "03")
+DPI = 80
+
+
+def default_rounds() -> int:
+    """Iterative rounds the notebooks show: 5 in fast mode (seconds), else 14 (fc layers down to 0.8^14 = 4.4 %)."""
+    return 5 if fast_mode() else len(SLIDER_AMOUNTS)
+
+
+@dataclass(kw_only=True)
+class Explorer:
+    """What every explorer shares: its layout, status line, plot, progress area and timings for tests."""
+
+    ui: widgets.Box
+    status: widgets.Label
+    out: widgets.Output
+    progress: widgets.Box  # tqdm bars while a missing setting trains
+    records: list[dict[str, Any]] = field(default_factory=list)  # the selected setting's records
+    draws: int = 0
+    trainings: int = 0  # how many updates had to train something
+    last_from_cache: bool = True
+    last_seconds: float = 0.0  # finding the selected setting's results: a cache lookup, or training
+    last_draw_seconds: float = 0.0  # drawing the figure and putting its PNG into `out`
+
+    def _ipython_display_(self):  # a bare `explorer` at the end of a cell shows the UI
+        display(self.ui)
+
+
+@dataclass(kw_only=True)
+class OneShotExplorer(Explorer):
+    """A prune-amount slider over one-shot experiments; `computed` maps each amount seen to its records."""
+
+    slider: widgets.SelectionSlider
+    remaining: widgets.Label
+    computed: dict[float, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class IterativeExplorer(Explorer):
+    """A rounds slider and a per-round-rate dropdown over iterative pruning."""
+
+    rounds: widgets.IntSlider
+    rate: widgets.Dropdown
+    compare: widgets.Checkbox  # add one-shot tickets pruned to the same sparsities
+    remaining: widgets.Label
+    one_shot_records: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- building blocks ---------------------------------------------------------------------------------------------
+
+def _percent(amount: float) -> str:
+    return f"{100 * amount:.3g} %"
+
+
+def _nearest(options: Sequence[float], value: float) -> float:
+    return min(options, key=lambda option: abs(option - value))
+
+
+def _status_area() -> tuple[widgets.Label, widgets.Output, widgets.Box]:
+    status = widgets.Label()
+    out = widgets.Output(layout={"min_height": "330px"})
+    progress = widgets.VBox()
+    for part, css in ((status, "prune-status"), (out, "prune-plot"), (progress, "prune-progress")):
+        part.add_class(css)
+    return status, out, progress
+
+
+def _show(out: widgets.Output, fig: Figure) -> None:
+    """Replace the Output's content by the figure, as one PNG, in one message (no blank flicker)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    with out.hold_sync():
+        out.outputs = ()
+        out.append_display_data(Image(data=buffer.getvalue(), format="png"))
+
+
+def _figure(panels: int, width: float = 5.2, height: float = 3.9) -> tuple[Figure, list]:
+    """A Figure outside pyplot (nothing to close, nothing shown twice) with `panels` axes side by side."""
+    fig = Figure(figsize=(width * panels, height), layout="constrained")
+    return fig, list(fig.subplots(1, panels, squeeze=False)[0])
+
+
+def _find(records: Iterable[dict[str, Any]], kind: str, round_: int | None = None) -> dict[str, Any]:
+    matches = [r for r in records if r["kind"] == kind and (round_ is None or r["round"] == round_)]
+    return max(matches, key=lambda r: r["round"])
+
+
+def _unique(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each network once: every amount's records repeat the same dense network, which is not another seed."""
+    seen, unique = set(), []
+    for r in records:
+        key = (r["kind"], r["round"], r["remaining"], r["seed"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return unique
+
+
+def _missing(model: str, rounds: int, rate: float | None, seed: int, controls: Sequence[str], cache: Cache,
+             setup: dict[str, Any]) -> int:
+    """How many networks of this experiment are not in the cache yet (0: it answers at once)."""
+    experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
+    schedule = [round_rates(model, rate)] * rounds
+    configs = [experiment.config("dense", [])] + [experiment.config(kind, schedule[:r])
+                                                  for r in range(1, rounds + 1) for kind in ("ticket", *controls)]
+    return sum(not cache.path(config).exists() for config in configs)
+
+
+@contextmanager
+def _bars_into(box: widgets.Box):
+    """While training, show the library's tqdm bars as widgets inside `box`.
+
+    The library uses tqdm.auto, whose notebook bar calls display(): a frontend would put it under the cell, and
+    nbval cannot route it into an Output. Here each bar is built with display=False and added to `box` instead.
+    """
+    class Bar(notebook_tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "display": False})
+            if not self.disable:
+                box.children = (*box.children, self.container)
+
+        def close(self):
+            if not self.disable:
+                box.children = tuple(c for c in box.children if c is not self.container)
+            super().close()
+
+    patched = [(module, module.tqdm) for module in (training, experiments)]
+    for module, _ in patched:
+        module.tqdm = Bar
+    try:
+        yield
+    finally:
+        for module, original in patched:
+            module.tqdm = original
+        box.children = ()
+
+
+def _training_message(what: str, missing: int) -> str:
+    networks = f"{missing} network{'s' if missing > 1 else ''}"
+    if fast_mode():
+        return f"{what} is not in the cache yet: training {networks} now (fast mode: a few seconds)…"
+    return (f"{what} is not in the cache yet: training {networks} now, which takes minutes at the paper's "
+            f"iterations. Before class, run `python -m lottery_utils precompute` (or widgets.precompute()) to "
+            f"have every setting ready.")
+
+
+def _fetch(explorer: Explorer, what: str, missing: int, compute: Callable[[bool], list[dict[str, Any]]]):
+    """Run `compute(progress)`: from the cache when nothing is missing, else training with bars in the widget."""
+    start = time.perf_counter()
+    explorer.last_from_cache = missing == 0
+    if missing:
+        explorer.trainings += 1
+        explorer.status.value = _training_message(what, missing)
+        with _bars_into(explorer.progress):
+            records = compute(True)
+    else:
+        records = compute(False)
+    explorer.last_seconds = time.perf_counter() - start
+    return records
+
+
+def _source(explorer: Explorer) -> str:
+    if explorer.last_from_cache:
+        return "from the cache"
+    return f"trained now in {explorer.last_seconds:.0f} s"
+
+
+def _highlight(ax, remaining: float, label: str = "selected") -> None:
+    ax.axvline(100 * remaining, color="tab:red", alpha=0.25, linewidth=8, label=label)
+    ax.legend(fontsize="small")
+
+
+# --- one-shot pruning (notebook 01) and its controls (notebook 03) -----------------------------------------------
+
+def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
+                      seed: int = 0, controls: Iterable[str] = (), cache: Cache | None = None,
+                      **setup) -> OneShotExplorer:
+    """Prune once by the slider's amount: accuracy vs weights remaining, the ticket's training curve, its mask.
+
+    The slider's grid is `amounts` (default experiments.SLIDER_AMOUNTS, the fraction of fc weights pruned; the
+    output layer at half that rate); `amount` picks the grid point shown first. `setup` (iterations=..., ...) goes
+    to experiments.Setup.for_model.
+    """
+    return _one_shot_ui(model, amounts, amount, seed, tuple(controls), cache, setup, _draw_one_shot)
+
+
+def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
+                      seed: int = 0, cache: Cache | None = None, **setup) -> OneShotExplorer:
+    """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
+    random mask of the same size on theta_0, and accuracy vs weights remaining for all three."""
+    return _one_shot_ui(model, amounts, amount, seed, CONTROLS, cache, setup, _draw_controls)
+
+
+def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> OneShotExplorer:
+    amounts = tuple(SLIDER_AMOUNTS if amounts is None else amounts)
+    cache = cache or Cache()
+    slider = widgets.SelectionSlider(options=[(_percent(a), a) for a in amounts], value=_nearest(amounts, amount),
+                                     description="pruned", continuous_update=False,
+                                     layout={"width": "420px"}, style={"description_width": "60px"})
+    remaining = widgets.Label()
+    slider.add_class("prune-slider")
+    remaining.add_class("prune-remaining")
+    status, out, progress = _status_area()
+    ui = widgets.VBox([widgets.HBox([slider, remaining]), progress, status, out])
+    explorer = OneShotExplorer(ui=ui, status=status, out=out, progress=progress, slider=slider, remaining=remaining)
+
+    def compute(a: float, progress_: bool) -> list[dict[str, Any]]:
+        return experiments.one_shot(model, a, (seed,), controls, progress_, cache, **setup)
+
+    def collect_cached() -> None:
+        """Every grid point already in the cache (also those another process trained meanwhile)."""
+        for a in amounts:
+            if a not in explorer.computed and not _missing(model, 1, a, seed, controls, cache, setup):
+                explorer.computed[a] = compute(a, False)
+
+    def update(change=None) -> None:
+        a = slider.value
+        records = _fetch(explorer, f"Pruning {_percent(a)}", _missing(model, 1, a, seed, controls, cache, setup),
+                         lambda progress_: compute(a, progress_))
+        explorer.computed[a] = explorer.records = records
+        collect_cached()
+        start = time.perf_counter()
+        state = Experiment(Setup.for_model(model, **setup), seed, cache, False).trained_state(
+            "ticket", [round_rates(model, a)])
+        first_mask = next(value for key, value in state.items() if key.endswith("weight_mask"))
+        grid = _unique(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
+        fig = draw(records, grid, first_mask)
+        _show(out, fig)
+        explorer.last_draw_seconds = time.perf_counter() - start
+        ticket = _find(records, "ticket")
+        remaining.value = f"{100 * ticket['remaining']:.1f} % of the weights remain"
+        explorer.draws += 1
+        status.value = _one_shot_status(a, records, _source(explorer))
+
+    slider.observe(update, names="value")
+    update()
+    return explorer
+
+
+def _one_shot_status(amount: float, records: list[dict[str, Any]], source: str) -> str:
+    parts = [f"{_percent(amount)} pruned, {100 * _find(records, 'ticket')['remaining']:.1f} % remain:"]
+    for kind in ("ticket", *CONTROLS, "dense"):
+        if any(r["kind"] == kind for r in records):
+            record = _find(records, kind)
+            parts.append(f"{plots.LABELS[kind]} {100 * record['early_stop_test_accuracy']:.2f} % "
+                         f"(early stop at {record['early_stop_iteration']:,})")
+    return f"{parts[0]} {', '.join(parts[1:])}; {source}."
+
+
+def _draw_one_shot(records, grid, first_mask) -> Figure:
+    ticket = _find(records, "ticket")
+    fig, (accuracy, curves, mask) = _figure(3)
+    plots.plot_accuracy_vs_remaining(grid, ax=accuracy)
+    _highlight(accuracy, ticket["remaining"])
+    plots.plot_training_curves(records, "ticket", ax=curves)
+    plots.plot_first_layer_mask(first_mask, ax=mask)
+    return fig
+
+
+def _draw_controls(records, grid, first_mask) -> Figure:
+    fig, (bars, lines) = _figure(2, width=6)
+    dense = _find(records, "dense")
+    kinds = ["ticket", *CONTROLS]
+    values = [100 * _find(records, kind)["early_stop_test_accuracy"] for kind in kinds]
+    bars.bar([plots.LABELS[k] for k in kinds], values, color=[plots.COLORS[k] for k in kinds])
+    bars.axhline(100 * dense["early_stop_test_accuracy"], color=plots.COLORS["dense"], linestyle="--",
+                 label=plots.LABELS["dense"])
+    for x, value in enumerate(values):
+        bars.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize="small")
+    low = min(values + [100 * dense["early_stop_test_accuracy"]])
+    bars.set(ylim=(max(0.0, low - 3), 100.5), ylabel="test accuracy at early stop (%)",
+             title=f"{100 * _find(records, 'ticket')['remaining']:.1f} % of the weights remaining")
+    bars.legend(fontsize="small", loc="lower right")
+    plots.plot_accuracy_vs_remaining(grid, ax=lines)
+    _highlight(lines, _find(records, "ticket")["remaining"])
+    return fig
+
+
+# --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
+
+def max_rounds(rate: float, rounds: int | None = None) -> int:
+    """Rounds at `rate` that reach the sparsity of `rounds` rounds at the paper's 20 % (fc layers)."""
+    rounds = default_rounds() if rounds is None else rounds
+    target = 0.8 ** rounds
+    return max(1, math.ceil(math.log(target) / math.log(1 - rate) - 1e-9))
+
+
+def one_shot_amounts(rate: float, rounds: int) -> list[float]:
+    """One-shot amounts that prune the fc layers as much as rounds 1..`rounds` of iterative pruning at `rate`."""
+    return [round(1 - (1 - rate) ** r, 4) for r in range(1, rounds + 1)]
+
+
+def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
+                       rate: float = 0.2, seed: int = 0, compare_one_shot: bool = False, cache: Cache | None = None,
+                       **setup) -> IterativeExplorer:
+    """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining.
+
+    `rounds` is the most rounds at 20 % per round (default: default_rounds()); a bigger rate gets as many rounds
+    as reach about the same sparsity (max_rounds). The checkbox adds one-shot tickets pruned as much in one go.
+    """
+    rounds = default_rounds() if rounds is None else rounds
+    cache = cache or Cache()
+    rate_choice = widgets.Dropdown(options=[(f"{_percent(r)} per round" + (" (the paper's)" if r == 0.2 else ""), r)
+                                            for r in rates], value=_nearest(rates, rate), description="rate",
+                                   style={"description_width": "40px"}, layout={"width": "240px"})
+    start_rounds = max_rounds(rate_choice.value, rounds)
+    round_slider = widgets.IntSlider(value=start_rounds, min=1, max=start_rounds, description="rounds",
+                                     continuous_update=False, style={"description_width": "60px"})
+    compare = widgets.Checkbox(value=compare_one_shot, description="compare with one-shot pruning", indent=False)
+    remaining = widgets.Label()
+    for part, css in ((round_slider, "prune-slider"), (rate_choice, "prune-rate"), (compare, "prune-compare"),
+                      (remaining, "prune-remaining")):
+        part.add_class(css)
+    status, out, progress = _status_area()
+    ui = widgets.VBox([widgets.HBox([rate_choice, round_slider, remaining]), compare, progress, status, out])
+    explorer = IterativeExplorer(ui=ui, status=status, out=out, progress=progress, rounds=round_slider,
+                                 rate=rate_choice, compare=compare, remaining=remaining)
+    busy = []  # set while the rate handler moves the slider, so one change draws once
+
+    def update(change=None) -> None:
+        if busy:
+            return
+        r, per_round = round_slider.value, rate_choice.value
+        amounts = one_shot_amounts(per_round, r) if compare.value else []
+        missing = _missing(model, r, per_round, seed, (), cache, setup) + sum(
+            _missing(model, 1, a, seed, (), cache, setup) for a in amounts)
+
+        def compute(progress_: bool) -> list[dict[str, Any]]:
+            records = experiments.iterative(model, r, per_round, (seed,), (), progress_, cache, **setup)
+            explorer.one_shot_records = [_find(experiments.one_shot(model, a, (seed,), (), progress_, cache, **setup),
+                                               "ticket") for a in amounts]
+            return records
+
+        explorer.records = _fetch(explorer, f"{r} round{'s' * (r > 1)} at {_percent(per_round)}", missing, compute)
+        start = time.perf_counter()
+        _show(out, _draw_iterative(explorer.records, explorer.one_shot_records))
+        explorer.last_draw_seconds = time.perf_counter() - start
+        last, dense = _find(explorer.records, "ticket"), _find(explorer.records, "dense")
+        remaining.value = f"{100 * last['remaining']:.1f} % of the weights remain"
+        explorer.draws += 1
+        status.value = (f"{r} round{'s' * (r > 1)} pruning {_percent(per_round)} of the survivors each: "
+                        f"{100 * last['remaining']:.1f} % remain; winning ticket "
+                        f"{100 * last['early_stop_test_accuracy']:.2f} % (early stop at "
+                        f"{last['early_stop_iteration']:,}), dense {100 * dense['early_stop_test_accuracy']:.2f} % "
+                        f"(early stop at {dense['early_stop_iteration']:,}); {_source(explorer)}.")
+
+    def new_rate(change) -> None:
+        busy.append(True)
+        try:
+            top = max_rounds(rate_choice.value, rounds)
+            round_slider.max = max(top, round_slider.min)
+            round_slider.value = min(round_slider.value, top)
+        finally:
+            busy.clear()
+        update()
+
+    round_slider.observe(update, names="value")
+    compare.observe(update, names="value")
+    rate_choice.observe(new_rate, names="value")
+    update()
+    return explorer
+
+
+def _draw_iterative(records: list[dict[str, Any]], one_shot_tickets: list[dict[str, Any]]) -> Figure:
+    fig, (accuracy, early_stop) = _figure(2, width=6)
+    plots.plot_accuracy_vs_remaining(records, ax=accuracy)
+    plots.plot_early_stop_vs_remaining(records, ax=early_stop)
+    metrics = {accuracy: "early_stop_test_accuracy", early_stop: "early_stop_iteration"}
+    for ax, metric in metrics.items():
+        if not one_shot_tickets:
+            continue
+        tickets = sorted(one_shot_tickets, key=lambda r: -r["remaining"])
+        ax.plot([100 * r["remaining"] for r in tickets], [r[metric] for r in tickets], "s--", color="tab:purple",
+                markersize=4, label="one-shot ticket")
+        handles, labels = ax.get_legend_handles_labels()
+        iterative_label = f"{plots.LABELS['ticket']} (iterative)"
+        ax.legend(handles, [iterative_label if label == plots.LABELS["ticket"] else label for label in labels],
+                  fontsize="small")
+    return fig
+
+
+# --- before class ------------------------------------------------------------------------------------------------
+
+def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, progress: bool = True,
+               cache: Cache | None = None, **setup) -> int:
+    """Train (or find in the cache) every network the widgets of a notebook ("01", "02", "03"; default all) show,
+    so that in class every slider move answers at once. Returns the number of networks. Uses LOTTERY_FAST and
+    LOTTERY_CACHE like the notebooks, so run it in the environment Jupyter will run in."""
+    chosen = NOTEBOOKS if notebook is None else (str(notebook)[:2],)
+    unknown = [n for n in chosen if n not in NOTEBOOKS]
+    if unknown:
+        raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)} (or None for all).")
+    cache, seeds, records = cache or Cache(), (seed,), []
+    if "01" in chosen:
+        records += experiments.sweep(model, (DEMO_AMOUNT, *SLIDER_AMOUNTS), seeds, (), progress, cache, **setup)
+    if "02" in chosen:
+        for rate in ITERATIVE_RATES:
+            rounds = max_rounds(rate)
+            records += experiments.iterative(model, rounds, rate, seeds, (), progress, cache, **setup)
+            records += experiments.sweep(model, one_shot_amounts(rate, rounds), seeds, (), progress, cache, **setup)
+    if "03" in chosen:
+        records += experiments.sweep(model, (DEMO_AMOUNT, *SLIDER_AMOUNTS), seeds, CONTROLS, progress, cache,
+                                     **setup)
+    return len(_unique(records))
