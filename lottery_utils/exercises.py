@@ -283,3 +283,62 @@ def check_ticket(answer, initial: torch.Tensor, trained: torch.Tensor, amount: f
                         "not from θ0.")
     return _not_yet("first find the mask from |θj| (check_mask helps), then multiply element by element: where "
                     "the mask is 0 the ticket is 0, where it is 1 the ticket holds the initial weight.")
+
+
+CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization", "random_reinit", "reinitialization",
+                            "random reinitialisation"),
+                 "random_prune": ("random_prune", "random pruning", "random prune", "random mask")}
+
+
+def check_control(answer, keeps: str = "mask") -> bool:
+    """Which control keeps the winning ticket's mask but not θ0 (keeps="mask"), or θ0 but not the mask ("init")?"""
+    if keeps not in ("mask", "init"):
+        raise ValueError(f"keeps must be 'mask' or 'init', got {keeps!r}.")
+    expected = "reinit" if keeps == "mask" else "random_prune"
+    if answer is None or answer is Ellipsis:
+        return _not_yet("replace the placeholder with 'reinit' or 'random_prune'.")
+    text = str(answer).strip().lower().replace("-", " ")
+    given = next((kind for kind, names in CONTROL_NAMES.items() if text in names), None)
+    if given == expected:
+        return _correct({"reinit": "random reinitialization keeps the mask m and draws new initial weights: "
+                                   "m ⊙ θ0', with θ0' a fresh sample.",
+                         "random_prune": "random pruning keeps θ0 and draws a random mask that keeps as many "
+                                         "weights per layer as the ticket: m' ⊙ θ0."}[expected])
+    if given is not None:
+        kept = "θ0 (the initial values)" if given == "random_prune" else "the mask m"
+        return _not_yet(f"{given!r} keeps {kept}; the question asks for the control that keeps "
+                        f"{'the mask' if keeps == 'mask' else 'θ0'}.")
+    if text in ("ticket", "winning ticket", "dense"):
+        return _not_yet(f"{text!r} is not a control: a control changes one ingredient of the ticket, the mask or θ0.")
+    return _not_yet(f"could not read {answer!r}: answer 'reinit' or 'random_prune', the names the records use.")
+
+
+def check_ticket_advantage(answer, records, control: str = "reinit") -> bool:
+    """By how many percentage points does the winning ticket beat `control` (test accuracy at early stop) in
+    `records`, the records of one sparsity (e.g. a widget's `explorer.records`)?"""
+    def accuracy(kind: str) -> float:
+        found = [r for r in records if r["kind"] == kind]
+        if not found:
+            raise ValueError(f"The records hold no {kind!r} network: pass the records of one sparsity with controls "
+                             f"(experiments.one_shot(..., controls=('reinit', 'random_prune')) or explorer.records).")
+        return 100 * max(found, key=lambda r: r["round"])["early_stop_test_accuracy"]
+
+    ticket, other = accuracy("ticket"), accuracy(control)
+    expected = ticket - other
+    try:
+        points = _read_number(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give a number of percentage points, e.g. 1.25.")
+    where = next(100 * r["remaining"] for r in records if r["kind"] == "ticket")
+    if abs(points - expected) <= 0.015:
+        better = "beats" if expected >= 0 else "loses to"
+        return _correct(f"at {where:.1f} % of the weights remaining the winning ticket ({ticket:.2f} %) {better} "
+                        f"{control} ({other:.2f} %) by {abs(expected):.2f} percentage points.")
+    if abs(points + expected) <= 0.015 and expected != 0:
+        hint = "the sign is reversed: take the ticket's accuracy minus the control's."
+    elif abs(100 * points - expected) <= 1.5:
+        hint = "that looks like a difference of fractions; give it in percentage points (0.012 is 1.2 points)."
+    else:
+        hint = (f"read both accuracies at early stop for {where:.1f} % of the weights remaining (the status line "
+                f"under the slider, or the bar chart) and subtract: ticket minus {control}.")
+    return _not_yet(hint)

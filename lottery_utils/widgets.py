@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as widgets
+import torch
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
@@ -64,6 +65,7 @@ class OneShotExplorer(Explorer):
     slider: widgets.SelectionSlider
     remaining: widgets.Label
     computed: dict[float, list[dict[str, Any]]] = field(default_factory=dict)
+    first_layer_mask: torch.Tensor | None = None  # the selected ticket's, for plots.plot_first_layer_mask
 
 
 @dataclass(kw_only=True)
@@ -253,9 +255,9 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
         start = time.perf_counter()
         state = Experiment(Setup.for_model(model, **setup), seed, cache, False).trained_state(
             "ticket", [round_rates(model, a)])
-        first_mask = next(value for key, value in state.items() if key.endswith("weight_mask"))
+        explorer.first_layer_mask = next(value for key, value in state.items() if key.endswith("weight_mask"))
         grid = _unique(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
-        fig = draw(records, grid, first_mask)
+        fig = draw(records, grid, explorer.first_layer_mask)
         _show(out, fig)
         explorer.last_draw_seconds = time.perf_counter() - start
         ticket = _find(records, "ticket")

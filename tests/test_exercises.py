@@ -156,3 +156,30 @@ def test_ticket(capsys):
     assert "from the trained weights" in said(capsys)
     assert not check_ticket(None, initial, trained, 0.5)
     assert "placeholder" in said(capsys)
+
+
+def test_control(capsys):
+    from lottery_utils.exercises import check_control
+    assert check_control("reinit") and check_control("Random reinitialization")
+    assert check_control("random_prune", keeps="init") and check_control("random pruning", keeps="init")
+    assert said(capsys).count("Correct!") == 4
+    for answer, clue in (("random_prune", "keeps θ0"), ("ticket", "not a control"), (None, "placeholder"),
+                         ("shuffle", "could not read")):
+        assert check_control(answer) is False
+        out = said(capsys)
+        assert out.startswith("Not yet:") and clue in out
+
+
+def test_ticket_advantage(capsys):
+    from lottery_utils.exercises import check_ticket_advantage
+    records = [{"kind": "dense", "round": 0, "remaining": 1.0, "early_stop_test_accuracy": 0.98},
+               {"kind": "ticket", "round": 1, "remaining": 0.2, "early_stop_test_accuracy": 0.9812},
+               {"kind": "reinit", "round": 1, "remaining": 0.2, "early_stop_test_accuracy": 0.9687}]
+    assert check_ticket_advantage(1.25, records) and check_ticket_advantage("1.25", records)
+    assert "by 1.25 percentage points" in said(capsys)
+    for answer, clue in ((-1.25, "sign"), (0.0125, "percentage points"), (3, "subtract"), (None, "placeholder")):
+        assert check_ticket_advantage(answer, records) is False
+        out = said(capsys)
+        assert out.startswith("Not yet:") and clue in out
+    with pytest.raises(ValueError, match="random_prune"):
+        check_ticket_advantage(1, records, control="random_prune")
