@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line: one sub-command per experiment."""
     parser = argparse.ArgumentParser(prog="python -m lottery_utils",
                                      description="Winning tickets (Frankle & Carbin 2019): train, prune, reset, "
-                                                 "retrain; every network is cached ($LOTTERY_CACHE, default ./runs).")
+                                                 "retrain; every network is cached ($LOTTERY_CACHE, default runs/).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default="lenet", choices=list(PRESETS), help="a network of the paper (lenet)")
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default reinit,random_prune)")
     common.add_argument("--fast", action="store_true", help="short training for a quick look (also LOTTERY_FAST=1)")
     common.add_argument("--workers", type=int, default=1, help="train a round's networks in N processes")
-    common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else ./runs)")
+    common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--out", help="folder for results.csv and the figures (default results/MODEL)")
 
@@ -45,19 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     iterative.add_argument("--rounds", type=int, default=5, help="pruning rounds (default 5)")
     iterative.add_argument("--rate", type=float, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
     precompute = commands.add_parser("precompute", parents=[common],
-                                     help="warm the cache for the notebooks' sliders (one-shot sweep + iterative)")
-    precompute.add_argument("--amounts", type=_fractions, default=experiments.SLIDER_AMOUNTS,
-                            help="comma-separated one-shot amounts (default: experiments.SLIDER_AMOUNTS)")
-    precompute.add_argument("--rounds", type=int, default=len(experiments.SLIDER_AMOUNTS),
-                            help=f"iterative rounds (default {len(experiments.SLIDER_AMOUNTS)})")
+                                     help="warm the cache for every setting the notebooks' widgets show")
+    precompute.add_argument("--notebook", choices=["01", "02", "03"], help="only this notebook's (default: all)")
     return parser
-
-
-def _fractions(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated fractions such as 0.2,0.5,0.8, got {text!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,8 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             error(f"--{name} must be at least 1, got {value}.")
     for name in ("amount", "rate"):
         _check_fraction(f"--{name}", getattr(args, name, None), error)
-    for amount in getattr(args, "amounts", ()):
-        _check_fraction("--amounts", amount, error)
     out = None
     if args.command != "precompute":
         out = Path(args.out or Path("results") / args.model)
@@ -90,13 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "iterative":
             records = experiments.iterative(args.model, args.rounds, args.rate, seeds, controls, cache=cache, **setup)
         else:
-            sweep = experiments.sweep(args.model, args.amounts, seeds, controls, cache=cache, **setup)
-            print_summary(sweep, "one-shot sweep")
-            records = experiments.iterative(args.model, args.rounds, None, seeds, controls, cache=cache, **setup)
+            from .widgets import precompute  # ipywidgets is only needed here
+            for seed in seeds:
+                count = precompute(args.notebook, args.model, seed, cache=cache, **setup)
+                print(f"seed {seed}: {count} networks of the notebooks' widgets are in {cache.root}")
+            return 0
     except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
         print(f"error: {missing}", file=sys.stderr)
         return 1
-    print_summary(records, "iterative" if args.command == "precompute" else args.command)
+    print_summary(records, args.command)
     if out is not None:
         rate = args.amount if args.command == "one-shot" else args.rate
         write_outputs(records, out, cache, rate, setup)

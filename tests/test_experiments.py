@@ -328,7 +328,7 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     (["iterative", "--rounds", "0"], "--rounds must be at least 1"),
     (["iterative", "--controls", "reinit,shuffle"], "unknown control 'shuffle'"),
     (["one-shot", "--seeds", "0"], "--seeds must be at least 1"),
-    (["precompute", "--amounts", "0.2,1.5"], "--amounts must be in [0, 1)"),
+    (["precompute", "--notebook", "05"], "invalid choice: '05'"),
 ])
 def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
     with pytest.raises(SystemExit) as exit:  # what `python -m lottery_utils` exits with
@@ -338,6 +338,14 @@ def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
     assert lines[-1].startswith("python -m lottery_utils") and "error:" in lines[-1]  # argparse's usage, then one line
     assert message in lines[-1]
     assert trainings.calls == [] and not (tmp_path / "cache").exists()
+
+
+def test_cli_precompute_warms_the_widgets_settings(tmp_path, capsys, trainings):
+    from lottery_utils import widgets
+    cache = tmp_path / "cache"
+    assert main(["precompute", "--notebook", "01", "--iterations", "30", "--cache", str(cache)]) == 0
+    expected = widgets.precompute("01", progress=False, cache=Cache(cache), iterations=30)  # all cached by now
+    assert len(trainings.calls) == expected and f"{expected} networks" in capsys.readouterr().out
 
 
 def test_cli_rejects_an_output_folder_it_cannot_write(tmp_path, capsys, trainings):
