@@ -1,7 +1,8 @@
 """The paper's figures from experiment records: accuracy and early stopping against sparsity, curves, masks.
 
 Each function draws on `ax` if given, else on a new Figure, and returns the Figure. The figures are not
-registered with pyplot, so nothing is shown twice: a notebook cell shows the Figure it returns (or `display(fig)`).
+registered with pyplot, so nothing is shown twice: after `%matplotlib inline` (the lessons' first cell), a notebook
+cell shows the Figure it returns, or `display(fig)` does.
 """
 from __future__ import annotations
 
