@@ -1,0 +1,198 @@
+"""Real-browser tests: the notebooks' widgets driven in headless Chromium, as a student and a teacher use them.
+
+(a) notebook 01 in JupyterLab: Run All Cells, move the prune slider with the keyboard and with a mouse drag;
+(b) the classroom app served by Voila: no code on the page, the slider redraws the plot.
+The fixtures (`browser`, `lab_server`, `voila_server`) are in conftest.py; the recipes they follow, and the
+pitfalls they avoid, in /work/shared/notebook-testing/RECIPES.md. Screenshots go to test-output/screenshots/.
+Run:  OMP_NUM_THREADS=1 python -m pytest -q -m browser      (needs Chromium: CHROMIUM=..., else /usr/bin/chromium)
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, SCREENSHOTS, SERVER_TOKEN
+from lottery_utils.experiments import SLIDER_AMOUNTS
+
+pytestmark = pytest.mark.browser
+
+# The one-shot slider's grid (experiments.SLIDER_AMOUNTS; the explorers start nearest to 0.8) and the positions
+# the tests visit: the app's first position and one step right; in notebook 01, whose cell after the explorer moves
+# the slider to the sparsest position, one step left and a drag to the left end.
+START = min(SLIDER_AMOUNTS, key=lambda a: abs(a - 0.8))  # 0.7903, shown as "79 %"
+NEXT = SLIDER_AMOUNTS[SLIDER_AMOUNTS.index(START) + 1]  # 0.8322, "83.2 %"
+FIRST = SLIDER_AMOUNTS[0]  # 0.2, "20 %"
+WARM = {START: True, NEXT: True,  # amount: with the controls (the app shows them)
+        0.8: False, SLIDER_AMOUNTS[-1]: False, SLIDER_AMOUNTS[-2]: False, FIRST: False}  # notebook 01's
+ERROR_TEXT = re.compile(r"Traceback|Error\b|Exception\b")
+TIMEOUT_MS = 90_000  # one slider move trains at most 4 fast-mode networks when the cache misses
+LAB_NOTEBOOK = "01_one_shot_mnist.ipynb"
+
+
+def label(amount: float) -> str:
+    """The slider's readout, as lottery_utils.widgets writes it: 0.7903 -> "79 %"."""
+    return f"{100 * amount:.3g} %"
+
+
+@pytest.fixture(scope="session")
+def warm_cache():
+    """Train, before any page opens, the networks the tests' slider positions show (fast mode, the session's
+    LOTTERY_CACHE): the dense network, each position's ticket, and the controls where the app shows them. The
+    kernels then answer from the cache, as they do in class after `python -m lottery_utils precompute`."""
+    start = time.perf_counter()
+    code = ("import sys\nfrom lottery_utils import experiments\n"
+            "for arg in sys.argv[1:]:\n"
+            "    amount, controls = arg.split(':')\n"
+            "    experiments.one_shot('lenet', float(amount), controls=experiments.CONTROLS * (controls == 'True'),\n"
+            "                         progress=False)\n")
+    subprocess.run([sys.executable, "-c", code, *(f"{a}:{c}" for a, c in WARM.items())], check=True, cwd=ROOT,
+                   env=dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")))
+    return time.perf_counter() - start
+
+
+def expect_text(locator, text, timeout_ms=TIMEOUT_MS):
+    from playwright.sync_api import expect
+    expect(locator).to_contain_text(text, timeout=timeout_ms)
+
+
+def wait_text_changes(locator, old: str, timeout_ms=TIMEOUT_MS):
+    from playwright.sync_api import expect
+    expect(locator).not_to_have_text(old, timeout=timeout_ms)
+
+
+def assert_no_errors(page, page_errors):
+    """No stderr output with a traceback or an error, no rendered traceback, no uncaught JavaScript error."""
+    stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    problems = [text for text in stderr.all_inner_texts() if ERROR_TEXT.search(text)]
+    problems += [text for text in page.locator(".jp-RenderedText").all_inner_texts() if "Traceback" in text]
+    problems += [f"JavaScript: {error}" for error in page_errors]
+    assert not problems, "\n---\n".join(problems)
+
+
+def new_page(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page, errors
+
+
+def wait_kernel_idle(page, settle_ms=500, timeout_ms=TIMEOUT_MS):
+    """JupyterLab's status bar reads "... | Idle" without a break for settle_ms: a redraw sent by a comm message may
+    start a moment after the widget changed, and Run All Cells queues cell after cell."""
+    page.wait_for_function(
+        r"""([settle]) => {
+            const item = Array.from(document.querySelectorAll('.jp-StatusBar-TextItem'))
+                              .find(e => /\| (Idle|Busy|Starting|Restarting|Unknown|Connecting)/.test(e.textContent));
+            const now = performance.now();
+            if (!item || !item.textContent.includes('| Idle')) { window.__idleSince = null; return false; }
+            window.__idleSince = window.__idleSince || now;
+            return now - window.__idleSince >= settle;
+        }""", arg=[settle_ms], polling=100, timeout=timeout_ms)
+
+
+def test_lab_notebook_01_slider(lab_server, browser, warm_cache):
+    t0 = time.perf_counter()
+    page, page_errors = new_page(browser)
+    try:
+        page.goto(f"{lab_server}/lab/tree/{LAB_NOTEBOOK}?token={SERVER_TOKEN}&reset")
+        page.wait_for_selector(".jp-Notebook", state="visible")
+        page.wait_for_selector("text=Python 3 (ipykernel) | Idle")
+        t_open = time.perf_counter() - t0
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()  # Lab 4: command runmenu:run-all
+        # Scope every locator to the explorer's cell: other cells may hold sliders and plots of their own.
+        cell = page.locator(".jp-CodeCell").filter(has=page.locator(".prune-slider")).first
+        slider, status, remaining = (cell.locator(f".prune-{part}") for part in ("slider", "status", "remaining"))
+        img = cell.locator(".prune-plot img")
+        img.wait_for(state="visible")
+        wait_kernel_idle(page)  # every cell has run
+        t_run = time.perf_counter() - t0
+        assert_no_errors(page, page_errors)
+        cell.scroll_into_view_if_needed()
+        # Keyboard: focus the noUiSlider handle; one arrow press is one step of the grid. Step away from the end
+        # the notebook left the slider at (the cell after the explorer moves it to the sparsest amount).
+        labels = [label(a) for a in SLIDER_AMOUNTS]
+        index = labels.index(slider.locator(".widget-readout").inner_text())
+        key, target = ("ArrowLeft", index - 1) if index == len(labels) - 1 else ("ArrowRight", index + 1)
+        expect_text(status, f"{labels[index]} pruned")
+        old_status, old_src = status.inner_text(), img.get_attribute("src")
+        cell.screenshot(path=str(SCREENSHOTS / "lab_01_after_run_all.png"))
+        slider.locator(".noUi-handle").focus()
+        page.keyboard.press(key)
+        wait_text_changes(status, old_status)
+        expect_text(status, f"{labels[target]} pruned")  # the kernel's callback ran for the new value
+        wait_kernel_idle(page)
+        assert slider.locator(".widget-readout").inner_text() == labels[target]
+        assert img.count() == 1 and img.get_attribute("src") != old_src
+        assert remaining.inner_text().endswith("of the weights remain")
+        cell.screenshot(path=str(SCREENSHOTS / "lab_01_after_key.png"))
+
+        # Mouse: drag the handle to the left end of the track, the smallest amount.
+        old_status, old_src = status.inner_text(), img.get_attribute("src")
+        handle = slider.locator(".noUi-handle").bounding_box()
+        track = slider.locator(".noUi-target").bounding_box()
+        y = handle["y"] + handle["height"] / 2
+        page.mouse.move(handle["x"] + handle["width"] / 2, y)
+        page.mouse.down()
+        page.mouse.move(track["x"] + 1, y, steps=8)
+        page.mouse.up()
+        wait_text_changes(status, old_status)
+        expect_text(status, f"{label(FIRST)} pruned")
+        wait_kernel_idle(page)
+        assert slider.locator(".widget-readout").inner_text() == label(FIRST)
+        assert img.count() == 1 and img.get_attribute("src") != old_src
+        page.wait_for_timeout(300)  # let the new PNG paint before the screenshots
+        cell.screenshot(path=str(SCREENSHOTS / "lab_01_after_drag.png"))
+        page.screenshot(path=str(SCREENSHOTS / "lab_01_page.png"))
+        assert_no_errors(page, page_errors)
+        print(f"\nlab: cache warm-up {warm_cache:.1f} s, open + kernel idle {t_open:.1f} s, run all {t_run:.1f} s, "
+              f"test {time.perf_counter() - t0:.1f} s")
+    finally:
+        page.close()
+
+
+def test_voila_classroom_app(voila_server, browser, warm_cache):
+    t0 = time.perf_counter()
+    page, page_errors = new_page(browser)
+    try:
+        page.goto(voila_server)  # Voila runs the notebook when the page loads
+        app = page.locator(".widget-vbox").filter(has=page.locator(".prune-slider")).first
+        slider, status, remaining = (app.locator(f".prune-{part}") for part in ("slider", "status", "remaining"))
+        img = app.locator(".prune-plot img")
+        img.wait_for(state="visible")
+        expect_text(status, f"{label(START)} pruned")
+        t_render = time.perf_counter() - t0
+        assert status.inner_text().endswith("from the cache.")
+        for kind in ("winning ticket", "random reinit", "random pruning"):
+            assert kind in status.inner_text()
+        # The slide demo shows no code: no code-cell input areas, prompts or editors, no source text.
+        # (Voila renders markdown inside .jp-InputArea too: only code cells must have none.)
+        assert page.locator(".jp-CodeCell").count() >= 1
+        code = ".jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-CodeMirrorEditor, .cm-editor"
+        assert page.locator(code).count() == 0
+        assert page.get_by_text("one_shot_explorer").count() == 0
+        assert page.get_by_role("heading", name=re.compile("Winning tickets")).is_visible()
+        assert slider.locator(".widget-readout").inner_text() == label(START)
+        old_status, old_remaining, old_src = status.inner_text(), remaining.inner_text(), img.get_attribute("src")
+        page.screenshot(path=str(SCREENSHOTS / "voila_app_start.png"), full_page=True)
+
+        slider.locator(".noUi-handle").focus()
+        page.keyboard.press("ArrowRight")  # one step of the grid
+        expect_text(status, f"{label(NEXT)} pruned")
+        page.wait_for_function("([s]) => document.querySelector('.prune-plot img').getAttribute('src') !== s",
+                               arg=[old_src])
+        assert slider.locator(".widget-readout").inner_text() == label(NEXT)
+        assert remaining.inner_text() != old_remaining and status.inner_text() != old_status
+        assert status.inner_text().endswith("from the cache.")
+        assert img.count() == 1  # the plot was replaced, not appended
+        page.wait_for_timeout(300)  # let the new PNG paint before the screenshot
+        page.screenshot(path=str(SCREENSHOTS / "voila_app_after_key.png"), full_page=True)
+        assert_no_errors(page, page_errors)
+        print(f"\nvoila: cache warm-up {warm_cache:.1f} s, first render {t_render:.1f} s, "
+              f"test {time.perf_counter() - t0:.1f} s")
+    finally:
+        page.close()
