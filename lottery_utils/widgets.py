@@ -66,6 +66,7 @@ class OneShotExplorer(Explorer):
     remaining: widgets.Label
     computed: dict[float, list[dict[str, Any]]] = field(default_factory=dict)
     first_layer_mask: torch.Tensor | None = None  # the selected ticket's, for plots.plot_first_layer_mask
+    pictures: dict[tuple, bytes] = field(default_factory=dict)  # PNG per (amount, grid points computed)
 
 
 @dataclass(kw_only=True)
@@ -98,13 +99,18 @@ def _status_area() -> tuple[widgets.Label, widgets.Output, widgets.Box]:
     return status, out, progress
 
 
-def _show(out: widgets.Output, fig: Figure) -> None:
-    """Replace the Output's content by the figure, as one PNG, in one message (no blank flicker)."""
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _show(out: widgets.Output, fig: Figure | bytes) -> None:
+    """Replace the Output's content by the figure, as one PNG, in one message (no blank flicker)."""
+    png = fig if isinstance(fig, bytes) else _png(fig)
     with out.hold_sync():
         out.outputs = ()
-        out.append_display_data(Image(data=buffer.getvalue(), format="png"))
+        out.append_display_data(Image(data=png, format="png"))
 
 
 def _figure(panels: int, width: float = 5.2, height: float = 3.9) -> tuple[Figure, list]:
@@ -256,9 +262,12 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
         state = Experiment(Setup.for_model(model, **setup), seed, cache, False).trained_state(
             "ticket", [round_rates(model, a)])
         explorer.first_layer_mask = next(value for key, value in state.items() if key.endswith("weight_mask"))
-        grid = _unique(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
-        fig = draw(records, grid, explorer.first_layer_mask)
-        _show(out, fig)
+        # Rendering takes a few hundred ms, so each picture is drawn once: moving back to an amount is instant.
+        picture = (a, tuple(sorted(explorer.computed)))
+        if picture not in explorer.pictures:
+            grid = _unique(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
+            explorer.pictures[picture] = _png(draw(records, grid, explorer.first_layer_mask))
+        _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         ticket = _find(records, "ticket")
         remaining.value = f"{100 * ticket['remaining']:.1f} % of the weights remain"

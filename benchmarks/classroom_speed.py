@@ -1,0 +1,46 @@
+"""What a class waits for in fast mode: a new slider setting trained from scratch, and a cached slider move.
+
+    LOTTERY_FAST=1 python benchmarks/classroom_speed.py
+
+(LOTTERY_DATA as usual.) Uses a fresh temporary cache. The notebook set's time under nbval is measured with
+`python -m pytest notebooks/ --durations=0`.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+os.environ.setdefault("LOTTERY_FAST", "1")
+
+from lottery_utils import experiments, load_mnist, widgets  # noqa: E402  (after choosing fast mode)
+from lottery_utils.cache import Cache  # noqa: E402
+
+
+def main() -> None:
+    load_mnist()  # once per kernel; not part of a slider move
+    cache = Cache(tempfile.mkdtemp(prefix="classroom-speed-"))
+    start = time.perf_counter()
+    explorer = widgets.one_shot_explorer(amount=0.8, cache=cache)
+    fresh = time.perf_counter() - start
+    print(f"fast mode: {experiments.fast_mode()}, {experiments.Setup.for_model().iterations} iterations per network")
+    print(f"first slider setting, empty cache (dense + ticket trained): {fresh:6.2f} s")
+
+    first, new_amount = explorer.slider.value, widgets.SLIDER_AMOUNTS[3]
+    start = time.perf_counter()
+    explorer.slider.value = new_amount
+    print(f"slider to a new amount (ticket trained, dense cached):       {time.perf_counter() - start:6.2f} s")
+
+    explorer.slider.value = first
+    moves = []
+    for amount in (new_amount, first) * 3:
+        start = time.perf_counter()
+        explorer.slider.value = amount
+        moves.append((time.perf_counter() - start, explorer.last_seconds, explorer.last_from_cache))
+    assert all(cached for _, _, cached in moves)
+    print(f"cached slider move, results from the cache (median of 6):    {sorted(m[1] for m in moves)[3]:6.3f} s")
+    print(f"cached slider move, whole callback incl. drawing the PNG:     {sorted(m[0] for m in moves)[3]:6.3f} s")
+
+
+if __name__ == "__main__":
+    main()
