@@ -29,6 +29,7 @@ LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "ra
 METRICS = {"early_stop_test_accuracy": "test accuracy at early stop", "test_accuracy": "test accuracy at the end",
            "early_stop_iteration": "early-stop iteration"}
 MAX_TICKS = 10
+MIN_TICK_RATIO = 1.3  # neighbouring labels on the sparsity axis: 100 and 80 overlap, 100 and 64 do not
 
 
 def plot_accuracy_vs_remaining(records: Iterable[dict[str, Any]], metric: str = "early_stop_test_accuracy",
@@ -77,12 +78,18 @@ def _plot_vs_remaining(records: list[dict[str, Any]], metric: str, ax: Axes | No
 def _sparsity_axis(ax: Axes, percents: Sequence[float]) -> None:
     """Log scale, 100 % on the left and the sparsest network on the right, ticked where networks exist."""
     values = sorted(set(percents), reverse=True)
-    if len(values) > MAX_TICKS:
-        values = [values[i] for i in sorted(set(np.linspace(0, len(values) - 1, MAX_TICKS).round().astype(int)))]
+    # Label a sparsity only where it stands far enough (on the log axis) from the previous label to be read.
+    step = max(MIN_TICK_RATIO, (values[0] / values[-1]) ** (1 / MAX_TICKS))
+    ticks = [values[0]]
+    for value in values[1:]:
+        if ticks[-1] / value >= step:
+            ticks.append(value)
+    if ticks[-1] != values[-1]:  # always label the sparsest network, in place of a label too close to it
+        ticks[-1 if len(ticks) > 1 and ticks[-1] / values[-1] < step else len(ticks):] = [values[-1]]
     ax.set_xscale("log")
-    ax.set_xticks(values, labels=[_percent(v) for v in values])
+    ax.set_xticks(ticks, labels=[_percent(v) for v in ticks])
     ax.xaxis.set_minor_locator(NullLocator())  # log minor ticks would label 20, 30, ... between ours
-    ax.set_xlim(max(values) * 1.15, min(values) / 1.15)  # left > right: sparsity grows to the right
+    ax.set_xlim(values[0] * 1.15, values[-1] / 1.15)  # left > right: sparsity grows to the right
     ax.set_xlabel("percent of weights remaining")
 
 
