@@ -119,6 +119,10 @@ def plot_training_curves(records: Iterable[dict[str, Any]], kind: str = "ticket"
         _curve(ax, dense[0], COLORS["dense"], "100 % (dense)", linestyle="--")
     ax.set(xlabel="training iteration", ylabel="test accuracy",
            title=f"{_model_name(records)}: {LABELS[kind]}, seed {seed}")
+    # Zoom on where the networks differ: from the worst accuracy after the first evaluation up.
+    later = [a for run in runs + dense for a in run["curve"]["test_accuracy"][2:]]
+    if later:
+        ax.set_ylim(max(0.0, min(later) - 0.01), min(1.0, max(later) + 0.005))
     ax.grid(alpha=0.3)
     ax.legend(title="weights remaining (dot: early stop)")
     return fig
