@@ -44,7 +44,7 @@ class Explorer:
     """What every explorer shares: its layout, status line, plot, progress area and timings for tests."""
 
     ui: widgets.Box
-    status: widgets.Label
+    status: widgets.HTML  # plain text; an HTML widget wraps long lines where a Label cuts them off
     out: widgets.Output
     progress: widgets.Box  # tqdm bars while a missing setting trains
     records: list[dict[str, Any]] = field(default_factory=list)  # the selected setting's records
@@ -90,8 +90,8 @@ def _nearest(options: Sequence[float], value: float) -> float:
     return min(options, key=lambda option: abs(option - value))
 
 
-def _status_area() -> tuple[widgets.Label, widgets.Output, widgets.Box]:
-    status = widgets.Label()
+def _status_area() -> tuple[widgets.HTML, widgets.Output, widgets.Box]:
+    status = widgets.HTML()
     out = widgets.Output(layout={"min_height": "330px"})
     progress = widgets.VBox()
     for part, css in ((status, "prune-status"), (out, "prune-plot"), (progress, "prune-progress")):

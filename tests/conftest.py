@@ -6,19 +6,13 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-# The notebooks' kernels inherit these (nbval), so the whole suite runs offline, in fast mode, on a fresh cache.
-# Absolute paths: the notebooks' kernels run in notebooks/, where a relative path would point elsewhere.
-os.environ["LOTTERY_DATA"] = os.path.abspath(os.environ.get("LOTTERY_DATA", ROOT.parent / "shared" / "data"))
-os.environ.setdefault("LOTTERY_FAST", "1")
-os.environ.setdefault("LOTTERY_CACHE", tempfile.mkdtemp(prefix="lottery-cache-"))
+ROOT = Path(__file__).resolve().parents[1]  # the environment (LOTTERY_DATA, _FAST, _CACHE): ../conftest.py
 
 
 @pytest.fixture(scope="session")
