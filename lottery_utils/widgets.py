@@ -53,6 +53,8 @@ class Explorer:
     last_from_cache: bool = True
     last_seconds: float = 0.0  # finding the selected setting's results: a cache lookup, or training
     last_draw_seconds: float = 0.0  # drawing the figure and putting its PNG into `out`
+    # Rendering takes a few hundred ms, so each picture is drawn once: moving back to a setting is instant.
+    pictures: dict[tuple, bytes] = field(default_factory=dict)  # PNG per setting shown
 
     def _ipython_display_(self):  # a bare `explorer` at the end of a cell shows the UI
         display(self.ui)
@@ -66,7 +68,6 @@ class OneShotExplorer(Explorer):
     remaining: widgets.Label
     computed: dict[float, list[dict[str, Any]]] = field(default_factory=dict)
     first_layer_mask: torch.Tensor | None = None  # the selected ticket's, for plots.plot_first_layer_mask
-    pictures: dict[tuple, bytes] = field(default_factory=dict)  # PNG per (amount, grid points computed)
 
 
 @dataclass(kw_only=True)
@@ -262,8 +263,7 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
         state = Experiment(Setup.for_model(model, **setup), seed, cache, False).trained_state(
             "ticket", [round_rates(model, a)])
         explorer.first_layer_mask = next(value for key, value in state.items() if key.endswith("weight_mask"))
-        # Rendering takes a few hundred ms, so each picture is drawn once: moving back to an amount is instant.
-        picture = (a, tuple(sorted(explorer.computed)))
+        picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as amounts get computed
         if picture not in explorer.pictures:
             grid = _unique(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
             explorer.pictures[picture] = _png(draw(records, grid, explorer.first_layer_mask))
@@ -375,7 +375,10 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
 
         explorer.records = _fetch(explorer, f"{r} round{'s' * (r > 1)} at {_percent(per_round)}", missing, compute)
         start = time.perf_counter()
-        _show(out, _draw_iterative(explorer.records, explorer.one_shot_records))
+        picture = (r, per_round, tuple(amounts))
+        if picture not in explorer.pictures:
+            explorer.pictures[picture] = _png(_draw_iterative(explorer.records, explorer.one_shot_records))
+        _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         last, dense = _find(explorer.records, "ticket"), _find(explorer.records, "dense")
         remaining.value = f"{100 * last['remaining']:.1f} % of the weights remain"
