@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]  # the environment (LOTTERY_DATA, _FAST, _CACHE): ../conftest.py
+from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
+
+# The environment every test and notebook runs in (LOTTERY_DATA, LOTTERY_FAST, LOTTERY_CACHE): ../conftest.py
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +27,6 @@ def mnist():
 # Voila servers on 127.0.0.1 with a random port and a token, started with this process's environment (fast mode,
 # absolute LOTTERY_DATA, the session's LOTTERY_CACHE) and always stopped with their whole process group.
 # Recipes and pitfalls: /work/shared/notebook-testing/RECIPES.md.
-SERVER_TOKEN = "lottery-browser-tests"  # a fixed token: the servers listen on 127.0.0.1 only, for one session
-SCREENSHOTS = ROOT / "test-output" / "screenshots"
 
 
 def find_chromium() -> str | None:

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, SCREENSHOTS, SERVER_TOKEN
+from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
 from lottery_utils.experiments import SLIDER_AMOUNTS
 
 pytestmark = pytest.mark.browser
