@@ -358,3 +358,13 @@ def test_cli_rejects_an_output_folder_it_cannot_write(tmp_path, capsys, training
     assert exit.value.code == 2
     assert "cannot write to the output folder" in capsys.readouterr().err
     assert trainings.calls == []
+
+
+def test_workers_train_a_round_side_by_side_with_the_same_results(tmp_path):
+    sequential = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path / "one"), **TINY)
+    parallel = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path / "two"), workers=2, **TINY)
+    assert [(r["kind"], r["round"], r["remaining"]) for r in parallel] == \
+        [(r["kind"], r["round"], r["remaining"]) for r in sequential]
+    for a, b in zip(sequential, parallel):  # one thread per worker: the same training up to float rounding
+        assert a["test_accuracy"] == pytest.approx(b["test_accuracy"], abs=0.02)
+    assert len(list((tmp_path / "two").rglob("*.pt"))) == len(parallel)  # every network stored once
