@@ -30,6 +30,7 @@ def main() -> None:
     start = time.perf_counter()
     explorer.slider.value = new_amount
     print(f"slider to a new amount (ticket trained, dense cached):       {time.perf_counter() - start:6.2f} s")
+    print(f"  of which drawing its picture (once per setting):            {explorer.last_draw_seconds:6.2f} s")
 
     explorer.slider.value = first
     moves = []
