@@ -1,6 +1,5 @@
 """Experiments, their cache, the figures and the command line, on tiny runs (60 iterations) that take seconds."""
 import csv
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -128,30 +127,30 @@ def test_interrupted_write_leaves_no_entry(tmp_path, monkeypatch):
 ENTRY = {"model": "lenet", "kind": "dense", "seed": 0}
 
 
-def write_entry_repeatedly(root, writer):
-    state = {"weight": torch.full((500, 500), float(writer))}  # 1 MB, so that writes take time and overlap
-    for _ in range(20):
-        Cache(root).save(ENTRY, {"writer": writer}, state)
+WRITER = """
+import sys, torch
+from lottery_utils.cache import Cache
+root, writer = sys.argv[1], int(sys.argv[2])
+state = {"weight": torch.full((500, 500), float(writer))}  # 1 MB, so that writes take time and overlap
+for _ in range(20):
+    Cache(root).save(%r, {"writer": writer}, state)
+""" % ENTRY
 
 
 def test_two_processes_writing_one_entry_leave_a_whole_entry(tmp_path):
-    # fork, not spawn: the children need not import torch again, which takes seconds
-    writers = [multiprocessing.get_context("fork").Process(target=write_entry_repeatedly, args=(tmp_path, w))
-               for w in (1, 2)]
-    for w in writers:
-        w.start()
+    # separate processes (not fork: forking a process whose OpenMP threads are running can deadlock the child)
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(w)],
+                                env=dict(os.environ, OMP_NUM_THREADS="1")) for w in (1, 2)]
     cache = Cache(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a reader must never meet a half-written entry
-        while any(w.is_alive() for w in writers):
+        while any(w.poll() is None for w in writers):
             entry = cache.load(ENTRY)
             if entry is not None:  # record and weights come from the same writer
                 assert torch.equal(entry["state"]["weight"], torch.full((500, 500), float(entry["record"]["writer"])))
             time.sleep(0.005)
-        for w in writers:
-            w.join()
         entry = cache.load(ENTRY)
-    assert [w.exitcode for w in writers] == [0, 0]
+    assert [w.wait() for w in writers] == [0, 0]
     assert entry["record"]["writer"] in (1, 2)
     assert torch.equal(entry["state"]["weight"], torch.full((500, 500), float(entry["record"]["writer"])))
     assert not list(tmp_path.rglob("*.tmp"))
