@@ -144,7 +144,7 @@ def _sparsest_ticket(records: list[dict[str, Any]], cache: Cache, rate: float | 
     """Seed 0's last-round ticket, rebuilt from the cache (its weights and masks)."""
     model = records[0]["model"]
     rounds = max(r["round"] for r in records if r["kind"] == "ticket" and r["seed"] == 0)
-    schedule = [experiments.round_rates(model, rate)] * rounds  # the schedule iterative() used
+    schedule = experiments.pruning_schedule(model, rounds, rate)  # the schedule iterative() used
     config = experiments.Setup.for_model(model, iterations=setup["iterations"], fast=setup["fast"])
     state = experiments.Experiment(config, 0, cache, progress=False).trained_state("ticket", schedule)
     return experiments.load_network(model, state)

@@ -63,6 +63,11 @@ class Setup:
         return cls(model, iterations, batch_size or preset.batch_size, lr or preset.lr, eval_every, fast)
 
 
+def pruning_schedule(model: str, rounds: int, rate: float | None = None) -> list[dict[str, float]]:
+    """The per-kind rates of each of `rounds` rounds: the preset's, or scaled to `rate` (see round_rates)."""
+    return [round_rates(model, rate)] * rounds
+
+
 def round_rates(model: str, amount: float | None = None) -> dict[str, float]:
     """Per-kind pruning rates for one round: the preset's, or scaled so the largest rate is `amount`."""
     rates = PRESETS[model].prune_rates
@@ -89,13 +94,24 @@ class Experiment:
 
     def network(self, kind: str, schedule: Sequence[dict[str, float]] = ()) -> dict[str, Any]:
         """The record of one trained network, trained now only if the cache does not have it."""
+        return self._entry(kind, schedule)["record"]
+
+    def trained_state(self, kind: str, schedule: Sequence[dict[str, float]]) -> dict:
+        """The trained weights and masks of a dense network or ticket (training it first if need be)."""
+        return self._entry(kind, schedule)["state"]
+
+    def cached(self, kind: str, schedule: Sequence[dict[str, float]] = ()) -> bool:
+        """Whether this network is in the cache already (looking it up trains nothing)."""
+        return self.cache.path(self.config(kind, schedule)).exists()
+
+    def _entry(self, kind: str, schedule: Sequence[dict[str, float]]) -> dict[str, Any]:
         config = self.config(kind, schedule)
         entry = self.cache.load(config)
         if entry is None:
             record, state = self._train(kind, list(schedule))
             self.cache.save(config, record, state)
-            return record
-        return entry["record"]
+            entry = {"config": config, "record": record, "state": state}
+        return entry
 
     def config(self, kind: str, schedule: Sequence[dict[str, float]]) -> dict[str, Any]:
         if kind not in KINDS:
@@ -104,11 +120,6 @@ class Experiment:
             raise ValueError("The dense network has no pruning schedule; every other kind needs one.")
         return {**asdict(self.setup), "kind": kind, "schedule": [dict(r) for r in schedule], "seed": self.seed,
                 "version": ALGORITHM_VERSION}
-
-    def trained_state(self, kind: str, schedule: Sequence[dict[str, float]]) -> dict:
-        """The trained weights and masks of a dense network or ticket (training it first if need be)."""
-        self.network(kind, schedule)
-        return self.cache.load(self.config(kind, schedule))["state"]
 
     def _train(self, kind: str, schedule: list[dict[str, float]]):
         model, rounds = self.setup.model, len(schedule)
@@ -182,7 +193,7 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
     controls = _check_controls(controls)
     setup = Setup.for_model(model, **setup)
-    schedule = [round_rates(model, rate)] * rounds
+    schedule = pruning_schedule(model, rounds, rate)
     experiments = [Experiment(setup, seed, cache, progress and workers == 1) for seed in seeds]
     with _runner(workers) as run:
         records = run([(e, "dense", []) for e in experiments])

@@ -26,7 +26,7 @@ from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots, training
 from .cache import Cache
-from .experiments import CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode, round_rates
+from .experiments import CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode
 
 ITERATIVE_RATES = (0.2, 0.5)  # per-round rates of notebook 02's dropdown: the paper's 20 %, and bigger steps
 DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand
@@ -140,10 +140,9 @@ def _missing(model: str, rounds: int, rate: float | None, seed: int, controls: S
              setup: dict[str, Any]) -> int:
     """How many networks of this experiment are not in the cache yet (0: it answers at once)."""
     experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
-    schedule = [round_rates(model, rate)] * rounds
-    configs = [experiment.config("dense", [])] + [experiment.config(kind, schedule[:r])
-                                                  for r in range(1, rounds + 1) for kind in ("ticket", *controls)]
-    return sum(not cache.path(config).exists() for config in configs)
+    schedule = experiments.pruning_schedule(model, rounds, rate)
+    networks = [("dense", [])] + [(kind, schedule[:r]) for r in range(1, rounds + 1) for kind in ("ticket", *controls)]
+    return sum(not experiment.cached(kind, part) for kind, part in networks)
 
 
 @contextmanager
@@ -261,7 +260,7 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
         collect_cached()
         start = time.perf_counter()
         state = Experiment(Setup.for_model(model, **setup), seed, cache, False).trained_state(
-            "ticket", [round_rates(model, a)])
+            "ticket", experiments.pruning_schedule(model, 1, a))
         explorer.first_layer_mask = next(value for key, value in state.items() if key.endswith("weight_mask"))
         picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as amounts get computed
         if picture not in explorer.pictures:
