@@ -43,7 +43,8 @@ class Cache:
                 raise ValueError("the stored configuration differs")
             return entry
         except Exception as error:  # a truncated or foreign file: recompute rather than trust it
-            warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.")
+            warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.",
+                          stacklevel=2)
             return None
 
     def save(self, config: dict[str, Any], record: dict[str, Any], state: dict | None = None) -> None:

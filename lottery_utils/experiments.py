@@ -18,8 +18,7 @@ from tqdm.auto import tqdm
 from .cache import Cache
 from .data import load_cifar10, load_mnist
 from .models import PRESETS, build_model
-from .pruning import (check_amount, clone, prunable_layers, random_prune, random_reinit, remaining_weights,
-                      winning_ticket)
+from .pruning import check_amount, prunable_layers, random_prune, random_reinit, remaining_weights, winning_ticket
 from .training import train
 
 ALGORITHM_VERSION = 1  # bump when a change to the algorithm makes cached results stale
