@@ -45,7 +45,7 @@ class History:
 
 
 def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None):
-    """The preset's optimizer (fused: one kernel for all parameters) and its step-wise learning-rate schedule, if any."""
+    """The preset's optimizer (fused: one kernel for all parameters) and its learning-rate schedule, if any."""
     params = [p for p in model.parameters() if p.requires_grad]
     lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
@@ -66,7 +66,8 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     """Train `model` in place with shuffled mini-batches sliced from `data`'s tensors; return its History.
 
     Defaults come from the preset (the paper's LeNet: 50K iterations, batch 60, Adam 1.2e-3).
-    Validation loss and test accuracy are measured every `eval_every` iterations (default: 50 times a run, at most every 100).
+    Validation loss and test accuracy are measured every `eval_every` iterations (default: 50 times a run, and
+    not more often than every 100 iterations).
     fold_masks=False trains through torch.nn.utils.prune's hooks instead of the faster equivalent path.
     """
     preset = PRESETS[preset] if isinstance(preset, str) else preset
