@@ -194,11 +194,18 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
     setup = Setup.for_model(model, **setup)
     schedule = pruning_schedule(model, rounds, rate)
     experiments = [Experiment(setup, seed, cache, progress and workers == 1) for seed in seeds]
-    with _runner(workers) as run:
-        records = run([(e, "dense", []) for e in experiments])
-        for r in tqdm(range(1, rounds + 1), desc=f"{model}: rounds", disable=not progress or rounds == 1):
-            records += run([(e, kind, schedule[:r]) for e in experiments for kind in ("ticket", *controls)])
+    steps = networks_by_round(schedule, controls)
+    records = []
+    with _runner(workers) as run:  # each round needs the one before it; within a round, all run side by side
+        for step in tqdm(steps, desc=f"{model}: rounds", disable=not progress or rounds == 1):
+            records += run([(e, kind, part) for e in experiments for kind, part in step])
     return sorted(records, key=lambda rec: (rec["seed"], rec["round"], KINDS.index(rec["kind"])))
+
+
+def networks_by_round(schedule: list[dict[str, float]], controls: Sequence[str] = ()) -> list[list[tuple]]:
+    """The (kind, schedule so far) of every network of an iterative run, round by round, the dense one first."""
+    return [[("dense", [])]] + [[(kind, schedule[:r]) for kind in ("ticket", *controls)]
+                                for r in range(1, len(schedule) + 1)]
 
 
 @contextmanager
@@ -223,9 +230,19 @@ def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 
     """One-shot pruning at several amounts (the slider's grid): the dense network is trained once per seed."""
     records = []
     for amount in tqdm(list(amounts), desc="one-shot sweep", disable=not progress):
-        new = one_shot(model, amount, seeds, controls, progress, cache, **setup)
-        records += [r for r in new if r not in records]
-    return records
+        records += one_shot(model, amount, seeds, controls, progress, cache, **setup)
+    return unique_networks(records)
+
+
+def unique_networks(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each network once: every one-shot amount's records repeat the same dense network, which is not another seed."""
+    seen, unique = set(), []
+    for r in records:
+        key = (r["kind"], r["round"], r["remaining"], r["seed"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return unique
 
 
 def _check_controls(controls: Iterable[str]) -> tuple[str, ...]:

@@ -106,9 +106,8 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _show(out: widgets.Output, fig: Figure | bytes) -> None:
-    """Replace the Output's content by the figure, as one PNG, in one message (no blank flicker)."""
-    png = fig if isinstance(fig, bytes) else _png(fig)
+def _show(out: widgets.Output, png: bytes) -> None:
+    """Replace the Output's content by one PNG, in one message (no blank flicker)."""
     with out.hold_sync():
         out.outputs = ()
         out.append_display_data(Image(data=png, format="png"))
@@ -125,24 +124,13 @@ def _find(records: Iterable[dict[str, Any]], kind: str, round_: int | None = Non
     return max(matches, key=lambda r: r["round"])
 
 
-def _unique(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each network once: every amount's records repeat the same dense network, which is not another seed."""
-    seen, unique = set(), []
-    for r in records:
-        key = (r["kind"], r["round"], r["remaining"], r["seed"])
-        if key not in seen:
-            seen.add(key)
-            unique.append(r)
-    return unique
-
-
 def _missing(model: str, rounds: int, rate: float | None, seed: int, controls: Sequence[str], cache: Cache,
              setup: dict[str, Any]) -> int:
     """How many networks of this experiment are not in the cache yet (0: it answers at once)."""
     experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
     schedule = experiments.pruning_schedule(model, rounds, rate)
-    networks = [("dense", [])] + [(kind, schedule[:r]) for r in range(1, rounds + 1) for kind in ("ticket", *controls)]
-    return sum(not experiment.cached(kind, part) for kind, part in networks)
+    return sum(not experiment.cached(kind, part)
+               for step in experiments.networks_by_round(schedule, controls) for kind, part in step)
 
 
 @contextmanager
@@ -264,7 +252,7 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
         explorer.first_layer_mask = next(value for key, value in state.items() if key.endswith("weight_mask"))
         picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as amounts get computed
         if picture not in explorer.pictures:
-            grid = _unique(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
+            grid = experiments.unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
             explorer.pictures[picture] = _png(draw(records, grid, explorer.first_layer_mask))
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
@@ -445,4 +433,4 @@ def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0,
     if "03" in chosen:
         records += experiments.sweep(model, (DEMO_AMOUNT, *SLIDER_AMOUNTS), seeds, CONTROLS, progress, cache,
                                      **setup)
-    return len(_unique(records))
+    return len(experiments.unique_networks(records))
