@@ -13,8 +13,8 @@ import time
 
 os.environ.setdefault("LOTTERY_FAST", "1")
 
-from lottery_utils import experiments, load_mnist, widgets  # noqa: E402  (after choosing fast mode)
-from lottery_utils.cache import Cache  # noqa: E402
+from lottery_utils import experiments, load_mnist, widgets
+from lottery_utils.cache import Cache
 
 
 def main() -> None:
