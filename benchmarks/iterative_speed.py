@@ -43,8 +43,9 @@ def main() -> None:
         wall = time.perf_counter() - start
 
     print(f"{networks} networks x {args.iterations} iterations, {args.workers} workers")
-    print(f"wall time                                  {wall / 60:6.2f} min")
-    print(f"forward+backward floor for the same work   {floor / 60:6.2f} min  (wall time = {wall / floor:.2f}x)")
+    print(f"wall time                                  {wall / 60:6.2f} min ({wall:.2f} s)")
+    print(f"forward+backward floor for the same work   {floor / 60:6.2f} min ({floor:.2f} s): "
+          f"the wall time is {wall / floor:.2f}x the floor")
 
 
 if __name__ == "__main__":
