@@ -1,6 +1,6 @@
 """Training speed of `train` on LeNet-300-100 against a PyTorch-examples-style loop, measured in the same run.
 
-    python benchmarks/train_speed.py [--iterations 5000] [--repeats 3]
+    python benchmarks/train_speed.py [--iterations 5000] [--repeats 5]
 
 Prints seconds per 1,000 iterations for each loop and the ratios. Absolute times on a shared machine are noisy, so
 the loops take turns (one of each per repeat, so a change of load hits them alike), each loop's best repeat is
@@ -63,14 +63,10 @@ def lottery_train(iterations: int, data, fold_masks: bool = True) -> float:
     return history.seconds
 
 
-def per_thousand(seconds: float, iterations: int) -> float:
-    return seconds * 1_000 / iterations
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=5_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     data = load_mnist(device="cpu")
     baseline, floor, ours = ("DataLoader loop (PyTorch examples)", "forward+backward only",
@@ -84,7 +80,7 @@ def main() -> None:
     runs = {name: [] for name in loops}
     for repeat in range(args.repeats):
         for name, loop in loops.items():
-            runs[name].append(per_thousand(loop(args.iterations), args.iterations))
+            runs[name].append(loop(args.iterations) * 1_000 / args.iterations)  # seconds per 1,000
         print(f"repeat {repeat + 1}: " + ", ".join(f"{name} {s[-1]:.3f} s" for name, s in runs.items()), flush=True)
     best = {name: min(s) for name, s in runs.items()}
     print("\nseconds per 1,000 iterations, best repeat:")
