@@ -11,7 +11,7 @@ import os
 import tempfile
 import time
 
-os.environ.setdefault("LOTTERY_FAST", "1")
+os.environ.setdefault("LOTTERY_FAST", "1")  # before lottery_utils is imported
 
 from lottery_utils import experiments, load_mnist, widgets
 from lottery_utils.cache import Cache
