@@ -31,20 +31,30 @@ class Cache:
         self.root = cache_dir(root)
 
     def path(self, config: dict[str, Any]) -> Path:
-        return self.root / config["model"] / f"{config['kind']}-{cache_key(config)}.pt"
+        return self.key_path(config["model"], config["kind"], cache_key(config))
+
+    def key_path(self, model: str, kind: str, key: str) -> Path:
+        return self.root / model / f"{kind}-{key}.pt"
 
     def load(self, config: dict[str, Any]) -> dict[str, Any] | None:
-        path = self.path(config)
+        """The entry stored for `config`, or None."""
+        return self._read(self.path(config), config)
+
+    def load_key(self, model: str, kind: str, key: str) -> dict[str, Any] | None:
+        """The entry stored under a key (a Result's `key`), or None."""
+        return self._read(self.key_path(model, kind, key))
+
+    def _read(self, path: Path, config: dict[str, Any] | None = None) -> dict[str, Any] | None:
         if not path.exists():
             return None
         try:
             entry = torch.load(path, map_location="cpu", weights_only=True)
-            if entry["config"] != config or "record" not in entry:
+            if (config is not None and entry["config"] != config) or "record" not in entry:
                 raise ValueError("the stored configuration differs")
             return entry
         except Exception as error:  # a truncated or foreign file: recompute rather than trust it
             warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.",
-                          stacklevel=2)
+                          stacklevel=3)
             return None
 
     def save(self, config: dict[str, Any], record: dict[str, Any], state: dict | None = None) -> None:

@@ -1,33 +1,47 @@
-"""The paper's experiments: one-shot and iterative pruning with their controls, every network cached on disk."""
+"""The paper's experiments: one-shot and iterative pruning with their controls, every network cached on disk.
+
+The algorithm itself is `pruning.iterative_pruning`; an `Experiment` runs it with a `train` that answers from the
+cache where it can, trains the controls beside each round's ticket, and keeps every result on disk.
+"""
 from __future__ import annotations
 
 import multiprocessing
 import os
-import statistics
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
 from .cache import Cache
 from .data import load_cifar10, load_mnist
-from .models import PRESETS, build_model
-from .pruning import check_amount, prunable_layers, random_prune, random_reinit, remaining_weights, winning_ticket
-from .training import train
+from .models import build_model, preset
+from .pruning import (check_amount, check_rounds, clone, iterative_pruning, load_state, random_prune, random_reinit,
+                      remaining_weights)
+from .results import KINDS, Result, sort_results, summarize, unique_networks
+from .training import Progress, progress_bars, train
+
+__all__ = ["ALGORITHM_VERSION", "CONTROLS", "KINDS", "SLIDER_AMOUNTS", "Experiment", "Setup", "fast_mode",
+           "iterative", "one_shot", "round_rates", "summarize", "sweep", "unique_networks"]
 
 ALGORITHM_VERSION = 1  # bump when a change to the algorithm makes cached results stale
-KINDS = ("dense", "ticket", "reinit", "random_prune")
 CONTROLS = ("reinit", "random_prune")
 FAST_ITERATIONS = 300  # LeNet passes 90 % test accuracy by then: enough for a demo in seconds
 FAST_EVAL_EVERY = 50
-# The notebooks' sliders: one-shot amounts whose fc layers keep 0.8^k, the sparsities of k iterative 20 % rounds.
-SLIDER_AMOUNTS = tuple(round(1 - 0.8 ** k, 4) for k in range(1, 15))
+
+
+def slider_amounts(model: str = "lenet", positions: int = 14) -> tuple[float, ...]:
+    """One-shot amounts whose largest-rate layers keep what k iterative rounds at the paper's rate keep, k = 1..14."""
+    keep = 1 - preset(model).paper_rate
+    return tuple(round(1 - keep ** k, 4) for k in range(1, positions + 1))
+
+
+# The notebooks' sliders: LeNet's fc layers keep 0.8^k, the sparsities of k iterative rounds at the paper's 20 %.
+SLIDER_AMOUNTS = slider_amounts("lenet")
 
 
 def fast_mode() -> bool:
@@ -39,37 +53,37 @@ def fast_mode() -> bool:
 class Setup:
     """What every network of one experiment shares: the model and how it is trained."""
 
-    model: str = "lenet"
-    iterations: int = 0
-    batch_size: int = 0
-    lr: float = 0.0
+    model: str
+    iterations: int
+    batch_size: int
+    lr: float
     eval_every: int | None = None
     fast: bool = False
+
+    def __post_init__(self):
+        preset(self.model)  # an unknown model says which exist
+        for name in ("iterations", "batch_size") + (("eval_every",) if self.eval_every is not None else ()):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
+        if not self.lr > 0:
+            raise ValueError(f"the learning rate must be > 0, got {self.lr!r}.")
 
     @classmethod
     def for_model(cls, model: str = "lenet", iterations: int | None = None, batch_size: int | None = None,
                   lr: float | None = None, eval_every: int | None = None, fast: bool | None = None) -> "Setup":
         """The preset's values (the paper's), shrunk in fast mode, overridden by any argument given."""
-        if model not in PRESETS:
-            raise ValueError(f"Unknown model {model!r}: choose one of {', '.join(PRESETS)}.")
-        preset, fast = PRESETS[model], fast_mode() if fast is None else fast
+        paper, fast = preset(model), fast_mode() if fast is None else fast
         if iterations is None:
-            iterations = min(FAST_ITERATIONS, preset.iterations) if fast else preset.iterations
-        if iterations < 1:
-            raise ValueError(f"iterations must be >= 1, got {iterations}.")
+            iterations = min(FAST_ITERATIONS, paper.iterations) if fast else paper.iterations
         if eval_every is None and fast:
             eval_every = FAST_EVAL_EVERY
-        return cls(model, iterations, batch_size or preset.batch_size, lr or preset.lr, eval_every, fast)
-
-
-def pruning_schedule(model: str, rounds: int, rate: float | None = None) -> list[dict[str, float]]:
-    """The per-kind rates of each of `rounds` rounds: the preset's, or scaled to `rate` (see round_rates)."""
-    return [round_rates(model, rate)] * rounds
+        return cls(model, iterations, batch_size or paper.batch_size, lr or paper.lr, eval_every, fast)
 
 
 def round_rates(model: str, amount: float | None = None) -> dict[str, float]:
     """Per-kind pruning rates for one round: the preset's, or scaled so the largest rate is `amount`."""
-    rates = PRESETS[model].prune_rates
+    rates = preset(model).prune_rates
     if amount is None:
         return dict(rates)
     check_amount(amount)
@@ -78,192 +92,187 @@ def round_rates(model: str, amount: float | None = None) -> dict[str, float]:
 
 
 def dataset(model: str):
-    return load_mnist() if PRESETS[model].dataset == "mnist" else load_cifar10()
+    return load_mnist() if preset(model).dataset == "mnist" else load_cifar10()
 
 
 class Experiment:
-    """Trains (or loads from the cache) the networks of one setup and seed.
+    """The networks of one setup and seed, each trained once and from then on answered by the cache.
 
-    A network is named by its kind and its pruning schedule: the rates of each round so far.
-    Round r's ticket: the round r-1 network, trained, pruned by the last rates, reset to theta_0, trained.
+    A network is named by its kind, its number of pruning rounds and the per-kind rates of each round.
     """
 
-    def __init__(self, setup: Setup, seed: int = 0, cache: Cache | None = None, progress: bool = True):
+    def __init__(self, setup: Setup, seed: int = 0, cache: Cache | None = None, progress: Progress = True):
         self.setup, self.seed, self.cache, self.progress = setup, seed, cache or Cache(), progress
 
-    def network(self, kind: str, schedule: Sequence[dict[str, float]] = ()) -> dict[str, Any]:
-        """The record of one trained network, trained now only if the cache does not have it."""
-        return self._entry(kind, schedule)["record"]
-
-    def trained_state(self, kind: str, schedule: Sequence[dict[str, float]]) -> dict:
-        """The trained weights and masks of a dense network or ticket (training it first if need be)."""
-        return self._entry(kind, schedule)["state"]
-
-    def cached(self, kind: str, schedule: Sequence[dict[str, float]] = ()) -> bool:
-        """Whether this network is in the cache already (looking it up trains nothing)."""
-        return self.cache.path(self.config(kind, schedule)).exists()
-
-    def _entry(self, kind: str, schedule: Sequence[dict[str, float]]) -> dict[str, Any]:
-        config = self.config(kind, schedule)
-        entry = self.cache.load(config)
-        if entry is None:
-            record, state = self._train(kind, list(schedule))
-            self.cache.save(config, record, state)
-            entry = {"config": config, "record": record, "state": state}
-        return entry
-
-    def config(self, kind: str, schedule: Sequence[dict[str, float]]) -> dict[str, Any]:
+    def config(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> dict[str, Any]:
+        """What the cache key is made of (the same as in every cache written so far)."""
         if kind not in KINDS:
             raise ValueError(f"Unknown kind {kind!r}: choose one of {KINDS}.")
-        if (kind == "dense") != (len(schedule) == 0):
-            raise ValueError("The dense network has no pruning schedule; every other kind needs one.")
-        return {**asdict(self.setup), "kind": kind, "schedule": [dict(r) for r in schedule], "seed": self.seed,
+        if (kind == "dense") != (rounds == 0):
+            raise ValueError("The dense network has no pruning rounds; every other kind needs at least one.")
+        schedule = [dict(rates) for _ in range(rounds)]
+        return {**asdict(self.setup), "kind": kind, "schedule": schedule, "seed": self.seed,
                 "version": ALGORITHM_VERSION}
 
-    def _train(self, kind: str, schedule: list[dict[str, float]]):
-        model, rounds = self.setup.model, len(schedule)
-        if kind == "dense":
-            network = build_model(model, self.seed)
-        else:
-            ticket = self._ticket(schedule)
-            fresh_seed = 1_000 * (self.seed + 1) + rounds  # a different draw from theta_0 for every control
-            network = {"ticket": lambda: ticket,
-                       "reinit": lambda: random_reinit(ticket, build_model(model, fresh_seed)),
-                       "random_prune": lambda: random_prune(build_model(model, self.seed), ticket, fresh_seed)}[kind]()
-        history = train(network, dataset(model), self.setup.iterations, self.setup.batch_size, preset=model,
-                        lr=self.setup.lr, eval_every=self.setup.eval_every, seed=self.seed, progress=self.progress,
-                        description=f"{kind} round {rounds}")
-        record = {"kind": kind, "round": rounds, "remaining": remaining_weights(network),
-                  "test_accuracy": history.final_test_accuracy,
-                  "early_stop_iteration": history.early_stop_iteration,
-                  "early_stop_test_accuracy": history.early_stop_test_accuracy, "seed": self.seed,
-                  "model": model, "iterations": self.setup.iterations, "seconds": history.seconds,
-                  "curve": {"iteration": history.iterations, "test_accuracy": history.test_accuracy,
-                            "val_loss": history.val_loss}}
-        keep_state = kind in ("dense", "ticket")  # later rounds prune these
-        return record, {k: v.cpu() for k, v in network.state_dict().items()} if keep_state else None
+    def cached(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> bool:
+        """Whether this network is in the cache already (looking it up trains nothing)."""
+        return self.cache.path(self.config(kind, rounds, rates)).exists()
 
-    def _ticket(self, schedule: list[dict[str, float]]) -> nn.Module:
-        """theta_0 with the mask from pruning the previous round's trained network by the last rates."""
-        parent_kind = "dense" if len(schedule) == 1 else "ticket"
-        trained = load_network(self.setup.model, self.trained_state(parent_kind, schedule[:-1]))
-        initial = build_model(self.setup.model, self.seed)
-        copy_network = load_network(self.setup.model, {**initial.state_dict(), **_masks_only(trained)})
-        return winning_ticket(trained, copy_network, schedule[-1], strategy=PRESETS[self.setup.model].strategy)
+    def result(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> Result:
+        """One network's result: from the cache, else trained now (with the rounds before it)."""
+        entry = self.cache.load(self.config(kind, rounds, rates))
+        if entry is not None:
+            return Result.from_entry(entry)
+        return next(r for r in self.run(rounds, rates, (kind,) if kind in CONTROLS else ())
+                    if (r.kind, r.round) == (kind, rounds))
+
+    def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
+        """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""
+        return [("dense", 0)] + [(kind, r) for r in range(1, rounds + 1) for kind in ("ticket", *controls)]
+
+    def run(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str] = (),
+            pool: Pool | None = None) -> list[Result]:
+        """Iterative pruning with its controls: every network's result, trained only where the cache has none."""
+        configs = [self.config(kind, r, rates) for kind, r in self.networks(rounds, controls)]
+        entries = [self.cache.load(config) for config in configs]
+        if not all(entries):
+            self._train_missing(rounds, rates, controls, pool or Here())
+            entries = [self.cache.load(config) for config in configs]
+        return [Result.from_entry(entry) for entry in entries]
+
+    def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
+        def train_round(network: nn.Module) -> None:  # iterative_pruning trains the dense network, then round 1's...
+            kind, r = ("dense", 0) if not trained else ("ticket", len(trained))
+            trained.append(self.train(network, kind, r, rates, pool))
+
+        trained: list[Result] = []
+        tickets = iterative_pruning(self.initial(), train_round, rounds, rates, preset(self.setup.model).strategy)
+        rest = [("ticket", rounds, tickets[-1])]  # the last round's ticket (iterative_pruning trains the ones before)
+        rest += [(kind, r, self.control(kind, ticket, r)) for r, ticket in enumerate(tickets, 1) for kind in controls]
+        pending = [pool.submit(_train, self, kind, r, rates, state_of(network))
+                   for kind, r, network in rest if not self.cached(kind, r, rates)]
+        for future in pending:  # side by side in the pool's processes; wait for all
+            future.result()
+
+    def train(self, network: nn.Module, kind: str, rounds: int, rates: Mapping[str, float], pool: Pool) -> Result:
+        """Train `network` in place as this network (in `pool`), or give it the trained weights the cache holds."""
+        entry = self.cache.load(self.config(kind, rounds, rates))
+        if entry is None:
+            pool.submit(_train, self, kind, rounds, rates, state_of(network)).result()
+            entry = self.cache.load(self.config(kind, rounds, rates))
+        load_state(network, entry["state"])
+        return Result.from_entry(entry)
+
+    def initial(self) -> nn.Module:
+        """theta_0: this seed's untrained network."""
+        return build_model(self.setup.model, self.seed)
+
+    def control(self, kind: str, ticket: nn.Module, rounds: int) -> nn.Module:
+        """The paper's controls for a ticket: its mask on fresh weights ("reinit"), a random mask on theta_0 keeping
+        as many weights per layer ("random_prune")."""
+        fresh_seed = 1_000 * (self.seed + 1) + rounds  # a different draw from theta_0 for every round
+        if kind == "reinit":
+            return random_reinit(ticket, build_model(self.setup.model, fresh_seed))
+        return random_prune(self.initial(), ticket, fresh_seed)
 
 
-def _masks_only(model: nn.Module) -> dict:
-    return {k: v for k, v in model.state_dict().items() if k.endswith("_mask")}
+def state_of(network: nn.Module) -> dict[str, torch.Tensor]:
+    """The network's weights and masks, on the CPU: what the cache stores and worker processes receive."""
+    return {name: value.detach().cpu() for name, value in network.state_dict().items()}
 
 
-def load_network(model: str, state: dict) -> nn.Module:
-    """Rebuild a (possibly pruned) network from a state dict holding weight_orig / weight_mask entries."""
-    network = build_model(model)
-    state = dict(state)
-    for name, module in prunable_layers(network).items():
-        mask = state.get(f"{name}.weight_mask")
-        if mask is not None:
-            prune.custom_from_mask(module, "weight", mask)
-            state.setdefault(f"{name}.weight_orig", state.pop(f"{name}.weight", None))
-    network.load_state_dict(state)
-    for module in prunable_layers(network).values():
-        if hasattr(module, "weight_mask"):
-            module.weight = module.weight_orig * module.weight_mask
-    return network
+def _train(experiment: Experiment, kind: str, rounds: int, rates: Mapping[str, float], state: dict) -> Result:
+    """Train one network given by its untrained state (here or in a worker process) and store it in the cache."""
+    setup = experiment.setup
+    data = dataset(setup.model)
+    network = load_state(build_model(setup.model).to(data.train_x.device), state)
+    config = experiment.config(kind, rounds, rates)
+    history = train(network, data, setup.iterations, setup.batch_size, preset=setup.model, lr=setup.lr,
+                    eval_every=setup.eval_every, seed=experiment.seed, progress=experiment.progress,
+                    description=f"{kind} round {rounds}")
+    result = Result.from_training(config, history, remaining_weights(network))
+    keep_state = kind in ("dense", "ticket")  # later rounds prune these
+    experiment.cache.save(config, result.record(), state_of(network) if keep_state else None)
+    return result
+
+
+class Here:
+    """Runs each task at once, in this process: the pool of `workers=1`."""
+
+    def submit(self, function, *args) -> Future:
+        future = Future()
+        future.set_result(function(*args))
+        return future
+
+
+Pool = ProcessPoolExecutor | Here
+
+
+@contextmanager
+def pool_of(workers: int):
+    """`workers` processes of one thread each (on a 2-core CPU that beats one process with two threads), or Here."""
+    if workers <= 1:
+        yield Here()
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        yield pool
+
+
+def _run(experiment: Experiment, rounds: int, rates: Mapping[str, float], controls: Sequence[str]) -> list[Result]:
+    return experiment.run(rounds, rates, controls)
 
 
 def one_shot(model: str = "lenet", amount: float = 0.8, seeds: Iterable[int] = (0,),
-             controls: Iterable[str] = (), progress: bool = True, cache: Cache | None = None,
-             **setup) -> list[dict[str, Any]]:
+             controls: Iterable[str] = (), progress: Progress = True, cache: Cache | None = None,
+             **setup) -> list[Result]:
     """Train theta_0 -> theta_j, prune `amount` (largest layer rate), reset to theta_0, retrain; plus controls."""
     return iterative(model, rounds=1, rate=amount, seeds=seeds, controls=controls, progress=progress, cache=cache,
                      **setup)
 
 
 def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, seeds: Iterable[int] = (0,),
-              controls: Iterable[str] = (), progress: bool = True, cache: Cache | None = None, workers: int = 1,
-              **setup) -> list[dict[str, Any]]:
+              controls: Iterable[str] = (), progress: Progress = True, cache: Cache | None = None, workers: int = 1,
+              **setup) -> list[Result]:
     """Rounds of train -> prune -> reset to theta_0, each pruning `rate` (default: the paper's) of the survivors.
 
-    workers > 1 trains the networks of a round (ticket, controls, other seeds) side by side in that many
-    processes of one thread each: on a 2-core CPU that beats one process with two threads.
+    workers > 1 trains in that many processes of one thread each: several seeds side by side, or one seed's
+    controls beside its tickets.
     """
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
-        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
-    controls = _check_controls(controls)
+    check_rounds(rounds)
+    controls = check_controls(controls)
     setup = Setup.for_model(model, **setup)
-    schedule = pruning_schedule(model, rounds, rate)
-    experiments = [Experiment(setup, seed, cache, progress and workers == 1) for seed in seeds]
-    steps = networks_by_round(schedule, controls)
-    records = []
-    with _runner(workers) as run:  # each round needs the one before it; within a round, all run side by side
-        for step in tqdm(steps, desc=f"{model}: rounds", disable=not progress or rounds == 1):
-            records += run([(e, kind, part) for e in experiments for kind, part in step])
-    return sorted(records, key=lambda rec: (rec["seed"], rec["round"], KINDS.index(rec["kind"])))
-
-
-def networks_by_round(schedule: list[dict[str, float]], controls: Sequence[str] = ()) -> list[list[tuple]]:
-    """The (kind, schedule so far) of every network of an iterative run, round by round, the dense one first."""
-    return [[("dense", [])]] + [[(kind, schedule[:r]) for kind in ("ticket", *controls)]
-                                for r in range(1, len(schedule) + 1)]
-
-
-@contextmanager
-def _runner(workers: int):
-    """A function that trains (or loads) a list of (experiment, kind, schedule) networks, here or in a pool."""
-    if workers <= 1:
-        yield lambda tasks: [_network(task) for task in tasks]
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=torch.set_num_threads, initargs=(1,)) as pool:
-        yield lambda tasks: list(pool.map(_network, tasks))
-
-
-def _network(task: tuple[Experiment, str, list]) -> dict[str, Any]:
-    experiment, kind, schedule = task
-    return experiment.network(kind, schedule)
+    rates, seeds = round_rates(model, rate), list(seeds)
+    experiments = [Experiment(setup, seed, cache, progress if workers == 1 else False) for seed in seeds]
+    with pool_of(workers) as pool:
+        if workers > 1 and len(experiments) > 1:  # whole seeds side by side
+            runs = [pool.submit(_run, e, rounds, rates, controls) for e in experiments]
+            results = [r for run in runs for r in run.result()]
+        else:
+            bars = progress_bars(progress) if len(experiments) > 1 else None
+            results = [r for e in (bars(experiments, desc=f"{model}: seeds") if bars else experiments)
+                       for r in e.run(rounds, rates, controls, pool)]
+    return sort_results(results)
 
 
 def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,),
-          controls: Iterable[str] = CONTROLS, progress: bool = True, cache: Cache | None = None,
-          **setup) -> list[dict[str, Any]]:
+          controls: Iterable[str] = CONTROLS, progress: Progress = True, cache: Cache | None = None,
+          **setup) -> list[Result]:
     """One-shot pruning at several amounts (the slider's grid): the dense network is trained once per seed."""
-    records = []
-    for amount in tqdm(list(amounts), desc="one-shot sweep", disable=not progress):
-        records += one_shot(model, amount, seeds, controls, progress, cache, **setup)
-    return unique_networks(records)
+    results = []
+    bars = progress_bars(progress)
+    amounts = list(amounts)
+    for amount in bars(amounts, desc="one-shot sweep") if bars else amounts:
+        results += one_shot(model, amount, seeds, controls, progress, cache, **setup)
+    return unique_networks(results)
 
 
-def unique_networks(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each network once: every one-shot amount's records repeat the same dense network, which is not another seed."""
-    seen, unique = set(), []
-    for r in records:
-        key = (r["kind"], r["round"], r["remaining"], r["seed"])
-        if key not in seen:
-            seen.add(key)
-            unique.append(r)
-    return unique
-
-
-def _check_controls(controls: Iterable[str]) -> tuple[str, ...]:
-    controls = tuple(controls)
+def check_controls(controls: Iterable[str]) -> tuple[str, ...]:
+    """Known control names, each once, in the order given."""
+    if isinstance(controls, str):
+        controls = [c.strip() for c in controls.split(",") if c.strip()]
+    controls = tuple(dict.fromkeys(controls))
     unknown = [c for c in controls if c not in CONTROLS]
     if unknown:
-        raise ValueError(f"Unknown control(s) {unknown}: choose from {CONTROLS}.")
+        raise ValueError(f"Unknown control(s) {unknown}: choose from {', '.join(CONTROLS)}.")
     return controls
-
-
-def summarize(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and spread over seeds for each kind and sparsity (the paper's error bars: min and max over trials)."""
-    groups: dict[tuple, list[dict]] = {}
-    for r in records:
-        groups.setdefault((r["kind"], round(r["remaining"], 4)), []).append(r)
-    rows = []
-    for (kind, remaining), group in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1])):
-        row = {"kind": kind, "remaining": remaining, "seeds": len(group)}
-        for metric in ("test_accuracy", "early_stop_iteration", "early_stop_test_accuracy"):
-            values = [r[metric] for r in group]
-            row[metric] = statistics.fmean(values)
-            row[metric + "_min"], row[metric + "_max"] = min(values), max(values)
-        rows.append(row)
-    return rows

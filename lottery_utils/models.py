@@ -1,48 +1,12 @@
 """The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import torch
 from torch import nn
-
-
-@dataclass(frozen=True)
-class Preset:
-    """One column of the paper's table: how a network is trained and pruned."""
-
-    name: str
-    dataset: str
-    iterations: int
-    batch_size: int
-    optimizer: str  # "adam" or "sgd"
-    lr: float
-    momentum: float = 0.0
-    weight_decay: float = 0.0
-    lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
-    # Fraction of the *remaining* weights pruned per round, by layer kind; the output layer at half the fc rate.
-    prune_rates: dict[str, float] = field(default_factory=dict)
-    strategy: str = "layerwise"  # "layerwise": each layer separately; "global": all conv layers ranked together
-    init: str = "glorot"  # the paper: Gaussian Glorot for LeNet/Conv-x; He (Kaiming) for ResNet/VGG
-
-
-PRESETS = {
-    "lenet": Preset("lenet", "mnist", 50_000, 60, "adam", 1.2e-3,
-                    prune_rates={"fc": 0.2, "output": 0.1}),
-    "conv2": Preset("conv2", "cifar10", 20_000, 60, "adam", 2e-4,
-                    prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}),
-    "conv4": Preset("conv4", "cifar10", 25_000, 60, "adam", 3e-4,
-                    prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}),
-    "conv6": Preset("conv6", "cifar10", 30_000, 60, "adam", 3e-4,
-                    prune_rates={"conv": 0.15, "fc": 0.2, "output": 0.1}),
-    # SGD 0.1 -> 0.01 -> 0.001, momentum 0.9 (Appendix: ResNet drops at 20K and 25K, VGG at 80K and 100K).
-    "resnet18": Preset("resnet18", "cifar10", 30_000, 128, "sgd", 0.1, momentum=0.9, weight_decay=1e-4,
-                       lr_milestones=(20_000, 25_000), prune_rates={"conv": 0.2, "output": 0.0},
-                       strategy="global", init="he"),
-    "vgg19": Preset("vgg19", "cifar10", 112_000, 64, "sgd", 0.1, momentum=0.9, weight_decay=1e-4,
-                    lr_milestones=(80_000, 100_000), prune_rates={"conv": 0.2, "output": 0.0},
-                    strategy="global", init="he"),
-}
 
 
 def lenet() -> nn.Module:
@@ -106,20 +70,95 @@ def vgg19() -> nn.Module:
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
 
 
-ARCHITECTURES = {"lenet": lenet, "conv2": lambda: conv_net(2), "conv4": lambda: conv_net(4),
-                 "conv6": lambda: conv_net(6), "resnet18": resnet18, "vgg19": vgg19}
+INITIALIZATIONS = ("glorot", "he")
+OPTIMIZERS = ("adam", "sgd")
+STRATEGIES = ("layerwise", "global")
+DATASETS = ("mnist", "cifar10")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One column of the paper's table: the network, how it is trained and how it is pruned."""
+
+    name: str
+    architecture: Callable[[], nn.Module] = field(repr=False)  # builds the untrained network
+    dataset: str
+    iterations: int
+    batch_size: int
+    optimizer: str  # "adam" or "sgd"
+    lr: float
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
+    # Fraction of the *remaining* weights pruned per round, by layer kind; the output layer at half the fc rate.
+    prune_rates: Mapping[str, float] = field(default_factory=dict)
+    strategy: str = "layerwise"  # "layerwise": each layer separately; "global": all conv layers ranked together
+    init: str = "glorot"  # the paper: Gaussian Glorot for LeNet/Conv-x; He (Kaiming) for ResNet/VGG
+
+    def __post_init__(self):
+        for what, value, choices in (("dataset", self.dataset, DATASETS), ("optimizer", self.optimizer, OPTIMIZERS),
+                                     ("strategy", self.strategy, STRATEGIES), ("init", self.init, INITIALIZATIONS)):
+            if value not in choices:
+                raise ValueError(f"Preset {self.name!r}: unknown {what} {value!r}; choose one of {', '.join(choices)}.")
+        for what in ("iterations", "batch_size"):
+            if isinstance(getattr(self, what), bool) or not isinstance(getattr(self, what), int) \
+                    or getattr(self, what) < 1:
+                raise ValueError(f"Preset {self.name!r}: {what} must be a whole number >= 1, "
+                                 f"got {getattr(self, what)!r}.")
+        if not self.lr > 0:
+            raise ValueError(f"Preset {self.name!r}: the learning rate must be > 0, got {self.lr!r}.")
+        unknown = set(self.prune_rates) - {"conv", "fc", "output"}
+        if unknown or not all(0 <= rate < 1 for rate in self.prune_rates.values()):
+            raise ValueError(f"Preset {self.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
+                             f"got {dict(self.prune_rates)}.")
+        # frozen all the way down: the table's rates cannot be changed by accident
+        object.__setattr__(self, "prune_rates", MappingProxyType(dict(self.prune_rates)))
+        object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
+
+    @property
+    def paper_rate(self) -> float:
+        """The largest per-round rate (LeNet: the fc layers' 20 %), the one a single `amount` stands for."""
+        return max(self.prune_rates.values())
+
+    def build(self, seed: int | None = None) -> nn.Module:
+        """A freshly initialized network; the same seed gives the same weights."""
+        with torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            model = self.architecture()
+            initialize(model, self.init)
+        return model
+
+
+PRESETS = {
+    "lenet": Preset("lenet", lenet, "mnist", 50_000, 60, "adam", 1.2e-3,
+                    prune_rates={"fc": 0.2, "output": 0.1}),
+    "conv2": Preset("conv2", lambda: conv_net(2), "cifar10", 20_000, 60, "adam", 2e-4,
+                    prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}),
+    "conv4": Preset("conv4", lambda: conv_net(4), "cifar10", 25_000, 60, "adam", 3e-4,
+                    prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}),
+    "conv6": Preset("conv6", lambda: conv_net(6), "cifar10", 30_000, 60, "adam", 3e-4,
+                    prune_rates={"conv": 0.15, "fc": 0.2, "output": 0.1}),
+    # SGD 0.1 -> 0.01 -> 0.001, momentum 0.9 (Appendix: ResNet drops at 20K and 25K, VGG at 80K and 100K).
+    "resnet18": Preset("resnet18", resnet18, "cifar10", 30_000, 128, "sgd", 0.1, momentum=0.9, weight_decay=1e-4,
+                       lr_milestones=(20_000, 25_000), prune_rates={"conv": 0.2, "output": 0.0},
+                       strategy="global", init="he"),
+    "vgg19": Preset("vgg19", vgg19, "cifar10", 112_000, 64, "sgd", 0.1, momentum=0.9, weight_decay=1e-4,
+                    lr_milestones=(80_000, 100_000), prune_rates={"conv": 0.2, "output": 0.0},
+                    strategy="global", init="he"),
+}
+
+
+def preset(name: str) -> Preset:
+    """The preset of a network of the paper's table, by name."""
+    if name not in PRESETS:
+        raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(PRESETS)}.")
+    return PRESETS[name]
 
 
 def build_model(name: str, seed: int | None = None) -> nn.Module:
     """A freshly initialized network from the paper's table; the same seed gives the same weights."""
-    if name not in ARCHITECTURES:
-        raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(ARCHITECTURES)}.")
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
-        model = ARCHITECTURES[name]()
-        initialize(model, PRESETS[name].init)
-    return model
+    return preset(name).build(seed)
 
 
 def initialize(model: nn.Module, scheme: str) -> None:
@@ -128,8 +167,10 @@ def initialize(model: nn.Module, scheme: str) -> None:
         if isinstance(module, (nn.Linear, nn.Conv2d)):
             if scheme == "glorot":
                 nn.init.xavier_normal_(module.weight)
-            else:
+            elif scheme == "he":
                 nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            else:
+                raise ValueError(f"Unknown initialization {scheme!r}: choose one of {', '.join(INITIALIZATIONS)}.")
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
         elif isinstance(module, nn.BatchNorm2d):

@@ -1,16 +1,71 @@
-"""Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy."""
+"""Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy.
+
+`winning_ticket` is one round of the paper's Algorithm 1 and `iterative_pruning` repeats it; the rest of this file
+is the bookkeeping they need (which layers, how much, masks, copies) and the paper's two controls.
+"""
 from __future__ import annotations
 
 import copy
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 from torch import nn
 from torch.nn.utils import prune
 
 LAYER_KINDS = ("conv", "fc", "output")
+
+
+def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
+                   strategy: str = "layerwise") -> nn.Module:
+    """Prune `amount` of the remaining weights with the smallest |w| in the trained network, and give the copy
+    (made before training) the same mask: its surviving weights keep their initial values.
+
+    strategy "layerwise" prunes each layer by its own amount (torch's `l1_unstructured`); "global" ranks all
+    layers with a non-zero amount together (`global_unstructured`), as the paper does for ResNet and VGG.
+    Calling it again on a pruned pair prunes `amount` of what is left: iterative pruning.
+    """
+    if trained_network is copy_network:
+        raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
+    check_same_architecture(trained_network, copy_network)
+    amounts = layer_amounts(trained_network, amount)
+    trained = prunable_layers(trained_network)
+    if strategy == "layerwise":
+        for name, module in trained.items():
+            prune.l1_unstructured(module, "weight", amount=amounts[name])
+    elif strategy == "global":
+        pooled = {a for a in amounts.values() if a > 0}
+        if len(pooled) > 1:
+            raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
+        together = [(trained[name], "weight") for name, a in amounts.items() if a > 0]
+        if together:
+            prune.global_unstructured(together, prune.L1Unstructured, amount=pooled.pop())
+        for name, module in trained.items():
+            if amounts[name] == 0:
+                prune.identity(module, "weight")
+    else:
+        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
+    apply_masks(trained_network, copy_network)
+    return copy_network
+
+
+def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], rounds: int,
+                      amount: float | Mapping[str, float], strategy: str = "layerwise") -> list[nn.Module]:
+    """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
+
+    `network` holds theta_0 (dense or already pruned) and is left as it is; `train(net)` trains `net` in place,
+    e.g. `lambda net: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained: its survivors
+    hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
+    """
+    check_iterative_arguments(network, train, rounds, amount)
+    tickets, ticket = [], network
+    for _ in range(rounds):
+        trained = clone(ticket)  # theta_0 under the current mask...
+        train(trained)  # ...trained to theta_j
+        ticket = winning_ticket(trained, clone(ticket), amount, strategy)  # prune by |theta_j|, keep theta_0
+        tickets.append(ticket)
+    return tickets
 
 
 def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
@@ -51,46 +106,34 @@ def check_amount(amount: float, what: str = "amount") -> float:
     return float(amount)
 
 
-def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
-                   strategy: str = "layerwise") -> nn.Module:
-    """Prune `amount` of the remaining weights with the smallest |w| in the trained network, and give the copy
-    (made before training) the same mask: its surviving weights keep their initial values.
+def check_iterative_arguments(network, train, rounds, amount) -> None:
+    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts."""
+    if not isinstance(network, nn.Module):
+        raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
+                        f"got {type(network).__name__}.")
+    if not callable(train):
+        raise TypeError(f"train must be a function that trains a network in place, e.g. "
+                        f"lambda net: train(net, data, iterations=5_000); got {type(train).__name__}.")
+    check_rounds(rounds)
+    layer_amounts(network, amount)
 
-    strategy "layerwise" prunes each layer by its own amount (torch's `l1_unstructured`); "global" ranks all
-    layers with a non-zero amount together (`global_unstructured`), as the paper does for ResNet and VGG.
-    Calling it again on a pruned pair prunes `amount` of what is left: iterative pruning.
-    """
-    if trained_network is copy_network:
-        raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
-    check_same_architecture(trained_network, copy_network)
-    amounts = layer_amounts(trained_network, amount)
-    trained = prunable_layers(trained_network)
-    if strategy == "layerwise":
-        for name, module in trained.items():
-            prune.l1_unstructured(module, "weight", amount=amounts[name])
-    elif strategy == "global":
-        pooled = {a for a in amounts.values() if a > 0}
-        if len(pooled) > 1:
-            raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
-        together = [(trained[name], "weight") for name, a in amounts.items() if a > 0]
-        if together:
-            prune.global_unstructured(together, prune.L1Unstructured, amount=pooled.pop())
-        for name, module in trained.items():
-            if amounts[name] == 0:
-                prune.identity(module, "weight")
-    else:
-        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
-    apply_masks(trained_network, copy_network)
-    return copy_network
+
+def check_rounds(rounds: int) -> int:
+    """A number of pruning rounds is a whole number >= 1."""
+    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
+        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
+    return int(rounds)
 
 
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """Give `target` the masks of `source` (its weight values stay as they are)."""
+    """Give `target` the masks of `source` (its weight values stay as they are); each mask moves to the device of
+    the layer it goes on."""
     targets = prunable_layers(target)
     for name, module in prunable_layers(source).items():
         mask = getattr(module, "weight_mask", None)
         if mask is not None:
-            prune.custom_from_mask(targets[name], "weight", mask.detach().clone())
+            layer = targets[name]
+            prune.custom_from_mask(layer, "weight", mask.detach().to(layer.weight.device, copy=True))
     return target
 
 
@@ -139,8 +182,7 @@ def per_round_amount(total: float, rounds: int) -> float:
     (Not total^(1/rounds), as the slides say: pruning 90 % in 2 rounds takes 68 % per round, not 95 %.)
     """
     check_amount(total, "total")
-    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
-        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
+    check_rounds(rounds)
     return 1 - (1 - total) ** (1 / rounds)
 
 
@@ -153,6 +195,23 @@ def clone(model: nn.Module) -> nn.Module:
     for module in pruned + [m for m in prunable_layers(twin).values() if hasattr(m, "weight_mask")]:
         module.weight = module.weight_orig * module.weight_mask
     return twin
+
+
+def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
+    """Put a state dict into `network` in place, pruning masks included (weight_orig / weight_mask entries); the
+    values move to the network's device."""
+    state = dict(state)
+    for name, module in prunable_layers(network).items():
+        mask = state.get(f"{name}.weight_mask")
+        if mask is not None and not hasattr(module, "weight_mask"):
+            prune.custom_from_mask(module, "weight", mask.to(module.weight.device))
+        if mask is not None:
+            state.setdefault(f"{name}.weight_orig", state.pop(f"{name}.weight", None))
+    network.load_state_dict(state)
+    for module in prunable_layers(network).values():
+        if hasattr(module, "weight_mask"):  # the masked weight, as prune's hook computes it before a forward
+            module.weight = module.weight_orig * module.weight_mask
+    return network
 
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:

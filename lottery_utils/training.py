@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -12,7 +13,8 @@ from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
 from .data import Data
-from .models import PRESETS, Preset
+from .models import Preset, preset as preset_named
+from .pruning import prunable_layers
 
 EVALUATIONS = 50  # by default evaluate 50 times a run, but not more often than every 100 iterations
 
@@ -60,32 +62,49 @@ def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None):
     return optimizer, torch.optim.lr_scheduler.MultiStepLR(optimizer, list(preset.lr_milestones), gamma=0.1)
 
 
+Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
+
+
+def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
+    """The bar maker `progress` stands for: True is tqdm.auto's tqdm, False or None no bars, else `progress` itself."""
+    if progress is True:
+        return tqdm
+    if progress is False or progress is None:
+        return None
+    if not callable(progress):
+        raise TypeError(f"progress must be True, False, None or a tqdm class (e.g. tqdm.notebook.tqdm), "
+                        f"got {progress!r}.")
+    return progress
+
+
 def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
           preset: str | Preset = "lenet", lr: float | None = None, eval_every: int | None = None, seed: int = 0,
-          progress: bool = True, fold_masks: bool = True, description: str = "training") -> History:
+          progress: Progress = True, fold_masks: bool = True, description: str = "training") -> History:
     """Train `model` in place with shuffled mini-batches sliced from `data`'s tensors; return its History.
 
-    Defaults come from the preset (the paper's LeNet: 50K iterations, batch 60, Adam 1.2e-3).
-    Validation loss and test accuracy are measured every `eval_every` iterations (default: 50 times a run, and
-    not more often than every 100 iterations).
-    fold_masks=False trains through torch.nn.utils.prune's hooks instead of the faster equivalent path.
+    Defaults come from the preset (the paper's LeNet: 50K iterations, batch 60, Adam 1.2e-3). The model moves to
+    the data's device. Validation loss and test accuracy are measured every `eval_every` iterations (default: 50
+    times a run, and not more often than every 100 iterations). `progress`: True for tqdm's bar, False for none,
+    or a tqdm class to draw it with. fold_masks=False trains through torch.nn.utils.prune's hooks instead of the
+    faster equivalent path.
     """
-    preset = PRESETS[preset] if isinstance(preset, str) else preset
+    preset = preset_named(preset) if isinstance(preset, str) else preset
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
     if iterations < 1 or batch_size < 1 or batch_size > len(data.train_y):
         raise ValueError(f"Need iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training set); "
                          f"got iterations={iterations}, batch_size={batch_size}.")
     eval_every = eval_every or max(100, iterations // EVALUATIONS)
+    bars = progress_bars(progress)
     model.to(data.train_x.device)
-    optimizer, schedule = make_optimizer(model, preset, lr)
     history, order = History(), torch.Generator().manual_seed(seed)
     batches_per_epoch = len(data.train_y) // batch_size
     start = time.perf_counter()
     with (masks_folded(model) if fold_masks else _no_masks()) as masked:
+        optimizer, schedule = make_optimizer(model, preset, lr)
         _record(history, 0, model, data)
-        bar = tqdm(range(1, iterations + 1), desc=description, disable=not progress, leave=False,
-                   mininterval=0.5)
+        steps = range(1, iterations + 1)
+        bar = bars(steps, desc=description, leave=False, mininterval=0.5) if bars else steps
         for iteration in bar:
             step = (iteration - 1) % batches_per_epoch
             if step == 0:  # a new epoch: a new order, drawn without replacement
@@ -104,7 +123,8 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                     weight.mul_(mask)  # pruned weights stay exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
                 _record(history, iteration, model, data)
-                bar.set_postfix(test_accuracy=f"{history.test_accuracy[-1]:.4f}", refresh=False)
+                if hasattr(bar, "set_postfix"):
+                    bar.set_postfix(test_accuracy=f"{history.test_accuracy[-1]:.4f}", refresh=False)
     history.seconds = time.perf_counter() - start
     return history
 
@@ -134,30 +154,22 @@ def _record(history: History, iteration: int, model: nn.Module, data: Data) -> N
 
 @contextmanager
 def masks_folded(model: nn.Module):
-    """Let pruned layers run at dense speed while training.
+    """Let pruned layers train at dense speed, through torch.nn.utils.prune's public API.
 
-    torch.nn.utils.prune recomputes weight = weight_orig * weight_mask in a forward pre-hook at every step.
-    Here the pruned entries of weight_orig are zeroed once, each layer uses weight_orig directly, and the caller
-    re-zeroes them after every optimizer step (yielded as (weight_orig, mask) pairs). prune's masks stay the
-    source of truth, and its hooks are put back afterwards, so the model leaves exactly as prune would have it.
+    prune recomputes weight = weight_orig * weight_mask in a forward pre-hook at every step. Here `prune.remove`
+    turns each pruned layer's weight into a plain parameter for the run (its pruned entries 0), the caller re-zeroes
+    them after every optimizer step (yielded as (weight, mask) pairs), and `prune.custom_from_mask` puts the same
+    masks back afterwards, so the model leaves exactly as prune would have it.
     """
-    folded = []
-    for module in model.modules():
-        for key, hook in list(module._forward_pre_hooks.items()):
-            if isinstance(hook, prune.BasePruningMethod):
-                name = hook._tensor_name
-                weight, mask = getattr(module, name + "_orig"), getattr(module, name + "_mask")
-                del module._forward_pre_hooks[key]
-                with torch.no_grad():
-                    weight.mul_(mask)
-                module.__dict__[name] = weight  # the plain attribute prune's hook would have set
-                folded.append((module, key, hook, weight, mask))
+    pruned = {module: module.weight_mask.detach().clone() for module in prunable_layers(model).values()
+              if prune.is_pruned(module)}
+    for module in pruned:
+        prune.remove(module, "weight")
     try:
-        yield [(weight, mask) for _, _, _, weight, mask in folded]
+        yield [(module.weight, mask) for module, mask in pruned.items()]
     finally:
-        for module, key, hook, _, _ in folded:
-            module._forward_pre_hooks[key] = hook
-            setattr(module, hook._tensor_name, hook.apply_mask(module))
+        for module, mask in pruned.items():
+            prune.custom_from_mask(module, "weight", mask)
 
 
 @contextmanager

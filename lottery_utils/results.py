@@ -1,0 +1,142 @@
+"""A trained network's result as a value: the paper's numbers for it, its curves, and where the cache keeps it."""
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from torch import nn
+
+from .cache import Cache, cache_key
+from .models import build_model
+from .pruning import load_state
+from .training import History
+
+KINDS = ("dense", "ticket", "reinit", "random_prune")
+
+
+@dataclass
+class Result:
+    """One trained network: which it is, what the paper reports for it, and its training curves (`history`)."""
+
+    kind: str  # "dense", "ticket", "reinit" or "random_prune"
+    round: int  # pruning rounds behind it (0: the dense network)
+    remaining: float  # fraction of the prunable weights left
+    test_accuracy: float  # at the end of training
+    early_stop_iteration: int  # the iteration of minimum validation loss
+    early_stop_test_accuracy: float  # test accuracy there
+    seed: int
+    model: str
+    iterations: int
+    seconds: float
+    key: str = ""  # its cache entry's key
+    schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
+    history: History = field(default_factory=History, repr=False)
+
+    @classmethod
+    def from_training(cls, config: dict[str, Any], history: History, remaining: float) -> "Result":
+        return cls(config["kind"], len(config["schedule"]), remaining, history.final_test_accuracy,
+                   history.early_stop_iteration, history.early_stop_test_accuracy, config["seed"], config["model"],
+                   config["iterations"], history.seconds, cache_key(config), tuple(config["schedule"]), history)
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> "Result":
+        """From a cache entry: its configuration and the record stored with it (see `record`)."""
+        config, record = entry["config"], entry["record"]
+        curve = record["curve"]
+        history = History(list(curve["iteration"]), list(curve["val_loss"]), list(curve["test_accuracy"]),
+                          record["seconds"])
+        return cls(record["kind"], record["round"], record["remaining"], record["test_accuracy"],
+                   record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seed"],
+                   record["model"], record["iterations"], record["seconds"], cache_key(config),
+                   tuple(config["schedule"]), history)
+
+    def record(self) -> dict[str, Any]:
+        """What the cache stores (the format of every cache written so far)."""
+        return {**{k: v for k, v in self.row().items() if k != "key"}, "curve": {"iteration": self.history.iterations,
+                                        "test_accuracy": self.history.test_accuracy,
+                                        "val_loss": self.history.val_loss}}
+
+    def row(self) -> dict[str, Any]:
+        """One line of results.csv: the CSV_COLUMNS."""
+        return {name: getattr(self, name) for name in CSV_COLUMNS}
+
+    def network(self, cache: Cache | None = None) -> nn.Module:
+        """The trained network, rebuilt from its cache entry (the dense network and tickets keep their weights)."""
+        cache = cache or Cache()
+        entry = cache.load_key(self.model, self.kind, self.key)
+        if entry is None or entry["state"] is None:
+            raise LookupError(f"The cache at {cache.root} keeps no weights for this {self.kind} network (key "
+                              f"{self.key}): only dense networks and tickets keep theirs. Rerun the experiment with "
+                              f"the same LOTTERY_CACHE to train it.")
+        return load_network(self.model, entry["state"])
+
+
+CSV_COLUMNS = tuple(f.name for f in fields(Result) if f.name not in ("schedule", "history"))
+
+
+def load_network(model: str, state: dict) -> nn.Module:
+    """Rebuild a (possibly pruned) network of the paper's table from a state dict."""
+    return load_state(build_model(model), state)
+
+
+def pick(results: Iterable[Result], kind: str, round: int | None = None) -> Result:
+    """The `kind` network of `round` (default: the last round) among `results`, the lowest seed first."""
+    found = [r for r in results if r.kind == kind and (round is None or r.round == round)]
+    if not found:
+        raise LookupError(f"No {kind!r} network{'' if round is None else f' of round {round}'} among the results.")
+    return min(found, key=lambda r: (-r.round, r.seed))
+
+
+def unique_networks(results: Iterable[Result]) -> list[Result]:
+    """Each network once: every one-shot amount's results repeat the same dense network, which is not another seed."""
+    seen, unique = set(), []
+    for r in results:
+        identity = (r.kind, r.seed, r.round, r.remaining, r.key)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(r)
+    return unique
+
+
+def sort_results(results: Iterable[Result]) -> list[Result]:
+    """By seed, round, then kind (dense, ticket, reinit, random_prune)."""
+    return sorted(results, key=lambda r: (r.seed, r.round, KINDS.index(r.kind)))
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One metric over seeds: the mean, and the min and max that the paper draws as error bars."""
+
+    mean: float
+    min: float
+    max: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> "Spread":
+        return cls(statistics.fmean(values), min(values), max(values))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One kind at one sparsity, over the seeds that have it."""
+
+    kind: str
+    remaining: float
+    seeds: int
+    test_accuracy: Spread
+    early_stop_iteration: Spread
+    early_stop_test_accuracy: Spread
+
+
+METRICS = ("test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
+
+
+def summarize(results: Iterable[Result]) -> list[Summary]:
+    """Mean and spread over seeds for each kind and sparsity (the paper's error bars: min and max over trials)."""
+    groups: dict[tuple, list[Result]] = {}
+    for r in results:
+        groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r)
+    return [Summary(kind, remaining, len(group), *(Spread.of([getattr(r, m) for r in group]) for m in METRICS))
+            for (kind, remaining), group in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]
