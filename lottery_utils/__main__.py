@@ -3,19 +3,37 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from . import experiments
 from .cache import Cache
 from .models import PRESETS
+from .pruning import check_amount, check_rounds
+from .results import CSV_COLUMNS as COLUMNS
+from .results import Result, pick, summarize
 
-COLUMNS = ("kind", "round", "remaining", "test_accuracy", "early_stop_iteration", "early_stop_test_accuracy", "seed",
-           "model", "iterations", "seconds")
+
+def checked(check: Callable, parse: Callable = str) -> Callable[[str], object]:
+    """An argparse `type=` that parses the text, then runs the library's own check on it (its message on error)."""
+    def convert(text: str):
+        try:
+            return check(parse(text))
+        except (TypeError, ValueError) as problem:
+            raise argparse.ArgumentTypeError(str(problem)) from None
+    return convert
+
+
+def at_least_one(value: int) -> int:
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {value}.")
+    return value
+
+
+FRACTION = checked(check_amount, float)
+COUNT = checked(at_least_one, int)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,24 +44,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default="lenet", choices=list(PRESETS), help="a network of the paper (lenet)")
-    common.add_argument("--iterations", type=int, help="training iterations per network (default: the paper's, "
+    common.add_argument("--iterations", type=COUNT, help="training iterations per network (default: the paper's, "
                                                        "or 300 with --fast)")
-    common.add_argument("--seeds", type=int, default=1, help="run seeds 0 .. N-1 (default 1)")
-    common.add_argument("--controls", default=",".join(experiments.CONTROLS),
+    common.add_argument("--seeds", type=COUNT, default=1, help="run seeds 0 .. N-1 (default 1)")
+    common.add_argument("--controls", type=checked(controls_option), default=",".join(experiments.CONTROLS),
                         help="comma-separated controls to train beside each ticket, or 'none' "
                              "(default reinit,random_prune)")
     common.add_argument("--fast", action="store_true", help="short training for a quick look (also LOTTERY_FAST=1)")
-    common.add_argument("--workers", type=int, default=1, help="train a round's networks in N processes")
+    common.add_argument("--workers", type=COUNT, default=1, help="train a round's networks in N processes")
     common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--out", help="folder for results.csv and the figures (default results/MODEL)")
 
     one_shot = commands.add_parser("one-shot", parents=[common, output], help="prune once, by --amount")
-    one_shot.add_argument("--amount", type=float, default=0.8,
+    one_shot.add_argument("--amount", type=FRACTION, default=0.8,
                           help="fraction of the fc weights to prune, in [0, 1) (default 0.8; output layer at half)")
     iterative = commands.add_parser("iterative", parents=[common, output], help="prune a little, --rounds times")
-    iterative.add_argument("--rounds", type=int, default=5, help="pruning rounds (default 5)")
-    iterative.add_argument("--rate", type=float, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
+    iterative.add_argument("--rounds", type=checked(check_rounds, int), default=5, help="pruning rounds (default 5)")
+    iterative.add_argument("--rate", type=FRACTION, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
     precompute = commands.add_parser("precompute", parents=[common],
                                      help="warm the cache for every setting the notebooks' widgets show")
     precompute.add_argument("--notebook", choices=["01", "02", "03"], help="only this notebook's (default: all)")
@@ -55,20 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
-    def error(message: str):
-        parser.error(f"{args.command}: {message}")  # prints usage and one line, exits with code 2
-
-    controls = _controls(args.controls, error)
-    for name in ("iterations", "seeds", "rounds", "workers"):
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            error(f"--{name} must be at least 1, got {value}.")
-    for name in ("amount", "rate"):
-        _check_fraction(f"--{name}", getattr(args, name, None), error)
-    out = None
+    controls, out = args.controls, None
     if args.command != "precompute":
         out = Path(args.out or Path("results") / args.model)
-        _check_writable(out, error)
+        _check_writable(out, parser)
 
     cache, seeds = Cache(args.cache), range(args.seeds)
     setup = {"iterations": args.iterations, "fast": True if args.fast else None, "workers": args.workers}
@@ -88,76 +96,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print_summary(records, args.command)
     if out is not None:
-        rate = args.amount if args.command == "one-shot" else args.rate
-        write_outputs(records, out, cache, rate, setup)
+        write_outputs(records, out, cache)
     return 0
 
 
-def _controls(text: str, error) -> tuple[str, ...]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    if names == ["none"]:
-        return ()
-    for name in names:
-        if name not in experiments.CONTROLS:
-            error(f"unknown control {name!r} in --controls: choose from {', '.join(experiments.CONTROLS)} "
-                  f"(comma-separated), or 'none'.")
-    return tuple(dict.fromkeys(names))
+def controls_option(text: str) -> tuple[str, ...]:
+    """--controls: comma-separated control names, or 'none'."""
+    return () if text.strip() == "none" else experiments.check_controls(text)
 
 
-def _check_fraction(option: str, value: float | None, error) -> None:
-    if value is not None and (math.isnan(value) or not 0 <= value < 1):
-        error(f"{option} must be in [0, 1): the fraction of weights to prune (0.8 prunes 80 %), got {value}.")
-
-
-def _check_writable(out: Path, error) -> None:
+def _check_writable(out: Path, parser: argparse.ArgumentParser) -> None:
     """Fail now, not after hours of training: create the folder and a file in it."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as problem:
-        error(f"cannot write to the output folder {out}: {problem.strerror or problem}.")
+        parser.error(f"cannot write to the output folder {out}: {problem.strerror or problem}.")
 
 
-def write_outputs(records: list[dict[str, Any]], out: Path, cache: Cache, rate: float | None,
-                  setup: dict[str, Any]) -> None:
+def write_outputs(records: list[Result], out: Path, cache: Cache) -> None:
     """results.csv (one row per trained network) and the figures, into `out`."""
     from . import plots  # matplotlib is only needed here
 
     with open(out / "results.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(f, COLUMNS)
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(r.row() for r in records)
     figures = {"accuracy_vs_remaining.png": plots.plot_accuracy_vs_remaining(records),
                "early_stop_vs_remaining.png": plots.plot_early_stop_vs_remaining(records),
                "training_curves.png": plots.plot_training_curves(records),
                "summary.png": plots.plot_lottery_summary(records)}
-    model = records[0]["model"]
-    if model == "lenet":
-        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(_sparsest_ticket(records, cache, rate, setup))
+    if records[0].model == "lenet":  # seed 0's last-round ticket, rebuilt from the cache
+        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(pick(records, "ticket").network(cache))
     for name, figure in figures.items():
         figure.savefig(out / name, dpi=120)
     print(f"Wrote results.csv and {', '.join(figures)} to {out}/")
 
 
-def _sparsest_ticket(records: list[dict[str, Any]], cache: Cache, rate: float | None, setup: dict[str, Any]):
-    """Seed 0's last-round ticket, rebuilt from the cache (its weights and masks)."""
-    model = records[0]["model"]
-    rounds = max(r["round"] for r in records if r["kind"] == "ticket" and r["seed"] == 0)
-    schedule = experiments.pruning_schedule(model, rounds, rate)  # the schedule iterative() used
-    config = experiments.Setup.for_model(model, iterations=setup["iterations"], fast=setup["fast"])
-    state = experiments.Experiment(config, 0, cache, progress=False).trained_state("ticket", schedule)
-    return experiments.load_network(model, state)
-
-
-def print_summary(records: list[dict[str, Any]], title: str) -> None:
+def print_summary(records: list[Result], title: str) -> None:
     """One line per kind and sparsity: mean test accuracy (final and at early stop) and early-stop iteration."""
-    rows = experiments.summarize(records)
-    print(f"\n{title}: {len({r['seed'] for r in records})} seed(s), mean over seeds")
+    print(f"\n{title}: {len({r.seed for r in records})} seed(s), mean over seeds")
     print(f"{'kind':<13} {'remaining':>9} {'seeds':>5} {'test acc':>9} {'early-stop acc':>14} {'early-stop iter':>15}")
-    for row in rows:
-        print(f"{row['kind']:<13} {100 * row['remaining']:>8.1f}% {row['seeds']:>5} {row['test_accuracy']:>9.4f} "
-              f"{row['early_stop_test_accuracy']:>14.4f} {row['early_stop_iteration']:>15.0f}")
+    for row in summarize(records):
+        print(f"{row.kind:<13} {100 * row.remaining:>8.1f}% {row.seeds:>5} {row.test_accuracy.mean:>9.4f} "
+              f"{row.early_stop_test_accuracy.mean:>14.4f} {row.early_stop_iteration.mean:>15.0f}")
 
 
 if __name__ == "__main__":

@@ -317,11 +317,11 @@ def check_ticket_advantage(answer, records, control: str = "reinit") -> bool:
     """By how many percentage points does the winning ticket beat `control` (test accuracy at early stop) in
     `records`, the records of one sparsity (e.g. a widget's `explorer.records`)?"""
     def accuracy(kind: str) -> float:
-        found = [r for r in records if r["kind"] == kind]
+        found = [r for r in records if r.kind == kind]
         if not found:
             raise ValueError(f"The records hold no {kind!r} network: pass the records of one sparsity with controls "
                              f"(experiments.one_shot(..., controls=('reinit', 'random_prune')) or explorer.records).")
-        return 100 * max(found, key=lambda r: r["round"])["early_stop_test_accuracy"]
+        return 100 * max(found, key=lambda r: r.round).early_stop_test_accuracy
 
     ticket, other = accuracy("ticket"), accuracy(control)
     expected = ticket - other
@@ -329,7 +329,7 @@ def check_ticket_advantage(answer, records, control: str = "reinit") -> bool:
         points = _read_number(answer)
     except _Unreadable as problem:
         return _not_yet(f"{problem} Give a number of percentage points, e.g. 1.25.")
-    where = next(100 * r["remaining"] for r in records if r["kind"] == "ticket")
+    where = next(100 * r.remaining for r in records if r.kind == "ticket")
     if abs(points - expected) <= 0.015:
         better = "beats" if expected >= 0 else "loses to"
         return _correct(f"at {where:.1f} % of the weights remaining the winning ticket ({ticket:.2f} %) {better} "

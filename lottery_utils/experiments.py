@@ -22,7 +22,7 @@ from .data import load_cifar10, load_mnist
 from .models import build_model, preset
 from .pruning import (check_amount, check_rounds, clone, iterative_pruning, load_state, random_prune, random_reinit,
                       remaining_weights)
-from .results import KINDS, Result, sort_results, summarize, unique_networks
+from .results import KINDS, Result, pick, sort_results, summarize, unique_networks
 from .training import Progress, progress_bars, train
 
 __all__ = ["ALGORITHM_VERSION", "CONTROLS", "KINDS", "SLIDER_AMOUNTS", "Experiment", "Setup", "fast_mode",
@@ -123,8 +123,9 @@ class Experiment:
         entry = self.cache.load(self.config(kind, rounds, rates))
         if entry is not None:
             return Result.from_entry(entry)
-        return next(r for r in self.run(rounds, rates, (kind,) if kind in CONTROLS else ())
-                    if (r.kind, r.round) == (kind, rounds))
+        if kind == "dense":
+            return self.train(self.initial(), kind, 0, {}, Here())
+        return pick(self.run(rounds, rates, (kind,) if kind in CONTROLS else ()), kind, rounds)
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
         """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""

@@ -1,14 +1,14 @@
 """The paper's figures from experiment records: accuracy and early stopping against sparsity, curves, masks.
 
-Each function draws on `ax` if given, else on a new Figure, and returns the Figure. The figures are not
-registered with pyplot, so nothing is shown twice: after `%matplotlib inline` (the lessons' first cell), a notebook
-cell shows the Figure it returns, or `display(fig)` does.
+Each function takes results (`results.Result`) and draws on `ax` if given, else on a new Figure, and returns the
+Figure. The figures are not registered with pyplot, so nothing is shown twice: after `%matplotlib inline` (the
+lessons' first cell), a notebook cell shows the Figure it returns, or `display(fig)` does. The `*_panel` functions
+at the end are the widgets' pictures: results in, Figure out.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import matplotlib
 import numpy as np
@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 from torch import nn
 
-from .experiments import KINDS, summarize
 from .pruning import masks, prunable_layers
+from .results import KINDS, Result, pick, summarize
 
 # One color and name per kind in every figure; the training curves shade the kind's colormap by sparsity.
 COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "random_prune": "tab:green"}
@@ -32,7 +32,7 @@ MAX_TICKS = 10
 MIN_TICK_RATIO = 1.3  # neighbouring labels on the sparsity axis: 100 and 80 overlap, 100 and 64 do not
 
 
-def plot_accuracy_vs_remaining(records: Iterable[dict[str, Any]], metric: str = "early_stop_test_accuracy",
+def plot_accuracy_vs_remaining(records: Iterable[Result], metric: str = "early_stop_test_accuracy",
                                ax: Axes | None = None) -> Figure:
     """The paper's LeNet figure: test accuracy of tickets and controls as fewer and fewer weights remain."""
     if metric not in METRICS:
@@ -40,35 +40,35 @@ def plot_accuracy_vs_remaining(records: Iterable[dict[str, Any]], metric: str = 
     return _plot_vs_remaining(list(records), metric, ax)
 
 
-def plot_early_stop_vs_remaining(records: Iterable[dict[str, Any]], ax: Axes | None = None) -> Figure:
+def plot_early_stop_vs_remaining(records: Iterable[Result], ax: Axes | None = None) -> Figure:
     """How fast each network learns: the iteration of minimum validation loss against sparsity."""
     return _plot_vs_remaining(list(records), "early_stop_iteration", ax)
 
 
-def _plot_vs_remaining(records: list[dict[str, Any]], metric: str, ax: Axes | None) -> Figure:
+def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None) -> Figure:
     fig, ax = _figure(ax)
     rows = summarize(records)
     if not rows:
         raise ValueError("No records to plot: run experiments.one_shot or experiments.iterative first.")
     for kind in KINDS:
-        group = [row for row in rows if row["kind"] == kind]
+        group = [row for row in rows if row.kind == kind]
         if not group:
             continue
+        spreads = [getattr(row, metric) for row in group]
         if kind == "dense":  # a reference level, not a point on the sparsity axis
-            row = group[0]
-            ax.axhline(row[metric], color=COLORS[kind], linestyle="--", label=LABELS[kind])
-            if row["seeds"] > 1:
-                ax.axhspan(row[metric + "_min"], row[metric + "_max"], color=COLORS[kind], alpha=0.1)
+            ax.axhline(spreads[0].mean, color=COLORS[kind], linestyle="--", label=LABELS[kind])
+            if group[0].seeds > 1:
+                ax.axhspan(spreads[0].min, spreads[0].max, color=COLORS[kind], alpha=0.1)
             continue
-        x = [100 * row["remaining"] for row in group]
-        y = np.array([row[metric] for row in group])
+        x = [100 * row.remaining for row in group]
+        y = np.array([s.mean for s in spreads])
         spread = None
-        if any(row["seeds"] > 1 for row in group):  # the paper's error bars: min and max over the seeds
-            spread = [y - [row[metric + "_min"] for row in group], [row[metric + "_max"] for row in group] - y]
+        if any(row.seeds > 1 for row in group):  # the paper's error bars: min and max over the seeds
+            spread = [y - [s.min for s in spreads], [s.max for s in spreads] - y]
         ax.errorbar(x, y, yerr=spread, color=COLORS[kind], label=LABELS[kind], marker="o", markersize=4,
                     capsize=3)
-    _sparsity_axis(ax, [100 * row["remaining"] for row in rows])
-    seeds = max(row["seeds"] for row in rows)
+    _sparsity_axis(ax, [100 * row.remaining for row in rows])
+    seeds = max(row.seeds for row in rows)
     ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {METRICS[metric]}")
     ax.grid(alpha=0.3)
     ax.legend(title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
@@ -97,30 +97,30 @@ def _percent(value: float) -> str:
     return "100" if value > 99.95 else f"{value:.1f}" if value >= 0.95 else f"{value:.2g}"
 
 
-def plot_training_curves(records: Iterable[dict[str, Any]], kind: str = "ticket", ax: Axes | None = None,
+def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
                          max_lines: int = 6) -> Figure:
     """Test accuracy while training, one line per sparsity (the lowest seed), with the dense network for reference."""
     records = list(records)
     fig, ax = _figure(ax)
-    chosen = [r for r in records if r["kind"] == kind]
+    chosen = [r for r in records if r.kind == kind]
     if not chosen:
-        present = sorted({r["kind"] for r in records})
+        present = sorted({r.kind for r in records})
         raise ValueError(f"No {kind!r} records to plot; the records hold {present or 'nothing'}.")
-    seed = min(r["seed"] for r in chosen)
-    runs = sorted((r for r in chosen if r["seed"] == seed), key=lambda r: -r["remaining"])
+    seed = min(r.seed for r in chosen)
+    runs = sorted((r for r in chosen if r.seed == seed), key=lambda r: -r.remaining)
     if len(runs) > max_lines:  # spread the lines over the whole range of sparsities
         runs = [runs[i] for i in sorted(set(np.linspace(0, len(runs) - 1, max_lines).round().astype(int)))]
     shades = matplotlib.colormaps[COLORMAPS[kind]]
     for i, run in enumerate(runs):
         color = shades(0.95 - 0.6 * i / max(1, len(runs) - 1))  # darker = denser
-        _curve(ax, run, color, f"{_percent(100 * run['remaining'])} %")
-    dense = [r for r in records if r["kind"] == "dense" and r["seed"] == seed]
+        _curve(ax, run, color, f"{_percent(100 * run.remaining)} %")
+    dense = [r for r in records if r.kind == "dense" and r.seed == seed]
     if kind != "dense" and dense:
         _curve(ax, dense[0], COLORS["dense"], "100 % (dense)", linestyle="--")
     ax.set(xlabel="training iteration", ylabel="test accuracy",
            title=f"{_model_name(records)}: {LABELS[kind]}, seed {seed}")
     # Zoom on where the networks differ: from the worst accuracy after the first evaluation up.
-    later = [a for run in runs + dense for a in run["curve"]["test_accuracy"][2:]]
+    later = [a for run in runs + dense for a in run.history.test_accuracy[2:]]
     if later:
         ax.set_ylim(max(0.0, min(later) - 0.01), min(1.0, max(later) + 0.005))
     ax.grid(alpha=0.3)
@@ -128,9 +128,9 @@ def plot_training_curves(records: Iterable[dict[str, Any]], kind: str = "ticket"
     return fig
 
 
-def _curve(ax: Axes, run: dict[str, Any], color, label: str, linestyle: str = "-") -> None:
-    ax.plot(run["curve"]["iteration"], run["curve"]["test_accuracy"], color=color, label=label, linestyle=linestyle)
-    ax.plot(run["early_stop_iteration"], run["early_stop_test_accuracy"], "o", color=color, markersize=5)
+def _curve(ax: Axes, run: Result, color, label: str, linestyle: str = "-") -> None:
+    ax.plot(run.history.iterations, run.history.test_accuracy, color=color, label=label, linestyle=linestyle)
+    ax.plot(run.early_stop_iteration, run.early_stop_test_accuracy, "o", color=color, markersize=5)
 
 
 def plot_first_layer_mask(network_or_mask: nn.Module | torch.Tensor, ax: Axes | None = None) -> Figure:
@@ -163,14 +163,14 @@ def _first_layer_mask(network_or_mask: nn.Module | torch.Tensor) -> torch.Tensor
     return mask
 
 
-def plot_lottery_summary(records: Iterable[dict[str, Any]], metric: str = "early_stop_test_accuracy") -> Figure:
+def plot_lottery_summary(records: Iterable[Result], metric: str = "early_stop_test_accuracy") -> Figure:
     """Three panels: accuracy and early-stop iteration against sparsity, and the tickets' training curves."""
     records = list(records)
     fig = Figure(figsize=(18, 5), layout="constrained")
     accuracy, early_stop, curves = fig.subplots(1, 3)
     plot_accuracy_vs_remaining(records, metric, ax=accuracy)
     plot_early_stop_vs_remaining(records, ax=early_stop)
-    has_tickets = any(r["kind"] == "ticket" for r in records)
+    has_tickets = any(r.kind == "ticket" for r in records)
     plot_training_curves(records, "ticket" if has_tickets else "dense", ax=curves)
     return fig
 
@@ -182,6 +182,70 @@ def _figure(ax: Axes | None, figsize: tuple[float, float] = (7, 4.5)) -> tuple[F
     return fig, fig.add_subplot()
 
 
-def _model_name(records: list[dict[str, Any]]) -> str:
-    models = sorted({r.get("model", "?") for r in records})
+def _model_name(records: list[Result]) -> str:
+    models = sorted({r.model for r in records})
     return {"lenet": "LeNet-300-100"}.get(models[0], models[0]) if len(models) == 1 else ", ".join(models)
+
+
+# --- the widgets' pictures: results in, Figure out ---------------------------------------------------------------
+
+def panels(count: int, width: float = 5.2, height: float = 3.9) -> tuple[Figure, list[Axes]]:
+    """A Figure outside pyplot with `count` axes side by side."""
+    fig = Figure(figsize=(width * count, height), layout="constrained")
+    return fig, list(fig.subplots(1, count, squeeze=False)[0])
+
+
+def highlight(ax: Axes, remaining: float, label: str = "selected") -> None:
+    """Mark one sparsity on an accuracy-vs-remaining plot."""
+    ax.axvline(100 * remaining, color="tab:red", alpha=0.25, linewidth=8, label=label)
+    ax.legend(fontsize="small")
+
+
+def one_shot_panel(selected: list[Result], grid: list[Result], first_layer_mask: torch.Tensor) -> Figure:
+    """Notebook 01's picture: accuracy vs weights remaining over the grid (the selected sparsity marked), the
+    selected ticket's training curve, and its first-layer mask."""
+    fig, (accuracy, curves, mask) = panels(3)
+    plot_accuracy_vs_remaining(grid, ax=accuracy)
+    highlight(accuracy, pick(selected, "ticket").remaining)
+    plot_training_curves(selected, "ticket", ax=curves)
+    plot_first_layer_mask(first_layer_mask, ax=mask)
+    return fig
+
+
+def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
+    """Notebook 03's picture: ticket, random reinit and random pruning at the selected sparsity as bars against the
+    dense network, and all three against weights remaining over the grid."""
+    fig, (bars, lines) = panels(2, width=6)
+    dense, ticket = pick(selected, "dense"), pick(selected, "ticket")
+    kinds = [kind for kind in KINDS[1:] if any(r.kind == kind for r in selected)]
+    values = [100 * pick(selected, kind).early_stop_test_accuracy for kind in kinds]
+    bars.bar([LABELS[k] for k in kinds], values, color=[COLORS[k] for k in kinds])
+    bars.axhline(100 * dense.early_stop_test_accuracy, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
+    for x, value in enumerate(values):
+        bars.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize="small")
+    low = min(values + [100 * dense.early_stop_test_accuracy])
+    bars.set(ylim=(max(0.0, low - 3), 100.5), ylabel="test accuracy at early stop (%)",
+             title=f"{100 * ticket.remaining:.1f} % of the weights remaining")
+    bars.legend(fontsize="small", loc="lower right")
+    plot_accuracy_vs_remaining(grid, ax=lines)
+    highlight(lines, ticket.remaining)
+    return fig
+
+
+def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = ()) -> Figure:
+    """Notebook 02's picture: accuracy and early-stop iteration vs weights remaining, round by round, with one-shot
+    tickets of the same sparsities if given."""
+    fig, (accuracy, early_stop) = panels(2, width=6)
+    plot_accuracy_vs_remaining(results, ax=accuracy)
+    plot_early_stop_vs_remaining(results, ax=early_stop)
+    tickets = sorted(one_shot_tickets, key=lambda r: -r.remaining)
+    for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
+        if not tickets:
+            continue
+        ax.plot([100 * r.remaining for r in tickets], [getattr(r, metric) for r in tickets], "s--",
+                color="tab:purple", markersize=4, label="one-shot ticket")
+        handles, labels = ax.get_legend_handles_labels()
+        iterative_label = f"{LABELS['ticket']} (iterative)"
+        ax.legend(handles, [iterative_label if label == LABELS["ticket"] else label for label in labels],
+                  fontsize="small")
+    return fig

@@ -24,18 +24,23 @@ from IPython.display import Image, display
 from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
-from . import experiments, plots, training
+from . import experiments, plots
 from .cache import Cache
-from .experiments import CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode
+from .experiments import CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode, round_rates
+from .models import PRESETS
+from .pruning import masks
+from .results import Result, pick, unique_networks
 
-ITERATIVE_RATES = (0.2, 0.5)  # per-round rates of notebook 02's dropdown: the paper's 20 %, and bigger steps
-DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand
+PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their survivors per round
+ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
+DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
 NOTEBOOKS = ("01", "02", "03")
 DPI = 80
 
 
 def default_rounds() -> int:
-    """Iterative rounds the notebooks show: 5 in fast mode (seconds), else 14 (fc layers down to 0.8^14 = 4.4 %)."""
+    """Iterative rounds the notebooks show: 5 in fast mode (seconds), else 14 (fc layers down to 0.8^14 = 4.4 %),
+    as many as the one-shot slider has positions."""
     return 5 if fast_mode() else len(SLIDER_AMOUNTS)
 
 
@@ -47,7 +52,7 @@ class Explorer:
     status: widgets.HTML  # plain text; an HTML widget wraps long lines where a Label cuts them off
     out: widgets.Output
     progress: widgets.Box  # tqdm bars while a missing setting trains
-    records: list[dict[str, Any]] = field(default_factory=list)  # the selected setting's records
+    records: list[Result] = field(default_factory=list)  # the selected setting's results
     draws: int = 0
     trainings: int = 0  # how many updates had to train something
     last_from_cache: bool = True
@@ -66,7 +71,7 @@ class OneShotExplorer(Explorer):
 
     slider: widgets.SelectionSlider
     remaining: widgets.Label
-    computed: dict[float, list[dict[str, Any]]] = field(default_factory=dict)
+    computed: dict[float, list[Result]] = field(default_factory=dict)
     first_layer_mask: torch.Tensor | None = None  # the selected ticket's, for plots.plot_first_layer_mask
 
 
@@ -78,7 +83,7 @@ class IterativeExplorer(Explorer):
     rate: widgets.Dropdown
     compare: widgets.Checkbox  # add one-shot tickets pruned to the same sparsities
     remaining: widgets.Label
-    one_shot_records: list[dict[str, Any]] = field(default_factory=list)
+    one_shot_records: list[Result] = field(default_factory=list)
 
 
 # --- building blocks ---------------------------------------------------------------------------------------------
@@ -113,32 +118,20 @@ def _show(out: widgets.Output, png: bytes) -> None:
         out.append_display_data(Image(data=png, format="png"))
 
 
-def _figure(panels: int, width: float = 5.2, height: float = 3.9) -> tuple[Figure, list]:
-    """A Figure outside pyplot (nothing to close, nothing shown twice) with `panels` axes side by side."""
-    fig = Figure(figsize=(width * panels, height), layout="constrained")
-    return fig, list(fig.subplots(1, panels, squeeze=False)[0])
-
-
-def _find(records: Iterable[dict[str, Any]], kind: str, round_: int | None = None) -> dict[str, Any]:
-    matches = [r for r in records if r["kind"] == kind and (round_ is None or r["round"] == round_)]
-    return max(matches, key=lambda r: r["round"])
-
-
 def _missing(model: str, rounds: int, rate: float | None, seed: int, controls: Sequence[str], cache: Cache,
              setup: dict[str, Any]) -> int:
     """How many networks of this experiment are not in the cache yet (0: it answers at once)."""
     experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
-    schedule = experiments.pruning_schedule(model, rounds, rate)
-    return sum(not experiment.cached(kind, part)
-               for step in experiments.networks_by_round(schedule, controls) for kind, part in step)
+    rates = round_rates(model, rate)
+    return sum(not experiment.cached(kind, r, rates) for kind, r in experiment.networks(rounds, controls))
 
 
 @contextmanager
 def _bars_into(box: widgets.Box):
-    """While training, show the library's tqdm bars as widgets inside `box`.
+    """A tqdm class whose bars show as widgets inside `box`, to pass as the library's `progress` while training.
 
-    The library uses tqdm.auto, whose notebook bar calls display(): a frontend would put it under the cell, and
-    nbval cannot route it into an Output. Here each bar is built with display=False and added to `box` instead.
+    tqdm.notebook's bar calls display(): a frontend would put it under the cell, and nbval cannot route it into an
+    Output. This one is built with display=False and added to `box` instead; the box is emptied afterwards.
     """
     class Bar(notebook_tqdm):
         def __init__(self, *args, **kwargs):
@@ -151,14 +144,9 @@ def _bars_into(box: widgets.Box):
                 box.children = tuple(c for c in box.children if c is not self.container)
             super().close()
 
-    patched = [(module, module.tqdm) for module in (training, experiments)]
-    for module, _ in patched:
-        module.tqdm = Bar
     try:
-        yield
+        yield Bar
     finally:
-        for module, original in patched:
-            module.tqdm = original
         box.children = ()
 
 
@@ -171,15 +159,15 @@ def _training_message(what: str, missing: int) -> str:
             f"have every setting ready.")
 
 
-def _fetch(explorer: Explorer, what: str, missing: int, compute: Callable[[bool], list[dict[str, Any]]]):
+def _fetch(explorer: Explorer, what: str, missing: int, compute: Callable[[Any], list[Result]]) -> list[Result]:
     """Run `compute(progress)`: from the cache when nothing is missing, else training with bars in the widget."""
     start = time.perf_counter()
     explorer.last_from_cache = missing == 0
     if missing:
         explorer.trainings += 1
         explorer.status.value = _training_message(what, missing)
-        with _bars_into(explorer.progress):
-            records = compute(True)
+        with _bars_into(explorer.progress) as bars:
+            records = compute(bars)
     else:
         records = compute(False)
     explorer.last_seconds = time.perf_counter() - start
@@ -190,11 +178,6 @@ def _source(explorer: Explorer) -> str:
     if explorer.last_from_cache:
         return "from the cache"
     return f"trained now in {explorer.last_seconds:.0f} s"
-
-
-def _highlight(ax, remaining: float, label: str = "selected") -> None:
-    ax.axvline(100 * remaining, color="tab:red", alpha=0.25, linewidth=8, label=label)
-    ax.legend(fontsize="small")
 
 
 # --- one-shot pruning (notebook 01) and its controls (notebook 03) -----------------------------------------------
@@ -208,14 +191,15 @@ def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
     output layer at half that rate); `amount` picks the grid point shown first. `setup` (iterations=..., ...) goes
     to experiments.Setup.for_model.
     """
-    return _one_shot_ui(model, amounts, amount, seed, tuple(controls), cache, setup, _draw_one_shot)
+    return _one_shot_ui(model, amounts, amount, seed, tuple(controls), cache, setup, plots.one_shot_panel)
 
 
 def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
                       seed: int = 0, cache: Cache | None = None, **setup) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three."""
-    return _one_shot_ui(model, amounts, amount, seed, CONTROLS, cache, setup, _draw_controls)
+    return _one_shot_ui(model, amounts, amount, seed, CONTROLS, cache, setup,
+                        lambda selected, grid, first_layer_mask: plots.controls_panel(selected, grid))
 
 
 def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> OneShotExplorer:
@@ -231,7 +215,7 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
     ui = widgets.VBox([widgets.HBox([slider, remaining]), progress, status, out])
     explorer = OneShotExplorer(ui=ui, status=status, out=out, progress=progress, slider=slider, remaining=remaining)
 
-    def compute(a: float, progress_: bool) -> list[dict[str, Any]]:
+    def compute(a: float, progress_) -> list[Result]:
         return experiments.one_shot(model, a, (seed,), controls, progress_, cache, **setup)
 
     def collect_cached() -> None:
@@ -247,17 +231,15 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
         explorer.computed[a] = explorer.records = records
         collect_cached()
         start = time.perf_counter()
-        state = Experiment(Setup.for_model(model, **setup), seed, cache, False).trained_state(
-            "ticket", experiments.pruning_schedule(model, 1, a))
-        explorer.first_layer_mask = next(value for key, value in state.items() if key.endswith("weight_mask"))
+        ticket = pick(records, "ticket")
+        explorer.first_layer_mask = next(iter(masks(ticket.network(cache)).values()))
         picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as amounts get computed
         if picture not in explorer.pictures:
-            grid = experiments.unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
+            grid = unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
             explorer.pictures[picture] = _png(draw(records, grid, explorer.first_layer_mask))
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
-        ticket = _find(records, "ticket")
-        remaining.value = f"{100 * ticket['remaining']:.1f} % of the weights remain"
+        remaining.value = f"{100 * ticket.remaining:.1f} % of the weights remain"
         explorer.draws += 1
         status.value = _one_shot_status(a, records, _source(explorer))
 
@@ -266,51 +248,22 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
     return explorer
 
 
-def _one_shot_status(amount: float, records: list[dict[str, Any]], source: str) -> str:
-    parts = [f"{_percent(amount)} pruned, {100 * _find(records, 'ticket')['remaining']:.1f} % remain:"]
+def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
+    parts = [f"{_percent(amount)} pruned, {100 * pick(records, 'ticket').remaining:.1f} % remain:"]
     for kind in ("ticket", *CONTROLS, "dense"):
-        if any(r["kind"] == kind for r in records):
-            record = _find(records, kind)
-            parts.append(f"{plots.LABELS[kind]} {100 * record['early_stop_test_accuracy']:.2f} % "
-                         f"(early stop at {record['early_stop_iteration']:,})")
+        if any(r.kind == kind for r in records):
+            result = pick(records, kind)
+            parts.append(f"{plots.LABELS[kind]} {100 * result.early_stop_test_accuracy:.2f} % "
+                         f"(early stop at {result.early_stop_iteration:,})")
     return f"{parts[0]} {', '.join(parts[1:])}; {source}."
-
-
-def _draw_one_shot(records, grid, first_mask) -> Figure:
-    ticket = _find(records, "ticket")
-    fig, (accuracy, curves, mask) = _figure(3)
-    plots.plot_accuracy_vs_remaining(grid, ax=accuracy)
-    _highlight(accuracy, ticket["remaining"])
-    plots.plot_training_curves(records, "ticket", ax=curves)
-    plots.plot_first_layer_mask(first_mask, ax=mask)
-    return fig
-
-
-def _draw_controls(records, grid, first_mask) -> Figure:
-    fig, (bars, lines) = _figure(2, width=6)
-    dense = _find(records, "dense")
-    kinds = ["ticket", *CONTROLS]
-    values = [100 * _find(records, kind)["early_stop_test_accuracy"] for kind in kinds]
-    bars.bar([plots.LABELS[k] for k in kinds], values, color=[plots.COLORS[k] for k in kinds])
-    bars.axhline(100 * dense["early_stop_test_accuracy"], color=plots.COLORS["dense"], linestyle="--",
-                 label=plots.LABELS["dense"])
-    for x, value in enumerate(values):
-        bars.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize="small")
-    low = min(values + [100 * dense["early_stop_test_accuracy"]])
-    bars.set(ylim=(max(0.0, low - 3), 100.5), ylabel="test accuracy at early stop (%)",
-             title=f"{100 * _find(records, 'ticket')['remaining']:.1f} % of the weights remaining")
-    bars.legend(fontsize="small", loc="lower right")
-    plots.plot_accuracy_vs_remaining(grid, ax=lines)
-    _highlight(lines, _find(records, "ticket")["remaining"])
-    return fig
 
 
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
 
 def max_rounds(rate: float, rounds: int | None = None) -> int:
-    """Rounds at `rate` that reach the sparsity of `rounds` rounds at the paper's 20 % (fc layers)."""
+    """Rounds at `rate` that reach the sparsity of `rounds` rounds at the paper's rate (LeNet's fc layers: 20 %)."""
     rounds = default_rounds() if rounds is None else rounds
-    target = 0.8 ** rounds
+    target = (1 - PAPER_RATE) ** rounds
     return max(1, math.ceil(math.log(target) / math.log(1 - rate) - 1e-9))
 
 
@@ -320,7 +273,7 @@ def one_shot_amounts(rate: float, rounds: int) -> list[float]:
 
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
-                       rate: float = 0.2, seed: int = 0, compare_one_shot: bool = False, cache: Cache | None = None,
+                       rate: float = PAPER_RATE, seed: int = 0, compare_one_shot: bool = False, cache: Cache | None = None,
                        **setup) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining.
 
@@ -329,7 +282,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     """
     rounds = default_rounds() if rounds is None else rounds
     cache = cache or Cache()
-    rate_choice = widgets.Dropdown(options=[(f"{_percent(r)} per round" + (" (the paper's)" if r == 0.2 else ""), r)
+    rate_choice = widgets.Dropdown(options=[(f"{_percent(r)} per round" + (" (the paper's)" if r == PAPER_RATE else ""), r)
                                             for r in rates], value=_nearest(rates, rate), description="rate",
                                    style={"description_width": "40px"}, layout={"width": "240px"})
     start_rounds = max_rounds(rate_choice.value, rounds)
@@ -354,27 +307,27 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         missing = _missing(model, r, per_round, seed, (), cache, setup) + sum(
             _missing(model, 1, a, seed, (), cache, setup) for a in amounts)
 
-        def compute(progress_: bool) -> list[dict[str, Any]]:
+        def compute(progress_) -> list[Result]:
             records = experiments.iterative(model, r, per_round, (seed,), (), progress_, cache, **setup)
-            explorer.one_shot_records = [_find(experiments.one_shot(model, a, (seed,), (), progress_, cache, **setup),
-                                               "ticket") for a in amounts]
+            explorer.one_shot_records = [pick(experiments.one_shot(model, a, (seed,), (), progress_, cache, **setup),
+                                              "ticket") for a in amounts]
             return records
 
         explorer.records = _fetch(explorer, f"{r} round{'s' * (r > 1)} at {_percent(per_round)}", missing, compute)
         start = time.perf_counter()
         picture = (r, per_round, tuple(amounts))
         if picture not in explorer.pictures:
-            explorer.pictures[picture] = _png(_draw_iterative(explorer.records, explorer.one_shot_records))
+            explorer.pictures[picture] = _png(plots.iterative_panel(explorer.records, explorer.one_shot_records))
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
-        last, dense = _find(explorer.records, "ticket"), _find(explorer.records, "dense")
-        remaining.value = f"{100 * last['remaining']:.1f} % of the weights remain"
+        last, dense = pick(explorer.records, "ticket"), pick(explorer.records, "dense")
+        remaining.value = f"{100 * last.remaining:.1f} % of the weights remain"
         explorer.draws += 1
         status.value = (f"{r} round{'s' * (r > 1)} pruning {_percent(per_round)} of the survivors each: "
-                        f"{100 * last['remaining']:.1f} % remain; winning ticket "
-                        f"{100 * last['early_stop_test_accuracy']:.2f} % (early stop at "
-                        f"{last['early_stop_iteration']:,}), dense {100 * dense['early_stop_test_accuracy']:.2f} % "
-                        f"(early stop at {dense['early_stop_iteration']:,}); {_source(explorer)}.")
+                        f"{100 * last.remaining:.1f} % remain; winning ticket "
+                        f"{100 * last.early_stop_test_accuracy:.2f} % (early stop at "
+                        f"{last.early_stop_iteration:,}), dense {100 * dense.early_stop_test_accuracy:.2f} % "
+                        f"(early stop at {dense.early_stop_iteration:,}); {_source(explorer)}.")
 
     def new_rate(change) -> None:
         busy.append(True)
@@ -391,24 +344,6 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     rate_choice.observe(new_rate, names="value")
     update()
     return explorer
-
-
-def _draw_iterative(records: list[dict[str, Any]], one_shot_tickets: list[dict[str, Any]]) -> Figure:
-    fig, (accuracy, early_stop) = _figure(2, width=6)
-    plots.plot_accuracy_vs_remaining(records, ax=accuracy)
-    plots.plot_early_stop_vs_remaining(records, ax=early_stop)
-    metrics = {accuracy: "early_stop_test_accuracy", early_stop: "early_stop_iteration"}
-    for ax, metric in metrics.items():
-        if not one_shot_tickets:
-            continue
-        tickets = sorted(one_shot_tickets, key=lambda r: -r["remaining"])
-        ax.plot([100 * r["remaining"] for r in tickets], [r[metric] for r in tickets], "s--", color="tab:purple",
-                markersize=4, label="one-shot ticket")
-        handles, labels = ax.get_legend_handles_labels()
-        iterative_label = f"{plots.LABELS['ticket']} (iterative)"
-        ax.legend(handles, [iterative_label if label == plots.LABELS["ticket"] else label for label in labels],
-                  fontsize="small")
-    return fig
 
 
 # --- before class ------------------------------------------------------------------------------------------------
@@ -433,4 +368,4 @@ def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0,
     if "03" in chosen:
         records += experiments.sweep(model, (DEMO_AMOUNT, *SLIDER_AMOUNTS), seeds, CONTROLS, progress, cache,
                                      **setup)
-    return len(experiments.unique_networks(records))
+    return len(unique_networks(records))

@@ -172,9 +172,10 @@ def test_control(capsys):
 
 def test_ticket_advantage(capsys):
     from lottery_utils.exercises import check_ticket_advantage
-    records = [{"kind": "dense", "round": 0, "remaining": 1.0, "early_stop_test_accuracy": 0.98},
-               {"kind": "ticket", "round": 1, "remaining": 0.2, "early_stop_test_accuracy": 0.9812},
-               {"kind": "reinit", "round": 1, "remaining": 0.2, "early_stop_test_accuracy": 0.9687}]
+    from lottery_utils import Result
+    records = [Result("dense", 0, 1.0, 0.98, 4_000, 0.98, 0, "lenet", 50_000, 60.0),
+               Result("ticket", 1, 0.2, 0.98, 3_000, 0.9812, 0, "lenet", 50_000, 60.0),
+               Result("reinit", 1, 0.2, 0.97, 5_000, 0.9687, 0, "lenet", 50_000, 60.0)]
     assert check_ticket_advantage(1.25, records) and check_ticket_advantage("1.25", records)
     assert "by 1.25 percentage points" in said(capsys)
     for answer, clue in ((-1.25, "sign"), (0.0125, "percentage points"), (3, "subtract"), (None, "placeholder")):

@@ -19,34 +19,36 @@ from lottery_utils import cache as cache_module
 from lottery_utils import experiments, plots
 from lottery_utils.__main__ import COLUMNS, main
 from lottery_utils.cache import Cache
-from lottery_utils.experiments import Experiment, Setup, iterative, load_network, one_shot, round_rates
+from lottery_utils.experiments import Experiment, Setup, iterative, one_shot, round_rates
 from lottery_utils.pruning import masks
+from lottery_utils.results import Result, pick
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(iterations=60, eval_every=30, progress=False)
 SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
 LENET_WEIGHTS = {"1": 784 * 300, "3": 300 * 100, "5": 100 * 10}  # layer name -> weights
 LENET_RATES = {"1": 0.2, "3": 0.2, "5": 0.1}  # the paper's: fc 20 %, output layer at half that
-real_train = experiments.train
+real_save = Cache.save
 
 
 class Trainings:
-    """Stands in for experiments.train: records each network trained ("ticket round 2") and can fail on the n-th."""
+    """Spies on Cache.save, where every trained network ends: records each one ("ticket round 2") and can fail
+    on the n-th, after its training and before it is stored."""
 
     def __init__(self):
         self.calls, self.fail_on = [], None
 
-    def __call__(self, *args, **kwargs):
-        self.calls.append(kwargs["description"])
+    def __call__(self, cache, config, record, state=None):
+        self.calls.append(f"{config['kind']} round {len(config['schedule'])}")
         if len(self.calls) == self.fail_on:
             raise RuntimeError("interrupted")  # like a student stopping the kernel mid-run
-        return real_train(*args, **kwargs)
+        return real_save(cache, config, record, state)
 
 
 @pytest.fixture
 def trainings(monkeypatch):
     counter = Trainings()
-    monkeypatch.setattr(experiments, "train", counter)
+    monkeypatch.setattr(Cache, "save", lambda cache, *args: counter(cache, *args))  # a method: gets the cache
     return counter
 
 
@@ -62,7 +64,7 @@ def run(cache):
 
 
 def without_seconds(records):
-    return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
+    return [{**r.record(), "seconds": None} for r in records]
 
 
 # --- the cache ---------------------------------------------------------------------------------------------------
@@ -77,35 +79,35 @@ def test_interrupted_iterative_run_resumes_where_it_stopped(tmp_path, trainings)
     trainings.fail_on = 3
     with pytest.raises(RuntimeError, match="interrupted"):
         iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path), **TINY)
-    assert trainings.calls == ["dense round 0", "ticket round 1", "reinit round 1"]
+    assert trainings.calls == ["dense round 0", "ticket round 1", "ticket round 2"]  # the tickets, then controls
     trainings.calls.clear()
     trainings.fail_on = None
     records = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path), **TINY)
-    assert trainings.calls == ["reinit round 1", "ticket round 2", "reinit round 2"]  # only what was missing
-    assert [(r["kind"], r["round"]) for r in records] == [("dense", 0), ("ticket", 1), ("reinit", 1), ("ticket", 2),
-                                                          ("reinit", 2)]
+    assert trainings.calls == ["ticket round 2", "reinit round 1", "reinit round 2"]  # only what was missing
+    assert [(r.kind, r.round) for r in records] == [("dense", 0), ("ticket", 1), ("reinit", 1), ("ticket", 2),
+                                                    ("reinit", 2)]
 
 
 def test_corrupt_entry_is_recomputed_with_a_warning_and_temporary_files_are_ignored(tmp_path, trainings):
     experiment = Experiment(SETUP, seed=0, cache=Cache(tmp_path), progress=False)
-    path = experiment.cache.path(experiment.config("dense", ()))
+    path = experiment.cache.path(experiment.config("dense"))
     path.parent.mkdir(parents=True)
     (path.parent / f"{path.name}x1y2.tmp").write_bytes(b"half of a killed writer's entry")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a leftover temporary file is not an entry: no warning
-        record = experiment.network("dense")
-        assert experiment.network("dense") == record
+        record = experiment.result("dense")
+        assert experiment.result("dense") == record
     assert trainings.calls == ["dense round 0"]
 
     for damage in (lambda: path.write_bytes(path.read_bytes()[:200]), lambda: path.write_bytes(b"garbage")):
         damage()
         with pytest.warns(UserWarning, match="unreadable cache entry"):
-            again = experiment.network("dense")
+            again = experiment.result("dense")
         assert without_seconds([again]) == without_seconds([record])  # same seed, same network
     assert trainings.calls == ["dense round 0"] * 3
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert experiment.network("dense") == again  # repaired
+        assert experiment.result("dense") == again  # repaired
     assert len(trainings.calls) == 3
 
 
@@ -160,23 +162,23 @@ def test_two_processes_writing_one_entry_leave_a_whole_entry(tmp_path):
 
 def test_records_follow_the_per_layer_rates_round_by_round(run, cache):
     assert len(run) == 1 + 3 * 3
-    assert (run[0]["kind"], run[0]["round"], run[0]["remaining"]) == ("dense", 0, 1.0)
+    assert (run[0].kind, run[0].round, run[0].remaining) == ("dense", 0, 1.0)
     kept = dict(LENET_WEIGHTS)
     for r in (1, 2, 3):
         # torch prunes round(rate * survivors) of each layer's survivors
         kept = {name: n - round(LENET_RATES[name] * n) for name, n in kept.items()}
-        ticket, reinit, random_prune = [rec for rec in run if rec["round"] == r]
-        assert (ticket["kind"], reinit["kind"], random_prune["kind"]) == ("ticket", "reinit", "random_prune")
-        assert ticket["remaining"] == pytest.approx(sum(kept.values()) / sum(LENET_WEIGHTS.values()), abs=1e-12)
-        assert reinit["remaining"] == random_prune["remaining"] == ticket["remaining"]
-        assert reinit["curve"]["val_loss"] != ticket["curve"]["val_loss"]  # other weights, other training
-        assert random_prune["curve"]["val_loss"] != ticket["curve"]["val_loss"]
-        state = Experiment(SETUP, 0, cache, progress=False).trained_state("ticket", [round_rates("lenet")] * r)
-        assert {name: int(state[f"{name}.weight_mask"].sum()) for name in kept} == kept
+        ticket, reinit, random_prune = [rec for rec in run if rec.round == r]
+        assert (ticket.kind, reinit.kind, random_prune.kind) == ("ticket", "reinit", "random_prune")
+        assert ticket.remaining == pytest.approx(sum(kept.values()) / sum(LENET_WEIGHTS.values()), abs=1e-12)
+        assert reinit.remaining == random_prune.remaining == ticket.remaining
+        assert reinit.history.val_loss != ticket.history.val_loss  # other weights, other training
+        assert random_prune.history.val_loss != ticket.history.val_loss
+        network = ticket.network(cache)
+        assert {name: int(mask.sum()) for name, mask in masks(network).items()} == kept
     for rec in run:
-        assert rec["curve"]["iteration"] == [0, 30, 60] and rec["iterations"] == 60
-        assert rec["early_stop_iteration"] in rec["curve"]["iteration"]
-        assert rec["test_accuracy"] > 0.6  # trained, not guessing (0.1)
+        assert rec.history.iterations == [0, 30, 60] and rec.iterations == 60
+        assert rec.early_stop_iteration in rec.history.iterations
+        assert rec.test_accuracy > 0.6  # trained, not guessing (0.1)
 
 
 def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trainings):
@@ -193,6 +195,8 @@ def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trai
     (lambda c: iterative("lenet", rounds=0, cache=c), "rounds must be a whole number >= 1"),
     (lambda c: one_shot("lenet", amount=1.0, cache=c), r"must be in \[0, 1\)"),
     (lambda c: iterative("lenet", rounds=2, controls=("shuffle",), cache=c), "Unknown control"),
+    (lambda c: one_shot("lenet", iterations=0, cache=c), "iterations must be a whole number >= 1"),
+    (lambda c: one_shot("lenet", lr=-1.0, cache=c), "learning rate must be > 0"),
 ])
 def test_bad_arguments_are_clear_errors_before_any_training(call, message, tmp_path, trainings):
     with pytest.raises(ValueError, match=message):
@@ -223,18 +227,17 @@ def test_accuracy_and_early_stop_plots_put_sparsity_on_an_inverted_log_axis(run)
         ticks = ax.get_xticks()
         assert all(a / b >= plots.MIN_TICK_RATIO for a, b in zip(ticks, ticks[1:]))
         for kind in ("ticket", "reinit", "random_prune"):
-            kind_records = [r for r in run if r["kind"] == kind]
+            kind_records = [r for r in run if r.kind == kind]
             drawn = line(ax, plots.LABELS[kind])
-            assert list(drawn.get_xdata()) == pytest.approx([100 * r["remaining"] for r in kind_records], abs=0.01)
-            assert list(drawn.get_ydata()) == pytest.approx([r[metric] for r in kind_records])
+            assert list(drawn.get_xdata()) == pytest.approx([100 * r.remaining for r in kind_records], abs=0.01)
+            assert list(drawn.get_ydata()) == pytest.approx([getattr(r, metric) for r in kind_records])
         dense = line(ax, plots.LABELS["dense"])
-        assert dense.get_linestyle() == "--" and list(dense.get_ydata()) == [run[0][metric]] * 2
+        assert dense.get_linestyle() == "--" and list(dense.get_ydata()) == [getattr(run[0], metric)] * 2
 
 
 def test_spread_over_seeds_is_drawn_from_min_to_max():
     def record(kind, remaining, accuracy, seed):
-        return {"kind": kind, "round": int(remaining < 1), "remaining": remaining, "test_accuracy": accuracy,
-                "early_stop_iteration": 100, "early_stop_test_accuracy": accuracy, "seed": seed, "model": "lenet"}
+        return Result(kind, int(remaining < 1), remaining, accuracy, 100, accuracy, seed, "lenet", 300, 1.0)
 
     records = [record("dense", 1.0, 0.97, 0), record("dense", 1.0, 0.98, 1),
                record("ticket", 0.5, 0.97, 0), record("ticket", 0.5, 0.99, 1)]
@@ -249,7 +252,7 @@ def test_training_curves_one_line_per_sparsity(run):
     ax = plots.plot_training_curves(run).axes[0]
     labels = [l.get_label() for l in ax.lines if not l.get_label().startswith("_")]
     assert labels == ["80.0 %", "64.1 %", "51.3 %", "100 % (dense)"]
-    assert list(line(ax, "51.3 %").get_ydata()) == run[-3]["curve"]["test_accuracy"]
+    assert list(line(ax, "51.3 %").get_ydata()) == run[-3].history.test_accuracy
     few = plots.plot_training_curves(run, kind="reinit", max_lines=2).axes[0]
     assert [l.get_label() for l in few.lines if "%" in l.get_label()] == ["80.0 %", "51.3 %", "100 % (dense)"]
     with pytest.raises(ValueError, match="No 'ticket' records"):
@@ -277,9 +280,7 @@ def test_first_layer_mask_counts_surviving_weights_per_pixel():
 
 def test_a_real_ticket_prunes_the_empty_border_of_mnist_harder(cache):
     """MNIST's border pixels are the same in every image, so their weights learn little and get pruned."""
-    one_shot("lenet", 0.9, cache=cache, **TINY)
-    state = Experiment(SETUP, 0, cache, progress=False).trained_state("ticket", [round_rates("lenet", 0.9)])
-    network = load_network("lenet", state)
+    network = pick(one_shot("lenet", 0.9, cache=cache, **TINY), "ticket").network(cache)
     image = torch.as_tensor(plots.plot_first_layer_mask(network).axes[0].images[0].get_array())
     assert torch.equal(image, masks(network)["1"].sum(0).reshape(28, 28))
     border = torch.ones(28, 28, dtype=torch.bool)
@@ -325,11 +326,12 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["one-shot", "--model", "lenet5"], "invalid choice: 'lenet5'"),
-    (["one-shot", "--amount", "1.0"], "--amount must be in [0, 1)"),
-    (["one-shot", "--amount", "-0.1"], "--amount must be in [0, 1)"),
-    (["iterative", "--rounds", "0"], "--rounds must be at least 1"),
-    (["iterative", "--controls", "reinit,shuffle"], "unknown control 'shuffle'"),
-    (["one-shot", "--seeds", "0"], "--seeds must be at least 1"),
+    (["one-shot", "--amount", "1.0"], "argument --amount: amount must be in [0, 1)"),
+    (["one-shot", "--amount", "-0.1"], "argument --amount: amount must be in [0, 1)"),
+    (["one-shot", "--amount", "eighty"], "argument --amount: could not convert string to float"),
+    (["iterative", "--rounds", "0"], "argument --rounds: rounds must be a whole number >= 1"),
+    (["iterative", "--controls", "reinit,shuffle"], "argument --controls: Unknown control(s) ['shuffle']"),
+    (["one-shot", "--seeds", "0"], "argument --seeds: must be at least 1"),
     (["precompute", "--notebook", "05"], "invalid choice: '05'"),
 ])
 def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
@@ -362,8 +364,7 @@ def test_cli_rejects_an_output_folder_it_cannot_write(tmp_path, capsys, training
 def test_workers_train_a_round_side_by_side_with_the_same_results(tmp_path):
     sequential = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path / "one"), **TINY)
     parallel = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path / "two"), workers=2, **TINY)
-    assert [(r["kind"], r["round"], r["remaining"]) for r in parallel] == \
-        [(r["kind"], r["round"], r["remaining"]) for r in sequential]
+    assert [(r.kind, r.round, r.remaining) for r in parallel] == [(r.kind, r.round, r.remaining) for r in sequential]
     for a, b in zip(sequential, parallel):  # one thread per worker: the same training up to float rounding
-        assert a["test_accuracy"] == pytest.approx(b["test_accuracy"], abs=0.02)
+        assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=0.02)
     assert len(list((tmp_path / "two").rglob("*.pt"))) == len(parallel)  # every network stored once

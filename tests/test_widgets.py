@@ -37,15 +37,15 @@ def warm_cache(tmp_path_factory):
 
 @pytest.fixture
 def trainings(monkeypatch):
-    """Counts every network trained (experiments calls training.train through its own name `train`)."""
+    """Counts every network trained: each one ends in Cache.save."""
     calls = []
-    original = experiments.train
+    original = Cache.save
 
-    def counting_train(*args, **kwargs):
-        calls.append(kwargs.get("description"))
-        return original(*args, **kwargs)
+    def counting_save(cache, config, *args):
+        calls.append(f"{config['kind']} round {len(config['schedule'])}")
+        return original(cache, config, *args)
 
-    monkeypatch.setattr("lottery_utils.experiments.train", counting_train)
+    monkeypatch.setattr(Cache, "save", counting_save)
     return calls
 
 
@@ -57,7 +57,7 @@ def png(explorer) -> str:
 
 
 def ticket(records, round_=1):
-    return next(r for r in records if r["kind"] == "ticket" and r["round"] == round_)
+    return next(r for r in records if r.kind == "ticket" and r.round == round_)
 
 
 def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
@@ -72,9 +72,9 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
     assert explorer.draws == 2 and explorer.status.value != first_status and png(explorer) != first_png
     record = ticket(explorer.records)
     assert record == ticket(experiments.one_shot("lenet", 0.5, progress=False, cache=warm_cache, **SETUP))
-    assert explorer.remaining.value == f"{100 * record['remaining']:.1f} % of the weights remain"
-    assert explorer.status.value.startswith(f"50 % pruned, {100 * record['remaining']:.1f} % remain:")
-    assert f"winning ticket {100 * record['early_stop_test_accuracy']:.2f} %" in explorer.status.value
+    assert explorer.remaining.value == f"{100 * record.remaining:.1f} % of the weights remain"
+    assert explorer.status.value.startswith(f"50 % pruned, {100 * record.remaining:.1f} % remain:")
+    assert f"winning ticket {100 * record.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert explorer.status.value.endswith("from the cache.")
     assert plt.get_fignums() == []  # nothing left open in pyplot
 
@@ -110,14 +110,14 @@ def test_a_missing_amount_trains_with_its_progress_bar_inside_the_widget(tmp_pat
 def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatch):
     monkeypatch.setenv("LOTTERY_FAST", "0")
     messages = []
-    original = experiments.train
+    original = Cache.save
     explorer = widgets.one_shot_explorer(amounts=(0.2, 0.5), amount=0.2, cache=Cache(tmp_path), **SETUP)
 
-    def watching_train(*args, **kwargs):
+    def watching_save(*args):  # the status line while the network trains, just before it is stored
         messages.append(explorer.status.value)
-        return original(*args, **kwargs)
+        return original(*args)
 
-    monkeypatch.setattr("lottery_utils.experiments.train", watching_train)
+    monkeypatch.setattr(Cache, "save", watching_save)
     explorer.slider.value = 0.5
     assert len(messages) == 1 and "training 1 network now" in messages[0]
     assert "python -m lottery_utils precompute" in messages[0]
@@ -128,35 +128,35 @@ def test_controls_explorer_compares_ticket_reinit_and_random_pruning(warm_cache,
     first_png = png(explorer)
     explorer.slider.value = 0.8
     assert trainings == [] and png(explorer) != first_png
-    assert {r["kind"] for r in explorer.records} == {"dense", "ticket", "reinit", "random_prune"}
-    remaining = {r["remaining"] for r in explorer.records if r["kind"] != "dense"}
+    assert {r.kind for r in explorer.records} == {"dense", "ticket", "reinit", "random_prune"}
+    remaining = {r.remaining for r in explorer.records if r.kind != "dense"}
     assert len(remaining) == 1  # the three networks share the sparsity
     for kind, label in (("ticket", "winning ticket"), ("reinit", "random reinit"),
                         ("random_prune", "random pruning")):
-        record = next(r for r in explorer.records if r["kind"] == kind)
-        assert f"{label} {100 * record['early_stop_test_accuracy']:.2f} %" in explorer.status.value
+        record = next(r for r in explorer.records if r.kind == kind)
+        assert f"{label} {100 * record.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert plt.get_fignums() == []
 
 
 def test_iterative_explorer_rounds_rate_and_one_shot_comparison(warm_cache, trainings):
     explorer = widgets.iterative_explorer(rounds=3, rate=0.2, cache=warm_cache, **SETUP)
     assert trainings == [] and explorer.rounds.max == 3 and explorer.rounds.value == 3
-    assert [r["round"] for r in explorer.records if r["kind"] == "ticket"] == [1, 2, 3]
+    assert [r.round for r in explorer.records if r.kind == "ticket"] == [1, 2, 3]
     first_png = png(explorer)
 
     explorer.rounds.value = 2
     assert trainings == [] and explorer.last_from_cache
-    assert [r["round"] for r in explorer.records if r["kind"] == "ticket"] == [1, 2]
+    assert [r.round for r in explorer.records if r.kind == "ticket"] == [1, 2]
     record = ticket(explorer.records, 2)
-    assert explorer.remaining.value == f"{100 * record['remaining']:.1f} % of the weights remain"
+    assert explorer.remaining.value == f"{100 * record.remaining:.1f} % of the weights remain"
     assert explorer.status.value.startswith(f"2 rounds pruning 20 % of the survivors each: "
-                                            f"{100 * record['remaining']:.1f} % remain")
+                                            f"{100 * record.remaining:.1f} % remain")
     assert png(explorer) != first_png
 
     explorer.compare.value = True  # one-shot tickets at the same sparsities: 20 % is cached, 36 % trains now
     assert trainings == ["ticket round 1"] and explorer.draws == 3
-    assert [round(r["remaining"], 2) for r in explorer.one_shot_records] == \
-           [round(r["remaining"], 2) for r in explorer.records if r["kind"] == "ticket"]
+    assert [round(r.remaining, 2) for r in explorer.one_shot_records] == \
+           [round(r.remaining, 2) for r in explorer.records if r.kind == "ticket"]
 
     draws = explorer.draws
     explorer.rate.value = 0.5  # 50 % a round reaches 0.8^3 of the fc weights in 1 round
