@@ -26,7 +26,7 @@ def mnist():
 # --- Real-browser tests (tests/test_browser.py, marker `browser`): one Chromium per session, and JupyterLab and
 # Voila servers on 127.0.0.1 with a random port and a token, started with this process's environment (fast mode,
 # absolute LOTTERY_DATA, the session's LOTTERY_CACHE) and always stopped with their whole process group.
-# Recipes and pitfalls: /work/shared/notebook-testing/RECIPES.md.
+# Recipes and pitfalls: ../shared/notebook-testing/RECIPES.md (beside this repository).
 
 
 def find_chromium() -> str | None:

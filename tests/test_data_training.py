@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import pickle
 
@@ -6,7 +7,7 @@ import pytest
 import torch
 import torchvision
 
-from lottery_utils import build_model, load_cifar10, load_mnist, train
+from lottery_utils import PRESETS, Data, build_model, evaluate, load_cifar10, load_mnist, train
 from lottery_utils.data import MNIST_FILES
 
 
@@ -84,3 +85,32 @@ def test_training_is_deterministic_on_cpu(mnist):
 def test_bad_training_arguments(mnist):
     with pytest.raises(ValueError, match="batch_size"):
         train(build_model("lenet"), mnist, iterations=10, batch_size=0, progress=False)
+
+
+def test_sgd_with_learning_rate_drops_trains_resnet_on_generated_cifar(tmp_path, monkeypatch):
+    """The ResNet/VGG path: SGD with momentum and MultiStepLR, batch norm, on CIFAR-format data."""
+    write_fake_cifar(tmp_path, per_batch=1_100)
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda path, md5=None: os.path.isfile(path))
+    full = load_cifar10(tmp_path, device="cpu")
+    data = Data("cifar10", full.train_x[:64], full.train_y[:64], *(t[:100] for t in (full.val_x, full.val_y)),
+                full.test_x, full.test_y)  # evaluating ResNet on 5,000 validation images would take most of the time
+    paper = PRESETS["resnet18"]
+    runs = {}
+    for milestones in ((), (1,)):  # a drop after the first step changes the second step, and only that
+        model = build_model("resnet18", seed=0)
+        preset = dataclasses.replace(paper, lr_milestones=milestones)
+        history = train(model, data, iterations=2, batch_size=8, preset=preset, progress=False)
+        assert history.iterations == [0, 2] and model.training
+        runs[milestones] = [p.detach().clone() for p in model.parameters()]
+    assert any(not torch.equal(a, b) for a, b in zip(runs[()], runs[(1,)]))
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_evaluate_leaves_batch_norm_as_it_found_it(mode, mnist):
+    model = build_model("resnet18", seed=0)
+    model.train(mode == "train")
+    x, y = torch.randn(6, 3, 32, 32), torch.arange(6)
+    running = [b.clone() for b in model.buffers()]
+    evaluate(model, x, y, batch_size=4)
+    assert model.training == (mode == "train") and all(m.training == model.training for m in model.modules())
+    assert all(torch.equal(a, b) for a, b in zip(running, model.buffers()))  # evaluation updates no statistics

@@ -20,7 +20,7 @@ from lottery_utils import experiments, plots
 from lottery_utils.__main__ import COLUMNS, main
 from lottery_utils.cache import Cache
 from lottery_utils.experiments import Experiment, Setup, iterative, one_shot, round_rates
-from lottery_utils.pruning import masks
+from lottery_utils.pruning import masks, prunable_layers
 from lottery_utils.results import Result, pick
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -368,3 +368,39 @@ def test_workers_train_a_round_side_by_side_with_the_same_results(tmp_path):
     for a, b in zip(sequential, parallel):  # one thread per worker: the same training up to float rounding
         assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=0.02)
     assert len(list((tmp_path / "two").rglob("*.pt"))) == len(parallel)  # every network stored once
+
+
+# --- experiments are pruning.iterative_pruning, cached ------------------------------------------------------------
+
+def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, mnist):
+    """The same three rounds with the library's plain loop: identical masks, identical trained weights."""
+    from lottery_utils import build_model, iterative_pruning, train
+
+    def plain_train(network):
+        train(network, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False)
+
+    theta_0 = build_model("lenet", seed=0)
+    tickets = iterative_pruning(theta_0, plain_train, 3, round_rates("lenet"))
+    for r, ticket in enumerate(tickets, 1):
+        for name, layer in prunable_layers(ticket).items():  # tickets hold the dense network's theta_0 exactly
+            assert torch.equal(layer.weight_orig * layer.weight_mask,
+                               prunable_layers(theta_0)[name].weight * layer.weight_mask)
+        cached = pick(run, "ticket", r).network(cache)  # trained, from the cache
+        plain_train(ticket)
+        assert {k: v.shape for k, v in ticket.state_dict().items()} == \
+            {k: v.shape for k, v in cached.state_dict().items()}
+        assert all(torch.equal(v, cached.state_dict()[k]) for k, v in ticket.state_dict().items()), f"round {r}"
+
+
+def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
+    """Entries keep the format every cache so far was written in: {"config", "record" with "curve", "state"}."""
+    experiment = Experiment(SETUP, seed=0, cache=Cache(tmp_path), progress=False)
+    config = experiment.config("dense")
+    record = {"kind": "dense", "round": 0, "remaining": 1.0, "test_accuracy": 0.9, "early_stop_iteration": 30,
+              "early_stop_test_accuracy": 0.91, "seed": 0, "model": "lenet", "iterations": 60, "seconds": 1.5,
+              "curve": {"iteration": [0, 30, 60], "test_accuracy": [0.1, 0.91, 0.9], "val_loss": [2.3, 0.3, 0.4]}}
+    Cache(tmp_path).save(config, record, None)
+    result = experiment.result("dense")
+    assert (result.early_stop_iteration, result.early_stop_test_accuracy, result.test_accuracy) == (30, 0.91, 0.9)
+    assert result.history.early_stop_iteration == 30 and result.record() == record
+    assert result.row()["key"] == result.key and tuple(result.row()) == COLUMNS

@@ -5,9 +5,9 @@ import pytest
 import torch
 from torch import nn
 
-from lottery_utils import (build_model, clone, masks, per_round_amount, random_prune, random_reinit,
-                           remaining_weights, winning_ticket)
-from lottery_utils.pruning import layer_kinds
+from lottery_utils import (Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
+                           random_prune, random_reinit, remaining_weights, train, winning_ticket)
+from lottery_utils.pruning import layer_kinds, load_state, prunable_layers
 
 
 def trained_pair(seed=0):
@@ -177,3 +177,102 @@ def test_copy_with_disagreeing_masks_is_rejected():
     winning_ticket(other_trained, other_copy, 0.2)
     with pytest.raises(ValueError, match="masks of layer '1' disagree"):
         winning_ticket(trained, other_copy, 0.2)
+
+
+# --- iterative_pruning: the paper's loop ----------------------------------------------------------------------------
+
+def kept(model):
+    """Each prunable layer's mask as booleans (all True where a layer was never pruned)."""
+    return {name: (torch.ones_like(layer.weight) if mask is None else mask).bool().cpu()
+            for (name, mask), layer in zip(masks(model).items(), prunable_layers(model).values())}
+
+
+def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mnist):
+    network = build_model("lenet", seed=3)
+    theta_0 = {name: p.detach().clone() for name, p in network.named_parameters()}
+    expected = []  # the mask each round must get: the smallest |w| among the survivors, after this round's training
+
+    def spy_train(net):
+        train(net, mnist, iterations=20, batch_size=60, progress=False)
+        masks_before = kept(net)
+        expected.append({})
+        for name, layer in prunable_layers(net).items():
+            rate = {"1": 0.2, "3": 0.2, "5": 0.1}[name]
+            alive = layer.weight.detach().abs()[masks_before[name]]
+            cut = round(rate * alive.numel())
+            keep = masks_before[name].clone()
+            keep[masks_before[name]] = alive >= alive.sort().values[cut]  # no ties in trained float weights
+            expected[-1][name] = keep
+
+    tickets = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
+    assert len(tickets) == 3 and len(expected) == 3
+    assert all(torch.equal(p, theta_0[name]) for name, p in network.named_parameters())  # network left as it was
+    assert not any(hasattr(m, "weight_mask") for m in prunable_layers(network).values())
+    previous = kept(network)
+    for ticket, want in zip(tickets, expected):
+        got = kept(ticket)
+        for name, layer in prunable_layers(ticket).items():
+            assert torch.equal(got[name], want[name]), f"layer {name}: not the smallest |w| of the retrained ticket"
+            assert not (got[name] & ~previous[name]).any()  # nested in the previous round's mask
+            weight = layer.weight.detach()
+            assert torch.equal(weight[got[name]], theta_0[f"{name}.weight"][got[name]])  # survivors hold theta_0
+            assert (weight[~got[name]] == 0).all()  # pruned weights are 0
+        previous = got
+    # round 2 prunes the retrained round-1 ticket, which one-shot pruning of the dense network would not reproduce
+    dense_trained = clone(network)
+    train(dense_trained, mnist, iterations=20, batch_size=60, progress=False)
+    one_shot = winning_ticket(dense_trained, clone(network), {"fc": 1 - 0.8 ** 2, "output": 1 - 0.9 ** 2})
+    assert not torch.equal(kept(one_shot)["1"], kept(tickets[1])["1"])
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    (dict(rounds=0), ValueError, "rounds must be a whole number >= 1"),
+    (dict(rounds=2.5), ValueError, "rounds must be a whole number >= 1"),
+    (dict(rounds=True), ValueError, "rounds must be a whole number >= 1"),
+    (dict(train="train"), TypeError, "train must be a function that trains a network in place"),
+    (dict(network=[1, 2]), TypeError, "network must be a torch.nn.Module"),
+    (dict(amount=1.2), ValueError, r"must be in \[0, 1\)"),
+])
+def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, message):
+    calls = []
+    call = dict(network=build_model("lenet", seed=0), train=calls.append, rounds=2, amount=0.2) | arguments
+    with pytest.raises(error, match=message):
+        iterative_pruning(**call)
+    assert calls == []
+
+
+# --- every device ---------------------------------------------------------------------------------------------------
+
+def _devices():
+    yield pytest.param("cpu")
+    for name, available in (("cuda", torch.cuda.is_available()), ("mps", torch.backends.mps.is_available())):
+        yield pytest.param(name, marks=pytest.mark.skipif(not available, reason=f"no {name.upper()} device here"))
+
+
+DEVICES = list(_devices())
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy_on_the_cpu(device, mnist):
+    data = Data(mnist.name, *(t[:2_000].to(device) for t in (mnist.train_x, mnist.train_y)),
+                *(t[:500].to(device) for t in (mnist.val_x, mnist.val_y, mnist.test_x, mnist.test_y)))
+    network = build_model("lenet", seed=0)
+    copy_network = clone(network)
+    train(network, data, iterations=20, batch_size=60, progress=False)  # moves it to the data's device
+    assert network[1].weight.device.type == device
+    ticket = winning_ticket(network, copy_network, 0.5)
+    assert all(mask.device.type == "cpu" for mask in masks(ticket).values())  # the copy keeps its device
+    assert torch.equal(kept(ticket)["1"], kept(network)["1"])
+    twin = clone(network)
+    assert twin[1].weight_mask.device.type == device and torch.equal(twin[1].weight, network[1].weight)
+    reinit = random_reinit(network, build_model("lenet", seed=5).to(device))
+    shuffled = random_prune(build_model("lenet", seed=0).to(device), network, seed=1)
+    for control in (reinit, shuffled):
+        assert control[1].weight_mask.device.type == device
+        assert remaining_weights(control) == remaining_weights(network)
+    history = train(ticket, data, iterations=20, batch_size=60, progress=False)  # the ticket follows the data
+    assert ticket[1].weight_mask.device.type == device and history.final_test_accuracy > 0.5
+    loss, accuracy = evaluate(ticket, data.test_x, data.test_y)
+    assert accuracy == history.final_test_accuracy
+    restored = load_state(build_model("lenet").to(device), {k: v.cpu() for k, v in ticket.state_dict().items()})
+    assert restored[1].weight_mask.device.type == device and torch.equal(restored[1].weight, ticket[1].weight)
