@@ -15,12 +15,11 @@ from typing import Any
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .cache import Cache
 from .data import load_cifar10, load_mnist
 from .models import build_model, preset
-from .pruning import (check_amount, check_rounds, clone, iterative_pruning, load_state, random_prune, random_reinit,
+from .pruning import (check_amount, check_rounds, iterative_pruning, load_state, random_prune, random_reinit,
                       remaining_weights)
 from .results import KINDS, Result, pick, sort_results, summarize, unique_networks
 from .training import Progress, progress_bars, train

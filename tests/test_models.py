@@ -59,3 +59,28 @@ def test_presets_follow_the_paper():
 def test_unknown_model_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown model 'lenet5'.*lenet"):
         build_model("lenet5")
+
+
+def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
+    import dataclasses
+
+    from lottery_utils.experiments import Setup
+    lenet = PRESETS["lenet"]
+    for change, message in ((dict(iterations=0), "iterations must be a whole number >= 1"),
+                            (dict(lr=0.0), "learning rate must be > 0"),
+                            (dict(init="uniform"), "unknown init 'uniform'; choose one of glorot, he"),
+                            (dict(optimizer="rmsprop"), "unknown optimizer"),
+                            (dict(prune_rates={"fc": 1.5}), "fractions in \\[0, 1\\)")):
+        with pytest.raises(ValueError, match=message):
+            dataclasses.replace(lenet, **change)
+    with pytest.raises(TypeError):
+        lenet.prune_rates["fc"] = 0.5  # the table cannot be edited by accident
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lenet.iterations = 10
+    assert lenet.build(seed=3)[1].weight.shape == (300, 784)
+    with pytest.raises(ValueError, match="iterations must be a whole number >= 1"):
+        Setup("lenet", 0, 60, 1e-3)
+    with pytest.raises(ValueError, match="Unknown model 'lenet5': choose one of lenet, conv2"):
+        Setup("lenet5", 100, 60, 1e-3)
+    with pytest.raises(TypeError):
+        Setup("lenet")  # no placeholder defaults: iterations, batch size and learning rate are required
