@@ -46,7 +46,7 @@ class Result:
         config, record = entry["config"], entry["record"]
         curve = record["curve"]
         history = History(list(curve["iteration"]), list(curve["val_loss"]), list(curve["test_accuracy"]),
-                          record["seconds"])
+                          record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seconds"])
         return cls(record["kind"], record["round"], record["remaining"], record["test_accuracy"],
                    record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seed"],
                    record["model"], record["iterations"], record["seconds"], cache_key(config),

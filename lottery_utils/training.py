@@ -1,6 +1,7 @@
 """A fast training loop over in-memory tensors that reports the paper's early-stopping numbers."""
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -16,30 +17,20 @@ from .data import Data
 from .models import Preset, preset as preset_named
 from .pruning import prunable_layers
 
-EVALUATIONS = 50  # by default evaluate 50 times a run, but not more often than every 100 iterations
+CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
 
 
 @dataclass
 class History:
-    """What the paper reports for one trained network: curves, early-stop iteration and accuracy."""
+    """What the paper reports for one trained network: the early-stop iteration and the test accuracy there, and
+    the curves (validation loss and test accuracy on a coarser grid of iterations)."""
 
-    iterations: list[int] = field(default_factory=list)
+    iterations: list[int] = field(default_factory=list)  # the curves' iterations
     val_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
+    early_stop_iteration: int = 0  # the iteration of minimum validation loss: the paper's early-stopping criterion
+    early_stop_test_accuracy: float = 0.0  # test accuracy at that iteration
     seconds: float = 0.0
-
-    @property
-    def early_stop_index(self) -> int:
-        return min(range(len(self.val_loss)), key=self.val_loss.__getitem__)
-
-    @property
-    def early_stop_iteration(self) -> int:
-        """The iteration of minimum validation loss: the paper's early-stopping criterion."""
-        return self.iterations[self.early_stop_index]
-
-    @property
-    def early_stop_test_accuracy(self) -> float:
-        return self.test_accuracy[self.early_stop_index]
 
     @property
     def final_test_accuracy(self) -> float:
@@ -78,15 +69,18 @@ def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
 
 
 def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
-          preset: str | Preset = "lenet", lr: float | None = None, eval_every: int | None = None, seed: int = 0,
-          progress: Progress = True, fold_masks: bool = True, description: str = "training") -> History:
+          preset: str | Preset = "lenet", lr: float | None = None, eval_every: int | None = None,
+          curve_every: int | None = None, seed: int = 0, progress: Progress = True, fold_masks: bool = True,
+          description: str = "training") -> History:
     """Train `model` in place with shuffled mini-batches sliced from `data`'s tensors; return its History.
 
     Defaults come from the preset (the paper's LeNet: 50K iterations, batch 60, Adam 1.2e-3). The model moves to
-    the data's device. Validation loss and test accuracy are measured every `eval_every` iterations (default: 50
-    times a run, and not more often than every 100 iterations). `progress`: True for tqdm's bar, False for none,
-    or a tqdm class to draw it with. fold_masks=False trains through torch.nn.utils.prune's hooks instead of the
-    faster equivalent path.
+    the data's device. Validation loss is measured every `eval_every` iterations (default: the preset's, LeNet 100)
+    to find the early-stopping iteration; test accuracy at that iteration comes from a copy of the weights kept
+    there. The curves (validation loss, test accuracy) are measured every `curve_every` iterations (default: a
+    multiple of `eval_every`, about CURVE_POINTS times a run). `progress`:
+    True for tqdm's bar, False for none, or a tqdm class to draw it with. fold_masks=False trains through
+    torch.nn.utils.prune's hooks instead of the faster equivalent path.
     """
     preset = preset_named(preset) if isinstance(preset, str) else preset
     iterations = preset.iterations if iterations is None else iterations
@@ -94,7 +88,8 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     if iterations < 1 or batch_size < 1 or batch_size > len(data.train_y):
         raise ValueError(f"Need iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training set); "
                          f"got iterations={iterations}, batch_size={batch_size}.")
-    eval_every = eval_every or max(100, iterations // EVALUATIONS)
+    eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
+    curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
     bars = progress_bars(progress)
     model.to(data.train_x.device)
     history, order = History(), torch.Generator().manual_seed(seed)
@@ -102,9 +97,23 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     start = time.perf_counter()
     with (masks_folded(model) if fold_masks else _no_masks()) as masked:
         optimizer, schedule = make_optimizer(model, preset, lr)
-        _record(history, 0, model, data)
+        best = _Best(model, data)
+
+        def measure(iteration: int) -> None:  # validation loss for early stopping; the curves on a coarser grid
+            val_loss, test_accuracy = evaluate(model, data.val_x, data.val_y)[0], None
+            if iteration % curve_every == 0 or iteration == iterations:
+                _, test_accuracy = evaluate(model, data.test_x, data.test_y)
+                history.iterations.append(iteration)
+                history.val_loss.append(val_loss)
+                history.test_accuracy.append(test_accuracy)
+                if hasattr(bar, "set_postfix"):
+                    bar.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
+            best.consider(iteration, val_loss, test_accuracy)
+
         steps = range(1, iterations + 1)
         bar = bars(steps, desc=description, leave=False, mininterval=0.5) if bars else steps
+        measure(0)
+        model.train()
         for iteration in bar:
             step = (iteration - 1) % batches_per_epoch
             if step == 0:  # a new epoch: a new order, drawn without replacement
@@ -122,9 +131,8 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                 for weight, mask in masked:
                     weight.mul_(mask)  # pruned weights stay exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
-                _record(history, iteration, model, data)
-                if hasattr(bar, "set_postfix"):
-                    bar.set_postfix(test_accuracy=f"{history.test_accuracy[-1]:.4f}", refresh=False)
+                measure(iteration)
+        history.early_stop_iteration, history.early_stop_test_accuracy = best.result()
     history.seconds = time.perf_counter() - start
     return history
 
@@ -143,13 +151,27 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     return loss / len(y), correct / len(y)
 
 
-def _record(history: History, iteration: int, model: nn.Module, data: Data) -> None:
-    val_loss, _ = evaluate(model, data.val_x, data.val_y)
-    _, test_accuracy = evaluate(model, data.test_x, data.test_y)
-    history.iterations.append(iteration)
-    history.val_loss.append(val_loss)
-    history.test_accuracy.append(test_accuracy)
-    model.train()
+class _Best:
+    """The early-stopping point: the first iteration of minimum validation loss and the test accuracy there. Where
+    the test set was not evaluated at that iteration, a copy of the weights is kept and evaluated once at the end."""
+
+    def __init__(self, model: nn.Module, data: Data):
+        self.model, self.data = model, data
+        self.val_loss, self.iteration, self.test_accuracy, self.state = math.inf, 0, None, None
+
+    def consider(self, iteration: int, val_loss: float, test_accuracy: float | None) -> None:
+        if val_loss < self.val_loss:
+            self.val_loss, self.iteration, self.test_accuracy = val_loss, iteration, test_accuracy
+            self.state = None if test_accuracy is not None else \
+                {name: value.detach().clone() for name, value in self.model.state_dict().items()}
+
+    def result(self) -> tuple[int, float]:
+        if self.test_accuracy is None:
+            now = {name: value.detach().clone() for name, value in self.model.state_dict().items()}
+            self.model.load_state_dict(self.state)
+            _, self.test_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
+            self.model.load_state_dict(now)
+        return self.iteration, self.test_accuracy
 
 
 @contextmanager
