@@ -32,6 +32,17 @@ def at_least_one(value: int) -> int:
     return value
 
 
+def seed_list(text: str) -> list[int]:
+    """Seeds as "0-4", "0,2,5" or "3"."""
+    seeds = []
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        seeds += range(int(first), int(last or first) + 1)
+    if not seeds or min(seeds) < 0:
+        raise ValueError(f"seeds are whole numbers >= 0, e.g. 0-4 or 0,2,5; got {text!r}.")
+    return seeds
+
+
 FRACTION = checked(check_amount, float)
 COUNT = checked(at_least_one, int)
 
@@ -53,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--fast", action="store_true", help="short training for a quick look (also LOTTERY_FAST=1)")
     common.add_argument("--workers", type=COUNT, default=1, help="train a round's networks in N processes")
     common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
+    common.add_argument("--no-bundle", action="store_true",
+                        help="train even what the results bundled with the project hold (to reproduce them)")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--out", help="folder for results.csv and the figures (default results/MODEL)")
 
@@ -65,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     precompute = commands.add_parser("precompute", parents=[common],
                                      help="warm the cache for every setting the notebooks' widgets show")
     precompute.add_argument("--notebook", choices=["01", "02", "03"], help="only this notebook's (default: all)")
+    bundle = commands.add_parser("bundle", help="train the results bundled with the project: every network the "
+                                                "notebooks show and the paper's 18-round figure (hours per seed)")
+    bundle.add_argument("--seeds", type=checked(seed_list), default="0-4", help="seeds, e.g. 0-4 (default) or 0,3")
+    bundle.add_argument("--workers", type=COUNT, default=1, help="processes of one thread each (default 1)")
+    bundle.add_argument("--iterations", type=COUNT, help="training iterations per network (default: the paper's)")
+    bundle.add_argument("--fast", action="store_true", help="300 iterations per network, to try it")
+    bundle.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
+    bundle.add_argument("--out", help="folder for the bundle files (default lottery_utils/bundled)")
     return parser
 
 
@@ -73,12 +94,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
+    if args.command == "bundle":
+        from .bundle import build
+        for seed in args.seeds:  # one file per seed, written when the seed is complete
+            path = build(seed, out=args.out, cache=Cache(args.cache, use_bundle=False), workers=args.workers,
+                         iterations=args.iterations, fast=True if args.fast else None)
+            print(f"seed {seed}: bundled in {path}", flush=True)
+        return 0
     controls, out = args.controls, None
     if args.command != "precompute":
         out = Path(args.out or Path("results") / args.model)
         _check_writable(out, parser)
 
-    cache, seeds = Cache(args.cache), range(args.seeds)
+    cache, seeds = Cache(args.cache, use_bundle=not args.no_bundle), range(args.seeds)
     setup = {"iterations": args.iterations, "fast": True if args.fast else None, "workers": args.workers}
     try:
         if args.command == "one-shot":
@@ -137,6 +165,9 @@ def write_outputs(records: list[Result], out: Path, cache: Cache) -> None:
 def print_summary(records: list[Result], title: str) -> None:
     """One line per kind and sparsity: mean test accuracy (final and at early stop) and early-stop iteration."""
     print(f"\n{title}: {len({r.seed for r in records})} seed(s), mean over seeds")
+    bundled = sum(r.bundled for r in records)
+    if bundled:
+        print(f"{bundled} of {len(records)} networks from the bundled results (--no-bundle trains them here)")
     print(f"{'kind':<13} {'remaining':>9} {'seeds':>5} {'test acc':>9} {'early-stop acc':>14} {'early-stop iter':>15}")
     for row in summarize(records):
         print(f"{row.kind:<13} {100 * row.remaining:>8.1f}% {row.seeds:>5} {row.test_accuracy.mean:>9.4f} "

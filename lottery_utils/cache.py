@@ -25,10 +25,18 @@ def cache_key(config: dict[str, Any]) -> str:
 
 
 class Cache:
-    """Stores {"config", "record", "state"} per key; writes are atomic, unreadable entries count as missing."""
+    """Stores {"config", "record", "state"} per key; writes are atomic, unreadable entries count as missing.
 
-    def __init__(self, root: str | os.PathLike | None = None):
+    Under its own entries lie the results bundled with the project (read-only, no weights): `load` answers from
+    them where the cache has no entry of its own, unless `use_bundle=False`.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, use_bundle: bool = True):
+        from .bundle import Bundle
+
         self.root = cache_dir(root)
+        self.use_bundle = use_bundle
+        self.bundle = Bundle() if use_bundle else None
 
     def path(self, config: dict[str, Any]) -> Path:
         return self.key_path(config["model"], config["kind"], cache_key(config))
@@ -37,7 +45,18 @@ class Cache:
         return self.root / model / f"{kind}-{key}.pt"
 
     def load(self, config: dict[str, Any]) -> dict[str, Any] | None:
-        """The entry stored for `config`, or None."""
+        """The entry stored for `config` (the bundled one, without weights, if only the bundle has it), or None."""
+        entry = self._read(self.path(config), config)
+        if entry is None and self.bundle is not None:
+            entry = self.bundle.load(config)
+        return entry
+
+    def has(self, config: dict[str, Any]) -> bool:
+        """Whether `load` would find an entry (looking trains nothing)."""
+        return self.path(config).exists() or (self.bundle is not None and config in self.bundle)
+
+    def load_trained(self, config: dict[str, Any]) -> dict[str, Any] | None:
+        """The cache's own entry, with the trained weights of a dense network or ticket, or None."""
         return self._read(self.path(config), config)
 
     def load_key(self, model: str, kind: str, key: str) -> dict[str, Any] | None:

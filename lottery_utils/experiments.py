@@ -19,8 +19,7 @@ from torch import nn
 from .cache import Cache
 from .data import load_cifar10, load_mnist
 from .models import build_model, preset
-from .pruning import (check_amount, check_rounds, iterative_pruning, load_state, random_prune, random_reinit,
-                      remaining_weights)
+from .pruning import check_amount, check_rounds, iterative_pruning, load_state, random_prune, random_reinit
 from .results import KINDS, Result, pick, sort_results, summarize, unique_networks
 from .training import Progress, progress_bars, train
 
@@ -117,7 +116,7 @@ class Experiment:
 
     def cached(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> bool:
         """Whether this network is in the cache already (looking it up trains nothing)."""
-        return self.cache.path(self.config(kind, rounds, rates)).exists()
+        return self.cache.has(self.config(kind, rounds, rates))
 
     def result(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> Result:
         """One network's result: from the cache, else trained now (with the rounds before it)."""
@@ -157,11 +156,12 @@ class Experiment:
             future.result()
 
     def train(self, network: nn.Module, kind: str, rounds: int, rates: Mapping[str, float], pool: Pool) -> Result:
-        """Train `network` in place as this network (in `pool`), or give it the trained weights the cache holds."""
-        entry = self.cache.load(self.config(kind, rounds, rates))
+        """Train `network` in place as this network (in `pool`), or give it the trained weights the cache holds
+        (bundled results have none: those networks train here, to prune them further)."""
+        entry = self.cache.load_trained(self.config(kind, rounds, rates))
         if entry is None:
             pool.submit(_train, self, kind, rounds, rates, state_of(network)).result()
-            entry = self.cache.load(self.config(kind, rounds, rates))
+            entry = self.cache.load_trained(self.config(kind, rounds, rates))
         load_state(network, entry["state"])
         return Result.from_entry(entry)
 
@@ -192,7 +192,7 @@ def _train(experiment: Experiment, kind: str, rounds: int, rates: Mapping[str, f
     history = train(network, data, setup.iterations, setup.batch_size, preset=setup.model, lr=setup.lr,
                     eval_every=setup.eval_every, seed=experiment.seed, progress=experiment.progress,
                     description=f"{kind} round {rounds}")
-    result = Result.from_training(config, history, remaining_weights(network))
+    result = Result.from_training(config, history, network)
     keep_state = kind in ("dense", "ticket")  # later rounds prune these
     experiment.cache.save(config, result.record(), state_of(network) if keep_state else None)
     return result

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import torch
 from torch import nn
 
 from .cache import Cache, cache_key
 from .models import build_model
-from .pruning import load_state
+from .pruning import load_state, masks, prunable_layers, remaining_weights
 from .training import History
 
 KINDS = ("dense", "ticket", "reinit", "random_prune")
@@ -33,12 +34,15 @@ class Result:
     key: str = ""  # its cache entry's key
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
     history: History = field(default_factory=History, repr=False)
+    first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)  # per input: weights kept (LeNet)
+    bundled: bool = False  # read from the results bundled with the project, not trained here
 
     @classmethod
-    def from_training(cls, config: dict[str, Any], history: History, remaining: float) -> "Result":
-        return cls(config["kind"], len(config["schedule"]), remaining, history.final_test_accuracy,
+    def from_training(cls, config: dict[str, Any], history: History, network: nn.Module) -> "Result":
+        return cls(config["kind"], len(config["schedule"]), remaining_weights(network), history.final_test_accuracy,
                    history.early_stop_iteration, history.early_stop_test_accuracy, config["seed"], config["model"],
-                   config["iterations"], history.seconds, cache_key(config), tuple(config["schedule"]), history)
+                   config["iterations"], history.seconds, cache_key(config), tuple(config["schedule"]), history,
+                   first_layer_kept(network))
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> "Result":
@@ -47,16 +51,22 @@ class Result:
         curve = record["curve"]
         history = History(list(curve["iteration"]), list(curve["val_loss"]), list(curve["test_accuracy"]),
                           record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seconds"])
+        kept = record.get("first_layer_kept")
         return cls(record["kind"], record["round"], record["remaining"], record["test_accuracy"],
                    record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seed"],
                    record["model"], record["iterations"], record["seconds"], cache_key(config),
-                   tuple(config["schedule"]), history)
+                   tuple(config["schedule"]), history, None if kept is None else tuple(kept),
+                   entry.get("bundled", False))
 
     def record(self) -> dict[str, Any]:
-        """What the cache stores (the format of every cache written so far)."""
-        return {**{k: v for k, v in self.row().items() if k != "key"}, "curve": {"iteration": self.history.iterations,
-                                        "test_accuracy": self.history.test_accuracy,
-                                        "val_loss": self.history.val_loss}}
+        """What the cache stores with the configuration (the format of every cache written so far, plus the
+        first layer's kept weights per input from version 2 on)."""
+        record = {name: value for name, value in self.row().items() if name != "key"}
+        record["curve"] = {"iteration": self.history.iterations, "test_accuracy": self.history.test_accuracy,
+                           "val_loss": self.history.val_loss}
+        if self.first_layer_kept is not None:
+            record["first_layer_kept"] = list(self.first_layer_kept)
+        return record
 
     def row(self) -> dict[str, Any]:
         """One line of results.csv: the CSV_COLUMNS."""
@@ -73,7 +83,19 @@ class Result:
         return load_network(self.model, entry["state"])
 
 
-CSV_COLUMNS = tuple(f.name for f in fields(Result) if f.name not in ("schedule", "history"))
+CSV_COLUMNS = tuple(f.name for f in fields(Result) if f.name not in ("schedule", "history", "first_layer_kept",
+                                                                     "bundled"))
+
+
+def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
+    """How many weights each input of a fully connected first layer keeps (LeNet: 784 pixels, of 300 each), enough
+    to draw its mask; None for a first layer that is a convolution."""
+    name, layer = next(iter(prunable_layers(network).items()))
+    if not isinstance(layer, nn.Linear):
+        return None
+    mask = masks(network)[name]
+    kept = torch.full((layer.in_features,), layer.out_features) if mask is None else mask.sum(0)
+    return tuple(int(k) for k in kept.tolist())
 
 
 def load_network(model: str, state: dict) -> nn.Module:

@@ -1,0 +1,181 @@
+"""Results bundled with the project: the paper's LeNet experiments at full length for several seeds, read-only.
+
+One gzip JSON file per model and seed in lottery_utils/bundled/: each trained network's configuration and record
+(its numbers, curves and first-layer mask counts), no weights. The cache answers from it where it has no entry of
+its own (`Cache.load`), so a bundled network is there at once, as if it had been trained here; `Cache(use_bundle=
+False)` or the CLI's `--no-bundle` trains instead. `python -m lottery_utils bundle --seeds 0-4` builds it.
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import multiprocessing
+import os
+import platform
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .cache import cache_key
+
+FORMAT = 1  # bump when the file layout changes; the loader refuses other formats
+BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"
+
+
+class Bundle:
+    """The bundled entries of every file in `folder`, by cache key; read on first use."""
+
+    def __init__(self, folder: str | os.PathLike | None = None):
+        self.folder = Path(folder) if folder is not None else BUNDLE_DIR
+        self._entries: dict[str, dict[str, Any]] | None = None
+        self.metadata: list[dict[str, Any]] = []
+
+    def entries(self) -> dict[str, dict[str, Any]]:
+        if self._entries is None:
+            self._entries = {}
+            for path in sorted(self.folder.glob("*.json.gz")):
+                content = read(path)
+                self.metadata.append(content["metadata"])
+                for entry in content["entries"]:
+                    self._entries[cache_key(entry["config"])] = entry
+        return self._entries
+
+    def load(self, config: dict[str, Any]) -> dict[str, Any] | None:
+        """A cache entry for `config` from the bundle ({"config", "record", "state": None, "bundled": True})."""
+        entry = self.entries().get(cache_key(config))
+        if entry is None or entry["config"] != config:
+            return None
+        return {"config": entry["config"], "record": entry["record"], "state": None, "bundled": True}
+
+    def __contains__(self, config: dict[str, Any]) -> bool:
+        return self.load(config) is not None
+
+
+def read(path: Path) -> dict[str, Any]:
+    """One bundle file; a file of another format is refused with what to do."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        content = json.load(f)
+    found = content.get("metadata", {}).get("format")
+    if found != FORMAT:
+        raise ValueError(f"The bundled results {path} are in format {found!r}, this version of lottery_utils reads "
+                         f"format {FORMAT}. Rebuild them with `python -m lottery_utils bundle`, or delete the file "
+                         f"to train instead.")
+    return content
+
+
+def write(path: Path, entries: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
+    """Write a bundle file atomically (a reader sees the old file or the whole new one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as f:
+            json.dump({"metadata": {**metadata, "format": FORMAT}, "entries": entries}, f, separators=(",", ":"))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def jobs(model: str = "lenet") -> list[tuple[str, dict[str, Any]]]:
+    """What the bundle holds for a seed: every network the notebooks' widgets and the classroom app show, and the
+    paper's iterative figure (18 rounds with both controls). The long chain first, the sparsest one-shot first."""
+    from . import widgets  # the widgets' settings decide what is bundled
+    from .experiments import CONTROLS, SLIDER_AMOUNTS
+
+    big = max(widgets.ITERATIVE_RATES)
+    rounds = widgets.max_rounds(big, len(SLIDER_AMOUNTS))
+    return [("iterative", dict(rounds=18, rate=None, controls=CONTROLS)),
+            ("sweep", dict(amounts=sorted({widgets.DEMO_AMOUNT, *SLIDER_AMOUNTS}, reverse=True), controls=CONTROLS)),
+            ("iterative", dict(rounds=rounds, rate=big, controls=())),
+            ("sweep", dict(amounts=widgets.one_shot_amounts(big, rounds), controls=()))]
+
+
+def _run_job(job: tuple[str, dict[str, Any]], model: str, seed: int, cache_root: str, use_bundle: bool,
+             setup: dict[str, Any]) -> list:
+    from . import experiments
+    from .cache import Cache
+
+    torch.set_num_threads(1)
+    name, arguments = job
+    run = experiments.iterative if name == "iterative" else experiments.sweep
+    return run(model, seeds=(seed,), progress=False, cache=Cache(cache_root, use_bundle=use_bundle), **arguments,
+               **setup)
+
+
+def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None, cache=None, workers: int = 1,
+          **setup) -> Path:
+    """Train (or find in the cache) every network of `jobs()` for one seed and write them into the bundle folder.
+    Resumable: what is in the cache is not trained again."""
+    from .cache import Cache
+    from .experiments import Experiment, Setup
+
+    cache = cache or Cache(use_bundle=False)
+    config_setup = Setup.for_model(model, **setup)
+    start = time.perf_counter()
+    torch.set_num_threads(1)  # as in the workers: the provenance test retrains with one thread, bit for bit
+    Experiment(config_setup, seed, cache, progress=False).result("dense")  # every job needs it: train it once
+    context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
+    with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
+        runs = [pool.submit(_run_job, job, model, seed, str(cache.root), cache.use_bundle, setup) for job in jobs(model)]
+        results = [r for run in runs for r in run.result()]
+    experiment = Experiment(config_setup, seed, cache, progress=False)
+    entries, seen = [], set()
+    for result in results:
+        config = experiment.config(result.kind, result.round, result.schedule[0] if result.schedule else None)
+        if result.key in seen:
+            continue
+        seen.add(result.key)
+        entries.append({"config": config, "record": cache.load(config)["record"]})
+    path = Path(out or BUNDLE_DIR) / f"{model}-seed{seed}.json.gz"
+    write(path, entries, {"model": model, "seed": seed, "networks": len(entries), "setup": asdict(config_setup),
+                          "provenance": _provenance(experiment, results),
+                          "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
+                          "python": platform.python_version(), "machine": f"{platform.machine()}, "
+                          f"{os.cpu_count()} CPUs, {platform.processor() or platform.system()}",
+                          "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    return path
+
+
+PROVENANCE_ROUND = 5  # the ticket whose mask is kept, so a test can retrain it from theta_0 and compare its curve
+
+
+def _provenance(experiment, results: list) -> dict[str, Any] | None:
+    """The mask of one later-round ticket (packed bits): with theta_0, which its seed rebuilds, a test retrains its
+    first iterations and compares them with the bundled curve."""
+    tickets = [r for r in results if r.kind == "ticket" and r.round == PROVENANCE_ROUND]
+    if not tickets:
+        return None
+    network = tickets[0].network(experiment.cache)
+    packed = {name: base64.b64encode(bytes(_pack(mask))).decode() for name, mask in _masks(network).items()}
+    return {"key": tickets[0].key, "masks": packed}
+
+
+def _masks(network):
+    from .pruning import masks
+    return {name: mask for name, mask in masks(network).items() if mask is not None}
+
+
+def _pack(mask: torch.Tensor):
+    import numpy as np
+    return np.packbits(mask.flatten().bool().numpy())
+
+
+def unpack_masks(provenance: dict[str, Any], like) -> dict[str, torch.Tensor]:
+    """The masks of a bundle's provenance ticket, shaped like the layers of `like` (a network of the same model)."""
+    import numpy as np
+
+    from .pruning import prunable_layers
+    layers = prunable_layers(like)
+    out = {}
+    for name, text in provenance["masks"].items():
+        shape = layers[name].weight.shape
+        bits = np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))[:layers[name].weight.numel()]
+        out[name] = torch.from_numpy(bits.astype(np.float32)).reshape(shape)
+    return out
