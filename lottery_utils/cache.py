@@ -31,12 +31,13 @@ class Cache:
     them where the cache has no entry of its own, unless `use_bundle=False`.
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, use_bundle: bool = True):
+    def __init__(self, root: str | os.PathLike | None = None, use_bundle: bool = True,
+                 bundle_folder: str | os.PathLike | None = None):
         from .bundle import Bundle
 
         self.root = cache_dir(root)
         self.use_bundle = use_bundle
-        self.bundle = Bundle() if use_bundle else None
+        self.bundle = Bundle(bundle_folder) if use_bundle else None
 
     def path(self, config: dict[str, Any]) -> Path:
         return self.key_path(config["model"], config["kind"], cache_key(config))

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 from torch import nn
 
+from .models import build_model
 from .pruning import masks, prunable_layers
 from .results import KINDS, Result, pick, summarize
 
@@ -133,13 +134,12 @@ def _curve(ax: Axes, run: Result, color, label: str, linestyle: str = "-") -> No
     ax.plot(run.early_stop_iteration, run.early_stop_test_accuracy, "o", color=color, markersize=5)
 
 
-def plot_first_layer_mask(network_or_mask: nn.Module | torch.Tensor, ax: Axes | None = None) -> Figure:
-    """LeNet's first-layer mask as an image: how many surviving weights each input pixel feeds."""
-    mask = _first_layer_mask(network_or_mask).detach().cpu().float()
-    if mask.dim() != 2:
-        raise ValueError(f"Need a fully connected first layer (LeNet's is 300 x 784); got a mask of shape "
-                         f"{tuple(mask.shape)}.")
-    per_pixel = mask.sum(0)  # column j of the mask holds the weights leaving input pixel j
+def plot_first_layer_mask(source: nn.Module | torch.Tensor | Result, ax: Axes | None = None) -> Figure:
+    """LeNet's first-layer mask as an image: how many surviving weights each input pixel feeds.
+
+    `source` is a network, its first layer's mask (300 x 784), or a trained network's Result (which keeps the
+    count per pixel, also for bundled results)."""
+    per_pixel, outputs = _first_layer_counts(source)
     side = math.isqrt(per_pixel.numel())
     if side * side != per_pixel.numel():
         raise ValueError(f"The first layer has {per_pixel.numel()} inputs, not a square image "
@@ -147,20 +147,33 @@ def plot_first_layer_mask(network_or_mask: nn.Module | torch.Tensor, ax: Axes | 
     fig, ax = _figure(ax, figsize=(5, 4.2))
     # Colors span the counts that occur (not 0..300), so a border pruned a little harder still shows.
     image = ax.imshow(per_pixel.reshape(side, side).numpy(), cmap="viridis")
-    fig.colorbar(image, ax=ax, label=f"surviving weights per pixel (of {mask.shape[0]})")
-    ax.set_title(f"First layer: {100 * mask.mean().item():.1f} % of weights remaining")
+    fig.colorbar(image, ax=ax, label=f"surviving weights per pixel (of {outputs})")
+    ax.set_title(f"First layer: {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of weights "
+                 f"remaining")
     ax.set_xticks([])
     ax.set_yticks([])
     return fig
 
 
-def _first_layer_mask(network_or_mask: nn.Module | torch.Tensor) -> torch.Tensor:
-    if not isinstance(network_or_mask, nn.Module):
-        return torch.as_tensor(network_or_mask)
-    name, mask = next(iter(masks(network_or_mask).items()))
-    if mask is None:  # never pruned: every weight survives
-        return torch.ones_like(prunable_layers(network_or_mask)[name].weight)
-    return mask
+def _first_layer_counts(source: nn.Module | torch.Tensor | Result) -> tuple[torch.Tensor, int]:
+    """Surviving weights per input of the first layer (column sums of its mask), and the layer's outputs."""
+    if isinstance(source, Result):
+        if source.first_layer_kept is None:
+            raise ValueError(f"This {source.model} result keeps no first-layer counts: its first layer is not "
+                             f"fully connected.")
+        first = next(iter(prunable_layers(build_model(source.model)).values()))
+        return torch.tensor(source.first_layer_kept, dtype=torch.float32), first.out_features
+    if isinstance(source, nn.Module):
+        name, mask = next(iter(masks(source).items()))
+        if mask is None:  # never pruned: every weight survives
+            mask = torch.ones_like(prunable_layers(source)[name].weight)
+    else:
+        mask = torch.as_tensor(source)
+    mask = mask.detach().cpu().float()
+    if mask.dim() != 2:
+        raise ValueError(f"Need a fully connected first layer (LeNet's is 300 x 784); got a mask of shape "
+                         f"{tuple(mask.shape)}.")
+    return mask.sum(0), mask.shape[0]  # column j of the mask holds the weights leaving input pixel j
 
 
 def plot_lottery_summary(records: Iterable[Result], metric: str = "early_stop_test_accuracy") -> Figure:
@@ -201,14 +214,14 @@ def highlight(ax: Axes, remaining: float, label: str = "selected") -> None:
     ax.legend(fontsize="small")
 
 
-def one_shot_panel(selected: list[Result], grid: list[Result], first_layer_mask: torch.Tensor) -> Figure:
+def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
     """Notebook 01's picture: accuracy vs weights remaining over the grid (the selected sparsity marked), the
     selected ticket's training curve, and its first-layer mask."""
     fig, (accuracy, curves, mask) = panels(3)
     plot_accuracy_vs_remaining(grid, ax=accuracy)
     highlight(accuracy, pick(selected, "ticket").remaining)
     plot_training_curves(selected, "ticket", ax=curves)
-    plot_first_layer_mask(first_layer_mask, ax=mask)
+    plot_first_layer_mask(pick(selected, "ticket"), ax=mask)
     return fig
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as widgets
-import torch
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
@@ -28,7 +27,6 @@ from . import experiments, plots
 from .cache import Cache
 from .experiments import CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode, round_rates
 from .models import PRESETS
-from .pruning import masks
 from .results import Result, pick, unique_networks
 
 PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their survivors per round
@@ -72,7 +70,7 @@ class OneShotExplorer(Explorer):
     slider: widgets.SelectionSlider
     remaining: widgets.Label
     computed: dict[float, list[Result]] = field(default_factory=dict)
-    first_layer_mask: torch.Tensor | None = None  # the selected ticket's, for plots.plot_first_layer_mask
+    ticket: Result | None = None  # the selected ticket (e.g. for plots.plot_first_layer_mask)
 
 
 @dataclass(kw_only=True)
@@ -175,9 +173,12 @@ def _fetch(explorer: Explorer, what: str, missing: int, compute: Callable[[Any],
 
 
 def _source(explorer: Explorer) -> str:
-    if explorer.last_from_cache:
-        return "from the cache"
-    return f"trained now in {explorer.last_seconds:.0f} s"
+    if not explorer.last_from_cache:
+        return f"trained now in {explorer.last_seconds:.0f} s"
+    bundled = sum(r.bundled for r in explorer.records)
+    if bundled == len(explorer.records):
+        return "from the bundled results"
+    return "from the cache" + (" and the bundled results" if bundled else "")
 
 
 # --- one-shot pruning (notebook 01) and its controls (notebook 03) -----------------------------------------------
@@ -199,7 +200,7 @@ def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three."""
     return _one_shot_ui(model, amounts, amount, seed, CONTROLS, cache, setup,
-                        lambda selected, grid, first_layer_mask: plots.controls_panel(selected, grid))
+                        plots.controls_panel)
 
 
 def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> OneShotExplorer:
@@ -231,12 +232,11 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
         explorer.computed[a] = explorer.records = records
         collect_cached()
         start = time.perf_counter()
-        ticket = pick(records, "ticket")
-        explorer.first_layer_mask = next(iter(masks(ticket.network(cache)).values()))
+        explorer.ticket = ticket = pick(records, "ticket")
         picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as amounts get computed
         if picture not in explorer.pictures:
             grid = unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
-            explorer.pictures[picture] = _png(draw(records, grid, explorer.first_layer_mask))
+            explorer.pictures[picture] = _png(draw(records, grid))
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         remaining.value = f"{100 * ticket.remaining:.1f} % of the weights remain"

@@ -1,0 +1,145 @@
+"""The results bundle: a read-only layer under the cache that answers without training, and says so."""
+import gzip
+import json
+
+import pytest
+import torch
+
+from lottery_utils import build_model, experiments, train
+from lottery_utils.bundle import BUNDLE_DIR, FORMAT, Bundle, read, unpack_masks, write
+from lottery_utils.cache import Cache
+from lottery_utils.experiments import CONTROLS, Experiment, Setup
+from lottery_utils.pruning import load_state, masks
+
+SETUP = dict(iterations=60, eval_every=30)
+AMOUNTS = (0.5, 0.8)
+
+
+@pytest.fixture(scope="module")
+def bundle_folder(tmp_path_factory):
+    """A bundle written from a warm cache: two one-shot amounts with both controls, seed 0."""
+    cache = Cache(tmp_path_factory.mktemp("warm"), use_bundle=False)
+    results = experiments.sweep("lenet", AMOUNTS, controls=CONTROLS, progress=False, cache=cache, **SETUP)
+    experiment = Experiment(Setup.for_model("lenet", **SETUP), 0, cache)
+    entries = []
+    for r in results:
+        config = experiment.config(r.kind, r.round, r.schedule[0] if r.schedule else None)
+        entries.append({"config": config, "record": cache.load(config)["record"]})
+    folder = tmp_path_factory.mktemp("bundle")
+    write(folder / "lenet-seed0.json.gz", entries, {"model": "lenet", "seed": 0})
+    return folder
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Training anything fails the test: a bundled answer must not train."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("trained a network the bundle holds")
+    monkeypatch.setattr(Cache, "save", refuse)
+
+
+def test_bundled_networks_answer_without_training_and_say_so(bundle_folder, tmp_path, no_training, capsys):
+    cache = Cache(tmp_path / "empty", bundle_folder=bundle_folder)
+    results = experiments.one_shot("lenet", 0.8, controls=CONTROLS, progress=False, cache=cache, **SETUP)
+    assert [r.kind for r in results] == ["dense", "ticket", "reinit", "random_prune"]
+    assert all(r.bundled for r in results) and not any((tmp_path / "empty").rglob("*.pt"))
+    assert results[1].first_layer_kept is not None and len(results[1].first_layer_kept) == 784
+    from lottery_utils.__main__ import print_summary
+    print_summary(results, "one-shot")
+    assert "4 of 4 networks from the bundled results" in capsys.readouterr().out
+
+
+def test_the_users_own_entry_wins_and_use_bundle_false_trains(bundle_folder, tmp_path):
+    own = Cache(tmp_path, use_bundle=False)
+    trained = experiments.one_shot("lenet", 0.5, progress=False, cache=own, iterations=60, eval_every=20)
+    layered = Cache(tmp_path, bundle_folder=bundle_folder)
+    again = experiments.one_shot("lenet", 0.5, progress=False, cache=layered, iterations=60, eval_every=20)
+    assert again == trained and not any(r.bundled for r in again)  # another setup: not in the bundle
+    fresh = Cache(tmp_path / "fresh", use_bundle=False)
+    retrained = experiments.one_shot("lenet", 0.5, progress=False, cache=fresh, **SETUP)
+    bundled = experiments.one_shot("lenet", 0.5, progress=False, cache=Cache(tmp_path / "x", bundle_folder=bundle_folder),
+                                   **SETUP)
+    assert not any(r.bundled for r in retrained) and all(r.bundled for r in bundled)
+    # the bundle is what the code produces: retrained on this machine, the same numbers
+    assert [(r.early_stop_iteration, r.test_accuracy) for r in retrained] == \
+        [(r.early_stop_iteration, r.test_accuracy) for r in bundled]
+
+
+def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_folder, tmp_path):
+    """A bundled dense network has no weights: to prune it anew, it is trained here (and then cached)."""
+    cache = Cache(tmp_path, bundle_folder=bundle_folder)
+    results = experiments.one_shot("lenet", 0.6, progress=False, cache=cache, **SETUP)
+    assert not any(r.bundled for r in results)  # the user's own entries win, once there
+    assert len(list(tmp_path.rglob("*.pt"))) == 2  # the dense network (with its weights) and the ticket
+    bundled_dense = Cache(tmp_path / "other", bundle_folder=bundle_folder).load(
+        Experiment(Setup.for_model("lenet", **SETUP), 0).config("dense"))
+    assert bundled_dense["record"]["curve"] == results[0].record()["curve"]  # the same network, trained again
+
+
+def test_widget_answers_from_the_bundle_and_says_so(bundle_folder, tmp_path, no_training):
+    from lottery_utils import widgets
+    explorer = widgets.controls_explorer(amounts=AMOUNTS, amount=0.8,
+                                         cache=Cache(tmp_path, bundle_folder=bundle_folder), **SETUP)
+    assert explorer.status.value.endswith("from the bundled results.") and explorer.trainings == 0
+    explorer.slider.value = 0.5
+    assert explorer.status.value.endswith("from the bundled results.") and explorer.last_seconds < 1
+
+
+def test_a_bundle_of_another_format_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "lenet-seed0.json.gz"
+    with gzip.open(path, "wt") as f:
+        json.dump({"metadata": {"format": FORMAT + 1}, "entries": []}, f)
+    with pytest.raises(ValueError, match=f"format {FORMAT + 1}.*reads format {FORMAT}.*bundle"):
+        read(path)
+    with pytest.raises(ValueError, match="Rebuild them"):
+        Cache(tmp_path / "cache", bundle_folder=tmp_path).load({"model": "lenet", "kind": "dense"})
+
+
+def test_cli_bundle_builds_a_seed_resumably(tmp_path):
+    from lottery_utils.__main__ import main
+    args = ["bundle", "--seeds", "3", "--fast", "--iterations", "20", "--cache", str(tmp_path / "cache"),
+            "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    content = read(tmp_path / "out" / "lenet-seed3.json.gz")
+    kinds = [e["config"]["kind"] for e in content["entries"]]
+    assert kinds.count("dense") == 1 and kinds.count("random_prune") == kinds.count("reinit") == 18 + 14
+    assert content["metadata"]["networks"] == len(kinds) and content["metadata"]["torch"] == torch.__version__
+    assert all(e["config"]["seed"] == 3 and e["config"]["iterations"] == 20 for e in content["entries"])
+    files = sorted(p.stat().st_mtime for p in (tmp_path / "cache").rglob("*.pt"))
+    assert main(args) == 0  # resumed: everything from the cache, nothing trained again
+    assert sorted(p.stat().st_mtime for p in (tmp_path / "cache").rglob("*.pt")) == files
+
+
+# --- the committed bundle -----------------------------------------------------------------------------------------
+
+BUNDLED = sorted(BUNDLE_DIR.glob("*.json.gz"))
+needs_bundle = pytest.mark.skipif(not BUNDLED, reason="no results bundled yet (python -m lottery_utils bundle)")
+
+
+@needs_bundle
+@pytest.mark.parametrize("which", ["dense", "provenance ticket"])
+def test_bundled_curves_are_what_the_code_produces(which, mnist):
+    """Retrain the first 1,000 iterations of a bundled network from its configuration (one thread) and compare
+    the stored curve points exactly."""
+    content = read(BUNDLED[0])
+    entries = {e["config"]["kind"] + str(len(e["config"]["schedule"])): e for e in content["entries"]}
+    provenance = content["metadata"]["provenance"]
+    network = build_model("lenet", seed=content["metadata"]["seed"])
+    if which == "dense":
+        entry = entries["dense0"]
+    else:
+        entry = next(e for e in content["entries"] if Bundle(BUNDLED[0].parent).load(e["config"]) and
+                     __import__("lottery_utils.cache").cache.cache_key(e["config"]) == provenance["key"])
+        for name, mask in unpack_masks(provenance, network).items():
+            torch.nn.utils.prune.custom_from_mask(dict(network.named_modules())[name], "weight", mask)
+    config, curve = entry["config"], entry["record"]["curve"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        history = train(network, mnist, 1_000, config["batch_size"], lr=config["lr"], eval_every=100,
+                        curve_every=1_000, seed=config["seed"], progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    assert curve["iteration"][:2] == [0, 1_000]
+    assert history.val_loss == curve["val_loss"][:2] and history.test_accuracy == curve["test_accuracy"][:2]
+    assert content["metadata"]["setup"]["iterations"] == config["iterations"] == 50_000  # the paper's
