@@ -15,7 +15,7 @@ import os
 import platform
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +56,11 @@ class Bundle:
 
     def __contains__(self, config: dict[str, Any]) -> bool:
         return self.load(config) is not None
+
+    def seeds(self, model: str) -> tuple[int, ...]:
+        """The seeds bundled for `model`."""
+        self.entries()
+        return tuple(sorted({m["seed"] for m in self.metadata if m.get("model") == model}))
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -109,38 +114,58 @@ def _run_job(job: tuple[str, dict[str, Any]], model: str, seed: int, cache_root:
                **setup)
 
 
+def planned(experiment, model: str = "lenet") -> list[dict[str, Any]]:
+    """The configuration of every network `jobs()` trains for one experiment (setup and seed), each once."""
+    from .experiments import round_rates
+
+    configs = {}
+    for name, arguments in jobs(model):
+        runs = ([(arguments["rounds"], arguments["rate"])] if name == "iterative" else
+                [(1, amount) for amount in arguments["amounts"]])
+        for rounds, rate in runs:
+            rates = round_rates(model, rate)
+            for kind, r in experiment.networks(rounds, arguments["controls"]):
+                config = experiment.config(kind, r, rates)
+                configs[cache_key(config)] = config
+    return list(configs.values())
+
+
 def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None, cache=None, workers: int = 1,
-          **setup) -> Path:
+          progress_every: float = 300.0, **setup) -> Path:
     """Train (or find in the cache) every network of `jobs()` for one seed and write them into the bundle folder.
-    Resumable: what is in the cache is not trained again."""
+
+    Resumable: what is in the cache is not trained again. While training, the file is rewritten every
+    `progress_every` seconds with the networks done so far (metadata "complete": false), so a build that is cut
+    short still leaves what it finished."""
     from .cache import Cache
     from .experiments import Experiment, Setup
 
     cache = cache or Cache(use_bundle=False)
-    config_setup = Setup.for_model(model, **setup)
+    experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
+    path = Path(out or BUNDLE_DIR) / f"{model}-seed{seed}.json.gz"
     start = time.perf_counter()
     torch.set_num_threads(1)  # as in the workers: the provenance test retrains with one thread, bit for bit
-    Experiment(config_setup, seed, cache, progress=False).result("dense")  # every job needs it: train it once
+    experiment.result("dense")  # every job needs it: train it once
     context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
     with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
         runs = [pool.submit(_run_job, job, model, seed, str(cache.root), cache.use_bundle, setup) for job in jobs(model)]
+        while wait(runs, timeout=progress_every).not_done:
+            _write(path, experiment, start, complete=False)
         results = [r for run in runs for r in run.result()]
-    experiment = Experiment(config_setup, seed, cache, progress=False)
-    entries, seen = [], set()
-    for result in results:
-        config = experiment.config(result.kind, result.round, result.schedule[0] if result.schedule else None)
-        if result.key in seen:
-            continue
-        seen.add(result.key)
-        entries.append({"config": config, "record": cache.load(config)["record"]})
-    path = Path(out or BUNDLE_DIR) / f"{model}-seed{seed}.json.gz"
-    write(path, entries, {"model": model, "seed": seed, "networks": len(entries), "setup": asdict(config_setup),
-                          "provenance": _provenance(experiment, results),
+    _write(path, experiment, start, complete=True, provenance=_provenance(experiment, results))
+    return path
+
+
+def _write(path: Path, experiment, start: float, complete: bool, provenance: dict | None = None) -> None:
+    """The bundle file with every planned network the cache holds so far."""
+    entries = [{"config": config, "record": entry["record"]} for config in planned(experiment, experiment.setup.model)
+               if (entry := experiment.cache.load(config)) is not None]
+    write(path, entries, {"model": experiment.setup.model, "seed": experiment.seed, "networks": len(entries),
+                          "complete": complete, "setup": asdict(experiment.setup), "provenance": provenance,
                           "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
                           "python": platform.python_version(), "machine": f"{platform.machine()}, "
                           f"{os.cpu_count()} CPUs, {platform.processor() or platform.system()}",
                           "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-    return path
 
 
 PROVENANCE_ROUND = 5  # the ticket whose mask is kept, so a test can retrain it from theta_0 and compare its curve

@@ -100,28 +100,29 @@ def _percent(value: float) -> str:
 
 def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
                          max_lines: int = 6) -> Figure:
-    """Test accuracy while training, one line per sparsity (the lowest seed), with the dense network for reference."""
+    """Test accuracy while training, one line per sparsity with the dense network for reference: the mean over
+    the seeds, with a min-max band where there are several."""
     records = list(records)
     fig, ax = _figure(ax)
-    chosen = [r for r in records if r.kind == kind]
-    if not chosen:
+    if not any(r.kind == kind for r in records):
         present = sorted({r.kind for r in records})
         raise ValueError(f"No {kind!r} records to plot; the records hold {present or 'nothing'}.")
-    seed = min(r.seed for r in chosen)
-    runs = sorted((r for r in chosen if r.seed == seed), key=lambda r: -r.remaining)
+    runs = _by_sparsity(r for r in records if r.kind == kind)
     if len(runs) > max_lines:  # spread the lines over the whole range of sparsities
         runs = [runs[i] for i in sorted(set(np.linspace(0, len(runs) - 1, max_lines).round().astype(int)))]
     shades = matplotlib.colormaps[COLORMAPS[kind]]
-    for i, run in enumerate(runs):
+    for i, group in enumerate(runs):
         color = shades(0.95 - 0.6 * i / max(1, len(runs) - 1))  # darker = denser
-        _curve(ax, run, color, f"{_percent(100 * run.remaining)} %")
-    dense = [r for r in records if r.kind == "dense" and r.seed == seed]
-    if kind != "dense" and dense:
-        _curve(ax, dense[0], COLORS["dense"], "100 % (dense)", linestyle="--")
+        _curve(ax, group, color, f"{_percent(100 * group[0].remaining)} %")
+    dense = _by_sparsity(r for r in records if r.kind == "dense") if kind != "dense" else []
+    for group in dense:
+        _curve(ax, group, COLORS["dense"], "100 % (dense)", linestyle="--")
+    seeds = max(len(group) for group in runs)
     ax.set(xlabel="training iteration", ylabel="test accuracy",
-           title=f"{_model_name(records)}: {LABELS[kind]}, seed {seed}")
+           title=f"{_model_name(records)}: {LABELS[kind]}, " +
+                 (f"mean of {seeds} seeds, band: min-max" if seeds > 1 else f"seed {runs[0][0].seed}"))
     # Zoom on where the networks differ: from the worst accuracy after the first evaluation up.
-    later = [a for run in runs + dense for a in run.history.test_accuracy[2:]]
+    later = [a for group in runs + dense for run in group for a in run.history.test_accuracy[2:]]
     if later:
         ax.set_ylim(max(0.0, min(later) - 0.01), min(1.0, max(later) + 0.005))
     ax.grid(alpha=0.3)
@@ -129,9 +130,22 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     return fig
 
 
-def _curve(ax: Axes, run: Result, color, label: str, linestyle: str = "-") -> None:
-    ax.plot(run.history.iterations, run.history.test_accuracy, color=color, label=label, linestyle=linestyle)
-    ax.plot(run.early_stop_iteration, run.early_stop_test_accuracy, "o", color=color, markersize=5)
+def _by_sparsity(results: Iterable[Result]) -> list[list[Result]]:
+    """The results grouped by sparsity (densest first), each group one network per seed."""
+    groups: dict[float, list[Result]] = {}
+    for r in results:
+        groups.setdefault(round(r.remaining, 4), []).append(r)
+    return [groups[key] for key in sorted(groups, reverse=True)]
+
+
+def _curve(ax: Axes, group: list[Result], color, label: str, linestyle: str = "-") -> None:
+    curves = np.array([run.history.test_accuracy for run in group])
+    iterations = group[0].history.iterations
+    ax.plot(iterations, curves.mean(0), color=color, label=label, linestyle=linestyle)
+    if len(group) > 1:
+        ax.fill_between(iterations, curves.min(0), curves.max(0), color=color, alpha=0.15, linewidth=0)
+    ax.plot(np.mean([run.early_stop_iteration for run in group]),
+            np.mean([run.early_stop_test_accuracy for run in group]), "o", color=color, markersize=5)
 
 
 def plot_first_layer_mask(source: nn.Module | torch.Tensor | Result, ax: Axes | None = None) -> Figure:
@@ -229,19 +243,22 @@ def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
     """Notebook 03's picture: ticket, random reinit and random pruning at the selected sparsity as bars against the
     dense network, and all three against weights remaining over the grid."""
     fig, (bars, lines) = panels(2, width=6)
-    dense, ticket = pick(selected, "dense"), pick(selected, "ticket")
-    kinds = [kind for kind in KINDS[1:] if any(r.kind == kind for r in selected)]
-    values = [100 * pick(selected, kind).early_stop_test_accuracy for kind in kinds]
-    bars.bar([LABELS[k] for k in kinds], values, color=[COLORS[k] for k in kinds])
-    bars.axhline(100 * dense.early_stop_test_accuracy, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
+    rows = {row.kind: row.early_stop_test_accuracy for row in summarize(selected)}  # one sparsity per kind
+    kinds = [kind for kind in KINDS[1:] if kind in rows]
+    values = np.array([100 * rows[k].mean for k in kinds])
+    seeds = len({r.seed for r in selected})
+    spread = [values - [100 * rows[k].min for k in kinds], [100 * rows[k].max for k in kinds] - values]
+    bars.bar([LABELS[k] for k in kinds], values, color=[COLORS[k] for k in kinds],
+             yerr=spread if seeds > 1 else None, capsize=4)
+    bars.axhline(100 * rows["dense"].mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
     for x, value in enumerate(values):
         bars.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize="small")
-    low = min(values + [100 * dense.early_stop_test_accuracy])
+    low = min([*(100 * rows[k].min for k in kinds), 100 * rows["dense"].min])
     bars.set(ylim=(max(0.0, low - 3), 100.5), ylabel="test accuracy at early stop (%)",
-             title=f"{100 * ticket.remaining:.1f} % of the weights remaining")
-    bars.legend(fontsize="small", loc="lower right")
+             title=f"{100 * pick(selected, 'ticket').remaining:.1f} % of the weights remaining")
+    bars.legend(fontsize="small", loc="lower right", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
     plot_accuracy_vs_remaining(grid, ax=lines)
-    highlight(lines, ticket.remaining)
+    highlight(lines, pick(selected, "ticket").remaining)
     return fig
 
 
@@ -251,11 +268,11 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
     fig, (accuracy, early_stop) = panels(2, width=6)
     plot_accuracy_vs_remaining(results, ax=accuracy)
     plot_early_stop_vs_remaining(results, ax=early_stop)
-    tickets = sorted(one_shot_tickets, key=lambda r: -r.remaining)
+    tickets = summarize(one_shot_tickets)  # the mean over seeds at each sparsity
     for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
         if not tickets:
             continue
-        ax.plot([100 * r.remaining for r in tickets], [getattr(r, metric) for r in tickets], "s--",
+        ax.plot([100 * row.remaining for row in tickets], [getattr(row, metric).mean for row in tickets], "s--",
                 color="tab:purple", markersize=4, label="one-shot ticket")
         handles, labels = ax.get_legend_handles_labels()
         iterative_label = f"{LABELS['ticket']} (iterative)"

@@ -27,7 +27,7 @@ from . import experiments, plots
 from .cache import Cache
 from .experiments import CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode, round_rates
 from .models import PRESETS
-from .results import Result, pick, unique_networks
+from .results import Result, pick, summarize, unique_networks
 
 PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their survivors per round
 ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
@@ -116,12 +116,34 @@ def _show(out: widgets.Output, png: bytes) -> None:
         out.append_display_data(Image(data=png, format="png"))
 
 
-def _missing(model: str, rounds: int, rate: float | None, seed: int, controls: Sequence[str], cache: Cache,
-             setup: dict[str, Any]) -> int:
+def _missing(model: str, rounds: int, rate: float | None, seeds: Sequence[int], controls: Sequence[str],
+             cache: Cache, setup: dict[str, Any]) -> int:
     """How many networks of this experiment are not in the cache yet (0: it answers at once)."""
-    experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
     rates = round_rates(model, rate)
-    return sum(not experiment.cached(kind, r, rates) for kind, r in experiment.networks(rounds, controls))
+    experiments_ = [Experiment(Setup.for_model(model, **setup), seed, cache, progress=False) for seed in seeds]
+    return sum(not e.cached(kind, r, rates) for e in experiments_ for kind, r in e.networks(rounds, controls))
+
+
+def default_seeds(model: str, cache: Cache) -> tuple[int, ...]:
+    """The seeds the explorers show: in real mode those of the bundled results (answered at once), else seed 0."""
+    bundled = cache.bundle.seeds(model) if cache.bundle is not None and not fast_mode() else ()
+    return bundled or (0,)
+
+
+def _accuracy(records: list[Result], kind: str) -> str:
+    """"98.12 % (early stop at 3,100)" for one seed; the mean, then [min-max] over the seeds, for several."""
+    last = max(r.round for r in records if r.kind == kind)
+    row = summarize(r for r in records if r.kind == kind and r.round == last)[0]
+    accuracy, stop = row.early_stop_test_accuracy, row.early_stop_iteration
+    if row.seeds == 1:
+        return f"{100 * accuracy.mean:.2f} % (early stop at {stop.mean:,.0f})"
+    return (f"{100 * accuracy.mean:.2f} % [{100 * accuracy.min:.2f}-{100 * accuracy.max:.2f}] (early stop at "
+            f"{stop.mean:,.0f} [{stop.min:,.0f}-{stop.max:,.0f}])")
+
+
+def _seeds_note(records: list[Result]) -> str:
+    seeds = len({r.seed for r in records})
+    return f"; mean [min-max] of {seeds} seeds" if seeds > 1 else ""
 
 
 @contextmanager
@@ -184,28 +206,28 @@ def _source(explorer: Explorer) -> str:
 # --- one-shot pruning (notebook 01) and its controls (notebook 03) -----------------------------------------------
 
 def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
-                      seed: int = 0, controls: Iterable[str] = (), cache: Cache | None = None,
+                      seeds: Sequence[int] | None = None, controls: Iterable[str] = (), cache: Cache | None = None,
                       **setup) -> OneShotExplorer:
     """Prune once by the slider's amount: accuracy vs weights remaining, the ticket's training curve, its mask.
 
     The slider's grid is `amounts` (default experiments.SLIDER_AMOUNTS, the fraction of fc weights pruned; the
     output layer at half that rate); `amount` picks the grid point shown first. `setup` (iterations=..., ...) goes
-    to experiments.Setup.for_model.
+    to experiments.Setup.for_model. `seeds` default: default_seeds (in real mode, all the bundled ones).
     """
-    return _one_shot_ui(model, amounts, amount, seed, tuple(controls), cache, setup, plots.one_shot_panel)
+    return _one_shot_ui(model, amounts, amount, seeds, tuple(controls), cache, setup, plots.one_shot_panel)
 
 
 def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
-                      seed: int = 0, cache: Cache | None = None, **setup) -> OneShotExplorer:
+                      seeds: Sequence[int] | None = None, cache: Cache | None = None, **setup) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three."""
-    return _one_shot_ui(model, amounts, amount, seed, CONTROLS, cache, setup,
-                        plots.controls_panel)
+    return _one_shot_ui(model, amounts, amount, seeds, CONTROLS, cache, setup, plots.controls_panel)
 
 
-def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> OneShotExplorer:
+def _one_shot_ui(model, amounts, amount, seeds, controls, cache, setup, draw) -> OneShotExplorer:
     amounts = tuple(SLIDER_AMOUNTS if amounts is None else amounts)
     cache = cache or Cache()
+    seeds = tuple(default_seeds(model, cache) if seeds is None else seeds)
     slider = widgets.SelectionSlider(options=[(_percent(a), a) for a in amounts], value=_nearest(amounts, amount),
                                      description="pruned", continuous_update=False,
                                      layout={"width": "420px"}, style={"description_width": "60px"})
@@ -217,17 +239,17 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
     explorer = OneShotExplorer(ui=ui, status=status, out=out, progress=progress, slider=slider, remaining=remaining)
 
     def compute(a: float, progress_) -> list[Result]:
-        return experiments.one_shot(model, a, (seed,), controls, progress_, cache, **setup)
+        return experiments.one_shot(model, a, seeds, controls, progress_, cache, **setup)
 
     def collect_cached() -> None:
         """Every grid point already in the cache (also those another process trained meanwhile)."""
         for a in amounts:
-            if a not in explorer.computed and not _missing(model, 1, a, seed, controls, cache, setup):
+            if a not in explorer.computed and not _missing(model, 1, a, seeds, controls, cache, setup):
                 explorer.computed[a] = compute(a, False)
 
     def update(change=None) -> None:
         a = slider.value
-        records = _fetch(explorer, f"Pruning {_percent(a)}", _missing(model, 1, a, seed, controls, cache, setup),
+        records = _fetch(explorer, f"Pruning {_percent(a)}", _missing(model, 1, a, seeds, controls, cache, setup),
                          lambda progress_: compute(a, progress_))
         explorer.computed[a] = explorer.records = records
         collect_cached()
@@ -249,13 +271,13 @@ def _one_shot_ui(model, amounts, amount, seed, controls, cache, setup, draw) -> 
 
 
 def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
-    parts = [f"{_percent(amount)} pruned, {100 * pick(records, 'ticket').remaining:.1f} % remain:"]
+    """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
+    parts = [f"{_percent(amount)} pruned, {100 * pick(records, 'ticket').remaining:.1f} % remain, test accuracy "
+             f"at early stop:"]
     for kind in ("ticket", *CONTROLS, "dense"):
         if any(r.kind == kind for r in records):
-            result = pick(records, kind)
-            parts.append(f"{plots.LABELS[kind]} {100 * result.early_stop_test_accuracy:.2f} % "
-                         f"(early stop at {result.early_stop_iteration:,})")
-    return f"{parts[0]} {', '.join(parts[1:])}; {source}."
+            parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")
+    return f"{parts[0]} {', '.join(parts[1:])}{_seeds_note(records)}; {source}."
 
 
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
@@ -273,8 +295,8 @@ def one_shot_amounts(rate: float, rounds: int) -> list[float]:
 
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
-                       rate: float = PAPER_RATE, seed: int = 0, compare_one_shot: bool = False, cache: Cache | None = None,
-                       **setup) -> IterativeExplorer:
+                       rate: float = PAPER_RATE, seeds: Sequence[int] | None = None, compare_one_shot: bool = False,
+                       cache: Cache | None = None, **setup) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining.
 
     `rounds` is the most rounds at 20 % per round (default: default_rounds()); a bigger rate gets as many rounds
@@ -282,6 +304,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     """
     rounds = default_rounds() if rounds is None else rounds
     cache = cache or Cache()
+    seeds = tuple(default_seeds(model, cache) if seeds is None else seeds)
     rate_choice = widgets.Dropdown(options=[(f"{_percent(r)} per round" + (" (the paper's)" if r == PAPER_RATE else ""), r)
                                             for r in rates], value=_nearest(rates, rate), description="rate",
                                    style={"description_width": "40px"}, layout={"width": "240px"})
@@ -304,13 +327,13 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             return
         r, per_round = round_slider.value, rate_choice.value
         amounts = one_shot_amounts(per_round, r) if compare.value else []
-        missing = _missing(model, r, per_round, seed, (), cache, setup) + sum(
-            _missing(model, 1, a, seed, (), cache, setup) for a in amounts)
+        missing = _missing(model, r, per_round, seeds, (), cache, setup) + sum(
+            _missing(model, 1, a, seeds, (), cache, setup) for a in amounts)
 
         def compute(progress_) -> list[Result]:
-            records = experiments.iterative(model, r, per_round, (seed,), (), progress_, cache, **setup)
-            explorer.one_shot_records = [pick(experiments.one_shot(model, a, (seed,), (), progress_, cache, **setup),
-                                              "ticket") for a in amounts]
+            records = experiments.iterative(model, r, per_round, seeds, (), progress_, cache, **setup)
+            explorer.one_shot_records = [t for a in amounts for t in experiments.one_shot(
+                model, a, seeds, (), progress_, cache, **setup) if t.kind == "ticket"]
             return records
 
         explorer.records = _fetch(explorer, f"{r} round{'s' * (r > 1)} at {_percent(per_round)}", missing, compute)
@@ -320,14 +343,13 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             explorer.pictures[picture] = _png(plots.iterative_panel(explorer.records, explorer.one_shot_records))
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
-        last, dense = pick(explorer.records, "ticket"), pick(explorer.records, "dense")
+        last = pick(explorer.records, "ticket")
         remaining.value = f"{100 * last.remaining:.1f} % of the weights remain"
         explorer.draws += 1
         status.value = (f"{r} round{'s' * (r > 1)} pruning {_percent(per_round)} of the survivors each: "
-                        f"{100 * last.remaining:.1f} % remain; winning ticket "
-                        f"{100 * last.early_stop_test_accuracy:.2f} % (early stop at "
-                        f"{last.early_stop_iteration:,}), dense {100 * dense.early_stop_test_accuracy:.2f} % "
-                        f"(early stop at {dense.early_stop_iteration:,}); {_source(explorer)}.")
+                        f"{100 * last.remaining:.1f} % remain; test accuracy at early stop: winning ticket "
+                        f"{_accuracy(explorer.records, 'ticket')}, dense {_accuracy(explorer.records, 'dense')}"
+                        f"{_seeds_note(explorer.records)}; {_source(explorer)}.")
 
     def new_rate(change) -> None:
         busy.append(True)

@@ -10,7 +10,7 @@ matplotlib.use("Agg")  # this process only: an MPLBACKEND variable would leak in
 import matplotlib.pyplot as plt
 import pytest
 
-from lottery_utils import experiments, widgets
+from lottery_utils import experiments, plots, widgets
 from lottery_utils.cache import Cache
 
 SETUP = {"iterations": 60}
@@ -73,7 +73,8 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
     record = ticket(explorer.records)
     assert record == ticket(experiments.one_shot("lenet", 0.5, progress=False, cache=warm_cache, **SETUP))
     assert explorer.remaining.value == f"{100 * record.remaining:.1f} % of the weights remain"
-    assert explorer.status.value.startswith(f"50 % pruned, {100 * record.remaining:.1f} % remain:")
+    assert explorer.status.value.startswith(f"50 % pruned, {100 * record.remaining:.1f} % remain, test accuracy at "
+                                            "early stop:")
     assert f"winning ticket {100 * record.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert explorer.status.value.endswith("from the cache.")
     assert plt.get_fignums() == []  # nothing left open in pyplot
@@ -188,3 +189,23 @@ def test_precompute_warms_what_the_widgets_show(tmp_path, monkeypatch, trainings
     assert len(trainings) == trained  # everything was ready
     with pytest.raises(ValueError, match="Unknown notebook"):
         widgets.precompute("05", cache=cache)
+
+
+def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
+    cache = Cache(tmp_path)
+    explorer = widgets.controls_explorer(amounts=(0.5, 0.8), amount=0.8, seeds=(0, 1), cache=cache, **SETUP)
+    records = explorer.records
+    assert sorted({r.seed for r in records}) == [0, 1] and len(records) == 8
+    tickets = [r.early_stop_test_accuracy for r in records if r.kind == "ticket"]
+    mean = f"{100 * sum(tickets) / 2:.2f} % [{100 * min(tickets):.2f}-{100 * max(tickets):.2f}]"
+    assert f"winning ticket {mean}" in explorer.status.value
+    assert "mean [min-max] of 2 seeds" in explorer.status.value
+    fig = plots.controls_panel(records, records)
+    bars = fig.axes[0]
+    assert [round(p.get_height(), 6) for p in bars.patches[:1]] == [round(100 * sum(tickets) / 2, 6)]
+    assert bars.get_legend().get_title().get_text() == "mean, min-max over 2 seeds"
+    curves = plots.plot_training_curves(records).axes[0]
+    assert "mean of 2 seeds, band: min-max" in curves.get_title() and curves.collections  # the bands
+    line = next(l for l in curves.lines if l.get_label().endswith("%") and "dense" not in l.get_label())
+    both = [r.history.test_accuracy for r in records if r.kind == "ticket"]
+    assert list(line.get_ydata()) == pytest.approx([(a + b) / 2 for a, b in zip(*both)])
