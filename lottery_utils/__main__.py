@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--fast", action="store_true", help="300 iterations per network, to try it")
     bundle.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
     bundle.add_argument("--out", help="folder for the bundle files (default lottery_utils/bundled)")
+    report = commands.add_parser("report", help="write docs/results/README.md and its figures from the bundle")
+    report.add_argument("--out", help="folder (default docs/results)")
     return parser
 
 
@@ -94,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
+    if args.command == "report":
+        from .report import write_report
+        print(f"Wrote {write_report(args.out)}")
+        return 0
     if args.command == "bundle":
         from .bundle import build
         for seed in args.seeds:  # one file per seed, written when the seed is complete

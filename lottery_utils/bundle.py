@@ -57,10 +57,16 @@ class Bundle:
     def __contains__(self, config: dict[str, Any]) -> bool:
         return self.load(config) is not None
 
+    def results(self, model: str) -> list:
+        """Every bundled network of `model` as a Result."""
+        from .results import Result
+        return [Result.from_entry({**entry, "bundled": True}) for entry in self.entries().values()
+                if entry["config"]["model"] == model]
+
     def seeds(self, model: str) -> tuple[int, ...]:
-        """The seeds bundled for `model`."""
+        """The seeds whose bundle for `model` is complete (every network the notebooks show)."""
         self.entries()
-        return tuple(sorted({m["seed"] for m in self.metadata if m.get("model") == model}))
+        return tuple(sorted({m["seed"] for m in self.metadata if m.get("model") == model and m.get("complete")}))
 
 
 def read(path: Path) -> dict[str, Any]:

@@ -6,10 +6,9 @@ import pytest
 import torch
 
 from lottery_utils import build_model, experiments, train
-from lottery_utils.bundle import BUNDLE_DIR, FORMAT, Bundle, read, unpack_masks, write
-from lottery_utils.cache import Cache
+from lottery_utils.bundle import BUNDLE_DIR, FORMAT, PROVENANCE_ROUND, Bundle, read, unpack_masks, write
+from lottery_utils.cache import Cache, cache_key
 from lottery_utils.experiments import CONTROLS, Experiment, Setup
-from lottery_utils.pruning import load_state, masks
 
 SETUP = dict(iterations=60, eval_every=30)
 AMOUNTS = (0.5, 0.8)
@@ -122,16 +121,17 @@ def test_bundled_curves_are_what_the_code_produces(which, mnist):
     """Retrain the first 1,000 iterations of a bundled network from its configuration (one thread) and compare
     the stored curve points exactly."""
     content = read(BUNDLED[0])
-    entries = {e["config"]["kind"] + str(len(e["config"]["schedule"])): e for e in content["entries"]}
     provenance = content["metadata"]["provenance"]
     network = build_model("lenet", seed=content["metadata"]["seed"])
     if which == "dense":
-        entry = entries["dense0"]
+        entry = next(e for e in content["entries"] if e["config"]["kind"] == "dense")
     else:
-        entry = next(e for e in content["entries"] if Bundle(BUNDLED[0].parent).load(e["config"]) and
-                     __import__("lottery_utils.cache").cache.cache_key(e["config"]) == provenance["key"])
+        if provenance is None:
+            pytest.skip("the bundled seed is not complete yet: its provenance ticket is written at the end")
+        entry = next(e for e in content["entries"] if cache_key(e["config"]) == provenance["key"])
         for name, mask in unpack_masks(provenance, network).items():
             torch.nn.utils.prune.custom_from_mask(dict(network.named_modules())[name], "weight", mask)
+        assert entry["config"]["kind"] == "ticket" and len(entry["config"]["schedule"]) == PROVENANCE_ROUND
     config, curve = entry["config"], entry["record"]["curve"]
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -143,3 +143,25 @@ def test_bundled_curves_are_what_the_code_produces(which, mnist):
     assert curve["iteration"][:2] == [0, 1_000]
     assert history.val_loss == curve["val_loss"][:2] and history.test_accuracy == curve["test_accuracy"][:2]
     assert content["metadata"]["setup"]["iterations"] == config["iterations"] == 50_000  # the paper's
+
+
+COMPLETE = Bundle().seeds("lenet")
+
+
+@pytest.mark.skipif(not COMPLETE, reason="no complete seed bundled yet (python -m lottery_utils bundle)")
+def test_real_mode_on_a_fresh_clone_answers_every_slider_position_from_the_bundle(tmp_path, monkeypatch,
+                                                                                 no_training):
+    """An empty cache, the paper's settings: the classroom app's slider trains nothing anywhere."""
+    from lottery_utils import widgets
+    monkeypatch.setenv("LOTTERY_FAST", "0")
+    explorer = widgets.controls_explorer(cache=Cache(tmp_path))  # the app's explorer, with its defaults
+    assert {r.seed for r in explorer.records} == set(COMPLETE)
+    for amount in experiments.SLIDER_AMOUNTS:
+        explorer.slider.value = amount
+        assert explorer.last_from_cache and explorer.status.value.endswith("from the bundled results.")
+    assert explorer.trainings == 0 and not any(tmp_path.rglob("*.pt"))
+    iterative = widgets.iterative_explorer(cache=Cache(tmp_path), compare_one_shot=True)
+    for rate in widgets.ITERATIVE_RATES:
+        iterative.rate.value = rate
+        iterative.rounds.value = iterative.rounds.max
+    assert iterative.trainings == 0

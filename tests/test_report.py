@@ -1,0 +1,39 @@
+"""docs/results/README.md is generated from the bundled results, never typed."""
+from lottery_utils.bundle import Bundle, write
+from lottery_utils.report import RESULTS_DIR, readme
+from lottery_utils.results import Result
+from lottery_utils.training import History
+
+
+def test_committed_results_readme_is_what_the_report_writes():
+    committed = (RESULTS_DIR / "README.md").read_text()
+    assert committed == readme(Bundle()), "run `python -m lottery_utils report` and commit docs/results/"
+
+
+def entry(kind, rounds, seed, accuracy, stop):
+    config = {"model": "lenet", "iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None,
+              "fast": False, "kind": kind, "schedule": [{"fc": 0.2, "output": 0.1}] * rounds, "seed": seed,
+              "version": 2}
+    history = History([0, 50_000], [2.3, 0.1], [0.1, accuracy], stop, accuracy, 60.0)
+    result = Result(kind, rounds, 0.8 ** rounds, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0,
+                    history=history)
+    return {"config": config, "record": result.record()}
+
+
+def test_tables_and_sentences_come_from_the_numbers(tmp_path):
+    entries = [entry("dense", 0, s, 0.97, 4_000) for s in (0, 1)]
+    entries += [entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200),
+                entry("reinit", 1, 0, 0.96, 5_000), entry("reinit", 1, 1, 0.95, 5_400),
+                entry("ticket", 2, 0, 0.96, 3_100), entry("ticket", 2, 1, 0.965, 3_300)]
+    for seed in (0, 1):
+        write(tmp_path / f"lenet-seed{seed}.json.gz", [e for e in entries if e["config"]["seed"] == seed],
+              {"model": "lenet", "seed": seed, "complete": True, "machine": "test", "torch": "x",
+               "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}})
+    text = readme(Bundle(tmp_path))
+    assert "| 100 % (dense) | 97.00 [97.00–97.00] | | | 4,000 [4,000–4,000] |" in text
+    assert "| 80.0 % | 98.50 [98.00–99.00] | 95.50 [95.00–96.00] |  | 3,100 [3,000–3,200] / 5,200 [5,000–5,400] /  |" \
+        in text
+    assert "1 of 2 ticket sparsities are at or above it on average, the sparsest of them at 80.0 %" in text
+    assert "largest gap is 3.00 points at 80.0 % remaining (95.50 % against 98.50 %)" in text
+    assert "tickets stop earlier at 2 of 2 sparsities (earliest: 3,100)" in text
+    assert "n = 2; complete: 0, 1" in text
