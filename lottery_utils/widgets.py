@@ -4,8 +4,10 @@ Each builder returns a small dataclass of its parts (`ui`, the controls, a `stat
 test can set `slider.value` and read what changed, with no browser. Figures are rendered to PNG and put into the
 Output with `append_display_data`: that is the kernel's own state, the same in JupyterLab, Voila, nbval and plain
 pytest (a `with out: display(fig)` block is captured only by a frontend, and leaks into the cell under nbval).
-A setting that is not cached yet trains right away, with its tqdm bars shown inside the widget; in real mode that
-takes minutes, so warm the cache before class: `precompute()` or `python -m lottery_utils precompute`.
+The drawing itself is plots' `*_panel` functions (results in, Figure out); this module is the glue. In real mode the
+results bundled with the project answer at once, over all their complete seeds (mean and min-max band). A setting
+that is neither cached nor bundled trains right away, with its tqdm bars shown inside the widget (minutes in real
+mode: warm the cache before class with `precompute()` or `python -m lottery_utils precompute`).
 CSS classes for browser tests: "prune-slider", "prune-remaining", "prune-status", "prune-plot", "prune-progress".
 """
 from __future__ import annotations
