@@ -14,7 +14,8 @@ from torch import nn
 from torch.nn.utils import prune
 
 from .models import build_model, weight_counts
-from .pruning import check_amount, per_round_amount, remaining_weights
+from .pruning import (check_amount, clone, iterative_pruning, layer_kinds, masks, per_round_amount, prunable_layers,
+                      remaining_weights, winning_ticket)
 
 
 TOLERANCE = 0.006  # for matrices copied from a print-out with two decimals
@@ -342,3 +343,180 @@ def check_ticket_advantage(answer, records, control: str = "reinit") -> bool:
         hint = (f"read both accuracies at early stop for {where:.1f} % of the weights remaining (the status line "
                 f"under the slider, or the bar chart) and subtract: ticket minus {control}.")
     return _not_yet(hint)
+
+
+# --- writing the algorithm: winning_ticket and iterative_pruning, checked against the library's -------------------
+
+CHECK_SEED = 2019  # the checks build their own networks: a student's code meets weights it has never printed
+
+
+def _theta_0_and_trained(seed: int = CHECK_SEED) -> tuple[nn.Module, nn.Module]:
+    """A LeNet theta_0 and a 'trained' copy: every weight moved by noise as large as the weights, so the smallest
+    |theta_j| are not the smallest |theta_0|."""
+    theta_0 = build_model("lenet", seed=seed)
+    trained = clone(theta_0)
+    generator = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for p in trained.parameters():
+            p.add_(torch.randn(p.shape, generator=generator) * 0.06)
+    return theta_0, trained
+
+
+def _kept(model: nn.Module) -> dict[str, torch.Tensor | None]:
+    return {name: None if mask is None else mask.detach().bool().cpu() for name, mask in masks(model).items()}
+
+
+def _keep_largest(scores: torch.Tensor, alive: torch.Tensor, count: int) -> torch.Tensor:
+    """The mask keeping the `count` largest scores among the alive entries."""
+    keep = torch.zeros_like(alive)
+    order = scores.flatten().masked_fill(~alive.flatten(), -math.inf).argsort(descending=True)
+    keep.view(-1)[order[:count]] = True
+    return keep
+
+
+def _mask_hint(name: str, got: torch.Tensor, want: torch.Tensor, alive: torch.Tensor, theta_0: torch.Tensor,
+               trained: torch.Tensor, kind: str, all_counts: tuple[int, int]) -> str:
+    """Why a layer's mask differs from the expected one, without giving the mask."""
+    kept, expected = int(got.sum()), int(want.sum())
+    if kept != expected:
+        if all_counts[0] == all_counts[1]:
+            return (f"layer {name} keeps {kept:,} weights where it should keep {expected:,}, although all layers "
+                    f"together keep the right number: rank each layer's weights separately "
+                    f"(prune.l1_unstructured per layer), not all layers together.")
+        if kind == "output":
+            return (f"the output layer ({name}) keeps {kept:,} weights, not {expected:,}: it has its own rate "
+                    f"(the 'output' entry of amount; layer_amounts(trained_network, amount) gives each layer's).")
+        return (f"layer {name} keeps {kept:,} of its {int(alive.sum()):,} surviving weights, not {expected:,}: prune "
+                f"`amount` of the weights that are still there (prune.l1_unstructured does, round after round).")
+    if torch.equal(got, _keep_largest(theta_0.abs(), alive, kept)):
+        return f"layer {name} keeps the largest |θ0|; the mask must come from the trained weights, the largest |θj|."
+    if torch.equal(got, _keep_largest(-trained.abs(), alive, kept)):
+        return f"layer {name} keeps the smallest |θj|: pruning removes the smallest magnitudes and keeps the largest."
+    return f"layer {name} keeps as many weights as it should, but not the ones with the largest |θj|."
+
+
+def check_winning_ticket(fn) -> bool:
+    """Your `fn(trained_network, copy_network, amount)`: prune `amount` of the trained network's weights with the
+    smallest |w| in each layer (prune.l1_unstructured), and give the copy, made before training, the same mask
+    (prune.custom_from_mask), so its survivors keep their initial values. Checked on the check's own LeNet, with
+    one rate for all layers and with the paper's per-kind rates, twice in a row (the second call prunes again)."""
+    if not callable(fn):
+        return _not_yet("pass your function itself, e.g. check_winning_ticket(my_winning_ticket).")
+    theta_0, trained = _theta_0_and_trained()
+    for amount in (0.5, {"fc": 0.2, "output": 0.1}):
+        mine, ours = (clone(trained), clone(theta_0)), (clone(trained), clone(theta_0))
+        for call in (1, 2):
+            initial = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[1]).items()}
+            trained_now = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[0]).items()}
+            before = _kept(mine[0])
+            try:
+                returned = fn(*mine, amount)
+            except Exception as error:  # the student's code: say what broke, in their terms
+                return _not_yet(f"your function raised {type(error).__name__}: {error} (amount={amount!r}).")
+            if returned is not None and returned is not mine[1]:
+                return _not_yet("return the copy network (or nothing): it becomes the winning ticket, in place.")
+            winning_ticket(*ours, amount)
+            hint = _compare_ticket(mine[0], mine[1], ours[1], before, initial, trained_now, call)
+            if hint:
+                return _not_yet(hint)
+            for network in (mine[0], ours[0]):  # train the pruned pair some more before the second call
+                _StandIn([None])(network)
+    return _correct("your winning_ticket keeps the largest |θj| of each layer at its own rate, gives the copy the "
+                    "same mask on θ0, and prunes again what is left when called again.")
+
+
+def _compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, before: dict, initial: dict,
+                    trained_now: dict, call: int) -> str | None:
+    """What differs between the student's pair and the library's ticket, as a hint; None if nothing does."""
+    got, want, trained_masks = _kept(copy_), _kept(expected), _kept(trained)
+    when = "" if call == 1 else " on the second call (the pair was already pruned once)"
+    for name in got:
+        if got[name] is None:
+            return f"the copy's layer {name} has no mask{when}: give it the trained network's with prune.custom_from_mask."
+        if trained_masks[name] is None or not torch.equal(trained_masks[name], got[name]):
+            return (f"the trained network's layer {name} does not carry the copy's mask{when}: prune the trained "
+                    f"network (prune.l1_unstructured) and give that same mask to the copy.")
+    counts = (sum(int(m.sum()) for m in got.values()), sum(int(m.sum()) for m in want.values()))
+    kinds = layer_kinds(expected)
+    for name, layer in prunable_layers(copy_).items():
+        if not torch.equal(got[name], want[name]):
+            alive = before[name] if before[name] is not None else torch.ones_like(want[name])
+            return _mask_hint(name, got[name], want[name], alive, initial[name], trained_now[name], kinds[name],
+                              counts) + when
+        weight = layer.weight.detach().cpu()
+        if (weight[~got[name]] != 0).any():
+            return f"the copy's pruned weights in layer {name} are not all 0{when}."
+        if not torch.equal(weight[got[name]], initial[name][got[name]]):
+            if torch.equal(weight[got[name]], trained_now[name][got[name]]):
+                return f"the copy's layer {name} holds the trained values θj; its survivors must keep θ0{when}."
+            return f"the copy's surviving weights in layer {name} changed{when}: they must keep their values, θ0."
+    return None
+
+
+def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> bool:
+    """Your `fn(network, train, rounds, amount)`: `rounds` times, train a copy of the current ticket with `train`,
+    prune `amount` of its surviving weights with winning_ticket, reset to θ0; return the list of tickets, one per
+    round, untrained, and leave `network` as it was. Checked with the check's own LeNet and a quick stand-in for
+    training, against pruning.iterative_pruning."""
+    amount = {"fc": 0.2, "output": 0.1} if amount is None else amount
+    if not callable(fn):
+        return _not_yet("pass your function itself, e.g. check_iterative_pruning(my_iterative_pruning).")
+    theta_0 = build_model("lenet", seed=CHECK_SEED)
+    untouched = {n: v.clone() for n, v in theta_0.state_dict().items()}
+    calls = []
+    try:
+        tickets = fn(theta_0, _StandIn(calls), rounds, amount)
+    except Exception as error:
+        return _not_yet(f"your function raised {type(error).__name__}: {error}.")
+    expected = iterative_pruning(build_model("lenet", seed=CHECK_SEED), _StandIn([]), rounds, amount)
+    if len(calls) != rounds:
+        return _not_yet(f"train was called {len(calls)} time(s) for {rounds} rounds: train once per round, the "
+                        f"current ticket's copy.")
+    if not isinstance(tickets, (list, tuple)) or len(tickets) != rounds or \
+            not all(isinstance(t, nn.Module) for t in tickets):
+        return _not_yet(f"return a list of {rounds} networks, the ticket of each round.")
+    if any(not torch.equal(v, theta_0.state_dict().get(n, v * 0 + 1)) for n, v in untouched.items()) or \
+            any(m is not None for m in masks(theta_0).values()):
+        return _not_yet("`network` changed: train and prune clones (lottery_utils.clone), never θ0 itself.")
+    if len({id(t) for t in tickets}) < rounds:
+        return _not_yet("some rounds return the same network object: keep a separate ticket for each round.")
+    previous = {name: None for name in masks(theta_0)}
+    for r, (ticket, want) in enumerate(zip(tickets, expected), 1):
+        got_masks, want_masks = _kept(ticket), _kept(want)
+        if any(m is None for m in got_masks.values()):
+            return _not_yet(f"round {r}'s ticket has an unpruned layer: each round's ticket carries the round's mask.")
+        for name in got_masks:
+            if previous[name] is not None and (got_masks[name] & ~previous[name]).any():
+                return _not_yet(f"round {r}'s mask keeps weights that round {r - 1} had pruned (layer {name}): each "
+                                f"round prunes the survivors of the round before.")
+        if not math.isclose(remaining_weights(ticket), remaining_weights(want), abs_tol=1e-9):
+            return _not_yet(f"after round {r}, {remaining_weights(ticket):.2%} of the weights remain, not "
+                            f"{remaining_weights(want):.2%}: each round prunes `amount` of what is left.")
+        for name, layer in prunable_layers(ticket).items():
+            if not torch.equal(got_masks[name], want_masks[name]):
+                return _not_yet(f"round {r}'s mask differs in layer {name}: prune the copy trained in that round, by "
+                                f"its trained magnitudes (winning_ticket(trained, copy, amount)).")
+            weight = layer.weight.detach()
+            if not torch.equal(weight, prunable_layers(want)[name].weight.detach()):
+                return _not_yet(f"round {r}'s ticket does not hold θ0 under its mask (layer {name}): prune a trained "
+                                f"clone, and give the mask to an untrained copy of the ticket; later rounds must not "
+                                f"train or change earlier tickets.")
+        previous = got_masks
+    return _correct(f"your loop trains, prunes and resets {rounds} times: nested masks, θ0 under every mask, "
+                    f"{remaining_weights(tickets[-1]):.1%} of the weights left after round {rounds}.")
+
+
+class _StandIn:
+    """The checks' quick 'training': moves every weight by seeded noise (the n-th call always the same noise), then
+    runs a forward pass so pruned layers recompute their masked weight, as real training leaves them."""
+
+    def __init__(self, calls: list):
+        self.calls = calls
+
+    def __call__(self, network: nn.Module) -> None:
+        generator = torch.Generator().manual_seed(CHECK_SEED + 10 * len(self.calls))
+        self.calls.append(network)
+        with torch.no_grad():
+            for p in network.parameters():
+                p.add_(torch.randn(p.shape, generator=generator) * 0.06)
+            network(torch.zeros(1, 1, 28, 28))

@@ -184,3 +184,154 @@ def test_ticket_advantage(capsys):
         assert out.startswith("Not yet:") and clue in out
     with pytest.raises(ValueError, match="random_prune"):
         check_ticket_advantage(1, records, control="random_prune")
+
+
+# --- students write the algorithm --------------------------------------------------------------------------------
+
+from torch import nn  # noqa: E402
+from torch.nn.utils import prune  # noqa: E402
+
+from lottery_utils import clone  # noqa: E402
+from lottery_utils.exercises import check_iterative_pruning, check_winning_ticket  # noqa: E402
+from lottery_utils.pruning import layer_amounts, prunable_layers  # noqa: E402
+
+
+def slides_ticket(trained_network, copy_network, amount):
+    """What a student should write: the slides' l1_unstructured, then custom_from_mask on the copy."""
+    amounts = layer_amounts(trained_network, amount)
+    copies = prunable_layers(copy_network)
+    for name, layer in prunable_layers(trained_network).items():
+        prune.l1_unstructured(layer, "weight", amount=amounts[name])
+        prune.custom_from_mask(copies[name], "weight", layer.weight_mask)
+    return copy_network
+
+
+def prunes_largest(trained_network, copy_network, amount):
+    amounts = layer_amounts(trained_network, amount)
+    copies = prunable_layers(copy_network)
+    for name, layer in prunable_layers(trained_network).items():
+        importance = 1 / (layer.weight.detach().abs() + 1e-12)  # the largest weights look the least important
+        prune.l1_unstructured(layer, "weight", amount=amounts[name], importance_scores=importance)
+        prune.custom_from_mask(copies[name], "weight", layer.weight_mask)
+
+
+def prunes_globally(trained_network, copy_network, amount):
+    layers = list(prunable_layers(trained_network).values())
+    rate = amount if isinstance(amount, float) else amount["fc"]
+    prune.global_unstructured([(layer, "weight") for layer in layers], prune.L1Unstructured, amount=rate)
+    for layer, copy_layer in zip(layers, prunable_layers(copy_network).values()):
+        prune.custom_from_mask(copy_layer, "weight", layer.weight_mask)
+
+
+def keeps_theta_j(trained_network, copy_network, amount):
+    slides_ticket(trained_network, copy_network, amount)
+    for layer, copy_layer in zip(prunable_layers(trained_network).values(), prunable_layers(copy_network).values()):
+        with torch.no_grad():
+            copy_layer.weight_orig.copy_(layer.weight_orig)
+        copy_layer.weight = copy_layer.weight_orig * copy_layer.weight_mask
+
+
+def copy_mask_only(trained_network, copy_network, amount):
+    scratch = clone(trained_network)
+    slides_ticket(scratch, copy_network, amount)
+
+
+def forgets_output_rate(trained_network, copy_network, amount):
+    rate = amount if isinstance(amount, float) else amount["fc"]
+    slides_ticket(trained_network, copy_network, rate)
+
+
+def ranks_theta_0(trained_network, copy_network, amount):
+    amounts = layer_amounts(trained_network, amount)
+    for (name, layer), copy_layer in zip(prunable_layers(trained_network).items(),
+                                         prunable_layers(copy_network).values()):
+        prune.l1_unstructured(copy_layer, "weight", amount=amounts[name])
+        prune.custom_from_mask(layer, "weight", copy_layer.weight_mask)
+
+
+def test_check_winning_ticket_accepts_the_slides_algorithm(capsys):
+    assert check_winning_ticket(slides_ticket) is True
+    assert said(capsys).startswith("Correct!")
+
+
+@pytest.mark.parametrize("wrong, clue", [
+    (prunes_largest, "keeps the smallest |θj|"),
+    (prunes_globally, "rank each layer's weights separately"),
+    (keeps_theta_j, "holds the trained values θj"),
+    (copy_mask_only, "trained network's layer 1 does not carry the copy's mask"),
+    (forgets_output_rate, "the output layer (5) keeps"),
+    (ranks_theta_0, "keeps the largest |θ0|"),
+    (lambda trained, copy_, amount: None, "has no mask"),
+    (lambda trained, copy_, amount: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_check_winning_ticket_refuses_wrong_solutions_with_a_hint(wrong, clue, capsys):
+    assert check_winning_ticket(wrong) is False
+    out = said(capsys)
+    assert out.startswith("Not yet:") and clue in out
+    assert "tensor(" not in out  # a hint names what differs, never the mask itself
+
+
+def good_loop(network, train, rounds, amount):
+    tickets, ticket = [], network
+    for _ in range(rounds):
+        trained = clone(ticket)
+        train(trained)
+        ticket = slides_ticket(trained, clone(ticket), amount)
+        tickets.append(ticket)
+    return tickets
+
+
+def prunes_dense_each_round(network, train, rounds, amount):
+    trained = clone(network)
+    train(trained)
+    tickets, copy_ = [], clone(network)
+    for r in range(rounds):
+        if r:
+            train(clone(copy_))  # trains the ticket, but then prunes the dense network's weights again
+        copy_ = slides_ticket(trained, clone(copy_), amount)
+        tickets.append(copy_)
+    return tickets
+
+
+def no_reset(network, train, rounds, amount):
+    tickets, ticket = [], network
+    for _ in range(rounds):
+        trained = clone(ticket)
+        train(trained)
+        ticket = slides_ticket(trained, clone(trained), amount)  # the copy made after training: θj, not θ0
+        tickets.append(ticket)
+    return tickets
+
+
+def same_object(network, train, rounds, amount):
+    ticket, tickets = clone(network), []
+    for _ in range(rounds):
+        trained = clone(ticket)
+        train(trained)
+        slides_ticket(trained, ticket, amount)
+        tickets.append(ticket)
+    return tickets
+
+
+def modifies_network(network, train, rounds, amount):
+    tickets = good_loop(network, train, rounds, amount)
+    slides_ticket(clone(network), network, amount)
+    return tickets
+
+
+def test_check_iterative_pruning_accepts_the_loop(capsys):
+    assert check_iterative_pruning(good_loop) is True
+    assert said(capsys).startswith("Correct!")
+
+
+@pytest.mark.parametrize("wrong, clue", [
+    (prunes_dense_each_round, "round 2's mask differs"),
+    (no_reset, "does not hold θ0"),
+    (same_object, "the same network object"),
+    (modifies_network, "`network` changed"),
+    (lambda network, train, rounds, amount: good_loop(network, train, rounds - 1, amount), "train was called 2"),
+])
+def test_check_iterative_pruning_refuses_wrong_loops(wrong, clue, capsys):
+    assert check_iterative_pruning(wrong) is False
+    out = said(capsys)
+    assert out.startswith("Not yet:") and clue in out
