@@ -149,9 +149,12 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
     cache = cache or Cache(use_bundle=False)
     experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
     path = Path(out or BUNDLE_DIR) / f"{model}-seed{seed}.json.gz"
-    start = time.perf_counter()
+    start, threads = time.perf_counter(), torch.get_num_threads()
     torch.set_num_threads(1)  # as in the workers: the provenance test retrains with one thread, bit for bit
-    experiment.result("dense")  # every job needs it: train it once
+    try:
+        experiment.result("dense")  # every job needs it: train it once
+    finally:
+        torch.set_num_threads(threads)
     context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
     with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
         runs = [pool.submit(_run_job, job, model, seed, str(cache.root), cache.use_bundle, setup) for job in jobs(model)]
