@@ -35,9 +35,12 @@ def at_least_one(value: int) -> int:
 def seed_list(text: str) -> list[int]:
     """Seeds as "0-4", "0,2,5" or "3"."""
     seeds = []
-    for part in text.split(","):
-        first, _, last = part.strip().partition("-")
-        seeds += range(int(first), int(last or first) + 1)
+    try:
+        for part in text.split(","):
+            first, _, last = part.strip().partition("-")
+            seeds += range(int(first), int(last or first) + 1)
+    except ValueError:
+        seeds = []
     if not seeds or min(seeds) < 0:
         raise ValueError(f"seeds are whole numbers >= 0, e.g. 0-4 or 0,2,5; got {text!r}.")
     return seeds

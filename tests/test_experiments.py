@@ -333,6 +333,8 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     (["iterative", "--controls", "reinit,shuffle"], "argument --controls: Unknown control(s) ['shuffle']"),
     (["one-shot", "--seeds", "0"], "argument --seeds: must be at least 1"),
     (["precompute", "--notebook", "05"], "invalid choice: '05'"),
+    (["bundle", "--seeds", "zero"], "seeds are whole numbers >= 0, e.g. 0-4"),
+    (["bundle", "--seeds", "3-1"], "seeds are whole numbers >= 0, e.g. 0-4"),
 ])
 def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
     with pytest.raises(SystemExit) as exit:  # what `python -m lottery_utils` exits with
