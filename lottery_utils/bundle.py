@@ -172,9 +172,20 @@ def _write(path: Path, experiment, start: float, complete: bool, provenance: dic
     write(path, entries, {"model": experiment.setup.model, "seed": experiment.seed, "networks": len(entries),
                           "complete": complete, "setup": asdict(experiment.setup), "provenance": provenance,
                           "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
-                          "python": platform.python_version(), "machine": f"{platform.machine()}, "
-                          f"{os.cpu_count()} CPUs, {platform.processor() or platform.system()}",
+                          "python": platform.python_version(), "cpu": cpu_model(),
+                          "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {cpu_model()}",
                           "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+
+
+def cpu_model() -> str:
+    """The processor's name (float results are bit-identical only on the same kind of CPU)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.system()
 
 
 PROVENANCE_ROUND = 5  # the ticket whose mask is kept, so a test can retrain it from theta_0 and compare its curve

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from lottery_utils import build_model, experiments, train
-from lottery_utils.bundle import BUNDLE_DIR, FORMAT, PROVENANCE_ROUND, Bundle, read, unpack_masks, write
+from lottery_utils.bundle import (BUNDLE_DIR, FORMAT, PROVENANCE_ROUND, Bundle, cpu_model, read, unpack_masks,
+                                  write)
 from lottery_utils.cache import Cache, cache_key
 from lottery_utils.experiments import CONTROLS, Experiment, Setup
 
@@ -141,7 +142,11 @@ def test_bundled_curves_are_what_the_code_produces(which, mnist):
     finally:
         torch.set_num_threads(threads)
     assert curve["iteration"][:2] == [0, 1_000]
-    assert history.val_loss == curve["val_loss"][:2] and history.test_accuracy == curve["test_accuracy"][:2]
+    if content["metadata"].get("cpu") == cpu_model() and content["metadata"]["torch"] == torch.__version__:
+        assert history.val_loss == curve["val_loss"][:2] and history.test_accuracy == curve["test_accuracy"][:2]
+    else:  # another kind of CPU rounds floats differently: the same numbers up to the last bits
+        assert history.val_loss == pytest.approx(curve["val_loss"][:2], rel=1e-4)
+        assert history.test_accuracy == pytest.approx(curve["test_accuracy"][:2], abs=5e-4)  # 5 of 10,000 images
     assert content["metadata"]["setup"]["iterations"] == config["iterations"] == 50_000  # the paper's
 
 

@@ -188,10 +188,8 @@ def test_ticket_advantage(capsys):
 
 # --- students write the algorithm --------------------------------------------------------------------------------
 
-from torch import nn  # noqa: E402
 from torch.nn.utils import prune  # noqa: E402
 
-from lottery_utils import clone  # noqa: E402
 from lottery_utils.exercises import check_iterative_pruning, check_winning_ticket  # noqa: E402
 from lottery_utils.pruning import layer_amounts, prunable_layers  # noqa: E402
 
