@@ -26,6 +26,7 @@ import torch
 from .cache import cache_key
 
 FORMAT = 1  # bump when the file layout changes; the loader refuses other formats
+PAPER_ROUNDS = 18  # the paper's LeNet figure: iterative pruning down to 1.8 % of the weights
 BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"
 
 
@@ -102,7 +103,7 @@ def jobs(model: str = "lenet") -> list[tuple[str, dict[str, Any]]]:
 
     big = max(widgets.ITERATIVE_RATES)
     rounds = widgets.max_rounds(big, len(SLIDER_AMOUNTS))
-    return [("iterative", dict(rounds=18, rate=None, controls=CONTROLS)),
+    return [("iterative", dict(rounds=PAPER_ROUNDS, rate=None, controls=CONTROLS)),
             ("sweep", dict(amounts=sorted({widgets.DEMO_AMOUNT, *SLIDER_AMOUNTS}, reverse=True), controls=CONTROLS)),
             ("iterative", dict(rounds=rounds, rate=big, controls=())),
             ("sweep", dict(amounts=widgets.one_shot_amounts(big, rounds), controls=()))]
