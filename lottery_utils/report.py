@@ -118,6 +118,9 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         f"{setup['eval_every'] or preset(model).eval_every:,} iterations on 5,000 held-out training images), in %, and "
         "that iteration.",
         f"- **Where**: {', '.join(sorted({m['machine'] + ', torch ' + m['torch'] for m in meta.values()}))}.",
+        "- **Build time** (`python -m lottery_utils bundle --workers 2`: two single-thread processes): "
+        + "; ".join(f"seed {s}: {_duration(meta[s]['seconds'])} for {meta[s]['networks']} networks"
+                    + ("" if meta[s].get("complete") else " so far (in progress)") for s in sorted(meta)) + ".",
         "",
         "## Iterative pruning with both controls (the paper's Figures 3 and 4)",
         "",
@@ -137,6 +140,11 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Path:

@@ -27,7 +27,8 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
                 entry("ticket", 2, 0, 0.96, 3_100), entry("ticket", 2, 1, 0.965, 3_300)]
     for seed in (0, 1):
         write(tmp_path / f"lenet-seed{seed}.json.gz", [e for e in entries if e["config"]["seed"] == seed],
-              {"model": "lenet", "seed": seed, "complete": True, "machine": "test", "torch": "x",
+              {"model": "lenet", "seed": seed, "complete": True, "machine": "test", "torch": "x", "seconds": 7_260,
+               "networks": 4,
                "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}})
     text = readme(Bundle(tmp_path))
     assert "| 100 % (dense) | 97.00 [97.00–97.00] | | | 4,000 [4,000–4,000] |" in text
@@ -37,3 +38,4 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
     assert "largest gap is 3.00 points at 80.0 % remaining (95.50 % against 98.50 %)" in text
     assert "tickets stop earlier at 2 of 2 sparsities (earliest: 3,100)" in text
     assert "n = 2; complete: 0, 1" in text
+    assert "seed 0: 2 h 01 min for 4 networks; seed 1: 2 h 01 min for 4 networks." in text
