@@ -37,5 +37,5 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
     assert "1 of 2 ticket sparsities are at or above it on average, the sparsest of them at 80.0 %" in text
     assert "largest gap is 3.00 points at 80.0 % remaining (95.50 % against 98.50 %)" in text
     assert "tickets stop earlier at 2 of 2 sparsities (earliest: 3,100)" in text
-    assert "n = 2; complete: 0, 1" in text
+    assert "n = 2; complete: 0, 1;" in text
     assert "seed 0: 2 h 01 min for 4 networks; seed 1: 2 h 01 min for 4 networks." in text
