@@ -109,16 +109,13 @@ def jobs(model: str = "lenet") -> list[tuple[str, dict[str, Any]]]:
             ("sweep", dict(amounts=widgets.one_shot_amounts(big, rounds), controls=()))]
 
 
-def _run_job(job: tuple[str, dict[str, Any]], model: str, seed: int, cache_root: str, use_bundle: bool,
-             setup: dict[str, Any]) -> list:
+def _run_job(job: tuple[str, dict[str, Any]], model: str, seed: int, cache, setup: dict[str, Any]) -> list:
     from . import experiments
-    from .cache import Cache
 
     torch.set_num_threads(1)
     name, arguments = job
     run = experiments.iterative if name == "iterative" else experiments.sweep
-    return run(model, seeds=(seed,), progress=False, cache=Cache(cache_root, use_bundle=use_bundle), **arguments,
-               **setup)
+    return run(model, seeds=(seed,), progress=False, cache=cache, **arguments, **setup)
 
 
 def planned(experiment, model: str = "lenet") -> list[dict[str, Any]]:
@@ -158,7 +155,7 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
         torch.set_num_threads(threads)
     context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
     with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
-        runs = [pool.submit(_run_job, job, model, seed, str(cache.root), cache.use_bundle, setup) for job in jobs(model)]
+        runs = [pool.submit(_run_job, job, model, seed, cache, setup) for job in jobs(model)]
         while wait(runs, timeout=progress_every).not_done:
             _write(path, experiment, start, complete=False)
         results = [r for run in runs for r in run.result()]

@@ -36,7 +36,6 @@ class Cache:
         from .bundle import Bundle
 
         self.root = cache_dir(root)
-        self.use_bundle = use_bundle
         self.bundle = Bundle(bundle_folder) if use_bundle else None
 
     def path(self, config: dict[str, Any]) -> Path:

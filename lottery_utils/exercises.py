@@ -432,7 +432,8 @@ def _compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, b
     when = "" if call == 1 else " on the second call (the pair was already pruned once)"
     for name in got:
         if got[name] is None:
-            return f"the copy's layer {name} has no mask{when}: give it the trained network's with prune.custom_from_mask."
+            return (f"the copy's layer {name} has no mask{when}: give it the trained network's with "
+                    f"prune.custom_from_mask.")
         if trained_masks[name] is None or not torch.equal(trained_masks[name], got[name]):
             return (f"the trained network's layer {name} does not carry the copy's mask{when}: prune the trained "
                     f"network (prune.l1_unstructured) and give that same mask to the copy.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import plots
 from .bundle import Bundle
 from .data import PROJECT_ROOT
 from .models import preset
@@ -13,7 +14,11 @@ from .experiments import CONTROLS, round_rates
 from .results import Result, Summary, summarize
 
 RESULTS_DIR = PROJECT_ROOT / "docs" / "results"
-LABELS = {"dense": "dense", "ticket": "winning ticket", "reinit": "random reinit", "random_prune": "random pruning"}
+PAPER = """The paper's abstract: "Above this size [10–20 % of the weights], the winning tickets that we find learn
+faster than the original network and reach higher test accuracy." Its LeNet figures average five trials and
+draw min–max error bars, as here. Differences to keep in mind: the paper's early-stopping iterations come from
+its own framework (TensorFlow) and data order, so compare trends (earlier or later than dense, higher or lower
+than the controls), not absolute iterations."""
 
 
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
@@ -38,8 +43,8 @@ def table(rows: list[Summary]) -> list[str]:
     by = {(row.kind, row.remaining): row for row in rows}
     sparsities = sorted({row.remaining for row in rows}, reverse=True)
     kinds = ["ticket", *CONTROLS]
-    lines = ["| weights remaining | " + " | ".join(LABELS[k] for k in kinds) + " | early stop: "
-             + " / ".join(LABELS[k] for k in kinds) + " |", "|---:|" + "---:|" * (len(kinds) + 1)]
+    lines = ["| weights remaining | " + " | ".join(plots.LABELS[k] for k in kinds) + " | early stop: "
+             + " / ".join(plots.LABELS[k] for k in kinds) + " |", "|---:|" + "---:|" * (len(kinds) + 1)]
     dense = next(row for row in rows if row.kind == "dense")
     lines.append(f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | | | "
                  f"{_cell(dense, 'early_stop_iteration', False)} |")
@@ -54,38 +59,42 @@ def table(rows: list[Summary]) -> list[str]:
 
 def findings(rows: list[Summary]) -> list[str]:
     """Sentences comparing the kinds, each computed from the table's means."""
+    def accuracy(row: Summary) -> float:
+        return row.early_stop_test_accuracy.mean
+
+    def stop(row: Summary) -> float:
+        return row.early_stop_iteration.mean
+
     dense = next(row for row in rows if row.kind == "dense")
     mean = {(row.kind, row.remaining): row for row in rows}
     sparsities = sorted({row.remaining for row in rows if row.kind == "ticket"}, reverse=True)
     ticket = [mean[("ticket", s)] for s in sparsities]
-    d_acc, d_stop = dense.early_stop_test_accuracy.mean, dense.early_stop_iteration.mean
-    above = [t for t in ticket if t.early_stop_test_accuracy.mean >= d_acc]
-    best = max(ticket, key=lambda t: t.early_stop_test_accuracy.mean)
-    sentences = [f"- **Winning tickets vs the dense network** ({100 * d_acc:.2f} %): {len(above)} of {len(ticket)} "
-                 f"ticket sparsities are at or above it on average, the sparsest of them at "
-                 f"{100 * min(t.remaining for t in above):.1f} % remaining; the best is {100 * best.early_stop_test_accuracy.mean:.2f} % at "
-                 f"{100 * best.remaining:.1f} % remaining, and the sparsest ticket ({100 * ticket[-1].remaining:.1f} "
-                 f"%) reaches {100 * ticket[-1].early_stop_test_accuracy.mean:.2f} %."
-                 if above else f"- **Winning tickets vs the dense network** ({100 * d_acc:.2f} %): no ticket is above it "
-                 f"on average."]
+    above = [t for t in ticket if accuracy(t) >= accuracy(dense)]
+    best, sparsest = max(ticket, key=accuracy), ticket[-1]
+    opening = f"- **Winning tickets vs the dense network** ({100 * accuracy(dense):.2f} %): "
+    if above:
+        sentences = [f"{opening}{len(above)} of {len(ticket)} ticket sparsities are at or above it on average, the "
+                     f"sparsest of them at {100 * min(t.remaining for t in above):.1f} % remaining; the best is "
+                     f"{100 * accuracy(best):.2f} % at {100 * best.remaining:.1f} % remaining, and the sparsest ticket "
+                     f"({100 * sparsest.remaining:.1f} %) reaches {100 * accuracy(sparsest):.2f} %."]
+    else:
+        sentences = [f"{opening}no ticket is above it on average."]
     for control in CONTROLS:
-        pairs = [(s, mean[("ticket", s)], mean.get((control, s))) for s in sparsities]
-        pairs = [(s, t, c) for s, t, c in pairs if c is not None]
+        pairs = [(s, mean[("ticket", s)], mean[(control, s)]) for s in sparsities if (control, s) in mean]
         if not pairs:
             continue
-        behind = [s for s, t, c in pairs if c.early_stop_test_accuracy.mean < t.early_stop_test_accuracy.mean]
-        gap = max(pairs, key=lambda p: p[1].early_stop_test_accuracy.mean - p[2].early_stop_test_accuracy.mean)
-        later = [s for s, t, c in pairs if c.early_stop_iteration.mean > t.early_stop_iteration.mean]
+        behind = [s for s, t, c in pairs if accuracy(c) < accuracy(t)]
+        where, t, c = max(pairs, key=lambda pair: accuracy(pair[1]) - accuracy(pair[2]))
+        later = [s for s, t_, c_ in pairs if stop(c_) > stop(t_)]
         sentences.append(
-            f"- **{LABELS[control].capitalize()}**: below the ticket at {len(behind)} of {len(pairs)} sparsities; the "
-            f"largest gap is {100 * (gap[1].early_stop_test_accuracy.mean - gap[2].early_stop_test_accuracy.mean):.2f} "
-            f"points at {100 * gap[0]:.1f} % remaining ({100 * gap[2].early_stop_test_accuracy.mean:.2f} % against "
-            f"{100 * gap[1].early_stop_test_accuracy.mean:.2f} %); it stops later than the ticket at {len(later)} of "
-            f"{len(pairs)}.")
-    earlier = [t for t in ticket if t.early_stop_iteration.mean < d_stop]
-    sentences.append(f"- **Early stopping**: the dense network stops at iteration {d_stop:,.0f} on average; tickets stop "
-                     f"earlier at {len(earlier)} of {len(ticket)} sparsities (earliest: "
-                     f"{min(t.early_stop_iteration.mean for t in ticket):,.0f}).")
+            f"- **{plots.LABELS[control].capitalize()}**: below the ticket at {len(behind)} of {len(pairs)} "
+            f"sparsities; the largest gap is {100 * (accuracy(t) - accuracy(c)):.2f} points at {100 * where:.1f} % "
+            f"remaining ({100 * accuracy(c):.2f} % against {100 * accuracy(t):.2f} %); it stops later than the ticket "
+            f"at {len(later)} of {len(pairs)}.")
+    earlier = [t for t in ticket if stop(t) < stop(dense)]
+    sentences.append(f"- **Early stopping**: the dense network stops at iteration {stop(dense):,.0f} on average; "
+                     f"tickets stop earlier at {len(earlier)} of {len(ticket)} sparsities (earliest: "
+                     f"{min(stop(t) for t in ticket):,.0f}).")
     return sentences
 
 
@@ -94,7 +103,8 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
     bundle = bundle or Bundle()
     results = bundle.results(model)
     if not results:
-        return "# Results\n\nNo results are bundled yet: build them with `python -m lottery_utils bundle --seeds 0-4`.\n"
+        return ("# Results\n\nNo results are bundled yet: build them with "
+                "`python -m lottery_utils bundle --seeds 0-4`.\n")
     meta = {m["seed"]: m for m in bundle.metadata if m.get("model") == model}
     complete = [s for s in sorted(meta) if meta[s].get("complete")]
     run = [r for r in paper_run(results, model) if r.seed in complete or not complete]  # partial seeds: only alone
@@ -113,11 +123,12 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         f"the mean over the seeds"
         + (", then [min–max], the paper's error bars." if len(seeds) > 1 else "."),
         f"- **Training**: {setup['iterations']:,} iterations, batch {setup['batch_size']}, Adam {setup['lr']}; "
-        f"{rounds} rounds of iterative pruning, each removing {100 * round_rates(model)['fc']:.0f} % of the hidden "
-        f"layers' and {100 * round_rates(model)['output']:.0f} % of the output layer's surviving weights, reset to θ0.",
-        "- **Measured**: test accuracy at the early-stopping iteration (the minimum of validation loss, evaluated every "
-        f"{setup['eval_every'] or preset(model).eval_every:,} iterations on 5,000 held-out training images), in %, and "
-        "that iteration.",
+        f"{rounds} rounds of iterative pruning, each removing {100 * round_rates(model)['fc']:.0f} % of the "
+        f"hidden layers' and {100 * round_rates(model)['output']:.0f} % of the output layer's surviving weights, "
+        "reset to θ0.",
+        "- **Measured**: test accuracy at the early-stopping iteration (the minimum of validation loss, evaluated "
+        f"every {setup['eval_every'] or preset(model).eval_every:,} iterations on 5,000 held-out training images), "
+        "in %, and that iteration.",
         f"- **Where**: {', '.join(sorted({m['machine'] + ', torch ' + m['torch'] for m in meta.values()}))}.",
         "- **Build time** (`python -m lottery_utils bundle --workers 2`: two single-thread processes): "
         + "; ".join(f"seed {s}: {_duration(meta[s]['seconds'])} for {meta[s]['networks']} networks"
@@ -133,11 +144,7 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
         "## Compared with the paper",
         "",
-        "The paper's abstract: \"Above this size [10–20 % of the weights], the winning tickets that we find learn",
-        "faster than the original network and reach higher test accuracy.\" Its LeNet figures average five trials and",
-        "draw min–max error bars, as here. Differences to keep in mind: the paper's early-stopping iterations come from",
-        "its own framework (TensorFlow) and data order, so compare trends (earlier or later than dense, higher or lower",
-        "than the controls), not absolute iterations.",
+        *PAPER.splitlines(),
         "",
     ]
     return "\n".join(lines)
@@ -150,8 +157,6 @@ def _duration(seconds: float) -> str:
 
 def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Path:
     """Write README.md and the two figures (accuracy and early stop vs weights remaining) into `folder`."""
-    from . import plots
-
     folder = Path(folder or RESULTS_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     bundle = bundle or Bundle()

@@ -307,8 +307,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     rounds = default_rounds() if rounds is None else rounds
     cache = cache or Cache()
     seeds = tuple(default_seeds(model, cache) if seeds is None else seeds)
-    rate_choice = widgets.Dropdown(options=[(f"{_percent(r)} per round" + (" (the paper's)" if r == PAPER_RATE else ""), r)
-                                            for r in rates], value=_nearest(rates, rate), description="rate",
+    labels = [f"{_percent(r)} per round" + (" (the paper's)" if r == PAPER_RATE else "") for r in rates]
+    rate_choice = widgets.Dropdown(options=list(zip(labels, rates)), value=_nearest(rates, rate), description="rate",
                                    style={"description_width": "40px"}, layout={"width": "240px"})
     start_rounds = max_rounds(rate_choice.value, rounds)
     round_slider = widgets.IntSlider(value=start_rounds, min=1, max=start_rounds, description="rounds",
