@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
 import torch
@@ -15,16 +15,17 @@ def lenet() -> nn.Module:
                          nn.Linear(100, 10))
 
 
-def conv_net(convs: int) -> nn.Module:
-    """Conv-2/4/6: `convs` / 2 x [two 3x3 convs, max-pool] (64, then 128, then 256 filters), then fc 256-256-10."""
+def conv_net(convs: int, fc_width: int = 256) -> nn.Module:
+    """Conv-2/4/6: `convs` / 2 x [two 3x3 convs, max-pool] (64, then 128, then 256 filters), then fc 256-256-10
+    (`fc_width` for other widths of the two hidden fc layers)."""
     layers, channels, blocks = [], 3, convs // 2
     for width in (64, 128, 256)[:blocks]:
         layers += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
                    nn.Conv2d(width, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
         channels = width
     side = 32 // 2 ** blocks
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * side * side, 256), nn.ReLU(),
-                         nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * side * side, fc_width), nn.ReLU(),
+                         nn.Linear(fc_width, fc_width), nn.ReLU(), nn.Linear(fc_width, 10))
 
 
 class ResidualBlock(nn.Module):
@@ -90,14 +91,16 @@ class Preset:
     momentum: float = 0.0
     weight_decay: float = 0.0
     lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
+    # Linear warmup: iteration i of the first `warmup_iterations` trains at lr * i / warmup_iterations (0: none).
+    warmup_iterations: int = 0
     # Fraction of the *remaining* weights pruned per round, by layer kind; the output layer at half the fc rate.
     prune_rates: Mapping[str, float] = field(default_factory=dict)
     strategy: str = "layerwise"  # "layerwise": each layer separately; "global": all conv layers ranked together
-    init: str = "glorot"  # the paper: Gaussian Glorot for LeNet/Conv-x; He (Kaiming) for ResNet/VGG
+    init: str = "glorot"  # the paper's, for every network (Figure 2; Appendix I.2, I.3); "he" to experiment
     # Validation loss every `eval_every` iterations finds the early-stopping iteration. LeNet: 100, as the authors'
     # own code trains it (google-research/lottery-ticket-hypothesis, mnist_fc/train.py: 'test_interval': 100); the
     # paper's text gives no interval. Their released code has no Conv-2/4/6 experiments: we use 100 there too. None:
-    # about 50 times a run (ResNet-18 every 600, VGG-19 every 2,240 iterations).
+    # about 50 times a run (ResNet-18 every 600, VGG-19 every 2,249 iterations).
     eval_every: int | None = None
 
     def __post_init__(self):
@@ -115,6 +118,15 @@ class Preset:
         if self.eval_every is not None and not (isinstance(self.eval_every, int) and self.eval_every >= 1):
             raise ValueError(f"Preset {self.name!r}: eval_every must be a whole number >= 1 or None, "
                              f"got {self.eval_every!r}.")
+        warmup = self.warmup_iterations
+        if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+            raise ValueError(f"Preset {self.name!r}: warmup_iterations must be a whole number >= 0 (0: no warmup), "
+                             f"got {warmup!r}.")
+        milestones = tuple(self.lr_milestones)
+        if not all(isinstance(m, int) and not isinstance(m, bool) and m >= 1 for m in milestones) \
+                or list(milestones) != sorted(set(milestones)):
+            raise ValueError(f"Preset {self.name!r}: lr_milestones must be increasing whole numbers >= 1, "
+                             f"got {self.lr_milestones!r}.")
         unknown = set(self.prune_rates) - {"conv", "fc", "output"}
         if unknown or not all(0 <= rate < 1 for rate in self.prune_rates.values()):
             raise ValueError(f"Preset {self.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
@@ -128,6 +140,16 @@ class Preset:
         """The largest per-round rate (LeNet: the fc layers' 20 %), the one a single `amount` stands for."""
         return max(self.prune_rates.values())
 
+    def key_settings(self) -> dict[str, object]:
+        """What a cache key needs of this preset's training beyond `experiments.Setup` (model, iterations, batch size,
+        learning rate): the warmup, the milestones and the initialization, each only where it is not the default. So
+        these settings changed the keys of ResNet-18 and VGG-19 (results trained the old way are not reused) and left
+        those of LeNet and Conv-2/4/6, and the bundled results stored under them, as they were."""
+        defaults = {f.name: f.default for f in fields(self)}
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name in ("warmup_iterations", "lr_milestones", "init")
+                if (value := getattr(self, name)) != defaults[name]}
+
     def build(self, seed: int | None = None) -> nn.Module:
         """A freshly initialized network; the same seed gives the same weights."""
         with torch.random.fork_rng(devices=[]):
@@ -138,6 +160,9 @@ class Preset:
         return model
 
 
+# LeNet and Conv-2/4/6: the table of Figure 2 (iterations / batch, Adam and its rate, pruning rates), whose caption
+# says "Initializations are Gaussian Glorot (Glorot & Bengio, 2010)"; the output layer at half the fc rate (Section 2:
+# "Connections to outputs are pruned at half of the rate of the rest of the network").
 PRESETS = {
     "lenet": Preset("lenet", lenet, "mnist", 50_000, 60, "adam", 1.2e-3,
                     prune_rates={"fc": 0.2, "output": 0.1}, eval_every=100),
@@ -147,13 +172,55 @@ PRESETS = {
                     prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}, eval_every=100),
     "conv6": Preset("conv6", lambda: conv_net(6), "cifar10", 30_000, 60, "adam", 3e-4,
                     prune_rates={"conv": 0.15, "fc": 0.2, "output": 0.1}, eval_every=100),
-    # SGD 0.1 -> 0.01 -> 0.001, momentum 0.9 (Appendix: ResNet drops at 20K and 25K, VGG at 80K and 100K).
-    "resnet18": Preset("resnet18", resnet18, "cifar10", 30_000, 128, "sgd", 0.1, momentum=0.9, weight_decay=1e-4,
-                       lr_milestones=(20_000, 25_000), prune_rates={"conv": 0.2, "output": 0.0},
-                       strategy="global", init="he"),
-    "vgg19": Preset("vgg19", vgg19, "cifar10", 112_000, 64, "sgd", 0.1, momentum=0.9, weight_decay=1e-4,
-                    lr_milestones=(80_000, 100_000), prune_rates={"conv": 0.2, "output": 0.0},
-                    strategy="global", init="he"),
+    # ResNet-18 and VGG-19 from the paper's Appendix I (arXiv 1803.03635v5), each value beside the sentence it follows.
+    # The table (Figure 2) gives "SGD 0.1-0.01-0.001 Momentum 0.9" for both; at 0.1 without warmup the paper finds no
+    # winning tickets (I.1: "at learning rate 0.1, iterative pruning finds winning tickets for neither network"), so
+    # the presets hold the warmup runs of its Section 4. Appendix I.3 also leaves ResNet's 1x1 shortcut convs
+    # unpruned ("We do not prune the 2560 parameters used to downsample residual connections") and augments the
+    # data (I.3: "random flips and random four pixel pads and crops"); lottery_utils does neither: it prunes the
+    # shortcut convs with the other conv layers and trains on the images as they are.
+    "resnet18": Preset("resnet18", resnet18, "cifar10",
+                       30_000,  # I.3: "Our stages last for 20,000, 5,000, and 5,000 iterations each"
+                       128,  # I.3: "We use a batch size of 128."
+                       "sgd",  # I.3: "We train using SGD with momentum (0.9)."
+                       # Not the table's 0.1. I.5: "For Resnet-18, warmup made it possible to increase the learning
+                       # rate from 0.01 to 0.03, but no further. When exploring values of k, we therefore us[e]
+                       # learning rate 0.1 for VGG-19 and 0.03 for Resnet-18."
+                       0.03,
+                       momentum=0.9,
+                       weight_decay=1e-4,  # I.3: "We use weight decay of 0.0001."
+                       lr_milestones=(20_000, 25_000),  # the ends of I.3's 20,000- and 5,000-iteration stages
+                       # I.5: "For the experiments in Section 4, we select k = 20000, which achieves the highest
+                       # validation accuracy." Section 4: "linear learning rate warmup from 0 to the initial
+                       # learning rate over k iterations".
+                       warmup_iterations=20_000,
+                       # I.3: "We globally prune convolutions at a rate of 20% per iteration. We do not prune [...]
+                       # the 640 parameters in the fully-connected output layer"
+                       prune_rates={"conv": 0.2, "output": 0.0}, strategy="global",
+                       init="glorot"),  # I.3: "We use Gaussian Glorot initialization."
+    "vgg19": Preset("vgg19", vgg19, "cifar10",
+                    # I.2: "We train for 160 epochs (112,480 iterations), decreasing the learning rate by a factor of
+                    # ten after 80 and 120 epochs." (the table rounds to 112K). An epoch is 45,000 // 64 = 703
+                    # iterations (I.2: "We use the same train/test/validation split" as ResNet's 45,000 / 5,000).
+                    160 * 703,
+                    64,  # I.2: "We use a batch size of 64."
+                    "sgd",
+                    # I.5: "we therefore us[e] learning rate 0.1 for VGG-19"; I.5: "For VGG-19, we were able to find
+                    # values of k for which iterative pruning could identify winning tickets when the network was
+                    # trained at the original learning rate (0.1)."
+                    0.1,
+                    momentum=0.9,  # Figure 2: "SGD 0.1-0.01-0.001 Momentum 0.9"
+                    weight_decay=1e-4,  # I.2: "We use a weight decay of 0.0001."
+                    lr_milestones=(80 * 703, 120 * 703),  # "after 80 and 120 epochs": 56,240 and 84,360
+                    # I.5: "For the experiments in Section 4, we select k = 10000, as there is little benefit to
+                    # larger values of k." Section 4: "Training VGG-19 with warmup (k = 10000, green line) at
+                    # learning rate 0.1 improves the test accuracy of the unpruned network by about one percentage
+                    # point."
+                    warmup_iterations=10_000,
+                    # I.2: "We globally prune the convolutional layers of the network at a rate of 20% per
+                    # iteration, and we do not prune the 5120 parameters in the output layer."
+                    prune_rates={"conv": 0.2, "output": 0.0}, strategy="global",
+                    init="glorot"),  # I.2: "We use Gaussian Glorot initialization."
 }
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -48,9 +50,17 @@ def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None):
                                     fused=True)
     else:
         raise ValueError(f"Unknown optimizer {preset.optimizer!r}: use 'adam' or 'sgd'.")
-    if not preset.lr_milestones:
+    if not preset.lr_milestones and not preset.warmup_iterations:
         return optimizer, None
-    return optimizer, torch.optim.lr_scheduler.MultiStepLR(optimizer, list(preset.lr_milestones), gamma=0.1)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, preset))
+
+
+def lr_factor(preset: Preset, steps: int) -> float:
+    """The multiple of the learning rate used after `steps` optimizer steps (the iteration steps + 1): a linear warmup
+    from 0 over the first `preset.warmup_iterations` iterations (iteration i at i / warmup), times 1/10 for each
+    milestone passed (from iteration milestone + 1 on, as torch's MultiStepLR)."""
+    warmup = min(1.0, (steps + 1) / preset.warmup_iterations) if preset.warmup_iterations else 1.0
+    return warmup * 0.1 ** bisect_right(preset.lr_milestones, steps)
 
 
 Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
@@ -74,11 +84,12 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
           description: str = "training") -> History:
     """Train `model` in place with shuffled mini-batches sliced from `data`'s tensors; return its History.
 
-    Defaults come from the preset (the paper's LeNet: 50K iterations, batch 60, Adam 1.2e-3). The model moves to
-    the data's device. Validation loss is measured every `eval_every` iterations (default: the preset's, LeNet 100)
-    to find the early-stopping iteration; test accuracy at that iteration comes from a copy of the weights kept
-    there. The curves (validation loss, test accuracy) are measured every `curve_every` iterations (default: a
-    multiple of `eval_every`, about CURVE_POINTS times a run). `progress`:
+    Defaults come from the preset (the paper's LeNet: 50K iterations, batch 60, Adam 1.2e-3), and so does the
+    learning-rate schedule (`lr_factor`: the preset's warmup and milestones, counted in iterations whatever
+    `iterations` is). The model moves to the data's device. Validation loss is measured every `eval_every`
+    iterations (default: the preset's, LeNet 100) to find the early-stopping iteration; test accuracy at that
+    iteration comes from a copy of the weights kept there. The curves (validation loss, test accuracy) are measured
+    every `curve_every` iterations (default: a multiple of `eval_every`, about CURVE_POINTS times a run). `progress`:
     True for tqdm's bar, False for none, or a tqdm class to draw it with. fold_masks=False trains through
     torch.nn.utils.prune's hooks instead of the faster equivalent path.
     """
