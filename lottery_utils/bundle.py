@@ -104,7 +104,7 @@ def jobs(model: str = "lenet") -> list[tuple[str, dict[str, Any]]]:
     big = max(widgets.ITERATIVE_RATES)
     rounds = widgets.max_rounds(big, len(SLIDER_AMOUNTS))
     return [("iterative", dict(rounds=PAPER_ROUNDS, rate=None, controls=CONTROLS)),
-            ("sweep", dict(amounts=sorted({widgets.DEMO_AMOUNT, *SLIDER_AMOUNTS}, reverse=True), controls=CONTROLS)),
+            ("sweep", dict(amounts=sorted(widgets.ONE_SHOT_GRID, reverse=True), controls=CONTROLS)),
             ("iterative", dict(rounds=rounds, rate=big, controls=())),
             ("sweep", dict(amounts=widgets.one_shot_amounts(big, rounds), controls=()))]
 

@@ -55,6 +55,10 @@ class Cache:
         """Whether `load` would find an entry (looking trains nothing)."""
         return self.path(config).exists() or (self.bundle is not None and config in self.bundle)
 
+    def has_trained(self, config: dict[str, Any]) -> bool:
+        """Whether the cache's own entry (with trained weights, for a dense network or ticket) exists."""
+        return self.path(config).exists()
+
     def load_trained(self, config: dict[str, Any]) -> dict[str, Any] | None:
         """The cache's own entry, with the trained weights of a dense network or ticket, or None."""
         return self._read(self.path(config), config)

@@ -13,9 +13,11 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .models import build_model, weight_counts
+from .models import Preset, build_model, preset as preset_named, weight_counts
 from .pruning import (check_amount, clone, iterative_pruning, layer_kinds, masks, per_round_amount, prunable_layers,
                       remaining_weights, winning_ticket)
+from .results import summarize
+from .training import lr_factor
 
 
 TOLERANCE = 0.006  # for matrices copied from a print-out with two decimals
@@ -73,10 +75,10 @@ def _read_fraction(answer) -> tuple[float, str]:
 
 def _read_count(answer) -> int:
     if isinstance(answer, str) and re.search(r"\d\s*[kKmM]\b", answer):
-        raise _Unreadable(f"{answer!r} is rounded; give the exact count, e.g. 266200 or '266,200'.")
+        raise _Unreadable(f"{answer!r} is rounded; give the exact count, e.g. 12345 or '12,345'.")
     number = _read_number(answer)
     if not math.isfinite(number) or number != int(number):
-        raise _Unreadable(f"{number:g} is not a whole number; a count of weights is.")
+        raise _Unreadable(f"{answer!r} is not a whole number; a count of weights is.")
     return int(number)
 
 
@@ -115,7 +117,8 @@ def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5) -> bool:
         return _correct(f"({how}.) Each of the {rounds} rounds prunes {100 * expected:.2f} % of the weights that "
                         f"are left: 1 - (1 - {total:g})^(1/{rounds}) = {expected:.4f}.")
     if _close(rate, total ** (1 / rounds)):
-        hint = (f"that is the slides' p^(1/n). Try it: {rounds} rounds at {100 * rate:.1f} % leave "
+        hint = (f"that is p^(1/n) with p read as the share pruned (the paper's and the slides' formula works when p "
+                f"is the share kept). Try it: {rounds} rounds at {100 * rate:.1f} % leave "
                 f"(1 - {rate:.3f})^{rounds} = {100 * (1 - rate) ** rounds:.3g} % of the weights, "
                 f"not the {100 * (1 - total):.3g} % we want. Start from what must remain.")
     elif _close(rate, total / rounds):
@@ -215,19 +218,26 @@ def check_layer_weights(answer, layer: nn.Module) -> bool:
     return _not_yet(hint)
 
 
-def check_remaining_weights(answer, model: nn.Module) -> bool:
-    """Which fraction of the model's prunable weights survives its masks?"""
+def check_remaining_weights(answer, model: nn.Module, amount=None) -> bool:
+    """Which fraction of the model's prunable weights survives its masks, or, with `amount` (one rate, or rates by
+    kind as winning_ticket takes them), would survive pruning that much of each layer's remaining weights?"""
+    if amount is not None:
+        model = winning_ticket(clone(model), clone(model), amount)
     expected = remaining_weights(model)
     try:
         value, how = _read_fraction(answer)
     except _Unreadable as problem:
         return _not_yet(f"{problem} Give the share of weights that remain as a fraction (0.5) or a percent (50).")
-    if _close(value, expected):
-        return _correct(f"({how}.) {100 * expected:.3g} % of the prunable weights remain.")
+    if abs(value - expected) <= 0.0005:  # to a twentieth of a point: the small output layer must count
+        return _correct(f"({how}.) {100 * expected:.4g} % of the prunable weights remain.")
     if _close(value, 1 - expected):
         return _not_yet(f"({how}.) that is the share pruned; the question asks for the share that remains.")
-    return _not_yet(f"({how}.) count the ones in every mask (masks(model)) and divide by the number of prunable "
-                    f"weights, all layers together.")
+    layer_shares = {1 - mask.mean().item() for mask in masks(model).values() if mask is not None}
+    if any(_close(value, share) or _close(value, 1 - share) for share in layer_shares):
+        return _not_yet(f"({how}.) that is one layer's share; the layers are pruned at different rates and hold "
+                        f"different numbers of weights, so add up the weights each layer keeps.")
+    return _not_yet(f"({how}.) count the weights each layer keeps (its weights times the share it keeps), add them "
+                    f"up, and divide by all the prunable weights.")
 
 
 def check_mask(answer, weights: torch.Tensor, amount: float) -> bool:
@@ -343,6 +353,34 @@ def check_ticket_advantage(answer, records, control: str = "reinit") -> bool:
         hint = (f"read both accuracies at early stop for {where:.1f} % of the weights remaining (the status line "
                 f"under the slider, or the bar chart) and subtract: ticket minus {control}.")
     return _not_yet(hint)
+
+
+def check_largest_gap(answer, records, control: str = "reinit") -> bool:
+    """At which share of weights remaining does the winning ticket beat `control` by the most (test accuracy at early
+    stop, the mean over the seeds in `records`), among the sparsities that `records` hold (e.g. a sweep's)?"""
+    rows = {(row.kind, round(row.remaining, 4)): row.early_stop_test_accuracy.mean for row in summarize(records)}
+    gaps = {r: 100 * (rows[("ticket", r)] - rows[(control, r)]) for kind, r in rows
+            if kind == "ticket" and (control, r) in rows}
+    if not gaps:
+        raise ValueError(f"The records hold no sparsity with both a ticket and {control!r}: pass a sweep's records "
+                         f"(experiments.sweep(..., controls=('reinit', 'random_prune'))).")
+    try:
+        value, how = _read_fraction(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give the share of weights remaining, as the status line prints it (e.g. 51.3).")
+    nearest = min(gaps, key=lambda r: abs(r - value))
+    if abs(nearest - value) > max(0.002, 0.05 * nearest):
+        if any(abs((1 - r) - value) <= 0.01 for r in gaps):
+            return _not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
+        return _not_yet(f"({how}.) no sparsity of the records is there; the records hold "
+                        f"{', '.join(f'{100 * r:.3g} %' for r in sorted(gaps, reverse=True))} of the weights remaining.")
+    best = max(gaps.values())
+    if gaps[nearest] >= best - 0.05:  # ties within a twentieth of a point are all right
+        return _correct(f"({how}.) at {100 * nearest:.3g} % of the weights remaining the ticket beats {control} by "
+                        f"{best:.2f} percentage points, more than anywhere else in these records.")
+    return _not_yet(f"({how}.) at {100 * nearest:.3g} % remaining the ticket is {gaps[nearest]:+.2f} points from "
+                    f"{control}, but another sparsity has a larger gap: compare ticket and {control} at every "
+                    f"slider position (or in the figure), not only where they are far from the dense network.")
 
 
 # --- writing the algorithm: winning_ticket and iterative_pruning, checked against the library's -------------------
@@ -521,3 +559,33 @@ class _StandIn:
             for p in network.parameters():
                 p.add_(torch.randn(p.shape, generator=generator) * 0.06)
             network(torch.zeros(1, 1, 28, 28))
+
+
+def check_learning_rate(answer, preset: Preset | str, iteration: int) -> bool:
+    """Which learning rate does `train` use at `iteration` (1 is the first step) under the preset's warmup and
+    drops? Computed from the preset given, through the schedule `train` itself uses (training.lr_factor)."""
+    paper = preset_named(preset) if isinstance(preset, str) else preset
+    if isinstance(iteration, bool) or not isinstance(iteration, int) or iteration < 1:
+        raise ValueError(f"iteration must be a whole number >= 1, got {iteration!r}.")
+    expected = paper.lr * lr_factor(paper, iteration - 1)
+    try:
+        value = _read_number(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give the learning rate as a number.")
+    same = lambda a, b: math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+    if same(value, expected):
+        return _correct(f"{paper.name} trains at {expected:g} in iteration {iteration:,}.")
+    warming = iteration < paper.warmup_iterations
+    drops = sum(milestone < iteration for milestone in paper.lr_milestones)
+    if warming and same(value, paper.lr * 0.1 ** drops):
+        hint = (f"iteration {iteration:,} is still in the warmup: over the first {paper.warmup_iterations:,} "
+                f"iterations the rate climbs in a straight line from 0 to {paper.lr:g}.")
+    elif drops and same(value, paper.lr * min(1.0, iteration / (paper.warmup_iterations or 1))):
+        hint = (f"iteration {iteration:,} comes after {drops} of the milestones {list(paper.lr_milestones)}: the rate "
+                f"is divided by 10 at each one passed.")
+    elif same(value, paper.lr):
+        hint = f"{paper.lr:g} is the peak rate; where is iteration {iteration:,} in the schedule?"
+    else:
+        hint = ("in iteration i the rate is the preset's lr × i / warmup_iterations while i is within the warmup, "
+                "the full lr after it, and divided by 10 after each of lr_milestones: print the preset to see them.")
+    return _not_yet(hint)

@@ -16,15 +16,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from .cache import Cache
+from .cache import Cache, cache_key
 from .data import load_cifar10, load_mnist
 from .models import build_model, preset
 from .pruning import check_amount, check_rounds, iterative_pruning, load_state, random_prune, random_reinit
 from .results import KINDS, Result, pick, sort_results, summarize, unique_networks
 from .training import Progress, progress_bars, train
 
-__all__ = ["ALGORITHM_VERSION", "CONTROLS", "KINDS", "SLIDER_AMOUNTS", "Experiment", "Setup", "fast_mode",
-           "iterative", "one_shot", "round_rates", "summarize", "sweep", "unique_networks"]
+__all__ = ["ALGORITHM_VERSION", "CONTROLS", "KINDS", "SLIDER_AMOUNTS", "Experiment", "Setup", "announce", "fast_mode",
+           "iterative", "one_shot", "round_rates", "summarize", "sweep", "to_train", "training_note", "unique_networks"]
 
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
 # (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
@@ -105,14 +105,16 @@ class Experiment:
         self.setup, self.seed, self.cache, self.progress = setup, seed, cache or Cache(), progress
 
     def config(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> dict[str, Any]:
-        """What the cache key is made of (the same as in every cache written so far)."""
+        """What the cache key is made of: the setup, the preset's non-default training settings (warmup, milestones,
+        init: none for LeNet and Conv-2/4/6, whose keys are those of every cache and bundle written so far), the
+        network, its seed and ALGORITHM_VERSION."""
         if kind not in KINDS:
             raise ValueError(f"Unknown kind {kind!r}: choose one of {KINDS}.")
         if (kind == "dense") != (rounds == 0):
             raise ValueError("The dense network has no pruning rounds; every other kind needs at least one.")
         schedule = [dict(rates) for _ in range(rounds)]
-        return {**asdict(self.setup), "kind": kind, "schedule": schedule, "seed": self.seed,
-                "version": ALGORITHM_VERSION}
+        return {**asdict(self.setup), **preset(self.setup.model).key_settings(), "kind": kind, "schedule": schedule,
+                "seed": self.seed, "version": ALGORITHM_VERSION}
 
     def cached(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> bool:
         """Whether this network is in the cache already (looking it up trains nothing)."""
@@ -126,6 +128,17 @@ class Experiment:
         if kind == "dense":
             return self.train(self.initial(), kind, 0, {}, Here())
         return pick(self.run(rounds, rates, (kind,) if kind in CONTROLS else ()), kind, rounds)
+
+    def to_train(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str] = ()) -> list[dict]:
+        """The configurations `run` would train: none when the cache (or the bundle) holds every network; else the
+        rounds whose trained weights the cache lacks (bundled results have none), and every missing network."""
+        networks = self.networks(rounds, controls)
+        if all(self.cached(kind, r, rates) for kind, r in networks):
+            return []
+        chain = [("dense", 0)] + [("ticket", r) for r in range(1, rounds)]  # pruned again: their weights are needed
+        return ([self.config(kind, r, rates) for kind, r in chain if not self.cache.has_trained(self.config(kind, r, rates))]
+                + [self.config(kind, r, rates) for kind, r in networks
+                   if (kind, r) not in chain and not self.cached(kind, r, rates)])
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
         """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""
@@ -239,8 +252,15 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
     """Rounds of train -> prune -> reset to theta_0, each pruning `rate` (default: the paper's) of the survivors.
 
     workers > 1 trains in that many processes of one thread each: several seeds side by side, or one seed's
-    controls beside its tickets.
+    controls beside its tickets. In real mode with progress=True (the default; widgets pass their own bars and say it
+    in their status line), what is not cached yet is announced first: how many networks, about how long.
     """
+    if progress is True:
+        announce(model, [(rounds, rate)], seeds, controls, cache, **setup)
+    return _iterative(model, rounds, rate, seeds, controls, progress, cache, workers, **setup)
+
+
+def _iterative(model, rounds, rate, seeds, controls, progress, cache, workers=1, **setup) -> list[Result]:
     check_rounds(rounds)
     controls = check_controls(controls)
     setup = Setup.for_model(model, **setup)
@@ -258,15 +278,55 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
 
 
 def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,),
-          controls: Iterable[str] = CONTROLS, progress: Progress = True, cache: Cache | None = None,
+          controls: Iterable[str] = CONTROLS, progress: Progress = True, cache: Cache | None = None, workers: int = 1,
           **setup) -> list[Result]:
     """One-shot pruning at several amounts (the slider's grid): the dense network is trained once per seed."""
     results = []
     bars = progress_bars(progress)
-    amounts = list(amounts)
+    amounts, seeds = list(amounts), list(seeds)
+    if progress is True:
+        announce(model, [(1, amount) for amount in amounts], seeds, controls, cache, **setup)
     for amount in bars(amounts, desc="one-shot sweep") if bars else amounts:
-        results += one_shot(model, amount, seeds, controls, progress, cache, **setup)
+        results += _iterative(model, 1, amount, seeds, controls, progress, cache, workers, **setup)
     return unique_networks(results)
+
+
+def to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,),
+             controls: Iterable[str] = (), cache: Cache | None = None, **setup) -> int:
+    """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the
+    ones they share counted once); 0 when the cache and the bundle hold them all."""
+    setup, controls, cache = Setup.for_model(model, **setup), check_controls(controls), cache or Cache()
+    keys = {cache_key(config) for seed in seeds for rounds, rate in runs
+            for config in Experiment(setup, seed, cache, False).to_train(rounds, round_rates(model, rate), controls)}
+    return len(keys)
+
+
+def training_note(model: str, count: int, cache: Cache | None = None, **setup) -> str:
+    """"3 networks to train, 50,000 iterations each: about 4 min ..." from how long the bundled ones took."""
+    setup, cache = Setup.for_model(model, **setup), cache or Cache()
+    networks = f"{count} network{'s' if count != 1 else ''} to train, {setup.iterations:,} iterations each"
+    seconds = sorted(r.seconds for r in (cache.bundle.results(model) if cache.bundle else [])
+                     if r.iterations == setup.iterations and r.seconds)
+    if not seconds:
+        return f"{networks}."
+    each = seconds[len(seconds) // 2]
+    return (f"{networks}: about {_duration(count * each)} ({_duration(each)} a network, the median of the bundled "
+            f"{model} networks on one CPU thread; yours may differ).")
+
+
+def announce(model: str, runs, seeds=(0,), controls=(), cache: Cache | None = None, **setup) -> None:
+    """In real mode, print how many networks are about to train and how long it should take, before it starts."""
+    if Setup.for_model(model, **setup).fast:
+        return
+    count = to_train(model, runs, seeds, controls, cache, **setup)
+    if count:
+        print(f"Not cached yet: {training_note(model, count, cache, **setup)} Each network is cached as soon as it "
+              f"is trained, so an interrupted run goes on where it stopped.")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min" if seconds < 5_400 else \
+        f"{seconds / 3_600:.1f} h"
 
 
 def check_controls(controls: Iterable[str]) -> tuple[str, ...]:

@@ -279,3 +279,54 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
         ax.legend(handles, [iterative_label if label == LABELS["ticket"] else label for label in labels],
                   fontsize="small")
     return fig
+
+
+# --- notebook 00's picture: one-shot pruning weight by weight, on a network small enough to see --------------------
+
+TICKET_STAGES = ("θ0 (initial)", "θj (trained)", "mask m (from |θj|)", "ticket m ⊙ θ0")
+
+
+def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module) -> Figure:
+    """The winning-ticket algorithm weight by weight: θ0, θj, the mask m and the ticket m ⊙ θ0 side by side, each
+    value written in its cell (for a few dozen weights, like notebook 00's 2-8-2 network).
+
+    `trained` is the network that `winning_ticket` pruned (θj is its `weight_orig`), `ticket` the copy it returned.
+    One column per stage, one row per fully connected layer; the first layer is drawn transposed (inputs x units)
+    so that its columns line up with the next layer's (outputs x units). Each weight column has its own blue
+    (negative) to red (positive) scale; a pruned weight is left blank."""
+    layers = [list(prunable_layers(network).values()) for network in (theta_0, trained, ticket)]
+    shapes = [[tuple(layer.weight.shape) for layer in network] for network in layers]
+    if shapes[0] != shapes[1] or shapes[0] != shapes[2]:
+        raise ValueError(f"theta_0, trained and ticket must be the same architecture; their weight shapes are "
+                         f"{shapes}.")
+    if any(len(shape) != 2 for shape in shapes[0]):
+        raise ValueError("plot_ticket_stages draws fully connected (Linear) layers only.")
+    ticket_masks = list(masks(ticket).values())
+    if any(mask is None for mask in ticket_masks):
+        raise ValueError("The ticket has an unpruned layer: pass the copy that winning_ticket returned.")
+    stages = dict(zip(TICKET_STAGES, ([layer.weight for layer in layers[0]],
+                                      [getattr(layer, "weight_orig", layer.weight) for layer in layers[1]],
+                                      ticket_masks, [layer.weight for layer in layers[2]])))
+    fig = Figure(figsize=(3.4 * len(stages), 1.1 * len(shapes[0])), layout="constrained")
+    axes = fig.subplots(len(shapes[0]), len(stages), squeeze=False)
+    for col, (title, matrices) in enumerate(stages.items()):
+        is_mask = title == TICKET_STAGES[2]
+        scale = max(matrix.detach().abs().max().item() for matrix in matrices)
+        for row, matrix in enumerate(matrices):
+            values = (matrix.T if row == 0 else matrix).detach().cpu().numpy()
+            ax = axes[row, col]
+            if is_mask:
+                ax.imshow(values, cmap="Greens", vmin=0, vmax=1.6)
+            else:
+                values = np.where(values == 0, np.nan, values)  # a pruned weight is left blank
+                ax.imshow(values, cmap="coolwarm", vmin=-scale, vmax=scale)
+            for (i, j), value in np.ndenumerate(values):
+                if not np.isnan(value):
+                    ax.text(j, i, f"{value:.0f}" if is_mask else f"{value:.2f}", ha="center", va="center",
+                            fontsize=7)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[0, col].set_title(title)
+    for row, (outputs, inputs) in enumerate(shapes[0]):
+        axes[row, 0].set_ylabel(f"layer 1\n({inputs} inputs)" if row == 0 else f"layer {row + 1}\n({outputs} outputs)")
+    return fig

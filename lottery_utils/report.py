@@ -167,3 +167,11 @@ def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Pa
         plots.plot_accuracy_vs_remaining(run).savefig(folder / "accuracy_vs_remaining.png", dpi=110)
         plots.plot_early_stop_vs_remaining(run).savefig(folder / "early_stop_vs_remaining.png", dpi=110)
     return path
+
+
+def show(results: list[Result]):
+    """A lesson's table of `results` and the sentences computed from it, as Markdown for a notebook cell."""
+    from IPython.display import Markdown
+
+    rows = summarize(results)
+    return Markdown("\n".join(table(rows) + [""] + findings(rows)))

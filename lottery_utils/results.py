@@ -162,3 +162,19 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
         groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r)
     return [Summary(kind, remaining, len(group), *(Spread.of([getattr(r, m) for r in group]) for m in METRICS))
             for (kind, remaining), group in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]
+
+
+def describe(results: Iterable[Result]) -> str:
+    """One line per kind and sparsity: test accuracy at early stop and the early-stop iteration, as the mean with
+    [min-max] over the seeds when there are several (what the lessons print before they draw)."""
+    def spread(s: Spread, form: str) -> str:
+        text = form.format(s.mean)
+        return text if s.min == s.max else f"{text} [{form.format(s.min)}-{form.format(s.max)}]"
+
+    lines = []
+    for row in summarize(results):
+        accuracy = Spread(*(100 * getattr(row.early_stop_test_accuracy, m) for m in ("mean", "min", "max")))
+        lines.append(f"{row.kind:>12} {100 * row.remaining:5.1f} % of the weights: test accuracy at early stop "
+                     f"{spread(accuracy, '{:.2f}')} %, early stop at iteration {spread(row.early_stop_iteration, '{:,.0f}')}"
+                     f" ({row.seeds} seed{'s' * (row.seeds > 1)})")
+    return "\n".join(lines)

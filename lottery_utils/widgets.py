@@ -34,6 +34,8 @@ from .results import Result, pick, summarize, unique_networks
 PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their survivors per round
 ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
 DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
+# The one-shot sliders' positions: the sparsities of 1..14 iterative rounds, and the slides' 80 %, where they start
+ONE_SHOT_GRID = tuple(sorted({DEMO_AMOUNT, *SLIDER_AMOUNTS}))
 NOTEBOOKS = ("01", "02", "03")
 DPI = 80
 
@@ -120,14 +122,13 @@ def _show(out: widgets.Output, png: bytes) -> None:
 
 def _missing(model: str, rounds: int, rate: float | None, seeds: Sequence[int], controls: Sequence[str],
              cache: Cache, setup: dict[str, Any]) -> int:
-    """How many networks of this experiment are not in the cache yet (0: it answers at once)."""
-    rates = round_rates(model, rate)
-    experiments_ = [Experiment(Setup.for_model(model, **setup), seed, cache, progress=False) for seed in seeds]
-    return sum(not e.cached(kind, r, rates) for e in experiments_ for kind, r in e.networks(rounds, controls))
+    """How many networks this experiment would train (0: it answers at once from the cache or the bundle)."""
+    return experiments.to_train(model, [(rounds, rate)], seeds, controls, cache, **setup)
 
 
-def default_seeds(model: str, cache: Cache) -> tuple[int, ...]:
+def default_seeds(model: str = "lenet", cache: Cache | None = None) -> tuple[int, ...]:
     """The seeds the explorers show: in real mode those of the bundled results (answered at once), else seed 0."""
+    cache = cache or Cache()
     bundled = cache.bundle.seeds(model) if cache.bundle is not None and not fast_mode() else ()
     return bundled or (0,)
 
@@ -172,22 +173,23 @@ def _bars_into(box: widgets.Box):
         box.children = ()
 
 
-def _training_message(what: str, missing: int) -> str:
-    networks = f"{missing} network{'s' if missing > 1 else ''}"
+def _training_message(what: str, missing: int, model: str, cache: Cache, setup: dict[str, Any]) -> str:
     if fast_mode():
-        return f"{what} is not in the cache yet: training {networks} now (fast mode: a few seconds)…"
-    return (f"{what} is not in the cache yet: training {networks} now, which takes minutes at the paper's "
-            f"iterations. Before class, run `python -m lottery_utils precompute` (or widgets.precompute()) to "
-            f"have every setting ready.")
+        return (f"{what} is not in the cache yet: training {missing} network{'s' * (missing > 1)} now (fast mode: "
+                f"a few seconds)…")
+    return (f"{what} is not in the cache yet: {experiments.training_note(model, missing, cache, **setup)} Before "
+            f"class, run `python -m lottery_utils precompute` (or widgets.precompute()) to have every setting ready.")
 
 
-def _fetch(explorer: Explorer, what: str, missing: int, compute: Callable[[Any], list[Result]]) -> list[Result]:
-    """Run `compute(progress)`: from the cache when nothing is missing, else training with bars in the widget."""
+def _fetch(explorer: Explorer, compute: Callable[[Any], list[Result]], missing: int,
+           note: Callable[[], str]) -> list[Result]:
+    """Run `compute(progress)`: from the cache when nothing is missing, else training with bars in the widget after
+    saying (`note()`) what trains and for how long."""
     start = time.perf_counter()
     explorer.last_from_cache = missing == 0
     if missing:
         explorer.trainings += 1
-        explorer.status.value = _training_message(what, missing)
+        explorer.status.value = note()
         with _bars_into(explorer.progress) as bars:
             records = compute(bars)
     else:
@@ -212,7 +214,7 @@ def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
                       **setup) -> OneShotExplorer:
     """Prune once by the slider's amount: accuracy vs weights remaining, the ticket's training curve, its mask.
 
-    The slider's grid is `amounts` (default experiments.SLIDER_AMOUNTS, the fraction of fc weights pruned; the
+    The slider's grid is `amounts` (default ONE_SHOT_GRID, the fraction of fc weights pruned; the
     output layer at half that rate); `amount` picks the grid point shown first. `setup` (iterations=..., ...) goes
     to experiments.Setup.for_model. `seeds` default: default_seeds (in real mode, all the bundled ones).
     """
@@ -227,7 +229,7 @@ def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
 
 
 def _one_shot_ui(model, amounts, amount, seeds, controls, cache, setup, draw) -> OneShotExplorer:
-    amounts = tuple(SLIDER_AMOUNTS if amounts is None else amounts)
+    amounts = tuple(ONE_SHOT_GRID if amounts is None else amounts)
     cache = cache or Cache()
     seeds = tuple(default_seeds(model, cache) if seeds is None else seeds)
     slider = widgets.SelectionSlider(options=[(_percent(a), a) for a in amounts], value=_nearest(amounts, amount),
@@ -251,8 +253,9 @@ def _one_shot_ui(model, amounts, amount, seeds, controls, cache, setup, draw) ->
 
     def update(change=None) -> None:
         a = slider.value
-        records = _fetch(explorer, f"Pruning {_percent(a)}", _missing(model, 1, a, seeds, controls, cache, setup),
-                         lambda progress_: compute(a, progress_))
+        missing = _missing(model, 1, a, seeds, controls, cache, setup)
+        records = _fetch(explorer, lambda progress_: compute(a, progress_), missing,
+                         lambda: _training_message(f"Pruning {_percent(a)}", missing, model, cache, setup))
         explorer.computed[a] = explorer.records = records
         collect_cached()
         start = time.perf_counter()
@@ -329,8 +332,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             return
         r, per_round = round_slider.value, rate_choice.value
         amounts = one_shot_amounts(per_round, r) if compare.value else []
-        missing = _missing(model, r, per_round, seeds, (), cache, setup) + sum(
-            _missing(model, 1, a, seeds, (), cache, setup) for a in amounts)
+        missing = experiments.to_train(model, [(r, per_round)] + [(1, a) for a in amounts], seeds, (), cache, **setup)
 
         def compute(progress_) -> list[Result]:
             records = experiments.iterative(model, r, per_round, seeds, (), progress_, cache, **setup)
@@ -338,7 +340,9 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                 model, a, seeds, (), progress_, cache, **setup) if t.kind == "ticket"]
             return records
 
-        explorer.records = _fetch(explorer, f"{r} round{'s' * (r > 1)} at {_percent(per_round)}", missing, compute)
+        what = f"{r} round{'s' * (r > 1)} at {_percent(per_round)}"
+        explorer.records = _fetch(explorer, compute, missing,
+                                  lambda: _training_message(what, missing, model, cache, setup))
         start = time.perf_counter()
         picture = (r, per_round, tuple(amounts))
         if picture not in explorer.pictures:
@@ -383,13 +387,13 @@ def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0,
         raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)} (or None for all).")
     cache, seeds, records = cache or Cache(), (seed,), []
     if "01" in chosen:
-        records += experiments.sweep(model, (DEMO_AMOUNT, *SLIDER_AMOUNTS), seeds, (), progress, cache, **setup)
+        records += experiments.sweep(model, ONE_SHOT_GRID, seeds, (), progress, cache, **setup)
     if "02" in chosen:
         for rate in ITERATIVE_RATES:
             rounds = max_rounds(rate)
             records += experiments.iterative(model, rounds, rate, seeds, (), progress, cache, **setup)
             records += experiments.sweep(model, one_shot_amounts(rate, rounds), seeds, (), progress, cache, **setup)
     if "03" in chosen:
-        records += experiments.sweep(model, (DEMO_AMOUNT, *SLIDER_AMOUNTS), seeds, CONTROLS, progress, cache,
+        records += experiments.sweep(model, ONE_SHOT_GRID, seeds, CONTROLS, progress, cache,
                                      **setup)
     return len(unique_networks(records))

@@ -1,13 +1,20 @@
-"""Execute the lesson notebooks in fast mode and keep only the reference outputs that nbval compares.
+"""Execute the lesson notebooks and write their committed outputs: a real-mode run for reading, fast-mode text for
+the cells nbval compares.
 
-Output policy: notebooks are committed without outputs, except code cells tagged `nbval-check-output`, which keep
-their text outputs (stdout and text/plain results) and execution_count, generated here in fast mode as CI runs them.
-Figures, widgets, HTML and stderr are never kept; a tagged cell that produces them, or text that changes from run
-to run (memory addresses, timings), is an error: untag the cell or make its output stable.
+Output policy (notebooks/README.md):
+* Every code cell keeps the outputs of a **real-mode** run (the paper's settings, answered by the bundled results;
+  a fresh empty cache, so nothing of yours leaks in): text and figures, so a lesson reads well on a repository page
+  or in a static HTML export. Widgets, their state and stderr (progress bars) are never kept.
+* Cells tagged `nbval-check-output` are what the tests compare (`pytest --nbval-lax`, in fast mode). They keep only
+  text (stdout, text/plain results), and that text must be the same in a fast-mode run and in the real-mode run; a
+  tagged cell whose output is a figure, a widget, stderr, text that changes from run to run (memory addresses,
+  timings) or text that depends on the mode is an error: untag the cell or make its output stable.
+* Outputs are generated here, never edited by hand. A real-mode run that has to train (something the bundle lacks)
+  is refused: bundle it first, or change the lesson.
 
     python notebooks/refresh_reference_outputs.py                       # every notebooks/NN_*.ipynb
     python notebooks/refresh_reference_outputs.py notebooks/00_the_theorem.ipynb
-    python notebooks/refresh_reference_outputs.py --strip-only ...     # no execution: just strip outputs
+    python notebooks/refresh_reference_outputs.py --strip-only ...     # no execution: apply the policy to what is there
 """
 from __future__ import annotations
 
@@ -28,9 +35,9 @@ UNSTABLE = [(re.compile(r"0x[0-9a-fA-F]{6,16}"), "a memory address"),
             (re.compile(r"\[\d\d:\d\d<"), "a progress bar")]
 
 
-def fast_environment(cache: str) -> None:
-    """The kernel inherits this process's environment: fast mode, offline data, a fresh cache, one thread."""
-    os.environ["LOTTERY_FAST"] = "1"
+def environment(cache: str, fast: bool) -> None:
+    """The kernel inherits this process's environment: the mode, offline data, a fresh cache, one thread."""
+    os.environ["LOTTERY_FAST"] = "1" if fast else "0"
     data = os.environ.get("LOTTERY_DATA") or ROOT.parent / "shared" / "data"
     os.environ["LOTTERY_DATA"] = str(Path(data).resolve())  # the kernel runs in notebooks/: no relative paths
     os.environ["LOTTERY_CACHE"] = cache
@@ -88,21 +95,77 @@ def reference_outputs(cell: nbformat.NotebookNode, where: str) -> list:
     return kept
 
 
-def strip(nb: nbformat.NotebookNode, name: str) -> int:
-    """Clear every output and execution count except on tagged cells; return the number of tagged cells."""
+READABLE = ("image/png", "text/markdown", "text/plain")  # what a static page shows; HTML and widgets are not kept
+TRAINED = "Not cached yet:"  # what experiments print before training in real mode
+
+
+def readable_outputs(cell: nbformat.NotebookNode, where: str) -> list:
+    """An untagged cell's real-mode outputs, as a static page shows them: stdout, figures, markdown, plain results."""
+    kept = []
+    for out in coalesce_streams(cell.outputs):
+        if out.output_type == "stream":
+            if out.name == "stdout":
+                if TRAINED in out.text:
+                    raise SystemExit(f"{where}: in real mode this cell trained networks the bundle lacks "
+                                     f"({out.text.strip()[:200]}...). Bundle them or change the lesson.")
+                kept.append(nbformat.v4.new_output("stream", name="stdout", text=out.text))
+        elif out.output_type in ("display_data", "execute_result"):
+            if "application/vnd.jupyter.widget-view+json" in out.data:
+                continue  # a widget: its picture needs a kernel
+            data = {mime: value for mime, value in out.data.items() if mime in READABLE}
+            if data:
+                new = nbformat.v4.new_output(out.output_type, data=data, metadata=out.get("metadata", {}))
+                if out.output_type == "execute_result":
+                    new.execution_count = cell.execution_count
+                kept.append(new)
+        elif out.output_type == "error":
+            raise SystemExit(f"{where} raised {out.ename}: {out.evalue}")
+    return kept
+
+
+def strip(nb: nbformat.NotebookNode, name: str, references: dict[int, list] | None = None) -> int:
+    """Apply the output policy to an executed notebook; return the number of tagged cells.
+
+    `references`: the tagged cells' outputs from a fast-mode run of the same notebook, by cell index; a tagged cell's
+    output must be the same in this run (else the tests, which run fast mode, would compare something else)."""
     tagged = 0
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)  # nbclient's timestamps
         if cell.cell_type != "code":
             continue
-        if TAG in cell.metadata.get("tags", []) and cell.get("execution_count") is not None:
+        where = f"{name}, cell {index}"
+        if cell.get("execution_count") is None:
+            cell.outputs = []
+        elif TAG in cell.metadata.get("tags", []):
             tagged += 1
-            cell.outputs = reference_outputs(cell, f"{name}, cell {index}")
+            cell.outputs = reference_outputs(cell, where)
+            if references is not None and _text(references[index]) != _text(cell.outputs):
+                raise SystemExit(f"{where} is tagged {TAG!r} but prints something else in fast mode than in real mode "
+                                 f"(fast: {_text(references[index])[:300]!r}, real: {_text(cell.outputs)[:300]!r}); "
+                                 f"the tests run fast mode. Untag it or make its output mode-independent.")
         else:
-            cell.outputs, cell.execution_count = [], None
+            cell.outputs = readable_outputs(cell, where)
+        if not cell.outputs:
+            cell.execution_count = None
     nb.metadata.pop("widgets", None)  # widget state: never kept
     nb.metadata.get("language_info", {}).pop("version", None)
     return tagged
+
+
+def _text(outputs: list) -> str:
+    return "".join(out.get("text") or out.get("data", {}).get("text/plain", "") for out in outputs)
+
+
+def run(path: Path, fast: bool) -> nbformat.NotebookNode:
+    """The notebook executed from scratch in a fresh kernel and a fresh, empty cache, in fast or real mode."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    with tempfile.TemporaryDirectory(prefix="lottery-cache-") as cache:
+        environment(cache, fast)
+        execute(nb, path)
+    return nb
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -111,25 +174,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--strip-only", action="store_true", help="do not execute; only apply the output policy")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
-    with tempfile.TemporaryDirectory(prefix="lottery-cache-") as cache:
-        fast_environment(cache)
-        for path in paths:
-            path = path.resolve()
-            nb = nbformat.read(path, as_version=4)
-            start = time.perf_counter()
-            if not args.strip_only:
-                for cell in nb.cells:
-                    if cell.cell_type == "code":
-                        cell.outputs, cell.execution_count = [], None
-                execute(nb, path)
-            elif any(TAG in c.metadata.get("tags", []) and c.get("execution_count") is None and c.get("outputs")
-                     for c in nb.cells if c.cell_type == "code"):
-                raise SystemExit(f"{path.name}: a tagged cell has outputs but no execution count; refresh it.")
-            tagged = strip(nb, path.name)
-            nbformat.validate(nb)
-            nbformat.write(nb, path)
-            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {tagged} reference cells"
-                  + ("" if args.strip_only else f", executed in {time.perf_counter() - start:.1f} s"))
+    for path in paths:
+        path = path.resolve()
+        start = time.perf_counter()
+        if args.strip_only:
+            nb, references = nbformat.read(path, as_version=4), None
+        else:
+            fast = run(path, fast=True)
+            references = {i: reference_outputs(c, f"{path.name}, cell {i} (fast mode)") for i, c in enumerate(fast.cells)
+                          if c.cell_type == "code" and TAG in c.metadata.get("tags", [])}
+            nb = run(path, fast=False)
+        tagged = strip(nb, path.name, references)
+        nbformat.validate(nb)
+        nbformat.write(nb, path)
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {tagged} reference cells"
+              + ("" if args.strip_only else f", executed in fast and real mode in {time.perf_counter() - start:.1f} s"))
 
 
 if __name__ == "__main__":

@@ -15,18 +15,18 @@ import time
 import pytest
 
 from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
-from lottery_utils.experiments import SLIDER_AMOUNTS
+from lottery_utils.widgets import DEMO_AMOUNT, ONE_SHOT_GRID
 
 pytestmark = pytest.mark.browser
 
-# The one-shot slider's grid (experiments.SLIDER_AMOUNTS; the explorers start nearest to 0.8) and the positions
+# The one-shot slider's grid (widgets.ONE_SHOT_GRID; the explorers start at the slides' 80 %) and the positions
 # the tests visit: the app's first position and one step right; in notebook 01, whose cell after the explorer moves
 # the slider to the sparsest position, one step left and a drag to the left end.
-START = min(SLIDER_AMOUNTS, key=lambda a: abs(a - 0.8))  # 0.7903, shown as "79 %"
-NEXT = SLIDER_AMOUNTS[SLIDER_AMOUNTS.index(START) + 1]  # 0.8322, "83.2 %"
-FIRST = SLIDER_AMOUNTS[0]  # 0.2, "20 %"
+START = DEMO_AMOUNT  # shown as "80 %"
+NEXT = ONE_SHOT_GRID[ONE_SHOT_GRID.index(START) + 1]  # 0.8322, "83.2 %"
+FIRST = ONE_SHOT_GRID[0]  # 0.2, "20 %"
 WARM = {START: True, NEXT: True,  # amount: with the controls (the app shows them)
-        0.8: False, SLIDER_AMOUNTS[-1]: False, SLIDER_AMOUNTS[-2]: False, FIRST: False}  # notebook 01's
+        ONE_SHOT_GRID[-1]: False, ONE_SHOT_GRID[-2]: False, FIRST: False}  # notebook 01's
 ERROR_TEXT = re.compile(r"Traceback|Error\b|Exception\b")
 TIMEOUT_MS = 90_000  # one slider move trains at most 4 fast-mode networks when the cache misses
 LAB_NOTEBOOK = "01_one_shot_mnist.ipynb"
@@ -115,7 +115,7 @@ def test_lab_notebook_01_slider(lab_server, browser, warm_cache):
         cell.scroll_into_view_if_needed()
         # Keyboard: focus the noUiSlider handle; one arrow press is one step of the grid. Step away from the end
         # the notebook left the slider at (the cell after the explorer moves it to the sparsest amount).
-        labels = [label(a) for a in SLIDER_AMOUNTS]
+        labels = [label(a) for a in ONE_SHOT_GRID]
         index = labels.index(slider.locator(".widget-readout").inner_text())
         key, target = ("ArrowLeft", index - 1) if index == len(labels) - 1 else ("ArrowRight", index + 1)
         expect_text(status, f"{labels[index]} pruned")

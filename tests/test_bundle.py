@@ -76,6 +76,28 @@ def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_f
     assert bundled_dense["record"]["curve"] == results[0].record()["curve"]  # the same network, trained again
 
 
+def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bundle_folder, tmp_path, monkeypatch,
+                                                                            capsys):
+    bundled = Cache(tmp_path / "a", bundle_folder=bundle_folder)
+    runs = [(1, amount) for amount in AMOUNTS]
+    assert experiments.to_train("lenet", runs, controls=CONTROLS, cache=bundled, **SETUP) == 0
+    # a new amount: its ticket, and the dense network again (the bundle has no weights to prune), counted once
+    assert experiments.to_train("lenet", [(1, 0.6), (1, 0.7)], cache=bundled, **SETUP) == 3
+    empty = Cache(tmp_path / "b", use_bundle=False)
+    assert experiments.to_train("lenet", [(2, None)], seeds=(0, 1), controls=("reinit",), cache=empty, **SETUP) == 10
+
+    monkeypatch.setenv("LOTTERY_FAST", "0")
+    note = experiments.training_note("lenet", 3, bundled, **SETUP)
+    assert note.startswith("3 networks to train, 60 iterations each: about ") and "median of the bundled" in note
+    assert experiments.training_note("lenet", 2, empty, **SETUP) == "2 networks to train, 60 iterations each."
+    trained = experiments.one_shot("lenet", 0.6, cache=bundled, **SETUP)
+    out = capsys.readouterr().out
+    assert out.startswith("Not cached yet: 2 networks to train, 60 iterations each: about ")  # said before training
+    assert [r.kind for r in trained] == ["dense", "ticket"] and not any(r.bundled for r in trained)
+    experiments.one_shot("lenet", 0.6, cache=bundled, **SETUP)
+    assert "Not cached yet" not in capsys.readouterr().out  # nothing to train, nothing to say
+
+
 def test_widget_answers_from_the_bundle_and_says_so(bundle_folder, tmp_path, no_training):
     from lottery_utils import widgets
     explorer = widgets.controls_explorer(amounts=AMOUNTS, amount=0.8,

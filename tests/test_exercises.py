@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
@@ -5,6 +7,9 @@ from torch import nn
 from lottery_utils import build_model, clone, per_round_amount, weight_counts, winning_ticket
 from lottery_utils.exercises import (check_layer_weights, check_mask, check_per_round_rate, check_remaining_after,
                                      check_remaining_weights, check_ticket, check_weight_count)
+from lottery_utils.exercises import check_learning_rate  # notebook 04
+from lottery_utils.models import PRESETS
+from lottery_utils.training import lr_factor
 
 
 def said(capsys) -> str:
@@ -85,7 +90,7 @@ def test_weight_count_of_lenet(capsys):
 def test_weight_count_hints(capsys, answer, clue):
     assert check_weight_count(answer, "lenet") is False
     out = said(capsys)
-    assert out.startswith("Not yet:") and clue in out and "266,200" not in out.replace("e.g. 266200 or '266,200'", "")
+    assert out.startswith("Not yet:") and clue in out and "266" not in out.replace(str(answer), "")  # no answer
 
 
 def test_weight_count_by_kind_and_for_a_module(capsys):
@@ -118,6 +123,35 @@ def test_remaining_weights_of_a_pruned_model(capsys):
     assert check_remaining_weights(50, model)
     assert not check_remaining_weights(0.25, model)
     assert said(capsys).count("Not yet:") == 1
+
+
+def wider_lenet() -> nn.Module:
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 150), nn.ReLU(),
+                         nn.Linear(150, 10))
+
+
+def test_weight_count_of_a_network_not_printed_in_the_lesson(capsys):
+    assert check_weight_count(784 * 500 + 500 * 150 + 150 * 10, wider_lenet())
+    assert said(capsys).startswith("Correct!")
+    for wrong in (266_200, 784 * 500 + 500 * 150 + 150 * 10 + 660, 784 * 500 + 500 * 150):
+        assert not check_weight_count(wrong, wider_lenet())
+    out = said(capsys)
+    assert out.count("Not yet:") == 3 and "468" not in out and "biases" in out
+
+
+def test_remaining_weights_for_an_amount_not_yet_applied(capsys):
+    """Notebook 01's exercise: the share left by the paper's half-rate output layer at an amount the lesson never
+    prunes. The check prunes a copy itself; the network passed stays unpruned."""
+    model = build_model("lenet", seed=0)
+    rates = {"fc": 0.6, "output": 0.3}
+    kept = (0.4 * (784 * 300 + 300 * 100) + 0.7 * 1_000) / 266_200
+    assert check_remaining_weights(100 * kept, model, rates) and check_remaining_weights(round(kept, 4), model, rates)
+    assert not any(name.endswith("_mask") for name, _ in model.named_buffers())
+    assert said(capsys).count("Correct!") == 2
+    for wrong, clue in ((0.4, "one layer"), (1 - kept, "share pruned"), (0.7, "one layer"), (0.45, "add them up")):
+        assert not check_remaining_weights(wrong, model, rates)
+        out = said(capsys)
+        assert out.startswith("Not yet:") and clue in out and f"{100 * kept:.3g}" not in out
 
 
 # --- masks and tickets ----------------------------------------------------------------------------------------------
@@ -184,6 +218,31 @@ def test_ticket_advantage(capsys):
         assert out.startswith("Not yet:") and clue in out
     with pytest.raises(ValueError, match="random_prune"):
         check_ticket_advantage(1, records, control="random_prune")
+
+
+def test_largest_gap_is_computed_from_the_records_and_can_be_wrong(capsys):
+    from lottery_utils.exercises import check_largest_gap
+    from lottery_utils import Result
+
+    def result(kind, remaining, accuracy, seed):
+        return Result(kind, 1, remaining, accuracy, 3_000, accuracy, seed, "lenet", 50_000, 60.0)
+
+    # two seeds; the largest mean gap (ticket - reinit) is at 21.1 %, although a single seed's is at 7.0 %
+    accuracies = {(0.513, "ticket"): (0.980, 0.980), (0.513, "reinit"): (0.975, 0.975),
+                  (0.211, "ticket"): (0.981, 0.981), (0.211, "reinit"): (0.966, 0.964),
+                  (0.07, "ticket"): (0.980, 0.976), (0.07, "reinit"): (0.960, 0.990)}
+    records = [result(kind, remaining, accuracy, seed) for (remaining, kind), both in accuracies.items()
+               for seed, accuracy in enumerate(both)]
+    assert check_largest_gap(21.1, records) and check_largest_gap("21.1 %", records)
+    assert "by 1.60 percentage points" in said(capsys)
+    for answer, clue in ((7.0, "another sparsity"), (51.3, "another sparsity"), (78.9, "share pruned"),
+                         (40, "no sparsity"), (None, "placeholder")):
+        assert check_largest_gap(answer, records) is False
+        out = said(capsys)
+        assert out.startswith("Not yet:") and clue in out
+        assert clue == "no sparsity" or "21.1" not in out  # the list of sparsities names them all; nothing else
+    with pytest.raises(ValueError, match="both a ticket"):
+        check_largest_gap(21.1, [r for r in records if r.kind == "ticket"])
 
 
 # --- students write the algorithm --------------------------------------------------------------------------------
@@ -333,3 +392,49 @@ def test_check_iterative_pruning_refuses_wrong_loops(wrong, clue, capsys):
     assert check_iterative_pruning(wrong) is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out
+
+
+# --- check_learning_rate (notebook 04) -------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, iteration, rate", [("resnet18", 10_000, 0.015), ("resnet18", 22_000, 0.003),
+                                                   ("vgg19", 5_000, 0.05), ("vgg19", 90_000, 0.001)])
+def test_learning_rate_check_accepts_the_schedule_train_uses(capsys, name, iteration, rate):
+    assert check_learning_rate(rate, name, iteration) is True
+    assert check_learning_rate(str(rate), PRESETS[name], iteration) is True
+    assert said(capsys).startswith("Correct!")
+
+
+@pytest.mark.parametrize("name, iteration, wrong, clue", [
+    ("resnet18", 10_000, 0.03, "still in the warmup"),  # the warmup forgotten
+    ("vgg19", 5_000, 0.1, "still in the warmup"),
+    ("vgg19", 90_000, 0.1, "after 2 of the milestones"),  # the drops forgotten
+    ("resnet18", 22_000, 0.03, "after 1 of the milestones"),
+    ("vgg19", 90_000, 0.01, "divided by 10 after each"),  # one drop short
+    ("resnet18", 10_000, 0.0015, "warmup"),  # a factor of 10 off
+    ("vgg19", 5_000, None, "placeholder"),
+])
+def test_learning_rate_check_refuses_wrong_rates_without_giving_the_answer(capsys, name, iteration, wrong, clue):
+    assert check_learning_rate(wrong, name, iteration) is False
+    out = said(capsys)
+    right = PRESETS[name].lr * lr_factor(PRESETS[name], iteration - 1)
+    assert out.startswith("Not yet:") and clue in out and f"{right:g}" not in out
+
+
+def test_learning_rate_check_computes_from_the_preset_it_is_given(capsys):
+    shorter = dataclasses.replace(PRESETS["resnet18"], warmup_iterations=5_000)
+    assert check_learning_rate(0.03, shorter, 10_000) and not check_learning_rate(0.015, shorter, 10_000)
+    with pytest.raises(ValueError, match="iteration must be a whole number >= 1"):
+        check_learning_rate(0.1, "vgg19", 0)
+
+
+def test_weight_count_of_a_wider_conv2_is_computed_from_the_network_given(capsys):
+    """Notebook 04 asks for the fc weights of a Conv-2 with 512-unit fc layers: not the count its table shows."""
+    from lottery_utils.models import conv_net
+    wide = conv_net(2, fc_width=512)
+    right = 16 * 16 * 64 * 512 + 512 * 512 + 512 * 10
+    assert weight_counts(wide)["fc"] == right
+    for wrong in (weight_counts(build_model("conv2"))["fc"], right + 512 + 512 + 10, 16 * 16 * 64 * 512, 32 * 32 * 64
+                  * 512 + 512 * 512 + 512 * 10):
+        assert check_weight_count(wrong, wide, kind="fc") is False
+        out = said(capsys)
+        assert out.startswith("Not yet:") and f"{right:,}" not in out and str(right) not in out
+    assert check_weight_count(f"{right:,}", wide, kind="fc") is True

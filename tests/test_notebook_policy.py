@@ -1,4 +1,5 @@
-"""The notebooks' output policy (notebooks/README.md): no outputs, except text references on tagged cells."""
+"""The notebooks' output policy (notebooks/README.md): real-mode outputs to read (text and figures, no widgets or
+stderr); tagged cells hold the text nbval compares, the same in fast and real mode."""
 import importlib.util
 from pathlib import Path
 
@@ -19,13 +20,15 @@ def test_committed_notebook_follows_the_output_policy(path):
         if cell.cell_type != "code":
             continue
         where = f"{path.name}, cell {index}: run notebooks/refresh_reference_outputs.py"
-        if refresh.TAG in cell.metadata.get("tags", []) and cell.outputs:
-            assert cell.execution_count is not None, where
-            for out in cell.outputs:
+        assert (cell.execution_count is not None) == bool(cell.outputs), where
+        for out in cell.outputs:
+            if refresh.TAG in cell.metadata.get("tags", []):
                 assert (out.output_type == "stream" and out.name == "stdout") or \
                        (out.output_type == "execute_result" and set(out.data) == {"text/plain"}), where
-        else:
-            assert cell.outputs == [] and cell.execution_count is None, where
+            else:
+                assert (out.output_type == "stream" and out.name == "stdout" and refresh.TRAINED not in out.text) or \
+                       (out.output_type in ("display_data", "execute_result")
+                        and set(out.data) <= set(refresh.READABLE)), where
 
 
 def executed_notebook(*cells):
@@ -48,18 +51,38 @@ def stream(text, name="stdout"):
 FIGURE = nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Figure size 640x480>"})
 
 
-def test_strip_keeps_only_tagged_text():
+WIDGET = nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "1"},
+                                                     "text/plain": "VBox(children=(...))"})
+
+
+def test_strip_keeps_tagged_text_and_readable_outputs():
     nb = executed_notebook(("print(1); print(2)", True, [stream("1\n"), stream("2\n")]),
-                           ("plt.plot()", False, [FIGURE]),
+                           ("plt.plot()", False, [stream("drawn\n"), stream("50%|#####", "stderr"), FIGURE]),
+                           ("explorer", False, [WIDGET]),
                            ("rates", True, [nbformat.v4.new_output("execute_result", data={"text/plain": "0.5"},
-                                                                   execution_count=3)]))
+                                                                   execution_count=4)]))
     assert refresh.strip(nb, "test") == 2
-    first, figure, result = nb.cells
+    first, figure, widget, result = nb.cells
     assert [o.text for o in first.outputs] == ["1\n2\n"] and first.execution_count == 1  # merged, as nbval does
-    assert figure.outputs == [] and figure.execution_count is None
-    assert result.outputs[0].data == {"text/plain": "0.5"} and result.execution_count == 3
+    assert [o.output_type for o in figure.outputs] == ["stream", "display_data"] and figure.execution_count == 2
+    assert figure.outputs[1].data == FIGURE.data  # the figure stays, the progress bar on stderr goes
+    assert widget.outputs == [] and widget.execution_count is None  # a widget needs a kernel: not kept
+    assert result.outputs[0].data == {"text/plain": "0.5"} and result.execution_count == 4
     assert "widgets" not in nb.metadata and all("execution" not in c.metadata for c in nb.cells)
     nbformat.validate(nb)
+
+
+def test_tagged_cells_must_print_the_same_in_fast_and_real_mode():
+    fast = {0: [stream("98.1 %\n")]}
+    assert refresh.strip(executed_notebook(("check()", True, [stream("98.1 %\n")])), "test", fast) == 1
+    with pytest.raises(SystemExit, match="fast mode"):
+        refresh.strip(executed_notebook(("check()", True, [stream("97.4 %\n")])), "test", fast)
+
+
+def test_a_real_mode_run_that_trains_is_refused():
+    nb = executed_notebook(("experiments.one_shot()", False, [stream("Not cached yet: 3 networks to train\n")]))
+    with pytest.raises(SystemExit, match="bundle lacks"):
+        refresh.strip(nb, "test")
 
 
 @pytest.mark.parametrize("outputs, problem", [([FIGURE], "display_data"), ([stream("warning", "stderr")], "stderr"),

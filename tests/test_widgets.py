@@ -120,7 +120,7 @@ def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatc
 
     monkeypatch.setattr(Cache, "save", watching_save)
     explorer.slider.value = 0.5
-    assert len(messages) == 1 and "training 1 network now" in messages[0]
+    assert len(messages) == 1 and f"1 network to train, {SETUP['iterations']:,} iterations each" in messages[0]
     assert "python -m lottery_utils precompute" in messages[0]
 
 
@@ -176,6 +176,7 @@ def test_round_arithmetic():
 
 def test_precompute_warms_what_the_widgets_show(tmp_path, monkeypatch, trainings):
     monkeypatch.setattr(widgets, "SLIDER_AMOUNTS", (0.5,))
+    monkeypatch.setattr(widgets, "ONE_SHOT_GRID", (0.5, 0.8))  # with the slides' 80 %
     monkeypatch.setattr(widgets, "ITERATIVE_RATES", (0.5,))
     monkeypatch.setattr(widgets, "default_rounds", lambda: 2)
     cache = Cache(tmp_path)
