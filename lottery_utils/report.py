@@ -42,12 +42,12 @@ def table(rows: list[Summary]) -> list[str]:
     """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining."""
     by = {(row.kind, row.remaining): row for row in rows}
     sparsities = sorted({row.remaining for row in rows}, reverse=True)
-    kinds = ["ticket", *CONTROLS]
+    kinds = ["ticket", *(c for c in CONTROLS if any(row.kind == c for row in rows))]
     lines = ["| weights remaining | " + " | ".join(plots.LABELS[k] for k in kinds) + " | early stop: "
              + " / ".join(plots.LABELS[k] for k in kinds) + " |", "|---:|" + "---:|" * (len(kinds) + 1)]
     dense = next(row for row in rows if row.kind == "dense")
-    lines.append(f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | | | "
-                 f"{_cell(dense, 'early_stop_iteration', False)} |")
+    lines.append(f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(kinds) - 1)
+                 + f"{_cell(dense, 'early_stop_iteration', False)} |")
     for remaining in sparsities:
         if remaining == 1.0:
             continue
@@ -169,9 +169,13 @@ def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Pa
     return path
 
 
-def show(results: list[Result]):
-    """A lesson's table of `results` and the sentences computed from it, as Markdown for a notebook cell."""
+def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
+    """A lesson's table of `results` and the sentences computed from it ("findings"), as Markdown for a cell."""
     from IPython.display import Markdown
 
     rows = summarize(results)
-    return Markdown("\n".join(table(rows) + [""] + findings(rows)))
+    text = {"table": lambda: "\n".join(table(rows)), "findings": lambda: "\n".join(findings(rows))}
+    unknown = set(parts) - set(text)
+    if unknown:
+        raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(text)}.")
+    return Markdown("\n\n".join(text[part]() for part in parts))

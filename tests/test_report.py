@@ -31,11 +31,30 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
                "networks": 4,
                "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}})
     text = readme(Bundle(tmp_path))
-    assert "| 100 % (dense) | 97.00 [97.00–97.00] | | | 4,000 [4,000–4,000] |" in text
-    assert "| 80.0 % | 98.50 [98.00–99.00] | 95.50 [95.00–96.00] |  | 3,100 [3,000–3,200] / 5,200 [5,000–5,400] /  |" \
-        in text
+    assert "| 100 % (dense) | 97.00 [97.00–97.00] | | 4,000 [4,000–4,000] |" in text  # no random pruning column
+    assert "| 80.0 % | 98.50 [98.00–99.00] | 95.50 [95.00–96.00] | 3,100 [3,000–3,200] / 5,200 [5,000–5,400] |" in text
     assert "1 of 2 ticket sparsities are at or above it on average, the sparsest of them at 80.0 %" in text
     assert "largest gap is 3.00 points at 80.0 % remaining (95.50 % against 98.50 %)" in text
     assert "tickets stop earlier at 2 of 2 sparsities (earliest: 3,100)" in text
     assert "n = 2; complete: 0, 1;" in text
     assert "seed 0: 2 h 01 min for 4 networks; seed 1: 2 h 01 min for 4 networks." in text
+
+
+def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread(tmp_path):
+    import pytest
+    from lottery_utils.report import show
+    from lottery_utils.results import describe
+
+    results = [Result.from_entry(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
+                                              entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200))]
+    both = show(results).data
+    assert both.startswith("| weights remaining | winning ticket | early stop: winning ticket |")
+    assert "| 80.0 % | 98.50 [98.00–99.00] | 3,100 [3,000–3,200] |" in both and "2 of 1" not in both
+    assert show(results, parts=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
+    with pytest.raises(ValueError, match="Unknown part"):
+        show(results, parts=("tabel",))
+    assert describe(results).splitlines() == [
+        "       dense 100.0 % of the weights: test accuracy at early stop 97.25 [97.00-97.50] %, early stop at "
+        "iteration 4,100 [4,000-4,200] (2 seeds)",
+        "      ticket  80.0 % of the weights: test accuracy at early stop 98.50 [98.00-99.00] %, early stop at "
+        "iteration 3,100 [3,000-3,200] (2 seeds)"]
