@@ -112,7 +112,8 @@ def test_lab_notebook_01_slider(lab_server, browser, warm_cache):
         wait_kernel_idle(page)  # every cell has run
         t_run = time.perf_counter() - t0
         assert_no_errors(page, page_errors)
-        cell.scroll_into_view_if_needed()
+        slider.scroll_into_view_if_needed()  # the cell is taller than the view: Lab renders only what is in it
+        page.wait_for_function("el => el.innerText.trim() !== ''", arg=slider.locator(".widget-readout").element_handle())
         # Keyboard: focus the noUiSlider handle; one arrow press is one step of the grid. Step away from the end
         # the notebook left the slider at (the cell after the explorer moves it to the sparsest amount).
         labels = [label(a) for a in ONE_SHOT_GRID]
