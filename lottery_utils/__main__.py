@@ -62,8 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "or 300 with --fast)")
     common.add_argument("--seeds", type=COUNT, default=1, help="run seeds 0 .. N-1 (default 1)")
     common.add_argument("--controls", type=checked(controls_option), default=",".join(experiments.CONTROLS),
-                        help="comma-separated controls to train beside each ticket, or 'none' "
-                             "(default reinit,random_prune)")
+                        help="comma-separated controls to train beside each ticket (of "
+                             f"{','.join(experiments.ALL_CONTROLS)}), or 'none' (default reinit,random_prune)")
     common.add_argument("--fast", action="store_true", help="short training for a quick look (also LOTTERY_FAST=1)")
     common.add_argument("--workers", type=COUNT, default=1, help="train a round's networks in N processes")
     common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
@@ -71,11 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="train even what the results bundled with the project hold (to reproduce them)")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--out", help="folder for results.csv and the figures (default results/MODEL)")
+    rewinding = argparse.ArgumentParser(add_help=False)
+    rewinding.add_argument("--rewind", type=checked(rewind_option), default=0, metavar="K",
+                           help="reset tickets to the dense network's weights after K iterations instead of theta_0 "
+                                "(late resetting, Frankle et al. 2019); default 0")
 
-    one_shot = commands.add_parser("one-shot", parents=[common, output], help="prune once, by --amount")
+    one_shot = commands.add_parser("one-shot", parents=[common, output, rewinding],
+                                   help="prune once, by --amount")
     one_shot.add_argument("--amount", type=FRACTION, default=0.8,
                           help="fraction of the fc weights to prune, in [0, 1) (default 0.8; output layer at half)")
-    iterative = commands.add_parser("iterative", parents=[common, output], help="prune a little, --rounds times")
+    iterative = commands.add_parser("iterative", parents=[common, output, rewinding],
+                                     help="prune a little, --rounds times")
     iterative.add_argument("--rounds", type=checked(check_rounds, int), default=5, help="pruning rounds (default 5)")
     iterative.add_argument("--rate", type=FRACTION, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
     precompute = commands.add_parser("precompute", parents=[common],
@@ -111,12 +117,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"seed {seed}: bundled in {path}", flush=True)
         return 0
     controls, out = args.controls, None
+    setup = {"iterations": args.iterations, "fast": True if args.fast else None, "workers": args.workers}
     if args.command != "precompute":
+        try:  # a rewind iteration beyond the training: say so before anything is trained or written
+            planned = experiments.Setup.for_model(args.model, iterations=args.iterations, fast=setup["fast"])
+            experiments.check_rewind(args.rewind, planned.iterations)
+        except ValueError as problem:
+            parser.error(f"argument --rewind: {problem}")
+        setup["rewind_iteration"] = args.rewind
         out = Path(args.out or Path("results") / args.model)
         _check_writable(out, parser)
 
     cache, seeds = Cache(args.cache, use_bundle=not args.no_bundle), range(args.seeds)
-    setup = {"iterations": args.iterations, "fast": True if args.fast else None, "workers": args.workers}
     try:
         if args.command == "one-shot":
             records = experiments.one_shot(args.model, args.amount, seeds, controls, cache=cache, **setup)
@@ -131,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
         print(f"error: {missing}", file=sys.stderr)
         return 1
-    print_summary(records, args.command)
+    print_summary(records, args.command + (f", tickets reset to iteration {args.rewind:,}" if args.rewind else ""))
     if out is not None:
         write_outputs(records, out)
     return 0
@@ -140,6 +152,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def controls_option(text: str) -> tuple[str, ...]:
     """--controls: comma-separated control names, or 'none'."""
     return () if text.strip() == "none" else experiments.check_controls(text)
+
+
+def rewind_option(text: str) -> int:
+    """--rewind: a whole number of iterations >= 0 (whether it is below the training length is checked once the
+    model and iterations are known)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
+                         f"{text!r}.") from None
+    return experiments.check_rewind(value)
 
 
 def _check_writable(out: Path, parser: argparse.ArgumentParser) -> None:

@@ -19,14 +19,16 @@ from matplotlib.ticker import NullLocator
 from torch import nn
 
 from .models import build_model
-from .pruning import masks, prunable_layers
+from .pruning import WeightStatistics, masks, prunable_layers
 from .results import KINDS, Result, pick, summarize
 
 # One color and name per kind in every figure; the training curves shade the kind's colormap by sparsity.
-COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "random_prune": "tab:green"}
-COLORMAPS = {"dense": "Greys", "ticket": "Blues", "reinit": "Oranges", "random_prune": "Greens"}
+COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "reinit_signs": "tab:brown",
+          "random_prune": "tab:green"}
+COLORMAPS = {"dense": "Greys", "ticket": "Blues", "reinit": "Oranges", "reinit_signs": "YlOrBr",
+             "random_prune": "Greens"}
 LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",
-          "random_prune": "random pruning"}
+          "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 METRICS = {"early_stop_test_accuracy": "test accuracy at early stop", "test_accuracy": "test accuracy at the end",
            "early_stop_iteration": "early-stop iteration"}
 MAX_TICKS = 10
@@ -248,7 +250,7 @@ def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
     values = np.array([100 * rows[k].mean for k in kinds])
     seeds = len({r.seed for r in selected})
     spread = [values - [100 * rows[k].min for k in kinds], [100 * rows[k].max for k in kinds] - values]
-    bars.bar([LABELS[k] for k in kinds], values, color=[COLORS[k] for k in kinds],
+    bars.bar([LABELS[k].replace(", ", ",\n") for k in kinds], values, color=[COLORS[k] for k in kinds],
              yerr=spread if seeds > 1 else None, capsize=4)
     bars.axhline(100 * rows["dense"].mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
     for x, value in enumerate(values):
@@ -329,4 +331,61 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
         axes[0, col].set_title(title)
     for row, (outputs, inputs) in enumerate(shapes[0]):
         axes[row, 0].set_ylabel(f"layer 1\n({inputs} inputs)" if row == 0 else f"layer {row + 1}\n({outputs} outputs)")
+    return fig
+
+
+# --- why tickets win: the weights the mask keeps and those it prunes ------------------------------------------------
+
+WEIGHT_COLORS = {"kept": "tab:blue", "pruned": "tab:gray"}
+
+
+def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 50) -> Figure:
+    """Histograms of the weights a mask keeps and those it prunes, one row per layer: where they started (|theta_0|,
+    left) and how far training moved them (|theta_j - theta_0|, right); from `pruning.weight_statistics`. Each
+    histogram is a density, so kept and pruned compare in shape however many of each there are."""
+    if not statistics:
+        raise ValueError("No layers to draw: pass pruning.weight_statistics(theta_0, trained, ticket).")
+    fig = Figure(figsize=(10, 2.6 * len(statistics)), layout="constrained")
+    axes = fig.subplots(len(statistics), 2, squeeze=False)
+    for row, (name, layer) in enumerate(statistics.items()):
+        for ax, what, kept, pruned in ((axes[row, 0], "|θ0| (initial magnitude)", layer.initial_kept,
+                                        layer.initial_pruned),
+                                       (axes[row, 1], "|θj − θ0| (how far training moved it)", layer.moved_kept,
+                                        layer.moved_pruned)):
+            edges = np.histogram_bin_edges(torch.cat([kept, pruned]).numpy(), bins=bins)
+            for label, values in (("kept", kept), ("pruned", pruned)):
+                if len(values):
+                    ax.hist(values.numpy(), bins=edges, density=True, alpha=0.55, color=WEIGHT_COLORS[label],
+                            label=f"{label} ({len(values):,})")
+            ax.set(xlabel=what, ylabel="density", title=f"layer {name}")
+            ax.legend(fontsize="small")
+    return fig
+
+
+def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str = "early_stop_test_accuracy",
+                   ax: Axes | None = None) -> Figure:
+    """Rewinding: `kind` networks (tickets by default) reset to theta_k against weights remaining, one line per rewind
+    iteration k among the records (experiments' `rewind_iteration`; k = 0 is theta_0), with the dense network for
+    reference: the mean over seeds, min-max bars where there are several."""
+    records = list(records)
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(METRICS)}.")
+    rewinds = sorted({r.rewind_iteration for r in records if r.kind == kind})
+    if not rewinds:
+        raise ValueError(f"No {kind!r} records to plot; the records hold {sorted({r.kind for r in records})}.")
+    fig, ax = _figure(ax)
+    shades = matplotlib.colormaps[COLORMAPS[kind]]
+    for i, k in enumerate(rewinds):
+        rows = summarize(r for r in records if r.kind == kind and r.rewind_iteration == k)
+        y = np.array([getattr(row, metric).mean for row in rows])
+        spread = [y - [getattr(row, metric).min for row in rows], [getattr(row, metric).max for row in rows] - y]
+        ax.errorbar([100 * row.remaining for row in rows], y, yerr=spread if max(r.seeds for r in rows) > 1 else None,
+                    color=shades(0.4 + 0.55 * i / max(1, len(rewinds) - 1)), marker="o", markersize=4, capsize=3,
+                    label=f"k = {k:,}" if k else "k = 0 (θ0)")
+    for row in summarize(r for r in records if r.kind == "dense"):
+        ax.axhline(getattr(row, metric).mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
+    _sparsity_axis(ax, [100 * r.remaining for r in records if r.kind == kind])
+    ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {LABELS[kind]}, rewound to iteration k")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
     return fig

@@ -1,7 +1,8 @@
 """Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy.
 
 `winning_ticket` is one round of the paper's Algorithm 1 and `iterative_pruning` repeats it; the rest of this file
-is the bookkeeping they need (which layers, how much, masks, copies) and the paper's two controls.
+is the bookkeeping they need (which layers, how much, masks, copies), the paper's two controls, and the follow-up
+papers' tools for asking why tickets win: the sign-preserving control and the weights' statistics.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import copy
 import math
 import numbers
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -231,3 +233,60 @@ def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Modul
             prune.random_unstructured(targets[name], "weight", amount=pruned)
     return network
 
+
+
+def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
+    """Zhou et al. 2019's sign-preserving reinitialization ("reinit_signs"): the ticket's mask, and on each weight the
+    sign the ticket starts with (theta_0; theta_k when rewound) with the magnitude of `fresh_network`'s weight there,
+    a fresh draw from the same initial distribution (e.g. build_model with a new seed). Biases and batch norm come
+    from `fresh_network`, as in `random_reinit`.
+
+    Zhou et al. ("Deconstructing Lottery Tickets", arXiv 1905.01067; abstract: "signs are all you need to make the
+    reinitialized network train") draw the new magnitudes by shuffling the layer's initial values (`signed_reinit`
+    in their code, uber-research/deconstructing-lottery-tickets); a fresh draw has the same distribution.
+    """
+    check_same_architecture(ticket, fresh_network, compare_masks=False)
+    fresh = prunable_layers(fresh_network)
+    with torch.no_grad():
+        for name, layer in prunable_layers(ticket).items():
+            start = getattr(layer, "weight_orig", layer.weight)  # the ticket's starting values, pruned ones included
+            weight = fresh[name].weight
+            weight.copy_(weight.abs() * torch.sign(start).to(weight.device))
+    return apply_masks(ticket, fresh_network)
+
+
+@dataclass(frozen=True)
+class WeightStatistics:
+    """One layer's weights split by the mask: where they started (|theta_0|) and how far training moved them
+    (|theta_j - theta_0|), for the weights the mask keeps and those it prunes (1-D tensors, on the CPU)."""
+
+    initial_kept: torch.Tensor
+    initial_pruned: torch.Tensor
+    moved_kept: torch.Tensor
+    moved_pruned: torch.Tensor
+
+
+def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None
+                      ) -> dict[str, WeightStatistics]:
+    """Per prunable layer: |theta_0| and |theta_j - theta_0| of the weights a mask keeps and of those it prunes.
+
+    `theta_0` holds the initial weights (the untrained network, or the ticket `winning_ticket` returned), `trained`
+    the trained ones (theta_j), `masks_from` the mask (default: `trained`'s, which `winning_ticket` prunes too; or
+    a ticket, e.g. `Result.network()` of a cached one). Pruned layers count their `weight_orig` (every value, the
+    masked ones too). Weights pruned in an earlier round (exactly 0 in theta_j: they did not train) are left out of
+    "pruned". Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two questions: do
+    kept weights start larger, do they move further?
+    """
+    check_same_architecture(theta_0, trained, compare_masks=False)
+    mask_source = trained if masks_from is None else masks_from
+    check_same_architecture(theta_0, mask_source, compare_masks=False)
+    starts, ends = prunable_layers(theta_0), prunable_layers(trained)
+    statistics = {}
+    for name, mask in masks(mask_source).items():
+        start, end = (getattr(layer, "weight_orig", layer.weight).detach().cpu()
+                      for layer in (starts[name], ends[name]))
+        kept = torch.ones_like(start, dtype=torch.bool) if mask is None else mask.detach().cpu().bool()
+        pruned = ~kept & (end != 0)
+        moved = (end - start).abs()
+        statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned])
+    return statistics

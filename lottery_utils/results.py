@@ -14,14 +14,14 @@ from .models import build_model
 from .pruning import load_state, masks, prunable_layers, remaining_weights
 from .training import History
 
-KINDS = ("dense", "ticket", "reinit", "random_prune")
+KINDS = ("dense", "ticket", "reinit", "reinit_signs", "random_prune")
 
 
 @dataclass
 class Result:
     """One trained network: which it is, what the paper reports for it, and its training curves (`history`)."""
 
-    kind: str  # "dense", "ticket", "reinit" or "random_prune"
+    kind: str  # "dense", "ticket", or a control: "reinit", "reinit_signs", "random_prune"
     round: int  # pruning rounds behind it (0: the dense network)
     remaining: float  # fraction of the prunable weights left
     test_accuracy: float  # at the end of training
@@ -32,6 +32,7 @@ class Result:
     iterations: int
     seconds: float
     key: str = ""  # its cache entry's key
+    rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
     history: History = field(default_factory=History, repr=False)
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)  # per input: weights kept (LeNet)
@@ -41,8 +42,8 @@ class Result:
     def from_training(cls, config: dict[str, Any], history: History, network: nn.Module) -> "Result":
         return cls(config["kind"], len(config["schedule"]), remaining_weights(network), history.final_test_accuracy,
                    history.early_stop_iteration, history.early_stop_test_accuracy, config["seed"], config["model"],
-                   config["iterations"], history.seconds, cache_key(config), tuple(config["schedule"]), history,
-                   first_layer_kept(network))
+                   config["iterations"], history.seconds, cache_key(config), config.get("rewind_iteration", 0),
+                   tuple(config["schedule"]), history, first_layer_kept(network))
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> "Result":
@@ -55,18 +56,30 @@ class Result:
         return cls(record["kind"], record["round"], record["remaining"], record["test_accuracy"],
                    record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seed"],
                    record["model"], record["iterations"], record["seconds"], cache_key(config),
-                   tuple(config["schedule"]), history, None if kept is None else tuple(kept),
+                   config.get("rewind_iteration", 0), tuple(config["schedule"]), history,
+                   None if kept is None else tuple(kept),
                    entry.get("bundled", False))
 
     def record(self) -> dict[str, Any]:
         """What the cache stores with the configuration (the format of every cache written so far, plus the
-        first layer's kept weights per input from version 2 on)."""
-        record = {name: value for name, value in self.row().items() if name != "key"}
+        first layer's kept weights per input from version 2 on; the rewind iteration is in the configuration)."""
+        record = {name: value for name, value in self.row().items() if name not in ("key", "rewind_iteration")}
         record["curve"] = {"iteration": self.history.iterations, "test_accuracy": self.history.test_accuracy,
                            "val_loss": self.history.val_loss}
         if self.first_layer_kept is not None:
             record["first_layer_kept"] = list(self.first_layer_kept)
         return record
+
+    @property
+    def initial_test_accuracy(self) -> float:
+        """Test accuracy before any training, the first point of the curve: for a ticket its mask on theta_0, the
+        supermask of Zhou et al. 2019; for random pruning a random mask of the same per-layer size on theta_0; for
+        the dense network theta_0 itself (under rewinding: the same on theta_k, read at iteration k). Every
+        network's curve starts where its training starts, so this is read, not computed (bundled results too)."""
+        if not self.history.iterations or self.history.iterations[0] != self.rewind_iteration:
+            raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
+                             f"{self.rewind_iteration}).")
+        return self.history.test_accuracy[0]
 
     def row(self) -> dict[str, Any]:
         """One line of results.csv: the CSV_COLUMNS."""
@@ -162,6 +175,16 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
         groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r)
     return [Summary(kind, remaining, len(group), *(Spread.of([getattr(r, m) for r in group]) for m in METRICS))
             for (kind, remaining), group in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]
+
+
+def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
+    """(kind, weights remaining, test accuracy before training over the seeds) for each kind and sparsity, ordered as
+    `summarize`: the supermask experiment (Zhou et al. 2019) read off the results' curves."""
+    groups: dict[tuple, list[float]] = {}
+    for r in results:
+        groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r.initial_test_accuracy)
+    return [(kind, remaining, Spread.of(values)) for (kind, remaining), values
+            in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]
 
 
 def describe(results: Iterable[Result]) -> str:

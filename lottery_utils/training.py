@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .data import Data
 from .models import Preset, preset as preset_named
-from .pruning import prunable_layers
+from .pruning import clone, prunable_layers
 
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
 
@@ -33,14 +33,17 @@ class History:
     early_stop_iteration: int = 0  # the iteration of minimum validation loss: the paper's early-stopping criterion
     early_stop_test_accuracy: float = 0.0  # test accuracy at that iteration
     seconds: float = 0.0
+    # train(..., snapshot_at=k): the network's state_dict after iteration k (e.g. theta_k, for rewinding)
+    snapshot: dict[str, torch.Tensor] | None = field(default=None, repr=False)
 
     @property
     def final_test_accuracy(self) -> float:
         return self.test_accuracy[-1]
 
 
-def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None):
-    """The preset's optimizer (fused: one kernel for all parameters) and its learning-rate schedule, if any."""
+def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None, start_iteration: int = 0):
+    """The preset's optimizer (fused: one kernel for all parameters) and its learning-rate schedule, if any (from
+    `start_iteration` on: a network rewound to iteration k resumes the schedule there)."""
     params = [p for p in model.parameters() if p.requires_grad]
     lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
@@ -52,13 +55,15 @@ def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None):
         raise ValueError(f"Unknown optimizer {preset.optimizer!r}: use 'adam' or 'sgd'.")
     if not preset.lr_milestones and not preset.warmup_iterations:
         return optimizer, None
-    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, preset))
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, preset, offset=start_iteration))
 
 
-def lr_factor(preset: Preset, steps: int) -> float:
+def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
     """The multiple of the learning rate used after `steps` optimizer steps (the iteration steps + 1): a linear warmup
     from 0 over the first `preset.warmup_iterations` iterations (iteration i at i / warmup), times 1/10 for each
-    milestone passed (from iteration milestone + 1 on, as torch's MultiStepLR)."""
+    milestone passed (from iteration milestone + 1 on, as torch's MultiStepLR). A run that starts at iteration
+    `offset` (rewinding) counts its steps from there."""
+    steps += offset
     warmup = min(1.0, (steps + 1) / preset.warmup_iterations) if preset.warmup_iterations else 1.0
     return warmup * 0.1 ** bisect_right(preset.lr_milestones, steps)
 
@@ -81,7 +86,7 @@ def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
 def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
           preset: str | Preset = "lenet", lr: float | None = None, eval_every: int | None = None,
           curve_every: int | None = None, seed: int = 0, progress: Progress = True, fold_masks: bool = True,
-          description: str = "training") -> History:
+          description: str = "training", start_iteration: int = 0, snapshot_at: int | None = None) -> History:
     """Train `model` in place with shuffled mini-batches sliced from `data`'s tensors; return its History.
 
     Defaults come from the preset (the paper's LeNet: 50K iterations, batch 60, Adam 1.2e-3), and so does the
@@ -92,6 +97,12 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     every `curve_every` iterations (default: a multiple of `eval_every`, about CURVE_POINTS times a run). `progress`:
     True for tqdm's bar, False for none, or a tqdm class to draw it with. fold_masks=False trains through
     torch.nn.utils.prune's hooks instead of the faster equivalent path.
+
+    Rewinding (Frankle et al. 2019, "late resetting"): `snapshot_at=k` keeps a copy of the state_dict after
+    iteration k in `History.snapshot` (theta_k; for a pruned network with fold_masks, its masked weights appear as
+    plain `weight`); `start_iteration=k` trains a network reset to theta_k from iteration k to `iterations`, as the
+    dense run would have gone on: the same mini-batches and learning-rate schedule from there, a fresh optimizer
+    state (as open_lth trains from a rewind step). Its curves and early-stopping iteration start at k.
     """
     preset = preset_named(preset) if isinstance(preset, str) else preset
     iterations = preset.iterations if iterations is None else iterations
@@ -99,6 +110,10 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     if iterations < 1 or batch_size < 1 or batch_size > len(data.train_y):
         raise ValueError(f"Need iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training set); "
                          f"got iterations={iterations}, batch_size={batch_size}.")
+    if not 0 <= start_iteration < iterations or not (snapshot_at is None or
+                                                     start_iteration <= snapshot_at <= iterations):
+        raise ValueError(f"Need 0 <= start_iteration < iterations and start_iteration <= snapshot_at <= iterations; "
+                         f"got start_iteration={start_iteration}, snapshot_at={snapshot_at}, iterations={iterations}.")
     eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
     curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
     bars = progress_bars(progress)
@@ -107,12 +122,12 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     batches_per_epoch = len(data.train_y) // batch_size
     start = time.perf_counter()
     with (masks_folded(model) if fold_masks else _no_masks()) as masked:
-        optimizer, schedule = make_optimizer(model, preset, lr)
+        optimizer, schedule = make_optimizer(model, preset, lr, start_iteration)
         best = _Best(model, data)
 
         def measure(iteration: int) -> None:  # validation loss for early stopping; the curves on a coarser grid
             val_loss, test_accuracy = evaluate(model, data.val_x, data.val_y)[0], None
-            if iteration % curve_every == 0 or iteration == iterations:
+            if iteration % curve_every == 0 or iteration in (start_iteration, iterations):
                 _, test_accuracy = evaluate(model, data.test_x, data.test_y)
                 history.iterations.append(iteration)
                 history.val_loss.append(val_loss)
@@ -121,9 +136,13 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                     bar.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
             best.consider(iteration, val_loss, test_accuracy)
 
-        steps = range(1, iterations + 1)
+        steps = range(start_iteration + 1, iterations + 1)
         bar = bars(steps, desc=description, leave=False, mininterval=0.5) if bars else steps
-        measure(0)
+        for _ in range(-(-start_iteration // batches_per_epoch)):  # from iteration k on: the epoch orders drawn so far
+            perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
+        measure(start_iteration)
+        if snapshot_at == start_iteration:
+            history.snapshot = _copy_state(model)
         model.train()
         for iteration in bar:
             step = (iteration - 1) % batches_per_epoch
@@ -143,6 +162,8 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                     weight.mul_(mask)  # pruned weights stay exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
                 measure(iteration)
+            if iteration == snapshot_at:
+                history.snapshot = _copy_state(model)
         history.early_stop_iteration, history.early_stop_test_accuracy = best.result()
     history.seconds = time.perf_counter() - start
     return history
@@ -160,6 +181,17 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
             correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
     model.train(was_training)
     return loss / len(y), correct / len(y)
+
+
+def supermask_accuracy(network: nn.Module, data: Data) -> float:
+    """Test accuracy of a network as it is, before any training: for a ticket, its mask on theta_0 (m * theta_0),
+    which Zhou et al. 2019 ("Deconstructing Lottery Tickets") call a supermask when it beats chance (10 % on MNIST)
+    untrained. The network is left as it is (a copy is evaluated on the data's device)."""
+    return evaluate(clone(network).to(data.test_x.device), data.test_x, data.test_y)[1]
+
+
+def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {name: value.detach().clone() for name, value in model.state_dict().items()}
 
 
 class _Best:

@@ -27,7 +27,7 @@ from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots
 from .cache import Cache
-from .experiments import CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode, round_rates
+from .experiments import ALL_CONTROLS, CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode, round_rates
 from .models import PRESETS
 from .results import Result, pick, summarize, unique_networks
 
@@ -222,10 +222,16 @@ def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
 
 
 def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
-                      seeds: Sequence[int] | None = None, cache: Cache | None = None, **setup) -> OneShotExplorer:
+                      seeds: Sequence[int] | None = None, cache: Cache | None = None, *,
+                      controls: Iterable[str] = CONTROLS, **setup) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
-    random mask of the same size on theta_0, and accuracy vs weights remaining for all three."""
-    return _one_shot_ui(model, amounts, amount, seeds, CONTROLS, cache, setup, plots.controls_panel)
+    random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
+
+    `controls` (default the paper's two, experiments.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
+    reinitialization: e.g. controls=experiments.ALL_CONTROLS. `setup` may hold rewind_iteration=k (tickets reset to
+    theta_k), as experiments.one_shot takes it."""
+    return _one_shot_ui(model, amounts, amount, seeds, experiments.check_controls(controls), cache, setup,
+                        plots.controls_panel)
 
 
 def _one_shot_ui(model, amounts, amount, seeds, controls, cache, setup, draw) -> OneShotExplorer:
@@ -279,7 +285,7 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
     parts = [f"{_percent(amount)} pruned, {100 * pick(records, 'ticket').remaining:.1f} % remain, test accuracy "
              f"at early stop:"]
-    for kind in ("ticket", *CONTROLS, "dense"):
+    for kind in ("ticket", *ALL_CONTROLS, "dense"):
         if any(r.kind == kind for r in records):
             parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")
     return f"{parts[0]} {', '.join(parts[1:])}{_seeds_note(records)}; {source}."

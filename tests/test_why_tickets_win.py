@@ -1,0 +1,424 @@
+"""Why tickets win (issue 14): supermask accuracy, the sign-preserving control, weight statistics and rewinding,
+on tiny LeNet runs (60 iterations) on real MNIST, on the CPU."""
+import csv
+import dataclasses
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from matplotlib.figure import Figure
+from torch import nn
+
+from lottery_utils import (PRESETS, build_model, clone, experiments, plots, sign_preserving_reinit, supermask_accuracy,
+                           train, weight_statistics, winning_ticket)
+from lottery_utils.__main__ import main
+from lottery_utils.bundle import jobs
+from lottery_utils.cache import Cache
+from lottery_utils.experiments import ALL_CONTROLS, CONTROLS, Experiment, Setup, one_shot, round_rates
+from lottery_utils.pruning import load_state, masks, prunable_layers, random_prune, random_reinit
+from lottery_utils.results import KINDS, initial_accuracies, pick
+
+TINY = dict(iterations=60, eval_every=30, progress=False)
+SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
+K = 20  # the rewind iteration of the tiny runs: not on their evaluation grid (0, 30, 60)
+RATES = round_rates("lenet", 0.8)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return Cache(tmp_path_factory.mktemp("cache"), use_bundle=False)
+
+
+@pytest.fixture(scope="module")
+def records(cache):
+    """One-shot 80 % with every control, reset to theta_0."""
+    return one_shot("lenet", 0.8, controls=ALL_CONTROLS, cache=cache, **TINY)
+
+
+@pytest.fixture(scope="module")
+def rewound(cache, records):
+    """The same, reset to theta_K (same cache: the dense network is shared)."""
+    return one_shot("lenet", 0.8, controls=ALL_CONTROLS, cache=cache, rewind_iteration=K, **TINY)
+
+
+@pytest.fixture
+def trainings(monkeypatch):
+    """Every network trained ends in Cache.save: record which."""
+    calls, original = [], Cache.save
+
+    def counting_save(cache, config, *args):
+        calls.append(f"{config['kind']} round {len(config['schedule'])}")
+        return original(cache, config, *args)
+
+    monkeypatch.setattr(Cache, "save", counting_save)
+    return calls
+
+
+def dense_run(data, iterations=60, **options):
+    """The experiments' dense network trained by hand: theta_0 of seed 0, the setup's batch size and evaluation."""
+    network = build_model("lenet", seed=0)
+    history = train(network, data, iterations, SETUP.batch_size, eval_every=30, seed=0, progress=False, **options)
+    return network, history
+
+
+def equal_states(a: nn.Module | dict, b: nn.Module | dict) -> bool:
+    a, b = (x.state_dict() if isinstance(x, nn.Module) else x for x in (a, b))
+    return a.keys() == b.keys() and all(torch.equal(a[k].cpu(), b[k].cpu()) for k in a)
+
+
+# --- supermask accuracy ------------------------------------------------------------------------------------------
+
+def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(records, cache, mnist):
+    dense, ticket = pick(records, "dense"), pick(records, "ticket")
+    theta_0 = build_model("lenet", seed=0)
+    rebuilt = winning_ticket(dense.network(cache), clone(theta_0), RATES)  # m * theta_0, as the experiment made it
+    assert supermask_accuracy(rebuilt, mnist) == ticket.initial_test_accuracy
+    assert supermask_accuracy(theta_0, mnist) == dense.initial_test_accuracy
+    control = Experiment(SETUP, 0, cache).control("random_prune", rebuilt, 1)
+    assert supermask_accuracy(control, mnist) == pick(records, "random_prune").initial_test_accuracy
+    assert ticket.initial_test_accuracy != pick(records, "random_prune").initial_test_accuracy
+    # the curve's first point is the untrained network: what `evaluate` gives on the test set
+    assert all(r.history.iterations[0] == 0 for r in records)
+    assert [(kind, spread.mean) for kind, _, spread in initial_accuracies(records)] == \
+        [(r.kind, r.initial_test_accuracy) for r in records]
+    assert [r.kind for r in records] == list(KINDS)
+    assert equal_states(rebuilt, clone(rebuilt)) and rebuilt[1].weight.device.type == "cpu"  # left as it was
+
+
+def test_the_tickets_mask_alone_beats_chance_and_a_random_mask_does_not(records):
+    """Zhou et al. 2019: the ticket's mask on untrained theta_0 is far above chance (10 %); a random mask of the same
+    per-layer size and the dense theta_0 are not."""
+    initial = {r.kind: r.initial_test_accuracy for r in records}
+    assert initial["ticket"] > 0.3
+    assert initial["random_prune"] < 0.2 and initial["dense"] < 0.2
+    assert initial["ticket"] > 2 * max(initial["random_prune"], initial["reinit"])
+
+
+def test_initial_accuracy_of_a_result_without_a_curve_is_a_clear_error(records):
+    empty = dataclasses.replace(pick(records, "ticket"), history=type(records[0].history)())
+    with pytest.raises(ValueError, match="no curve point at the start of its training"):
+        empty.initial_test_accuracy
+
+
+# --- the sign-preserving control ---------------------------------------------------------------------------------
+
+def ticket_and_trained(seed=0, amount=0.7):
+    """theta_0, a 'trained' network (theta_0 plus noise) pruned by winning_ticket, and the ticket."""
+    theta_0 = build_model("lenet", seed=seed)
+    trained = clone(theta_0)
+    with torch.no_grad():
+        for p in trained.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    ticket = winning_ticket(trained, clone(theta_0), amount)
+    return theta_0, trained, ticket
+
+
+def test_sign_preserving_reinit_keeps_mask_and_signs_with_fresh_magnitudes():
+    theta_0, _, ticket = ticket_and_trained()
+    fresh = build_model("lenet", seed=99)
+    fresh_weights = {name: layer.weight.detach().clone() for name, layer in prunable_layers(fresh).items()}
+    control = sign_preserving_reinit(ticket, fresh)
+    for (name, mask), control_mask in zip(masks(ticket).items(), masks(control).values()):
+        assert torch.equal(mask, control_mask), name
+        kept = mask.bool()
+        start = prunable_layers(theta_0)[name].weight[kept]
+        weight = prunable_layers(control)[name].weight
+        assert torch.equal(torch.sign(weight[kept]), torch.sign(start))  # the signs of theta_0
+        assert torch.equal(weight[kept].abs(), fresh_weights[name][kept].abs())  # the magnitudes of a fresh draw
+        assert not torch.allclose(weight[kept].abs(), start.abs())
+        assert torch.all(weight[~kept] == 0)
+    plain = random_reinit(ticket, build_model("lenet", seed=99))  # same draw, its own signs
+    agree = (torch.sign(plain[1].weight) == torch.sign(control[1].weight))[ticket[1].weight_mask.bool()]
+    assert 0.3 < agree.float().mean() < 0.7
+
+
+def test_sign_preserving_reinit_rejects_another_architecture():
+    _, _, ticket = ticket_and_trained()
+    with pytest.raises(ValueError, match="The networks differ at parameter"):
+        sign_preserving_reinit(ticket, nn.Sequential(nn.Flatten(), nn.Linear(784, 10)))
+
+
+def test_the_experiments_reinit_and_reinit_signs_share_magnitudes_and_differ_in_signs(records, cache):
+    rebuilt = winning_ticket(pick(records, "dense").network(cache), build_model("lenet", seed=0), RATES)
+    experiment = Experiment(SETUP, 0, cache)
+    reinit, signs = (experiment.control(kind, rebuilt, 1) for kind in ("reinit", "reinit_signs"))
+    kept = rebuilt[1].weight_mask.bool()
+    assert torch.equal(reinit[1].weight[kept].abs(), signs[1].weight[kept].abs())
+    assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(rebuilt[1].weight[kept]))
+    assert pick(records, "reinit_signs").history.val_loss != pick(records, "reinit").history.val_loss
+    with pytest.raises(ValueError, match="Unknown control 'shuffle'"):
+        experiment.control("shuffle", rebuilt, 1)
+
+
+# --- controls everywhere, the defaults unchanged -------------------------------------------------------------------
+
+def test_reinit_signs_is_a_control_everywhere_and_the_defaults_stay_the_papers_two():
+    assert CONTROLS == ("reinit", "random_prune") and ALL_CONTROLS == ("reinit", "reinit_signs", "random_prune")
+    assert set(KINDS) == {"dense", "ticket", *ALL_CONTROLS}
+    assert all(kind in plots.LABELS and kind in plots.COLORS and kind in plots.COLORMAPS for kind in KINDS)
+    assert len({plots.COLORS[kind] for kind in KINDS}) == len(KINDS)
+    assert all(arguments["controls"] in (CONTROLS, ()) for _, arguments in jobs())  # the bundle's jobs
+    assert experiments.check_controls("reinit_signs, reinit") == ("reinit_signs", "reinit")
+    with pytest.raises(ValueError, match=r"Unknown control\(s\) \['shuffle'\]: choose from reinit, reinit_signs, "
+                                         r"random_prune"):
+        experiments.check_controls(("reinit", "shuffle"))
+
+
+def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache, trainings):
+    from lottery_utils import widgets
+    default = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), cache=cache, iterations=60, eval_every=30)
+    assert {r.kind for r in default.records} == {"dense", "ticket", *CONTROLS}
+    assert "signs kept" not in default.status.value
+    explorer = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), cache=cache, controls=ALL_CONTROLS,
+                                         iterations=60, eval_every=30)
+    assert trainings == []  # all cached by the module's run
+    signs = pick(explorer.records, "reinit_signs")
+    assert f"random reinit, signs kept {100 * signs.early_stop_test_accuracy:.2f} %" in explorer.status.value
+    assert len(explorer.out.outputs) == 1 and plt.get_fignums() == []
+    with pytest.raises(ValueError, match="Unknown control"):
+        widgets.controls_explorer(amounts=(0.8,), cache=cache, controls=("signs",), iterations=60)
+
+
+# --- rewinding ---------------------------------------------------------------------------------------------------
+
+def test_rewind_zero_keeps_todays_keys_and_results(records, cache, trainings):
+    for kind, rounds, rates in (("dense", 0, {}), ("ticket", 2, RATES), ("reinit", 1, RATES),
+                                ("random_prune", 3, RATES)):
+        today = Experiment(SETUP, 2).config(kind, rounds, rates)
+        assert Experiment(SETUP, 2, rewind_iteration=0).config(kind, rounds, rates) == today
+        assert set(today) == {*dataclasses.asdict(SETUP), "kind", "schedule", "seed", "version"}  # no new setting
+        rewound = Experiment(SETUP, 2, rewind_iteration=K).config(kind, rounds, rates)
+        assert rewound == (today if kind == "dense" else {**today, "rewind_iteration": K})
+    again = one_shot("lenet", 0.8, controls=ALL_CONTROLS, cache=cache, rewind_iteration=0, **TINY)
+    assert trainings == [] and again == records  # the same networks, from the same cache entries
+
+
+def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, mnist):
+    """The k = 0 ticket and controls as the paper's plain algorithm and the original control formulas make them."""
+    trained, _ = dense_run(mnist)
+    ticket = winning_ticket(trained, build_model("lenet", seed=0), RATES)
+    fresh_seed = 1_000 * (0 + 1) + 1
+    for kind, network in (("ticket", ticket),
+                          ("reinit", random_reinit(ticket, build_model("lenet", seed=fresh_seed))),
+                          ("random_prune", random_prune(build_model("lenet", seed=0), ticket, fresh_seed))):
+        history = train(network, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False)
+        assert history.val_loss == pick(records, kind).history.val_loss, kind
+
+
+def test_theta_k_is_the_dense_runs_weights_at_iteration_k(cache, mnist):
+    theta_0 = build_model("lenet", seed=0)
+    dense, history = dense_run(mnist, snapshot_at=K)
+    _, without = dense_run(mnist)
+    assert equal_states(dense, dense_run(mnist)[0]) and history.val_loss == without.val_loss  # the snapshot is free
+    theta_k = Experiment(SETUP, 0, cache, progress=False, rewind_iteration=K).start()
+    assert equal_states(theta_k, history.snapshot)
+    assert not equal_states(theta_k, theta_0) and not equal_states(theta_k, dense)
+    assert not equal_states(theta_k, Experiment(SETUP, 1, cache, progress=False, rewind_iteration=K).start())  # seeded
+
+
+def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteration_k(rewound, records, cache, mnist):
+    dense, history = dense_run(mnist, snapshot_at=K)
+    theta_k = load_state(build_model("lenet"), history.snapshot)
+    ticket = winning_ticket(dense, clone(theta_k), RATES)
+    for name, layer in prunable_layers(ticket).items():  # the survivors hold the dense network's weights at K
+        assert torch.equal(layer.weight, prunable_layers(theta_k)[name].weight * layer.weight_mask)
+    result = pick(rewound, "ticket")
+    assert result.rewind_iteration == K and result.history.iterations == [K, 30, 60]
+    assert supermask_accuracy(ticket, mnist) == result.initial_test_accuracy  # its curve starts at m * theta_K
+    train(ticket, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False, start_iteration=K)
+    assert equal_states(ticket, result.network(cache))  # the experiment trained exactly this network
+    assert pick(rewound, "dense") == pick(records, "dense")  # one dense network for every k
+    assert result.key != pick(records, "ticket").key
+
+
+def test_controls_under_rewinding_follow_open_lth(rewound, records, cache, mnist):
+    """reinit: the mask on fresh weights; random_prune: a random mask on theta_K; both (and reinit_signs, whose signs
+    are theta_K's) trained from iteration K."""
+    dense, history = dense_run(mnist, snapshot_at=K)
+    theta_k = load_state(build_model("lenet"), history.snapshot)
+    ticket = winning_ticket(dense, clone(theta_k), RATES)
+    experiment = Experiment(SETUP, 0, cache, progress=False, rewind_iteration=K)
+    prune_control = experiment.control("random_prune", ticket, 1)
+    for name, layer in prunable_layers(prune_control).items():
+        assert torch.equal(layer.weight, prunable_layers(theta_k)[name].weight * layer.weight_mask)
+    assert not torch.equal(prune_control[1].weight_mask, ticket[1].weight_mask)
+    signs = experiment.control("reinit_signs", ticket, 1)
+    kept = ticket[1].weight_mask.bool()
+    assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(theta_k[1].weight[kept]))
+    for kind in ALL_CONTROLS:  # the experiment trained exactly these networks, from iteration K
+        result = pick(rewound, kind)
+        history = train(experiment.control(kind, ticket, 1), mnist, 60, SETUP.batch_size, eval_every=30, seed=0,
+                        progress=False, start_iteration=K)
+        assert history.iterations == result.history.iterations == [K, 30, 60] and result.rewind_iteration == K
+        assert history.val_loss == result.history.val_loss, kind
+        assert result.history.val_loss != pick(records, kind).history.val_loss
+
+
+def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule(mnist):
+    """With plain SGD (no optimizer state) and a warmup, theta_0 trained 30 iterations equals theta_k trained from k to
+    30: the same mini-batches (k crosses an epoch of 11 batches) and the same learning rates."""
+    preset = dataclasses.replace(PRESETS["lenet"], optimizer="sgd", lr=0.05, warmup_iterations=25)
+    options = dict(batch_size=5_000, preset=preset, seed=3, progress=False)
+    whole = build_model("lenet", seed=0)
+    history = train(whole, mnist, 30, snapshot_at=14, **options)
+    resumed = load_state(build_model("lenet"), history.snapshot)
+    again = train(resumed, mnist, 30, start_iteration=14, **options)
+    assert equal_states(whole, resumed)
+    assert again.iterations[0] == 14 and again.iterations[-1] == 30
+    assert again.test_accuracy[-1] == history.test_accuracy[-1]
+    from_zero = load_state(build_model("lenet"), history.snapshot)
+    train(from_zero, mnist, 16, **options)  # the same 16 steps with the schedule and batches of iterations 1-16
+    assert not equal_states(whole, from_zero)
+
+
+def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_path, trainings):
+    cache = Cache(tmp_path)
+    first = experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K, **TINY)
+    assert trainings == ["dense round 0", "ticket round 1", "ticket round 2", "reinit_signs round 1",
+                         "reinit_signs round 2"]
+    assert first[0].history.val_loss == pick(records, "dense").history.val_loss  # the dense network from theta_0
+    trainings.clear()
+    assert experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K,
+                                 **TINY) == first
+    assert trainings == []
+    Cache(tmp_path).path(Experiment(SETUP, 0, cache, rewind_iteration=K).config("reinit_signs", 2, round_rates(
+        "lenet"))).unlink()  # as if interrupted before the last network
+    again = experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K, **TINY)
+    assert trainings == ["reinit_signs round 2"]
+    assert [r.history.val_loss for r in again] == [r.history.val_loss for r in first]  # seeded: the same network
+
+
+@pytest.mark.parametrize("rewind, message", [
+    (-1, "rewind_iteration must be a whole number of iterations >= 0"),
+    (2.5, "rewind_iteration must be a whole number of iterations >= 0"),
+    (True, "rewind_iteration must be a whole number of iterations >= 0"),
+    (60, r"rewind_iteration \(60\) must be less than the training length \(60 iterations\)"),
+    (1_000, r"rewind_iteration \(1,000\) must be less than the training length"),
+])
+def test_bad_rewind_iterations_are_clear_errors_before_any_training(rewind, message, tmp_path, trainings):
+    for call in (lambda: one_shot("lenet", 0.8, cache=Cache(tmp_path), rewind_iteration=rewind, **TINY),
+                 lambda: experiments.sweep("lenet", (0.5,), cache=Cache(tmp_path), rewind_iteration=rewind, **TINY),
+                 lambda: experiments.to_train("lenet", [(1, 0.5)], cache=Cache(tmp_path), rewind_iteration=rewind,
+                                              iterations=60)):
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert trainings == [] and not any(tmp_path.iterdir())
+
+
+# --- the command line --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["--rewind", "-1"], "argument --rewind: rewind_iteration must be a whole number of iterations >= 0"),
+    (["--rewind", "1.5"], "argument --rewind: rewind_iteration must be a whole number of iterations >= 0 (0: reset "
+                             "to theta_0), got '1.5'"),
+    (["--rewind", "ten"], "argument --rewind: rewind_iteration must be a whole number of iterations >= 0"),
+    (["--rewind", "60"], "argument --rewind: rewind_iteration (60) must be less than the training length (60 "),
+    (["--rewind", "300", "--fast", "--iterations", "300"], "must be less than the training length (300 iterations)"),
+    (["--controls", "reinit,signs"], "Unknown control(s) ['signs']: choose from reinit, reinit_signs, random_prune"),
+])
+def test_cli_rejects_bad_rewind_and_controls_before_training(args, message, tmp_path, capsys, trainings):
+    with pytest.raises(SystemExit) as exit:
+        main(["one-shot", "--iterations", "60", *args, "--cache", str(tmp_path / "cache"), "--out",
+              str(tmp_path / "out")])
+    assert exit.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1].startswith("python -m lottery_utils") and message in lines[-1]
+    assert trainings == [] and not (tmp_path / "cache").exists() and not (tmp_path / "out").exists()
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_cli_rewind_zero_is_the_default_and_rewind_k_trains_rewound_tickets(tmp_path, capsys, trainings):
+    common = ["--iterations", "60", "--controls", "reinit,reinit_signs,random_prune", "--cache", str(tmp_path / "c")]
+    assert main(["one-shot", "--out", str(tmp_path / "plain"), *common]) == 0
+    trained = len(trainings)
+    assert trained == 5
+    assert main(["one-shot", "--rewind", "0", "--out", str(tmp_path / "zero"), *common]) == 0
+    assert len(trainings) == trained  # the same keys: nothing new
+    assert (tmp_path / "zero" / "results.csv").read_text() == (tmp_path / "plain" / "results.csv").read_text()
+    assert main(["one-shot", "--rewind", str(K), "--out", str(tmp_path / "k"), *common]) == 0
+    assert trainings[trained:] == ["ticket round 1", "reinit round 1", "reinit_signs round 1", "random_prune round 1"]
+    rows = read_csv(tmp_path / "k" / "results.csv")
+    assert [(r["kind"], r["rewind_iteration"]) for r in rows] == [("dense", "0"), ("ticket", str(K)),
+                                                                   ("reinit", str(K)), ("reinit_signs", str(K)),
+                                                                   ("random_prune", str(K))]
+    assert f"one-shot, tickets reset to iteration {K}" in capsys.readouterr().out
+
+
+# --- weight statistics and the figures ---------------------------------------------------------------------------
+
+def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
+    theta_0, trained, ticket = ticket_and_trained(amount=0.5)
+    statistics = weight_statistics(ticket, trained)
+    assert list(statistics) == list(prunable_layers(ticket))
+    for name, layer in statistics.items():
+        mask = prunable_layers(ticket)[name].weight_mask.bool()
+        start, end = prunable_layers(theta_0)[name].weight, prunable_layers(trained)[name].weight_orig
+        assert torch.equal(layer.initial_kept, start[mask].abs()) and torch.equal(layer.initial_pruned,
+                                                                                  start[~mask].abs())
+        assert torch.equal(layer.moved_kept, (end - start)[mask].abs())
+        assert torch.equal(layer.moved_pruned, (end - start)[~mask].abs())
+    # the same from the untrained network, the trained one unpruned, and the ticket's mask
+    unpruned = {name.replace("_orig", ""): value for name, value in trained.state_dict().items()
+                if not name.endswith("_mask")}
+    again = weight_statistics(theta_0, load_state(build_model("lenet"), unpruned), ticket)
+    assert all(torch.equal(getattr(again[n], field), getattr(statistics[n], field)) for n in statistics
+               for field in ("initial_kept", "initial_pruned", "moved_kept", "moved_pruned"))
+    # a second round: weights pruned in the first (0 in theta_j, never trained) are not counted as pruned now
+    second = clone(ticket)
+    with torch.no_grad():
+        for layer in prunable_layers(second).values():
+            layer.weight_orig.add_(torch.randn_like(layer.weight_orig) * 0.05)
+            layer.weight_orig.mul_(layer.weight_mask)
+    next_ticket = winning_ticket(second, clone(ticket), 0.5)
+    later = weight_statistics(next_ticket, second)
+    first_kept = int(ticket[1].weight_mask.sum())
+    assert len(later["1"].initial_kept) + len(later["1"].initial_pruned) == first_kept
+
+
+def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_large(records, cache):
+    """60 iterations move LeNet's weights by about 0.01, a fraction of their initial spread (Glorot: 0.04 to 0.14), so
+    the largest |theta_j| are mostly the largest |theta_0|. (Whether they also moved further, Frankle & Carbin 2019,
+    Appendix F.5, Figure 19, is a question for full-length training.)"""
+    ticket = pick(records, "ticket").network(cache)  # its mask (its values are trained: only the mask is used)
+    dense = pick(records, "dense").network(cache)
+    statistics = weight_statistics(build_model("lenet", seed=0), dense, ticket)
+    for name, layer in statistics.items():
+        assert len(layer.initial_kept) == int(masks(ticket)[name].sum())
+        assert len(layer.initial_kept) + len(layer.initial_pruned) == prunable_layers(dense)[name].weight.numel()
+        assert layer.initial_kept.mean() > 2 * layer.initial_pruned.mean(), name
+        assert 0 < layer.moved_kept.mean() < layer.initial_kept.mean(), name
+
+
+def test_weight_statistics_figure_has_a_row_per_layer_and_leaves_no_pyplot_state():
+    _, trained, ticket = ticket_and_trained(amount=0.8)
+    statistics = weight_statistics(ticket, trained)
+    fig = plots.plot_weight_statistics(statistics, bins=20)
+    assert isinstance(fig, Figure) and plt.get_fignums() == []
+    assert len(fig.axes) == 2 * len(statistics)
+    for ax, (name, layer) in zip(fig.axes[::2], statistics.items()):
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == [f"kept ({len(layer.initial_kept):,})", f"pruned ({len(layer.initial_pruned):,})"]
+        assert ax.get_title() == f"layer {name}" and len(ax.patches) == 2 * 20
+    with pytest.raises(ValueError, match="No layers to draw"):
+        plots.plot_weight_statistics({})
+
+
+def test_rewinding_figure_draws_one_line_per_rewind_iteration(records, rewound):
+    fig = plots.plot_rewinding(records + rewound[1:])
+    ax = fig.axes[0]
+    lines = {c.get_label(): c.lines[0] for c in ax.containers}
+    assert list(lines) == ["k = 0 (θ0)", f"k = {K}"]
+    for k, label in ((0, "k = 0 (θ0)"), (K, f"k = {K}")):
+        ticket = next(r for r in records + rewound if r.kind == "ticket" and r.rewind_iteration == k)
+        assert list(lines[label].get_ydata()) == [ticket.early_stop_test_accuracy]
+    assert plt.get_fignums() == []
+    with pytest.raises(ValueError, match="No 'ticket' records"):
+        plots.plot_rewinding(records[:1])
