@@ -10,7 +10,7 @@ from . import plots
 from .bundle import Bundle
 from .data import PROJECT_ROOT
 from .models import preset
-from .experiments import CONTROLS, round_rates
+from .experiments import ALL_CONTROLS, round_rates
 from .results import Result, Summary, summarize
 
 RESULTS_DIR = PROJECT_ROOT / "docs" / "results"
@@ -42,7 +42,7 @@ def table(rows: list[Summary]) -> list[str]:
     """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining."""
     by = {(row.kind, row.remaining): row for row in rows}
     sparsities = sorted({row.remaining for row in rows}, reverse=True)
-    kinds = ["ticket", *(c for c in CONTROLS if any(row.kind == c for row in rows))]
+    kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
     lines = ["| weights remaining | " + " | ".join(plots.LABELS[k] for k in kinds) + " | early stop: "
              + " / ".join(plots.LABELS[k] for k in kinds) + " |", "|---:|" + "---:|" * (len(kinds) + 1)]
     dense = next(row for row in rows if row.kind == "dense")
@@ -79,7 +79,7 @@ def findings(rows: list[Summary]) -> list[str]:
                      f"({100 * sparsest.remaining:.1f} %) reaches {100 * accuracy(sparsest):.2f} %."]
     else:
         sentences = [f"{opening}no ticket is above it on average."]
-    for control in CONTROLS:
+    for control in ALL_CONTROLS:
         pairs = [(s, mean[("ticket", s)], mean[(control, s)]) for s in sparsities if (control, s) in mean]
         if not pairs:
             continue

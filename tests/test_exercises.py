@@ -438,3 +438,75 @@ def test_weight_count_of_a_wider_conv2_is_computed_from_the_network_given(capsys
         out = said(capsys)
         assert out.startswith("Not yet:") and f"{right:,}" not in out and str(right) not in out
     assert check_weight_count(f"{right:,}", wide, kind="fc") is True
+
+
+# --- why tickets win (notebook 05) --------------------------------------------------------------------------------
+
+def test_supermask_accuracy_check_refuses_wrong_measurements(capsys, mnist):
+    from lottery_utils.exercises import check_supermask_accuracy
+    from lottery_utils.training import evaluate, train
+
+    def right(network, data):
+        return evaluate(network, data.test_x, data.test_y)[1]
+
+    assert check_supermask_accuracy(right, mnist)
+    assert said(capsys).startswith("Correct!")
+    wrong = {"percent": (lambda n, d: 100 * right(n, d), "percent"),
+             "validation": (lambda n, d: evaluate(n, d.val_x, d.val_y)[1], "validation"),
+             "loss": (lambda n, d: evaluate(n, d.test_x, d.test_y)[0], "loss"),
+             "trains first": (lambda n, d: (train(n, d, iterations=5), right(n, d))[1], "changed"),
+             "ignores the mask": (lambda n, d: right(n.__class__(*[_unmasked(m) for m in n]), d), "without the mask"),
+             "not a function": (None, "pass your function")}
+    for name, (fn, clue) in wrong.items():
+        assert check_supermask_accuracy(fn, mnist) is False, name
+        out = said(capsys)
+        assert out.startswith("Not yet:") and clue in out, (name, out)
+
+
+def _unmasked(module):
+    """A copy of one layer with its initial values and no mask (what a student gets from weight_orig)."""
+    import copy
+    if not hasattr(module, "weight_mask"):
+        return copy.deepcopy(module)
+    layer = nn.Linear(module.in_features, module.out_features)
+    with torch.no_grad():
+        layer.weight.copy_(module.weight_orig)
+        layer.bias.copy_(module.bias)
+    return layer
+
+
+def test_sign_preserving_reinit_check_refuses_the_neighbouring_controls(capsys):
+    from lottery_utils import random_reinit
+    from lottery_utils.exercises import check_sign_preserving_reinit
+
+    def right(ticket, fresh):
+        fresh_layers = prunable_layers(fresh)
+        with torch.no_grad():
+            for name, layer in prunable_layers(ticket).items():
+                weight = fresh_layers[name].weight
+                weight.copy_(weight.abs() * torch.sign(layer.weight_orig))
+                prune.custom_from_mask(fresh_layers[name], "weight", layer.weight_mask)
+        return fresh
+
+    def swapped(ticket, fresh):
+        fresh_layers = prunable_layers(fresh)
+        with torch.no_grad():
+            for name, layer in prunable_layers(ticket).items():
+                weight = fresh_layers[name].weight
+                weight.copy_(layer.weight_orig.abs() * torch.sign(weight))
+                prune.custom_from_mask(fresh_layers[name], "weight", layer.weight_mask)
+        return fresh
+
+    def no_mask(ticket, fresh):
+        with torch.no_grad():
+            for name, layer in prunable_layers(ticket).items():
+                prunable_layers(fresh)[name].weight.mul_(torch.sign(layer.weight_orig)).abs_()
+        return fresh
+
+    assert check_sign_preserving_reinit(right)
+    assert said(capsys).startswith("Correct!")
+    for fn, clue in ((lambda t, f: t, "that is the ticket"), (random_reinit, "plain random reinitialization"),
+                     (swapped, "wrong way round"), (no_mask, "mask"), (lambda t, f: None, "return the network")):
+        assert check_sign_preserving_reinit(fn) is False
+        out = said(capsys)
+        assert out.startswith("Not yet:") and clue in out, out
