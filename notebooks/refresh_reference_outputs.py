@@ -15,6 +15,7 @@ Output policy (notebooks/README.md):
     python notebooks/refresh_reference_outputs.py                       # every notebooks/NN_*.ipynb
     python notebooks/refresh_reference_outputs.py notebooks/00_the_theorem.ipynb
     python notebooks/refresh_reference_outputs.py --strip-only ...     # no execution: apply the policy to what is there
+    python notebooks/refresh_reference_outputs.py --fast-only ...      # tagged cells only (real mode not bundled yet)
 """
 from __future__ import annotations
 
@@ -172,6 +173,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/[0-9][0-9]_*.ipynb")
     parser.add_argument("--strip-only", action="store_true", help="do not execute; only apply the output policy")
+    parser.add_argument("--fast-only", action="store_true",
+                        help="only the fast-mode run: keep the tagged cells' text, nothing else (for a lesson whose "
+                             "real-mode networks are not bundled yet)")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
     for path in paths:
@@ -183,12 +187,17 @@ def main(argv: list[str] | None = None) -> None:
             fast = run(path, fast=True)
             references = {i: reference_outputs(c, f"{path.name}, cell {i} (fast mode)") for i, c in enumerate(fast.cells)
                           if c.cell_type == "code" and TAG in c.metadata.get("tags", [])}
-            nb = run(path, fast=False)
+            nb = run(path, fast=False) if not args.fast_only else fast
+        if args.fast_only:
+            for cell in nb.cells:
+                if cell.cell_type == "code" and TAG not in cell.metadata.get("tags", []):
+                    cell.outputs, cell.execution_count = [], None
         tagged = strip(nb, path.name, references)
         nbformat.validate(nb)
         nbformat.write(nb, path)
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {tagged} reference cells"
-              + ("" if args.strip_only else f", executed in fast and real mode in {time.perf_counter() - start:.1f} s"))
+              + ("" if args.strip_only else f", executed in {'fast' if args.fast_only else 'fast and real'} mode in "
+                                               f"{time.perf_counter() - start:.1f} s"))
 
 
 if __name__ == "__main__":

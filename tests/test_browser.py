@@ -156,6 +156,36 @@ def test_lab_notebook_01_slider(lab_server, browser, warm_cache):
         page.close()
 
 
+def test_lab_notebook_05_runs_with_its_sign_control_slider(lab_server, browser):
+    """Lesson 05 in JupyterLab: Run All trains its fast-mode networks, shows the sign-preserving control's slider and
+    its figures, with no error anywhere; one arrow press moves the slider and the kernel answers."""
+    t0 = time.perf_counter()
+    page, page_errors = new_page(browser)
+    try:
+        page.goto(f"{lab_server}/lab/tree/05_why_tickets_win.ipynb?token={SERVER_TOKEN}&reset")
+        page.wait_for_selector("text=Python 3 (ipykernel) | Idle")
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        cell = page.locator(".jp-CodeCell").filter(has=page.locator(".prune-slider")).first
+        slider, status = cell.locator(".prune-slider"), cell.locator(".prune-status")
+        cell.locator(".prune-plot img").wait_for(state="visible", timeout=4 * TIMEOUT_MS)
+        wait_kernel_idle(page, timeout_ms=4 * TIMEOUT_MS)  # every cell has run (sections 1-4 train in fast mode)
+        assert_no_errors(page, page_errors)
+        slider.scroll_into_view_if_needed()
+        expect_text(status, "random reinit, signs kept")
+        old_status = status.inner_text()
+        slider.locator(".noUi-handle").focus()
+        page.keyboard.press("ArrowRight")
+        wait_text_changes(status, old_status)
+        expect_text(status, "random reinit, signs kept")
+        wait_kernel_idle(page)
+        assert_no_errors(page, page_errors)
+        cell.screenshot(path=str(SCREENSHOTS / "lab_05_signs.png"))
+        print(f"\nlab 05: run all and one slider step in {time.perf_counter() - t0:.1f} s")
+    finally:
+        page.close()
+
+
 def test_voila_classroom_app(voila_server, browser, warm_cache):
     t0 = time.perf_counter()
     page, page_errors = new_page(browser)
