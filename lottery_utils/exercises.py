@@ -316,9 +316,11 @@ def check_control(answer, keeps: str = "mask") -> bool:
                          "random_prune": "random pruning keeps θ0 and draws a random mask that keeps as many "
                                          "weights per layer as the ticket: m' ⊙ θ0."}[expected])
     if given is not None:
-        kept = "θ0 (the initial values)" if given == "random_prune" else "the mask m"
-        return _not_yet(f"{given!r} keeps {kept}; the question asks for the control that keeps "
-                        f"{'the mask' if keeps == 'mask' else 'θ0'}.")
+        kept, replaced = (("θ0 (the initial values)", "the mask") if given == "random_prune" else
+                          ("the mask m", "the initial values"))
+        return _not_yet(f"{given!r} keeps {kept} and replaces {replaced}, so its gap to the ticket tests whether "
+                        f"{replaced} matter{'s' if replaced == 'the mask' else ''}; the question asks about "
+                        f"{'the initial values' if keeps == 'mask' else 'the mask'}.")
     if text in ("ticket", "winning ticket", "dense"):
         return _not_yet(f"{text!r} is not a control: a control changes one ingredient of the ticket, the mask or θ0.")
     return _not_yet(f"could not read {answer!r}: answer 'reinit' or 'random_prune', the names the records use.")

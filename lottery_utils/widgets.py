@@ -283,8 +283,11 @@ def _one_shot_ui(model, amounts, amount, seeds, controls, cache, setup, draw) ->
 
 def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
-    parts = [f"{_percent(amount)} pruned, {100 * pick(records, 'ticket').remaining:.1f} % remain, test accuracy "
-             f"at early stop:"]
+    ticket = pick(records, "ticket")
+    others = [f"{kind} {_percent(rate)}" for kind, rate in round_rates(ticket.model, amount).items()
+              if rate != amount]  # e.g. LeNet's output layer, pruned at half the rate
+    parts = [f"{_percent(amount)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
+             f"{100 * ticket.remaining:.1f} % of all weights remain, test accuracy at early stop:"]
     for kind in ("ticket", *ALL_CONTROLS, "dense"):
         if any(r.kind == kind for r in records):
             parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")

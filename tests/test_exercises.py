@@ -202,6 +202,9 @@ def test_control(capsys):
         assert check_control(answer) is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out
+    assert check_control("reinit", keeps="init") is False  # notebook 03: which control tests whether the mask matters?
+    out = said(capsys)
+    assert "tests whether the initial values matter" in out and "random_prune" not in out
 
 
 def test_ticket_advantage(capsys):

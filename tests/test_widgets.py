@@ -73,7 +73,8 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
     record = ticket(explorer.records)
     assert record == ticket(experiments.one_shot("lenet", 0.5, progress=False, cache=warm_cache, **SETUP))
     assert explorer.remaining.value == f"{100 * record.remaining:.1f} % of the weights remain"
-    assert explorer.status.value.startswith(f"50 % pruned, {100 * record.remaining:.1f} % remain, test accuracy at "
+    assert explorer.status.value.startswith(f"50 % pruned (output 25 %), {100 * record.remaining:.1f} % of all "
+                                            f"weights remain, test accuracy at "
                                             "early stop:")
     assert f"winning ticket {100 * record.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert explorer.status.value.endswith("from the cache.")
