@@ -183,7 +183,7 @@ def test_real_mode_on_a_fresh_clone_answers_every_slider_position_from_the_bundl
     monkeypatch.setenv("LOTTERY_FAST", "0")
     explorer = widgets.controls_explorer(cache=Cache(tmp_path))  # the app's explorer, with its defaults
     assert {r.seed for r in explorer.records} == set(COMPLETE)
-    for amount in experiments.SLIDER_AMOUNTS:
+    for amount in widgets.ONE_SHOT_GRID:  # the slides' 80 % included
         explorer.slider.value = amount
         assert explorer.last_from_cache and explorer.status.value.endswith("from the bundled results.")
     assert explorer.trainings == 0 and not any(tmp_path.rglob("*.pt"))
