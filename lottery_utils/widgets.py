@@ -27,7 +27,7 @@ from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots
 from .cache import Cache
-from .experiments import ALL_CONTROLS, CONTROLS, SLIDER_AMOUNTS, Experiment, Setup, fast_mode, round_rates
+from .experiments import ALL_CONTROLS, CONTROLS, SLIDER_AMOUNTS, fast_mode, round_rates
 from .models import PRESETS
 from .results import Result, pick, summarize, unique_networks
 
