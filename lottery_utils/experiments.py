@@ -156,9 +156,9 @@ class Experiment:
         if all(self.cached(kind, r, rates) for kind, r in networks):
             return []
         chain = [("dense", 0)] + [("ticket", r) for r in range(1, rounds)]  # pruned again: their weights are needed
-        return ([self.config(kind, r, rates) for kind, r in chain if not self.cache.has_trained(self.config(kind, r, rates))]
-                + [self.config(kind, r, rates) for kind, r in networks
-                   if (kind, r) not in chain and not self.cached(kind, r, rates)])
+        configs = {(kind, r): self.config(kind, r, rates) for kind, r in networks}
+        return [config for network, config in configs.items()
+                if not (self.cache.has_trained(config) if network in chain else self.cache.has(config))]
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
         """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""

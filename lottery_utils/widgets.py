@@ -120,12 +120,6 @@ def _show(out: widgets.Output, png: bytes) -> None:
         out.append_display_data(Image(data=png, format="png"))
 
 
-def _missing(model: str, rounds: int, rate: float | None, seeds: Sequence[int], controls: Sequence[str],
-             cache: Cache, setup: dict[str, Any]) -> int:
-    """How many networks this experiment would train (0: it answers at once from the cache or the bundle)."""
-    return experiments.to_train(model, [(rounds, rate)], seeds, controls, cache, **setup)
-
-
 def default_seeds(model: str = "lenet", cache: Cache | None = None) -> tuple[int, ...]:
     """The seeds the explorers show: in real mode those of the bundled results (answered at once), else seed 0."""
     cache = cache or Cache()
@@ -254,12 +248,13 @@ def _one_shot_ui(model, amounts, amount, seeds, controls, cache, setup, draw) ->
     def collect_cached() -> None:
         """Every grid point already in the cache (also those another process trained meanwhile)."""
         for a in amounts:
-            if a not in explorer.computed and not _missing(model, 1, a, seeds, controls, cache, setup):
+            if a not in explorer.computed and \
+                    not experiments.to_train(model, [(1, a)], seeds, controls, cache, **setup):
                 explorer.computed[a] = compute(a, False)
 
     def update(change=None) -> None:
         a = slider.value
-        missing = _missing(model, 1, a, seeds, controls, cache, setup)
+        missing = experiments.to_train(model, [(1, a)], seeds, controls, cache, **setup)
         records = _fetch(explorer, lambda progress_: compute(a, progress_), missing,
                          lambda: _training_message(f"Pruning {_percent(a)}", missing, model, cache, setup))
         explorer.computed[a] = explorer.records = records
