@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import experiments
+from .bundle import PARTS
 from .cache import Cache
 from .models import PRESETS
 from .pruning import check_amount, check_rounds
@@ -95,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--fast", action="store_true", help="300 iterations per network, to try it")
     bundle.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
     bundle.add_argument("--out", help="folder for the bundle files (default lottery_utils/bundled)")
+    bundle.add_argument("--part", choices=PARTS, default="lessons",
+                        help="lessons (default): notebooks 01-03, the app and the paper's figure; why: notebook 05's "
+                             "sign-preserving reinit and rewinding (run after the lessons' part of the same seeds)")
     report = commands.add_parser("report", help="write docs/results/README.md and its figures from the bundle")
     report.add_argument("--out", help="folder (default docs/results)")
     return parser
@@ -113,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .bundle import build
         for seed in args.seeds:  # one file per seed, written when the seed is complete
             path = build(seed, out=args.out, cache=Cache(args.cache, use_bundle=False), workers=args.workers,
-                         iterations=args.iterations, fast=True if args.fast else None)
+                         iterations=args.iterations, fast=True if args.fast else None, part=args.part)
             print(f"seed {seed}: bundled in {path}", flush=True)
         return 0
     controls, out = args.controls, None

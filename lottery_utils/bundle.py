@@ -27,6 +27,7 @@ from .cache import cache_key
 
 FORMAT = 1  # bump when the file layout changes; the loader refuses other formats
 PAPER_ROUNDS = 18  # the paper's LeNet figure: iterative pruning down to 1.8 % of the weights
+PARTS = ("lessons", "why")  # notebooks 01-03 and the paper's figure; notebook 05's sign and rewinding networks
 BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"
 
 
@@ -64,10 +65,14 @@ class Bundle:
         return [Result.from_entry({**entry, "bundled": True}) for entry in self.entries().values()
                 if entry["config"]["model"] == model]
 
-    def seeds(self, model: str) -> tuple[int, ...]:
-        """The seeds whose bundle for `model` is complete (every network the notebooks show)."""
+    def seeds(self, model: str, part: str = "lessons") -> tuple[int, ...]:
+        """The seeds whose bundle for `model` is complete (every network of `part` the notebooks show)."""
+        return tuple(sorted(m["seed"] for m in self.parts(model, part) if m.get("complete")))
+
+    def parts(self, model: str, part: str = "lessons") -> list[dict[str, Any]]:
+        """The metadata of each file of `model` and `part`, one per seed."""
         self.entries()
-        return tuple(sorted({m["seed"] for m in self.metadata if m.get("model") == model and m.get("complete")}))
+        return [m for m in self.metadata if m.get("model") == model and m.get("part", "lessons") == part]
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -95,12 +100,19 @@ def write(path: Path, entries: list[dict[str, Any]], metadata: dict[str, Any]) -
         raise
 
 
-def jobs(model: str = "lenet") -> list[tuple[str, dict[str, Any]]]:
-    """What the bundle holds for a seed: every network the notebooks' widgets and the classroom app show, and the
-    paper's iterative figure (18 rounds with both controls). The long chain first, the sparsest one-shot first."""
+def jobs(model: str = "lenet", part: str = "lessons") -> list[tuple[str, dict[str, Any]]]:
+    """What the bundle holds for a seed. "lessons": every network the widgets of notebooks 01-03 and the classroom
+    app show, and the paper's iterative figure (18 rounds with both controls), the long chain first, the sparsest
+    one-shot first. "why": notebook 05's sign-preserving reinit and its tickets rewound to iteration k > 0."""
     from . import widgets  # the widgets' settings decide what is bundled
     from .experiments import CONTROLS, SLIDER_AMOUNTS
 
+    if part not in PARTS:
+        raise ValueError(f"Unknown bundle part {part!r}: choose from {', '.join(PARTS)}.")
+    if part == "why":
+        return [("sweep", dict(amounts=widgets.SIGN_AMOUNTS, controls=("reinit_signs",))),
+                *(("sweep", dict(amounts=widgets.REWIND_AMOUNTS, controls=(), rewind_iteration=k))
+                  for k in widgets.REWINDS if k)]
     big = max(widgets.ITERATIVE_RATES)
     rounds = widgets.max_rounds(big, len(SLIDER_AMOUNTS))
     return [("iterative", dict(rounds=PAPER_ROUNDS, rate=None, controls=CONTROLS)),
@@ -118,25 +130,32 @@ def _run_job(job: tuple[str, dict[str, Any]], model: str, seed: int, cache, setu
     return run(model, seeds=(seed,), progress=False, cache=cache, **arguments, **setup)
 
 
-def planned(experiment, model: str = "lenet") -> list[dict[str, Any]]:
-    """The configuration of every network `jobs()` trains for one experiment (setup and seed), each once."""
-    from .experiments import round_rates
+def planned(experiment, model: str = "lenet", part: str = "lessons") -> list[dict[str, Any]]:
+    """The configuration of every network `jobs(model, part)` trains for one experiment (setup and seed), each once;
+    a part other than "lessons" leaves out the networks that the lessons' part holds (the dense network, tickets)."""
+    from .experiments import Experiment, round_rates
 
     configs = {}
-    for name, arguments in jobs(model):
+    for name, arguments in jobs(model, part):
         runs = ([(arguments["rounds"], arguments["rate"])] if name == "iterative" else
                 [(1, amount) for amount in arguments["amounts"]])
+        rewound = Experiment(experiment.setup, experiment.seed, experiment.cache, False,
+                             arguments.get("rewind_iteration", 0))
         for rounds, rate in runs:
             rates = round_rates(model, rate)
-            for kind, r in experiment.networks(rounds, arguments["controls"]):
-                config = experiment.config(kind, r, rates)
+            for kind, r in rewound.networks(rounds, arguments["controls"]):
+                config = rewound.config(kind, r, rates)
                 configs[cache_key(config)] = config
+    if part != "lessons":
+        for config in planned(experiment, model):
+            configs.pop(cache_key(config), None)
     return list(configs.values())
 
 
 def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None, cache=None, workers: int = 1,
-          progress_every: float = 300.0, **setup) -> Path:
-    """Train (or find in the cache) every network of `jobs()` for one seed and write them into the bundle folder.
+          progress_every: float = 300.0, part: str = "lessons", **setup) -> Path:
+    """Train (or find in the cache) every network of `jobs(model, part)` for one seed and write them into the bundle
+    folder: lenet-seed0.json.gz for the lessons' part, lenet-why-seed0.json.gz for another part.
 
     Resumable: what is in the cache is not trained again. While training, the file is rewritten every
     `progress_every` seconds with the networks done so far (metadata "complete": false), so a build that is cut
@@ -146,7 +165,7 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
 
     cache = cache or Cache(use_bundle=False)
     experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
-    path = Path(out or BUNDLE_DIR) / f"{model}-seed{seed}.json.gz"
+    path = Path(out or BUNDLE_DIR) / f"{model}{'' if part == 'lessons' else '-' + part}-seed{seed}.json.gz"
     start, threads = time.perf_counter(), torch.get_num_threads()
     torch.set_num_threads(1)  # as in the workers: the provenance test retrains with one thread, bit for bit
     try:
@@ -155,19 +174,21 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
         torch.set_num_threads(threads)
     context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
     with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
-        runs = [pool.submit(_run_job, job, model, seed, cache, setup) for job in jobs(model)]
+        runs = [pool.submit(_run_job, job, model, seed, cache, setup) for job in jobs(model, part)]
         while wait(runs, timeout=progress_every).not_done:
-            _write(path, experiment, start, complete=False)
+            _write(path, experiment, part, start, complete=False)
         results = [r for run in runs for r in run.result()]
-    _write(path, experiment, start, complete=True, provenance=_provenance(experiment, results))
+    _write(path, experiment, part, start, complete=True, provenance=_provenance(experiment, results))
     return path
 
 
-def _write(path: Path, experiment, start: float, complete: bool, provenance: dict | None = None) -> None:
-    """The bundle file with every planned network the cache holds so far."""
-    entries = [{"config": config, "record": entry["record"]} for config in planned(experiment, experiment.setup.model)
+def _write(path: Path, experiment, part: str, start: float, complete: bool, provenance: dict | None = None) -> None:
+    """The bundle file with every planned network of `part` the cache holds so far."""
+    entries = [{"config": config, "record": entry["record"]}
+               for config in planned(experiment, experiment.setup.model, part)
                if (entry := experiment.cache.load(config)) is not None]
-    write(path, entries, {"model": experiment.setup.model, "seed": experiment.seed, "networks": len(entries),
+    write(path, entries, {"model": experiment.setup.model, "part": part, "seed": experiment.seed,
+                          "networks": len(entries),
                           "complete": complete, "setup": asdict(experiment.setup), "provenance": provenance,
                           "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
                           "python": platform.python_version(), "cpu": cpu_model(),

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import plots
+from . import plots, widgets
 from .bundle import Bundle
 from .data import PROJECT_ROOT
 from .models import preset
-from .experiments import ALL_CONTROLS, round_rates
-from .results import Result, Summary, summarize
+from .experiments import ALL_CONTROLS, CONTROLS, round_rates
+from .results import Result, Spread, Summary, initial_accuracies, summarize
 
 RESULTS_DIR = PROJECT_ROOT / "docs" / "results"
 PAPER = """The paper's abstract: "Above this size [10–20 % of the weights], the winning tickets that we find learn
@@ -22,18 +22,22 @@ than the controls), not absolute iterations."""
 
 
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
-    """The networks of the paper's iterative figure: every round at the paper's rates, and the dense network."""
+    """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
+    paper's controls, and the dense network."""
     rates = round_rates(model)
-    return [r for r in results if r.model == model and all(dict(step) == rates for step in r.schedule)]
+    return [r for r in results if r.model == model and r.kind in ("dense", "ticket", *CONTROLS)
+            and r.rewind_iteration == 0 and all(dict(step) == rates for step in r.schedule)]
 
 
 def _cell(row: Summary | None, metric: str, percent: bool) -> str:
-    if row is None:
-        return ""
-    spread = getattr(row, metric)
+    return "" if row is None else _spread(getattr(row, metric), row.seeds, percent)
+
+
+def _spread(spread: Spread, seeds: int, percent: bool = True) -> str:
+    """"97.56 [97.36–97.77]": the mean over the seeds, then [min–max] when there are several."""
     scale, form = (100, "{:.2f}") if percent else (1, "{:,.0f}")
     text = form.format(scale * spread.mean)
-    if row.seeds > 1:
+    if seeds > 1:
         text += f" [{form.format(scale * spread.min)}–{form.format(scale * spread.max)}]"
     return text
 
@@ -98,41 +102,58 @@ def findings(rows: list[Summary]) -> list[str]:
     return sentences
 
 
+def _seeds(metas: dict[int, dict], results: list[Result]) -> tuple[list[Result], list[int], list[int]]:
+    """The results of the complete seeds (those of a seed still being built only while none is complete), the
+    seeds they come from, and the complete seeds."""
+    complete = [s for s in sorted(metas) if metas[s].get("complete")]
+    chosen = [r for r in results if r.seed in complete or not complete]
+    return chosen, sorted({r.seed for r in chosen}), complete
+
+
+def _seeds_line(seeds: list[int], complete: list[int]) -> str:
+    return (f"- **Seeds** in the tables: {', '.join(map(str, seeds))} (n = {len(seeds)}; complete: "
+            f"{', '.join(map(str, complete)) or 'none yet'}; a seed still being built joins when complete). Cells "
+            "give the mean over the seeds" + (", then [min–max], the paper's error bars." if len(seeds) > 1 else "."))
+
+
+def _setup_lines(metas: dict[int, dict], model: str, command: str) -> list[str]:
+    """What was measured, where, and how long each seed took to build."""
+    setup = next(iter(metas.values()))["setup"]
+    return [
+        "- **Measured**: test accuracy at the early-stopping iteration (the minimum of validation loss, evaluated "
+        f"every {setup['eval_every'] or preset(model).eval_every:,} iterations on 5,000 held-out training images), "
+        "in %, and that iteration.",
+        f"- **Where**: {'; '.join(sorted({m['machine'] + ', torch ' + m['torch'] for m in metas.values()}))}.",
+        f"- **Build time** (`{command}`: two single-thread processes): "
+        + "; ".join(f"seed {s}: {_duration(metas[s]['seconds'])} for {metas[s]['networks']} networks"
+                    + ("" if metas[s].get("complete") else " so far (in progress)") for s in sorted(metas)) + ".",
+    ]
+
+
 def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
     """The text of docs/results/README.md."""
     bundle = bundle or Bundle()
-    results = bundle.results(model)
-    if not results:
+    metas = {m["seed"]: m for m in bundle.parts(model)}
+    if not metas:
         return ("# Results\n\nNo results are bundled yet: build them with "
                 "`python -m lottery_utils bundle --seeds 0-4`.\n")
-    meta = {m["seed"]: m for m in bundle.metadata if m.get("model") == model}
-    complete = [s for s in sorted(meta) if meta[s].get("complete")]
-    run = [r for r in paper_run(results, model) if r.seed in complete or not complete]  # partial seeds: only alone
+    run, seeds, complete = _seeds(metas, paper_run(bundle.results(model), model))
     rows = summarize(run)
-    seeds = sorted({r.seed for r in run})
-    setup = next(iter(meta.values()))["setup"]
+    setup = next(iter(metas.values()))["setup"]
     rounds = max(r.round for r in run)
     lines = [
         "# Results: LeNet-300-100 on MNIST at the paper's settings",
         "",
         "Generated by `python -m lottery_utils report` from the results bundled in `lottery_utils/bundled/`; do not",
-        "edit by hand (`tests/test_report.py` checks this file against the bundle).",
+        "edit by hand (`tests/test_report.py` checks this file against the bundle). Notebook 05's experiments "
+        "(supermasks, signs, rewinding): [why-tickets-win.md](why-tickets-win.md).",
         "",
-        f"- **Seeds** in the tables: {', '.join(map(str, seeds))} (n = {len(seeds)}; complete: "
-        f"{', '.join(map(str, complete)) or 'none yet'}; a seed still being built joins when complete). Cells give "
-        f"the mean over the seeds"
-        + (", then [min–max], the paper's error bars." if len(seeds) > 1 else "."),
+        _seeds_line(seeds, complete),
         f"- **Training**: {setup['iterations']:,} iterations, batch {setup['batch_size']}, Adam {setup['lr']}; "
         f"{rounds} rounds of iterative pruning, each removing {100 * round_rates(model)['fc']:.0f} % of the "
         f"hidden layers' and {100 * round_rates(model)['output']:.0f} % of the output layer's surviving weights, "
         "reset to θ0.",
-        "- **Measured**: test accuracy at the early-stopping iteration (the minimum of validation loss, evaluated "
-        f"every {setup['eval_every'] or preset(model).eval_every:,} iterations on 5,000 held-out training images), "
-        "in %, and that iteration.",
-        f"- **Where**: {', '.join(sorted({m['machine'] + ', torch ' + m['torch'] for m in meta.values()}))}.",
-        "- **Build time** (`python -m lottery_utils bundle --workers 2`: two single-thread processes): "
-        + "; ".join(f"seed {s}: {_duration(meta[s]['seconds'])} for {meta[s]['networks']} networks"
-                    + ("" if meta[s].get("complete") else " so far (in progress)") for s in sorted(meta)) + ".",
+        *_setup_lines(metas, model, "python -m lottery_utils bundle --workers 2"),
         "",
         "## Iterative pruning with both controls (the paper's Figures 3 and 4)",
         "",
@@ -150,6 +171,171 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
     return "\n".join(lines)
 
 
+def _one_shot(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
+    """The dense network and the one-shot networks of `kinds` pruned by one of `amounts`, reset to theta_`rewind`."""
+    wanted = {round(a, 4) for a in amounts}
+    return [r for r in results if r.kind == "dense" or (
+        r.kind in kinds and r.round == 1 and r.rewind_iteration == rewind
+        and round(dict(r.schedule[0]).get("fc", -1), 4) in wanted)]
+
+
+def supermask_table(results: list[Result]) -> list[str]:
+    """Test accuracy before any training: the ticket's mask and a random mask of the same size on theta_0."""
+    seeds = len({r.seed for r in results})
+    found = {(kind, remaining): spread for kind, remaining, spread in initial_accuracies(results)}
+    sparsities = sorted({remaining for kind, remaining in found if kind == "ticket"}, reverse=True)
+    lines = ["| weights remaining | winning ticket's mask on θ0 | random mask on θ0 |", "|---:|---:|---:|",
+             f"| 100 % (dense θ0) | {_spread(found[('dense', 1.0)], seeds)} | |"]
+    for remaining in sparsities:
+        random = found.get(("random_prune", remaining))
+        lines.append(f"| {100 * remaining:.1f} % | {_spread(found[('ticket', remaining)], seeds)} | "
+                     f"{'' if random is None else _spread(random, seeds)} |")
+    return lines
+
+
+def supermask_findings(results: list[Result]) -> list[str]:
+    found = initial_accuracies(results)
+    masks = [(remaining, s.mean) for kind, remaining, s in found if kind == "ticket"]
+    random = [s.mean for kind, _, s in found if kind == "random_prune"]
+    dense = next(s.mean for kind, _, s in found if kind == "dense")
+    best = max(masks, key=lambda m: m[1])
+    above = [m for m in masks if m[1] > max(random)]
+    return [f"- **The mask alone**: with no training, the ticket's mask on θ0 reaches {100 * best[1]:.2f} % test "
+            f"accuracy at {100 * best[0]:.1f} % of the weights remaining (its best); it is above every random mask "
+            f"at {len(above)} of {len(masks)} sparsities. Random masks on θ0 give {100 * min(random):.2f}–"
+            f"{100 * max(random):.2f} %, the dense θ0 {100 * dense:.2f} % (chance: 10 %)."]
+
+
+def rewinding_table(results: list[Result]) -> list[str]:
+    """Ticket accuracy at early stop (and the early-stop iteration) for each rewind iteration k, by sparsity."""
+    ks = sorted({r.rewind_iteration for r in results if r.kind == "ticket"})
+    rows = {k: {row.remaining: row for row in summarize(r for r in results
+                                                         if r.kind == "ticket" and r.rewind_iteration == k)}
+            for k in ks}
+    dense = summarize(r for r in results if r.kind == "dense")[0]
+    lines = ["| weights remaining | " + " | ".join(f"k = {k:,}" for k in ks) + " | early stop: "
+             + " / ".join(f"k = {k:,}" for k in ks) + " |", "|---:|" + "---:|" * (len(ks) + 1),
+             f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(ks) - 1)
+             + f"{_cell(dense, 'early_stop_iteration', False)} |"]
+    for remaining in sorted(rows[0], reverse=True):
+        cells = [_cell(rows[k].get(remaining), "early_stop_test_accuracy", True) for k in ks]
+        stops = [_cell(rows[k].get(remaining), "early_stop_iteration", False) for k in ks]
+        lines.append(f"| {100 * remaining:.1f} % | " + " | ".join(cells) + " | " + " / ".join(stops) + " |")
+    return lines
+
+
+def rewinding_findings(results: list[Result]) -> list[str]:
+    def mean(k):
+        return {row.remaining: row.early_stop_test_accuracy.mean for row in summarize(
+            r for r in results if r.kind == "ticket" and r.rewind_iteration == k)}
+
+    reset = mean(0)
+    sentences = []
+    for k in sorted({r.rewind_iteration for r in results if r.rewind_iteration}):
+        differences = [(remaining, accuracy - reset[remaining]) for remaining, accuracy in mean(k).items()
+                       if remaining in reset]
+        largest = max(differences, key=lambda d: abs(d[1]))
+        sentences.append(
+            f"- **k = {k:,}** ({100 * k / results[0].iterations:.1f} % of training): above the tickets reset to θ0 at "
+            f"{sum(d > 0 for _, d in differences)} of {len(differences)} sparsities, "
+            f"{100 * sum(d for _, d in differences) / len(differences):+.2f} points on average; the largest "
+            f"difference is {100 * largest[1]:+.2f} points at {100 * largest[0]:.1f} % remaining.")
+    return sentences
+
+
+def sign_findings(rows: list[Summary]) -> list[str]:
+    """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities."""
+    by = {(row.kind, row.remaining): row.early_stop_test_accuracy.mean for row in rows}
+    sparsities = [row.remaining for row in rows if row.kind == "reinit_signs" and ("reinit", row.remaining) in by]
+    average = {kind: sum(by[(kind, s)] for s in sparsities) / len(sparsities)
+               for kind in ("ticket", "reinit_signs", "reinit")}
+    above = sum(by[("reinit_signs", s)] > by[("reinit", s)] for s in sparsities)
+    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(sparsities)} sparsities. "
+            f"Averaged over them: winning ticket {100 * average['ticket']:.2f} %, random reinit with the signs kept "
+            f"{100 * average['reinit_signs']:.2f} %, plain random reinit {100 * average['reinit']:.2f} %."]
+
+
+WHY_PAPERS = {
+    "supermask": """Zhou et al. 2019 ("Deconstructing Lottery Tickets", arXiv 1905.01067), abstract: masks on the
+untrained network give "performance far better than chance (86% on MNIST, 41% on CIFAR-10)". Their 86 % is their best
+variant (another mask criterion, large final weights that kept their sign, and the kept weights set to a constant of
+θ0's sign, per their released code); the table above is the paper's own criterion on θ0's values, the plain lottery
+ticket mask.""",
+    "signs": """Zhou et al. 2019, abstract: "signs are all you need to make the reinitialized network train". Their
+sign-preserving control shuffles θ0's magnitudes within the layer; ours draws fresh Glorot magnitudes, the same
+distribution (`pruning.sign_preserving_reinit`).""",
+    "rewinding": """Frankle et al. 2019 ("Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611), abstract:
+IMP "fails on deeper networks", and rewinding to a point "early in training (0.1% to 7% through) rather than at
+iteration 0" finds tickets there (e.g. ResNet-50 on ImageNet); here k = 100, 500 and 2,000 are 0.2, 1 and 4 % of
+50,000 iterations. Frankle et al. 2020 ("Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv
+1912.05671), abstract: subnetworks reach full accuracy when stable to SGD noise, which "occurs at initialization for
+small-scale settings (MNIST)", so on LeNet resetting to θ0 is expected to be enough and rewinding to change little.
+The deep-network case, where it matters: `python -m lottery_utils iterative --model resnet18 --rewind 500` (CIFAR-10
+must be downloadable).""",
+}
+
+
+def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
+    """The text of docs/results/why-tickets-win.md: notebook 05's experiments on the bundled results."""
+    bundle = bundle or Bundle()
+    metas = {m["seed"]: m for m in bundle.parts(model, "why")}
+    lessons = {m["seed"]: m for m in bundle.parts(model)}
+    if not metas or not lessons:
+        return ("# Why tickets win\n\nNotebook 05's networks are not bundled yet: build them with "
+                "`python -m lottery_utils bundle --seeds 0-4 --part why`.\n")
+    results = bundle.results(model)
+    grid, lesson_seeds, _ = _seeds(lessons, _one_shot(results, widgets.ONE_SHOT_GRID,
+                                                                     ("ticket", "random_prune")))
+    chosen, seeds, complete = _seeds(metas, [r for r in results if r.seed in {*lesson_seeds}])
+    signs = summarize(_one_shot(chosen, widgets.SIGN_AMOUNTS, ("ticket", "reinit", "reinit_signs")))
+    rewound = [r for k in widgets.REWINDS for r in _one_shot(chosen, widgets.REWIND_AMOUNTS, ("ticket",), k)]
+    rewound = list({r.key: r for r in rewound}.values())  # the dense network once per seed
+    setup = next(iter(metas.values()))["setup"]
+    lines = [
+        "# Why tickets win: supermasks, signs and rewinding on LeNet-300-100 (notebook 05)",
+        "",
+        "Generated by `python -m lottery_utils report` from the results bundled in `lottery_utils/bundled/`; do not",
+        "edit by hand (`tests/test_report.py` checks this file against the bundle).",
+        "",
+        f"- **Training**: one-shot pruning at the paper's settings ({setup['iterations']:,} iterations, batch "
+        f"{setup['batch_size']}, Adam {setup['lr']}); the output layer loses half the hidden layers' rate.",
+        _seeds_line(seeds, complete) + f" The supermask table uses the lessons' seeds: "
+        f"{', '.join(map(str, lesson_seeds))} (n = {len(lesson_seeds)}).",
+        *_setup_lines(metas, model, "python -m lottery_utils bundle --part why --workers 2"),
+        "",
+        "## 1. Supermasks: the ticket's mask on the untrained θ0",
+        "",
+        "Test accuracy in % before any training (the first point of each bundled curve).",
+        "",
+        *supermask_table(grid),
+        "",
+        *supermask_findings(grid),
+        "",
+        *WHY_PAPERS["supermask"].splitlines(),
+        "",
+        "## 2. Signs: random reinit that keeps θ0's signs",
+        "",
+        *table(signs),
+        "",
+        *findings(signs),
+        *sign_findings(signs),
+        "",
+        *WHY_PAPERS["signs"].splitlines(),
+        "",
+        "## 3. Rewinding: tickets reset to θk, the dense network after k iterations",
+        "",
+        "Early-stop iterations count from the dense network's start: a ticket rewound to k trains from iteration k.",
+        "",
+        *rewinding_table(rewound),
+        "",
+        *rewinding_findings(rewound),
+        "",
+        *WHY_PAPERS["rewinding"].splitlines(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _duration(seconds: float) -> str:
     minutes = round(seconds / 60)
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
@@ -162,6 +348,7 @@ def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Pa
     bundle = bundle or Bundle()
     path = folder / "README.md"
     path.write_text(readme(bundle))
+    (folder / "why-tickets-win.md").write_text(why_readme(bundle))
     run = paper_run(bundle.results("lenet"))
     if run:
         plots.plot_accuracy_vs_remaining(run).savefig(folder / "accuracy_vs_remaining.png", dpi=110)

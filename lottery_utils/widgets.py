@@ -36,6 +36,11 @@ ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown
 DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
 # The one-shot sliders' positions: the sparsities of 1..14 iterative rounds, and the slides' 80 %, where they start
 ONE_SHOT_GRID = tuple(sorted({DEMO_AMOUNT, *SLIDER_AMOUNTS}))
+# Notebook 05's real-mode settings (bundled): the sign experiment at every other one-shot position, rewinding to
+# iteration k at every third (about 80, 41, 21, 13.5 and 7 % of the weights remaining)
+SIGN_AMOUNTS = ONE_SHOT_GRID[::2]
+REWIND_AMOUNTS = ONE_SHOT_GRID[::3]
+REWINDS = (0, 100, 500, 2_000)
 NOTEBOOKS = ("01", "02", "03")
 DPI = 80
 
@@ -120,10 +125,11 @@ def _show(out: widgets.Output, png: bytes) -> None:
         out.append_display_data(Image(data=png, format="png"))
 
 
-def default_seeds(model: str = "lenet", cache: Cache | None = None) -> tuple[int, ...]:
-    """The seeds the explorers show: in real mode those of the bundled results (answered at once), else seed 0."""
+def default_seeds(model: str = "lenet", cache: Cache | None = None, part: str = "lessons") -> tuple[int, ...]:
+    """The seeds the explorers show: in real mode those of the bundled results (answered at once; `part="why"`:
+    notebook 05's sign and rewinding networks), else seed 0."""
     cache = cache or Cache()
-    bundled = cache.bundle.seeds(model) if cache.bundle is not None and not fast_mode() else ()
+    bundled = cache.bundle.seeds(model, part) if cache.bundle is not None and not fast_mode() else ()
     return bundled or (0,)
 
 

@@ -132,6 +132,30 @@ def test_cli_bundle_builds_a_seed_resumably(tmp_path):
     assert sorted(p.stat().st_mtime for p in (tmp_path / "cache").rglob("*.pt")) == files
 
 
+def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_part_lacks(tmp_path):
+    from lottery_utils import widgets
+    from lottery_utils.bundle import jobs, planned
+    from lottery_utils.__main__ import build_parser
+
+    experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Cache(tmp_path, use_bundle=False))
+    lessons = {cache_key(c) for c in planned(experiment)}
+    why = planned(experiment, part="why")
+    assert not lessons & {cache_key(c) for c in why}
+    signs = [c for c in why if c["kind"] == "reinit_signs"]
+    rewound = [c for c in why if c.get("rewind_iteration")]
+    assert len(signs) == len(widgets.SIGN_AMOUNTS) and len(why) == len(signs) + len(rewound)
+    assert sorted({c["rewind_iteration"] for c in rewound}) == [k for k in widgets.REWINDS if k]
+    assert all(c["kind"] == "ticket" for c in rewound)
+    assert len(rewound) == len(widgets.REWIND_AMOUNTS) * (len(widgets.REWINDS) - 1)
+    # every network notebook 05 compares them with (tickets reset to theta_0, plain reinit) is in the lessons' part
+    for amount in (*widgets.SIGN_AMOUNTS, *widgets.REWIND_AMOUNTS):
+        rates = experiments.round_rates("lenet", amount)
+        assert {cache_key(experiment.config(k, 1, rates)) for k in ("ticket", "reinit")} <= lessons
+    with pytest.raises(ValueError, match="Unknown bundle part 'how'"):
+        jobs("lenet", "how")
+    assert build_parser().parse_args(["bundle", "--part", "why"]).part == "why"
+
+
 # --- the committed bundle -----------------------------------------------------------------------------------------
 
 BUNDLED = sorted(BUNDLE_DIR.glob("*.json.gz"))

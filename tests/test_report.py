@@ -58,3 +58,59 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
         "iteration 4,100 [4,000-4,200] (2 seeds)",
         "      ticket  80.0 % of the weights: test accuracy at early stop 98.50 [98.00-99.00] %, early stop at "
         "iteration 3,100 [3,000-3,200] (2 seeds)"]
+
+
+def why_entries(seed):
+    """A lessons' part and a why part for one seed: numbers chosen so that each sentence has one right answer."""
+    from lottery_utils import widgets
+
+    def one_shot(kind, amount, accuracy, initial, rewind=0):
+        config = {"model": "lenet", "iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None,
+                  "fast": False, "kind": kind, "schedule": [] if kind == "dense" else [{"fc": amount, "output": amount / 2}],
+                  "seed": seed, "version": 2, **({"rewind_iteration": rewind} if rewind else {})}
+        history = History([rewind, 50_000], [2.3, 0.1], [initial, accuracy], 3_000 + rewind, accuracy, 60.0)
+        result = Result(kind, 0 if kind == "dense" else 1, 1 - amount, accuracy, 3_000 + rewind, accuracy, seed,
+                        "lenet", 50_000, 60.0, rewind_iteration=rewind, history=history)
+        return {"config": config, "record": result.record()}
+
+    lessons = [one_shot("dense", 0.0, 0.97, 0.09)]
+    for amount in widgets.ONE_SHOT_GRID:
+        lessons += [one_shot("ticket", amount, 0.98, 0.5 + amount / 4 + seed / 100),
+                    one_shot("random_prune", amount, 0.96, 0.11), one_shot("reinit", amount, 0.95 - seed / 100, 0.1)]
+    why = [one_shot("reinit_signs", a, 0.975 if a < 0.9 else 0.94, 0.1) for a in widgets.SIGN_AMOUNTS]
+    why += [one_shot("ticket", a, 0.98 + k / 100_000, 0.6, k) for k in widgets.REWINDS if k
+            for a in widgets.REWIND_AMOUNTS]
+    return lessons, why
+
+
+def test_why_tickets_win_document_comes_from_the_bundled_numbers(tmp_path):
+    from lottery_utils.report import why_readme
+
+    assert "not bundled yet" in why_readme(Bundle(tmp_path))
+    meta = {"model": "lenet", "complete": True, "machine": "test", "torch": "x", "seconds": 1_800, "networks": 1,
+            "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}}
+    for seed in (0, 1):
+        lessons, why = why_entries(seed)
+        write(tmp_path / f"lenet-seed{seed}.json.gz", lessons, {**meta, "seed": seed})
+        write(tmp_path / f"lenet-why-seed{seed}.json.gz", why, {**meta, "seed": seed, "part": "why"})
+    assert Bundle(tmp_path).seeds("lenet") == Bundle(tmp_path).seeds("lenet", "why") == (0, 1)
+    text = why_readme(Bundle(tmp_path))
+    assert "| 100 % (dense θ0) | 9.00 [9.00–9.00] | |" in text
+    # the best supermask is the sparsest one-shot ticket: 0.5 + 0.956 / 4 + seed / 100
+    assert "reaches 74.40 % test accuracy at 4.4 % of the weights remaining (its best); it is above every random " \
+           "mask at 15 of 15 sparsities. Random masks on θ0 give 11.00–11.00 %, the dense θ0 9.00 %" in text
+    assert "| 51.2 % | 98.00 [98.00–98.00] | 94.50 [94.00–95.00] | 97.50 [97.50–97.50] |" in text  # signs table
+    assert "above plain reinit at 6 of 8 sparsities" in text  # 0.975 below 90 % pruned, else 0.94
+    assert "- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5 sparsities, +0.10 points" in text
+    assert "- **k = 2,000** (4.0 % of training): above the tickets reset to θ0 at 5 of 5 sparsities, +2.00 points" in text
+    assert "| 100 % (dense) | 97.00 [97.00–97.00] | | | | 3,000 [3,000–3,000] |" in text
+    assert "lessons' seeds: 0, 1 (n = 2)" in text and "bundle --part why --workers 2" in text
+    # the lessons' document leaves notebook 05's networks out of the paper's figure
+    assert "signs kept" not in readme(Bundle(tmp_path)) and "k = 100" not in readme(Bundle(tmp_path))
+
+
+def test_committed_why_tickets_win_document_is_what_the_report_writes():
+    from lottery_utils.report import why_readme
+
+    committed = (RESULTS_DIR / "why-tickets-win.md").read_text()
+    assert committed == why_readme(Bundle()), "run `python -m lottery_utils report` and commit docs/results/"
