@@ -37,6 +37,10 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
     assert "largest gap is 3.00 points at 80.0 % remaining (95.50 % against 98.50 %)" in text
     assert "tickets stop earlier at 2 of 2 sparsities (earliest: 3,100)" in text
     assert "n = 2; complete: 0, 1;" in text
+    assert "at the 2 sparsities with at least 10 % of the weights, the ticket is at or above the dense network at 1." \
+        in text
+    assert "the ticket stops earlier than the dense network at 2 of 2; its early stop ranges 3,100–3,200" in text
+    assert "the ticket's lead is +3.00 points at 80.0 % and +3.00 points at 80.0 % remaining" in text
     assert "seed 0: 2 h 01 min for 4 networks; seed 1: 2 h 01 min for 4 networks." in text
 
 
@@ -114,3 +118,20 @@ def test_committed_why_tickets_win_document_is_what_the_report_writes():
 
     committed = (RESULTS_DIR / "why-tickets-win.md").read_text()
     assert committed == why_readme(Bundle()), "run `python -m lottery_utils report` and commit docs/results/"
+
+
+def test_benchmarks_readme_gives_each_bundle_files_build_time_from_its_metadata(tmp_path):
+    from lottery_utils.report import BENCHMARKS, BUILD_TIMES, with_build_times
+
+    committed = BENCHMARKS.read_text()
+    assert committed == with_build_times(committed, Bundle()), "run `python -m lottery_utils report` and commit"
+    meta = {"model": "lenet", "machine": "test machine", "torch": "x", "setup": {}}
+    write(tmp_path / "lenet-seed0.json.gz", [], {**meta, "seed": 0, "complete": True, "seconds": 7_260,
+                                                 "networks": 110})
+    write(tmp_path / "lenet-why-seed0.json.gz", [], {**meta, "seed": 0, "part": "why", "seconds": 600,
+                                                     "networks": 5})
+    text = with_build_times(f"before\n{BUILD_TIMES[0]}\nold\n{BUILD_TIMES[1]}\nafter", Bundle(tmp_path))
+    assert text.splitlines()[4:6] == [
+        "| `lenet-seed0.json.gz` | 110 | 2 h 01 min | 1.1 min | complete | test machine |",
+        "| `lenet-why-seed0.json.gz` | 5 | 10 min | 2.0 min | in progress | test machine |"]
+    assert "old" not in text and text.startswith("before\n") and text.endswith("\nafter")
