@@ -11,7 +11,7 @@ from .bundle import Bundle
 from .data import PROJECT_ROOT
 from .models import preset
 from .experiments import ALL_CONTROLS, CONTROLS, round_rates
-from .results import Result, Spread, Summary, initial_accuracies, summarize
+from .results import Result, Summary, initial_accuracies, summarize
 
 RESULTS_DIR = PROJECT_ROOT / "docs" / "results"
 PAPER = """The paper's LeNet figures average five trials and draw min–max error bars, as here. Its early-stopping
@@ -30,16 +30,7 @@ def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
 
 
 def _cell(row: Summary | None, metric: str, percent: bool) -> str:
-    return "" if row is None else _spread(getattr(row, metric), row.seeds, percent)
-
-
-def _spread(spread: Spread, seeds: int, percent: bool = True) -> str:
-    """"97.56 [97.36–97.77]": the mean over the seeds, then [min–max] when there are several."""
-    scale, form = (100, "{:.2f}") if percent else (1, "{:,.0f}")
-    text = form.format(scale * spread.mean)
-    if seeds > 1:
-        text += f" [{form.format(scale * spread.min)}–{form.format(scale * spread.max)}]"
-    return text
+    return "" if row is None else getattr(row, metric).text(percent)
 
 
 def table(rows: list[Summary]) -> list[str]:
@@ -213,15 +204,14 @@ def _one_shot(results: list[Result], amounts, kinds: tuple[str, ...], rewind: in
 
 def supermask_table(results: list[Result]) -> list[str]:
     """Test accuracy before any training: the ticket's mask and a random mask of the same size on theta_0."""
-    seeds = len({r.seed for r in results})
     found = {(kind, remaining): spread for kind, remaining, spread in initial_accuracies(results)}
     sparsities = sorted({remaining for kind, remaining in found if kind == "ticket"}, reverse=True)
     lines = ["| weights remaining | winning ticket's mask on θ0 | random mask on θ0 |", "|---:|---:|---:|",
-             f"| 100 % (dense θ0) | {_spread(found[('dense', 1.0)], seeds)} | |"]
+             f"| 100 % (dense θ0) | {found[('dense', 1.0)].text(percent=True)} | |"]
     for remaining in sparsities:
         random = found.get(("random_prune", remaining))
-        lines.append(f"| {100 * remaining:.1f} % | {_spread(found[('ticket', remaining)], seeds)} | "
-                     f"{'' if random is None else _spread(random, seeds)} |")
+        lines.append(f"| {100 * remaining:.1f} % | {found[('ticket', remaining)].text(percent=True)} | "
+                     f"{'' if random is None else random.text(percent=True)} |")
     return lines
 
 

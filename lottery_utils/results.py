@@ -147,10 +147,18 @@ class Spread:
     mean: float
     min: float
     max: float
+    n: int = 1  # how many seeds
 
     @classmethod
     def of(cls, values: list[float]) -> "Spread":
-        return cls(statistics.fmean(values), min(values), max(values))
+        return cls(statistics.fmean(values), min(values), max(values), len(values))
+
+    def text(self, percent: bool = False) -> str:
+        """"97.56 [97.36–97.77]" (`percent`: a fraction shown x 100) or "2,650 [2,500–2,800]": the mean, then
+        [min–max] when there are several seeds; one seed's value alone."""
+        def form(value: float) -> str:
+            return f"{100 * value:.2f}" if percent else f"{value:,.0f}"
+        return form(self.mean) + (f" [{form(self.min)}–{form(self.max)}]" if self.n > 1 else "")
 
 
 @dataclass(frozen=True)
@@ -189,15 +197,8 @@ def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spre
 
 def describe(results: Iterable[Result]) -> str:
     """One line per kind and sparsity: test accuracy at early stop and the early-stop iteration, as the mean with
-    [min-max] over the seeds when there are several (what the lessons print before they draw)."""
-    def spread(s: Spread, form: str) -> str:
-        text = form.format(s.mean)
-        return text if s.min == s.max else f"{text} [{form.format(s.min)}-{form.format(s.max)}]"
-
-    lines = []
-    for row in summarize(results):
-        accuracy = Spread(*(100 * getattr(row.early_stop_test_accuracy, m) for m in ("mean", "min", "max")))
-        lines.append(f"{row.kind:>12} {100 * row.remaining:5.1f} % of the weights: test accuracy at early stop "
-                     f"{spread(accuracy, '{:.2f}')} %, early stop at iteration {spread(row.early_stop_iteration, '{:,.0f}')}"
-                     f" ({row.seeds} seed{'s' * (row.seeds > 1)})")
-    return "\n".join(lines)
+    [min–max] over the seeds when there are several (what the lessons print before they draw)."""
+    return "\n".join(f"{row.kind:>12} {100 * row.remaining:5.1f} % of the weights: test accuracy at early stop "
+                     f"{row.early_stop_test_accuracy.text(percent=True)} %, early stop at iteration "
+                     f"{row.early_stop_iteration.text()} ({row.seeds} seed{'s' * (row.seeds > 1)})"
+                     for row in summarize(results))

@@ -134,19 +134,15 @@ def default_seeds(model: str = "lenet", cache: Cache | None = None, part: str = 
 
 
 def _accuracy(records: list[Result], kind: str) -> str:
-    """"98.12 % (early stop at 3,100)" for one seed; the mean, then [min-max] over the seeds, for several."""
+    """"98.12 % (early stop at 3,100)" for one seed; the mean, then [min–max] over the seeds, for several."""
     last = max(r.round for r in records if r.kind == kind)
     row = summarize(r for r in records if r.kind == kind and r.round == last)[0]
-    accuracy, stop = row.early_stop_test_accuracy, row.early_stop_iteration
-    if row.seeds == 1:
-        return f"{100 * accuracy.mean:.2f} % (early stop at {stop.mean:,.0f})"
-    return (f"{100 * accuracy.mean:.2f} % [{100 * accuracy.min:.2f}-{100 * accuracy.max:.2f}] (early stop at "
-            f"{stop.mean:,.0f} [{stop.min:,.0f}-{stop.max:,.0f}])")
+    return f"{row.early_stop_test_accuracy.text(percent=True)} % (early stop at {row.early_stop_iteration.text()})"
 
 
 def _seeds_note(records: list[Result]) -> str:
     seeds = len({r.seed for r in records})
-    return f"; mean [min-max] of {seeds} seeds" if seeds > 1 else ""
+    return f"; mean [min–max] of {seeds} seeds" if seeds > 1 else ""
 
 
 @contextmanager

@@ -58,10 +58,10 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     with pytest.raises(ValueError, match="Unknown part"):
         show(results, parts=("tabel",))
     assert describe(results).splitlines() == [
-        "       dense 100.0 % of the weights: test accuracy at early stop 97.25 [97.00-97.50] %, early stop at "
-        "iteration 4,100 [4,000-4,200] (2 seeds)",
-        "      ticket  80.0 % of the weights: test accuracy at early stop 98.50 [98.00-99.00] %, early stop at "
-        "iteration 3,100 [3,000-3,200] (2 seeds)"]
+        "       dense 100.0 % of the weights: test accuracy at early stop 97.25 [97.00–97.50] %, early stop at "
+        "iteration 4,100 [4,000–4,200] (2 seeds)",
+        "      ticket  80.0 % of the weights: test accuracy at early stop 98.50 [98.00–99.00] %, early stop at "
+        "iteration 3,100 [3,000–3,200] (2 seeds)"]
 
 
 def why_entries(seed):
@@ -135,3 +135,11 @@ def test_benchmarks_readme_gives_each_bundle_files_build_time_from_its_metadata(
         "| `lenet-seed0.json.gz` | 110 | 2 h 01 min | 1.1 min | complete | test machine |",
         "| `lenet-why-seed0.json.gz` | 5 | 10 min | 2.0 min | in progress | test machine |"]
     assert "old" not in text and text.startswith("before\n") and text.endswith("\nafter")
+
+
+def test_a_spread_shows_min_and_max_only_over_several_seeds():
+    from lottery_utils.results import Spread
+
+    assert Spread.of([0.9812]).text(percent=True) == "98.12"
+    assert Spread.of([0.97, 0.98, 0.98]).text(percent=True) == "97.67 [97.00–98.00]"
+    assert Spread.of([2_800, 2_800]).text() == "2,800 [2,800–2,800]"  # two seeds that agree still say so

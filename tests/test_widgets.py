@@ -199,9 +199,9 @@ def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
     records = explorer.records
     assert sorted({r.seed for r in records}) == [0, 1] and len(records) == 8
     tickets = [r.early_stop_test_accuracy for r in records if r.kind == "ticket"]
-    mean = f"{100 * sum(tickets) / 2:.2f} % [{100 * min(tickets):.2f}-{100 * max(tickets):.2f}]"
+    mean = f"{100 * sum(tickets) / 2:.2f} [{100 * min(tickets):.2f}–{100 * max(tickets):.2f}] %"
     assert f"winning ticket {mean}" in explorer.status.value
-    assert "mean [min-max] of 2 seeds" in explorer.status.value
+    assert "mean [min–max] of 2 seeds" in explorer.status.value
     fig = plots.controls_panel(records, records)
     bars = fig.axes[0]
     assert [round(p.get_height(), 6) for p in bars.patches[:1]] == [round(100 * sum(tickets) / 2, 6)]
