@@ -163,6 +163,7 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
     from .cache import Cache
     from .experiments import Experiment, Setup
 
+    work = jobs(model, part)  # an unknown part is refused before anything trains
     cache = cache or Cache(use_bundle=False)
     experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
     path = Path(out or BUNDLE_DIR) / f"{model}{'' if part == 'lessons' else '-' + part}-seed{seed}.json.gz"
@@ -174,7 +175,7 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
         torch.set_num_threads(threads)
     context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
     with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
-        runs = [pool.submit(_run_job, job, model, seed, cache, setup) for job in jobs(model, part)]
+        runs = [pool.submit(_run_job, job, model, seed, cache, setup) for job in work]
         while wait(runs, timeout=progress_every).not_done:
             _write(path, experiment, part, start, complete=False)
         results = [r for run in runs for r in run.result()]

@@ -134,7 +134,7 @@ def test_cli_bundle_builds_a_seed_resumably(tmp_path):
 
 def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_part_lacks(tmp_path):
     from lottery_utils import widgets
-    from lottery_utils.bundle import jobs, planned
+    from lottery_utils.bundle import build, jobs, planned
     from lottery_utils.__main__ import build_parser
 
     experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Cache(tmp_path, use_bundle=False))
@@ -153,6 +153,9 @@ def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_par
         assert {cache_key(experiment.config(k, 1, rates)) for k in ("ticket", "reinit")} <= lessons
     with pytest.raises(ValueError, match="Unknown bundle part 'how'"):
         jobs("lenet", "how")
+    with pytest.raises(ValueError, match="Unknown bundle part 'how'"):
+        build(0, part="how", cache=Cache(tmp_path / "never", use_bundle=False))
+    assert not (tmp_path / "never").exists()  # refused before training the dense network
     assert build_parser().parse_args(["bundle", "--part", "why"]).part == "why"
 
 
