@@ -10,12 +10,15 @@ Output policy (notebooks/README.md):
   tagged cell whose output is a figure, a widget, stderr, text that changes from run to run (memory addresses,
   timings) or text that depends on the mode is an error: untag the cell or make its output stable.
 * Outputs are generated here, never edited by hand. A real-mode run that has to train (something the bundle lacks)
-  is refused: bundle it first, or change the lesson.
+  is refused: bundle it first, or change the lesson. `--warm-cache DIR` lets the real-mode run read a cache that
+  already holds what the bundle cannot (trained weights: notebook 05's section 2), e.g. the `runs/` a `bundle` build
+  filled; anything else that would train is still refused.
 
     python notebooks/refresh_reference_outputs.py                       # every notebooks/NN_*.ipynb
     python notebooks/refresh_reference_outputs.py notebooks/00_the_theorem.ipynb
     python notebooks/refresh_reference_outputs.py --strip-only ...     # no execution: apply the policy to what is there
     python notebooks/refresh_reference_outputs.py --fast-only ...      # tagged cells only (real mode not bundled yet)
+    python notebooks/refresh_reference_outputs.py --warm-cache runs notebooks/05_why_tickets_win.ipynb
 """
 from __future__ import annotations
 
@@ -157,14 +160,15 @@ def _text(outputs: list) -> str:
     return "".join(out.get("text") or out.get("data", {}).get("text/plain", "") for out in outputs)
 
 
-def run(path: Path, fast: bool) -> nbformat.NotebookNode:
-    """The notebook executed from scratch in a fresh kernel and a fresh, empty cache, in fast or real mode."""
+def run(path: Path, fast: bool, warm_cache: Path | None = None) -> nbformat.NotebookNode:
+    """The notebook executed from scratch in a fresh kernel and a fresh, empty cache (or `warm_cache`), in fast or
+    real mode."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     with tempfile.TemporaryDirectory(prefix="lottery-cache-") as cache:
-        environment(cache, fast)
+        environment(str(warm_cache.resolve()) if warm_cache else cache, fast)
         execute(nb, path)
     return nb
 
@@ -176,7 +180,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fast-only", action="store_true",
                         help="only the fast-mode run: keep the tagged cells' text, nothing else (for a lesson whose "
                              "real-mode networks are not bundled yet)")
+    parser.add_argument("--warm-cache", type=Path, help="the real-mode run reads this cache instead of an empty one "
+                                                            "(for trained weights the bundle does not hold)")
     args = parser.parse_args(argv)
+    if args.warm_cache and not args.warm_cache.is_dir():
+        parser.error(f"--warm-cache {args.warm_cache}: no such folder (a cache that `bundle` or the lessons filled)")
     paths = args.notebooks or sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
     for path in paths:
         path = path.resolve()
@@ -187,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
             fast = run(path, fast=True)
             references = {i: reference_outputs(c, f"{path.name}, cell {i} (fast mode)") for i, c in enumerate(fast.cells)
                           if c.cell_type == "code" and TAG in c.metadata.get("tags", [])}
-            nb = run(path, fast=False) if not args.fast_only else fast
+            nb = run(path, fast=False, warm_cache=args.warm_cache) if not args.fast_only else fast
         if args.fast_only:
             for cell in nb.cells:
                 if cell.cell_type == "code" and TAG not in cell.metadata.get("tags", []):
