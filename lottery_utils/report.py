@@ -94,11 +94,11 @@ def findings(rows: list[Summary]) -> list[str]:
 
 
 def _seeds(metas: dict[int, dict], results: list[Result]) -> tuple[list[Result], list[int], list[int]]:
-    """The results of the complete seeds (those of a seed still being built only while none is complete), the
-    seeds they come from, and the complete seeds."""
+    """The results of the complete seeds (those of the seeds still being built only while none is complete), those
+    seeds, and the complete seeds."""
     complete = [s for s in sorted(metas) if metas[s].get("complete")]
-    chosen = [r for r in results if r.seed in complete or not complete]
-    return chosen, sorted({r.seed for r in chosen}), complete
+    seeds = complete or sorted(metas)
+    return [r for r in results if r.seed in seeds], seeds, complete
 
 
 def _seeds_line(seeds: list[int], complete: list[int]) -> str:
@@ -306,9 +306,8 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         return ("# Why tickets win\n\nNotebook 05's networks are not bundled yet: build them with "
                 "`python -m lottery_utils bundle --seeds 0-4 --part why`.\n")
     results = bundle.results(model)
-    grid, lesson_seeds, _ = _seeds(lessons, _one_shot(results, widgets.ONE_SHOT_GRID,
-                                                                     ("ticket", "random_prune")))
-    chosen, seeds, complete = _seeds(metas, [r for r in results if r.seed in {*lesson_seeds}])
+    grid, lesson_seeds, _ = _seeds(lessons, _one_shot(results, widgets.ONE_SHOT_GRID, ("ticket", "random_prune")))
+    chosen, seeds, complete = _seeds(metas, results)
     signs = summarize(_one_shot(chosen, widgets.SIGN_AMOUNTS, ("ticket", "reinit", "reinit_signs")))
     rewound = [r for k in widgets.REWINDS for r in _one_shot(chosen, widgets.REWIND_AMOUNTS, ("ticket",), k)]
     rewound = list({r.key: r for r in rewound}.values())  # the dense network once per seed
