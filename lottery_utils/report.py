@@ -399,11 +399,13 @@ def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Pa
 
 
 def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
-    """A lesson's table of `results` and the sentences computed from it ("findings"), as Markdown for a cell."""
+    """A lesson's table of `results` and the sentences computed from it ("findings"; "signs": the sign-preserving
+    control against plain reinit; "rewinding": tickets rewound to each k against k = 0), as Markdown for a cell."""
     from IPython.display import Markdown
 
-    rows = summarize(results)
-    text = {"table": lambda: "\n".join(table(rows)), "findings": lambda: "\n".join(findings(rows))}
+    rows = summarize(r for r in results if not r.rewind_iteration)
+    text = {"table": lambda: "\n".join(table(rows)), "findings": lambda: "\n".join(findings(rows)),
+            "signs": lambda: "\n".join(sign_findings(rows)), "rewinding": lambda: "\n".join(rewinding_findings(results))}
     unknown = set(parts) - set(text)
     if unknown:
         raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(text)}.")

@@ -143,3 +143,20 @@ def test_a_spread_shows_min_and_max_only_over_several_seeds():
     assert Spread.of([0.9812]).text(percent=True) == "98.12"
     assert Spread.of([0.97, 0.98, 0.98]).text(percent=True) == "97.67 [97.00–98.00]"
     assert Spread.of([2_800, 2_800]).text() == "2,800 [2,800–2,800]"  # two seeds that agree still say so
+
+
+def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
+    from lottery_utils import widgets
+    from lottery_utils.report import show
+
+    lessons, why = why_entries(0)
+    results = [Result.from_entry(e) for e in lessons + why]
+    signs = [r for r in results if r.kind in ("dense", "ticket", "reinit", "reinit_signs") and not r.rewind_iteration
+             and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in widgets.SIGN_AMOUNTS))]
+    text = show(signs, parts=("table", "signs")).data
+    assert "random reinit, signs kept |" in text and "above plain reinit at 6 of 8 sparsities" in text
+    rewound = [r for r in results if r.kind == "dense" or (r.kind == "ticket" and any(
+        abs(1 - a - r.remaining) < 1e-9 for a in widgets.REWIND_AMOUNTS))]
+    text = show(rewound, parts=("rewinding",)).data
+    assert text.splitlines()[0].startswith("- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5")
+    assert len(text.splitlines()) == 3
