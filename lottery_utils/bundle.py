@@ -159,7 +159,7 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
 
     Resumable: what is in the cache is not trained again. While training, the file is rewritten every
     `progress_every` seconds with the networks done so far (metadata "complete": false), so a build that is cut
-    short still leaves what it finished."""
+    short still leaves what it finished; resuming it adds the time it had spent to the recorded build time."""
     from .cache import Cache
     from .experiments import Experiment, Setup
 
@@ -167,7 +167,7 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
     cache = cache or Cache(use_bundle=False)
     experiment = Experiment(Setup.for_model(model, **setup), seed, cache, progress=False)
     path = Path(out or BUNDLE_DIR) / f"{model}{'' if part == 'lessons' else '-' + part}-seed{seed}.json.gz"
-    start, threads = time.perf_counter(), torch.get_num_threads()
+    start, threads = time.perf_counter() - _interrupted_seconds(path, experiment.setup), torch.get_num_threads()
     torch.set_num_threads(1)  # as in the workers: the provenance test retrains with one thread, bit for bit
     try:
         experiment.result("dense")  # every job needs it: train it once
@@ -181,6 +181,15 @@ def build(seed: int, model: str = "lenet", out: str | os.PathLike | None = None,
         results = [r for run in runs for r in run.result()]
     _write(path, experiment, part, start, complete=True, provenance=_provenance(experiment, results))
     return path
+
+
+def _interrupted_seconds(path: Path, setup) -> float:
+    """The time an interrupted build of the same file and setup already spent: a resumed build's time adds it."""
+    try:
+        metadata = read(path)["metadata"]
+    except (OSError, EOFError, ValueError, KeyError):  # no file yet, or a damaged one: start from zero
+        return 0.0
+    return 0.0 if metadata.get("complete") or metadata.get("setup") != asdict(setup) else metadata["seconds"]
 
 
 def _write(path: Path, experiment, part: str, start: float, complete: bool, provenance: dict | None = None) -> None:

@@ -128,8 +128,12 @@ def test_cli_bundle_builds_a_seed_resumably(tmp_path):
     assert content["metadata"]["networks"] == len(kinds) and content["metadata"]["torch"] == torch.__version__
     assert all(e["config"]["seed"] == 3 and e["config"]["iterations"] == 20 for e in content["entries"])
     files = sorted(p.stat().st_mtime for p in (tmp_path / "cache").rglob("*.pt"))
+    path = tmp_path / "out" / "lenet-seed3.json.gz"
+    write(path, content["entries"][:5], {**content["metadata"], "complete": False, "seconds": 1_000.0})
     assert main(args) == 0  # resumed: everything from the cache, nothing trained again
     assert sorted(p.stat().st_mtime for p in (tmp_path / "cache").rglob("*.pt")) == files
+    resumed = read(path)["metadata"]
+    assert resumed["complete"] and resumed["networks"] == len(kinds) and resumed["seconds"] >= 1_000  # time adds up
 
 
 def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_part_lacks(tmp_path):
