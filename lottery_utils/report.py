@@ -279,17 +279,16 @@ def sign_findings(rows: list[Summary]) -> list[str]:
 
 WHY_PAPERS = {
     "supermask": """Zhou et al. 2019 ("Deconstructing Lottery Tickets", arXiv 1905.01067), abstract: masks on the
-untrained network give "performance far better than chance (86% on MNIST, 41% on CIFAR-10)". Their 86 % is their best
-variant (another mask criterion, large final weights that kept their sign, and the kept weights set to a constant of
-θ0's sign, per their released code); the table above is the paper's own criterion on θ0's values, the plain lottery
-ticket mask.""",
+untrained network give "performance far better than chance (86% on MNIST, 41% on CIFAR-10)". Their best supermasks
+use another mask criterion (large final weights that kept their sign) and, in their released code, set the kept
+weights to a constant with θ0's sign; the table above is the lottery ticket's own mask on θ0's values.""",
     "signs": """Zhou et al. 2019, abstract: "signs are all you need to make the reinitialized network train". Their
 sign-preserving control shuffles θ0's magnitudes within the layer; ours draws fresh Glorot magnitudes, the same
 distribution (`pruning.sign_preserving_reinit`).""",
     "rewinding": """Frankle et al. 2019 ("Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611), abstract:
 IMP "fails on deeper networks", and rewinding to a point "early in training (0.1% to 7% through) rather than at
-iteration 0" finds tickets there (e.g. ResNet-50 on ImageNet); here k = 100, 500 and 2,000 are 0.2, 1 and 4 % of
-50,000 iterations. Frankle et al. 2020 ("Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv
+iteration 0" finds tickets there (e.g. ResNet-50 on ImageNet); here k = {ks} are {shares} % of
+{iterations:,} iterations. Frankle et al. 2020 ("Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv
 1912.05671), abstract: subnetworks reach full accuracy when stable to SGD noise, which "occurs at initialization for
 small-scale settings (MNIST)", so on LeNet resetting to θ0 is expected to be enough and rewinding to change little.
 The deep-network case, where it matters: `python -m lottery_utils iterative --model resnet18 --rewind 500` (CIFAR-10
@@ -351,7 +350,9 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
         *rewinding_findings(rewound),
         "",
-        *WHY_PAPERS["rewinding"].splitlines(),
+        *WHY_PAPERS["rewinding"].format(
+            ks=", ".join(f"{k:,}" for k in widgets.REWINDS if k), iterations=setup["iterations"],
+            shares=", ".join(f"{100 * k / setup['iterations']:g}" for k in widgets.REWINDS if k)).splitlines(),
         "",
     ]
     return "\n".join(lines)
