@@ -256,6 +256,8 @@ def rewinding_findings(results: list[Result]) -> list[str]:
     for k in sorted({r.rewind_iteration for r in results if r.rewind_iteration}):
         differences = [(remaining, accuracy - reset[remaining]) for remaining, accuracy in mean(k).items()
                        if remaining in reset]
+        if not differences:  # a part still being built
+            continue
         largest = max(differences, key=lambda d: abs(d[1]))
         sentences.append(
             f"- **k = {k:,}** ({100 * k / results[0].iterations:.1f} % of training): above the tickets reset to θ0 at "
@@ -269,6 +271,8 @@ def sign_findings(rows: list[Summary]) -> list[str]:
     """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities."""
     by = {(row.kind, row.remaining): row.early_stop_test_accuracy.mean for row in rows}
     sparsities = [row.remaining for row in rows if row.kind == "reinit_signs" and ("reinit", row.remaining) in by]
+    if not sparsities:  # a part still being built
+        return []
     average = {kind: sum(by[(kind, s)] for s in sparsities) / len(sparsities)
                for kind in ("ticket", "reinit_signs", "reinit")}
     above = sum(by[("reinit_signs", s)] > by[("reinit", s)] for s in sparsities)

@@ -1,7 +1,7 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
 from lottery_utils.bundle import Bundle, write
 from lottery_utils.report import RESULTS_DIR, readme
-from lottery_utils.results import Result
+from lottery_utils.results import Result, summarize
 from lottery_utils.training import History
 
 
@@ -160,3 +160,11 @@ def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
     text = show(rewound, parts=("rewinding",)).data
     assert text.splitlines()[0].startswith("- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5")
     assert len(text.splitlines()) == 3
+
+
+def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
+    from lottery_utils.report import rewinding_findings, sign_findings
+
+    lessons, _ = why_entries(0)
+    results = [Result.from_entry(e) for e in lessons]
+    assert sign_findings(summarize(results)) == [] and rewinding_findings(results) == []
