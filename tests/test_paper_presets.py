@@ -122,8 +122,8 @@ def test_the_bundled_results_are_found_under_todays_keys():
             stored = entry["config"]
             setup = Setup(**{name: stored[name] for name in asdict(Setup.for_model(stored["model"]))})
             schedule = stored["schedule"]
-            config = Experiment(setup, stored["seed"]).config(stored["kind"], len(schedule),
-                                                              schedule[0] if schedule else None)
+            experiment = Experiment(setup, stored["seed"], rewind_iteration=stored.get("rewind_iteration", 0))
+            config = experiment.config(stored["kind"], len(schedule), schedule[0] if schedule else None)
             assert cache_key(config) == cache_key(stored), (path.name, stored)
 
 
