@@ -134,8 +134,8 @@ def comparison(rows: list[Summary]) -> list[str]:
                  f"- **Higher test accuracy**: at the {len(large)} sparsities with at least 10 % of the weights, the "
                  f"ticket is at or above the dense network at {len(higher)}.",
                  f"- **Learn faster**: there, the ticket stops earlier than the dense network at {len(faster)} of "
-                 f"{len(large)}; its early stop ranges {min(stops):,.0f}–{max(stops):,.0f} on average against the dense "
-                 f"network's {dense.early_stop_iteration.mean:,.0f}."]
+                 f"{len(large)}; its early stop ranges {min(stops):,.0f}–{max(stops):,.0f} on average against the "
+                 f"dense network's {dense.early_stop_iteration.mean:,.0f}."]
     for control in CONTROLS:
         pairs = [(t, by[(control, t.remaining)]) for t in tickets if (control, t.remaining) in by]
         if pairs:
@@ -410,7 +410,8 @@ def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
 
     rows = summarize(r for r in results if not r.rewind_iteration)
     text = {"table": lambda: "\n".join(table(rows)), "findings": lambda: "\n".join(findings(rows)),
-            "signs": lambda: "\n".join(sign_findings(rows)), "rewinding": lambda: "\n".join(rewinding_findings(results))}
+            "signs": lambda: "\n".join(sign_findings(rows)),
+            "rewinding": lambda: "\n".join(rewinding_findings(results))}
     unknown = set(parts) - set(text)
     if unknown:
         raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(text)}.")

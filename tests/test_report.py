@@ -70,7 +70,8 @@ def why_entries(seed):
 
     def one_shot(kind, amount, accuracy, initial, rewind=0):
         config = {"model": "lenet", "iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None,
-                  "fast": False, "kind": kind, "schedule": [] if kind == "dense" else [{"fc": amount, "output": amount / 2}],
+                  "fast": False, "kind": kind,
+                  "schedule": [] if kind == "dense" else [{"fc": amount, "output": amount / 2}],
                   "seed": seed, "version": 2, **({"rewind_iteration": rewind} if rewind else {})}
         history = History([rewind, 50_000], [2.3, 0.1], [initial, accuracy], 3_000 + rewind, accuracy, 60.0)
         result = Result(kind, 0 if kind == "dense" else 1, 1 - amount, accuracy, 3_000 + rewind, accuracy, seed,
@@ -106,7 +107,8 @@ def test_why_tickets_win_document_comes_from_the_bundled_numbers(tmp_path):
     assert "| 51.2 % | 98.00 [98.00–98.00] | 94.50 [94.00–95.00] | 97.50 [97.50–97.50] |" in text  # signs table
     assert "above plain reinit at 6 of 8 sparsities" in text  # 0.975 below 90 % pruned, else 0.94
     assert "- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5 sparsities, +0.10 points" in text
-    assert "- **k = 2,000** (4.0 % of training): above the tickets reset to θ0 at 5 of 5 sparsities, +2.00 points" in text
+    assert "- **k = 2,000** (4.0 % of training): above the tickets reset to θ0 at 5 of 5 sparsities, +2.00 " \
+           "points" in text
     assert "| 100 % (dense) | 97.00 [97.00–97.00] | | | | 3,000 [3,000–3,000] |" in text
     assert "lessons' seeds: 0, 1 (n = 2)" in text and "bundle --part why --workers 2" in text
     # the lessons' document leaves notebook 05's networks out of the paper's figure
