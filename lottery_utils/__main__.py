@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     iterative.add_argument("--rate", type=FRACTION, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
     precompute = commands.add_parser("precompute", parents=[common],
                                      help="warm the cache for every setting the notebooks' widgets show")
-    precompute.add_argument("--notebook", choices=["01", "02", "03"], help="only this notebook's (default: all)")
+    precompute.add_argument("--notebook", choices=["01", "02", "03", "05"],  # widgets.NOTEBOOKS (no ipywidgets here)
+                            help="only this notebook's (default: all; 05 also the classroom app's signs panel)")
     bundle = commands.add_parser("bundle", help="train the results bundled with the project: every network the "
                                                 "notebooks show and the paper's 18-round figure (hours per seed)")
     bundle.add_argument("--seeds", type=checked(seed_list), default="0-4", help="seeds, e.g. 0-4 (default) or 0,3")

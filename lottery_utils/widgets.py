@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 from IPython.display import Image, display
@@ -41,8 +41,25 @@ ONE_SHOT_GRID = tuple(sorted({DEMO_AMOUNT, *SLIDER_AMOUNTS}))
 SIGN_AMOUNTS = ONE_SHOT_GRID[::2]
 REWIND_AMOUNTS = ONE_SHOT_GRID[::3]
 REWINDS = (0, 100, 500, 2_000)
-NOTEBOOKS = ("01", "02", "03")
+NOTEBOOKS = ("01", "02", "03", "05")
 DPI = 80
+
+
+class WhySettings(NamedTuple):
+    """Notebook 05's grids: the supermask sweep (section 1), the sign experiment (3), rewinding (4)."""
+
+    supermask_amounts: tuple[float, ...]
+    sign_amounts: tuple[float, ...]
+    rewind_amounts: tuple[float, ...]
+    rewinds: tuple[int, ...]
+
+
+def why_settings() -> WhySettings:
+    """Notebook 05's settings: the bundled ones in real mode; in fast mode fewer points, and k within its 300
+    iterations."""
+    if fast_mode():
+        return WhySettings(ONE_SHOT_GRID[::3], SIGN_AMOUNTS[::3], REWIND_AMOUNTS[::2], (0, 50, 100, 200))
+    return WhySettings(ONE_SHOT_GRID, SIGN_AMOUNTS, REWIND_AMOUNTS, REWINDS)
 
 
 def default_rounds() -> int:
@@ -384,9 +401,10 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
 
 def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, progress: bool = True,
                cache: Cache | None = None, **setup) -> int:
-    """Train (or find in the cache) every network the widgets of a notebook ("01", "02", "03"; default all) show,
-    so that in class every slider move answers at once. Returns the number of networks. Uses LOTTERY_FAST and
-    LOTTERY_CACHE like the notebooks, so run it in the environment Jupyter will run in."""
+    """Train (or find in the cache) every network the widgets of a notebook ("01", "02", "03", "05"; default all)
+    show, so that in class every slider move answers at once; "05" also the trained weights its section 2 reads (seed
+    0), and the classroom app's signs panel. Returns the number of networks. Uses LOTTERY_FAST and LOTTERY_CACHE like the
+    notebooks, so run it in the environment Jupyter will run in."""
     chosen = NOTEBOOKS if notebook is None else (str(notebook)[:2],)
     unknown = [n for n in chosen if n not in NOTEBOOKS]
     if unknown:
@@ -402,4 +420,14 @@ def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0,
     if "03" in chosen:
         records += experiments.sweep(model, ONE_SHOT_GRID, seeds, CONTROLS, progress, cache,
                                      **setup)
+    if "05" in chosen:
+        why = why_settings()
+        records += experiments.sweep(model, why.supermask_amounts, seeds, ("random_prune",), progress, cache, **setup)
+        weights = Cache(cache.root, use_bundle=False)  # section 2 reads trained weights: the bundle holds none
+        records += experiments.one_shot(model, DEMO_AMOUNT, (0,), (), progress, weights, **setup)  # seed 0's
+        records += experiments.sweep(model, SIGN_AMOUNTS, seeds, ("reinit", "reinit_signs"), progress, cache,
+                                     **setup)  # fast mode: the notebook's grid and the app's signs panel's
+        for k in why.rewinds:
+            records += experiments.sweep(model, why.rewind_amounts, seeds, (), progress, cache, rewind_iteration=k,
+                                         **setup)
     return len(unique_networks(records))

@@ -1,7 +1,8 @@
 """Real-browser tests: the notebooks' widgets driven in headless Chromium, as a student and a teacher use them.
 
 (a) notebook 01 in JupyterLab: Run All Cells, move the prune slider with the keyboard and with a mouse drag;
-(b) the classroom app served by Voila: no code on the page, the slider redraws the plot.
+(b) the classroom app served by Voila: no code on the page, the slider redraws the plot, the signs panel answers;
+(c) notebook 05 in JupyterLab: Run All Cells, its sign control's slider answers.
 The fixtures (`browser`, `lab_server`, `voila_server`) are in conftest.py; the recipes they follow, and the
 pitfalls they avoid, in /work/shared/notebook-testing/RECIPES.md. Screenshots go to test-output/screenshots/.
 Run:  OMP_NUM_THREADS=1 python -m pytest -q -m browser      (needs Chromium: CHROMIUM=..., else /usr/bin/chromium)
@@ -15,18 +16,21 @@ import time
 import pytest
 
 from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
-from lottery_utils.widgets import DEMO_AMOUNT, ONE_SHOT_GRID
+from lottery_utils.experiments import CONTROLS
+from lottery_utils.widgets import DEMO_AMOUNT, ONE_SHOT_GRID, SIGN_AMOUNTS
 
 pytestmark = pytest.mark.browser
 
 # The one-shot slider's grid (widgets.ONE_SHOT_GRID; the explorers start at the slides' 80 %) and the positions
-# the tests visit: the app's first position and one step right; in notebook 01, whose cell after the explorer moves
-# the slider to the sparsest position, one step left and a drag to the left end.
+# the tests visit: the app's first position and one step right, and where its signs panel starts; in notebook 01,
+# whose cell after the explorer moves the slider to the sparsest position, one step left and a drag to the left end.
 START = DEMO_AMOUNT  # shown as "80 %"
 NEXT = ONE_SHOT_GRID[ONE_SHOT_GRID.index(START) + 1]  # 0.8322, "83.2 %"
+SIGNS_START = min(SIGN_AMOUNTS, key=lambda a: abs(a - DEMO_AMOUNT))  # 0.7903, "79 %"
 FIRST = ONE_SHOT_GRID[0]  # 0.2, "20 %"
-WARM = {START: True, NEXT: True,  # amount: with the controls (the app shows them)
-        ONE_SHOT_GRID[-1]: False, ONE_SHOT_GRID[-2]: False, FIRST: False}  # notebook 01's
+SIGNS = ("reinit", "reinit_signs")
+WARM = {START: CONTROLS, NEXT: CONTROLS, SIGNS_START: SIGNS,  # amount: the controls the app shows there
+        ONE_SHOT_GRID[-1]: (), ONE_SHOT_GRID[-2]: (), FIRST: ()}  # notebook 01's
 ERROR_TEXT = re.compile(r"Traceback|Error\b|Exception\b")
 TIMEOUT_MS = 90_000  # one slider move trains at most 4 fast-mode networks when the cache misses
 LAB_NOTEBOOK = "01_one_shot_mnist.ipynb"
@@ -46,9 +50,10 @@ def warm_cache():
     code = ("import sys\nfrom lottery_utils import experiments\n"
             "for arg in sys.argv[1:]:\n"
             "    amount, controls = arg.split(':')\n"
-            "    experiments.one_shot('lenet', float(amount), controls=experiments.CONTROLS * (controls == 'True'),\n"
+            "    experiments.one_shot('lenet', float(amount), controls=tuple(filter(None, controls.split(','))),\n"
             "                         progress=False)\n")
-    subprocess.run([sys.executable, "-c", code, *(f"{a}:{c}" for a, c in WARM.items())], check=True, cwd=ROOT,
+    subprocess.run([sys.executable, "-c", code, *(f"{a}:{','.join(c)}" for a, c in WARM.items())], check=True,
+                   cwd=ROOT,
                    env=dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")))
     return time.perf_counter() - start
 
@@ -222,6 +227,19 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
         assert img.count() == 1  # the plot was replaced, not appended
         page.wait_for_timeout(300)  # let the new PNG paint before the screenshot
         page.screenshot(path=str(SCREENSHOTS / "voila_app_after_key.png"), full_page=True)
+
+        # The second panel: ticket vs random reinit vs random reinit keeping θ0's signs, on its own grid.
+        signs = page.locator(".jp-CodeCell").filter(has=page.locator(".prune-slider")).nth(1)
+        signs_status = signs.locator(".prune-status")
+        signs.scroll_into_view_if_needed()
+        signs.locator(".prune-plot img").wait_for(state="visible")
+        expect_text(signs_status, f"{label(SIGNS_START)} pruned")
+        text = signs_status.inner_text()
+        assert "winning ticket" in text and "random reinit, signs kept" in text
+        assert text.count("random reinit") == 2 and "random pruning" not in text  # plain reinit too, nothing else
+        assert text.endswith("from the cache.")
+        assert signs.locator(".prune-slider .widget-readout").inner_text() == label(SIGNS_START)
+        signs.screenshot(path=str(SCREENSHOTS / "voila_app_signs.png"))
         assert_no_errors(page, page_errors)
         print(f"\nvoila: cache warm-up {warm_cache:.1f} s, first render {t_render:.1f} s, "
               f"test {time.perf_counter() - t0:.1f} s")

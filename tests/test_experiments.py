@@ -332,7 +332,7 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     (["iterative", "--rounds", "0"], "argument --rounds: rounds must be a whole number >= 1"),
     (["iterative", "--controls", "reinit,shuffle"], "argument --controls: Unknown control(s) ['shuffle']"),
     (["one-shot", "--seeds", "0"], "argument --seeds: must be at least 1"),
-    (["precompute", "--notebook", "05"], "invalid choice: '05'"),
+    (["precompute", "--notebook", "04"], "invalid choice: '04'"),
     (["bundle", "--seeds", "zero"], "seeds are whole numbers >= 0, e.g. 0-4"),
     (["bundle", "--seeds", "3-1"], "seeds are whole numbers >= 0, e.g. 0-4"),
 ])

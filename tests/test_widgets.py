@@ -190,7 +190,37 @@ def test_precompute_warms_what_the_widgets_show(tmp_path, monkeypatch, trainings
     widgets.iterative_explorer(rate=0.5, rates=(0.5,), rounds=2, compare_one_shot=True, cache=cache, **SETUP)
     assert len(trainings) == trained  # everything was ready
     with pytest.raises(ValueError, match="Unknown notebook"):
-        widgets.precompute("05", cache=cache)
+        widgets.precompute("04", cache=cache)
+
+
+def test_precompute_05_warms_the_lesson_and_the_apps_signs_panel(tmp_path, monkeypatch, trainings):
+    why = widgets.WhySettings(supermask_amounts=(0.5,), sign_amounts=(0.5,), rewind_amounts=(0.5,), rewinds=(0, 20))
+    monkeypatch.setattr(widgets, "why_settings", lambda: why)
+    monkeypatch.setattr(widgets, "SIGN_AMOUNTS", (0.5, 0.8))  # the app's grid is longer than the lesson's
+    cache = Cache(tmp_path)
+    # dense; at 50 %: ticket, random pruning, both reinits, the ticket rewound to 20; at 80 %: ticket, both reinits
+    assert widgets.precompute("05", progress=False, cache=cache, **SETUP) == 9
+    trained = len(trainings)
+    experiments.sweep("lenet", why.supermask_amounts, controls=("random_prune",), progress=False, cache=cache, **SETUP)
+    dense, ticket = experiments.one_shot("lenet", widgets.DEMO_AMOUNT, progress=False,
+                                         cache=Cache(tmp_path, use_bundle=False), **SETUP)
+    assert dense.network(cache) is not None and ticket.network(cache) is not None  # section 2's weights
+    widgets.controls_explorer(amounts=widgets.SIGN_AMOUNTS, controls=("reinit", "reinit_signs"), cache=cache,
+                              **SETUP)  # the app's panel, at every position
+    for k in why.rewinds:
+        experiments.sweep("lenet", why.rewind_amounts, controls=(), rewind_iteration=k, progress=False, cache=cache,
+                          **SETUP)
+    assert len(trainings) == trained  # everything was ready
+
+
+def test_notebook_05_settings_are_the_bundled_ones_in_real_mode(monkeypatch):
+    monkeypatch.setenv("LOTTERY_FAST", "0")
+    assert widgets.why_settings() == (widgets.ONE_SHOT_GRID, widgets.SIGN_AMOUNTS, widgets.REWIND_AMOUNTS,
+                                      widgets.REWINDS)
+    monkeypatch.setenv("LOTTERY_FAST", "1")
+    fast = widgets.why_settings()
+    assert set(fast.sign_amounts) <= set(widgets.SIGN_AMOUNTS) and fast.rewinds[0] == 0
+    assert max(fast.rewinds) < experiments.Setup.for_model("lenet").iterations  # k within fast mode's training
 
 
 def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
