@@ -402,9 +402,9 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
 def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, progress: bool = True,
                cache: Cache | None = None, **setup) -> int:
     """Train (or find in the cache) every network the widgets of a notebook ("01", "02", "03", "05"; default all)
-    show, so that in class every slider move answers at once; "05" also the trained weights its section 2 reads (seed
-    0), and the classroom app's signs panel. Returns the number of networks. Uses LOTTERY_FAST and LOTTERY_CACHE like the
-    notebooks, so run it in the environment Jupyter will run in."""
+    show, so that in class every slider move answers at once; "05" also the trained weights its section 2 reads
+    (seed 0), and the classroom app's signs panel. Returns the number of networks. Uses LOTTERY_FAST and
+    LOTTERY_CACHE like the notebooks, so run it in the environment Jupyter will run in."""
     chosen = NOTEBOOKS if notebook is None else (str(notebook)[:2],)
     unknown = [n for n in chosen if n not in NOTEBOOKS]
     if unknown:
