@@ -11,7 +11,7 @@ from .bundle import Bundle
 from .data import PROJECT_ROOT
 from .models import preset
 from .experiments import ALL_CONTROLS, CONTROLS, round_rates
-from .results import Result, Summary, initial_accuracies, summarize
+from .results import Result, Spread, Summary, initial_accuracies, summarize
 
 RESULTS_DIR = PROJECT_ROOT / "docs" / "results"
 PAPER = """The paper's LeNet figures average five trials and draw min–max error bars, as here. Its early-stopping
@@ -247,36 +247,47 @@ def rewinding_table(results: list[Result]) -> list[str]:
 
 
 def rewinding_findings(results: list[Result]) -> list[str]:
-    def mean(k):
-        return {row.remaining: row.early_stop_test_accuracy.mean for row in summarize(
+    def spreads(k):
+        return {row.remaining: row.early_stop_test_accuracy for row in summarize(
             r for r in results if r.kind == "ticket" and r.rewind_iteration == k)}
 
-    reset = mean(0)
+    reset = spreads(0)
     sentences = []
     for k in sorted({r.rewind_iteration for r in results if r.rewind_iteration}):
-        differences = [(remaining, accuracy - reset[remaining]) for remaining, accuracy in mean(k).items()
-                       if remaining in reset]
-        if not differences:  # a part still being built
+        pairs = [(remaining, spread, reset[remaining]) for remaining, spread in spreads(k).items()
+                 if remaining in reset]
+        if not pairs:  # a part still being built
             continue
+        differences = [(remaining, a.mean - b.mean) for remaining, a, b in pairs]
         largest = max(differences, key=lambda d: abs(d[1]))
         sentences.append(
             f"- **k = {k:,}** ({100 * k / results[0].iterations:.1f} % of training): above the tickets reset to θ0 at "
-            f"{sum(d > 0 for _, d in differences)} of {len(differences)} sparsities, "
+            f"{sum(d > 0 for _, d in differences)} of {len(differences)} sparsities"
+            f"{_apart([(a, b) for _, a, b in pairs], 'their')}; "
             f"{100 * sum(d for _, d in differences) / len(differences):+.2f} points on average; the largest "
             f"difference is {100 * largest[1]:+.2f} points at {100 * largest[0]:.1f} % remaining.")
     return sentences
 
 
+def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
+    """Over several seeds, at how many (a, b) pairs a's lowest seed is above b's highest (the ranges do not
+    overlap); one seed has no range: nothing to say."""
+    if min(pairs[0][0].n, pairs[0][1].n) < 2:
+        return ""
+    return f", with its lowest seed above {other} highest at {sum(a.min > b.max for a, b in pairs)}"
+
+
 def sign_findings(rows: list[Summary]) -> list[str]:
     """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities."""
-    by = {(row.kind, row.remaining): row.early_stop_test_accuracy.mean for row in rows}
+    by = {(row.kind, row.remaining): row.early_stop_test_accuracy for row in rows}
     sparsities = [row.remaining for row in rows if row.kind == "reinit_signs" and ("reinit", row.remaining) in by]
     if not sparsities:  # a part still being built
         return []
-    average = {kind: sum(by[(kind, s)] for s in sparsities) / len(sparsities)
+    average = {kind: sum(by[(kind, s)].mean for s in sparsities) / len(sparsities)
                for kind in ("ticket", "reinit_signs", "reinit")}
-    above = sum(by[("reinit_signs", s)] > by[("reinit", s)] for s in sparsities)
-    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(sparsities)} sparsities. "
+    above = sum(by[("reinit_signs", s)].mean > by[("reinit", s)].mean for s in sparsities)
+    apart = _apart([(by[("reinit_signs", s)], by[("reinit", s)]) for s in sparsities], "plain reinit's")
+    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(sparsities)} sparsities{apart}. "
             f"Averaged over them: winning ticket {100 * average['ticket']:.2f} %, random reinit with the signs kept "
             f"{100 * average['reinit_signs']:.2f} %, plain random reinit {100 * average['reinit']:.2f} %."]
 
