@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import NullLocator, PercentFormatter
 from torch import nn
 
 from .models import build_model
@@ -73,6 +73,7 @@ def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None) -> F
     _sparsity_axis(ax, [100 * row.remaining for row in rows])
     seeds = max(row.seeds for row in rows)
     ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {METRICS[metric]}")
+    _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
     ax.legend(title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
     return fig
@@ -94,6 +95,12 @@ def _sparsity_axis(ax: Axes, percents: Sequence[float]) -> None:
     ax.xaxis.set_minor_locator(NullLocator())  # log minor ticks would label 20, 30, ... between ours
     ax.set_xlim(values[0] * 1.15, values[-1] / 1.15)  # left > right: sparsity grows to the right
     ax.set_xlabel("percent of weights remaining")
+
+
+def _percent_axis(ax: Axes, metric: str) -> None:
+    """Accuracies are stored as fractions and read as percent, as the status lines and tables print them."""
+    if metric != "early_stop_iteration":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, symbol=" %"))
 
 
 def _percent(value: float) -> str:
@@ -127,6 +134,7 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     later = [a for group in runs + dense for run in group for a in run.history.test_accuracy[2:]]
     if later:
         ax.set_ylim(max(0.0, min(later) - 0.01), min(1.0, max(later) + 0.005))
+    _percent_axis(ax, "test_accuracy")
     ax.grid(alpha=0.3)
     ax.legend(title="weights remaining (dot: early stop)")
     return fig
@@ -386,6 +394,7 @@ def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str 
         ax.axhline(getattr(row, metric).mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
     _sparsity_axis(ax, [100 * r.remaining for r in records if r.kind == kind])
     ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {LABELS[kind]}, rewound to iteration k")
+    _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return fig
