@@ -294,9 +294,11 @@ def sign_findings(rows: list[Summary]) -> list[str]:
 
 WHY_PAPERS = {
     "supermask": """Zhou et al. 2019 ("Deconstructing Lottery Tickets", arXiv 1905.01067), abstract: masks on the
-untrained network give "performance far better than chance (86% on MNIST, 41% on CIFAR-10)". Their best supermasks
-use another mask criterion (large final weights that kept their sign) and, in their released code, set the kept
-weights to a constant with θ0's sign; the table above is the lottery ticket's own mask on θ0's values.""",
+untrained network give "performance far better than chance (86% on MNIST, 41% on CIFAR-10)". The abstract does not
+name the mask behind 86 %; their released code (github.com/uber-research/deconstructing-lottery-tickets) adds mask
+criteria such as `large_final_same_sign` (large final weights whose sign did not change in training) and a
+`signed_constant` initialization (every kept weight set to a constant with θ0's sign). The table above is the
+lottery ticket's own mask on θ0's values, which uses neither.""",
     "signs": """Zhou et al. 2019, abstract: "signs are all you need to make the reinitialized network train". Their
 sign-preserving control shuffles θ0's magnitudes within the layer; ours draws fresh Glorot magnitudes, the same
 distribution (`pruning.sign_preserving_reinit`).""",
