@@ -262,19 +262,21 @@ def rewinding_findings(results: list[Result]) -> list[str]:
         largest = max(differences, key=lambda d: abs(d[1]))
         sentences.append(
             f"- **k = {k:,}** ({100 * k / results[0].iterations:.1f} % of training): above the tickets reset to θ0 at "
-            f"{sum(d > 0 for _, d in differences)} of {len(differences)} sparsities"
-            f"{_apart([(a, b) for _, a, b in pairs], 'their')}; "
+            f"{sum(d > 0 for _, d in differences)} of {len(differences)} sparsities, "
             f"{100 * sum(d for _, d in differences) / len(differences):+.2f} points on average; the largest "
-            f"difference is {100 * largest[1]:+.2f} points at {100 * largest[0]:.1f} % remaining.")
+            f"difference is {100 * largest[1]:+.2f} points at {100 * largest[0]:.1f} % remaining."
+            f"{_apart([(a, b) for _, a, b in pairs], 'theirs')}")
     return sentences
 
 
 def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
-    """Over several seeds, at how many (a, b) pairs a's lowest seed is above b's highest (the ranges do not
-    overlap); one seed has no range: nothing to say."""
-    if min(pairs[0][0].n, pairs[0][1].n) < 2:
+    """Over several seeds, at how many (a, b) pairs a's min–max range lies wholly above b's, and wholly below: a
+    difference inside the seeds' spread is not a finding. One seed has no range: nothing to say."""
+    n = min(pairs[0][0].n, pairs[0][1].n)
+    if n < 2:
         return ""
-    return f", with its lowest seed above {other} highest at {sum(a.min > b.max for a, b in pairs)}"
+    above, below = sum(a.min > b.max for a, b in pairs), sum(a.max < b.min for a, b in pairs)
+    return f" Over the {n} seeds its range lies wholly above {other} at {above} of them, wholly below at {below}."
 
 
 def sign_findings(rows: list[Summary]) -> list[str]:
@@ -287,9 +289,9 @@ def sign_findings(rows: list[Summary]) -> list[str]:
                for kind in ("ticket", "reinit_signs", "reinit")}
     above = sum(by[("reinit_signs", s)].mean > by[("reinit", s)].mean for s in sparsities)
     apart = _apart([(by[("reinit_signs", s)], by[("reinit", s)]) for s in sparsities], "plain reinit's")
-    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(sparsities)} sparsities{apart}. "
+    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(sparsities)} sparsities. "
             f"Averaged over them: winning ticket {100 * average['ticket']:.2f} %, random reinit with the signs kept "
-            f"{100 * average['reinit_signs']:.2f} %, plain random reinit {100 * average['reinit']:.2f} %."]
+            f"{100 * average['reinit_signs']:.2f} %, plain random reinit {100 * average['reinit']:.2f} %.{apart}"]
 
 
 WHY_PAPERS = {
