@@ -624,8 +624,8 @@ def check_supermask_accuracy(fn, data) -> bool:
         return _not_yet(f"return one number, the accuracy as a fraction; got {type(got).__name__}.")
     expected = supermask_accuracy(ticket, data)
     if abs(got - expected) <= 1e-6:
-        return _correct(f"the check's ticket ({remaining_weights(ticket):.1%} of the weights, untrained) classifies "
-                        f"{got:.2%} of the test digits correctly; chance is 10 %.")
+        return _correct(f"the check's network ({remaining_weights(ticket):.1%} of θ0's weights under a mask the check "
+                        f"made up, not a trained ticket's) classifies {got:.2%} of the test digits correctly.")
     copy_ = clone(ticket).to(data.test_x.device)
     validation = evaluate(copy_, data.val_x, data.val_y)
     if abs(got - 100 * expected) <= 1e-4:
