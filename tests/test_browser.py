@@ -53,8 +53,7 @@ def warm_cache():
             "    experiments.one_shot('lenet', float(amount), controls=tuple(filter(None, controls.split(','))),\n"
             "                         progress=False)\n")
     subprocess.run([sys.executable, "-c", code, *(f"{a}:{','.join(c)}" for a, c in WARM.items())], check=True,
-                   cwd=ROOT,
-                   env=dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")))
+                   cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")))
     return time.perf_counter() - start
 
 
