@@ -167,10 +167,13 @@ class Summary:
 
     kind: str
     remaining: float
-    seeds: int
     test_accuracy: Spread
     early_stop_iteration: Spread
     early_stop_test_accuracy: Spread
+
+    @property
+    def seeds(self) -> int:
+        return self.test_accuracy.n
 
 
 METRICS = ("test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
@@ -181,7 +184,7 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
     groups: dict[tuple, list[Result]] = {}
     for r in results:
         groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r)
-    return [Summary(kind, remaining, len(group), *(Spread.of([getattr(r, m) for r in group]) for m in METRICS))
+    return [Summary(kind, remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS))
             for (kind, remaining), group in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]
 
 
