@@ -180,9 +180,10 @@ METRICS = ("test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
 
 
 def summarize(results: Iterable[Result]) -> list[Summary]:
-    """Mean and spread over seeds for each kind and sparsity (the paper's error bars: min and max over trials)."""
+    """Mean and spread over seeds for each kind and sparsity (the paper's error bars: min and max over trials); a
+    network given twice (e.g. the dense network of several sweeps) counts once."""
     groups: dict[tuple, list[Result]] = {}
-    for r in results:
+    for r in unique_networks(results):
         groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r)
     return [Summary(kind, remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS))
             for (kind, remaining), group in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]
@@ -192,7 +193,7 @@ def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spre
     """(kind, weights remaining, test accuracy before training over the seeds) for each kind and sparsity, ordered as
     `summarize`: the supermask experiment (Zhou et al. 2019) read off the results' curves."""
     groups: dict[tuple, list[float]] = {}
-    for r in results:
+    for r in unique_networks(results):
         groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r.initial_test_accuracy)
     return [(kind, remaining, Spread.of(values)) for (kind, remaining), values
             in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]

@@ -1,4 +1,5 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
+import pytest
 from lottery_utils.bundle import Bundle, write
 from lottery_utils.report import RESULTS_DIR, readme
 from lottery_utils.results import Result, summarize
@@ -180,3 +181,15 @@ def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
     lessons, _ = why_entries(0)
     results = [Result.from_entry(e) for e in lessons]
     assert sign_findings(summarize(results)) == [] and rewinding_findings(results) == []
+
+
+def test_a_network_given_twice_counts_once_over_the_seeds():
+    """Several sweeps each return the same dense network: it is one seed, not more, in every summary."""
+    from lottery_utils.results import describe, initial_accuracies
+
+    dense = [Result.from_entry(entry("dense", 0, seed, accuracy, 4_000)) for seed, accuracy in ((0, 0.97), (1, 0.98))]
+    twice = dense + [Result.from_entry(entry("dense", 0, 0, 0.97, 4_000))] * 3
+    [row] = summarize(twice)
+    assert row.seeds == 2 and row.early_stop_test_accuracy.mean == pytest.approx(0.975)
+    assert [spread.n for _, _, spread in initial_accuracies(twice)] == [2]
+    assert describe(twice).endswith("(2 seeds)")
