@@ -10,23 +10,25 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from dataclasses import replace
+from pathlib import Path
 
-os.environ.setdefault("LOTTERY_FAST", "1")  # before lottery_utils is imported
-
-from lottery_utils import experiments, load_mnist, widgets
-from lottery_utils.cache import Cache
+from lottery_utils import lessons, load_mnist, widgets
+from lottery_utils.config import Setup
+from lottery_utils.settings import Settings
 
 
 def main() -> None:
-    load_mnist()  # once per kernel; not part of a slider move
-    cache = Cache(tempfile.mkdtemp(prefix="classroom-speed-"))
+    settings = replace(Settings.from_environment({"LOTTERY_FAST": "1", **os.environ}),
+                       cache=Path(tempfile.mkdtemp(prefix="classroom-speed-")))
+    load_mnist(settings.data)  # once per kernel; not part of a slider move
     start = time.perf_counter()
-    explorer = widgets.one_shot_explorer(amount=0.8, cache=cache)
+    explorer = widgets.one_shot_explorer(amount=0.8, settings=settings)
     fresh = time.perf_counter() - start
-    print(f"fast mode: {experiments.fast_mode()}, {experiments.Setup.for_model().iterations} iterations per network")
+    print(f"fast mode: {settings.fast}, {Setup.for_model(fast=settings.fast).iterations} iterations per network")
     print(f"first slider setting, empty cache (dense + ticket trained): {fresh:6.2f} s")
 
-    first, new_amount = explorer.slider.value, widgets.SLIDER_AMOUNTS[3]
+    first, new_amount = explorer.slider.value, lessons.SLIDER_AMOUNTS[3]
     start = time.perf_counter()
     explorer.slider.value = new_amount
     print(f"slider to a new amount (ticket trained, dense cached):       {time.perf_counter() - start:6.2f} s")

@@ -19,6 +19,7 @@ import torch
 from train_speed import forward_backward  # beside this script
 
 from lottery_utils import load_mnist
+from lottery_utils.settings import Settings
 
 
 def main() -> None:
@@ -29,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.set_num_threads(1)  # as each worker trains
-    floor_per_iteration = min(forward_backward(1_000, load_mnist(device="cpu")) for _ in range(3)) / 1_000
+    floor_per_iteration = min(forward_backward(1_000, load_mnist(Settings.from_environment().data, device="cpu")) for _ in range(3)) / 1_000
     networks = 1 + 2 * args.rounds
     floor = networks * args.iterations * floor_per_iteration / args.workers
 

@@ -21,12 +21,15 @@ from torch.utils.data import DataLoader
 from torchvision import transforms
 
 from lottery_utils import build_model, clone, load_mnist, train, winning_ticket
-from lottery_utils.data import MNIST_MEAN, MNIST_STD, data_root
+from lottery_utils.data import MNIST_MEAN, MNIST_STD
+from lottery_utils.settings import Settings
+
+SETTINGS = Settings.from_environment()  # LOTTERY_DATA, as the notebooks read it
 
 
 def dataloader_loop(iterations: int) -> float:
     """The PyTorch examples' MNIST loop: DataLoader over a transformed dataset, Adam 1.2e-3, batch 60."""
-    dataset = torchvision.datasets.MNIST(data_root(), train=True, download=True, transform=transforms.Compose(
+    dataset = torchvision.datasets.MNIST(SETTINGS.data, train=True, download=True, transform=transforms.Compose(
         [transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))]))
     loader = DataLoader(dataset, batch_size=60, shuffle=True)
     model = build_model("lenet", seed=0)
@@ -69,7 +72,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=5_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    data = load_mnist(device="cpu")
+    data = load_mnist(SETTINGS.data, device="cpu")
     baseline, floor, ours = ("DataLoader loop (PyTorch examples)", "forward+backward only",
                              "train (masks folded, fused Adam)")
     loops = {baseline: dataloader_loop,

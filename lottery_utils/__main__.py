@@ -1,4 +1,7 @@
-"""Run the paper's experiments from the shell and write results.csv and figures: python -m lottery_utils --help."""
+"""Run the paper's experiments from the shell and write results.csv and figures: python -m lottery_utils --help.
+
+An edge of the library: the environment (LOTTERY_FAST, LOTTERY_CACHE, LOTTERY_DATA) is read here, once, into
+`Settings`, and passed down."""
 from __future__ import annotations
 
 import argparse
@@ -8,13 +11,16 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dataclasses import replace
+
 from . import experiments
-from .bundle import PARTS
-from .cache import Cache
+from .config import ALL_CONTROLS, CONTROLS, Setup, check_controls, check_rewind
+from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS
 from .pruning import check_amount, check_rounds
 from .results import CSV_COLUMNS as COLUMNS
 from .results import Result, pick, summarize
+from .settings import Settings
 
 
 def checked(check: Callable, parse: Callable = str) -> Callable[[str], object]:
@@ -34,16 +40,20 @@ def at_least_one(value: int) -> int:
 
 
 def seed_list(text: str) -> list[int]:
-    """Seeds as "0-4", "0,2,5" or "3"."""
+    """Seeds as a count ("5": seeds 0-4), a range ("3-4") or a list ("0,2,5")."""
     seeds = []
     try:
-        for part in text.split(","):
-            first, _, last = part.strip().partition("-")
-            seeds += range(int(first), int(last or first) + 1)
+        if text.strip().isdigit():
+            seeds = list(range(int(text)))
+        else:
+            for part in text.split(","):
+                first, _, last = part.strip().partition("-")
+                seeds += range(int(first), int(last or first) + 1)
     except ValueError:
         seeds = []
     if not seeds or min(seeds) < 0:
-        raise ValueError(f"seeds are whole numbers >= 0, e.g. 0-4 or 0,2,5; got {text!r}.")
+        raise ValueError(f"seeds are a count (5: seeds 0-4), a range (3-4) or a list (0,2,5) of whole numbers >= 0; "
+                         f"got {text!r}.")
     return seeds
 
 
@@ -61,10 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--model", default="lenet", choices=list(PRESETS), help="a network of the paper (lenet)")
     common.add_argument("--iterations", type=COUNT, help="training iterations per network (default: the paper's, "
                                                        "or 300 with --fast)")
-    common.add_argument("--seeds", type=COUNT, default=1, help="run seeds 0 .. N-1 (default 1)")
-    common.add_argument("--controls", type=checked(controls_option), default=",".join(experiments.CONTROLS),
+    common.add_argument("--seeds", type=checked(seed_list), default="1",
+                        help="a count (5: seeds 0-4, default 1), a range (3-4) or a list (0,2)")
+    common.add_argument("--controls", type=checked(controls_option), default=",".join(CONTROLS),
                         help="comma-separated controls to train beside each ticket (of "
-                             f"{','.join(experiments.ALL_CONTROLS)}), or 'none' (default reinit,random_prune)")
+                             f"{','.join(ALL_CONTROLS)}), or 'none' (default reinit,random_prune)")
     common.add_argument("--fast", action="store_true", help="short training for a quick look (also LOTTERY_FAST=1)")
     common.add_argument("--workers", type=COUNT, default=1, help="train a round's networks in N processes")
     common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
@@ -87,11 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     iterative.add_argument("--rate", type=FRACTION, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
     precompute = commands.add_parser("precompute", parents=[common],
                                      help="warm the cache for every setting the notebooks' widgets show")
-    precompute.add_argument("--notebook", choices=["01", "02", "03", "05"],  # widgets.NOTEBOOKS (no ipywidgets here)
+    precompute.add_argument("--notebook", choices=NOTEBOOKS,
                             help="only this notebook's (default: all; 05 also the classroom app's signs panel)")
     bundle = commands.add_parser("bundle", help="train the results bundled with the project: every network the "
                                                 "notebooks show and the paper's 18-round figure (hours per seed)")
-    bundle.add_argument("--seeds", type=checked(seed_list), default="0-4", help="seeds, e.g. 0-4 (default) or 0,3")
+    bundle.add_argument("--seeds", type=checked(seed_list), default="0-4",
+                        help="a count (5: seeds 0-4), a range (0-4, the default; 3-3: seed 3 alone) or a list (0,3)")
     bundle.add_argument("--workers", type=COUNT, default=1, help="processes of one thread each (default 1)")
     bundle.add_argument("--iterations", type=COUNT, help="training iterations per network (default: the paper's)")
     bundle.add_argument("--fast", action="store_true", help="300 iterations per network, to try it")
@@ -105,58 +117,64 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the arguments, check them all before training anything, run, write the outputs."""
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """Parse the arguments, check them all before training anything, run, write the outputs. `settings` default:
+    read from the environment."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings = settings or Settings.from_environment()
+    if getattr(args, "fast", False):
+        settings = replace(settings, fast=True)
+    if getattr(args, "cache", None):
+        settings = replace(settings, cache=Path(args.cache).resolve())
 
     if args.command == "report":
-        from .report import write_report
+        from .maintainer.docs import write_report
         print(f"Wrote {write_report(args.out)}")
         return 0
     if args.command == "bundle":
-        from .bundle import build
+        from .maintainer.bundle import build
+        setup = Setup.for_model("lenet", iterations=args.iterations, fast=settings.fast)
         for seed in args.seeds:  # one file per seed, written when the seed is complete
-            path = build(seed, out=args.out, cache=Cache(args.cache, use_bundle=False), workers=args.workers,
-                         iterations=args.iterations, fast=True if args.fast else None, part=args.part)
+            path = build(seed, settings, out=args.out, workers=args.workers, part=args.part, setup=setup)
             print(f"seed {seed}: bundled in {path}", flush=True)
         return 0
-    controls, out = args.controls, None
-    setup = {"iterations": args.iterations, "fast": True if args.fast else None, "workers": args.workers}
-    if args.command != "precompute":
-        try:  # a rewind iteration beyond the training: say so before anything is trained or written
-            planned = experiments.Setup.for_model(args.model, iterations=args.iterations, fast=setup["fast"])
-            experiments.check_rewind(args.rewind, planned.iterations)
-        except ValueError as problem:
-            parser.error(f"argument --rewind: {problem}")
-        setup["rewind_iteration"] = args.rewind
-        out = Path(args.out or Path("results") / args.model)
-        _check_writable(out, parser)
-
-    cache, seeds = Cache(args.cache, use_bundle=not args.no_bundle), range(args.seeds)
+    setup = Setup.for_model(args.model, iterations=args.iterations, fast=settings.fast)
+    cache = settings.store(bundle=not args.no_bundle)
+    if args.command == "precompute":
+        try:
+            for seed in args.seeds:
+                count = experiments.precompute(args.notebook, args.model, seed, True, cache, settings=settings,
+                                               setup=setup, workers=args.workers)
+                print(f"seed {seed}: {count} networks of the notebooks' widgets are in {cache.root}")
+        except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
+            print(f"error: {missing}", file=sys.stderr)
+            return 1
+        return 0
+    try:  # a rewind iteration beyond the training: say so before anything is trained or written
+        check_rewind(args.rewind, setup.iterations)
+    except ValueError as problem:
+        parser.error(f"argument --rewind: {problem}")
+    out = Path(args.out or Path("results") / args.model)
+    _check_writable(out, parser)
+    options = dict(seeds=args.seeds, controls=args.controls, cache=cache, rewind_iteration=args.rewind,
+                   settings=settings, setup=setup)
     try:
         if args.command == "one-shot":
-            records = experiments.one_shot(args.model, args.amount, seeds, controls, cache=cache, **setup)
-        elif args.command == "iterative":
-            records = experiments.iterative(args.model, args.rounds, args.rate, seeds, controls, cache=cache, **setup)
+            records = experiments.one_shot(args.model, args.amount, **options)
         else:
-            from .widgets import precompute  # ipywidgets is only needed here
-            for seed in seeds:
-                count = precompute(args.notebook, args.model, seed, cache=cache, **setup)
-                print(f"seed {seed}: {count} networks of the notebooks' widgets are in {cache.root}")
-            return 0
+            records = experiments.iterative(args.model, args.rounds, args.rate, workers=args.workers, **options)
     except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
         print(f"error: {missing}", file=sys.stderr)
         return 1
     print_summary(records, args.command + (f", tickets reset to iteration {args.rewind:,}" if args.rewind else ""))
-    if out is not None:
-        write_outputs(records, out)
+    write_outputs(records, out)
     return 0
 
 
 def controls_option(text: str) -> tuple[str, ...]:
     """--controls: comma-separated control names, or 'none'."""
-    return () if text.strip() == "none" else experiments.check_controls(text)
+    return () if text.strip() == "none" else check_controls(text)
 
 
 def rewind_option(text: str) -> int:
@@ -167,7 +185,7 @@ def rewind_option(text: str) -> int:
     except ValueError:
         raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
                          f"{text!r}.") from None
-    return experiments.check_rewind(value)
+    return check_rewind(value)
 
 
 def _check_writable(out: Path, parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""Datasets held in memory as tensors: MNIST for LeNet, CIFAR-10 for the conv nets."""
+"""Datasets held in memory as tensors: MNIST for LeNet, CIFAR-10 for the conv nets (student-facing core)."""
 from __future__ import annotations
 
 import functools
@@ -19,7 +19,7 @@ CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Data:
     """Train / validation / test tensors, already normalized and on one device."""
 
@@ -49,8 +49,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]  # so notebooks (run in noteb
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Where datasets live: the argument, else $LOTTERY_DATA, else data/ in the project folder."""
-    return Path(root or os.environ.get("LOTTERY_DATA") or PROJECT_ROOT / "data")
+    """Where datasets live: the argument, else data/ in the project folder (torchvision downloads there)."""
+    return Path(root or PROJECT_ROOT / "data")
 
 
 def load_mnist(root: str | os.PathLike | None = None, device: torch.device | str | None = None) -> Data:
@@ -97,15 +97,15 @@ def _mnist_missing(root: Path, error: Exception) -> str:
     missing = [f for f in MNIST_FILES if not (raw / f).exists()]
     return (f"MNIST is not in {raw} and could not be downloaded ({type(error).__name__}).\n"
             f"Expected the four files {', '.join(MNIST_FILES)} there (missing: {', '.join(missing) or 'none'}).\n"
-            f"Copy them there, or point the environment variable LOTTERY_DATA at the folder that holds MNIST/raw/ "
-            f"(e.g. LOTTERY_DATA=../shared/data).")
+            f"Copy them there, or pass the folder that holds MNIST/raw/ (load_mnist(root=...); in the notebooks and "
+            f"the command line, the environment variable LOTTERY_DATA, e.g. LOTTERY_DATA=$PWD/../shared/data).")
 
 
 def _cifar_missing(root: Path, error: Exception) -> str:
     return (f"CIFAR-10 is not in {root / 'cifar-10-batches-py'} and could not be downloaded "
             f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}).\n"
             f"Run once where the internet is reachable, or put torchvision's cifar-10-batches-py folder there "
-            f"and point LOTTERY_DATA at its parent folder.")
+            f"and pass its parent folder (load_cifar10(root=...), or LOTTERY_DATA in the notebooks and the command line).")
 
 
 def _split(name, train_x, train_y, test_x, test_y, device) -> Data:

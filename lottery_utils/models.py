@@ -1,4 +1,4 @@
-"""The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters."""
+"""The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -157,6 +157,7 @@ class Preset:
                 torch.manual_seed(seed)
             model = self.architecture()
             initialize(model, self.init)
+        model.preset_name = self.name  # so `train` finds how this network is trained (copies keep it)
         return model
 
 
@@ -229,6 +230,12 @@ def preset(name: str) -> Preset:
     if name not in PRESETS:
         raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(PRESETS)}.")
     return PRESETS[name]
+
+
+def preset_of(model: nn.Module) -> Preset | None:
+    """The preset that built `model` (build_model records it), or None for a network built another way."""
+    name = getattr(model, "preset_name", None)
+    return None if name is None else preset(name)
 
 
 def build_model(name: str, seed: int | None = None) -> nn.Module:

@@ -91,7 +91,7 @@ def _sparsity_axis(ax: Axes, percents: Sequence[float]) -> None:
     if ticks[-1] != values[-1]:  # always label the sparsest network, in place of a label too close to it
         ticks[-1 if len(ticks) > 1 and ticks[-1] / values[-1] < step else len(ticks):] = [values[-1]]
     ax.set_xscale("log")
-    ax.set_xticks(ticks, labels=[_percent(v) for v in ticks])
+    ax.set_xticks(ticks, labels=[_tick_label(v) for v in ticks])
     ax.xaxis.set_minor_locator(NullLocator())  # log minor ticks would label 20, 30, ... between ours
     ax.set_xlim(values[0] * 1.15, values[-1] / 1.15)  # left > right: sparsity grows to the right
     ax.set_xlabel("percent of weights remaining")
@@ -103,8 +103,9 @@ def _percent_axis(ax: Axes, metric: str) -> None:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, symbol=" %"))
 
 
-def _percent(value: float) -> str:
-    return "100" if value > 99.95 else f"{value:.1f}" if value >= 0.95 else f"{value:.2g}"
+def _tick_label(percent: float) -> str:
+    """A share of weights remaining, already in percent, as the sparsity axis and the legends print it."""
+    return "100" if percent > 99.95 else f"{percent:.1f}" if percent >= 0.95 else f"{percent:.2g}"
 
 
 def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
@@ -122,7 +123,7 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     shades = matplotlib.colormaps[COLORMAPS[kind]]
     for i, group in enumerate(runs):
         color = shades(0.95 - 0.6 * i / max(1, len(runs) - 1))  # darker = denser
-        _curve(ax, group, color, f"{_percent(100 * group[0].remaining)} %")
+        _curve(ax, group, color, f"{_tick_label(100 * group[0].remaining)} %")
     dense = _by_sparsity(r for r in records if r.kind == "dense") if kind != "dense" else []
     for group in dense:
         _curve(ax, group, COLORS["dense"], "100 % (dense)", linestyle="--")

@@ -1,4 +1,4 @@
-"""Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy.
+"""Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy (core).
 
 `winning_ticket` is one round of the paper's Algorithm 1 and `iterative_pruning` repeats it; the rest of this file
 is the bookkeeping they need (which layers, how much, masks, copies), the paper's two controls, and the follow-up
@@ -88,12 +88,16 @@ def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict
     kinds = layer_kinds(model)
     if not isinstance(amount, Mapping):
         return {name: check_amount(amount) for name in kinds}
-    if set(amount) <= set(LAYER_KINDS):
+    keys = set(amount)
+    ambiguous = sorted(keys & set(LAYER_KINDS) & set(kinds))
+    if ambiguous:  # e.g. torchvision's ResNet names its Linear layer "fc"
+        raise ValueError(f"amount key(s) {ambiguous} are both a layer kind and a layer name of this network: name "
+                         f"every layer ({list(kinds)}) instead of giving kinds, so it is clear what is pruned.")
+    if keys <= set(LAYER_KINDS):
         return {name: check_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
-    unknown = set(amount) - set(kinds)
-    if unknown:
-        raise ValueError(f"Unknown layers in amount: {sorted(unknown)}. Use layer kinds {LAYER_KINDS} "
-                         f"or layer names {list(kinds)}.")
+    if keys - set(kinds):
+        raise ValueError(f"Unknown key(s) in amount: {sorted(keys - set(kinds), key=str)}. Give either layer kinds "
+                         f"{LAYER_KINDS} or layer names {list(kinds)}, not a mix.")
     return {name: check_amount(amount.get(name, 0.0), name) for name in kinds}
 
 
@@ -193,9 +197,14 @@ def clone(model: nn.Module) -> nn.Module:
     pruned = [m for m in prunable_layers(model).values() if hasattr(m, "weight_mask")]
     for module in pruned:
         del module.weight  # recomputed from weight_orig * weight_mask below
-    twin = copy.deepcopy(model)
-    for module in pruned + [m for m in prunable_layers(twin).values() if hasattr(m, "weight_mask")]:
-        module.weight = module.weight_orig * module.weight_mask
+    try:
+        twin = copy.deepcopy(model)
+    finally:  # the original gets its weights back even when the copy fails
+        for module in pruned:
+            module.weight = module.weight_orig * module.weight_mask
+    for module in prunable_layers(twin).values():
+        if hasattr(module, "weight_mask"):
+            module.weight = module.weight_orig * module.weight_mask
     return twin
 
 
@@ -232,7 +241,6 @@ def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Modul
             pruned = 0 if mask is None else int(mask.numel() - mask.sum())
             prune.random_unstructured(targets[name], "weight", amount=pruned)
     return network
-
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:

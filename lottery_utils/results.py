@@ -1,20 +1,32 @@
-"""A trained network's result as a value: the paper's numbers for it, its curves, and where the cache keeps it."""
+"""A trained network's result as a value (the paper's numbers for it and its curves), and the mean and spread over
+seeds that the lessons and the paper's figures show (student-facing core)."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
 import torch
 from torch import nn
 
-from .cache import Cache, cache_key
 from .models import build_model
 from .pruning import load_state, masks, prunable_layers, remaining_weights
 from .training import History
 
-KINDS = ("dense", "ticket", "reinit", "reinit_signs", "random_prune")
+
+class Kind(StrEnum):
+    """Which network: the dense one, the winning ticket, or one of the controls (equal to its name as a string)."""
+
+    DENSE = "dense"
+    TICKET = "ticket"
+    REINIT = "reinit"  # the ticket's mask on a fresh initialization (the paper's control)
+    REINIT_SIGNS = "reinit_signs"  # the same, keeping theta_0's signs (Zhou et al. 2019)
+    RANDOM_PRUNE = "random_prune"  # a random mask of the same per-layer size on theta_0 (the paper's other control)
+
+
+KINDS = tuple(Kind)
 
 
 @dataclass
@@ -32,6 +44,7 @@ class Result:
     iterations: int
     seconds: float
     key: str = ""  # its cache entry's key
+    setting: str = ""  # the key of its configuration without the seed: the same network for every seed
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
     history: History = field(default_factory=History, repr=False)
@@ -39,15 +52,18 @@ class Result:
     bundled: bool = False  # read from the results bundled with the project, not trained here
 
     @classmethod
-    def from_training(cls, config: dict[str, Any], history: History, network: nn.Module) -> "Result":
+    def from_training(cls, config: Mapping[str, Any], history: History, network: nn.Module, key: str = "",
+                      setting: str = "") -> "Result":
+        """A network just trained: `config` as stored (kind, schedule, seed, model, iterations, rewind_iteration)."""
         return cls(config["kind"], len(config["schedule"]), remaining_weights(network), history.final_test_accuracy,
                    history.early_stop_iteration, history.early_stop_test_accuracy, config["seed"], config["model"],
-                   config["iterations"], history.seconds, cache_key(config), config.get("rewind_iteration", 0),
+                   config["iterations"], history.seconds, key, setting, config.get("rewind_iteration", 0),
                    tuple(config["schedule"]), history, first_layer_kept(network))
 
     @classmethod
-    def from_entry(cls, entry: dict[str, Any]) -> "Result":
-        """From a cache entry: its configuration and the record stored with it (see `record`)."""
+    def from_entry(cls, entry: Mapping[str, Any]) -> "Result":
+        """From a stored entry: its configuration, the record stored with it (see `record`), and the "key" and
+        "setting" its store gives it."""
         config, record = entry["config"], entry["record"]
         curve = record["curve"]
         history = History(list(curve["iteration"]), list(curve["val_loss"]), list(curve["test_accuracy"]),
@@ -55,15 +71,16 @@ class Result:
         kept = record.get("first_layer_kept")
         return cls(record["kind"], record["round"], record["remaining"], record["test_accuracy"],
                    record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seed"],
-                   record["model"], record["iterations"], record["seconds"], cache_key(config),
-                   config.get("rewind_iteration", 0), tuple(config["schedule"]), history,
+                   record["model"], record["iterations"], record["seconds"], entry.get("key", ""),
+                   entry.get("setting", ""), config.get("rewind_iteration", 0), tuple(config["schedule"]), history,
                    None if kept is None else tuple(kept),
                    entry.get("bundled", False))
 
     def record(self) -> dict[str, Any]:
         """What the cache stores with the configuration (the format of every cache written so far, plus the
         first layer's kept weights per input from version 2 on; the rewind iteration is in the configuration)."""
-        record = {name: value for name, value in self.row().items() if name not in ("key", "rewind_iteration")}
+        record = {name: value for name, value in self.row().items()
+                  if name not in ("key", "setting", "rewind_iteration")}
         record["curve"] = {"iteration": self.history.iterations, "test_accuracy": self.history.test_accuracy,
                            "val_loss": self.history.val_loss}
         if self.first_layer_kept is not None:
@@ -85,19 +102,9 @@ class Result:
         """One line of results.csv: the CSV_COLUMNS."""
         return {name: getattr(self, name) for name in CSV_COLUMNS}
 
-    def network(self, cache: Cache | None = None) -> nn.Module:
-        """The trained network, rebuilt from its cache entry (the dense network and tickets keep their weights)."""
-        cache = cache or Cache()
-        entry = cache.load_key(self.model, self.kind, self.key)
-        if entry is None or entry["state"] is None:
-            raise LookupError(f"The cache at {cache.root} keeps no weights for this {self.kind} network (key "
-                              f"{self.key}): only dense networks and tickets keep theirs. Rerun the experiment with "
-                              f"the same LOTTERY_CACHE to train it.")
-        return load_network(self.model, entry["state"])
 
-
-CSV_COLUMNS = tuple(f.name for f in fields(Result) if f.name not in ("schedule", "history", "first_layer_kept",
-                                                                     "bundled"))
+CSV_COLUMNS = tuple(f.name for f in fields(Result) if f.name not in ("setting", "schedule", "history",
+                                                                     "first_layer_kept", "bundled"))
 
 
 def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
@@ -163,13 +170,15 @@ class Spread:
 
 @dataclass(frozen=True)
 class Summary:
-    """One kind at one sparsity, over the seeds that have it."""
+    """One network (kind, sparsity, training) over the seeds that have it."""
 
     kind: str
     remaining: float
     test_accuracy: Spread
     early_stop_iteration: Spread
     early_stop_test_accuracy: Spread
+    round: int = 0  # pruning rounds behind it
+    rewind_iteration: int = 0
 
     @property
     def seeds(self) -> int:
@@ -179,24 +188,37 @@ class Summary:
 METRICS = ("test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
 
 
-def summarize(results: Iterable[Result]) -> list[Summary]:
-    """Mean and spread over seeds for each kind and sparsity (the paper's error bars: min and max over trials); a
-    network given twice (e.g. the dense network of several sweeps) counts once."""
+def same_network(result: Result) -> tuple:
+    """What the seeds of one network share: its whole configuration but the seed (the `setting` a store gives it;
+    for a result built by hand, what it records of its configuration)."""
+    return (result.kind, result.setting) if result.setting else (
+        result.kind, result.model, result.iterations, result.rewind_iteration, result.round,
+        tuple(tuple(sorted(step.items())) for step in result.schedule), result.remaining)
+
+
+def _by_network(results: Iterable[Result]) -> list[list[Result]]:
+    """The results grouped by network (each seed once), in KINDS order, then from the densest to the sparsest."""
     groups: dict[tuple, list[Result]] = {}
     for r in unique_networks(results):
-        groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r)
-    return [Summary(kind, remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS))
-            for (kind, remaining), group in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]
+        groups.setdefault(same_network(r), []).append(r)
+    return sorted(groups.values(), key=lambda group: (KINDS.index(group[0].kind), -group[0].remaining,
+                                                      group[0].round, group[0].rewind_iteration))
+
+
+def summarize(results: Iterable[Result]) -> list[Summary]:
+    """Mean and spread over seeds for each network (the paper's error bars: min and max over trials): results that
+    differ only in their seed are one network; a result given twice (e.g. the dense network of several sweeps) counts
+    once."""
+    return [Summary(group[0].kind, round(group[0].remaining, 4),
+                    *(Spread.of([getattr(r, m) for r in group]) for m in METRICS), group[0].round,
+                    group[0].rewind_iteration) for group in _by_network(results)]
 
 
 def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
-    """(kind, weights remaining, test accuracy before training over the seeds) for each kind and sparsity, ordered as
+    """(kind, weights remaining, test accuracy before training over the seeds) for each network, ordered as
     `summarize`: the supermask experiment (Zhou et al. 2019) read off the results' curves."""
-    groups: dict[tuple, list[float]] = {}
-    for r in unique_networks(results):
-        groups.setdefault((r.kind, round(r.remaining, 4)), []).append(r.initial_test_accuracy)
-    return [(kind, remaining, Spread.of(values)) for (kind, remaining), values
-            in sorted(groups.items(), key=lambda kv: (KINDS.index(kv[0][0]), -kv[0][1]))]
+    return [(group[0].kind, round(group[0].remaining, 4), Spread.of([r.initial_test_accuracy for r in group]))
+            for group in _by_network(results)]
 
 
 def describe(results: Iterable[Result]) -> str:

@@ -1,4 +1,4 @@
-"""A fast training loop over in-memory tensors that reports the paper's early-stopping numbers."""
+"""A fast training loop over in-memory tensors that reports the paper's early-stopping numbers (core)."""
 from __future__ import annotations
 
 import math
@@ -16,7 +16,7 @@ from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
 from .data import Data
-from .models import Preset, preset as preset_named
+from .models import Preset, preset as preset_named, preset_of
 from .pruning import clone, prunable_layers
 
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
@@ -33,8 +33,6 @@ class History:
     early_stop_iteration: int = 0  # the iteration of minimum validation loss: the paper's early-stopping criterion
     early_stop_test_accuracy: float = 0.0  # test accuracy at that iteration
     seconds: float = 0.0
-    # train(..., snapshot_at=k): the network's state_dict after iteration k (e.g. theta_k, for rewinding)
-    snapshot: dict[str, torch.Tensor] | None = field(default=None, repr=False)
 
     @property
     def final_test_accuracy(self) -> float:
@@ -84,12 +82,13 @@ def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
 
 
 def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
-          preset: str | Preset = "lenet", lr: float | None = None, eval_every: int | None = None,
+          preset: str | Preset | None = None, lr: float | None = None, eval_every: int | None = None,
           curve_every: int | None = None, seed: int = 0, progress: Progress = True, fold_masks: bool = True,
-          description: str = "training", start_iteration: int = 0, snapshot_at: int | None = None) -> History:
+          description: str = "training", start_iteration: int = 0) -> History:
     """Train `model` in place with shuffled mini-batches sliced from `data`'s tensors; return its History.
 
-    Defaults come from the preset (the paper's LeNet: 50K iterations, batch 60, Adam 1.2e-3), and so does the
+    Defaults come from the preset (default: the one `build_model` made `model` with; the paper's LeNet: 50K
+    iterations, batch 60, Adam 1.2e-3; a network built another way needs `preset=`), and so does the
     learning-rate schedule (`lr_factor`: the preset's warmup and milestones, counted in iterations whatever
     `iterations` is). The model moves to the data's device. Validation loss is measured every `eval_every`
     iterations (default: the preset's, LeNet 100) to find the early-stopping iteration; test accuracy at that
@@ -98,22 +97,25 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     True for tqdm's bar, False for none, or a tqdm class to draw it with. fold_masks=False trains through
     torch.nn.utils.prune's hooks instead of the faster equivalent path.
 
-    Rewinding (Frankle et al. 2019, "late resetting"): `snapshot_at=k` keeps a copy of the state_dict after
-    iteration k in `History.snapshot` (theta_k; for a pruned network with fold_masks, its masked weights appear as
-    plain `weight`); `start_iteration=k` trains a network reset to theta_k from iteration k to `iterations`, as the
-    dense run would have gone on: the same mini-batches and learning-rate schedule from there, a fresh optimizer
-    state (as open_lth trains from a rewind step). Its curves and early-stopping iteration start at k.
+    Rewinding (Frankle et al. 2019, "late resetting"): theta_k is theta_0 trained with `iterations=k`;
+    `start_iteration=k` trains a network reset to theta_k from iteration k to `iterations`, as the dense run would
+    have gone on: the same mini-batches and learning-rate schedule from there, a fresh optimizer state (as open_lth
+    trains from a rewind step). Its curves and early-stopping iteration start at k.
     """
+    if preset is None:
+        preset = preset_of(model)
+        if preset is None:
+            raise ValueError("train() does not know how to train this network (it was not made by build_model): "
+                             "pass preset=, e.g. preset='lenet' for Adam at the paper's LeNet settings, or a Preset.")
     preset = preset_named(preset) if isinstance(preset, str) else preset
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
     if iterations < 1 or batch_size < 1 or batch_size > len(data.train_y):
         raise ValueError(f"Need iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training set); "
                          f"got iterations={iterations}, batch_size={batch_size}.")
-    if not 0 <= start_iteration < iterations or not (snapshot_at is None or
-                                                     start_iteration <= snapshot_at <= iterations):
-        raise ValueError(f"Need 0 <= start_iteration < iterations and start_iteration <= snapshot_at <= iterations; "
-                         f"got start_iteration={start_iteration}, snapshot_at={snapshot_at}, iterations={iterations}.")
+    if not 0 <= start_iteration < iterations:
+        raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration}, "
+                         f"iterations={iterations}.")
     eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
     curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
     bars = progress_bars(progress)
@@ -141,8 +143,6 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
         for _ in range(-(-start_iteration // batches_per_epoch)):  # from iteration k on: the epoch orders drawn so far
             perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
         measure(start_iteration)
-        if snapshot_at == start_iteration:
-            history.snapshot = _copy_state(model)
         model.train()
         for iteration in bar:
             step = (iteration - 1) % batches_per_epoch
@@ -162,8 +162,6 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                     weight.mul_(mask)  # pruned weights stay exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
                 measure(iteration)
-            if iteration == snapshot_at:
-                history.snapshot = _copy_state(model)
         history.early_stop_iteration, history.early_stop_test_accuracy = best.result()
     history.seconds = time.perf_counter() - start
     return history
@@ -205,12 +203,11 @@ class _Best:
     def consider(self, iteration: int, val_loss: float, test_accuracy: float | None) -> None:
         if val_loss < self.val_loss:
             self.val_loss, self.iteration, self.test_accuracy = val_loss, iteration, test_accuracy
-            self.state = None if test_accuracy is not None else \
-                {name: value.detach().clone() for name, value in self.model.state_dict().items()}
+            self.state = None if test_accuracy is not None else _copy_state(self.model)
 
     def result(self) -> tuple[int, float]:
         if self.test_accuracy is None:
-            now = {name: value.detach().clone() for name, value in self.model.state_dict().items()}
+            now = _copy_state(self.model)
             self.model.load_state_dict(self.state)
             _, self.test_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
             self.model.load_state_dict(now)

@@ -7,7 +7,8 @@ pytest (a `with out: display(fig)` block is captured only by a frontend, and lea
 The drawing itself is plots' `*_panel` functions (results in, Figure out); this module is the glue. In real mode the
 results bundled with the project answer at once, over all their complete seeds (mean and min-max band). A setting
 that is neither cached nor bundled trains right away, with its tqdm bars shown inside the widget (minutes in real
-mode: warm the cache before class with `precompute()` or `python -m lottery_utils precompute`).
+mode: warm the cache before class with `experiments.precompute()` or `python -m lottery_utils precompute`). Every
+builder takes `settings` (fast mode, the folders) from the notebook's first cell; nothing here reads the environment.
 CSS classes for browser tests: "prune-slider", "prune-remaining", "prune-status", "prune-plot", "prune-progress".
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import ipywidgets as widgets
 from IPython.display import Image, display
@@ -26,46 +27,14 @@ from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots
-from .cache import Cache
-from .experiments import ALL_CONTROLS, CONTROLS, SLIDER_AMOUNTS, fast_mode, round_rates
-from .models import PRESETS
+from .config import ALL_CONTROLS, CONTROLS, Setup, check_controls, round_rates
+from .lessons import DEMO_AMOUNT, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
+    one_shot_amounts
 from .results import Result, pick, summarize, unique_networks
+from .settings import Settings
+from .store import Store
 
-PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their survivors per round
-ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
-DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
-# The one-shot sliders' positions: the sparsities of 1..14 iterative rounds, and the slides' 80 %, where they start
-ONE_SHOT_GRID = tuple(sorted({DEMO_AMOUNT, *SLIDER_AMOUNTS}))
-# Notebook 05's real-mode settings (bundled): the sign experiment at every other one-shot position, rewinding to
-# iteration k at every third (about 80, 41, 21, 13.5 and 7 % of the weights remaining)
-SIGN_AMOUNTS = ONE_SHOT_GRID[::2]
-REWIND_AMOUNTS = ONE_SHOT_GRID[::3]
-REWINDS = (0, 100, 500, 2_000)
-NOTEBOOKS = ("01", "02", "03", "05")
 DPI = 80
-
-
-class WhySettings(NamedTuple):
-    """Notebook 05's grids: the supermask sweep (section 1), the sign experiment (3), rewinding (4)."""
-
-    supermask_amounts: tuple[float, ...]
-    sign_amounts: tuple[float, ...]
-    rewind_amounts: tuple[float, ...]
-    rewinds: tuple[int, ...]
-
-
-def why_settings() -> WhySettings:
-    """Notebook 05's settings: the bundled ones in real mode; in fast mode fewer points, and k within its 300
-    iterations."""
-    if fast_mode():
-        return WhySettings(ONE_SHOT_GRID[::3], SIGN_AMOUNTS[::3], REWIND_AMOUNTS[::2], (0, 50, 100, 200))
-    return WhySettings(ONE_SHOT_GRID, SIGN_AMOUNTS, REWIND_AMOUNTS, REWINDS)
-
-
-def default_rounds() -> int:
-    """Iterative rounds the notebooks show: 5 in fast mode (seconds), else 14 (fc layers down to 0.8^14 = 4.4 %),
-    as many as the one-shot slider has positions."""
-    return 5 if fast_mode() else len(SLIDER_AMOUNTS)
 
 
 @dataclass(kw_only=True)
@@ -112,8 +81,9 @@ class IterativeExplorer(Explorer):
 
 # --- building blocks ---------------------------------------------------------------------------------------------
 
-def _percent(amount: float) -> str:
-    return f"{100 * amount:.3g} %"
+def _percent(fraction: float) -> str:
+    """A fraction pruned (0.832) as the sliders and status lines print it ("83.2 %")."""
+    return f"{100 * fraction:.3g} %"
 
 
 def _nearest(options: Sequence[float], value: float) -> float:
@@ -142,12 +112,10 @@ def _show(out: widgets.Output, png: bytes) -> None:
         out.append_display_data(Image(data=png, format="png"))
 
 
-def default_seeds(model: str = "lenet", cache: Cache | None = None, part: str = "lessons") -> tuple[int, ...]:
-    """The seeds the explorers show: in real mode those of the bundled results (answered at once; `part="why"`:
-    notebook 05's sign and rewinding networks), else seed 0."""
-    cache = cache or Cache()
-    bundled = cache.bundle.seeds(model, part) if cache.bundle is not None and not fast_mode() else ()
-    return bundled or (0,)
+def default_seeds(settings: Settings, model: str = "lenet", part: str = "lessons") -> tuple[int, ...]:
+    """The seeds a lesson shows: in real mode every complete seed of the bundled results (answered at once;
+    `part="why"`: notebook 05's sign and rewinding networks), in fast mode seed 0."""
+    return (settings.bundle.seeds(model, part) if not settings.fast else ()) or (0,)
 
 
 def _accuracy(records: list[Result], kind: str) -> str:
@@ -186,12 +154,12 @@ def _bars_into(box: widgets.Box):
         box.children = ()
 
 
-def _training_message(what: str, missing: int, model: str, cache: Cache, setup: dict[str, Any]) -> str:
-    if fast_mode():
+def _training_message(what: str, missing: int, setup: Setup, cache: Store) -> str:
+    if setup.fast:
         return (f"{what} is not in the cache yet: training {missing} network{'s' * (missing > 1)} now (fast mode: "
                 f"a few seconds)…")
-    return (f"{what} is not in the cache yet: {experiments.training_note(model, missing, cache, **setup)} Before "
-            f"class, run `python -m lottery_utils precompute` (or widgets.precompute()) to have every setting ready.")
+    return (f"{what} is not in the cache yet: {experiments.training_note(missing, setup, cache)} Before class, run "
+            f"`python -m lottery_utils precompute` (or experiments.precompute()) to have every setting ready.")
 
 
 def _fetch(explorer: Explorer, compute: Callable[[Any], list[Result]], missing: int,
@@ -222,35 +190,60 @@ def _source(explorer: Explorer) -> str:
 
 # --- one-shot pruning (notebook 01) and its controls (notebook 03) -----------------------------------------------
 
+@dataclass(frozen=True)
+class _Context:
+    """Where an explorer's networks come from and how they train: passed to every experiment it runs."""
+
+    model: str
+    seeds: tuple[int, ...]
+    settings: Settings
+    cache: Store
+    setup: Setup
+    rewind_iteration: int = 0
+
+    @classmethod
+    def of(cls, model, seeds, settings, cache, setup, rewind_iteration=0) -> "_Context":
+        settings = settings or Settings()
+        return cls(model, tuple(default_seeds(settings, model) if seeds is None else seeds), settings,
+                   cache or settings.store(), setup or Setup.for_model(model, fast=settings.fast), rewind_iteration)
+
+    def to_train(self, runs, controls=()) -> int:
+        return experiments.to_train(self.model, runs, self.seeds, controls, self.cache, self.rewind_iteration,
+                                    settings=self.settings, setup=self.setup)
+
+    def run(self, rounds: int, rate: float | None, controls, progress) -> list[Result]:
+        return experiments.iterative(self.model, rounds, rate, self.seeds, controls, progress, self.cache, 1,
+                                     self.rewind_iteration, settings=self.settings, setup=self.setup)
+
+
 def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
-                      seeds: Sequence[int] | None = None, controls: Iterable[str] = (), cache: Cache | None = None,
-                      **setup) -> OneShotExplorer:
+                      seeds: Sequence[int] | None = None, controls: Iterable[str] = (), cache: Store | None = None,
+                      *, settings: Settings | None = None, setup: Setup | None = None) -> OneShotExplorer:
     """Prune once by the slider's amount: accuracy vs weights remaining, the ticket's training curve, its mask.
 
-    The slider's grid is `amounts` (default ONE_SHOT_GRID, the fraction of fc weights pruned; the
-    output layer at half that rate); `amount` picks the grid point shown first. `setup` (iterations=..., ...) goes
-    to experiments.Setup.for_model. `seeds` default: default_seeds (in real mode, all the bundled ones).
+    The slider's grid is `amounts` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
+    layer at half that rate); `amount` picks the grid point shown first. `seeds` default: default_seeds (in real
+    mode, all the bundled ones). `settings`, `cache` and `setup` as in experiments.iterative.
     """
-    return _one_shot_ui(model, amounts, amount, seeds, tuple(controls), cache, setup, plots.one_shot_panel)
+    return _one_shot_ui(_Context.of(model, seeds, settings, cache, setup), amounts, amount, check_controls(controls),
+                        plots.one_shot_panel)
 
 
 def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
-                      seeds: Sequence[int] | None = None, cache: Cache | None = None, *,
-                      controls: Iterable[str] = CONTROLS, **setup) -> OneShotExplorer:
+                      seeds: Sequence[int] | None = None, cache: Store | None = None, *,
+                      controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings | None = None,
+                      setup: Setup | None = None) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
 
     `controls` (default the paper's two, experiments.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
-    reinitialization: e.g. controls=experiments.ALL_CONTROLS. `setup` may hold rewind_iteration=k (tickets reset to
-    theta_k), as experiments.one_shot takes it."""
-    return _one_shot_ui(model, amounts, amount, seeds, experiments.check_controls(controls), cache, setup,
-                        plots.controls_panel)
+    reinitialization: e.g. controls=experiments.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to theta_k."""
+    context = _Context.of(model, seeds, settings, cache, setup, rewind_iteration)
+    return _one_shot_ui(context, amounts, amount, check_controls(controls), plots.controls_panel)
 
 
-def _one_shot_ui(model, amounts, amount, seeds, controls, cache, setup, draw) -> OneShotExplorer:
+def _one_shot_ui(context: _Context, amounts, amount, controls, draw) -> OneShotExplorer:
     amounts = tuple(ONE_SHOT_GRID if amounts is None else amounts)
-    cache = cache or Cache()
-    seeds = tuple(default_seeds(model, cache) if seeds is None else seeds)
     slider = widgets.SelectionSlider(options=[(_percent(a), a) for a in amounts], value=_nearest(amounts, amount),
                                      description="pruned", continuous_update=False,
                                      layout={"width": "420px"}, style={"description_width": "60px"})
@@ -262,20 +255,19 @@ def _one_shot_ui(model, amounts, amount, seeds, controls, cache, setup, draw) ->
     explorer = OneShotExplorer(ui=ui, status=status, out=out, progress=progress, slider=slider, remaining=remaining)
 
     def compute(a: float, progress_) -> list[Result]:
-        return experiments.one_shot(model, a, seeds, controls, progress_, cache, **setup)
+        return context.run(1, a, controls, progress_)
 
     def collect_cached() -> None:
         """Every grid point already in the cache (also those another process trained meanwhile)."""
         for a in amounts:
-            if a not in explorer.computed and \
-                    not experiments.to_train(model, [(1, a)], seeds, controls, cache, **setup):
+            if a not in explorer.computed and not context.to_train([(1, a)], controls):
                 explorer.computed[a] = compute(a, False)
 
     def update(change=None) -> None:
         a = slider.value
-        missing = experiments.to_train(model, [(1, a)], seeds, controls, cache, **setup)
+        missing = context.to_train([(1, a)], controls)
         records = _fetch(explorer, lambda progress_: compute(a, progress_), missing,
-                         lambda: _training_message(f"Pruning {_percent(a)}", missing, model, cache, setup))
+                         lambda: _training_message(f"Pruning {_percent(a)}", missing, context.setup, context.cache))
         explorer.computed[a] = explorer.records = records
         collect_cached()
         start = time.perf_counter()
@@ -299,7 +291,7 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
     ticket = pick(records, "ticket")
     others = [f"{kind} {_percent(rate)}" for kind, rate in round_rates(ticket.model, amount).items()
-              if rate != amount]  # e.g. LeNet's output layer, pruned at half the rate
+              if not math.isclose(rate, amount)]  # e.g. LeNet's output layer, pruned at half the rate
     parts = [f"{_percent(amount)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
              f"{100 * ticket.remaining:.1f} % of all weights remain, test accuracy at early stop:"]
     for kind in ("ticket", *ALL_CONTROLS, "dense"):
@@ -310,29 +302,18 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
 
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
 
-def max_rounds(rate: float, rounds: int | None = None) -> int:
-    """Rounds at `rate` that reach the sparsity of `rounds` rounds at the paper's rate (LeNet's fc layers: 20 %)."""
-    rounds = default_rounds() if rounds is None else rounds
-    target = (1 - PAPER_RATE) ** rounds
-    return max(1, math.ceil(math.log(target) / math.log(1 - rate) - 1e-9))
-
-
-def one_shot_amounts(rate: float, rounds: int) -> list[float]:
-    """One-shot amounts that prune the fc layers as much as rounds 1..`rounds` of iterative pruning at `rate`."""
-    return [round(1 - (1 - rate) ** r, 4) for r in range(1, rounds + 1)]
-
-
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None, compare_one_shot: bool = False,
-                       cache: Cache | None = None, **setup) -> IterativeExplorer:
+                       cache: Store | None = None, *, settings: Settings | None = None, setup: Setup | None = None
+                       ) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining.
 
-    `rounds` is the most rounds at 20 % per round (default: default_rounds()); a bigger rate gets as many rounds
-    as reach about the same sparsity (max_rounds). The checkbox adds one-shot tickets pruned as much in one go.
+    `rounds` is the most rounds at 20 % per round (default: lessons.default_rounds); a bigger rate gets as many
+    rounds as reach about the same sparsity (lessons.max_rounds). The checkbox adds one-shot tickets pruned as much
+    in one go.
     """
-    rounds = default_rounds() if rounds is None else rounds
-    cache = cache or Cache()
-    seeds = tuple(default_seeds(model, cache) if seeds is None else seeds)
+    context = _Context.of(model, seeds, settings, cache, setup)
+    rounds = default_rounds(context.settings.fast) if rounds is None else rounds
     labels = [f"{_percent(r)} per round" + (" (the paper's)" if r == PAPER_RATE else "") for r in rates]
     rate_choice = widgets.Dropdown(options=list(zip(labels, rates)), value=_nearest(rates, rate), description="rate",
                                    style={"description_width": "40px"}, layout={"width": "240px"})
@@ -355,17 +336,17 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             return
         r, per_round = round_slider.value, rate_choice.value
         amounts = one_shot_amounts(per_round, r) if compare.value else []
-        missing = experiments.to_train(model, [(r, per_round)] + [(1, a) for a in amounts], seeds, (), cache, **setup)
+        missing = context.to_train([(r, per_round)] + [(1, a) for a in amounts])
 
         def compute(progress_) -> list[Result]:
-            records = experiments.iterative(model, r, per_round, seeds, (), progress_, cache, **setup)
-            explorer.one_shot_records = [t for a in amounts for t in experiments.one_shot(
-                model, a, seeds, (), progress_, cache, **setup) if t.kind == "ticket"]
+            records = context.run(r, per_round, (), progress_)
+            explorer.one_shot_records = [t for a in amounts for t in context.run(1, a, (), progress_)
+                                         if t.kind == "ticket"]
             return records
 
         what = f"{r} round{'s' * (r > 1)} at {_percent(per_round)}"
         explorer.records = _fetch(explorer, compute, missing,
-                                  lambda: _training_message(what, missing, model, cache, setup))
+                                  lambda: _training_message(what, missing, context.setup, context.cache))
         start = time.perf_counter()
         picture = (r, per_round, tuple(amounts))
         if picture not in explorer.pictures:
@@ -395,39 +376,3 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     rate_choice.observe(new_rate, names="value")
     update()
     return explorer
-
-
-# --- before class ------------------------------------------------------------------------------------------------
-
-def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, progress: bool = True,
-               cache: Cache | None = None, **setup) -> int:
-    """Train (or find in the cache) every network the widgets of a notebook ("01", "02", "03", "05"; default all)
-    show, so that in class every slider move answers at once; "05" also the trained weights its section 2 reads
-    (seed 0), and the classroom app's signs panel. Returns the number of networks. Uses LOTTERY_FAST and
-    LOTTERY_CACHE like the notebooks, so run it in the environment Jupyter will run in."""
-    chosen = NOTEBOOKS if notebook is None else (str(notebook)[:2],)
-    unknown = [n for n in chosen if n not in NOTEBOOKS]
-    if unknown:
-        raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)} (or None for all).")
-    cache, seeds, records = cache or Cache(), (seed,), []
-    if "01" in chosen:
-        records += experiments.sweep(model, ONE_SHOT_GRID, seeds, (), progress, cache, **setup)
-    if "02" in chosen:
-        for rate in ITERATIVE_RATES:
-            rounds = max_rounds(rate)
-            records += experiments.iterative(model, rounds, rate, seeds, (), progress, cache, **setup)
-            records += experiments.sweep(model, one_shot_amounts(rate, rounds), seeds, (), progress, cache, **setup)
-    if "03" in chosen:
-        records += experiments.sweep(model, ONE_SHOT_GRID, seeds, CONTROLS, progress, cache,
-                                     **setup)
-    if "05" in chosen:
-        why = why_settings()
-        records += experiments.sweep(model, why.supermask_amounts, seeds, ("random_prune",), progress, cache, **setup)
-        weights = Cache(cache.root, use_bundle=False)  # section 2 reads trained weights: the bundle holds none
-        records += experiments.one_shot(model, DEMO_AMOUNT, (0,), (), progress, weights, **setup)  # seed 0's
-        records += experiments.sweep(model, SIGN_AMOUNTS, seeds, ("reinit", "reinit_signs"), progress, cache,
-                                     **setup)  # fast mode: the notebook's grid and the app's signs panel's
-        for k in why.rewinds:
-            records += experiments.sweep(model, why.rewind_amounts, seeds, (), progress, cache, rewind_iteration=k,
-                                         **setup)
-    return len(unique_networks(records))

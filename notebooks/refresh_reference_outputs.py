@@ -9,8 +9,8 @@ Output policy (notebooks/README.md):
   text (stdout, text/plain results), and that text must be the same in a fast-mode run and in the real-mode run; a
   tagged cell whose output is a figure, a widget, stderr, text that changes from run to run (memory addresses,
   timings) or text that depends on the mode is an error: untag the cell or make its output stable.
-* Outputs are generated here, never edited by hand. A real-mode run that has to train (something the bundle lacks)
-  is refused: bundle it first, or change the lesson. `--warm-cache DIR` lets the real-mode run read a cache that
+* Outputs are generated here, never edited by hand. A real-mode run that has to train (something the bundle lacks:
+  it writes to the cache) is refused: bundle it first, or change the lesson. `--warm-cache DIR` lets the real-mode run read a cache that
   already holds what the bundle cannot (trained weights: notebook 05's section 2), e.g. the `runs/` a `bundle` build
   filled; anything else that would train is still refused.
 
@@ -39,16 +39,15 @@ UNSTABLE = [(re.compile(r"0x[0-9a-fA-F]{6,16}"), "a memory address"),
             (re.compile(r"\[\d\d:\d\d<"), "a progress bar")]
 
 
-def environment(cache: str, fast: bool) -> None:
-    """The kernel inherits this process's environment: the mode, offline data, a fresh cache, one thread."""
-    os.environ["LOTTERY_FAST"] = "1" if fast else "0"
+def environment(cache: str, fast: bool) -> dict[str, str]:
+    """The kernel's environment: this process's, with the mode, offline data, the cache and one thread."""
     data = os.environ.get("LOTTERY_DATA") or ROOT.parent / "shared" / "data"
-    os.environ["LOTTERY_DATA"] = str(Path(data).resolve())  # the kernel runs in notebooks/: no relative paths
-    os.environ["LOTTERY_CACHE"] = cache
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    return {**os.environ, "LOTTERY_FAST": "1" if fast else "0", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+            "LOTTERY_DATA": str(Path(data).resolve()),  # the kernel runs in notebooks/: no relative paths
+            "LOTTERY_CACHE": cache}
 
 
-def execute(nb: nbformat.NotebookNode, path: Path) -> None:
+def execute(nb: nbformat.NotebookNode, path: Path, env: dict[str, str]) -> None:
     """Run every cell in a fresh kernel on this interpreter (like nbval --nbval-current-env), from the notebook's
     folder."""
     import ipykernel.kernelspec
@@ -62,7 +61,7 @@ def execute(nb: nbformat.NotebookNode, path: Path) -> None:
                                           **ipykernel.kernelspec.get_kernel_dict())
 
     km = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentInterpreter())
-    NotebookClient(nb, km=km, timeout=1_800, resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, km=km, timeout=1_800, resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
 
 
 def coalesce_streams(outputs: list) -> list:
@@ -100,7 +99,6 @@ def reference_outputs(cell: nbformat.NotebookNode, where: str) -> list:
 
 
 READABLE = ("image/png", "text/markdown", "text/plain")  # what a static page shows; HTML and widgets are not kept
-TRAINED = "Not cached yet:"  # what experiments print before training in real mode
 
 
 def readable_outputs(cell: nbformat.NotebookNode, where: str) -> list:
@@ -109,9 +107,6 @@ def readable_outputs(cell: nbformat.NotebookNode, where: str) -> list:
     for out in coalesce_streams(cell.outputs):
         if out.output_type == "stream":
             if out.name == "stdout":
-                if TRAINED in out.text:
-                    raise SystemExit(f"{where}: in real mode this cell trained networks the bundle lacks "
-                                     f"({out.text.strip()[:200]}...). Bundle them or change the lesson.")
                 kept.append(nbformat.v4.new_output("stream", name="stdout", text=out.text))
         elif out.output_type in ("display_data", "execute_result"):
             if "application/vnd.jupyter.widget-view+json" in out.data:
@@ -160,16 +155,26 @@ def _text(outputs: list) -> str:
     return "".join(out.get("text") or out.get("data", {}).get("text/plain", "") for out in outputs)
 
 
+def stored(cache: Path) -> set[Path]:
+    """Every entry a cache holds: a network trained into it adds one."""
+    return set(cache.rglob("*.pt"))
+
+
 def run(path: Path, fast: bool, warm_cache: Path | None = None) -> nbformat.NotebookNode:
     """The notebook executed from scratch in a fresh kernel and a fresh, empty cache (or `warm_cache`), in fast or
-    real mode."""
+    real mode. In real mode it must train nothing: a network written to the cache is refused, naming it."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    with tempfile.TemporaryDirectory(prefix="lottery-cache-") as cache:
-        environment(str(warm_cache.resolve()) if warm_cache else cache, fast)
-        execute(nb, path)
+    with tempfile.TemporaryDirectory(prefix="lottery-cache-") as empty:
+        cache = (warm_cache or Path(empty)).resolve()
+        before = stored(cache)
+        execute(nb, path, environment(str(cache), fast))
+        trained = sorted(p.relative_to(cache) for p in stored(cache) - before)
+    if trained and not fast:
+        raise SystemExit(f"{path.name}: in real mode it trained {len(trained)} network(s) the bundle lacks "
+                         f"({', '.join(map(str, trained[:5]))}...). Bundle them or change the lesson.")
     return nb
 
 

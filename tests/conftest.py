@@ -18,9 +18,17 @@ from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
 
 
 @pytest.fixture(scope="session")
-def mnist():
+def settings():
+    """The settings every test runs with, read from the environment ../conftest.py sets (fast mode, the shared
+    MNIST, a fresh cache)."""
+    from lottery_utils.settings import Settings
+    return Settings.from_environment()
+
+
+@pytest.fixture(scope="session")
+def mnist(settings):
     from lottery_utils import load_mnist
-    return load_mnist(device="cpu")
+    return load_mnist(settings.data, device="cpu")
 
 
 # --- Real-browser tests (tests/test_browser.py, marker `browser`): one Chromium per session, and JupyterLab and

@@ -17,7 +17,7 @@ import pytest
 
 from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
 from lottery_utils.experiments import CONTROLS
-from lottery_utils.widgets import DEMO_AMOUNT, ONE_SHOT_GRID, SIGN_AMOUNTS
+from lottery_utils.lessons import DEMO_AMOUNT, ONE_SHOT_GRID, SIGN_AMOUNTS
 
 pytestmark = pytest.mark.browser
 

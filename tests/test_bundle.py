@@ -5,26 +5,29 @@ import json
 import pytest
 import torch
 
-from lottery_utils import build_model, experiments, train
-from lottery_utils.bundle import (BUNDLE_DIR, FORMAT, PROVENANCE_ROUND, Bundle, cpu_model, read, unpack_masks,
-                                  write)
-from lottery_utils.cache import Cache, cache_key
-from lottery_utils.experiments import CONTROLS, Experiment, Setup
+from lottery_utils import build_model, experiments, lessons, train
+from lottery_utils.config import CONTROLS, Setup, config_key
+from lottery_utils.maintainer.bundle import PROVENANCE_ROUND, cpu_model, unpack_masks
+from lottery_utils.store import BUNDLE_DIR, FORMAT, Bundle, Cache, Store, read, write
+from lottery_utils.experiments import Experiment
+from lottery_utils.settings import Settings
 
-SETUP = dict(iterations=60, eval_every=30)
+SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
+TINY = Setup.for_model("lenet", iterations=60, eval_every=30, fast=True)
+SETUP = dict(setup=TINY, settings=SETTINGS)
 AMOUNTS = (0.5, 0.8)
 
 
 @pytest.fixture(scope="module")
 def bundle_folder(tmp_path_factory):
     """A bundle written from a warm cache: two one-shot amounts with both controls, seed 0."""
-    cache = Cache(tmp_path_factory.mktemp("warm"), use_bundle=False)
+    cache = Store(tmp_path_factory.mktemp("warm"))
     results = experiments.sweep("lenet", AMOUNTS, controls=CONTROLS, progress=False, cache=cache, **SETUP)
-    experiment = Experiment(Setup.for_model("lenet", **SETUP), 0, cache)
+    experiment = Experiment(TINY, 0, cache, SETTINGS.data)
     entries = []
     for r in results:
         config = experiment.config(r.kind, r.round, r.schedule[0] if r.schedule else None)
-        entries.append({"config": config, "record": cache.load(config)["record"]})
+        entries.append({"config": config.as_dict(), "record": cache.load(config)["record"]})
     folder = tmp_path_factory.mktemp("bundle")
     write(folder / "lenet-seed0.json.gz", entries, {"model": "lenet", "seed": 0})
     return folder
@@ -39,7 +42,7 @@ def no_training(monkeypatch):
 
 
 def test_bundled_networks_answer_without_training_and_say_so(bundle_folder, tmp_path, no_training, capsys):
-    cache = Cache(tmp_path / "empty", bundle_folder=bundle_folder)
+    cache = Store(tmp_path / "empty", Bundle(bundle_folder))
     results = experiments.one_shot("lenet", 0.8, controls=CONTROLS, progress=False, cache=cache, **SETUP)
     assert [r.kind for r in results] == ["dense", "ticket", "reinit", "random_prune"]
     assert all(r.bundled for r in results) and not any((tmp_path / "empty").rglob("*.pt"))
@@ -50,14 +53,15 @@ def test_bundled_networks_answer_without_training_and_say_so(bundle_folder, tmp_
 
 
 def test_the_users_own_entry_wins_and_use_bundle_false_trains(bundle_folder, tmp_path):
-    own = Cache(tmp_path, use_bundle=False)
-    trained = experiments.one_shot("lenet", 0.5, progress=False, cache=own, iterations=60, eval_every=20)
-    layered = Cache(tmp_path, bundle_folder=bundle_folder)
-    again = experiments.one_shot("lenet", 0.5, progress=False, cache=layered, iterations=60, eval_every=20)
+    own = Store(tmp_path)
+    other = Setup.for_model("lenet", iterations=60, eval_every=20, fast=True)
+    trained = experiments.one_shot("lenet", 0.5, progress=False, cache=own, settings=SETTINGS, setup=other)
+    layered = Store(tmp_path, Bundle(bundle_folder))
+    again = experiments.one_shot("lenet", 0.5, progress=False, cache=layered, settings=SETTINGS, setup=other)
     assert again == trained and not any(r.bundled for r in again)  # another setup: not in the bundle
-    fresh = Cache(tmp_path / "fresh", use_bundle=False)
+    fresh = Store(tmp_path / "fresh")
     retrained = experiments.one_shot("lenet", 0.5, progress=False, cache=fresh, **SETUP)
-    bundled = experiments.one_shot("lenet", 0.5, progress=False, cache=Cache(tmp_path / "x", bundle_folder=bundle_folder),
+    bundled = experiments.one_shot("lenet", 0.5, progress=False, cache=Store(tmp_path / "x", Bundle(bundle_folder)),
                                    **SETUP)
     assert not any(r.bundled for r in retrained) and all(r.bundled for r in bundled)
     # the bundle is what the code produces: retrained on this machine, the same numbers
@@ -67,41 +71,41 @@ def test_the_users_own_entry_wins_and_use_bundle_false_trains(bundle_folder, tmp
 
 def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_folder, tmp_path):
     """A bundled dense network has no weights: to prune it anew, it is trained here (and then cached)."""
-    cache = Cache(tmp_path, bundle_folder=bundle_folder)
+    cache = Store(tmp_path, Bundle(bundle_folder))
     results = experiments.one_shot("lenet", 0.6, progress=False, cache=cache, **SETUP)
     assert not any(r.bundled for r in results)  # the user's own entries win, once there
     assert len(list(tmp_path.rglob("*.pt"))) == 2  # the dense network (with its weights) and the ticket
-    bundled_dense = Cache(tmp_path / "other", bundle_folder=bundle_folder).load(
-        Experiment(Setup.for_model("lenet", **SETUP), 0).config("dense"))
+    bundled_dense = Store(tmp_path / "other", Bundle(bundle_folder)).load(
+        Experiment(TINY, 0, None, SETTINGS.data).config("dense"))
     assert bundled_dense["record"]["curve"] == results[0].record()["curve"]  # the same network, trained again
 
 
 def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bundle_folder, tmp_path, monkeypatch,
                                                                             capsys):
-    bundled = Cache(tmp_path / "a", bundle_folder=bundle_folder)
+    bundled = Store(tmp_path / "a", Bundle(bundle_folder))
     runs = [(1, amount) for amount in AMOUNTS]
     assert experiments.to_train("lenet", runs, controls=CONTROLS, cache=bundled, **SETUP) == 0
     # a new amount: its ticket, and the dense network again (the bundle has no weights to prune), counted once
     assert experiments.to_train("lenet", [(1, 0.6), (1, 0.7)], cache=bundled, **SETUP) == 3
-    empty = Cache(tmp_path / "b", use_bundle=False)
+    empty = Store(tmp_path / "b")
     assert experiments.to_train("lenet", [(2, None)], seeds=(0, 1), controls=("reinit",), cache=empty, **SETUP) == 10
 
-    monkeypatch.setenv("LOTTERY_FAST", "0")
-    note = experiments.training_note("lenet", 3, bundled, **SETUP)
+    real = Setup.for_model("lenet", iterations=60, eval_every=30)  # real mode announces what it trains
+    note = experiments.training_note(3, real, bundled)
     assert note.startswith("3 networks to train, 60 iterations each: about ") and "median of the bundled" in note
-    assert experiments.training_note("lenet", 2, empty, **SETUP) == "2 networks to train, 60 iterations each."
-    trained = experiments.one_shot("lenet", 0.6, cache=bundled, **SETUP)
+    assert experiments.training_note(2, real, empty) == "2 networks to train, 60 iterations each."
+    trained = experiments.one_shot("lenet", 0.6, cache=bundled, settings=SETTINGS, setup=real)
     out = capsys.readouterr().out
-    assert out.startswith("Not cached yet: 2 networks to train, 60 iterations each: about ")  # said before training
+    assert out.startswith(f"{experiments.TRAINING_ANNOUNCED} 2 networks to train, 60 iterations each: about ")
     assert [r.kind for r in trained] == ["dense", "ticket"] and not any(r.bundled for r in trained)
-    experiments.one_shot("lenet", 0.6, cache=bundled, **SETUP)
-    assert "Not cached yet" not in capsys.readouterr().out  # nothing to train, nothing to say
+    experiments.one_shot("lenet", 0.6, cache=bundled, settings=SETTINGS, setup=real)
+    assert experiments.TRAINING_ANNOUNCED not in capsys.readouterr().out  # nothing to train, nothing to say
 
 
 def test_widget_answers_from_the_bundle_and_says_so(bundle_folder, tmp_path, no_training):
     from lottery_utils import widgets
     explorer = widgets.controls_explorer(amounts=AMOUNTS, amount=0.8,
-                                         cache=Cache(tmp_path, bundle_folder=bundle_folder), **SETUP)
+                                         cache=Store(tmp_path, Bundle(bundle_folder)), **SETUP)
     assert explorer.status.value.endswith("from the bundled results.") and explorer.trainings == 0
     explorer.slider.value = 0.5
     assert explorer.status.value.endswith("from the bundled results.") and explorer.last_seconds < 1
@@ -114,12 +118,12 @@ def test_a_bundle_of_another_format_is_refused_with_what_to_do(tmp_path):
     with pytest.raises(ValueError, match=f"format {FORMAT + 1}.*reads format {FORMAT}.*bundle"):
         read(path)
     with pytest.raises(ValueError, match="Rebuild them"):
-        Cache(tmp_path / "cache", bundle_folder=tmp_path).load({"model": "lenet", "kind": "dense"})
+        Store(tmp_path / "cache", Bundle(tmp_path)).load(Experiment(TINY, 0, None, SETTINGS.data).config("dense"))
 
 
 def test_cli_bundle_builds_a_seed_resumably(tmp_path):
     from lottery_utils.__main__ import main
-    args = ["bundle", "--seeds", "3", "--fast", "--iterations", "20", "--cache", str(tmp_path / "cache"),
+    args = ["bundle", "--seeds", "3-3", "--fast", "--iterations", "20", "--cache", str(tmp_path / "cache"),
             "--out", str(tmp_path / "out")]
     assert main(args) == 0
     content = read(tmp_path / "out" / "lenet-seed3.json.gz")
@@ -137,28 +141,27 @@ def test_cli_bundle_builds_a_seed_resumably(tmp_path):
 
 
 def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_part_lacks(tmp_path):
-    from lottery_utils import widgets
-    from lottery_utils.bundle import build, jobs, planned
     from lottery_utils.__main__ import build_parser
+    from lottery_utils.maintainer.bundle import build, planned
 
-    experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Cache(tmp_path, use_bundle=False))
-    lessons = {cache_key(c) for c in planned(experiment)}
+    experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
+    lesson_keys = {c.key for c in planned(experiment)}
     why = planned(experiment, part="why")
-    assert not lessons & {cache_key(c) for c in why}
-    signs = [c for c in why if c["kind"] == "reinit_signs"]
-    rewound = [c for c in why if c.get("rewind_iteration")]
-    assert len(signs) == len(widgets.SIGN_AMOUNTS) and len(why) == len(signs) + len(rewound)
-    assert sorted({c["rewind_iteration"] for c in rewound}) == [k for k in widgets.REWINDS if k]
-    assert all(c["kind"] == "ticket" for c in rewound)
-    assert len(rewound) == len(widgets.REWIND_AMOUNTS) * (len(widgets.REWINDS) - 1)
+    assert not lesson_keys & {c.key for c in why}
+    signs = [c for c in why if c.kind == "reinit_signs"]
+    rewound = [c for c in why if c.rewind_iteration]
+    assert len(signs) == len(lessons.SIGN_AMOUNTS) and len(why) == len(signs) + len(rewound)
+    assert sorted({c.rewind_iteration for c in rewound}) == [k for k in lessons.REWINDS if k]
+    assert all(c.kind == "ticket" for c in rewound)
+    assert len(rewound) == len(lessons.REWIND_AMOUNTS) * (len(lessons.REWINDS) - 1)
     # every network notebook 05 compares them with (tickets reset to theta_0, plain reinit) is in the lessons' part
-    for amount in (*widgets.SIGN_AMOUNTS, *widgets.REWIND_AMOUNTS):
+    for amount in (*lessons.SIGN_AMOUNTS, *lessons.REWIND_AMOUNTS):
         rates = experiments.round_rates("lenet", amount)
-        assert {cache_key(experiment.config(k, 1, rates)) for k in ("ticket", "reinit")} <= lessons
+        assert {experiment.config(k, 1, rates).key for k in ("ticket", "reinit")} <= lesson_keys
     with pytest.raises(ValueError, match="Unknown bundle part 'how'"):
-        jobs("lenet", "how")
+        lessons.bundle_runs("how")
     with pytest.raises(ValueError, match="Unknown bundle part 'how'"):
-        build(0, part="how", cache=Cache(tmp_path / "never", use_bundle=False))
+        build(0, Settings(cache=tmp_path / "never", data=SETTINGS.data), part="how")
     assert not (tmp_path / "never").exists()  # refused before training the dense network
     assert build_parser().parse_args(["bundle", "--part", "why"]).part == "why"
 
@@ -182,7 +185,7 @@ def test_bundled_curves_are_what_the_code_produces(which, mnist):
     else:
         if provenance is None:
             pytest.skip("the bundled seed is not complete yet: its provenance ticket is written at the end")
-        entry = next(e for e in content["entries"] if cache_key(e["config"]) == provenance["key"])
+        entry = next(e for e in content["entries"] if config_key(e["config"]) == provenance["key"])
         for name, mask in unpack_masks(provenance, network).items():
             torch.nn.utils.prune.custom_from_mask(dict(network.named_modules())[name], "weight", mask)
         assert entry["config"]["kind"] == "ticket" and len(entry["config"]["schedule"]) == PROVENANCE_ROUND
@@ -211,15 +214,15 @@ def test_real_mode_on_a_fresh_clone_answers_every_slider_position_from_the_bundl
                                                                                  no_training):
     """An empty cache, the paper's settings: the classroom app's slider trains nothing anywhere."""
     from lottery_utils import widgets
-    monkeypatch.setenv("LOTTERY_FAST", "0")
-    explorer = widgets.controls_explorer(cache=Cache(tmp_path))  # the app's explorer, with its defaults
+    real = Settings(cache=tmp_path, data=SETTINGS.data)  # real mode, an empty cache
+    explorer = widgets.controls_explorer(settings=real)  # the app's explorer, with its defaults
     assert {r.seed for r in explorer.records} == set(COMPLETE)
-    for amount in widgets.ONE_SHOT_GRID:  # the slides' 80 % included
+    for amount in lessons.ONE_SHOT_GRID:  # the slides' 80 % included
         explorer.slider.value = amount
         assert explorer.last_from_cache and explorer.status.value.endswith("from the bundled results.")
     assert explorer.trainings == 0 and not any(tmp_path.rglob("*.pt"))
-    iterative = widgets.iterative_explorer(cache=Cache(tmp_path), compare_one_shot=True)
-    for rate in widgets.ITERATIVE_RATES:
+    iterative = widgets.iterative_explorer(settings=real, compare_one_shot=True)
+    for rate in lessons.ITERATIVE_RATES:
         iterative.rate.value = rate
         iterative.rounds.value = iterative.rounds.max
     assert iterative.trainings == 0

@@ -8,6 +8,7 @@ import torch
 import torchvision
 
 from lottery_utils import PRESETS, Data, build_model, evaluate, load_cifar10, load_mnist, train
+from lottery_utils.settings import Settings
 from lottery_utils.data import MNIST_FILES
 
 
@@ -16,14 +17,13 @@ def test_mnist_splits_and_normalization(mnist):
     assert mnist.train_x.shape[1:] == (1, 28, 28) and mnist.train_x.dtype == torch.float32
     assert abs(mnist.train_x.mean().item()) < 0.02 and abs(mnist.train_x.std().item() - 1) < 0.02
     assert set(mnist.test_y.unique().tolist()) == set(range(10))
-    again = load_mnist(device="cpu")
+    again = load_mnist(Settings.from_environment().data, device="cpu")
     assert torch.equal(again.val_y, mnist.val_y)  # the validation split is fixed
 
 
-def test_mnist_missing_offline_is_one_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOTTERY_DATA", str(tmp_path))
+def test_mnist_missing_offline_is_one_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
-        load_mnist()
+        load_mnist(tmp_path)
     message = str(error.value)
     assert str(tmp_path / "MNIST" / "raw") in message and "LOTTERY_DATA" in message
     assert all(name in message for name in MNIST_FILES)

@@ -15,17 +15,20 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from lottery_utils import cache as cache_module
+from lottery_utils import store as store_module
 from lottery_utils import experiments, plots
 from lottery_utils.__main__ import COLUMNS, main
-from lottery_utils.cache import Cache
-from lottery_utils.experiments import Experiment, Setup, iterative, one_shot, round_rates
+from lottery_utils.settings import Settings
+from lottery_utils.store import Cache, Store
+from lottery_utils.config import RunConfig, Setup, round_rates
+from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.pruning import masks, prunable_layers
-from lottery_utils.results import Result, pick
+from lottery_utils.results import KINDS, Result, pick
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = dict(iterations=60, eval_every=30, progress=False)
+SETTINGS = Settings.from_environment()  # tests/../conftest.py: fast mode, the shared MNIST, a fresh cache
 SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
+TINY = dict(setup=SETUP, settings=SETTINGS, progress=False)
 LENET_WEIGHTS = {"1": 784 * 300, "3": 300 * 100, "5": 100 * 10}  # layer name -> weights
 LENET_RATES = {"1": 0.2, "3": 0.2, "5": 0.1}  # the paper's: fc 20 %, output layer at half that
 real_save = Cache.save
@@ -39,7 +42,7 @@ class Trainings:
         self.calls, self.fail_on = [], None
 
     def __call__(self, cache, config, record, state=None):
-        self.calls.append(f"{config['kind']} round {len(config['schedule'])}")
+        self.calls.append(f"{config.kind} round {config.rounds}")
         if len(self.calls) == self.fail_on:
             raise RuntimeError("interrupted")  # like a student stopping the kernel mid-run
         return real_save(cache, config, record, state)
@@ -54,7 +57,7 @@ def trainings(monkeypatch):
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    return Cache(tmp_path_factory.mktemp("cache"))
+    return Store(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="module")
@@ -78,19 +81,19 @@ def test_rerun_is_a_cache_hit(run, cache, trainings):
 def test_interrupted_iterative_run_resumes_where_it_stopped(tmp_path, trainings):
     trainings.fail_on = 3
     with pytest.raises(RuntimeError, match="interrupted"):
-        iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path), **TINY)
+        iterative("lenet", rounds=2, controls=("reinit",), cache=Store(tmp_path), **TINY)
     assert trainings.calls == ["dense round 0", "ticket round 1", "ticket round 2"]  # the tickets, then controls
     trainings.calls.clear()
     trainings.fail_on = None
-    records = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path), **TINY)
+    records = iterative("lenet", rounds=2, controls=("reinit",), cache=Store(tmp_path), **TINY)
     assert trainings.calls == ["ticket round 2", "reinit round 1", "reinit round 2"]  # only what was missing
     assert [(r.kind, r.round) for r in records] == [("dense", 0), ("ticket", 1), ("reinit", 1), ("ticket", 2),
                                                     ("reinit", 2)]
 
 
 def test_corrupt_entry_is_recomputed_with_a_warning_and_temporary_files_are_ignored(tmp_path, trainings):
-    experiment = Experiment(SETUP, seed=0, cache=Cache(tmp_path), progress=False)
-    path = experiment.cache.path(experiment.config("dense"))
+    experiment = Experiment(SETUP, 0, Store(tmp_path), SETTINGS.data, progress=False)
+    path = experiment.cache.cache.path(experiment.config("dense"))
     path.parent.mkdir(parents=True)
     (path.parent / f"{path.name}x1y2.tmp").write_bytes(b"half of a killed writer's entry")
     with warnings.catch_warnings():
@@ -112,13 +115,13 @@ def test_corrupt_entry_is_recomputed_with_a_warning_and_temporary_files_are_igno
 
 
 def test_interrupted_write_leaves_no_entry(tmp_path, monkeypatch):
-    cache, config = Cache(tmp_path), {"model": "lenet", "kind": "dense", "seed": 0}
+    cache, config = Cache(tmp_path), RunConfig.of(SETUP, "dense")
 
     def dying_save(obj, f):
         f.write(b"the first bytes")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cache_module.torch, "save", dying_save)
+    monkeypatch.setattr(store_module.torch, "save", dying_save)
     with pytest.raises(KeyboardInterrupt):
         cache.save(config, {"test_accuracy": 0.9})
     monkeypatch.undo()
@@ -126,17 +129,19 @@ def test_interrupted_write_leaves_no_entry(tmp_path, monkeypatch):
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
-ENTRY = {"model": "lenet", "kind": "dense", "seed": 0}
+ENTRY = RunConfig.of(SETUP, "dense")
 
 
 WRITER = """
 import sys, torch
-from lottery_utils.cache import Cache
+from lottery_utils.config import RunConfig, Setup
+from lottery_utils.store import Cache
 root, writer = sys.argv[1], int(sys.argv[2])
 state = {"weight": torch.full((500, 500), float(writer))}  # 1 MB, so that writes take time and overlap
 for _ in range(20):
-    Cache(root).save(%r, {"writer": writer}, state)
-""" % ENTRY
+    Cache(root).save(RunConfig.of(Setup.for_model("lenet", iterations=60, eval_every=30), "dense"), {"writer": writer},
+                     state)
+"""
 
 
 def test_two_processes_writing_one_entry_leave_a_whole_entry(tmp_path):
@@ -173,7 +178,7 @@ def test_records_follow_the_per_layer_rates_round_by_round(run, cache):
         assert reinit.remaining == random_prune.remaining == ticket.remaining
         assert reinit.history.val_loss != ticket.history.val_loss  # other weights, other training
         assert random_prune.history.val_loss != ticket.history.val_loss
-        network = ticket.network(cache)
+        network = cache.network(ticket)
         assert {name: int(mask.sum()) for name, mask in masks(network).items()} == kept
     for rec in run:
         assert rec.history.iterations == [0, 30, 60] and rec.iterations == 60
@@ -191,16 +196,18 @@ def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trai
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda c: one_shot("lenet5", cache=c), "Unknown model 'lenet5'"),
-    (lambda c: iterative("lenet", rounds=0, cache=c), "rounds must be a whole number >= 1"),
-    (lambda c: one_shot("lenet", amount=1.0, cache=c), r"must be in \[0, 1\)"),
-    (lambda c: iterative("lenet", rounds=2, controls=("shuffle",), cache=c), "Unknown control"),
-    (lambda c: one_shot("lenet", iterations=0, cache=c), "iterations must be a whole number >= 1"),
-    (lambda c: one_shot("lenet", lr=-1.0, cache=c), "learning rate must be > 0"),
+    (lambda c: one_shot("lenet5", cache=c, settings=SETTINGS), "Unknown model 'lenet5'"),
+    (lambda c: iterative("lenet", rounds=0, cache=c, settings=SETTINGS), "rounds must be a whole number >= 1"),
+    (lambda c: one_shot("lenet", amount=1.0, cache=c, settings=SETTINGS), r"must be in \[0, 1\)"),
+    (lambda c: iterative("lenet", rounds=2, controls=("shuffle",), cache=c, settings=SETTINGS), "Unknown control"),
+    (lambda c: one_shot("lenet", cache=c, setup=Setup.for_model("lenet", iterations=0)),
+     "iterations must be a whole number >= 1"),
+    (lambda c: one_shot("lenet", cache=c, setup=Setup.for_model("lenet", lr=-1.0)), "learning rate must be > 0"),
+    (lambda c: one_shot("lenet", cache=c, setup=Setup.for_model("conv2")), "The setup is for 'conv2'"),
 ])
 def test_bad_arguments_are_clear_errors_before_any_training(call, message, tmp_path, trainings):
     with pytest.raises(ValueError, match=message):
-        call(Cache(tmp_path))
+        call(Store(tmp_path))
     assert trainings.calls == [] and not any(tmp_path.iterdir())
 
 
@@ -280,7 +287,7 @@ def test_first_layer_mask_counts_surviving_weights_per_pixel():
 
 def test_a_real_ticket_prunes_the_empty_border_of_mnist_harder(cache):
     """MNIST's border pixels are the same in every image, so their weights learn little and get pruned."""
-    network = pick(one_shot("lenet", 0.9, cache=cache, **TINY), "ticket").network(cache)
+    network = cache.network(pick(one_shot("lenet", 0.9, cache=cache, **TINY), "ticket"))
     image = torch.as_tensor(plots.plot_first_layer_mask(network).axes[0].images[0].get_array())
     assert torch.equal(image, masks(network)["1"].sum(0).reshape(28, 28))
     border = torch.ones(28, 28, dtype=torch.bool)
@@ -318,7 +325,7 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     assert [(r["kind"], r["round"]) for r in results][-3:] == [("ticket", "2"), ("reinit", "2"), ("random_prune", "2")]
     assert {r["iterations"] for r in results} == {"60"}
     # the summary table: one line per kind and sparsity
-    table = [l.split() for l in done.stdout.splitlines() if l.split() and l.split()[0] in experiments.KINDS]
+    table = [l.split() for l in done.stdout.splitlines() if l.split() and l.split()[0] in KINDS]
     assert [(row[0], row[1]) for row in table] == [("dense", "100.0%"), ("ticket", "80.0%"), ("ticket", "64.1%"),
                                                    ("reinit", "80.0%"), ("reinit", "64.1%"),
                                                    ("random_prune", "80.0%"), ("random_prune", "64.1%")]
@@ -331,10 +338,10 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     (["one-shot", "--amount", "eighty"], "argument --amount: could not convert string to float"),
     (["iterative", "--rounds", "0"], "argument --rounds: rounds must be a whole number >= 1"),
     (["iterative", "--controls", "reinit,shuffle"], "argument --controls: Unknown control(s) ['shuffle']"),
-    (["one-shot", "--seeds", "0"], "argument --seeds: must be at least 1"),
+    (["one-shot", "--seeds", "0"], "argument --seeds: seeds are a count (5: seeds 0-4)"),
     (["precompute", "--notebook", "04"], "invalid choice: '04'"),
-    (["bundle", "--seeds", "zero"], "seeds are whole numbers >= 0, e.g. 0-4"),
-    (["bundle", "--seeds", "3-1"], "seeds are whole numbers >= 0, e.g. 0-4"),
+    (["bundle", "--seeds", "zero"], "seeds are a count (5: seeds 0-4), a range (3-4) or a list"),
+    (["bundle", "--seeds", "3-1"], "seeds are a count (5: seeds 0-4), a range (3-4) or a list"),
 ])
 def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
     with pytest.raises(SystemExit) as exit:  # what `python -m lottery_utils` exits with
@@ -347,10 +354,10 @@ def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
 
 
 def test_cli_precompute_warms_the_widgets_settings(tmp_path, capsys, trainings):
-    from lottery_utils import widgets
     cache = tmp_path / "cache"
     assert main(["precompute", "--notebook", "01", "--iterations", "30", "--cache", str(cache)]) == 0
-    expected = widgets.precompute("01", progress=False, cache=Cache(cache), iterations=30)  # all cached by now
+    expected = experiments.precompute("01", progress=False, cache=Store(cache), settings=SETTINGS,  # cached by now
+                                      setup=Setup.for_model("lenet", iterations=30, fast=True))
     assert len(trainings.calls) == expected and f"{expected} networks" in capsys.readouterr().out
 
 
@@ -364,8 +371,8 @@ def test_cli_rejects_an_output_folder_it_cannot_write(tmp_path, capsys, training
 
 
 def test_workers_train_a_round_side_by_side_with_the_same_results(tmp_path):
-    sequential = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path / "one"), **TINY)
-    parallel = iterative("lenet", rounds=2, controls=("reinit",), cache=Cache(tmp_path / "two"), workers=2, **TINY)
+    sequential = iterative("lenet", rounds=2, controls=("reinit",), cache=Store(tmp_path / "one"), **TINY)
+    parallel = iterative("lenet", rounds=2, controls=("reinit",), cache=Store(tmp_path / "two"), workers=2, **TINY)
     assert [(r.kind, r.round, r.remaining) for r in parallel] == [(r.kind, r.round, r.remaining) for r in sequential]
     for a, b in zip(sequential, parallel):  # one thread per worker: the same training up to float rounding
         assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=0.02)
@@ -387,7 +394,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, mnist):
         for name, layer in prunable_layers(ticket).items():  # tickets hold the dense network's theta_0 exactly
             assert torch.equal(layer.weight_orig * layer.weight_mask,
                                prunable_layers(theta_0)[name].weight * layer.weight_mask)
-        cached = pick(run, "ticket", r).network(cache)  # trained, from the cache
+        cached = cache.network(pick(run, "ticket", r))  # trained, from the cache
         plain_train(ticket)
         assert {k: v.shape for k, v in ticket.state_dict().items()} == \
             {k: v.shape for k, v in cached.state_dict().items()}
@@ -396,7 +403,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, mnist):
 
 def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
     """Entries keep the format every cache so far was written in: {"config", "record" with "curve", "state"}."""
-    experiment = Experiment(SETUP, seed=0, cache=Cache(tmp_path), progress=False)
+    experiment = Experiment(SETUP, 0, Store(tmp_path), SETTINGS.data, progress=False)
     config = experiment.config("dense")
     record = {"kind": "dense", "round": 0, "remaining": 1.0, "test_accuracy": 0.9, "early_stop_iteration": 30,
               "early_stop_test_accuracy": 0.91, "seed": 0, "model": "lenet", "iterations": 60, "seconds": 1.5,

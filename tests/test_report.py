@@ -1,7 +1,7 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
 import pytest
-from lottery_utils.bundle import Bundle, write
-from lottery_utils.report import RESULTS_DIR, readme
+from lottery_utils.maintainer.docs import RESULTS_DIR, readme
+from lottery_utils.store import Bundle, write
 from lottery_utils.results import Result, summarize
 from lottery_utils.training import History
 
@@ -47,7 +47,7 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
 
 def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread(tmp_path):
     import pytest
-    from lottery_utils.report import show
+    from lottery_utils.tables import show
     from lottery_utils.results import describe
 
     results = [Result.from_entry(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
@@ -67,7 +67,7 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
 
 def why_entries(seed):
     """A lessons' part and a why part for one seed: numbers chosen so that each sentence has one right answer."""
-    from lottery_utils import widgets
+    from lottery_utils import lessons
 
     def one_shot(kind, amount, accuracy, initial, rewind=0, stop=3_000):
         config = {"model": "lenet", "iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None,
@@ -85,14 +85,14 @@ def why_entries(seed):
                     one_shot("random_prune", amount, 0.96, 0.11),
                     one_shot("reinit", amount, 0.95 - seed / 100, 0.1, stop=5_000)]
     why = [one_shot("reinit_signs", a, 0.975 if a < 0.9 else 0.94, 0.1, stop=4_000 if a < 0.9 else 6_000)
-           for a in widgets.SIGN_AMOUNTS]
+           for a in lessons.SIGN_AMOUNTS]
     why += [one_shot("ticket", a, 0.98 + k / 100_000, 0.6, k) for k in widgets.REWINDS if k
-            for a in widgets.REWIND_AMOUNTS]
+            for a in lessons.REWIND_AMOUNTS]
     return lessons, why
 
 
 def test_why_tickets_win_document_comes_from_the_bundled_numbers(tmp_path):
-    from lottery_utils.report import why_readme
+    from lottery_utils.maintainer.docs import why_readme
 
     assert "not bundled yet" in why_readme(Bundle(tmp_path))
     meta = {"model": "lenet", "complete": True, "machine": "test", "torch": "x", "seconds": 1_800, "networks": 1,
@@ -127,14 +127,14 @@ def test_why_tickets_win_document_comes_from_the_bundled_numbers(tmp_path):
 
 
 def test_committed_why_tickets_win_document_is_what_the_report_writes():
-    from lottery_utils.report import why_readme
+    from lottery_utils.maintainer.docs import why_readme
 
     committed = (RESULTS_DIR / "why-tickets-win.md").read_text()
     assert committed == why_readme(Bundle()), "run `python -m lottery_utils report` and commit docs/results/"
 
 
 def test_benchmarks_readme_gives_each_bundle_files_build_time_from_its_metadata(tmp_path):
-    from lottery_utils.report import BENCHMARKS, BUILD_TIMES, with_build_times
+    from lottery_utils.maintainer.docs import BENCHMARKS, BUILD_TIMES, with_build_times
 
     committed = BENCHMARKS.read_text()
     assert committed == with_build_times(committed, Bundle()), "run `python -m lottery_utils report` and commit"
@@ -159,24 +159,24 @@ def test_a_spread_shows_min_and_max_only_over_several_seeds():
 
 
 def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
-    from lottery_utils import widgets
-    from lottery_utils.report import show
+    from lottery_utils import lessons
+    from lottery_utils.tables import show
 
     lessons, why = why_entries(0)
     results = [Result.from_entry(e) for e in lessons + why]
     signs = [r for r in results if r.kind in ("dense", "ticket", "reinit", "reinit_signs") and not r.rewind_iteration
-             and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in widgets.SIGN_AMOUNTS))]
+             and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in lessons.SIGN_AMOUNTS))]
     text = show(signs, parts=("table", "signs")).data
     assert "random reinit, signs kept |" in text and "above plain reinit at 6 of 8 sparsities" in text
     rewound = [r for r in results if r.kind == "dense" or (r.kind == "ticket" and any(
-        abs(1 - a - r.remaining) < 1e-9 for a in widgets.REWIND_AMOUNTS))]
+        abs(1 - a - r.remaining) < 1e-9 for a in lessons.REWIND_AMOUNTS))]
     text = show(rewound, parts=("rewinding",)).data
     assert text.splitlines()[0].startswith("- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5")
     assert len(text.splitlines()) == 3 and "range" not in text  # one seed has no range to compare
 
 
 def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
-    from lottery_utils.report import rewinding_findings, sign_findings
+    from lottery_utils.tables import rewinding_findings, sign_findings
 
     lessons, _ = why_entries(0)
     results = [Result.from_entry(e) for e in lessons]

@@ -16,21 +16,24 @@ from torch import nn
 from lottery_utils import (PRESETS, build_model, clone, experiments, plots, sign_preserving_reinit, supermask_accuracy,
                            train, weight_statistics, winning_ticket)
 from lottery_utils.__main__ import main
-from lottery_utils.bundle import jobs
-from lottery_utils.cache import Cache
-from lottery_utils.experiments import ALL_CONTROLS, CONTROLS, Experiment, Setup, one_shot, round_rates
+from lottery_utils.config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, round_rates
+from lottery_utils.experiments import Experiment, one_shot
+from lottery_utils.lessons import bundle_runs
+from lottery_utils.settings import Settings
+from lottery_utils.store import Cache, Store
 from lottery_utils.pruning import load_state, masks, prunable_layers, random_prune, random_reinit
 from lottery_utils.results import KINDS, initial_accuracies, pick
 
-TINY = dict(iterations=60, eval_every=30, progress=False)
+SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
 SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
+TINY = dict(setup=SETUP, settings=SETTINGS, progress=False)
 K = 20  # the rewind iteration of the tiny runs: not on their evaluation grid (0, 30, 60)
 RATES = round_rates("lenet", 0.8)
 
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    return Cache(tmp_path_factory.mktemp("cache"), use_bundle=False)
+    return Store(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,7 @@ def trainings(monkeypatch):
     calls, original = [], Cache.save
 
     def counting_save(cache, config, *args):
-        calls.append(f"{config['kind']} round {len(config['schedule'])}")
+        calls.append(f"{config.kind} round {config.rounds}")
         return original(cache, config, *args)
 
     monkeypatch.setattr(Cache, "save", counting_save)
@@ -65,6 +68,11 @@ def dense_run(data, iterations=60, **options):
     return network, history
 
 
+def theta_k(data, k=K):
+    """theta_k by hand: theta_0 trained for the dense run's first k iterations (its seed, batches and schedule)."""
+    return dense_run(data, k)[0]
+
+
 def equal_states(a: nn.Module | dict, b: nn.Module | dict) -> bool:
     a, b = (x.state_dict() if isinstance(x, nn.Module) else x for x in (a, b))
     return a.keys() == b.keys() and all(torch.equal(a[k].cpu(), b[k].cpu()) for k in a)
@@ -75,7 +83,7 @@ def equal_states(a: nn.Module | dict, b: nn.Module | dict) -> bool:
 def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(records, cache, mnist):
     dense, ticket = pick(records, "dense"), pick(records, "ticket")
     theta_0 = build_model("lenet", seed=0)
-    rebuilt = winning_ticket(dense.network(cache), clone(theta_0), RATES)  # m * theta_0, as the experiment made it
+    rebuilt = winning_ticket(cache.network(dense), clone(theta_0), RATES)  # m * theta_0, as the experiment made it
     assert supermask_accuracy(rebuilt, mnist) == ticket.initial_test_accuracy
     assert supermask_accuracy(theta_0, mnist) == dense.initial_test_accuracy
     control = Experiment(SETUP, 0, cache).control("random_prune", rebuilt, 1)
@@ -143,7 +151,7 @@ def test_sign_preserving_reinit_rejects_another_architecture():
 
 
 def test_the_experiments_reinit_and_reinit_signs_share_magnitudes_and_differ_in_signs(records, cache):
-    rebuilt = winning_ticket(pick(records, "dense").network(cache), build_model("lenet", seed=0), RATES)
+    rebuilt = winning_ticket(cache.network(pick(records, "dense")), build_model("lenet", seed=0), RATES)
     experiment = Experiment(SETUP, 0, cache)
     reinit, signs = (experiment.control(kind, rebuilt, 1) for kind in ("reinit", "reinit_signs"))
     kept = rebuilt[1].weight_mask.bool()
@@ -161,7 +169,7 @@ def test_reinit_signs_is_a_control_everywhere_and_the_defaults_stay_the_papers_t
     assert set(KINDS) == {"dense", "ticket", *ALL_CONTROLS}
     assert all(kind in plots.LABELS and kind in plots.COLORS and kind in plots.COLORMAPS for kind in KINDS)
     assert len({plots.COLORS[kind] for kind in KINDS}) == len(KINDS)
-    assert all(arguments["controls"] in (CONTROLS, ()) for _, arguments in jobs())  # the bundle's jobs
+    assert all(run.controls in (CONTROLS, ()) for run in bundle_runs("lessons"))  # what the bundle holds
     assert experiments.check_controls("reinit_signs, reinit") == ("reinit_signs", "reinit")
     with pytest.raises(ValueError, match=r"Unknown control\(s\) \['shuffle'\]: choose from reinit, reinit_signs, "
                                          r"random_prune"):
@@ -170,17 +178,17 @@ def test_reinit_signs_is_a_control_everywhere_and_the_defaults_stay_the_papers_t
 
 def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache, trainings):
     from lottery_utils import widgets
-    default = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), cache=cache, iterations=60, eval_every=30)
+    default = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), cache=cache, settings=SETTINGS, setup=SETUP)
     assert {r.kind for r in default.records} == {"dense", "ticket", *CONTROLS}
     assert "signs kept" not in default.status.value
     explorer = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), cache=cache, controls=ALL_CONTROLS,
-                                         iterations=60, eval_every=30)
+                                         settings=SETTINGS, setup=SETUP)
     assert trainings == []  # all cached by the module's run
     signs = pick(explorer.records, "reinit_signs")
     assert f"random reinit, signs kept {100 * signs.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert len(explorer.out.outputs) == 1 and plt.get_fignums() == []
     with pytest.raises(ValueError, match="Unknown control"):
-        widgets.controls_explorer(amounts=(0.8,), cache=cache, controls=("signs",), iterations=60)
+        widgets.controls_explorer(amounts=(0.8,), cache=cache, controls=("signs",), settings=SETTINGS, setup=SETUP)
 
 
 # --- rewinding ---------------------------------------------------------------------------------------------------
@@ -188,10 +196,10 @@ def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache,
 def test_rewind_zero_keeps_todays_keys_and_results(records, cache, trainings):
     for kind, rounds, rates in (("dense", 0, {}), ("ticket", 2, RATES), ("reinit", 1, RATES),
                                 ("random_prune", 3, RATES)):
-        today = Experiment(SETUP, 2).config(kind, rounds, rates)
-        assert Experiment(SETUP, 2, rewind_iteration=0).config(kind, rounds, rates) == today
+        today = RunConfig.of(SETUP, kind, rounds, rates, 2).as_dict()
+        assert RunConfig.of(SETUP, kind, rounds, rates, 2, rewind_iteration=0).as_dict() == today
         assert set(today) == {*dataclasses.asdict(SETUP), "kind", "schedule", "seed", "version"}  # no new setting
-        rewound = Experiment(SETUP, 2, rewind_iteration=K).config(kind, rounds, rates)
+        rewound = RunConfig.of(SETUP, kind, rounds, rates, 2, rewind_iteration=K).as_dict()
         assert rewound == (today if kind == "dense" else {**today, "rewind_iteration": K})
     again = one_shot("lenet", 0.8, controls=ALL_CONTROLS, cache=cache, rewind_iteration=0, **TINY)
     assert trainings == [] and again == records  # the same networks, from the same cache entries
@@ -210,27 +218,24 @@ def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, m
 
 
 def test_theta_k_is_the_dense_runs_weights_at_iteration_k(cache, mnist):
-    theta_0 = build_model("lenet", seed=0)
-    dense, history = dense_run(mnist, snapshot_at=K)
-    _, without = dense_run(mnist)
-    assert equal_states(dense, dense_run(mnist)[0]) and history.val_loss == without.val_loss  # the snapshot is free
-    theta_k = Experiment(SETUP, 0, cache, progress=False, rewind_iteration=K).start()
-    assert equal_states(theta_k, history.snapshot)
-    assert not equal_states(theta_k, theta_0) and not equal_states(theta_k, dense)
-    assert not equal_states(theta_k, Experiment(SETUP, 1, cache, progress=False, rewind_iteration=K).start())  # seeded
+    theta_0, dense = build_model("lenet", seed=0), dense_run(mnist)[0]
+    start = Experiment(SETUP, 0, cache, SETTINGS.data, progress=False, rewind_iteration=K).start()
+    assert equal_states(start, theta_k(mnist))
+    assert not equal_states(start, theta_0) and not equal_states(start, dense)
+    assert not equal_states(start, Experiment(SETUP, 1, cache, SETTINGS.data, progress=False,
+                                              rewind_iteration=K).start())  # seeded
 
 
 def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteration_k(rewound, records, cache, mnist):
-    dense, history = dense_run(mnist, snapshot_at=K)
-    theta_k = load_state(build_model("lenet"), history.snapshot)
-    ticket = winning_ticket(dense, clone(theta_k), RATES)
+    dense, start = dense_run(mnist)[0], theta_k(mnist)
+    ticket = winning_ticket(dense, clone(start), RATES)
     for name, layer in prunable_layers(ticket).items():  # the survivors hold the dense network's weights at K
-        assert torch.equal(layer.weight, prunable_layers(theta_k)[name].weight * layer.weight_mask)
+        assert torch.equal(layer.weight, prunable_layers(start)[name].weight * layer.weight_mask)
     result = pick(rewound, "ticket")
     assert result.rewind_iteration == K and result.history.iterations == [K, 30, 60]
     assert supermask_accuracy(ticket, mnist) == result.initial_test_accuracy  # its curve starts at m * theta_K
     train(ticket, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False, start_iteration=K)
-    assert equal_states(ticket, result.network(cache))  # the experiment trained exactly this network
+    assert equal_states(ticket, cache.network(result))  # the experiment trained exactly this network
     assert pick(rewound, "dense") == pick(records, "dense")  # one dense network for every k
     assert result.key != pick(records, "ticket").key
 
@@ -238,17 +243,16 @@ def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteratio
 def test_controls_under_rewinding_follow_open_lth(rewound, records, cache, mnist):
     """reinit: the mask on fresh weights; random_prune: a random mask on theta_K; both (and reinit_signs, whose signs
     are theta_K's) trained from iteration K."""
-    dense, history = dense_run(mnist, snapshot_at=K)
-    theta_k = load_state(build_model("lenet"), history.snapshot)
-    ticket = winning_ticket(dense, clone(theta_k), RATES)
-    experiment = Experiment(SETUP, 0, cache, progress=False, rewind_iteration=K)
+    dense, start = dense_run(mnist)[0], theta_k(mnist)
+    ticket = winning_ticket(dense, clone(start), RATES)
+    experiment = Experiment(SETUP, 0, cache, SETTINGS.data, progress=False, rewind_iteration=K)
     prune_control = experiment.control("random_prune", ticket, 1)
     for name, layer in prunable_layers(prune_control).items():
-        assert torch.equal(layer.weight, prunable_layers(theta_k)[name].weight * layer.weight_mask)
+        assert torch.equal(layer.weight, prunable_layers(start)[name].weight * layer.weight_mask)
     assert not torch.equal(prune_control[1].weight_mask, ticket[1].weight_mask)
     signs = experiment.control("reinit_signs", ticket, 1)
     kept = ticket[1].weight_mask.bool()
-    assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(theta_k[1].weight[kept]))
+    assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(start[1].weight[kept]))
     for kind in ALL_CONTROLS:  # the experiment trained exactly these networks, from iteration K
         result = pick(rewound, kind)
         history = train(experiment.control(kind, ticket, 1), mnist, 60, SETUP.batch_size, eval_every=30, seed=0,
@@ -264,19 +268,20 @@ def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule
     preset = dataclasses.replace(PRESETS["lenet"], optimizer="sgd", lr=0.05, warmup_iterations=25)
     options = dict(batch_size=5_000, preset=preset, seed=3, progress=False)
     whole = build_model("lenet", seed=0)
-    history = train(whole, mnist, 30, snapshot_at=14, **options)
-    resumed = load_state(build_model("lenet"), history.snapshot)
+    history = train(whole, mnist, 30, **options)
+    resumed = build_model("lenet", seed=0)
+    train(resumed, mnist, 14, **options)  # theta_14, as experiments make it: the first 14 iterations again
+    from_14 = clone(resumed)
     again = train(resumed, mnist, 30, start_iteration=14, **options)
     assert equal_states(whole, resumed)
     assert again.iterations[0] == 14 and again.iterations[-1] == 30
     assert again.test_accuracy[-1] == history.test_accuracy[-1]
-    from_zero = load_state(build_model("lenet"), history.snapshot)
-    train(from_zero, mnist, 16, **options)  # the same 16 steps with the schedule and batches of iterations 1-16
-    assert not equal_states(whole, from_zero)
+    train(from_14, mnist, 16, **options)  # the same 16 steps with the schedule and batches of iterations 1-16
+    assert not equal_states(whole, from_14)
 
 
 def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_path, trainings):
-    cache = Cache(tmp_path)
+    cache = Store(tmp_path)
     first = experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K, **TINY)
     assert trainings == ["dense round 0", "ticket round 1", "ticket round 2", "reinit_signs round 1",
                          "reinit_signs round 2"]
@@ -285,8 +290,7 @@ def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_pat
     assert experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K,
                                  **TINY) == first
     assert trainings == []
-    Cache(tmp_path).path(Experiment(SETUP, 0, cache, rewind_iteration=K).config("reinit_signs", 2, round_rates(
-        "lenet"))).unlink()  # as if interrupted before the last network
+    Cache(tmp_path).path(RunConfig.of(SETUP, "reinit_signs", 2, round_rates("lenet"), 0, K)).unlink()  # interrupted
     again = experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K, **TINY)
     assert trainings == ["reinit_signs round 2"]
     assert [r.history.val_loss for r in again] == [r.history.val_loss for r in first]  # seeded: the same network
@@ -300,10 +304,10 @@ def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_pat
     (1_000, r"rewind_iteration \(1,000\) must be less than the training length"),
 ])
 def test_bad_rewind_iterations_are_clear_errors_before_any_training(rewind, message, tmp_path, trainings):
-    for call in (lambda: one_shot("lenet", 0.8, cache=Cache(tmp_path), rewind_iteration=rewind, **TINY),
-                 lambda: experiments.sweep("lenet", (0.5,), cache=Cache(tmp_path), rewind_iteration=rewind, **TINY),
-                 lambda: experiments.to_train("lenet", [(1, 0.5)], cache=Cache(tmp_path), rewind_iteration=rewind,
-                                              iterations=60)):
+    for call in (lambda: one_shot("lenet", 0.8, cache=Store(tmp_path), rewind_iteration=rewind, **TINY),
+                 lambda: experiments.sweep("lenet", (0.5,), cache=Store(tmp_path), rewind_iteration=rewind, **TINY),
+                 lambda: experiments.to_train("lenet", [(1, 0.5)], cache=Store(tmp_path), rewind_iteration=rewind,
+                                              settings=SETTINGS, setup=SETUP)):
         with pytest.raises(ValueError, match=message):
             call()
     assert trainings == [] and not any(tmp_path.iterdir())
@@ -387,8 +391,8 @@ def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_l
     """60 iterations move LeNet's weights by about 0.01, a fraction of their initial spread (Glorot: 0.04 to 0.14), so
     the largest |theta_j| are mostly the largest |theta_0|. (Whether they also moved further, Frankle & Carbin 2019,
     Appendix F.5, Figure 19, is a question for full-length training.)"""
-    ticket = pick(records, "ticket").network(cache)  # its mask (its values are trained: only the mask is used)
-    dense = pick(records, "dense").network(cache)
+    ticket = cache.network(pick(records, "ticket"))  # its mask (its values are trained: only the mask is used)
+    dense = cache.network(pick(records, "dense"))
     statistics = weight_statistics(build_model("lenet", seed=0), dense, ticket)
     for name, layer in statistics.items():
         assert len(layer.initial_kept) == int(masks(ticket)[name].sum())

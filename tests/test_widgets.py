@@ -10,10 +10,16 @@ matplotlib.use("Agg")  # this process only: an MPLBACKEND variable would leak in
 import matplotlib.pyplot as plt
 import pytest
 
-from lottery_utils import experiments, plots, widgets
-from lottery_utils.cache import Cache
+from dataclasses import replace
 
-SETUP = {"iterations": 60}
+from lottery_utils import experiments, lessons, plots, widgets
+from lottery_utils.config import RunConfig, Setup
+from lottery_utils.lessons import Run
+from lottery_utils.settings import Settings
+from lottery_utils.store import Cache, Store
+
+SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
+SETUP = {"settings": SETTINGS, "setup": Setup.for_model("lenet", iterations=60, fast=SETTINGS.fast)}
 AMOUNTS = (0.2, 0.5, 0.8)
 
 
@@ -29,7 +35,7 @@ def png_formatter():
 @pytest.fixture(scope="module")
 def warm_cache(tmp_path_factory):
     """A cache holding the one-shot grid with controls and three iterative rounds, trained once for the module."""
-    cache = Cache(tmp_path_factory.mktemp("warm-cache"))
+    cache = Store(tmp_path_factory.mktemp("warm-cache"))
     experiments.sweep("lenet", AMOUNTS, controls=experiments.CONTROLS, progress=False, cache=cache, **SETUP)
     experiments.iterative("lenet", rounds=3, progress=False, cache=cache, **SETUP)
     return cache
@@ -42,7 +48,7 @@ def trainings(monkeypatch):
     original = Cache.save
 
     def counting_save(cache, config, *args):
-        calls.append(f"{config['kind']} round {len(config['schedule'])}")
+        calls.append(f"{config.kind} round {config.rounds}")
         return original(cache, config, *args)
 
     monkeypatch.setattr(Cache, "save", counting_save)
@@ -88,7 +94,7 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
 
 
 def test_a_missing_amount_trains_with_its_progress_bar_inside_the_widget(tmp_path, trainings, monkeypatch, capsys):
-    explorer = widgets.one_shot_explorer(amounts=(0.5, 0.8), amount=0.5, cache=Cache(tmp_path), **SETUP)
+    explorer = widgets.one_shot_explorer(amounts=(0.5, 0.8), amount=0.5, cache=Store(tmp_path), **SETUP)
     assert len(trainings) == 2 and not explorer.last_from_cache and explorer.trainings == 1  # dense and ticket
     assert "trained now" in explorer.status.value
     statuses, bars = [], []
@@ -110,10 +116,11 @@ def test_a_missing_amount_trains_with_its_progress_bar_inside_the_widget(tmp_pat
 
 
 def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOTTERY_FAST", "0")
     messages = []
     original = Cache.save
-    explorer = widgets.one_shot_explorer(amounts=(0.2, 0.5), amount=0.2, seeds=(0,), cache=Cache(tmp_path), **SETUP)
+    explorer = widgets.one_shot_explorer(amounts=(0.2, 0.5), amount=0.2, seeds=(0,), cache=Store(tmp_path),
+                                         settings=replace(SETTINGS, fast=False),
+                                         setup=Setup.for_model("lenet", iterations=60))
 
     def watching_save(*args):  # the status line while the network trains, just before it is stored
         messages.append(explorer.status.value)
@@ -121,7 +128,7 @@ def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatc
 
     monkeypatch.setattr(Cache, "save", watching_save)
     explorer.slider.value = 0.5
-    assert len(messages) == 1 and f"1 network to train, {SETUP['iterations']:,} iterations each" in messages[0]
+    assert len(messages) == 1 and "1 network to train, 60 iterations each" in messages[0]
     assert "python -m lottery_utils precompute" in messages[0]
 
 
@@ -169,62 +176,69 @@ def test_iterative_explorer_rounds_rate_and_one_shot_comparison(warm_cache, trai
 
 
 def test_round_arithmetic():
-    assert widgets.max_rounds(0.2, 5) == 5
-    assert widgets.max_rounds(0.5, 5) == 2  # 0.5^2 = 0.25 <= 0.8^5 = 0.33
-    assert widgets.max_rounds(0.5, 14) == 5
-    assert widgets.one_shot_amounts(0.2, 3) == list(experiments.SLIDER_AMOUNTS[:3])
+    assert lessons.max_rounds(0.2, 5) == 5
+    assert lessons.max_rounds(0.5, 5) == 2  # 0.5^2 = 0.25 <= 0.8^5 = 0.33
+    assert lessons.max_rounds(0.5, 14) == 5
+    assert lessons.one_shot_amounts(0.2, 3) == list(lessons.SLIDER_AMOUNTS[:3])
 
 
-def test_precompute_warms_what_the_widgets_show(tmp_path, monkeypatch, trainings):
-    monkeypatch.setattr(widgets, "SLIDER_AMOUNTS", (0.5,))
-    monkeypatch.setattr(widgets, "ONE_SHOT_GRID", (0.5, 0.8))  # with the slides' 80 %
-    monkeypatch.setattr(widgets, "ITERATIVE_RATES", (0.5,))
-    monkeypatch.setattr(widgets, "default_rounds", lambda: 2)
-    cache = Cache(tmp_path)
-    assert widgets.precompute("03", progress=False, cache=cache, **SETUP) == 7  # dense + 2 amounts x 3 kinds
-    assert widgets.precompute("01_one_shot_mnist", progress=False, cache=cache, **SETUP) == 3  # all cached
-    # 50 % a round reaches 0.8^2 of the fc weights in one round, and that ticket is the one-shot 50 % ticket
-    assert widgets.precompute("02", progress=False, cache=cache, **SETUP) == 2
-    trained = len(trainings)
-    widgets.controls_explorer(amounts=(0.5,), cache=cache, **SETUP)
-    widgets.iterative_explorer(rate=0.5, rates=(0.5,), rounds=2, compare_one_shot=True, cache=cache, **SETUP)
-    assert len(trainings) == trained  # everything was ready
+def distinct_networks(runs, seeds=(0,)) -> int:
+    """How many networks `runs` hold (what they share counted once), counted from the runs themselves."""
+    setup = SETUP["setup"]
+    return len({RunConfig.of(setup, kind, r, experiments.round_rates("lenet", run.rate), seed, run.rewind_iteration).key
+                for run in runs for seed in seeds
+                for kind, r in experiments.Experiment(setup, seed, None, SETTINGS.data).networks(run.rounds,
+                                                                                                  run.controls)})
+
+
+def test_precompute_trains_every_network_notebook_01_shows_and_its_slider_then_trains_nothing(tmp_path, trainings):
+    cache = Store(tmp_path)
+    expected = distinct_networks(lessons.notebook_runs("01", SETTINGS.fast))
+    assert expected == 1 + len(lessons.ONE_SHOT_GRID)  # the dense network, a ticket per slider position
+    assert experiments.precompute("01", progress=False, cache=cache, **SETUP) == expected == len(trainings)
+    assert experiments.precompute("01_one_shot_mnist", progress=False, cache=cache, **SETUP) == expected
+    explorer = widgets.one_shot_explorer(cache=cache, **SETUP)  # the lesson's own grid
+    for amount in lessons.ONE_SHOT_GRID:
+        explorer.slider.value = amount
+    assert len(trainings) == expected and explorer.trainings == 0  # everything was ready
     with pytest.raises(ValueError, match="Unknown notebook"):
-        widgets.precompute("04", cache=cache)
+        experiments.precompute("04", cache=cache, **SETUP)
 
 
-def test_precompute_05_warms_the_lesson_and_the_apps_signs_panel(tmp_path, monkeypatch, trainings):
-    why = widgets.WhySettings(supermask_amounts=(0.5,), sign_amounts=(0.5,), rewind_amounts=(0.5,), rewinds=(0, 20))
-    monkeypatch.setattr(widgets, "why_settings", lambda: why)
-    monkeypatch.setattr(widgets, "SIGN_AMOUNTS", (0.5, 0.8))  # the app's grid is longer than the lesson's
-    cache = Cache(tmp_path)
-    # dense; at 50 %: ticket, random pruning, both reinits, the ticket rewound to 20; at 80 %: ticket, both reinits
-    assert widgets.precompute("05", progress=False, cache=cache, **SETUP) == 9
-    trained = len(trainings)
-    experiments.sweep("lenet", why.supermask_amounts, controls=("random_prune",), progress=False, cache=cache, **SETUP)
-    dense, ticket = experiments.one_shot("lenet", widgets.DEMO_AMOUNT, progress=False,
-                                         cache=Cache(tmp_path, use_bundle=False), **SETUP)
-    assert dense.network(cache) is not None and ticket.network(cache) is not None  # section 2's weights
-    widgets.controls_explorer(amounts=widgets.SIGN_AMOUNTS, controls=("reinit", "reinit_signs"), cache=cache,
-                              **SETUP)  # the app's panel, at every position
-    for k in why.rewinds:
-        experiments.sweep("lenet", why.rewind_amounts, controls=(), rewind_iteration=k, progress=False, cache=cache,
-                          **SETUP)
-    assert len(trainings) == trained  # everything was ready
+def test_the_runs_of_every_notebook_cover_its_widgets_and_the_bundle_holds_them_in_real_mode():
+    real = {n: lessons.notebook_runs(n, fast=False) for n in lessons.NOTEBOOKS}
+    assert {run.rate for run in real["01"]} == set(lessons.ONE_SHOT_GRID)
+    assert lessons.Run(lessons.PAPER_ROUNDS, None, lessons.CONTROLS) in real["03"]  # the paper's figure
+    assert all(run.controls == lessons.CONTROLS for run in real["03"])
+    assert set(real["01"]) | set(real["02"]) | set(real["03"]) == set(lessons.bundle_runs("lessons"))
+    signs = [run for run in real["05"] if "reinit_signs" in run.controls]
+    assert {run.rate for run in signs} == set(lessons.SIGN_AMOUNTS)  # the app's signs panel
+    assert set(lessons.bundle_runs("why")) <= set(real["05"])
+    assert [run for run in real["05"] if run.needs_weights] == [Run(1, lessons.DEMO_AMOUNT, needs_weights=True)]
 
 
-def test_notebook_05_settings_are_the_bundled_ones_in_real_mode(monkeypatch):
-    monkeypatch.setenv("LOTTERY_FAST", "0")
-    assert widgets.why_settings() == (widgets.ONE_SHOT_GRID, widgets.SIGN_AMOUNTS, widgets.REWIND_AMOUNTS,
-                                      widgets.REWINDS)
-    monkeypatch.setenv("LOTTERY_FAST", "1")
-    fast = widgets.why_settings()
-    assert set(fast.sign_amounts) <= set(widgets.SIGN_AMOUNTS) and fast.rewinds[0] == 0
-    assert max(fast.rewinds) < experiments.Setup.for_model("lenet").iterations  # k within fast mode's training
+def test_run_all_trains_each_network_once_and_keeps_the_weights_a_lesson_reads(tmp_path, trainings):
+    cache = Store(tmp_path)
+    experiments.run_all("lenet", [Run(1, 0.5, ("reinit", "reinit_signs")), Run(1, 0.5, rewind_iteration=20)], (0,),
+                        False, cache, SETTINGS, SETUP["setup"])
+    assert trainings == ["dense round 0", "ticket round 1", "reinit round 1", "reinit_signs round 1",
+                         "ticket round 1"]  # the last one rewound to iteration 20
+    experiments.run_all("lenet", [Run(1, 0.5, needs_weights=True)], (0,), False, cache, SETTINGS, SETUP["setup"])
+    assert len(trainings) == 5  # stored with their weights already
+    dense, ticket = experiments.one_shot("lenet", 0.5, progress=False, cache=cache, **SETUP)
+    assert cache.network(dense) is not None and cache.network(ticket) is not None
+
+
+def test_notebook_05_grids_are_the_bundled_ones_in_real_mode():
+    assert lessons.why_grids(fast=False) == lessons.WhyGrids(lessons.ONE_SHOT_GRID, lessons.SIGN_AMOUNTS,
+                                                             lessons.REWIND_AMOUNTS, lessons.REWINDS)
+    fast = lessons.why_grids(fast=True)
+    assert set(fast.sign_amounts) <= set(lessons.SIGN_AMOUNTS) and fast.rewinds[0] == 0
+    assert max(fast.rewinds) < Setup.for_model("lenet", fast=True).iterations  # k within fast mode's training
 
 
 def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
-    cache = Cache(tmp_path)
+    cache = Store(tmp_path)
     explorer = widgets.controls_explorer(amounts=(0.5, 0.8), amount=0.8, seeds=(0, 1), cache=cache, **SETUP)
     records = explorer.records
     assert sorted({r.seed for r in records}) == [0, 1] and len(records) == 8

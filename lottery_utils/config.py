@@ -1,0 +1,153 @@
+"""Run configurations as values: what one trained network is (its setup, kind, pruning schedule, seed) and the key it
+is stored under.
+
+Every cache entry and every bundled network is found by `RunConfig.key`, a hash of `RunConfig.as_dict()`. That
+dictionary is the stored format of every cache and bundle written so far, so its fields, their order of insertion and
+the rate arithmetic of `round_rates` must not change: a test loads every bundled entry through this module.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import numbers
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .models import preset
+from .pruning import check_amount
+from .results import Kind
+
+# Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
+# (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
+ALGORITHM_VERSION = 2
+CONTROLS = ("reinit", "random_prune")  # the paper's two: the default controls (and those bundled)
+# Every control: the paper's two and Zhou et al. 2019's sign-preserving reinit (pruning.sign_preserving_reinit)
+ALL_CONTROLS = ("reinit", "reinit_signs", "random_prune")
+FAST_ITERATIONS = 300  # fast mode: LeNet passes 90 % test accuracy by then, enough for a demo in seconds
+FAST_EVAL_EVERY = 50
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every network of one experiment shares: the model and how it is trained."""
+
+    model: str
+    iterations: int
+    batch_size: int
+    lr: float
+    eval_every: int | None = None
+    fast: bool = False
+
+    def __post_init__(self):
+        preset(self.model)  # an unknown model says which exist
+        for name in ("iterations", "batch_size") + (("eval_every",) if self.eval_every is not None else ()):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
+        if not self.lr > 0:
+            raise ValueError(f"the learning rate must be > 0, got {self.lr!r}.")
+
+    @classmethod
+    def for_model(cls, model: str = "lenet", iterations: int | None = None, batch_size: int | None = None,
+                  lr: float | None = None, eval_every: int | None = None, fast: bool = False) -> "Setup":
+        """The preset's values (the paper's), shrunk when `fast`, overridden by any argument given."""
+        paper = preset(model)
+        if iterations is None:
+            iterations = min(FAST_ITERATIONS, paper.iterations) if fast else paper.iterations
+        if eval_every is None and fast:
+            eval_every = FAST_EVAL_EVERY
+        return cls(model, iterations, batch_size or paper.batch_size, lr or paper.lr, eval_every, fast)
+
+
+def round_rates(model: str, amount: float | None = None) -> dict[str, float]:
+    """Per-kind pruning rates for one round: the preset's, or scaled so the largest rate is `amount`. (The stored
+    configurations hold these products exactly, e.g. 0.8321999999999999: keep the arithmetic as it is.)"""
+    rates = preset(model).prune_rates
+    if amount is None:
+        return dict(rates)
+    check_amount(amount)
+    scale = amount / max(rates.values())
+    return {kind: rate * scale for kind, rate in rates.items()}
+
+
+def check_controls(controls) -> tuple[str, ...]:
+    """Known control names (ALL_CONTROLS; a comma-separated string too), each once, in the order given."""
+    if isinstance(controls, str):
+        controls = [c.strip() for c in controls.split(",") if c.strip()]
+    controls = tuple(dict.fromkeys(controls))
+    unknown = [c for c in controls if c not in ALL_CONTROLS]
+    if unknown:
+        raise ValueError(f"Unknown control(s) {unknown}: choose from {', '.join(ALL_CONTROLS)}.")
+    return controls
+
+
+def check_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
+    """A rewind iteration k is a whole number of the dense network's iterations, 0 <= k < `iterations` (if given; 0:
+    reset to theta_0, the original algorithm)."""
+    if isinstance(rewind_iteration, bool) or not isinstance(rewind_iteration, numbers.Integral) \
+            or rewind_iteration < 0:
+        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
+                         f"{rewind_iteration!r}.")
+    if iterations is not None and rewind_iteration >= iterations:
+        raise ValueError(f"rewind_iteration ({rewind_iteration:,}) must be less than the training length "
+                         f"({iterations:,} iterations): tickets are reset to the dense network's weights after k of "
+                         f"its iterations and trained from there to the end.")
+    return int(rewind_iteration)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One network: its setup, kind, the per-kind rates of each pruning round, its seed and rewind iteration."""
+
+    setup: Setup
+    kind: Kind
+    schedule: tuple[tuple[tuple[str, float], ...], ...] = ()  # per round: (layer kind, rate) pairs
+    seed: int = 0
+    rewind_iteration: int = 0  # k > 0: a ticket or control reset to theta_k (never the dense network)
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", Kind(self.kind))  # an unknown kind says which exist
+        if (self.kind == Kind.DENSE) != (not self.schedule):
+            raise ValueError("The dense network has no pruning rounds; every other kind needs at least one.")
+        check_rewind(self.rewind_iteration, self.setup.iterations)
+
+    @classmethod
+    def of(cls, setup: Setup, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None, seed: int = 0,
+           rewind_iteration: int = 0) -> "RunConfig":
+        """`rounds` rounds at the same per-kind `rates` (the dense network: none); the dense network is never
+        rewound (it is the same for every k)."""
+        step = tuple((rates or {}).items())
+        return cls(setup, kind, (step,) * rounds, seed, 0 if kind == Kind.DENSE else rewind_iteration)
+
+    @property
+    def rounds(self) -> int:
+        return len(self.schedule)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form: the setup, the preset's non-default training settings (warmup, milestones, init: none for
+        LeNet and Conv-2/4/6), the network, its seed and ALGORITHM_VERSION, and the rewind iteration only when k > 0
+        (k = 0 keeps the keys written before rewinding existed)."""
+        rewind = {"rewind_iteration": self.rewind_iteration} if self.rewind_iteration else {}
+        return {**asdict(self.setup), **preset(self.setup.model).key_settings(), "kind": str(self.kind),
+                "schedule": [dict(step) for step in self.schedule], "seed": self.seed, "version": ALGORITHM_VERSION,
+                **rewind}
+
+    @property
+    def key(self) -> str:
+        return config_key(self.as_dict())
+
+    @property
+    def setting(self) -> str:
+        """The key of this network whatever its seed: what `results.summarize` groups seeds by."""
+        return setting_key(self.as_dict())
+
+
+def config_key(config: Mapping[str, Any]) -> str:
+    """The key of a stored configuration: a short stable hash of its JSON (the one key function of every store)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def setting_key(config: Mapping[str, Any]) -> str:
+    """The key of a stored configuration without its seed."""
+    return config_key({name: value for name, value in config.items() if name != "seed"})

@@ -1,0 +1,94 @@
+"""Notebook 01's checks: counting weights, the share remaining, your winning_ticket."""
+from __future__ import annotations
+
+from torch import nn
+
+from ..models import weight_counts
+from ..pruning import clone, masks, prunable_layers, remaining_weights, winning_ticket
+from ._common import (_close, _compare_ticket, _correct, _kept, _model, _not_yet, _read_count, _read_fraction, _StandIn,
+                      _theta_0_and_trained, _Unreadable)
+
+
+def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> bool:
+    """How many weights (kind "conv", "fc" or "all"; biases and batch norm excluded) does the model have?"""
+    network, name = _model(model)
+    counts = weight_counts(network)
+    if kind not in counts:
+        raise ValueError(f"kind must be one of {sorted(counts)}, got {kind!r}.")
+    what = {"all": "weights", "conv": "convolutional weights", "fc": "fully connected weights"}[kind]
+    try:
+        count = _read_count(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give a whole number.")
+    expected = counts[kind]
+    if count == expected:
+        return _correct(f"{name} has {expected:,} {what}, the way the paper's table counts them.")
+    layers = [m for m in network.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    in_kind = [m for m in layers if kind == "all" or isinstance(m, nn.Conv2d) == (kind == "conv")]
+    with_biases = expected + sum(m.bias.numel() for m in in_kind if m.bias is not None)
+    everything = sum(p.numel() for p in network.parameters())
+    if count == with_biases and with_biases != expected:
+        hint = "you counted the biases too; the paper's table counts only the weight matrices and kernels."
+    elif count == everything:
+        hint = "you counted every parameter (biases, batch norm); the paper's table counts only weights."
+    elif kind != "all" and count in (counts["all"], counts["fc" if kind == "conv" else "conv"]):
+        hint = f"that is another row of the table; count only the {what}."
+    else:
+        nearly = abs(count - expected) <= 0.02 * expected
+        hint = (("close, but a count is exact: check each layer once more. " if nearly else
+                 f"{'too many' if count > expected else 'too few'}. ")
+                + "A Linear(n_in, n_out) holds n_in × n_out weights, a Conv2d(c_in, c_out, k) holds "
+                  "c_in × c_out × k × k; print(model) lists the layers.")
+    return _not_yet(hint)
+
+
+def check_remaining_weights(answer, model: nn.Module, amount=None) -> bool:
+    """Which fraction of the model's prunable weights survives its masks, or, with `amount` (one rate, or rates by
+    kind as winning_ticket takes them), would survive pruning that much of each layer's remaining weights?"""
+    if amount is not None:
+        model = winning_ticket(clone(model), clone(model), amount)
+    expected = remaining_weights(model)
+    try:
+        value, how = _read_fraction(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give the share of weights that remain as a fraction (0.5) or a percent (50).")
+    if abs(value - expected) <= 0.0005:  # to a twentieth of a point: the small output layer must count
+        return _correct(f"({how}.) {100 * expected:.4g} % of the prunable weights remain.")
+    if _close(value, 1 - expected):
+        return _not_yet(f"({how}.) that is the share pruned; the question asks for the share that remains.")
+    layer_shares = {1 - mask.mean().item() for mask in masks(model).values() if mask is not None}
+    if any(_close(value, share) or _close(value, 1 - share) for share in layer_shares):
+        return _not_yet(f"({how}.) that is one layer's share; the layers are pruned at different rates and hold "
+                        f"different numbers of weights, so add up the weights each layer keeps.")
+    return _not_yet(f"({how}.) count the weights each layer keeps (its weights times the share it keeps), add them "
+                    f"up, and divide by all the prunable weights.")
+
+
+def check_winning_ticket(fn) -> bool:
+    """Your `fn(trained_network, copy_network, amount)`: prune `amount` of the trained network's weights with the
+    smallest |w| in each layer (prune.l1_unstructured), and give the copy, made before training, the same mask
+    (prune.custom_from_mask), so its survivors keep their initial values. Checked on the check's own LeNet, with
+    one rate for all layers and with the paper's per-kind rates, twice in a row (the second call prunes again)."""
+    if not callable(fn):
+        return _not_yet("pass your function itself, e.g. check_winning_ticket(my_winning_ticket).")
+    theta_0, trained = _theta_0_and_trained()
+    for amount in (0.5, {"fc": 0.2, "output": 0.1}):
+        mine, ours = (clone(trained), clone(theta_0)), (clone(trained), clone(theta_0))
+        for call in (1, 2):
+            initial = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[1]).items()}
+            trained_now = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[0]).items()}
+            before = _kept(mine[0])
+            try:
+                returned = fn(*mine, amount)
+            except Exception as error:  # the student's code: say what broke, in their terms
+                return _not_yet(f"your function raised {type(error).__name__}: {error} (amount={amount!r}).")
+            if returned is not None and returned is not mine[1]:
+                return _not_yet("return the copy network (or nothing): it becomes the winning ticket, in place.")
+            winning_ticket(*ours, amount)
+            hint = _compare_ticket(mine[0], mine[1], ours[1], before, initial, trained_now, call)
+            if hint:
+                return _not_yet(hint)
+            for network in (mine[0], ours[0]):  # train the pruned pair some more before the second call
+                _StandIn([None])(network)
+    return _correct("your winning_ticket keeps the largest |θj| of each layer at its own rate, gives the copy the "
+                    "same mask on θ0, and prunes again what is left when called again.")

@@ -1,0 +1,89 @@
+"""Notebook 02's checks: what remains after rounds, your iterative pruning loop."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..models import build_model
+from ..pruning import iterative_pruning, masks, prunable_layers, remaining_weights
+from ._common import CHECK_SEED, _close, _correct, _kept, _not_yet, _read_fraction, _StandIn, _Unreadable
+
+
+def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> bool:
+    """Which fraction of the weights is left after `rounds` rounds, each pruning `rate` of the survivors?"""
+    expected = (1 - rate) ** rounds
+    try:
+        value, how = _read_fraction(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give the remaining share as a fraction (0.5) or a percent (50).")
+    if _close(value, expected):
+        return _correct(f"({how}.) (1 - {rate:g})^{rounds} = {expected:.4f}: {100 * expected:.3g} % of the weights "
+                        f"remain, {100 * (1 - expected):.3g} % are pruned.")
+    if _close(value, 1 - expected):
+        hint = "that is the share pruned; the question asks for the share that remains."
+    elif _close(value, max(0.0, 1 - rate * rounds)):
+        hint = ("rounds compound: each round prunes a share of what is left after the previous one, not of the "
+                "original network.")
+    elif _close(value, rate ** rounds):
+        hint = f"each round keeps 1 - {rate:g} of the survivors, not {rate:g}."
+    elif rounds > 1 and (_close(value, (1 - rate) ** (rounds - 1)) or _close(value, (1 - rate) ** (rounds + 1))):
+        hint = "off by one round: count the rounds again."
+    else:
+        hint = (f"after one round 1 - {rate:g} = {1 - rate:g} of the weights remain; the next round keeps "
+                f"{1 - rate:g} of those, and so on for {rounds} rounds.")
+    return _not_yet(f"({how}.) {hint}")
+
+
+def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> bool:
+    """Your `fn(network, train, rounds, amount)`: `rounds` times, train a copy of the current ticket with `train`,
+    prune `amount` of its surviving weights with winning_ticket, reset to θ0; return the list of tickets, one per
+    round, untrained, and leave `network` as it was. Checked with the check's own LeNet and a quick stand-in for
+    training, against pruning.iterative_pruning."""
+    amount = {"fc": 0.2, "output": 0.1} if amount is None else amount
+    if not callable(fn):
+        return _not_yet("pass your function itself, e.g. check_iterative_pruning(my_iterative_pruning).")
+    theta_0 = build_model("lenet", seed=CHECK_SEED)
+    untouched = {n: v.clone() for n, v in theta_0.state_dict().items()}
+    calls = []
+    try:
+        tickets = fn(theta_0, _StandIn(calls), rounds, amount)
+    except Exception as error:
+        return _not_yet(f"your function raised {type(error).__name__}: {error}.")
+    expected = iterative_pruning(build_model("lenet", seed=CHECK_SEED), _StandIn([]), rounds, amount)
+    if len(calls) != rounds:
+        return _not_yet(f"train was called {len(calls)} time(s) for {rounds} rounds: train once per round, the "
+                        f"current ticket's copy.")
+    if not isinstance(tickets, (list, tuple)) or len(tickets) != rounds or \
+            not all(isinstance(t, nn.Module) for t in tickets):
+        return _not_yet(f"return a list of {rounds} networks, the ticket of each round.")
+    if any(not torch.equal(v, theta_0.state_dict().get(n, v * 0 + 1)) for n, v in untouched.items()) or \
+            any(m is not None for m in masks(theta_0).values()):
+        return _not_yet("`network` changed: train and prune clones (lottery_utils.clone), never θ0 itself.")
+    if len({id(t) for t in tickets}) < rounds:
+        return _not_yet("some rounds return the same network object: keep a separate ticket for each round.")
+    previous = {name: None for name in masks(theta_0)}
+    for r, (ticket, want) in enumerate(zip(tickets, expected), 1):
+        got_masks, want_masks = _kept(ticket), _kept(want)
+        if any(m is None for m in got_masks.values()):
+            return _not_yet(f"round {r}'s ticket has an unpruned layer: each round's ticket carries the round's mask.")
+        for name in got_masks:
+            if previous[name] is not None and (got_masks[name] & ~previous[name]).any():
+                return _not_yet(f"round {r}'s mask keeps weights that round {r - 1} had pruned (layer {name}): each "
+                                f"round prunes the survivors of the round before.")
+        if not math.isclose(remaining_weights(ticket), remaining_weights(want), abs_tol=1e-9):
+            return _not_yet(f"after round {r}, {remaining_weights(ticket):.2%} of the weights remain, not "
+                            f"{remaining_weights(want):.2%}: each round prunes `amount` of what is left.")
+        for name, layer in prunable_layers(ticket).items():
+            if not torch.equal(got_masks[name], want_masks[name]):
+                return _not_yet(f"round {r}'s mask differs in layer {name}: prune the copy trained in that round, by "
+                                f"its trained magnitudes (winning_ticket(trained, copy, amount)).")
+            weight = layer.weight.detach()
+            if not torch.equal(weight, prunable_layers(want)[name].weight.detach()):
+                return _not_yet(f"round {r}'s ticket does not hold θ0 under its mask (layer {name}): prune a trained "
+                                f"clone, and give the mask to an untrained copy of the ticket; later rounds must not "
+                                f"train or change earlier tickets.")
+        previous = got_masks
+    return _correct(f"your loop trains, prunes and resets {rounds} times: nested masks, θ0 under every mask, "
+                    f"{remaining_weights(tickets[-1]):.1%} of the weights left after round {rounds}.")

@@ -1,0 +1,130 @@
+"""What each notebook shows, as data: the sliders' grids and every run behind them, in real and fast mode.
+
+One list serves everyone that needs it: the widgets (their grids), `experiments.precompute` (what to train before
+class), the bundle builder (what to bundle) and the docs generator (what to report).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .config import ALL_CONTROLS, CONTROLS
+from .models import PRESETS
+
+PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their survivors per round
+PAPER_ROUNDS = 18  # the paper's LeNet figure: iterative pruning down to 1.8 % of the weights
+DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
+ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
+
+
+def slider_amounts(rate: float = PAPER_RATE, positions: int = 14) -> tuple[float, ...]:
+    """One-shot amounts that keep what k iterative rounds at `rate` keep, k = 1..positions (4 decimals: these
+    amounts are part of the stored configurations)."""
+    return tuple(round(1 - (1 - rate) ** k, 4) for k in range(1, positions + 1))
+
+
+SLIDER_AMOUNTS = slider_amounts()  # LeNet's fc layers keep 0.8^k, the sparsities of k rounds at the paper's 20 %
+ONE_SHOT_GRID = tuple(sorted({DEMO_AMOUNT, *SLIDER_AMOUNTS}))  # the one-shot sliders' positions
+# Notebook 05: the sign experiment at every other one-shot position, rewinding to iteration k at every third (about
+# 80, 41, 21, 13.5 and 7 % of the weights remaining)
+SIGN_AMOUNTS = ONE_SHOT_GRID[::2]
+REWIND_AMOUNTS = ONE_SHOT_GRID[::3]
+REWINDS = (0, 100, 500, 2_000)
+NOTEBOOKS = ("01", "02", "03", "05")  # the notebooks with widgets (05 also feeds the classroom app's signs panel)
+PARTS = ("lessons", "why")  # the bundle's parts: notebooks 01-03, the app and the paper's figure; notebook 05's
+
+
+@dataclass(frozen=True)
+class Run:
+    """One experiment a notebook shows: `rounds` of pruning at `rate` (the largest per-layer rate; None: the
+    paper's), each round's ticket trained with `controls`, tickets reset to theta_k (k = `rewind_iteration`)."""
+
+    rounds: int
+    rate: float | None
+    controls: tuple[str, ...] = ()
+    rewind_iteration: int = 0
+    needs_weights: bool = False  # the lesson reads its trained weights, which the bundle does not hold (seed 0)
+
+
+def sweep(amounts, controls: tuple[str, ...] = (), rewind_iteration: int = 0) -> list[Run]:
+    """One-shot pruning at each of `amounts`."""
+    return [Run(1, amount, controls, rewind_iteration) for amount in amounts]
+
+
+@dataclass(frozen=True)
+class WhyGrids:
+    """Notebook 05's grids: the supermask sweep (section 1), the sign experiment (3), rewinding (4)."""
+
+    supermask_amounts: tuple[float, ...]
+    sign_amounts: tuple[float, ...]
+    rewind_amounts: tuple[float, ...]
+    rewinds: tuple[int, ...]
+
+
+def why_grids(fast: bool) -> WhyGrids:
+    """Notebook 05's grids: the bundled ones in real mode; in fast mode fewer points, k within its 300 iterations."""
+    if fast:
+        return WhyGrids(ONE_SHOT_GRID[::3], SIGN_AMOUNTS[::3], REWIND_AMOUNTS[::2], (0, 50, 100, 200))
+    return WhyGrids(ONE_SHOT_GRID, SIGN_AMOUNTS, REWIND_AMOUNTS, REWINDS)
+
+
+def default_rounds(fast: bool) -> int:
+    """Iterative rounds notebook 02's slider reaches: 5 in fast mode (seconds), else 14 (fc layers down to
+    0.8^14 = 4.4 %), as many as the one-shot slider has positions."""
+    return 5 if fast else len(SLIDER_AMOUNTS)
+
+
+def paper_rounds(fast: bool) -> int:
+    """The paper's 18 rounds (notebooks 02 and 03's figure of the controls); 5 in fast mode."""
+    return 5 if fast else PAPER_ROUNDS
+
+
+def max_rounds(rate: float, rounds: int) -> int:
+    """Rounds at `rate` that reach the sparsity of `rounds` rounds at the paper's rate (LeNet's fc layers: 20 %)."""
+    target = (1 - PAPER_RATE) ** rounds
+    return max(1, math.ceil(math.log(target) / math.log(1 - rate) - 1e-9))
+
+
+def one_shot_amounts(rate: float, rounds: int) -> list[float]:
+    """One-shot amounts that prune the fc layers as much as rounds 1..`rounds` of iterative pruning at `rate`."""
+    return list(slider_amounts(rate, rounds))
+
+
+def notebook_runs(notebook: str, fast: bool) -> list[Run]:
+    """Every run the widgets and figures of `notebook` show ("01", "02", "03", "05")."""
+    if notebook == "01":
+        return sweep(ONE_SHOT_GRID)
+    if notebook == "02":
+        return [Run(paper_rounds(fast), None)] + [
+            run for rate in ITERATIVE_RATES
+            for rounds in [max_rounds(rate, default_rounds(fast))]
+            for run in [Run(rounds, rate), *sweep(one_shot_amounts(rate, rounds))]]
+    if notebook == "03":
+        return [Run(paper_rounds(fast), None, CONTROLS), *sweep(ONE_SHOT_GRID, CONTROLS)]
+    if notebook == "05":
+        grids = why_grids(fast)
+        return [*sweep(grids.supermask_amounts, ("random_prune",)),
+                Run(1, DEMO_AMOUNT, needs_weights=True),  # section 2 reads seed 0's trained weights
+                *sweep(grids.sign_amounts, ("reinit", "reinit_signs")),  # also the classroom app's signs panel
+                *(run for k in grids.rewinds for run in sweep(grids.rewind_amounts, rewind_iteration=k))]
+    raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)}.")
+
+
+def bundle_runs(part: str) -> list[Run]:
+    """What the bundle holds for a seed, in real mode. "lessons": every run of notebooks 01-03 (and so the classroom
+    app's first panel and the paper's 18-round figure), the long chain first, then the sparsest one-shot first.
+    "why": notebook 05's sign-preserving reinit and its tickets rewound to k > 0 (the rest of notebook 05 is in
+    "lessons")."""
+    if part == "lessons":
+        runs = {run: None for notebook in ("01", "02", "03") for run in notebook_runs(notebook, fast=False)}
+        return sorted(runs, key=lambda run: (-run.rounds, -(run.rate or 0), -len(run.controls)))
+    if part == "why":
+        return [run for run in notebook_runs("05", fast=False)
+                if "reinit_signs" in run.controls or run.rewind_iteration]
+    raise ValueError(f"Unknown bundle part {part!r}: choose from {', '.join(PARTS)}.")
+
+
+__all__ = ["ALL_CONTROLS", "CONTROLS", "DEMO_AMOUNT", "ITERATIVE_RATES", "NOTEBOOKS", "ONE_SHOT_GRID", "PAPER_RATE",
+           "PAPER_ROUNDS", "PARTS", "REWINDS", "REWIND_AMOUNTS", "Run", "SIGN_AMOUNTS", "SLIDER_AMOUNTS", "WhyGrids",
+           "bundle_runs", "default_rounds", "max_rounds", "notebook_runs", "one_shot_amounts", "paper_rounds",
+           "slider_amounts", "sweep", "why_grids"]

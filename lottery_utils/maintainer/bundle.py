@@ -1,0 +1,146 @@
+"""Build the results bundled with the project: the paper's LeNet experiments at full length for several seeds.
+
+One gzip JSON file per model, part and seed in lottery_utils/bundled/ (`store.Bundle` reads them): each trained
+network's configuration and record (its numbers, curves and first-layer mask counts), no weights. What a part holds
+is `lessons.bundle_runs(part)`. `python -m lottery_utils bundle --seeds 0-4` builds it.
+"""
+from __future__ import annotations
+
+import base64
+import multiprocessing
+import os
+import platform
+import time
+from concurrent.futures import ProcessPoolExecutor, wait
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..config import RunConfig, Setup, round_rates
+from ..experiments import Experiment, iterative
+from ..lessons import Run, bundle_runs
+from ..pruning import masks, prunable_layers
+from ..results import Result
+from ..settings import Settings
+from ..store import BUNDLE_DIR, Store, read, write
+
+
+def file_name(model: str, part: str, seed: int) -> str:
+    return f"{model}{'' if part == 'lessons' else '-' + part}-seed{seed}.json.gz"
+
+
+def _run_job(run: Run, model: str, seed: int, store: Store, settings: Settings, setup: Setup) -> list[Result]:
+    torch.set_num_threads(1)
+    return iterative(model, run.rounds, run.rate, (seed,), run.controls, False, store, 1, run.rewind_iteration,
+                     settings=settings, setup=setup)
+
+
+def planned(experiment: Experiment, part: str = "lessons") -> list[RunConfig]:
+    """The configuration of every network of `bundle_runs(part)` for one experiment (setup and seed), each once;
+    a part other than "lessons" leaves out the networks that the lessons' part holds (the dense network, tickets)."""
+    configs: dict[str, RunConfig] = {}
+    for run in bundle_runs(part):
+        rewound = Experiment(experiment.setup, experiment.seed, experiment.cache, experiment.data, False,
+                             run.rewind_iteration)
+        rates = round_rates(experiment.setup.model, run.rate)
+        for kind, r in rewound.networks(run.rounds, run.controls):
+            config = rewound.config(kind, r, rates)
+            configs[config.key] = config
+    if part != "lessons":
+        for config in planned(experiment):
+            configs.pop(config.key, None)
+    return list(configs.values())
+
+
+def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.PathLike | None = None,
+          workers: int = 1, progress_every: float = 1800.0, part: str = "lessons", setup: Setup | None = None
+          ) -> Path:
+    """Train (or find in the settings' cache, never in the bundle) every network of `bundle_runs(part)` for one seed
+    and write them into the bundle folder: lenet-seed0.json.gz for the lessons' part, lenet-why-seed0.json.gz for
+    another part.
+
+    Resumable: what is in the cache is not trained again. While training, the file is rewritten every
+    `progress_every` seconds (default 30 min) with the networks done so far (metadata "complete": false), so a build
+    that is cut short still leaves what it finished; resuming it adds the time it had spent to the recorded time."""
+    runs = bundle_runs(part)  # an unknown part is refused before anything trains
+    store, setup = settings.store(bundle=False), setup or Setup.for_model(model, fast=settings.fast)
+    experiment = Experiment(setup, seed, store, settings.data, progress=False)
+    path = Path(out or BUNDLE_DIR) / file_name(model, part, seed)
+    start, threads = time.perf_counter() - _interrupted_seconds(path, setup), torch.get_num_threads()
+    torch.set_num_threads(1)  # as in the workers: the provenance test retrains with one thread, bit for bit
+    try:
+        experiment.result("dense")  # every run needs it: train it once
+    finally:
+        torch.set_num_threads(threads)
+    context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
+    with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
+        jobs = [pool.submit(_run_job, run, model, seed, store, settings, setup) for run in runs]
+        while wait(jobs, timeout=progress_every).not_done:
+            _write(path, experiment, part, start, complete=False)
+        results = [r for job in jobs for r in job.result()]
+    _write(path, experiment, part, start, complete=True, provenance=_provenance(experiment, results))
+    return path
+
+
+def _interrupted_seconds(path: Path, setup) -> float:
+    """The time an interrupted build of the same file and setup already spent: a resumed build's time adds it."""
+    try:
+        metadata = read(path)["metadata"]
+    except (OSError, EOFError, ValueError, KeyError):  # no file yet, or a damaged one: start from zero
+        return 0.0
+    return 0.0 if metadata.get("complete") or metadata.get("setup") != asdict(setup) else metadata["seconds"]
+
+
+def _write(path: Path, experiment: Experiment, part: str, start: float, complete: bool,
+           provenance: dict | None = None) -> None:
+    """The bundle file with every planned network of `part` the cache holds so far."""
+    entries = [{"config": entry["config"], "record": entry["record"]} for config in planned(experiment, part)
+               if (entry := experiment.cache.load(config)) is not None]
+    write(path, entries, {"model": experiment.setup.model, "part": part, "seed": experiment.seed,
+                          "networks": len(entries),
+                          "complete": complete, "setup": asdict(experiment.setup), "provenance": provenance,
+                          "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
+                          "python": platform.python_version(), "cpu": cpu_model(),
+                          "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {cpu_model()}",
+                          "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+
+
+def cpu_model() -> str:
+    """The processor's name (float results are bit-identical only on the same kind of CPU)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.system()
+
+
+PROVENANCE_ROUND = 5  # the ticket whose mask is kept, so a test can retrain it from theta_0 and compare its curve
+
+
+def _provenance(experiment: Experiment, results: list[Result]) -> dict[str, Any] | None:
+    """The mask of one later-round ticket (packed bits): with theta_0, which its seed rebuilds, a test retrains its
+    first iterations and compares them with the bundled curve."""
+    tickets = [r for r in results if r.kind == "ticket" and r.round == PROVENANCE_ROUND]
+    if not tickets:
+        return None
+    network = experiment.cache.network(tickets[0])
+    packed = {name: base64.b64encode(np.packbits(mask.flatten().bool().numpy()).tobytes()).decode()
+              for name, mask in masks(network).items() if mask is not None}
+    return {"key": tickets[0].key, "masks": packed}
+
+
+def unpack_masks(provenance: dict[str, Any], like) -> dict[str, torch.Tensor]:
+    """The masks of a bundle's provenance ticket, shaped like the layers of `like` (a network of the same model)."""
+    layers = prunable_layers(like)
+    out = {}
+    for name, text in provenance["masks"].items():
+        shape = layers[name].weight.shape
+        bits = np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))[:layers[name].weight.numel()]
+        out[name] = torch.from_numpy(bits.astype(np.float32)).reshape(shape)
+    return out

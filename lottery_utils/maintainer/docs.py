@@ -1,0 +1,244 @@
+"""docs/results/README.md and why-tickets-win.md, generated from the bundled results: `python -m lottery_utils report`.
+
+Every number in the documents comes from the bundle; a test checks the committed files equal what this writes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import plots
+from ..data import PROJECT_ROOT
+from ..experiments import duration
+from ..lessons import ONE_SHOT_GRID, REWIND_AMOUNTS, REWINDS, SIGN_AMOUNTS
+from ..config import CONTROLS, round_rates
+from ..models import preset
+from ..results import Result, Summary, summarize
+from ..store import Bundle
+from ..tables import (_one_shot, findings, paper_run, rewinding_findings, rewinding_table, sign_findings,
+                      supermask_findings, supermask_table, table)
+
+RESULTS_DIR = PROJECT_ROOT / "docs" / "results"
+PAPER = """The paper's LeNet figures average five trials and draw min–max error bars, as here. Its early-stopping
+iterations come from its own framework (TensorFlow) and data order, so compare trends (earlier or later than
+dense, higher or lower than the controls), not absolute iterations."""
+ABSTRACT = ("Above this size [10–20 % of the weights], the winning tickets that we find learn faster than the original "
+            "network and reach higher test accuracy.")
+
+
+def _seeds(metas: dict[int, dict], results: list[Result]) -> tuple[list[Result], list[int], list[int]]:
+    """The results of the complete seeds (those of the seeds still being built only while none is complete), those
+    seeds, and the complete seeds."""
+    complete = [s for s in sorted(metas) if metas[s].get("complete")]
+    seeds = complete or sorted(metas)
+    return [r for r in results if r.seed in seeds], seeds, complete
+
+
+def _seeds_line(seeds: list[int], complete: list[int]) -> str:
+    return (f"- **Seeds** in the tables: {', '.join(map(str, seeds))} (n = {len(seeds)}; complete: "
+            f"{', '.join(map(str, complete)) or 'none yet'}; a seed still being built joins when complete). Cells "
+            "give the mean over the seeds" + (", then [min–max], the paper's error bars." if len(seeds) > 1 else "."))
+
+
+def _setup_lines(metas: dict[int, dict], model: str, command: str) -> list[str]:
+    """What was measured, where, and how long each seed took to build."""
+    setup = next(iter(metas.values()))["setup"]
+    return [
+        "- **Measured**: test accuracy at the early-stopping iteration (the minimum of validation loss, evaluated "
+        f"every {setup['eval_every'] or preset(model).eval_every:,} iterations on 5,000 held-out training images), "
+        "in %, and that iteration.",
+        f"- **Where**: {'; '.join(sorted({m['machine'] + ', torch ' + m['torch'] for m in metas.values()}))}.",
+        f"- **Build time** (`{command}`: two single-thread processes): "
+        + "; ".join(f"seed {s}: {duration(metas[s]['seconds'])} for {metas[s]['networks']} networks"
+                    + ("" if metas[s].get("complete") else " so far (in progress)") for s in sorted(metas)) + ".",
+    ]
+
+
+def comparison(rows: list[Summary]) -> list[str]:
+    """The paper's claims, each set against the table's means."""
+    by = {(row.kind, row.remaining): row for row in rows}
+    dense = by[("dense", 1.0)]
+    tickets = sorted((row for row in rows if row.kind == "ticket"), key=lambda row: -row.remaining)
+    large = [t for t in tickets if t.remaining >= 0.1]
+    higher = [t for t in large if t.early_stop_test_accuracy.mean >= dense.early_stop_test_accuracy.mean]
+    faster = [t for t in large if t.early_stop_iteration.mean < dense.early_stop_iteration.mean]
+    stops = [t.early_stop_iteration.mean for t in large]
+    sentences = [f'- The abstract: "{ABSTRACT}"',
+                 f"- **Higher test accuracy**: at the {len(large)} sparsities with at least 10 % of the weights, the "
+                 f"ticket is at or above the dense network at {len(higher)}.",
+                 f"- **Learn faster**: there, the ticket stops earlier than the dense network at {len(faster)} of "
+                 f"{len(large)}; its early stop ranges {min(stops):,.0f}–{max(stops):,.0f} on average against the "
+                 f"dense network's {dense.early_stop_iteration.mean:,.0f}."]
+    for control in CONTROLS:
+        pairs = [(t, by[(control, t.remaining)]) for t in tickets if (control, t.remaining) in by]
+        if pairs:
+            (t0, c0), (t1, c1) = pairs[0], pairs[-1]
+            gap = [100 * (t.early_stop_test_accuracy.mean - c.early_stop_test_accuracy.mean) for t, c in (pairs[0],
+                                                                                                         pairs[-1])]
+            sentences.append(
+                f"- **{plots.LABELS[control].capitalize()}** (the paper's Figure 4: slower and less accurate than the "
+                f"ticket, more so as pruning goes on): the ticket's lead is {gap[0]:+.2f} points at "
+                f"{100 * t0.remaining:.1f} % and {gap[1]:+.2f} points at {100 * t1.remaining:.1f} % remaining; it "
+                f"stops at {c0.early_stop_iteration.mean:,.0f} and {c1.early_stop_iteration.mean:,.0f} there (the "
+                f"ticket: {t0.early_stop_iteration.mean:,.0f} and {t1.early_stop_iteration.mean:,.0f}).")
+    return sentences
+
+
+def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
+    """The text of docs/results/README.md."""
+    bundle = bundle if bundle is not None else Bundle()
+    metas = {m["seed"]: m for m in bundle.parts(model)}
+    if not metas:
+        return ("# Results\n\nNo results are bundled yet: build them with "
+                "`python -m lottery_utils bundle --seeds 0-4`.\n")
+    run, seeds, complete = _seeds(metas, paper_run(bundle.results(model), model))
+    rows = summarize(run)
+    setup = next(iter(metas.values()))["setup"]
+    rounds = max(r.round for r in run)
+    lines = [
+        "# Results: LeNet-300-100 on MNIST at the paper's settings",
+        "",
+        "Generated by `python -m lottery_utils report` from the results bundled in `lottery_utils/bundled/`; do not",
+        "edit by hand (`tests/test_report.py` checks this file against the bundle). Notebook 05's experiments "
+        "(supermasks, signs, rewinding): [why-tickets-win.md](why-tickets-win.md).",
+        "",
+        _seeds_line(seeds, complete),
+        f"- **Training**: {setup['iterations']:,} iterations, batch {setup['batch_size']}, Adam {setup['lr']}; "
+        f"{rounds} rounds of iterative pruning, each removing {100 * round_rates(model)['fc']:.0f} % of the "
+        f"hidden layers' and {100 * round_rates(model)['output']:.0f} % of the output layer's surviving weights, "
+        "reset to θ0.",
+        *_setup_lines(metas, model, "python -m lottery_utils bundle --workers 2"),
+        "",
+        "## Iterative pruning with both controls (the paper's Figures 3 and 4)",
+        "",
+        *table(rows),
+        "",
+        "## What the table shows",
+        "",
+        *findings(rows),
+        "",
+        "## Compared with the paper",
+        "",
+        *comparison(rows),
+        "",
+        *PAPER.splitlines(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+WHY_PAPERS = {
+    "supermask": """Zhou et al. 2019 ("Deconstructing Lottery Tickets", arXiv 1905.01067), abstract: masks on the
+untrained network give "performance far better than chance (86% on MNIST, 41% on CIFAR-10)". The abstract does not
+name the mask behind 86 %; their released code (github.com/uber-research/deconstructing-lottery-tickets) adds mask
+criteria such as `large_final_same_sign` (large final weights whose sign did not change in training) and a
+`signed_constant` initialization (every kept weight set to a constant with θ0's sign). The table above is the
+lottery ticket's own mask on θ0's values, which uses neither.""",
+    "signs": """Zhou et al. 2019, abstract: "signs are all you need to make the reinitialized network train". Their
+sign-preserving control shuffles θ0's magnitudes within the layer; ours draws fresh Glorot magnitudes, the same
+distribution (`pruning.sign_preserving_reinit`).""",
+    "rewinding": """Frankle et al. 2019 ("Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611), abstract:
+IMP "fails on deeper networks", and rewinding to a point "early in training (0.1% to 7% through) rather than at
+iteration 0" finds tickets there (e.g. ResNet-50 on ImageNet); here k = {ks} are {shares} % of
+{iterations:,} iterations. Frankle et al. 2020 ("Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv
+1912.05671), abstract: subnetworks reach full accuracy when stable to SGD noise, which "occurs at initialization for
+small-scale settings (MNIST)", so on LeNet resetting to θ0 is expected to be enough and rewinding to change little.
+The deep-network case, where it matters: `python -m lottery_utils iterative --model resnet18 --rewind 500` (CIFAR-10
+must be downloadable).""",
+}
+
+
+def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
+    """The text of docs/results/why-tickets-win.md: notebook 05's experiments on the bundled results."""
+    bundle = bundle if bundle is not None else Bundle()
+    metas = {m["seed"]: m for m in bundle.parts(model, "why")}
+    lessons = {m["seed"]: m for m in bundle.parts(model)}
+    if not metas or not lessons:
+        return ("# Why tickets win\n\nNotebook 05's networks are not bundled yet: build them with "
+                "`python -m lottery_utils bundle --seeds 0-4 --part why`.\n")
+    results = bundle.results(model)
+    grid, lesson_seeds, _ = _seeds(lessons, _one_shot(results, ONE_SHOT_GRID, ("ticket", "random_prune")))
+    chosen, seeds, complete = _seeds(metas, results)
+    signs = summarize(_one_shot(chosen, SIGN_AMOUNTS, ("ticket", "reinit", "reinit_signs")))
+    rewound = [r for k in REWINDS for r in _one_shot(chosen, REWIND_AMOUNTS, ("ticket",), k)]
+    rewound = list({r.key: r for r in rewound}.values())  # the dense network once per seed
+    setup = next(iter(metas.values()))["setup"]
+    lines = [
+        "# Why tickets win: supermasks, signs and rewinding on LeNet-300-100 (notebook 05)",
+        "",
+        "Generated by `python -m lottery_utils report` from the results bundled in `lottery_utils/bundled/`; do not",
+        "edit by hand (`tests/test_report.py` checks this file against the bundle).",
+        "",
+        f"- **Training**: one-shot pruning at the paper's settings ({setup['iterations']:,} iterations, batch "
+        f"{setup['batch_size']}, Adam {setup['lr']}); the output layer loses half the hidden layers' rate.",
+        _seeds_line(seeds, complete) + f" The supermask table uses the lessons' seeds: "
+        f"{', '.join(map(str, lesson_seeds))} (n = {len(lesson_seeds)}).",
+        *_setup_lines(metas, model, "python -m lottery_utils bundle --part why --workers 2"),
+        "",
+        "## 1. Supermasks: the ticket's mask on the untrained θ0",
+        "",
+        "Test accuracy in % before any training (the first point of each bundled curve).",
+        "",
+        *supermask_table(grid),
+        "",
+        *supermask_findings(grid),
+        "",
+        *WHY_PAPERS["supermask"].splitlines(),
+        "",
+        "## 2. Signs: random reinit that keeps θ0's signs",
+        "",
+        *table(signs),
+        "",
+        *findings(signs),
+        *sign_findings(signs),
+        "",
+        *WHY_PAPERS["signs"].splitlines(),
+        "",
+        "## 3. Rewinding: tickets reset to θk, the dense network after k iterations",
+        "",
+        "Early-stop iterations count from the dense network's start: a ticket rewound to k trains from iteration k.",
+        "",
+        *rewinding_table(rewound),
+        "",
+        *rewinding_findings(rewound),
+        "",
+        *WHY_PAPERS["rewinding"].format(
+            ks=", ".join(f"{k:,}" for k in REWINDS if k), iterations=setup["iterations"],
+            shares=", ".join(f"{100 * k / setup['iterations']:g}" for k in REWINDS if k)).splitlines(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+BENCHMARKS = PROJECT_ROOT / "benchmarks" / "README.md"
+BUILD_TIMES = ("<!-- build times: generated by `python -m lottery_utils report` from the bundle's metadata -->",
+               "<!-- end of the build times -->")
+
+
+def with_build_times(text: str, bundle: Bundle) -> str:
+    """`text` (benchmarks/README.md) with the table between the BUILD_TIMES marks rewritten from `bundle`."""
+    start, end = text.index(BUILD_TIMES[0]) + len(BUILD_TIMES[0]), text.index(BUILD_TIMES[1])
+    lines = ["| bundle file | networks | wall time | per network | state | machine |", "|---|---:|---:|---:|---|---|"]
+    for m in sorted(bundle.metadata, key=lambda m: (m.get("part", "lessons") != "lessons", m["model"], m["seed"])):
+        part = m.get("part", "lessons")
+        name = f"{m['model']}{'' if part == 'lessons' else '-' + part}-seed{m['seed']}.json.gz"
+        lines.append(f"| `{name}` | {m['networks']} | {duration(m['seconds'])} | "
+                     f"{m['seconds'] / max(1, m['networks']) / 60:.1f} min | "
+                     f"{'complete' if m.get('complete') else 'in progress'} | {m['machine']} |")
+    return text[:start] + "\n" + "\n".join(lines) + "\n" + text[end:]
+
+
+def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Path:
+    """Write README.md and the two figures (accuracy and early stop vs weights remaining) into `folder`."""
+    folder = Path(folder or RESULTS_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    bundle = bundle if bundle is not None else Bundle()
+    path = folder / "README.md"
+    path.write_text(readme(bundle))
+    (folder / "why-tickets-win.md").write_text(why_readme(bundle))
+    if folder == RESULTS_DIR:
+        BENCHMARKS.write_text(with_build_times(BENCHMARKS.read_text(), bundle))
+    run = paper_run(bundle.results("lenet"))
+    if run:
+        plots.plot_accuracy_vs_remaining(run).savefig(folder / "accuracy_vs_remaining.png", dpi=110)
+        plots.plot_early_stop_vs_remaining(run).savefig(folder / "early_stop_vs_remaining.png", dpi=110)
+    return path

@@ -1,0 +1,41 @@
+"""Where results and data live and how long networks train: one small value, read from the environment only at the
+edges (the command line, each notebook's first cell, the tests' conftest) and passed down from there.
+
+    LOTTERY_FAST=1     every network trains for 300 iterations (tests, quick demos); unset: the paper's settings
+    LOTTERY_CACHE      the folder of trained networks (default runs/ in the project folder)
+    LOTTERY_DATA       the folder that holds MNIST/raw/ and CIFAR-10 (default data/ in the project folder)
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .data import PROJECT_ROOT
+from .store import Bundle, Cache, Store
+
+FALSE = ("", "0", "false", "False", "no")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """fast: 300 iterations per network instead of the paper's; cache: the trained networks' folder; data: the
+    datasets' folder. The defaults are real mode and the project's runs/ and data/ folders."""
+
+    fast: bool = False
+    cache: Path = PROJECT_ROOT / "runs"
+    data: Path = PROJECT_ROOT / "data"
+    bundle: Bundle = field(default_factory=Bundle, compare=False, repr=False)  # read once, shared by its stores
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        """LOTTERY_FAST, LOTTERY_CACHE and LOTTERY_DATA (relative folders are made absolute here)."""
+        return cls(fast=environ.get("LOTTERY_FAST", "0") not in FALSE,
+                   cache=Path(environ.get("LOTTERY_CACHE") or cls.cache).resolve(),
+                   data=Path(environ.get("LOTTERY_DATA") or cls.data).resolve())
+
+    def store(self, bundle: bool = True) -> Store:
+        """The cache, with the bundled results under it (`bundle=False`: the cache alone, so that what the bundle
+        holds is trained here, with its weights). In fast mode nothing bundled matches: the bundle is left out."""
+        return Store(Cache(self.cache), self.bundle if bundle and not self.fast else None)

@@ -1,0 +1,199 @@
+"""Where trained networks are kept: the on-disk cache (`Cache`), the results bundled with the project (`Bundle`,
+read-only, no weights), and `Store`, which looks in the cache first, then in the bundle.
+
+Every network is stored under `RunConfig.key`, so a rerun trains nothing and an interrupted run resumes. A damaged
+entry (a truncated file, a foreign one) counts as missing, with a warning: it is trained again and replaced.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .config import RunConfig, config_key, setting_key
+from .pruning import load_state
+from .models import build_model
+from .results import Result
+
+FORMAT = 1  # of the bundle files: bump when their layout changes; the reader refuses other formats
+BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"
+
+
+def write_atomically(path: Path, write: Callable[[Any], None]) -> None:
+    """Call `write(file)` on a temporary file beside `path`, then rename it to `path`: readers see the old file or
+    the whole new one, and two processes writing the same file each leave a complete one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            write(f)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, bundled: bool) -> dict[str, Any]:
+    return {"config": config, "record": record, "state": state, "bundled": bundled, "key": config_key(config),
+            "setting": setting_key(config)}
+
+
+class Cache:
+    """Trained networks on disk, one file per network: {"config", "record", "state"} (state: the trained weights of
+    a dense network or ticket, which later rounds prune; None for a control)."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root).resolve()
+
+    def path(self, config: RunConfig) -> Path:
+        return self.root / config.setup.model / f"{config.kind}-{config.key}.pt"
+
+    def load(self, config: RunConfig) -> dict[str, Any] | None:
+        """The entry stored for `config`, or None: missing, or unreadable (then with a warning)."""
+        path = self.path(config)
+        if not path.exists():
+            return None
+        try:
+            stored = torch.load(path, map_location="cpu", weights_only=True)
+            if stored["config"] != config.as_dict() or "record" not in stored:
+                raise ValueError("the stored configuration differs")
+        except Exception as error:  # a truncated or foreign file: recompute rather than trust it
+            warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.",
+                          stacklevel=3)
+            return None
+        return _entry(stored["config"], stored["record"], stored["state"], False)
+
+    def save(self, config: RunConfig, record: dict[str, Any], state: dict | None = None) -> None:
+        content = {"config": config.as_dict(), "record": record, "state": state}
+        write_atomically(self.path(config), lambda f: torch.save(content, f))
+
+
+class Bundle:
+    """The bundled entries of every file in `folder`, by key; read on first use. A damaged or foreign file is
+    refused with the same error every time it is asked for."""
+
+    def __init__(self, folder: str | os.PathLike = BUNDLE_DIR):
+        self.folder = Path(folder)
+        self._entries: dict[str, dict[str, Any]] | None = None
+        self._metadata: list[dict[str, Any]] = []
+
+    def entries(self) -> dict[str, dict[str, Any]]:
+        if self._entries is None:
+            entries, metadata = {}, []
+            for path in sorted(self.folder.glob("*.json.gz")):
+                content = read(path)
+                metadata.append(content["metadata"])
+                for stored in content["entries"]:
+                    entries[config_key(stored["config"])] = stored
+            self._entries, self._metadata = entries, metadata  # only once every file has been read
+        return self._entries
+
+    @property
+    def metadata(self) -> list[dict[str, Any]]:
+        self.entries()
+        return self._metadata
+
+    def load(self, config: RunConfig) -> dict[str, Any] | None:
+        """The bundled entry for `config` (no weights), or None."""
+        stored = self.entries().get(config.key)
+        if stored is None or stored["config"] != config.as_dict():
+            return None
+        return _entry(stored["config"], stored["record"], None, True)
+
+    def results(self, model: str) -> list[Result]:
+        """Every bundled network of `model` as a Result."""
+        return [Result.from_entry(_entry(e["config"], e["record"], None, True)) for e in self.entries().values()
+                if e["config"]["model"] == model]
+
+    def seeds(self, model: str, part: str = "lessons") -> tuple[int, ...]:
+        """The seeds whose bundle for `model` is complete (every network of `part` the notebooks show)."""
+        return tuple(sorted(m["seed"] for m in self.parts(model, part) if m.get("complete")))
+
+    def parts(self, model: str, part: str = "lessons") -> list[dict[str, Any]]:
+        """The metadata of each file of `model` and `part`, one per seed."""
+        return [m for m in self.metadata if m.get("model") == model and m.get("part", "lessons") == part]
+
+
+def read(path: Path) -> dict[str, Any]:
+    """One bundle file; a damaged file or one of another format is refused, saying what to do."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            content = json.load(f)
+        found = content["metadata"].get("format")
+        entries = content["entries"]
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"The bundled results {path} cannot be read ({type(error).__name__}: {error}). Restore it "
+                         f"with `git checkout -- {path.name}` in {path.parent}, or delete it to train instead.") \
+            from None
+    if found != FORMAT or not isinstance(entries, list):
+        raise ValueError(f"The bundled results {path} are in format {found!r}, this version of lottery_utils reads "
+                         f"format {FORMAT}. Rebuild them with `python -m lottery_utils bundle`, or delete the file "
+                         f"to train instead.")
+    return content
+
+
+def write(path: Path, entries: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
+    """Write a bundle file atomically."""
+    def dump(raw) -> None:
+        with gzip.open(raw, "wt", encoding="utf-8") as f:
+            json.dump({"metadata": {**metadata, "format": FORMAT}, "entries": entries}, f, separators=(",", ":"))
+    write_atomically(path, dump)
+
+
+class Store:
+    """Where experiments find and keep trained networks: `cache` first, then, read-only, `bundle` (None: train
+    even what the bundle holds, e.g. to reproduce it)."""
+
+    def __init__(self, cache: Cache | str | os.PathLike, bundle: Bundle | None = None):
+        self.cache = cache if isinstance(cache, Cache) else Cache(cache)
+        self.bundle = bundle
+
+    @property
+    def root(self) -> Path:
+        return self.cache.root
+
+    def load(self, config: RunConfig) -> dict[str, Any] | None:
+        """The entry for `config`: the cache's own, else the bundled one (without weights), else None."""
+        entry = self.cache.load(config)
+        if entry is None and self.bundle is not None:
+            entry = self.bundle.load(config)
+        return entry
+
+    def has(self, config: RunConfig) -> bool:
+        """Whether `load` finds a readable entry (looking trains nothing)."""
+        return self.load(config) is not None
+
+    def load_trained(self, config: RunConfig) -> dict[str, Any] | None:
+        """The cache's own entry with trained weights (a dense network or ticket), or None."""
+        entry = self.cache.load(config)
+        return entry if entry is not None and entry["state"] is not None else None
+
+    def has_trained(self, config: RunConfig) -> bool:
+        return self.load_trained(config) is not None
+
+    def save(self, config: RunConfig, record: dict[str, Any], state: dict | None = None) -> None:
+        self.cache.save(config, record, state)
+
+    def network(self, result: Result) -> nn.Module:
+        """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights)."""
+        path = self.root / result.model / f"{result.kind}-{result.key}.pt"
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)["state"]
+        except Exception:  # missing or damaged
+            state = None
+        if state is None:
+            raise LookupError(f"The cache at {self.root} keeps no weights for this {result.kind} network (key "
+                              f"{result.key}): only dense networks and tickets trained here keep theirs (the bundled "
+                              f"results hold none). Run the experiment with this cache to train it.")
+        return load_state(build_model(result.model), state)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r}, bundle={'yes' if self.bundle is not None else 'none'})"

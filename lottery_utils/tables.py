@@ -1,0 +1,206 @@
+"""The lessons' tables and the sentences computed from them, as Markdown: `show(results)` in a notebook cell, and
+the same functions in docs/results (maintainer.docs). Every number comes from the results given."""
+from __future__ import annotations
+
+from .config import ALL_CONTROLS, CONTROLS, round_rates
+from .plots import LABELS
+from .results import Result, Spread, Summary, initial_accuracies, summarize
+
+
+
+def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
+    """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
+    paper's controls, and the dense network."""
+    rates = round_rates(model)
+    return [r for r in results if r.model == model and r.kind in ("dense", "ticket", *CONTROLS)
+            and r.rewind_iteration == 0 and all(dict(step) == rates for step in r.schedule)]
+
+
+def _cell(row: Summary | None, metric: str, percent: bool) -> str:
+    return "" if row is None else getattr(row, metric).text(percent)
+
+
+def table(rows: list[Summary]) -> list[str]:
+    """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining."""
+    by = {(row.kind, row.remaining): row for row in rows}
+    sparsities = sorted({row.remaining for row in rows}, reverse=True)
+    kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
+    lines = ["| weights remaining | " + " | ".join(LABELS[k] for k in kinds) + " | early stop: "
+             + " / ".join(LABELS[k] for k in kinds) + " |", "|---:|" + "---:|" * (len(kinds) + 1)]
+    dense = next(row for row in rows if row.kind == "dense")
+    lines.append(f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(kinds) - 1)
+                 + f"{_cell(dense, 'early_stop_iteration', False)} |")
+    for remaining in sparsities:
+        if remaining == 1.0:
+            continue
+        cells = [_cell(by.get((k, remaining)), "early_stop_test_accuracy", True) for k in kinds]
+        stops = [_cell(by.get((k, remaining)), "early_stop_iteration", False) for k in kinds]
+        lines.append(f"| {100 * remaining:.1f} % | " + " | ".join(cells) + " | " + " / ".join(stops) + " |")
+    return lines
+
+
+def findings(rows: list[Summary]) -> list[str]:
+    """Sentences comparing the kinds, each computed from the table's means."""
+    def accuracy(row: Summary) -> float:
+        return row.early_stop_test_accuracy.mean
+
+    def stop(row: Summary) -> float:
+        return row.early_stop_iteration.mean
+
+    dense = next(row for row in rows if row.kind == "dense")
+    mean = {(row.kind, row.remaining): row for row in rows}
+    sparsities = sorted({row.remaining for row in rows if row.kind == "ticket"}, reverse=True)
+    ticket = [mean[("ticket", s)] for s in sparsities]
+    above = [t for t in ticket if accuracy(t) >= accuracy(dense)]
+    best, sparsest = max(ticket, key=accuracy), ticket[-1]
+    opening = f"- **Winning tickets vs the dense network** ({100 * accuracy(dense):.2f} %): "
+    if above:
+        sentences = [f"{opening}{len(above)} of {len(ticket)} ticket sparsities are at or above it on average, the "
+                     f"sparsest of them at {100 * min(t.remaining for t in above):.1f} % remaining; the best is "
+                     f"{100 * accuracy(best):.2f} % at {100 * best.remaining:.1f} % remaining, and the sparsest ticket "
+                     f"({100 * sparsest.remaining:.1f} %) reaches {100 * accuracy(sparsest):.2f} %."]
+    else:
+        sentences = [f"{opening}no ticket is above it on average."]
+    for control in ALL_CONTROLS:
+        pairs = [(s, mean[("ticket", s)], mean[(control, s)]) for s in sparsities if (control, s) in mean]
+        if not pairs:
+            continue
+        behind = [s for s, t, c in pairs if accuracy(c) < accuracy(t)]
+        where, t, c = max(pairs, key=lambda pair: accuracy(pair[1]) - accuracy(pair[2]))
+        later = [s for s, t_, c_ in pairs if stop(c_) > stop(t_)]
+        sentences.append(
+            f"- **{LABELS[control].capitalize()}**: below the ticket at {len(behind)} of {len(pairs)} "
+            f"sparsities; the largest gap is {100 * (accuracy(t) - accuracy(c)):.2f} points at {100 * where:.1f} % "
+            f"remaining ({100 * accuracy(c):.2f} % against {100 * accuracy(t):.2f} %); it stops later than the ticket "
+            f"at {len(later)} of {len(pairs)}.")
+    earlier = [t for t in ticket if stop(t) < stop(dense)]
+    sentences.append(f"- **Early stopping**: the dense network stops at iteration {stop(dense):,.0f} on average; "
+                     f"tickets stop earlier at {len(earlier)} of {len(ticket)} sparsities (earliest: "
+                     f"{min(stop(t) for t in ticket):,.0f}).")
+    return sentences
+
+
+def _one_shot(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
+    """The dense network and the one-shot networks of `kinds` pruned by one of `amounts`, reset to theta_`rewind`."""
+    wanted = {round(a, 4) for a in amounts}
+    return [r for r in results if r.kind == "dense" or (
+        r.kind in kinds and r.round == 1 and r.rewind_iteration == rewind
+        and round(dict(r.schedule[0]).get("fc", -1), 4) in wanted)]
+
+
+def supermask_table(results: list[Result]) -> list[str]:
+    """Test accuracy before any training: the ticket's mask and a random mask of the same size on theta_0."""
+    found = {(kind, remaining): spread for kind, remaining, spread in initial_accuracies(results)}
+    sparsities = sorted({remaining for kind, remaining in found if kind == "ticket"}, reverse=True)
+    lines = ["| weights remaining | winning ticket's mask on θ0 | random mask on θ0 |", "|---:|---:|---:|",
+             f"| 100 % (dense θ0) | {found[('dense', 1.0)].text(percent=True)} | |"]
+    for remaining in sparsities:
+        random = found.get(("random_prune", remaining))
+        lines.append(f"| {100 * remaining:.1f} % | {found[('ticket', remaining)].text(percent=True)} | "
+                     f"{'' if random is None else random.text(percent=True)} |")
+    return lines
+
+
+def supermask_findings(results: list[Result]) -> list[str]:
+    found = initial_accuracies(results)
+    masks = [(remaining, s.mean) for kind, remaining, s in found if kind == "ticket"]
+    random = [s.mean for kind, _, s in found if kind == "random_prune"]
+    dense = next(s.mean for kind, _, s in found if kind == "dense")
+    best = max(masks, key=lambda m: m[1])
+    above = [m for m in masks if m[1] > max(random)]
+    return [f"- **The mask alone**: with no training, the ticket's mask on θ0 reaches {100 * best[1]:.2f} % test "
+            f"accuracy at {100 * best[0]:.1f} % of the weights remaining (its best); it is above every random mask "
+            f"at {len(above)} of {len(masks)} sparsities. Random masks on θ0 give {100 * min(random):.2f}–"
+            f"{100 * max(random):.2f} %, the dense θ0 {100 * dense:.2f} % (chance: 10 %)."]
+
+
+def rewinding_table(results: list[Result]) -> list[str]:
+    """Ticket accuracy at early stop (and the early-stop iteration) for each rewind iteration k, by sparsity."""
+    ks = sorted({r.rewind_iteration for r in results if r.kind == "ticket"})
+    rows = {k: {row.remaining: row for row in summarize(r for r in results
+                                                         if r.kind == "ticket" and r.rewind_iteration == k)}
+            for k in ks}
+    dense = summarize(r for r in results if r.kind == "dense")[0]
+    lines = ["| weights remaining | " + " | ".join(f"k = {k:,}" for k in ks) + " | early stop: "
+             + " / ".join(f"k = {k:,}" for k in ks) + " |", "|---:|" + "---:|" * (len(ks) + 1),
+             f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(ks) - 1)
+             + f"{_cell(dense, 'early_stop_iteration', False)} |"]
+    for remaining in sorted(rows[0], reverse=True):
+        cells = [_cell(rows[k].get(remaining), "early_stop_test_accuracy", True) for k in ks]
+        stops = [_cell(rows[k].get(remaining), "early_stop_iteration", False) for k in ks]
+        lines.append(f"| {100 * remaining:.1f} % | " + " | ".join(cells) + " | " + " / ".join(stops) + " |")
+    return lines
+
+
+def rewinding_findings(results: list[Result]) -> list[str]:
+    def spreads(k):
+        return {row.remaining: row.early_stop_test_accuracy for row in summarize(
+            r for r in results if r.kind == "ticket" and r.rewind_iteration == k)}
+
+    reset = spreads(0)
+    sentences = []
+    for k in sorted({r.rewind_iteration for r in results if r.rewind_iteration}):
+        pairs = [(remaining, spread, reset[remaining]) for remaining, spread in spreads(k).items()
+                 if remaining in reset]
+        if not pairs:  # a part still being built
+            continue
+        differences = [(remaining, a.mean - b.mean) for remaining, a, b in pairs]
+        largest = max(differences, key=lambda d: abs(d[1]))
+        sentences.append(
+            f"- **k = {k:,}** ({100 * k / results[0].iterations:.1f} % of training): above the tickets reset to θ0 at "
+            f"{sum(d > 0 for _, d in differences)} of {len(differences)} sparsities, "
+            f"{100 * sum(d for _, d in differences) / len(differences):+.2f} points on average; the largest "
+            f"difference is {100 * largest[1]:+.2f} points at {100 * largest[0]:.1f} % remaining."
+            f"{_apart([(a, b) for _, a, b in pairs], 'theirs')}")
+    return sentences
+
+
+def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
+    """Over several seeds, at how many (a, b) pairs a's min–max range lies wholly above b's, and wholly below: a
+    difference inside the seeds' spread is not a finding. One seed has no range: nothing to say."""
+    n = min(pairs[0][0].n, pairs[0][1].n)
+    if n < 2:
+        return ""
+    above, below = sum(a.min > b.max for a, b in pairs), sum(a.max < b.min for a, b in pairs)
+    return f" Over the {n} seeds its range lies wholly above {other} at {above} of them, wholly below at {below}."
+
+
+def sign_findings(rows: list[Summary]) -> list[str]:
+    """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities: in accuracy,
+    and in how fast each learns (the early-stop iteration, the paper's other measure)."""
+    by = {(row.kind, row.remaining): row for row in rows}
+    sparsities = [row.remaining for row in rows if row.kind == "reinit_signs" and ("reinit", row.remaining) in by]
+    if not sparsities:  # a part still being built
+        return []
+
+    def average(kind: str, metric: str) -> float:
+        return sum(getattr(by[(kind, s)], metric).mean for s in sparsities) / len(sparsities)
+
+    accuracy, stop = ({kind: average(kind, metric) for kind in ("ticket", "reinit_signs", "reinit")}
+                      for metric in ("early_stop_test_accuracy", "early_stop_iteration"))
+    pairs = [(by[("reinit_signs", s)], by[("reinit", s)]) for s in sparsities]
+    above = sum(a.early_stop_test_accuracy.mean > b.early_stop_test_accuracy.mean for a, b in pairs)
+    earlier = sum(a.early_stop_iteration.mean < b.early_stop_iteration.mean for a, b in pairs)
+    apart = _apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for a, b in pairs], "plain reinit's")
+    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(pairs)} sparsities. "
+            f"Averaged over them: winning ticket {100 * accuracy['ticket']:.2f} %, random reinit with the signs kept "
+            f"{100 * accuracy['reinit_signs']:.2f} %, plain random reinit {100 * accuracy['reinit']:.2f} %.{apart}",
+            f"- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at "
+            f"{earlier} of {len(pairs)} sparsities. Averaged over them, the early stop is at iteration "
+            f"{stop['ticket']:,.0f} for the winning ticket, {stop['reinit_signs']:,.0f} with the signs kept and "
+            f"{stop['reinit']:,.0f} for plain reinit."]
+
+
+def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
+    """A lesson's table of `results` and the sentences computed from it ("findings"; "signs": the sign-preserving
+    control against plain reinit; "rewinding": tickets rewound to each k against k = 0), as Markdown for a cell."""
+    from IPython.display import Markdown
+
+    rows = summarize(r for r in results if not r.rewind_iteration)
+    text = {"table": lambda: "\n".join(table(rows)), "findings": lambda: "\n".join(findings(rows)),
+            "signs": lambda: "\n".join(sign_findings(rows)),
+            "rewinding": lambda: "\n".join(rewinding_findings(results))}
+    unknown = set(parts) - set(text)
+    if unknown:
+        raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(text)}.")
+    return Markdown("\n\n".join(text[part]() for part in parts))

@@ -1,0 +1,87 @@
+"""The library's layers: a student-facing core that imports nothing else from the package, the machinery above it,
+maintainer tools apart, no import cycle (imports inside functions included), the environment read only at the edge."""
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "lottery_utils"
+# Each module may import only modules of a lower layer. The core, in the order a student reads it:
+CORE = ("data", "models", "pruning", "training", "results")
+LAYERS = {
+    **{name: rank for rank, name in enumerate(CORE)},
+    "config": 10, "store": 11, "settings": 12, "lessons": 11, "experiments": 13, "plots": 13, "tables": 14,
+    "widgets": 15, "exercises": 15, "maintainer": 16, "__main__": 17, "__init__": 17,
+}
+ENVIRONMENT_EDGES = {"settings"}  # the only module that reads os.environ (the CLI and conftest ask it)
+
+
+def modules() -> dict[str, Path]:
+    return {".".join(path.relative_to(PACKAGE).with_suffix("").parts): path for path in PACKAGE.rglob("*.py")}
+
+
+def layer(module: str) -> str:
+    """"exercises.lesson03" -> "exercises", "maintainer.docs" -> "maintainer"."""
+    return module.split(".")[0] if module.split(".")[0] in LAYERS else module
+
+
+def package_imports(module: str, path: Path) -> set[str]:
+    """Every lottery_utils module `module` imports, at the top or inside a function, relative or absolute."""
+    package, found = module.split(".")[:-1], set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:  # from . import x, from ..models import y
+                base = package[:len(package) - node.level + 1]
+            elif node.module == "lottery_utils" or (node.module or "").startswith("lottery_utils."):
+                base = []
+            else:
+                continue
+            inner = (node.module or "").removeprefix("lottery_utils").lstrip(".") if not node.level else node.module
+            if inner:
+                found.add(".".join(base + [inner]))
+            else:  # from . import experiments, plots
+                found |= {".".join(base + [alias.name]) for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name.removeprefix("lottery_utils.") for alias in node.names
+                      if alias.name.startswith("lottery_utils.")}
+    return found
+
+
+def test_every_module_has_a_layer():
+    assert {layer(m.split(".")[0]) for m in modules()} <= set(LAYERS)
+
+
+@pytest.mark.parametrize("module", sorted(modules()))
+def test_imports_point_down_only(module):
+    """A module imports only from lower layers (a maintainer tool or the exercises may use their own package)."""
+    own = layer(module.split(".")[0])
+    for target in package_imports(module, modules()[module]):
+        other = layer(target.split(".")[0])
+        if other == own and own in ("exercises", "maintainer"):
+            continue  # lesson03 -> _common, docs -> nothing of bundle: within the package
+        assert LAYERS[other] < LAYERS[own] or (own == "__init__" and other in CORE), \
+            f"{module} imports {target}: layer {other} ({LAYERS[other]}) is not below {own} ({LAYERS[own]})"
+
+
+def test_the_core_imports_nothing_from_the_machinery():
+    for module, path in modules().items():
+        if layer(module) in CORE:
+            assert {layer(t.split(".")[0]) for t in package_imports(module, path)} <= set(CORE), module
+
+
+def test_the_package_root_exports_the_core_only():
+    imported = {layer(t.split(".")[0]) for t in package_imports("__init__", PACKAGE / "__init__.py")}
+    assert imported and imported <= set(CORE)
+
+
+def test_the_environment_is_read_only_at_the_edge():
+    readers = {module for module, path in modules().items() if re.search(r"\bos\.environ|getenv\(", path.read_text())}
+    assert readers == ENVIRONMENT_EDGES
+
+
+def test_the_checker_sees_a_function_level_import_that_points_up(tmp_path):
+    """The test itself can fail: an import inside a function of the core is found."""
+    sneaky = tmp_path / "pruning.py"
+    sneaky.write_text("def f():\n    from .widgets import one_shot_explorer\n    from lottery_utils import store\n")
+    assert package_imports("pruning", sneaky) == {"widgets", "store"}

@@ -1,0 +1,150 @@
+"""Bugs found reading the library afresh (issue 20), each pinned by a test that failed before its fix."""
+import gzip
+import threading
+import warnings
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+from lottery_utils import build_model, clone, experiments, train
+from lottery_utils.__main__ import main
+from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup, round_rates
+from lottery_utils.lessons import ONE_SHOT_GRID
+from lottery_utils.pruning import layer_amounts
+from lottery_utils.results import Result, summarize
+from lottery_utils.settings import Settings
+from lottery_utils.store import Bundle, Store, write
+
+SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
+SETUP = Setup.for_model("lenet", iterations=30, eval_every=15, fast=True)
+TINY = dict(settings=SETTINGS, setup=SETUP, progress=False)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Two rounds with every control: a network of each kind in one cache."""
+    cache = Store(tmp_path_factory.mktemp("cache"))
+    return cache, experiments.iterative("lenet", 2, controls=ALL_CONTROLS, cache=cache, **TINY)
+
+
+@pytest.mark.parametrize("kind, rounds", [("dense", 0), ("ticket", 1), ("ticket", 2), ("reinit", 1),
+                                          ("reinit_signs", 2), ("random_prune", 2)])
+def test_a_damaged_entry_of_any_kind_is_trained_again_with_a_warning(trained, kind, rounds, tmp_path):
+    """Bug 1: `has` said yes to a truncated file that `load` refused, and the run ended in a TypeError."""
+    cache, records = trained
+    damaged = Store(tmp_path)
+    for path in cache.root.rglob("*.pt"):  # a copy of the whole cache, so each case damages its own
+        target = tmp_path / path.relative_to(cache.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    config = RunConfig.of(SETUP, kind, rounds, round_rates("lenet") if rounds else None)
+    path = damaged.cache.path(config)
+    path.write_bytes(path.read_bytes()[:300])  # cut short, as by a full disk or a killed writer
+    assert not damaged.has(config)
+    with pytest.warns(UserWarning, match="unreadable cache entry .* recomputing"):
+        again = experiments.iterative("lenet", 2, controls=ALL_CONTROLS, cache=damaged, **TINY)
+    assert [(r.kind, r.round) for r in again] == [(r.kind, r.round) for r in records]
+    assert damaged.has(config)  # repaired
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert experiments.iterative("lenet", 2, controls=ALL_CONTROLS, cache=damaged, **TINY) == again
+
+
+def test_the_command_line_survives_a_damaged_control_entry(tmp_path, capsys):
+    arguments = ["one-shot", "--fast", "--iterations", "30", "--cache", str(tmp_path / "c"), "--out",
+                 str(tmp_path / "out")]
+    assert main(arguments) == 0
+    [reinit] = (tmp_path / "c").rglob("reinit-*.pt")
+    reinit.write_bytes(reinit.read_bytes()[:100])
+    with pytest.warns(UserWarning, match="recomputing"):
+        assert main(arguments) == 0
+    assert "reinit" in capsys.readouterr().out
+
+
+def test_summaries_group_the_seeds_of_one_network_not_networks_that_share_a_sparsity(trained, tmp_path):
+    """Bug 2: tickets rewound to different k (or trained another way) at one sparsity were counted as seeds."""
+    cache, _ = trained
+    rows = summarize(r for k in (0, 10, 20)
+                     for r in experiments.one_shot("lenet", 0.2, cache=cache, rewind_iteration=k, **TINY))
+    tickets = [row for row in rows if row.kind == "ticket"]
+    assert [(row.rewind_iteration, row.seeds) for row in tickets] == [(0, 1), (10, 1), (20, 1)]
+    longer = experiments.one_shot("lenet", 0.2, cache=cache, settings=SETTINGS, progress=False,
+                                  setup=Setup.for_model("lenet", iterations=45, eval_every=15, fast=True))
+    two_seeds = experiments.one_shot("lenet", 0.2, seeds=(0, 1), cache=cache, **TINY)
+    rows = summarize(two_seeds + longer)
+    assert sorted(row.seeds for row in rows if row.kind == "ticket") == [1, 2]  # 30 iterations x 2 seeds; 45 x 1
+
+
+def test_the_status_line_names_only_the_layers_pruned_at_another_rate():
+    """Bug 3: 83.2, 89.3 and 93.1 % were printed "(fc 83.2 %, output 41.6 %)": a float compared with !=."""
+    from lottery_utils.widgets import _one_shot_status
+
+    for amount in ONE_SHOT_GRID:
+        ticket = Result("ticket", 1, 1 - amount, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0)
+        status = _one_shot_status(amount, [ticket], "from the bundled results")
+        assert "(output " in status and "fc " not in status, status
+
+
+def test_a_damaged_bundle_file_gives_the_same_clear_error_every_time(tmp_path):
+    """Bug 4: the entries were set to {} before reading, so the second call quietly answered from a partial bundle."""
+    write(tmp_path / "lenet-seed0.json.gz", [], {"model": "lenet", "seed": 0, "complete": True})
+    (tmp_path / "lenet-seed1.json.gz").write_bytes(gzip.compress(b'{"metadata": {"format": 1}, "entr'))
+    bundle = Bundle(tmp_path)
+    for _ in range(3):
+        with pytest.raises(ValueError, match="lenet-seed1.json.gz cannot be read .*git checkout"):
+            bundle.seeds("lenet")
+    with pytest.raises(ValueError, match="cannot be read"):
+        Store(tmp_path / "cache", bundle).load(RunConfig.of(SETUP, "dense"))
+
+
+class WithLock(nn.Module):
+    """A network holding something copy.deepcopy cannot copy."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(4, 3)
+        self.lock = threading.Lock()
+
+
+def test_a_failed_clone_leaves_the_students_network_as_it_was():
+    """Bug 5: clone deleted the pruned layers' weight before deepcopy, with no try/finally."""
+    network = WithLock()
+    prune.l1_unstructured(network.layer, "weight", 0.5)  # a pruned network whose deepcopy fails
+    before = network.layer.weight.clone()
+    with pytest.raises(TypeError):
+        clone(network)
+    assert torch.equal(network.layer.weight, before) and network(torch.ones(2, 4)).shape == (2, 3)
+
+
+def test_a_pruning_mapping_that_names_a_kind_and_a_layer_at_once_is_a_clear_error():
+    """Bug 6: {"fc": 0.2} on a network whose Linear is named fc (torchvision's ResNet) was read as the kind and
+    pruned nothing."""
+    network = nn.Sequential()
+    network.add_module("conv", nn.Conv2d(1, 2, 3))
+    network.add_module("flat", nn.Flatten())
+    network.add_module("fc", nn.Linear(2 * 26 * 26, 10))
+    with pytest.raises(ValueError, match=r"\['fc'\] are both a layer kind and a layer name.*name every layer"):
+        layer_amounts(network, {"fc": 0.2})
+    with pytest.raises(ValueError, match="Unknown key"):
+        layer_amounts(build_model("lenet"), {"fc": 0.2, "3": 0.1})  # a kind and a layer name mixed
+    assert layer_amounts(build_model("lenet"), {"fc": 0.2}) == {"1": 0.2, "3": 0.2, "5": 0.0}
+
+
+def test_train_takes_the_preset_of_the_network_it_trains(mnist):
+    """Bug 7: preset="lenet" was the default, so a conv net trained with LeNet's settings unless told otherwise."""
+    tiny = type(mnist)("tiny", *(t[:120] for t in (mnist.train_x, mnist.train_y, mnist.val_x, mnist.val_y,
+                                                   mnist.test_x, mnist.test_y)))
+    assert build_model("conv2").preset_name == "conv2" and clone(build_model("conv2")).preset_name == "conv2"
+    runs = {}
+    for preset in (None, "lenet"):
+        network = build_model("lenet", seed=0)
+        network.preset_name = "conv2"  # LeNet's shape, Conv-2's training (Adam 2e-4 instead of 1.2e-3)
+        train(network, tiny, 3, 40, preset=preset, progress=False)
+        runs[preset] = network[1].weight.detach().clone()
+    reference = build_model("lenet", seed=0)
+    train(reference, tiny, 3, 40, preset="conv2", progress=False)
+    assert torch.equal(runs[None], reference[1].weight) and not torch.equal(runs["lenet"], runs[None])
+    with pytest.raises(ValueError, match="pass preset="):
+        train(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), tiny, 3, 40, progress=False)
