@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--out", help="folder for the bundle files (default lottery_utils/bundled)")
     bundle.add_argument("--part", choices=PARTS, default="lessons",
                         help="lessons (default): notebooks 01-03, the app and the paper's figure; why: notebook 05's "
-                             "sign-preserving reinit and rewinding (run after the lessons' part of the same seeds)")
+                             "sign-preserving reinit and rewinding (run after the lessons' part of the same seeds); "
+                             "weights: the trained weights notebook 05 reads (seed 0)")
     report = commands.add_parser("report", help="write docs/results/README.md and its figures from the bundle")
     report.add_argument("--out", help="folder (default docs/results)")
     return parser
@@ -133,10 +134,11 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         print(f"Wrote {write_report(args.out)}")
         return 0
     if args.command == "bundle":
-        from .maintainer.bundle import build
+        from .maintainer.bundle import build, build_weights
         setup = Setup.for_model("lenet", iterations=args.iterations, fast=settings.fast)
         for seed in args.seeds:  # one file per seed, written when the seed is complete
-            path = build(seed, settings, out=args.out, workers=args.workers, part=args.part, setup=setup)
+            path = build_weights(seed, settings, out=args.out, setup=setup) if args.part == "weights" else \
+                build(seed, settings, out=args.out, workers=args.workers, part=args.part, setup=setup)
             print(f"seed {seed}: bundled in {path}", flush=True)
         return 0
     setup = Setup.for_model(args.model, iterations=args.iterations, fast=settings.fast)

@@ -12,7 +12,7 @@ from .config import ALL_CONTROLS, CONTROLS
 from .models import PRESETS
 
 PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their survivors per round
-PAPER_ROUNDS = 18  # the paper's LeNet figure: iterative pruning down to 1.8 % of the weights
+PAPER_ROUNDS = 18  # 20 % a round, down to 1.9 % of the weights: the sparsest ticket of the paper's Figure 3
 DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
 ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
 
@@ -31,7 +31,8 @@ SIGN_AMOUNTS = ONE_SHOT_GRID[::2]
 REWIND_AMOUNTS = ONE_SHOT_GRID[::3]
 REWINDS = (0, 100, 500, 2_000)
 NOTEBOOKS = ("01", "02", "03", "05")  # the notebooks with widgets (05 also feeds the classroom app's signs panel)
-PARTS = ("lessons", "why")  # the bundle's parts: notebooks 01-03, the app and the paper's figure; notebook 05's
+# The bundle's parts: notebooks 01-03, the app and the paper's figure; notebook 05's; the trained weights lessons read
+PARTS = ("lessons", "why", "weights")
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def bundle_runs(part: str) -> list[Run]:
     if part == "why":
         return [run for run in notebook_runs("05", fast=False)
                 if "reinit_signs" in run.controls or run.rewind_iteration]
+    if part == "weights":
+        return [run for notebook in NOTEBOOKS for run in notebook_runs(notebook, fast=False) if run.needs_weights]
     raise ValueError(f"Unknown bundle part {part!r}: choose from {', '.join(PARTS)}.")
 
 

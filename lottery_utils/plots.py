@@ -264,8 +264,11 @@ def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
     bars.axhline(100 * rows["dense"].mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
     for x, value in enumerate(values):
         bars.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize="small")
+    # an axis on which the gaps the bars are about are visible: the spread of the values, with some room
     low = min([*(100 * rows[k].min for k in kinds), 100 * rows["dense"].min])
-    bars.set(ylim=(max(0.0, low - 3), 100.5), ylabel="test accuracy at early stop (%)",
+    high = max([*(100 * rows[k].max for k in kinds), 100 * rows["dense"].max])
+    room = 0.4 * max(high - low, 0.5)
+    bars.set(ylim=(max(0.0, low - room), min(100.0, high + room)), ylabel="test accuracy at early stop (%)",
              title=f"{100 * pick(selected, 'ticket').remaining:.1f} % of the weights remaining")
     bars.legend(fontsize="small", loc="lower right", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
     plot_accuracy_vs_remaining(grid, ax=lines)
@@ -273,12 +276,16 @@ def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
     return fig
 
 
-def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = ()) -> Figure:
-    """Notebook 02's picture: accuracy and early-stop iteration vs weights remaining, round by round, with one-shot
-    tickets of the same sparsities if given."""
+def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None
+                    ) -> Figure:
+    """Notebooks 02 and 03's picture: accuracy and early-stop iteration vs weights remaining, round by round (with
+    the controls the results hold), one-shot tickets of the same sparsities if given, the `current` round marked."""
     fig, (accuracy, early_stop) = panels(2, width=6)
     plot_accuracy_vs_remaining(results, ax=accuracy)
     plot_early_stop_vs_remaining(results, ax=early_stop)
+    if current is not None:
+        for ax in (accuracy, early_stop):
+            highlight(ax, current.remaining, f"round {current.round}")
     tickets = summarize(one_shot_tickets)  # the mean over seeds at each sparsity
     for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
         if not tickets:

@@ -209,15 +209,14 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
     """Mean and spread over seeds for each network (the paper's error bars: min and max over trials): results that
     differ only in their seed are one network; a result given twice (e.g. the dense network of several sweeps) counts
     once."""
-    return [Summary(group[0].kind, round(group[0].remaining, 4),
-                    *(Spread.of([getattr(r, m) for r in group]) for m in METRICS), group[0].round,
-                    group[0].rewind_iteration) for group in _by_network(results)]
+    return [Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
+                    group[0].round, group[0].rewind_iteration) for group in _by_network(results)]
 
 
 def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
     """(kind, weights remaining, test accuracy before training over the seeds) for each network, ordered as
     `summarize`: the supermask experiment (Zhou et al. 2019) read off the results' curves."""
-    return [(group[0].kind, round(group[0].remaining, 4), Spread.of([r.initial_test_accuracy for r in group]))
+    return [(group[0].kind, group[0].remaining, Spread.of([r.initial_test_accuracy for r in group]))
             for group in _by_network(results)]
 
 

@@ -78,12 +78,29 @@ class Cache:
 
 class Bundle:
     """The bundled entries of every file in `folder`, by key; read on first use. A damaged or foreign file is
-    refused with the same error every time it is asked for."""
+    refused with the same error every time it is asked for. The few trained weights a lesson reads (notebook 05's
+    section 2) lie beside them in `*-weights-seed*.pt`."""
 
     def __init__(self, folder: str | os.PathLike = BUNDLE_DIR):
         self.folder = Path(folder)
         self._entries: dict[str, dict[str, Any]] | None = None
         self._metadata: list[dict[str, Any]] = []
+        self._weights: dict[str, dict] | None = None
+
+    def weights(self, key: str) -> dict | None:
+        """The bundled trained weights (a state dict) of the network stored under `key`, or None."""
+        if self._weights is None:
+            weights = {}
+            for path in sorted(self.folder.glob("*-weights-seed*.pt")):
+                try:
+                    weights.update(torch.load(path, map_location="cpu", weights_only=True))
+                except Exception as error:
+                    raise ValueError(f"The bundled weights {path} cannot be read ({type(error).__name__}: {error}). "
+                                     f"Restore the file with git, or delete it to train instead.") from None
+            self._weights = weights
+        state = self._weights.get(key)
+        return None if state is None else {name: value.float() if value.dtype == torch.bool else value
+                                           for name, value in state.items()}
 
     def entries(self) -> dict[str, dict[str, Any]]:
         if self._entries is None:
@@ -183,16 +200,19 @@ class Store:
         self.cache.save(config, record, state)
 
     def network(self, result: Result) -> nn.Module:
-        """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights)."""
+        """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights), else
+        from the few weights bundled for a lesson."""
         path = self.root / result.model / f"{result.kind}-{result.key}.pt"
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)["state"]
         except Exception:  # missing or damaged
             state = None
+        if state is None and self.bundle is not None:
+            state = self.bundle.weights(result.key)
         if state is None:
             raise LookupError(f"The cache at {self.root} keeps no weights for this {result.kind} network (key "
                               f"{result.key}): only dense networks and tickets trained here keep theirs (the bundled "
-                              f"results hold none). Run the experiment with this cache to train it.")
+                              f"results hold a lesson's few). Run the experiment with this cache to train it.")
         return load_state(build_model(result.model), state)
 
     def __repr__(self) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as widgets
-from IPython.display import Image, display
+from IPython.display import Image
 from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
@@ -54,8 +54,13 @@ class Explorer:
     # Rendering takes a few hundred ms, so each picture is drawn once: moving back to a setting is instant.
     pictures: dict[tuple, bytes] = field(default_factory=dict)  # PNG per setting shown
 
-    def _ipython_display_(self):  # a bare `explorer` at the end of a cell shows the UI
-        display(self.ui)
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        """A bare `explorer` at the end of a cell shows the UI where there is a kernel (JupyterLab, Voila) and, in a
+        page without one (a repository's notebook view, a static export), the picture it starts with."""
+        bundle = self.ui._repr_mimebundle_(**kwargs)
+        if self.out.outputs:
+            bundle["image/png"] = self.out.outputs[-1]["data"]["image/png"]
+        return bundle
 
 
 @dataclass(kw_only=True)
@@ -304,15 +309,16 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None, compare_one_shot: bool = False,
-                       cache: Store | None = None, *, settings: Settings | None = None, setup: Setup | None = None
-                       ) -> IterativeExplorer:
-    """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining.
+                       cache: Store | None = None, *, controls: Iterable[str] = (), settings: Settings | None = None,
+                       setup: Setup | None = None) -> IterativeExplorer:
+    """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, the selected round
+    marked.
 
     `rounds` is the most rounds at 20 % per round (default: lessons.default_rounds); a bigger rate gets as many
     rounds as reach about the same sparsity (lessons.max_rounds). The checkbox adds one-shot tickets pruned as much
-    in one go.
+    in one go. `controls` (e.g. lessons.CONTROLS) trains them beside every round's ticket: the paper's Figure 4.
     """
-    context = _Context.of(model, seeds, settings, cache, setup)
+    context, controls = _Context.of(model, seeds, settings, cache, setup), check_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
     labels = [f"{_percent(r)} per round" + (" (the paper's)" if r == PAPER_RATE else "") for r in rates]
     rate_choice = widgets.Dropdown(options=list(zip(labels, rates)), value=_nearest(rates, rate), description="rate",
@@ -336,10 +342,10 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             return
         r, per_round = round_slider.value, rate_choice.value
         amounts = one_shot_amounts(per_round, r) if compare.value else []
-        missing = context.to_train([(r, per_round)] + [(1, a) for a in amounts])
+        missing = context.to_train([(r, per_round)], controls) + context.to_train([(1, a) for a in amounts])
 
         def compute(progress_) -> list[Result]:
-            records = context.run(r, per_round, (), progress_)
+            records = context.run(r, per_round, controls, progress_)
             explorer.one_shot_records = [t for a in amounts for t in context.run(1, a, (), progress_)
                                          if t.kind == "ticket"]
             return records
@@ -350,16 +356,18 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         start = time.perf_counter()
         picture = (r, per_round, tuple(amounts))
         if picture not in explorer.pictures:
-            explorer.pictures[picture] = _png(plots.iterative_panel(explorer.records, explorer.one_shot_records))
+            explorer.pictures[picture] = _png(plots.iterative_panel(explorer.records, explorer.one_shot_records,
+                                                                    current=pick(explorer.records, "ticket")))
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         last = pick(explorer.records, "ticket")
         remaining.value = f"{100 * last.remaining:.1f} % of the weights remain"
         explorer.draws += 1
+        kinds = ("ticket", *controls, "dense")
         status.value = (f"{r} round{'s' * (r > 1)} pruning {_percent(per_round)} of the survivors each: "
-                        f"{100 * last.remaining:.1f} % remain; test accuracy at early stop: winning ticket "
-                        f"{_accuracy(explorer.records, 'ticket')}, dense {_accuracy(explorer.records, 'dense')}"
-                        f"{_seeds_note(explorer.records)}; {_source(explorer)}.")
+                        f"{100 * last.remaining:.1f} % remain; test accuracy at early stop: "
+                        + ", ".join(f"{plots.LABELS[kind]} {_accuracy(explorer.records, kind)}" for kind in kinds)
+                        + f"{_seeds_note(explorer.records)}; {_source(explorer)}.")
 
     def new_rate(change) -> None:
         busy.append(True)

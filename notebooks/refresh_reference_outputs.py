@@ -109,9 +109,10 @@ def readable_outputs(cell: nbformat.NotebookNode, where: str) -> list:
             if out.name == "stdout":
                 kept.append(nbformat.v4.new_output("stream", name="stdout", text=out.text))
         elif out.output_type in ("display_data", "execute_result"):
-            if "application/vnd.jupyter.widget-view+json" in out.data:
-                continue  # a widget: its picture needs a kernel
-            data = {mime: value for mime, value in out.data.items() if mime in READABLE}
+            if "application/vnd.jupyter.widget-view+json" in out.data:  # a widget needs a kernel: keep only the
+                data = {"image/png": out.data["image/png"]} if "image/png" in out.data else {}  # picture it starts with
+            else:
+                data = {mime: value for mime, value in out.data.items() if mime in READABLE}
             if data:
                 new = nbformat.v4.new_output(out.output_type, data=data, metadata=out.get("metadata", {}))
                 if out.output_type == "execute_result":

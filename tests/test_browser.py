@@ -47,11 +47,14 @@ def warm_cache():
     LOTTERY_CACHE): the dense network, each position's ticket, and the controls where the app shows them. The
     kernels then answer from the cache, as they do in class after `python -m lottery_utils precompute`."""
     start = time.perf_counter()
-    code = ("import sys\nfrom lottery_utils import experiments\n"
+    code = ("import sys\nfrom lottery_utils import experiments, lessons\nfrom lottery_utils.settings import Settings\n"
+            "settings = Settings.from_environment()\n"
             "for arg in sys.argv[1:]:\n"
             "    amount, controls = arg.split(':')\n"
             "    experiments.one_shot('lenet', float(amount), controls=tuple(filter(None, controls.split(','))),\n"
-            "                         progress=False)\n")
+            "                         progress=False, settings=settings)\n"
+            "experiments.iterative('lenet', lessons.paper_rounds(settings.fast), controls=lessons.CONTROLS,\n"
+            "                      progress=False, settings=settings)  # the app's rounds panel\n")
     subprocess.run([sys.executable, "-c", code, *(f"{a}:{','.join(c)}" for a, c in WARM.items())], check=True,
                    cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")))
     return time.perf_counter() - start
@@ -227,8 +230,18 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
         page.wait_for_timeout(300)  # let the new PNG paint before the screenshot
         page.screenshot(path=str(SCREENSHOTS / "voila_app_after_key.png"), full_page=True)
 
-        # The second panel: ticket vs random reinit vs random reinit keeping θ0's signs, on its own grid.
-        signs = page.locator(".jp-CodeCell").filter(has=page.locator(".prune-slider")).nth(1)
+        # The second panel: the paper's iterative pruning with both controls, round by round.
+        rounds = page.locator(".jp-CodeCell").filter(has=page.locator(".prune-slider")).nth(1)
+        rounds.scroll_into_view_if_needed()
+        rounds.locator(".prune-plot img").wait_for(state="visible")
+        expect_text(rounds.locator(".prune-status"), "rounds pruning 20 % of the survivors each")
+        text = rounds.locator(".prune-status").inner_text()
+        assert all(kind in text for kind in ("winning ticket", "random reinit", "random pruning", "dense"))
+        assert text.endswith("from the cache.")
+        rounds.screenshot(path=str(SCREENSHOTS / "voila_app_rounds.png"))
+
+        # The third panel: ticket vs random reinit vs random reinit keeping θ0's signs, on its own grid.
+        signs = page.locator(".jp-CodeCell").filter(has=page.locator(".prune-slider")).nth(2)
         signs_status = signs.locator(".prune-status")
         signs.scroll_into_view_if_needed()
         signs.locator(".prune-plot img").wait_for(state="visible")

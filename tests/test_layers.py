@@ -48,8 +48,15 @@ def package_imports(module: str, path: Path) -> set[str]:
     return found
 
 
-def test_every_module_has_a_layer():
+def test_every_module_has_a_layer_and_every_import_finds_its_module():
     assert {layer(m.split(".")[0]) for m in modules()} <= set(LAYERS)
+    known = set(modules()) | {m.removesuffix(".__init__") for m in modules()}
+    for module, path in modules().items():
+        package = module.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text())):  # "from .training import x" inside exercises/: no such module
+            if isinstance(node, ast.ImportFrom) and node.level and node.module:
+                target = ".".join(package[:len(package) - node.level + 1] + [node.module])
+                assert target in known, f"{module} imports {target}, which does not exist"
 
 
 @pytest.mark.parametrize("module", sorted(modules()))

@@ -67,6 +67,10 @@ def test_strip_keeps_tagged_text_and_readable_outputs():
     assert [o.output_type for o in figure.outputs] == ["stream", "display_data"] and figure.execution_count == 2
     assert figure.outputs[1].data == FIGURE.data  # the figure stays, the progress bar on stderr goes
     assert widget.outputs == [] and widget.execution_count is None  # a widget needs a kernel: not kept
+    pictured = executed_notebook(("explorer", False, [nbformat.v4.new_output(
+        "display_data", data={**WIDGET.data, "image/png": "iVBOR"})]))
+    refresh.strip(pictured, "test")
+    assert [o.data for o in pictured.cells[0].outputs] == [{"image/png": "iVBOR"}]  # its starting picture stays
     assert result.outputs[0].data == {"text/plain": "0.5"} and result.execution_count == 4
     assert "widgets" not in nb.metadata and all("execution" not in c.metadata for c in nb.cells)
     nbformat.validate(nb)

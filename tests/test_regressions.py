@@ -107,6 +107,9 @@ class WithLock(nn.Module):
         self.layer = nn.Linear(4, 3)
         self.lock = threading.Lock()
 
+    def forward(self, x):
+        return self.layer(x)
+
 
 def test_a_failed_clone_leaves_the_students_network_as_it_was():
     """Bug 5: clone deleted the pruned layers' weight before deepcopy, with no try/finally."""

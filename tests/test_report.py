@@ -67,7 +67,7 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
 
 def why_entries(seed):
     """A lessons' part and a why part for one seed: numbers chosen so that each sentence has one right answer."""
-    from lottery_utils import lessons
+    from lottery_utils import lessons as grids
 
     def one_shot(kind, amount, accuracy, initial, rewind=0, stop=3_000):
         config = {"model": "lenet", "iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None,
@@ -80,14 +80,14 @@ def why_entries(seed):
         return {"config": config, "record": result.record()}
 
     lessons = [one_shot("dense", 0.0, 0.97, 0.09)]
-    for amount in widgets.ONE_SHOT_GRID:
+    for amount in grids.ONE_SHOT_GRID:
         lessons += [one_shot("ticket", amount, 0.98, 0.5 + amount / 4 + seed / 100),
                     one_shot("random_prune", amount, 0.96, 0.11),
                     one_shot("reinit", amount, 0.95 - seed / 100, 0.1, stop=5_000)]
     why = [one_shot("reinit_signs", a, 0.975 if a < 0.9 else 0.94, 0.1, stop=4_000 if a < 0.9 else 6_000)
-           for a in lessons.SIGN_AMOUNTS]
-    why += [one_shot("ticket", a, 0.98 + k / 100_000, 0.6, k) for k in widgets.REWINDS if k
-            for a in lessons.REWIND_AMOUNTS]
+           for a in grids.SIGN_AMOUNTS]
+    why += [one_shot("ticket", a, 0.98 + k / 100_000, 0.6, k) for k in grids.REWINDS if k
+            for a in grids.REWIND_AMOUNTS]
     return lessons, why
 
 
@@ -159,17 +159,17 @@ def test_a_spread_shows_min_and_max_only_over_several_seeds():
 
 
 def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
-    from lottery_utils import lessons
+    from lottery_utils import lessons as grids
     from lottery_utils.tables import show
 
     lessons, why = why_entries(0)
     results = [Result.from_entry(e) for e in lessons + why]
     signs = [r for r in results if r.kind in ("dense", "ticket", "reinit", "reinit_signs") and not r.rewind_iteration
-             and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in lessons.SIGN_AMOUNTS))]
+             and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in grids.SIGN_AMOUNTS))]
     text = show(signs, parts=("table", "signs")).data
     assert "random reinit, signs kept |" in text and "above plain reinit at 6 of 8 sparsities" in text
     rewound = [r for r in results if r.kind == "dense" or (r.kind == "ticket" and any(
-        abs(1 - a - r.remaining) < 1e-9 for a in lessons.REWIND_AMOUNTS))]
+        abs(1 - a - r.remaining) < 1e-9 for a in grids.REWIND_AMOUNTS))]
     text = show(rewound, parts=("rewinding",)).data
     assert text.splitlines()[0].startswith("- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5")
     assert len(text.splitlines()) == 3 and "range" not in text  # one seed has no range to compare
@@ -193,3 +193,16 @@ def test_a_network_given_twice_counts_once_over_the_seeds():
     assert row.seeds == 2 and row.early_stop_test_accuracy.mean == pytest.approx(0.975)
     assert [spread.n for _, _, spread in initial_accuracies(twice)] == [2]
     assert describe(twice).endswith("(2 seeds)")
+
+
+def test_the_teachers_guide_gives_the_apps_numbers_from_the_bundle():
+    from lottery_utils.maintainer.docs import GUIDE, talking_points, with_talking_points
+
+    committed = GUIDE.read_text()
+    assert committed == with_talking_points(committed, Bundle()), "run `python -m lottery_utils report` and commit"
+    lines = talking_points(Bundle())
+    seeds = Bundle().seeds("lenet")
+    assert lines[0].startswith(f"Means over the {len(seeds)} complete bundled seeds")
+    assert [line.split(" | ")[0] for line in lines if line.startswith("| 2, round")] == \
+        [f"| 2, round {r}" for r in (3, 7, 12, 15, 18)]
+    assert talking_points(Bundle(RESULTS_DIR)) == ["No complete seed is bundled yet."]  # a folder with no bundle

@@ -86,7 +86,7 @@ def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(
     rebuilt = winning_ticket(cache.network(dense), clone(theta_0), RATES)  # m * theta_0, as the experiment made it
     assert supermask_accuracy(rebuilt, mnist) == ticket.initial_test_accuracy
     assert supermask_accuracy(theta_0, mnist) == dense.initial_test_accuracy
-    control = Experiment(SETUP, 0, cache).control("random_prune", rebuilt, 1)
+    control = Experiment(SETUP, 0, cache, SETTINGS.data).control("random_prune", rebuilt, 1)
     assert supermask_accuracy(control, mnist) == pick(records, "random_prune").initial_test_accuracy
     assert ticket.initial_test_accuracy != pick(records, "random_prune").initial_test_accuracy
     # the curve's first point is the untrained network: what `evaluate` gives on the test set
@@ -152,7 +152,7 @@ def test_sign_preserving_reinit_rejects_another_architecture():
 
 def test_the_experiments_reinit_and_reinit_signs_share_magnitudes_and_differ_in_signs(records, cache):
     rebuilt = winning_ticket(cache.network(pick(records, "dense")), build_model("lenet", seed=0), RATES)
-    experiment = Experiment(SETUP, 0, cache)
+    experiment = Experiment(SETUP, 0, cache, SETTINGS.data)
     reinit, signs = (experiment.control(kind, rebuilt, 1) for kind in ("reinit", "reinit_signs"))
     kept = rebuilt[1].weight_mask.bool()
     assert torch.equal(reinit[1].weight[kept].abs(), signs[1].weight[kept].abs())

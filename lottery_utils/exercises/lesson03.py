@@ -35,30 +35,34 @@ def check_control(answer, keeps: str = "mask") -> bool:
 
 
 def check_ticket_advantage(answer, records, control: str = "reinit") -> bool:
-    """By how many percentage points does the winning ticket beat `control` (test accuracy at early stop) in
-    `records`, the records of one sparsity (e.g. a widget's `explorer.records`)?"""
-    def accuracy(kind: str) -> float:
-        found = [r for r in records if r.kind == kind]
-        if not found:
-            raise ValueError(f"The records hold no {kind!r} network: pass the records of one sparsity with controls "
-                             f"(experiments.one_shot(..., controls=('reinit', 'random_prune')) or explorer.records).")
-        return 100 * max(found, key=lambda r: r.round).early_stop_test_accuracy
-
-    ticket, other = accuracy("ticket"), accuracy(control)
+    """By how many percentage points does the winning ticket beat `control` in `records`, the records of one sparsity
+    (e.g. a widget's `explorer.records`)? Test accuracy at early stop, the mean over the seeds the records hold: what
+    the status line under the slider prints."""
+    rows = {row.kind: row for row in summarize(r for r in records if r.kind in ("ticket", control))}
+    if set(rows) != {"ticket", control} or len({row.remaining for row in rows.values()}) != 1:
+        raise ValueError(f"Pass the records of one sparsity with a ticket and {control!r} (a widget's explorer.records, "
+                         f"or experiments.one_shot(..., controls=('reinit', 'random_prune'))).")
+    ticket, other = (100 * rows[kind].early_stop_test_accuracy.mean for kind in ("ticket", control))
+    seeds, where = rows["ticket"].seeds, 100 * rows["ticket"].remaining
     expected = ticket - other
     try:
         points = _read_number(answer)
     except _Unreadable as problem:
         return _not_yet(f"{problem} Give a number of percentage points, e.g. 1.25.")
-    where = next(100 * r.remaining for r in records if r.kind == "ticket")
-    if abs(points - expected) <= 0.015:
+    mean = f"the mean over {seeds} seeds" if seeds > 1 else "one seed"
+    if abs(points - expected) <= 0.015:  # the status line's two rounded means, subtracted
         better = "beats" if expected >= 0 else "loses to"
         return _correct(f"at {where:.1f} % of the weights remaining the winning ticket ({ticket:.2f} %) {better} "
-                        f"{control} ({other:.2f} %) by {abs(expected):.2f} percentage points.")
+                        f"{control} ({other:.2f} %) by {abs(expected):.2f} percentage points ({mean}).")
+    single = {100 * (t.early_stop_test_accuracy - c.early_stop_test_accuracy) for t in records if t.kind == "ticket"
+              for c in records if c.kind == control and c.seed == t.seed}
     if abs(points + expected) <= 0.015 and expected != 0:
         hint = "the sign is reversed: take the ticket's accuracy minus the control's."
-    elif abs(100 * points - expected) <= 1.5:
+    elif abs(100 * points - expected) <= 1.5 and abs(points) < 0.1:
         hint = "that looks like a difference of fractions; give it in percentage points (0.012 is 1.2 points)."
+    elif seeds > 1 and any(abs(points - gap) <= 0.015 for gap in single):
+        hint = (f"that is one seed's gap; the status line gives the mean over the {seeds} seeds first (then [min–max]): "
+                f"subtract the two means.")
     else:
         hint = (f"read both accuracies at early stop for {where:.1f} % of the weights remaining (the status line "
                 f"under the slider, or the bar chart) and subtract: ticket minus {control}.")

@@ -5,7 +5,8 @@ import torch
 from torch import nn
 
 from ..models import build_model
-from ..pruning import clone, prunable_layers, remaining_weights, winning_ticket
+from ..pruning import clone, prunable_layers, remaining_weights, sign_preserving_reinit, winning_ticket
+from ..training import evaluate, supermask_accuracy
 from ._common import CHECK_SEED, _correct, _kept, _not_yet, _StandIn
 
 # --- why tickets win (notebook 05) ---------------------------------------------------------------------------------
@@ -21,7 +22,6 @@ def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module]:
 def check_supermask_accuracy(fn, data) -> bool:
     """Your `fn(network, data)`: the test accuracy (a fraction) of `network` as it is, untrained, on data.test_x /
     data.test_y, leaving the network unchanged. Checked on the check's own ticket against training.supermask_accuracy."""
-    from .training import evaluate, supermask_accuracy
 
     if not callable(fn):
         return _not_yet("pass your function itself, e.g. check_supermask_accuracy(my_supermask_accuracy, data).")
@@ -59,7 +59,6 @@ def check_supermask_accuracy(fn, data) -> bool:
 def check_sign_preserving_reinit(fn) -> bool:
     """Your `fn(ticket, fresh_network)`: the ticket's mask, on each weight the sign of the ticket's initial value
     and the magnitude of fresh_network's weight there. Checked against pruning.sign_preserving_reinit."""
-    from .pruning import sign_preserving_reinit
 
     if not callable(fn):
         return _not_yet("pass your function itself, e.g. check_sign_preserving_reinit(my_reinit_signs).")

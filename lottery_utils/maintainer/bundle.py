@@ -26,7 +26,7 @@ from ..lessons import Run, bundle_runs
 from ..pruning import masks, prunable_layers
 from ..results import Result
 from ..settings import Settings
-from ..store import BUNDLE_DIR, Store, read, write
+from ..store import BUNDLE_DIR, Store, read, write, write_atomically
 
 
 def file_name(model: str, part: str, seed: int) -> str:
@@ -83,6 +83,26 @@ def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.Pat
             _write(path, experiment, part, start, complete=False)
         results = [r for job in jobs for r in job.result()]
     _write(path, experiment, part, start, complete=True, provenance=_provenance(experiment, results))
+    return path
+
+
+def build_weights(seed: int, settings: Settings, model: str = "lenet", out: str | os.PathLike | None = None,
+                  setup: Setup | None = None) -> Path:
+    """The trained weights a lesson reads (`bundle_runs("weights")`: notebook 05's section 2, seed 0), trained here
+    (or found in the settings' cache) and written to lenet-weights-seed0.pt: {key: state dict}, masks as booleans."""
+    store, setup = settings.store(bundle=False), setup or Setup.for_model(model, fast=settings.fast)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the bundle's networks were trained
+    try:
+        results = [r for run in bundle_runs("weights") for r in iterative(
+            model, run.rounds, run.rate, (seed,), run.controls, False, store, 1, run.rewind_iteration,
+            settings=settings, setup=setup)]
+    finally:
+        torch.set_num_threads(threads)
+    weights = {r.key: {name: value.bool() if name.endswith("_mask") else value
+                       for name, value in store.network(r).state_dict().items()} for r in results}
+    path = Path(out or BUNDLE_DIR) / f"{model}-weights-seed{seed}.pt"
+    write_atomically(path, lambda f: torch.save(weights, f))
     return path
 
 

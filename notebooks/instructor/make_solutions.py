@@ -1,0 +1,216 @@
+"""Write the answer key: one notebook per lesson with every exercise filled in (notebooks/instructor/solutions/).
+
+Each solution works the answer out as a student would (the formula, the count, the reading of a table), never by
+calling the library function the exercise is about, and ends in the lesson's own check. The tests execute every
+solution notebook and require each check to print Correct!, and check that the committed notebooks are what this
+script writes. A course that hides the solutions deletes notebooks/instructor/solutions/.
+
+    python notebooks/instructor/make_solutions.py
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "solutions"
+
+SETUP = """from lottery_utils.settings import Settings
+
+settings = Settings.from_environment()   # fast mode and the folders, as in the lessons"""
+
+SOLUTIONS = {
+    "00_the_theorem": ("Notebook 00: the per-round rate, a mask and a ticket by hand", [
+        ("Exercise 1 (a): prune 80 % in 4 rounds. Each round keeps $(1 - 0.8)^{1/4}$ of the survivors, so it prunes "
+         "one minus that.", """
+from lottery_utils.exercises import check_mask, check_per_round_rate, check_ticket
+import torch
+
+answer = 1 - (1 - 0.8) ** (1 / 4)
+check_per_round_rate(answer, total=0.8, rounds=4)"""),
+        ("Exercise 1 (b): keep 5 % after 6 rounds. Each round keeps $0.05^{1/6}$ of the survivors, so it prunes "
+         "one minus that (the paper's $p^{1/n}$ with p the share kept).", """
+answer_b = 1 - 0.05 ** (1 / 6)
+check_per_round_rate(answer_b, total=1 - 0.05, rounds=6)"""),
+        ("Exercise 2: |θj| is 0.9, 0.2, 0.05 / 1.1, 0.3, 0.7. Half of 6 weights is 3: the three smallest (0.05, 0.2, "
+         "0.3) are pruned. The ticket keeps θ0 where the mask is 1.", """
+theta_0_layer = torch.tensor([[0.3, -0.5, 0.2], [-0.1, 0.4, 0.6]])
+theta_j_layer = torch.tensor([[0.9, -0.2, 0.05], [-1.1, 0.3, -0.7]])
+
+my_mask = [[1, 0, 0], [1, 0, 1]]
+check_mask(my_mask, theta_j_layer, amount=0.5)
+my_ticket = [[0.3, 0, 0], [-0.1, 0, 0.6]]
+check_ticket(my_ticket, theta_0_layer, theta_j_layer, amount=0.5)"""),
+    ]),
+    "01_one_shot_mnist": ("Notebook 01: counting weights, the share remaining, winning_ticket", [
+        ("Exercise 1: one weight per connection, layer by layer: 784 × 500 + 500 × 150 + 150 × 10.", """
+from torch import nn
+from torch.nn.utils import prune
+
+from lottery_utils import build_model
+from lottery_utils.exercises import check_remaining_weights, check_weight_count, check_winning_ticket
+from lottery_utils.pruning import layer_amounts, prunable_layers
+
+wider = nn.Sequential(nn.Flatten(), nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 150), nn.ReLU(), nn.Linear(150, 10))
+answer = 784 * 500 + 500 * 150 + 150 * 10
+check_weight_count(answer, wider)"""),
+        ("Exercise 2: the hidden layers (784 × 300 + 300 × 100 weights) keep 40 %, the output layer (100 × 10) "
+         "keeps 70 %; divide by all of LeNet's weights.", """
+initial = build_model("lenet", seed=0)
+hidden, output = 784 * 300 + 300 * 100, 100 * 10
+answer = (0.4 * hidden + 0.7 * output) / (hidden + output)
+check_remaining_weights(answer, initial, amount={"fc": 0.6, "output": 0.3})"""),
+        ("Exercise 3: prune each trained layer by magnitude, then put the same mask on the copy's layer "
+         "(`custom_from_mask` combines it with any earlier mask, so a second call prunes what is left).", """
+def my_winning_ticket(trained_network, copy_network, amount):
+    amounts = layer_amounts(trained_network, amount)
+    copy_layers = prunable_layers(copy_network)
+    for name, layer in prunable_layers(trained_network).items():
+        prune.l1_unstructured(layer, "weight", amount=amounts[name])
+        prune.custom_from_mask(copy_layers[name], "weight", layer.weight_mask.detach().clone())
+    return copy_network
+
+check_winning_ticket(my_winning_ticket)"""),
+    ]),
+    "02_iterative_pruning": ("Notebook 02: the per-round rate, what remains, the iterative loop", [
+        ("Exercise 1: each of 7 rounds keeps $(1 - 0.9)^{1/7}$ of the survivors.", """
+from lottery_utils import clone, winning_ticket
+from lottery_utils.exercises import check_iterative_pruning, check_per_round_rate, check_remaining_after
+
+answer = 1 - (1 - 0.9) ** (1 / 7)
+check_per_round_rate(answer, total=0.9, rounds=7)"""),
+        ("Exercise 2: each round keeps 70 % of what is left.", """
+answer = 0.7 ** 7
+check_remaining_after(answer, rate=0.3, rounds=7)"""),
+        ("Exercise 3: train a copy of the current ticket, prune it, and give a copy of the current ticket (which "
+         "holds θ0 on its survivors) the new mask.", """
+def my_iterative_pruning(network, train, rounds, amount):
+    tickets, ticket = [], network
+    for _ in range(rounds):
+        trained = clone(ticket)
+        train(trained)
+        ticket = winning_ticket(trained, clone(ticket), amount)
+        tickets.append(ticket)
+    return tickets
+
+check_iterative_pruning(my_iterative_pruning)"""),
+    ]),
+    "03_random_reinit_controls": ("Notebook 03: which control tests what, and the ticket's lead read off the results", [
+        ("Exercise 1: a control that keeps θ0 and replaces the mask tests whether the mask matters: random pruning.",
+         """
+from lottery_utils import experiments, lessons, widgets
+from lottery_utils.exercises import check_control, check_largest_gap, check_ticket_advantage
+from lottery_utils.results import summarize
+
+answer = "random_prune"
+check_control(answer, keeps="init")"""),
+        ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table: the ticket's mean minus "
+         "random reinit's at each sparsity, and the largest.", """
+seeds = widgets.default_seeds(settings)
+amounts = lessons.ONE_SHOT_GRID[::3] if settings.fast else lessons.ONE_SHOT_GRID
+records = experiments.sweep("lenet", amounts, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
+                            progress=False)
+mean = {(row.kind, row.remaining): 100 * row.early_stop_test_accuracy.mean for row in summarize(records)}
+gaps = {remaining: mean[("ticket", remaining)] - mean[("reinit", remaining)]
+        for kind, remaining in mean if kind == "ticket"}
+largest = max(gaps, key=gaps.get)
+answer = round(100 * largest, 1)   # the share of weights remaining, as the status line prints it
+print(f"largest lead at {answer} % of the weights remaining: {gaps[largest]:.2f} points")
+check_largest_gap(answer, records, control="reinit")"""),
+        ("Exercise 3: move the lesson's slider to that sparsity and subtract the two means its status line prints "
+         "first (winning ticket, random reinit).", """
+import re
+
+explorer = widgets.controls_explorer("lenet", amounts=amounts, seeds=seeds, settings=settings)
+ticket = next(r for r in records if r.kind == "ticket" and round(100 * r.remaining, 1) == answer)
+explorer.slider.value = min(amounts, key=lambda a: abs(a - dict(ticket.schedule[0])["fc"]))  # its position
+print(explorer.status.value)
+ticket, reinit = (float(re.search(rf"{name} (\\d+\\.\\d\\d)", explorer.status.value).group(1))
+                  for name in ("winning ticket", "random reinit"))
+check_ticket_advantage(round(ticket - reinit, 2), explorer.records)"""),
+    ]),
+    "04_architectures": ("Notebook 04: counting conv weights, what remains, the learning rate", [
+        ("Exercise 1: a 3×3 kernel for each of 64 × 128 pairs of input and output channels.", """
+from torch import nn
+
+from lottery_utils import PRESETS
+from lottery_utils.exercises import check_layer_weights, check_learning_rate, check_remaining_after, check_weight_count
+from lottery_utils.models import conv_net
+
+answer = 64 * 128 * 3 * 3
+check_layer_weights(answer, nn.Conv2d(64, 128, kernel_size=3, padding=1))"""),
+        ("Exercise 2: the convs keep 32 × 32, the pool halves it: 64 channels of 16 × 16 enter the first fc layer.",
+         """
+flattened = 64 * 16 * 16
+answer = flattened * 512 + 512 * 512 + 512 * 10
+check_weight_count(answer, conv_net(2, fc_width=512), kind="fc")"""),
+        ("Exercise 3: each round keeps 85 % of the conv weights left.", """
+answer = 0.85 ** 10
+check_remaining_after(answer, rate=PRESETS["conv6"].prune_rates["conv"], rounds=10)"""),
+        ("Exercise 4: iteration 10,000 is halfway through ResNet-18's 20,000-iteration warmup to 0.03, before any "
+         "drop.", """
+answer = 0.03 * 10_000 / 20_000
+check_learning_rate(answer, PRESETS["resnet18"], iteration=10_000)"""),
+    ]),
+    "05_why_tickets_win": ("Notebook 05: a supermask measurement, the sign-preserving control", [
+        ("Exercise 1: evaluate the network as it is, with no training: the most likely class of every test image.", """
+import torch
+from torch.nn.utils import prune
+
+from lottery_utils import load_mnist
+from lottery_utils.exercises import check_sign_preserving_reinit, check_supermask_accuracy
+from lottery_utils.pruning import prunable_layers
+
+data = load_mnist(settings.data)
+
+def my_supermask_accuracy(network, data):
+    network.eval()
+    with torch.no_grad():
+        guesses = network.to(data.test_x.device)(data.test_x).argmax(1)
+    return (guesses == data.test_y).float().mean().item()
+
+check_supermask_accuracy(my_supermask_accuracy, data)"""),
+        ("Exercise 2: fresh magnitudes with the ticket's initial signs, then the ticket's mask.", """
+def my_reinit_signs(ticket, fresh_network):
+    fresh_layers = prunable_layers(fresh_network)
+    for name, layer in prunable_layers(ticket).items():
+        start = getattr(layer, "weight_orig", layer.weight)   # the ticket's initial values, pruned ones included
+        with torch.no_grad():
+            fresh_layers[name].weight.copy_(fresh_layers[name].weight.abs() * torch.sign(start))
+        if prune.is_pruned(layer):
+            prune.custom_from_mask(fresh_layers[name], "weight", layer.weight_mask.detach().clone())
+    return fresh_network
+
+check_sign_preserving_reinit(my_reinit_signs)"""),
+    ]),
+}
+
+
+def notebook(title: str, exercises: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    cells = [nbformat.v4.new_markdown_cell(f"# Solutions · {title}\n\nFor the teacher: every exercise of the lesson "
+                                           "filled in; each check should print **Correct!**."),
+             nbformat.v4.new_code_cell(SETUP)]
+    for text, source in exercises:
+        cells += [nbformat.v4.new_markdown_cell(text), nbformat.v4.new_code_cell(source.strip("\n"))]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index}"  # stable, so the committed file is what this script writes
+    return nb
+
+
+def checks(name: str) -> int:
+    """How many checks a lesson's solutions call (each must print Correct!)."""
+    return sum(line.startswith("check_") for _, source in SOLUTIONS[name][1] for line in source.splitlines())
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, (title, exercises) in SOLUTIONS.items():
+        nbformat.write(notebook(title, exercises), OUT / f"{name}.ipynb")
+        print(f"wrote {OUT / name}.ipynb")
+
+
+if __name__ == "__main__":
+    main()
