@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     one_shot = commands.add_parser("one-shot", parents=[common, output, rewinding],
                                    help="prune once, by --amount")
     one_shot.add_argument("--amount", type=FRACTION, default=0.8,
-                          help="fraction of the fc weights to prune, in [0, 1) (default 0.8; output layer at half)")
+                          help="fraction to prune, in [0, 1), of the layers the preset prunes fastest (default 0.8; "
+                               "LeNet: the hidden layers, its output layer at half that)")
     iterative = commands.add_parser("iterative", parents=[common, output, rewinding],
                                      help="prune a little, --rounds times")
     iterative.add_argument("--rounds", type=checked(check_rounds, int), default=5, help="pruning rounds (default 5)")

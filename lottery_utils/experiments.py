@@ -185,7 +185,7 @@ class Experiment:
             future.result()
 
     def job(self, config: RunConfig, network: nn.Module) -> Job:
-        return Job(self.cache.cache, self.data, config, state_of(network), self.progress)
+        return Job(self.cache.disk, self.data, config, state_of(network), self.progress)
 
     def train(self, network: nn.Module, config: RunConfig, pool: Pool) -> Result:
         """Train `network` in place as `config` (in `pool`), or give it the trained weights the cache holds
@@ -360,7 +360,7 @@ def run_all(model: str, runs: Iterable[Run], seeds: Iterable[int], progress: Pro
     (the bundle keeps no weights)."""
     results = []
     for run in runs:
-        store, run_seeds = (Store(cache.cache), (0,)) if run.needs_weights else (cache, seeds)
+        store, run_seeds = (Store(cache.disk), (0,)) if run.needs_weights else (cache, seeds)
         results += iterative(model, run.rounds, run.rate, run_seeds, run.controls, progress, store, workers,
                              run.rewind_iteration, settings=settings, setup=setup)
     return unique_networks(results)

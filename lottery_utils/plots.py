@@ -20,15 +20,13 @@ from torch import nn
 
 from .models import build_model
 from .pruning import WeightStatistics, masks, prunable_layers
-from .results import KINDS, Result, pick, summarize
+from .results import KINDS, LABELS, Result, pick, summarize
 
 # One color and name per kind in every figure; the training curves shade the kind's colormap by sparsity.
 COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "reinit_signs": "tab:brown",
           "random_prune": "tab:green"}
 COLORMAPS = {"dense": "Greys", "ticket": "Blues", "reinit": "Oranges", "reinit_signs": "YlOrBr",
              "random_prune": "Greens"}
-LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",
-          "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 METRICS = {"early_stop_test_accuracy": "test accuracy at early stop", "test_accuracy": "test accuracy at the end",
            "early_stop_iteration": "early-stop iteration"}
 MAX_TICKS = 10

@@ -225,15 +225,23 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
     return network
 
 
+def _check_unpruned(network: nn.Module, what: str) -> None:
+    if any(mask is not None for mask in masks(network).values()):
+        raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
+                         f"clone of theta_0), so that the control's mask is exactly the one it is given.")
+
+
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed)."""
     check_same_architecture(ticket, fresh_network, compare_masks=False)
+    _check_unpruned(fresh_network, "fresh_network")
     return apply_masks(ticket, fresh_network)
 
 
 def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Module:
     """The other control: a random mask on `network`, keeping exactly as many weights per layer as `like` does."""
     check_same_architecture(like, network, compare_masks=False)
+    _check_unpruned(network, "random_prune's network")
     targets = prunable_layers(network)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -254,6 +262,7 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     in their code, uber-research/deconstructing-lottery-tickets); a fresh draw has the same distribution.
     """
     check_same_architecture(ticket, fresh_network, compare_masks=False)
+    _check_unpruned(fresh_network, "fresh_network")
     fresh = prunable_layers(fresh_network)
     with torch.no_grad():
         for name, layer in prunable_layers(ticket).items():

@@ -11,8 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .models import build_model
-from .pruning import load_state, masks, prunable_layers, remaining_weights
+from .pruning import masks, prunable_layers, remaining_weights
 from .training import History
 
 
@@ -27,6 +26,8 @@ class Kind(StrEnum):
 
 
 KINDS = tuple(Kind)
+LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # as the lessons name them
+          "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 
 
 @dataclass
@@ -116,11 +117,6 @@ def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
     mask = masks(network)[name]
     kept = torch.full((layer.in_features,), layer.out_features) if mask is None else mask.sum(0)
     return tuple(int(k) for k in kept.tolist())
-
-
-def load_network(model: str, state: dict) -> nn.Module:
-    """Rebuild a (possibly pruned) network of the paper's table from a state dict."""
-    return load_state(build_model(model), state)
 
 
 def pick(results: Iterable[Result], kind: str, round: int | None = None) -> Result:

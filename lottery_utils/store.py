@@ -169,17 +169,17 @@ class Store:
     """Where experiments find and keep trained networks: `cache` first, then, read-only, `bundle` (None: train
     even what the bundle holds, e.g. to reproduce it)."""
 
-    def __init__(self, cache: Cache | str | os.PathLike, bundle: Bundle | None = None):
-        self.cache = cache if isinstance(cache, Cache) else Cache(cache)
+    def __init__(self, disk: Cache | str | os.PathLike, bundle: Bundle | None = None):
+        self.disk = disk if isinstance(disk, Cache) else Cache(disk)
         self.bundle = bundle
 
     @property
     def root(self) -> Path:
-        return self.cache.root
+        return self.disk.root
 
     def load(self, config: RunConfig) -> dict[str, Any] | None:
         """The entry for `config`: the cache's own, else the bundled one (without weights), else None."""
-        entry = self.cache.load(config)
+        entry = self.disk.load(config)
         if entry is None and self.bundle is not None:
             entry = self.bundle.load(config)
         return entry
@@ -190,14 +190,14 @@ class Store:
 
     def load_trained(self, config: RunConfig) -> dict[str, Any] | None:
         """The cache's own entry with trained weights (a dense network or ticket), or None."""
-        entry = self.cache.load(config)
+        entry = self.disk.load(config)
         return entry if entry is not None and entry["state"] is not None else None
 
     def has_trained(self, config: RunConfig) -> bool:
         return self.load_trained(config) is not None
 
     def save(self, config: RunConfig, record: dict[str, Any], state: dict | None = None) -> None:
-        self.cache.save(config, record, state)
+        self.disk.save(config, record, state)
 
     def network(self, result: Result) -> nn.Module:
         """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights), else

@@ -3,8 +3,7 @@ the same functions in docs/results (maintainer.docs). Every number comes from th
 from __future__ import annotations
 
 from .config import ALL_CONTROLS, CONTROLS, round_rates
-from .plots import LABELS
-from .results import Result, Spread, Summary, initial_accuracies, summarize
+from .results import LABELS, Result, Spread, Summary, initial_accuracies, summarize
 
 
 
@@ -80,7 +79,7 @@ def findings(rows: list[Summary]) -> list[str]:
     return sentences
 
 
-def _one_shot(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
+def one_shot_networks(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
     """The dense network and the one-shot networks of `kinds` pruned by one of `amounts`, reset to theta_`rewind`."""
     wanted = {round(a, 4) for a in amounts}
     return [r for r in results if r.kind == "dense" or (

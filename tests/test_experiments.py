@@ -93,7 +93,7 @@ def test_interrupted_iterative_run_resumes_where_it_stopped(tmp_path, trainings)
 
 def test_corrupt_entry_is_recomputed_with_a_warning_and_temporary_files_are_ignored(tmp_path, trainings):
     experiment = Experiment(SETUP, 0, Store(tmp_path), SETTINGS.data, progress=False)
-    path = experiment.cache.cache.path(experiment.config("dense"))
+    path = experiment.cache.disk.path(experiment.config("dense"))
     path.parent.mkdir(parents=True)
     (path.parent / f"{path.name}x1y2.tmp").write_bytes(b"half of a killed writer's entry")
     with warnings.catch_warnings():

@@ -12,7 +12,7 @@ from lottery_utils import build_model, clone, experiments, train
 from lottery_utils.__main__ import main
 from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup, round_rates
 from lottery_utils.lessons import ONE_SHOT_GRID
-from lottery_utils.pruning import layer_amounts
+from lottery_utils.pruning import layer_amounts, masks, winning_ticket
 from lottery_utils.results import Result, summarize
 from lottery_utils.settings import Settings
 from lottery_utils.store import Bundle, Store, write
@@ -40,7 +40,7 @@ def test_a_damaged_entry_of_any_kind_is_trained_again_with_a_warning(trained, ki
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
     config = RunConfig.of(SETUP, kind, rounds, round_rates("lenet") if rounds else None)
-    path = damaged.cache.path(config)
+    path = damaged.disk.path(config)
     path.write_bytes(path.read_bytes()[:300])  # cut short, as by a full disk or a killed writer
     assert not damaged.has(config)
     with pytest.warns(UserWarning, match="unreadable cache entry .* recomputing"):
@@ -151,3 +151,18 @@ def test_train_takes_the_preset_of_the_network_it_trains(mnist):
     assert torch.equal(runs[None], reference[1].weight) and not torch.equal(runs["lenet"], runs[None])
     with pytest.raises(ValueError, match="pass preset="):
         train(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), tiny, 3, 40, progress=False)
+
+
+def test_the_controls_refuse_a_network_that_is_already_pruned():
+    """Found on the same read: random_prune pruned `amount` of what was left (keeping 20 % where the ticket keeps
+    50 %) and sign_preserving_reinit wrote the signs under an old mask; a control starts from an unpruned network."""
+    from lottery_utils import random_prune, random_reinit, sign_preserving_reinit
+
+    ticket = winning_ticket(build_model("lenet", seed=0), build_model("lenet", seed=0), 0.5)
+    pruned = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=1), 0.5)
+    for control in (lambda: random_prune(pruned, ticket), lambda: random_reinit(ticket, pruned),
+                    lambda: sign_preserving_reinit(ticket, pruned)):
+        with pytest.raises(ValueError, match="already pruned: pass an unpruned network"):
+            control()
+    kept = random_prune(build_model("lenet", seed=1), ticket)
+    assert [int(m.sum()) for m in masks(kept).values()] == [int(m.sum()) for m in masks(ticket).values()]

@@ -14,7 +14,7 @@ from ..config import CONTROLS, round_rates
 from ..models import preset
 from ..results import Result, Summary, summarize
 from ..store import Bundle
-from ..tables import (_one_shot, findings, paper_run, rewinding_findings, rewinding_table, sign_findings,
+from ..tables import (findings, one_shot_networks, paper_run, rewinding_findings, rewinding_table, sign_findings,
                       supermask_findings, supermask_table, table)
 
 RESULTS_DIR = PROJECT_ROOT / "docs" / "results"
@@ -160,10 +160,10 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         return ("# Why tickets win\n\nNotebook 05's networks are not bundled yet: build them with "
                 "`python -m lottery_utils bundle --seeds 0-4 --part why`.\n")
     results = bundle.results(model)
-    grid, lesson_seeds, _ = _seeds(lessons, _one_shot(results, ONE_SHOT_GRID, ("ticket", "random_prune")))
+    grid, lesson_seeds, _ = _seeds(lessons, one_shot_networks(results, ONE_SHOT_GRID, ("ticket", "random_prune")))
     chosen, seeds, complete = _seeds(metas, results)
-    signs = summarize(_one_shot(chosen, SIGN_AMOUNTS, ("ticket", "reinit", "reinit_signs")))
-    rewound = [r for k in REWINDS for r in _one_shot(chosen, REWIND_AMOUNTS, ("ticket",), k)]
+    signs = summarize(one_shot_networks(chosen, SIGN_AMOUNTS, ("ticket", "reinit", "reinit_signs")))
+    rewound = [r for k in REWINDS for r in one_shot_networks(chosen, REWIND_AMOUNTS, ("ticket",), k)]
     rewound = list({r.key: r for r in rewound}.values())  # the dense network once per seed
     setup = next(iter(metas.values()))["setup"]
     lines = [
@@ -256,7 +256,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
              "", "| panel | weights remaining | winning ticket | random reinit | random pruning |",
              "|---|---:|---|---|---|"]
     for amount in one_step:
-        rows = {row.kind: row for row in summarize(_one_shot(results, [amount], ("ticket", *CONTROLS)))}
+        rows = {row.kind: row for row in summarize(one_shot_networks(results, [amount], ("ticket", *CONTROLS)))}
         lines.append(f"| 1, one step ({100 * amount:.3g} % pruned) | {100 * rows['ticket'].remaining:.1f} % | "
                      + " | ".join(_numbers(rows[kind]) for kind in ("ticket", *CONTROLS)) + " |")
     paper = {(row.kind, row.round): row for row in summarize(paper_run(results, model))}
@@ -265,7 +265,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
             lines.append(f"| 2, round {rounds} | {100 * paper[('ticket', rounds)].remaining:.1f} % | "
                          + " | ".join(_numbers(paper[(kind, rounds)]) for kind in ("ticket", *CONTROLS)) + " |")
     why = [r for r in bundle.results(model) if r.seed in bundle.seeds(model, "why")]
-    signs = {row.kind: row for row in summarize(_one_shot(why + results, [SIGN_AMOUNTS[-1]],
+    signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_AMOUNTS[-1]],
                                                           ("ticket", "reinit", "reinit_signs")))
              if row.kind != "dense"}
     if "reinit_signs" in signs:
