@@ -356,14 +356,25 @@ def duration(seconds: float) -> str:
 
 def run_all(model: str, runs: Iterable[Run], seeds: Iterable[int], progress: Progress, cache: Store,
             settings: Settings, setup: Setup, workers: int = 1) -> list[Result]:
-    """Every run of `runs` (lessons.Run) for `seeds`; a run that `needs_weights` trains seed 0 into the cache alone
-    (the bundle keeps no weights)."""
+    """Every run of `runs` (lessons.Run) for `seeds`; a run that `needs_weights` (seed 0's trained weights, which a
+    lesson reads) is trained into the cache alone where neither the cache nor the bundle has them."""
     results = []
     for run in runs:
-        store, run_seeds = (Store(cache.disk), (0,)) if run.needs_weights else (cache, seeds)
-        results += iterative(model, run.rounds, run.rate, run_seeds, run.controls, progress, store, workers,
-                             run.rewind_iteration, settings=settings, setup=setup)
+        found = iterative(model, run.rounds, run.rate, (0,) if run.needs_weights else seeds, run.controls, progress,
+                          cache, workers, run.rewind_iteration, settings=settings, setup=setup)
+        if run.needs_weights and not all(_has_weights(cache, r) for r in found):
+            found = iterative(model, run.rounds, run.rate, (0,), run.controls, progress, Store(cache.disk), workers,
+                              run.rewind_iteration, settings=settings, setup=setup)
+        results += found
     return unique_networks(results)
+
+
+def _has_weights(cache: Store, result: Result) -> bool:
+    try:
+        cache.network(result)
+    except LookupError:
+        return False
+    return True
 
 
 def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, progress: Progress = True,

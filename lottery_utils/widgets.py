@@ -326,6 +326,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     start_rounds = max_rounds(rate_choice.value, rounds)
     round_slider = widgets.IntSlider(value=start_rounds, min=1, max=start_rounds, description="rounds",
                                      continuous_update=False, style={"description_width": "60px"})
+    if len(rates) == 1:  # nothing to choose
+        rate_choice.layout.display = "none"
     compare = widgets.Checkbox(value=compare_one_shot, description="compare with one-shot pruning", indent=False)
     remaining = widgets.Label()
     for part, css in ((round_slider, "prune-slider"), (rate_choice, "prune-rate"), (compare, "prune-compare"),

@@ -96,3 +96,12 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, (wrong, out)
     assert explorer.trainings == 0 and not any(real.cache.rglob("*.pt"))
+
+
+@needs_bundle
+def test_the_bundle_holds_everything_every_notebook_shows_so_precompute_trains_nothing(real):
+    """A fresh clone in real mode: warming the cache for every notebook's widgets and figures finds it all bundled,
+    notebook 05's trained weights included."""
+    for notebook in lessons.NOTEBOOKS:
+        assert experiments.precompute(notebook, progress=False, settings=real) > 0
+    assert not real.cache.exists() or not any(real.cache.rglob("*.pt"))
