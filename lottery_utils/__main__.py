@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "weights: the trained weights notebook 05 reads (seed 0)")
     report = commands.add_parser("report", help="write docs/results/README.md and its figures from the bundle")
     report.add_argument("--out", help="folder (default docs/results)")
+    demo = commands.add_parser("demo", help="write the slide demo as one self-contained HTML page from the bundle")
+    demo.add_argument("--out", help="folder for index.html (default docs/demo)")
     return parser
 
 
@@ -133,6 +135,10 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     if args.command == "report":
         from .maintainer.docs import write_report
         print(f"Wrote {write_report(args.out)}")
+        return 0
+    if args.command == "demo":
+        from .maintainer.demo import write_demo
+        print(f"Wrote {write_demo(args.out)}")
         return 0
     if args.command == "bundle":
         from .maintainer.bundle import build, build_weights

@@ -14,6 +14,7 @@ from ..config import CONTROLS, round_rates
 from ..models import preset
 from ..results import Result, Summary, summarize
 from ..store import Bundle
+from .demo import write_demo
 from ..tables import (findings, one_shot_networks, paper_run, rewinding_findings, rewinding_table, sign_findings,
                       supermask_findings, supermask_table, table)
 
@@ -293,6 +294,7 @@ def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Pa
     if folder == RESULTS_DIR:
         BENCHMARKS.write_text(with_build_times(BENCHMARKS.read_text(), bundle))
         GUIDE.write_text(with_talking_points(GUIDE.read_text(), bundle))
+        write_demo(bundle=bundle)
     run = paper_run(bundle.results("lenet"))
     if run:
         plots.plot_accuracy_vs_remaining(run).savefig(folder / "accuracy_vs_remaining.png", dpi=110)
