@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
                    settings=settings, setup=setup)
     try:
         if args.command == "one-shot":
-            records = experiments.one_shot(args.model, args.amount, **options)
+            records = experiments.one_shot(args.model, args.amount, workers=args.workers, **options)
         else:
             records = experiments.iterative(args.model, args.rounds, args.rate, workers=args.workers, **options)
     except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do

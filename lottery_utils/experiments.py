@@ -287,11 +287,11 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
 
 def one_shot(model: str = "lenet", amount: float = 0.8, seeds: Iterable[int] = (0,), controls: Iterable[str] = (),
              progress: Progress = True, cache: Store | None = None, rewind_iteration: int = 0, *,
-             settings: Settings | None = None, setup: Setup | None = None) -> list[Result]:
+             settings: Settings | None = None, setup: Setup | None = None, workers: int = 1) -> list[Result]:
     """Train theta_0 -> theta_j, prune `amount` (largest layer rate), reset to theta_0 (theta_k with
     `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as `iterative`'s."""
-    return iterative(model, 1, amount, seeds, controls, progress, cache, 1, rewind_iteration, settings=settings,
-                     setup=setup)
+    return iterative(model, 1, amount, seeds, controls, progress, cache, workers, rewind_iteration,
+                     settings=settings, setup=setup)
 
 
 def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,),

@@ -158,7 +158,7 @@ def check_same_architecture(trained_network: nn.Module, copy_network: nn.Module,
         if a.get(name) != b.get(name):
             raise ValueError(f"The networks differ at parameter {name!r}: trained {a.get(name, 'missing')}, "
                              f"copy {b.get(name, 'missing')}. The copy must be made from the same architecture "
-                             f"before training (e.g. copy.deepcopy or build_model with the same name).")
+                             f"before training (e.g. clone(network), or build_model with the same name and seed).")
     masks_a, masks_b = masks(trained_network), masks(copy_network)
     for name in masks_a if compare_masks else ():
         ma, mb = masks_a[name], masks_b[name]
@@ -289,7 +289,7 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
 
     `theta_0` holds the initial weights (the untrained network, or the ticket `winning_ticket` returned), `trained`
     the trained ones (theta_j), `masks_from` the mask (default: `trained`'s, which `winning_ticket` prunes too; or
-    a ticket, e.g. `Result.network()` of a cached one). Pruned layers count their `weight_orig` (every value, the
+    a ticket, e.g. `Store.network(result)` of a stored one). Pruned layers count their `weight_orig` (every value, the
     masked ones too). Weights pruned in an earlier round (exactly 0 in theta_j: they did not train) are left out of
     "pruned". Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two questions: do
     kept weights start larger, do they move further?

@@ -15,7 +15,7 @@ from pathlib import Path
 from .data import PROJECT_ROOT
 from .store import Bundle, Cache, Store
 
-FALSE = ("", "0", "false", "False", "no")
+FALSE = ("", "0", "false", "no", "off", "n")  # LOTTERY_FAST values that mean real mode (any case)
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Settings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """LOTTERY_FAST, LOTTERY_CACHE and LOTTERY_DATA (relative folders are made absolute here)."""
-        return cls(fast=environ.get("LOTTERY_FAST", "0") not in FALSE,
+        return cls(fast=environ.get("LOTTERY_FAST", "0").strip().lower() not in FALSE,
                    cache=Path(environ.get("LOTTERY_CACHE") or cls.cache).resolve(),
                    data=Path(environ.get("LOTTERY_DATA") or cls.data).resolve())
 

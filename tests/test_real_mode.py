@@ -42,39 +42,40 @@ def test_every_lesson_and_the_app_run_in_real_mode_from_the_bundle_training_noth
     assert errors == []
 
 
-def table_means(markdown: str) -> dict[str, tuple[float, float]]:
-    """What a student reads off section 2's table of notebook 03: weights remaining (as printed) -> the means of the
-    winning ticket and of random reinit (the first number of each cell)."""
+def table_means(markdown: str, column: int) -> dict[str, tuple[float, float]]:
+    """What a student reads off section 3's table of notebook 03: weights remaining (as printed) -> the means of the
+    winning ticket and of the control in `column` (1: random reinit, 2: random pruning; the first number of a cell)."""
     rows = {}
     for line in markdown.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
         if re.fullmatch(r"\d+\.\d %", cells[0]):
-            rows[cells[0].removesuffix(" %")] = tuple(float(c.split()[0]) for c in cells[1:3])
+            rows[cells[0].removesuffix(" %")] = (float(cells[1].split()[0]), float(cells[1 + column].split()[0]))
     return rows
 
 
-def status_means(status: str) -> tuple[float, float]:
-    """The means the status line under the slider prints first, for the ticket and random reinit."""
-    read = {name: float(re.search(rf"{name} (\d+\.\d\d)", status).group(1)) for name in ("winning ticket",
-                                                                                         "random reinit")}
-    return read["winning ticket"], read["random reinit"]
+def status_means(status: str, control: str) -> tuple[float, float]:
+    """The means the status line under the slider prints first, for the ticket and `control`."""
+    read = {name: float(re.search(rf"{name} (\d+\.\d\d)", status).group(1)) for name in ("winning ticket", control)}
+    return read["winning ticket"], read[control]
 
 
 @needs_bundle
 def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_neighbouring_ones(real, capsys):
     """Exercises 2 and 3 of notebook 03 as a student does them in class: read the table and the status line (means over
-    the bundled seeds), answer. Before issue 21 the check of Exercise 3 wanted seed 0's gap: this test refuses that."""
+    the bundled seeds), answer."""
     seeds = widgets.default_seeds(real)
     assert seeds == SEEDS
     records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, lessons.CONTROLS, progress=False,
                                 settings=real)
-    means = table_means(tables.show(records, parts=("table",)).data)
+    table = tables.show(records, parts=("table",)).data
+    means = table_means(table, column=2)
     assert len(means) == len(lessons.ONE_SHOT_GRID)
-    gaps = {where: ticket - reinit for where, (ticket, reinit) in means.items()}
+    gaps = {where: ticket - pruned for where, (ticket, pruned) in means.items()}
     best = max(gaps, key=gaps.get)
-    assert check_largest_gap(best, records) and said(capsys).startswith("Correct!")
-    for wrong in [w for w in gaps if gaps[w] < gaps[best] - 0.06][:3] + [f"{100 - float(best):.1f}"]:
-        assert not check_largest_gap(wrong, records) and said(capsys).startswith("Not yet:"), wrong
+    assert check_largest_gap(best, records, control="random_prune") and said(capsys).startswith("Correct!")
+    for wrong in [w for w in gaps if gaps[w] < gaps[best] - 0.06][:3] + [f"{100 - float(best):.1f}", "33.3"]:
+        assert not check_largest_gap(wrong, records, control="random_prune"), wrong
+        assert said(capsys).startswith("Not yet:")
 
     explorer = widgets.controls_explorer(seeds=seeds, settings=real)  # the lesson's slider
     positions = {}
@@ -82,20 +83,41 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
         explorer.slider.value = amount
         positions[explorer.remaining.value.split(" %")[0]] = amount
     explorer.slider.value = positions[best]
-    ticket, reinit = status_means(explorer.status.value)
-    reading = round(ticket - reinit, 2)
-    assert check_ticket_advantage(reading, explorer.records) and said(capsys).startswith("Correct!")
-    one_seed = [100 * (t.early_stop_test_accuracy - r.early_stop_test_accuracy) for t in explorer.records
-                if t.kind == "ticket" for r in explorer.records if r.kind == "reinit" and r.seed == t.seed]
-    seed_0 = round(one_seed[0], 2)
-    assert abs(seed_0 - reading) > 0.015  # the two readings differ: a check that wants one seed's refuses the mean
+    ticket, pruned = status_means(explorer.status.value, "random pruning")
+    reading = round(ticket - pruned, 2)
+    assert check_ticket_advantage(reading, explorer.records, control="random_prune")
+    assert said(capsys).startswith("Correct!")
     other = next(w for w in gaps if abs(gaps[w] - gaps[best]) > 0.05)  # another sparsity's reading
-    for wrong, clue in ((seed_0, "one seed"), (round(gaps[other], 2), ""), (reading / 100, "fractions"),
-                        (-reading, "sign")):
-        assert not check_ticket_advantage(wrong, explorer.records), wrong
+    for wrong, clue in ((round(gaps[other], 2), ""), (reading / 100, "fractions"), (-reading, "sign")):
+        assert not check_ticket_advantage(wrong, explorer.records, control="random_prune"), wrong
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, (wrong, out)
     assert explorer.trainings == 0 and not any(real.cache.rglob("*.pt"))
+
+
+@needs_bundle
+def test_the_ticket_advantage_check_wants_the_mean_the_status_line_prints_not_one_seed(real, capsys):
+    """The bug issue 21 found: at the sparsity where the ticket leads random reinit most, the status line's means differ
+    from seed 0's gap, and the check wanted seed 0's. It must accept the reading of the means and refuse seed 0's."""
+    seeds = widgets.default_seeds(real)
+    records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, lessons.CONTROLS, progress=False,
+                                settings=real)
+    gaps = {where: ticket - reinit for where, (ticket, reinit) in
+            table_means(tables.show(records, parts=("table",)).data, column=1).items()}
+    explorer = widgets.controls_explorer(seeds=seeds, settings=real)
+    for amount in lessons.ONE_SHOT_GRID:
+        explorer.slider.value = amount
+        if explorer.remaining.value.startswith(f"{max(gaps, key=gaps.get)} %"):
+            break
+    ticket, reinit = status_means(explorer.status.value, "random reinit")
+    reading = round(ticket - reinit, 2)
+    one_seed = [100 * (t.early_stop_test_accuracy - r.early_stop_test_accuracy) for t in explorer.records
+                if t.kind == "ticket" for r in explorer.records if r.kind == "reinit" and r.seed == t.seed]
+    seed_0 = round(one_seed[0], 2)
+    assert abs(seed_0 - reading) > 0.015  # the two readings differ here
+    assert check_ticket_advantage(reading, explorer.records) and said(capsys).startswith("Correct!")
+    assert not check_ticket_advantage(seed_0, explorer.records)
+    assert "one seed" in said(capsys)
 
 
 @needs_bundle

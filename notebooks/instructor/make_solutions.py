@@ -106,29 +106,29 @@ from lottery_utils.results import summarize
 answer = "random_prune"
 check_control(answer, keeps="init")"""),
         ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table: the ticket's mean minus "
-         "random reinit's at each sparsity, and the largest.", """
+         "random pruning's at each sparsity, and the largest.", """
 seeds = widgets.default_seeds(settings)
 amounts = lessons.ONE_SHOT_GRID[::3] if settings.fast else lessons.ONE_SHOT_GRID
 records = experiments.sweep("lenet", amounts, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
                             progress=False)
 mean = {(row.kind, row.remaining): 100 * row.early_stop_test_accuracy.mean for row in summarize(records)}
-gaps = {remaining: mean[("ticket", remaining)] - mean[("reinit", remaining)]
+gaps = {remaining: mean[("ticket", remaining)] - mean[("random_prune", remaining)]
         for kind, remaining in mean if kind == "ticket"}
 largest = max(gaps, key=gaps.get)
 answer = round(100 * largest, 1)   # the share of weights remaining, as the status line prints it
 print(f"largest lead at {answer} % of the weights remaining: {gaps[largest]:.2f} points")
-check_largest_gap(answer, records, control="reinit")"""),
+check_largest_gap(answer, records, control="random_prune")"""),
         ("Exercise 3: move the lesson's slider to that sparsity and subtract the two means its status line prints "
-         "first (winning ticket, random reinit).", """
+         "first (winning ticket, random pruning).", """
 import re
 
 explorer = widgets.controls_explorer("lenet", amounts=amounts, seeds=seeds, settings=settings)
 ticket = next(r for r in records if r.kind == "ticket" and round(100 * r.remaining, 1) == answer)
 explorer.slider.value = min(amounts, key=lambda a: abs(a - dict(ticket.schedule[0])["fc"]))  # its position
 print(explorer.status.value)
-ticket, reinit = (float(re.search(rf"{name} (\\d+\\.\\d\\d)", explorer.status.value).group(1))
-                  for name in ("winning ticket", "random reinit"))
-check_ticket_advantage(round(ticket - reinit, 2), explorer.records)"""),
+ticket, pruned = (float(re.search(rf"{name} (\\d+\\.\\d\\d)", explorer.status.value).group(1))
+                  for name in ("winning ticket", "random pruning"))
+check_ticket_advantage(round(ticket - pruned, 2), explorer.records, control="random_prune")"""),
     ]),
     "04_architectures": ("Notebook 04: counting conv weights, what remains, the learning rate", [
         ("Exercise 1: a 3×3 kernel for each of 64 × 128 pairs of input and output channels.", """
