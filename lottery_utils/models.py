@@ -104,33 +104,7 @@ class Preset:
     eval_every: int | None = None
 
     def __post_init__(self):
-        for what, value, choices in (("dataset", self.dataset, DATASETS), ("optimizer", self.optimizer, OPTIMIZERS),
-                                     ("strategy", self.strategy, STRATEGIES), ("init", self.init, INITIALIZATIONS)):
-            if value not in choices:
-                raise ValueError(f"Preset {self.name!r}: unknown {what} {value!r}; choose one of {', '.join(choices)}.")
-        for what in ("iterations", "batch_size"):
-            if isinstance(getattr(self, what), bool) or not isinstance(getattr(self, what), int) \
-                    or getattr(self, what) < 1:
-                raise ValueError(f"Preset {self.name!r}: {what} must be a whole number >= 1, "
-                                 f"got {getattr(self, what)!r}.")
-        if not self.lr > 0:
-            raise ValueError(f"Preset {self.name!r}: the learning rate must be > 0, got {self.lr!r}.")
-        if self.eval_every is not None and not (isinstance(self.eval_every, int) and self.eval_every >= 1):
-            raise ValueError(f"Preset {self.name!r}: eval_every must be a whole number >= 1 or None, "
-                             f"got {self.eval_every!r}.")
-        warmup = self.warmup_iterations
-        if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-            raise ValueError(f"Preset {self.name!r}: warmup_iterations must be a whole number >= 0 (0: no warmup), "
-                             f"got {warmup!r}.")
-        milestones = tuple(self.lr_milestones)
-        if not all(isinstance(m, int) and not isinstance(m, bool) and m >= 1 for m in milestones) \
-                or list(milestones) != sorted(set(milestones)):
-            raise ValueError(f"Preset {self.name!r}: lr_milestones must be increasing whole numbers >= 1, "
-                             f"got {self.lr_milestones!r}.")
-        unknown = set(self.prune_rates) - {"conv", "fc", "output"}
-        if unknown or not all(0 <= rate < 1 for rate in self.prune_rates.values()):
-            raise ValueError(f"Preset {self.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
-                             f"got {dict(self.prune_rates)}.")
+        _check(self)
         # frozen all the way down: the table's rates cannot be changed by accident
         object.__setattr__(self, "prune_rates", MappingProxyType(dict(self.prune_rates)))
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
@@ -159,6 +133,37 @@ class Preset:
             initialize(model, self.init)
         model.preset_name = self.name  # so `train` finds how this network is trained (copies keep it)
         return model
+
+
+def _check(preset: Preset) -> None:
+    """A preset's values, checked when it is made: each mistake named, with what is allowed."""
+    for what, value, choices in (("dataset", preset.dataset, DATASETS), ("optimizer", preset.optimizer, OPTIMIZERS),
+                                 ("strategy", preset.strategy, STRATEGIES), ("init", preset.init, INITIALIZATIONS)):
+        if value not in choices:
+            raise ValueError(f"Preset {preset.name!r}: unknown {what} {value!r}; choose one of {', '.join(choices)}.")
+    for what in ("iterations", "batch_size"):
+        if isinstance(getattr(preset, what), bool) or not isinstance(getattr(preset, what), int) \
+                or getattr(preset, what) < 1:
+            raise ValueError(f"Preset {preset.name!r}: {what} must be a whole number >= 1, "
+                             f"got {getattr(preset, what)!r}.")
+    if not preset.lr > 0:
+        raise ValueError(f"Preset {preset.name!r}: the learning rate must be > 0, got {preset.lr!r}.")
+    if preset.eval_every is not None and not (isinstance(preset.eval_every, int) and preset.eval_every >= 1):
+        raise ValueError(f"Preset {preset.name!r}: eval_every must be a whole number >= 1 or None, "
+                         f"got {preset.eval_every!r}.")
+    warmup = preset.warmup_iterations
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"Preset {preset.name!r}: warmup_iterations must be a whole number >= 0 (0: no warmup), "
+                         f"got {warmup!r}.")
+    milestones = tuple(preset.lr_milestones)
+    if not all(isinstance(m, int) and not isinstance(m, bool) and m >= 1 for m in milestones) \
+            or list(milestones) != sorted(set(milestones)):
+        raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
+                         f"got {preset.lr_milestones!r}.")
+    unknown = set(preset.prune_rates) - {"conv", "fc", "output"}
+    if unknown or not all(0 <= rate < 1 for rate in preset.prune_rates.values()):
+        raise ValueError(f"Preset {preset.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
+                         f"got {dict(preset.prune_rates)}.")
 
 
 # LeNet and Conv-2/4/6: the table of Figure 2 (iterations / batch, Adam and its rate, pruning rates), whose caption

@@ -3,6 +3,9 @@
 `winning_ticket` is one round of the paper's Algorithm 1 and `iterative_pruning` repeats it; the rest of this file
 is the bookkeeping they need (which layers, how much, masks, copies), the paper's two controls, and the follow-up
 papers' tools for asking why tickets win: the sign-preserving control and the weights' statistics.
+
+Masks are torch's own (`torch.nn.utils.prune`: `weight_orig`, `weight_mask`). `training.train` folds them for speed
+while it trains (`masks_folded`: the same masks, put back afterwards; `fold_masks=False` trains through prune's hooks).
 """
 from __future__ import annotations
 
