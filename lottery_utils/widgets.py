@@ -187,10 +187,10 @@ def _fetch(explorer: Explorer, compute: Callable[[Any], list[Result]], missing: 
 def _source(explorer: Explorer) -> str:
     if not explorer.last_from_cache:
         return f"trained now in {explorer.last_seconds:.0f} s"
-    bundled = sum(r.bundled for r in explorer.records)
+    bundled = sum(r.bundled for r in explorer.records)  # shipped with the project, or trained on this machine
     if bundled == len(explorer.records):
-        return "from the bundled results"
-    return "from the cache" + (" and the bundled results" if bundled else "")
+        return "trained in advance for this project"
+    return "trained earlier on this machine" + (" and in advance" if bundled else "")
 
 
 # --- one-shot pruning (notebook 01) and its controls (notebook 03) -----------------------------------------------

@@ -204,7 +204,7 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
         img.wait_for(state="visible")
         expect_text(status, f"{label(START)} pruned")
         t_render = time.perf_counter() - t0
-        assert status.inner_text().endswith("from the cache.")
+        assert status.inner_text().endswith("trained earlier on this machine.")
         for kind in ("winning ticket", "random reinit", "random pruning"):
             assert kind in status.inner_text()
         # The slide demo shows no code: no code-cell input areas, prompts or editors, no source text.
@@ -225,7 +225,7 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
                                arg=[old_src])
         assert slider.locator(".widget-readout").inner_text() == label(NEXT)
         assert remaining.inner_text() != old_remaining and status.inner_text() != old_status
-        assert status.inner_text().endswith("from the cache.")
+        assert status.inner_text().endswith("trained earlier on this machine.")
         assert img.count() == 1  # the plot was replaced, not appended
         page.wait_for_timeout(300)  # let the new PNG paint before the screenshot
         page.screenshot(path=str(SCREENSHOTS / "voila_app_after_key.png"), full_page=True)
@@ -237,7 +237,7 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
         expect_text(rounds.locator(".prune-status"), "rounds pruning 20 % of the survivors each")
         text = rounds.locator(".prune-status").inner_text()
         assert all(kind in text for kind in ("winning ticket", "random reinit", "random pruning", "dense"))
-        assert text.endswith("from the cache.")
+        assert text.endswith("trained earlier on this machine.")
         rounds.screenshot(path=str(SCREENSHOTS / "voila_app_rounds.png"))
 
         # The third panel: ticket vs random reinit vs random reinit keeping θ0's signs, on its own grid.
@@ -249,7 +249,7 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
         text = signs_status.inner_text()
         assert "winning ticket" in text and "random reinit, signs kept" in text
         assert text.count("random reinit") == 2 and "random pruning" not in text  # plain reinit too, nothing else
-        assert text.endswith("from the cache.")
+        assert text.endswith("trained earlier on this machine.")
         assert signs.locator(".prune-slider .widget-readout").inner_text() == label(SIGNS_START)
         signs.screenshot(path=str(SCREENSHOTS / "voila_app_signs.png"))
         assert_no_errors(page, page_errors)

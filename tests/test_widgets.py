@@ -83,7 +83,7 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
                                             f"weights remain, test accuracy at "
                                             "early stop:")
     assert f"winning ticket {100 * record.early_stop_test_accuracy:.2f} %" in explorer.status.value
-    assert explorer.status.value.endswith("from the cache.")
+    assert explorer.status.value.endswith("trained earlier on this machine.")
     assert plt.get_fignums() == []  # nothing left open in pyplot
 
     # Back to a setting already shown: nothing is trained or drawn again, the same picture is shown at once.

@@ -57,7 +57,7 @@ def check_remaining_weights(answer, model: nn.Module, amount=None) -> bool:
     if _close(value, 1 - expected):
         return _not_yet(f"({how}.) that is the share pruned; the question asks for the share that remains.")
     layer_shares = {1 - mask.mean().item() for mask in masks(model).values() if mask is not None}
-    if any(_close(value, share) or _close(value, 1 - share) for share in layer_shares):
+    if any(abs(value - share) <= 0.0005 or abs(value - (1 - share)) <= 0.0005 for share in layer_shares):
         return _not_yet(f"({how}.) that is one layer's share; the layers are pruned at different rates and hold "
                         f"different numbers of weights, so add up the weights each layer keeps.")
     return _not_yet(f"({how}.) count the weights each layer keeps (its weights times the share it keeps), add them "

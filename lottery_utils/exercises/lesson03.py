@@ -1,7 +1,7 @@
 """Notebook 03's checks: which control tests what, the ticket's lead read off the results."""
 from __future__ import annotations
 
-from ..results import summarize
+from ..results import LABELS, summarize
 from ._common import _correct, _not_yet, _read_fraction, _read_number, _Unreadable
 
 CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization", "random_reinit", "reinitialization",
@@ -82,16 +82,16 @@ def check_largest_gap(answer, records, control: str = "reinit") -> bool:
         value, how = _read_fraction(answer)
     except _Unreadable as problem:
         return _not_yet(f"{problem} Give the share of weights remaining, as the status line prints it (e.g. 33.3).")
-    nearest = min(gaps, key=lambda r: abs(r - value))
+    nearest, name = min(gaps, key=lambda r: abs(r - value)), LABELS[control]
     if abs(nearest - value) > max(0.002, 0.05 * nearest):
         if any(abs((1 - r) - value) <= 0.01 for r in gaps):
             return _not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
-        return _not_yet(f"({how}.) no sparsity of the records is there; the records hold "
+        return _not_yet(f"({how}.) no sparsity of the table is there; it holds "
                         f"{', '.join(f'{100 * r:.3g} %' for r in sorted(gaps, reverse=True))} of the weights remaining.")
     best = max(gaps.values())
     if gaps[nearest] >= best - 0.05:  # ties within a twentieth of a point are all right
-        return _correct(f"({how}.) at {100 * nearest:.3g} % of the weights remaining the ticket beats {control} by "
-                        f"{best:.2f} percentage points, more than anywhere else in these records.")
+        return _correct(f"({how}.) at {100 * nearest:.3g} % of the weights remaining the ticket beats {name} by "
+                        f"{best:.2f} percentage points, more than anywhere else in the table.")
     return _not_yet(f"({how}.) at {100 * nearest:.3g} % remaining the ticket is {gaps[nearest]:+.2f} points from "
-                    f"{control}, but another sparsity has a larger gap: compare ticket and {control} at every "
+                    f"{name}, but another sparsity has a larger gap: compare ticket and {name} at every "
                     f"slider position (or in the figure), not only where they are far from the dense network.")
