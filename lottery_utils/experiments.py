@@ -127,10 +127,6 @@ class Experiment:
     def config(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> RunConfig:
         return RunConfig.of(self.setup, kind, rounds, rates, self.seed, self.rewind_iteration)
 
-    def cached(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> bool:
-        """Whether this network is in the store already (looking it up trains nothing)."""
-        return self.cache.has(self.config(kind, rounds, rates))
-
     def result(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> Result:
         """One network's result: from the store, else trained now (with the rounds before it)."""
         entry = self.cache.load(self.config(kind, rounds, rates))
