@@ -97,14 +97,14 @@ def my_iterative_pruning(network, train, rounds, amount):
 check_iterative_pruning(my_iterative_pruning)"""),
     ]),
     "03_random_reinit_controls": ("Notebook 03: which control tests what, and the ticket's lead read off the results", [
-        ("Exercise 1: a control that keeps θ0 and replaces the mask tests whether the mask matters: random pruning.",
-         """
+        ("Exercise 1: the sign-preserving control keeps the ticket's mask and replaces its values (all but their "
+         "signs): a variant of random reinitialization.", """
 from lottery_utils import experiments, lessons, widgets
 from lottery_utils.exercises import check_control, check_largest_gap, check_ticket_advantage
 from lottery_utils.results import summarize
 
-answer = "random_prune"
-check_control(answer, keeps="init")"""),
+answer = "reinit"
+check_control(answer, keeps="mask")"""),
         ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table: the ticket's mean minus "
          "random pruning's at each sparsity, and the largest.", """
 seeds = widgets.default_seeds(settings)
