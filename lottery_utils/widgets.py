@@ -309,14 +309,15 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None, compare_one_shot: bool = False,
-                       cache: Store | None = None, *, controls: Iterable[str] = (), settings: Settings | None = None,
-                       setup: Setup | None = None) -> IterativeExplorer:
+                       cache: Store | None = None, *, controls: Iterable[str] = (), start: int | None = None,
+                       settings: Settings | None = None, setup: Setup | None = None) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, the selected round
     marked.
 
     `rounds` is the most rounds at 20 % per round (default: lessons.default_rounds); a bigger rate gets as many
     rounds as reach about the same sparsity (lessons.max_rounds). The checkbox adds one-shot tickets pruned as much
     in one go. `controls` (e.g. lessons.CONTROLS) trains them beside every round's ticket: the paper's Figure 4.
+    `start`: the round shown first (default: the last).
     """
     context, controls = _Context.of(model, seeds, settings, cache, setup), check_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
@@ -324,7 +325,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     rate_choice = widgets.Dropdown(options=list(zip(labels, rates)), value=_nearest(rates, rate), description="rate",
                                    style={"description_width": "40px"}, layout={"width": "240px"})
     start_rounds = max_rounds(rate_choice.value, rounds)
-    round_slider = widgets.IntSlider(value=start_rounds, min=1, max=start_rounds, description="rounds",
+    round_slider = widgets.IntSlider(value=min(start or start_rounds, start_rounds), min=1, max=start_rounds,
+                                     description="rounds",
                                      continuous_update=False, style={"description_width": "60px"})
     if len(rates) == 1:  # nothing to choose
         rate_choice.layout.display = "none"
