@@ -222,7 +222,7 @@ class Experiment:
         raise ValueError(f"Unknown control {kind!r}: choose one of {', '.join(ALL_CONTROLS)}.")
 
 
-def _context(model: str, settings: Settings | None, cache: Store | None, setup: Setup | None
+def defaults(model: str, settings: Settings | None, cache: Store | None, setup: Setup | None
              ) -> tuple[Settings, Store, Setup]:
     """The defaults of every experiment: real mode and the project's folders; the settings' store; the preset's
     setup (shrunk in fast mode)."""
@@ -238,7 +238,7 @@ def _run_seed(experiment: Experiment, rounds: int, rates: Mapping[str, float], c
 
 
 def _experiments(model, seeds, progress, cache, workers, rewind_iteration, settings, setup) -> list[Experiment]:
-    settings, cache, setup = _context(model, settings, cache, setup)
+    settings, cache, setup = defaults(model, settings, cache, setup)
     return [Experiment(setup, seed, cache, settings.data, progress if workers == 1 else False, rewind_iteration)
             for seed in seeds]
 
@@ -384,6 +384,6 @@ def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0,
     unknown = [n for n in chosen if n not in NOTEBOOKS]
     if unknown:
         raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)} (or None for all).")
-    settings, cache, setup = _context(model, settings, cache, setup)
+    settings, cache, setup = defaults(model, settings, cache, setup)
     runs = [run for n in chosen for run in notebook_runs(n, settings.fast)]
     return len(run_all(model, runs, (seed,), progress, cache, settings, setup, workers))

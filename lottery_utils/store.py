@@ -54,16 +54,25 @@ class Cache:
         self.root = Path(root).resolve()
 
     def path(self, config: RunConfig) -> Path:
-        return self.root / config.setup.model / f"{config.kind}-{config.key}.pt"
+        return self.key_path(config.setup.model, config.kind, config.key)
+
+    def key_path(self, model: str, kind: str, key: str) -> Path:
+        return self.root / model / f"{kind}-{key}.pt"
 
     def load(self, config: RunConfig) -> dict[str, Any] | None:
         """The entry stored for `config`, or None: missing, or unreadable (then with a warning)."""
-        path = self.path(config)
+        return self._read(self.path(config), config.as_dict())
+
+    def load_key(self, model: str, kind: str, key: str) -> dict[str, Any] | None:
+        """The entry stored under a key (a Result's `key`), or None, as `load`."""
+        return self._read(self.key_path(model, kind, key))
+
+    def _read(self, path: Path, config: dict[str, Any] | None = None) -> dict[str, Any] | None:
         if not path.exists():
             return None
         try:
             stored = torch.load(path, map_location="cpu", weights_only=True)
-            if stored["config"] != config.as_dict() or "record" not in stored:
+            if (config is not None and stored["config"] != config) or "record" not in stored:
                 raise ValueError("the stored configuration differs")
         except Exception as error:  # a truncated or foreign file: recompute rather than trust it
             warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.",
@@ -202,11 +211,8 @@ class Store:
     def network(self, result: Result) -> nn.Module:
         """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights), else
         from the few weights bundled for a lesson."""
-        path = self.root / result.model / f"{result.kind}-{result.key}.pt"
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)["state"]
-        except Exception:  # missing or damaged
-            state = None
+        entry = self.disk.load_key(result.model, result.kind, result.key)
+        state = None if entry is None else entry["state"]
         if state is None and self.bundle is not None:
             state = self.bundle.weights(result.key)
         if state is None:

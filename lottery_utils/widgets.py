@@ -208,9 +208,9 @@ class _Context:
 
     @classmethod
     def of(cls, model, seeds, settings, cache, setup, rewind_iteration=0) -> "_Context":
-        settings = settings or Settings()
-        return cls(model, tuple(default_seeds(settings, model) if seeds is None else seeds), settings,
-                   cache or settings.store(), setup or Setup.for_model(model, fast=settings.fast), rewind_iteration)
+        settings, cache, setup = experiments.defaults(model, settings, cache, setup)
+        return cls(model, tuple(default_seeds(settings, model) if seeds is None else seeds), settings, cache, setup,
+                   rewind_iteration)
 
     def to_train(self, runs, controls=()) -> int:
         return experiments.to_train(self.model, runs, self.seeds, controls, self.cache, self.rewind_iteration,

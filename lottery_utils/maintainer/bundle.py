@@ -12,6 +12,7 @@ import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +32,17 @@ from ..store import BUNDLE_DIR, Store, read, write, write_atomically
 
 def file_name(model: str, part: str, seed: int) -> str:
     return f"{model}{'' if part == 'lessons' else '-' + part}-seed{seed}.json.gz"
+
+
+@contextmanager
+def _one_thread():
+    """Train with one thread, as the workers do: the provenance test retrains with one thread, bit for bit."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _run_job(run: Run, model: str, seed: int, store: Store, settings: Settings, setup: Setup) -> list[Result]:
@@ -70,12 +82,9 @@ def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.Pat
     store, setup = settings.store(bundle=False), setup or Setup.for_model(model, fast=settings.fast)
     experiment = Experiment(setup, seed, store, settings.data, progress=False)
     path = Path(out or BUNDLE_DIR) / file_name(model, part, seed)
-    start, threads = time.perf_counter() - _interrupted_seconds(path, setup), torch.get_num_threads()
-    torch.set_num_threads(1)  # as in the workers: the provenance test retrains with one thread, bit for bit
-    try:
+    start = time.perf_counter() - _interrupted_seconds(path, setup)
+    with _one_thread():
         experiment.result("dense")  # every run needs it: train it once
-    finally:
-        torch.set_num_threads(threads)
     context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
     with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
         jobs = [pool.submit(_run_job, run, model, seed, store, settings, setup) for run in runs]
@@ -91,14 +100,10 @@ def build_weights(seed: int, settings: Settings, model: str = "lenet", out: str 
     """The trained weights a lesson reads (`bundle_runs("weights")`: notebook 05's section 2, seed 0), trained here
     (or found in the settings' cache) and written to lenet-weights-seed0.pt: {key: state dict}, masks as booleans."""
     store, setup = settings.store(bundle=False), setup or Setup.for_model(model, fast=settings.fast)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the bundle's networks were trained
-    try:
+    with _one_thread():
         results = [r for run in bundle_runs("weights") for r in iterative(
             model, run.rounds, run.rate, (seed,), run.controls, False, store, 1, run.rewind_iteration,
             settings=settings, setup=setup)]
-    finally:
-        torch.set_num_threads(threads)
     weights = {r.key: {name: value.bool() if name.endswith("_mask") else value
                        for name, value in store.network(r).state_dict().items()} for r in results}
     path = Path(out or BUNDLE_DIR) / f"{model}-weights-seed{seed}.pt"
