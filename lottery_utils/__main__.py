@@ -14,13 +14,13 @@ from pathlib import Path
 from dataclasses import replace
 
 from . import experiments
-from .config import ALL_CONTROLS, CONTROLS, Setup, check_controls, check_rewind
+from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls, validate_rewind
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS
-from .pruning import check_amount, check_rounds
-from .results import CSV_COLUMNS as COLUMNS
+from .pruning import validate_amount, validate_rounds
 from .results import Result, pick, summarize
 from .settings import Settings
+from .store import CSV_COLUMNS, row
 
 
 def checked(check: Callable, parse: Callable = str) -> Callable[[str], object]:
@@ -57,7 +57,7 @@ def seed_list(text: str) -> list[int]:
     return seeds
 
 
-FRACTION = checked(check_amount, float)
+FRACTION = checked(validate_amount, float)
 COUNT = checked(at_least_one, int)
 
 
@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "LeNet: the hidden layers, its output layer at half that)")
     iterative = commands.add_parser("iterative", parents=[common, output, rewinding],
                                      help="prune a little, --rounds times")
-    iterative.add_argument("--rounds", type=checked(check_rounds, int), default=5, help="pruning rounds (default 5)")
+    iterative.add_argument("--rounds", type=checked(validate_rounds, int), default=5, help="pruning rounds (default 5)")
     iterative.add_argument("--rate", type=FRACTION, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
     precompute = commands.add_parser("precompute", parents=[common],
                                      help="warm the cache for every setting the notebooks' widgets show")
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
             return 1
         return 0
     try:  # a rewind iteration beyond the training: say so before anything is trained or written
-        check_rewind(args.rewind, setup.iterations)
+        validate_rewind(args.rewind, setup.iterations)
     except ValueError as problem:
         parser.error(f"argument --rewind: {problem}")
     out = Path(args.out or Path("results") / args.model)
@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
 
 def controls_option(text: str) -> tuple[str, ...]:
     """--controls: comma-separated control names, or 'none'."""
-    return () if text.strip() == "none" else check_controls(text)
+    return () if text.strip() == "none" else validate_controls(text)
 
 
 def rewind_option(text: str) -> int:
@@ -194,7 +194,7 @@ def rewind_option(text: str) -> int:
     except ValueError:
         raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
                          f"{text!r}.") from None
-    return check_rewind(value)
+    return validate_rewind(value)
 
 
 def _check_writable(out: Path, parser: argparse.ArgumentParser) -> None:
@@ -212,9 +212,9 @@ def write_outputs(records: list[Result], out: Path) -> None:
     from . import plots  # matplotlib is only needed here
 
     with open(out / "results.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, COLUMNS)
+        writer = csv.DictWriter(f, CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(r.row() for r in records)
+        writer.writerows(row(r) for r in records)
     figures = {"accuracy_vs_remaining.png": plots.plot_accuracy_vs_remaining(records),
                "early_stop_vs_remaining.png": plots.plot_early_stop_vs_remaining(records),
                "training_curves.png": plots.plot_training_curves(records),
@@ -233,9 +233,9 @@ def print_summary(records: list[Result], title: str) -> None:
     if bundled:
         print(f"{bundled} of {len(records)} networks from the bundled results (--no-bundle trains them here)")
     print(f"{'kind':<13} {'remaining':>9} {'seeds':>5} {'test acc':>9} {'early-stop acc':>14} {'early-stop iter':>15}")
-    for row in summarize(records):
-        print(f"{row.kind:<13} {100 * row.remaining:>8.1f}% {row.seeds:>5} {row.test_accuracy.mean:>9.4f} "
-              f"{row.early_stop_test_accuracy.mean:>14.4f} {row.early_stop_iteration.mean:>15.0f}")
+    for line in summarize(records):
+        print(f"{line.kind:<13} {100 * line.remaining:>8.1f}% {line.seeds:>5} {line.test_accuracy.mean:>9.4f} "
+              f"{line.early_stop_test_accuracy.mean:>14.4f} {line.early_stop_iteration.mean:>15.0f}")
 
 
 if __name__ == "__main__":

@@ -12,11 +12,11 @@ import hashlib
 import json
 import numbers
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .models import preset
-from .pruning import check_amount
+from .models import Preset, preset
+from .pruning import validate_amount
 from .results import Kind
 
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
@@ -67,12 +67,12 @@ def round_rates(model: str, amount: float | None = None) -> dict[str, float]:
     rates = preset(model).prune_rates
     if amount is None:
         return dict(rates)
-    check_amount(amount)
+    validate_amount(amount)
     scale = amount / max(rates.values())
     return {kind: rate * scale for kind, rate in rates.items()}
 
 
-def check_controls(controls) -> tuple[str, ...]:
+def validate_controls(controls) -> tuple[str, ...]:
     """Known control names (ALL_CONTROLS; a comma-separated string too), each once, in the order given."""
     if isinstance(controls, str):
         controls = [c.strip() for c in controls.split(",") if c.strip()]
@@ -83,7 +83,7 @@ def check_controls(controls) -> tuple[str, ...]:
     return controls
 
 
-def check_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
+def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
     """A rewind iteration k is a whole number of the dense network's iterations, 0 <= k < `iterations` (if given; 0:
     reset to theta_0, the original algorithm)."""
     if isinstance(rewind_iteration, bool) or not isinstance(rewind_iteration, numbers.Integral) \
@@ -111,7 +111,7 @@ class RunConfig:
         object.__setattr__(self, "kind", Kind(self.kind))  # an unknown kind says which exist
         if (self.kind == Kind.DENSE) != (not self.schedule):
             raise ValueError("The dense network has no pruning rounds; every other kind needs at least one.")
-        check_rewind(self.rewind_iteration, self.setup.iterations)
+        validate_rewind(self.rewind_iteration, self.setup.iterations)
 
     @classmethod
     def of(cls, setup: Setup, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None, seed: int = 0,
@@ -130,7 +130,7 @@ class RunConfig:
         LeNet and Conv-2/4/6), the network, its seed and ALGORITHM_VERSION, and the rewind iteration only when k > 0
         (k = 0 keeps the keys written before rewinding existed)."""
         rewind = {"rewind_iteration": self.rewind_iteration} if self.rewind_iteration else {}
-        return {**asdict(self.setup), **preset(self.setup.model).key_settings(), "kind": str(self.kind),
+        return {**asdict(self.setup), **_training_settings(self.setup.model), "kind": str(self.kind),
                 "schedule": [dict(step) for step in self.schedule], "seed": self.seed, "version": ALGORITHM_VERSION,
                 **rewind}
 
@@ -142,6 +142,17 @@ class RunConfig:
     def setting(self) -> str:
         """The key of this network whatever its seed: what `results.summarize` groups seeds by."""
         return setting_key(self.as_dict())
+
+
+def _training_settings(model: str) -> dict[str, Any]:
+    """What a key needs of a preset's training beyond `Setup`: its warmup, milestones and initialization, each only
+    where it is not the default. So these settings changed the keys of ResNet-18 and VGG-19 (results trained the old
+    way are not reused) and left those of LeNet and Conv-2/4/6, and the bundled results stored under them, as they
+    were."""
+    paper, defaults = preset(model), {f.name: f.default for f in fields(Preset)}
+    return {name: list(value) if isinstance(value, tuple) else value
+            for name in ("warmup_iterations", "lr_milestones", "init")
+            if (value := getattr(paper, name)) != defaults[name]}
 
 
 def config_key(config: Mapping[str, Any]) -> str:

@@ -25,15 +25,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, check_controls, check_rewind, round_rates
+from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls, validate_rewind, round_rates
 from .data import load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, preset
-from .pruning import check_rounds, clone, iterative_pruning, load_state, random_prune, random_reinit, \
-    sign_preserving_reinit
+from .pruning import clone, iterative_pruning, random_prune, random_reinit, remaining_weights, \
+    sign_preserving_reinit, validate_rounds
 from .results import Result, pick, sort_results, unique_networks
 from .settings import Settings
-from .store import Cache, Store
+from .store import Cache, Store, first_layer_kept, load_state, record, result_of
 from .training import Progress, progress_bars, train
 
 __all__ = ["ALL_CONTROLS", "CONTROLS", "Experiment", "Setup", "announce", "iterative", "one_shot", "precompute",
@@ -67,9 +67,12 @@ def train_job(job: Job) -> Result:
     history = train(network, data, setup.iterations, setup.batch_size, preset=setup.model, lr=setup.lr,
                     eval_every=setup.eval_every, seed=config.seed, progress=job.progress,
                     description=f"{config.kind} round {config.rounds}", start_iteration=config.rewind_iteration)
-    result = Result.from_training(config.as_dict(), history, network, config.key, config.setting)
+    result = Result(str(config.kind), config.rounds, remaining_weights(network), history.final_test_accuracy,
+                    history.early_stop_iteration, history.early_stop_test_accuracy, config.seed, setup.model,
+                    setup.iterations, history.seconds, config.key, config.setting, config.rewind_iteration,
+                    tuple(dict(step) for step in config.schedule), history, first_layer_kept(network))
     keep_weights = config.kind in ("dense", "ticket")  # later rounds prune these
-    job.cache.save(config, result.record(), state_of(network) if keep_weights else None)
+    job.cache.save(config, record(result), state_of(network) if keep_weights else None)
     return result
 
 
@@ -122,7 +125,7 @@ class Experiment:
     def __init__(self, setup: Setup, seed: int, cache: Store, data: Path, progress: Progress = True,
                  rewind_iteration: int = 0):
         self.setup, self.seed, self.cache, self.data, self.progress = setup, seed, cache, Path(data), progress
-        self.rewind_iteration = check_rewind(rewind_iteration, setup.iterations)
+        self.rewind_iteration = validate_rewind(rewind_iteration, setup.iterations)
 
     def config(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> RunConfig:
         return RunConfig.of(self.setup, kind, rounds, rates, self.seed, self.rewind_iteration)
@@ -131,7 +134,7 @@ class Experiment:
         """One network's result: from the store, else trained now (with the rounds before it)."""
         entry = self.cache.load(self.config(kind, rounds, rates))
         if entry is not None:
-            return Result.from_entry(entry)
+            return result_of(entry)
         if kind == "dense":
             return self.train(self.initial(), self.config("dense"), Here())
         return pick(self.run(rounds, rates, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
@@ -158,7 +161,7 @@ class Experiment:
         if not all(entries):
             self._train_missing(rounds, rates, controls, pool or Here())
             entries = [self.cache.load(config) for config in configs]
-        return [Result.from_entry(entry) for entry in entries]
+        return [result_of(entry) for entry in entries]
 
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
         # iterative_pruning trains these networks in this order: the dense one, then each round's ticket but the last
@@ -191,7 +194,7 @@ class Experiment:
             pool.submit(train_job, self.job(config, network)).result()
             entry = self.cache.load_trained(config)
         load_state(network, entry["state"])
-        return Result.from_entry(entry)
+        return result_of(entry)
 
     def initial(self) -> nn.Module:
         """theta_0: this seed's untrained network."""
@@ -246,7 +249,7 @@ def _experiments(model, seeds, progress, cache, workers, rewind_iteration, setti
 def _run(experiments: list[Experiment], rounds: int, rate: float | None, controls: tuple[str, ...],
          progress: Progress, workers: int) -> list[Result]:
     """Every network of `rounds` rounds at `rate` for each experiment (seed), in `workers` processes."""
-    check_rounds(rounds)
+    validate_rounds(rounds)
     rates = round_rates(experiments[0].setup.model, rate) if experiments else {}
     with pool_of(workers) as pool:
         if workers > 1 and len(experiments) > 1:  # whole seeds side by side
@@ -273,8 +276,8 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
     the bundled results); `setup`: how every network trains (default: the preset's). In real mode with
     progress=True, what is not stored yet is announced first: how many networks, about how long.
     """
-    check_rounds(rounds)
-    controls = check_controls(controls)
+    validate_rounds(rounds)
+    controls = validate_controls(controls)
     experiments = _experiments(model, seeds, progress, cache, workers, rewind_iteration, settings, setup)
     if progress is True:
         announce(experiments, [(rounds, rate)], controls)
@@ -295,7 +298,7 @@ def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 
           rewind_iteration: int = 0, *, settings: Settings | None = None, setup: Setup | None = None
           ) -> list[Result]:
     """One-shot pruning at several amounts (the slider's grid): the dense network is trained once per seed."""
-    amounts, controls = list(amounts), check_controls(controls)
+    amounts, controls = list(amounts), validate_controls(controls)
     experiments = _experiments(model, seeds, progress, cache, workers, rewind_iteration, settings, setup)
     if progress is True:
         announce(experiments, [(1, amount) for amount in amounts], controls)
@@ -312,7 +315,7 @@ def to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterab
     """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the
     ones they share counted once); 0 when the store holds them all."""
     return _count(_experiments(model, seeds, False, cache, 1, rewind_iteration, settings, setup), runs,
-                  check_controls(controls))
+                  validate_controls(controls))
 
 
 def _count(experiments: list[Experiment], runs: Iterable[tuple[int, float | None]], controls) -> int:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import torch
@@ -104,7 +104,7 @@ class Preset:
     eval_every: int | None = None
 
     def __post_init__(self):
-        _check(self)
+        _validate(self)
         # frozen all the way down: the table's rates cannot be changed by accident
         object.__setattr__(self, "prune_rates", MappingProxyType(dict(self.prune_rates)))
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
@@ -113,16 +113,6 @@ class Preset:
     def paper_rate(self) -> float:
         """The largest per-round rate (LeNet: the fc layers' 20 %), the one a single `amount` stands for."""
         return max(self.prune_rates.values())
-
-    def key_settings(self) -> dict[str, object]:
-        """What a cache key needs of this preset's training beyond `experiments.Setup` (model, iterations, batch size,
-        learning rate): the warmup, the milestones and the initialization, each only where it is not the default. So
-        these settings changed the keys of ResNet-18 and VGG-19 (results trained the old way are not reused) and left
-        those of LeNet and Conv-2/4/6, and the bundled results stored under them, as they were."""
-        defaults = {f.name: f.default for f in fields(self)}
-        return {name: list(value) if isinstance(value, tuple) else value
-                for name in ("warmup_iterations", "lr_milestones", "init")
-                if (value := getattr(self, name)) != defaults[name]}
 
     def build(self, seed: int | None = None) -> nn.Module:
         """A freshly initialized network; the same seed gives the same weights."""
@@ -135,7 +125,7 @@ class Preset:
         return model
 
 
-def _check(preset: Preset) -> None:
+def _validate(preset: Preset) -> None:
     """A preset's values, checked when it is made: each mistake named, with what is allowed."""
     for what, value, choices in (("dataset", preset.dataset, DATASETS), ("optimizer", preset.optimizer, OPTIMIZERS),
                                  ("strategy", preset.strategy, STRATEGIES), ("init", preset.init, INITIALIZATIONS)):

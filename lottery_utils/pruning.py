@@ -33,7 +33,7 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
-    check_same_architecture(trained_network, copy_network)
+    validate_same_architecture(trained_network, copy_network)
     amounts = layer_amounts(trained_network, amount)
     trained = prunable_layers(trained_network)
     if strategy == "layerwise":
@@ -63,7 +63,7 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], 
     e.g. `lambda net: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained: its survivors
     hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
     """
-    check_iterative_arguments(network, train, rounds, amount)
+    validate_iterative_arguments(network, train, rounds, amount)
     tickets, ticket = [], network
     for _ in range(rounds):
         trained = clone(ticket)  # theta_0 under the current mask...
@@ -90,21 +90,21 @@ def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict
     """Per-layer pruning fractions from one number, rates by kind ({"conv", "fc", "output"}), or layer names."""
     kinds = layer_kinds(model)
     if not isinstance(amount, Mapping):
-        return {name: check_amount(amount) for name in kinds}
+        return {name: validate_amount(amount) for name in kinds}
     keys = set(amount)
     ambiguous = sorted(keys & set(LAYER_KINDS) & set(kinds))
     if ambiguous:  # e.g. torchvision's ResNet names its Linear layer "fc"
         raise ValueError(f"amount key(s) {ambiguous} are both a layer kind and a layer name of this network: name "
                          f"every layer ({list(kinds)}) instead of giving kinds, so it is clear what is pruned.")
     if keys <= set(LAYER_KINDS):
-        return {name: check_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
+        return {name: validate_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
     if keys - set(kinds):
         raise ValueError(f"Unknown key(s) in amount: {sorted(keys - set(kinds), key=str)}. Give either layer kinds "
                          f"{LAYER_KINDS} or layer names {list(kinds)}, not a mix.")
-    return {name: check_amount(amount.get(name, 0.0), name) for name in kinds}
+    return {name: validate_amount(amount.get(name, 0.0), name) for name in kinds}
 
 
-def check_amount(amount: float, what: str = "amount") -> float:
+def validate_amount(amount: float, what: str = "amount") -> float:
     """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
     if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
         raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
@@ -115,7 +115,7 @@ def check_amount(amount: float, what: str = "amount") -> float:
     return float(amount)
 
 
-def check_iterative_arguments(network, train, rounds, amount) -> None:
+def validate_iterative_arguments(network, train, rounds, amount) -> None:
     """Fail before any training: a module, a callable, a whole number of rounds, valid amounts."""
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
@@ -123,11 +123,11 @@ def check_iterative_arguments(network, train, rounds, amount) -> None:
     if not callable(train):
         raise TypeError(f"train must be a function that trains a network in place, e.g. "
                         f"lambda net: train(net, data, iterations=5_000); got {type(train).__name__}.")
-    check_rounds(rounds)
+    validate_rounds(rounds)
     layer_amounts(network, amount)
 
 
-def check_rounds(rounds: int) -> int:
+def validate_rounds(rounds: int) -> int:
     """A number of pruning rounds is a whole number >= 1."""
     if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
@@ -151,7 +151,7 @@ def masks(model: nn.Module) -> dict[str, torch.Tensor | None]:
     return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(model).items()}
 
 
-def check_same_architecture(trained_network: nn.Module, copy_network: nn.Module, compare_masks: bool = True) -> None:
+def validate_same_architecture(trained_network: nn.Module, copy_network: nn.Module, compare_masks: bool = True) -> None:
     """Both networks must have the same parameters (names and shapes) and, unless told otherwise, the same masks."""
     def shapes(model):
         return {n.replace("_orig", ""): tuple(p.shape) for n, p in model.named_parameters()}
@@ -190,8 +190,8 @@ def per_round_amount(total: float, rounds: int) -> float:
 
     (Not total^(1/rounds), as the slides say: pruning 90 % in 2 rounds takes 68 % per round, not 95 %.)
     """
-    check_amount(total, "total")
-    check_rounds(rounds)
+    validate_amount(total, "total")
+    validate_rounds(rounds)
     return 1 - (1 - total) ** (1 / rounds)
 
 
@@ -211,24 +211,7 @@ def clone(model: nn.Module) -> nn.Module:
     return twin
 
 
-def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
-    """Put a state dict into `network` in place, pruning masks included (weight_orig / weight_mask entries); the
-    values move to the network's device."""
-    state = dict(state)
-    for name, module in prunable_layers(network).items():
-        mask = state.get(f"{name}.weight_mask")
-        if mask is not None and not hasattr(module, "weight_mask"):
-            prune.custom_from_mask(module, "weight", mask.to(module.weight.device))
-        if mask is not None:
-            state.setdefault(f"{name}.weight_orig", state.pop(f"{name}.weight", None))
-    network.load_state_dict(state)
-    for module in prunable_layers(network).values():
-        if hasattr(module, "weight_mask"):  # the masked weight, as prune's hook computes it before a forward
-            module.weight = module.weight_orig * module.weight_mask
-    return network
-
-
-def _check_unpruned(network: nn.Module, what: str) -> None:
+def _validate_unpruned(network: nn.Module, what: str) -> None:
     if any(mask is not None for mask in masks(network).values()):
         raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
                          f"clone of theta_0), so that the control's mask is exactly the one it is given.")
@@ -236,15 +219,15 @@ def _check_unpruned(network: nn.Module, what: str) -> None:
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed)."""
-    check_same_architecture(ticket, fresh_network, compare_masks=False)
-    _check_unpruned(fresh_network, "fresh_network")
+    validate_same_architecture(ticket, fresh_network, compare_masks=False)
+    _validate_unpruned(fresh_network, "fresh_network")
     return apply_masks(ticket, fresh_network)
 
 
 def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Module:
     """The other control: a random mask on `network`, keeping exactly as many weights per layer as `like` does."""
-    check_same_architecture(like, network, compare_masks=False)
-    _check_unpruned(network, "random_prune's network")
+    validate_same_architecture(like, network, compare_masks=False)
+    _validate_unpruned(network, "random_prune's network")
     targets = prunable_layers(network)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -264,8 +247,8 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     reinitialized network train") draw the new magnitudes by shuffling the layer's initial values (`signed_reinit`
     in their code, uber-research/deconstructing-lottery-tickets); a fresh draw has the same distribution.
     """
-    check_same_architecture(ticket, fresh_network, compare_masks=False)
-    _check_unpruned(fresh_network, "fresh_network")
+    validate_same_architecture(ticket, fresh_network, compare_masks=False)
+    _validate_unpruned(fresh_network, "fresh_network")
     fresh = prunable_layers(fresh_network)
     with torch.no_grad():
         for name, layer in prunable_layers(ticket).items():
@@ -297,9 +280,9 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
     "pruned". Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two questions: do
     kept weights start larger, do they move further?
     """
-    check_same_architecture(theta_0, trained, compare_masks=False)
+    validate_same_architecture(theta_0, trained, compare_masks=False)
     mask_source = trained if masks_from is None else masks_from
-    check_same_architecture(theta_0, mask_source, compare_masks=False)
+    validate_same_architecture(theta_0, mask_source, compare_masks=False)
     starts, ends = prunable_layers(theta_0), prunable_layers(trained)
     statistics = {}
     for name, mask in masks(mask_source).items():

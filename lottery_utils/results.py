@@ -3,15 +3,10 @@ seeds that the lessons and the paper's figures show (student-facing core)."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
-import torch
-from torch import nn
-
-from .pruning import masks, prunable_layers, remaining_weights
 from .training import History
 
 
@@ -52,42 +47,6 @@ class Result:
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)  # per input: weights kept (LeNet)
     bundled: bool = False  # read from the results bundled with the project, not trained here
 
-    @classmethod
-    def from_training(cls, config: Mapping[str, Any], history: History, network: nn.Module, key: str = "",
-                      setting: str = "") -> "Result":
-        """A network just trained: `config` as stored (kind, schedule, seed, model, iterations, rewind_iteration)."""
-        return cls(config["kind"], len(config["schedule"]), remaining_weights(network), history.final_test_accuracy,
-                   history.early_stop_iteration, history.early_stop_test_accuracy, config["seed"], config["model"],
-                   config["iterations"], history.seconds, key, setting, config.get("rewind_iteration", 0),
-                   tuple(config["schedule"]), history, first_layer_kept(network))
-
-    @classmethod
-    def from_entry(cls, entry: Mapping[str, Any]) -> "Result":
-        """From a stored entry: its configuration, the record stored with it (see `record`), and the "key" and
-        "setting" its store gives it."""
-        config, record = entry["config"], entry["record"]
-        curve = record["curve"]
-        history = History(list(curve["iteration"]), list(curve["val_loss"]), list(curve["test_accuracy"]),
-                          record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seconds"])
-        kept = record.get("first_layer_kept")
-        return cls(record["kind"], record["round"], record["remaining"], record["test_accuracy"],
-                   record["early_stop_iteration"], record["early_stop_test_accuracy"], record["seed"],
-                   record["model"], record["iterations"], record["seconds"], entry.get("key", ""),
-                   entry.get("setting", ""), config.get("rewind_iteration", 0), tuple(config["schedule"]), history,
-                   None if kept is None else tuple(kept),
-                   entry.get("bundled", False))
-
-    def record(self) -> dict[str, Any]:
-        """What the cache stores with the configuration (the format of every cache written so far, plus the
-        first layer's kept weights per input from version 2 on; the rewind iteration is in the configuration)."""
-        record = {name: value for name, value in self.row().items()
-                  if name not in ("key", "setting", "rewind_iteration")}
-        record["curve"] = {"iteration": self.history.iterations, "test_accuracy": self.history.test_accuracy,
-                           "val_loss": self.history.val_loss}
-        if self.first_layer_kept is not None:
-            record["first_layer_kept"] = list(self.first_layer_kept)
-        return record
-
     @property
     def initial_test_accuracy(self) -> float:
         """Test accuracy before any training, the first point of the curve: for a ticket its mask on theta_0, the
@@ -98,25 +57,6 @@ class Result:
             raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
                              f"{self.rewind_iteration}).")
         return self.history.test_accuracy[0]
-
-    def row(self) -> dict[str, Any]:
-        """One line of results.csv: the CSV_COLUMNS."""
-        return {name: getattr(self, name) for name in CSV_COLUMNS}
-
-
-CSV_COLUMNS = tuple(f.name for f in fields(Result) if f.name not in ("setting", "schedule", "history",
-                                                                     "first_layer_kept", "bundled"))
-
-
-def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
-    """How many weights each input of a fully connected first layer keeps (LeNet: 784 pixels, of 300 each), enough
-    to draw its mask; None for a first layer that is a convolution."""
-    name, layer = next(iter(prunable_layers(network).items()))
-    if not isinstance(layer, nn.Linear):
-        return None
-    mask = masks(network)[name]
-    kept = torch.full((layer.in_features,), layer.out_features) if mask is None else mask.sum(0)
-    return tuple(int(k) for k in kept.tolist())
 
 
 def pick(results: Iterable[Result], kind: str, round: int | None = None) -> Result:

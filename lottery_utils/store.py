@@ -11,17 +11,19 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.utils import prune
 
 from .config import RunConfig, config_key, setting_key
-from .pruning import load_state
 from .models import build_model
+from .pruning import masks, prunable_layers
 from .results import Result
+from .training import History
 
 FORMAT = 1  # of the bundle files: bump when their layout changes; the reader refuses other formats
 BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"
@@ -39,6 +41,69 @@ def write_atomically(path: Path, write: Callable[[Any], None]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+CSV_COLUMNS = ("kind", "round", "remaining", "test_accuracy", "early_stop_iteration", "early_stop_test_accuracy",
+               "seed", "model", "iterations", "seconds", "key", "rewind_iteration")  # a line of results.csv
+
+
+def row(result: Result) -> dict[str, Any]:
+    """One line of results.csv: the CSV_COLUMNS."""
+    return {name: getattr(result, name) for name in CSV_COLUMNS}
+
+
+def record(result: Result) -> dict[str, Any]:
+    """What a store keeps with the configuration of a trained network: the numbers of its results.csv line (but its
+    key and rewind iteration, which the configuration gives), its curves and, from version 2 on, the first layer's
+    kept weights per input."""
+    stored = {name: value for name, value in row(result).items() if name not in ("key", "rewind_iteration")}
+    stored["curve"] = {"iteration": result.history.iterations, "test_accuracy": result.history.test_accuracy,
+                       "val_loss": result.history.val_loss}
+    if result.first_layer_kept is not None:
+        stored["first_layer_kept"] = list(result.first_layer_kept)
+    return stored
+
+
+def result_of(entry: dict[str, Any]) -> Result:
+    """The Result of a stored entry: its configuration, its `record`, and the key and setting its store gives it."""
+    config, stored = entry["config"], entry["record"]
+    curve = stored["curve"]
+    history = History(list(curve["iteration"]), list(curve["val_loss"]), list(curve["test_accuracy"]),
+                      stored["early_stop_iteration"], stored["early_stop_test_accuracy"], stored["seconds"])
+    kept = stored.get("first_layer_kept")
+    return Result(stored["kind"], stored["round"], stored["remaining"], stored["test_accuracy"],
+                  stored["early_stop_iteration"], stored["early_stop_test_accuracy"], stored["seed"], stored["model"],
+                  stored["iterations"], stored["seconds"], entry.get("key", ""), entry.get("setting", ""),
+                  config.get("rewind_iteration", 0), tuple(config["schedule"]), history,
+                  None if kept is None else tuple(kept), entry.get("bundled", False))
+
+
+def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
+    """How many weights each input of a fully connected first layer keeps (LeNet: 784 pixels, of 300 each), enough
+    to draw its mask; None for a first layer that is a convolution."""
+    name, layer = next(iter(prunable_layers(network).items()))
+    if not isinstance(layer, nn.Linear):
+        return None
+    mask = masks(network)[name]
+    kept = torch.full((layer.in_features,), layer.out_features) if mask is None else mask.sum(0)
+    return tuple(int(k) for k in kept.tolist())
+
+
+def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
+    """Put a state dict into `network` in place, pruning masks included (weight_orig / weight_mask entries); the
+    values move to the network's device."""
+    state = dict(state)
+    for name, module in prunable_layers(network).items():
+        mask = state.get(f"{name}.weight_mask")
+        if mask is not None and not hasattr(module, "weight_mask"):
+            prune.custom_from_mask(module, "weight", mask.to(module.weight.device))
+        if mask is not None:
+            state.setdefault(f"{name}.weight_orig", state.pop(f"{name}.weight", None))
+    network.load_state_dict(state)
+    for module in prunable_layers(network).values():
+        if hasattr(module, "weight_mask"):  # the masked weight, as prune's hook computes it before a forward
+            module.weight = module.weight_orig * module.weight_mask
+    return network
 
 
 def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, bundled: bool) -> dict[str, Any]:
@@ -136,7 +201,7 @@ class Bundle:
 
     def results(self, model: str) -> list[Result]:
         """Every bundled network of `model` as a Result."""
-        return [Result.from_entry(_entry(e["config"], e["record"], None, True)) for e in self.entries().values()
+        return [result_of(_entry(e["config"], e["record"], None, True)) for e in self.entries().values()
                 if e["config"]["model"] == model]
 
     def seeds(self, model: str, part: str = "lessons") -> tuple[int, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -102,12 +102,7 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     have gone on: the same mini-batches and learning-rate schedule from there, a fresh optimizer state (as open_lth
     trains from a rewind step). Its curves and early-stopping iteration start at k.
     """
-    if preset is None:
-        preset = preset_of(model)
-        if preset is None:
-            raise ValueError("train() does not know how to train this network (it was not made by build_model): "
-                             "pass preset=, e.g. preset='lenet' for Adam at the paper's LeNet settings, or a Preset.")
-    preset = preset_named(preset) if isinstance(preset, str) else preset
+    preset = _preset_for(model, preset)
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
     if iterations < 1 or batch_size < 1 or batch_size > len(data.train_y):
@@ -118,39 +113,15 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                          f"iterations={iterations}.")
     eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
     curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
-    bars = progress_bars(progress)
     model.to(data.train_x.device)
-    history, order = History(), torch.Generator().manual_seed(seed)
-    batches_per_epoch = len(data.train_y) // batch_size
     start = time.perf_counter()
     with (masks_folded(model) if fold_masks else _no_masks()) as masked:
         optimizer, schedule = make_optimizer(model, preset, lr, start_iteration)
-        best = _Best(model, data)
-
-        def measure(iteration: int) -> None:  # validation loss for early stopping; the curves on a coarser grid
-            val_loss, test_accuracy = evaluate(model, data.val_x, data.val_y)[0], None
-            if iteration % curve_every == 0 or iteration in (start_iteration, iterations):
-                _, test_accuracy = evaluate(model, data.test_x, data.test_y)
-                history.iterations.append(iteration)
-                history.val_loss.append(val_loss)
-                history.test_accuracy.append(test_accuracy)
-                if hasattr(bar, "set_postfix"):
-                    bar.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
-            best.consider(iteration, val_loss, test_accuracy)
-
-        steps = range(start_iteration + 1, iterations + 1)
-        bar = bars(steps, desc=description, leave=False, mininterval=0.5) if bars else steps
-        for _ in range(-(-start_iteration // batches_per_epoch)):  # from iteration k on: the epoch orders drawn so far
-            perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
-        measure(start_iteration)
+        log = _Log(model, data, curve_every, first=start_iteration, last=iterations)
+        log.measure(start_iteration)
         model.train()
-        for iteration in bar:
-            step = (iteration - 1) % batches_per_epoch
-            if step == 0:  # a new epoch: a new order, drawn without replacement
-                perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
-            batch = perm[step * batch_size:(step + 1) * batch_size]
-            # gathering one batch beats copying a shuffled epoch; index_select beats x[batch]
-            x, y = data.train_x.index_select(0, batch), data.train_y.index_select(0, batch)
+        for iteration, x, y in _with_bar(batches(data, batch_size, seed, start_iteration, iterations), progress,
+                                         iterations - start_iteration, description, log):
             loss = F.cross_entropy(model(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -161,10 +132,49 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                 for weight, mask in masked:
                     weight.mul_(mask)  # pruned weights stay exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
-                measure(iteration)
-        history.early_stop_iteration, history.early_stop_test_accuracy = best.result()
+                log.measure(iteration)
+        history = log.history()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterations: int
+            ) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
+    """(iteration, inputs, labels) for iterations start_iteration + 1 ... iterations: each epoch a new order of the
+    training set drawn without replacement from a generator seeded with `seed`, cut into batches (the remainder of
+    an epoch is left out). Starting at iteration k gives the batches a run from 0 would have had from k on."""
+    order = torch.Generator().manual_seed(seed)
+    per_epoch = len(data.train_y) // batch_size
+    for _ in range(-(-start_iteration // per_epoch)):  # the epoch orders a run from 0 drew before iteration k
+        perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
+    for iteration in range(start_iteration + 1, iterations + 1):
+        step = (iteration - 1) % per_epoch
+        if step == 0:  # a new epoch: a new order
+            perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
+        batch = perm[step * batch_size:(step + 1) * batch_size]
+        # gathering one batch beats copying a shuffled epoch; index_select beats x[batch]
+        yield iteration, data.train_x.index_select(0, batch), data.train_y.index_select(0, batch)
+
+
+def _preset_for(model: nn.Module, preset: str | Preset | None) -> Preset:
+    """The preset given, by name or as a Preset, else the one `build_model` made `model` with."""
+    if preset is None:
+        preset = preset_of(model)
+        if preset is None:
+            raise ValueError("train() does not know how to train this network (it was not made by build_model): "
+                             "pass preset=, e.g. preset='lenet' for Adam at the paper's LeNet settings, or a Preset.")
+    return preset_named(preset) if isinstance(preset, str) else preset
+
+
+def _with_bar(steps: Iterable, progress: Progress, total: int, description: str, log: "_Log") -> Iterable:
+    """`steps` under a progress bar (see `progress_bars`), which shows the latest test accuracy the log measured."""
+    bars = progress_bars(progress)
+    if bars is None:
+        return steps
+    bar = bars(steps, total=total, desc=description, leave=False, mininterval=0.5)
+    if hasattr(bar, "set_postfix"):
+        log.bar = bar
+    return bar
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> tuple[float, float]:
@@ -192,26 +202,41 @@ def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach().clone() for name, value in model.state_dict().items()}
 
 
-class _Best:
-    """The early-stopping point: the first iteration of minimum validation loss and the test accuracy there. Where
-    the test set was not evaluated at that iteration, a copy of the weights is kept and evaluated once at the end."""
+class _Log:
+    """What a run measures: validation loss at every `measure` (the paper's early stopping: the first iteration of
+    minimum validation loss, and the test accuracy there), and the curves every `curve_every` iterations and at the
+    `first` and `last` iterations. Where the test set was not evaluated at the early-stop iteration, a copy of the
+    weights is kept and evaluated once at the end."""
 
-    def __init__(self, model: nn.Module, data: Data):
-        self.model, self.data = model, data
-        self.val_loss, self.iteration, self.test_accuracy, self.state = math.inf, 0, None, None
+    def __init__(self, model: nn.Module, data: Data, curve_every: int, first: int, last: int):
+        self.model, self.data, self.curve_every, self.first, self.last = model, data, curve_every, first, last
+        self.curves = History()
+        self.best_loss, self.best_iteration, self.best_accuracy, self.best_state = math.inf, 0, None, None
+        self.bar = None  # a progress bar to show the test accuracy on
 
-    def consider(self, iteration: int, val_loss: float, test_accuracy: float | None) -> None:
-        if val_loss < self.val_loss:
-            self.val_loss, self.iteration, self.test_accuracy = val_loss, iteration, test_accuracy
-            self.state = None if test_accuracy is not None else _copy_state(self.model)
+    def measure(self, iteration: int) -> None:
+        val_loss, test_accuracy = evaluate(self.model, self.data.val_x, self.data.val_y)[0], None
+        if iteration % self.curve_every == 0 or iteration in (self.first, self.last):
+            _, test_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
+            self.curves.iterations.append(iteration)
+            self.curves.val_loss.append(val_loss)
+            self.curves.test_accuracy.append(test_accuracy)
+            if self.bar is not None:
+                self.bar.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_iteration, self.best_accuracy = val_loss, iteration, test_accuracy
+            self.best_state = None if test_accuracy is not None else _copy_state(self.model)
 
-    def result(self) -> tuple[int, float]:
-        if self.test_accuracy is None:
+    def history(self) -> History:
+        """The curves and the early-stopping point (the model is left with its last weights)."""
+        if self.best_accuracy is None:
             now = _copy_state(self.model)
-            self.model.load_state_dict(self.state)
-            _, self.test_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
+            self.model.load_state_dict(self.best_state)
+            _, self.best_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
             self.model.load_state_dict(now)
-        return self.iteration, self.test_accuracy
+        self.curves.early_stop_iteration = self.best_iteration
+        self.curves.early_stop_test_accuracy = self.best_accuracy
+        return self.curves
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots
-from .config import ALL_CONTROLS, CONTROLS, Setup, check_controls, round_rates
+from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls, round_rates
 from .lessons import DEMO_AMOUNT, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
     one_shot_amounts
 from .results import Result, pick, summarize, unique_networks
@@ -230,7 +230,7 @@ def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
     layer at half that rate); `amount` picks the grid point shown first. `seeds` default: default_seeds (in real
     mode, all the bundled ones). `settings`, `cache` and `setup` as in experiments.iterative.
     """
-    return _one_shot_ui(_Context.of(model, seeds, settings, cache, setup), amounts, amount, check_controls(controls),
+    return _one_shot_ui(_Context.of(model, seeds, settings, cache, setup), amounts, amount, validate_controls(controls),
                         plots.one_shot_panel)
 
 
@@ -244,7 +244,7 @@ def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
     `controls` (default the paper's two, experiments.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
     reinitialization: e.g. controls=experiments.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to theta_k."""
     context = _Context.of(model, seeds, settings, cache, setup, rewind_iteration)
-    return _one_shot_ui(context, amounts, amount, check_controls(controls), plots.controls_panel)
+    return _one_shot_ui(context, amounts, amount, validate_controls(controls), plots.controls_panel)
 
 
 def _one_shot_ui(context: _Context, amounts, amount, controls, draw) -> OneShotExplorer:
@@ -319,7 +319,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     in one go. `controls` (e.g. lessons.CONTROLS) trains them beside every round's ticket: the paper's Figure 4.
     `start`: the round shown first (default: the last).
     """
-    context, controls = _Context.of(model, seeds, settings, cache, setup), check_controls(controls)
+    context, controls = _Context.of(model, seeds, settings, cache, setup), validate_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
     labels = [f"{_percent(r)} per round" + (" (the paper's)" if r == PAPER_RATE else "") for r in rates]
     rate_choice = widgets.Dropdown(options=list(zip(labels, rates)), value=_nearest(rates, rate), description="rate",

@@ -8,7 +8,7 @@ import torch
 from lottery_utils import build_model, experiments, lessons, train
 from lottery_utils.config import CONTROLS, Setup, config_key
 from lottery_utils.maintainer.bundle import PROVENANCE_ROUND, cpu_model, unpack_masks
-from lottery_utils.store import BUNDLE_DIR, FORMAT, Bundle, Cache, Store, read, write
+from lottery_utils.store import BUNDLE_DIR, FORMAT, Bundle, Cache, Store, read, record, write
 from lottery_utils.experiments import Experiment
 from lottery_utils.settings import Settings
 
@@ -77,7 +77,7 @@ def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_f
     assert len(list(tmp_path.rglob("*.pt"))) == 2  # the dense network (with its weights) and the ticket
     bundled_dense = Store(tmp_path / "other", Bundle(bundle_folder)).load(
         Experiment(TINY, 0, None, SETTINGS.data).config("dense"))
-    assert bundled_dense["record"]["curve"] == results[0].record()["curve"]  # the same network, trained again
+    assert bundled_dense["record"]["curve"] == record(results[0])["curve"]  # the same network, trained again
 
 
 def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bundle_folder, tmp_path, monkeypatch,
@@ -164,6 +164,30 @@ def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_par
         build(0, Settings(cache=tmp_path / "never", data=SETTINGS.data), part="how")
     assert not (tmp_path / "never").exists()  # refused before training the dense network
     assert build_parser().parse_args(["bundle", "--part", "why"]).part == "why"
+
+
+@pytest.mark.parametrize("part", lessons.PARTS)
+def test_the_builders_jobs_train_each_planned_network_in_one_job_only(part, tmp_path):
+    """Runs that share a chain of tickets (the 18 rounds with and without controls, the 14 rounds at 20 %) are one job:
+    two workers never train the same ticket at once, and the jobs still cover every network of the part."""
+    from lottery_utils.maintainer.bundle import chains
+
+    experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
+
+    def networks(runs):
+        keys = []
+        for run in runs:
+            rewound = Experiment(experiment.setup, 0, experiment.cache, experiment.data, False, run.rewind_iteration)
+            rates = experiments.round_rates("lenet", run.rate)
+            keys += [rewound.config(kind, r, rates).key for kind, r in rewound.networks(run.rounds, run.controls)
+                     if kind != "dense"]
+        return keys
+
+    jobs = chains(lessons.bundle_runs(part), "lenet")
+    assert len(networks(jobs)) == len(set(networks(jobs)))  # no network in two jobs
+    assert set(networks(jobs)) == set(networks(lessons.bundle_runs(part)))  # and nothing missing or extra
+    if part == "lessons":
+        assert len(jobs) < len(lessons.bundle_runs(part)) and jobs[0].rounds == 18 and jobs[0].controls
 
 
 # --- the committed bundle -----------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from matplotlib.figure import Figure
 
 from lottery_utils import store as store_module
 from lottery_utils import experiments, plots
-from lottery_utils.__main__ import COLUMNS, main
+from lottery_utils.__main__ import main
 from lottery_utils.settings import Settings
-from lottery_utils.store import Cache, Store
+from lottery_utils.store import CSV_COLUMNS, Cache, Store, record, row
 from lottery_utils.config import RunConfig, Setup, round_rates
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.pruning import masks, prunable_layers
@@ -67,7 +67,7 @@ def run(cache):
 
 
 def without_seconds(records):
-    return [{**r.record(), "seconds": None} for r in records]
+    return [{**record(r), "seconds": None} for r in records]
 
 
 # --- the cache ---------------------------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     assert done.returncode == 0, done.stderr
     for folder, rows in (("one", 1 + 3), ("two", 1 + 2 * 3)):
         results = read_csv(tmp_path / folder / "results.csv")
-        assert tuple(results[0]) == COLUMNS
+        assert tuple(results[0]) == CSV_COLUMNS
         assert len(results) == rows
         for figure in ("accuracy_vs_remaining", "early_stop_vs_remaining", "training_curves", "first_layer_mask"):
             assert (tmp_path / folder / f"{figure}.png").stat().st_size > 1_000
@@ -405,11 +405,11 @@ def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
     """Entries keep the format every cache so far was written in: {"config", "record" with "curve", "state"}."""
     experiment = Experiment(SETUP, 0, Store(tmp_path), SETTINGS.data, progress=False)
     config = experiment.config("dense")
-    record = {"kind": "dense", "round": 0, "remaining": 1.0, "test_accuracy": 0.9, "early_stop_iteration": 30,
+    stored = {"kind": "dense", "round": 0, "remaining": 1.0, "test_accuracy": 0.9, "early_stop_iteration": 30,
               "early_stop_test_accuracy": 0.91, "seed": 0, "model": "lenet", "iterations": 60, "seconds": 1.5,
               "curve": {"iteration": [0, 30, 60], "test_accuracy": [0.1, 0.91, 0.9], "val_loss": [2.3, 0.3, 0.4]}}
-    Cache(tmp_path).save(config, record, None)
+    Cache(tmp_path).save(config, stored, None)
     result = experiment.result("dense")
     assert (result.early_stop_iteration, result.early_stop_test_accuracy, result.test_accuracy) == (30, 0.91, 0.9)
-    assert result.history.early_stop_iteration == 30 and result.record() == record
-    assert result.row()["key"] == result.key and tuple(result.row()) == COLUMNS
+    assert result.history.early_stop_iteration == 30 and record(result) == stored
+    assert row(result)["key"] == result.key and tuple(row(result)) == CSV_COLUMNS

@@ -7,7 +7,8 @@ from torch import nn
 
 from lottery_utils import (Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
-from lottery_utils.pruning import layer_kinds, load_state, prunable_layers
+from lottery_utils.pruning import layer_kinds, prunable_layers
+from lottery_utils.store import load_state
 
 
 def trained_pair(seed=0):

@@ -1,7 +1,7 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
 import pytest
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
-from lottery_utils.store import Bundle, write
+from lottery_utils.store import Bundle, record, result_of, write
 from lottery_utils.results import Result, summarize
 from lottery_utils.training import History
 
@@ -18,7 +18,7 @@ def entry(kind, rounds, seed, accuracy, stop):
     history = History([0, 50_000], [2.3, 0.1], [0.1, accuracy], stop, accuracy, 60.0)
     result = Result(kind, rounds, 0.8 ** rounds, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0,
                     history=history)
-    return {"config": config, "record": result.record()}
+    return {"config": config, "record": record(result)}
 
 
 def test_tables_and_sentences_come_from_the_numbers(tmp_path):
@@ -50,7 +50,7 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     from lottery_utils.tables import show
     from lottery_utils.results import describe
 
-    results = [Result.from_entry(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
+    results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                               entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200))]
     both = show(results).data
     assert both.startswith("| weights remaining | winning ticket | early stop: winning ticket |")
@@ -77,7 +77,7 @@ def why_entries(seed):
         history = History([rewind, 50_000], [2.3, 0.1], [initial, accuracy], stop + rewind, accuracy, 60.0)
         result = Result(kind, 0 if kind == "dense" else 1, 1 - amount, accuracy, stop + rewind, accuracy, seed,
                         "lenet", 50_000, 60.0, rewind_iteration=rewind, history=history)
-        return {"config": config, "record": result.record()}
+        return {"config": config, "record": record(result)}
 
     lessons = [one_shot("dense", 0.0, 0.97, 0.09)]
     for amount in grids.ONE_SHOT_GRID:
@@ -163,7 +163,7 @@ def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
     from lottery_utils.tables import show
 
     lessons, why = why_entries(0)
-    results = [Result.from_entry(e) for e in lessons + why]
+    results = [result_of(e) for e in lessons + why]
     signs = [r for r in results if r.kind in ("dense", "ticket", "reinit", "reinit_signs") and not r.rewind_iteration
              and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in grids.SIGN_AMOUNTS))]
     text = show(signs, parts=("table", "signs")).data
@@ -179,7 +179,7 @@ def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
     from lottery_utils.tables import rewinding_findings, sign_findings
 
     lessons, _ = why_entries(0)
-    results = [Result.from_entry(e) for e in lessons]
+    results = [result_of(e) for e in lessons]
     assert sign_findings(summarize(results)) == [] and rewinding_findings(results) == []
 
 
@@ -187,8 +187,8 @@ def test_a_network_given_twice_counts_once_over_the_seeds():
     """Several sweeps each return the same dense network: it is one seed, not more, in every summary."""
     from lottery_utils.results import describe, initial_accuracies
 
-    dense = [Result.from_entry(entry("dense", 0, seed, accuracy, 4_000)) for seed, accuracy in ((0, 0.97), (1, 0.98))]
-    twice = dense + [Result.from_entry(entry("dense", 0, 0, 0.97, 4_000))] * 3
+    dense = [result_of(entry("dense", 0, seed, accuracy, 4_000)) for seed, accuracy in ((0, 0.97), (1, 0.98))]
+    twice = dense + [result_of(entry("dense", 0, 0, 0.97, 4_000))] * 3
     [row] = summarize(twice)
     assert row.seeds == 2 and row.early_stop_test_accuracy.mean == pytest.approx(0.975)
     assert [spread.n for _, _, spread in initial_accuracies(twice)] == [2]

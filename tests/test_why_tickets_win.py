@@ -21,7 +21,8 @@ from lottery_utils.experiments import Experiment, one_shot
 from lottery_utils.lessons import bundle_runs
 from lottery_utils.settings import Settings
 from lottery_utils.store import Cache, Store
-from lottery_utils.pruning import load_state, masks, prunable_layers, random_prune, random_reinit
+from lottery_utils.pruning import masks, prunable_layers, random_prune, random_reinit
+from lottery_utils.store import load_state
 from lottery_utils.results import KINDS, initial_accuracies, pick
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
@@ -170,10 +171,10 @@ def test_reinit_signs_is_a_control_everywhere_and_the_defaults_stay_the_papers_t
     assert all(kind in plots.LABELS and kind in plots.COLORS and kind in plots.COLORMAPS for kind in KINDS)
     assert len({plots.COLORS[kind] for kind in KINDS}) == len(KINDS)
     assert all(run.controls in (CONTROLS, ()) for run in bundle_runs("lessons"))  # what the bundle holds
-    assert experiments.check_controls("reinit_signs, reinit") == ("reinit_signs", "reinit")
+    assert experiments.validate_controls("reinit_signs, reinit") == ("reinit_signs", "reinit")
     with pytest.raises(ValueError, match=r"Unknown control\(s\) \['shuffle'\]: choose from reinit, reinit_signs, "
                                          r"random_prune"):
-        experiments.check_controls(("reinit", "shuffle"))
+        experiments.validate_controls(("reinit", "shuffle"))
 
 
 def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache, trainings):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch.nn.utils import prune
 
-from ..pruning import check_amount, per_round_amount
+from ..pruning import validate_amount, per_round_amount
 from ._common import TOLERANCE, _as_tensor, _close, _correct, _not_yet, _read_fraction, _Unreadable
 
 
@@ -38,7 +38,7 @@ def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5) -> bool:
 
 def check_mask(answer, weights: torch.Tensor, amount: float) -> bool:
     """Which mask (1 = kept, 0 = pruned) does magnitude pruning of `amount` of these weights give?"""
-    amount = check_amount(amount)
+    amount = validate_amount(amount)
     weights = torch.as_tensor(weights, dtype=torch.float32).detach().cpu()
     expected = prune.L1Unstructured(amount).compute_mask(weights, torch.ones_like(weights))
     to_prune = int((expected == 0).sum())
@@ -67,7 +67,7 @@ def check_mask(answer, weights: torch.Tensor, amount: float) -> bool:
 
 def check_ticket(answer, initial: torch.Tensor, trained: torch.Tensor, amount: float) -> bool:
     """What are the winning ticket's weights m ⊙ θ0, when m prunes `amount` of the trained weights θj by magnitude?"""
-    amount = check_amount(amount)
+    amount = validate_amount(amount)
     initial = torch.as_tensor(initial, dtype=torch.float32).detach().cpu()
     trained = torch.as_tensor(trained, dtype=torch.float32).detach().cpu()
     mask = prune.L1Unstructured(amount).compute_mask(trained, torch.ones_like(trained))

@@ -51,6 +51,21 @@ def _run_job(run: Run, model: str, seed: int, store: Store, settings: Settings, 
                      settings=settings, setup=setup)
 
 
+def chains(runs: list[Run], model: str) -> list[Run]:
+    """The runs with one chain of tickets (the same per-round rates and rewind iteration) merged into one, with the
+    most rounds and every control of any of them, the longest first: so no two workers train the same ticket at once,
+    and the longest chain starts first."""
+    merged: dict[tuple, Run] = {}
+    for run in runs:
+        chain = (tuple(round_rates(model, run.rate).items()), run.rewind_iteration)
+        if chain in merged:
+            other = merged[chain]
+            run = Run(max(run.rounds, other.rounds), other.rate, tuple(dict.fromkeys(other.controls + run.controls)),
+                      run.rewind_iteration)
+        merged[chain] = run
+    return sorted(merged.values(), key=lambda run: -run.rounds * (1 + len(run.controls)))
+
+
 def planned(experiment: Experiment, part: str = "lessons") -> list[RunConfig]:
     """The configuration of every network of `bundle_runs(part)` for one experiment (setup and seed), each once;
     a part other than "lessons" leaves out the networks that the lessons' part holds (the dense network, tickets)."""
@@ -87,7 +102,7 @@ def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.Pat
         experiment.result("dense")  # every run needs it: train it once
     context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
     with ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
-        jobs = [pool.submit(_run_job, run, model, seed, store, settings, setup) for run in runs]
+        jobs = [pool.submit(_run_job, run, model, seed, store, settings, setup) for run in chains(runs, model)]
         while wait(jobs, timeout=progress_every).not_done:
             _write(path, experiment, part, start, complete=False)
         results = [r for job in jobs for r in job.result()]
