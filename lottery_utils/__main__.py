@@ -149,30 +149,26 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
             print(f"seed {seed}: bundled in {path}", flush=True)
         return 0
     setup = Setup.for_model(args.model, iterations=args.iterations, fast=settings.fast)
-    cache = settings.store(bundle=not args.no_bundle)
-    if args.command == "precompute":
-        try:
-            for seed in args.seeds:
-                count = experiments.precompute(args.notebook, args.model, seed, True, cache, settings=settings,
-                                               setup=setup, workers=args.workers)
-                print(f"seed {seed}: {count} networks of the notebooks' widgets are in {cache.root}")
-        except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
-            print(f"error: {missing}", file=sys.stderr)
-            return 1
-        return 0
-    try:  # a rewind iteration beyond the training: say so before anything is trained or written
-        validate_rewind(args.rewind, setup.iterations)
-    except ValueError as problem:
-        parser.error(f"argument --rewind: {problem}")
-    out = Path(args.out or Path("results") / args.model)
-    _check_writable(out, parser)
-    options = dict(seeds=args.seeds, controls=args.controls, cache=cache, rewind_iteration=args.rewind,
-                   settings=settings, setup=setup)
+    store = settings.store(bundle=not args.no_bundle)
     try:
+        if args.command == "precompute":
+            for seed in args.seeds:
+                count = experiments.precompute(args.notebook, args.model, seed, store=store, settings=settings,
+                                               setup=setup, workers=args.workers)
+                print(f"seed {seed}: {count} networks of the notebooks' widgets are in {store.root}")
+            return 0
+        try:  # a rewind iteration beyond the training: say so before anything is trained or written
+            validate_rewind(args.rewind, setup.iterations)
+        except ValueError as problem:
+            parser.error(f"argument --rewind: {problem}")
+        out = Path(args.out or Path("results") / args.model)
+        _check_writable(out, parser)
+        options = dict(seeds=args.seeds, controls=args.controls, store=store, workers=args.workers,
+                       rewind_iteration=args.rewind, settings=settings, setup=setup)
         if args.command == "one-shot":
-            records = experiments.one_shot(args.model, args.amount, workers=args.workers, **options)
+            records = experiments.one_shot(args.model, args.amount, **options)
         else:
-            records = experiments.iterative(args.model, args.rounds, args.rate, workers=args.workers, **options)
+            records = experiments.iterative(args.model, args.rounds, args.rate, **options)
     except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
         print(f"error: {missing}", file=sys.stderr)
         return 1

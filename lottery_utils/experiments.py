@@ -122,9 +122,9 @@ class Experiment:
     the same for every k).
     """
 
-    def __init__(self, setup: Setup, seed: int, cache: Store, data: Path, progress: Progress = True,
+    def __init__(self, setup: Setup, seed: int, store: Store, data: Path, progress: Progress = True,
                  rewind_iteration: int = 0):
-        self.setup, self.seed, self.cache, self.data, self.progress = setup, seed, cache, Path(data), progress
+        self.setup, self.seed, self.store, self.data, self.progress = setup, seed, store, Path(data), progress
         self.rewind_iteration = validate_rewind(rewind_iteration, setup.iterations)
 
     def config(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> RunConfig:
@@ -132,7 +132,7 @@ class Experiment:
 
     def result(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> Result:
         """One network's result: from the store, else trained now (with the rounds before it)."""
-        entry = self.cache.load(self.config(kind, rounds, rates))
+        entry = self.store.load(self.config(kind, rounds, rates))
         if entry is not None:
             return result_of(entry)
         if kind == "dense":
@@ -147,20 +147,20 @@ class Experiment:
         """The configurations `run` would train: none when the store holds every network; else the networks it lacks
         and the earlier rounds whose trained weights it lacks (bundled results have none)."""
         configs = {network: self.config(*network, rates) for network in self.networks(rounds, controls)}
-        if all(self.cache.has(config) for config in configs.values()):
+        if all(self.store.has(config) for config in configs.values()):
             return []
         chain = [("dense", 0)] + [("ticket", r) for r in range(1, rounds)]  # pruned again: their weights are needed
         return [config for network, config in configs.items()
-                if not (self.cache.has_trained(config) if network in chain else self.cache.has(config))]
+                if not (self.store.has_trained(config) if network in chain else self.store.has(config))]
 
     def run(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str] = (),
             pool: Pool | None = None) -> list[Result]:
         """Iterative pruning with its controls: every network's result, trained only where the store has none."""
         configs = [self.config(kind, r, rates) for kind, r in self.networks(rounds, controls)]
-        entries = [self.cache.load(config) for config in configs]
+        entries = [self.store.load(config) for config in configs]
         if not all(entries):
             self._train_missing(rounds, rates, controls, pool or Here())
-            entries = [self.cache.load(config) for config in configs]
+            entries = [self.store.load(config) for config in configs]
         return [result_of(entry) for entry in entries]
 
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
@@ -179,20 +179,20 @@ class Experiment:
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))
                  for r, ticket in enumerate(tickets, 1) for kind in controls]
         pending = [pool.submit(train_job, self.job(config, network)) for config, network in rest
-                   if not self.cache.has(config)]
+                   if not self.store.has(config)]
         for future in pending:  # side by side in the pool's processes; wait for all
             future.result()
 
     def job(self, config: RunConfig, network: nn.Module) -> Job:
-        return Job(self.cache.disk, self.data, config, state_of(network), self.progress)
+        return Job(self.store.disk, self.data, config, state_of(network), self.progress)
 
     def train(self, network: nn.Module, config: RunConfig, pool: Pool) -> Result:
-        """Train `network` in place as `config` (in `pool`), or give it the trained weights the cache holds
+        """Train `network` in place as `config` (in `pool`), or give it the trained weights the store holds
         (bundled results have none: those networks train here, to prune them further)."""
-        entry = self.cache.load_trained(config)
+        entry = self.store.load_trained(config)
         if entry is None:
             pool.submit(train_job, self.job(config, network)).result()
-            entry = self.cache.load_trained(config)
+            entry = self.store.load_trained(config)
         load_state(network, entry["state"])
         return result_of(entry)
 
@@ -225,7 +225,7 @@ class Experiment:
         raise ValueError(f"Unknown control {kind!r}: choose one of {', '.join(ALL_CONTROLS)}.")
 
 
-def defaults(model: str, settings: Settings | None, cache: Store | None, setup: Setup | None
+def defaults(model: str, settings: Settings | None, store: Store | None, setup: Setup | None
              ) -> tuple[Settings, Store, Setup]:
     """The defaults of every experiment: real mode and the project's folders; the settings' store; the preset's
     setup (shrunk in fast mode)."""
@@ -233,16 +233,16 @@ def defaults(model: str, settings: Settings | None, cache: Store | None, setup: 
     setup = setup or Setup.for_model(model, fast=settings.fast)
     if setup.model != model:
         raise ValueError(f"The setup is for {setup.model!r}, the experiment for {model!r}.")
-    return settings, cache or settings.store(), setup
+    return settings, store or settings.store(), setup
 
 
 def _run_seed(experiment: Experiment, rounds: int, rates: Mapping[str, float], controls: Sequence[str]):
     return experiment.run(rounds, rates, controls)
 
 
-def _experiments(model, seeds, progress, cache, workers, rewind_iteration, settings, setup) -> list[Experiment]:
-    settings, cache, setup = defaults(model, settings, cache, setup)
-    return [Experiment(setup, seed, cache, settings.data, progress if workers == 1 else False, rewind_iteration)
+def _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup) -> list[Experiment]:
+    settings, store, setup = defaults(model, settings, store, setup)
+    return [Experiment(setup, seed, store, settings.data, progress if workers == 1 else False, rewind_iteration)
             for seed in seeds]
 
 
@@ -262,9 +262,9 @@ def _run(experiments: list[Experiment], rounds: int, rate: float | None, control
     return sort_results(results)
 
 
-def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, seeds: Iterable[int] = (0,),
-              controls: Iterable[str] = (), progress: Progress = True, cache: Store | None = None, workers: int = 1,
-              rewind_iteration: int = 0, *, settings: Settings | None = None, setup: Setup | None = None
+def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, seeds: Iterable[int] = (0,), *,
+              controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
+              rewind_iteration: int = 0, settings: Settings | None = None, setup: Setup | None = None
               ) -> list[Result]:
     """Rounds of train -> prune -> reset to theta_0, each pruning `rate` (default: the paper's) of the survivors.
 
@@ -272,34 +272,34 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
     to theta_k, the dense network's weights after k iterations, and trains them and their controls from iteration k
     (see the module's docstring). workers > 1 trains in that many processes of one thread each: several seeds side
     by side, or one seed's controls beside its tickets. `settings`: fast mode and the folders (default: real mode,
-    the project's runs/ and data/); `cache`: where networks are found and kept (default: the settings' store, with
+    the project's runs/ and data/); `store`: where networks are found and kept (default: the settings' store, with
     the bundled results); `setup`: how every network trains (default: the preset's). In real mode with
     progress=True, what is not stored yet is announced first: how many networks, about how long.
     """
     validate_rounds(rounds)
     controls = validate_controls(controls)
-    experiments = _experiments(model, seeds, progress, cache, workers, rewind_iteration, settings, setup)
+    experiments = _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup)
     if progress is True:
         announce(experiments, [(rounds, rate)], controls)
     return _run(experiments, rounds, rate, controls, progress, workers)
 
 
-def one_shot(model: str = "lenet", amount: float = 0.8, seeds: Iterable[int] = (0,), controls: Iterable[str] = (),
-             progress: Progress = True, cache: Store | None = None, rewind_iteration: int = 0, *,
-             settings: Settings | None = None, setup: Setup | None = None, workers: int = 1) -> list[Result]:
+def one_shot(model: str = "lenet", amount: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
+             progress: Progress = True, store: Store | None = None, workers: int = 1, rewind_iteration: int = 0,
+             settings: Settings | None = None, setup: Setup | None = None) -> list[Result]:
     """Train theta_0 -> theta_j, prune `amount` (largest layer rate), reset to theta_0 (theta_k with
     `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as `iterative`'s."""
-    return iterative(model, 1, amount, seeds, controls, progress, cache, workers, rewind_iteration,
-                     settings=settings, setup=setup)
+    return iterative(model, 1, amount, seeds, controls=controls, progress=progress, store=store, workers=workers,
+                     rewind_iteration=rewind_iteration, settings=settings, setup=setup)
 
 
-def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,),
-          controls: Iterable[str] = CONTROLS, progress: Progress = True, cache: Store | None = None, workers: int = 1,
-          rewind_iteration: int = 0, *, settings: Settings | None = None, setup: Setup | None = None
+def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,), *,
+          controls: Iterable[str] = CONTROLS, progress: Progress = True, store: Store | None = None, workers: int = 1,
+          rewind_iteration: int = 0, settings: Settings | None = None, setup: Setup | None = None
           ) -> list[Result]:
     """One-shot pruning at several amounts (the slider's grid): the dense network is trained once per seed."""
     amounts, controls = list(amounts), validate_controls(controls)
-    experiments = _experiments(model, seeds, progress, cache, workers, rewind_iteration, settings, setup)
+    experiments = _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup)
     if progress is True:
         announce(experiments, [(1, amount) for amount in amounts], controls)
     bars = progress_bars(progress)
@@ -309,12 +309,12 @@ def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 
     return unique_networks(results)
 
 
-def to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,),
-             controls: Iterable[str] = (), cache: Store | None = None, rewind_iteration: int = 0, *,
+def to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,), *,
+             controls: Iterable[str] = (), store: Store | None = None, rewind_iteration: int = 0,
              settings: Settings | None = None, setup: Setup | None = None) -> int:
     """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the
     ones they share counted once); 0 when the store holds them all."""
-    return _count(_experiments(model, seeds, False, cache, 1, rewind_iteration, settings, setup), runs,
+    return _count(_experiments(model, seeds, False, store, 1, rewind_iteration, settings, setup), runs,
                   validate_controls(controls))
 
 
@@ -323,10 +323,10 @@ def _count(experiments: list[Experiment], runs: Iterable[tuple[int, float | None
                 for config in e.to_train(rounds, round_rates(e.setup.model, rate), controls)})
 
 
-def training_note(count: int, setup: Setup, cache: Store) -> str:
+def training_note(count: int, setup: Setup, store: Store) -> str:
     """"3 networks to train, 50,000 iterations each: about 4 min ..." from how long the bundled ones took."""
     networks = f"{count} network{'s' if count != 1 else ''} to train, {setup.iterations:,} iterations each"
-    seconds = sorted(r.seconds for r in (cache.bundle.results(setup.model) if cache.bundle else [])
+    seconds = sorted(r.seconds for r in (store.bundle.results(setup.model) if store.bundle else [])
                      if r.iterations == setup.iterations and r.seconds)
     if not seconds:
         return f"{networks}."
@@ -341,7 +341,7 @@ def announce(experiments: list[Experiment], runs, controls=()) -> None:
         return
     count = _count(experiments, runs, controls)
     if count:
-        print(f"{TRAINING_ANNOUNCED} {training_note(count, experiments[0].setup, experiments[0].cache)} Each network "
+        print(f"{TRAINING_ANNOUNCED} {training_note(count, experiments[0].setup, experiments[0].store)} Each network "
               f"is stored as soon as it is trained, so an interrupted run goes on where it stopped.")
 
 
@@ -353,31 +353,31 @@ def duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
-def run_all(model: str, runs: Iterable[Run], seeds: Iterable[int], progress: Progress, cache: Store,
+def run_all(model: str, runs: Iterable[Run], seeds: Iterable[int], progress: Progress, store: Store,
             settings: Settings, setup: Setup, workers: int = 1) -> list[Result]:
     """Every run of `runs` (lessons.Run) for `seeds`; a run that `needs_weights` (seed 0's trained weights, which a
     lesson reads) is trained into the cache alone where neither the cache nor the bundle has them."""
     results = []
     for run in runs:
-        found = iterative(model, run.rounds, run.rate, (0,) if run.needs_weights else seeds, run.controls, progress,
-                          cache, workers, run.rewind_iteration, settings=settings, setup=setup)
-        if run.needs_weights and not all(_has_weights(cache, r) for r in found):
-            found = iterative(model, run.rounds, run.rate, (0,), run.controls, progress, Store(cache.disk), workers,
-                              run.rewind_iteration, settings=settings, setup=setup)
+        options = dict(controls=run.controls, progress=progress, workers=workers,
+                       rewind_iteration=run.rewind_iteration, settings=settings, setup=setup)
+        found = iterative(model, run.rounds, run.rate, (0,) if run.needs_weights else seeds, store=store, **options)
+        if run.needs_weights and not all(_has_weights(store, r) for r in found):
+            found = iterative(model, run.rounds, run.rate, (0,), store=Store(store.disk), **options)
         results += found
     return unique_networks(results)
 
 
-def _has_weights(cache: Store, result: Result) -> bool:
+def _has_weights(store: Store, result: Result) -> bool:
     try:
-        cache.network(result)
+        store.network(result)
     except LookupError:
         return False
     return True
 
 
-def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, progress: Progress = True,
-               cache: Store | None = None, *, settings: Settings | None = None, setup: Setup | None = None,
+def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, *, progress: Progress = True,
+               store: Store | None = None, settings: Settings | None = None, setup: Setup | None = None,
                workers: int = 1) -> int:
     """Train (or find in the store) every network the widgets and figures of a notebook ("01", "02", "03", "05";
     default all) show (lessons.notebook_runs), so that in class every slider move answers at once; "05" also the
@@ -387,6 +387,6 @@ def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0,
     unknown = [n for n in chosen if n not in NOTEBOOKS]
     if unknown:
         raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)} (or None for all).")
-    settings, cache, setup = defaults(model, settings, cache, setup)
+    settings, store, setup = defaults(model, settings, store, setup)
     runs = [run for n in chosen for run in notebook_runs(n, settings.fast)]
-    return len(run_all(model, runs, (seed,), progress, cache, settings, setup, workers))
+    return len(run_all(model, runs, (seed,), progress, store, settings, setup, workers))

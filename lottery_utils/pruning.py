@@ -97,6 +97,10 @@ def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict
         raise ValueError(f"amount key(s) {ambiguous} are both a layer kind and a layer name of this network: name "
                          f"every layer ({list(kinds)}) instead of giving kinds, so it is clear what is pruned.")
     if keys <= set(LAYER_KINDS):
+        absent = sorted(kind for kind in keys - set(kinds.values()) if validate_amount(amount[kind], kind) > 0)
+        if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
+            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {kinds}); "
+                             f"give rates for the kinds it has.")
         return {name: validate_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
     if keys - set(kinds):
         raise ValueError(f"Unknown key(s) in amount: {sorted(keys - set(kinds), key=str)}. Give either layer kinds "

@@ -113,6 +113,9 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                          f"iterations={iterations}.")
     eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
     curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
+    if curve_every % eval_every:
+        raise ValueError(f"curve_every ({curve_every}) must be a multiple of eval_every ({eval_every}): the curves are "
+                         f"measured when the validation loss is.")
     model.to(data.train_x.device)
     start = time.perf_counter()
     with (masks_folded(model) if fold_masks else _no_masks()) as masked:

@@ -159,11 +159,11 @@ def _bars_into(box: widgets.Box):
         box.children = ()
 
 
-def _training_message(what: str, missing: int, setup: Setup, cache: Store) -> str:
+def _training_message(what: str, missing: int, setup: Setup, store: Store) -> str:
     if setup.fast:
         return (f"{what} is not in the cache yet: training {missing} network{'s' * (missing > 1)} now (fast mode: "
                 f"a few seconds)…")
-    return (f"{what} is not in the cache yet: {experiments.training_note(missing, setup, cache)} Before class, run "
+    return (f"{what} is not in the cache yet: {experiments.training_note(missing, setup, store)} Before class, run "
             f"`python -m lottery_utils precompute` (or experiments.precompute()) to have every setting ready.")
 
 
@@ -202,40 +202,41 @@ class _Context:
     model: str
     seeds: tuple[int, ...]
     settings: Settings
-    cache: Store
+    store: Store
     setup: Setup
     rewind_iteration: int = 0
 
     @classmethod
-    def of(cls, model, seeds, settings, cache, setup, rewind_iteration=0) -> "_Context":
-        settings, cache, setup = experiments.defaults(model, settings, cache, setup)
-        return cls(model, tuple(default_seeds(settings, model) if seeds is None else seeds), settings, cache, setup,
+    def of(cls, model, seeds, settings, store, setup, rewind_iteration=0) -> "_Context":
+        settings, store, setup = experiments.defaults(model, settings, store, setup)
+        return cls(model, tuple(default_seeds(settings, model) if seeds is None else seeds), settings, store, setup,
                    rewind_iteration)
 
     def to_train(self, runs, controls=()) -> int:
-        return experiments.to_train(self.model, runs, self.seeds, controls, self.cache, self.rewind_iteration,
-                                    settings=self.settings, setup=self.setup)
+        return experiments.to_train(self.model, runs, self.seeds, controls=controls, store=self.store,
+                                    rewind_iteration=self.rewind_iteration, settings=self.settings, setup=self.setup)
 
     def run(self, rounds: int, rate: float | None, controls, progress) -> list[Result]:
-        return experiments.iterative(self.model, rounds, rate, self.seeds, controls, progress, self.cache, 1,
-                                     self.rewind_iteration, settings=self.settings, setup=self.setup)
+        return experiments.iterative(self.model, rounds, rate, self.seeds, controls=controls, progress=progress,
+                                     store=self.store, rewind_iteration=self.rewind_iteration,
+                                     settings=self.settings, setup=self.setup)
 
 
 def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
-                      seeds: Sequence[int] | None = None, controls: Iterable[str] = (), cache: Store | None = None,
+                      seeds: Sequence[int] | None = None, controls: Iterable[str] = (), store: Store | None = None,
                       *, settings: Settings | None = None, setup: Setup | None = None) -> OneShotExplorer:
     """Prune once by the slider's amount: accuracy vs weights remaining, the ticket's training curve, its mask.
 
     The slider's grid is `amounts` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
     layer at half that rate); `amount` picks the grid point shown first. `seeds` default: default_seeds (in real
-    mode, all the bundled ones). `settings`, `cache` and `setup` as in experiments.iterative.
+    mode, all the bundled ones). `settings`, `store` and `setup` as in experiments.iterative.
     """
-    return _one_shot_ui(_Context.of(model, seeds, settings, cache, setup), amounts, amount, validate_controls(controls),
+    return _one_shot_ui(_Context.of(model, seeds, settings, store, setup), amounts, amount, validate_controls(controls),
                         plots.one_shot_panel)
 
 
 def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
-                      seeds: Sequence[int] | None = None, cache: Store | None = None, *,
+                      seeds: Sequence[int] | None = None, store: Store | None = None, *,
                       controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings | None = None,
                       setup: Setup | None = None) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
@@ -243,7 +244,7 @@ def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
 
     `controls` (default the paper's two, experiments.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
     reinitialization: e.g. controls=experiments.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to theta_k."""
-    context = _Context.of(model, seeds, settings, cache, setup, rewind_iteration)
+    context = _Context.of(model, seeds, settings, store, setup, rewind_iteration)
     return _one_shot_ui(context, amounts, amount, validate_controls(controls), plots.controls_panel)
 
 
@@ -272,7 +273,7 @@ def _one_shot_ui(context: _Context, amounts, amount, controls, draw) -> OneShotE
         a = slider.value
         missing = context.to_train([(1, a)], controls)
         records = _fetch(explorer, lambda progress_: compute(a, progress_), missing,
-                         lambda: _training_message(f"Pruning {_percent(a)}", missing, context.setup, context.cache))
+                         lambda: _training_message(f"Pruning {_percent(a)}", missing, context.setup, context.store))
         explorer.computed[a] = explorer.records = records
         collect_cached()
         start = time.perf_counter()
@@ -309,7 +310,7 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None, compare_one_shot: bool = False,
-                       cache: Store | None = None, *, controls: Iterable[str] = (), start: int | None = None,
+                       store: Store | None = None, *, controls: Iterable[str] = (), start: int | None = None,
                        settings: Settings | None = None, setup: Setup | None = None) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, the selected round
     marked.
@@ -319,7 +320,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     in one go. `controls` (e.g. lessons.CONTROLS) trains them beside every round's ticket: the paper's Figure 4.
     `start`: the round shown first (default: the last).
     """
-    context, controls = _Context.of(model, seeds, settings, cache, setup), validate_controls(controls)
+    context, controls = _Context.of(model, seeds, settings, store, setup), validate_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
     labels = [f"{_percent(r)} per round" + (" (the paper's)" if r == PAPER_RATE else "") for r in rates]
     rate_choice = widgets.Dropdown(options=list(zip(labels, rates)), value=_nearest(rates, rate), description="rate",
@@ -356,7 +357,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
 
         what = f"{r} round{'s' * (r > 1)} at {_percent(per_round)}"
         explorer.records = _fetch(explorer, compute, missing,
-                                  lambda: _training_message(what, missing, context.setup, context.cache))
+                                  lambda: _training_message(what, missing, context.setup, context.store))
         start = time.perf_counter()
         picture = (r, per_round, tuple(amounts))
         if picture not in explorer.pictures:

@@ -22,7 +22,7 @@ AMOUNTS = (0.5, 0.8)
 def bundle_folder(tmp_path_factory):
     """A bundle written from a warm cache: two one-shot amounts with both controls, seed 0."""
     cache = Store(tmp_path_factory.mktemp("warm"))
-    results = experiments.sweep("lenet", AMOUNTS, controls=CONTROLS, progress=False, cache=cache, **SETUP)
+    results = experiments.sweep("lenet", AMOUNTS, controls=CONTROLS, progress=False, store=cache, **SETUP)
     experiment = Experiment(TINY, 0, cache, SETTINGS.data)
     entries = []
     for r in results:
@@ -43,7 +43,7 @@ def no_training(monkeypatch):
 
 def test_bundled_networks_answer_without_training_and_say_so(bundle_folder, tmp_path, no_training, capsys):
     cache = Store(tmp_path / "empty", Bundle(bundle_folder))
-    results = experiments.one_shot("lenet", 0.8, controls=CONTROLS, progress=False, cache=cache, **SETUP)
+    results = experiments.one_shot("lenet", 0.8, controls=CONTROLS, progress=False, store=cache, **SETUP)
     assert [r.kind for r in results] == ["dense", "ticket", "reinit", "random_prune"]
     assert all(r.bundled for r in results) and not any((tmp_path / "empty").rglob("*.pt"))
     assert results[1].first_layer_kept is not None and len(results[1].first_layer_kept) == 784
@@ -55,13 +55,13 @@ def test_bundled_networks_answer_without_training_and_say_so(bundle_folder, tmp_
 def test_the_users_own_entry_wins_and_use_bundle_false_trains(bundle_folder, tmp_path):
     own = Store(tmp_path)
     other = Setup.for_model("lenet", iterations=60, eval_every=20, fast=True)
-    trained = experiments.one_shot("lenet", 0.5, progress=False, cache=own, settings=SETTINGS, setup=other)
+    trained = experiments.one_shot("lenet", 0.5, progress=False, store=own, settings=SETTINGS, setup=other)
     layered = Store(tmp_path, Bundle(bundle_folder))
-    again = experiments.one_shot("lenet", 0.5, progress=False, cache=layered, settings=SETTINGS, setup=other)
+    again = experiments.one_shot("lenet", 0.5, progress=False, store=layered, settings=SETTINGS, setup=other)
     assert again == trained and not any(r.bundled for r in again)  # another setup: not in the bundle
     fresh = Store(tmp_path / "fresh")
-    retrained = experiments.one_shot("lenet", 0.5, progress=False, cache=fresh, **SETUP)
-    bundled = experiments.one_shot("lenet", 0.5, progress=False, cache=Store(tmp_path / "x", Bundle(bundle_folder)),
+    retrained = experiments.one_shot("lenet", 0.5, progress=False, store=fresh, **SETUP)
+    bundled = experiments.one_shot("lenet", 0.5, progress=False, store=Store(tmp_path / "x", Bundle(bundle_folder)),
                                    **SETUP)
     assert not any(r.bundled for r in retrained) and all(r.bundled for r in bundled)
     # the bundle is what the code produces: retrained on this machine, the same numbers
@@ -72,7 +72,7 @@ def test_the_users_own_entry_wins_and_use_bundle_false_trains(bundle_folder, tmp
 def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_folder, tmp_path):
     """A bundled dense network has no weights: to prune it anew, it is trained here (and then cached)."""
     cache = Store(tmp_path, Bundle(bundle_folder))
-    results = experiments.one_shot("lenet", 0.6, progress=False, cache=cache, **SETUP)
+    results = experiments.one_shot("lenet", 0.6, progress=False, store=cache, **SETUP)
     assert not any(r.bundled for r in results)  # the user's own entries win, once there
     assert len(list(tmp_path.rglob("*.pt"))) == 2  # the dense network (with its weights) and the ticket
     bundled_dense = Store(tmp_path / "other", Bundle(bundle_folder)).load(
@@ -84,28 +84,28 @@ def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bund
                                                                             capsys):
     bundled = Store(tmp_path / "a", Bundle(bundle_folder))
     runs = [(1, amount) for amount in AMOUNTS]
-    assert experiments.to_train("lenet", runs, controls=CONTROLS, cache=bundled, **SETUP) == 0
+    assert experiments.to_train("lenet", runs, controls=CONTROLS, store=bundled, **SETUP) == 0
     # a new amount: its ticket, and the dense network again (the bundle has no weights to prune), counted once
-    assert experiments.to_train("lenet", [(1, 0.6), (1, 0.7)], cache=bundled, **SETUP) == 3
+    assert experiments.to_train("lenet", [(1, 0.6), (1, 0.7)], store=bundled, **SETUP) == 3
     empty = Store(tmp_path / "b")
-    assert experiments.to_train("lenet", [(2, None)], seeds=(0, 1), controls=("reinit",), cache=empty, **SETUP) == 10
+    assert experiments.to_train("lenet", [(2, None)], seeds=(0, 1), controls=("reinit",), store=empty, **SETUP) == 10
 
     real = Setup.for_model("lenet", iterations=60, eval_every=30)  # real mode announces what it trains
     note = experiments.training_note(3, real, bundled)
     assert note.startswith("3 networks to train, 60 iterations each: about ") and "median of the bundled" in note
     assert experiments.training_note(2, real, empty) == "2 networks to train, 60 iterations each."
-    trained = experiments.one_shot("lenet", 0.6, cache=bundled, settings=SETTINGS, setup=real)
+    trained = experiments.one_shot("lenet", 0.6, store=bundled, settings=SETTINGS, setup=real)
     out = capsys.readouterr().out
     assert out.startswith(f"{experiments.TRAINING_ANNOUNCED} 2 networks to train, 60 iterations each: about ")
     assert [r.kind for r in trained] == ["dense", "ticket"] and not any(r.bundled for r in trained)
-    experiments.one_shot("lenet", 0.6, cache=bundled, settings=SETTINGS, setup=real)
+    experiments.one_shot("lenet", 0.6, store=bundled, settings=SETTINGS, setup=real)
     assert experiments.TRAINING_ANNOUNCED not in capsys.readouterr().out  # nothing to train, nothing to say
 
 
 def test_widget_answers_from_the_bundle_and_says_so(bundle_folder, tmp_path, no_training):
     from lottery_utils import widgets
     explorer = widgets.controls_explorer(amounts=AMOUNTS, amount=0.8,
-                                         cache=Store(tmp_path, Bundle(bundle_folder)), **SETUP)
+                                         store=Store(tmp_path, Bundle(bundle_folder)), **SETUP)
     assert explorer.status.value.endswith("trained in advance for this project.") and explorer.trainings == 0
     explorer.slider.value = 0.5
     assert explorer.status.value.endswith("trained in advance for this project.") and explorer.last_seconds < 1
@@ -177,7 +177,7 @@ def test_the_builders_jobs_train_each_planned_network_in_one_job_only(part, tmp_
     def networks(runs):
         keys = []
         for run in runs:
-            rewound = Experiment(experiment.setup, 0, experiment.cache, experiment.data, False, run.rewind_iteration)
+            rewound = Experiment(experiment.setup, 0, experiment.store, experiment.data, False, run.rewind_iteration)
             rates = experiments.round_rates("lenet", run.rate)
             keys += [rewound.config(kind, r, rates).key for kind, r in rewound.networks(run.rounds, run.controls)
                      if kind != "dense"]

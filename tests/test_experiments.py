@@ -63,7 +63,7 @@ def cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(cache):
     """Three iterative rounds with both controls: 1 dense + 3 x (ticket, reinit, random_prune) networks."""
-    return iterative("lenet", rounds=3, controls=("reinit", "random_prune"), cache=cache, **TINY)
+    return iterative("lenet", rounds=3, controls=("reinit", "random_prune"), store=cache, **TINY)
 
 
 def without_seconds(records):
@@ -73,7 +73,7 @@ def without_seconds(records):
 # --- the cache ---------------------------------------------------------------------------------------------------
 
 def test_rerun_is_a_cache_hit(run, cache, trainings):
-    again = iterative("lenet", rounds=3, controls=("reinit", "random_prune"), cache=cache, **TINY)
+    again = iterative("lenet", rounds=3, controls=("reinit", "random_prune"), store=cache, **TINY)
     assert trainings.calls == []
     assert again == run
 
@@ -81,11 +81,11 @@ def test_rerun_is_a_cache_hit(run, cache, trainings):
 def test_interrupted_iterative_run_resumes_where_it_stopped(tmp_path, trainings):
     trainings.fail_on = 3
     with pytest.raises(RuntimeError, match="interrupted"):
-        iterative("lenet", rounds=2, controls=("reinit",), cache=Store(tmp_path), **TINY)
+        iterative("lenet", rounds=2, controls=("reinit",), store=Store(tmp_path), **TINY)
     assert trainings.calls == ["dense round 0", "ticket round 1", "ticket round 2"]  # the tickets, then controls
     trainings.calls.clear()
     trainings.fail_on = None
-    records = iterative("lenet", rounds=2, controls=("reinit",), cache=Store(tmp_path), **TINY)
+    records = iterative("lenet", rounds=2, controls=("reinit",), store=Store(tmp_path), **TINY)
     assert trainings.calls == ["ticket round 2", "reinit round 1", "reinit round 2"]  # only what was missing
     assert [(r.kind, r.round) for r in records] == [("dense", 0), ("ticket", 1), ("reinit", 1), ("ticket", 2),
                                                     ("reinit", 2)]
@@ -93,7 +93,7 @@ def test_interrupted_iterative_run_resumes_where_it_stopped(tmp_path, trainings)
 
 def test_corrupt_entry_is_recomputed_with_a_warning_and_temporary_files_are_ignored(tmp_path, trainings):
     experiment = Experiment(SETUP, 0, Store(tmp_path), SETTINGS.data, progress=False)
-    path = experiment.cache.disk.path(experiment.config("dense"))
+    path = experiment.store.disk.path(experiment.config("dense"))
     path.parent.mkdir(parents=True)
     (path.parent / f"{path.name}x1y2.tmp").write_bytes(b"half of a killed writer's entry")
     with warnings.catch_warnings():
@@ -188,22 +188,22 @@ def test_records_follow_the_per_layer_rates_round_by_round(run, cache):
 
 def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trainings):
     # one-shot 20 % is the paper's first round: fc 20 %, output 10 %
-    records = one_shot("lenet", 0.2, controls=("reinit", "random_prune"), cache=cache, **TINY)
+    records = one_shot("lenet", 0.2, controls=("reinit", "random_prune"), store=cache, **TINY)
     assert trainings.calls == []
     assert records == run[:4]
-    one_shot("lenet", 0.5, cache=cache, **TINY)
+    one_shot("lenet", 0.5, store=cache, **TINY)
     assert trainings.calls == ["ticket round 1"]  # the dense network is shared too
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda c: one_shot("lenet5", cache=c, settings=SETTINGS), "Unknown model 'lenet5'"),
-    (lambda c: iterative("lenet", rounds=0, cache=c, settings=SETTINGS), "rounds must be a whole number >= 1"),
-    (lambda c: one_shot("lenet", amount=1.0, cache=c, settings=SETTINGS), r"must be in \[0, 1\)"),
-    (lambda c: iterative("lenet", rounds=2, controls=("shuffle",), cache=c, settings=SETTINGS), "Unknown control"),
-    (lambda c: one_shot("lenet", cache=c, setup=Setup.for_model("lenet", iterations=0)),
+    (lambda c: one_shot("lenet5", store=c, settings=SETTINGS), "Unknown model 'lenet5'"),
+    (lambda c: iterative("lenet", rounds=0, store=c, settings=SETTINGS), "rounds must be a whole number >= 1"),
+    (lambda c: one_shot("lenet", amount=1.0, store=c, settings=SETTINGS), r"must be in \[0, 1\)"),
+    (lambda c: iterative("lenet", rounds=2, controls=("shuffle",), store=c, settings=SETTINGS), "Unknown control"),
+    (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("lenet", iterations=0)),
      "iterations must be a whole number >= 1"),
-    (lambda c: one_shot("lenet", cache=c, setup=Setup.for_model("lenet", lr=-1.0)), "learning rate must be > 0"),
-    (lambda c: one_shot("lenet", cache=c, setup=Setup.for_model("conv2")), "The setup is for 'conv2'"),
+    (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("lenet", lr=-1.0)), "learning rate must be > 0"),
+    (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("conv2")), "The setup is for 'conv2'"),
 ])
 def test_bad_arguments_are_clear_errors_before_any_training(call, message, tmp_path, trainings):
     with pytest.raises(ValueError, match=message):
@@ -287,7 +287,7 @@ def test_first_layer_mask_counts_surviving_weights_per_pixel():
 
 def test_a_real_ticket_prunes_the_empty_border_of_mnist_harder(cache):
     """MNIST's border pixels are the same in every image, so their weights learn little and get pruned."""
-    network = cache.network(pick(one_shot("lenet", 0.9, cache=cache, **TINY), "ticket"))
+    network = cache.network(pick(one_shot("lenet", 0.9, store=cache, **TINY), "ticket"))
     image = torch.as_tensor(plots.plot_first_layer_mask(network).axes[0].images[0].get_array())
     assert torch.equal(image, masks(network)["1"].sum(0).reshape(28, 28))
     border = torch.ones(28, 28, dtype=torch.bool)
@@ -356,7 +356,7 @@ def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
 def test_cli_precompute_warms_the_widgets_settings(tmp_path, capsys, trainings):
     cache = tmp_path / "cache"
     assert main(["precompute", "--notebook", "01", "--iterations", "30", "--cache", str(cache)]) == 0
-    expected = experiments.precompute("01", progress=False, cache=Store(cache), settings=SETTINGS,  # cached by now
+    expected = experiments.precompute("01", progress=False, store=Store(cache), settings=SETTINGS,  # cached by now
                                       setup=Setup.for_model("lenet", iterations=30, fast=True))
     assert len(trainings.calls) == expected and f"{expected} networks" in capsys.readouterr().out
 
@@ -371,8 +371,8 @@ def test_cli_rejects_an_output_folder_it_cannot_write(tmp_path, capsys, training
 
 
 def test_workers_train_a_round_side_by_side_with_the_same_results(tmp_path):
-    sequential = iterative("lenet", rounds=2, controls=("reinit",), cache=Store(tmp_path / "one"), **TINY)
-    parallel = iterative("lenet", rounds=2, controls=("reinit",), cache=Store(tmp_path / "two"), workers=2, **TINY)
+    sequential = iterative("lenet", rounds=2, controls=("reinit",), store=Store(tmp_path / "one"), **TINY)
+    parallel = iterative("lenet", rounds=2, controls=("reinit",), store=Store(tmp_path / "two"), workers=2, **TINY)
     assert [(r.kind, r.round, r.remaining) for r in parallel] == [(r.kind, r.round, r.remaining) for r in sequential]
     for a, b in zip(sequential, parallel):  # one thread per worker: the same training up to float rounding
         assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=0.02)

@@ -26,7 +26,7 @@ TINY = dict(settings=SETTINGS, setup=SETUP, progress=False)
 def trained(tmp_path_factory):
     """Two rounds with every control: a network of each kind in one cache."""
     cache = Store(tmp_path_factory.mktemp("cache"))
-    return cache, experiments.iterative("lenet", 2, controls=ALL_CONTROLS, cache=cache, **TINY)
+    return cache, experiments.iterative("lenet", 2, controls=ALL_CONTROLS, store=cache, **TINY)
 
 
 @pytest.mark.parametrize("kind, rounds", [("dense", 0), ("ticket", 1), ("ticket", 2), ("reinit", 1),
@@ -44,12 +44,12 @@ def test_a_damaged_entry_of_any_kind_is_trained_again_with_a_warning(trained, ki
     path.write_bytes(path.read_bytes()[:300])  # cut short, as by a full disk or a killed writer
     assert not damaged.has(config)
     with pytest.warns(UserWarning, match="unreadable cache entry .* recomputing"):
-        again = experiments.iterative("lenet", 2, controls=ALL_CONTROLS, cache=damaged, **TINY)
+        again = experiments.iterative("lenet", 2, controls=ALL_CONTROLS, store=damaged, **TINY)
     assert [(r.kind, r.round) for r in again] == [(r.kind, r.round) for r in records]
     assert damaged.has(config)  # repaired
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert experiments.iterative("lenet", 2, controls=ALL_CONTROLS, cache=damaged, **TINY) == again
+        assert experiments.iterative("lenet", 2, controls=ALL_CONTROLS, store=damaged, **TINY) == again
 
 
 def test_the_command_line_survives_a_damaged_control_entry(tmp_path, capsys):
@@ -67,12 +67,12 @@ def test_summaries_group_the_seeds_of_one_network_not_networks_that_share_a_spar
     """Bug 2: tickets rewound to different k (or trained another way) at one sparsity were counted as seeds."""
     cache, _ = trained
     rows = summarize(r for k in (0, 10, 20)
-                     for r in experiments.one_shot("lenet", 0.2, cache=cache, rewind_iteration=k, **TINY))
+                     for r in experiments.one_shot("lenet", 0.2, store=cache, rewind_iteration=k, **TINY))
     tickets = [row for row in rows if row.kind == "ticket"]
     assert [(row.rewind_iteration, row.seeds) for row in tickets] == [(0, 1), (10, 1), (20, 1)]
-    longer = experiments.one_shot("lenet", 0.2, cache=cache, settings=SETTINGS, progress=False,
+    longer = experiments.one_shot("lenet", 0.2, store=cache, settings=SETTINGS, progress=False,
                                   setup=Setup.for_model("lenet", iterations=45, eval_every=15, fast=True))
-    two_seeds = experiments.one_shot("lenet", 0.2, seeds=(0, 1), cache=cache, **TINY)
+    two_seeds = experiments.one_shot("lenet", 0.2, seeds=(0, 1), store=cache, **TINY)
     rows = summarize(two_seeds + longer)
     assert sorted(row.seeds for row in rows if row.kind == "ticket") == [1, 2]  # 30 iterations x 2 seeds; 45 x 1
 
@@ -166,3 +166,21 @@ def test_the_controls_refuse_a_network_that_is_already_pruned():
             control()
     kept = random_prune(build_model("lenet", seed=1), ticket)
     assert [int(m.sum()) for m in masks(kept).values()] == [int(m.sum()) for m in masks(ticket).values()]
+
+
+# The second newcomer's read: two mistakes that passed silently.
+
+def test_a_rate_for_a_kind_the_network_lacks_is_a_clear_error_not_a_network_left_unpruned():
+    trained, copy = build_model("lenet", seed=0), build_model("lenet", seed=0)
+    with pytest.raises(ValueError, match="no conv layer to prune"):
+        winning_ticket(trained, copy, {"conv": 0.2})  # LeNet has no conv layer: this pruned nothing before
+    assert all(mask is None for mask in masks(trained).values())
+    assert layer_amounts(trained, {"conv": 0.0, "fc": 0.2}) == {"1": 0.2, "3": 0.2, "5": 0.0}  # a zero rate is fine
+
+
+def test_curves_that_would_be_thinned_silently_are_refused(mnist):
+    with pytest.raises(ValueError, match="curve_every .150. must be a multiple of eval_every .100."):
+        train(build_model("lenet", seed=0), mnist, iterations=300, eval_every=100, curve_every=150, progress=False)
+    history = train(build_model("lenet", seed=0), mnist, iterations=300, eval_every=50, curve_every=150,
+                    progress=False)
+    assert history.iterations == [0, 150, 300]

@@ -40,13 +40,13 @@ def cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def records(cache):
     """One-shot 80 % with every control, reset to theta_0."""
-    return one_shot("lenet", 0.8, controls=ALL_CONTROLS, cache=cache, **TINY)
+    return one_shot("lenet", 0.8, controls=ALL_CONTROLS, store=cache, **TINY)
 
 
 @pytest.fixture(scope="module")
 def rewound(cache, records):
     """The same, reset to theta_K (same cache: the dense network is shared)."""
-    return one_shot("lenet", 0.8, controls=ALL_CONTROLS, cache=cache, rewind_iteration=K, **TINY)
+    return one_shot("lenet", 0.8, controls=ALL_CONTROLS, store=cache, rewind_iteration=K, **TINY)
 
 
 @pytest.fixture
@@ -179,17 +179,17 @@ def test_reinit_signs_is_a_control_everywhere_and_the_defaults_stay_the_papers_t
 
 def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache, trainings):
     from lottery_utils import widgets
-    default = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), cache=cache, settings=SETTINGS, setup=SETUP)
+    default = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), store=cache, settings=SETTINGS, setup=SETUP)
     assert {r.kind for r in default.records} == {"dense", "ticket", *CONTROLS}
     assert "signs kept" not in default.status.value
-    explorer = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), cache=cache, controls=ALL_CONTROLS,
+    explorer = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), store=cache, controls=ALL_CONTROLS,
                                          settings=SETTINGS, setup=SETUP)
     assert trainings == []  # all cached by the module's run
     signs = pick(explorer.records, "reinit_signs")
     assert f"random reinit, signs kept {100 * signs.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert len(explorer.out.outputs) == 1 and plt.get_fignums() == []
     with pytest.raises(ValueError, match="Unknown control"):
-        widgets.controls_explorer(amounts=(0.8,), cache=cache, controls=("signs",), settings=SETTINGS, setup=SETUP)
+        widgets.controls_explorer(amounts=(0.8,), store=cache, controls=("signs",), settings=SETTINGS, setup=SETUP)
 
 
 # --- rewinding ---------------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_rewind_zero_keeps_todays_keys_and_results(records, cache, trainings):
         assert set(today) == {*dataclasses.asdict(SETUP), "kind", "schedule", "seed", "version"}  # no new setting
         rewound = RunConfig.of(SETUP, kind, rounds, rates, 2, rewind_iteration=K).as_dict()
         assert rewound == (today if kind == "dense" else {**today, "rewind_iteration": K})
-    again = one_shot("lenet", 0.8, controls=ALL_CONTROLS, cache=cache, rewind_iteration=0, **TINY)
+    again = one_shot("lenet", 0.8, controls=ALL_CONTROLS, store=cache, rewind_iteration=0, **TINY)
     assert trainings == [] and again == records  # the same networks, from the same cache entries
 
 
@@ -283,16 +283,16 @@ def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule
 
 def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_path, trainings):
     cache = Store(tmp_path)
-    first = experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K, **TINY)
+    first = experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K, **TINY)
     assert trainings == ["dense round 0", "ticket round 1", "ticket round 2", "reinit_signs round 1",
                          "reinit_signs round 2"]
     assert first[0].history.val_loss == pick(records, "dense").history.val_loss  # the dense network from theta_0
     trainings.clear()
-    assert experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K,
+    assert experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K,
                                  **TINY) == first
     assert trainings == []
     Cache(tmp_path).path(RunConfig.of(SETUP, "reinit_signs", 2, round_rates("lenet"), 0, K)).unlink()  # interrupted
-    again = experiments.iterative("lenet", 2, controls=("reinit_signs",), cache=cache, rewind_iteration=K, **TINY)
+    again = experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K, **TINY)
     assert trainings == ["reinit_signs round 2"]
     assert [r.history.val_loss for r in again] == [r.history.val_loss for r in first]  # seeded: the same network
 
@@ -305,9 +305,9 @@ def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_pat
     (1_000, r"rewind_iteration \(1,000\) must be less than the training length"),
 ])
 def test_bad_rewind_iterations_are_clear_errors_before_any_training(rewind, message, tmp_path, trainings):
-    for call in (lambda: one_shot("lenet", 0.8, cache=Store(tmp_path), rewind_iteration=rewind, **TINY),
-                 lambda: experiments.sweep("lenet", (0.5,), cache=Store(tmp_path), rewind_iteration=rewind, **TINY),
-                 lambda: experiments.to_train("lenet", [(1, 0.5)], cache=Store(tmp_path), rewind_iteration=rewind,
+    for call in (lambda: one_shot("lenet", 0.8, store=Store(tmp_path), rewind_iteration=rewind, **TINY),
+                 lambda: experiments.sweep("lenet", (0.5,), store=Store(tmp_path), rewind_iteration=rewind, **TINY),
+                 lambda: experiments.to_train("lenet", [(1, 0.5)], store=Store(tmp_path), rewind_iteration=rewind,
                                               settings=SETTINGS, setup=SETUP)):
         with pytest.raises(ValueError, match=message):
             call()

@@ -36,8 +36,8 @@ def png_formatter():
 def warm_cache(tmp_path_factory):
     """A cache holding the one-shot grid with controls and three iterative rounds, trained once for the module."""
     cache = Store(tmp_path_factory.mktemp("warm-cache"))
-    experiments.sweep("lenet", AMOUNTS, controls=experiments.CONTROLS, progress=False, cache=cache, **SETUP)
-    experiments.iterative("lenet", rounds=3, progress=False, cache=cache, **SETUP)
+    experiments.sweep("lenet", AMOUNTS, controls=experiments.CONTROLS, progress=False, store=cache, **SETUP)
+    experiments.iterative("lenet", rounds=3, progress=False, store=cache, **SETUP)
     return cache
 
 
@@ -67,7 +67,7 @@ def ticket(records, round_=1):
 
 
 def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
-    explorer = widgets.one_shot_explorer(amounts=AMOUNTS, amount=0.8, cache=warm_cache, **SETUP)
+    explorer = widgets.one_shot_explorer(amounts=AMOUNTS, amount=0.8, store=warm_cache, **SETUP)
     assert explorer.slider.value == 0.8 and explorer.draws == 1 and explorer.last_from_cache
     first_png, first_status = png(explorer), explorer.status.value
     assert set(explorer.computed) == set(AMOUNTS)  # every cached grid point is on the accuracy plot
@@ -77,7 +77,7 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
     assert explorer.last_from_cache
     assert explorer.draws == 2 and explorer.status.value != first_status and png(explorer) != first_png
     record = ticket(explorer.records)
-    assert record == ticket(experiments.one_shot("lenet", 0.5, progress=False, cache=warm_cache, **SETUP))
+    assert record == ticket(experiments.one_shot("lenet", 0.5, progress=False, store=warm_cache, **SETUP))
     assert explorer.remaining.value == f"{100 * record.remaining:.1f} % of the weights remain"
     assert explorer.status.value.startswith(f"50 % pruned (output 25 %), {100 * record.remaining:.1f} % of all "
                                             f"weights remain, test accuracy at "
@@ -94,7 +94,7 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
 
 
 def test_a_missing_amount_trains_with_its_progress_bar_inside_the_widget(tmp_path, trainings, monkeypatch, capsys):
-    explorer = widgets.one_shot_explorer(amounts=(0.5, 0.8), amount=0.5, cache=Store(tmp_path), **SETUP)
+    explorer = widgets.one_shot_explorer(amounts=(0.5, 0.8), amount=0.5, store=Store(tmp_path), **SETUP)
     assert len(trainings) == 2 and not explorer.last_from_cache and explorer.trainings == 1  # dense and ticket
     assert "trained now" in explorer.status.value
     statuses, bars = [], []
@@ -118,7 +118,7 @@ def test_a_missing_amount_trains_with_its_progress_bar_inside_the_widget(tmp_pat
 def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatch):
     messages = []
     original = Cache.save
-    explorer = widgets.one_shot_explorer(amounts=(0.2, 0.5), amount=0.2, seeds=(0,), cache=Store(tmp_path),
+    explorer = widgets.one_shot_explorer(amounts=(0.2, 0.5), amount=0.2, seeds=(0,), store=Store(tmp_path),
                                          settings=replace(SETTINGS, fast=False),
                                          setup=Setup.for_model("lenet", iterations=60))
 
@@ -133,7 +133,7 @@ def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatc
 
 
 def test_controls_explorer_compares_ticket_reinit_and_random_pruning(warm_cache, trainings):
-    explorer = widgets.controls_explorer(amounts=AMOUNTS, amount=0.2, cache=warm_cache, **SETUP)
+    explorer = widgets.controls_explorer(amounts=AMOUNTS, amount=0.2, store=warm_cache, **SETUP)
     first_png = png(explorer)
     explorer.slider.value = 0.8
     assert trainings == [] and png(explorer) != first_png
@@ -148,7 +148,7 @@ def test_controls_explorer_compares_ticket_reinit_and_random_pruning(warm_cache,
 
 
 def test_iterative_explorer_rounds_rate_and_one_shot_comparison(warm_cache, trainings):
-    explorer = widgets.iterative_explorer(rounds=3, rate=0.2, cache=warm_cache, **SETUP)
+    explorer = widgets.iterative_explorer(rounds=3, rate=0.2, store=warm_cache, **SETUP)
     assert trainings == [] and explorer.rounds.max == 3 and explorer.rounds.value == 3
     assert [r.round for r in explorer.records if r.kind == "ticket"] == [1, 2, 3]
     first_png = png(explorer)
@@ -195,14 +195,14 @@ def test_precompute_trains_every_network_notebook_01_shows_and_its_slider_then_t
     cache = Store(tmp_path)
     expected = distinct_networks(lessons.notebook_runs("01", SETTINGS.fast))
     assert expected == 1 + len(lessons.ONE_SHOT_GRID)  # the dense network, a ticket per slider position
-    assert experiments.precompute("01", progress=False, cache=cache, **SETUP) == expected == len(trainings)
-    assert experiments.precompute("01_one_shot_mnist", progress=False, cache=cache, **SETUP) == expected
-    explorer = widgets.one_shot_explorer(cache=cache, **SETUP)  # the lesson's own grid
+    assert experiments.precompute("01", progress=False, store=cache, **SETUP) == expected == len(trainings)
+    assert experiments.precompute("01_one_shot_mnist", progress=False, store=cache, **SETUP) == expected
+    explorer = widgets.one_shot_explorer(store=cache, **SETUP)  # the lesson's own grid
     for amount in lessons.ONE_SHOT_GRID:
         explorer.slider.value = amount
     assert len(trainings) == expected and explorer.trainings == 0  # everything was ready
     with pytest.raises(ValueError, match="Unknown notebook"):
-        experiments.precompute("04", cache=cache, **SETUP)
+        experiments.precompute("04", store=cache, **SETUP)
 
 
 def test_the_runs_of_every_notebook_cover_its_widgets_and_the_bundle_holds_them_in_real_mode():
@@ -225,7 +225,7 @@ def test_run_all_trains_each_network_once_and_keeps_the_weights_a_lesson_reads(t
                          "ticket round 1"]  # the last one rewound to iteration 20
     experiments.run_all("lenet", [Run(1, 0.5, needs_weights=True)], (0,), False, cache, SETTINGS, SETUP["setup"])
     assert len(trainings) == 5  # stored with their weights already
-    dense, ticket = experiments.one_shot("lenet", 0.5, progress=False, cache=cache, **SETUP)
+    dense, ticket = experiments.one_shot("lenet", 0.5, progress=False, store=cache, **SETUP)
     assert cache.network(dense) is not None and cache.network(ticket) is not None
 
 
@@ -239,7 +239,7 @@ def test_notebook_05_grids_are_the_bundled_ones_in_real_mode():
 
 def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
     cache = Store(tmp_path)
-    explorer = widgets.controls_explorer(amounts=(0.5, 0.8), amount=0.8, seeds=(0, 1), cache=cache, **SETUP)
+    explorer = widgets.controls_explorer(amounts=(0.5, 0.8), amount=0.8, seeds=(0, 1), store=cache, **SETUP)
     records = explorer.records
     assert sorted({r.seed for r in records}) == [0, 1] and len(records) == 8
     tickets = [r.early_stop_test_accuracy for r in records if r.kind == "ticket"]

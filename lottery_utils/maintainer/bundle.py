@@ -47,8 +47,8 @@ def _one_thread():
 
 def _run_job(run: Run, model: str, seed: int, store: Store, settings: Settings, setup: Setup) -> list[Result]:
     torch.set_num_threads(1)
-    return iterative(model, run.rounds, run.rate, (seed,), run.controls, False, store, 1, run.rewind_iteration,
-                     settings=settings, setup=setup)
+    return iterative(model, run.rounds, run.rate, (seed,), controls=run.controls, progress=False, store=store,
+                     rewind_iteration=run.rewind_iteration, settings=settings, setup=setup)
 
 
 def chains(runs: list[Run], model: str) -> list[Run]:
@@ -71,7 +71,7 @@ def planned(experiment: Experiment, part: str = "lessons") -> list[RunConfig]:
     a part other than "lessons" leaves out the networks that the lessons' part holds (the dense network, tickets)."""
     configs: dict[str, RunConfig] = {}
     for run in bundle_runs(part):
-        rewound = Experiment(experiment.setup, experiment.seed, experiment.cache, experiment.data, False,
+        rewound = Experiment(experiment.setup, experiment.seed, experiment.store, experiment.data, False,
                              run.rewind_iteration)
         rates = round_rates(experiment.setup.model, run.rate)
         for kind, r in rewound.networks(run.rounds, run.controls):
@@ -117,8 +117,8 @@ def build_weights(seed: int, settings: Settings, model: str = "lenet", out: str 
     store, setup = settings.store(bundle=False), setup or Setup.for_model(model, fast=settings.fast)
     with _one_thread():
         results = [r for run in bundle_runs("weights") for r in iterative(
-            model, run.rounds, run.rate, (seed,), run.controls, False, store, 1, run.rewind_iteration,
-            settings=settings, setup=setup)]
+            model, run.rounds, run.rate, (seed,), controls=run.controls, progress=False, store=store,
+            rewind_iteration=run.rewind_iteration, settings=settings, setup=setup)]
     weights = {r.key: {name: value.bool() if name.endswith("_mask") else value
                        for name, value in store.network(r).state_dict().items()} for r in results}
     path = Path(out or BUNDLE_DIR) / f"{model}-weights-seed{seed}.pt"
@@ -139,7 +139,7 @@ def _write(path: Path, experiment: Experiment, part: str, start: float, complete
            provenance: dict | None = None) -> None:
     """The bundle file with every planned network of `part` the cache holds so far."""
     entries = [{"config": entry["config"], "record": entry["record"]} for config in planned(experiment, part)
-               if (entry := experiment.cache.load(config)) is not None]
+               if (entry := experiment.store.load(config)) is not None]
     write(path, entries, {"model": experiment.setup.model, "part": part, "seed": experiment.seed,
                           "networks": len(entries),
                           "complete": complete, "setup": asdict(experiment.setup), "provenance": provenance,
@@ -169,7 +169,7 @@ def _provenance(experiment: Experiment, results: list[Result]) -> dict[str, Any]
     tickets = [r for r in results if r.kind == "ticket" and r.round == PROVENANCE_ROUND]
     if not tickets:
         return None
-    network = experiment.cache.network(tickets[0])
+    network = experiment.store.network(tickets[0])
     packed = {name: base64.b64encode(np.packbits(mask.flatten().bool().numpy()).tobytes()).decode()
               for name, mask in masks(network).items() if mask is not None}
     return {"key": tickets[0].key, "masks": packed}
