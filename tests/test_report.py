@@ -206,3 +206,36 @@ def test_the_teachers_guide_gives_the_apps_numbers_from_the_bundle():
     assert [line.split(" | ")[0] for line in lines if line.startswith("| 2, round")] == \
         [f"| 2, round {r}" for r in (3, 7, 12, 14, 15, 18)]
     assert talking_points(Bundle(RESULTS_DIR)) == ["No complete seed is bundled yet."]  # a folder with no bundle
+
+
+def test_section_times_count_words_prompts_and_running_time_per_section():
+    from lottery_utils.maintainer.times import cell_seconds, sections
+
+    def md(text):
+        return {"cell_type": "markdown", "source": [text]}
+
+    notebook = {"cells": [md("# Title\n\nLines marked **Predict:** ask for a guess."),
+                          {"cell_type": "code", "source": ["x = 1"],
+                           "metadata": {"execution": {"iopub.execute_input": "2026-01-01T00:00:00.000Z",
+                                                      "shell.execute_reply": "2026-01-01T00:00:02.500Z"}}},
+                          md("## 1. One\n\n**Predict:** a guess? $a + b$"),
+                          md("**Exercise 1.** Work it out.\n\n**To think about.** Why?\n\n## 2. Two\n\n"
+                             "**Exercise 2.** Write `my_loop` yourself.")]}
+    intro, one, two = sections(notebook)
+    assert (intro.title, intro.predict, intro.cells) == ("intro", 0, (1,))  # "marked **Predict" explains, asks nothing
+    assert (one.title, one.predict, one.exercise, one.think, one.coding) == ("1. One", 1, 1, 1, 0)  # up to "## 2."
+    assert (two.title, two.exercise, two.coding) == ("2. Two", 0, 1)
+    assert one.words == len("1 One Predict a guess x Exercise 1 Work it out To think about Why".split())
+    assert cell_seconds(notebook["cells"][1]) == 2.5 and cell_seconds(notebook["cells"][0]) == 0.0
+    assert two.minutes(60) == pytest.approx(two.words / 120 + 10 + 1)
+
+
+def test_the_lab_through_00_03_fits_90_minutes_as_the_guide_times_it_and_every_section_is_timed():
+    from lottery_utils.maintainer.times import LESSONS, guide_block, lab_block
+
+    lab = lab_block()
+    minutes = float(lab[-1].split("about ")[1].split(" minutes")[0])
+    assert 60 <= minutes <= 90, lab
+    assert sum(line.startswith("**") for line in guide_block()) == len(LESSONS)  # every lesson, every section timed
+    with pytest.raises(LookupError, match="no running time for section"):
+        guide_block({})  # a lesson never measured: says how to measure it

@@ -19,6 +19,8 @@ LESSONS = ("00_the_theorem", "01_one_shot_mnist", "02_iterative_pruning", "03_ra
 # thinking a question through, doing an exercise (core or not). Not measured in a class: adjust after one.
 WORDS_PER_MINUTE = 120
 MINUTES = {"predict": 1.5, "think": 3.0, "exercise": 4.0, "coding": 10.0}
+NAMES = {"predict": ("Predict", "Predicts"), "think": ("To think about", "To think abouts"),
+         "exercise": ("exercise to work out", "exercises to work out"), "coding": ("code exercise", "code exercises")}
 PROMPTS = {"predict": re.compile(r"(?<!marked )\*\*Predict"), "think": re.compile(r"\*\*To think about"),
            "exercise": re.compile(r"\*\*Exercise \d+\b(?![^\n]*\b[Ww]rite\b)"),  # a question: work it out, check
            "coding": re.compile(r"\*\*Exercise \d+\b(?=[^\n]*\b[Ww]rite\b)")}  # a function or a loop to write
@@ -102,10 +104,11 @@ def table(name: str, timings: dict | None = None) -> list[str]:
                               f"`python notebooks/refresh_reference_outputs.py notebooks/{name}.ipynb`.")
         minutes = section.minutes(run[section.title])
         total += minutes
-        prompts = ", ".join(f"{getattr(section, kind)} {kind}" for kind in MINUTES if getattr(section, kind))
+        prompts = ", ".join(f"{count} {NAMES[kind][count > 1]}" for kind in MINUTES
+                            if (count := getattr(section, kind)))
         rows.append(f"| {section.title} | {section.words:,} | {prompts or '—'} | {run[section.title]:.0f} | "
                     f"{minutes:.0f} |")
-    return [f"**{name}**: about {5 * round(total / 5):.0f} minutes in all", "",
+    return [f"**{name}.ipynb**: about {5 * round(total / 5):.0f} minutes in all", "",
             "| section | words | prompts | running (s) | minutes |", "|---|---:|---|---:|---:|", *rows, ""]
 
 
@@ -113,11 +116,11 @@ def guide_block(timings: dict | None = None) -> list[str]:
     """Every lesson's table, with how the minutes are worked out."""
     timings = json.loads(TIMINGS.read_text()) if timings is None else timings
     machines = sorted({timings[name]["machine"] for name in LESSONS if name in timings})
-    rates = ", ".join(f"{m:g} min a {kind}" for kind, m in MINUTES.items())
-    lines = [f"Worked out from what is measured: the words of each section's prose read at {WORDS_PER_MINUTE} words "
-             f"a minute, {rates} (prompts: **Predict**, **To think about**, **Exercise**), and the running time of "
-             f"its cells in real mode, measured on {'; '.join(machines) or 'no machine yet'}. The rates are "
-             f"assumptions, not times measured in a class.", ""]
+    rates = ", ".join(f"{m:g} min for each {NAMES[kind][0]}" for kind, m in MINUTES.items())
+    lines = [f"Worked out from what is measured, each section's words, prompts and running time: its prose read at "
+             f"{WORDS_PER_MINUTE} words a minute, {rates} (an exercise that writes a function or a loop), and the "
+             f"running time of its cells in real mode, measured on {'; '.join(machines) or 'no machine yet'}. The "
+             f"rates are assumptions, not times measured in a class.", ""]
     for name in LESSONS:
         lines += table(name, timings)
     return lines
@@ -169,4 +172,5 @@ def lab_block(timings: dict | None = None) -> list[str]:
         lines.append(f"| {clock:.0f}-{clock + minutes:.0f} | {name[:2]}: {', '.join(map(_short, done))} | {core} | "
                      f"{homework} |")
         clock += minutes
-    return lines + ["", f"In class about {clock:.0f} minutes at the rates above, debriefs included."]
+    return lines + ["", f"In class about {clock:.0f} minutes, debriefs included, at the rates of the section times "
+                        f"below."]
