@@ -168,13 +168,11 @@ class Experiment:
         trained_in_order = iter([self.config("dense")] + [self.config("ticket", r, rates) for r in range(1, rounds)])
 
         def train_next(network: nn.Module) -> None:
-            config = next(trained_in_order)
-            if config.kind == "dense":  # from theta_0, also when the tickets are reset to theta_k
-                load_state(network, state_of(self.initial()))
-            self.train(network, config, pool)
+            self.train(network, next(trained_in_order), pool)
 
-        start = self.start(pool)
-        tickets = iterative_pruning(start, train_next, rounds, rates, preset(self.setup.model).strategy)
+        start = self.start(pool)  # theta_0, or theta_k when rewinding
+        tickets = iterative_pruning(self.initial(), train_next, rounds, rates, preset(self.setup.model).strategy,
+                                    reset_to=start if self.rewind_iteration else None)
         rest = [(self.config("ticket", rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))
                  for r, ticket in enumerate(tickets, 1) for kind in controls]

@@ -47,7 +47,7 @@ class Run:
     needs_weights: bool = False  # the lesson reads its trained weights, which the bundle does not hold (seed 0)
 
 
-def sweep(amounts, controls: tuple[str, ...] = (), rewind_iteration: int = 0) -> list[Run]:
+def one_shot_runs(amounts, controls: tuple[str, ...] = (), rewind_iteration: int = 0) -> list[Run]:
     """One-shot pruning at each of `amounts`."""
     return [Run(1, amount, controls, rewind_iteration) for amount in amounts]
 
@@ -86,28 +86,23 @@ def max_rounds(rate: float, rounds: int) -> int:
     return max(1, math.ceil(math.log(target) / math.log(1 - rate) - 1e-9))
 
 
-def one_shot_amounts(rate: float, rounds: int) -> list[float]:
-    """One-shot amounts that prune the fc layers as much as rounds 1..`rounds` of iterative pruning at `rate`."""
-    return list(slider_amounts(rate, rounds))
-
-
 def notebook_runs(notebook: str, fast: bool) -> list[Run]:
     """Every run the widgets and figures of `notebook` show ("01", "02", "03", "05")."""
     if notebook == "01":
-        return sweep(ONE_SHOT_GRID)
+        return one_shot_runs(ONE_SHOT_GRID)
     if notebook == "02":
         return [Run(paper_rounds(fast), None)] + [
             run for rate in ITERATIVE_RATES
             for rounds in [max_rounds(rate, default_rounds(fast))]
-            for run in [Run(rounds, rate), *sweep(one_shot_amounts(rate, rounds))]]
+            for run in [Run(rounds, rate), *one_shot_runs(slider_amounts(rate, rounds))]]
     if notebook == "03":
-        return [Run(paper_rounds(fast), None, CONTROLS), *sweep(ONE_SHOT_GRID, CONTROLS)]
+        return [Run(paper_rounds(fast), None, CONTROLS), *one_shot_runs(ONE_SHOT_GRID, CONTROLS)]
     if notebook == "05":
         grids = why_grids(fast)
-        return [*sweep(grids.supermask_amounts, ("random_prune",)),
+        return [*one_shot_runs(grids.supermask_amounts, ("random_prune",)),
                 Run(1, DEMO_AMOUNT, needs_weights=True),  # section 2 reads seed 0's trained weights
-                *sweep(grids.sign_amounts, ("reinit", "reinit_signs")),  # also the classroom app's signs panel
-                *(run for k in grids.rewinds for run in sweep(grids.rewind_amounts, rewind_iteration=k))]
+                *one_shot_runs(grids.sign_amounts, ("reinit", "reinit_signs")),  # also the classroom app's signs panel
+                *(run for k in grids.rewinds for run in one_shot_runs(grids.rewind_amounts, rewind_iteration=k))]
     raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)}.")
 
 
@@ -129,5 +124,5 @@ def bundle_runs(part: str) -> list[Run]:
 
 __all__ = ["ALL_CONTROLS", "CONTROLS", "DEMO_AMOUNT", "ITERATIVE_RATES", "NOTEBOOKS", "ONE_SHOT_GRID", "PAPER_RATE",
            "PAPER_ROUNDS", "PARTS", "REWINDS", "REWIND_AMOUNTS", "Run", "SIGN_AMOUNTS", "SLIDER_AMOUNTS", "WhyGrids",
-           "bundle_runs", "default_rounds", "max_rounds", "notebook_runs", "one_shot_amounts", "paper_rounds",
-           "slider_amounts", "sweep", "why_grids"]
+           "bundle_runs", "default_rounds", "max_rounds", "notebook_runs", "one_shot_runs", "paper_rounds",
+           "slider_amounts", "why_grids"]

@@ -2,7 +2,8 @@
 
 `winning_ticket` is one round of the paper's Algorithm 1 and `iterative_pruning` repeats it; the rest of this file
 is the bookkeeping they need (which layers, how much, masks, copies), the paper's two controls, and the follow-up
-papers' tools for asking why tickets win: the sign-preserving control and the weights' statistics.
+papers' tools for asking why tickets win: the sign-preserving control and the weights' statistics; at the end,
+the checks that name each mistake.
 
 Masks are torch's own (`torch.nn.utils.prune`: `weight_orig`, `weight_mask`). `training.train` folds them for speed
 while it trains (`masks_folded`: the same masks, put back afterwards; `fold_masks=False` trains through prune's hooks).
@@ -56,20 +57,24 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 
 def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], rounds: int,
-                      amount: float | Mapping[str, float], strategy: str = "layerwise") -> list[nn.Module]:
+                      amount: float | Mapping[str, float], strategy: str = "layerwise",
+                      reset_to: nn.Module | None = None) -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
     `network` holds theta_0 (dense or already pruned) and is left as it is; `train(net)` trains `net` in place,
     e.g. `lambda net: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained: its survivors
-    hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
+    hold theta_0, its pruned weights 0, and its mask lies inside the previous round's. Rewinding (Frankle et al.
+    2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and the survivors are reset to
+    those instead (each ticket then trains on from theta_k).
     """
     validate_iterative_arguments(network, train, rounds, amount)
-    tickets, ticket = [], network
+    tickets, ticket, reset = [], network, network if reset_to is None else reset_to
     for _ in range(rounds):
         trained = clone(ticket)  # theta_0 under the current mask...
         train(trained)  # ...trained to theta_j
-        ticket = winning_ticket(trained, clone(ticket), amount, strategy)  # prune by |theta_j|, keep theta_0
+        ticket = winning_ticket(trained, clone(reset), amount, strategy)  # prune by |theta_j|, reset to theta_0
         tickets.append(ticket)
+        reset = ticket  # from now on the survivors' starting values are the ticket's
     return tickets
 
 
@@ -108,36 +113,6 @@ def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict
     return {name: validate_amount(amount.get(name, 0.0), name) for name in kinds}
 
 
-def validate_amount(amount: float, what: str = "amount") -> float:
-    """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
-    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
-        raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
-                        f"got {amount!r} of type {type(amount).__name__}.")
-    if math.isnan(amount) or not 0.0 <= amount < 1.0:
-        raise ValueError(f"{what} must be in [0, 1) (the fraction of remaining weights to prune), got {amount}. "
-                         f"For a percentage such as 20 %, pass 0.2.")
-    return float(amount)
-
-
-def validate_iterative_arguments(network, train, rounds, amount) -> None:
-    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts."""
-    if not isinstance(network, nn.Module):
-        raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
-                        f"got {type(network).__name__}.")
-    if not callable(train):
-        raise TypeError(f"train must be a function that trains a network in place, e.g. "
-                        f"lambda net: train(net, data, iterations=5_000); got {type(train).__name__}.")
-    validate_rounds(rounds)
-    layer_amounts(network, amount)
-
-
-def validate_rounds(rounds: int) -> int:
-    """A number of pruning rounds is a whole number >= 1."""
-    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
-        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
-    return int(rounds)
-
-
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     """Give `target` the masks of `source` (its weight values stay as they are); each mask moves to the device of
     the layer it goes on."""
@@ -153,30 +128,6 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
 def masks(model: nn.Module) -> dict[str, torch.Tensor | None]:
     """Each prunable layer's mask (1 = kept), or None where the layer was never pruned."""
     return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(model).items()}
-
-
-def validate_same_architecture(trained_network: nn.Module, copy_network: nn.Module, compare_masks: bool = True) -> None:
-    """Both networks must have the same parameters (names and shapes) and, unless told otherwise, the same masks."""
-    def shapes(model):
-        return {n.replace("_orig", ""): tuple(p.shape) for n, p in model.named_parameters()}
-
-    a, b = shapes(trained_network), shapes(copy_network)
-    for name in dict.fromkeys([*a, *b]):
-        if a.get(name) != b.get(name):
-            raise ValueError(f"The networks differ at parameter {name!r}: trained {a.get(name, 'missing')}, "
-                             f"copy {b.get(name, 'missing')}. The copy must be made from the same architecture "
-                             f"before training (e.g. clone(network), or build_model with the same name and seed).")
-    masks_a, masks_b = masks(trained_network), masks(copy_network)
-    for name in masks_a if compare_masks else ():
-        ma, mb = masks_a[name], masks_b[name]
-        if (ma is None) != (mb is None) or (ma is not None and not torch.equal(ma.cpu(), mb.cpu())):
-            raise ValueError(f"The masks of layer {name!r} disagree between the trained network and its copy "
-                             f"(trained keeps {_kept(ma)}, copy keeps {_kept(mb)} weights). Prune both together "
-                             f"with winning_ticket, round after round.")
-
-
-def _kept(mask: torch.Tensor | None) -> str:
-    return "all" if mask is None else f"{int(mask.sum()):,}"
 
 
 def remaining_weights(model: nn.Module) -> float:
@@ -213,12 +164,6 @@ def clone(model: nn.Module) -> nn.Module:
         if hasattr(module, "weight_mask"):
             module.weight = module.weight_orig * module.weight_mask
     return twin
-
-
-def _validate_unpruned(network: nn.Module, what: str) -> None:
-    if any(mask is not None for mask in masks(network).values()):
-        raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
-                         f"clone of theta_0), so that the control's mask is exactly the one it is given.")
 
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
@@ -297,3 +242,66 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
         moved = (end - start).abs()
         statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned])
     return statistics
+
+
+# The checks behind the functions above: each mistake named, with what to do instead.
+
+def validate_amount(amount: float, what: str = "amount") -> float:
+    """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
+    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
+        raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
+                        f"got {amount!r} of type {type(amount).__name__}.")
+    if math.isnan(amount) or not 0.0 <= amount < 1.0:
+        raise ValueError(f"{what} must be in [0, 1) (the fraction of remaining weights to prune), got {amount}. "
+                         f"For a percentage such as 20 %, pass 0.2.")
+    return float(amount)
+
+
+def validate_rounds(rounds: int) -> int:
+    """A number of pruning rounds is a whole number >= 1."""
+    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
+        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
+    return int(rounds)
+
+
+def validate_iterative_arguments(network, train, rounds, amount) -> None:
+    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts."""
+    if not isinstance(network, nn.Module):
+        raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
+                        f"got {type(network).__name__}.")
+    if not callable(train):
+        raise TypeError(f"train must be a function that trains a network in place, e.g. "
+                        f"lambda net: train(net, data, iterations=5_000); got {type(train).__name__}.")
+    validate_rounds(rounds)
+    layer_amounts(network, amount)
+
+
+def validate_same_architecture(trained_network: nn.Module, copy_network: nn.Module, compare_masks: bool = True
+                               ) -> None:
+    """Both networks must have the same parameters (names and shapes) and, unless told otherwise, the same masks."""
+    def shapes(model):
+        return {n.replace("_orig", ""): tuple(p.shape) for n, p in model.named_parameters()}
+
+    a, b = shapes(trained_network), shapes(copy_network)
+    for name in dict.fromkeys([*a, *b]):
+        if a.get(name) != b.get(name):
+            raise ValueError(f"The networks differ at parameter {name!r}: trained {a.get(name, 'missing')}, "
+                             f"copy {b.get(name, 'missing')}. The copy must be made from the same architecture "
+                             f"before training (e.g. clone(network), or build_model with the same name and seed).")
+    masks_a, masks_b = masks(trained_network), masks(copy_network)
+    for name in masks_a if compare_masks else ():
+        ma, mb = masks_a[name], masks_b[name]
+        if (ma is None) != (mb is None) or (ma is not None and not torch.equal(ma.cpu(), mb.cpu())):
+            raise ValueError(f"The masks of layer {name!r} disagree between the trained network and its copy "
+                             f"(trained keeps {_kept(ma)}, copy keeps {_kept(mb)} weights). Prune both together "
+                             f"with winning_ticket, round after round.")
+
+
+def _kept(mask: torch.Tensor | None) -> str:
+    return "all" if mask is None else f"{int(mask.sum()):,}"
+
+
+def _validate_unpruned(network: nn.Module, what: str) -> None:
+    if any(mask is not None for mask in masks(network).values()):
+        raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
+                         f"clone of theta_0), so that the control's mask is exactly the one it is given.")

@@ -19,23 +19,27 @@ def _cell(row: Summary | None, metric: str, percent: bool) -> str:
     return "" if row is None else getattr(row, metric).text(percent)
 
 
+def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]]) -> list[str]:
+    """Per sparsity, the test accuracy at early stop of each column, then their early-stop iterations; the dense
+    network first."""
+    def line(first: str, summaries: list[Summary | None]) -> str:
+        return (f"| {first} | " + " | ".join(_cell(s, "early_stop_test_accuracy", True) for s in summaries) + " | "
+                + " / ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |")
+
+    return ["| weights remaining | " + " | ".join(columns) + " | early stop: " + " / ".join(columns) + " |",
+            "|---:|" + "---:|" * (len(columns) + 1),
+            f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(columns) - 1)
+            + f"{_cell(dense, 'early_stop_iteration', False)} |",
+            *(line(f"{100 * remaining:.1f} %", summaries) for remaining, summaries in rows)]
+
+
 def table(rows: list[Summary]) -> list[str]:
     """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining."""
     by = {(row.kind, row.remaining): row for row in rows}
-    sparsities = sorted({row.remaining for row in rows}, reverse=True)
+    sparsities = sorted({row.remaining for row in rows if row.remaining != 1.0}, reverse=True)
     kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
-    lines = ["| weights remaining | " + " | ".join(LABELS[k] for k in kinds) + " | early stop: "
-             + " / ".join(LABELS[k] for k in kinds) + " |", "|---:|" + "---:|" * (len(kinds) + 1)]
     dense = next(row for row in rows if row.kind == "dense")
-    lines.append(f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(kinds) - 1)
-                 + f"{_cell(dense, 'early_stop_iteration', False)} |")
-    for remaining in sparsities:
-        if remaining == 1.0:
-            continue
-        cells = [_cell(by.get((k, remaining)), "early_stop_test_accuracy", True) for k in kinds]
-        stops = [_cell(by.get((k, remaining)), "early_stop_iteration", False) for k in kinds]
-        lines.append(f"| {100 * remaining:.1f} % | " + " | ".join(cells) + " | " + " / ".join(stops) + " |")
-    return lines
+    return _table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities])
 
 
 def findings(rows: list[Summary]) -> list[str]:
@@ -120,15 +124,8 @@ def rewinding_table(results: list[Result]) -> list[str]:
                                                          if r.kind == "ticket" and r.rewind_iteration == k)}
             for k in ks}
     dense = summarize(r for r in results if r.kind == "dense")[0]
-    lines = ["| weights remaining | " + " | ".join(f"k = {k:,}" for k in ks) + " | early stop: "
-             + " / ".join(f"k = {k:,}" for k in ks) + " |", "|---:|" + "---:|" * (len(ks) + 1),
-             f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(ks) - 1)
-             + f"{_cell(dense, 'early_stop_iteration', False)} |"]
-    for remaining in sorted(rows[0], reverse=True):
-        cells = [_cell(rows[k].get(remaining), "early_stop_test_accuracy", True) for k in ks]
-        stops = [_cell(rows[k].get(remaining), "early_stop_iteration", False) for k in ks]
-        lines.append(f"| {100 * remaining:.1f} % | " + " | ".join(cells) + " | " + " / ".join(stops) + " |")
-    return lines
+    return _table([f"k = {k:,}" for k in ks], dense,
+                  [(r, [rows[k].get(r) for k in ks]) for r in sorted(rows[0], reverse=True)])
 
 
 def rewinding_findings(results: list[Result]) -> list[str]:

@@ -27,9 +27,9 @@ from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots
-from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls, round_rates
+from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls
 from .lessons import DEMO_AMOUNT, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
-    one_shot_amounts
+    slider_amounts
 from .results import Result, pick, summarize, unique_networks
 from .settings import Settings
 from .store import Store
@@ -346,7 +346,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         if busy:
             return
         r, per_round = round_slider.value, rate_choice.value
-        amounts = one_shot_amounts(per_round, r) if compare.value else []
+        amounts = list(slider_amounts(per_round, r)) if compare.value else []
         missing = context.to_train([(r, per_round)], controls) + context.to_train([(1, a) for a in amounts])
 
         def compute(progress_) -> list[Result]:

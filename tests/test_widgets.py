@@ -179,7 +179,7 @@ def test_round_arithmetic():
     assert lessons.max_rounds(0.2, 5) == 5
     assert lessons.max_rounds(0.5, 5) == 2  # 0.5^2 = 0.25 <= 0.8^5 = 0.33
     assert lessons.max_rounds(0.5, 14) == 5
-    assert lessons.one_shot_amounts(0.2, 3) == list(lessons.SLIDER_AMOUNTS[:3])
+    assert list(lessons.slider_amounts(0.2, 3)) == list(lessons.SLIDER_AMOUNTS[:3])
 
 
 def distinct_networks(runs, seeds=(0,)) -> int:

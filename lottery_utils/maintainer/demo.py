@@ -10,6 +10,9 @@ import json
 import statistics
 from pathlib import Path
 
+from matplotlib.colors import to_hex
+
+from .. import plots
 from ..data import PROJECT_ROOT
 from ..lessons import CONTROLS, ONE_SHOT_GRID, PAPER_ROUNDS
 from ..results import LABELS, Result, Spread, summarize
@@ -18,7 +21,7 @@ from ..tables import one_shot_networks, paper_run
 
 DEMO_DIR = PROJECT_ROOT / "docs" / "demo"
 KINDS = ("ticket", *CONTROLS)
-COLORS = {"dense": "#000000", "ticket": "#1f77b4", "reinit": "#ff7f0e", "random_prune": "#2ca02c"}  # as plots'
+COLORS = {kind: to_hex(plots.COLORS[kind]) for kind in ("dense", *KINDS)}  # the figures' colours, for the browser
 
 
 def _spread(spread: Spread, scale: float = 1.0) -> list[float]:
