@@ -171,8 +171,8 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | Result, ax: Axes | 
     # Colors span the counts that occur (not 0..300), so a border pruned a little harder still shows.
     image = ax.imshow(per_pixel.reshape(side, side).numpy(), cmap="viridis")
     fig.colorbar(image, ax=ax, label=f"surviving weights per pixel (of {outputs})")
-    ax.set_title(f"First layer: {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of weights "
-                 f"remaining")
+    ax.set_title(f"First layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of its "
+                 f"weights")
     ax.set_xticks([])
     ax.set_yticks([])
     return fig

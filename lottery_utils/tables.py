@@ -3,7 +3,7 @@ the same functions in docs/results (maintainer.docs). Every number comes from th
 from __future__ import annotations
 
 from .config import ALL_CONTROLS, CONTROLS, round_rates
-from .results import LABELS, Result, Spread, Summary, initial_accuracies, summarize
+from .results import LABELS, Result, Spread, Summary, initial_accuracies, paired, summarize
 
 
 
@@ -81,6 +81,24 @@ def findings(rows: list[Summary]) -> list[str]:
                      f"tickets stop earlier at {len(earlier)} of {len(ticket)} sparsities (earliest: "
                      f"{min(stop(t) for t in ticket):,.0f}).")
     return sentences
+
+
+def paired_findings(results: list[Result]) -> list[str]:
+    """One sentence: seed by seed, each ticket against the dense network of its own seed (`results.paired`): at how
+    many sparsities all seeds, some or none are more accurate, and stop earlier."""
+    tickets = [p for p in paired(results) if p.kind == "ticket"]
+    if not tickets or tickets[0].seeds < 2:
+        return []
+    n = tickets[0].seeds
+
+    def tally(count) -> str:
+        parts = [f"in {'all ' + str(n) if k == n else 'none' if k == 0 else f'{k} of {n}'} at "
+                 f"{sum(count(p) == k for p in tickets)}" for k in range(n, -1, -1)]
+        return ", ".join(parts)
+
+    return [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
+            f"sparsities): more accurate {tally(lambda p: p.more_accurate)}; stops earlier "
+            f"{tally(lambda p: p.earlier)}. Where the seeds disagree, the mean alone does not settle it."]
 
 
 def one_shot_networks(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
@@ -192,8 +210,9 @@ def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
     control against plain reinit; "rewinding": tickets rewound to each k against k = 0), as Markdown for a cell."""
     from IPython.display import Markdown
 
-    rows = summarize(r for r in results if not r.rewind_iteration)
-    text = {"table": lambda: "\n".join(table(rows)), "findings": lambda: "\n".join(findings(rows)),
+    plain = [r for r in results if not r.rewind_iteration]
+    rows = summarize(plain)
+    text = {"table": lambda: "\n".join(table(rows)), "findings": lambda: "\n".join(findings(rows) + paired_findings(plain)),
             "signs": lambda: "\n".join(sign_findings(rows)),
             "rewinding": lambda: "\n".join(rewinding_findings(results))}
     unknown = set(parts) - set(text)

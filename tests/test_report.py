@@ -62,7 +62,8 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
         "       dense 100.0 % of the weights: test accuracy at early stop 97.25 [97.00–97.50] %, early stop at "
         "iteration 4,100 [4,000–4,200] (2 seeds)",
         "      ticket  80.0 % of the weights: test accuracy at early stop 98.50 [98.00–99.00] %, early stop at "
-        "iteration 3,100 [3,000–3,200] (2 seeds)"]
+        "iteration 3,100 [3,000–3,200] (2 seeds)",
+        "             against its own seed's dense network: more accurate in 2 of 2, stops earlier in 2 of 2"]
 
 
 def why_entries(seed):
@@ -227,7 +228,7 @@ def test_section_times_count_words_prompts_and_running_time_per_section():
     assert (two.title, two.exercise, two.coding) == ("2. Two", 0, 1)
     assert one.words == len("1 One Predict a guess x Exercise 1 Work it out To think about Why".split())
     assert cell_seconds(notebook["cells"][1]) == 2.5 and cell_seconds(notebook["cells"][0]) == 0.0
-    assert two.minutes(60) == pytest.approx(two.words / 120 + 10 + 1)
+    assert two.minutes(60) == pytest.approx(two.words / 120 + 15 + 1)
 
 
 def test_the_lab_through_00_03_fits_90_minutes_as_the_guide_times_it_and_every_section_is_timed():
@@ -239,3 +240,20 @@ def test_the_lab_through_00_03_fits_90_minutes_as_the_guide_times_it_and_every_s
     assert sum(line.startswith("**") for line in guide_block()) == len(LESSONS)  # every lesson, every section timed
     with pytest.raises(LookupError, match="no running time for section"):
         guide_block({})  # a lesson never measured: says how to measure it
+
+
+def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_seed():
+    from lottery_utils.results import describe, paired
+    from lottery_utils.tables import paired_findings
+
+    def result(kind, seed, accuracy, stop, remaining=1.0):
+        return Result(kind, int(kind != "dense"), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
+
+    # the means say "earlier" (2,800 < 3,633), but only the seed whose dense network stopped late agrees
+    results = [result("dense", 0, 0.975, 2_500), result("dense", 1, 0.976, 2_800), result("dense", 2, 0.98, 5_600),
+               *(result("ticket", seed, 0.981, 2_800, 0.2) for seed in range(3))]
+    (ticket,) = paired(results)
+    assert (ticket.kind, ticket.seeds, ticket.more_accurate, ticket.earlier) == ("ticket", 3, 3, 1)
+    assert "more accurate in 3 of 3, stops earlier in 1 of 3" in describe(results)
+    assert "stops earlier in all 3 at 0, in 2 of 3 at 0, in 1 of 3 at 1, in none at 0" in paired_findings(results)[0]
+    assert paired_findings(results[:1] + results[3:4]) == []  # one seed: nothing to say seed by seed

@@ -16,8 +16,8 @@ from ..results import Result, Summary, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo
-from ..tables import (findings, one_shot_networks, paper_run, rewinding_findings, rewinding_table, sign_findings,
-                      supermask_findings, supermask_table, table)
+from ..tables import (findings, one_shot_networks, paired_findings, paper_run, rewinding_findings, rewinding_table,
+                      sign_findings, supermask_findings, supermask_table, table)
 
 RESULTS_DIR = PROJECT_ROOT / "docs" / "results"
 PAPER = """The paper's LeNet figures average five trials and draw min–max error bars, as here. Its early-stopping
@@ -121,6 +121,7 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "## What the table shows",
         "",
         *findings(rows),
+        *paired_findings(run),
         "",
         "## Compared with the paper",
         "",
@@ -266,6 +267,16 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
         if ("ticket", rounds) in paper:
             lines.append(f"| 2, round {rounds} | {100 * paper[('ticket', rounds)].remaining:.1f} % | "
                          + " | ".join(_numbers(paper[(kind, rounds)]) for kind in ("ticket", *CONTROLS)) + " |")
+    grid: dict[str, dict[float, Summary]] = {}
+    for row in summarize(one_shot_networks(results, ONE_SHOT_GRID, ("ticket", "random_prune"))):
+        grid.setdefault(row.kind, {})[row.remaining] = row
+    gaps = [(100 * (t.early_stop_test_accuracy.mean - grid["random_prune"][r].early_stop_test_accuracy.mean), r)
+            for r, t in grid.get("ticket", {}).items() if r in grid.get("random_prune", {})]
+    if gaps:
+        gap, where = max(gaps)
+        lines += ["", f"Lesson 03, Exercises 2 and 3 (read off the one-shot table and status line, means over the "
+                      f"seeds): the ticket's lead over random pruning is largest at {100 * where:.1f} % of the weights "
+                      f"remaining, {gap:.2f} points."]
     why = [r for r in bundle.results(model) if r.seed in bundle.seeds(model, "why")]
     signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_AMOUNTS[-1]],
                                                           ("ticket", "reinit", "reinit_signs")))

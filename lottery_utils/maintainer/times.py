@@ -18,7 +18,7 @@ LESSONS = ("00_the_theorem", "01_one_shot_mnist", "02_iterative_pruning", "03_ra
 # The rates the minutes are worked out at: careful reading of prose with formulas and code, writing down a guess,
 # thinking a question through, doing an exercise (core or not). Not measured in a class: adjust after one.
 WORDS_PER_MINUTE = 120
-MINUTES = {"predict": 1.5, "think": 3.0, "exercise": 4.0, "coding": 10.0}
+MINUTES = {"predict": 1.5, "think": 3.0, "exercise": 4.0, "coding": 15.0}
 NAMES = {"predict": ("Predict", "Predicts"), "think": ("To think about", "To think abouts"),
          "exercise": ("exercise to work out", "exercises to work out"), "coding": ("code exercise", "code exercises")}
 PROMPTS = {"predict": re.compile(r"(?<!marked )\*\*Predict"), "think": re.compile(r"\*\*To think about"),
@@ -130,11 +130,13 @@ def guide_block(timings: dict | None = None) -> list[str]:
 # sections done in class (by number; "intro": the text before the first), its core exercises (questions, code to
 # write) and what is left as homework; a two-minute debrief closes each lesson.
 BEFORE_LAB = ("00_the_theorem", ("intro", "1", "2"))
+SETUP_MINUTES = 5  # start JupyterLab, open lesson 00, run its first cell; pairs sit down
 LAB = (("00_the_theorem", ("3", "4", "5"), (1, 0), "Exercise 1 (a)", "Exercises 1 (b), 2; §7"),
        ("01_one_shot_mnist", ("intro", "1", "2", "3", "4"), (0, 1), "Exercise 3 (`winning_ticket`)",
         "§5, Exercises 1-2"),
-       ("02_iterative_pruning", ("intro", "2", "3"), (0, 0), "—", "§1 (a recap of 00 §5), §4, Exercises 1-3"),
-       ("03_random_reinit_controls", ("intro", "1", "2", "3"), (2, 0), "Exercises 2-3", "Exercise 1, To think about"))
+       ("02_iterative_pruning", ("intro", "2"), (0, 0), "—", "§1 (a recap of 00 §5), §3-4, Exercises 1-3"),
+       ("03_random_reinit_controls", ("intro", "1", "2", "3"), (1, 0), "Exercise 2",
+        "Exercises 1, 3; To think about"))
 DEBRIEF_MINUTES = 2
 
 
@@ -164,7 +166,8 @@ def lab_block(timings: dict | None = None) -> list[str]:
     lines = [f"Before the lab, at home: {name[:2]} {', '.join(map(_short, before))} (about "
              f"{_reading(before, timings.get(name, {}).get('seconds', {})):.0f} minutes).", "",
              "| minutes | lesson, sections in class | core exercises | homework |", "|---:|---|---|---|"]
-    clock = 0.0
+    lines.append(f"| 0-{SETUP_MINUTES} | setting up: JupyterLab, lesson 00's first cell, pairs | — | — |")
+    clock = float(SETUP_MINUTES)
     for name, chosen, (questions, coding), core, homework in LAB:
         done = _chosen(name, chosen)
         minutes = (_reading(done, timings.get(name, {}).get("seconds", {})) + MINUTES["exercise"] * questions

@@ -104,7 +104,7 @@ from lottery_utils.exercises import check_control, check_largest_gap, check_tick
 from lottery_utils.results import summarize
 
 answer = "reinit"
-check_control(answer, keeps="mask")"""),
+check_control(answer)"""),
         ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table: the ticket's mean minus "
          "random pruning's at each sparsity, and the largest.", """
 seeds = widgets.default_seeds(settings)
