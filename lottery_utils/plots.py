@@ -249,26 +249,30 @@ def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
 
 
 def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
-    """Notebook 03's picture: ticket, random reinit and random pruning at the selected sparsity as bars against the
-    dense network, and all three against weights remaining over the grid."""
-    fig, (bars, lines) = panels(2, width=6)
+    """Notebook 03's picture: ticket, random reinit and random pruning at the selected sparsity as dots with their
+    min-max whiskers against the dense network, and all three against weights remaining over the grid."""
+    fig, (dots, lines) = panels(2, width=6)
     rows = {row.kind: row.early_stop_test_accuracy for row in summarize(selected)}  # one sparsity per kind
     kinds = [kind for kind in KINDS[1:] if kind in rows]
     values = np.array([100 * rows[k].mean for k in kinds])
     seeds = len({r.seed for r in selected})
     spread = [values - [100 * rows[k].min for k in kinds], [100 * rows[k].max for k in kinds] - values]
-    bars.bar([LABELS[k].replace(", ", ",\n") for k in kinds], values, color=[COLORS[k] for k in kinds],
-             yerr=spread if seeds > 1 else None, capsize=4)
-    bars.axhline(100 * rows["dense"].mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
-    for x, value in enumerate(values):
-        bars.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize="small")
-    # an axis on which the gaps the bars are about are visible: the spread of the values, with some room
+    for x, kind in enumerate(kinds):  # dots, not bars: on an axis zoomed to the gaps a bar's length means nothing
+        dots.errorbar([x], [values[x]], yerr=[[spread[0][x]], [spread[1][x]]] if seeds > 1 else None, fmt="o",
+                      color=COLORS[kind], capsize=4, markersize=7, label=LABELS[kind])
+        dots.annotate(f"{values[x]:.2f}", (x, values[x]), xytext=(8, 0), textcoords="offset points", va="center",
+                      fontsize="small")
+    dots.set_xticks(range(len(kinds)), [LABELS[k].replace(", ", ",\n") for k in kinds])
+    dots.set_xlim(-0.5, len(kinds) - 0.3)
+    dense = dots.axhline(100 * rows["dense"].mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
+    # an axis on which the gaps are visible: the spread of the values, with some room
     low = min([*(100 * rows[k].min for k in kinds), 100 * rows["dense"].min])
     high = max([*(100 * rows[k].max for k in kinds), 100 * rows["dense"].max])
     room = 0.4 * max(high - low, 0.5)
-    bars.set(ylim=(max(0.0, low - room), min(100.0, high + room)), ylabel="test accuracy at early stop (%)",
+    dots.set(ylim=(max(0.0, low - room), min(100.0, high + room)), ylabel="test accuracy at early stop (%)",
              title=f"{100 * pick(selected, 'ticket').remaining:.1f} % of the weights remaining")
-    bars.legend(fontsize="small", loc="lower right", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
+    dots.legend(handles=[dense], fontsize="small", loc="lower right",
+                title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
     plot_accuracy_vs_remaining(grid, ax=lines)
     highlight(lines, pick(selected, "ticket").remaining)
     return fig

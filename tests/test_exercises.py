@@ -514,3 +514,10 @@ def test_sign_preserving_reinit_check_refuses_the_neighbouring_controls(capsys):
         assert check_sign_preserving_reinit(fn) is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, out
+
+
+def test_per_round_rate_from_the_share_kept_the_student_does_the_translation():
+    assert check_per_round_rate(1 - 0.05 ** (1 / 6), kept=0.05, rounds=6)
+    assert check_per_round_rate(39.3, kept=0.05, rounds=6)
+    assert check_per_round_rate(0.05 ** (1 / 6), kept=0.05, rounds=6) is False  # the share each round keeps
+    assert check_per_round_rate(1 - 0.95 ** (1 / 6), kept=0.05, rounds=6) is False  # 5 % read as the share pruned

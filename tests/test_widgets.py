@@ -247,9 +247,11 @@ def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
     assert f"winning ticket {mean}" in explorer.status.value
     assert "mean [min–max] of 2 seeds" in explorer.status.value
     fig = plots.controls_panel(records, records)
-    bars = fig.axes[0]
-    assert [round(p.get_height(), 6) for p in bars.patches[:1]] == [round(100 * sum(tickets) / 2, 6)]
-    assert bars.get_legend().get_title().get_text() == "mean, min-max over 2 seeds"
+    dots = fig.axes[0]
+    ticket_dot = next(c for c in dots.containers if c.get_label() == plots.LABELS["ticket"])
+    assert list(ticket_dot.lines[0].get_ydata()) == pytest.approx([100 * sum(tickets) / 2])
+    assert not dots.patches  # dots with whiskers, no bars on the zoomed axis
+    assert dots.get_legend().get_title().get_text() == "mean, min-max over 2 seeds"
     curves = plots.plot_training_curves(records).axes[0]
     assert "mean of 2 seeds, band: min-max" in curves.get_title() and curves.collections  # the bands
     line = next(l for l in curves.lines if l.get_label().endswith("%") and "dense" not in l.get_label())

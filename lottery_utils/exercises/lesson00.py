@@ -8,8 +8,11 @@ from ..pruning import validate_amount, per_round_amount
 from ._common import TOLERANCE, _as_tensor, _close, _correct, _not_yet, _read_fraction, _Unreadable
 
 
-def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5) -> bool:
-    """Which fraction of the survivors must each of `rounds` rounds prune, to prune `total` overall?"""
+def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5, kept: float | None = None) -> bool:
+    """Which fraction of the survivors must each of `rounds` rounds prune, to prune `total` overall (or to keep
+    `kept` overall: the exercise where the student turns the share kept into the share pruned)?"""
+    if kept is not None:
+        total = 1 - kept
     expected = per_round_amount(total, rounds)
     try:
         rate, how = _read_fraction(answer)

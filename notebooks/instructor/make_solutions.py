@@ -32,7 +32,7 @@ check_per_round_rate(answer, total=0.8, rounds=4)"""),
         ("Exercise 1 (b): keep 5 % after 6 rounds. Each round keeps $0.05^{1/6}$ of the survivors, so it prunes "
          "one minus that (the paper's $p^{1/n}$ with p the share kept).", """
 answer_b = 1 - 0.05 ** (1 / 6)
-check_per_round_rate(answer_b, total=1 - 0.05, rounds=6)"""),
+check_per_round_rate(answer_b, kept=0.05, rounds=6)"""),
         ("Exercise 2: |θj| is 0.9, 0.2, 0.05 / 1.1, 0.3, 0.7. Half of 6 weights is 3: the three smallest (0.05, 0.2, "
          "0.3) are pruned. The ticket keeps θ0 where the mask is 1.", """
 theta_0_layer = torch.tensor([[0.3, -0.5, 0.2], [-0.1, 0.4, 0.6]])
