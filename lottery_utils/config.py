@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .models import Preset, preset
+from .models import Preset, is_whole, preset
 from .pruning import validate_amount
 from .results import Kind
 
@@ -44,7 +43,7 @@ class Setup:
         preset(self.model)  # an unknown model says which exist
         for name in ("iterations", "batch_size") + (("eval_every",) if self.eval_every is not None else ()):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_whole(value):
                 raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
         if not self.lr > 0:
             raise ValueError(f"the learning rate must be > 0, got {self.lr!r}.")
@@ -86,8 +85,7 @@ def validate_controls(controls) -> tuple[str, ...]:
 def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
     """A rewind iteration k is a whole number of the dense network's iterations, 0 <= k < `iterations` (if given; 0:
     reset to theta_0, the original algorithm)."""
-    if isinstance(rewind_iteration, bool) or not isinstance(rewind_iteration, numbers.Integral) \
-            or rewind_iteration < 0:
+    if not is_whole(rewind_iteration, 0):
         raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
                          f"{rewind_iteration!r}.")
     if iterations is not None and rewind_iteration >= iterations:

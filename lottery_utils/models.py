@@ -1,6 +1,7 @@
 """The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core)."""
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -125,6 +126,11 @@ class Preset:
         return model
 
 
+def is_whole(value, minimum: int = 1) -> bool:
+    """A whole number (not a bool, not a float) of at least `minimum`: every count the presets and runs take."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
 def _validate(preset: Preset) -> None:
     """A preset's values, checked when it is made: each mistake named, with what is allowed."""
     for what, value, choices in (("dataset", preset.dataset, DATASETS), ("optimizer", preset.optimizer, OPTIMIZERS),
@@ -132,21 +138,20 @@ def _validate(preset: Preset) -> None:
         if value not in choices:
             raise ValueError(f"Preset {preset.name!r}: unknown {what} {value!r}; choose one of {', '.join(choices)}.")
     for what in ("iterations", "batch_size"):
-        if isinstance(getattr(preset, what), bool) or not isinstance(getattr(preset, what), int) \
-                or getattr(preset, what) < 1:
+        if not is_whole(getattr(preset, what)):
             raise ValueError(f"Preset {preset.name!r}: {what} must be a whole number >= 1, "
                              f"got {getattr(preset, what)!r}.")
     if not preset.lr > 0:
         raise ValueError(f"Preset {preset.name!r}: the learning rate must be > 0, got {preset.lr!r}.")
-    if preset.eval_every is not None and not (isinstance(preset.eval_every, int) and preset.eval_every >= 1):
+    if preset.eval_every is not None and not is_whole(preset.eval_every):
         raise ValueError(f"Preset {preset.name!r}: eval_every must be a whole number >= 1 or None, "
                          f"got {preset.eval_every!r}.")
     warmup = preset.warmup_iterations
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+    if not is_whole(warmup, 0):
         raise ValueError(f"Preset {preset.name!r}: warmup_iterations must be a whole number >= 0 (0: no warmup), "
                          f"got {warmup!r}.")
     milestones = tuple(preset.lr_milestones)
-    if not all(isinstance(m, int) and not isinstance(m, bool) and m >= 1 for m in milestones) \
+    if not all(is_whole(m) for m in milestones) \
             or list(milestones) != sorted(set(milestones)):
         raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
                          f"got {preset.lr_milestones!r}.")

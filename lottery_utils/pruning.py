@@ -20,6 +20,8 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from .models import is_whole
+
 LAYER_KINDS = ("conv", "fc", "output")
 
 
@@ -259,7 +261,7 @@ def validate_amount(amount: float, what: str = "amount") -> float:
 
 def validate_rounds(rounds: int) -> int:
     """A number of pruning rounds is a whole number >= 1."""
-    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
+    if not is_whole(rounds):
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
     return int(rounds)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from .data import PROJECT_ROOT
 from .store import Bundle, Cache, Store
 
+_PROJECT_BUNDLE = Bundle()  # the results shipped with the project: read (lazily) once per process, by every Settings
 FALSE = ("", "0", "false", "no", "off", "n")  # LOTTERY_FAST values that mean real mode (any case)
 
 
@@ -26,7 +27,7 @@ class Settings:
     fast: bool = False
     cache: Path = PROJECT_ROOT / "runs"
     data: Path = PROJECT_ROOT / "data"
-    bundle: Bundle = field(default_factory=Bundle, compare=False, repr=False)  # read once, shared by its stores
+    bundle: Bundle = field(default_factory=lambda: _PROJECT_BUNDLE, compare=False, repr=False)  # read-only, shared
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
