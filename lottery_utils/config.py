@@ -57,7 +57,8 @@ class Setup:
             iterations = min(FAST_ITERATIONS, paper.iterations) if fast else paper.iterations
         if eval_every is None and fast:
             eval_every = FAST_EVAL_EVERY
-        return cls(model, iterations, batch_size or paper.batch_size, lr or paper.lr, eval_every, fast)
+        return cls(model, iterations, paper.batch_size if batch_size is None else batch_size,
+                   paper.lr if lr is None else lr, eval_every, fast)
 
 
 def round_rates(model: str, amount: float | None = None) -> dict[str, float]:

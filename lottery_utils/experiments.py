@@ -67,10 +67,12 @@ def train_job(job: Job) -> Result:
     history = train(network, data, setup.iterations, setup.batch_size, preset=setup.model, lr=setup.lr,
                     eval_every=setup.eval_every, seed=config.seed, progress=job.progress,
                     description=f"{config.kind} round {config.rounds}", start_iteration=config.rewind_iteration)
-    result = Result(str(config.kind), config.rounds, remaining_weights(network), history.final_test_accuracy,
-                    history.early_stop_iteration, history.early_stop_test_accuracy, config.seed, setup.model,
-                    setup.iterations, history.seconds, config.key, config.setting, config.rewind_iteration,
-                    tuple(dict(step) for step in config.schedule), history, first_layer_kept(network))
+    result = Result(kind=str(config.kind), round=config.rounds, remaining=remaining_weights(network),
+                    test_accuracy=history.final_test_accuracy, early_stop_iteration=history.early_stop_iteration,
+                    early_stop_test_accuracy=history.early_stop_test_accuracy, seed=config.seed, model=setup.model,
+                    iterations=setup.iterations, seconds=history.seconds, key=config.key, setting=config.setting,
+                    rewind_iteration=config.rewind_iteration, schedule=tuple(dict(step) for step in config.schedule),
+                    history=history, first_layer_kept=first_layer_kept(network))
     keep_weights = config.kind in ("dense", "ticket")  # later rounds prune these
     job.cache.save(config, record(result), state_of(network) if keep_weights else None)
     return result
@@ -164,15 +166,13 @@ class Experiment:
         return [result_of(entry) for entry in entries]
 
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
-        # iterative_pruning trains these networks in this order: the dense one, then each round's ticket but the last
-        trained_in_order = iter([self.config("dense")] + [self.config("ticket", r, rates) for r in range(1, rounds)])
-
-        def train_next(network: nn.Module) -> None:
-            self.train(network, next(trained_in_order), pool)
-
+        # iterative_pruning trains the dense network, then each round's ticket but the last, in this order
+        tickets_in_order = iter([self.config("ticket", r, rates) for r in range(1, rounds)])
         start = self.start(pool)  # theta_0, or theta_k when rewinding
-        tickets = iterative_pruning(self.initial(), train_next, rounds, rates, preset(self.setup.model).strategy,
-                                    reset_to=start if self.rewind_iteration else None)
+        tickets = iterative_pruning(self.initial(), lambda dense: self.train(dense, self.config("dense"), pool),
+                                    rounds, rates, preset(self.setup.model).strategy,
+                                    reset_to=start if self.rewind_iteration else None,
+                                    train_ticket=lambda ticket: self.train(ticket, next(tickets_in_order), pool))
         rest = [(self.config("ticket", rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))
                  for r, ticket in enumerate(tickets, 1) for kind in controls]

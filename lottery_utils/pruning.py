@@ -60,20 +60,23 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], rounds: int,
                       amount: float | Mapping[str, float], strategy: str = "layerwise",
-                      reset_to: nn.Module | None = None) -> list[nn.Module]:
+                      reset_to: nn.Module | None = None,
+                      train_ticket: Callable[[nn.Module], object] | None = None) -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
     `network` holds theta_0 (dense or already pruned) and is left as it is; `train(net)` trains `net` in place,
     e.g. `lambda net: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained: its survivors
-    hold theta_0, its pruned weights 0, and its mask lies inside the previous round's. Rewinding (Frankle et al.
-    2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and the survivors are reset to
-    those instead (each ticket then trains on from theta_k).
+    hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
+
+    Rewinding (Frankle et al. 2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and
+    the survivors are reset to those instead; each ticket then trains on from iteration k, so give `train_ticket`
+    for the tickets, e.g. `lambda net: train(net, data, start_iteration=k)` (default: `train` for every network).
     """
     validate_iterative_arguments(network, train, rounds, amount)
     tickets, ticket, reset = [], network, network if reset_to is None else reset_to
     for _ in range(rounds):
         trained = clone(ticket)  # theta_0 under the current mask...
-        train(trained)  # ...trained to theta_j
+        (train if ticket is network else train_ticket or train)(trained)  # ...trained to theta_j
         ticket = winning_ticket(trained, clone(reset), amount, strategy)  # prune by |theta_j|, reset to theta_0
         tickets.append(ticket)
         reset = ticket  # from now on the survivors' starting values are the ticket's
@@ -170,14 +173,14 @@ def clone(model: nn.Module) -> nn.Module:
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed)."""
-    validate_same_architecture(ticket, fresh_network, compare_masks=False)
+    validate_same_architecture(ticket, fresh_network, compare_masks=False, names=("ticket", "fresh_network"))
     _validate_unpruned(fresh_network, "fresh_network")
     return apply_masks(ticket, fresh_network)
 
 
 def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Module:
     """The other control: a random mask on `network`, keeping exactly as many weights per layer as `like` does."""
-    validate_same_architecture(like, network, compare_masks=False)
+    validate_same_architecture(like, network, compare_masks=False, names=("like", "network"))
     _validate_unpruned(network, "random_prune's network")
     targets = prunable_layers(network)
     with torch.random.fork_rng(devices=[]):
@@ -198,7 +201,7 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     reinitialized network train") draw the new magnitudes by shuffling the layer's initial values (`signed_reinit`
     in their code, uber-research/deconstructing-lottery-tickets); a fresh draw has the same distribution.
     """
-    validate_same_architecture(ticket, fresh_network, compare_masks=False)
+    validate_same_architecture(ticket, fresh_network, compare_masks=False, names=("ticket", "fresh_network"))
     _validate_unpruned(fresh_network, "fresh_network")
     fresh = prunable_layers(fresh_network)
     with torch.no_grad():
@@ -231,9 +234,9 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
     "pruned". Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two questions: do
     kept weights start larger, do they move further?
     """
-    validate_same_architecture(theta_0, trained, compare_masks=False)
+    validate_same_architecture(theta_0, trained, compare_masks=False, names=("theta_0", "trained"))
     mask_source = trained if masks_from is None else masks_from
-    validate_same_architecture(theta_0, mask_source, compare_masks=False)
+    validate_same_architecture(theta_0, mask_source, compare_masks=False, names=("theta_0", "masks_from"))
     starts, ends = prunable_layers(theta_0), prunable_layers(trained)
     statistics = {}
     for name, mask in masks(mask_source).items():
@@ -278,18 +281,22 @@ def validate_iterative_arguments(network, train, rounds, amount) -> None:
     layer_amounts(network, amount)
 
 
-def validate_same_architecture(trained_network: nn.Module, copy_network: nn.Module, compare_masks: bool = True
-                               ) -> None:
-    """Both networks must have the same parameters (names and shapes) and, unless told otherwise, the same masks."""
+def validate_same_architecture(trained_network: nn.Module, copy_network: nn.Module, compare_masks: bool = True,
+                               names: tuple[str, str] = ("trained", "copy")) -> None:
+    """Both networks must have the same parameters (names and shapes) and, unless told otherwise, the same masks;
+    `names` says what the two are in the caller's words."""
     def shapes(model):
         return {n.replace("_orig", ""): tuple(p.shape) for n, p in model.named_parameters()}
 
+    first, second = names
     a, b = shapes(trained_network), shapes(copy_network)
     for name in dict.fromkeys([*a, *b]):
         if a.get(name) != b.get(name):
-            raise ValueError(f"The networks differ at parameter {name!r}: trained {a.get(name, 'missing')}, "
-                             f"copy {b.get(name, 'missing')}. The copy must be made from the same architecture "
-                             f"before training (e.g. clone(network), or build_model with the same name and seed).")
+            how = ("The copy must be made from the same architecture before training (e.g. clone(network), or "
+                   "build_model with the same name and seed)." if names == ("trained", "copy") else
+                   "Both must be the same architecture (e.g. build_model with the same name).")
+            raise ValueError(f"The networks differ at parameter {name!r}: {first} {a.get(name, 'missing')}, "
+                             f"{second} {b.get(name, 'missing')}. {how}")
     masks_a, masks_b = masks(trained_network), masks(copy_network)
     for name in masks_a if compare_masks else ():
         ma, mb = masks_a[name], masks_b[name]

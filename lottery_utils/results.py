@@ -159,18 +159,18 @@ def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spre
 @dataclass(frozen=True)
 class Paired:
     """One network against the dense network of its own seed, seed by seed: in how many seeds it is more accurate at
-    early stop and stops earlier. With few seeds this says more than the means do, because the seeds' dense networks
+    early stop, and in how many it stops no later (the hypothesis' condition j' <= j). With few seeds this says more than the means do, because the seeds' dense networks
     differ among themselves (LeNet's stop anywhere from 2,500 to 5,600)."""
 
     kind: str
     remaining: float
     seeds: int
     more_accurate: int
-    earlier: int
+    no_later: int
 
     def text(self) -> str:
         return (f"against its own seed's dense network: more accurate in {self.more_accurate} of {self.seeds}, "
-                f"stops earlier in {self.earlier} of {self.seeds}")
+                f"stops no later in {self.no_later} of {self.seeds}")
 
 
 def paired(results: Iterable[Result]) -> list[Paired]:
@@ -185,7 +185,7 @@ def paired(results: Iterable[Result]) -> list[Paired]:
         if pairs:
             found.append(Paired(group[0].kind, group[0].remaining, len(pairs),
                                 sum(r.early_stop_test_accuracy > d.early_stop_test_accuracy for r, d in pairs),
-                                sum(r.early_stop_iteration < d.early_stop_iteration for r, d in pairs)))
+                                sum(r.early_stop_iteration <= d.early_stop_iteration for r, d in pairs)))
     return found
 
 

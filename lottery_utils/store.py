@@ -68,14 +68,15 @@ def result_of(entry: dict[str, Any]) -> Result:
     """The Result of a stored entry: its configuration, its `record`, and the key and setting its store gives it."""
     config, stored = entry["config"], entry["record"]
     curve = stored["curve"]
-    history = History(list(curve["iteration"]), list(curve["val_loss"]), list(curve["test_accuracy"]),
-                      stored["early_stop_iteration"], stored["early_stop_test_accuracy"], stored["seconds"])
+    history = History(iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
+                      test_accuracy=list(curve["test_accuracy"]), early_stop_iteration=stored["early_stop_iteration"],
+                      early_stop_test_accuracy=stored["early_stop_test_accuracy"], seconds=stored["seconds"])
     kept = stored.get("first_layer_kept")
-    return Result(stored["kind"], stored["round"], stored["remaining"], stored["test_accuracy"],
-                  stored["early_stop_iteration"], stored["early_stop_test_accuracy"], stored["seed"], stored["model"],
-                  stored["iterations"], stored["seconds"], entry.get("key", ""), entry.get("setting", ""),
-                  config.get("rewind_iteration", 0), tuple(config["schedule"]), history,
-                  None if kept is None else tuple(kept), entry.get("bundled", False))
+    return Result(**{name: stored[name] for name in CSV_COLUMNS if name not in ("key", "rewind_iteration")},
+                  key=entry.get("key", ""), setting=entry.get("setting", ""),
+                  rewind_iteration=config.get("rewind_iteration", 0), schedule=tuple(config["schedule"]),
+                  history=history, first_layer_kept=None if kept is None else tuple(kept),
+                  bundled=entry.get("bundled", False))
 
 
 def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:

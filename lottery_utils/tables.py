@@ -85,7 +85,7 @@ def findings(rows: list[Summary]) -> list[str]:
 
 def paired_findings(results: list[Result]) -> list[str]:
     """One sentence: seed by seed, each ticket against the dense network of its own seed (`results.paired`): at how
-    many sparsities all seeds, some or none are more accurate, and stop earlier."""
+    many sparsities all seeds, some or none are more accurate, and stop no later (j' <= j)."""
     tickets = [p for p in paired(results) if p.kind == "ticket"]
     if not tickets or tickets[0].seeds < 2:
         return []
@@ -97,8 +97,8 @@ def paired_findings(results: list[Result]) -> list[str]:
         return ", ".join(parts)
 
     return [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
-            f"sparsities): more accurate {tally(lambda p: p.more_accurate)}; stops earlier "
-            f"{tally(lambda p: p.earlier)}. Where the seeds disagree, the mean alone does not settle it."]
+            f"sparsities): more accurate {tally(lambda p: p.more_accurate)}; stops no later (j' ≤ j) "
+            f"{tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle it."]
 
 
 def one_shot_networks(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:

@@ -16,7 +16,7 @@ from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
 from .data import Data
-from .models import Preset, preset as preset_named, preset_of
+from .models import Preset, is_whole, preset as preset_named, preset_of
 from .pruning import clone, prunable_layers
 
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
@@ -105,15 +105,18 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     preset = _preset_for(model, preset)
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
-    if iterations < 1 or batch_size < 1 or batch_size > len(data.train_y):
-        raise ValueError(f"Need iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training set); "
-                         f"got iterations={iterations}, batch_size={batch_size}.")
-    if not 0 <= start_iteration < iterations:
-        raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration}, "
+    if not (is_whole(iterations) and is_whole(batch_size) and batch_size <= len(data.train_y)):
+        raise ValueError(f"Need whole numbers iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training "
+                         f"set); got iterations={iterations!r}, batch_size={batch_size!r}.")
+    if not (is_whole(start_iteration, 0) and start_iteration < iterations):
+        raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration!r}, "
                          f"iterations={iterations}.")
+    for name, value in (("eval_every", eval_every), ("curve_every", curve_every)):
+        if value is not None and not is_whole(value):
+            raise ValueError(f"{name} must be a whole number >= 1 (or None for the default), got {value!r}.")
     eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
     curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
-    if curve_every % eval_every:
+    if curve_every % eval_every and curve_every < iterations:  # a curve point that would not be measured
         raise ValueError(f"curve_every ({curve_every}) must be a multiple of eval_every ({eval_every}): the curves are "
                          f"measured when the validation loss is.")
     model.to(data.train_x.device)
@@ -148,7 +151,7 @@ def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterat
     an epoch is left out). Starting at iteration k gives the batches a run from 0 would have had from k on."""
     order = torch.Generator().manual_seed(seed)
     per_epoch = len(data.train_y) // batch_size
-    for _ in range(-(-start_iteration // per_epoch)):  # the epoch orders a run from 0 drew before iteration k
+    for _ in range(math.ceil(start_iteration / per_epoch)):  # the epoch orders a run from 0 drew before iteration k
         perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
     for iteration in range(start_iteration + 1, iterations + 1):
         step = (iteration - 1) % per_epoch

@@ -277,3 +277,26 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     assert accuracy == history.final_test_accuracy
     restored = load_state(build_model("lenet").to(device), {k: v.cpu() for k, v in ticket.state_dict().items()})
     assert restored[1].weight_mask.device.type == device and torch.equal(restored[1].weight, ticket[1].weight)
+
+
+def test_iterative_pruning_rewinds_to_reset_to_and_trains_tickets_with_train_ticket():
+    theta_0, theta_k = build_model("lenet", seed=0), build_model("lenet", seed=1)  # theta_k: any other weights
+    calls = []
+
+    def trainer(kind):
+        def train(net):  # a stand-in for training: record the call, change the weights unevenly
+            calls.append((kind, remaining_weights(net)))
+            with torch.no_grad():
+                for layer in prunable_layers(net).values():
+                    layer.weight.mul_(torch.linspace(0.5, 1.5, layer.weight.numel()).view_as(layer.weight))
+        return train
+
+    train_dense, train_ticket = trainer("dense"), trainer("ticket")
+    tickets = iterative_pruning(theta_0, train_dense, 3, 0.2, reset_to=theta_k, train_ticket=train_ticket)
+    assert [kind for kind, _ in calls] == ["dense", "ticket", "ticket"]
+    assert calls[0][1] == 1.0 and calls[1][1] < 1.0  # the dense network first, then the pruned tickets
+    for ticket in tickets:  # every ticket's survivors hold theta_k, not theta_0
+        first, source = ticket[1], theta_k[1]
+        kept = first.weight_mask.bool()
+        assert torch.equal(first.weight[kept], source.weight[kept])
+    assert all(m is None for m in masks(theta_0).values()) and all(m is None for m in masks(theta_k).values())

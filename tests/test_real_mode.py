@@ -65,7 +65,7 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
     the bundled seeds), answer."""
     seeds = widgets.default_seeds(real)
     assert seeds == SEEDS
-    records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, lessons.CONTROLS, progress=False,
+    records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
                                 settings=real)
     table = tables.show(records, parts=("table",)).data
     means = table_means(table, column=2)
@@ -100,7 +100,7 @@ def test_the_ticket_advantage_check_wants_the_mean_the_status_line_prints_not_on
     """The bug issue 21 found: at the sparsity where the ticket leads random reinit most, the status line's means differ
     from seed 0's gap, and the check wanted seed 0's. It must accept the reading of the means and refuse seed 0's."""
     seeds = widgets.default_seeds(real)
-    records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, lessons.CONTROLS, progress=False,
+    records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
                                 settings=real)
     gaps = {where: ticket - reinit for where, (ticket, reinit) in
             table_means(tables.show(records, parts=("table",)).data, column=1).items()}

@@ -274,9 +274,12 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
             for r, t in grid.get("ticket", {}).items() if r in grid.get("random_prune", {})]
     if gaps:
         gap, where = max(gaps)
+        ticket, pruned = (100 * grid[kind][where].early_stop_test_accuracy.mean for kind in ("ticket", "random_prune"))
         lines += ["", f"Lesson 03, Exercises 2 and 3 (read off the one-shot table and status line, means over the "
                       f"seeds): the ticket's lead over random pruning is largest at {100 * where:.1f} % of the weights "
-                      f"remaining, {gap:.2f} points."]
+                      f"remaining: {gap:.2f} points ({round(ticket, 2):.2f} − {round(pruned, 2):.2f} = "
+                      f"{round(ticket, 2) - round(pruned, 2):.2f} from the status line's rounded numbers; the check "
+                      f"accepts both)."]
     why = [r for r in bundle.results(model) if r.seed in bundle.seeds(model, "why")]
     signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_AMOUNTS[-1]],
                                                           ("ticket", "reinit", "reinit_signs")))

@@ -134,10 +134,10 @@ SETUP_MINUTES = 5  # start JupyterLab, open lesson 00, run its first cell; pairs
 LAB = (("00_the_theorem", ("3", "4", "5"), (1, 0), "Exercise 1 (a)", "Exercises 1 (b), 2; §7"),
        ("01_one_shot_mnist", ("intro", "1", "2", "3", "4"), (0, 1), "Exercise 3 (`winning_ticket`)",
         "§5, Exercises 1-2"),
-       ("02_iterative_pruning", ("intro", "2"), (0, 0), "—", "§1 (a recap of 00 §5), §3-4, Exercises 1-3"),
        ("03_random_reinit_controls", ("intro", "1", "2", "3"), (1, 0), "Exercise 2",
         "Exercises 1, 3; To think about"))
 DEBRIEF_MINUTES = 2
+HOMEWORK = "Lesson 02 is homework: the lecture's panel 2 shows its 18 rounds."
 
 
 def _chosen(name: str, chosen: tuple[str, ...]) -> list[Section]:
@@ -176,4 +176,4 @@ def lab_block(timings: dict | None = None) -> list[str]:
                      f"{homework} |")
         clock += minutes
     return lines + ["", f"In class about {clock:.0f} minutes, debriefs included, at the rates of the section times "
-                        f"below."]
+                        f"below; the rest of 90 minutes is slack. {HOMEWORK}"]
