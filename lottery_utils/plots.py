@@ -59,7 +59,8 @@ def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None) -> F
         if kind == "dense":  # a reference level, not a point on the sparsity axis
             ax.axhline(spreads[0].mean, color=COLORS[kind], linestyle="--", label=LABELS[kind])
             if group[0].seeds > 1:
-                ax.axhspan(spreads[0].min, spreads[0].max, color=COLORS[kind], alpha=0.1)
+                ax.axhspan(spreads[0].min, spreads[0].max, color=COLORS[kind], alpha=0.1,
+                           label=f"{LABELS[kind]}: min-max")
             continue
         x = [100 * row.remaining for row in group]
         y = np.array([s.mean for s in spreads])

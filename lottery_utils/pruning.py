@@ -77,7 +77,7 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], 
     for _ in range(rounds):
         trained = clone(ticket)  # theta_0 under the current mask...
         (train if ticket is network else train_ticket or train)(trained)  # ...trained to theta_j
-        ticket = winning_ticket(trained, clone(reset), amount, strategy)  # prune by |theta_j|, reset to theta_0
+        ticket = winning_ticket(trained, clone(reset), amount, strategy)  # prune by |theta_j|, reset to theta_0/k
         tickets.append(ticket)
         reset = ticket  # from now on the survivors' starting values are the ticket's
     return tickets

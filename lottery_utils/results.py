@@ -145,8 +145,12 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
     """Mean and spread over seeds for each network (the paper's error bars: min and max over trials): results that
     differ only in their seed are one network; a result given twice (e.g. the dense network of several sweeps) counts
     once."""
-    return [Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
-                    group[0].round, group[0].rewind_iteration) for group in _by_network(results)]
+    return [_summary(group) for group in _by_network(results)]
+
+
+def _summary(group: list[Result]) -> Summary:
+    return Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
+                   group[0].round, group[0].rewind_iteration)
 
 
 def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
@@ -173,20 +177,22 @@ class Paired:
                 f"stops no later in {self.no_later} of {self.seeds}")
 
 
-def paired(results: Iterable[Result]) -> list[Paired]:
-    """For each network but the dense one (ordered as `summarize`), the seed-by-seed comparison with the dense
-    network of the same seed, model and training length; networks whose seeds have no dense network are left out."""
+def paired(results: Iterable[Result]) -> list[Paired | None]:
+    """For each network, in `summarize`'s order, the seed-by-seed comparison with the dense network of the same seed,
+    model and training length; None for the dense network itself and for a network whose seeds have none."""
     results = unique_networks(results)
     dense = {(r.seed, r.model, r.iterations): r for r in results if r.kind == "dense"}
-    found = []
-    for group in _by_network(results):
-        pairs = [(r, dense[(r.seed, r.model, r.iterations)]) for r in group
-                 if r.kind != "dense" and (r.seed, r.model, r.iterations) in dense]
-        if pairs:
-            found.append(Paired(group[0].kind, group[0].remaining, len(pairs),
-                                sum(r.early_stop_test_accuracy > d.early_stop_test_accuracy for r, d in pairs),
-                                sum(r.early_stop_iteration <= d.early_stop_iteration for r, d in pairs)))
-    return found
+    return [_paired(group, dense) for group in _by_network(results)]
+
+
+def _paired(group: list[Result], dense: dict[tuple, Result]) -> Paired | None:
+    pairs = [(r, dense[(r.seed, r.model, r.iterations)]) for r in group
+             if r.kind != "dense" and (r.seed, r.model, r.iterations) in dense]
+    if not pairs:
+        return None
+    return Paired(group[0].kind, group[0].remaining, len(pairs),
+                  sum(r.early_stop_test_accuracy > d.early_stop_test_accuracy for r, d in pairs),
+                  sum(r.early_stop_iteration <= d.early_stop_iteration for r, d in pairs))
 
 
 def describe(results: Iterable[Result]) -> str:
@@ -194,13 +200,11 @@ def describe(results: Iterable[Result]) -> str:
     [min–max] over the seeds when there are several (what the lessons print before they draw); with several seeds,
     under each network the seed-by-seed comparison with the dense network (`paired`)."""
     results = list(results)
-    pairs = {(p.kind, p.remaining): p for p in paired(results)}
     lines = []
-    for row in summarize(results):
+    for row, pair in zip(summarize(results), paired(results)):
         lines.append(f"{row.kind:>12} {100 * row.remaining:5.1f} % of the weights: test accuracy at early stop "
                      f"{row.early_stop_test_accuracy.text(percent=True)} %, early stop at iteration "
                      f"{row.early_stop_iteration.text()} ({row.seeds} seed{'s' * (row.seeds > 1)})")
-        pair = pairs.get((row.kind, row.remaining))
         if pair is not None and pair.seeds > 1:
             lines.append(f"{'':>12} {pair.text()}")
     return "\n".join(lines)

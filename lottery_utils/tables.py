@@ -86,7 +86,7 @@ def findings(rows: list[Summary]) -> list[str]:
 def paired_findings(results: list[Result]) -> list[str]:
     """One sentence: seed by seed, each ticket against the dense network of its own seed (`results.paired`): at how
     many sparsities all seeds, some or none are more accurate, and stop no later (j' <= j)."""
-    tickets = [p for p in paired(results) if p.kind == "ticket"]
+    tickets = [p for p in paired(results) if p is not None and p.kind == "ticket"]
     if not tickets or tickets[0].seeds < 2:
         return []
     n = tickets[0].seeds

@@ -30,7 +30,7 @@ from . import experiments, plots
 from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls
 from .lessons import DEMO_AMOUNT, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
     slider_amounts
-from .results import Result, pick, summarize, unique_networks
+from .results import Result, paired, pick, summarize, unique_networks
 from .settings import Settings
 from .store import Store
 
@@ -303,7 +303,9 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
     for kind in ("ticket", *ALL_CONTROLS, "dense"):
         if any(r.kind == kind for r in records):
             parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")
-    return f"{parts[0]} {', '.join(parts[1:])}{_seeds_note(records)}; {source}."
+    pair = next((p for p in paired(records) if p is not None and p.kind == "ticket"), None)
+    seed_by_seed = f"; the ticket {pair.text()} seeds" if pair is not None and pair.seeds > 1 else ""
+    return f"{parts[0]} {', '.join(parts[1:])}{_seeds_note(records)}{seed_by_seed}; {source}."
 
 
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
