@@ -43,6 +43,13 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
     assert "the ticket stops earlier than the dense network at 2 of 2; its early stop ranges 3,100–3,200" in text
     assert "the ticket's lead is +3.00 points at 80.0 % and +3.00 points at 80.0 % remaining" in text
     assert "seed 0: 2 h 01 min for 4 networks; seed 1: 2 h 01 min for 4 networks." in text
+    # a seed still being built enters neither the table nor the figures' means
+    from lottery_utils.maintainer.docs import figure_run
+    write(tmp_path / "lenet-seed2.json.gz", [entry("dense", 0, 2, 0.5, 9_000), entry("ticket", 1, 2, 0.5, 9_000)],
+          {"model": "lenet", "seed": 2, "complete": False, "machine": "test", "torch": "x", "seconds": 60,
+           "networks": 2, "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}})
+    assert {r.seed for r in figure_run(Bundle(tmp_path))} == {0, 1}
+    assert "| 80.0 % | 98.50 [98.00–99.00] |" in readme(Bundle(tmp_path))
 
 
 def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread(tmp_path):
