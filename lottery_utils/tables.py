@@ -96,9 +96,25 @@ def paired_findings(results: list[Result]) -> list[str]:
                  f"{sum(count(p) == k for p in tickets)}" for k in range(n, -1, -1)]
         return ", ".join(parts)
 
-    return [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
-            f"sparsities): more accurate {tally(lambda p: p.more_accurate)}; stops no later (j' ≤ j) "
-            f"{tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle it."]
+    sentences = [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
+                 f"sparsities): more accurate {tally(lambda p: p.more_accurate)}; stops no later (j' ≤ j) "
+                 f"{tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle it."]
+    ticket = {(r.seed, r.round, r.rewind_iteration, round(r.remaining, 4)): r for r in results if r.kind == "ticket"}
+    controls = []
+    for control in ALL_CONTROLS:
+        by_sparsity: dict[tuple, list[bool]] = {}
+        for r in results:
+            mine = ticket.get((r.seed, r.round, r.rewind_iteration, round(r.remaining, 4)))
+            if r.kind == control and mine is not None:
+                by_sparsity.setdefault((r.round, round(r.remaining, 4)), []).append(
+                    r.early_stop_test_accuracy < mine.early_stop_test_accuracy)
+        if by_sparsity:
+            every = sum(all(below) and len(below) == n for below in by_sparsity.values())
+            controls.append(f"{LABELS[control]} below it in all {n} seeds at {every} of {len(by_sparsity)}")
+    if controls:
+        sentences.append(f"- **Controls, seed by seed** (each against the ticket of its own seed): "
+                         f"{'; '.join(controls)} sparsities.")
+    return sentences
 
 
 def one_shot_networks(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:

@@ -266,3 +266,7 @@ def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_see
     assert "stops no later (j' ≤ j) in all 3 at 0, in 2 of 3 at 1, in 1 of 3 at 0, in none at 0" \
         in paired_findings(results)[0]
     assert paired_findings(results[:1] + results[3:4]) == []  # one seed: nothing to say seed by seed
+    reinit = [result("reinit", seed, accuracy, 4_000, 0.2) for seed, accuracy in ((0, 0.97), (1, 0.97), (2, 0.99))]
+    assert paired_findings(results + reinit)[1] == ("- **Controls, seed by seed** (each against the ticket of its own "
+                                                    "seed): random reinit below it in all 3 seeds at 0 of 1 sparsities.")
+    assert "at 1 of 1" in paired_findings(results + reinit[:2] + [result("reinit", 2, 0.97, 4_000, 0.2)])[1]
