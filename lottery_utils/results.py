@@ -177,17 +177,23 @@ class Paired:
                 f"stops no later in {self.no_later} of {self.seeds}")
 
 
-def paired(results: Iterable[Result]) -> list[Paired | None]:
-    """For each network, in `summarize`'s order, the seed-by-seed comparison with the dense network of the same seed,
-    model and training length; None for the dense network itself and for a network whose seeds have none."""
+def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | None]:
+    """For each network, in `summarize`'s order, the seed-by-seed comparison with a reference network of the same
+    seed, model and training length: the dense network (default), or the network of kind `against` at the same
+    round, rewind iteration and sparsity (e.g. "reinit": each ticket against its own seed's reinitialization). None
+    where a network has no reference (the reference itself included)."""
     results = unique_networks(results)
-    dense = {(r.seed, r.model, r.iterations): r for r in results if r.kind == "dense"}
-    return [_paired(group, dense) for group in _by_network(results)]
+
+    def identity(r: Result) -> tuple:
+        return (r.seed, r.model, r.iterations) + (() if against == "dense" else
+                                                  (r.round, r.rewind_iteration, round(r.remaining, 4)))
+
+    reference = {identity(r): r for r in results if r.kind == against}
+    return [_paired(group, reference, identity, against) for group in _by_network(results)]
 
 
-def _paired(group: list[Result], dense: dict[tuple, Result]) -> Paired | None:
-    pairs = [(r, dense[(r.seed, r.model, r.iterations)]) for r in group
-             if r.kind != "dense" and (r.seed, r.model, r.iterations) in dense]
+def _paired(group: list[Result], reference: dict[tuple, Result], identity, against: str) -> Paired | None:
+    pairs = [(r, reference[identity(r)]) for r in group if r.kind != against and identity(r) in reference]
     if not pairs:
         return None
     return Paired(group[0].kind, group[0].remaining, len(pairs),

@@ -99,18 +99,12 @@ def paired_findings(results: list[Result]) -> list[str]:
     sentences = [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
                  f"sparsities): more accurate {tally(lambda p: p.more_accurate)}; stops no later (j' ≤ j) "
                  f"{tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle it."]
-    ticket = {(r.seed, r.round, r.rewind_iteration, round(r.remaining, 4)): r for r in results if r.kind == "ticket"}
     controls = []
-    for control in ALL_CONTROLS:
-        by_sparsity: dict[tuple, list[bool]] = {}
-        for r in results:
-            mine = ticket.get((r.seed, r.round, r.rewind_iteration, round(r.remaining, 4)))
-            if r.kind == control and mine is not None:
-                by_sparsity.setdefault((r.round, round(r.remaining, 4)), []).append(
-                    r.early_stop_test_accuracy < mine.early_stop_test_accuracy)
-        if by_sparsity:
-            every = sum(all(below) and len(below) == n for below in by_sparsity.values())
-            controls.append(f"{LABELS[control]} below it in all {n} seeds at {every} of {len(by_sparsity)}")
+    for control in ALL_CONTROLS:  # each ticket against its own seed's control: more accurate in every seed?
+        against = [p for p in paired(results, against=control) if p is not None and p.kind == "ticket"]
+        if against:
+            every = sum(p.more_accurate == p.seeds == n for p in against)
+            controls.append(f"{LABELS[control]} below it in all {n} seeds at {every} of {len(against)}")
     if controls:
         sentences.append(f"- **Controls, seed by seed** (each against the ticket of its own seed): "
                          f"{'; '.join(controls)} sparsities.")

@@ -38,9 +38,9 @@ class Section:
     coding: int
     cells: tuple[int, ...]  # the indices of its code cells
 
-    def minutes(self, seconds: float) -> float:
-        """Reading, the prompts and `seconds` of running cells."""
-        return (self.words / WORDS_PER_MINUTE + sum(MINUTES[kind] * getattr(self, kind) for kind in MINUTES)
+    def minutes(self, seconds: float, prompts: tuple[str, ...] = tuple(MINUTES)) -> float:
+        """Reading, the `prompts` of these kinds (default: all) and `seconds` of running cells."""
+        return (self.words / WORDS_PER_MINUTE + sum(MINUTES[kind] * getattr(self, kind) for kind in prompts)
                 + seconds / 60)
 
 
@@ -150,7 +150,7 @@ def _chosen(name: str, chosen: tuple[str, ...]) -> list[Section]:
 
 def _reading(done: list[Section], run: dict[str, float]) -> float:
     """Minutes to read and run `done`, predictions included (exercises apart)."""
-    return sum(s.words / WORDS_PER_MINUTE + MINUTES["predict"] * s.predict + run.get(s.title, 0) / 60 for s in done)
+    return sum(s.minutes(run.get(s.title, 0), prompts=("predict",)) for s in done)
 
 
 def _short(section: Section) -> str:
