@@ -1,8 +1,9 @@
 """The paper's experiments: one-shot and iterative pruning with their controls, every network kept in a `Store`.
 
-The algorithm itself is `pruning.iterative_pruning`; an `Experiment` runs it with a `train` that answers from the
-store where it can, trains the controls beside each round's ticket, and keeps every result. `settings` (fast mode,
-the folders) and the store are passed in; nothing here reads the environment.
+The algorithm itself is `pruning.iterative_pruning`; an `Experiment` runs its rounds (`pruning.pruning_round`),
+each with a `train` that answers from the store where it can, trains the controls beside each round's ticket, and
+keeps every result. `settings` (fast mode, the folders) and the store are passed in; nothing here reads the
+environment.
 
 Rewinding (`rewind_iteration=k`, Frankle et al. 2019 "Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611:
 "late resetting"; Frankle et al. 2020 "Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv 1912.05671,
@@ -29,7 +30,7 @@ from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls,
 from .data import load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, preset
-from .pruning import clone, iterative_pruning, random_prune, random_reinit, remaining_weights, \
+from .pruning import clone, pruning_round, random_prune, random_reinit, remaining_weights, \
     sign_preserving_reinit, validate_rounds
 from .results import Result, pick, sort_results, unique_networks
 from .settings import Settings
@@ -166,13 +167,13 @@ class Experiment:
         return [result_of(entry) for entry in entries]
 
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
-        # iterative_pruning trains the dense network, then each round's ticket but the last, in this order
-        tickets_in_order = iter([self.config("ticket", r, rates) for r in range(1, rounds)])
-        start = self.start(pool)  # theta_0, or theta_k when rewinding
-        tickets = iterative_pruning(self.initial(), lambda dense: self.train(dense, self.config("dense"), pool),
-                                    rounds, rates, preset(self.setup.model).strategy,
-                                    reset_to=start if self.rewind_iteration else None,
-                                    train_ticket=lambda ticket: self.train(ticket, next(tickets_in_order), pool))
+        """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
+        start, strategy = self.start(pool), preset(self.setup.model).strategy  # theta_0, or theta_k when rewinding
+        tickets = [pruning_round(self.initial(), lambda dense: self.train(dense, self.config("dense"), pool), rates,
+                                 strategy, reset_to=start if self.rewind_iteration else None)]
+        for r in range(1, rounds):
+            tickets.append(pruning_round(tickets[-1], lambda ticket: self.train(ticket, self.config("ticket", r, rates),
+                                                                                pool), rates, strategy))
         rest = [(self.config("ticket", rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))
                  for r, ticket in enumerate(tickets, 1) for kind in controls]

@@ -1,9 +1,10 @@
 """Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy (core).
 
-`winning_ticket` is one round of the paper's Algorithm 1 and `iterative_pruning` repeats it; the rest of this file
-is the bookkeeping they need (which layers, how much, masks, copies), the paper's two controls, and the follow-up
-papers' tools for asking why tickets win: the sign-preserving control and the weights' statistics; at the end,
-the checks that name each mistake.
+`winning_ticket` prunes a trained network and resets the survivors, `pruning_round` is one round of the paper's
+Algorithm 1 (train, prune, reset) and `iterative_pruning` repeats it; the rest of this file is the bookkeeping they
+need (which layers, how much, masks, copies), the paper's two controls, and the follow-up papers' tools for asking
+why tickets win: the sign-preserving control and the weights' statistics; at the end, the checks that name each
+mistake.
 
 Masks are torch's own (`torch.nn.utils.prune`: `weight_orig`, `weight_mask`). `training.train` folds them for speed
 while it trains (`masks_folded`: the same masks, put back afterwards; `fold_masks=False` trains through prune's hooks).
@@ -59,28 +60,32 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 
 def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], rounds: int,
-                      amount: float | Mapping[str, float], strategy: str = "layerwise",
-                      reset_to: nn.Module | None = None,
-                      train_ticket: Callable[[nn.Module], object] | None = None) -> list[nn.Module]:
+                      amount: float | Mapping[str, float], strategy: str = "layerwise") -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
     `network` holds theta_0 (dense or already pruned) and is left as it is; `train(net)` trains `net` in place,
     e.g. `lambda net: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained: its survivors
     hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
-
-    Rewinding (Frankle et al. 2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and
-    the survivors are reset to those instead; each ticket then trains on from iteration k, so give `train_ticket`
-    for the tickets, e.g. `lambda net: train(net, data, start_iteration=k)` (default: `train` for every network).
     """
     validate_iterative_arguments(network, train, rounds, amount)
-    tickets, ticket, reset = [], network, network if reset_to is None else reset_to
+    tickets = [network]
     for _ in range(rounds):
-        trained = clone(ticket)  # theta_0 under the current mask...
-        (train if ticket is network else train_ticket or train)(trained)  # ...trained to theta_j
-        ticket = winning_ticket(trained, clone(reset), amount, strategy)  # prune by |theta_j|, reset to theta_0/k
-        tickets.append(ticket)
-        reset = ticket  # from now on the survivors' starting values are the ticket's
-    return tickets
+        tickets.append(pruning_round(tickets[-1], train, amount, strategy))
+    return tickets[1:]
+
+
+def pruning_round(ticket: nn.Module, train: Callable[[nn.Module], object], amount: float | Mapping[str, float],
+                  strategy: str = "layerwise", reset_to: nn.Module | None = None) -> nn.Module:
+    """One round: train a copy of `ticket` (theta_0 under its mask) to theta_j, prune `amount` of its survivors by
+    |theta_j|, and return a new ticket whose survivors hold `ticket`'s starting values (`ticket` is left as it is).
+
+    Rewinding (Frankle et al. 2019): in the first round, `reset_to` holds theta_k, the dense network's weights after
+    k iterations, and the survivors are reset to those instead; the later rounds start from that ticket.
+    """
+    validate_iterative_arguments(ticket, train, 1, amount)
+    trained = clone(ticket)
+    train(trained)  # theta_0 -> theta_j
+    return winning_ticket(trained, clone(ticket if reset_to is None else reset_to), amount, strategy)
 
 
 def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
