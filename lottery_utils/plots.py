@@ -20,7 +20,7 @@ from torch import nn
 
 from .models import build_model
 from .pruning import WeightStatistics, masks, prunable_layers
-from .results import KINDS, LABELS, Result, pick, summarize
+from .results import KINDS, LABELS, Result, initial_accuracies, pick, summarize
 
 # One color and name per kind in every figure; the training curves shade the kind's colormap by sparsity.
 COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "reinit_signs": "tab:brown",
@@ -34,11 +34,12 @@ MIN_TICK_RATIO = 1.3  # neighbouring labels on the sparsity axis: 100 and 80 ove
 
 
 def plot_accuracy_vs_remaining(records: Iterable[Result], metric: str = "early_stop_test_accuracy",
-                               ax: Axes | None = None) -> Figure:
-    """The paper's LeNet figure: test accuracy of tickets and controls as fewer and fewer weights remain."""
+                               ax: Axes | None = None, ylim: tuple[float, float] | None = None) -> Figure:
+    """The paper's LeNet figure: test accuracy of tickets and controls as fewer and fewer weights remain. `ylim`:
+    the accuracy axis' range (fractions), e.g. another figure's `axes[0].get_ylim()`, to compare the two by eye."""
     if metric not in METRICS:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(METRICS)}.")
-    return _plot_vs_remaining(list(records), metric, ax)
+    return _plot_vs_remaining(list(records), metric, ax, ylim)
 
 
 def plot_early_stop_vs_remaining(records: Iterable[Result], ax: Axes | None = None) -> Figure:
@@ -46,7 +47,8 @@ def plot_early_stop_vs_remaining(records: Iterable[Result], ax: Axes | None = No
     return _plot_vs_remaining(list(records), "early_stop_iteration", ax)
 
 
-def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None) -> Figure:
+def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None,
+                       ylim: tuple[float, float] | None = None) -> Figure:
     fig, ax = _figure(ax)
     rows = summarize(records)
     if not rows:
@@ -72,6 +74,8 @@ def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None) -> F
     _sparsity_axis(ax, [100 * row.remaining for row in rows])
     seeds = max(row.seeds for row in rows)
     ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {METRICS[metric]}")
+    if ylim is not None:
+        ax.set_ylim(ylim)
     _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
     ax.legend(title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
@@ -107,17 +111,25 @@ def _tick_label(percent: float) -> str:
     return "100" if percent > 99.95 else f"{percent:.1f}" if percent >= 0.95 else f"{percent:.2g}"
 
 
+FIGURE_3 = (0.513, 0.211, 0.07, 0.036, 0.019)  # the sparsities of the paper's Figure 3 (LeNet), drawn when present
+
+
 def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
                          max_lines: int = 6) -> Figure:
     """Test accuracy while training, one line per sparsity with the dense network for reference: the mean over
-    the seeds, with a min-max band where there are several."""
+    the seeds, with a min-max band where there are several, and a dot at the mean early-stop point. The sparsities
+    of the paper's Figure 3 where the records have them all, else `max_lines` spread over the range; the x axis
+    stops at three times the latest mean early stop, where the curves have settled."""
     records = list(records)
     fig, ax = _figure(ax)
     if not any(r.kind == kind for r in records):
         present = sorted({r.kind for r in records})
         raise ValueError(f"No {kind!r} records to plot; the records hold {present or 'nothing'}.")
     runs = _by_sparsity(r for r in records if r.kind == kind)
-    if len(runs) > max_lines:  # spread the lines over the whole range of sparsities
+    figure_3 = [group for group in runs if any(abs(group[0].remaining - share) < 5e-4 for share in FIGURE_3)]
+    if len(figure_3) == len(FIGURE_3):
+        runs = figure_3
+    elif len(runs) > max_lines:  # spread the lines over the whole range of sparsities
         runs = [runs[i] for i in sorted(set(np.linspace(0, len(runs) - 1, max_lines).round().astype(int)))]
     shades = matplotlib.colormaps[COLORMAPS[kind]]
     for i, group in enumerate(runs):
@@ -134,9 +146,11 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     later = [a for group in runs + dense for run in group for a in run.history.test_accuracy[2:]]
     if later:
         ax.set_ylim(max(0.0, min(later) - 0.01), min(1.0, max(later) + 0.005))
+    settled = 3 * max(np.mean([run.early_stop_iteration for run in group]) for group in runs + dense)
+    ax.set_xlim(0, min(runs[0][0].history.iterations[-1], 5_000 * math.ceil(settled / 5_000)))
     _percent_axis(ax, "test_accuracy")
     ax.grid(alpha=0.3)
-    ax.legend(title="weights remaining (dot: early stop)")
+    ax.legend(title="weights remaining (dot: mean early stop)")
     return fig
 
 
@@ -381,11 +395,48 @@ def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 
     return fig
 
 
+def plot_initial_accuracy(records: Iterable[Result], ax: Axes | None = None) -> Figure:
+    """Supermasks (Zhou et al. 2019): test accuracy before any training, the first point of every curve, against
+    weights remaining: the ticket's mask on theta_0 and a random mask on theta_0, with the dense theta_0 and chance
+    for reference; the mean over seeds, min-max bars where there are several."""
+    records = list(records)
+    found = initial_accuracies(records)
+    if not any(kind != "dense" for kind, _, _ in found):
+        raise ValueError("No pruned networks to plot: pass a sweep's results, e.g. experiments.sweep(..., "
+                         "controls=('random_prune',)).")
+    fig, ax = _figure(ax)
+    seeds = max(spread.n for _, _, spread in found)
+    for kind in KINDS:
+        points = [(remaining, spread) for k, remaining, spread in found if k == kind]
+        if not points:
+            continue
+        if kind == "dense":
+            spread = points[0][1]
+            ax.axhline(spread.mean, color=COLORS[kind], linestyle="--", label="dense θ0 (unpruned, untrained)")
+            if seeds > 1:
+                ax.axhspan(spread.min, spread.max, color=COLORS[kind], alpha=0.1, label="dense θ0: min-max")
+            continue
+        y = np.array([spread.mean for _, spread in points])
+        bars = [y - [s.min for _, s in points], [s.max for _, s in points] - y] if seeds > 1 else None
+        label = {"ticket": "winning ticket's mask on θ0", "random_prune": "random mask on θ0"}.get(kind, LABELS[kind])
+        ax.errorbar([100 * remaining for remaining, _ in points], y, yerr=bars, color=COLORS[kind], marker="o",
+                    markersize=4, capsize=3, label=label)
+    ax.axhline(0.1, color="black", linestyle=":", linewidth=1, label="chance (10 %)")
+    _sparsity_axis(ax, [100 * remaining for _, remaining, _ in found if remaining < 1])
+    ax.set(ylabel="test accuracy before any training", title=f"{_model_name(records)}: masks on untrained θ0")
+    ax.set_ylim(bottom=0)
+    _percent_axis(ax, "test_accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
+    return fig
+
+
 def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str = "early_stop_test_accuracy",
                    ax: Axes | None = None) -> Figure:
     """Rewinding: `kind` networks (tickets by default) reset to theta_k against weights remaining, one line per rewind
     iteration k among the records (experiments' `rewind_iteration`; k = 0 is theta_0), with the dense network for
-    reference: the mean over seeds, min-max bars where there are several."""
+    reference: the mean over seeds, min-max bars where there are several (each k's points shifted a little sideways,
+    so that the bars of neighbouring k do not hide each other)."""
     records = list(records)
     if metric not in METRICS:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(METRICS)}.")
@@ -394,18 +445,24 @@ def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str 
         raise ValueError(f"No {kind!r} records to plot; the records hold {sorted({r.kind for r in records})}.")
     fig, ax = _figure(ax)
     shades = matplotlib.colormaps[COLORMAPS[kind]]
+    seeds = 1
     for i, k in enumerate(rewinds):
         rows = summarize(r for r in records if r.kind == kind and r.rewind_iteration == k)
+        seeds = max(seeds, *(row.seeds for row in rows))
         y = np.array([getattr(row, metric).mean for row in rows])
         spread = [y - [getattr(row, metric).min for row in rows], [getattr(row, metric).max for row in rows] - y]
-        ax.errorbar([100 * row.remaining for row in rows], y, yerr=spread if max(r.seeds for r in rows) > 1 else None,
+        shift = 1.04 ** (i - (len(rewinds) - 1) / 2)  # a few percent along the log axis
+        ax.errorbar([100 * row.remaining * shift for row in rows], y, yerr=spread if seeds > 1 else None,
                     color=shades(0.4 + 0.55 * i / max(1, len(rewinds) - 1)), marker="o", markersize=4, capsize=3,
                     label=f"k = {k:,}" if k else "k = 0 (θ0)")
     for row in summarize(r for r in records if r.kind == "dense"):
-        ax.axhline(getattr(row, metric).mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
+        spread = getattr(row, metric)
+        ax.axhline(spread.mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
+        if row.seeds > 1:
+            ax.axhspan(spread.min, spread.max, color=COLORS["dense"], alpha=0.1, label=f"{LABELS['dense']}: min-max")
     _sparsity_axis(ax, [100 * r.remaining for r in records if r.kind == kind])
     ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {LABELS[kind]}, rewound to iteration k")
     _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
     return fig

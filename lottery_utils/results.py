@@ -163,18 +163,20 @@ def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spre
 @dataclass(frozen=True)
 class Paired:
     """One network against the dense network of its own seed, seed by seed: in how many seeds it is more accurate at
-    early stop, and in how many it stops no later (the hypothesis' condition j' <= j). With few seeds this says more than the means do, because the seeds' dense networks
-    differ among themselves (LeNet's stop anywhere from 2,500 to 5,600)."""
+    early stop, in how many it stops no later (the hypothesis' condition j' <= j), and in how many both. With few
+    seeds this says more than the means do, because the seeds' dense networks differ among themselves (LeNet's stop
+    anywhere from 2,500 to 5,600). A tie in accuracy does not count as more accurate."""
 
     kind: str
     remaining: float
     seeds: int
     more_accurate: int
     no_later: int
+    both: int = 0
 
     def text(self) -> str:
         return (f"against its own seed's dense network: more accurate in {self.more_accurate} of {self.seeds}, "
-                f"stops no later in {self.no_later} of {self.seeds}")
+                f"stops no later in {self.no_later} of {self.seeds}, both in {self.both} of {self.seeds}")
 
 
 def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | None]:
@@ -196,9 +198,10 @@ def _paired(group: list[Result], reference: dict[tuple, Result], identity, again
     pairs = [(r, reference[identity(r)]) for r in group if r.kind != against and identity(r) in reference]
     if not pairs:
         return None
-    return Paired(group[0].kind, group[0].remaining, len(pairs),
-                  sum(r.early_stop_test_accuracy > d.early_stop_test_accuracy for r, d in pairs),
-                  sum(r.early_stop_iteration <= d.early_stop_iteration for r, d in pairs))
+    more_accurate = [r.early_stop_test_accuracy > d.early_stop_test_accuracy for r, d in pairs]
+    no_later = [r.early_stop_iteration <= d.early_stop_iteration for r, d in pairs]
+    return Paired(group[0].kind, group[0].remaining, len(pairs), sum(more_accurate), sum(no_later),
+                  sum(a and b for a, b in zip(more_accurate, no_later)))
 
 
 def describe(results: Iterable[Result]) -> str:

@@ -3,7 +3,7 @@ the same functions in docs/results (maintainer.docs). Every number comes from th
 from __future__ import annotations
 
 from .config import ALL_CONTROLS, CONTROLS, round_rates
-from .results import LABELS, Result, Spread, Summary, initial_accuracies, paired, summarize
+from .results import LABELS, Paired, Result, Spread, Summary, initial_accuracies, paired, summarize
 
 
 
@@ -19,27 +19,38 @@ def _cell(row: Summary | None, metric: str, percent: bool) -> str:
     return "" if row is None else getattr(row, metric).text(percent)
 
 
-def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]]) -> list[str]:
+def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]],
+           own_seed: dict[float, Paired] | None = None) -> list[str]:
     """Per sparsity, the test accuracy at early stop of each column, then their early-stop iterations; the dense
-    network first."""
-    def line(first: str, summaries: list[Summary | None]) -> str:
+    network first; with `own_seed` (the ticket against its own seed's dense network, by sparsity) a last column
+    counting the seeds where the ticket is more accurate, stops no later, and both."""
+    own_seed = own_seed or {}
+
+    def line(first: str, remaining: float, summaries: list[Summary | None]) -> str:
+        pair = own_seed.get(remaining)
         return (f"| {first} | " + " | ".join(_cell(s, "early_stop_test_accuracy", True) for s in summaries) + " | "
-                + " / ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |")
+                + " / ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |"
+                + (f" {pair.more_accurate} · {pair.no_later} · {pair.both} of {pair.seeds} |" if pair else
+                   " |" * bool(own_seed)))
 
-    return ["| weights remaining | " + " | ".join(columns) + " | early stop: " + " / ".join(columns) + " |",
-            "|---:|" + "---:|" * (len(columns) + 1),
+    extra = " ticket vs its seed's dense: more accurate · no later · both |" if own_seed else ""
+    return ["| weights remaining | " + " | ".join(columns) + " | early stop: " + " / ".join(columns) + " |" + extra,
+            "|---:|" + "---:|" * (len(columns) + 1 + bool(own_seed)),
             f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(columns) - 1)
-            + f"{_cell(dense, 'early_stop_iteration', False)} |",
-            *(line(f"{100 * remaining:.1f} %", summaries) for remaining, summaries in rows)]
+            + f"{_cell(dense, 'early_stop_iteration', False)} |" + " |" * bool(own_seed),
+            *(line(f"{100 * remaining:.1f} %", remaining, summaries) for remaining, summaries in rows)]
 
 
-def table(rows: list[Summary]) -> list[str]:
-    """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining."""
+def table(rows: list[Summary], pairs: list[Paired | None] = ()) -> list[str]:
+    """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining; with `pairs`
+    (`results.paired`, several seeds) the tickets' seed-by-seed comparison with the dense network of their seed."""
     by = {(row.kind, row.remaining): row for row in rows}
     sparsities = sorted({row.remaining for row in rows if row.remaining != 1.0}, reverse=True)
     kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
     dense = next(row for row in rows if row.kind == "dense")
-    return _table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities])
+    own_seed = {p.remaining: p for p in pairs if p is not None and p.kind == "ticket" and p.seeds > 1}
+    return _table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities],
+                  own_seed)
 
 
 def findings(rows: list[Summary]) -> list[str]:
@@ -109,6 +120,64 @@ def paired_findings(results: list[Result]) -> list[str]:
         sentences.append(f"- **Controls, seed by seed** (each against the ticket of its own seed): "
                          f"{'; '.join(controls)} sparsities.")
     return sentences
+
+
+def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls: tuple[str, ...] = ()) -> list[str]:
+    """Each round k of `iterative` beside the one-shot network pruned to the same share of weights in one step (the
+    nearest share, within 0.2 points: the output layer's rate differs a little). Without `controls`: the tickets'
+    accuracy at early stop and early-stop iteration (means), and in how many seeds the ticket after k rounds is more
+    accurate and stops earlier than the one-step ticket of its seed, then a sentence counting the round counts where
+    every seed agrees. With `controls`: the ticket's lead over each control, in mean points, after k rounds and after
+    one step."""
+    def at(results: list[Result], remaining: float) -> list[Result]:
+        return [r for r in results if abs(r.remaining - remaining) < 1e-6]
+
+    def accuracy(results: list[Result], kind: str) -> float | None:
+        rows = summarize(r for r in results if r.kind == kind)
+        return rows[0].early_stop_test_accuracy.mean if rows else None
+
+    steps = [row for row in summarize(one_shot) if row.kind == "ticket"]
+    matched = []  # (k rounds' ticket, one step's ticket), as summaries
+    for ticket in (row for row in summarize(iterative) if row.kind == "ticket"):
+        step = min(steps, key=lambda row: abs(row.remaining - ticket.remaining), default=None)
+        if step is not None and abs(step.remaining - ticket.remaining) <= 0.002:
+            matched.append((ticket, step))
+
+    def both(k: Summary, one: Summary, metric: str) -> str:
+        form = (lambda v: f"{100 * v:.2f}") if metric == "early_stop_test_accuracy" else (lambda v: f"{v:,.0f}")
+        return f"{form(getattr(k, metric).mean)} / {form(getattr(one, metric).mean)}"
+
+    if controls:
+        lines = ["| rounds | weights remaining: k rounds / one step | winning ticket: k rounds / one step | "
+                 + " | ".join(f"ticket − {LABELS[c]}: k rounds / one step" for c in controls) + " |",
+                 "|---:|" + "---:|" * (2 + len(controls))]
+        for k, one in matched:
+            runs = (at(iterative, k.remaining), at(one_shot, one.remaining))
+            gaps = [" / ".join(f"{100 * (accuracy(run, 'ticket') - accuracy(run, c)):+.2f}"
+                               if accuracy(run, c) is not None else "–" for run in runs) for c in controls]
+            lines.append(f"| {k.round} | {100 * k.remaining:.1f} / {100 * one.remaining:.1f} % | "
+                         f"{both(k, one, 'early_stop_test_accuracy')} | " + " | ".join(gaps) + " |")
+        return lines
+    lines = ["| rounds | weights remaining: k rounds / one step | accuracy at early stop: k rounds / one step | "
+             "k rounds more accurate (seeds) | early stop: k rounds / one step | k rounds earlier (seeds) |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    every_seed: dict[str, list[int]] = {"more accurate": [], "earlier": []}
+    for k, one in matched:
+        one_step = {r.seed: r for r in at(one_shot, one.remaining) if r.kind == "ticket"}
+        pairs = [(r, one_step[r.seed]) for r in at(iterative, k.remaining) if r.kind == "ticket" and r.seed in one_step]
+        counts = {"more accurate": sum(r.early_stop_test_accuracy > s.early_stop_test_accuracy for r, s in pairs),
+                  "earlier": sum(r.early_stop_iteration < s.early_stop_iteration for r, s in pairs)}
+        for what, count in counts.items():
+            if pairs and count == len(pairs):
+                every_seed[what].append(k.round)
+        lines.append(f"| {k.round} | {100 * k.remaining:.1f} / {100 * one.remaining:.1f} % | "
+                     f"{both(k, one, 'early_stop_test_accuracy')} | {counts['more accurate']} of {len(pairs)} | "
+                     f"{both(k, one, 'early_stop_iteration')} | {counts['earlier']} of {len(pairs)} |")
+    seeds = max((k.seeds for k, _ in matched), default=0)
+    counted = "; ".join(f"{what} in all {seeds} seeds after {len(ks)} of {len(matched)} round counts "
+                        f"({', '.join(map(str, ks)) or 'none'})" for what, ks in every_seed.items())
+    return lines + ["", f"- **k rounds against one step, seed by seed** (each seed's ticket against the one-step "
+                        f"ticket of its seed): {counted}."]
 
 
 def one_shot_networks(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
@@ -222,7 +291,8 @@ def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
 
     plain = [r for r in results if not r.rewind_iteration]
     rows = summarize(plain)
-    text = {"table": lambda: "\n".join(table(rows)), "findings": lambda: "\n".join(findings(rows) + paired_findings(plain)),
+    text = {"table": lambda: "\n".join(table(rows, paired(plain))),
+            "findings": lambda: "\n".join(findings(rows) + paired_findings(plain)),
             "signs": lambda: "\n".join(sign_findings(rows)),
             "rewinding": lambda: "\n".join(rewinding_findings(results))}
     unknown = set(parts) - set(text)

@@ -196,32 +196,36 @@ def test_ticket(capsys):
 def test_control(capsys):
     from lottery_utils.exercises import check_control
     assert check_control("reinit") and check_control("Random reinitialization")
-    assert check_control("random_prune", keeps="init") and check_control("random pruning", keeps="init")
-    assert said(capsys).count("Correct!") == 4
-    for answer, clue in (("random_prune", "keeps θ0"), ("ticket", "not a control"), (None, "placeholder"),
-                         ("shuffle", "could not read")):
+    assert said(capsys).count("Correct!") == 2
+    for answer, clue in (("random_prune", "keeps nothing of the ticket"), ("random pruning", "another random draw"),
+                         ("ticket", "not a control"), (None, "placeholder"), ("shuffle", "could not read")):
         assert check_control(answer) is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out
-    assert check_control("reinit", keeps="init") is False  # notebook 03: which control tests whether the mask matters?
-    out = said(capsys)
-    assert "tests whether the initial values matter" in out and "random_prune" not in out
 
 
-def test_ticket_advantage(capsys):
-    from lottery_utils.exercises import check_ticket_advantage
+def test_gap_between_two_networks(capsys):
+    from lottery_utils.exercises import check_gap
     from lottery_utils import Result
     records = [Result("dense", 0, 1.0, 0.98, 4_000, 0.98, 0, "lenet", 50_000, 60.0),
                Result("ticket", 1, 0.2, 0.98, 3_000, 0.9812, 0, "lenet", 50_000, 60.0),
-               Result("reinit", 1, 0.2, 0.97, 5_000, 0.9687, 0, "lenet", 50_000, 60.0)]
-    assert check_ticket_advantage(1.25, records) and check_ticket_advantage("1.25", records)
-    assert "by 1.25 percentage points" in said(capsys)
+               Result("reinit", 1, 0.2, 0.97, 5_000, 0.9687, 0, "lenet", 50_000, 60.0),
+               Result("random_prune", 1, 0.2, 0.97, 5_000, 0.9650, 0, "lenet", 50_000, 60.0)]
+    assert check_gap(1.25, records) and check_gap("1.25", records)
+    assert "+1.25 percentage points" in said(capsys)
     for answer, clue in ((-1.25, "sign"), (0.0125, "percentage points"), (3, "subtract"), (None, "placeholder")):
-        assert check_ticket_advantage(answer, records) is False
+        assert check_gap(answer, records) is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out
-    with pytest.raises(ValueError, match="random_prune"):
-        check_ticket_advantage(1, records, control="random_prune")
+    assert check_gap(0.37, records, ahead="reinit", behind="random_prune")  # any two networks
+    assert not check_gap(1.25, records, ahead="reinit", behind="random_prune")
+    deeper = records + [Result("ticket", 2, 0.1, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0),
+                        Result("reinit", 2, 0.1, 0.97, 5_000, 0.97, 0, "lenet", 50_000, 60.0)]
+    assert check_gap(1.0, deeper)  # several sparsities: the sparsest that has both
+    said(capsys)
+    assert not check_gap(1.25, deeper) and "another sparsity" in said(capsys)
+    with pytest.raises(ValueError, match="reinit_signs"):
+        check_gap(1, records, behind="reinit_signs")
 
 
 def test_largest_gap_is_computed_from_the_records_and_can_be_wrong(capsys):

@@ -255,6 +255,18 @@ def test_spread_over_seeds_is_drawn_from_min_to_max():
     assert (x0, low, high) == pytest.approx((50, 0.97, 0.99))
 
 
+def test_accuracy_axis_can_follow_another_figure_and_initial_accuracy_is_drawn_against_chance(run):
+    other = plots.plot_accuracy_vs_remaining(run[:4]).axes[0].get_ylim()
+    assert plots.plot_accuracy_vs_remaining(run, ylim=other).axes[0].get_ylim() == other
+    ax = plots.plot_initial_accuracy(run).axes[0]
+    ticket = [r for r in run if r.kind == "ticket"]
+    assert list(line(ax, "winning ticket's mask on θ0").get_ydata()) == pytest.approx(
+        [r.history.test_accuracy[0] for r in ticket])
+    assert list(line(ax, "chance (10 %)").get_ydata()) == [0.1, 0.1] and ax.get_ylim()[0] == 0
+    with pytest.raises(ValueError, match="No pruned networks"):
+        plots.plot_initial_accuracy(run[:1])
+
+
 def test_training_curves_one_line_per_sparsity(run):
     ax = plots.plot_training_curves(run).axes[0]
     labels = [l.get_label() for l in ax.lines if not l.get_label().startswith("_")]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lottery_utils import experiments, lessons, tables, widgets
-from lottery_utils.exercises import check_largest_gap, check_ticket_advantage
+from lottery_utils.exercises import check_gap, check_largest_gap
 from lottery_utils.settings import Settings
 from lottery_utils.store import Bundle
 
@@ -61,8 +61,8 @@ def status_means(status: str, control: str) -> tuple[float, float]:
 
 @needs_bundle
 def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_neighbouring_ones(real, capsys):
-    """Exercises 2 and 3 of notebook 03 as a student does them in class: read the table and the status line (means over
-    the bundled seeds), answer."""
+    """Exercises 2 and 3 of notebook 03 as a student does them in class: read the tables (means over the bundled
+    seeds), answer."""
     seeds = widgets.default_seeds(real)
     assert seeds == SEEDS
     records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
@@ -77,26 +77,25 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
         assert not check_largest_gap(wrong, records, control="random_prune"), wrong
         assert said(capsys).startswith("Not yet:")
 
-    explorer = widgets.controls_explorer(seeds=seeds, settings=real)  # the lesson's slider
-    positions = {}
-    for amount in lessons.ONE_SHOT_GRID:  # every position, as a student looking for the table's sparsity
-        explorer.slider.value = amount
-        positions[explorer.remaining.value.split(" %")[0]] = amount
-    explorer.slider.value = positions[best]
-    ticket, pruned = status_means(explorer.status.value, "random pruning")
-    reading = round(ticket - pruned, 2)
-    assert check_ticket_advantage(reading, explorer.records, control="random_prune")
-    assert said(capsys).startswith("Correct!")
-    other = next(w for w in gaps if abs(gaps[w] - gaps[best]) > 0.05)  # another sparsity's reading
-    for wrong, clue in ((round(gaps[other], 2), ""), (reading / 100, "fractions"), (-reading, "sign")):
-        assert not check_ticket_advantage(wrong, explorer.records, control="random_prune"), wrong
+    paper = experiments.iterative("lenet", lessons.PAPER_ROUNDS, seeds=seeds, controls=lessons.CONTROLS,
+                                  progress=False, settings=real)  # section 2's 18 rounds: Exercise 3
+    rounds = table_means(tables.show(paper, parts=("table",)).data, column=1)
+    pruned = table_means(tables.show(paper, parts=("table",)).data, column=2)
+    sparsest = min(rounds, key=float)
+    reading = round(rounds[sparsest][1] - pruned[sparsest][1], 2)  # random reinit minus random pruning
+    assert check_gap(reading, paper, ahead="reinit", behind="random_prune") and said(capsys).startswith("Correct!")
+    ticket_lead = round(rounds[sparsest][0] - pruned[sparsest][1], 2)  # the ticket's lead: both ingredients
+    other = next(w for w in rounds if w != sparsest and abs(rounds[w][1] - pruned[w][1] - reading) > 0.05)
+    for wrong, clue in ((ticket_lead, ""), (round(rounds[other][1] - pruned[other][1], 2), "another sparsity"),
+                        (reading / 100, "fractions"), (-reading, "sign")):
+        assert not check_gap(wrong, paper, ahead="reinit", behind="random_prune"), wrong
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, (wrong, out)
-    assert explorer.trainings == 0 and not any(real.cache.rglob("*.pt"))
+    assert not any(real.cache.rglob("*.pt"))
 
 
 @needs_bundle
-def test_the_ticket_advantage_check_wants_the_mean_the_status_line_prints_not_one_seed(real, capsys):
+def test_the_gap_check_wants_the_mean_the_status_line_prints_not_one_seed(real, capsys):
     """The bug issue 21 found: at the sparsity where the ticket leads random reinit most, the status line's means differ
     from seed 0's gap, and the check wanted seed 0's. It must accept the reading of the means and refuse seed 0's."""
     seeds = widgets.default_seeds(real)
@@ -115,8 +114,8 @@ def test_the_ticket_advantage_check_wants_the_mean_the_status_line_prints_not_on
                 if t.kind == "ticket" for r in explorer.records if r.kind == "reinit" and r.seed == t.seed]
     seed_0 = round(one_seed[0], 2)
     assert abs(seed_0 - reading) > 0.015  # the two readings differ here
-    assert check_ticket_advantage(reading, explorer.records) and said(capsys).startswith("Correct!")
-    assert not check_ticket_advantage(seed_0, explorer.records)
+    assert check_gap(reading, explorer.records) and said(capsys).startswith("Correct!")
+    assert not check_gap(seed_0, explorer.records)
     assert "one seed" in said(capsys)
 
 

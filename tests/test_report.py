@@ -61,7 +61,10 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
                                               entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200))]
     both = show(results).data
     assert both.startswith("| weights remaining | winning ticket | early stop: winning ticket |")
-    assert "| 80.0 % | 98.50 [98.00–99.00] | 3,100 [3,000–3,200] |" in both and "2 of 1" not in both
+    assert "| 80.0 % | 98.50 [98.00–99.00] | 3,100 [3,000–3,200] | 2 · 2 · 2 of 2 |" in both and "2 of 1" not in both
+    assert "ticket vs its seed's dense: more accurate · no later · both |" in both.splitlines()[0]
+    one_seed = show(results[::2]).data  # one seed: no seed-by-seed column
+    assert one_seed.splitlines()[0] == "| weights remaining | winning ticket | early stop: winning ticket |"
     assert show(results, parts=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
     with pytest.raises(ValueError, match="Unknown part"):
         show(results, parts=("tabel",))
@@ -70,7 +73,7 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
         "iteration 4,100 [4,000–4,200] (2 seeds)",
         "      ticket  80.0 % of the weights: test accuracy at early stop 98.50 [98.00–99.00] %, early stop at "
         "iteration 3,100 [3,000–3,200] (2 seeds)",
-        "             against its own seed's dense network: more accurate in 2 of 2, stops no later in 2 of 2"]
+        "             against its own seed's dense network: more accurate in 2 of 2, stops no later in 2 of 2, both in 2 of 2"]
 
 
 def why_entries(seed):
@@ -270,3 +273,23 @@ def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_see
     assert paired_findings(results + reinit)[1] == ("- **Controls, seed by seed** (each against the ticket of its own "
                                                     "seed): random reinit below it in all 3 seeds at 0 of 1 sparsities.")
     assert "at 1 of 1" in paired_findings(results + reinit[:2] + [result("reinit", 2, 0.97, 4_000, 0.2)])[1]
+
+
+def test_rounds_against_one_step_pairs_equal_sparsities_and_counts_seeds():
+    from lottery_utils.tables import rounds_vs_one_step
+
+    def made(kind, rounds, seed, accuracy, stop, remaining):
+        return Result(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+
+    iterative = [made("dense", 0, s, 0.97, 4_000, 1.0) for s in (0, 1)]
+    iterative += [made("ticket", 2, 0, 0.985, 3_000, 0.641), made("ticket", 2, 1, 0.975, 3_100, 0.641),
+                  made("reinit", 2, 0, 0.96, 5_000, 0.641), made("reinit", 2, 1, 0.96, 5_000, 0.641),
+                  made("ticket", 3, 0, 0.99, 3_000, 0.3)]  # no one-step network that sparse: left out
+    one_step = [made("ticket", 1, 0, 0.98, 3_500, 0.6405), made("ticket", 1, 1, 0.98, 2_900, 0.6405),
+                made("reinit", 1, 0, 0.975, 5_000, 0.6405), made("reinit", 1, 1, 0.975, 5_000, 0.6405)]
+    lines = rounds_vs_one_step(iterative, one_step)
+    assert lines[2] == "| 2 | 64.1 / 64.0 % | 98.00 / 98.00 | 1 of 2 | 3,050 / 3,200 | 1 of 2 |"
+    assert len(lines) == 5 and "more accurate in all 2 seeds after 0 of 1 round counts (none)" in lines[-1]
+    gaps = rounds_vs_one_step(iterative, one_step, controls=("reinit",))
+    assert gaps[0].endswith("| ticket − random reinit: k rounds / one step |")
+    assert gaps[2] == "| 2 | 64.1 / 64.0 % | 98.00 / 98.00 | +2.00 / +0.50 |"

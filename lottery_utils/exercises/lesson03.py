@@ -1,4 +1,4 @@
-"""Notebook 03's checks: which control tests what, the ticket's lead read off the results."""
+"""Notebook 03's checks: which control tests what, and the gaps between the networks read off the results."""
 from __future__ import annotations
 
 from ..results import LABELS, summarize
@@ -9,63 +9,63 @@ CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization"
                  "random_prune": ("random_prune", "random pruning", "random prune", "random mask")}
 
 
-def check_control(answer, keeps: str = "mask") -> bool:
-    """Which control keeps the winning ticket's mask but not θ0 (keeps="mask"), or θ0 but not the mask ("init")?"""
-    if keeps not in ("mask", "init"):
-        raise ValueError(f"keeps must be 'mask' or 'init', got {keeps!r}.")
-    expected = "reinit" if keeps == "mask" else "random_prune"
+def check_control(answer) -> bool:
+    """Which of the paper's controls does the sign-preserving one (notebook 05) vary: the one that keeps the winning
+    ticket's mask and draws new initial values ("reinit"), or the random sparse network ("random_prune")?"""
     if answer is None or answer is Ellipsis:
         return _not_yet("replace the placeholder with 'reinit' or 'random_prune'.")
     text = str(answer).strip().lower().replace("-", " ")
     given = next((kind for kind, names in CONTROL_NAMES.items() if text in names), None)
-    if given == expected:
-        return _correct({"reinit": "random reinitialization keeps the mask m and draws new initial weights: "
-                                   "m ⊙ θ0', with θ0' a fresh sample.",
-                         "random_prune": "random pruning keeps θ0 and draws a random mask that keeps as many "
-                                         "weights per layer as the ticket: m' ⊙ θ0."}[expected])
-    if given is not None:
-        kept, replaced = (("θ0 (the initial values)", "the mask") if given == "random_prune" else
-                          ("the mask m", "the initial values"))
-        return _not_yet(f"{given!r} keeps {kept} and replaces {replaced}, so its gap to the ticket tests whether "
-                        f"{replaced} matter{'s' if replaced == 'the mask' else ''}; the question asks about "
-                        f"{'the initial values' if keeps == 'mask' else 'the mask'}.")
+    if given == "reinit":
+        return _correct("random reinitialization keeps the mask m and draws new initial weights, m ⊙ θ0' with θ0' a "
+                        "fresh sample; the sign-preserving control draws them too, but keeps θ0's signs.")
+    if given == "random_prune":
+        return _not_yet("random pruning draws a new mask, so it keeps nothing of the ticket: its survivors hold θ0's "
+                        "values, but on other weights, which makes them just another random draw. The sign-preserving "
+                        "control keeps the ticket's mask: which control does that too?")
     if text in ("ticket", "winning ticket", "dense"):
-        return _not_yet(f"{text!r} is not a control: a control changes one ingredient of the ticket, the mask or θ0.")
-    return _not_yet(f"could not read {answer!r}: answer 'reinit' or 'random_prune', the names the records use.")
+        return _not_yet(f"{text!r} is not a control: a control replaces part of the ticket by something random.")
+    return _not_yet(f"could not read {answer!r}: answer 'reinit' or 'random_prune', the names the results use.")
 
 
-def check_ticket_advantage(answer, records, control: str = "reinit") -> bool:
-    """By how many percentage points does the winning ticket beat `control` in `records`, the records of one sparsity
-    (e.g. a widget's `explorer.records`)? Test accuracy at early stop, the mean over the seeds the records hold: what
-    the status line under the slider prints."""
-    rows = {row.kind: row for row in summarize(r for r in records if r.kind in ("ticket", control))}
-    if set(rows) != {"ticket", control} or len({row.remaining for row in rows.values()}) != 1:
-        raise ValueError(f"Pass the records of one sparsity with a ticket and {control!r} (a widget's explorer.records, "
-                         f"or experiments.one_shot(..., controls=('reinit', 'random_prune'))).")
-    ticket, other = (100 * rows[kind].early_stop_test_accuracy.mean for kind in ("ticket", control))
-    seeds, where = rows["ticket"].seeds, 100 * rows["ticket"].remaining
-    expected = ticket - other
+def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") -> bool:
+    """By how many percentage points is `ahead` more accurate than `behind` (test accuracy at early stop, the mean over
+    the seeds the records hold, as the tables and status lines print it)? At the one sparsity of `records` (e.g. a
+    widget's `explorer.records`), or, where they hold several (a whole run), at the sparsest that has both."""
+    rows = {(row.kind, row.remaining): row for row in summarize(r for r in records if r.kind in (ahead, behind))}
+    shared = [remaining for kind, remaining in rows if kind == ahead and (behind, remaining) in rows]
+    if not shared:
+        raise ValueError(f"Pass results with a {ahead!r} and a {behind!r} network at the same sparsity (a widget's "
+                         f"explorer.records, or experiments.iterative(..., controls=('reinit', 'random_prune'))).")
+    where = min(shared)
+    first, second = (100 * rows[(kind, where)].early_stop_test_accuracy.mean for kind in (ahead, behind))
+    seeds, expected = rows[(ahead, where)].seeds, first - second
     try:
         points = _read_number(answer)
     except _Unreadable as problem:
         return _not_yet(f"{problem} Give a number of percentage points, e.g. 1.25.")
+    names = f"{LABELS[ahead]} ({first:.2f} %)", f"{LABELS[behind]} ({second:.2f} %)"
     mean = f"the mean over {seeds} seeds" if seeds > 1 else "one seed"
-    if abs(points - expected) <= 0.015:  # the status line's two rounded means, subtracted
-        better = "beats" if expected >= 0 else "loses to"
-        return _correct(f"at {where:.1f} % of the weights remaining the winning ticket ({ticket:.2f} %) {better} "
-                        f"{control} ({other:.2f} %) by {abs(expected):.2f} percentage points ({mean}).")
-    single = {100 * (t.early_stop_test_accuracy - c.early_stop_test_accuracy) for t in records if t.kind == "ticket"
-              for c in records if c.kind == control and c.seed == t.seed}
+    if abs(points - expected) <= 0.015:  # two rounded means, subtracted
+        return _correct(f"at {100 * where:.1f} % of the weights remaining {names[0]} is {expected:+.2f} percentage "
+                        f"points from {names[1]} ({mean}).")
+    at_where = [r for r in records if abs(r.remaining - where) < 1e-9]
+    single = {100 * (a.early_stop_test_accuracy - b.early_stop_test_accuracy) for a in at_where if a.kind == ahead
+              for b in at_where if b.kind == behind and b.seed == a.seed}
+    elsewhere = {100 * (rows[(ahead, r)].early_stop_test_accuracy.mean - rows[(behind, r)].early_stop_test_accuracy.mean)
+                 for r in shared if r != where}
     if abs(points + expected) <= 0.015 and expected != 0:
-        hint = "the sign is reversed: take the ticket's accuracy minus the control's."
+        hint = f"the sign is reversed: take {LABELS[ahead]}'s accuracy minus {LABELS[behind]}'s."
     elif abs(100 * points - expected) <= 1.5 and abs(points) < 0.1:
         hint = "that looks like a difference of fractions; give it in percentage points (0.012 is 1.2 points)."
     elif seeds > 1 and any(abs(points - gap) <= 0.015 for gap in single):
-        hint = (f"that is one seed's gap; the status line gives the mean over the {seeds} seeds first (then [min–max]): "
-                f"subtract the two means.")
+        hint = (f"that is one seed's gap; the tables and status lines give the mean over the {seeds} seeds first (then "
+                f"[min–max]): subtract the two means.")
+    elif any(abs(points - gap) <= 0.015 for gap in elsewhere):
+        hint = f"that is the gap at another sparsity; the question is about {100 * where:.1f} % of the weights remaining."
     else:
-        hint = (f"read both accuracies at early stop for {where:.1f} % of the weights remaining (the status line "
-                f"under the slider, or the bar chart) and subtract: ticket minus {control}.")
+        hint = (f"read both accuracies at early stop for {100 * where:.1f} % of the weights remaining and subtract: "
+                f"{LABELS[ahead]} minus {LABELS[behind]}.")
     return _not_yet(hint)
 
 

@@ -116,7 +116,7 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
         "## Iterative pruning with both controls (the paper's Figures 3 and 4)",
         "",
-        *table(rows),
+        *table(rows, paired(run)),
         "",
         "## What the table shows",
         "",
