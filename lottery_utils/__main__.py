@@ -230,7 +230,7 @@ def print_summary(records: list[Result], title: str) -> None:
         print(f"{bundled} of {len(records)} networks from the bundled results (--no-bundle trains them here)")
     print(f"{'kind':<13} {'remaining':>9} {'seeds':>5} {'test acc':>9} {'early-stop acc':>14} {'early-stop iter':>15}")
     for line in summarize(records):
-        print(f"{line.kind:<13} {100 * line.remaining:>8.1f}% {line.seeds:>5} {line.test_accuracy.mean:>9.4f} "
+        print(f"{line.kind:<13} {100 * line.remaining:>8.1f}% {line.seeds:>5} {line.final_test_accuracy.mean:>9.4f} "
               f"{line.early_stop_test_accuracy.mean:>14.4f} {line.early_stop_iteration.mean:>15.0f}")
 
 

@@ -45,7 +45,14 @@ def best_device() -> torch.device:
     return torch.device("cpu")
 
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]  # so notebooks (run in notebooks/) and the CLI share folders
+def _project_root() -> Path:
+    """The project folder (a checkout: notebooks, run in notebooks/, and the CLI share its data/ and runs/), or the
+    working directory when the package is installed without one (site-packages is no place for downloads)."""
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:

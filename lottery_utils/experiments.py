@@ -34,7 +34,7 @@ from .pruning import clone, pruning_round, random_prune, random_reinit, remainin
     sign_preserving_reinit, validate_rounds
 from .results import Result, pick, sort_results, unique_networks
 from .settings import Settings
-from .store import Cache, Store, first_layer_kept, load_state, record, result_of
+from .store import Cache, Store, first_layer_kept, load_state, numbers_of, result_of
 from .training import Progress, progress_bars, train
 
 __all__ = ["ALL_CONTROLS", "CONTROLS", "Experiment", "Setup", "announce", "iterative", "one_shot", "precompute",
@@ -69,13 +69,13 @@ def train_job(job: Job) -> Result:
                     eval_every=setup.eval_every, seed=config.seed, progress=job.progress,
                     description=f"{config.kind} round {config.rounds}", start_iteration=config.rewind_iteration)
     result = Result(kind=str(config.kind), round=config.rounds, remaining=remaining_weights(network),
-                    test_accuracy=history.final_test_accuracy, early_stop_iteration=history.early_stop_iteration,
+                    final_test_accuracy=history.final_test_accuracy, early_stop_iteration=history.early_stop_iteration,
                     early_stop_test_accuracy=history.early_stop_test_accuracy, seed=config.seed, model=setup.model,
                     iterations=setup.iterations, seconds=history.seconds, key=config.key, setting=config.setting,
                     rewind_iteration=config.rewind_iteration, schedule=tuple(dict(step) for step in config.schedule),
                     history=history, first_layer_kept=first_layer_kept(network))
     keep_weights = config.kind in ("dense", "ticket")  # later rounds prune these
-    job.cache.save(config, record(result), state_of(network) if keep_weights else None)
+    job.cache.save(config, numbers_of(result), state_of(network) if keep_weights else None)
     return result
 
 

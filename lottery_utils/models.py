@@ -239,7 +239,11 @@ def preset_of(model: nn.Module) -> Preset | None:
 
 
 def build_model(name: str, seed: int | None = None) -> nn.Module:
-    """A freshly initialized network from the paper's table; the same seed gives the same weights."""
+    """A freshly initialized network from the paper's table; the same seed gives the same weights.
+
+    The network remembers its preset's name (`model.preset_name`; clones keep it): `train(model, data)` takes its
+    optimizer, learning rate and schedule from there, the paper's for that network. A network built another way
+    has none, and `train` asks for `preset=`."""
     return preset(name).build(seed)
 
 

@@ -27,7 +27,7 @@ COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "reini
           "random_prune": "tab:green"}
 COLORMAPS = {"dense": "Greys", "ticket": "Blues", "reinit": "Oranges", "reinit_signs": "YlOrBr",
              "random_prune": "Greens"}
-METRICS = {"early_stop_test_accuracy": "test accuracy at early stop", "test_accuracy": "test accuracy at the end",
+METRICS = {"early_stop_test_accuracy": "test accuracy at early stop", "final_test_accuracy": "test accuracy at the end",
            "early_stop_iteration": "early-stop iteration"}
 MAX_TICKS = 10
 MIN_TICK_RATIO = 1.3  # neighbouring labels on the sparsity axis: 100 and 80 overlap, 100 and 64 do not

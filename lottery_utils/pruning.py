@@ -60,18 +60,21 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 
 def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], rounds: int,
-                      amount: float | Mapping[str, float], strategy: str = "layerwise") -> list[nn.Module]:
+                      amount: float | Mapping[str, float], strategy: str = "layerwise",
+                      reset_to: nn.Module | None = None) -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
     `network` holds theta_0 (dense or already pruned) and is left as it is; `train(net)` trains `net` in place,
     e.g. `lambda net: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained: its survivors
-    hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
+    hold theta_0, its pruned weights 0, and its mask lies inside the previous round's. `reset_to`: rewinding, see
+    `pruning_round`; the dense network then trains from iteration 0 and the tickets on from iteration k, e.g.
+    `lambda net: train(net, data, start_iteration=k if remaining_weights(net) < 1 else 0)`.
     """
     validate_iterative_arguments(network, train, rounds, amount)
-    tickets = [network]
-    for _ in range(rounds):
+    tickets = [pruning_round(network, train, amount, strategy, reset_to)]
+    for _ in range(rounds - 1):
         tickets.append(pruning_round(tickets[-1], train, amount, strategy))
-    return tickets[1:]
+    return tickets
 
 
 def pruning_round(ticket: nn.Module, train: Callable[[nn.Module], object], amount: float | Mapping[str, float],

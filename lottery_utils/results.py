@@ -32,7 +32,7 @@ class Result:
     kind: str  # "dense", "ticket", or a control: "reinit", "reinit_signs", "random_prune"
     round: int  # pruning rounds behind it (0: the dense network)
     remaining: float  # fraction of the prunable weights left
-    test_accuracy: float  # at the end of training
+    final_test_accuracy: float  # at the end of training
     early_stop_iteration: int  # the iteration of minimum validation loss
     early_stop_test_accuracy: float  # test accuracy there
     seed: int
@@ -110,7 +110,7 @@ class Summary:
 
     kind: str
     remaining: float
-    test_accuracy: Spread
+    final_test_accuracy: Spread
     early_stop_iteration: Spread
     early_stop_test_accuracy: Spread
     round: int = 0  # pruning rounds behind it
@@ -118,10 +118,10 @@ class Summary:
 
     @property
     def seeds(self) -> int:
-        return self.test_accuracy.n
+        return self.final_test_accuracy.n
 
 
-METRICS = ("test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
+METRICS = ("final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
 
 
 def same_network(result: Result) -> tuple:

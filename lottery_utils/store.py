@@ -43,7 +43,7 @@ def write_atomically(path: Path, write: Callable[[Any], None]) -> None:
         raise
 
 
-CSV_COLUMNS = ("kind", "round", "remaining", "test_accuracy", "early_stop_iteration", "early_stop_test_accuracy",
+CSV_COLUMNS = ("kind", "round", "remaining", "final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy",
                "seed", "model", "iterations", "seconds", "key", "rewind_iteration")  # a line of results.csv
 
 
@@ -52,11 +52,15 @@ def row(result: Result) -> dict[str, Any]:
     return {name: getattr(result, name) for name in CSV_COLUMNS}
 
 
-def record(result: Result) -> dict[str, Any]:
-    """What a store keeps with the configuration of a trained network: the numbers of its results.csv line (but its
-    key and rewind iteration, which the configuration gives), its curves and, from version 2 on, the first layer's
-    kept weights per input."""
-    stored = {name: value for name, value in row(result).items() if name not in ("key", "rewind_iteration")}
+STORED_AS = {"final_test_accuracy": "test_accuracy"}  # names the stored format (bundle format 1) keeps from before
+
+
+def numbers_of(result: Result) -> dict[str, Any]:
+    """What a store keeps of a trained network beside its configuration (an entry's "record"): the numbers of its
+    results.csv line (but its key and rewind iteration, which the configuration gives), its curves and, from version 2
+    on, the first layer's kept weights per input."""
+    stored = {STORED_AS.get(name, name): value for name, value in row(result).items()
+              if name not in ("key", "rewind_iteration")}
     stored["curve"] = {"iteration": result.history.iterations, "test_accuracy": result.history.test_accuracy,
                        "val_loss": result.history.val_loss}
     if result.first_layer_kept is not None:
@@ -65,14 +69,16 @@ def record(result: Result) -> dict[str, Any]:
 
 
 def result_of(entry: dict[str, Any]) -> Result:
-    """The Result of a stored entry: its configuration, its `record`, and the key and setting its store gives it."""
+    """The Result of a stored entry: its configuration, its numbers (`numbers_of`), and the key and setting its store
+    gives it."""
     config, stored = entry["config"], entry["record"]
     curve = stored["curve"]
     history = History(iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
                       test_accuracy=list(curve["test_accuracy"]), early_stop_iteration=stored["early_stop_iteration"],
                       early_stop_test_accuracy=stored["early_stop_test_accuracy"], seconds=stored["seconds"])
     kept = stored.get("first_layer_kept")
-    return Result(**{name: stored[name] for name in CSV_COLUMNS if name not in ("key", "rewind_iteration")},
+    return Result(**{name: stored[STORED_AS.get(name, name)] for name in CSV_COLUMNS
+                     if name not in ("key", "rewind_iteration")},
                   key=entry.get("key", ""), setting=entry.get("setting", ""),
                   rewind_iteration=config.get("rewind_iteration", 0), schedule=tuple(config["schedule"]),
                   history=history, first_layer_kept=None if kept is None else tuple(kept),
@@ -146,8 +152,8 @@ class Cache:
             return None
         return _entry(stored["config"], stored["record"], stored["state"], False)
 
-    def save(self, config: RunConfig, record: dict[str, Any], state: dict | None = None) -> None:
-        content = {"config": config.as_dict(), "record": record, "state": state}
+    def save(self, config: RunConfig, numbers: dict[str, Any], state: dict | None = None) -> None:
+        content = {"config": config.as_dict(), "record": numbers, "state": state}
         write_atomically(self.path(config), lambda f: torch.save(content, f))
 
 
@@ -271,8 +277,8 @@ class Store:
     def has_trained(self, config: RunConfig) -> bool:
         return self.load_trained(config) is not None
 
-    def save(self, config: RunConfig, record: dict[str, Any], state: dict | None = None) -> None:
-        self.disk.save(config, record, state)
+    def save(self, config: RunConfig, numbers: dict[str, Any], state: dict | None = None) -> None:
+        self.disk.save(config, numbers, state)
 
     def network(self, result: Result) -> nn.Module:
         """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights), else

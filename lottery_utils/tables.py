@@ -284,18 +284,25 @@ def sign_findings(rows: list[Summary]) -> list[str]:
             f"{stop['reinit']:,.0f} for plain reinit."]
 
 
-def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
-    """A lesson's table of `results` and the sentences computed from it ("findings"; "signs": the sign-preserving
-    control against plain reinit; "rewinding": tickets rewound to each k against k = 0), as Markdown for a cell."""
+def markdown(lines: list[str]):
+    """Lines of Markdown (a table, sentences), shown as such in a notebook cell."""
     from IPython.display import Markdown
 
+    return Markdown("\n".join(lines))
+
+
+def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
+    """A lesson's table of `results` and the sentences computed from it ("findings"; "signs": the sign-preserving
+    control against plain reinit; "rewinding": tickets rewound to each k against k = 0; "supermask": accuracy before
+    any training, the ticket's mask and a random one on theta_0), as Markdown for a cell."""
     plain = [r for r in results if not r.rewind_iteration]
     rows = summarize(plain)
-    text = {"table": lambda: "\n".join(table(rows, paired(plain))),
-            "findings": lambda: "\n".join(findings(rows) + paired_findings(plain)),
-            "signs": lambda: "\n".join(sign_findings(rows)),
-            "rewinding": lambda: "\n".join(rewinding_findings(results))}
+    text = {"table": lambda: table(rows, paired(plain)),
+            "findings": lambda: findings(rows) + paired_findings(plain),
+            "signs": lambda: sign_findings(rows),
+            "rewinding": lambda: rewinding_findings(results),
+            "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain)}
     unknown = set(parts) - set(text)
     if unknown:
         raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(text)}.")
-    return Markdown("\n\n".join(text[part]() for part in parts))
+    return markdown([line for i, part in enumerate(parts) for line in [""] * bool(i) + text[part]()])

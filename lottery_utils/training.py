@@ -121,7 +121,7 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
                          f"measured when the validation loss is.")
     model.to(data.train_x.device)
     start = time.perf_counter()
-    with (masks_folded(model) if fold_masks else _no_masks()) as masked:
+    with (masks_folded(model) if fold_masks else _through_hooks(model)) as masked:
         optimizer, schedule = make_optimizer(model, preset, lr, start_iteration)
         log = _Log(model, data, curve_every, first=start_iteration, last=iterations)
         log.measure(start_iteration)
@@ -252,7 +252,8 @@ def masks_folded(model: nn.Module):
     prune recomputes weight = weight_orig * weight_mask in a forward pre-hook at every step. Here `prune.remove`
     turns each pruned layer's weight into a plain parameter for the run (its pruned entries 0), the caller re-zeroes
     them after every optimizer step (yielded as (weight, mask) pairs), and `prune.custom_from_mask` puts the same
-    masks back afterwards, so the model leaves exactly as prune would have it.
+    masks back afterwards. The network computes exactly what prune's hooks would give, and its pruned entries of
+    `weight_orig` come back as 0 (`_through_hooks` leaves them 0 too: both paths leave the same state).
     """
     pruned = {module: module.weight_mask.detach().clone() for module in prunable_layers(model).values()
               if prune.is_pruned(module)}
@@ -266,5 +267,11 @@ def masks_folded(model: nn.Module):
 
 
 @contextmanager
-def _no_masks():
+def _through_hooks(model: nn.Module):
+    """Train through prune's hooks (nothing to re-zero: the hook masks every forward); afterwards the pruned entries
+    of `weight_orig`, which no gradient reached, are set to 0, as `masks_folded` leaves them."""
     yield []
+    with torch.no_grad():
+        for module in prunable_layers(model).values():
+            if prune.is_pruned(module):
+                module.weight_orig.mul_(module.weight_mask)

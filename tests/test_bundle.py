@@ -8,7 +8,7 @@ import torch
 from lottery_utils import build_model, experiments, lessons, train
 from lottery_utils.config import CONTROLS, Setup, config_key
 from lottery_utils.maintainer.bundle import PROVENANCE_ROUND, cpu_model, unpack_masks
-from lottery_utils.store import BUNDLE_DIR, FORMAT, Bundle, Cache, Store, read, record, write
+from lottery_utils.store import BUNDLE_DIR, FORMAT, Bundle, Cache, Store, numbers_of, read, write
 from lottery_utils.experiments import Experiment
 from lottery_utils.settings import Settings
 
@@ -65,8 +65,8 @@ def test_the_users_own_entry_wins_and_use_bundle_false_trains(bundle_folder, tmp
                                    **SETUP)
     assert not any(r.bundled for r in retrained) and all(r.bundled for r in bundled)
     # the bundle is what the code produces: retrained on this machine, the same numbers
-    assert [(r.early_stop_iteration, r.test_accuracy) for r in retrained] == \
-        [(r.early_stop_iteration, r.test_accuracy) for r in bundled]
+    assert [(r.early_stop_iteration, r.final_test_accuracy) for r in retrained] == \
+        [(r.early_stop_iteration, r.final_test_accuracy) for r in bundled]
 
 
 def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_folder, tmp_path):
@@ -77,7 +77,7 @@ def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_f
     assert len(list(tmp_path.rglob("*.pt"))) == 2  # the dense network (with its weights) and the ticket
     bundled_dense = Store(tmp_path / "other", Bundle(bundle_folder)).load(
         Experiment(TINY, 0, None, SETTINGS.data).config("dense"))
-    assert bundled_dense["record"]["curve"] == record(results[0])["curve"]  # the same network, trained again
+    assert bundled_dense["record"]["curve"] == numbers_of(results[0])["curve"]  # the same network, trained again
 
 
 def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bundle_folder, tmp_path, monkeypatch,

@@ -19,7 +19,7 @@ from lottery_utils import store as store_module
 from lottery_utils import experiments, plots
 from lottery_utils.__main__ import main
 from lottery_utils.settings import Settings
-from lottery_utils.store import CSV_COLUMNS, Cache, Store, record, row
+from lottery_utils.store import CSV_COLUMNS, Cache, Store, numbers_of, row
 from lottery_utils.config import RunConfig, Setup, round_rates
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.pruning import masks, prunable_layers
@@ -67,7 +67,7 @@ def run(cache):
 
 
 def without_seconds(records):
-    return [{**record(r), "seconds": None} for r in records]
+    return [{**numbers_of(r), "seconds": None} for r in records]
 
 
 # --- the cache ---------------------------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def test_records_follow_the_per_layer_rates_round_by_round(run, cache):
     for rec in run:
         assert rec.history.iterations == [0, 30, 60] and rec.iterations == 60
         assert rec.early_stop_iteration in rec.history.iterations
-        assert rec.test_accuracy > 0.6  # trained, not guessing (0.1)
+        assert rec.final_test_accuracy > 0.6  # trained, not guessing (0.1)
 
 
 def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trainings):
@@ -387,7 +387,7 @@ def test_workers_train_a_round_side_by_side_with_the_same_results(tmp_path):
     parallel = iterative("lenet", rounds=2, controls=("reinit",), store=Store(tmp_path / "two"), workers=2, **TINY)
     assert [(r.kind, r.round, r.remaining) for r in parallel] == [(r.kind, r.round, r.remaining) for r in sequential]
     for a, b in zip(sequential, parallel):  # one thread per worker: the same training up to float rounding
-        assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=0.02)
+        assert a.final_test_accuracy == pytest.approx(b.final_test_accuracy, abs=0.02)
     assert len(list((tmp_path / "two").rglob("*.pt"))) == len(parallel)  # every network stored once
 
 
@@ -422,6 +422,6 @@ def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
               "curve": {"iteration": [0, 30, 60], "test_accuracy": [0.1, 0.91, 0.9], "val_loss": [2.3, 0.3, 0.4]}}
     Cache(tmp_path).save(config, stored, None)
     result = experiment.result("dense")
-    assert (result.early_stop_iteration, result.early_stop_test_accuracy, result.test_accuracy) == (30, 0.91, 0.9)
-    assert result.history.early_stop_iteration == 30 and record(result) == stored
+    assert (result.early_stop_iteration, result.early_stop_test_accuracy, result.final_test_accuracy) == (30, 0.91, 0.9)
+    assert result.history.early_stop_iteration == 30 and numbers_of(result) == stored
     assert row(result)["key"] == result.key and tuple(row(result)) == CSV_COLUMNS

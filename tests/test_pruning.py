@@ -106,6 +106,9 @@ def test_fast_training_path_matches_torch_prune_hooks(mnist):
         if hasattr(la, "weight_mask"):  # the weights the network computes with, and its biases
             assert torch.allclose(la.weight, lb.weight, atol=1e-6)
             assert torch.allclose(la.bias, lb.bias, atol=1e-6)
+            # and the stored values behind the mask: pruned entries of weight_orig are 0 on both paths
+            assert torch.allclose(la.weight_orig, lb.weight_orig, atol=1e-6)
+            assert not la.weight_orig[la.weight_mask == 0].any() and not lb.weight_orig[lb.weight_mask == 0].any()
     assert not torch.equal(a[1].weight, copy_network[1].weight)  # it did train
     assert ha.test_accuracy == pytest.approx(hb.test_accuracy, abs=1e-3)
 
@@ -305,3 +308,5 @@ def test_pruning_round_with_reset_to_rewinds_and_later_rounds_keep_theta_k():
     with pytest.raises(ValueError, match="amount"):  # checked before training
         pruning_round(theta_0, trainer("never"), 1.5)
     assert calls[-1][0] != "never"
+    repeated = iterative_pruning(theta_0, trainer("any"), 3, 0.2, reset_to=theta_k)  # the same rounds, in one call
+    assert all(torch.equal(a.state_dict()[k], v) for a, b in zip(repeated, tickets) for k, v in b.state_dict().items())

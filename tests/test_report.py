@@ -1,7 +1,7 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
 import pytest
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
-from lottery_utils.store import Bundle, record, result_of, write
+from lottery_utils.store import Bundle, numbers_of, result_of, write
 from lottery_utils.results import Result, summarize
 from lottery_utils.training import History
 
@@ -18,7 +18,7 @@ def entry(kind, rounds, seed, accuracy, stop):
     history = History([0, 50_000], [2.3, 0.1], [0.1, accuracy], stop, accuracy, 60.0)
     result = Result(kind, rounds, 0.8 ** rounds, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0,
                     history=history)
-    return {"config": config, "record": record(result)}
+    return {"config": config, "record": numbers_of(result)}
 
 
 def test_tables_and_sentences_come_from_the_numbers(tmp_path):
@@ -88,7 +88,7 @@ def why_entries(seed):
         history = History([rewind, 50_000], [2.3, 0.1], [initial, accuracy], stop + rewind, accuracy, 60.0)
         result = Result(kind, 0 if kind == "dense" else 1, 1 - amount, accuracy, stop + rewind, accuracy, seed,
                         "lenet", 50_000, 60.0, rewind_iteration=rewind, history=history)
-        return {"config": config, "record": record(result)}
+        return {"config": config, "record": numbers_of(result)}
 
     lessons = [one_shot("dense", 0.0, 0.97, 0.09)]
     for amount in grids.ONE_SHOT_GRID:

@@ -106,7 +106,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <h1>Winning tickets: prune, reset to θ0, retrain</h1>
 <p class="lead">LeNet-300-100 on MNIST at the paper's settings (Frankle &amp; Carbin, ICLR 2019). A <b>winning ticket</b>
 keeps the trained network's largest weights and resets them to their initial values θ0; <b>random reinit</b> keeps its
-mask with fresh values; <b>random pruning</b> keeps θ0 with a random mask of the same size. Move a slider with the mouse
+mask with fresh values; <b>random pruning</b> is a random mask of the same size, a random sparse network. Move a slider with the mouse
 or, once it is focused, with the arrow keys.</p>
 
 <h2>1. One step of pruning</h2>

@@ -264,7 +264,9 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
     dense = summarize(r for r in results if r.kind == "dense")[0]
     one_step = (DEMO_AMOUNT, ONE_SHOT_GRID[-1])
     lines = [f"Means over the {len(seeds)} complete bundled seeds ({', '.join(map(str, seeds))}), test accuracy at "
-             f"early stop, with the early-stop iteration and the seeds' min–max. Dense network: {_numbers(dense)}.",
+             f"early stop, with the early-stop iteration and the seeds' min–max. Dense network: {_numbers(dense)}; "
+             f"its seeds stop at iterations {dense.early_stop_iteration.min:,.0f}–{dense.early_stop_iteration.max:,.0f}, "
+             f"so a mean early stop compares poorly: seed by seed is the test.",
              "", "| panel | weights remaining | winning ticket | random reinit | random pruning |",
              "|---|---:|---|---|---|"]
     def cells(rows: dict, rounds: int | None = None) -> str:
@@ -288,11 +290,21 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
     if gaps:
         gap, where = max(gaps)
         ticket, pruned = (100 * grid[kind][where].early_stop_test_accuracy.mean for kind in ("ticket", "random_prune"))
-        lines += ["", f"Lesson 03, Exercises 2 and 3 (read off the one-shot table and status line, means over the "
-                      f"seeds): the ticket's lead over random pruning is largest at {100 * where:.1f} % of the weights "
-                      f"remaining: {gap:.2f} points ({round(ticket, 2):.2f} − {round(pruned, 2):.2f} = "
-                      f"{round(ticket, 2) - round(pruned, 2):.2f} from the status line's rounded numbers; the check "
-                      f"accepts both)."]
+        lines += ["", f"Lesson 03, Exercise 2 (read off the one-shot table, means over the seeds): the ticket's lead "
+                      f"over random pruning is largest at {100 * where:.1f} % of the weights remaining, "
+                      f"{gap:.2f} points ({round(ticket, 2):.2f} − {round(pruned, 2):.2f} = "
+                      f"{round(ticket, 2) - round(pruned, 2):.2f} from the table's rounded numbers; the check accepts "
+                      f"both)."]
+    last = max((r for k, r, _ in paper if k == "ticket"), default=None)
+    if last is not None and all(any(k == c and r == last for k, r, _ in paper) for c in CONTROLS):
+        acc = {k: 100 * row.early_stop_test_accuracy.mean for (k, r, _), (row, _) in paper.items() if r == last}
+        lines += ["", f"Lesson 03, Exercise 3 (section 2's table, round {last}): random reinit minus random pruning is "
+                      f"{acc['reinit'] - acc['random_prune']:.2f} points ({acc['reinit']:.2f} − "
+                      f"{acc['random_prune']:.2f}), the mask's share of the ticket's {acc['ticket'] - acc['random_prune']:.2f}-point "
+                      f"lead over random pruning; the ticket's lead over random reinit, θ0's share, is "
+                      f"{acc['ticket'] - acc['reinit']:.2f}: at this sparsity "
+                      f"{'the mask' if acc['reinit'] > acc['ticket'] - acc['reinit'] + acc['random_prune'] else 'θ0'} "
+                      f"is worth more."]
     why = [r for r in bundle.results(model) if r.seed in bundle.seeds(model, "why")]
     signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_AMOUNTS[-1]],
                                                           ("ticket", "reinit", "reinit_signs")))

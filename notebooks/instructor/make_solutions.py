@@ -96,11 +96,11 @@ def my_iterative_pruning(network, train, rounds, amount):
 
 check_iterative_pruning(my_iterative_pruning)"""),
     ]),
-    "03_random_reinit_controls": ("Notebook 03: which control tests what, and the ticket's lead read off the results", [
+    "03_random_reinit_controls": ("Notebook 03: which control tests what, and the gaps read off the results", [
         ("Exercise 1: the sign-preserving control keeps the ticket's mask and replaces its values (all but their "
          "signs): a variant of random reinitialization.", """
 from lottery_utils import experiments, lessons, widgets
-from lottery_utils.exercises import check_control, check_largest_gap, check_ticket_advantage
+from lottery_utils.exercises import check_control, check_gap, check_largest_gap
 from lottery_utils.results import summarize
 
 answer = "reinit"
@@ -115,20 +115,19 @@ mean = {(row.kind, row.remaining): 100 * row.early_stop_test_accuracy.mean for r
 gaps = {remaining: mean[("ticket", remaining)] - mean[("random_prune", remaining)]
         for kind, remaining in mean if kind == "ticket"}
 largest = max(gaps, key=gaps.get)
-answer = round(100 * largest, 1)   # the share of weights remaining, as the status line prints it
+answer = round(100 * largest, 1)   # the share of weights remaining, as the table prints it
 print(f"largest lead at {answer} % of the weights remaining: {gaps[largest]:.2f} points")
 check_largest_gap(answer, records, control="random_prune")"""),
-        ("Exercise 3: move the lesson's slider to that sparsity and subtract the two means its status line prints "
-         "first (winning ticket, random pruning).", """
-import re
-
-explorer = widgets.controls_explorer("lenet", amounts=amounts, seeds=seeds, settings=settings)
-ticket = next(r for r in records if r.kind == "ticket" and round(100 * r.remaining, 1) == answer)
-explorer.slider.value = min(amounts, key=lambda a: abs(a - dict(ticket.schedule[0])["fc"]))  # its position
-print(explorer.status.value)
-ticket, pruned = (float(re.search(rf"{name} (\\d+\\.\\d\\d)", explorer.status.value).group(1))
-                  for name in ("winning ticket", "random pruning"))
-check_ticket_advantage(round(ticket - pruned, 2), explorer.records, control="random_prune")"""),
+        ("Exercise 3: section 2's 18 rounds, as a student reads its table: at the sparsest round, random reinit's mean "
+         "minus random pruning's (the mask's share of the ticket's lead), beside the ticket's lead over random "
+         "reinit (θ0's share).", """
+paper = experiments.iterative("lenet", rounds=lessons.paper_rounds(settings.fast), seeds=seeds,
+                              controls=lessons.CONTROLS, settings=settings, progress=False)
+sparsest = {row.kind: round(100 * row.early_stop_test_accuracy.mean, 2) for row in summarize(paper)
+            if row.round == max(r.round for r in paper)}
+answer = round(sparsest["reinit"] - sparsest["random_prune"], 2)
+print(f"the mask's share: {answer:.2f} points; θ0's share: {sparsest['ticket'] - sparsest['reinit']:.2f} points")
+check_gap(answer, paper, ahead="reinit", behind="random_prune")"""),
     ]),
     "04_architectures": ("Notebook 04: counting conv weights, what remains, the learning rate", [
         ("Exercise 1: a 3×3 kernel for each of 64 × 128 pairs of input and output channels.", """
