@@ -8,5 +8,6 @@ from .training import History, evaluate, supermask_accuracy, train
 
 __all__ = ["Data", "best_device", "load_cifar10", "load_mnist", "PRESETS", "Preset", "build_model",
            "weight_counts", "clone", "iterative_pruning", "layer_kinds", "masks", "per_round_amount", "pruning_round",
-           "random_prune", "random_reinit", "remaining_weights", "sign_preserving_reinit", "weight_statistics", "winning_ticket",
+           "random_prune", "random_reinit", "remaining_weights", "sign_preserving_reinit", "weight_statistics",
+           "winning_ticket",
            "Result", "History", "evaluate", "supermask_accuracy", "train"]

@@ -253,13 +253,17 @@ def highlight(ax: Axes, remaining: float, label: str = "selected") -> None:
 
 
 def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
-    """Notebook 01's picture: accuracy vs weights remaining over the grid (the selected sparsity marked), the
-    selected ticket's training curve, and its first-layer mask."""
-    fig, (accuracy, curves, mask) = panels(3)
-    plot_accuracy_vs_remaining(grid, ax=accuracy)
-    highlight(accuracy, pick(selected, "ticket").remaining)
-    plot_training_curves(selected, "ticket", ax=curves)
-    plot_first_layer_mask(pick(selected, "ticket"), ax=mask)
+    """Notebook 01's picture: accuracy and early-stop iteration vs weights remaining over the grid, revealed from
+    the dense end down to the selected sparsity (marked), so that moving the slider right shows what lies beyond;
+    and the selected ticket's first-layer mask."""
+    fig, (accuracy, early_stop, mask) = panels(3)
+    ticket = pick(selected, "ticket")
+    shown = [r for r in grid if r.remaining >= ticket.remaining - 1e-9]
+    plot_accuracy_vs_remaining(shown, ax=accuracy)
+    plot_early_stop_vs_remaining(shown, ax=early_stop)
+    for ax in (accuracy, early_stop):
+        highlight(ax, ticket.remaining)
+    plot_first_layer_mask(ticket, ax=mask)
     return fig
 
 

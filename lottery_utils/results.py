@@ -204,6 +204,25 @@ def _paired(group: list[Result], reference: dict[tuple, Result], identity, again
                   sum(a and b for a, b in zip(more_accurate, no_later)))
 
 
+def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
+    """One line per seed: its dense network and its `kind` network side by side (test accuracy at early stop, the
+    early-stop iteration), and whether the network is more accurate and stops no later: the hypothesis' two
+    conditions, where a mean over seeds can hide that they disagree. One sparsity of `kind` expected."""
+    results = unique_networks(results)
+    sparsities = {round(r.remaining, 6) for r in results if r.kind == kind}
+    if len(sparsities) != 1:
+        raise ValueError(f"Pass the results of one {kind} sparsity with its dense networks (found {len(sparsities)}).")
+    dense = {r.seed: r for r in results if r.kind == "dense"}
+    lines = []
+    for r in sorted((r for r in results if r.kind == kind and r.seed in dense), key=lambda r: r.seed):
+        d = dense[r.seed]
+        accurate = "more accurate" if r.early_stop_test_accuracy > d.early_stop_test_accuracy else "not more accurate"
+        verdict = f"{accurate}, {'no later' if r.early_stop_iteration <= d.early_stop_iteration else 'later'}"
+        lines.append(f"seed {r.seed}: dense {100 * d.early_stop_test_accuracy:.2f} % at {d.early_stop_iteration:,}, "
+                     f"{kind} {100 * r.early_stop_test_accuracy:.2f} % at {r.early_stop_iteration:,}: {verdict}")
+    return "\n".join(lines)
+
+
 def describe(results: Iterable[Result]) -> str:
     """One line per kind and sparsity: test accuracy at early stop and the early-stop iteration, as the mean with
     [min–max] over the seeds when there are several (what the lessons print before they draw); with several seeds,

@@ -274,14 +274,28 @@ def sign_findings(rows: list[Summary]) -> list[str]:
     pairs = [(by[("reinit_signs", s)], by[("reinit", s)]) for s in sparsities]
     above = sum(a.early_stop_test_accuracy.mean > b.early_stop_test_accuracy.mean for a, b in pairs)
     earlier = sum(a.early_stop_iteration.mean < b.early_stop_iteration.mean for a, b in pairs)
+    below_ticket = sum(by[("reinit_signs", s)].early_stop_test_accuracy.mean
+                       < by[("ticket", s)].early_stop_test_accuracy.mean for s in sparsities)
+
+    def recovered(lead: float, got: float, what: str, digits: int) -> str:
+        share = f" ({100 * got / lead:.0f} %)" if lead > 0 else ""
+        return f"{got:,.{digits}f} of its {lead:,.{digits}f} {what}{share}"
+
     apart = _apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for a, b in pairs], "plain reinit's")
+    points = recovered(100 * (accuracy["ticket"] - accuracy["reinit"]),
+                       100 * (accuracy["reinit_signs"] - accuracy["reinit"]), "points of accuracy", 2)
+    iterations = recovered(stop["reinit"] - stop["ticket"], stop["reinit"] - stop["reinit_signs"],
+                           "iterations of early stop", 0)
     return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(pairs)} sparsities. "
             f"Averaged over them: winning ticket {100 * accuracy['ticket']:.2f} %, random reinit with the signs kept "
             f"{100 * accuracy['reinit_signs']:.2f} %, plain random reinit {100 * accuracy['reinit']:.2f} %.{apart}",
             f"- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at "
             f"{earlier} of {len(pairs)} sparsities. Averaged over them, the early stop is at iteration "
             f"{stop['ticket']:,.0f} for the winning ticket, {stop['reinit_signs']:,.0f} with the signs kept and "
-            f"{stop['reinit']:,.0f} for plain reinit."]
+            f"{stop['reinit']:,.0f} for plain reinit.",
+            f"- **Values or signs?** Random reinit with the signs kept is below the winning ticket at {below_ticket} "
+            f"of {len(pairs)} sparsities. Of the ticket's lead over plain reinit, averaged over them, keeping the "
+            f"signs recovers {points} and {iterations}."]
 
 
 def markdown(lines: list[str]):

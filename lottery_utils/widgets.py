@@ -34,7 +34,7 @@ from .results import Result, paired, pick, summarize, unique_networks
 from .settings import Settings
 from .store import Store
 
-DPI = 80
+DPI = 100  # legible when projected in a lecture hall
 
 
 @dataclass(kw_only=True)
@@ -305,22 +305,23 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
             parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")
     pair = next((p for p in paired(records) if p is not None and p.kind == "ticket"), None)
     seed_by_seed = f"; the ticket {pair.text()} seeds" if pair is not None and pair.seeds > 1 else ""
-    return f"{parts[0]} {', '.join(parts[1:])}{_seeds_note(records)}{seed_by_seed}; {source}."
+    return f"{parts[0]}<br>{',<br>'.join(parts[1:])}{_seeds_note(records)}{seed_by_seed}; {source}."
 
 
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
-                       rate: float = PAPER_RATE, seeds: Sequence[int] | None = None, compare_one_shot: bool = False,
-                       store: Store | None = None, *, controls: Iterable[str] = (), start: int | None = None,
+                       rate: float = PAPER_RATE, seeds: Sequence[int] | None = None,
+                       compare_one_shot: bool | None = False, store: Store | None = None, *, controls: Iterable[str] = (), start: int | None = None,
                        settings: Settings | None = None, setup: Setup | None = None) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, the selected round
     marked.
 
     `rounds` is the most rounds at 20 % per round (default: lessons.default_rounds); a bigger rate gets as many
     rounds as reach about the same sparsity (lessons.max_rounds). The checkbox adds one-shot tickets pruned as much
-    in one go. `controls` (e.g. lessons.CONTROLS) trains them beside every round's ticket: the paper's Figure 4.
-    `start`: the round shown first (default: the last).
+    in one go (`compare_one_shot`: its first state; None: no checkbox, e.g. where the one-shot tickets of every
+    round are not bundled and would train mid-lecture). `controls` (e.g. lessons.CONTROLS) trains them beside
+    every round's ticket: the paper's Figure 4. `start`: the round shown first (default: the last).
     """
     context, controls = _Context.of(model, seeds, settings, store, setup), validate_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
@@ -333,7 +334,9 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                                      continuous_update=False, style={"description_width": "60px"})
     if len(rates) == 1:  # nothing to choose
         rate_choice.layout.display = "none"
-    compare = widgets.Checkbox(value=compare_one_shot, description="compare with one-shot pruning", indent=False)
+    compare = widgets.Checkbox(value=bool(compare_one_shot), description="compare with one-shot pruning", indent=False)
+    if compare_one_shot is None:
+        compare.layout.display = "none"
     remaining = widgets.Label()
     for part, css in ((round_slider, "prune-slider"), (rate_choice, "prune-rate"), (compare, "prune-compare"),
                       (remaining, "prune-remaining")):
@@ -372,8 +375,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         explorer.draws += 1
         kinds = ("ticket", *controls, "dense")
         status.value = (f"{r} round{'s' * (r > 1)} pruning {_percent(per_round)} of the survivors each: "
-                        f"{100 * last.remaining:.1f} % remain; test accuracy at early stop: "
-                        + ", ".join(f"{plots.LABELS[kind]} {_accuracy(explorer.records, kind)}" for kind in kinds)
+                        f"{100 * last.remaining:.1f} % remain; test accuracy at early stop:<br>"
+                        + ",<br>".join(f"{plots.LABELS[kind]} {_accuracy(explorer.records, kind)}" for kind in kinds)
                         + f"{_seeds_note(explorer.records)}; {_source(explorer)}.")
 
     def new_rate(change) -> None:

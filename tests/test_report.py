@@ -293,3 +293,14 @@ def test_rounds_against_one_step_pairs_equal_sparsities_and_counts_seeds():
     gaps = rounds_vs_one_step(iterative, one_step, controls=("reinit",))
     assert gaps[0].endswith("| ticket − random reinit: k rounds / one step |")
     assert gaps[2] == "| 2 | 64.1 / 64.0 % | 98.00 / 98.00 | +2.00 / +0.50 |"
+
+
+def test_seed_by_seed_sets_each_seeds_network_beside_its_own_dense_network():
+    from lottery_utils.results import seed_by_seed
+    results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
+                                      entry("ticket", 1, 0, 0.98, 4_100), entry("ticket", 1, 1, 0.975, 3_000))]
+    assert seed_by_seed(results).splitlines() == [
+        "seed 0: dense 97.00 % at 4,000, ticket 98.00 % at 4,100: more accurate, later",
+        "seed 1: dense 97.50 % at 4,200, ticket 97.50 % at 3,000: not more accurate, no later"]  # a tie is not more
+    with pytest.raises(ValueError, match="one ticket sparsity"):
+        seed_by_seed(results + [result_of(entry("ticket", 2, 0, 0.9, 3_000))])

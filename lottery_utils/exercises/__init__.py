@@ -10,7 +10,8 @@ from .lesson03 import CONTROL_NAMES, check_control, check_gap, check_largest_gap
 from .lesson04 import check_layer_weights, check_learning_rate
 from .lesson05 import check_sign_preserving_reinit, check_supermask_accuracy
 
-__all__ = ["CONTROL_NAMES", "check_control", "check_gap", "check_iterative_pruning", "check_largest_gap", "check_layer_weights",
+__all__ = ["CONTROL_NAMES", "check_control", "check_gap", "check_iterative_pruning", "check_largest_gap",
+           "check_layer_weights",
            "check_learning_rate", "check_mask", "check_per_round_rate", "check_remaining_after",
            "check_remaining_weights", "check_sign_preserving_reinit", "check_supermask_accuracy", "check_ticket",
            "check_weight_count", "check_winning_ticket"]

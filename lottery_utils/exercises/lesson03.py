@@ -17,8 +17,8 @@ def check_control(answer) -> bool:
     text = str(answer).strip().lower().replace("-", " ")
     given = next((kind for kind, names in CONTROL_NAMES.items() if text in names), None)
     if given == "reinit":
-        return _correct("random reinitialization keeps the mask m and draws new initial weights, m ⊙ θ0' with θ0' a "
-                        "fresh sample; the sign-preserving control draws them too, but keeps θ0's signs.")
+        return _correct("random reinitialization keeps the mask m and draws new initial weights, m ⊙ θ0' with "
+                        "θ0' a fresh sample; the sign-preserving control draws them too, but keeps θ0's signs.")
     if given == "random_prune":
         return _not_yet("random pruning draws a new mask, so it keeps nothing of the ticket: its survivors hold θ0's "
                         "values, but on other weights, which makes them just another random draw. The sign-preserving "
@@ -52,8 +52,8 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") ->
     at_where = [r for r in records if abs(r.remaining - where) < 1e-9]
     single = {100 * (a.early_stop_test_accuracy - b.early_stop_test_accuracy) for a in at_where if a.kind == ahead
               for b in at_where if b.kind == behind and b.seed == a.seed}
-    elsewhere = {100 * (rows[(ahead, r)].early_stop_test_accuracy.mean - rows[(behind, r)].early_stop_test_accuracy.mean)
-                 for r in shared if r != where}
+    elsewhere = {100 * (rows[(ahead, r)].early_stop_test_accuracy.mean
+                        - rows[(behind, r)].early_stop_test_accuracy.mean) for r in shared if r != where}
     if abs(points + expected) <= 0.015 and expected != 0:
         hint = f"the sign is reversed: take {LABELS[ahead]}'s accuracy minus {LABELS[behind]}'s."
     elif abs(100 * points - expected) <= 1.5 and abs(points) < 0.1:
@@ -62,7 +62,8 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") ->
         hint = (f"that is one seed's gap; the tables and status lines give the mean over the {seeds} seeds first (then "
                 f"[min–max]): subtract the two means.")
     elif any(abs(points - gap) <= 0.015 for gap in elsewhere):
-        hint = f"that is the gap at another sparsity; the question is about {100 * where:.1f} % of the weights remaining."
+        hint = (f"that is the gap at another sparsity; the question is about {100 * where:.1f} % of the weights "
+                f"remaining.")
     else:
         hint = (f"read both accuracies at early stop for {100 * where:.1f} % of the weights remaining and subtract: "
                 f"{LABELS[ahead]} minus {LABELS[behind]}.")

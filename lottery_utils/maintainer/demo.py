@@ -36,14 +36,17 @@ def _curve(results: list[Result]) -> dict:
                          for p in points]}
 
 
-def _position(results: list[Result], remaining: float, label: str) -> dict:
-    """One slider position: each kind's accuracy and early stop (mean, min, max) and its curve."""
+def _position(results: list[Result], remaining: float, label: str, curves: bool = True) -> dict:
+    """One slider position: each kind's accuracy and early stop (mean, min, max) and, for a panel that draws
+    them, its curve."""
     position = {"label": label, "remaining": round(100 * remaining, 4), "kinds": {}}
     for kind in KINDS:
         group = [r for r in results if r.kind == kind]
         row = summarize(group)[0]
         position["kinds"][kind] = {"accuracy": _spread(row.early_stop_test_accuracy, 100),
-                                   "stop": _spread(row.early_stop_iteration), "curve": _curve(group)}
+                                   "stop": _spread(row.early_stop_iteration)}
+        if curves:
+            position["kinds"][kind]["curve"] = _curve(group)
     return position
 
 
@@ -57,7 +60,7 @@ def demo_data(bundle: Bundle, model: str = "lenet") -> dict:
     for amount in ONE_SHOT_GRID:
         group = [r for r in one_shot_networks(results, [amount], KINDS) if r.kind != "dense"]
         tickets = [r for r in group if r.kind == "ticket"]
-        position = _position(group, tickets[0].remaining, f"{100 * amount:.3g} % pruned")
+        position = _position(group, tickets[0].remaining, f"{100 * amount:.3g} % pruned", curves=False)
         position["mask"] = [round(statistics.fmean(k), 1) for k in zip(*(r.first_layer_kept for r in tickets))]
         one_step.append(position)
     run = paper_run(results, model)
@@ -113,7 +116,7 @@ or, once it is focused, with the arrow keys.</p>
 <div class="controls"><input type="range" id="one-shot-slider" aria-label="share pruned in one step">
   <span class="value" id="one-shot-value"></span></div>
 <div class="numbers" id="one-shot-numbers"></div>
-<div class="figures"><svg id="one-shot-accuracy"></svg><svg id="one-shot-curves"></svg><svg id="one-shot-mask"></svg></div>
+<div class="figures"><svg id="one-shot-accuracy"></svg><svg id="one-shot-stop"></svg><svg id="one-shot-mask"></svg></div>
 <p class="caption" id="one-shot-caption"></p>
 
 <h2>2. The paper's experiment: 18 rounds of pruning, 20 % of the survivors each</h2>
@@ -201,11 +204,15 @@ function vsRemaining(svg, positions, selected, metric, title, ylabel) {
                   "percent of weights remaining (log scale)", ylabel, true);
   const xt = [100, 50, 20, 10, 5, 2, 1].filter(t => t <= Math.max(...xs) * 1.15 && t >= Math.min(...xs) / 1.15);
   ticks(c, xt, niceTicks(...range(vals), 6), t => `${t}`, metric === "stop" ? its : t => t.toFixed(1));
-  el("line", {x1: M.left, x2: W - M.right, y1: c.fy(D.dense[metric][0]), y2: c.fy(D.dense[metric][0]),
+  const dense = D.dense[metric];   // the dense network: its mean (dashed) and its seeds' min–max (grey)
+  el("rect", {x: M.left, width: W - M.left - M.right, y: c.fy(dense[2]), height: c.fy(dense[1]) - c.fy(dense[2]),
+              fill: "#000", opacity: 0.08}, svg);
+  el("line", {x1: M.left, x2: W - M.right, y1: c.fy(dense[0]), y2: c.fy(dense[0]),
               stroke: "#000", "stroke-dasharray": "6 4"}, svg);
   el("rect", {x: c.fx(positions[selected].remaining) - 6, y: M.top, width: 12, height: H - M.top - M.bottom,
               fill: "#d62728", opacity: 0.22, class: "selected"}, svg);
-  for (const k of KINDS) band(c, positions.map(p => [p.remaining, p.kinds[k][metric]]), D.colors[k]);
+  const shown = positions.slice(0, selected + 1);   // revealed from the dense end to the slider: the axes stay put
+  for (const k of KINDS) band(c, shown.map(p => [p.remaining, p.kinds[k][metric]]), D.colors[k]);
   for (const k of KINDS) {
     const s = positions[selected].kinds[k][metric];
     el("circle", {cx: c.fx(positions[selected].remaining), cy: c.fy(s[0]), r: 5, fill: D.colors[k]}, svg);
@@ -214,14 +221,20 @@ function vsRemaining(svg, positions, selected, metric, title, ylabel) {
 }
 function curves(svg, position, title) {
   const its_ = position.kinds.ticket.curve.iterations;
+  const stops = KINDS.map(k => position.kinds[k].stop[0]).concat([D.dense.stop[0]]);
+  // up to three times the latest mean early stop, where the curves have settled (as the lessons' figures)
+  const last = Math.min(its_[its_.length - 1], 5000 * Math.ceil(3 * Math.max(...stops) / 5000));
   const all = KINDS.map(k => position.kinds[k].curve).concat([D.dense.curve]);
-  const vals = all.flatMap(c => c.accuracy.slice(1).flatMap(a => a.slice(1)));
-  const c = chart(svg, title, [0, its_[its_.length - 1]], range(vals), "training iteration",
-                  "test accuracy (%)", false);
-  ticks(c, niceTicks(0, its_[its_.length - 1], 5), niceTicks(...range(vals), 6), its, t => t.toFixed(1));
-  const pts = cv => cv.iterations.map((x, i) => [x, cv.accuracy[i]]).slice(1);   // from the first evaluation on
+  const pts = cv => cv.iterations.map((x, i) => [x, cv.accuracy[i]]).slice(1).filter(([x]) => x <= last);
+  const vals = all.flatMap(cv => pts(cv).flatMap(([, a]) => a.slice(1)));
+  const c = chart(svg, title, [0, last], range(vals), "training iteration", "test accuracy (%)", false);
+  ticks(c, niceTicks(0, last, 5), niceTicks(...range(vals), 6), its, t => t.toFixed(1));
   band(c, pts(D.dense.curve), "#000");
   for (const k of KINDS) band(c, pts(position.kinds[k].curve), D.colors[k]);
+  for (const [k, source] of [...KINDS.map(k => [k, position.kinds[k]]), ["dense", D.dense]]) {   // mean early stops
+    el("circle", {cx: c.fx(source.stop[0]), cy: c.fy(source.accuracy[0]), r: 5, class: "early-stop",
+                  fill: k === "dense" ? "#000" : D.colors[k]}, svg);
+  }
   legend(svg, ["dense", ...KINDS], W - M.right - 190, H - M.bottom - 70);
 }
 function mask(svg, counts, title) {
@@ -264,22 +277,24 @@ function setup(name, positions, start, draw) {
 setup("one-shot", D.oneShot, D.oneShot.findIndex(p => p.label === "80 % pruned"), (i, p) => {
   vsRemaining(document.getElementById("one-shot-accuracy"), D.oneShot, i, "accuracy",
               "test accuracy at early stop (%)", "test accuracy (%)");
-  curves(document.getElementById("one-shot-curves"), p, `learning curves at ${p.remaining.toFixed(1)} %`);
+  vsRemaining(document.getElementById("one-shot-stop"), D.oneShot, i, "stop", "early-stop iteration", "iteration");
   mask(document.getElementById("one-shot-mask"), p.mask, "the ticket's first-layer mask");
   document.getElementById("one-shot-caption").textContent =
     `One-shot pruning at ${p.label.replace(" pruned", "")} (the output layer at half that), mean over ${SEEDS} with ` +
-    `their min–max as bands; dashed: the dense network. Middle: test accuracy while training. Right: how many of ` +
-    `the 300 weights leaving each input pixel the ticket keeps (mean over the seeds).`;
+    `their min–max as bands, drawn from the dense end to the slider; dashed and grey: the dense network's mean and ` +
+    `min–max. Middle: the early-stop iteration (the minimum of the validation loss), how fast each network learns. ` +
+    `Right: how many of the 300 weights leaving each input pixel the ticket keeps (mean over the seeds).`;
 });
-setup("rounds", D.rounds, D.rounds.length - 1, (i, p) => {
+setup("rounds", D.rounds, Math.min(2, D.rounds.length - 1), (i, p) => {   // starts at round 3: predict first
   vsRemaining(document.getElementById("rounds-accuracy"), D.rounds, i, "accuracy",
               "test accuracy at early stop (%)", "test accuracy (%)");
   vsRemaining(document.getElementById("rounds-stop"), D.rounds, i, "stop", "early-stop iteration", "iteration");
   curves(document.getElementById("rounds-curves"), p, `learning curves, ${p.label}`);
   document.getElementById("rounds-caption").textContent =
-    `Iterative pruning, ${p.label} of ${D.rounds.length}, mean over ${SEEDS} with their min–max as bands; dashed: ` +
-    `the dense network. The early-stop iteration (the minimum of the validation loss) measures how fast a network ` +
-    `learns; the learning curves show it.`;
+    `Iterative pruning, ${p.label} of ${D.rounds.length}, mean over ${SEEDS} with their min–max as bands, drawn up to ` +
+    `the selected round; dashed and grey: the dense network's mean and min–max. The early-stop iteration (the ` +
+    `minimum of the validation loss) measures how fast a network learns; right, the learning curves up to where they ` +
+    `settle, dots at the mean early stops.`;
 });
 </script>
 </body>

@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import plots
 from ..data import PROJECT_ROOT
 from ..experiments import duration
-from ..lessons import DEMO_AMOUNT, ONE_SHOT_GRID, REWIND_AMOUNTS, REWINDS, SIGN_AMOUNTS
+from ..lessons import DEMO_AMOUNT, ONE_SHOT_GRID, PAPER_RATE, REWIND_AMOUNTS, REWINDS, SIGN_AMOUNTS
 from ..config import CONTROLS, round_rates
 from ..models import preset
 from ..results import Paired, Result, Summary, paired, summarize
@@ -265,7 +265,8 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
     one_step = (DEMO_AMOUNT, ONE_SHOT_GRID[-1])
     lines = [f"Means over the {len(seeds)} complete bundled seeds ({', '.join(map(str, seeds))}), test accuracy at "
              f"early stop, with the early-stop iteration and the seeds' min–max. Dense network: {_numbers(dense)}; "
-             f"its seeds stop at iterations {dense.early_stop_iteration.min:,.0f}–{dense.early_stop_iteration.max:,.0f}, "
+             f"its seeds stop at iterations {dense.early_stop_iteration.min:,.0f}–"
+             f"{dense.early_stop_iteration.max:,.0f}, "
              f"so a mean early stop compares poorly: seed by seed is the test.",
              "", "| panel | weights remaining | winning ticket | random reinit | random pruning |",
              "|---|---:|---|---|---|"]
@@ -283,28 +284,27 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
         if any(k == "ticket" and r == rounds for k, r, _ in paper):
             lines.append(f"| 2, round {rounds} | {cells(paper, rounds)} |")
     grid: dict[str, dict[float, Summary]] = {}
-    for row in summarize(one_shot_networks(results, ONE_SHOT_GRID, ("ticket", "random_prune"))):
+    for row in summarize(one_shot_networks(results, ONE_SHOT_GRID, ("ticket", "reinit"))):
         grid.setdefault(row.kind, {})[row.remaining] = row
-    gaps = [(100 * (t.early_stop_test_accuracy.mean - grid["random_prune"][r].early_stop_test_accuracy.mean), r)
-            for r, t in grid.get("ticket", {}).items() if r in grid.get("random_prune", {})]
+    gaps = [(100 * (t.early_stop_test_accuracy.mean - grid["reinit"][r].early_stop_test_accuracy.mean), r)
+            for r, t in grid.get("ticket", {}).items() if r in grid.get("reinit", {})]
     if gaps:
         gap, where = max(gaps)
-        ticket, pruned = (100 * grid[kind][where].early_stop_test_accuracy.mean for kind in ("ticket", "random_prune"))
+        ticket, reinit = (100 * grid[kind][where].early_stop_test_accuracy.mean for kind in ("ticket", "reinit"))
         lines += ["", f"Lesson 03, Exercise 2 (read off the one-shot table, means over the seeds): the ticket's lead "
-                      f"over random pruning is largest at {100 * where:.1f} % of the weights remaining, "
-                      f"{gap:.2f} points ({round(ticket, 2):.2f} − {round(pruned, 2):.2f} = "
-                      f"{round(ticket, 2) - round(pruned, 2):.2f} from the table's rounded numbers; the check accepts "
-                      f"both)."]
+                      f"over random reinit is largest at {100 * where:.1f} % of the weights remaining (the answer to "
+                      f"enter), {gap:.2f} points ({ticket:.2f} % against {reinit:.2f} %), "
+                      f"{'not ' if where != min(r for _, r in gaps) else ''}at the sparsest position."]
     last = max((r for k, r, _ in paper if k == "ticket"), default=None)
     if last is not None and all(any(k == c and r == last for k, r, _ in paper) for c in CONTROLS):
         acc = {k: 100 * row.early_stop_test_accuracy.mean for (k, r, _), (row, _) in paper.items() if r == last}
+        mask, theta_0 = acc["reinit"] - acc["random_prune"], acc["ticket"] - acc["reinit"]
         lines += ["", f"Lesson 03, Exercise 3 (section 2's table, round {last}): random reinit minus random pruning is "
-                      f"{acc['reinit'] - acc['random_prune']:.2f} points ({acc['reinit']:.2f} − "
-                      f"{acc['random_prune']:.2f}), the mask's share of the ticket's {acc['ticket'] - acc['random_prune']:.2f}-point "
-                      f"lead over random pruning; the ticket's lead over random reinit, θ0's share, is "
-                      f"{acc['ticket'] - acc['reinit']:.2f}: at this sparsity "
-                      f"{'the mask' if acc['reinit'] > acc['ticket'] - acc['reinit'] + acc['random_prune'] else 'θ0'} "
+                      f"{mask:.2f} points ({acc['reinit']:.2f} − {acc['random_prune']:.2f}), the mask's share of the "
+                      f"ticket's {mask + theta_0:.2f}-point lead over random pruning; the ticket's lead over random "
+                      f"reinit, θ0's share, is {theta_0:.2f}: at this sparsity {'the mask' if mask > theta_0 else 'θ0'} "
                       f"is worth more."]
+    lines += _faster_rate(results, model)
     why = [r for r in bundle.results(model) if r.seed in bundle.seeds(model, "why")]
     signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_AMOUNTS[-1]],
                                                           ("ticket", "reinit", "reinit_signs")))
@@ -315,6 +315,27 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
                       f"winning ticket {_numbers(signs['ticket'])}, random reinit {_numbers(signs['reinit'])}, "
                       f"random reinit with the signs kept {_numbers(signs['reinit_signs'])}."]
     return lines
+
+
+def _faster_rate(results: list[Result], model: str, rate: float = 0.5) -> list[str]:
+    """Lesson 02's To think about: the tickets pruned `rate` a round beside the paper's 20 % tickets of the nearest
+    sparsity (accuracy at early stop and the early-stop iteration, means with the iteration's min–max)."""
+    def tickets(per_round: float) -> list[Summary]:
+        wanted = round_rates(model, per_round)
+        return [row for row in summarize(r for r in results if r.kind == "ticket" and not r.rewind_iteration
+                                         and all(dict(step) == wanted for step in r.schedule))]
+
+    fast, paper = tickets(rate), tickets(PAPER_RATE)
+    if not fast or not paper:
+        return []
+    pairs = []
+    for row in fast:
+        near = min(paper, key=lambda p: abs(p.remaining - row.remaining))
+        pairs.append(f"{100 * row.remaining:.1f} %: {100 * row.early_stop_test_accuracy.mean:.2f} % at "
+                     f"{row.early_stop_iteration.text()} (20 % a round, {100 * near.remaining:.1f} %: "
+                     f"{100 * near.early_stop_test_accuracy.mean:.2f} % at {near.early_stop_iteration.text()})")
+    return ["", f"Lesson 02, To think about ({100 * rate:.0f} % a round, test accuracy at early stop at the "
+                f"early-stop iteration, mean [min–max]): " + "; ".join(pairs) + "."]
 
 
 SECTION_TIMES = ("<!-- section times: generated by `python -m lottery_utils report` from the lessons and timings.json -->",

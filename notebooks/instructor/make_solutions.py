@@ -106,18 +106,18 @@ from lottery_utils.results import summarize
 answer = "reinit"
 check_control(answer)"""),
         ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table: the ticket's mean minus "
-         "random pruning's at each sparsity, and the largest.", """
+         "random reinit's at each sparsity, and the largest.", """
 seeds = widgets.default_seeds(settings)
 amounts = lessons.ONE_SHOT_GRID[::3] if settings.fast else lessons.ONE_SHOT_GRID
 records = experiments.sweep("lenet", amounts, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
                             progress=False)
 mean = {(row.kind, row.remaining): 100 * row.early_stop_test_accuracy.mean for row in summarize(records)}
-gaps = {remaining: mean[("ticket", remaining)] - mean[("random_prune", remaining)]
+gaps = {remaining: mean[("ticket", remaining)] - mean[("reinit", remaining)]
         for kind, remaining in mean if kind == "ticket"}
 largest = max(gaps, key=gaps.get)
 answer = round(100 * largest, 1)   # the share of weights remaining, as the table prints it
 print(f"largest lead at {answer} % of the weights remaining: {gaps[largest]:.2f} points")
-check_largest_gap(answer, records, control="random_prune")"""),
+check_largest_gap(answer, records, control="reinit")"""),
         ("Exercise 3: section 2's 18 rounds, as a student reads its table: at the sparsest round, random reinit's mean "
          "minus random pruning's (the mask's share of the ticket's lead), beside the ticket's lead over random "
          "reinit (θ0's share).", """
