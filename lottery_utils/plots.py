@@ -249,7 +249,8 @@ def panels(count: int, width: float = 5.2, height: float = 3.9) -> tuple[Figure,
 def highlight(ax: Axes, remaining: float, label: str = "selected") -> None:
     """Mark one sparsity on an accuracy-vs-remaining plot."""
     ax.axvline(100 * remaining, color="tab:red", alpha=0.25, linewidth=8, label=label)
-    ax.legend(fontsize="small")
+    title = ax.get_legend().get_title().get_text() if ax.get_legend() else ""
+    ax.legend(fontsize="small", title=title or None)  # the legend redrawn with the new line, keeping its title
 
 
 def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
