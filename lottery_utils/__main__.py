@@ -20,7 +20,7 @@ from .models import PRESETS
 from .pruning import validate_amount, validate_rounds
 from .results import Result, pick, summarize
 from .settings import Settings
-from .store import CSV_COLUMNS, row
+from .store import CSV_COLUMNS, csv_row
 
 
 def checked(check: Callable, parse: Callable = str) -> Callable[[str], object]:
@@ -210,7 +210,7 @@ def write_outputs(records: list[Result], out: Path) -> None:
     with open(out / "results.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(row(r) for r in records)
+        writer.writerows(csv_row(r) for r in records)
     figures = {"accuracy_vs_remaining.png": plots.plot_accuracy_vs_remaining(records),
                "early_stop_vs_remaining.png": plots.plot_early_stop_vs_remaining(records),
                "training_curves.png": plots.plot_training_curves(records),

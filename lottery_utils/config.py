@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .models import Preset, is_whole, preset
+from .models import Preset, get_preset, is_whole
 from .pruning import validate_amount
 from .results import Kind
 
@@ -40,7 +40,7 @@ class Setup:
     fast: bool = False
 
     def __post_init__(self):
-        preset(self.model)  # an unknown model says which exist
+        get_preset(self.model)  # an unknown model says which exist
         for name in ("iterations", "batch_size") + (("eval_every",) if self.eval_every is not None else ()):
             value = getattr(self, name)
             if not is_whole(value):
@@ -52,7 +52,7 @@ class Setup:
     def for_model(cls, model: str = "lenet", iterations: int | None = None, batch_size: int | None = None,
                   lr: float | None = None, eval_every: int | None = None, fast: bool = False) -> "Setup":
         """The preset's values (the paper's), shrunk when `fast`, overridden by any argument given."""
-        paper = preset(model)
+        paper = get_preset(model)
         if iterations is None:
             iterations = min(FAST_ITERATIONS, paper.iterations) if fast else paper.iterations
         if eval_every is None and fast:
@@ -64,7 +64,7 @@ class Setup:
 def round_rates(model: str, amount: float | None = None) -> dict[str, float]:
     """Per-kind pruning rates for one round: the preset's, or scaled so the largest rate is `amount`. (The stored
     configurations hold these products exactly, e.g. 0.8321999999999999: keep the arithmetic as it is.)"""
-    rates = preset(model).prune_rates
+    rates = get_preset(model).prune_rates
     if amount is None:
         return dict(rates)
     validate_amount(amount)
@@ -148,7 +148,7 @@ def _training_settings(model: str) -> dict[str, Any]:
     where it is not the default. So these settings changed the keys of ResNet-18 and VGG-19 (results trained the old
     way are not reused) and left those of LeNet and Conv-2/4/6, and the bundled results stored under them, as they
     were."""
-    paper, defaults = preset(model), {f.name: f.default for f in fields(Preset)}
+    paper, defaults = get_preset(model), {f.name: f.default for f in fields(Preset)}
     return {name: list(value) if isinstance(value, tuple) else value
             for name in ("warmup_iterations", "lr_milestones", "init")
             if (value := getattr(paper, name)) != defaults[name]}

@@ -61,13 +61,15 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
 
 
 def load_mnist(root: str | os.PathLike | None = None, device: torch.device | str | None = None) -> Data:
-    """MNIST as tensors: 55,000 train / 5,000 validation / 10,000 test, normalized."""
+    """MNIST as tensors: 55,000 train / 5,000 validation / 10,000 test, normalized. Loaded once per folder and device:
+    later calls return the same tensors, so copy them (`data.train_x.clone()`) before changing them in place."""
     root = data_root(root).resolve()
     return _load_mnist(root, torch.device(device) if device else best_device())
 
 
 def load_cifar10(root: str | os.PathLike | None = None, device: torch.device | str | None = None) -> Data:
-    """CIFAR-10 as tensors: 45,000 train / 5,000 validation / 10,000 test, normalized per channel."""
+    """CIFAR-10 as tensors: 45,000 train / 5,000 validation / 10,000 test, normalized per channel (loaded once per
+    folder and device, as `load_mnist`)."""
     root = data_root(root).resolve()
     return _load_cifar10(root, torch.device(device) if device else best_device())
 

@@ -9,8 +9,8 @@ Rewinding (`rewind_iteration=k`, Frankle et al. 2019 "Stabilizing the Lottery Ti
 "late resetting"; Frankle et al. 2020 "Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv 1912.05671,
 Algorithm 2 "IMP with rewinding to step k") resets tickets to theta_k, the dense network's weights after k of its
 iterations, instead of theta_0, and trains them from iteration k to the end. The controls are then defined as the
-authors' own code defines them (open_lth, facebookresearch/open_lth: `randomly_reinitialize`, `randomly_prune`; the
-papers' wording was not checked): "reinit" is the ticket's mask on a fresh initialization, "random_prune" a random
+authors' own code defines them (open_lth, facebookresearch/open_lth: `randomly_reinitialize`, `randomly_prune`):
+"reinit" is the ticket's mask on a fresh initialization, "random_prune" a random
 mask of the same per-layer size on theta_k, both trained from iteration k. "reinit_signs" under rewinding (fresh
 magnitudes, the signs of theta_k) is this library's extension: Zhou et al. 2019 do not rewind.
 """
@@ -29,7 +29,7 @@ from torch import nn
 from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls, validate_rewind, round_rates
 from .data import load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
-from .models import build_model, preset
+from .models import build_model, get_preset
 from .pruning import clone, pruning_round, random_prune, random_reinit, remaining_weights, \
     sign_preserving_reinit, validate_rounds
 from .results import Result, pick, sort_results, unique_networks
@@ -44,7 +44,7 @@ TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is
 
 
 def dataset(model: str, root: Path):
-    return load_mnist(root) if preset(model).dataset == "mnist" else load_cifar10(root)
+    return load_mnist(root) if get_preset(model).dataset == "mnist" else load_cifar10(root)
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ class Experiment:
 
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
-        start, strategy = self.start(pool), preset(self.setup.model).strategy  # theta_0, or theta_k when rewinding
+        start, strategy = self.start(pool), get_preset(self.setup.model).strategy  # theta_0, or theta_k when rewinding
         tickets = [pruning_round(self.initial(), lambda dense: self.train(dense, self.config("dense"), pool), rates,
                                  strategy, reset_to=start if self.rewind_iteration else None)]
         for r in range(1, rounds):

@@ -225,7 +225,7 @@ PRESETS = {
 }
 
 
-def preset(name: str) -> Preset:
+def get_preset(name: str) -> Preset:
     """The preset of a network of the paper's table, by name."""
     if name not in PRESETS:
         raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(PRESETS)}.")
@@ -235,7 +235,7 @@ def preset(name: str) -> Preset:
 def preset_of(model: nn.Module) -> Preset | None:
     """The preset that built `model` (build_model records it), or None for a network built another way."""
     name = getattr(model, "preset_name", None)
-    return None if name is None else preset(name)
+    return None if name is None else get_preset(name)
 
 
 def build_model(name: str, seed: int | None = None) -> nn.Module:
@@ -244,7 +244,7 @@ def build_model(name: str, seed: int | None = None) -> nn.Module:
     The network remembers its preset's name (`model.preset_name`; clones keep it): `train(model, data)` takes its
     optimizer, learning rate and schedule from there, the paper's for that network. A network built another way
     has none, and `train` asks for `preset=`."""
-    return preset(name).build(seed)
+    return get_preset(name).build(seed)
 
 
 def initialize(model: nn.Module, scheme: str) -> None:

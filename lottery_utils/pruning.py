@@ -37,7 +37,7 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
-    validate_same_architecture(trained_network, copy_network)
+    validate_ticket_pair(trained_network, copy_network)
     amounts = layer_amounts(trained_network, amount)
     trained = prunable_layers(trained_network)
     if strategy == "layerwise":
@@ -156,7 +156,8 @@ def remaining_weights(model: nn.Module) -> float:
 def per_round_amount(total: float, rounds: int) -> float:
     """The fraction to prune in each of `rounds` rounds so that `total` is pruned overall: 1 - (1 - total)^(1/rounds).
 
-    (Not total^(1/rounds), as the slides say: pruning 90 % in 2 rounds takes 68 % per round, not 95 %.)
+    (The paper's "p^(1/n) %" is the share each round keeps when p is the share kept; read as the share pruned it
+    removes far too much: pruning 90 % in 2 rounds takes 68 % per round, not 95 %.)
     """
     validate_amount(total, "total")
     validate_rounds(rounds)
@@ -165,30 +166,35 @@ def per_round_amount(total: float, rounds: int) -> float:
 
 def clone(model: nn.Module) -> nn.Module:
     """A deep copy, masks included (copy.deepcopy alone fails on pruned layers, whose weight is a derived tensor)."""
-    pruned = [m for m in prunable_layers(model).values() if hasattr(m, "weight_mask")]
-    for module in pruned:
-        del module.weight  # recomputed from weight_orig * weight_mask below
+    for module in prunable_layers(model).values():
+        if hasattr(module, "weight_mask"):
+            del module.weight  # recomputed from weight_orig * weight_mask below
     try:
         twin = copy.deepcopy(model)
     finally:  # the original gets its weights back even when the copy fails
-        for module in pruned:
-            module.weight = module.weight_orig * module.weight_mask
-    for module in prunable_layers(twin).values():
+        recompute_weights(model)
+    return recompute_weights(twin)
+
+
+def recompute_weights(model: nn.Module) -> nn.Module:
+    """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before every forward (after
+    a copy, or after loading weight_orig)."""
+    for module in prunable_layers(model).values():
         if hasattr(module, "weight_mask"):
             module.weight = module.weight_orig * module.weight_mask
-    return twin
+    return model
 
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed)."""
-    validate_same_architecture(ticket, fresh_network, compare_masks=False, names=("ticket", "fresh_network"))
+    validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
     _validate_unpruned(fresh_network, "fresh_network")
     return apply_masks(ticket, fresh_network)
 
 
 def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Module:
     """The other control: a random mask on `network`, keeping exactly as many weights per layer as `like` does."""
-    validate_same_architecture(like, network, compare_masks=False, names=("like", "network"))
+    validate_same_architecture(like, network, names=("like", "network"))
     _validate_unpruned(network, "random_prune's network")
     targets = prunable_layers(network)
     with torch.random.fork_rng(devices=[]):
@@ -209,7 +215,7 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     reinitialized network train") draw the new magnitudes by shuffling the layer's initial values (`signed_reinit`
     in their code, uber-research/deconstructing-lottery-tickets); a fresh draw has the same distribution.
     """
-    validate_same_architecture(ticket, fresh_network, compare_masks=False, names=("ticket", "fresh_network"))
+    validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
     _validate_unpruned(fresh_network, "fresh_network")
     fresh = prunable_layers(fresh_network)
     with torch.no_grad():
@@ -242,9 +248,9 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
     "pruned". Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two questions: do
     kept weights start larger, do they move further?
     """
-    validate_same_architecture(theta_0, trained, compare_masks=False, names=("theta_0", "trained"))
+    validate_same_architecture(theta_0, trained, names=("theta_0", "trained"))
     mask_source = trained if masks_from is None else masks_from
-    validate_same_architecture(theta_0, mask_source, compare_masks=False, names=("theta_0", "masks_from"))
+    validate_same_architecture(theta_0, mask_source, names=("theta_0", "masks_from"))
     starts, ends = prunable_layers(theta_0), prunable_layers(trained)
     statistics = {}
     for name, mask in masks(mask_source).items():
@@ -289,25 +295,29 @@ def validate_iterative_arguments(network, train, rounds, amount) -> None:
     layer_amounts(network, amount)
 
 
-def validate_same_architecture(trained_network: nn.Module, copy_network: nn.Module, compare_masks: bool = True,
-                               names: tuple[str, str] = ("trained", "copy")) -> None:
-    """Both networks must have the same parameters (names and shapes) and, unless told otherwise, the same masks;
-    `names` says what the two are in the caller's words."""
+def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple[str, str] = ("first", "second"),
+                               advice: str = "Both must be the same architecture (e.g. build_model with the same "
+                                             "name).") -> None:
+    """Both networks must have the same parameters (names and shapes); `names` says what the two are in the caller's
+    words, `advice` what to do instead."""
     def shapes(model):
         return {n.replace("_orig", ""): tuple(p.shape) for n, p in model.named_parameters()}
 
-    first, second = names
-    a, b = shapes(trained_network), shapes(copy_network)
+    a, b = shapes(first), shapes(second)
     for name in dict.fromkeys([*a, *b]):
         if a.get(name) != b.get(name):
-            how = ("The copy must be made from the same architecture before training (e.g. clone(network), or "
-                   "build_model with the same name and seed)." if names == ("trained", "copy") else
-                   "Both must be the same architecture (e.g. build_model with the same name).")
-            raise ValueError(f"The networks differ at parameter {name!r}: {first} {a.get(name, 'missing')}, "
-                             f"{second} {b.get(name, 'missing')}. {how}")
+            raise ValueError(f"The networks differ at parameter {name!r}: {names[0]} {a.get(name, 'missing')}, "
+                             f"{names[1]} {b.get(name, 'missing')}. {advice}")
+
+
+def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
+    """winning_ticket's two networks: the same architecture, and the same masks (pruned together, round after round)."""
+    validate_same_architecture(trained_network, copy_network, ("trained", "copy"),
+                               "The copy must be made from the same architecture before training (e.g. clone(network), "
+                               "or build_model with the same name and seed).")
     masks_a, masks_b = masks(trained_network), masks(copy_network)
-    for name in masks_a if compare_masks else ():
-        ma, mb = masks_a[name], masks_b[name]
+    for name, ma in masks_a.items():
+        mb = masks_b[name]
         if (ma is None) != (mb is None) or (ma is not None and not torch.equal(ma.cpu(), mb.cpu())):
             raise ValueError(f"The masks of layer {name!r} disagree between the trained network and its copy "
                              f"(trained keeps {_kept(ma)}, copy keeps {_kept(mb)} weights). Prune both together "

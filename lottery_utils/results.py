@@ -79,7 +79,7 @@ def unique_networks(results: Iterable[Result]) -> list[Result]:
 
 
 def sort_results(results: Iterable[Result]) -> list[Result]:
-    """By seed, round, then kind (dense, ticket, reinit, random_prune)."""
+    """By seed, round, then kind (in KINDS order: dense, ticket, then the controls)."""
     return sorted(results, key=lambda r: (r.seed, r.round, KINDS.index(r.kind)))
 
 

@@ -21,7 +21,7 @@ from torch.nn.utils import prune
 
 from .config import RunConfig, config_key, setting_key
 from .models import build_model
-from .pruning import masks, prunable_layers
+from .pruning import masks, prunable_layers, recompute_weights
 from .results import Result
 from .training import History
 
@@ -47,7 +47,7 @@ CSV_COLUMNS = ("kind", "round", "remaining", "final_test_accuracy", "early_stop_
                "seed", "model", "iterations", "seconds", "key", "rewind_iteration")  # a line of results.csv
 
 
-def row(result: Result) -> dict[str, Any]:
+def csv_row(result: Result) -> dict[str, Any]:
     """One line of results.csv: the CSV_COLUMNS."""
     return {name: getattr(result, name) for name in CSV_COLUMNS}
 
@@ -59,7 +59,7 @@ def numbers_of(result: Result) -> dict[str, Any]:
     """What a store keeps of a trained network beside its configuration (an entry's "record"): the numbers of its
     results.csv line (but its key and rewind iteration, which the configuration gives), its curves and, from version 2
     on, the first layer's kept weights per input."""
-    stored = {STORED_AS.get(name, name): value for name, value in row(result).items()
+    stored = {STORED_AS.get(name, name): value for name, value in csv_row(result).items()
               if name not in ("key", "rewind_iteration")}
     stored["curve"] = {"iteration": result.history.iterations, "test_accuracy": result.history.test_accuracy,
                        "val_loss": result.history.val_loss}
@@ -107,10 +107,7 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
         if mask is not None:
             state.setdefault(f"{name}.weight_orig", state.pop(f"{name}.weight", None))
     network.load_state_dict(state)
-    for module in prunable_layers(network).values():
-        if hasattr(module, "weight_mask"):  # the masked weight, as prune's hook computes it before a forward
-            module.weight = module.weight_orig * module.weight_mask
-    return network
+    return recompute_weights(network)
 
 
 def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, bundled: bool) -> dict[str, Any]:
@@ -187,7 +184,7 @@ class Bundle:
         if self._entries is None:
             entries, metadata = {}, []
             for path in sorted(self.folder.glob("*.json.gz")):
-                content = read(path)
+                content = read_bundle(path)
                 metadata.append(content["metadata"])
                 for stored in content["entries"]:
                     entries[config_key(stored["config"])] = stored
@@ -220,7 +217,7 @@ class Bundle:
         return [m for m in self.metadata if m.get("model") == model and m.get("part", "lessons") == part]
 
 
-def read(path: Path) -> dict[str, Any]:
+def read_bundle(path: Path) -> dict[str, Any]:
     """One bundle file; a damaged file or one of another format is refused, saying what to do."""
     try:
         with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -238,7 +235,7 @@ def read(path: Path) -> dict[str, Any]:
     return content
 
 
-def write(path: Path, entries: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
+def write_bundle(path: Path, entries: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
     """Write a bundle file atomically."""
     def dump(raw) -> None:
         with gzip.open(raw, "wt", encoding="utf-8") as f:

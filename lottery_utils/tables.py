@@ -6,7 +6,6 @@ from .config import ALL_CONTROLS, CONTROLS, round_rates
 from .results import LABELS, Paired, Result, Spread, Summary, initial_accuracies, paired, summarize
 
 
-
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
     """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
     paper's controls, and the dense network."""

@@ -16,7 +16,7 @@ from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
 from .data import Data
-from .models import Preset, is_whole, preset as preset_named, preset_of
+from .models import Preset, get_preset, is_whole, preset_of
 from .pruning import clone, prunable_layers
 
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
@@ -169,7 +169,7 @@ def _preset_for(model: nn.Module, preset: str | Preset | None) -> Preset:
         if preset is None:
             raise ValueError("train() does not know how to train this network (it was not made by build_model): "
                              "pass preset=, e.g. preset='lenet' for Adam at the paper's LeNet settings, or a Preset.")
-    return preset_named(preset) if isinstance(preset, str) else preset
+    return get_preset(preset) if isinstance(preset, str) else preset
 
 
 def _with_bar(steps: Iterable, progress: Progress, total: int, description: str, log: "_Log") -> Iterable:

@@ -8,7 +8,7 @@ import torch
 from lottery_utils import build_model, experiments, lessons, train
 from lottery_utils.config import CONTROLS, Setup, config_key
 from lottery_utils.maintainer.bundle import PROVENANCE_ROUND, cpu_model, unpack_masks
-from lottery_utils.store import BUNDLE_DIR, FORMAT, Bundle, Cache, Store, numbers_of, read, write
+from lottery_utils.store import BUNDLE_DIR, Bundle, Cache, FORMAT, Store, numbers_of, read_bundle, write_bundle
 from lottery_utils.experiments import Experiment
 from lottery_utils.settings import Settings
 
@@ -29,7 +29,7 @@ def bundle_folder(tmp_path_factory):
         config = experiment.config(r.kind, r.round, r.schedule[0] if r.schedule else None)
         entries.append({"config": config.as_dict(), "record": cache.load(config)["record"]})
     folder = tmp_path_factory.mktemp("bundle")
-    write(folder / "lenet-seed0.json.gz", entries, {"model": "lenet", "seed": 0})
+    write_bundle(folder / "lenet-seed0.json.gz", entries, {"model": "lenet", "seed": 0})
     return folder
 
 
@@ -116,7 +116,7 @@ def test_a_bundle_of_another_format_is_refused_with_what_to_do(tmp_path):
     with gzip.open(path, "wt") as f:
         json.dump({"metadata": {"format": FORMAT + 1}, "entries": []}, f)
     with pytest.raises(ValueError, match=f"format {FORMAT + 1}.*reads format {FORMAT}.*bundle"):
-        read(path)
+        read_bundle(path)
     with pytest.raises(ValueError, match="Rebuild them"):
         Store(tmp_path / "cache", Bundle(tmp_path)).load(Experiment(TINY, 0, None, SETTINGS.data).config("dense"))
 
@@ -126,17 +126,17 @@ def test_cli_bundle_builds_a_seed_resumably(tmp_path):
     args = ["bundle", "--seeds", "3-3", "--fast", "--iterations", "20", "--cache", str(tmp_path / "cache"),
             "--out", str(tmp_path / "out")]
     assert main(args) == 0
-    content = read(tmp_path / "out" / "lenet-seed3.json.gz")
+    content = read_bundle(tmp_path / "out" / "lenet-seed3.json.gz")
     kinds = [e["config"]["kind"] for e in content["entries"]]
     assert kinds.count("dense") == 1 and kinds.count("random_prune") == kinds.count("reinit") == 18 + 14
     assert content["metadata"]["networks"] == len(kinds) and content["metadata"]["torch"] == torch.__version__
     assert all(e["config"]["seed"] == 3 and e["config"]["iterations"] == 20 for e in content["entries"])
     files = sorted(p.stat().st_mtime for p in (tmp_path / "cache").rglob("*.pt"))
     path = tmp_path / "out" / "lenet-seed3.json.gz"
-    write(path, content["entries"][:5], {**content["metadata"], "complete": False, "seconds": 1_000.0})
+    write_bundle(path, content["entries"][:5], {**content["metadata"], "complete": False, "seconds": 1_000.0})
     assert main(args) == 0  # resumed: everything from the cache, nothing trained again
     assert sorted(p.stat().st_mtime for p in (tmp_path / "cache").rglob("*.pt")) == files
-    resumed = read(path)["metadata"]
+    resumed = read_bundle(path)["metadata"]
     assert resumed["complete"] and resumed["networks"] == len(kinds) and resumed["seconds"] >= 1_000  # time adds up
 
 
@@ -203,7 +203,7 @@ needs_bundle = pytest.mark.skipif(not BUNDLED, reason="no results bundled yet (p
 def test_bundled_curves_are_what_the_code_produces(which, path, mnist):
     """Retrain the first 1,000 iterations of a bundled (or staged) network from its configuration (one thread) and
     compare the stored curve points exactly."""
-    content = read(path)
+    content = read_bundle(path)
     if path in STAGED:
         assert content["metadata"]["complete"], f"{path.name}: stage complete parts only"
     provenance = content["metadata"]["provenance"]

@@ -19,7 +19,7 @@ from lottery_utils import store as store_module
 from lottery_utils import experiments, plots
 from lottery_utils.__main__ import main
 from lottery_utils.settings import Settings
-from lottery_utils.store import CSV_COLUMNS, Cache, Store, numbers_of, row
+from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, numbers_of
 from lottery_utils.config import RunConfig, Setup, round_rates
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.pruning import masks, prunable_layers
@@ -424,4 +424,4 @@ def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
     result = experiment.result("dense")
     assert (result.early_stop_iteration, result.early_stop_test_accuracy, result.final_test_accuracy) == (30, 0.91, 0.9)
     assert result.history.early_stop_iteration == 30 and numbers_of(result) == stored
-    assert row(result)["key"] == result.key and tuple(row(result)) == CSV_COLUMNS
+    assert csv_row(result)["key"] == result.key and tuple(csv_row(result)) == CSV_COLUMNS

@@ -10,7 +10,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from lottery_utils import PRESETS, Data, build_model, train
 from lottery_utils.config import ALGORITHM_VERSION, RunConfig, Setup, config_key as cache_key
-from lottery_utils.store import BUNDLE_DIR, Bundle, read
+from lottery_utils.store import BUNDLE_DIR, Bundle, read_bundle
 
 CIFAR_TRAIN = 45_000  # Appendix I.3: "45,000 training examples and 5,000 validation examples"
 
@@ -118,7 +118,7 @@ def test_lenet_and_conv_keys_are_unchanged(model, fast):
 def test_the_bundled_results_are_found_under_todays_keys():
     bundle = Bundle()
     for path in sorted(BUNDLE_DIR.glob("*.json.gz")):
-        for entry in read(path)["entries"]:
+        for entry in read_bundle(path)["entries"]:
             stored = entry["config"]
             setup = Setup(**{name: stored[name] for name in asdict(Setup.for_model(stored["model"]))})
             schedule = stored["schedule"]

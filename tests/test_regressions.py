@@ -15,7 +15,7 @@ from lottery_utils.lessons import ONE_SHOT_GRID
 from lottery_utils.pruning import layer_amounts, masks, winning_ticket
 from lottery_utils.results import Result, summarize
 from lottery_utils.settings import Settings
-from lottery_utils.store import Bundle, Store, write
+from lottery_utils.store import Bundle, Store, write_bundle
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
 SETUP = Setup.for_model("lenet", iterations=30, eval_every=15, fast=True)
@@ -89,7 +89,7 @@ def test_the_status_line_names_only_the_layers_pruned_at_another_rate():
 
 def test_a_damaged_bundle_file_gives_the_same_clear_error_every_time(tmp_path):
     """Bug 4: the entries were set to {} before reading, so the second call quietly answered from a partial bundle."""
-    write(tmp_path / "lenet-seed0.json.gz", [], {"model": "lenet", "seed": 0, "complete": True})
+    write_bundle(tmp_path / "lenet-seed0.json.gz", [], {"model": "lenet", "seed": 0, "complete": True})
     (tmp_path / "lenet-seed1.json.gz").write_bytes(gzip.compress(b'{"metadata": {"format": 1}, "entr'))
     bundle = Bundle(tmp_path)
     for _ in range(3):

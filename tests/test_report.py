@@ -1,7 +1,7 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
 import pytest
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
-from lottery_utils.store import Bundle, numbers_of, result_of, write
+from lottery_utils.store import Bundle, numbers_of, result_of, write_bundle
 from lottery_utils.results import Result, summarize
 from lottery_utils.training import History
 
@@ -27,7 +27,7 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
                 entry("reinit", 1, 0, 0.96, 5_000), entry("reinit", 1, 1, 0.95, 5_400),
                 entry("ticket", 2, 0, 0.96, 3_100), entry("ticket", 2, 1, 0.965, 3_300)]
     for seed in (0, 1):
-        write(tmp_path / f"lenet-seed{seed}.json.gz", [e for e in entries if e["config"]["seed"] == seed],
+        write_bundle(tmp_path / f"lenet-seed{seed}.json.gz", [e for e in entries if e["config"]["seed"] == seed],
               {"model": "lenet", "seed": seed, "complete": True, "machine": "test", "torch": "x", "seconds": 7_260,
                "networks": 4,
                "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}})
@@ -45,7 +45,7 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
     assert "seed 0: 2 h 01 min for 4 networks; seed 1: 2 h 01 min for 4 networks." in text
     # a seed still being built enters neither the table nor the figures' means
     from lottery_utils.maintainer.docs import figure_run
-    write(tmp_path / "lenet-seed2.json.gz", [entry("dense", 0, 2, 0.5, 9_000), entry("ticket", 1, 2, 0.5, 9_000)],
+    write_bundle(tmp_path / "lenet-seed2.json.gz", [entry("dense", 0, 2, 0.5, 9_000), entry("ticket", 1, 2, 0.5, 9_000)],
           {"model": "lenet", "seed": 2, "complete": False, "machine": "test", "torch": "x", "seconds": 60,
            "networks": 2, "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}})
     assert {r.seed for r in figure_run(Bundle(tmp_path))} == {0, 1}
@@ -110,8 +110,8 @@ def test_why_tickets_win_document_comes_from_the_bundled_numbers(tmp_path):
             "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}}
     for seed in (0, 1):
         lessons, why = why_entries(seed)
-        write(tmp_path / f"lenet-seed{seed}.json.gz", lessons, {**meta, "seed": seed})
-        write(tmp_path / f"lenet-why-seed{seed}.json.gz", why, {**meta, "seed": seed, "part": "why"})
+        write_bundle(tmp_path / f"lenet-seed{seed}.json.gz", lessons, {**meta, "seed": seed})
+        write_bundle(tmp_path / f"lenet-why-seed{seed}.json.gz", why, {**meta, "seed": seed, "part": "why"})
     assert Bundle(tmp_path).seeds("lenet") == Bundle(tmp_path).seeds("lenet", "why") == (0, 1)
     text = why_readme(Bundle(tmp_path))
     assert "| 100 % (dense θ0) | 9.00 [9.00–9.00] | |" in text
@@ -150,9 +150,9 @@ def test_benchmarks_readme_gives_each_bundle_files_build_time_from_its_metadata(
     committed = BENCHMARKS.read_text()
     assert committed == with_build_times(committed, Bundle()), "run `python -m lottery_utils report` and commit"
     meta = {"model": "lenet", "machine": "test machine", "torch": "x", "setup": {}}
-    write(tmp_path / "lenet-seed0.json.gz", [], {**meta, "seed": 0, "complete": True, "seconds": 7_260,
+    write_bundle(tmp_path / "lenet-seed0.json.gz", [], {**meta, "seed": 0, "complete": True, "seconds": 7_260,
                                                  "networks": 110})
-    write(tmp_path / "lenet-why-seed0.json.gz", [], {**meta, "seed": 0, "part": "why", "seconds": 600,
+    write_bundle(tmp_path / "lenet-why-seed0.json.gz", [], {**meta, "seed": 0, "part": "why", "seconds": 600,
                                                      "networks": 5})
     text = with_build_times(f"before\n{BUILD_TIMES[0]}\nold\n{BUILD_TIMES[1]}\nafter", Bundle(tmp_path))
     assert text.splitlines()[4:6] == [

@@ -5,7 +5,7 @@ import math
 
 from torch import nn
 
-from ..models import Preset, preset as preset_named
+from ..models import Preset, get_preset
 from ..training import lr_factor
 from ._common import _correct, _not_yet, _read_count, _read_number, _Unreadable
 
@@ -39,7 +39,7 @@ def check_layer_weights(answer, layer: nn.Module) -> bool:
 def check_learning_rate(answer, preset: Preset | str, iteration: int) -> bool:
     """Which learning rate does `train` use at `iteration` (1 is the first step) under the preset's warmup and
     drops? Computed from the preset given, through the schedule `train` itself uses (training.lr_factor)."""
-    paper = preset_named(preset) if isinstance(preset, str) else preset
+    paper = get_preset(preset) if isinstance(preset, str) else preset
     if isinstance(iteration, bool) or not isinstance(iteration, int) or iteration < 1:
         raise ValueError(f"iteration must be a whole number >= 1, got {iteration!r}.")
     expected = paper.lr * lr_factor(paper, iteration - 1)

@@ -27,7 +27,7 @@ from ..lessons import Run, bundle_runs
 from ..pruning import masks, prunable_layers
 from ..results import Result
 from ..settings import Settings
-from ..store import BUNDLE_DIR, Store, read, write, write_atomically
+from ..store import BUNDLE_DIR, Store, read_bundle, write_atomically, write_bundle
 
 
 def file_name(model: str, part: str, seed: int) -> str:
@@ -129,7 +129,7 @@ def build_weights(seed: int, settings: Settings, model: str = "lenet", out: str 
 def _interrupted_seconds(path: Path, setup) -> float:
     """The time an interrupted build of the same file and setup already spent: a resumed build's time adds it."""
     try:
-        metadata = read(path)["metadata"]
+        metadata = read_bundle(path)["metadata"]
     except (OSError, EOFError, ValueError, KeyError):  # no file yet, or a damaged one: start from zero
         return 0.0
     return 0.0 if metadata.get("complete") or metadata.get("setup") != asdict(setup) else metadata["seconds"]
@@ -140,13 +140,13 @@ def _write(path: Path, experiment: Experiment, part: str, start: float, complete
     """The bundle file with every planned network of `part` the cache holds so far."""
     entries = [{"config": entry["config"], "record": entry["record"]} for config in planned(experiment, part)
                if (entry := experiment.store.load(config)) is not None]
-    write(path, entries, {"model": experiment.setup.model, "part": part, "seed": experiment.seed,
-                          "networks": len(entries),
-                          "complete": complete, "setup": asdict(experiment.setup), "provenance": provenance,
-                          "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
-                          "python": platform.python_version(), "cpu": cpu_model(),
-                          "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {cpu_model()}",
-                          "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    write_bundle(path, entries, {"model": experiment.setup.model, "part": part, "seed": experiment.seed,
+                                 "networks": len(entries),
+                                 "complete": complete, "setup": asdict(experiment.setup), "provenance": provenance,
+                                 "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
+                                 "python": platform.python_version(), "cpu": cpu_model(),
+                                 "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {cpu_model()}",
+                                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 
 
 def cpu_model() -> str:

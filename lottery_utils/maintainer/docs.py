@@ -11,7 +11,7 @@ from ..data import PROJECT_ROOT
 from ..experiments import duration
 from ..lessons import DEMO_AMOUNT, ONE_SHOT_GRID, PAPER_RATE, REWIND_AMOUNTS, REWINDS, SIGN_AMOUNTS
 from ..config import CONTROLS, round_rates
-from ..models import preset
+from ..models import get_preset
 from ..results import Paired, Result, Summary, paired, summarize
 from ..store import Bundle
 from . import times
@@ -51,7 +51,7 @@ def _setup_lines(metas: dict[int, dict], model: str, command: str) -> list[str]:
     setup = next(iter(metas.values()))["setup"]
     return [
         "- **Measured**: test accuracy at the early-stopping iteration (the minimum of validation loss, evaluated "
-        f"every {setup['eval_every'] or preset(model).eval_every:,} iterations on 5,000 held-out training images), "
+        f"every {setup['eval_every'] or get_preset(model).eval_every:,} iterations on 5,000 held-out training images), "
         "in %, and that iteration.",
         f"- **Where**: {'; '.join(sorted({m['machine'] + ', torch ' + m['torch'] for m in metas.values()}))}.",
         f"- **Build time** (`{command}`: two single-thread processes): "
