@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -112,14 +113,13 @@ class Preset:
 
     @property
     def paper_rate(self) -> float:
-        """The largest per-round rate (LeNet: the fc layers' 20 %), the one a single `amount` stands for."""
+        """The largest per-round rate (LeNet: the fc layers' 20 %): the experiments' `amount` scales the preset's rates
+        so that this one equals it (pruning.winning_ticket's plain number, by contrast, is every layer's rate)."""
         return max(self.prune_rates.values())
 
     def build(self, seed: int | None = None) -> nn.Module:
         """A freshly initialized network; the same seed gives the same weights."""
-        with torch.random.fork_rng(devices=[]):
-            if seed is not None:
-                torch.manual_seed(seed)
+        with seeded(seed):
             model = self.architecture()
             initialize(model, self.init)
         model.preset_name = self.name  # so `train` finds how this network is trained (copies keep it)
@@ -236,6 +236,24 @@ def preset_of(model: nn.Module) -> Preset | None:
     """The preset that built `model` (build_model records it), or None for a network built another way."""
     name = getattr(model, "preset_name", None)
     return None if name is None else get_preset(name)
+
+
+@contextmanager
+def seeded(seed: int | None):
+    """`torch.manual_seed(seed)` for the block (nothing when seed is None), and every random generator it seeds, the
+    CPU's and any GPU's, put back afterwards: the caller's random state is left as it was."""
+    if seed is None:
+        yield
+        return
+    gpus = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    mps = torch.mps.get_rng_state() if torch.backends.mps.is_available() else None
+    with torch.random.fork_rng(devices=gpus):
+        try:
+            torch.manual_seed(seed)
+            yield
+        finally:
+            if mps is not None:
+                torch.mps.set_rng_state(mps)
 
 
 def build_model(name: str, seed: int | None = None) -> nn.Module:

@@ -265,13 +265,14 @@ def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
     for ax in (accuracy, early_stop):
         highlight(ax, ticket.remaining)
     plot_first_layer_mask(ticket, ax=mask)
-    return fig
+    return shared_legend(fig, [accuracy, early_stop])
 
 
 def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
     """Notebook 03's picture: ticket, random reinit and random pruning at the selected sparsity as dots with their
-    min-max whiskers against the dense network, and all three against weights remaining over the grid."""
-    fig, (dots, lines) = panels(2, width=6)
+    min-max whiskers against the dense network, and all three against weights remaining over the grid, in accuracy
+    and in early-stop iteration."""
+    fig, (dots, lines, early_stop) = panels(3)
     rows = {row.kind: row.early_stop_test_accuracy for row in summarize(selected)}  # one sparsity per kind
     kinds = [kind for kind in KINDS[1:] if kind in rows]
     values = np.array([100 * rows[k].mean for k in kinds])
@@ -294,16 +295,37 @@ def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
     dots.legend(handles=[dense], fontsize="small", loc="lower right",
                 title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
     plot_accuracy_vs_remaining(grid, ax=lines)
-    highlight(lines, pick(selected, "ticket").remaining)
+    plot_early_stop_vs_remaining(grid, ax=early_stop)
+    for ax in (lines, early_stop):
+        highlight(ax, pick(selected, "ticket").remaining)
+    return shared_legend(fig, [lines, early_stop])
+
+
+def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | None = None) -> Figure:
+    """One legend for `axes` under the figure instead of one inside each, where it would hide points (`rename`:
+    labels to show differently)."""
+    entries = {}
+    title = None
+    for ax in axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            title = title or legend.get_title().get_text() or None
+            legend.remove()
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault((rename or {}).get(label, label), handle)
+    if entries:
+        fig.legend(entries.values(), entries.keys(), loc="outside lower center", ncols=min(len(entries), 4),
+                   title=title, fontsize="small")
     return fig
 
 
-def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None
-                    ) -> Figure:
+def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None,
+                    accuracy_ylim: tuple[float, float] | None = None) -> Figure:
     """Notebooks 02 and 03's picture: accuracy and early-stop iteration vs weights remaining, round by round (with
-    the controls the results hold), one-shot tickets of the same sparsities if given, the `current` round marked."""
+    the controls the results hold), one-shot tickets of the same sparsities if given, the `current` round marked;
+    `accuracy_ylim`: the accuracy axis' range, e.g. another figure's, to compare the two by eye."""
     fig, (accuracy, early_stop) = panels(2, width=6)
-    plot_accuracy_vs_remaining(results, ax=accuracy)
+    plot_accuracy_vs_remaining(results, ax=accuracy, ylim=accuracy_ylim)
     plot_early_stop_vs_remaining(results, ax=early_stop)
     if current is not None:
         for ax in (accuracy, early_stop):
@@ -314,11 +336,8 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
             continue
         ax.plot([100 * row.remaining for row in tickets], [getattr(row, metric).mean for row in tickets], "s--",
                 color="tab:purple", markersize=4, label="one-shot ticket")
-        handles, labels = ax.get_legend_handles_labels()
-        iterative_label = f"{LABELS['ticket']} (iterative)"
-        ax.legend(handles, [iterative_label if label == LABELS["ticket"] else label for label in labels],
-                  fontsize="small")
-    return fig
+    return shared_legend(fig, [accuracy, early_stop],
+                         {LABELS["ticket"]: f"{LABELS['ticket']} (iterative)"} if tickets else {})
 
 
 # --- notebook 00's picture: one-shot pruning weight by weight, on a network small enough to see --------------------

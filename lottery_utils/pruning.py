@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .models import is_whole
+from .models import is_whole, seeded
 
 LAYER_KINDS = ("conv", "fc", "output")
 
@@ -193,16 +193,17 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
 
 
 def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Module:
-    """The other control: a random mask on `network`, keeping exactly as many weights per layer as `like` does."""
+    """The other control: a random mask on `network`, keeping exactly as many weights per layer as `like` does. The
+    mask is drawn on the CPU, so a seed gives the same mask on every device."""
     validate_same_architecture(like, network, names=("like", "network"))
     _validate_unpruned(network, "random_prune's network")
-    targets = prunable_layers(network)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    on_cpu = clone(network).cpu()
+    targets = prunable_layers(on_cpu)
+    with seeded(seed):
         for name, mask in masks(like).items():
             pruned = 0 if mask is None else int(mask.numel() - mask.sum())
             prune.random_unstructured(targets[name], "weight", amount=pruned)
-    return network
+    return apply_masks(on_cpu, network)
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:

@@ -162,20 +162,20 @@ def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spre
 
 @dataclass(frozen=True)
 class Paired:
-    """One network against the dense network of its own seed, seed by seed: in how many seeds it is more accurate at
-    early stop, in how many it stops no later (the hypothesis' condition j' <= j), and in how many both. With few
-    seeds this says more than the means do, because the seeds' dense networks differ among themselves (LeNet's stop
-    anywhere from 2,500 to 5,600). A tie in accuracy does not count as more accurate."""
+    """One network against the dense network of its own seed, seed by seed: in how many seeds it is at least as
+    accurate at early stop (the hypothesis' a' >= a), in how many it stops no later (j' <= j), and in how many both.
+    With few seeds this says more than the means do, because the seeds' dense networks differ among themselves
+    (LeNet's stop anywhere from 2,500 to 5,600)."""
 
     kind: str
     remaining: float
     seeds: int
-    more_accurate: int
+    as_accurate: int
     no_later: int
     both: int = 0
 
     def text(self) -> str:
-        return (f"against its own seed's dense network: more accurate in {self.more_accurate} of {self.seeds}, "
+        return (f"against its own seed's dense network: at least as accurate in {self.as_accurate} of {self.seeds}, "
                 f"stops no later in {self.no_later} of {self.seeds}, both in {self.both} of {self.seeds}")
 
 
@@ -198,15 +198,15 @@ def _paired(group: list[Result], reference: dict[tuple, Result], identity, again
     pairs = [(r, reference[identity(r)]) for r in group if r.kind != against and identity(r) in reference]
     if not pairs:
         return None
-    more_accurate = [r.early_stop_test_accuracy > d.early_stop_test_accuracy for r, d in pairs]
+    as_accurate = [r.early_stop_test_accuracy >= d.early_stop_test_accuracy for r, d in pairs]
     no_later = [r.early_stop_iteration <= d.early_stop_iteration for r, d in pairs]
-    return Paired(group[0].kind, group[0].remaining, len(pairs), sum(more_accurate), sum(no_later),
-                  sum(a and b for a, b in zip(more_accurate, no_later)))
+    return Paired(group[0].kind, group[0].remaining, len(pairs), sum(as_accurate), sum(no_later),
+                  sum(a and b for a, b in zip(as_accurate, no_later)))
 
 
 def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     """One line per seed: its dense network and its `kind` network side by side (test accuracy at early stop, the
-    early-stop iteration), and whether the network is more accurate and stops no later: the hypothesis' two
+    early-stop iteration), and whether the network is at least as accurate and stops no later: the hypothesis' two
     conditions, where a mean over seeds can hide that they disagree. One sparsity of `kind` expected."""
     results = unique_networks(results)
     sparsities = {round(r.remaining, 6) for r in results if r.kind == kind}
@@ -216,7 +216,7 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     lines = []
     for r in sorted((r for r in results if r.kind == kind and r.seed in dense), key=lambda r: r.seed):
         d = dense[r.seed]
-        accurate = "more accurate" if r.early_stop_test_accuracy > d.early_stop_test_accuracy else "not more accurate"
+        accurate = "as accurate or more" if r.early_stop_test_accuracy >= d.early_stop_test_accuracy else "less accurate"
         verdict = f"{accurate}, {'no later' if r.early_stop_iteration <= d.early_stop_iteration else 'later'}"
         lines.append(f"seed {r.seed}: dense {100 * d.early_stop_test_accuracy:.2f} % at {d.early_stop_iteration:,}, "
                      f"{kind} {100 * r.early_stop_test_accuracy:.2f} % at {r.early_stop_iteration:,}: {verdict}")

@@ -22,17 +22,17 @@ def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summ
            own_seed: dict[float, Paired] | None = None) -> list[str]:
     """Per sparsity, the test accuracy at early stop of each column, then their early-stop iterations; the dense
     network first; with `own_seed` (the ticket against its own seed's dense network, by sparsity) a last column
-    counting the seeds where the ticket is more accurate, stops no later, and both."""
+    counting the seeds where the ticket is at least as accurate (a' >= a), stops no later (j' <= j), and both."""
     own_seed = own_seed or {}
 
     def line(first: str, remaining: float, summaries: list[Summary | None]) -> str:
         pair = own_seed.get(remaining)
         return (f"| {first} | " + " | ".join(_cell(s, "early_stop_test_accuracy", True) for s in summaries) + " | "
                 + " / ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |"
-                + (f" {pair.more_accurate} · {pair.no_later} · {pair.both} of {pair.seeds} |" if pair else
+                + (f" {pair.as_accurate} · {pair.no_later} · {pair.both} of {pair.seeds} |" if pair else
                    " |" * bool(own_seed)))
 
-    extra = " ticket vs its seed's dense: more accurate · no later · both |" if own_seed else ""
+    extra = " seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense) |" if own_seed else ""
     return ["| weights remaining | " + " | ".join(columns) + " | early stop: " + " / ".join(columns) + " |" + extra,
             "|---:|" + "---:|" * (len(columns) + 1 + bool(own_seed)),
             f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(columns) - 1)
@@ -95,7 +95,7 @@ def findings(rows: list[Summary]) -> list[str]:
 
 def paired_findings(results: list[Result]) -> list[str]:
     """One sentence: seed by seed, each ticket against the dense network of its own seed (`results.paired`): at how
-    many sparsities all seeds, some or none are more accurate, and stop no later (j' <= j)."""
+    many sparsities all seeds, some or none are at least as accurate (a' >= a), and stop no later (j' <= j)."""
     tickets = [p for p in paired(results) if p is not None and p.kind == "ticket"]
     if not tickets or tickets[0].seeds < 2:
         return []
@@ -107,14 +107,15 @@ def paired_findings(results: list[Result]) -> list[str]:
         return ", ".join(parts)
 
     sentences = [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
-                 f"sparsities): more accurate {tally(lambda p: p.more_accurate)}; stops no later (j' ≤ j) "
+                 f"sparsities): at least as accurate (a′ ≥ a) {tally(lambda p: p.as_accurate)}; stops no later (j′ ≤ j) "
                  f"{tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle it."]
     controls = []
-    for control in ALL_CONTROLS:  # each ticket against its own seed's control: more accurate in every seed?
+    for control in ALL_CONTROLS:  # each ticket against its own seed's control: at least as accurate in every seed?
         against = [p for p in paired(results, against=control) if p is not None and p.kind == "ticket"]
         if against:
-            every = sum(p.more_accurate == p.seeds == n for p in against)
-            controls.append(f"{LABELS[control]} below it in all {n} seeds at {every} of {len(against)}")
+            every = sum(p.as_accurate == p.seeds == n for p in against)
+            controls.append(f"the ticket at least as accurate as {LABELS[control]} in all {n} seeds at {every} of "
+                            f"{len(against)}")
     if controls:
         sentences.append(f"- **Controls, seed by seed** (each against the ticket of its own seed): "
                          f"{'; '.join(controls)} sparsities.")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as widgets
+import matplotlib
 from IPython.display import Image
 from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
@@ -104,7 +105,10 @@ def _status_area() -> tuple[widgets.HTML, widgets.Output, widgets.Box]:
     return status, out, progress
 
 
-def _png(fig: Figure) -> bytes:
+def _png(draw: Callable[..., Figure], *args, **kwargs) -> bytes:
+    """`draw(*args, **kwargs)` as a PNG, its text a size larger than matplotlib's default: legible when projected."""
+    with matplotlib.rc_context({"font.size": 12}):
+        fig = draw(*args, **kwargs)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
@@ -281,7 +285,7 @@ def _one_shot_ui(context: _Context, amounts, amount, controls, draw) -> OneShotE
         picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as amounts get computed
         if picture not in explorer.pictures:
             grid = unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
-            explorer.pictures[picture] = _png(draw(records, grid))
+            explorer.pictures[picture] = _png(draw, records, grid)
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         remaining.value = f"{100 * ticket.remaining:.1f} % of the weights remain"
@@ -303,9 +307,14 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
     for kind in ("ticket", *ALL_CONTROLS, "dense"):
         if any(r.kind == kind for r in records):
             parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")
-    pair = next((p for p in paired(records) if p is not None and p.kind == "ticket"), None)
-    seed_by_seed = f"; the ticket {pair.text()} seeds" if pair is not None and pair.seeds > 1 else ""
-    return f"{parts[0]}<br>{',<br>'.join(parts[1:])}{_seeds_note(records)}{seed_by_seed}; {source}."
+    return f"{parts[0]}<br>{',<br>'.join(parts[1:])}{_seeds_note(records)}{_seed_by_seed(records)}; {source}."
+
+
+def _seed_by_seed(records: list[Result], round: int = 1) -> str:
+    """"; the ticket against its own seed's dense network: ..." for the ticket of `round`, with several seeds."""
+    pair = next((p for row, p in zip(summarize(records), paired(records))
+                 if p is not None and p.kind == "ticket" and row.round == round), None)
+    return f";<br>the ticket {pair.text()} seeds" if pair is not None and pair.seeds > 1 else ""
 
 
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
@@ -366,8 +375,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         start = time.perf_counter()
         picture = (r, per_round, tuple(amounts))
         if picture not in explorer.pictures:
-            explorer.pictures[picture] = _png(plots.iterative_panel(explorer.records, explorer.one_shot_records,
-                                                                    current=pick(explorer.records, "ticket")))
+            explorer.pictures[picture] = _png(plots.iterative_panel, explorer.records, explorer.one_shot_records,
+                                              current=pick(explorer.records, "ticket"))
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         last = pick(explorer.records, "ticket")
@@ -377,7 +386,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         status.value = (f"{r} round{'s' * (r > 1)} pruning {_percent(per_round)} of the survivors each: "
                         f"{100 * last.remaining:.1f} % remain; test accuracy at early stop:<br>"
                         + ",<br>".join(f"{plots.LABELS[kind]} {_accuracy(explorer.records, kind)}" for kind in kinds)
-                        + f"{_seeds_note(explorer.records)}; {_source(explorer)}.")
+                        + f"{_seeds_note(explorer.records)}{_seed_by_seed(explorer.records, last.round)}; "
+                        f"{_source(explorer)}.")
 
     def new_rate(change) -> None:
         busy.append(True)

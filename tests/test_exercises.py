@@ -251,6 +251,13 @@ def test_largest_gap_is_computed_from_the_records_and_can_be_wrong(capsys):
         assert clue == "no sparsity" or "21.1" not in out  # the list of sparsities names them all; nothing else
     with pytest.raises(ValueError, match="both a ticket"):
         check_largest_gap(21.1, [r for r in records if r.kind == "ticket"])
+    # a tie to the hundredth is right either way (and named); three hundredths behind is not
+    more = [result("ticket", 0.109, 0.981, s) for s in (0, 1)] + [result("reinit", 0.109, 0.9651, s) for s in (0, 1)]
+    more += [result("ticket", 0.3, 0.981, s) for s in (0, 1)] + [result("reinit", 0.3, 0.9653, s) for s in (0, 1)]
+    assert check_largest_gap(10.9, records + more) and "21.1 % ties with it" in said(capsys)
+    assert check_largest_gap(21.1, records + more)
+    said(capsys)
+    assert not check_largest_gap(30, records + more) and "another sparsity" in said(capsys)
 
 
 # --- students write the algorithm --------------------------------------------------------------------------------

@@ -310,3 +310,19 @@ def test_pruning_round_with_reset_to_rewinds_and_later_rounds_keep_theta_k():
     assert calls[-1][0] != "never"
     repeated = iterative_pruning(theta_0, trainer("any"), 3, 0.2, reset_to=theta_k)  # the same rounds, in one call
     assert all(torch.equal(a.state_dict()[k], v) for a, b in zip(repeated, tickets) for k, v in b.state_dict().items())
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_seeding_leaves_every_random_generator_as_it_was_and_random_masks_do_not_depend_on_the_device(device):
+    torch.manual_seed(123)
+    cpu_before = torch.random.get_rng_state()
+    accelerator_before = torch.cuda.get_rng_state() if device == "cuda" else None
+    theta_0 = build_model("lenet", seed=0).to(device)
+    ticket = winning_ticket(clone(theta_0), clone(theta_0), 0.5)
+    on_device = random_prune(clone(theta_0), ticket, seed=3)
+    on_cpu = random_prune(clone(theta_0).cpu(), ticket, seed=3)
+    assert torch.equal(torch.random.get_rng_state(), cpu_before)
+    if accelerator_before is not None:
+        assert torch.equal(torch.cuda.get_rng_state(), accelerator_before)
+    for (name, a), b in zip(masks(on_device).items(), masks(on_cpu).values()):
+        assert a.device.type == device and torch.equal(a.cpu(), b), name

@@ -62,7 +62,7 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     both = show(results).data
     assert both.startswith("| weights remaining | winning ticket | early stop: winning ticket |")
     assert "| 80.0 % | 98.50 [98.00–99.00] | 3,100 [3,000–3,200] | 2 · 2 · 2 of 2 |" in both and "2 of 1" not in both
-    assert "ticket vs its seed's dense: more accurate · no later · both |" in both.splitlines()[0]
+    assert "seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense) |" in both.splitlines()[0]
     one_seed = show(results[::2]).data  # one seed: no seed-by-seed column
     assert one_seed.splitlines()[0] == "| weights remaining | winning ticket | early stop: winning ticket |"
     assert show(results, parts=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
@@ -73,7 +73,7 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
         "iteration 4,100 [4,000–4,200] (2 seeds)",
         "      ticket  80.0 % of the weights: test accuracy at early stop 98.50 [98.00–99.00] %, early stop at "
         "iteration 3,100 [3,000–3,200] (2 seeds)",
-        "             against its own seed's dense network: more accurate in 2 of 2, stops no later in 2 of 2, both in 2 of 2"]
+        "             against its own seed's dense network: at least as accurate in 2 of 2, stops no later in 2 of 2, both in 2 of 2"]
 
 
 def why_entries(seed):
@@ -264,14 +264,15 @@ def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_see
                *(result("ticket", seed, 0.981, 2_800, 0.2) for seed in range(3))]
     dense, ticket = paired(results)  # in summarize's order: the dense network has no comparison
     assert dense is None
-    assert (ticket.kind, ticket.seeds, ticket.more_accurate, ticket.no_later) == ("ticket", 3, 3, 2)  # 2,800 <= 2,800
-    assert "more accurate in 3 of 3, stops no later in 2 of 3" in describe(results)
-    assert "stops no later (j' ≤ j) in all 3 at 0, in 2 of 3 at 1, in 1 of 3 at 0, in none at 0" \
+    assert (ticket.kind, ticket.seeds, ticket.as_accurate, ticket.no_later) == ("ticket", 3, 3, 2)  # 2,800 <= 2,800
+    assert "at least as accurate in 3 of 3, stops no later in 2 of 3" in describe(results)
+    assert "stops no later (j′ ≤ j) in all 3 at 0, in 2 of 3 at 1, in 1 of 3 at 0, in none at 0" \
         in paired_findings(results)[0]
     assert paired_findings(results[:1] + results[3:4]) == []  # one seed: nothing to say seed by seed
     reinit = [result("reinit", seed, accuracy, 4_000, 0.2) for seed, accuracy in ((0, 0.97), (1, 0.97), (2, 0.99))]
     assert paired_findings(results + reinit)[1] == ("- **Controls, seed by seed** (each against the ticket of its own "
-                                                    "seed): random reinit below it in all 3 seeds at 0 of 1 sparsities.")
+                                                    "seed): the ticket at least as accurate as random reinit in all 3 "
+                                                    "seeds at 0 of 1 sparsities.")
     assert "at 1 of 1" in paired_findings(results + reinit[:2] + [result("reinit", 2, 0.97, 4_000, 0.2)])[1]
 
 
@@ -300,7 +301,7 @@ def test_seed_by_seed_sets_each_seeds_network_beside_its_own_dense_network():
     results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                       entry("ticket", 1, 0, 0.98, 4_100), entry("ticket", 1, 1, 0.975, 3_000))]
     assert seed_by_seed(results).splitlines() == [
-        "seed 0: dense 97.00 % at 4,000, ticket 98.00 % at 4,100: more accurate, later",
-        "seed 1: dense 97.50 % at 4,200, ticket 97.50 % at 3,000: not more accurate, no later"]  # a tie is not more
+        "seed 0: dense 97.00 % at 4,000, ticket 98.00 % at 4,100: as accurate or more, later",
+        "seed 1: dense 97.50 % at 4,200, ticket 97.50 % at 3,000: as accurate or more, no later"]  # a' >= a: a tie is
     with pytest.raises(ValueError, match="one ticket sparsity"):
         seed_by_seed(results + [result_of(entry("ticket", 2, 0, 0.9, 3_000))])

@@ -90,9 +90,11 @@ def check_largest_gap(answer, records, control: str = "reinit") -> bool:
         return _not_yet(f"({how}.) no sparsity of the table is there; it holds "
                         f"{', '.join(f'{100 * r:.3g} %' for r in sorted(gaps, reverse=True))} of the weights remaining.")
     best = max(gaps.values())
-    if gaps[nearest] >= best - 0.05:  # ties within a twentieth of a point are all right
+    if gaps[nearest] >= best - 0.015:  # a tie to the hundredth, as the table prints the means, is all right
+        tied = [f"{100 * r:.3g} %" for r in sorted(gaps, reverse=True) if r != nearest and gaps[r] >= best - 0.015]
+        also = f" ({', '.join(tied)} ties with it to the hundredth)" if tied else ", more than anywhere else in the table"
         return _correct(f"({how}.) at {100 * nearest:.3g} % of the weights remaining the ticket beats {name} by "
-                        f"{best:.2f} percentage points, more than anywhere else in the table.")
+                        f"{gaps[nearest]:.2f} percentage points{also}.")
     return _not_yet(f"({how}.) at {100 * nearest:.3g} % remaining the ticket is {gaps[nearest]:+.2f} points from "
                     f"{name}, but another sparsity has a larger gap: compare ticket and {name} at every "
                     f"slider position (or in the figure), not only where they are far from the dense network.")

@@ -291,9 +291,11 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
     if gaps:
         gap, where = max(gaps)
         ticket, reinit = (100 * grid[kind][where].early_stop_test_accuracy.mean for kind in ("ticket", "reinit"))
+        tied = [f"{100 * r:.1f} %" for g, r in sorted(gaps, reverse=True) if r != where and g >= gap - 0.015]
+        also = f" ({', '.join(tied)} ties with it to the hundredth: the check accepts both)" if tied else ""
         lines += ["", f"Lesson 03, Exercise 2 (read off the one-shot table, means over the seeds): the ticket's lead "
                       f"over random reinit is largest at {100 * where:.1f} % of the weights remaining (the answer to "
-                      f"enter), {gap:.2f} points ({ticket:.2f} % against {reinit:.2f} %), "
+                      f"enter), {gap:.2f} points ({ticket:.2f} % against {reinit:.2f} %){also}, "
                       f"{'not ' if where != min(r for _, r in gaps) else ''}at the sparsest position."]
     last = max((r for k, r, _ in paper if k == "ticket"), default=None)
     if last is not None and all(any(k == c and r == last for k, r, _ in paper) for c in CONTROLS):
