@@ -185,7 +185,7 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | Result, ax: Axes | 
     fig, ax = _figure(ax, figsize=(5, 4.2))
     # Colors span the counts that occur (not 0..300), so a border pruned a little harder still shows.
     image = ax.imshow(per_pixel.reshape(side, side).numpy(), cmap="viridis")
-    fig.colorbar(image, ax=ax, label=f"surviving weights per pixel (of {outputs})")
+    fig.colorbar(image, ax=ax, label=f"weights kept per pixel (of {outputs})")
     ax.set_title(f"First layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of its "
                  f"weights")
     ax.set_xticks([])
@@ -262,10 +262,20 @@ def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
     shown = [r for r in grid if r.remaining >= ticket.remaining - 1e-9]
     plot_accuracy_vs_remaining(shown, ax=accuracy)
     plot_early_stop_vs_remaining(shown, ax=early_stop)
-    for ax in (accuracy, early_stop):
+    for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
+        _whole_grid(ax, grid, metric)  # the axes stay put as the slider moves: only the points are revealed
         highlight(ax, ticket.remaining)
     plot_first_layer_mask(ticket, ax=mask)
     return shared_legend(fig, [accuracy, early_stop])
+
+
+def _whole_grid(ax: Axes, grid: list[Result], metric: str) -> None:
+    """Axes that fit every network of `grid` (its sparsities, its values' min-max), whichever are drawn."""
+    spreads = [getattr(row, metric) for row in summarize(grid)]
+    low, high = min(s.min for s in spreads), max(s.max for s in spreads)
+    room = 0.08 * (high - low or 1)
+    ax.set_ylim(low - room, high + room)
+    _sparsity_axis(ax, [100 * r.remaining for r in grid])
 
 
 def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
@@ -320,10 +330,11 @@ def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | No
 
 
 def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None,
-                    accuracy_ylim: tuple[float, float] | None = None) -> Figure:
+                    accuracy_ylim: tuple[float, float] | None = None, what: str = "") -> Figure:
     """Notebooks 02 and 03's picture: accuracy and early-stop iteration vs weights remaining, round by round (with
     the controls the results hold), one-shot tickets of the same sparsities if given, the `current` round marked;
-    `accuracy_ylim`: the accuracy axis' range, e.g. another figure's, to compare the two by eye."""
+    `accuracy_ylim`: the accuracy axis' range, e.g. another figure's, to compare the two by eye; `what`: which
+    experiment, put before the titles (e.g. "18 rounds", "one step")."""
     fig, (accuracy, early_stop) = panels(2, width=6)
     plot_accuracy_vs_remaining(results, ax=accuracy, ylim=accuracy_ylim)
     plot_early_stop_vs_remaining(results, ax=early_stop)
@@ -336,6 +347,8 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
             continue
         ax.plot([100 * row.remaining for row in tickets], [getattr(row, metric).mean for row in tickets], "s--",
                 color="tab:purple", markersize=4, label="one-shot ticket")
+    for ax in (accuracy, early_stop) if what else ():
+        ax.set_title(ax.get_title().replace(f"{_model_name(results)}:", f"{_model_name(results)}, {what}:"))
     return shared_legend(fig, [accuracy, early_stop],
                          {LABELS["ticket"]: f"{LABELS['ticket']} (iterative)"} if tickets else {})
 

@@ -29,7 +29,11 @@ LAYER_KINDS = ("conv", "fc", "output")
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
                    strategy: str = "layerwise") -> nn.Module:
     """Prune `amount` of the remaining weights with the smallest |w| in the trained network, and give the copy
-    (made before training) the same mask: its surviving weights keep their initial values.
+    (made before training) the same mask: its surviving weights keep their initial values. Both networks are changed
+    in place (the trained one is pruned too); the copy, now the winning ticket, is returned.
+
+    `amount`: one number for every layer, or rates by layer kind ({"fc": 0.2, "output": 0.1}; a kind left out is not
+    pruned) or by layer name.
 
     strategy "layerwise" prunes each layer by its own amount (torch's `l1_unstructured`); "global" ranks all
     layers with a non-zero amount together (`global_unstructured`), as the paper does for ResNet and VGG.
@@ -105,7 +109,8 @@ def layer_kinds(model: nn.Module) -> dict[str, str]:
 
 
 def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Per-layer pruning fractions from one number, rates by kind ({"conv", "fc", "output"}), or layer names."""
+    """Per-layer pruning fractions from one number (every layer), rates by kind ({"conv", "fc", "output"}), or layer
+    names; a kind or layer left out of a mapping gets 0 (not pruned)."""
     kinds = layer_kinds(model)
     if not isinstance(amount, Mapping):
         return {name: validate_amount(amount) for name in kinds}

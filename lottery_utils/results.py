@@ -174,8 +174,8 @@ class Paired:
     no_later: int
     both: int = 0
 
-    def text(self) -> str:
-        return (f"against its own seed's dense network: at least as accurate in {self.as_accurate} of {self.seeds}, "
+    def text(self, reference: str = "its own seed's dense network") -> str:
+        return (f"against {reference}: at least as accurate in {self.as_accurate} of {self.seeds}, "
                 f"stops no later in {self.no_later} of {self.seeds}, both in {self.both} of {self.seeds}")
 
 
@@ -217,7 +217,7 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     for r in sorted((r for r in results if r.kind == kind and r.seed in dense), key=lambda r: r.seed):
         d = dense[r.seed]
         accurate = "as accurate or more" if r.early_stop_test_accuracy >= d.early_stop_test_accuracy else "less accurate"
-        verdict = f"{accurate}, {'no later' if r.early_stop_iteration <= d.early_stop_iteration else 'later'}"
+        verdict = f"{accurate}, {'stops no later' if r.early_stop_iteration <= d.early_stop_iteration else 'stops later'}"
         lines.append(f"seed {r.seed}: dense {100 * d.early_stop_test_accuracy:.2f} % at {d.early_stop_iteration:,}, "
                      f"{kind} {100 * r.early_stop_test_accuracy:.2f} % at {r.early_stop_iteration:,}: {verdict}")
     return "\n".join(lines)

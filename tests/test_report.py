@@ -301,7 +301,7 @@ def test_seed_by_seed_sets_each_seeds_network_beside_its_own_dense_network():
     results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                       entry("ticket", 1, 0, 0.98, 4_100), entry("ticket", 1, 1, 0.975, 3_000))]
     assert seed_by_seed(results).splitlines() == [
-        "seed 0: dense 97.00 % at 4,000, ticket 98.00 % at 4,100: as accurate or more, later",
-        "seed 1: dense 97.50 % at 4,200, ticket 97.50 % at 3,000: as accurate or more, no later"]  # a' >= a: a tie is
+        "seed 0: dense 97.00 % at 4,000, ticket 98.00 % at 4,100: as accurate or more, stops later",
+        "seed 1: dense 97.50 % at 4,200, ticket 97.50 % at 3,000: as accurate or more, stops no later"]  # a' >= a: a tie is
     with pytest.raises(ValueError, match="one ticket sparsity"):
         seed_by_seed(results + [result_of(entry("ticket", 2, 0, 0.9, 3_000))])
