@@ -255,7 +255,8 @@ def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
     if n < 2:
         return ""
     above, below = sum(a.min > b.max for a, b in pairs), sum(a.max < b.min for a, b in pairs)
-    return f" Over the {n} seeds its range lies wholly above {other} at {above} of them, wholly below at {below}."
+    return (f" Over the {n} seeds its range lies wholly above {other} at {above} of the {len(pairs)} sparsities, "
+            f"wholly below at {below}.")
 
 
 def sign_findings(rows: list[Summary]) -> list[str]:
@@ -286,6 +287,8 @@ def sign_findings(rows: list[Summary]) -> list[str]:
                        100 * (accuracy["reinit_signs"] - accuracy["reinit"]), "points of accuracy", 2)
     iterations = recovered(stop["reinit"] - stop["ticket"], stop["reinit"] - stop["reinit_signs"],
                            "iterations of early stop", 0)
+    ticket_apart = [sum(by[("ticket", s)].early_stop_test_accuracy.min > by[(kind, s)].early_stop_test_accuracy.max
+                        for s in sparsities) for kind in ("reinit", "reinit_signs")]
     return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(pairs)} sparsities. "
             f"Averaged over them: winning ticket {100 * accuracy['ticket']:.2f} %, random reinit with the signs kept "
             f"{100 * accuracy['reinit_signs']:.2f} %, plain random reinit {100 * accuracy['reinit']:.2f} %.{apart}",
@@ -295,7 +298,8 @@ def sign_findings(rows: list[Summary]) -> list[str]:
             f"{stop['reinit']:,.0f} for plain reinit.",
             f"- **Values or signs?** Random reinit with the signs kept is below the winning ticket at {below_ticket} "
             f"of {len(pairs)} sparsities. Of the ticket's lead over plain reinit, averaged over them, keeping the "
-            f"signs recovers {points} and {iterations}."]
+            f"signs recovers {points} and {iterations}. The ticket's range lies wholly above plain reinit's at "
+            f"{ticket_apart[0]} and above the signs-kept control's at {ticket_apart[1]} of the {len(pairs)}."]
 
 
 def markdown(lines: list[str]):
