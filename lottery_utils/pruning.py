@@ -21,13 +21,13 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .models import is_whole, seeded
+from .models import is_whole, preset_of, seeded
 
 LAYER_KINDS = ("conv", "fc", "output")
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
-                   strategy: str = "layerwise") -> nn.Module:
+                   strategy: str | None = None) -> nn.Module:
     """Prune `amount` of the remaining weights with the smallest |w| in the trained network, and give the copy
     (made before training) the same mask: its surviving weights keep their initial values. Both networks are changed
     in place (the trained one is pruned too); the copy, now the winning ticket, is returned.
@@ -36,12 +36,16 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     pruned) or by layer name.
 
     strategy "layerwise" prunes each layer by its own amount (torch's `l1_unstructured`); "global" ranks all
-    layers with a non-zero amount together (`global_unstructured`), as the paper does for ResNet and VGG.
+    layers with a non-zero amount together (`global_unstructured`), as the paper does for ResNet and VGG; None (the
+    default): the paper's choice for the network's preset (`build_model` records it), else "layerwise".
     Calling it again on a pruned pair prunes `amount` of what is left: iterative pruning.
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
     validate_ticket_pair(trained_network, copy_network)
+    if strategy is None:
+        paper = preset_of(trained_network)
+        strategy = "layerwise" if paper is None else paper.strategy
     amounts = layer_amounts(trained_network, amount)
     trained = prunable_layers(trained_network)
     if strategy == "layerwise":
@@ -64,7 +68,7 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 
 def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], rounds: int,
-                      amount: float | Mapping[str, float], strategy: str = "layerwise",
+                      amount: float | Mapping[str, float], strategy: str | None = None,
                       reset_to: nn.Module | None = None) -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
@@ -82,7 +86,7 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], 
 
 
 def pruning_round(ticket: nn.Module, train: Callable[[nn.Module], object], amount: float | Mapping[str, float],
-                  strategy: str = "layerwise", reset_to: nn.Module | None = None) -> nn.Module:
+                  strategy: str | None = None, reset_to: nn.Module | None = None) -> nn.Module:
     """One round: train a copy of `ticket` (theta_0 under its mask) to theta_j, prune `amount` of its survivors by
     |theta_j|, and return a new ticket whose survivors hold `ticket`'s starting values (`ticket` is left as it is).
 
