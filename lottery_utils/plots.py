@@ -338,11 +338,13 @@ def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | No
 
 
 def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None,
-                    accuracy_ylim: tuple[float, float] | None = None, what: str = "") -> Figure:
+                    accuracy_ylim: tuple[float, float] | None = None, what: str = "",
+                    axes_for: Sequence[Result] = ()) -> Figure:
     """Notebooks 02 and 03's picture: accuracy and early-stop iteration vs weights remaining, round by round (with
     the controls the results hold), one-shot tickets of the same sparsities if given, the `current` round marked;
     `accuracy_ylim`: the accuracy axis' range, e.g. another figure's, to compare the two by eye; `what`: which
-    experiment, put before the titles (e.g. "18 rounds", "one step")."""
+    experiment, put before the titles (e.g. "18 rounds", "one step"); `axes_for`: results (e.g. every round) the axes
+    are fitted to, so that they stay put while `results` grows."""
     fig, (accuracy, early_stop) = panels(2, width=6)
     plot_accuracy_vs_remaining(results, ax=accuracy, ylim=accuracy_ylim)
     plot_early_stop_vs_remaining(results, ax=early_stop)
@@ -355,6 +357,9 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
             continue
         ax.plot([100 * row.remaining for row in tickets], [getattr(row, metric).mean for row in tickets], "s--",
                 color="tab:purple", markersize=4, label="one-shot ticket")
+    for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
+        if axes_for:
+            _whole_grid(ax, list(axes_for) + list(one_shot_tickets), metric)
     for ax in (accuracy, early_stop) if what else ():
         ax.set_title(ax.get_title().replace(f"{_model_name(results)}:", f"{_model_name(results)}, {what}:"))
     return shared_legend(fig, [accuracy, early_stop],

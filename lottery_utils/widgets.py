@@ -379,8 +379,11 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         start = time.perf_counter()
         picture = (r, per_round, tuple(amounts))
         if picture not in explorer.pictures:
+            top = round_slider.max  # axes fitted to every round, where all are stored: they stay put as rounds move
+            every_round = (context.run(top, per_round, controls, False)
+                           if not context.to_train([(top, per_round)], controls) else ())
             explorer.pictures[picture] = _png(plots.iterative_panel, explorer.records, explorer.one_shot_records,
-                                              current=pick(explorer.records, "ticket"))
+                                              current=pick(explorer.records, "ticket"), axes_for=every_round)
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         last = pick(explorer.records, "ticket")

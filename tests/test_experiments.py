@@ -255,6 +255,14 @@ def test_spread_over_seeds_is_drawn_from_min_to_max():
     assert (x0, low, high) == pytest.approx((50, 0.97, 0.99))
 
 
+def test_panel_axes_can_be_fitted_to_every_round_so_they_stay_put_as_rounds_are_revealed(run):
+    first_round = [r for r in run if r.round <= 1]
+    early, late = (plots.iterative_panel(results, axes_for=run) for results in (first_round, run))
+    for a, b in zip(early.axes[:2], late.axes[:2]):
+        assert a.get_ylim() == b.get_ylim() and a.get_xlim() == b.get_xlim()
+    assert plots.iterative_panel(first_round).axes[0].get_xlim() != early.axes[0].get_xlim()  # else: fitted to what is shown
+
+
 def test_accuracy_axis_can_follow_another_figure_and_initial_accuracy_is_drawn_against_chance(run):
     other = plots.plot_accuracy_vs_remaining(run[:4]).axes[0].get_ylim()
     assert plots.plot_accuracy_vs_remaining(run, ylim=other).axes[0].get_ylim() == other
