@@ -145,12 +145,8 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
     """Mean and spread over seeds for each network (the paper's error bars: min and max over trials): results that
     differ only in their seed are one network; a result given twice (e.g. the dense network of several sweeps) counts
     once."""
-    return [_summary(group) for group in _by_network(results)]
-
-
-def _summary(group: list[Result]) -> Summary:
-    return Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
-                   group[0].round, group[0].rewind_iteration)
+    return [Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
+                    group[0].round, group[0].rewind_iteration) for group in _by_network(results)]
 
 
 def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
@@ -198,10 +194,16 @@ def _paired(group: list[Result], reference: dict[tuple, Result], identity, again
     pairs = [(r, reference[identity(r)]) for r in group if r.kind != against and identity(r) in reference]
     if not pairs:
         return None
-    as_accurate = [r.early_stop_test_accuracy >= d.early_stop_test_accuracy for r, d in pairs]
-    no_later = [r.early_stop_iteration <= d.early_stop_iteration for r, d in pairs]
-    return Paired(group[0].kind, group[0].remaining, len(pairs), sum(as_accurate), sum(no_later),
-                  sum(a and b for a, b in zip(as_accurate, no_later)))
+    met = [_conditions(r, d) for r, d in pairs]
+    return Paired(group[0].kind, group[0].remaining, len(pairs), sum(a for a, _ in met), sum(j for _, j in met),
+                  sum(a and j for a, j in met))
+
+
+def _conditions(network: Result, reference: Result) -> tuple[bool, bool]:
+    """The hypothesis' two conditions for `network` against `reference`: at least as accurate at early stop
+    (a' >= a), and stopping no later (j' <= j)."""
+    return (network.early_stop_test_accuracy >= reference.early_stop_test_accuracy,
+            network.early_stop_iteration <= reference.early_stop_iteration)
 
 
 def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
@@ -216,8 +218,9 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     lines = []
     for r in sorted((r for r in results if r.kind == kind and r.seed in dense), key=lambda r: r.seed):
         d = dense[r.seed]
-        accurate = "as accurate or more" if r.early_stop_test_accuracy >= d.early_stop_test_accuracy else "less accurate"
-        verdict = f"{accurate}, {'stops no later' if r.early_stop_iteration <= d.early_stop_iteration else 'stops later'}"
+        as_accurate, no_later = _conditions(r, d)
+        verdict = (f"{'as accurate or more' if as_accurate else 'less accurate'}, "
+                   f"{'stops no later' if no_later else 'stops later'}")
         lines.append(f"seed {r.seed}: dense {100 * d.early_stop_test_accuracy:.2f} % at {d.early_stop_iteration:,}, "
                      f"{kind} {100 * r.early_stop_test_accuracy:.2f} % at {r.early_stop_iteration:,}: {verdict}")
     return "\n".join(lines)

@@ -107,8 +107,8 @@ def paired_findings(results: list[Result]) -> list[str]:
         return ", ".join(parts)
 
     sentences = [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
-                 f"sparsities): at least as accurate (a′ ≥ a) {tally(lambda p: p.as_accurate)}; stops no later (j′ ≤ j) "
-                 f"{tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle it."]
+                 f"sparsities): at least as accurate (a′ ≥ a) {tally(lambda p: p.as_accurate)}; stops no later "
+                 f"(j′ ≤ j) {tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle it."]
     controls = []
     for control in ALL_CONTROLS:  # each ticket against its own seed's control: at least as accurate in every seed?
         against = [p for p in paired(results, against=control) if p is not None and p.kind == "ticket"]
@@ -132,10 +132,6 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
     def at(results: list[Result], remaining: float) -> list[Result]:
         return [r for r in results if abs(r.remaining - remaining) < 1e-6]
 
-    def accuracy(results: list[Result], kind: str) -> float | None:
-        rows = summarize(r for r in results if r.kind == kind)
-        return rows[0].early_stop_test_accuracy.mean if rows else None
-
     steps = [row for row in summarize(one_shot) if row.kind == "ticket"]
     matched = []  # (k rounds' ticket, one step's ticket), as summaries
     for ticket in (row for row in summarize(iterative) if row.kind == "ticket"):
@@ -151,10 +147,11 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
         lines = ["| rounds | weights remaining: k rounds / one step | winning ticket: k rounds / one step | "
                  + " | ".join(f"ticket − {LABELS[c]}: k rounds / one step" for c in controls) + " |",
                  "|---:|" + "---:|" * (2 + len(controls))]
-        for k, one in matched:
-            runs = (at(iterative, k.remaining), at(one_shot, one.remaining))
-            gaps = [" / ".join(f"{100 * (accuracy(run, 'ticket') - accuracy(run, c)):+.2f}"
-                               if accuracy(run, c) is not None else "–" for run in runs) for c in controls]
+        for k, one in matched:  # each kind's mean accuracy after k rounds, and after one step
+            means = [{row.kind: row.early_stop_test_accuracy.mean for row in summarize(at(run, share))}
+                     for run, share in ((iterative, k.remaining), (one_shot, one.remaining))]
+            gaps = [" / ".join(f"{100 * (m['ticket'] - m[c]):+.2f}" if c in m else "–" for m in means)
+                    for c in controls]
             lines.append(f"| {k.round} | {100 * k.remaining:.1f} / {100 * one.remaining:.1f} % | "
                          f"{both(k, one, 'early_stop_test_accuracy')} | " + " | ".join(gaps) + " |")
         return lines

@@ -325,8 +325,9 @@ def _seed_by_seed(records: list[Result], round: int = 1) -> str:
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None,
-                       compare_one_shot: bool | None = False, store: Store | None = None, *, controls: Iterable[str] = (), start: int | None = None,
-                       settings: Settings | None = None, setup: Setup | None = None) -> IterativeExplorer:
+                       compare_one_shot: bool | None = False, store: Store | None = None, *,
+                       controls: Iterable[str] = (), start: int | None = None, settings: Settings | None = None,
+                       setup: Setup | None = None) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, the selected round
     marked.
 
