@@ -31,8 +31,9 @@ SIGN_AMOUNTS = ONE_SHOT_GRID[::2]
 REWIND_AMOUNTS = ONE_SHOT_GRID[::3]
 REWINDS = (0, 100, 500, 2_000)
 NOTEBOOKS = ("01", "02", "03", "05")  # the notebooks with widgets (05 also feeds the classroom app's signs panel)
-# The bundle's parts: notebooks 01-03, the app and the paper's figure; notebook 05's; the trained weights lessons read
-PARTS = ("lessons", "why", "weights")
+# The bundle's parts: notebooks 01-03, the app and the paper's figure; notebook 05's; the 18-round sign experiment;
+# the trained weights lessons read
+PARTS = ("lessons", "why", "signs", "weights")
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,16 @@ def bundle_runs(part: str) -> list[Run]:
     """What the bundle holds for a seed, in real mode. "lessons": every run of notebooks 01-03 (and so the classroom
     app's first panel and the paper's 18-round figure), the long chain first, then the sparsest one-shot first.
     "why": notebook 05's sign-preserving reinit and its tickets rewound to k > 0 (the rest of notebook 05 is in
-    "lessons")."""
+    "lessons"). "signs": the sign-preserving reinit beside each of the paper's 18 rounds (its tickets and the other
+    controls are in "lessons"; being built for every seed, then notebook 05 reads it)."""
     if part == "lessons":
         runs = {run: None for notebook in ("01", "02", "03") for run in notebook_runs(notebook, fast=False)}
         return sorted(runs, key=lambda run: (-run.rounds, -(run.rate or 0), -len(run.controls)))
     if part == "why":
         return [run for run in notebook_runs("05", fast=False)
                 if "reinit_signs" in run.controls or run.rewind_iteration]
+    if part == "signs":
+        return [Run(PAPER_ROUNDS, None, ("reinit_signs",))]
     if part == "weights":
         return [run for notebook in NOTEBOOKS for run in notebook_runs(notebook, fast=False) if run.needs_weights]
     raise ValueError(f"Unknown bundle part {part!r}: choose from {', '.join(PARTS)}.")

@@ -166,6 +166,18 @@ def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_par
     assert build_parser().parse_args(["bundle", "--part", "why"]).part == "why"
 
 
+def test_the_signs_part_holds_a_sign_preserving_reinit_beside_each_of_the_papers_18_rounds_and_nothing_else(tmp_path):
+    from lottery_utils.maintainer.bundle import planned
+
+    experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
+    signs = planned(experiment, part="signs")
+    assert [(c.kind, c.rounds) for c in signs] == [("reinit_signs", r) for r in range(1, lessons.PAPER_ROUNDS + 1)]
+    lesson_keys = {c.key for c in planned(experiment)}
+    rates = experiments.round_rates("lenet", None)  # the tickets and plain reinit it is compared with: the lessons'
+    assert {experiment.config(k, r, rates).key for k in ("ticket", "reinit")
+            for r in range(1, lessons.PAPER_ROUNDS + 1)} <= lesson_keys
+
+
 @pytest.mark.parametrize("part", lessons.PARTS)
 def test_the_builders_jobs_train_each_planned_network_in_one_job_only(part, tmp_path):
     """Runs that share a chain of tickets (the 18 rounds with and without controls, the 14 rounds at 20 %) are one job:
