@@ -76,7 +76,7 @@ def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None,
     ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {METRICS[metric]}")
     if metric == "early_stop_iteration":  # a log axis: a network 1.5 times slower is as far off at 3,000 as at 30,000
         ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        ax.yaxis.set_major_locator(IterationLocator())
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
         ax.yaxis.set_minor_locator(NullLocator())
     if ylim is not None:
@@ -85,6 +85,15 @@ def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None,
     ax.grid(alpha=0.3)
     ax.legend(title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
     return fig
+
+
+class IterationLocator(LogLocator):
+    """Log-axis ticks at 1, 2 and 5 x 10^n; on an axis spanning less than a factor of 10 also at 3, 4, 6 and 8 x 10^n,
+    so that a panel of early-stop iterations between 2,500 and 11,000 reads 3,000, 4,000, ... and not only 5,000."""
+
+    def tick_values(self, vmin, vmax):
+        self.set_params(subs=(1, 2, 3, 4, 5, 6, 8) if max(vmin, vmax) < 10 * min(vmin, vmax) else (1, 2, 5))
+        return super().tick_values(vmin, vmax)
 
 
 def _sparsity_axis(ax: Axes, percents: Sequence[float]) -> None:
@@ -124,7 +133,8 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     """Test accuracy while training, one line per sparsity with the dense network for reference: the mean over
     the seeds, with a min-max band where there are several, and a dot at the mean early-stop point. The sparsities
     of the paper's Figure 3 where the records have them all, else `max_lines` spread over the range; the x axis
-    stops at three times the latest mean early stop, where the curves have settled."""
+    runs from the first evaluation after iteration 0 to three times the latest mean early stop (rounded up to
+    5,000), where the curves have settled."""
     records = list(records)
     fig, ax = _figure(ax)
     if not any(r.kind == kind for r in records):
@@ -147,12 +157,15 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     ax.set(xlabel="training iteration", ylabel="test accuracy",
            title=f"{_model_name(records)}: {LABELS[kind]}, " +
                  (f"mean of {seeds} seeds, band: min-max" if seeds > 1 else f"seed {runs[0][0].seed}"))
-    # Zoom on where the networks differ: from the worst accuracy after the first evaluation up.
-    later = [a for group in runs + dense for run in group for a in run.history.test_accuracy[2:]]
+    # Zoom on where the networks differ: from the first evaluation after iteration 0 (at iteration 0 every network
+    # guesses, about 10 %), from its worst accuracy up.
+    later = [a for group in runs + dense for run in group for a in run.history.test_accuracy[1:]]
     if later:
-        ax.set_ylim(max(0.0, min(later) - 0.01), min(1.0, max(later) + 0.005))
-    settled = 3 * max(np.mean([run.early_stop_iteration for run in group]) for group in runs + dense)
-    ax.set_xlim(0, min(runs[0][0].history.iterations[-1], 5_000 * math.ceil(settled / 5_000)))
+        ax.set_ylim(max(0.0, min(later) - 0.005), min(1.0, max(later) + 0.005))
+    stops = [np.mean([run.early_stop_iteration for run in group]) for group in runs + dense]
+    iterations = runs[0][0].history.iterations
+    first = iterations[1] if len(iterations) > 2 else 0  # a curve of two points (start, end): from 0
+    ax.set_xlim(min(first, *stops), min(iterations[-1], 5_000 * math.ceil(3 * max(stops) / 5_000)))
     _percent_axis(ax, "test_accuracy")
     ax.grid(alpha=0.3)
     ax.legend(title="weights remaining (dot: mean early stop)")
@@ -191,8 +204,8 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | Result, ax: Axes | 
     # Colors span the counts that occur (not 0..300), so a border pruned a little harder still shows.
     image = ax.imshow(per_pixel.reshape(side, side).numpy(), cmap="viridis")
     fig.colorbar(image, ax=ax, label=f"weights kept per pixel (of {outputs})")
-    ax.set_title(f"First layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of its "
-                 f"weights")
+    kept = f"first layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of its weights"
+    ax.set_title(f"Seed {source.seed}: {kept}" if isinstance(source, Result) else kept.capitalize())
     ax.set_xticks([])
     ax.set_yticks([])
     return fig
@@ -286,10 +299,11 @@ def _whole_grid(ax: Axes, grid: list[Result], metric: str) -> None:
     _sparsity_axis(ax, [100 * r.remaining for r in grid])
 
 
-def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
+def controls_panel(selected: list[Result], grid: list[Result], what: str = "one step") -> Figure:
     """Notebook 03's picture: ticket, random reinit and random pruning at the selected sparsity as dots with their
-    min-max whiskers against the dense network, and all three against weights remaining over the grid, in accuracy
-    and in early-stop iteration."""
+    min-max whiskers against the dense network, and all three against weights remaining in accuracy and in early-stop
+    iteration, revealed from the dense end down to the selected sparsity on axes that fit the whole grid (as
+    `one_shot_panel`). `what`: which experiment, put in the titles."""
     fig, (dots, lines, early_stop) = panels(3)
     rows = {row.kind: row.early_stop_test_accuracy for row in summarize(selected)}  # one sparsity per kind
     kinds = [kind for kind in KINDS[1:] if kind in rows]
@@ -301,22 +315,34 @@ def controls_panel(selected: list[Result], grid: list[Result]) -> Figure:
                       color=COLORS[kind], capsize=4, markersize=7, label=LABELS[kind])
         dots.annotate(f"{values[x]:.2f}", (x, values[x]), xytext=(8, 0), textcoords="offset points", va="center",
                       fontsize="small")
-    dots.set_xticks(range(len(kinds)), [LABELS[k].replace(", ", ",\n") for k in kinds])
+    dots.set_xticks(range(len(kinds)), [LABELS[k].replace(" ", "\n", 1) for k in kinds], fontsize="small")
     dots.set_xlim(-0.5, len(kinds) - 0.3)
     dense = dots.axhline(100 * rows["dense"].mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
     # an axis on which the gaps are visible: the spread of the values, with some room
     low = min([*(100 * rows[k].min for k in kinds), 100 * rows["dense"].min])
     high = max([*(100 * rows[k].max for k in kinds), 100 * rows["dense"].max])
     room = 0.4 * max(high - low, 0.5)
-    dots.set(ylim=(max(0.0, low - room), min(100.0, high + room)), ylabel="test accuracy at early stop (%)",
-             title=f"{100 * pick(selected, 'ticket').remaining:.1f} % of the weights remaining")
+    ticket = pick(selected, "ticket")
+    dots.set(ylim=(max(0.0, low - room), min(100.0, high + room)), ylabel="test accuracy at early stop",
+             title=f"{what}: {100 * ticket.remaining:.1f} % of the weights remaining")
+    dots.yaxis.set_major_formatter(PercentFormatter(100.0, symbol=" %"))
     dots.legend(handles=[dense], fontsize="small", loc="lower right",
                 title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
-    plot_accuracy_vs_remaining(grid, ax=lines)
-    plot_early_stop_vs_remaining(grid, ax=early_stop)
-    for ax in (lines, early_stop):
-        highlight(ax, pick(selected, "ticket").remaining)
+    shown = [r for r in grid if r.remaining >= ticket.remaining - 1e-9]
+    plot_accuracy_vs_remaining(shown, ax=lines)
+    plot_early_stop_vs_remaining(shown, ax=early_stop)
+    for ax, metric in ((lines, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
+        _whole_grid(ax, grid, metric)  # the axes stay put as the slider moves: only the points are revealed
+        highlight(ax, ticket.remaining)
+    _name_experiment([lines, early_stop], grid, what)
     return shared_legend(fig, [lines, early_stop])
+
+
+def _name_experiment(axes: Sequence[Axes], records: list[Result], what: str) -> None:
+    """Put which experiment a panel shows (e.g. "18 rounds", "one step") after the model's name in its title."""
+    name = _model_name(records)
+    for ax in axes if what else ():
+        ax.set_title(ax.get_title().replace(f"{name}: ", f"{name}, {what}:\n"))
 
 
 def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | None = None) -> Figure:
@@ -360,8 +386,7 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
     for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
         if axes_for:
             _whole_grid(ax, list(axes_for) + list(one_shot_tickets), metric)
-    for ax in (accuracy, early_stop) if what else ():
-        ax.set_title(ax.get_title().replace(f"{_model_name(results)}:", f"{_model_name(results)}, {what}:"))
+    _name_experiment([accuracy, early_stop], results, what)
     return shared_legend(fig, [accuracy, early_stop],
                          {LABELS["ticket"]: f"{LABELS['ticket']} (iterative)"} if tickets else {})
 

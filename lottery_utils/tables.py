@@ -299,6 +299,87 @@ def sign_findings(rows: list[Summary]) -> list[str]:
             f"{ticket_apart[0]} and above the signs-kept control's at {ticket_apart[1]} of the {len(pairs)}."]
 
 
+def _at_share(rows: list[Summary], kind: str, share: str) -> Summary | None:
+    """The `kind` row whose share of weights remaining prints as `share` ("21.1"), as the tables print it."""
+    return next((row for row in rows if row.kind == kind and f"{100 * row.remaining:.1f}" == share), None)
+
+
+def _for_good(rows: list[Summary], kind: str, below) -> float | None:
+    """The share of weights remaining from which on every sparser `kind` row has `below(row)` (None: never)."""
+    ordered = sorted((row for row in rows if row.kind == kind), key=lambda row: -row.remaining)
+    return next((row.remaining for i, row in enumerate(ordered) if all(below(later) for later in ordered[i:])), None)
+
+
+def _means_over(rows: list[Summary]) -> str:
+    seeds = max(row.seeds for row in rows)
+    return f"\n(means over {seeds} seed{'s' * (seeds > 1)})"
+
+
+def iterative_vs_paper(results: list[Result]) -> list[str]:
+    """The paper's sentences on its iterative LeNet figure (Section 2: 21 %, 13.5 %, where speed and accuracy return
+    to the dense network's), measured on `results` (the ticket's rounds and the dense network)."""
+    rows = summarize(results)
+    dense = next(row for row in rows if row.kind == "dense")
+    tickets = sorted((row for row in rows if row.kind == "ticket"), key=lambda row: -row.remaining)
+    lines = []
+    at_21 = _at_share(rows, "ticket", "21.1")
+    if at_21 is not None:
+        stops = {(r.kind, r.seed): r.early_stop_iteration for r in results
+                 if r.kind == "dense" or (r.kind == "ticket" and r.round == at_21.round)}
+        seeds = sorted({seed for _, seed in stops})
+        lines.append(f"- at 21.1 %: early stop {1 - at_21.early_stop_iteration.mean / dense.early_stop_iteration.mean:.0%}"
+                     f" earlier than the dense network on average; seed by seed "
+                     + ", ".join(f"{1 - stops[('ticket', s)] / stops[('dense', s)]:.0%} (seed {s})" for s in seeds))
+    at_13 = _at_share(rows, "ticket", "13.5")
+    if at_13 is not None:
+        gain = at_13.early_stop_test_accuracy.mean - dense.early_stop_test_accuracy.mean
+        lines.append(f"- at 13.5 %: {100 * gain:+.2f} points of test accuracy against the dense network")
+    best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
+    lines.append(f"- the ticket's mean accuracy peaks at {100 * best.remaining:.1f} % of the weights "
+                 f"({best.early_stop_test_accuracy.text(True)} %)")
+    slower = [t for t in tickets if t.remaining < 0.2 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
+    lower = [t for t in tickets if t.remaining < 0.13
+             and t.early_stop_test_accuracy.mean <= dense.early_stop_test_accuracy.mean]
+    for what, found in (("stops no earlier than the dense network", slower), ("is no more accurate than it", lower)):
+        lines.append(f"- pruned further, the ticket {what}: "
+                     + (f"first at {100 * found[0].remaining:.1f} %" if found else "at no sparsity of this run"))
+    last, pair = tickets[-1], dict(zip(rows, paired(results))).get(tickets[-1])
+    lines.append(f"- at the sparsest, {100 * last.remaining:.1f} %: "
+                 f"{100 * (last.early_stop_test_accuracy.mean - dense.early_stop_test_accuracy.mean):+.2f} points "
+                 f"against the dense network on average"
+                 + (f"; at least as accurate as its own seed's dense network in {pair.as_accurate} of {pair.seeds} "
+                    f"seeds" if pair else ""))
+    return lines + [_means_over(rows)]
+
+
+def controls_vs_paper(results: list[Result]) -> list[str]:
+    """The paper's sentences on its controls (Section 2 on random reinit at 21 %, Appendix E on random pruning),
+    measured on `results` (the ticket's rounds with both controls, and the dense network)."""
+    rows = summarize(results)
+    dense = next(row for row in rows if row.kind == "dense").early_stop_test_accuracy
+    lines = []
+    for kind in ("reinit", "random_prune", "ticket"):
+        mean = _for_good(rows, kind, lambda row: row.early_stop_test_accuracy.mean < dense.mean)
+        lowest = _for_good(rows, kind, lambda row: row.early_stop_test_accuracy.mean < dense.min)
+        lines.append(f"- {LABELS[kind]}: " + (
+            f"never falls below the dense network's mean accuracy ({100 * dense.mean:.2f} %) for good" if mean is None
+            else f"below the dense network's mean accuracy ({100 * dense.mean:.2f} %) from {100 * mean:.1f} % of the "
+                 f"weights on; below its lowest seed's ({100 * dense.min:.2f} %) "
+                 + ("at no sparsity" if lowest is None else f"from {100 * lowest:.1f} % on")))
+    reinit = {row.round: row for row in rows if row.kind == "reinit"}
+    pruned = {row.round: row for row in rows if row.kind == "random_prune" and row.round in reinit}
+    ahead = sum(reinit[r].early_stop_test_accuracy.mean > row.early_stop_test_accuracy.mean
+                for r, row in pruned.items())
+    lines.append(f"- random reinit is more accurate than random pruning after {ahead} of {len(pruned)} rounds")
+    ticket, control = _at_share(rows, "ticket", "21.1"), _at_share(rows, "reinit", "21.1")
+    if ticket is not None and control is not None:
+        lines.append(f"- at 21.1 %: the ticket reaches its minimum validation loss "
+                     f"{control.early_stop_iteration.mean / ticket.early_stop_iteration.mean:.2f}x sooner than random "
+                     f"reinit and is {100 * (ticket.early_stop_test_accuracy.mean - control.early_stop_test_accuracy.mean):.2f}"
+                     f" points more accurate")
+    return lines + [_means_over(rows)]
+
+
 def markdown(lines: list[str]):
     """Lines of Markdown (a table, sentences), shown as such in a notebook cell."""
     from IPython.display import Markdown
@@ -309,14 +390,17 @@ def markdown(lines: list[str]):
 def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
     """A lesson's table of `results` and the sentences computed from it ("findings"; "signs": the sign-preserving
     control against plain reinit; "rewinding": tickets rewound to each k against k = 0; "supermask": accuracy before
-    any training, the ticket's mask and a random one on theta_0), as Markdown for a cell."""
+    any training, the ticket's mask and a random one on theta_0; "paper": the paper's sentences on its iterative
+    figure or on its controls, measured on `results`), as Markdown for a cell."""
     plain = [r for r in results if not r.rewind_iteration]
     rows = summarize(plain)
     text = {"table": lambda: table(rows, paired(plain)),
             "findings": lambda: findings(rows) + paired_findings(plain),
             "signs": lambda: sign_findings(rows),
             "rewinding": lambda: rewinding_findings(results),
-            "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain)}
+            "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain),
+            "paper": lambda: (controls_vs_paper if any(r.kind in CONTROLS for r in plain) else iterative_vs_paper)(
+                plain)}
     unknown = set(parts) - set(text)
     if unknown:
         raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(text)}.")

@@ -384,7 +384,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             every_round = (context.run(top, per_round, controls, False)
                            if not context.to_train([(top, per_round)], controls) else ())
             explorer.pictures[picture] = _png(plots.iterative_panel, explorer.records, explorer.one_shot_records,
-                                              current=pick(explorer.records, "ticket"), axes_for=every_round)
+                                              current=pick(explorer.records, "ticket"), axes_for=every_round,
+                                              what=what)
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         last = pick(explorer.records, "ticket")

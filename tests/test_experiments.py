@@ -263,6 +263,33 @@ def test_panel_axes_can_be_fitted_to_every_round_so_they_stay_put_as_rounds_are_
     assert plots.iterative_panel(first_round).axes[0].get_xlim() != early.axes[0].get_xlim()  # else: fitted to what is shown
 
 
+def test_the_controls_panel_reveals_the_sparsities_down_to_the_selected_one_on_axes_that_stay_put(run):
+    """As the one-shot panel: moving the slider right shows what lies beyond, so a prediction is not answered by the
+    picture it is asked under; the axes fit the whole grid, and the titles name the experiment."""
+    early, late = (plots.controls_panel([r for r in run if r.round in (0, k)], run, what="3 rounds") for k in (2, 3))
+    for fig, shown in ((early, 2), (late, 3)):
+        ticket = line(fig.axes[1], plots.LABELS["ticket"])
+        assert len(ticket.get_xdata()) == shown  # rounds 1..k of 3
+    for a, b in zip(early.axes[1:3], late.axes[1:3]):
+        assert a.get_ylim() == b.get_ylim() and a.get_xlim() == b.get_xlim()
+    assert early.axes[1].get_title().startswith("LeNet-300-100, 3 rounds:")
+    assert early.axes[0].get_title().startswith("3 rounds: ")
+
+
+def test_a_narrow_early_stop_axis_is_labelled_at_every_thousand():
+    fig = plots.plot_early_stop_vs_remaining([Result("dense", 0, 1.0, 0.97, 2_600, 0.97, 0, "lenet", 300, 1.0),
+                                              Result("ticket", 1, 0.5, 0.97, 9_000, 0.97, 0, "lenet", 300, 1.0)])
+    ax = fig.axes[0]
+
+    def ticks(low, high):
+        ax.set_ylim(low, high)
+        return [ax.yaxis.get_major_formatter()(t) for t in ax.get_yticks() if low <= t <= high]
+
+    assert ticks(2_500, 11_000) == ["3,000", "4,000", "5,000", "6,000", "8,000", "10,000"]
+    # over more than a factor of 10: 1, 2 and 5 times a power of ten
+    assert ticks(1_000, 50_000) == ["1,000", "2,000", "5,000", "10,000", "20,000", "50,000"]
+
+
 def test_accuracy_axis_can_follow_another_figure_and_initial_accuracy_is_drawn_against_chance(run):
     other = plots.plot_accuracy_vs_remaining(run[:4]).axes[0].get_ylim()
     assert plots.plot_accuracy_vs_remaining(run, ylim=other).axes[0].get_ylim() == other

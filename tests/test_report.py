@@ -305,3 +305,37 @@ def test_seed_by_seed_sets_each_seeds_network_beside_its_own_dense_network():
         "seed 1: dense 97.50 % at 4,200, ticket 97.50 % at 3,000: as accurate or more, stops no later"]  # a' >= a: a tie is
     with pytest.raises(ValueError, match="one ticket sparsity"):
         seed_by_seed(results + [result_of(entry("ticket", 2, 0, 0.9, 3_000))])
+
+
+def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
+    from lottery_utils.tables import controls_vs_paper, iterative_vs_paper
+
+    def made(kind, rounds, seed, accuracy, stop):
+        remaining = {0: 1.0, 7: 0.211, 9: 0.135, 10: 0.108}[rounds]  # the shares the paper's sentences name
+        return Result(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+
+    # dense 97.0 % (seeds 96.5 and 97.5), stopping at 4,000
+    results = [made("dense", 0, 0, 0.965, 4_000), made("dense", 0, 1, 0.975, 4_000)]
+    for r, (ticket, reinit, pruned, stop) in {7: (0.98, 0.972, 0.968, 3_000), 9: (0.985, 0.968, 0.96, 3_500),
+                                              10: (0.975, 0.96, 0.962, 4_100)}.items():
+        for seed in (0, 1):
+            results += [made("ticket", r, seed, ticket, stop + 400 * seed), made("reinit", r, seed, reinit, 6_000),
+                        made("random_prune", r, seed, pruned, 7_000)]
+    iterative = iterative_vs_paper([r for r in results if r.kind in ("dense", "ticket")])
+    assert iterative[:3] == ["- at 21.1 %: early stop 20% earlier than the dense network on average; seed by seed 25% "
+                             "(seed 0), 15% (seed 1)", "- at 13.5 %: +1.50 points of test accuracy against the dense network",
+                             "- the ticket's mean accuracy peaks at 13.5 % of the weights (98.50 [98.50–98.50] %)"]
+    assert "- pruned further, the ticket stops no earlier than the dense network: first at 10.8 %" in iterative
+    assert "- pruned further, the ticket is no more accurate than it: at no sparsity of this run" in iterative
+    assert iterative[-2].startswith("- at the sparsest, 10.8 %: +0.50 points against the dense network on average; at "
+                                    "least as accurate as its own seed's dense network in 2 of 2 seeds")
+    assert iterative[-1] == "\n(means over 2 seeds)"
+    controls = controls_vs_paper(results)
+    assert controls[0] == ("- random reinit: below the dense network's mean accuracy (97.00 %) from 13.5 % of the "
+                           "weights on; below its lowest seed's (96.50 %) from 10.8 % on")
+    assert controls[1] == ("- random pruning: below the dense network's mean accuracy (97.00 %) from 21.1 % of the "
+                           "weights on; below its lowest seed's (96.50 %) from 13.5 % on")
+    assert controls[2] == "- winning ticket: never falls below the dense network's mean accuracy (97.00 %) for good"
+    assert controls[3] == "- random reinit is more accurate than random pruning after 2 of 3 rounds"
+    assert controls[4] == ("- at 21.1 %: the ticket reaches its minimum validation loss 1.88x sooner than random reinit "
+                           "and is 0.80 points more accurate")

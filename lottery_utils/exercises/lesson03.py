@@ -82,7 +82,7 @@ def check_largest_gap(answer, records, control: str = "reinit") -> bool:
     try:
         value, how = _read_fraction(answer)
     except _Unreadable as problem:
-        return _not_yet(f"{problem} Give the share of weights remaining, as the status line prints it (e.g. 33.3).")
+        return _not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it (e.g. 12.5).")
     nearest, name = min(gaps, key=lambda r: abs(r - value)), LABELS[control]
     if abs(nearest - value) > max(0.002, 0.05 * nearest):
         if any(abs((1 - r) - value) <= 0.01 for r in gaps):
