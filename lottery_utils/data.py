@@ -45,32 +45,18 @@ def best_device() -> torch.device:
     return torch.device("cpu")
 
 
-def _project_root() -> Path:
-    """The project folder (a checkout: notebooks, run in notebooks/, and the CLI share its data/ and runs/), or the
-    working directory when the package is installed without one (site-packages is no place for downloads)."""
-    checkout = Path(__file__).resolve().parents[1]
-    return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
-
-
-PROJECT_ROOT = _project_root()
-
-
-def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Where datasets live: the argument, else data/ in the project folder (torchvision downloads there)."""
-    return Path(root or PROJECT_ROOT / "data")
-
-
-def load_mnist(root: str | os.PathLike | None = None, device: torch.device | str | None = None) -> Data:
-    """MNIST as tensors: 55,000 train / 5,000 validation / 10,000 test, normalized. Loaded once per folder and device:
-    later calls return the same tensors, so copy them (`data.train_x.clone()`) before changing them in place."""
-    root = data_root(root).resolve()
+def load_mnist(root: str | os.PathLike = "data", device: torch.device | str | None = None) -> Data:
+    """MNIST as tensors: 55,000 train / 5,000 validation / 10,000 test, normalized. `root`: the folder that holds (or
+    receives) torchvision's MNIST/raw/. Loaded once per folder and device: later calls return the same tensors, so copy
+    them (`data.train_x.clone()`) before changing them in place."""
+    root = Path(root).resolve()
     return _load_mnist(root, torch.device(device) if device else best_device())
 
 
-def load_cifar10(root: str | os.PathLike | None = None, device: torch.device | str | None = None) -> Data:
-    """CIFAR-10 as tensors: 45,000 train / 5,000 validation / 10,000 test, normalized per channel (loaded once per
-    folder and device, as `load_mnist`)."""
-    root = data_root(root).resolve()
+def load_cifar10(root: str | os.PathLike = "data", device: torch.device | str | None = None) -> Data:
+    """CIFAR-10 as tensors: 45,000 train / 5,000 validation / 10,000 test, normalized per channel (`root` and loading
+    as `load_mnist`)."""
+    root = Path(root).resolve()
     return _load_cifar10(root, torch.device(device) if device else best_device())
 
 
@@ -106,15 +92,14 @@ def _mnist_missing(root: Path, error: Exception) -> str:
     missing = [f for f in MNIST_FILES if not (raw / f).exists()]
     return (f"MNIST is not in {raw} and could not be downloaded ({type(error).__name__}).\n"
             f"Expected the four files {', '.join(MNIST_FILES)} there (missing: {', '.join(missing) or 'none'}).\n"
-            f"Copy them there, or pass the folder that holds MNIST/raw/ (load_mnist(root=...); in the notebooks and "
-            f"the command line, the environment variable LOTTERY_DATA, e.g. LOTTERY_DATA=$PWD/../shared/data).")
+            f"Copy them there, or pass the folder that holds MNIST/raw/ as root.")
 
 
 def _cifar_missing(root: Path, error: Exception) -> str:
     return (f"CIFAR-10 is not in {root / 'cifar-10-batches-py'} and could not be downloaded "
             f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}).\n"
             f"Run once where the internet is reachable, or put torchvision's cifar-10-batches-py folder there "
-            f"and pass its parent folder (load_cifar10(root=...), or LOTTERY_DATA in the notebooks and the command line).")
+            f"and pass its parent folder as root.")
 
 
 def _split(name, train_x, train_y, test_x, test_y, device) -> Data:

@@ -1,8 +1,7 @@
 """The paper's experiments: one-shot and iterative pruning with their controls, every network kept in a `Store`.
 
-The algorithm itself is `pruning.iterative_pruning`; an `Experiment` runs its rounds (`pruning.pruning_round`),
-each with a `train` that answers from the store where it can, trains the controls beside each round's ticket, and
-keeps every result. `settings` (fast mode, the folders) and the store are passed in; nothing here reads the
+The algorithm itself is `pruning.iterative_pruning`; an `Experiment` calls it with a `train` that answers from the
+store where it can, trains the controls beside each round's ticket, and keeps every result. `settings` (fast mode, the folders) and the store are passed in; nothing here reads the
 environment.
 
 Rewinding (`rewind_iteration=k`, Frankle et al. 2019 "Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611:
@@ -30,7 +29,7 @@ from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls,
 from .data import load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
-from .pruning import clone, pruning_round, random_prune, random_reinit, remaining_weights, \
+from .pruning import clone, iterative_pruning, random_prune, random_reinit, remaining_weights, \
     sign_preserving_reinit, validate_rounds
 from .results import Result, pick, sort_results, unique_networks
 from .settings import Settings
@@ -168,12 +167,12 @@ class Experiment:
 
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
-        start, strategy = self.start(pool), get_preset(self.setup.model).strategy  # theta_0, or theta_k when rewinding
-        tickets = [pruning_round(self.initial(), lambda dense: self.train(dense, self.config("dense"), pool), rates,
-                                 strategy, reset_to=start if self.rewind_iteration else None)]
-        for r in range(1, rounds):
-            tickets.append(pruning_round(tickets[-1], lambda ticket: self.train(ticket, self.config("ticket", r, rates),
-                                                                                pool), rates, strategy))
+        def train(network: nn.Module, r: int) -> None:  # round 0 trains the dense network, round r its ticket
+            self.train(network, self.config("dense") if r == 0 else self.config("ticket", r, rates), pool)
+
+        start = self.start(pool)  # theta_0, or theta_k when rewinding
+        tickets = iterative_pruning(self.initial(), train, rounds, rates,
+                                    reset_to=start if self.rewind_iteration else None)
         rest = [(self.config("ticket", rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))
                  for r, ticket in enumerate(tickets, 1) for kind in controls]

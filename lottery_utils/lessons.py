@@ -36,6 +36,11 @@ NOTEBOOKS = ("01", "02", "03", "05")  # the notebooks with widgets (05 also feed
 PARTS = ("lessons", "why", "signs", "weights")
 
 
+def sweep_amounts(fast: bool) -> tuple[float, ...]:
+    """The one-shot positions a lesson's whole-range figure draws: every slider position, every third in fast mode."""
+    return ONE_SHOT_GRID[::3] if fast else ONE_SHOT_GRID
+
+
 @dataclass(frozen=True)
 class Run:
     """One experiment a notebook shows: `rounds` of pruning at `rate` (the largest per-layer rate; None: the
@@ -129,4 +134,4 @@ def bundle_runs(part: str) -> list[Run]:
 __all__ = ["ALL_CONTROLS", "CONTROLS", "DEMO_AMOUNT", "ITERATIVE_RATES", "NOTEBOOKS", "ONE_SHOT_GRID", "PAPER_RATE",
            "PAPER_ROUNDS", "PARTS", "REWINDS", "REWIND_AMOUNTS", "Run", "SIGN_AMOUNTS", "SLIDER_AMOUNTS", "WhyGrids",
            "bundle_runs", "default_rounds", "max_rounds", "notebook_runs", "one_shot_runs", "paper_rounds",
-           "slider_amounts", "why_grids"]
+           "slider_amounts", "sweep_amounts", "why_grids"]

@@ -35,53 +35,34 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     `amount`: one number for every layer, or rates by layer kind ({"fc": 0.2, "output": 0.1}; a kind left out is not
     pruned) or by layer name.
 
-    strategy "layerwise" prunes each layer by its own amount (torch's `l1_unstructured`); "global" ranks all
-    layers with a non-zero amount together (`global_unstructured`), as the paper does for ResNet and VGG; None (the
-    default): the paper's choice for the network's preset (`build_model` records it), else "layerwise".
-    Calling it again on a pruned pair prunes `amount` of what is left: iterative pruning.
+    `strategy`: "layerwise" or "global", see `prune_smallest`. Calling it again on a pruned pair prunes `amount` of
+    what is left: iterative pruning.
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
     validate_ticket_pair(trained_network, copy_network)
-    if strategy is None:
-        paper = preset_of(trained_network)
-        strategy = "layerwise" if paper is None else paper.strategy
-    amounts = layer_amounts(trained_network, amount)
-    trained = prunable_layers(trained_network)
-    if strategy == "layerwise":
-        for name, module in trained.items():
-            prune.l1_unstructured(module, "weight", amount=amounts[name])
-    elif strategy == "global":
-        pooled = {a for a in amounts.values() if a > 0}
-        if len(pooled) > 1:
-            raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
-        together = [(trained[name], "weight") for name, a in amounts.items() if a > 0]
-        if together:
-            prune.global_unstructured(together, prune.L1Unstructured, amount=pooled.pop())
-        for name, module in trained.items():
-            if amounts[name] == 0:
-                prune.identity(module, "weight")
-    else:
-        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
-    apply_masks(trained_network, copy_network)
+    prune_smallest(trained_network, amount, strategy)  # the mask: the trained weights of largest |w| survive
+    apply_masks(trained_network, copy_network)  # the same mask on the copy, which keeps its initial values
     return copy_network
 
 
-def iterative_pruning(network: nn.Module, train: Callable[[nn.Module], object], rounds: int,
+def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], object], rounds: int,
                       amount: float | Mapping[str, float], strategy: str | None = None,
                       reset_to: nn.Module | None = None) -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
-    `network` holds theta_0 (dense or already pruned) and is left as it is; `train(net)` trains `net` in place,
-    e.g. `lambda net: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained: its survivors
-    hold theta_0, its pruned weights 0, and its mask lies inside the previous round's. `reset_to`: rewinding, see
-    `pruning_round`; the dense network then trains from iteration 0 and the tickets on from iteration k, e.g.
-    `lambda net: train(net, data, start_iteration=k if remaining_weights(net) < 1 else 0)`.
+    `network` holds theta_0 (dense or already pruned) and is left as it is. `train(net, round)` trains `net` in place:
+    in round 0 a copy of `network`, in round r a copy of round r's ticket; e.g. `lambda net, round: train(net, data,
+    iterations=5_000)`. Returns each round's ticket, untrained: its survivors hold theta_0, its pruned weights 0, and
+    its mask lies inside the previous round's. `reset_to`: rewinding, see `pruning_round`; the dense network then
+    trains from iteration 0 and the tickets on from iteration k, e.g.
+    `lambda net, round: train(net, data, start_iteration=k if round else 0)`.
     """
     validate_iterative_arguments(network, train, rounds, amount)
-    tickets = [pruning_round(network, train, amount, strategy, reset_to)]
-    for _ in range(rounds - 1):
-        tickets.append(pruning_round(tickets[-1], train, amount, strategy))
+    tickets, ticket = [], network
+    for r in range(rounds):
+        ticket = pruning_round(ticket, lambda net, r=r: train(net, r), amount, strategy, reset_to if r == 0 else None)
+        tickets.append(ticket)
     return tickets
 
 
@@ -97,6 +78,33 @@ def pruning_round(ticket: nn.Module, train: Callable[[nn.Module], object], amoun
     trained = clone(ticket)
     train(trained)  # theta_0 -> theta_j
     return winning_ticket(trained, clone(ticket if reset_to is None else reset_to), amount, strategy)
+
+
+def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str | None = None) -> None:
+    """Prune `amount` of the remaining weights with the smallest |w|, with torch's prune API. "layerwise": each layer
+    by its own amount (`l1_unstructured`); "global": all layers with a non-zero amount ranked together
+    (`global_unstructured`), as the paper does for ResNet and VGG; None (the default): the paper's choice for the
+    network's preset (`build_model` records it, see `models.preset_of`), else "layerwise"."""
+    if strategy is None:
+        paper = preset_of(network)
+        strategy = "layerwise" if paper is None else paper.strategy
+    amounts = layer_amounts(network, amount)
+    layers = prunable_layers(network)
+    if strategy == "layerwise":
+        for name, module in layers.items():
+            prune.l1_unstructured(module, "weight", amount=amounts[name])
+    elif strategy == "global":
+        pooled = {a for a in amounts.values() if a > 0}
+        if len(pooled) > 1:
+            raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
+        together = [(layers[name], "weight") for name, a in amounts.items() if a > 0]
+        if together:
+            prune.global_unstructured(together, prune.L1Unstructured, amount=pooled.pop())
+        for name, module in layers.items():
+            if amounts[name] == 0:
+                prune.identity(module, "weight")
+    else:
+        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
 
 
 def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
@@ -300,7 +308,7 @@ def validate_iterative_arguments(network, train, rounds, amount) -> None:
                         f"got {type(network).__name__}.")
     if not callable(train):
         raise TypeError(f"train must be a function that trains a network in place, e.g. "
-                        f"lambda net: train(net, data, iterations=5_000); got {type(train).__name__}.")
+                        f"lambda net, round: train(net, data, iterations=5_000); got {type(train).__name__}.")
     validate_rounds(rounds)
     layer_amounts(network, amount)
 

@@ -12,8 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import PROJECT_ROOT
 from .store import Bundle, Cache, Store
+
+
+def _project_root() -> Path:
+    """The project folder (a checkout: notebooks, run in notebooks/, and the CLI share its data/ and runs/), or the
+    working directory when the package is installed without one (site-packages is no place for downloads)."""
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
 
 _PROJECT_BUNDLE = Bundle()  # the results shipped with the project: read (lazily) once per process, by every Settings
 FALSE = ("", "0", "false", "no", "off", "n")  # LOTTERY_FAST values that mean real mode (any case)

@@ -95,7 +95,9 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
     iteration comes from a copy of the weights kept there. The curves (validation loss, test accuracy) are measured
     every `curve_every` iterations (default: a multiple of `eval_every`, about CURVE_POINTS times a run). `progress`:
     True for tqdm's bar, False for none, or a tqdm class to draw it with. fold_masks=False trains through
-    torch.nn.utils.prune's hooks instead of the faster equivalent path.
+    torch.nn.utils.prune's hooks instead of the faster equivalent path. `seed` sets the order of the mini-batches
+    only (each epoch a new shuffle drawn from it; the experiments pass the network's seed), not the initial weights,
+    which `build_model(name, seed)` draws.
 
     Rewinding (Frankle et al. 2019, "late resetting"): theta_k is theta_0 trained with `iterations=k`;
     `start_iteration=k` trains a network reset to theta_k from iteration k to `iterations`, as the dense run would

@@ -25,8 +25,17 @@ def test_mnist_missing_offline_is_one_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         load_mnist(tmp_path)
     message = str(error.value)
-    assert str(tmp_path / "MNIST" / "raw") in message and "LOTTERY_DATA" in message
+    assert str(tmp_path / "MNIST" / "raw") in message and "as root" in message
     assert all(name in message for name in MNIST_FILES)
+
+
+def test_the_command_line_says_where_it_reads_the_data_folder_from(tmp_path, capsys):
+    from lottery_utils.__main__ import main
+
+    settings = Settings(fast=True, cache=tmp_path / "cache", data=tmp_path / "nothing")
+    assert main(["one-shot", "--out", str(tmp_path / "out")], settings=settings) == 1
+    error = capsys.readouterr().err
+    assert "MNIST is not in" in error and f"LOTTERY_DATA (now {tmp_path / 'nothing'})" in error
 
 
 def write_fake_cifar(root, per_batch=20, test=30):
@@ -59,7 +68,7 @@ def test_cifar10_loader_on_generated_data(tmp_path, monkeypatch):
 
 
 def test_cifar10_missing_offline_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="(?s)CIFAR-10 is not in .*LOTTERY_DATA"):
+    with pytest.raises(FileNotFoundError, match="(?s)CIFAR-10 is not in .*as root"):
         load_cifar10(tmp_path)
 
 

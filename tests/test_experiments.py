@@ -432,7 +432,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, mnist):
     """The same three rounds with the library's plain loop: identical masks, identical trained weights."""
     from lottery_utils import build_model, iterative_pruning, train
 
-    def plain_train(network):
+    def plain_train(network, round):
         train(network, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False)
 
     theta_0 = build_model("lenet", seed=0)
@@ -442,7 +442,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, mnist):
             assert torch.equal(layer.weight_orig * layer.weight_mask,
                                prunable_layers(theta_0)[name].weight * layer.weight_mask)
         cached = cache.network(pick(run, "ticket", r))  # trained, from the cache
-        plain_train(ticket)
+        plain_train(ticket, r)
         assert {k: v.shape for k, v in ticket.state_dict().items()} == \
             {k: v.shape for k, v in cached.state_dict().items()}
         assert all(torch.equal(v, cached.state_dict()[k]) for k, v in ticket.state_dict().items()), f"round {r}"

@@ -196,7 +196,10 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     theta_0 = {name: p.detach().clone() for name, p in network.named_parameters()}
     expected = []  # the mask each round must get: the smallest |w| among the survivors, after this round's training
 
-    def spy_train(net):
+    rounds = []
+
+    def spy_train(net, r):
+        rounds.append(r)
         train(net, mnist, iterations=20, batch_size=60, progress=False)
         masks_before = kept(net)
         expected.append({})
@@ -209,7 +212,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
             expected[-1][name] = keep
 
     tickets = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
-    assert len(tickets) == 3 and len(expected) == 3
+    assert len(tickets) == 3 and len(expected) == 3 and rounds == [0, 1, 2]  # the dense network, then each ticket
     assert all(torch.equal(p, theta_0[name]) for name, p in network.named_parameters())  # network left as it was
     assert not any(hasattr(m, "weight_mask") for m in prunable_layers(network).values())
     previous = kept(network)
@@ -287,7 +290,7 @@ def test_pruning_round_with_reset_to_rewinds_and_later_rounds_keep_theta_k():
     calls = []
 
     def trainer(kind):
-        def train(net):  # a stand-in for training: record the call, change the weights unevenly
+        def train(net, round=None):  # a stand-in for training: record the call, change the weights unevenly
             calls.append((kind, remaining_weights(net)))
             with torch.no_grad():
                 for layer in prunable_layers(net).values():

@@ -13,7 +13,7 @@ from pathlib import Path
 from matplotlib.colors import to_hex
 
 from .. import plots
-from ..data import PROJECT_ROOT
+from ..settings import PROJECT_ROOT
 from ..lessons import CONTROLS, ONE_SHOT_GRID, PAPER_ROUNDS
 from ..results import LABELS, Result, Spread, summarize
 from ..store import Bundle

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import plots
-from ..data import PROJECT_ROOT
+from ..settings import PROJECT_ROOT
 from ..experiments import duration
 from ..lessons import DEMO_AMOUNT, ONE_SHOT_GRID, PAPER_RATE, REWIND_AMOUNTS, REWINDS, SIGN_AMOUNTS
 from ..config import CONTROLS, round_rates

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..data import PROJECT_ROOT
+from ..settings import PROJECT_ROOT
 
 TIMINGS = PROJECT_ROOT / "notebooks" / "instructor" / "timings.json"
 LESSONS = ("00_the_theorem", "01_one_shot_mnist", "02_iterative_pruning", "03_random_reinit_controls",

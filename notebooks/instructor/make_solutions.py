@@ -87,9 +87,9 @@ check_remaining_after(answer, rate=0.3, rounds=7)"""),
          "holds θ0 on its survivors) the new mask.", """
 def my_iterative_pruning(network, train, rounds, amount):
     tickets, ticket = [], network
-    for _ in range(rounds):
+    for r in range(rounds):
         trained = clone(ticket)
-        train(trained)
+        train(trained, r)
         ticket = winning_ticket(trained, clone(ticket), amount)
         tickets.append(ticket)
     return tickets
@@ -108,7 +108,7 @@ check_control(answer)"""),
         ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table: the ticket's mean minus "
          "random reinit's at each sparsity, and the largest.", """
 seeds = widgets.default_seeds(settings)
-amounts = lessons.ONE_SHOT_GRID[::3] if settings.fast else lessons.ONE_SHOT_GRID
+amounts = lessons.sweep_amounts(settings.fast)
 records = experiments.sweep("lenet", amounts, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
                             progress=False)
 mean = {(row.kind, row.remaining): 100 * row.early_stop_test_accuracy.mean for row in summarize(records)}
