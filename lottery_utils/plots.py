@@ -203,8 +203,8 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | Result, ax: Axes | 
     fig, ax = _figure(ax, figsize=(5, 4.2))
     # Colors span the counts that occur (not 0..300), so a border pruned a little harder still shows.
     image = ax.imshow(per_pixel.reshape(side, side).numpy(), cmap="viridis")
-    fig.colorbar(image, ax=ax, label=f"weights kept per pixel (of {outputs})")
-    kept = f"first layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of its weights"
+    fig.colorbar(image, ax=ax, label=f"kept per pixel (of {outputs})")
+    kept = f"first layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} %\nof its weights"
     ax.set_title(f"Seed {source.seed}: {kept}" if isinstance(source, Result) else kept.capitalize())
     ax.set_xticks([])
     ax.set_yticks([])

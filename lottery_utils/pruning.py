@@ -230,8 +230,8 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     from `fresh_network`, as in `random_reinit`.
 
     Zhou et al. ("Deconstructing Lottery Tickets", arXiv 1905.01067; abstract: "signs are all you need to make the
-    reinitialized network train") draw the new magnitudes by shuffling the layer's initial values (`signed_reinit`
-    in their code, uber-research/deconstructing-lottery-tickets); a fresh draw has the same distribution.
+    reinitialized network train") try several ways of choosing the new magnitudes; here they are a fresh draw, the same
+    one `random_reinit` would use, so that the two controls differ only in the signs.
     """
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
     _validate_unpruned(fresh_network, "fresh_network")

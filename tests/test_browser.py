@@ -26,11 +26,11 @@ pytestmark = pytest.mark.browser
 # whose cell after the explorer moves the slider to the sparsest position, one step left and a drag to the left end.
 START = DEMO_AMOUNT  # shown as "80 %"
 NEXT = ONE_SHOT_GRID[ONE_SHOT_GRID.index(START) + 1]  # 0.8322, "83.2 %"
-SIGNS_START = min(SIGN_AMOUNTS, key=lambda a: abs(a - DEMO_AMOUNT))  # 0.7903, "79 %"
-FIRST = ONE_SHOT_GRID[0]  # 0.2, "20 %"
+SIGNS_START = SIGN_AMOUNTS[0]  # the app's signs panel starts at its first position, 0.2, "20 %"
+FIRST = ONE_SHOT_GRID[0]  # 0.2, "20 %": notebook 01's left end, the signs panel's start too
 SIGNS = ("reinit", "reinit_signs")
-WARM = {START: CONTROLS, NEXT: CONTROLS, SIGNS_START: SIGNS,  # amount: the controls the app shows there
-        ONE_SHOT_GRID[-1]: (), ONE_SHOT_GRID[-2]: (), FIRST: ()}  # notebook 01's
+WARM = {START: CONTROLS, NEXT: CONTROLS, ONE_SHOT_GRID[-1]: (), ONE_SHOT_GRID[-2]: (),  # amount: the controls shown
+        FIRST: SIGNS}  # notebook 01's left end (its ticket) and the app's signs panel (with both controls)
 ERROR_TEXT = re.compile(r"Traceback|Error\b|Exception\b")
 TIMEOUT_MS = 90_000  # one slider move trains at most 4 fast-mode networks when the cache misses
 LAB_NOTEBOOK = "01_one_shot_mnist.ipynb"

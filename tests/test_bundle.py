@@ -205,7 +205,8 @@ def test_the_builders_jobs_train_each_planned_network_in_one_job_only(part, tmp_
 # --- the committed bundle -----------------------------------------------------------------------------------------
 
 BUNDLED = sorted(BUNDLE_DIR.glob("*.json.gz"))
-STAGED = sorted((BUNDLE_DIR.parents[1] / "staging").glob("*.json.gz"))  # complete parts held back (staging/README.md)
+STAGED_PARTS = sorted((BUNDLE_DIR.parents[1] / "staging").glob("*.json.gz"))  # complete parts held back (staging/)
+STAGED = [path for path in STAGED_PARTS if path.name.startswith("lenet-seed")]  # the lessons' parts: a dense network
 needs_bundle = pytest.mark.skipif(not BUNDLED, reason="no results bundled yet (python -m lottery_utils bundle)")
 
 
@@ -248,6 +249,18 @@ def test_bundled_curves_are_what_the_code_produces(which, path, mnist):
         assert history.val_loss[1] == pytest.approx(curve["val_loss"][1], rel=0.15)
         assert history.test_accuracy[1] == pytest.approx(curve["test_accuracy"][1], abs=0.01)
     assert content["metadata"]["setup"]["iterations"] == config["iterations"] == 50_000  # the paper's
+
+
+@pytest.mark.parametrize("path", STAGED_PARTS, ids=lambda p: p.name)
+def test_a_staged_part_is_complete_and_holds_exactly_the_networks_its_part_plans(path, tmp_path):
+    from lottery_utils.maintainer.bundle import planned
+
+    content = read_bundle(path)
+    metadata = content["metadata"]
+    assert metadata["complete"] and metadata["networks"] == len(content["entries"])
+    experiment = Experiment(Setup.for_model("lenet", fast=False), metadata["seed"], Store(tmp_path), SETTINGS.data)
+    assert {config_key(e["config"]) for e in content["entries"]} == \
+        {c.key for c in planned(experiment, metadata.get("part", "lessons"))}
 
 
 COMPLETE = Bundle().seeds("lenet")
