@@ -9,18 +9,18 @@ import csv
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from . import experiments
 from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls, validate_rewind
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS
 from .pruning import validate_amount, validate_rounds
-from .results import Result, pick, summarize
+from .results import Result, pick
 from .settings import Settings
 from .store import CSV_COLUMNS, csv_row
+from .tables import describe
 
 
 def checked(check: Callable, parse: Callable = str) -> Callable[[str], object]:
@@ -225,15 +225,13 @@ def write_outputs(records: list[Result], out: Path) -> None:
 
 
 def print_summary(records: list[Result], title: str) -> None:
-    """One line per kind and sparsity: mean test accuracy (final and at early stop) and early-stop iteration."""
-    print(f"\n{title}: {len({r.seed for r in records})} seed(s), mean over seeds")
+    """The title, how many networks came from the bundle, then `tables.describe`: per kind and sparsity the test
+    accuracy at early stop and the early-stop iteration (mean [min–max] over the seeds, and seed by seed)."""
+    print(f"\n{title}: {len({r.seed for r in records})} seed(s)")
     bundled = sum(r.bundled for r in records)
     if bundled:
         print(f"{bundled} of {len(records)} networks from the bundled results (--no-bundle trains them here)")
-    print(f"{'kind':<13} {'remaining':>9} {'seeds':>5} {'test acc':>9} {'early-stop acc':>14} {'early-stop iter':>15}")
-    for line in summarize(records):
-        print(f"{line.kind:<13} {100 * line.remaining:>8.1f}% {line.seeds:>5} {line.final_test_accuracy.mean:>9.4f} "
-              f"{line.early_stop_test_accuracy.mean:>14.4f} {line.early_stop_iteration.mean:>15.0f}")
+    print(describe(records))
 
 
 if __name__ == "__main__":

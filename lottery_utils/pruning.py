@@ -1,7 +1,7 @@
 """Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy (core).
 
-`winning_ticket` prunes a trained network and resets the survivors, `pruning_round` is one round of the paper's
-Algorithm 1 (train, prune, reset) and `iterative_pruning` repeats it; the rest of this file is the bookkeeping they
+`winning_ticket` prunes a trained network and resets the survivors, and `iterative_pruning` is the paper's
+Algorithm 1: rounds of train, prune, reset; the rest of this file is the bookkeeping they
 need (which layers, how much, masks, copies), the paper's two controls, and the follow-up papers' tools for asking
 why tickets win: the sign-preserving control and the weights' statistics; at the end, the checks that name each
 mistake.
@@ -54,30 +54,22 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], obje
     `network` holds theta_0 (dense or already pruned) and is left as it is. `train(net, round)` trains `net` in place:
     in round 0 a copy of `network`, in round r a copy of round r's ticket; e.g. `lambda net, round: train(net, data,
     iterations=5_000)`. Returns each round's ticket, untrained: its survivors hold theta_0, its pruned weights 0, and
-    its mask lies inside the previous round's. `reset_to`: rewinding, see `pruning_round`; the dense network then
-    trains from iteration 0 and the tickets on from iteration k, e.g.
+    its mask lies inside the previous round's.
+
+    Rewinding (Frankle et al. 2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and
+    the first round resets the survivors to those instead; the later rounds start from that ticket. The dense network
+    then trains from iteration 0 and the tickets on from iteration k, e.g.
     `lambda net, round: train(net, data, start_iteration=k if round else 0)`.
     """
-    validate_iterative_arguments(network, train, rounds, amount)
+    validate_iterative_arguments(network, train, rounds, amount, reset_to)
     tickets, ticket = [], network
     for r in range(rounds):
-        ticket = pruning_round(ticket, lambda net, r=r: train(net, r), amount, strategy, reset_to if r == 0 else None)
+        trained = clone(ticket)
+        train(trained, r)  # theta_0 -> theta_j
+        start = reset_to if r == 0 and reset_to is not None else ticket  # what the survivors are reset to
+        ticket = winning_ticket(trained, clone(start), amount, strategy)
         tickets.append(ticket)
     return tickets
-
-
-def pruning_round(ticket: nn.Module, train: Callable[[nn.Module], object], amount: float | Mapping[str, float],
-                  strategy: str | None = None, reset_to: nn.Module | None = None) -> nn.Module:
-    """One round: train a copy of `ticket` (theta_0 under its mask) to theta_j, prune `amount` of its survivors by
-    |theta_j|, and return a new ticket whose survivors hold `ticket`'s starting values (`ticket` is left as it is).
-
-    Rewinding (Frankle et al. 2019): in the first round, `reset_to` holds theta_k, the dense network's weights after
-    k iterations, and the survivors are reset to those instead; the later rounds start from that ticket.
-    """
-    validate_iterative_arguments(ticket, train, 1, amount)
-    trained = clone(ticket)
-    train(trained)  # theta_0 -> theta_j
-    return winning_ticket(trained, clone(ticket if reset_to is None else reset_to), amount, strategy)
 
 
 def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str | None = None) -> None:
@@ -203,7 +195,8 @@ def recompute_weights(model: nn.Module) -> nn.Module:
 
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
-    """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed)."""
+    """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed),
+    which is changed in place and returned."""
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
     _validate_unpruned(fresh_network, "fresh_network")
     return apply_masks(ticket, fresh_network)
@@ -301,8 +294,9 @@ def validate_rounds(rounds: int) -> int:
     return int(rounds)
 
 
-def validate_iterative_arguments(network, train, rounds, amount) -> None:
-    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts."""
+def validate_iterative_arguments(network, train, rounds, amount, reset_to=None) -> None:
+    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts, and a `reset_to` with
+    `network`'s architecture and masks."""
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
                         f"got {type(network).__name__}.")
@@ -311,6 +305,13 @@ def validate_iterative_arguments(network, train, rounds, amount) -> None:
                         f"lambda net, round: train(net, data, iterations=5_000); got {type(train).__name__}.")
     validate_rounds(rounds)
     layer_amounts(network, amount)
+    if reset_to is not None:
+        validate_same_architecture(network, reset_to, ("network", "reset_to"))
+        differs = _first_different_mask(network, reset_to)
+        if differs is not None:
+            raise ValueError(f"reset_to's mask of layer {differs!r} is not network's: reset_to holds theta_k, the "
+                             f"weights network reaches after k iterations, with network's masks (none for a dense "
+                             f"network).")
 
 
 def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple[str, str] = ("first", "second"),
@@ -319,7 +320,7 @@ def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple
     """Both networks must have the same parameters (names and shapes); `names` says what the two are in the caller's
     words, `advice` what to do instead."""
     def shapes(model):
-        return {n.replace("_orig", ""): tuple(p.shape) for n, p in model.named_parameters()}
+        return {n.removesuffix("_orig"): tuple(p.shape) for n, p in model.named_parameters()}
 
     a, b = shapes(first), shapes(second)
     for name in dict.fromkeys([*a, *b]):
@@ -333,13 +334,22 @@ def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) ->
     validate_same_architecture(trained_network, copy_network, ("trained", "copy"),
                                "The copy must be made from the same architecture before training (e.g. clone(network), "
                                "or build_model with the same name and seed).")
-    masks_a, masks_b = masks(trained_network), masks(copy_network)
-    for name, ma in masks_a.items():
-        mb = masks_b[name]
-        if (ma is None) != (mb is None) or (ma is not None and not torch.equal(ma.cpu(), mb.cpu())):
-            raise ValueError(f"The masks of layer {name!r} disagree between the trained network and its copy "
-                             f"(trained keeps {_kept(ma)}, copy keeps {_kept(mb)} weights). Prune both together "
-                             f"with winning_ticket, round after round.")
+    differs = _first_different_mask(trained_network, copy_network)
+    if differs is not None:
+        raise ValueError(f"The masks of layer {differs!r} disagree between the trained network and its copy "
+                         f"(trained keeps {_kept(masks(trained_network)[differs])}, copy keeps "
+                         f"{_kept(masks(copy_network)[differs])} weights). Prune both together with winning_ticket, "
+                         f"round after round.")
+
+
+def _first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
+    """The first prunable layer whose masks differ between two networks of one architecture (None: all agree)."""
+    theirs = masks(second)
+    for name, mine in masks(first).items():
+        other = theirs[name]
+        if (mine is None) != (other is None) or (mine is not None and not torch.equal(mine.cpu(), other.cpu())):
+            return name
+    return None
 
 
 def _kept(mask: torch.Tensor | None) -> str:

@@ -170,10 +170,6 @@ class Paired:
     no_later: int
     both: int = 0
 
-    def text(self, reference: str = "its own seed's dense network") -> str:
-        return (f"against {reference}: at least as accurate in {self.as_accurate} of {self.seeds}, "
-                f"stops no later in {self.no_later} of {self.seeds}, both in {self.both} of {self.seeds}")
-
 
 def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | None]:
     """For each network, in `summarize`'s order, the seed-by-seed comparison with a reference network of the same
@@ -194,48 +190,13 @@ def _paired(group: list[Result], reference: dict[tuple, Result], identity, again
     pairs = [(r, reference[identity(r)]) for r in group if r.kind != against and identity(r) in reference]
     if not pairs:
         return None
-    met = [_conditions(r, d) for r, d in pairs]
+    met = [conditions(r, d) for r, d in pairs]
     return Paired(group[0].kind, group[0].remaining, len(pairs), sum(a for a, _ in met), sum(j for _, j in met),
                   sum(a and j for a, j in met))
 
 
-def _conditions(network: Result, reference: Result) -> tuple[bool, bool]:
+def conditions(network: Result, reference: Result) -> tuple[bool, bool]:
     """The hypothesis' two conditions for `network` against `reference`: at least as accurate at early stop
     (a' >= a), and stopping no later (j' <= j)."""
     return (network.early_stop_test_accuracy >= reference.early_stop_test_accuracy,
             network.early_stop_iteration <= reference.early_stop_iteration)
-
-
-def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
-    """One line per seed: its dense network and its `kind` network side by side (test accuracy at early stop, the
-    early-stop iteration), and whether the network is at least as accurate and stops no later: the hypothesis' two
-    conditions, where a mean over seeds can hide that they disagree. One sparsity of `kind` expected."""
-    results = unique_networks(results)
-    sparsities = {round(r.remaining, 6) for r in results if r.kind == kind}
-    if len(sparsities) != 1:
-        raise ValueError(f"Pass the results of one {kind} sparsity with its dense networks (found {len(sparsities)}).")
-    dense = {r.seed: r for r in results if r.kind == "dense"}
-    lines = []
-    for r in sorted((r for r in results if r.kind == kind and r.seed in dense), key=lambda r: r.seed):
-        d = dense[r.seed]
-        as_accurate, no_later = _conditions(r, d)
-        verdict = (f"{'as accurate or more' if as_accurate else 'less accurate'}, "
-                   f"{'stops no later' if no_later else 'stops later'}")
-        lines.append(f"seed {r.seed}: dense {100 * d.early_stop_test_accuracy:.2f} % at {d.early_stop_iteration:,}, "
-                     f"{kind} {100 * r.early_stop_test_accuracy:.2f} % at {r.early_stop_iteration:,}: {verdict}")
-    return "\n".join(lines)
-
-
-def describe(results: Iterable[Result]) -> str:
-    """One line per kind and sparsity: test accuracy at early stop and the early-stop iteration, as the mean with
-    [min–max] over the seeds when there are several (what the lessons print before they draw); with several seeds,
-    under each network the seed-by-seed comparison with the dense network (`paired`)."""
-    results = list(results)
-    lines = []
-    for row, pair in zip(summarize(results), paired(results)):
-        lines.append(f"{row.kind:>12} {100 * row.remaining:5.1f} % of the weights: test accuracy at early stop "
-                     f"{row.early_stop_test_accuracy.text(percent=True)} %, early stop at iteration "
-                     f"{row.early_stop_iteration.text()} ({row.seeds} seed{'s' * (row.seeds > 1)})")
-        if pair is not None and pair.seeds > 1:
-            lines.append(f"{'':>12} {pair.text()}")
-    return "\n".join(lines)

@@ -1,9 +1,13 @@
 """The lessons' tables and the sentences computed from them, as Markdown: `show(results)` in a notebook cell, and
-the same functions in docs/results (maintainer.docs). Every number comes from the results given."""
+the same functions in docs/results (maintainer.docs); `describe` and `seed_by_seed` print the same numbers as text.
+Every number comes from the results given."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .config import ALL_CONTROLS, CONTROLS, round_rates
-from .results import LABELS, Paired, Result, Spread, Summary, initial_accuracies, paired, summarize
+from .results import (LABELS, Paired, Result, Spread, Summary, conditions, initial_accuracies, paired, summarize,
+                      unique_networks)
 
 
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
@@ -12,6 +16,48 @@ def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
     rates = round_rates(model)
     return [r for r in results if r.model == model and r.kind in ("dense", "ticket", *CONTROLS)
             and r.rewind_iteration == 0 and all(dict(step) == rates for step in r.schedule)]
+
+
+def paired_text(pair: Paired, reference: str = "its own seed's dense network") -> str:
+    """"against its own seed's dense network: at least as accurate in 3 of 3, stops no later in 2 of 3, both in 2 of
+    3": a `results.paired` comparison in words."""
+    return (f"against {reference}: at least as accurate in {pair.as_accurate} of {pair.seeds}, "
+            f"stops no later in {pair.no_later} of {pair.seeds}, both in {pair.both} of {pair.seeds}")
+
+
+def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
+    """One line per seed: its dense network and its `kind` network side by side (test accuracy at early stop, the
+    early-stop iteration), and whether the network is at least as accurate and stops no later: the hypothesis' two
+    conditions, where a mean over seeds can hide that they disagree. One sparsity of `kind` expected."""
+    results = unique_networks(results)
+    sparsities = {round(r.remaining, 6) for r in results if r.kind == kind}
+    if len(sparsities) != 1:
+        raise ValueError(f"Pass the results of one {kind} sparsity with its dense networks (found {len(sparsities)}).")
+    dense = {r.seed: r for r in results if r.kind == "dense"}
+    lines = []
+    for r in sorted((r for r in results if r.kind == kind and r.seed in dense), key=lambda r: r.seed):
+        d = dense[r.seed]
+        as_accurate, no_later = conditions(r, d)
+        verdict = (f"{'as accurate or more' if as_accurate else 'less accurate'}, "
+                   f"{'stops no later' if no_later else 'stops later'}")
+        lines.append(f"seed {r.seed}: dense {100 * d.early_stop_test_accuracy:.2f} % at {d.early_stop_iteration:,}, "
+                     f"{kind} {100 * r.early_stop_test_accuracy:.2f} % at {r.early_stop_iteration:,}: {verdict}")
+    return "\n".join(lines)
+
+
+def describe(results: Iterable[Result]) -> str:
+    """One line per kind and sparsity: test accuracy at early stop and the early-stop iteration, as the mean with
+    [min–max] over the seeds when there are several (what the lessons print before they draw); with several seeds,
+    under each network the seed-by-seed comparison with the dense network (`paired`)."""
+    results = list(results)
+    lines = []
+    for row, pair in zip(summarize(results), paired(results)):
+        lines.append(f"{row.kind:>12} {100 * row.remaining:5.1f} % of the weights: test accuracy at early stop "
+                     f"{row.early_stop_test_accuracy.text(percent=True)} %, early stop at iteration "
+                     f"{row.early_stop_iteration.text()} ({row.seeds} seed{'s' * (row.seeds > 1)})")
+        if pair is not None and pair.seeds > 1:
+            lines.append(f"{'':>12} {paired_text(pair)}")
+    return "\n".join(lines)
 
 
 def _cell(row: Summary | None, metric: str, percent: bool) -> str:

@@ -27,7 +27,7 @@ from IPython.display import Image
 from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
-from . import experiments, plots
+from . import experiments, plots, tables
 from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls
 from .lessons import DEMO_AMOUNT, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
     slider_amounts
@@ -308,7 +308,7 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
         if any(r.kind == kind for r in records):
             parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")
     signs = next((p for p in paired(records, against="reinit") if p is not None and p.kind == "reinit_signs"), None)
-    signs_note = (f";<br>random reinit with the signs kept {signs.text('plain random reinit of its seed')} seeds"
+    signs_note = (f";<br>random reinit with the signs kept {tables.paired_text(signs, 'plain random reinit of its seed')} seeds"
                   if signs is not None and signs.seeds > 1 else "")
     return (f"{parts[0]}<br>{',<br>'.join(parts[1:])}{_seeds_note(records)}{_seed_by_seed(records)}{signs_note}; "
             f"{source}.")
@@ -318,7 +318,7 @@ def _seed_by_seed(records: list[Result], round: int = 1) -> str:
     """"; the ticket against its own seed's dense network: ..." for the ticket of `round`, with several seeds."""
     pair = next((p for row, p in zip(summarize(records), paired(records))
                  if p is not None and p.kind == "ticket" and row.round == round), None)
-    return f";<br>the ticket {pair.text()} seeds" if pair is not None and pair.seeds > 1 else ""
+    return f";<br>the ticket {tables.paired_text(pair)} seeds" if pair is not None and pair.seeds > 1 else ""
 
 
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from torch import nn
 
 from lottery_utils import (Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
-from lottery_utils.pruning import layer_kinds, prunable_layers, pruning_round
+from lottery_utils.pruning import layer_kinds, prunable_layers
 from lottery_utils.store import load_state
 
 
@@ -285,22 +285,18 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     assert restored[1].weight_mask.device.type == device and torch.equal(restored[1].weight, ticket[1].weight)
 
 
-def test_pruning_round_with_reset_to_rewinds_and_later_rounds_keep_theta_k():
+def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k():
     theta_0, theta_k = build_model("lenet", seed=0), build_model("lenet", seed=1)  # theta_k: any other weights
     calls = []
 
-    def trainer(kind):
-        def train(net, round=None):  # a stand-in for training: record the call, change the weights unevenly
-            calls.append((kind, remaining_weights(net)))
-            with torch.no_grad():
-                for layer in prunable_layers(net).values():
-                    layer.weight.mul_(torch.linspace(0.5, 1.5, layer.weight.numel()).view_as(layer.weight))
-        return train
+    def train(net, r):  # a stand-in for training: record the call, change the weights unevenly
+        calls.append((r, remaining_weights(net)))
+        with torch.no_grad():
+            for layer in prunable_layers(net).values():
+                layer.weight.mul_(torch.linspace(0.5, 1.5, layer.weight.numel()).view_as(layer.weight))
 
-    tickets = [pruning_round(theta_0, trainer("dense"), 0.2, reset_to=theta_k)]
-    for _ in range(2):
-        tickets.append(pruning_round(tickets[-1], trainer("ticket"), 0.2))
-    assert [kind for kind, _ in calls] == ["dense", "ticket", "ticket"]
+    tickets = iterative_pruning(theta_0, train, 3, 0.2, reset_to=theta_k)
+    assert [r for r, _ in calls] == [0, 1, 2]
     assert calls[0][1] == 1.0 and calls[1][1] < 1.0  # the dense network first, then the pruned tickets
     assert [round(remaining_weights(t), 3) for t in tickets] == [0.8, 0.64, 0.512]
     for ticket in tickets:  # every ticket's survivors hold theta_k, not theta_0
@@ -309,10 +305,10 @@ def test_pruning_round_with_reset_to_rewinds_and_later_rounds_keep_theta_k():
         assert torch.equal(first.weight[kept], source.weight[kept])
     assert all(m is None for m in masks(theta_0).values()) and all(m is None for m in masks(theta_k).values())
     with pytest.raises(ValueError, match="amount"):  # checked before training
-        pruning_round(theta_0, trainer("never"), 1.5)
-    assert calls[-1][0] != "never"
-    repeated = iterative_pruning(theta_0, trainer("any"), 3, 0.2, reset_to=theta_k)  # the same rounds, in one call
-    assert all(torch.equal(a.state_dict()[k], v) for a, b in zip(repeated, tickets) for k, v in b.state_dict().items())
+        iterative_pruning(theta_0, train, 1, 1.5)
+    with pytest.raises(ValueError, match="reset_to's mask of layer '1' is not network's"):  # a pruned ticket, a dense
+        iterative_pruning(tickets[0], train, 1, 0.2, reset_to=theta_k)                    # theta_k: said before training
+    assert len(calls) == 3
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -55,7 +55,7 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
 def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread(tmp_path):
     import pytest
     from lottery_utils.tables import show
-    from lottery_utils.results import describe
+    from lottery_utils.tables import describe
 
     results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                               entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200))]
@@ -196,7 +196,8 @@ def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
 
 def test_a_network_given_twice_counts_once_over_the_seeds():
     """Several sweeps each return the same dense network: it is one seed, not more, in every summary."""
-    from lottery_utils.results import describe, initial_accuracies
+    from lottery_utils.results import initial_accuracies
+    from lottery_utils.tables import describe
 
     dense = [result_of(entry("dense", 0, seed, accuracy, 4_000)) for seed, accuracy in ((0, 0.97), (1, 0.98))]
     twice = dense + [result_of(entry("dense", 0, 0, 0.97, 4_000))] * 3
@@ -253,7 +254,8 @@ def test_the_lab_through_00_03_fits_90_minutes_as_the_guide_times_it_and_every_s
 
 
 def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_seed():
-    from lottery_utils.results import describe, paired
+    from lottery_utils.results import paired
+    from lottery_utils.tables import describe
     from lottery_utils.tables import paired_findings
 
     def result(kind, seed, accuracy, stop, remaining=1.0):
@@ -297,7 +299,7 @@ def test_rounds_against_one_step_pairs_equal_sparsities_and_counts_seeds():
 
 
 def test_seed_by_seed_sets_each_seeds_network_beside_its_own_dense_network():
-    from lottery_utils.results import seed_by_seed
+    from lottery_utils.tables import seed_by_seed
     results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                       entry("ticket", 1, 0, 0.98, 4_100), entry("ticket", 1, 1, 0.975, 3_000))]
     assert seed_by_seed(results).splitlines() == [
