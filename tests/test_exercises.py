@@ -532,3 +532,26 @@ def test_per_round_rate_from_the_share_kept_the_student_does_the_translation():
     assert check_per_round_rate(39.3, kept=0.05, rounds=6)
     assert check_per_round_rate(0.05 ** (1 / 6), kept=0.05, rounds=6) is False  # the share each round keeps
     assert check_per_round_rate(1 - 0.95 ** (1 / 6), kept=0.05, rounds=6) is False  # 5 % read as the share pruned
+
+
+def test_the_sparsest_winning_ticket_is_computed_from_the_records_given(capsys):
+    """Two seeds, three sparsities: the ticket wins in both seeds at 50 % and 25 %, at 12.5 % it stops later in one."""
+    from lottery_utils.exercises import check_sparsest_winning_ticket
+    from lottery_utils.results import Result
+
+    def made(kind, remaining, seed, accuracy, stop):
+        return Result(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
+
+    records = [made("dense", 1.0, s, 0.97, 3_000) for s in (0, 1)]
+    records += [made("ticket", share, s, 0.98, 2_000) for share in (0.5, 0.25) for s in (0, 1)]
+    records += [made("ticket", 0.125, 0, 0.98, 2_000), made("ticket", 0.125, 1, 0.98, 3_100)]
+    assert check_sparsest_winning_ticket(25, records) and "Correct!" in capsys.readouterr().out
+    assert check_sparsest_winning_ticket("25 %", records) and check_sparsest_winning_ticket(0.25, records)
+    capsys.readouterr()
+    for wrong, clue in ((12.5, "stops no later in 1 of 2"), (50, "a sparser one does too"),
+                        (75, "share pruned"), (33, "no row of the table")):
+        assert not check_sparsest_winning_ticket(wrong, records), wrong
+        out = capsys.readouterr().out
+        assert out.startswith("Not yet:") and clue in out, (wrong, out)
+    records[-1] = made("ticket", 0.125, 1, 0.98, 3_000)  # now it stops no later in both: the answer moves
+    assert check_sparsest_winning_ticket(12.5, records) and not check_sparsest_winning_ticket(25, records)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lottery_utils import experiments, lessons, tables, widgets
-from lottery_utils.exercises import check_gap, check_largest_gap
+from lottery_utils.exercises import check_gap, check_largest_gap, check_sparsest_winning_ticket
 from lottery_utils.settings import Settings
 from lottery_utils.store import Bundle
 
@@ -93,6 +93,27 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
         assert not check_gap(wrong, paper, ahead="reinit", behind="random_prune"), wrong
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, (wrong, out)
+    assert not any(real.cache.rglob("*.pt"))
+
+
+@needs_bundle
+def test_notebook_02s_exercise_2_accepts_the_row_read_off_the_table_and_refuses_its_neighbours(real, capsys):
+    """Section 2's table as a student reads it: the last column's "both" count, row by row; the sparsest row where it
+    equals the number of seeds is the answer, the rows below it and the densest winner are not."""
+    records = experiments.iterative("lenet", lessons.PAPER_ROUNDS, seeds=widgets.default_seeds(real), progress=False,
+                                    settings=real)
+    both = {}
+    for line in tables.show(records, parts=("table",)).data.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if re.fullmatch(r"\d+\.\d %", cells[0]):  # "3 · 3 · 3 of 3": a' >= a, j' <= j, both
+            counts = re.fullmatch(r"(\d+) · (\d+) · (\d+) of (\d+)", cells[-1]).groups()
+            both[float(cells[0].removesuffix(" %"))] = int(counts[2]) == int(counts[3])
+    winners = [share for share, wins in both.items() if wins]
+    answer = min(winners)
+    assert check_sparsest_winning_ticket(answer, records) and said(capsys).startswith("Correct!")
+    for wrong in [share for share in both if share < answer][:2] + [max(winners), round(100 - answer, 1)]:
+        assert not check_sparsest_winning_ticket(wrong, records), wrong
+        assert said(capsys).startswith("Not yet:")
     assert not any(real.cache.rglob("*.pt"))
 
 

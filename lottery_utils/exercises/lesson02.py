@@ -1,4 +1,5 @@
-"""Notebook 02's checks: what remains after rounds, your iterative pruning loop."""
+"""Notebook 02's checks: what remains after rounds, the sparsest ticket that wins in every seed, your iterative pruning
+loop."""
 from __future__ import annotations
 
 import math
@@ -8,7 +9,40 @@ from torch import nn
 
 from ..models import build_model
 from ..pruning import iterative_pruning, masks, prunable_layers, remaining_weights
+from ..results import paired
 from ._common import CHECK_SEED, _close, _correct, _kept, _not_yet, _read_fraction, _StandIn, _Unreadable
+
+
+def check_sparsest_winning_ticket(answer, records) -> bool:
+    """Which is the sparsest ticket of `records` (e.g. the iterative run's) that is a winning ticket in every seed: at
+    least as accurate as its own seed's dense network at early stop and stopping no later (`results.paired`'s "both",
+    the tables' last column)? The share of weights remaining, as the table prints it."""
+    pairs = {p.remaining: p for p in paired(records) if p is not None and p.kind == "ticket"}
+    if not pairs:
+        raise ValueError("Pass the records of a run with its dense networks, e.g. section 2's "
+                         "experiments.iterative(...) records.")
+    winners = [r for r, p in pairs.items() if p.both == p.seeds]
+    try:
+        value, how = _read_fraction(answer)
+    except _Unreadable as problem:
+        return _not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it (e.g. 12.5).")
+    nearest = min(pairs, key=lambda r: abs(r - value))
+    if abs(nearest - value) > max(0.0005, 0.02 * nearest):
+        if any(abs((1 - r) - value) <= 0.005 for r in pairs):
+            return _not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
+        return _not_yet(f"({how}.) no row of the table is there: read the share of weights remaining off its first "
+                        f"column.")
+    pair, seeds = pairs[nearest], pairs[nearest].seeds
+    if winners and nearest == min(winners):
+        return _correct(f"({how}.) at {100 * nearest:.1f} % of the weights remaining the ticket is at least as "
+                        f"accurate as its own seed's dense network and stops no later in all {seeds} seeds; every "
+                        f"sparser ticket fails one of the two conditions in some seed.")
+    if nearest in winners:
+        return _not_yet(f"({how}.) that ticket wins in every seed, but a sparser one does too: read further down the "
+                        f"table.")
+    return _not_yet(f"({how}.) at {100 * nearest:.1f} % the ticket is at least as accurate in {pair.as_accurate} of "
+                    f"{seeds} seeds and stops no later in {pair.no_later} of {seeds}: a winning ticket in every seed "
+                    f"needs both in all {seeds}.")
 
 
 def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> bool:

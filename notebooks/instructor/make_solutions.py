@@ -73,16 +73,22 @@ def my_winning_ticket(trained_network, copy_network, amount):
 
 check_winning_ticket(my_winning_ticket)"""),
     ]),
-    "02_iterative_pruning": ("Notebook 02: the per-round rate, what remains, the iterative loop", [
+    "02_iterative_pruning": ("Notebook 02: the per-round rate, the sparsest winning ticket, the iterative loop", [
         ("Exercise 1: each of 7 rounds keeps $(1 - 0.9)^{1/7}$ of the survivors.", """
-from lottery_utils import clone, winning_ticket
-from lottery_utils.exercises import check_iterative_pruning, check_per_round_rate, check_remaining_after
+from lottery_utils import clone, experiments, lessons, widgets, winning_ticket
+from lottery_utils.exercises import check_iterative_pruning, check_per_round_rate, check_sparsest_winning_ticket
+from lottery_utils.results import paired
 
 answer = 1 - (1 - 0.9) ** (1 / 7)
 check_per_round_rate(answer, total=0.9, rounds=7)"""),
-        ("Exercise 2: each round keeps 70 % of what is left.", """
-answer = 0.7 ** 7
-check_remaining_after(answer, rate=0.3, rounds=7)"""),
+        ("Exercise 2: section 2's 18 rounds, as a student reads the table's last column: the sparsest row whose "
+         "'both' count is every seed.", """
+records = experiments.iterative("lenet", rounds=lessons.paper_rounds(settings.fast),
+                                seeds=widgets.default_seeds(settings), settings=settings, progress=False)
+winners = [p for p in paired(records) if p is not None and p.kind == "ticket" and p.both == p.seeds]
+answer = round(100 * min(p.remaining for p in winners), 1)   # as the table prints it
+print(f"the sparsest ticket that wins in every seed: {answer} % of the weights remaining")
+check_sparsest_winning_ticket(answer, records)"""),
         ("Exercise 3: train a copy of the current ticket, prune it, and give a copy of the current ticket (which "
          "holds θ0 on its survivors) the new mask.", """
 def my_iterative_pruning(network, train, rounds, amount):
