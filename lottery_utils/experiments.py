@@ -171,7 +171,7 @@ class Experiment:
             self.train(network, self.config("dense") if r == 0 else self.config("ticket", r, rates), pool)
 
         start = self.start(pool)  # theta_0, or theta_k when rewinding
-        tickets = iterative_pruning(self.initial(), train, rounds, rates,
+        tickets = iterative_pruning(self.initial(), train, rounds, rates, get_preset(self.setup.model).strategy,
                                     reset_to=start if self.rewind_iteration else None)
         rest = [(self.config("ticket", rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))

@@ -277,14 +277,20 @@ def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
     and the selected ticket's first-layer mask."""
     fig, (accuracy, early_stop, mask) = panels(3)
     ticket = pick(selected, "ticket")
-    shown = [r for r in grid if r.remaining >= ticket.remaining - 1e-9]
+    _revealed(accuracy, early_stop, grid, ticket.remaining)
+    plot_first_layer_mask(ticket, ax=mask)
+    return shared_legend(fig, [accuracy, early_stop])
+
+
+def _revealed(accuracy: Axes, early_stop: Axes, grid: list[Result], down_to: float) -> None:
+    """Accuracy and early-stop iteration against weights remaining, drawn from the dense end down to `down_to`
+    (marked) on axes that fit the whole grid: they stay put as the slider moves, only the points are revealed."""
+    shown = [r for r in grid if r.remaining >= down_to - 1e-9]
     plot_accuracy_vs_remaining(shown, ax=accuracy)
     plot_early_stop_vs_remaining(shown, ax=early_stop)
     for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
-        _whole_grid(ax, grid, metric)  # the axes stay put as the slider moves: only the points are revealed
-        highlight(ax, ticket.remaining)
-    plot_first_layer_mask(ticket, ax=mask)
-    return shared_legend(fig, [accuracy, early_stop])
+        _whole_grid(ax, grid, metric)
+        highlight(ax, down_to)
 
 
 def _whole_grid(ax: Axes, grid: list[Result], metric: str) -> None:
@@ -328,12 +334,7 @@ def controls_panel(selected: list[Result], grid: list[Result], what: str = "one 
     dots.yaxis.set_major_formatter(PercentFormatter(100.0, symbol=" %"))
     dots.legend(handles=[dense], fontsize="small", loc="lower right",
                 title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
-    shown = [r for r in grid if r.remaining >= ticket.remaining - 1e-9]
-    plot_accuracy_vs_remaining(shown, ax=lines)
-    plot_early_stop_vs_remaining(shown, ax=early_stop)
-    for ax, metric in ((lines, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
-        _whole_grid(ax, grid, metric)  # the axes stay put as the slider moves: only the points are revealed
-        highlight(ax, ticket.remaining)
+    _revealed(lines, early_stop, grid, ticket.remaining)
     _name_experiment([lines, early_stop], grid, what)
     return shared_legend(fig, [lines, early_stop])
 

@@ -21,13 +21,13 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .models import is_whole, preset_of, seeded
+from .models import is_whole, seeded
 
 LAYER_KINDS = ("conv", "fc", "output")
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
-                   strategy: str | None = None) -> nn.Module:
+                   strategy: str = "layerwise") -> nn.Module:
     """Prune `amount` of the remaining weights with the smallest |w| in the trained network, and give the copy
     (made before training) the same mask: its surviving weights keep their initial values. Both networks are changed
     in place (the trained one is pruned too); the copy, now the winning ticket, is returned.
@@ -47,7 +47,7 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 
 def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], object], rounds: int,
-                      amount: float | Mapping[str, float], strategy: str | None = None,
+                      amount: float | Mapping[str, float], strategy: str = "layerwise",
                       reset_to: nn.Module | None = None) -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
@@ -72,14 +72,10 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], obje
     return tickets
 
 
-def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str | None = None) -> None:
-    """Prune `amount` of the remaining weights with the smallest |w|, with torch's prune API. "layerwise": each layer
-    by its own amount (`l1_unstructured`); "global": all layers with a non-zero amount ranked together
-    (`global_unstructured`), as the paper does for ResNet and VGG; None (the default): the paper's choice for the
-    network's preset (`build_model` records it, see `models.preset_of`), else "layerwise"."""
-    if strategy is None:
-        paper = preset_of(network)
-        strategy = "layerwise" if paper is None else paper.strategy
+def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str = "layerwise") -> None:
+    """Prune `amount` of the remaining weights with the smallest |w|, with torch's prune API. "layerwise" (the
+    default): each layer by its own amount (`l1_unstructured`); "global": all layers with a non-zero amount ranked
+    together (`global_unstructured`), as the paper does for ResNet-18 and VGG-19 (their presets' `strategy`)."""
     amounts = layer_amounts(network, amount)
     layers = prunable_layers(network)
     if strategy == "layerwise":

@@ -79,7 +79,8 @@ def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summ
                    " |" * bool(own_seed)))
 
     extra = " seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense) |" if own_seed else ""
-    return ["| weights remaining | " + " | ".join(columns) + " | early stop: " + " / ".join(columns) + " |" + extra,
+    return ["| weights remaining | " + " | ".join(f"{c}: accuracy (%)" for c in columns) + " | early-stop iteration: "
+            + " / ".join(columns) + " |" + extra,
             "|---:|" + "---:|" * (len(columns) + 1 + bool(own_seed)),
             f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(columns) - 1)
             + f"{_cell(dense, 'early_stop_iteration', False)} |" + " |" * bool(own_seed),
@@ -252,8 +253,8 @@ def supermask_findings(results: list[Result]) -> list[str]:
     best = max(masks, key=lambda m: m[1])
     above = [m for m in masks if m[1] > max(random)]
     return [f"- **The mask alone**: with no training, the ticket's mask on θ0 reaches {100 * best[1]:.2f} % test "
-            f"accuracy at {100 * best[0]:.1f} % of the weights remaining (its best); it is above every random mask "
-            f"at {len(above)} of {len(masks)} sparsities. Random masks on θ0 give {100 * min(random):.2f}–"
+            f"accuracy at {100 * best[0]:.1f} % of the weights remaining (its best); its mean over the seeds is above "
+            f"every random mask's mean at {len(above)} of {len(masks)} sparsities. Random masks on θ0 give {100 * min(random):.2f}–"
             f"{100 * max(random):.2f} %, the dense θ0 {100 * dense:.2f} % (chance: 10 %)."]
 
 

@@ -60,11 +60,12 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                               entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200))]
     both = show(results).data
-    assert both.startswith("| weights remaining | winning ticket | early stop: winning ticket |")
+    assert both.startswith("| weights remaining | winning ticket: accuracy (%) | early-stop iteration: winning ticket |")
     assert "| 80.0 % | 98.50 [98.00–99.00] | 3,100 [3,000–3,200] | 2 · 2 · 2 of 2 |" in both and "2 of 1" not in both
     assert "seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense) |" in both.splitlines()[0]
     one_seed = show(results[::2]).data  # one seed: no seed-by-seed column
-    assert one_seed.splitlines()[0] == "| weights remaining | winning ticket | early stop: winning ticket |"
+    assert one_seed.splitlines()[0] == ("| weights remaining | winning ticket: accuracy (%) | early-stop iteration: "
+                                        "winning ticket |")
     assert show(results, parts=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
     with pytest.raises(ValueError, match="Unknown part"):
         show(results, parts=("tabel",))
@@ -116,8 +117,9 @@ def test_why_tickets_win_document_comes_from_the_bundled_numbers(tmp_path):
     text = why_readme(Bundle(tmp_path))
     assert "| 100 % (dense θ0) | 9.00 [9.00–9.00] | |" in text
     # the best supermask is the sparsest one-shot ticket: 0.5 + 0.956 / 4 + seed / 100
-    assert "reaches 74.40 % test accuracy at 4.4 % of the weights remaining (its best); it is above every random " \
-           "mask at 15 of 15 sparsities. Random masks on θ0 give 11.00–11.00 %, the dense θ0 9.00 %" in text
+    assert "reaches 74.40 % test accuracy at 4.4 % of the weights remaining (its best); its mean over the seeds is " \
+           "above every random mask's mean at 15 of 15 sparsities. Random masks on θ0 give 11.00–11.00 %, the dense " \
+           "θ0 9.00 %" in text
     assert "| 51.2 % | 98.00 [98.00–98.00] | 94.50 [94.00–95.00] | 97.50 [97.50–97.50] |" in text  # signs table
     # 0.975 below 90 % pruned, else 0.94; plain reinit 0.95 (seed 0) and 0.94 (seed 1)
     assert "above plain reinit at 6 of 8 sparsities. " in text
