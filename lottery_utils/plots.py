@@ -149,7 +149,8 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     shades = matplotlib.colormaps[COLORMAPS[kind]]
     for i, group in enumerate(runs):
         color = shades(0.95 - 0.6 * i / max(1, len(runs) - 1))  # darker = denser
-        _curve(ax, group, color, f"{_tick_label(100 * group[0].remaining)} %")
+        marker = CURVE_MARKERS[i % len(CURVE_MARKERS)]  # one shape per sparsity: shades alone are hard to tell apart
+        _curve(ax, group, color, f"{_tick_label(100 * group[0].remaining)} %", marker=marker)
     dense = _by_sparsity(r for r in records if r.kind == "dense") if kind != "dense" else []
     for group in dense:
         _curve(ax, group, COLORS["dense"], "100 % (dense)", linestyle="--")
@@ -180,10 +181,13 @@ def _by_sparsity(results: Iterable[Result]) -> list[list[Result]]:
     return [groups[key] for key in sorted(groups, reverse=True)]
 
 
-def _curve(ax: Axes, group: list[Result], color, label: str, linestyle: str = "-") -> None:
+CURVE_MARKERS = ("s", "^", "D", "v", "P", "X")  # the training curves' points, one shape per sparsity
+
+
+def _curve(ax: Axes, group: list[Result], color, label: str, linestyle: str = "-", marker: str | None = None) -> None:
     curves = np.array([run.history.test_accuracy for run in group])
     iterations = group[0].history.iterations
-    ax.plot(iterations, curves.mean(0), color=color, label=label, linestyle=linestyle)
+    ax.plot(iterations, curves.mean(0), color=color, label=label, linestyle=linestyle, marker=marker, markersize=4)
     if len(group) > 1:
         ax.fill_between(iterations, curves.min(0), curves.max(0), color=color, alpha=0.15, linewidth=0)
     ax.plot(np.mean([run.early_stop_iteration for run in group]),
@@ -344,6 +348,38 @@ def _name_experiment(axes: Sequence[Axes], records: list[Result], what: str) -> 
     name = _model_name(records)
     for ax in axes if what else ():
         ax.set_title(ax.get_title().replace(f"{name}: ", f"{name}, {what}:\n"))
+
+
+def plot_control_gaps(rounds: list[Result], one_step: list[Result],
+                      controls: Sequence[str] = ("reinit", "random_prune")) -> Figure:
+    """The ticket's lead over each control against weights remaining, after k rounds of pruning (solid) and after one
+    step (dashed): in test accuracy at early stop (percentage points, the means over the seeds) and in speed (how many
+    times later than the ticket the control reaches its early-stopping iteration)."""
+    fig, (accuracy, speed) = panels(2, width=6)
+    shown = []
+    for results, style, what in ((rounds, "-", "k rounds"), (one_step, "--", "one step")):
+        rows = {(row.kind, row.remaining): row for row in summarize(results)}
+        for kind in controls:
+            shares = sorted((r for k, r in rows if k == kind and ("ticket", r) in rows), reverse=True)
+            ticket, control = [rows[("ticket", r)] for r in shares], [rows[(kind, r)] for r in shares]
+            x = [100 * r for r in shares]
+            shown += x
+            accuracy.plot(x, [100 * (t.early_stop_test_accuracy.mean - c.early_stop_test_accuracy.mean)
+                              for t, c in zip(ticket, control)], style, marker="o", markersize=4, color=COLORS[kind],
+                          label=f"{LABELS[kind]}, {what}")
+            speed.plot(x, [c.early_stop_iteration.mean / t.early_stop_iteration.mean for t, c in zip(ticket, control)],
+                       style, marker="o", markersize=4, color=COLORS[kind], label=f"{LABELS[kind]}, {what}")
+    accuracy.axhline(0, color="black", linewidth=0.8)
+    speed.axhline(1, color="black", linewidth=0.8)
+    for ax in (accuracy, speed):
+        _sparsity_axis(ax, shown)
+        ax.grid(alpha=0.3)
+    name = _model_name(rounds)
+    accuracy.set(ylabel="ticket − control (points)", title=f"{name}: the ticket's lead in accuracy at early stop")
+    speed.set(ylabel="control's early stop ÷ ticket's", title=f"{name}: how many times later the control stops")
+    for ax in (accuracy, speed):
+        ax.legend()
+    return shared_legend(fig, [accuracy, speed])
 
 
 def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | None = None) -> Figure:

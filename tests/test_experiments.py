@@ -276,6 +276,23 @@ def test_the_controls_panel_reveals_the_sparsities_down_to_the_selected_one_on_a
     assert early.axes[0].get_title().startswith("3 rounds: ")
 
 
+def test_the_control_gaps_are_the_tickets_lead_over_each_control_by_sparsity(run):
+    one_step = [r for r in run if r.round <= 1]
+    fig = plots.plot_control_gaps(run, one_step)
+    accuracy, speed = fig.axes[:2]
+    by = {(r.kind, r.round): r for r in run}
+    for kind in ("reinit", "random_prune"):
+        rounds = line(accuracy, f"{plots.LABELS[kind]}, k rounds")
+        assert list(rounds.get_xdata()) == pytest.approx([100 * by[("ticket", k)].remaining for k in (1, 2, 3)])
+        assert list(rounds.get_ydata()) == pytest.approx(
+            [100 * (by[("ticket", k)].early_stop_test_accuracy - by[(kind, k)].early_stop_test_accuracy)
+             for k in (1, 2, 3)])
+        slower = line(speed, f"{plots.LABELS[kind]}, one step")
+        assert list(slower.get_ydata()) == pytest.approx(
+            [by[(kind, 1)].early_stop_iteration / by[("ticket", 1)].early_stop_iteration])
+        assert slower.get_linestyle() == "--" and rounds.get_linestyle() == "-"
+
+
 def test_a_narrow_early_stop_axis_is_labelled_at_every_thousand():
     fig = plots.plot_early_stop_vs_remaining([Result("dense", 0, 1.0, 0.97, 2_600, 0.97, 0, "lenet", 300, 1.0),
                                               Result("ticket", 1, 0.5, 0.97, 9_000, 0.97, 0, "lenet", 300, 1.0)])
