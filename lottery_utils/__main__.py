@@ -112,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--out", help="folder for the bundle files (default lottery_utils/bundled)")
     bundle.add_argument("--part", choices=PARTS, default="lessons",
                         help="lessons (default): notebooks 01-03, the app and the paper's figure; why: notebook 05's "
-                             "sign-preserving reinit and rewinding, signs: the sign-preserving reinit beside the paper's 18 rounds (both "
-                             "after the lessons' part of the same seeds); "
-                             "weights: the trained weights notebook 05 reads (seed 0)")
+                             "sign-preserving reinit and rewinding, signs: the sign-preserving reinit beside the "
+                             "paper's 18 rounds (both after the lessons' part of the same seeds); weights: the trained "
+                             "weights notebook 05 reads (seed 0)")
     report = commands.add_parser("report", help="write docs/results/README.md and its figures from the bundle")
     report.add_argument("--out", help="folder (default docs/results)")
     demo = commands.add_parser("demo", help="write the slide demo as one self-contained HTML page from the bundle")

@@ -1,8 +1,8 @@
 """The paper's experiments: one-shot and iterative pruning with their controls, every network kept in a `Store`.
 
 The algorithm itself is `pruning.iterative_pruning`; an `Experiment` calls it with a `train` that answers from the
-store where it can, trains the controls beside each round's ticket, and keeps every result. `settings` (fast mode, the folders) and the store are passed in; nothing here reads the
-environment.
+store where it can, trains the controls beside each round's ticket, and keeps every result. `settings` (fast mode,
+the folders) and the store are passed in; nothing here reads the environment.
 
 Rewinding (`rewind_iteration=k`, Frankle et al. 2019 "Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611:
 "late resetting"; Frankle et al. 2020 "Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv 1912.05671,

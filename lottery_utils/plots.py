@@ -377,8 +377,6 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
     name = _model_name(rounds)
     accuracy.set(ylabel="ticket − control (points)", title=f"{name}: the ticket's lead in accuracy at early stop")
     speed.set(ylabel="control's early stop ÷ ticket's", title=f"{name}: how many times later the control stops")
-    for ax in (accuracy, speed):
-        ax.legend()
     return shared_legend(fig, [accuracy, speed])
 
 

@@ -155,7 +155,8 @@ def paired_findings(results: list[Result]) -> list[str]:
 
     sentences = [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
                  f"sparsities): at least as accurate (a′ ≥ a) {tally(lambda p: p.as_accurate)}; stops no later "
-                 f"(j′ ≤ j) {tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle it."]
+                 f"(j′ ≤ j) {tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle "
+                 f"it."]
     controls = []
     for control in ALL_CONTROLS:  # each ticket against its own seed's control: at least as accurate in every seed?
         against = [p for p in paired(results, against=control) if p is not None and p.kind == "ticket"]
@@ -254,8 +255,8 @@ def supermask_findings(results: list[Result]) -> list[str]:
     above = [m for m in masks if m[1] > max(random)]
     return [f"- **The mask alone**: with no training, the ticket's mask on θ0 reaches {100 * best[1]:.2f} % test "
             f"accuracy at {100 * best[0]:.1f} % of the weights remaining (its best); its mean over the seeds is above "
-            f"every random mask's mean at {len(above)} of {len(masks)} sparsities. Random masks on θ0 give {100 * min(random):.2f}–"
-            f"{100 * max(random):.2f} %, the dense θ0 {100 * dense:.2f} % (chance: 10 %)."]
+            f"every random mask's mean at {len(above)} of {len(masks)} sparsities. Random masks on θ0 give "
+            f"{100 * min(random):.2f}–{100 * max(random):.2f} %, the dense θ0 {100 * dense:.2f} % (chance: 10 %)."]
 
 
 def rewinding_table(results: list[Result]) -> list[str]:
@@ -374,8 +375,8 @@ def iterative_vs_paper(results: list[Result]) -> list[str]:
         stops = {(r.kind, r.seed): r.early_stop_iteration for r in results
                  if r.kind == "dense" or (r.kind == "ticket" and r.round == at_21.round)}
         seeds = sorted({seed for _, seed in stops})
-        lines.append(f"- at 21.1 %: early stop {1 - at_21.early_stop_iteration.mean / dense.early_stop_iteration.mean:.0%}"
-                     f" earlier than the dense network on average; seed by seed "
+        sooner = 1 - at_21.early_stop_iteration.mean / dense.early_stop_iteration.mean
+        lines.append(f"- at 21.1 %: early stop {sooner:.0%} earlier than the dense network on average; seed by seed "
                      + ", ".join(f"{1 - stops[('ticket', s)] / stops[('dense', s)]:.0%} (seed {s})" for s in seeds))
     at_13 = _at_share(rows, "ticket", "13.5")
     if at_13 is not None:
@@ -384,7 +385,8 @@ def iterative_vs_paper(results: list[Result]) -> list[str]:
     best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
     lines.append(f"- the ticket's mean accuracy peaks at {100 * best.remaining:.1f} % of the weights "
                  f"({best.early_stop_test_accuracy.text(True)} %)")
-    slower = [t for t in tickets if t.remaining < 0.2 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
+    slower = [t for t in tickets
+              if t.remaining < 0.2 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
     lower = [t for t in tickets if t.remaining < 0.13
              and t.early_stop_test_accuracy.mean <= dense.early_stop_test_accuracy.mean]
     lines.append("- below 20 % of the weights, the ticket's mean early stop "
@@ -423,10 +425,10 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
     lines.append(f"- random reinit is more accurate than random pruning after {ahead} of {len(pruned)} rounds")
     ticket, control = _at_share(rows, "ticket", "21.1"), _at_share(rows, "reinit", "21.1")
     if ticket is not None and control is not None:
+        lead = 100 * (ticket.early_stop_test_accuracy.mean - control.early_stop_test_accuracy.mean)
         lines.append(f"- at 21.1 %: the ticket reaches its minimum validation loss "
                      f"{control.early_stop_iteration.mean / ticket.early_stop_iteration.mean:.2f}x sooner than random "
-                     f"reinit and is {100 * (ticket.early_stop_test_accuracy.mean - control.early_stop_test_accuracy.mean):.2f}"
-                     f" points more accurate")
+                     f"reinit and is {lead:.2f} points more accurate")
     return lines + [_means_over(rows)]
 
 

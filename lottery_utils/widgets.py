@@ -308,7 +308,8 @@ def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
         if any(r.kind == kind for r in records):
             parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")
     signs = next((p for p in paired(records, against="reinit") if p is not None and p.kind == "reinit_signs"), None)
-    signs_note = (f";<br>random reinit with the signs kept {tables.paired_text(signs, 'plain random reinit of its seed')} seeds"
+    signs_note = (f";<br>random reinit with the signs kept "
+                  f"{tables.paired_text(signs, 'plain random reinit of its seed')} seeds"
                   if signs is not None and signs.seeds > 1 else "")
     return (f"{parts[0]}<br>{',<br>'.join(parts[1:])}{_seeds_note(records)}{_seed_by_seed(records)}{signs_note}; "
             f"{source}.")

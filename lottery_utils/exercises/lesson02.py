@@ -25,7 +25,8 @@ def check_sparsest_winning_ticket(answer, records) -> bool:
     try:
         value, how = _read_fraction(answer)
     except _Unreadable as problem:
-        return _not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it (e.g. 12.5).")
+        return _not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it "
+                        f"(e.g. 12.5).")
     nearest = min(pairs, key=lambda r: abs(r - value))
     if abs(nearest - value) > max(0.0005, 0.02 * nearest):
         if any(abs((1 - r) - value) <= 0.005 for r in pairs):

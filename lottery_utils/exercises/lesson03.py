@@ -82,7 +82,8 @@ def check_largest_gap(answer, records, control: str = "reinit") -> bool:
     try:
         value, how = _read_fraction(answer)
     except _Unreadable as problem:
-        return _not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it (e.g. 12.5).")
+        return _not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it "
+                        f"(e.g. 12.5).")
     nearest, name = min(gaps, key=lambda r: abs(r - value)), LABELS[control]
     if abs(nearest - value) > max(0.002, 0.05 * nearest):
         if any(abs((1 - r) - value) <= 0.01 for r in gaps):
@@ -92,7 +93,8 @@ def check_largest_gap(answer, records, control: str = "reinit") -> bool:
     best = max(gaps.values())
     if gaps[nearest] >= best - 0.015:  # a tie to the hundredth, as the table prints the means, is all right
         tied = [f"{100 * r:.3g} %" for r in sorted(gaps, reverse=True) if r != nearest and gaps[r] >= best - 0.015]
-        also = f" ({', '.join(tied)} ties with it to the hundredth)" if tied else ", more than anywhere else in the table"
+        also = (f" ({', '.join(tied)} ties with it to the hundredth)" if tied else
+                ", more than anywhere else in the table")
         return _correct(f"({how}.) at {100 * nearest:.3g} % of the weights remaining the ticket beats {name} by "
                         f"{gaps[nearest]:.2f} percentage points{also}.")
     return _not_yet(f"({how}.) at {100 * nearest:.3g} % remaining the ticket is {gaps[nearest]:+.2f} points from "
