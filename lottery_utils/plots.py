@@ -432,13 +432,15 @@ TICKET_STAGES = ("θ0 (initial)", "θj (trained)", "mask m (from |θj|)", "ticke
 
 
 def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module) -> Figure:
-    """The winning-ticket algorithm weight by weight: θ0, θj, the mask m and the ticket m ⊙ θ0 side by side, each
-    value written in its cell (for a few dozen weights, like notebook 00's 2-8-2 network).
+    """The winning-ticket algorithm weight by weight: θ0, θj, the mask m and the ticket m ⊙ θ0 one below the other,
+    each value written in its cell (for a few dozen weights, like notebook 00's 2-16-2 network).
 
-    `trained` is the network that `winning_ticket` pruned (θj is its `weight_orig`), `ticket` the copy it returned.
-    One column per stage, one row per fully connected layer; the first layer is drawn transposed (inputs x units)
-    so that its columns line up with the next layer's (outputs x units). Each weight column has its own blue
-    (negative) to red (positive) scale; a pruned weight is left blank."""
+    `trained` is the trained network (θj: its `weight_orig` if `winning_ticket` pruned it), `ticket` the copy
+    `winning_ticket` returned. One block of rows per stage, one row of panels per fully connected layer; the first
+    layer is drawn transposed (inputs x units) so that its columns line up with the next layer's (outputs x units),
+    and the columns are numbered by hidden unit. Each stage has its own blue (negative) to red (positive) scale; the
+    mask is green where a weight is kept (1) and white where it is pruned (0); a pruned weight of the ticket is left
+    blank."""
     layers = [list(prunable_layers(network).values()) for network in (theta_0, trained, ticket)]
     shapes = [[tuple(layer.weight.shape) for layer in network] for network in layers]
     if shapes[0] != shapes[1] or shapes[0] != shapes[2]:
@@ -452,28 +454,31 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
     stages = dict(zip(TICKET_STAGES, ([layer.weight for layer in layers[0]],
                                       [getattr(layer, "weight_orig", layer.weight) for layer in layers[1]],
                                       ticket_masks, [layer.weight for layer in layers[2]])))
-    fig = Figure(figsize=(3.4 * len(stages), 1.1 * len(shapes[0])), layout="constrained")
-    axes = fig.subplots(len(shapes[0]), len(stages), squeeze=False)
-    for col, (title, matrices) in enumerate(stages.items()):
+    units = shapes[0][0][0]
+    rows = [(title, row, matrix) for title, matrices in stages.items() for row, matrix in enumerate(matrices)]
+    heights = [(matrix.shape[1] if row == 0 else matrix.shape[0]) + 1.2 for _, row, matrix in rows]
+    fig = Figure(figsize=(1.6 + 0.62 * units, 0.3 * sum(heights)), layout="constrained")
+    axes = fig.subplots(len(rows), 1, gridspec_kw={"height_ratios": heights})
+    for ax, (title, row, matrix) in zip(axes, rows):
         is_mask = title == TICKET_STAGES[2]
-        scale = max(matrix.detach().abs().max().item() for matrix in matrices)
-        for row, matrix in enumerate(matrices):
-            values = (matrix.T if row == 0 else matrix).detach().cpu().numpy()
-            ax = axes[row, col]
-            if is_mask:
-                ax.imshow(values, cmap="Greens", vmin=0, vmax=1.6)
-            else:
-                values = np.where(values == 0, np.nan, values)  # a pruned weight is left blank
-                ax.imshow(values, cmap="coolwarm", vmin=-scale, vmax=scale)
-            for (i, j), value in np.ndenumerate(values):
-                if not np.isnan(value):
-                    ax.text(j, i, f"{value:.0f}" if is_mask else f"{value:.2f}", ha="center", va="center",
-                            fontsize=7)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[0, col].set_title(title)
-    for row, (outputs, inputs) in enumerate(shapes[0]):
-        axes[row, 0].set_ylabel(f"layer 1\n({inputs} inputs)" if row == 0 else f"layer {row + 1}\n({outputs} outputs)")
+        scale = max(m.detach().abs().max().item() for m in stages[title])
+        values = (matrix.T if row == 0 else matrix).detach().cpu().numpy()
+        if is_mask:
+            ax.imshow(values, cmap="Greens", vmin=0, vmax=1.6, aspect="auto")
+        else:
+            values = np.where(values == 0, np.nan, values)  # a pruned weight is left blank
+            ax.imshow(values, cmap="coolwarm", vmin=-scale, vmax=scale, aspect="auto")
+        for (i, j), value in np.ndenumerate(values):
+            if not np.isnan(value):
+                ax.text(j, i, f"{value:.0f}" if is_mask else f"{value:.2f}", ha="center", va="center", fontsize=8)
+        outputs, inputs = shapes[0][row]
+        ax.set_yticks([])
+        ax.set_ylabel(f"layer 1\n({inputs} in)" if row == 0 else f"layer {row + 1}\n({outputs} out)", fontsize=8)
+        ax.set_xticks(range(units), [str(u) for u in range(units)] if row == len(stages[title]) - 1 else [],
+                      fontsize=7)
+        if row == 0:
+            ax.set_title(title, loc="left", fontsize=10)
+    axes[-1].set_xlabel("hidden unit")
     return fig
 
 

@@ -41,9 +41,9 @@ def image(ax) -> np.ndarray:
 def test_ticket_stages_draw_theta_0_theta_j_mask_and_ticket_layer_by_layer(stages):
     theta_0, trained, ticket = stages
     fig = plot_ticket_stages(theta_0, trained, ticket)
-    axes = np.array(fig.axes).reshape(2, 4)  # rows: layers; columns: stages
-    assert [ax.get_title() for ax in axes[0]] == list(TICKET_STAGES)
-    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["layer 1\n(2 inputs)", "layer 2\n(2 outputs)"]
+    axes = np.array(fig.axes).reshape(4, 2).T  # rows: layers; columns: stages (drawn one below the other)
+    assert [ax.get_title(loc="left") for ax in axes[0]] == list(TICKET_STAGES)
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["layer 1\n(2 in)", "layer 2\n(2 out)"]
     for row, index in enumerate((0, 2)):
         transpose = (lambda t: t.T) if row == 0 else (lambda t: t)  # layer 1 as inputs x hidden units
         mask = transpose(ticket[index].weight_mask).numpy()
@@ -57,6 +57,8 @@ def test_ticket_stages_draw_theta_0_theta_j_mask_and_ticket_layer_by_layer(stage
     assert [len(ax.texts) for ax in axes[1]] == [6, 6, 6, 3]
     assert {t.get_text() for t in axes[1, 1].texts} == {"-0.80", "0.01", "0.40", "0.02", "0.70", "-0.03"}
     assert {t.get_text() for t in axes[1, 2].texts} == {"0", "1"}
+    # the hidden units numbered under each stage's last layer
+    assert [[t.get_text() for t in ax.get_xticklabels()] for ax in axes[:, 0]] == [["", "", ""], ["0", "1", "2"]]
     assert plt.get_fignums() == []  # not registered with pyplot: a notebook cell shows it once
 
 
