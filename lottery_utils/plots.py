@@ -146,10 +146,10 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
         runs = figure_3
     elif len(runs) > max_lines:  # spread the lines over the whole range of sparsities
         runs = [runs[i] for i in sorted(set(np.linspace(0, len(runs) - 1, max_lines).round().astype(int)))]
-    shades = matplotlib.colormaps[COLORMAPS[kind]]
+    hues = matplotlib.colormaps["viridis"]  # one hue per sparsity, dark (dense) to light green (sparse)
     for i, group in enumerate(runs):
-        color = shades(0.95 - 0.6 * i / max(1, len(runs) - 1))  # darker = denser
-        marker = CURVE_MARKERS[i % len(CURVE_MARKERS)]  # one shape per sparsity: shades alone are hard to tell apart
+        color = hues(0.85 * i / max(1, len(runs) - 1))
+        marker = CURVE_MARKERS[i % len(CURVE_MARKERS)]  # and one shape, for print and colour-blind readers
         _curve(ax, group, color, f"{_tick_label(100 * group[0].remaining)} %", marker=marker)
     dense = _by_sparsity(r for r in records if r.kind == "dense") if kind != "dense" else []
     for group in dense:
@@ -160,13 +160,17 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
                  (f"mean of {seeds} seeds, band: min-max" if seeds > 1 else f"seed {runs[0][0].seed}"))
     # Zoom on where the networks differ: from the first evaluation after iteration 0 (at iteration 0 every network
     # guesses, about 10 %), from its worst accuracy up.
-    later = [a for group in runs + dense for run in group for a in run.history.test_accuracy[1:]]
-    if later:
-        ax.set_ylim(max(0.0, min(later) - 0.005), min(1.0, max(later) + 0.005))
     stops = [np.mean([run.early_stop_iteration for run in group]) for group in runs + dense]
     iterations = runs[0][0].history.iterations
     first = iterations[1] if len(iterations) > 2 else 0  # a curve of two points (start, end): from 0
-    ax.set_xlim(min(first, *stops), min(iterations[-1], 5_000 * math.ceil(3 * max(stops) / 5_000)))
+    last = min(iterations[-1], 5_000 * math.ceil(3 * max(stops) / 5_000))
+    ax.set_xlim(min(first, *stops), last)
+    later = [a for group in runs + dense for run in group
+             for i, a in zip(run.history.iterations, run.history.test_accuracy) if first <= i <= last]
+    if later:
+        ax.set_ylim(max(0.0, min(later) - 0.002), min(1.0, max(later) + 0.002))
+    if last < iterations[-1]:
+        ax.set_xlabel(f"training iteration (the first {last:,} of {iterations[-1]:,})")
     _percent_axis(ax, "test_accuracy")
     ax.grid(alpha=0.3)
     ax.legend(title="weights remaining (dot: mean early stop)")
@@ -270,7 +274,7 @@ def panels(count: int, width: float = 5.2, height: float = 3.9) -> tuple[Figure,
 
 def highlight(ax: Axes, remaining: float, label: str = "selected") -> None:
     """Mark one sparsity on an accuracy-vs-remaining plot."""
-    ax.axvline(100 * remaining, color="tab:red", alpha=0.25, linewidth=8, label=label)
+    ax.axvline(100 * remaining, color="tab:red", alpha=0.25, linewidth=5, zorder=0, label=label)
     title = ax.get_legend().get_title().get_text() if ax.get_legend() else ""
     ax.legend(fontsize="small", title=title or None)  # the legend redrawn with the new line, keeping its title
 
@@ -297,8 +301,9 @@ def _revealed(accuracy: Axes, early_stop: Axes, grid: list[Result], down_to: flo
         highlight(ax, down_to)
 
 
-def _whole_grid(ax: Axes, grid: list[Result], metric: str) -> None:
-    """Axes that fit every network of `grid` (its sparsities, its values' min-max), whichever are drawn."""
+def _whole_grid(ax: Axes, grid: list[Result], metric: str, ticks_from: Sequence[Result] = ()) -> None:
+    """Axes that fit every network of `grid` (its sparsities, its values' min-max), whichever are drawn; the
+    sparsity axis ticked at `ticks_from`'s sparsities if given (else the grid's)."""
     spreads = [getattr(row, metric) for row in summarize(grid)]
     low, high = min(s.min for s in spreads), max(s.max for s in spreads)
     if ax.get_yscale() == "log":
@@ -306,7 +311,7 @@ def _whole_grid(ax: Axes, grid: list[Result], metric: str) -> None:
     else:
         room = 0.08 * (high - low or 1)
         ax.set_ylim(low - room, high + room)
-    _sparsity_axis(ax, [100 * r.remaining for r in grid])
+    _sparsity_axis(ax, [100 * r.remaining for r in (ticks_from or grid)])
 
 
 def controls_panel(selected: list[Result], grid: list[Result], what: str = "one step") -> Figure:
@@ -402,7 +407,8 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
                     accuracy_ylim: tuple[float, float] | None = None, what: str = "",
                     axes_for: Sequence[Result] = ()) -> Figure:
     """Notebooks 02 and 03's picture: accuracy and early-stop iteration vs weights remaining, round by round (with
-    the controls the results hold), one-shot tickets of the same sparsities if given, the `current` round marked;
+    the controls the results hold), one-shot tickets of the same sparsities if given (drawn 3 % to the right, so that
+    both min-max bars show), the `current` round marked;
     `accuracy_ylim`: the accuracy axis' range, e.g. another figure's, to compare the two by eye; `what`: which
     experiment, put before the titles (e.g. "18 rounds", "one step"); `axes_for`: results (e.g. every round) the axes
     are fitted to, so that they stay put while `results` grows."""
@@ -412,15 +418,17 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
     if current is not None:
         for ax in (accuracy, early_stop):
             highlight(ax, current.remaining, f"round {current.round}")
-    tickets = summarize(one_shot_tickets)  # the mean over seeds at each sparsity
+    tickets = summarize(one_shot_tickets)  # the mean and min-max over seeds at each sparsity
     for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
         if not tickets:
             continue
-        ax.plot([100 * row.remaining for row in tickets], [getattr(row, metric).mean for row in tickets], "s--",
-                color="tab:purple", markersize=4, label="one-shot ticket")
+        spreads = [getattr(row, metric) for row in tickets]
+        ax.errorbar([97 * row.remaining for row in tickets], [s.mean for s in spreads],  # 3 % to the right: bars apart
+                    yerr=[[s.mean - s.min for s in spreads], [s.max - s.mean for s in spreads]], fmt="s--",
+                    color="tab:purple", markersize=4, capsize=2, label="one-shot ticket")
     for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
         if axes_for:
-            _whole_grid(ax, list(axes_for) + list(one_shot_tickets), metric)
+            _whole_grid(ax, list(axes_for) + list(one_shot_tickets), metric, ticks_from=axes_for)
     _name_experiment([accuracy, early_stop], results, what)
     return shared_legend(fig, [accuracy, early_stop],
                          {LABELS["ticket"]: f"{LABELS['ticket']} (iterative)"} if tickets else {})

@@ -45,6 +45,28 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     return "\n".join(lines)
 
 
+def seeds_against_dense(results: Iterable[Result], kind: str = "ticket") -> list[str]:
+    """A Markdown table, one row per seed: its dense network (accuracy at early stop, early-stop iteration), and the
+    sparsities at which that seed's `kind` networks fail each of the hypothesis' two conditions against it (a′ < a:
+    less accurate; j′ > j: stops later). Which seed fails which condition where: with few seeds, one seed's unusual
+    dense network can decide a count."""
+    results = unique_networks(results)
+    dense = {r.seed: r for r in results if r.kind == "dense"}
+
+    def failing(seed: int, condition: int) -> str:
+        shares = sorted({r.remaining for r in results if r.kind == kind and r.seed == seed
+                         and not conditions(r, dense[seed])[condition]}, reverse=True)
+        return ", ".join(f"{100 * share:.1f}" for share in shares) + " %" if shares else "none"
+
+    lines = [f"| seed | dense network: accuracy at early stop, early-stop iteration | {LABELS[kind]}s less accurate "
+             f"(a′ < a), at % of the weights | {LABELS[kind]}s stopping later (j′ > j), at % of the weights |",
+             "|---:|---:|---|---|"]
+    for seed, d in sorted(dense.items()):
+        lines.append(f"| {seed} | {100 * d.early_stop_test_accuracy:.2f} %, {d.early_stop_iteration:,} | "
+                     f"{failing(seed, 0)} | {failing(seed, 1)} |")
+    return lines
+
+
 def describe(results: Iterable[Result]) -> str:
     """One line per kind and sparsity: test accuracy at early stop and the early-stop iteration, as the mean with
     [min–max] over the seeds when there are several (what the lessons print before they draw); with several seeds,

@@ -1,5 +1,8 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
+import re
+
 import pytest
+
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
 from lottery_utils.store import Bundle, numbers_of, result_of, write_bundle
 from lottery_utils.results import Result, summarize
@@ -244,12 +247,17 @@ def test_section_times_count_words_prompts_and_running_time_per_section():
     assert two.minutes(60) == pytest.approx(two.words / 120 + 15 + 1)
 
 
-def test_the_lab_through_00_03_fits_90_minutes_as_the_guide_times_it_and_every_section_is_timed():
-    from lottery_utils.maintainer.times import LESSONS, guide_block, lab_block
+def test_the_lab_through_00_03_fits_90_minutes_with_slack_and_its_checkpoints_follow_the_plan():
+    from lottery_utils.maintainer.times import LATE_ALLOWANCE, LESSONS, guide_block, lab_block
 
     lab = lab_block()
-    minutes = float(lab[-1].split("about ")[1].split(" minutes")[0])
-    assert 60 <= minutes <= 90, lab
+    minutes = float(next(line for line in lab if line.startswith("In class")).split("about ")[1].split(" minutes")[0])
+    assert 60 <= minutes <= 85, lab  # at least 5 of the 90 minutes for what runs long
+    rows = [line for line in lab if line.startswith("| ") and "-" in line.split("|")[1]]
+    late = [int(m) for m in re.findall(r"by minute (\d+)", lab[-1])]
+    for row, checkpoint in zip(rows[1:], late):  # each core exercise: given up only once behind the plan
+        start, end = (int(t) for t in row.split("|")[1].strip().split("-"))
+        assert start + LATE_ALLOWANCE <= checkpoint <= end, (row, checkpoint)
     assert sum(line.startswith("**") for line in guide_block()) == len(LESSONS)  # every lesson, every section timed
     with pytest.raises(LookupError, match="no running time for section"):
         guide_block({})  # a lesson never measured: says how to measure it
@@ -309,6 +317,15 @@ def test_seed_by_seed_sets_each_seeds_network_beside_its_own_dense_network():
         "seed 1: dense 97.50 % at 4,200, ticket 97.50 % at 3,000: as accurate or more, stops no later"]  # a' >= a: a tie is
     with pytest.raises(ValueError, match="one ticket sparsity"):
         seed_by_seed(results + [result_of(entry("ticket", 2, 0, 0.9, 3_000))])
+
+
+def test_seeds_against_dense_lists_where_each_seeds_tickets_fail_each_condition():
+    from lottery_utils.tables import seeds_against_dense
+    results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.98, 2_000),
+                                      entry("ticket", 1, 0, 0.98, 4_100), entry("ticket", 1, 1, 0.975, 1_900),
+                                      entry("ticket", 2, 0, 0.96, 3_000), entry("ticket", 2, 1, 0.985, 2_000))]
+    assert seeds_against_dense(results)[2:] == ["| 0 | 97.00 %, 4,000 | 64.0 % | 80.0 % |",   # 96 < 97; 4,100 > 4,000
+                                                "| 1 | 98.00 %, 2,000 | 80.0 % | none |"]    # 2,000: a tie is no later
 
 
 def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():

@@ -299,13 +299,26 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
                       f"{'not ' if where != min(r for _, r in gaps) else ''}at the sparsest position."]
     last = max((r for k, r, _ in paper if k == "ticket"), default=None)
     if last is not None and all(any(k == c and r == last for k, r, _ in paper) for c in CONTROLS):
-        acc = {k: 100 * row.early_stop_test_accuracy.mean for (k, r, _), (row, _) in paper.items() if r == last}
-        mask, theta_0 = acc["reinit"] - acc["random_prune"], acc["ticket"] - acc["reinit"]
+        def split(rounds: int) -> tuple[dict[str, float], float, float, float]:
+            """Each kind's mean accuracy after `rounds` rounds, the mask's and θ0's shares of the lead, the sparsity."""
+            rows = {k: row for (k, r, _), (row, _) in paper.items() if r == rounds}
+            acc = {k: 100 * row.early_stop_test_accuracy.mean for k, row in rows.items()}
+            return acc, acc["reinit"] - acc["random_prune"], acc["ticket"] - acc["reinit"], rows["ticket"].remaining
+
+        def worth(mask: float, theta_0: float) -> str:
+            return "the mask" if mask > theta_0 else "θ0"
+
+        acc, mask, theta_0, _ = split(last)
+        earlier, (before, mask_2, theta_0_2, remaining) = last - 2, split(last - 2)
         lines += ["", f"Lesson 03, Exercise 3 (section 2's table, round {last}): random reinit minus random pruning is "
                       f"{mask:.2f} points ({acc['reinit']:.2f} − {acc['random_prune']:.2f}), the mask's share of the "
                       f"ticket's {mask + theta_0:.2f}-point lead over random pruning; the ticket's lead over random "
-                      f"reinit, θ0's share, is {theta_0:.2f}: at this sparsity "
-                      f"{'the mask' if mask > theta_0 else 'θ0'} is worth more."]
+                      f"reinit, θ0's share, is {theta_0:.2f}: at this sparsity {worth(mask, theta_0)} is worth more. "
+                      f"Its second question, round {earlier} ({100 * remaining:.1f} % "
+                      f"of the weights, where random pruning stops well within its training): the mask's share "
+                      f"{mask_2:.2f} points ({before['reinit']:.2f} − {before['random_prune']:.2f}), θ0's "
+                      f"{theta_0_2:.2f}: {worth(mask_2, theta_0_2)} "
+                      f"{'again' if worth(mask_2, theta_0_2) == worth(mask, theta_0) else 'instead'}."]
     lines += _faster_rate(results, model)
     why = [r for r in bundle.results(model) if r.seed in bundle.seeds(model, "why")]
     signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_AMOUNTS[-1]],

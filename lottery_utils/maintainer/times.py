@@ -131,13 +131,15 @@ def guide_block(timings: dict | None = None) -> list[str]:
 # write) and what is left as homework; a two-minute debrief closes each lesson.
 BEFORE_LAB = ("00_the_theorem", ("intro", "1", "2"))
 SETUP_MINUTES = 5  # start JupyterLab, open lesson 00, run its first cell; pairs sit down
-LAB = (("00_the_theorem", ("3", "4", "5"), (1, 0), "Exercise 1 (a)", "Exercises 1 (b), 2; §7"),
+LAB = (("00_the_theorem", ("3", "4"), (1, 0), "Exercise 2 (a), the mask by hand",
+        "§5 (the per-round rate and the loop), Exercises 1, 2 (b); §7"),
        ("01_one_shot_mnist", ("intro", "1", "2", "3", "4"), (0, 1), "Exercise 3 (`winning_ticket`)",
         "§5, Exercises 1-2"),
        ("03_random_reinit_controls", ("intro", "1", "2"), (1, 0), "Exercise 3 (the two gaps)",
         "§3, Exercises 1-2; To think about"))
 DEBRIEF_MINUTES = 2
-HOMEWORK = "Lesson 02 is homework: the lecture's panel 2 shows its 18 rounds."
+HOMEWORK = ("Iterative pruning is homework, 00 §5 then lesson 02: the lecture's panel 2 shows its 18 rounds.")
+LATE_ALLOWANCE = 5  # minutes behind the plan at which a lesson's core exercise becomes homework
 
 
 def _chosen(name: str, chosen: tuple[str, ...]) -> list[Section]:
@@ -167,13 +169,17 @@ def lab_block(timings: dict | None = None) -> list[str]:
              f"{_reading(before, timings.get(name, {}).get('seconds', {})):.0f} minutes).", "",
              "| minutes | lesson, sections in class | core exercises | homework |", "|---:|---|---|---|"]
     lines.append(f"| 0-{SETUP_MINUTES} | setting up: JupyterLab, lesson 00's first cell, pairs | — | — |")
-    clock = float(SETUP_MINUTES)
+    clock, late = float(SETUP_MINUTES), []
     for name, chosen, (questions, coding), core, homework in LAB:
         done = _chosen(name, chosen)
-        minutes = (_reading(done, timings.get(name, {}).get("seconds", {})) + MINUTES["exercise"] * questions
-                   + MINUTES["coding"] * coding + DEBRIEF_MINUTES)
+        reading = _reading(done, timings.get(name, {}).get("seconds", {}))
+        minutes = reading + MINUTES["exercise"] * questions + MINUTES["coding"] * coding + DEBRIEF_MINUTES
         lines.append(f"| {clock:.0f}-{clock + minutes:.0f} | {name[:2]}: {', '.join(map(_short, done))} | {core} | "
                      f"{homework} |")
+        late.append(f"not at {name[:2]}'s {core.split(',')[0].split(' (`')[0]} by minute "
+                    f"{clock + reading + LATE_ALLOWANCE:.0f}, it becomes homework")
         clock += minutes
     return lines + ["", f"In class about {clock:.0f} minutes, debriefs included, at the rates of the section times "
-                        f"below; the rest of 90 minutes is slack. {HOMEWORK}"]
+                        f"below, which leaves {90 - clock:.0f} of 90 minutes for what runs long. {HOMEWORK}", "",
+                    f"**If the lab runs late**, decide by the clock ({LATE_ALLOWANCE} minutes behind the plan): "
+                    + "; ".join(late) + " (its debrief still asks the question)."]
