@@ -26,7 +26,7 @@ SETTINGS = {
     "02_iterative_pruning": {"0.9": "the output layer's share kept per round", "1,000": "the curves' spacing",
                              "5,000": "the iterations the curve comparison covers"},
     "03_random_reinit_controls": {"12,000": "the one-step figure's iteration axis", "95.6": "a slider position"},
-    "04_architectures": {"4,096": "Conv-6's first fc layer's inputs", "2,560": "ResNet-18's shortcut weights",
+    "04_architectures": {"4,096": "Conv-6's first fc layer's inputs", "16,384": "Conv-2's (16·16·64)", "2,560": "ResNet-18's shortcut weights",
                          "267,696": "ResNet-18's prunable weights without them", "45,000": "CIFAR-10's training set",
                          "2,048": "a shortcut conv's weights", "2,304": "a 3×3 conv's weights"},
     "05_why_tickets_win": {},
