@@ -57,7 +57,7 @@ def seed_list(text: str) -> list[int]:
     return seeds
 
 
-FRACTION = checked(validate_amount, float)
+RATE = checked(lambda value: validate_amount(value, "rate"), float)
 COUNT = checked(at_least_one, int)
 
 
@@ -89,14 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(late resetting, Frankle et al. 2019); default 0")
 
     one_shot = commands.add_parser("one-shot", parents=[common, output, rewinding],
-                                   help="prune once, by --amount")
-    one_shot.add_argument("--amount", type=FRACTION, default=0.8,
+                                   help="prune once, by --rate")
+    one_shot.add_argument("--rate", "--amount", type=RATE, default=0.8,
                           help="fraction to prune, in [0, 1), of the layers the preset prunes fastest (default 0.8; "
-                               "LeNet: the hidden layers, its output layer at half that)")
+                               "LeNet: the hidden layers, its output layer at half that; --amount is the same)")
     iterative = commands.add_parser("iterative", parents=[common, output, rewinding],
                                      help="prune a little, --rounds times")
     iterative.add_argument("--rounds", type=checked(validate_rounds, int), default=5, help="pruning rounds (default 5)")
-    iterative.add_argument("--rate", type=FRACTION, help="fraction pruned per round (default: the paper's, 0.2 for fc)")
+    iterative.add_argument("--rate", type=RATE, help="fraction pruned per round, of the layers the preset prunes "
+                                                          "fastest (default: the paper's, 0.2 for LeNet's fc layers)")
     precompute = commands.add_parser("precompute", parents=[common],
                                      help="warm the cache for every setting the notebooks' widgets show")
     precompute.add_argument("--notebook", choices=NOTEBOOKS,
@@ -167,7 +168,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         options = dict(seeds=args.seeds, controls=args.controls, store=store, workers=args.workers,
                        rewind_iteration=args.rewind, settings=settings, setup=setup)
         if args.command == "one-shot":
-            records = experiments.one_shot(args.model, args.amount, **options)
+            records = experiments.one_shot(args.model, args.rate, **options)
         else:
             records = experiments.iterative(args.model, args.rounds, args.rate, **options)
     except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
@@ -190,8 +191,7 @@ def rewind_option(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
-                         f"{text!r}.") from None
+        value = text  # validate_rewind names the mistake
     return validate_rewind(value)
 
 

@@ -21,9 +21,9 @@ from .results import Kind
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
 # (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
 ALGORITHM_VERSION = 2
-CONTROLS = ("reinit", "random_prune")  # the paper's two: the default controls (and those bundled)
+CONTROLS = (Kind.REINIT, Kind.RANDOM_PRUNE)  # the paper's two: the default controls (and those bundled)
 # Every control: the paper's two and Zhou et al. 2019's sign-preserving reinit (pruning.sign_preserving_reinit)
-ALL_CONTROLS = ("reinit", "reinit_signs", "random_prune")
+ALL_CONTROLS = (Kind.REINIT, Kind.REINIT_SIGNS, Kind.RANDOM_PRUNE)
 FAST_ITERATIONS = 300  # fast mode: LeNet passes 90 % test accuracy by then, enough for a demo in seconds
 FAST_EVAL_EVERY = 50
 
@@ -61,14 +61,14 @@ class Setup:
                    paper.lr if lr is None else lr, eval_every, fast)
 
 
-def round_rates(model: str, amount: float | None = None) -> dict[str, float]:
-    """Per-kind pruning rates for one round: the preset's, or scaled so the largest rate is `amount`. (The stored
+def round_rates(model: str, rate: float | None = None) -> dict[str, float]:
+    """Per-kind pruning rates for one round: the preset's, or scaled so the largest is `rate`. (The stored
     configurations hold these products exactly, e.g. 0.8321999999999999: keep the arithmetic as it is.)"""
     rates = get_preset(model).prune_rates
-    if amount is None:
+    if rate is None:
         return dict(rates)
-    validate_amount(amount)
-    scale = amount / max(rates.values())
+    validate_amount(rate, "rate")
+    scale = rate / max(rates.values())
     return {kind: rate * scale for kind, rate in rates.items()}
 
 

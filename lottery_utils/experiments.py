@@ -31,7 +31,7 @@ from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
 from .pruning import clone, iterative_pruning, random_prune, random_reinit, remaining_weights, \
     sign_preserving_reinit, validate_rounds
-from .results import Result, pick, sort_results, unique_networks
+from .results import Kind, Result, pick, sort_results, unique_networks
 from .settings import Settings
 from .store import Cache, Store, first_layer_kept, load_state, numbers_of, result_of
 from .training import Progress, progress_bars, train
@@ -73,7 +73,7 @@ def train_job(job: Job) -> Result:
                     iterations=setup.iterations, seconds=history.seconds, key=config.key, setting=config.setting,
                     rewind_iteration=config.rewind_iteration, schedule=tuple(dict(step) for step in config.schedule),
                     history=history, first_layer_kept=first_layer_kept(network))
-    keep_weights = config.kind in ("dense", "ticket")  # later rounds prune these
+    keep_weights = config.kind in (Kind.DENSE, Kind.TICKET)  # later rounds prune these
     job.cache.save(config, numbers_of(result), state_of(network) if keep_weights else None)
     return result
 
@@ -137,13 +137,13 @@ class Experiment:
         entry = self.store.load(self.config(kind, rounds, rates))
         if entry is not None:
             return result_of(entry)
-        if kind == "dense":
-            return self.train(self.initial(), self.config("dense"), Here())
+        if kind == Kind.DENSE:
+            return self.train(self.initial(), self.config(Kind.DENSE), Here())
         return pick(self.run(rounds, rates, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
         """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""
-        return [("dense", 0)] + [(kind, r) for r in range(1, rounds + 1) for kind in ("ticket", *controls)]
+        return [(Kind.DENSE, 0)] + [(kind, r) for r in range(1, rounds + 1) for kind in (Kind.TICKET, *controls)]
 
     def to_train(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str] = ()) -> list[RunConfig]:
         """The configurations `run` would train: none when the store holds every network; else the networks it lacks
@@ -151,7 +151,7 @@ class Experiment:
         configs = {network: self.config(*network, rates) for network in self.networks(rounds, controls)}
         if all(self.store.has(config) for config in configs.values()):
             return []
-        chain = [("dense", 0)] + [("ticket", r) for r in range(1, rounds)]  # pruned again: their weights are needed
+        chain = [(Kind.DENSE, 0)] + [(Kind.TICKET, r) for r in range(1, rounds)]  # pruned again: weights needed
         return [config for network, config in configs.items()
                 if not (self.store.has_trained(config) if network in chain else self.store.has(config))]
 
@@ -168,12 +168,12 @@ class Experiment:
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
         def train(network: nn.Module, r: int) -> None:  # round 0 trains the dense network, round r its ticket
-            self.train(network, self.config("dense") if r == 0 else self.config("ticket", r, rates), pool)
+            self.train(network, self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, rates), pool)
 
         start = self.start(pool)  # theta_0, or theta_k when rewinding
         tickets = iterative_pruning(self.initial(), train, rounds, rates, get_preset(self.setup.model).strategy,
                                     reset_to=start if self.rewind_iteration else None)
-        rest = [(self.config("ticket", rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
+        rest = [(self.config(Kind.TICKET, rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))
                  for r, ticket in enumerate(tickets, 1) for kind in controls]
         pending = [pool.submit(train_job, self.job(config, network)) for config, network in rest
@@ -214,11 +214,11 @@ class Experiment:
         (theta_0, or theta_k when rewinding; default `self.start()`) keeping as many weights per layer
         ("random_prune")."""
         fresh_seed = 1_000 * (self.seed + 1) + rounds  # a different draw from theta_0 for every round
-        if kind == "reinit":
+        if kind == Kind.REINIT:
             return random_reinit(ticket, build_model(self.setup.model, fresh_seed))
-        if kind == "reinit_signs":
+        if kind == Kind.REINIT_SIGNS:
             return sign_preserving_reinit(ticket, build_model(self.setup.model, fresh_seed))
-        if kind == "random_prune":
+        if kind == Kind.RANDOM_PRUNE:
             return random_prune(clone(self.start() if start is None else start), ticket, fresh_seed)
         raise ValueError(f"Unknown control {kind!r}: choose one of {', '.join(ALL_CONTROLS)}.")
 
@@ -282,28 +282,29 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
     return _run(experiments, rounds, rate, controls, progress, workers)
 
 
-def one_shot(model: str = "lenet", amount: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
+def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
              progress: Progress = True, store: Store | None = None, workers: int = 1, rewind_iteration: int = 0,
              settings: Settings | None = None, setup: Setup | None = None) -> list[Result]:
-    """Train theta_0 -> theta_j, prune `amount` (largest layer rate), reset to theta_0 (theta_k with
-    `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as `iterative`'s."""
-    return iterative(model, 1, amount, seeds, controls=controls, progress=progress, store=store, workers=workers,
+    """Train theta_0 -> theta_j, prune by `rate` (the largest layer's rate; the preset scales the others), reset to
+    theta_0 (theta_k with `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as
+    `iterative`'s."""
+    return iterative(model, 1, rate, seeds, controls=controls, progress=progress, store=store, workers=workers,
                      rewind_iteration=rewind_iteration, settings=settings, setup=setup)
 
 
-def sweep(model: str = "lenet", amounts: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,), *,
+def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,), *,
           controls: Iterable[str] = CONTROLS, progress: Progress = True, store: Store | None = None, workers: int = 1,
           rewind_iteration: int = 0, settings: Settings | None = None, setup: Setup | None = None
           ) -> list[Result]:
-    """One-shot pruning at several amounts (the slider's grid): the dense network is trained once per seed."""
-    amounts, controls = list(amounts), validate_controls(controls)
+    """One-shot pruning at several rates (the slider's grid): the dense network is trained once per seed."""
+    rates, controls = list(rates), validate_controls(controls)
     experiments = _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup)
     if progress is True:
-        announce(experiments, [(1, amount) for amount in amounts], controls)
+        announce(experiments, [(1, rate) for rate in rates], controls)
     bars = progress_bars(progress)
     results = []
-    for amount in bars(amounts, desc="one-shot sweep") if bars else amounts:
-        results += _run(experiments, 1, amount, controls, progress, workers)
+    for rate in bars(rates, desc="one-shot sweep") if bars else rates:
+        results += _run(experiments, 1, rate, controls, progress, workers)
     return unique_networks(results)
 
 

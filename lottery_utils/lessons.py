@@ -13,22 +13,22 @@ from .models import PRESETS
 
 PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their survivors per round
 PAPER_ROUNDS = 18  # 20 % a round, down to 1.9 % of the weights: the sparsest ticket of the paper's Figure 3
-DEMO_AMOUNT = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
+DEMO_RATE = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
 ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
 
 
-def slider_amounts(rate: float = PAPER_RATE, positions: int = 14) -> tuple[float, ...]:
-    """One-shot amounts that keep what k iterative rounds at `rate` keep, k = 1..positions (4 decimals: these
-    amounts are part of the stored configurations)."""
+def slider_rates(rate: float = PAPER_RATE, positions: int = 14) -> tuple[float, ...]:
+    """One-shot rates that keep what k iterative rounds at `rate` keep, k = 1..positions (4 decimals: these
+    rates are part of the stored configurations)."""
     return tuple(round(1 - (1 - rate) ** k, 4) for k in range(1, positions + 1))
 
 
-SLIDER_AMOUNTS = slider_amounts()  # LeNet's fc layers keep 0.8^k, the sparsities of k rounds at the paper's 20 %
-ONE_SHOT_GRID = tuple(sorted({DEMO_AMOUNT, *SLIDER_AMOUNTS}))  # the one-shot sliders' positions
+SLIDER_RATES = slider_rates()  # LeNet's fc layers keep 0.8^k, the sparsities of k rounds at the paper's 20 %
+ONE_SHOT_GRID = tuple(sorted({DEMO_RATE, *SLIDER_RATES}))  # the one-shot sliders' positions
 # Notebook 05: the sign experiment at every other one-shot position, rewinding to iteration k at every third (about
 # 80, 41, 21, 13.5 and 7 % of the weights remaining)
-SIGN_AMOUNTS = ONE_SHOT_GRID[::2]
-REWIND_AMOUNTS = ONE_SHOT_GRID[::3]
+SIGN_RATES = ONE_SHOT_GRID[::2]
+REWIND_RATES = ONE_SHOT_GRID[::3]
 REWINDS = (0, 100, 500, 2_000)
 NOTEBOOKS = ("01", "02", "03", "05")  # the notebooks with widgets (05 also feeds the classroom app's signs panel)
 # The bundle's parts: notebooks 01-03, the app and the paper's figure; notebook 05's; the 18-round sign experiment;
@@ -36,7 +36,7 @@ NOTEBOOKS = ("01", "02", "03", "05")  # the notebooks with widgets (05 also feed
 PARTS = ("lessons", "why", "signs", "weights")
 
 
-def sweep_amounts(fast: bool) -> tuple[float, ...]:
+def sweep_rates(fast: bool) -> tuple[float, ...]:
     """The one-shot positions a lesson's whole-range figure draws: every slider position, every third in fast mode."""
     return ONE_SHOT_GRID[::3] if fast else ONE_SHOT_GRID
 
@@ -53,32 +53,32 @@ class Run:
     needs_weights: bool = False  # the lesson reads its trained weights, which the bundle does not hold (seed 0)
 
 
-def one_shot_runs(amounts, controls: tuple[str, ...] = (), rewind_iteration: int = 0) -> list[Run]:
-    """One-shot pruning at each of `amounts`."""
-    return [Run(1, amount, controls, rewind_iteration) for amount in amounts]
+def one_shot_runs(rates, controls: tuple[str, ...] = (), rewind_iteration: int = 0) -> list[Run]:
+    """One-shot pruning at each of `rates`."""
+    return [Run(1, rate, controls, rewind_iteration) for rate in rates]
 
 
 @dataclass(frozen=True)
 class WhyGrids:
     """Notebook 05's grids: the supermask sweep (section 1), the sign experiment (3), rewinding (4)."""
 
-    supermask_amounts: tuple[float, ...]
-    sign_amounts: tuple[float, ...]
-    rewind_amounts: tuple[float, ...]
+    supermask_rates: tuple[float, ...]
+    sign_rates: tuple[float, ...]
+    rewind_rates: tuple[float, ...]
     rewinds: tuple[int, ...]
 
 
 def why_grids(fast: bool) -> WhyGrids:
     """Notebook 05's grids: the bundled ones in real mode; in fast mode fewer points, k within its 300 iterations."""
     if fast:
-        return WhyGrids(ONE_SHOT_GRID[::3], SIGN_AMOUNTS[::3], REWIND_AMOUNTS[::2], (0, 50, 100, 200))
-    return WhyGrids(ONE_SHOT_GRID, SIGN_AMOUNTS, REWIND_AMOUNTS, REWINDS)
+        return WhyGrids(ONE_SHOT_GRID[::3], SIGN_RATES[::3], REWIND_RATES[::2], (0, 50, 100, 200))
+    return WhyGrids(ONE_SHOT_GRID, SIGN_RATES, REWIND_RATES, REWINDS)
 
 
 def default_rounds(fast: bool) -> int:
     """Iterative rounds notebook 02's slider reaches: 5 in fast mode (seconds), else 14 (fc layers down to
     0.8^14 = 4.4 %), as many as the one-shot slider has positions."""
-    return 5 if fast else len(SLIDER_AMOUNTS)
+    return 5 if fast else len(SLIDER_RATES)
 
 
 def paper_rounds(fast: bool) -> int:
@@ -100,15 +100,15 @@ def notebook_runs(notebook: str, fast: bool) -> list[Run]:
         return [Run(paper_rounds(fast), None)] + [
             run for rate in ITERATIVE_RATES
             for rounds in [max_rounds(rate, default_rounds(fast))]
-            for run in [Run(rounds, rate), *one_shot_runs(slider_amounts(rate, rounds))]]
+            for run in [Run(rounds, rate), *one_shot_runs(slider_rates(rate, rounds))]]
     if notebook == "03":
         return [Run(paper_rounds(fast), None, CONTROLS), *one_shot_runs(ONE_SHOT_GRID, CONTROLS)]
     if notebook == "05":
         grids = why_grids(fast)
-        return [*one_shot_runs(grids.supermask_amounts, ("random_prune",)),
-                Run(1, DEMO_AMOUNT, needs_weights=True),  # section 2 reads seed 0's trained weights
-                *one_shot_runs(grids.sign_amounts, ("reinit", "reinit_signs")),  # also the classroom app's signs panel
-                *(run for k in grids.rewinds for run in one_shot_runs(grids.rewind_amounts, rewind_iteration=k))]
+        return [*one_shot_runs(grids.supermask_rates, ("random_prune",)),
+                Run(1, DEMO_RATE, needs_weights=True),  # section 2 reads seed 0's trained weights
+                *one_shot_runs(grids.sign_rates, ("reinit", "reinit_signs")),  # also the classroom app's signs panel
+                *(run for k in grids.rewinds for run in one_shot_runs(grids.rewind_rates, rewind_iteration=k))]
     raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)}.")
 
 
@@ -131,7 +131,7 @@ def bundle_runs(part: str) -> list[Run]:
     raise ValueError(f"Unknown bundle part {part!r}: choose from {', '.join(PARTS)}.")
 
 
-__all__ = ["ALL_CONTROLS", "CONTROLS", "DEMO_AMOUNT", "ITERATIVE_RATES", "NOTEBOOKS", "ONE_SHOT_GRID", "PAPER_RATE",
-           "PAPER_ROUNDS", "PARTS", "REWINDS", "REWIND_AMOUNTS", "Run", "SIGN_AMOUNTS", "SLIDER_AMOUNTS", "WhyGrids",
+__all__ = ["ALL_CONTROLS", "CONTROLS", "DEMO_RATE", "ITERATIVE_RATES", "NOTEBOOKS", "ONE_SHOT_GRID", "PAPER_RATE",
+           "PAPER_ROUNDS", "PARTS", "REWINDS", "REWIND_RATES", "Run", "SIGN_RATES", "SLIDER_RATES", "WhyGrids",
            "bundle_runs", "default_rounds", "max_rounds", "notebook_runs", "one_shot_runs", "paper_rounds",
-           "slider_amounts", "sweep_amounts", "why_grids"]
+           "slider_rates", "sweep_rates", "why_grids"]

@@ -76,6 +76,7 @@ def vgg19() -> nn.Module:
 INITIALIZATIONS = ("glorot", "he")
 OPTIMIZERS = ("adam", "sgd")
 STRATEGIES = ("layerwise", "global")
+LAYER_KINDS = ("conv", "fc", "output")  # what a preset's pruning rates are keyed by (the output layer: the last Linear)
 DATASETS = ("mnist", "cifar10")
 
 
@@ -113,7 +114,7 @@ class Preset:
 
     @property
     def paper_rate(self) -> float:
-        """The largest per-round rate (LeNet: the fc layers' 20 %): the experiments' `amount` scales the preset's rates
+        """The largest per-round rate (LeNet: the fc layers' 20 %): the experiments' `rate` scales the preset's rates
         so that this one equals it (pruning.winning_ticket's plain number, by contrast, is every layer's rate)."""
         return max(self.prune_rates.values())
 
@@ -155,7 +156,7 @@ def _validate(preset: Preset) -> None:
             or list(milestones) != sorted(set(milestones)):
         raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
                          f"got {preset.lr_milestones!r}.")
-    unknown = set(preset.prune_rates) - {"conv", "fc", "output"}
+    unknown = set(preset.prune_rates) - set(LAYER_KINDS)
     if unknown or not all(0 <= rate < 1 for rate in preset.prune_rates.values()):
         raise ValueError(f"Preset {preset.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
                          f"got {dict(preset.prune_rates)}.")

@@ -1,10 +1,9 @@
-"""Winning tickets: masks from the trained network's smallest weights, applied to the untrained copy (core).
+"""Winning tickets: the paper's algorithm on one screen (student-facing core).
 
-`winning_ticket` prunes a trained network and resets the survivors, and `iterative_pruning` is the paper's
-Algorithm 1: rounds of train, prune, reset; the rest of this file is the bookkeeping they
-need (which layers, how much, masks, copies), the paper's two controls, and the follow-up papers' tools for asking
-why tickets win: the sign-preserving control and the weights' statistics; at the end, the checks that name each
-mistake.
+`winning_ticket` prunes a trained network's smallest weights and gives the same mask to the untrained copy, whose
+survivors keep their initial values; `iterative_pruning` is the paper's Algorithm 1, rounds of train, prune, reset.
+Below them: the magnitude cut (`prune_smallest`), which layers and how much, masks and copies; the paper's two
+controls and the follow-up papers' tools for asking why tickets win; last, the checks that name each mistake.
 
 Masks are torch's own (`torch.nn.utils.prune`: `weight_orig`, `weight_mask`). `training.train` folds them for speed
 while it trains (`masks_folded`: the same masks, put back afterwards; `fold_masks=False` trains through prune's hooks).
@@ -21,9 +20,7 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .models import is_whole, seeded
-
-LAYER_KINDS = ("conv", "fc", "output")
+from .models import LAYER_KINDS, is_whole, seeded
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
@@ -52,14 +49,14 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], obje
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
     `network` holds theta_0 (dense or already pruned) and is left as it is. `train(net, round)` trains `net` in place:
-    in round 0 a copy of `network`, in round r a copy of round r's ticket; e.g. `lambda net, round: train(net, data,
+    in round 0 a copy of `network`, in round r a copy of round r's ticket; e.g. `lambda net, r: train(net, data,
     iterations=5_000)`. Returns each round's ticket, untrained: its survivors hold theta_0, its pruned weights 0, and
     its mask lies inside the previous round's.
 
     Rewinding (Frankle et al. 2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and
     the first round resets the survivors to those instead; the later rounds start from that ticket. The dense network
     then trains from iteration 0 and the tickets on from iteration k, e.g.
-    `lambda net, round: train(net, data, start_iteration=k if round else 0)`.
+    `lambda net, r: train(net, data, start_iteration=k if r else 0)`.
     """
     validate_iterative_arguments(network, train, rounds, amount, reset_to)
     tickets, ticket = [], network
@@ -170,7 +167,9 @@ def per_round_amount(total: float, rounds: int) -> float:
 
 
 def clone(model: nn.Module) -> nn.Module:
-    """A deep copy, masks included (copy.deepcopy alone fails on pruned layers, whose weight is a derived tensor)."""
+    """A deep copy, masks included. copy.deepcopy alone fails on a pruned layer: its `weight` is not a parameter but
+    the tensor prune's forward hook computes (weight_orig * weight_mask), so it is removed for the copy and computed
+    again on both, as the hook would."""
     for module in prunable_layers(model).values():
         if hasattr(module, "weight_mask"):
             del module.weight  # recomputed from weight_orig * weight_mask below
@@ -298,7 +297,7 @@ def validate_iterative_arguments(network, train, rounds, amount, reset_to=None) 
                         f"got {type(network).__name__}.")
     if not callable(train):
         raise TypeError(f"train must be a function that trains a network in place, e.g. "
-                        f"lambda net, round: train(net, data, iterations=5_000); got {type(train).__name__}.")
+                        f"lambda net, r: train(net, data, iterations=5_000); got {type(train).__name__}.")
     validate_rounds(rounds)
     layer_amounts(network, amount)
     if reset_to is not None:

@@ -247,12 +247,13 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
                         f"ticket of its seed): {counted}."]
 
 
-def one_shot_networks(results: list[Result], amounts, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
-    """The dense network and the one-shot networks of `kinds` pruned by one of `amounts`, reset to theta_`rewind`."""
-    wanted = {round(a, 4) for a in amounts}
+def one_shot_networks(results: list[Result], rates, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
+    """The dense network and the one-shot networks of `kinds` pruned at one of `rates` (the largest layer's rate),
+    reset to theta_`rewind`."""
+    wanted = {round(rate, 4) for rate in rates}
     return [r for r in results if r.kind == "dense" or (
         r.kind in kinds and r.round == 1 and r.rewind_iteration == rewind
-        and round(dict(r.schedule[0]).get("fc", -1), 4) in wanted)]
+        and round(max(r.schedule[0].values()), 4) in wanted)]
 
 
 def supermask_table(results: list[Result]) -> list[str]:

@@ -39,88 +39,34 @@ class History:
         return self.test_accuracy[-1]
 
 
-def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None, start_iteration: int = 0):
-    """The preset's optimizer (fused: one kernel for all parameters) and its learning-rate schedule, if any (from
-    `start_iteration` on: a network rewound to iteration k resumes the schedule there)."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    lr = preset.lr if lr is None else lr
-    if preset.optimizer == "adam":
-        optimizer = torch.optim.Adam(params, lr=lr, weight_decay=preset.weight_decay, fused=True)
-    elif preset.optimizer == "sgd":
-        optimizer = torch.optim.SGD(params, lr=lr, momentum=preset.momentum, weight_decay=preset.weight_decay,
-                                    fused=True)
-    else:
-        raise ValueError(f"Unknown optimizer {preset.optimizer!r}: use 'adam' or 'sgd'.")
-    if not preset.lr_milestones and not preset.warmup_iterations:
-        return optimizer, None
-    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, preset, offset=start_iteration))
-
-
-def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
-    """The multiple of the learning rate used after `steps` optimizer steps (the iteration steps + 1): a linear warmup
-    from 0 over the first `preset.warmup_iterations` iterations (iteration i at i / warmup), times 1/10 for each
-    milestone passed (from iteration milestone + 1 on, as torch's MultiStepLR). A run that starts at iteration
-    `offset` (rewinding) counts its steps from there."""
-    steps += offset
-    warmup = min(1.0, (steps + 1) / preset.warmup_iterations) if preset.warmup_iterations else 1.0
-    return warmup * 0.1 ** bisect_right(preset.lr_milestones, steps)
-
-
-Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
-
-
-def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
-    """The bar maker `progress` stands for: True is tqdm.auto's tqdm, False or None no bars, else `progress` itself."""
-    if progress is True:
-        return tqdm
-    if progress is False or progress is None:
-        return None
-    if not callable(progress):
-        raise TypeError(f"progress must be True, False, None or a tqdm class (e.g. tqdm.notebook.tqdm), "
-                        f"got {progress!r}.")
-    return progress
-
-
 def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
           preset: str | Preset | None = None, lr: float | None = None, eval_every: int | None = None,
           curve_every: int | None = None, seed: int = 0, progress: Progress = True, fold_masks: bool = True,
           description: str = "training", start_iteration: int = 0) -> History:
-    """Train `model` in place with shuffled mini-batches sliced from `data`'s tensors; return its History.
+    """Train `model` in place on `data` with shuffled mini-batches; return its History (the early-stopping iteration,
+    the test accuracy there, and the curves).
 
-    Defaults come from the preset (default: the one `build_model` made `model` with; the paper's LeNet: 50K
-    iterations, batch 60, Adam 1.2e-3; a network built another way needs `preset=`), and so does the
-    learning-rate schedule (`lr_factor`: the preset's warmup and milestones, counted in iterations whatever
-    `iterations` is). The model moves to the data's device. Validation loss is measured every `eval_every`
-    iterations (default: the preset's, LeNet 100) to find the early-stopping iteration; test accuracy at that
-    iteration comes from a copy of the weights kept there. The curves (validation loss, test accuracy) are measured
-    every `curve_every` iterations (default: a multiple of `eval_every`, about CURVE_POINTS times a run). `progress`:
-    True for tqdm's bar, False for none, or a tqdm class to draw it with. fold_masks=False trains through
-    torch.nn.utils.prune's hooks instead of the faster equivalent path. `seed` sets the order of the mini-batches
-    only (each epoch a new shuffle drawn from it; the experiments pass the network's seed), not the initial weights,
-    which `build_model(name, seed)` draws.
+    Args (every default comes from the preset, the one `build_model` made `model` with):
+        iterations, batch_size, lr: LeNet's are 50,000, 60 and Adam's 1.2e-3; the preset also gives the optimizer
+            and the learning-rate schedule (`lr_factor`: warmup and milestones, counted in iterations).
+        preset: a name or a Preset, for a network `build_model` did not make.
+        eval_every: how often the validation loss is measured to find the early-stopping iteration (LeNet: 100).
+        curve_every: how often the curves are measured (default: about CURVE_POINTS times a run).
+        seed: the order of the mini-batches (a new shuffle each epoch), not the initial weights (`build_model` draws
+            those).
+        progress: True for tqdm's bar, False for none, or a tqdm class; `description` labels it.
+        fold_masks: False trains through torch.nn.utils.prune's hooks instead of the faster equivalent path.
+        start_iteration: k, to train a network reset to theta_k (rewinding, Frankle et al. 2019) from iteration k on,
+            as the dense run would have gone on: the same mini-batches and schedule from there, a fresh optimizer
+            state (as open_lth does). theta_k itself is theta_0 trained with `iterations=k`.
 
-    Rewinding (Frankle et al. 2019, "late resetting"): theta_k is theta_0 trained with `iterations=k`;
-    `start_iteration=k` trains a network reset to theta_k from iteration k to `iterations`, as the dense run would
-    have gone on: the same mini-batches and learning-rate schedule from there, a fresh optimizer state (as open_lth
-    trains from a rewind step). Its curves and early-stopping iteration start at k.
+    The model moves to the data's device. The test accuracy at the early-stopping iteration comes from a copy of
+    the weights kept there.
     """
     preset = _preset_for(model, preset)
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
-    if not (is_whole(iterations) and is_whole(batch_size) and batch_size <= len(data.train_y)):
-        raise ValueError(f"Need whole numbers iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training "
-                         f"set); got iterations={iterations!r}, batch_size={batch_size!r}.")
-    if not (is_whole(start_iteration, 0) and start_iteration < iterations):
-        raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration!r}, "
-                         f"iterations={iterations}.")
-    for name, value in (("eval_every", eval_every), ("curve_every", curve_every)):
-        if value is not None and not is_whole(value):
-            raise ValueError(f"{name} must be a whole number >= 1 (or None for the default), got {value!r}.")
-    eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
-    curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
-    if curve_every % eval_every and curve_every < iterations:  # a curve point that would not be measured
-        raise ValueError(f"curve_every ({curve_every}) must be a multiple of eval_every ({eval_every}): the curves are "
-                         f"measured when the validation loss is.")
+    eval_every, curve_every = _checked(data, preset, iterations, batch_size, eval_every, curve_every, start_iteration)
     model.to(data.train_x.device)
     start = time.perf_counter()
     with (masks_folded(model) if fold_masks else _through_hooks(model)) as masked:
@@ -164,27 +110,6 @@ def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterat
         yield iteration, data.train_x.index_select(0, batch), data.train_y.index_select(0, batch)
 
 
-def _preset_for(model: nn.Module, preset: str | Preset | None) -> Preset:
-    """The preset given, by name or as a Preset, else the one `build_model` made `model` with."""
-    if preset is None:
-        preset = preset_of(model)
-        if preset is None:
-            raise ValueError("train() does not know how to train this network (it was not made by build_model): "
-                             "pass preset=, e.g. preset='lenet' for Adam at the paper's LeNet settings, or a Preset.")
-    return get_preset(preset) if isinstance(preset, str) else preset
-
-
-def _with_bar(steps: Iterable, progress: Progress, total: int, description: str, log: "_Log") -> Iterable:
-    """`steps` under a progress bar (see `progress_bars`), which shows the latest test accuracy the log measured."""
-    bars = progress_bars(progress)
-    if bars is None:
-        return steps
-    bar = bars(steps, total=total, desc=description, leave=False, mininterval=0.5)
-    if hasattr(bar, "set_postfix"):
-        log.bar = bar
-    return bar
-
-
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> tuple[float, float]:
     """Mean cross-entropy loss and accuracy over every example of (x, y)."""
     was_training = model.training
@@ -204,6 +129,91 @@ def supermask_accuracy(network: nn.Module, data: Data) -> float:
     which Zhou et al. 2019 ("Deconstructing Lottery Tickets") call a supermask when it beats chance (10 % on MNIST)
     untrained. The network is left as it is (a copy is evaluated on the data's device)."""
     return evaluate(clone(network).to(data.test_x.device), data.test_x, data.test_y)[1]
+
+
+# --- what `train` uses: the optimizer and its schedule, progress bars, the measurements, mask folding ----------
+
+def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None, start_iteration: int = 0):
+    """The preset's optimizer (fused: one kernel for all parameters) and its learning-rate schedule, if any (from
+    `start_iteration` on: a network rewound to iteration k resumes the schedule there)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    lr = preset.lr if lr is None else lr
+    if preset.optimizer == "adam":
+        optimizer = torch.optim.Adam(params, lr=lr, weight_decay=preset.weight_decay, fused=True)
+    elif preset.optimizer == "sgd":
+        optimizer = torch.optim.SGD(params, lr=lr, momentum=preset.momentum, weight_decay=preset.weight_decay,
+                                    fused=True)
+    else:
+        raise ValueError(f"Unknown optimizer {preset.optimizer!r}: use 'adam' or 'sgd'.")
+    if not preset.lr_milestones and not preset.warmup_iterations:
+        return optimizer, None
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, preset, offset=start_iteration))
+
+
+def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
+    """The multiple of the learning rate used after `steps` optimizer steps (the iteration steps + 1): a linear warmup
+    from 0 over the first `preset.warmup_iterations` iterations (iteration i at i / warmup), times 1/10 for each
+    milestone passed (from iteration milestone + 1 on, as torch's MultiStepLR). A run that starts at iteration
+    `offset` (rewinding) counts its steps from there."""
+    steps += offset
+    warmup = min(1.0, (steps + 1) / preset.warmup_iterations) if preset.warmup_iterations else 1.0
+    return warmup * 0.1 ** bisect_right(preset.lr_milestones, steps)
+
+
+Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
+
+
+def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
+    """The bar maker `progress` stands for: True is tqdm.auto's tqdm, False or None no bars, else `progress` itself."""
+    if progress is True:
+        return tqdm
+    if progress is False or progress is None:
+        return None
+    if not callable(progress):
+        raise TypeError(f"progress must be True, False, None or a tqdm class (e.g. tqdm.notebook.tqdm), "
+                        f"got {progress!r}.")
+    return progress
+
+
+def _preset_for(model: nn.Module, preset: str | Preset | None) -> Preset:
+    """The preset given, by name or as a Preset, else the one `build_model` made `model` with."""
+    if preset is None:
+        preset = preset_of(model)
+        if preset is None:
+            raise ValueError("train() does not know how to train this network (it was not made by build_model): "
+                             "pass preset=, e.g. preset='lenet' for Adam at the paper's LeNet settings, or a Preset.")
+    return get_preset(preset) if isinstance(preset, str) else preset
+
+
+def _checked(data: Data, preset: Preset, iterations, batch_size, eval_every, curve_every, start_iteration
+             ) -> tuple[int, int]:
+    """`train`'s numbers checked, each mistake named; returns eval_every and curve_every with their defaults."""
+    if not (is_whole(iterations) and is_whole(batch_size) and batch_size <= len(data.train_y)):
+        raise ValueError(f"Need whole numbers iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training "
+                         f"set); got iterations={iterations!r}, batch_size={batch_size!r}.")
+    if not (is_whole(start_iteration, 0) and start_iteration < iterations):
+        raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration!r}, "
+                         f"iterations={iterations}.")
+    for name, value in (("eval_every", eval_every), ("curve_every", curve_every)):
+        if value is not None and not is_whole(value):
+            raise ValueError(f"{name} must be a whole number >= 1 (or None for the default), got {value!r}.")
+    eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
+    curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
+    if curve_every % eval_every and curve_every < iterations:  # a curve point that would not be measured
+        raise ValueError(f"curve_every ({curve_every}) must be a multiple of eval_every ({eval_every}): the curves are "
+                         f"measured when the validation loss is.")
+    return eval_every, curve_every
+
+
+def _with_bar(steps: Iterable, progress: Progress, total: int, description: str, log: "_Log") -> Iterable:
+    """`steps` under a progress bar (see `progress_bars`), which shows the latest test accuracy the log measured."""
+    bars = progress_bars(progress)
+    if bars is None:
+        return steps
+    bar = bars(steps, total=total, desc=description, leave=False, mininterval=0.5)
+    if hasattr(bar, "set_postfix"):
+        log.bar = bar
+    return bar
 
 
 def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:

@@ -29,8 +29,8 @@ from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots, tables
 from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls
-from .lessons import DEMO_AMOUNT, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
-    slider_amounts
+from .lessons import DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
+    slider_rates
 from .results import Result, paired, pick, summarize, unique_networks
 from .settings import Settings
 from .store import Store
@@ -66,7 +66,7 @@ class Explorer:
 
 @dataclass(kw_only=True)
 class OneShotExplorer(Explorer):
-    """A prune-amount slider over one-shot experiments; `computed` maps each amount seen to its records."""
+    """A pruning-rate slider over one-shot experiments; `computed` maps each rate seen to its records."""
 
     slider: widgets.SelectionSlider
     remaining: widgets.Label
@@ -226,20 +226,20 @@ class _Context:
                                      settings=self.settings, setup=self.setup)
 
 
-def one_shot_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
+def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, controls: Iterable[str] = (), store: Store | None = None,
                       *, settings: Settings | None = None, setup: Setup | None = None) -> OneShotExplorer:
-    """Prune once by the slider's amount: accuracy vs weights remaining, the ticket's training curve, its mask.
+    """Prune once by the slider's rate: accuracy vs weights remaining, the ticket's training curve, its mask.
 
-    The slider's grid is `amounts` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
-    layer at half that rate); `amount` picks the grid point shown first. `seeds` default: default_seeds (in real
+    The slider's grid is `rates` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
+    layer at half that rate); `rate` picks the grid point shown first. `seeds` default: default_seeds (in real
     mode, all the bundled ones). `settings`, `store` and `setup` as in experiments.iterative.
     """
-    return _one_shot_ui(_Context.of(model, seeds, settings, store, setup), amounts, amount, validate_controls(controls),
+    return _one_shot_ui(_Context.of(model, seeds, settings, store, setup), rates, rate, validate_controls(controls),
                         plots.one_shot_panel)
 
 
-def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = None, amount: float = DEMO_AMOUNT,
+def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, store: Store | None = None, *,
                       controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings | None = None,
                       setup: Setup | None = None) -> OneShotExplorer:
@@ -249,12 +249,12 @@ def controls_explorer(model: str = "lenet", amounts: Sequence[float] | None = No
     `controls` (default the paper's two, experiments.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
     reinitialization: e.g. controls=experiments.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to theta_k."""
     context = _Context.of(model, seeds, settings, store, setup, rewind_iteration)
-    return _one_shot_ui(context, amounts, amount, validate_controls(controls), plots.controls_panel)
+    return _one_shot_ui(context, rates, rate, validate_controls(controls), plots.controls_panel)
 
 
-def _one_shot_ui(context: _Context, amounts, amount, controls, draw) -> OneShotExplorer:
-    amounts = tuple(ONE_SHOT_GRID if amounts is None else amounts)
-    slider = widgets.SelectionSlider(options=[(_percent(a), a) for a in amounts], value=_nearest(amounts, amount),
+def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplorer:
+    rates = tuple(ONE_SHOT_GRID if rates is None else rates)
+    slider = widgets.SelectionSlider(options=[(_percent(a), a) for a in rates], value=_nearest(rates, rate),
                                      description="pruned", continuous_update=False,
                                      layout={"width": "420px"}, style={"description_width": "60px"})
     remaining = widgets.Label()
@@ -269,7 +269,7 @@ def _one_shot_ui(context: _Context, amounts, amount, controls, draw) -> OneShotE
 
     def collect_cached() -> None:
         """Every grid point already in the cache (also those another process trained meanwhile)."""
-        for a in amounts:
+        for a in rates:
             if a not in explorer.computed and not context.to_train([(1, a)], controls):
                 explorer.computed[a] = compute(a, False)
 
@@ -282,7 +282,7 @@ def _one_shot_ui(context: _Context, amounts, amount, controls, draw) -> OneShotE
         collect_cached()
         start = time.perf_counter()
         explorer.ticket = ticket = pick(records, "ticket")
-        picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as amounts get computed
+        picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as rates get computed
         if picture not in explorer.pictures:
             grid = unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
             explorer.pictures[picture] = _png(draw, records, grid)
@@ -297,12 +297,12 @@ def _one_shot_ui(context: _Context, amounts, amount, controls, draw) -> OneShotE
     return explorer
 
 
-def _one_shot_status(amount: float, records: list[Result], source: str) -> str:
+def _one_shot_status(rate: float, records: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
     ticket = pick(records, "ticket")
-    others = [f"{kind} {_percent(rate)}" for kind, rate in round_rates(ticket.model, amount).items()
-              if not math.isclose(rate, amount)]  # e.g. LeNet's output layer, pruned at half the rate
-    parts = [f"{_percent(amount)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
+    others = [f"{kind} {_percent(layer)}" for kind, layer in round_rates(ticket.model, rate).items()
+              if not math.isclose(layer, rate)]  # e.g. LeNet's output layer, pruned at half the rate
+    parts = [f"{_percent(rate)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
              f"{100 * ticket.remaining:.1f} % of all weights remain, test accuracy at early stop:"]
     for kind in ("ticket", *ALL_CONTROLS, "dense"):
         if any(r.kind == kind for r in records):
@@ -366,12 +366,12 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         if busy:
             return
         r, per_round = round_slider.value, rate_choice.value
-        amounts = list(slider_amounts(per_round, r)) if compare.value else []
-        missing = context.to_train([(r, per_round)], controls) + context.to_train([(1, a) for a in amounts])
+        one_step = list(slider_rates(per_round, r)) if compare.value else []
+        missing = context.to_train([(r, per_round)], controls) + context.to_train([(1, a) for a in one_step])
 
         def compute(progress_) -> list[Result]:
             records = context.run(r, per_round, controls, progress_)
-            explorer.one_shot_records = [t for a in amounts for t in context.run(1, a, (), progress_)
+            explorer.one_shot_records = [t for a in one_step for t in context.run(1, a, (), progress_)
                                          if t.kind == "ticket"]
             return records
 
@@ -379,7 +379,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         explorer.records = _fetch(explorer, compute, missing,
                                   lambda: _training_message(what, missing, context.setup, context.store))
         start = time.perf_counter()
-        picture = (r, per_round, tuple(amounts))
+        picture = (r, per_round, tuple(one_step))
         if picture not in explorer.pictures:
             top = round_slider.max  # axes fitted to every round, where all are stored: they stay put as rounds move
             every_round = (context.run(top, per_round, controls, False)

@@ -17,16 +17,16 @@ import pytest
 
 from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
 from lottery_utils.experiments import CONTROLS
-from lottery_utils.lessons import DEMO_AMOUNT, ONE_SHOT_GRID, SIGN_AMOUNTS
+from lottery_utils.lessons import DEMO_RATE, ONE_SHOT_GRID, SIGN_RATES
 
 pytestmark = pytest.mark.browser
 
 # The one-shot slider's grid (widgets.ONE_SHOT_GRID; the explorers start at the slides' 80 %) and the positions
 # the tests visit: the app's first position and one step right, and where its signs panel starts; in notebook 01,
 # whose cell after the explorer moves the slider to the sparsest position, one step left and a drag to the left end.
-START = DEMO_AMOUNT  # shown as "80 %"
+START = DEMO_RATE  # shown as "80 %"
 NEXT = ONE_SHOT_GRID[ONE_SHOT_GRID.index(START) + 1]  # 0.8322, "83.2 %"
-SIGNS_START = SIGN_AMOUNTS[0]  # the app's signs panel starts at its first position, 0.2, "20 %"
+SIGNS_START = SIGN_RATES[0]  # the app's signs panel starts at its first position, 0.2, "20 %"
 FIRST = ONE_SHOT_GRID[0]  # 0.2, "20 %": notebook 01's left end, the signs panel's start too
 SIGNS = ("reinit", "reinit_signs")
 WARM = {START: CONTROLS, NEXT: CONTROLS, ONE_SHOT_GRID[-1]: (), ONE_SHOT_GRID[-2]: (),  # amount: the controls shown

@@ -15,14 +15,14 @@ from lottery_utils.settings import Settings
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
 TINY = Setup.for_model("lenet", iterations=60, eval_every=30, fast=True)
 SETUP = dict(setup=TINY, settings=SETTINGS)
-AMOUNTS = (0.5, 0.8)
+RATES = (0.5, 0.8)
 
 
 @pytest.fixture(scope="module")
 def bundle_folder(tmp_path_factory):
-    """A bundle written from a warm cache: two one-shot amounts with both controls, seed 0."""
+    """A bundle written from a warm cache: two one-shot rates with both controls, seed 0."""
     cache = Store(tmp_path_factory.mktemp("warm"))
-    results = experiments.sweep("lenet", AMOUNTS, controls=CONTROLS, progress=False, store=cache, **SETUP)
+    results = experiments.sweep("lenet", RATES, controls=CONTROLS, progress=False, store=cache, **SETUP)
     experiment = Experiment(TINY, 0, cache, SETTINGS.data)
     entries = []
     for r in results:
@@ -83,7 +83,7 @@ def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_f
 def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bundle_folder, tmp_path, monkeypatch,
                                                                             capsys):
     bundled = Store(tmp_path / "a", Bundle(bundle_folder))
-    runs = [(1, amount) for amount in AMOUNTS]
+    runs = [(1, rate) for rate in RATES]
     assert experiments.to_train("lenet", runs, controls=CONTROLS, store=bundled, **SETUP) == 0
     # a new amount: its ticket, and the dense network again (the bundle has no weights to prune), counted once
     assert experiments.to_train("lenet", [(1, 0.6), (1, 0.7)], store=bundled, **SETUP) == 3
@@ -104,7 +104,7 @@ def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bund
 
 def test_widget_answers_from_the_bundle_and_says_so(bundle_folder, tmp_path, no_training):
     from lottery_utils import widgets
-    explorer = widgets.controls_explorer(amounts=AMOUNTS, amount=0.8,
+    explorer = widgets.controls_explorer(rates=RATES, rate=0.8,
                                          store=Store(tmp_path, Bundle(bundle_folder)), **SETUP)
     assert explorer.status.value.endswith("trained in advance for this project.") and explorer.trainings == 0
     explorer.slider.value = 0.5
@@ -150,12 +150,12 @@ def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_par
     assert not lesson_keys & {c.key for c in why}
     signs = [c for c in why if c.kind == "reinit_signs"]
     rewound = [c for c in why if c.rewind_iteration]
-    assert len(signs) == len(lessons.SIGN_AMOUNTS) and len(why) == len(signs) + len(rewound)
+    assert len(signs) == len(lessons.SIGN_RATES) and len(why) == len(signs) + len(rewound)
     assert sorted({c.rewind_iteration for c in rewound}) == [k for k in lessons.REWINDS if k]
     assert all(c.kind == "ticket" for c in rewound)
-    assert len(rewound) == len(lessons.REWIND_AMOUNTS) * (len(lessons.REWINDS) - 1)
+    assert len(rewound) == len(lessons.REWIND_RATES) * (len(lessons.REWINDS) - 1)
     # every network notebook 05 compares them with (tickets reset to theta_0, plain reinit) is in the lessons' part
-    for amount in (*lessons.SIGN_AMOUNTS, *lessons.REWIND_AMOUNTS):
+    for amount in (*lessons.SIGN_RATES, *lessons.REWIND_RATES):
         rates = experiments.round_rates("lenet", amount)
         assert {experiment.config(k, 1, rates).key for k in ("ticket", "reinit")} <= lesson_keys
     with pytest.raises(ValueError, match="Unknown bundle part 'how'"):

@@ -198,7 +198,7 @@ def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trai
 @pytest.mark.parametrize("call, message", [
     (lambda c: one_shot("lenet5", store=c, settings=SETTINGS), "Unknown model 'lenet5'"),
     (lambda c: iterative("lenet", rounds=0, store=c, settings=SETTINGS), "rounds must be a whole number >= 1"),
-    (lambda c: one_shot("lenet", amount=1.0, store=c, settings=SETTINGS), r"must be in \[0, 1\)"),
+    (lambda c: one_shot("lenet", rate=1.0, store=c, settings=SETTINGS), r"must be in \[0, 1\)"),
     (lambda c: iterative("lenet", rounds=2, controls=("shuffle",), store=c, settings=SETTINGS), "Unknown control"),
     (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("lenet", iterations=0)),
      "iterations must be a whole number >= 1"),
@@ -375,7 +375,7 @@ def read_csv(path):
 
 def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     common = ["--iterations", "60", "--seeds", "1", "--controls", "reinit,random_prune", "--fast"]
-    done = cli("one-shot", "--amount", "0.2", "--out", str(tmp_path / "one"), *common, cache_dir=tmp_path / "cache")
+    done = cli("one-shot", "--rate", "0.2", "--out", str(tmp_path / "one"), *common, cache_dir=tmp_path / "cache")
     assert done.returncode == 0, done.stderr
     done = cli("iterative", "--rounds", "2", "--out", str(tmp_path / "two"), *common, cache_dir=tmp_path / "cache")
     assert done.returncode == 0, done.stderr
@@ -399,9 +399,9 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["one-shot", "--model", "lenet5"], "invalid choice: 'lenet5'"),
-    (["one-shot", "--amount", "1.0"], "argument --amount: amount must be in [0, 1)"),
-    (["one-shot", "--amount", "-0.1"], "argument --amount: amount must be in [0, 1)"),
-    (["one-shot", "--amount", "eighty"], "argument --amount: could not convert string to float"),
+    (["one-shot", "--rate", "1.0"], "argument --rate/--amount: rate must be in [0, 1)"),
+    (["one-shot", "--amount", "-0.1"], "argument --rate/--amount: rate must be in [0, 1)"),  # the same option
+    (["one-shot", "--rate", "eighty"], "argument --rate/--amount: could not convert string to float"),
     (["iterative", "--rounds", "0"], "argument --rounds: rounds must be a whole number >= 1"),
     (["iterative", "--controls", "reinit,shuffle"], "argument --controls: Unknown control(s) ['shuffle']"),
     (["one-shot", "--seeds", "0"], "argument --seeds: seeds are a count (5: seeds 0-4)"),

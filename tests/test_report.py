@@ -100,9 +100,9 @@ def why_entries(seed):
                     one_shot("random_prune", amount, 0.96, 0.11),
                     one_shot("reinit", amount, 0.95 - seed / 100, 0.1, stop=5_000)]
     why = [one_shot("reinit_signs", a, 0.975 if a < 0.9 else 0.94, 0.1, stop=4_000 if a < 0.9 else 6_000)
-           for a in grids.SIGN_AMOUNTS]
+           for a in grids.SIGN_RATES]
     why += [one_shot("ticket", a, 0.98 + k / 100_000, 0.6, k) for k in grids.REWINDS if k
-            for a in grids.REWIND_AMOUNTS]
+            for a in grids.REWIND_RATES]
     return lessons, why
 
 
@@ -181,11 +181,11 @@ def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
     lessons, why = why_entries(0)
     results = [result_of(e) for e in lessons + why]
     signs = [r for r in results if r.kind in ("dense", "ticket", "reinit", "reinit_signs") and not r.rewind_iteration
-             and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in grids.SIGN_AMOUNTS))]
+             and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in grids.SIGN_RATES))]
     text = show(signs, parts=("table", "signs")).data
     assert "random reinit, signs kept |" in text and "above plain reinit at 6 of 8 sparsities" in text
     rewound = [r for r in results if r.kind == "dense" or (r.kind == "ticket" and any(
-        abs(1 - a - r.remaining) < 1e-9 for a in grids.REWIND_AMOUNTS))]
+        abs(1 - a - r.remaining) < 1e-9 for a in grids.REWIND_RATES))]
     text = show(rewound, parts=("rewinding",)).data
     assert text.splitlines()[0].startswith("- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5")
     assert len(text.splitlines()) == 3 and "range" not in text  # one seed has no range to compare

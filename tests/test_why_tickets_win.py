@@ -179,17 +179,17 @@ def test_reinit_signs_is_a_control_everywhere_and_the_defaults_stay_the_papers_t
 
 def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache, trainings):
     from lottery_utils import widgets
-    default = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), store=cache, settings=SETTINGS, setup=SETUP)
+    default = widgets.controls_explorer(rates=(0.8,), seeds=(0,), store=cache, settings=SETTINGS, setup=SETUP)
     assert {r.kind for r in default.records} == {"dense", "ticket", *CONTROLS}
     assert "signs kept" not in default.status.value
-    explorer = widgets.controls_explorer(amounts=(0.8,), seeds=(0,), store=cache, controls=ALL_CONTROLS,
+    explorer = widgets.controls_explorer(rates=(0.8,), seeds=(0,), store=cache, controls=ALL_CONTROLS,
                                          settings=SETTINGS, setup=SETUP)
     assert trainings == []  # all cached by the module's run
     signs = pick(explorer.records, "reinit_signs")
     assert f"random reinit, signs kept {100 * signs.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert len(explorer.out.outputs) == 1 and plt.get_fignums() == []
     with pytest.raises(ValueError, match="Unknown control"):
-        widgets.controls_explorer(amounts=(0.8,), store=cache, controls=("signs",), settings=SETTINGS, setup=SETUP)
+        widgets.controls_explorer(rates=(0.8,), store=cache, controls=("signs",), settings=SETTINGS, setup=SETUP)
 
 
 # --- rewinding ---------------------------------------------------------------------------------------------------

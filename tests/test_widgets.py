@@ -20,7 +20,7 @@ from lottery_utils.store import Cache, Store
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
 SETUP = {"settings": SETTINGS, "setup": Setup.for_model("lenet", iterations=60, fast=SETTINGS.fast)}
-AMOUNTS = (0.2, 0.5, 0.8)
+RATES = (0.2, 0.5, 0.8)
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def png_formatter():
 def warm_cache(tmp_path_factory):
     """A cache holding the one-shot grid with controls and three iterative rounds, trained once for the module."""
     cache = Store(tmp_path_factory.mktemp("warm-cache"))
-    experiments.sweep("lenet", AMOUNTS, controls=experiments.CONTROLS, progress=False, store=cache, **SETUP)
+    experiments.sweep("lenet", RATES, controls=experiments.CONTROLS, progress=False, store=cache, **SETUP)
     experiments.iterative("lenet", rounds=3, progress=False, store=cache, **SETUP)
     return cache
 
@@ -67,10 +67,10 @@ def ticket(records, round_=1):
 
 
 def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
-    explorer = widgets.one_shot_explorer(amounts=AMOUNTS, amount=0.8, store=warm_cache, **SETUP)
+    explorer = widgets.one_shot_explorer(rates=RATES, rate=0.8, store=warm_cache, **SETUP)
     assert explorer.slider.value == 0.8 and explorer.draws == 1 and explorer.last_from_cache
     first_png, first_status = png(explorer), explorer.status.value
-    assert set(explorer.computed) == set(AMOUNTS)  # every cached grid point is on the accuracy plot
+    assert set(explorer.computed) == set(RATES)  # every cached grid point is on the accuracy plot
 
     explorer.slider.value = 0.5
     assert trainings == []  # a cached move trains nothing
@@ -94,7 +94,7 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
 
 
 def test_a_missing_amount_trains_with_its_progress_bar_inside_the_widget(tmp_path, trainings, monkeypatch, capsys):
-    explorer = widgets.one_shot_explorer(amounts=(0.5, 0.8), amount=0.5, store=Store(tmp_path), **SETUP)
+    explorer = widgets.one_shot_explorer(rates=(0.5, 0.8), rate=0.5, store=Store(tmp_path), **SETUP)
     assert len(trainings) == 2 and not explorer.last_from_cache and explorer.trainings == 1  # dense and ticket
     assert "trained now" in explorer.status.value
     statuses, bars = [], []
@@ -118,7 +118,7 @@ def test_a_missing_amount_trains_with_its_progress_bar_inside_the_widget(tmp_pat
 def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatch):
     messages = []
     original = Cache.save
-    explorer = widgets.one_shot_explorer(amounts=(0.2, 0.5), amount=0.2, seeds=(0,), store=Store(tmp_path),
+    explorer = widgets.one_shot_explorer(rates=(0.2, 0.5), rate=0.2, seeds=(0,), store=Store(tmp_path),
                                          settings=replace(SETTINGS, fast=False),
                                          setup=Setup.for_model("lenet", iterations=60))
 
@@ -133,7 +133,7 @@ def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatc
 
 
 def test_controls_explorer_compares_ticket_reinit_and_random_pruning(warm_cache, trainings):
-    explorer = widgets.controls_explorer(amounts=AMOUNTS, amount=0.2, store=warm_cache, **SETUP)
+    explorer = widgets.controls_explorer(rates=RATES, rate=0.2, store=warm_cache, **SETUP)
     first_png = png(explorer)
     explorer.slider.value = 0.8
     assert trainings == [] and png(explorer) != first_png
@@ -179,7 +179,7 @@ def test_round_arithmetic():
     assert lessons.max_rounds(0.2, 5) == 5
     assert lessons.max_rounds(0.5, 5) == 2  # 0.5^2 = 0.25 <= 0.8^5 = 0.33
     assert lessons.max_rounds(0.5, 14) == 5
-    assert list(lessons.slider_amounts(0.2, 3)) == list(lessons.SLIDER_AMOUNTS[:3])
+    assert list(lessons.slider_rates(0.2, 3)) == list(lessons.SLIDER_RATES[:3])
 
 
 def distinct_networks(runs, seeds=(0,)) -> int:
@@ -212,9 +212,9 @@ def test_the_runs_of_every_notebook_cover_its_widgets_and_the_bundle_holds_them_
     assert all(run.controls == lessons.CONTROLS for run in real["03"])
     assert set(real["01"]) | set(real["02"]) | set(real["03"]) == set(lessons.bundle_runs("lessons"))
     signs = [run for run in real["05"] if "reinit_signs" in run.controls]
-    assert {run.rate for run in signs} == set(lessons.SIGN_AMOUNTS)  # the app's signs panel
+    assert {run.rate for run in signs} == set(lessons.SIGN_RATES)  # the app's signs panel
     assert set(lessons.bundle_runs("why")) <= set(real["05"])
-    assert [run for run in real["05"] if run.needs_weights] == [Run(1, lessons.DEMO_AMOUNT, needs_weights=True)]
+    assert [run for run in real["05"] if run.needs_weights] == [Run(1, lessons.DEMO_RATE, needs_weights=True)]
 
 
 def test_run_all_trains_each_network_once_and_keeps_the_weights_a_lesson_reads(tmp_path, trainings):
@@ -230,16 +230,16 @@ def test_run_all_trains_each_network_once_and_keeps_the_weights_a_lesson_reads(t
 
 
 def test_notebook_05_grids_are_the_bundled_ones_in_real_mode():
-    assert lessons.why_grids(fast=False) == lessons.WhyGrids(lessons.ONE_SHOT_GRID, lessons.SIGN_AMOUNTS,
-                                                             lessons.REWIND_AMOUNTS, lessons.REWINDS)
+    assert lessons.why_grids(fast=False) == lessons.WhyGrids(lessons.ONE_SHOT_GRID, lessons.SIGN_RATES,
+                                                             lessons.REWIND_RATES, lessons.REWINDS)
     fast = lessons.why_grids(fast=True)
-    assert set(fast.sign_amounts) <= set(lessons.SIGN_AMOUNTS) and fast.rewinds[0] == 0
+    assert set(fast.sign_rates) <= set(lessons.SIGN_RATES) and fast.rewinds[0] == 0
     assert max(fast.rewinds) < Setup.for_model("lenet", fast=True).iterations  # k within fast mode's training
 
 
 def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
     cache = Store(tmp_path)
-    explorer = widgets.controls_explorer(amounts=(0.5, 0.8), amount=0.8, seeds=(0, 1), store=cache, **SETUP)
+    explorer = widgets.controls_explorer(rates=(0.5, 0.8), rate=0.8, seeds=(0, 1), store=cache, **SETUP)
     records = explorer.records
     assert sorted({r.seed for r in records}) == [0, 1] and len(records) == 8
     tickets = [r.early_stop_test_accuracy for r in records if r.kind == "ticket"]

@@ -57,10 +57,10 @@ def demo_data(bundle: Bundle, model: str = "lenet") -> dict:
     dense = [r for r in results if r.kind == "dense"]
     dense_row = summarize(dense)[0]
     one_step = []
-    for amount in ONE_SHOT_GRID:
-        group = [r for r in one_shot_networks(results, [amount], KINDS) if r.kind != "dense"]
+    for rate in ONE_SHOT_GRID:
+        group = [r for r in one_shot_networks(results, [rate], KINDS) if r.kind != "dense"]
         tickets = [r for r in group if r.kind == "ticket"]
-        position = _position(group, tickets[0].remaining, f"{100 * amount:.3g} % pruned", curves=False)
+        position = _position(group, tickets[0].remaining, f"{100 * rate:.3g} % pruned", curves=False)
         position["mask"] = [round(statistics.fmean(k), 1) for k in zip(*(r.first_layer_kept for r in tickets))]
         one_step.append(position)
     run = paper_run(results, model)

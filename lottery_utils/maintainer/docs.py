@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import plots
 from ..settings import PROJECT_ROOT
 from ..experiments import duration
-from ..lessons import DEMO_AMOUNT, ONE_SHOT_GRID, PAPER_RATE, REWIND_AMOUNTS, REWINDS, SIGN_AMOUNTS
+from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_RATES
 from ..config import CONTROLS, round_rates
 from ..models import get_preset
 from ..results import Paired, Result, Summary, paired, summarize
@@ -165,8 +165,8 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
     results = bundle.results(model)
     grid, lesson_seeds, _ = _seeds(lessons, one_shot_networks(results, ONE_SHOT_GRID, ("ticket", "random_prune")))
     chosen, seeds, complete = _seeds(metas, results)
-    signs = summarize(one_shot_networks(chosen, SIGN_AMOUNTS, ("ticket", "reinit", "reinit_signs")))
-    rewound = [r for k in REWINDS for r in one_shot_networks(chosen, REWIND_AMOUNTS, ("ticket",), k)]
+    signs = summarize(one_shot_networks(chosen, SIGN_RATES, ("ticket", "reinit", "reinit_signs")))
+    rewound = [r for k in REWINDS for r in one_shot_networks(chosen, REWIND_RATES, ("ticket",), k)]
     rewound = list({r.key: r for r in rewound}.values())  # the dense network once per seed
     setup = next(iter(metas.values()))["setup"]
     lines = [
@@ -262,7 +262,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
     if not results:
         return ["No complete seed is bundled yet."]
     dense = summarize(r for r in results if r.kind == "dense")[0]
-    one_step = (DEMO_AMOUNT, ONE_SHOT_GRID[-1])
+    one_step = (DEMO_RATE, ONE_SHOT_GRID[-1])
     lines = [f"Means over the {len(seeds)} complete bundled seeds ({', '.join(map(str, seeds))}), test accuracy at "
              f"early stop, with the early-stop iteration and the seeds' min–max. Dense network: {_numbers(dense)}; "
              f"its seeds stop at iterations {dense.early_stop_iteration.min:,.0f}–"
@@ -276,9 +276,9 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
         return (f"{100 * chosen['ticket'][0].remaining:.1f} % | "
                 + " | ".join(_numbers(row, pair if kind == "ticket" else None) for kind, (row, pair) in chosen.items()))
 
-    for amount in one_step:
-        rows = _rows(one_shot_networks(results, [amount], ("ticket", *CONTROLS)))
-        lines.append(f"| 1, one step ({100 * amount:.3g} % pruned) | {cells(rows)} |")
+    for rate in one_step:
+        rows = _rows(one_shot_networks(results, [rate], ("ticket", *CONTROLS)))
+        lines.append(f"| 1, one step ({100 * rate:.3g} % pruned) | {cells(rows)} |")
     paper = _rows(paper_run(results, model))
     for rounds in GUIDE_ROUNDS:
         if any(k == "ticket" and r == rounds for k, r, _ in paper):
@@ -300,7 +300,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
     last = max((r for k, r, _ in paper if k == "ticket"), default=None)
     if last is not None and all(any(k == c and r == last for k, r, _ in paper) for c in CONTROLS):
         def split(rounds: int) -> tuple[dict[str, float], float, float, float]:
-            """Each kind's mean accuracy after `rounds` rounds, the mask's and θ0's shares of the lead, the sparsity."""
+            """After `rounds` rounds: each kind's mean accuracy, the mask's and θ0's shares of the lead, the sparsity."""
             rows = {k: row for (k, r, _), (row, _) in paper.items() if r == rounds}
             acc = {k: 100 * row.early_stop_test_accuracy.mean for k, row in rows.items()}
             return acc, acc["reinit"] - acc["random_prune"], acc["ticket"] - acc["reinit"], rows["ticket"].remaining
@@ -321,11 +321,11 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
                       f"{'again' if worth(mask_2, theta_0_2) == worth(mask, theta_0) else 'instead'}."]
     lines += _faster_rate(results, model)
     why = [r for r in bundle.results(model) if r.seed in bundle.seeds(model, "why")]
-    signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_AMOUNTS[-1]],
+    signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_RATES[-1]],
                                                           ("ticket", "reinit", "reinit_signs")))
              if row.kind != "dense"}
     if "reinit_signs" in signs:
-        lines += ["", f"Panel 3 at its sparsest position ({100 * SIGN_AMOUNTS[-1]:.3g} % pruned, "
+        lines += ["", f"Panel 3 at its sparsest position ({100 * SIGN_RATES[-1]:.3g} % pruned, "
                       f"{100 * signs['ticket'].remaining:.1f} % remaining; seeds {', '.join(map(str, bundle.seeds(model, 'why')))}): "
                       f"winning ticket {_numbers(signs['ticket'])}, random reinit {_numbers(signs['reinit'])}, "
                       f"random reinit with the signs kept {_numbers(signs['reinit_signs'])}."]

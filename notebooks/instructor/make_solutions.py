@@ -114,8 +114,8 @@ check_control(answer)"""),
         ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table: the ticket's mean minus "
          "random reinit's at each sparsity, and the largest.", """
 seeds = widgets.default_seeds(settings)
-amounts = lessons.sweep_amounts(settings.fast)
-records = experiments.sweep("lenet", amounts, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
+rates = lessons.sweep_rates(settings.fast)
+records = experiments.sweep("lenet", rates, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
                             progress=False)
 mean = {(row.kind, row.remaining): 100 * row.early_stop_test_accuracy.mean for row in summarize(records)}
 gaps = {remaining: mean[("ticket", remaining)] - mean[("reinit", remaining)]
