@@ -120,3 +120,24 @@ def test_quotes_code_and_formulas_are_not_claims():
     nb.cells.append(nbformat.v4.new_markdown_cell('The paper: *"2.51x faster"*; `amount=0.8`; $0.8^{14}$; we get '
                                                   '1.76 and 3,633.'))
     assert claims(nb) == [(0, "1.76"), (0, "3,633")]
+
+
+GUIDE = NOTEBOOKS / "instructor" / "README.md"
+RESULTS = NOTEBOOKS.parent / "docs" / "results" / "README.md"
+GENERATED = re.compile(r"<!-- [^>]*generated[^>]*-->(.*?)<!-- end", re.DOTALL)  # the blocks `report` writes
+# Numbers the guide states that no lesson prints: the paper's, and the exercises' answers (which the solutions check).
+GUIDE_OWN = {"17.6", "67.5", "3.4",  # the paper's one-step ranges; Conv-2's best accuracy gain
+             "0.331", "0.393", "468,500", "265,200", "40.11", "73,728", "8,655,872", "19.7", "0.015",  # answers
+             "2.26", "1.14", "1.12", "2,048", "2,304"}  # Conv-6's millions of weights; two ResNet-18 layers
+
+
+def test_every_number_in_the_teachers_guide_is_printed_by_the_lessons_or_generated():
+    guide = GUIDE.read_text()
+    outputs = set(NUMBER.findall(RESULTS.read_text()))
+    for path in LESSONS:
+        outputs |= printed(nbformat.read(path, as_version=4))
+    for block in GENERATED.findall(guide):
+        outputs |= set(NUMBER.findall(block))
+        guide = guide.replace(block, " ")
+    missing = [n for n in NUMBER.findall(NOT_CLAIMS.sub(" ", guide)) if n not in GUIDE_OWN and not shown(n, outputs)]
+    assert not missing, f"the guide states numbers nothing prints (stale after a refresh?): {missing}"

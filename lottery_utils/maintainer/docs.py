@@ -242,8 +242,9 @@ GUIDE_ROUNDS = (3, 7, 12, 14, 15, 18)  # 51.3, 21.1, 7.0, 4.5, 3.6 and 1.9 % of 
 
 def _numbers(row: Summary, pair: Paired | None = None) -> str:
     """Accuracy at early stop, the early-stop iteration and the seeds' min–max; for a ticket (`pair`) also in how many
-    seeds it stops no later than the dense network of its own seed."""
-    own = f"; no later than its seed's dense network in {pair.no_later} of {pair.seeds}" if pair else ""
+    seeds it meets each of the hypothesis' conditions against the dense network of its own seed, and both."""
+    own = (f"; against its seed's dense network: a′ ≥ a in {pair.as_accurate}, j′ ≤ j in {pair.no_later}, both in "
+           f"{pair.both} of {pair.seeds}") if pair else ""
     return (f"{100 * row.early_stop_test_accuracy.mean:.2f} % (early stop at {row.early_stop_iteration.mean:,.0f}; "
             f"{100 * row.early_stop_test_accuracy.min:.2f}–{100 * row.early_stop_test_accuracy.max:.2f} %{own})")
 
