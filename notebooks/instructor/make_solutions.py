@@ -21,20 +21,12 @@ SETUP = """from lottery_utils.settings import Settings
 settings = Settings.from_environment()   # fast mode and the folders, as in the lessons"""
 
 SOLUTIONS = {
-    "00_the_theorem": ("Notebook 00: the per-round rate, a mask and a ticket by hand", [
-        ("Exercise 1 (a): prune 80 % in 4 rounds. Each round keeps $(1 - 0.8)^{1/4}$ of the survivors, so it prunes "
-         "one minus that.", """
+    "00_the_theorem": ("Notebook 00: a mask and a ticket by hand, the per-round rate", [
+        ("Exercise 1: |θj| is 0.9, 0.2, 0.05 / 1.1, 0.3, 0.7. Half of 6 weights is 3: the three smallest (0.05, 0.2, "
+         "0.3) are pruned. The ticket keeps θ0 where the mask is 1.", """
 from lottery_utils.exercises import check_mask, check_per_round_rate, check_ticket
 import torch
 
-answer = 1 - (1 - 0.8) ** (1 / 4)
-check_per_round_rate(answer, total=0.8, rounds=4)"""),
-        ("Exercise 1 (b): keep 5 % after 6 rounds. Each round keeps $0.05^{1/6}$ of the survivors, so it prunes "
-         "one minus that (the paper's $p^{1/n}$ with p the share kept).", """
-answer_b = 1 - 0.05 ** (1 / 6)
-check_per_round_rate(answer_b, kept=0.05, rounds=6)"""),
-        ("Exercise 2: |θj| is 0.9, 0.2, 0.05 / 1.1, 0.3, 0.7. Half of 6 weights is 3: the three smallest (0.05, 0.2, "
-         "0.3) are pruned. The ticket keeps θ0 where the mask is 1.", """
 theta_0_layer = torch.tensor([[0.3, -0.5, 0.2], [-0.1, 0.4, 0.6]])
 theta_j_layer = torch.tensor([[0.9, -0.2, 0.05], [-1.1, 0.3, -0.7]])
 
@@ -42,6 +34,14 @@ my_mask = [[1, 0, 0], [1, 0, 1]]
 check_mask(my_mask, theta_j_layer, amount=0.5)
 my_ticket = [[0.3, 0, 0], [-0.1, 0, 0.6]]
 check_ticket(my_ticket, theta_0_layer, theta_j_layer, amount=0.5)"""),
+        ("Exercise 2 (a): prune 80 % in 4 rounds. Each round keeps $(1 - 0.8)^{1/4}$ of the survivors, so it prunes "
+         "one minus that.", """
+answer = 1 - (1 - 0.8) ** (1 / 4)
+check_per_round_rate(answer, total=0.8, rounds=4)"""),
+        ("Exercise 2 (b): keep 5 % after 6 rounds. Each round keeps $0.05^{1/6}$ of the survivors, so it prunes "
+         "one minus that (the paper's $p^{1/n}$ with p the share kept).", """
+answer_b = 1 - 0.05 ** (1 / 6)
+check_per_round_rate(answer_b, kept=0.05, rounds=6)"""),
     ]),
     "01_one_shot_mnist": ("Notebook 01: counting weights, the share remaining, winning_ticket", [
         ("Exercise 1: one weight per connection, layer by layer: 784 × 500 + 500 × 150 + 150 × 10.", """
