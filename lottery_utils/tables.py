@@ -67,6 +67,18 @@ def seeds_against_dense(results: Iterable[Result], kind: str = "ticket") -> list
     return lines
 
 
+def seed_counts(results: Iterable[Result], kind: str, against: str = "dense") -> list[str]:
+    """A Markdown table: at each sparsity, in how many seeds the `kind` network is at least as accurate as (a′ ≥ a),
+    and stops no later than (j′ ≤ j), the `against` network of its own seed (`results.paired`)."""
+    results = list(results)
+    rows = [(row, pair) for row, pair in zip(summarize(results), paired(results, against=against))
+            if row.kind == kind and pair is not None]
+    return ([f"| weights remaining | {LABELS[kind]}: as accurate as its seed's {LABELS[against]} | stops no later |",
+             "|---:|---:|---:|"]
+            + [f"| {100 * row.remaining:.1f} % | {pair.as_accurate} of {pair.seeds} | {pair.no_later} of {pair.seeds} |"
+               for row, pair in rows])
+
+
 def describe(results: Iterable[Result]) -> str:
     """One line per kind and sparsity: test accuracy at early stop and the early-stop iteration, as the mean with
     [min–max] over the seeds when there are several (what the lessons print before they draw); with several seeds,

@@ -328,6 +328,19 @@ def test_seeds_against_dense_lists_where_each_seeds_tickets_fail_each_condition(
                                                 "| 1 | 98.00 %, 2,000 | 80.0 % | none |"]    # 2,000: a tie is no later
 
 
+def test_seed_counts_compare_each_network_with_its_own_seeds_reference():
+    from lottery_utils.tables import seed_counts
+
+    def made(kind, seed, accuracy, stop):
+        return Result(kind, 1, 0.2, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+
+    results = [made("dense", s, 0.97, 4_000) for s in (0, 1)] + [
+        made("reinit", 0, 0.975, 5_000), made("reinit", 1, 0.98, 4_000),
+        made("reinit_signs", 0, 0.975, 4_500), made("reinit_signs", 1, 0.97, 4_100)]
+    assert seed_counts(results, "reinit_signs", against="reinit")[2:] == ["| 20.0 % | 1 of 2 | 1 of 2 |"]
+    assert seed_counts(results, "reinit")[2:] == ["| 20.0 % | 2 of 2 | 1 of 2 |"]  # against the dense network
+
+
 def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
     from lottery_utils.tables import controls_vs_paper, iterative_vs_paper
 

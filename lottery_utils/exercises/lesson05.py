@@ -26,12 +26,13 @@ def check_supermask_accuracy(fn, data) -> bool:
     if not callable(fn):
         return _not_yet("pass your function itself, e.g. check_supermask_accuracy(my_supermask_accuracy, data).")
     theta_0, ticket = _check_ticket()
-    before = {n: v.clone() for n, v in ticket.state_dict().items()}
+    ticket.to(data.test_x.device)  # on the data's device (a GPU where there is one), as a student's network would be
+    before = {n: v.detach().clone() for n, v in ticket.state_dict().items()}
     try:
         got = fn(ticket, data)
     except Exception as error:
         return _not_yet(f"your function raised {type(error).__name__}: {error}.")
-    if any(not torch.equal(v, ticket.state_dict()[n]) for n, v in before.items()):
+    if any(not torch.equal(v, ticket.state_dict()[n].to(v.device)) for n, v in before.items()):
         return _not_yet("the network changed: a supermask is evaluated as it is, before any training.")
     try:
         got = float(got)
