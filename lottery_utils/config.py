@@ -69,7 +69,7 @@ def round_rates(model: str, rate: float | None = None) -> dict[str, float]:
         return dict(rates)
     validate_amount(rate, "rate")
     scale = rate / max(rates.values())
-    return {kind: rate * scale for kind, rate in rates.items()}
+    return {kind: preset_rate * scale for kind, preset_rate in rates.items()}
 
 
 def validate_controls(controls) -> tuple[str, ...]:

@@ -90,7 +90,8 @@ def _download(dataset, root: Path, train: bool, explain):
 def _mnist_missing(root: Path, error: Exception) -> str:
     raw = root / "MNIST" / "raw"
     missing = [f for f in MNIST_FILES if not (raw / f).exists()]
-    return (f"MNIST is not in {raw} and could not be downloaded ({type(error).__name__}).\n"
+    return (f"MNIST is not in {raw} and could not be downloaded ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}).\n"
             f"Expected the four files {', '.join(MNIST_FILES)} there (missing: {', '.join(missing) or 'none'}).\n"
             f"Copy them there, or pass the folder that holds MNIST/raw/ as root.")
 

@@ -29,11 +29,11 @@ from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls,
 from .data import load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
-from .pruning import clone, iterative_pruning, random_prune, random_reinit, remaining_weights, \
+from .pruning import clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights, \
     sign_preserving_reinit, validate_rounds
 from .results import Kind, Result, pick, sort_results, unique_networks
 from .settings import Settings
-from .store import Cache, Store, first_layer_kept, load_state, numbers_of, result_of
+from .store import Cache, Store, first_layer_kept, numbers_of, result_of
 from .training import Progress, progress_bars, train
 
 __all__ = ["ALL_CONTROLS", "CONTROLS", "Experiment", "Setup", "announce", "iterative", "one_shot", "precompute",
@@ -167,11 +167,11 @@ class Experiment:
 
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
-        def train(network: nn.Module, r: int) -> None:  # round 0 trains the dense network, round r its ticket
+        def train_round(network: nn.Module, r: int) -> None:  # round 0 trains the dense network, round r its ticket
             self.train(network, self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, rates), pool)
 
         start = self.start(pool)  # theta_0, or theta_k when rewinding
-        tickets = iterative_pruning(self.initial(), train, rounds, rates, get_preset(self.setup.model).strategy,
+        tickets = iterative_pruning(self.initial(), train_round, rounds, rates, get_preset(self.setup.model).strategy,
                                     reset_to=start if self.rewind_iteration else None)
         rest = [(self.config(Kind.TICKET, rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))

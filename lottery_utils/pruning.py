@@ -48,17 +48,17 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], obje
                       reset_to: nn.Module | None = None) -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
-    `network` holds theta_0 (dense or already pruned) and is left as it is. `train(net, round)` trains `net` in place:
-    in round 0 a copy of `network`, in round r a copy of round r's ticket; e.g. `lambda net, r: train(net, data,
-    iterations=5_000)`. Returns each round's ticket, untrained: its survivors hold theta_0, its pruned weights 0, and
-    its mask lies inside the previous round's.
+    `network` holds theta_0 (dense or already pruned) and is left as it is. `train(net, r)` trains `net` in place:
+    in round 0 a copy of `network`, in round r > 0 a copy of round r - 1's ticket; e.g.
+    `lambda net, r: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained (tickets[i] is pruned
+    i + 1 times): its survivors hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
 
     Rewinding (Frankle et al. 2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and
     the first round resets the survivors to those instead; the later rounds start from that ticket. The dense network
     then trains from iteration 0 and the tickets on from iteration k, e.g.
     `lambda net, r: train(net, data, start_iteration=k if r else 0)`.
     """
-    validate_iterative_arguments(network, train, rounds, amount, reset_to)
+    validate_iterative_arguments(network, train, rounds, amount, reset_to, strategy)
     tickets, ticket = [], network
     for r in range(rounds):
         trained = clone(ticket)
@@ -73,23 +73,18 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
     """Prune `amount` of the remaining weights with the smallest |w|, with torch's prune API. "layerwise" (the
     default): each layer by its own amount (`l1_unstructured`); "global": all layers with a non-zero amount ranked
     together (`global_unstructured`), as the paper does for ResNet-18 and VGG-19 (their presets' `strategy`)."""
-    amounts = layer_amounts(network, amount)
+    amounts = validate_strategy(network, amount, strategy)
     layers = prunable_layers(network)
     if strategy == "layerwise":
         for name, module in layers.items():
             prune.l1_unstructured(module, "weight", amount=amounts[name])
-    elif strategy == "global":
-        pooled = {a for a in amounts.values() if a > 0}
-        if len(pooled) > 1:
-            raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
+    else:  # global: one amount (validate_strategy checked), the layers ranked together
         together = [(layers[name], "weight") for name, a in amounts.items() if a > 0]
         if together:
-            prune.global_unstructured(together, prune.L1Unstructured, amount=pooled.pop())
+            prune.global_unstructured(together, prune.L1Unstructured, amount=max(amounts.values()))
         for name, module in layers.items():
             if amounts[name] == 0:
                 prune.identity(module, "weight")
-    else:
-        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
 
 
 def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
@@ -112,6 +107,9 @@ def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict
     if not isinstance(amount, Mapping):
         return {name: validate_amount(amount) for name in kinds}
     keys = set(amount)
+    if not keys:
+        raise ValueError("amount is an empty mapping, which would prune nothing: give rates by layer kind "
+                         "(e.g. {\"fc\": 0.2, \"output\": 0.1}) or by layer name.")
     ambiguous = sorted(keys & set(LAYER_KINDS) & set(kinds))
     if ambiguous:  # e.g. torchvision's ResNet names its Linear layer "fc"
         raise ValueError(f"amount key(s) {ambiguous} are both a layer kind and a layer name of this network: name "
@@ -187,6 +185,21 @@ def recompute_weights(model: nn.Module) -> nn.Module:
         if hasattr(module, "weight_mask"):
             module.weight = module.weight_orig * module.weight_mask
     return model
+
+
+def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
+    """Put a state dict into `network` in place, pruning masks included: a pruned network's state_dict holds
+    weight_orig and weight_mask, which an unpruned network's load_state_dict refuses; this prunes the layers first.
+    The values move to the network's device. E.g. `load_state(build_model("lenet"), ticket.state_dict())`."""
+    state = dict(state)
+    for name, module in prunable_layers(network).items():
+        mask = state.get(f"{name}.weight_mask")
+        if mask is not None and not hasattr(module, "weight_mask"):
+            prune.custom_from_mask(module, "weight", mask.to(module.weight.device))
+        if mask is not None:
+            state.setdefault(f"{name}.weight_orig", state.pop(f"{name}.weight", None))
+    network.load_state_dict(state)
+    return recompute_weights(network)
 
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
@@ -282,6 +295,17 @@ def validate_amount(amount: float, what: str = "amount") -> float:
     return float(amount)
 
 
+def validate_strategy(network: nn.Module, amount: float | Mapping[str, float], strategy: str) -> dict[str, float]:
+    """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); returns
+    each layer's amount."""
+    amounts = layer_amounts(network, amount)
+    if strategy not in ("layerwise", "global"):
+        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
+    if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
+        raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
+    return amounts
+
+
 def validate_rounds(rounds: int) -> int:
     """A number of pruning rounds is a whole number >= 1."""
     if not is_whole(rounds):
@@ -289,9 +313,9 @@ def validate_rounds(rounds: int) -> int:
     return int(rounds)
 
 
-def validate_iterative_arguments(network, train, rounds, amount, reset_to=None) -> None:
-    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts, and a `reset_to` with
-    `network`'s architecture and masks."""
+def validate_iterative_arguments(network, train, rounds, amount, reset_to=None, strategy: str = "layerwise") -> None:
+    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts for the strategy, and
+    a `reset_to` with `network`'s architecture and masks."""
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
                         f"got {type(network).__name__}.")
@@ -299,7 +323,7 @@ def validate_iterative_arguments(network, train, rounds, amount, reset_to=None) 
         raise TypeError(f"train must be a function that trains a network in place, e.g. "
                         f"lambda net, r: train(net, data, iterations=5_000); got {type(train).__name__}.")
     validate_rounds(rounds)
-    layer_amounts(network, amount)
+    validate_strategy(network, amount, strategy)
     if reset_to is not None:
         validate_same_architecture(network, reset_to, ("network", "reset_to"))
         differs = _first_different_mask(network, reset_to)

@@ -17,11 +17,10 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils import prune
 
 from .config import RunConfig, config_key, setting_key
 from .models import build_model
-from .pruning import masks, prunable_layers, recompute_weights
+from .pruning import load_state, masks, prunable_layers
 from .results import Result
 from .training import History
 
@@ -94,20 +93,6 @@ def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
     mask = masks(network)[name]
     kept = torch.full((layer.in_features,), layer.out_features) if mask is None else mask.sum(0)
     return tuple(int(k) for k in kept.tolist())
-
-
-def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
-    """Put a state dict into `network` in place, pruning masks included (weight_orig / weight_mask entries); the
-    values move to the network's device."""
-    state = dict(state)
-    for name, module in prunable_layers(network).items():
-        mask = state.get(f"{name}.weight_mask")
-        if mask is not None and not hasattr(module, "weight_mask"):
-            prune.custom_from_mask(module, "weight", mask.to(module.weight.device))
-        if mask is not None:
-            state.setdefault(f"{name}.weight_orig", state.pop(f"{name}.weight", None))
-    network.load_state_dict(state)
-    return recompute_weights(network)
 
 
 def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, bundled: bool) -> dict[str, Any]:

@@ -100,7 +100,9 @@ def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterat
     order = torch.Generator().manual_seed(seed)
     per_epoch = len(data.train_y) // batch_size
     for _ in range(math.ceil(start_iteration / per_epoch)):  # the epoch orders a run from 0 drew before iteration k
-        perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
+        perm = torch.randperm(len(data.train_y), generator=order)
+    if start_iteration:
+        perm = perm.to(data.train_x.device)
     for iteration in range(start_iteration + 1, iterations + 1):
         step = (iteration - 1) % per_epoch
         if step == 0:  # a new epoch: a new order

@@ -24,17 +24,19 @@ SETTINGS = {
     "01_one_shot_mnist": {"1,000": "the output layer's weights, and the curves' spacing in iterations",
                           "15,000": "where the training-curve plot stops", "0.05": "Exercise 2's tolerance"},
     "02_iterative_pruning": {"0.9": "the output layer's share kept per round", "1,000": "the curves' spacing",
+                             "3.1": "the hidden weights left by 5 rounds of 50 % (0.5^5)",
                              "5,000": "the iterations the curve comparison covers"},
     "03_random_reinit_controls": {"12,000": "the one-step figure's iteration axis", "95.6": "a slider position"},
     "04_architectures": {"4,096": "Conv-6's first fc layer's inputs", "16,384": "Conv-2's (16·16·64)",
                          "2,560": "ResNet-18's shortcut weights",
                          "267,696": "ResNet-18's prunable weights without them", "45,000": "CIFAR-10's training set",
                          "2,048": "a shortcut conv's weights", "2,304": "a 3×3 conv's weights"},
-    "05_why_tickets_win": {},
+    "05_why_tickets_win": {"1,000": "the output layer's weights"},
     "classroom_app": {"50,000": "the paper's training length"},
 }
 # Numbers worked out by hand: the difference of two numbers the lesson prints.
 DIFFERENCES = {
+    "01_one_shot_mnist": {"0.03": ("97.74", "97.71")},
     "02_iterative_pruning": {"0.03": ("97.74", "97.71")},
     "03_random_reinit_controls": {"0.37": ("98.18", "97.81"), "2.73": ("96.71", "93.98"), "1.60": ("97.18", "95.58"),
                                   "0.86": ("98.04", "97.18")},

@@ -8,7 +8,7 @@ from torch import nn
 from lottery_utils import (Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
 from lottery_utils.pruning import layer_kinds, prunable_layers
-from lottery_utils.store import load_state
+from lottery_utils.pruning import load_state
 
 
 def trained_pair(seed=0):
@@ -239,6 +239,9 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     (dict(train="train"), TypeError, "train must be a function that trains a network in place"),
     (dict(network=[1, 2]), TypeError, "network must be a torch.nn.Module"),
     (dict(amount=1.2), ValueError, r"must be in \[0, 1\)"),
+    (dict(amount={}), ValueError, "empty mapping, which would prune nothing"),
+    (dict(strategy="globl"), ValueError, "strategy must be 'layerwise' or 'global'"),
+    (dict(strategy="global", amount={"fc": 0.2, "output": 0.1}), ValueError, "amounts must be equal"),
 ])
 def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, message):
     calls = []

@@ -22,7 +22,7 @@ from lottery_utils.lessons import bundle_runs
 from lottery_utils.settings import Settings
 from lottery_utils.store import Cache, Store
 from lottery_utils.pruning import masks, prunable_layers, random_prune, random_reinit
-from lottery_utils.store import load_state
+from lottery_utils.pruning import load_state
 from lottery_utils.results import KINDS, initial_accuracies, pick
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
