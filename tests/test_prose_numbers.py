@@ -24,7 +24,7 @@ SETTINGS = {
     "01_one_shot_mnist": {"1,000": "the output layer's weights, and the curves' spacing in iterations",
                           "15,000": "where the training-curve plot stops", "0.05": "Exercise 2's tolerance"},
     "02_iterative_pruning": {"0.9": "the output layer's share kept per round", "1,000": "the curves' spacing",
-                             "3.1": "the hidden weights left by 5 rounds of 50 % (0.5^5)",
+                             "3.2": "the weights left by 5 rounds of 50 % (hidden 0.5^5, output 0.75^5)",
                              "5,000": "the iterations the curve comparison covers"},
     "03_random_reinit_controls": {"12,000": "the one-step figure's iteration axis", "95.6": "a slider position"},
     "04_architectures": {"4,096": "Conv-6's first fc layer's inputs", "16,384": "Conv-2's (16·16·64)",

@@ -88,7 +88,8 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
     assert check_gap(reading, paper, ahead="reinit", behind="random_prune") and said(capsys).startswith("Correct!")
     ticket_lead = round(rounds[sparsest][0] - pruned[sparsest][1], 2)  # the ticket's lead: both ingredients
     other = next(w for w in rounds if w != sparsest and abs(rounds[w][1] - pruned[w][1] - reading) > 0.05)
-    for wrong, clue in ((ticket_lead, ""), (round(rounds[other][1] - pruned[other][1], 2), "another sparsity"),
+    for wrong, clue in ((ticket_lead, "winning ticket minus random pruning"),
+                        (round(rounds[other][1] - pruned[other][1], 2), "another sparsity"),
                         (reading / 100, "fractions"), (-reading, "sign")):
         assert not check_gap(wrong, paper, ahead="reinit", behind="random_prune"), wrong
         out = said(capsys)

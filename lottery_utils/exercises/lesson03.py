@@ -50,6 +50,9 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") ->
         return _correct(f"at {100 * where:.1f} % of the weights remaining {names[0]} is {expected:+.2f} percentage "
                         f"points from {names[1]} ({mean}).")
     at_where = [r for r in records if abs(r.remaining - where) < 1e-9]
+    means = {row.kind: 100 * row.early_stop_test_accuracy.mean for row in summarize(at_where)}
+    other_pair = next(((a, b) for a in means for b in means if a != b and {a, b} != {ahead, behind}
+                       and abs(points - (means[a] - means[b])) <= 0.015), None)
     single = {100 * (a.early_stop_test_accuracy - b.early_stop_test_accuracy) for a in at_where if a.kind == ahead
               for b in at_where if b.kind == behind and b.seed == a.seed}
     elsewhere = {100 * (rows[(ahead, r)].early_stop_test_accuracy.mean
@@ -58,6 +61,9 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") ->
         hint = f"the sign is reversed: take {LABELS[ahead]}'s accuracy minus {LABELS[behind]}'s."
     elif abs(100 * points - expected) <= 1.5 and abs(points) < 0.1:
         hint = "that looks like a difference of fractions; give it in percentage points (0.012 is 1.2 points)."
+    elif other_pair is not None:
+        hint = (f"that is {LABELS[other_pair[0]]} minus {LABELS[other_pair[1]]}; the question asks for "
+                f"{LABELS[ahead]} minus {LABELS[behind]}: read the right two columns.")
     elif seeds > 1 and any(abs(points - gap) <= 0.015 for gap in single):
         hint = (f"that is one seed's gap; the tables and status lines give the mean over the {seeds} seeds first (then "
                 f"[min–max]): subtract the two means.")
