@@ -16,7 +16,7 @@ from typing import Any
 
 from .models import Preset, get_preset, is_whole
 from .pruning import validate_amount
-from .results import Kind
+from .results import KINDS, Kind
 
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
 # (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
@@ -107,7 +107,9 @@ class RunConfig:
     rewind_iteration: int = 0  # k > 0: a ticket or control reset to theta_k (never the dense network)
 
     def __post_init__(self):
-        object.__setattr__(self, "kind", Kind(self.kind))  # an unknown kind says which exist
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown kind {self.kind!r}: choose from {', '.join(KINDS)}.")
+        object.__setattr__(self, "kind", Kind(self.kind))
         if (self.kind == Kind.DENSE) != (not self.schedule):
             raise ValueError("The dense network has no pruning rounds; every other kind needs at least one.")
         validate_rewind(self.rewind_iteration, self.setup.iterations)

@@ -219,7 +219,7 @@ class Experiment:
         if kind == Kind.REINIT_SIGNS:
             return sign_preserving_reinit(ticket, build_model(self.setup.model, fresh_seed))
         if kind == Kind.RANDOM_PRUNE:
-            return random_prune(clone(self.start() if start is None else start), ticket, fresh_seed)
+            return random_prune(ticket, clone(self.start() if start is None else start), fresh_seed)
         raise ValueError(f"Unknown control {kind!r}: choose one of {', '.join(ALL_CONTROLS)}.")
 
 

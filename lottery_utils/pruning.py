@@ -129,6 +129,7 @@ def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     """Give `target` the masks of `source` (its weight values stay as they are); each mask moves to the device of
     the layer it goes on."""
+    validate_same_architecture(source, target, names=("source", "target"))
     targets = prunable_layers(target)
     for name, module in prunable_layers(source).items():
         mask = getattr(module, "weight_mask", None)
@@ -210,15 +211,16 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     return apply_masks(ticket, fresh_network)
 
 
-def random_prune(network: nn.Module, like: nn.Module, seed: int = 0) -> nn.Module:
-    """The other control: a random mask on `network`, keeping exactly as many weights per layer as `like` does. The
-    mask is drawn on the CPU, so a seed gives the same mask on every device."""
-    validate_same_architecture(like, network, names=("like", "network"))
+def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Module:
+    """The other control: a random mask on `network` (e.g. a clone of theta_0), keeping exactly as many weights per
+    layer as `ticket` does; `network` is changed in place and returned. The mask is drawn on the CPU, so a seed gives
+    the same mask on every device. (Mask source first, as in `random_reinit` and `apply_masks`.)"""
+    validate_same_architecture(ticket, network, names=("ticket", "network"))
     _validate_unpruned(network, "random_prune's network")
     on_cpu = clone(network).cpu()
     targets = prunable_layers(on_cpu)
     with seeded(seed):
-        for name, mask in masks(like).items():
+        for name, mask in masks(ticket).items():
             pruned = 0 if mask is None else int(mask.numel() - mask.sum())
             prune.random_unstructured(targets[name], "weight", amount=pruned)
     return apply_masks(on_cpu, network)

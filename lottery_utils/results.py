@@ -1,5 +1,5 @@
-"""A trained network's result as a value (the paper's numbers for it and its curves), and the mean and spread over
-seeds that the lessons and the paper's figures show (student-facing core)."""
+"""A trained network's history and result as values (the paper's numbers for it and its curves), and the mean and
+spread over seeds that the lessons and the paper's figures show (student-facing core; imports nothing)."""
 from __future__ import annotations
 
 import statistics
@@ -7,7 +7,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .training import History
+
+@dataclass
+class History:
+    """What the paper reports for one trained network: the early-stop iteration and the test accuracy there, and
+    the curves (validation loss and test accuracy on a coarser grid of iterations)."""
+
+    iterations: list[int] = field(default_factory=list)  # the curves' iterations
+    val_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+    early_stop_iteration: int = 0  # the iteration of minimum validation loss: the paper's early-stopping criterion
+    early_stop_test_accuracy: float = 0.0  # test accuracy at that iteration
+    seconds: float = 0.0
+
+    @property
+    def final_test_accuracy(self) -> float:
+        return self.test_accuracy[-1]
 
 
 class Kind(StrEnum):

@@ -6,8 +6,8 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import partial
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -18,25 +18,9 @@ from tqdm.auto import tqdm
 from .data import Data
 from .models import Preset, get_preset, is_whole, preset_of
 from .pruning import clone, prunable_layers
+from .results import History
 
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
-
-
-@dataclass
-class History:
-    """What the paper reports for one trained network: the early-stop iteration and the test accuracy there, and
-    the curves (validation loss and test accuracy on a coarser grid of iterations)."""
-
-    iterations: list[int] = field(default_factory=list)  # the curves' iterations
-    val_loss: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
-    early_stop_iteration: int = 0  # the iteration of minimum validation loss: the paper's early-stopping criterion
-    early_stop_test_accuracy: float = 0.0  # test accuracy at that iteration
-    seconds: float = 0.0
-
-    @property
-    def final_test_accuracy(self) -> float:
-        return self.test_accuracy[-1]
 
 
 def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
@@ -112,7 +96,14 @@ def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterat
         yield iteration, data.train_x.index_select(0, batch), data.train_y.index_select(0, batch)
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> tuple[float, float]:
+class Evaluation(NamedTuple):
+    """What `evaluate` measures: mean cross-entropy loss and accuracy (a fraction)."""
+
+    loss: float
+    accuracy: float
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> Evaluation:
     """Mean cross-entropy loss and accuracy over every example of (x, y)."""
     was_training = model.training
     model.eval()
@@ -123,7 +114,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
             loss += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
             correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
     model.train(was_training)
-    return loss / len(y), correct / len(y)
+    return Evaluation(loss / len(y), correct / len(y))
 
 
 def supermask_accuracy(network: nn.Module, data: Data) -> float:

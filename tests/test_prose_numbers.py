@@ -46,6 +46,7 @@ RECALLED = {"05_why_tickets_win": {"0.31": "03_random_reinit_controls", "1.06": 
                                    "1.9": "03_random_reinit_controls"}}
 # Numbers from the paper's text in unquoted prose (section quoted nearby), by notebook.
 PAPER = {
+    "00_the_theorem": {"20,000"},  # Appendix G.6's smallest LeNet
     "01_one_shot_mnist": {"67.5", "17.6", "5.17"},
     "02_iterative_pruning": {"0.3"},
     "03_random_reinit_controls": {"2.51"},

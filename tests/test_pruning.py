@@ -136,11 +136,11 @@ def test_random_reinit_keeps_mask_with_fresh_values():
 def test_random_prune_keeps_per_layer_sparsity_with_a_random_mask():
     trained, copy_network = trained_pair()
     winning_ticket(trained, copy_network, {"fc": 0.8, "output": 0.4})
-    control = random_prune(build_model("lenet", seed=0), copy_network, seed=3)
+    control = random_prune(copy_network, build_model("lenet", seed=0), seed=3)
     for (name, m), mc in zip(masks(copy_network).items(), masks(control).values()):
         assert int(m.sum()) == int(mc.sum()), name
         assert not torch.equal(m, mc)
-    again = random_prune(build_model("lenet", seed=0), copy_network, seed=3)
+    again = random_prune(copy_network, build_model("lenet", seed=0), seed=3)
     assert torch.equal(masks(again)["1"], masks(control)["1"])  # seeded
 
 
@@ -276,7 +276,7 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     twin = clone(network)
     assert twin[1].weight_mask.device.type == device and torch.equal(twin[1].weight, network[1].weight)
     reinit = random_reinit(network, build_model("lenet", seed=5).to(device))
-    shuffled = random_prune(build_model("lenet", seed=0).to(device), network, seed=1)
+    shuffled = random_prune(network, build_model("lenet", seed=0).to(device), seed=1)
     for control in (reinit, shuffled):
         assert control[1].weight_mask.device.type == device
         assert remaining_weights(control) == remaining_weights(network)
@@ -321,8 +321,8 @@ def test_seeding_leaves_every_random_generator_as_it_was_and_random_masks_do_not
     accelerator_before = torch.cuda.get_rng_state() if device == "cuda" else None
     theta_0 = build_model("lenet", seed=0).to(device)
     ticket = winning_ticket(clone(theta_0), clone(theta_0), 0.5)
-    on_device = random_prune(clone(theta_0), ticket, seed=3)
-    on_cpu = random_prune(clone(theta_0).cpu(), ticket, seed=3)
+    on_device = random_prune(ticket, clone(theta_0), seed=3)
+    on_cpu = random_prune(ticket, clone(theta_0).cpu(), seed=3)
     assert torch.equal(torch.random.get_rng_state(), cpu_before)
     if accelerator_before is not None:
         assert torch.equal(torch.cuda.get_rng_state(), accelerator_before)

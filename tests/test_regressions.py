@@ -160,11 +160,11 @@ def test_the_controls_refuse_a_network_that_is_already_pruned():
 
     ticket = winning_ticket(build_model("lenet", seed=0), build_model("lenet", seed=0), 0.5)
     pruned = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=1), 0.5)
-    for control in (lambda: random_prune(pruned, ticket), lambda: random_reinit(ticket, pruned),
+    for control in (lambda: random_prune(ticket, pruned), lambda: random_reinit(ticket, pruned),
                     lambda: sign_preserving_reinit(ticket, pruned)):
         with pytest.raises(ValueError, match="already pruned: pass an unpruned network"):
             control()
-    kept = random_prune(build_model("lenet", seed=1), ticket)
+    kept = random_prune(ticket, build_model("lenet", seed=1))
     assert [int(m.sum()) for m in masks(kept).values()] == [int(m.sum()) for m in masks(ticket).values()]
 
 

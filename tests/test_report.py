@@ -356,12 +356,15 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
             results += [made("ticket", r, seed, ticket, stop + 400 * seed), made("reinit", r, seed, reinit, 6_000),
                         made("random_prune", r, seed, pruned, 7_000)]
     iterative = iterative_vs_paper([r for r in results if r.kind in ("dense", "ticket")])
-    assert iterative[:3] == ["- at 21.1 %: early stop 20% earlier than the dense network on average; seed by seed 25% "
-                             "(seed 0), 15% (seed 1)", "- at 13.5 %: +1.50 points of test accuracy against the dense network",
-                             "- the ticket's mean accuracy peaks at 13.5 % of the weights (98.50 [98.50–98.50] %)"]
-    assert "- below 20 % of the weights, the ticket's mean early stop first comes no earlier than the dense network's " \
-           "at 10.8 %" in iterative
-    assert "- below 13 % of the weights, the ticket's mean accuracy never falls to the dense network's mean" in iterative
+    assert iterative[:3] == ["- speed at 21.1 % (the paper: 38 % earlier): the mean early stop 20% earlier than the dense "
+                             "networks' mean; seed by seed 25% (seed 0), 15% (seed 1)",
+                             "- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): +1.50 points",
+                             "- where accuracy peaks (the paper: about 13.5 %): at 13.5 % of the weights (98.50 "
+                             "[98.50–98.50] %)"]
+    assert "- where speed returns to the dense network's (the paper: at 3.6 %): at 10.8 % (below a fifth of the " \
+           "weights, the first mean early stop no earlier than the dense networks')" in iterative
+    assert ("- where accuracy returns to the dense level (the paper: at 3.6 %): nowhere in this run: below 13 % of the "
+            "weights the mean stays above the dense networks'") in iterative
     assert iterative[-2].startswith("- at the sparsest, 10.8 %: +0.50 points against the dense network on average; at "
                                     "least as accurate as its own seed's dense network in 2 of 2 seeds")
     assert iterative[-1] == "\n(means over 2 seeds)"

@@ -213,7 +213,7 @@ def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, m
     fresh_seed = 1_000 * (0 + 1) + 1
     for kind, network in (("ticket", ticket),
                           ("reinit", random_reinit(ticket, build_model("lenet", seed=fresh_seed))),
-                          ("random_prune", random_prune(build_model("lenet", seed=0), ticket, fresh_seed))):
+                          ("random_prune", random_prune(ticket, build_model("lenet", seed=0), fresh_seed))):
         history = train(network, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False)
         assert history.val_loss == pick(records, kind).history.val_loss, kind
 
