@@ -130,6 +130,12 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     """Give `target` the masks of `source` (its weight values stay as they are); each mask moves to the device of
     the layer it goes on."""
     validate_same_architecture(source, target, names=("source", "target"))
+    return _copy_masks(source, target)
+
+
+def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
+    """`apply_masks` without its check, for the controls, which check the two architectures themselves and name them
+    in their own words."""
     targets = prunable_layers(target)
     for name, module in prunable_layers(source).items():
         mask = getattr(module, "weight_mask", None)
@@ -208,7 +214,7 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     which is changed in place and returned."""
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
     _validate_unpruned(fresh_network, "fresh_network")
-    return apply_masks(ticket, fresh_network)
+    return _copy_masks(ticket, fresh_network)
 
 
 def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Module:
@@ -223,7 +229,7 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Mod
         for name, mask in masks(ticket).items():
             pruned = 0 if mask is None else int(mask.numel() - mask.sum())
             prune.random_unstructured(targets[name], "weight", amount=pruned)
-    return apply_masks(on_cpu, network)
+    return _copy_masks(on_cpu, network)
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
@@ -244,7 +250,7 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
             start = getattr(layer, "weight_orig", layer.weight)  # the ticket's starting values, pruned ones included
             weight = fresh[name].weight
             weight.copy_(weight.abs() * torch.sign(start).to(weight.device))
-    return apply_masks(ticket, fresh_network)
+    return _copy_masks(ticket, fresh_network)
 
 
 @dataclass(frozen=True)

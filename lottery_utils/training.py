@@ -121,7 +121,7 @@ def supermask_accuracy(network: nn.Module, data: Data) -> float:
     """Test accuracy of a network as it is, before any training: for a ticket, its mask on theta_0 (m * theta_0),
     which Zhou et al. 2019 ("Deconstructing Lottery Tickets") call a supermask when it beats chance (10 % on MNIST)
     untrained. The network is left as it is (a copy is evaluated on the data's device)."""
-    return evaluate(clone(network).to(data.test_x.device), data.test_x, data.test_y)[1]
+    return evaluate(clone(network).to(data.test_x.device), data.test_x, data.test_y).accuracy
 
 
 # --- what `train` uses: the optimizer and its schedule, progress bars, the measurements, mask folding ----------
@@ -226,9 +226,9 @@ class _Log:
         self.bar = None  # a progress bar to show the test accuracy on
 
     def measure(self, iteration: int) -> None:
-        val_loss, test_accuracy = evaluate(self.model, self.data.val_x, self.data.val_y)[0], None
+        val_loss, test_accuracy = evaluate(self.model, self.data.val_x, self.data.val_y).loss, None
         if iteration % self.curve_every == 0 or iteration in (self.first, self.last):
-            _, test_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
+            test_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y).accuracy
             self.curves.iterations.append(iteration)
             self.curves.val_loss.append(val_loss)
             self.curves.test_accuracy.append(test_accuracy)
@@ -243,7 +243,7 @@ class _Log:
         if self.best_accuracy is None:
             now = _copy_state(self.model)
             self.model.load_state_dict(self.best_state)
-            _, self.best_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y)
+            self.best_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y).accuracy
             self.model.load_state_dict(now)
         self.curves.early_stop_iteration = self.best_iteration
         self.curves.early_stop_test_accuracy = self.best_accuracy

@@ -42,13 +42,12 @@ def check_supermask_accuracy(fn, data) -> bool:
     if abs(got - expected) <= 1e-6:
         return _correct(f"the check's network ({remaining_weights(ticket):.1%} of θ0's weights under a mask the check "
                         f"made up, not a trained ticket's) classifies {got:.2%} of the test digits correctly.")
-    copy_ = clone(ticket).to(data.test_x.device)
-    validation = evaluate(copy_, data.val_x, data.val_y)
+    copy_ = clone(ticket).to(data.test_x.device)  # the student's function may have moved the network
     if abs(got - 100 * expected) <= 1e-4:
         return _not_yet("that looks like a percent: return the accuracy as a fraction between 0 and 1.")
-    if abs(got - validation[1]) <= 1e-6:
+    if abs(got - evaluate(copy_, data.val_x, data.val_y).accuracy) <= 1e-6:
         return _not_yet("that is the accuracy on the validation images: the supermask is measured on the test set.")
-    if abs(got - evaluate(copy_, data.test_x, data.test_y)[0]) <= 1e-6:
+    if abs(got - evaluate(copy_, data.test_x, data.test_y).loss) <= 1e-6:
         return _not_yet("that is the loss; the question asks for the share of test digits classified correctly.")
     if abs(got - supermask_accuracy(theta_0, data)) <= 1e-6:
         return _not_yet("that is the dense θ0, without the mask: evaluate the network as it is (its `weight`, which "

@@ -138,7 +138,7 @@ LAB = (("00_the_theorem", ("3", "4"), (1, 0), "Exercise 1 (a), the mask by hand"
        ("03_random_reinit_controls", ("intro", "1", "2"), (1, 0), "Exercise 3 (the two gaps)",
         "§3, Exercises 1-2; To think about"))
 DEBRIEF_MINUTES = 2
-HOMEWORK = ("Iterative pruning is homework, 00 §5 then lesson 02: the lecture's panel 2 shows its 18 rounds.")
+HOMEWORK = "Iterative pruning is homework, 00 §5 then lesson 02: the lecture's panel 2 shows its 18 rounds."
 LATE_ALLOWANCE = 5  # minutes behind the plan at which a lesson's core exercise becomes homework
 
 
@@ -176,8 +176,8 @@ def lab_block(timings: dict | None = None) -> list[str]:
         minutes = reading + MINUTES["exercise"] * questions + MINUTES["coding"] * coding + DEBRIEF_MINUTES
         lines.append(f"| {clock:.0f}-{clock + minutes:.0f} | {name[:2]}: {', '.join(map(_short, done))} | {core} | "
                      f"{homework} |")
-        late.append(f"not at {name[:2]}'s {core.split(',')[0].split(' (`')[0]} by minute "
-                    f"{clock + reading + LATE_ALLOWANCE:.0f}, it becomes homework")
+        late.append(f"not at {name[:2]}'s core exercise by minute {clock + reading + LATE_ALLOWANCE:.0f}, it becomes "
+                    f"homework")
         clock += minutes
     return lines + ["", f"In class about {clock:.0f} minutes, debriefs included, at the rates of the section times "
                         f"below, which leaves {90 - clock:.0f} of 90 minutes for what runs long. {HOMEWORK}", "",
