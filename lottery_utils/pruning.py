@@ -173,16 +173,11 @@ def per_round_amount(total: float, rounds: int) -> float:
 
 def clone(model: nn.Module) -> nn.Module:
     """A deep copy, masks included. copy.deepcopy alone fails on a pruned layer: its `weight` is not a parameter but
-    the tensor prune's forward hook computes (weight_orig * weight_mask), so it is removed for the copy and computed
-    again on both, as the hook would."""
-    for module in prunable_layers(model).values():
-        if hasattr(module, "weight_mask"):
-            del module.weight  # recomputed from weight_orig * weight_mask below
-    try:
-        twin = copy.deepcopy(model)
-    finally:  # the original gets its weights back even when the copy fails
-        recompute_weights(model)
-    return recompute_weights(twin)
+    the tensor prune's forward hook computes (weight_orig * weight_mask), which cannot be deep-copied. So the copy
+    leaves it out (deepcopy's memo maps it to None; `model` itself is not touched) and computes it again, as the hook
+    would."""
+    computed = {id(m.weight): None for m in prunable_layers(model).values() if hasattr(m, "weight_mask")}
+    return recompute_weights(copy.deepcopy(model, memo=computed))
 
 
 def recompute_weights(model: nn.Module) -> nn.Module:

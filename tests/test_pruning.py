@@ -123,6 +123,19 @@ def test_clone_copies_masks_and_values_independently():
     assert not torch.equal(twin[1].weight_orig, copy_network[1].weight_orig)
 
 
+def test_clone_leaves_the_original_untouched():
+    """Copying reads the network only: the pruned layer keeps the very weight tensor (and its autograd link to
+    weight_orig) it had, so a clone between a forward pass and its backward pass changes nothing."""
+    trained, copy_network = trained_pair()
+    winning_ticket(trained, copy_network, 0.5)
+    loss = copy_network(torch.randn(2, 1, 28, 28)).sum()  # prune's hook sets weight = weight_orig * weight_mask
+    weight = copy_network[1].weight
+    clone(copy_network)
+    assert copy_network[1].weight is weight
+    loss.backward()
+    assert copy_network[1].weight_orig.grad is not None
+
+
 def test_random_reinit_keeps_mask_with_fresh_values():
     trained, copy_network = trained_pair()
     winning_ticket(trained, copy_network, 0.7)
