@@ -293,7 +293,7 @@ def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,
 
 
 def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,), *,
-          controls: Iterable[str] = CONTROLS, progress: Progress = True, store: Store | None = None, workers: int = 1,
+          controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
           rewind_iteration: int = 0, settings: Settings | None = None, setup: Setup | None = None
           ) -> list[Result]:
     """One-shot pruning at several rates (the slider's grid): the dense network is trained once per seed."""

@@ -259,27 +259,33 @@ class WeightStatistics:
     moved_pruned: torch.Tensor
 
 
-def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None
-                      ) -> dict[str, WeightStatistics]:
+def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
+                      trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:
     """Per prunable layer: |theta_0| and |theta_j - theta_0| of the weights a mask keeps and of those it prunes.
 
     `theta_0` holds the initial weights (the untrained network, or the ticket `winning_ticket` returned), `trained`
     the trained ones (theta_j), `masks_from` the mask (default: `trained`'s, which `winning_ticket` prunes too; or
     a ticket, e.g. `Store.network(result)` of a stored one). Pruned layers count their `weight_orig` (every value, the
-    masked ones too). Weights pruned in an earlier round (exactly 0 in theta_j: they did not train) are left out of
-    "pruned". Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two questions: do
-    kept weights start larger, do they move further?
+    masked ones too). `trained_from`: the ticket `trained` started as, in a later round of iterative pruning; the
+    weights its mask had already pruned did not train and are left out of both groups (default: none, `trained`
+    trained dense). Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two
+    questions: do kept weights start larger, do they move further?
     """
-    validate_same_architecture(theta_0, trained, names=("theta_0", "trained"))
     mask_source = trained if masks_from is None else masks_from
-    validate_same_architecture(theta_0, mask_source, names=("theta_0", "masks_from"))
+    for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):
+        if other is not None:
+            validate_same_architecture(theta_0, other, names=("theta_0", name))
     starts, ends = prunable_layers(theta_0), prunable_layers(trained)
+    before = masks(trained_from) if trained_from is not None else {}
     statistics = {}
     for name, mask in masks(mask_source).items():
         start, end = (getattr(layer, "weight_orig", layer.weight).detach().cpu()
                       for layer in (starts[name], ends[name]))
-        kept = torch.ones_like(start, dtype=torch.bool) if mask is None else mask.detach().cpu().bool()
-        pruned = ~kept & (end != 0)
+        trained_weights = torch.ones_like(start, dtype=torch.bool)
+        if before.get(name) is not None:
+            trained_weights = before[name].detach().cpu().bool()
+        kept = trained_weights if mask is None else mask.detach().cpu().bool() & trained_weights
+        pruned = trained_weights & ~kept
         moved = (end - start).abs()
         statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned])
     return statistics

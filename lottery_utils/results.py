@@ -36,7 +36,7 @@ class Kind(StrEnum):
 
 
 KINDS = tuple(Kind)
-LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # as the lessons name them
+LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
           "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 
 

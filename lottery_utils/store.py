@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,7 @@ from torch import nn
 from .config import RunConfig, config_key, setting_key
 from .models import build_model
 from .pruning import load_state, masks, prunable_layers
-from .results import Result
-from .training import History
+from .results import History, Result
 
 FORMAT = 1  # of the bundle files: bump when their layout changes; the reader refuses other formats
 BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"

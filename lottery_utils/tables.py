@@ -417,8 +417,8 @@ def iterative_vs_paper(results: list[Result]) -> list[str]:
     at_13 = _at_share(rows, "ticket", "13.5")
     if at_13 is not None:
         gain = at_13.early_stop_test_accuracy.mean - dense.early_stop_test_accuracy.mean
-        lines.append(f"- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): {100 * gain:+.2f} "
-                     f"points")
+        lines.append(f"- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): "
+                     f"{100 * gain:+.2f} points")
     best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
     lines.append(f"- where accuracy peaks (the paper: about 13.5 %): at {100 * best.remaining:.1f} % of the weights "
                  f"({best.early_stop_test_accuracy.text(True)} %)")
@@ -431,8 +431,8 @@ def iterative_vs_paper(results: list[Result]) -> list[str]:
                     f"earlier than the dense networks')" if slower else "nowhere in this run"))
     lines.append("- where accuracy returns to the dense level (the paper: at 3.6 %): "
                  + (f"at {100 * lower[0].remaining:.1f} % (below 13 % of the weights, the first mean accuracy at or "
-                    f"below the dense networks')" if lower else "nowhere in this run: below 13 % of the weights the mean "
-                    "stays above the dense networks'"))
+                    f"below the dense networks')" if lower
+                    else "nowhere in this run: below 13 % of the weights the mean stays above the dense networks'"))
     last, pair = tickets[-1], dict(zip(rows, paired(results))).get(tickets[-1])
     lines.append(f"- at the sparsest, {100 * last.remaining:.1f} %: "
                  f"{100 * (last.early_stop_test_accuracy.mean - dense.early_stop_test_accuracy.mean):+.2f} points "

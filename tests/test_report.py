@@ -6,7 +6,7 @@ import pytest
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
 from lottery_utils.store import Bundle, numbers_of, result_of, write_bundle
 from lottery_utils.results import Result, summarize
-from lottery_utils.training import History
+from lottery_utils.results import History
 
 
 def test_committed_results_readme_is_what_the_report_writes():

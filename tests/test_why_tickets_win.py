@@ -376,16 +376,22 @@ def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
     again = weight_statistics(theta_0, load_state(build_model("lenet"), unpruned), ticket)
     assert all(torch.equal(getattr(again[n], field), getattr(statistics[n], field)) for n in statistics
                for field in ("initial_kept", "initial_pruned", "moved_kept", "moved_pruned"))
-    # a second round: weights pruned in the first (0 in theta_j, never trained) are not counted as pruned now
+    # a second round, trained through prune's hooks (so the weights pruned in the first round keep their values in
+    # weight_orig): with `trained_from`, those are in neither group; without it, they would count as pruned now
     second = clone(ticket)
-    with torch.no_grad():
-        for layer in prunable_layers(second).values():
-            layer.weight_orig.add_(torch.randn_like(layer.weight_orig) * 0.05)
-            layer.weight_orig.mul_(layer.weight_mask)
+    optimizer = torch.optim.SGD(second.parameters(), lr=0.1)
+    images = torch.randn(8, 1, 28, 28)
+    for _ in range(3):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(second(images), torch.arange(8) % 10).backward()
+        optimizer.step()
+    assert (second[1].weight_orig[ticket[1].weight_mask == 0] != 0).any()  # nothing zeroed them
     next_ticket = winning_ticket(second, clone(ticket), 0.5)
-    later = weight_statistics(next_ticket, second)
+    later = weight_statistics(next_ticket, second, trained_from=ticket)
     first_kept = int(ticket[1].weight_mask.sum())
     assert len(later["1"].initial_kept) + len(later["1"].initial_pruned) == first_kept
+    assert len(later["1"].initial_kept) == int(next_ticket[1].weight_mask.sum())
+    assert len(weight_statistics(next_ticket, second)["1"].initial_pruned) > first_kept - len(later["1"].initial_kept)
 
 
 def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_large(records, cache):

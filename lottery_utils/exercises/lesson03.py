@@ -94,8 +94,8 @@ def check_largest_gap(answer, records, control: str = "reinit") -> bool:
     if abs(nearest - value) > max(0.002, 0.05 * nearest):
         if any(abs((1 - r) - value) <= 0.01 for r in gaps):
             return _not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
-        return _not_yet(f"({how}.) no sparsity of the table is there; it holds "
-                        f"{', '.join(f'{100 * r:.3g} %' for r in sorted(gaps, reverse=True))} of the weights remaining.")
+        held = ", ".join(f"{100 * r:.3g} %" for r in sorted(gaps, reverse=True))
+        return _not_yet(f"({how}.) no sparsity of the table is there; it holds {held} of the weights remaining.")
     best = max(gaps.values())
     if gaps[nearest] >= best - 0.015:  # a tie to the hundredth, as the table prints the means, is all right
         tied = [f"{100 * r:.3g} %" for r in sorted(gaps, reverse=True) if r != nearest and gaps[r] >= best - 0.015]

@@ -47,7 +47,9 @@ def check_learning_rate(answer, preset: Preset | str, iteration: int) -> bool:
         value = _read_number(answer)
     except _Unreadable as problem:
         return _not_yet(f"{problem} Give the learning rate as a number.")
-    same = lambda a, b: math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+    def same(a, b):
+        return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+
     if same(value, expected):
         return _correct(f"{paper.name} trains at {expected:g} in iteration {iteration:,}.")
     warming = iteration < paper.warmup_iterations

@@ -21,7 +21,8 @@ def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module]:
 
 def check_supermask_accuracy(fn, data) -> bool:
     """Your `fn(network, data)`: the test accuracy (a fraction) of `network` as it is, untrained, on data.test_x /
-    data.test_y, leaving the network unchanged. Checked on the check's own ticket against training.supermask_accuracy."""
+    data.test_y, leaving the network unchanged. Checked on the check's own ticket against
+    training.supermask_accuracy."""
 
     if not callable(fn):
         return _not_yet("pass your function itself, e.g. check_supermask_accuracy(my_supermask_accuracy, data).")

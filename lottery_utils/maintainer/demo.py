@@ -107,16 +107,17 @@ TEMPLATE = r"""<!DOCTYPE html>
 </head>
 <body>
 <h1>Winning tickets: prune, reset to θ0, retrain</h1>
-<p class="lead">LeNet-300-100 on MNIST at the paper's settings (Frankle &amp; Carbin, ICLR 2019). A <b>winning ticket</b>
-keeps the trained network's largest weights and resets them to their initial values θ0; <b>random reinit</b> keeps its
-mask with fresh values; <b>random pruning</b> is a random mask of the same size, a random sparse network. Move a slider with the mouse
-or, once it is focused, with the arrow keys.</p>
+<p class="lead">LeNet-300-100 on MNIST at the paper's settings (Frankle &amp; Carbin, ICLR 2019).
+A <b>winning ticket</b> keeps the trained network's largest weights and resets them to their initial values θ0;
+<b>random reinit</b> keeps its mask with fresh values; <b>random pruning</b> is a random mask of the same size, a random
+sparse network. Move a slider with the mouse or, once it is focused, with the arrow keys.</p>
 
 <h2>1. One step of pruning</h2>
 <div class="controls"><input type="range" id="one-shot-slider" aria-label="share pruned in one step">
   <span class="value" id="one-shot-value"></span></div>
 <div class="numbers" id="one-shot-numbers"></div>
-<div class="figures"><svg id="one-shot-accuracy"></svg><svg id="one-shot-stop"></svg><svg id="one-shot-mask"></svg></div>
+<div class="figures"><svg id="one-shot-accuracy"></svg><svg id="one-shot-stop"></svg>
+<svg id="one-shot-mask"></svg></div>
 <p class="caption" id="one-shot-caption"></p>
 
 <h2>2. The paper's experiment: 18 rounds of pruning, 20 % of the survivors each</h2>
@@ -291,7 +292,8 @@ setup("rounds", D.rounds, Math.min(2, D.rounds.length - 1), (i, p) => {   // sta
   vsRemaining(document.getElementById("rounds-stop"), D.rounds, i, "stop", "early-stop iteration", "iteration");
   curves(document.getElementById("rounds-curves"), p, `learning curves, ${p.label}`);
   document.getElementById("rounds-caption").textContent =
-    `Iterative pruning, ${p.label} of ${D.rounds.length}, mean over ${SEEDS} with their min–max as bands, drawn up to ` +
+    `Iterative pruning, ${p.label} of ${D.rounds.length}, mean over ${SEEDS} with their min–max as bands, ` +
+    `drawn up to ` +
     `the selected round; dashed and grey: the dense network's mean and min–max. The early-stop iteration (the ` +
     `minimum of the validation loss) measures how fast a network learns; right, the learning curves up to where they ` +
     `settle, dots at the mean early stops.`;
