@@ -345,7 +345,7 @@ def controls_panel(selected: list[Result], grid: list[Result], what: str = "one 
                 title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
     _revealed(lines, early_stop, grid, ticket.remaining)
     _name_experiment([lines, early_stop], grid, what)
-    return shared_legend(fig, [lines, early_stop])
+    return shared_legend(fig, [lines, early_stop, dots])  # under the figure: inside, it would hide a whisker
 
 
 def _name_experiment(axes: Sequence[Axes], records: list[Result], what: str) -> None:
@@ -513,7 +513,7 @@ def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 
                 if len(values):
                     ax.hist(values.numpy(), bins=edges, density=True, alpha=0.55, color=WEIGHT_COLORS[label],
                             label=f"{label} ({len(values):,})")
-            ax.set(xlabel=what, ylabel="density", title=f"layer {name}")
+            ax.set(xlabel=what, ylabel="density", title=f"layer {name} ({layer.shape[1]:,} → {layer.shape[0]:,})")
             ax.legend(fontsize="small")
     return fig
 
@@ -550,7 +550,8 @@ def plot_initial_accuracy(records: Iterable[Result], ax: Axes | None = None) -> 
     ax.set_ylim(bottom=0)
     _percent_axis(ax, "test_accuracy")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
+    ax.legend(fontsize="small", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None,
+              loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the axes: the curve fills the middle
     return fig
 
 

@@ -196,6 +196,9 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
     state = dict(state)
     for name, module in prunable_layers(network).items():
         mask = state.get(f"{name}.weight_mask")
+        if mask is None and hasattr(module, "weight_mask") and f"{name}.weight" in state:
+            raise ValueError(f"The state is of an unpruned network (layer {name!r} has no mask in it) but `network` is "
+                             f"pruned: load it into an unpruned network (e.g. build_model with the same name).")
         if mask is not None and not hasattr(module, "weight_mask"):
             prune.custom_from_mask(module, "weight", mask.to(module.weight.device))
         if mask is not None:
@@ -251,12 +254,14 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
 @dataclass(frozen=True)
 class WeightStatistics:
     """One layer's weights split by the mask: where they started (|theta_0|) and how far training moved them
-    (|theta_j - theta_0|), for the weights the mask keeps and those it prunes (1-D tensors, on the CPU)."""
+    (|theta_j - theta_0|), for the weights the mask keeps and those it prunes (1-D tensors, on the CPU); `shape`: the
+    layer's weight shape, (outputs, inputs) for a Linear layer."""
 
     initial_kept: torch.Tensor
     initial_pruned: torch.Tensor
     moved_kept: torch.Tensor
     moved_pruned: torch.Tensor
+    shape: tuple[int, ...]
 
 
 def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
@@ -287,7 +292,8 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
         kept = trained_weights if mask is None else mask.detach().cpu().bool() & trained_weights
         pruned = trained_weights & ~kept
         moved = (end - start).abs()
-        statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned])
+        statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned],
+                                            tuple(start.shape))
     return statistics
 
 

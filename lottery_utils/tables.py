@@ -45,6 +45,18 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     return "\n".join(lines)
 
 
+def early_stop_in_curve(result: Result) -> str:
+    """One network's accuracy at its early stop beside its curve's points on either side. The early stop is read
+    where the validation loss is lowest, one evaluation of 10,000 test images: it can sit above or below the curve."""
+    points = list(zip(result.history.iterations, result.history.test_accuracy))
+    stop = result.early_stop_iteration
+    before = [(i, a) for i, a in points if i < stop][-1:]
+    after = [(i, a) for i, a in points if i > stop][:1]
+    around = " and ".join(f"{100 * a:.2f} % at {i:,}" for i, a in before + after)
+    return (f"seed {result.seed}, {LABELS[result.kind]}: {100 * result.early_stop_test_accuracy:.2f} % at its early "
+            f"stop ({stop:,}); its curve: {around or 'no other point'}")
+
+
 def seeds_against_dense(results: Iterable[Result], kind: str = "ticket") -> list[str]:
     """A Markdown table, one row per seed: its dense network (accuracy at early stop, early-stop iteration), and the
     sparsities at which that seed's `kind` networks fail each of the hypothesis' two conditions against it (a′ < a:
@@ -306,25 +318,36 @@ def rewinding_table(results: list[Result]) -> list[str]:
 
 
 def rewinding_findings(results: list[Result]) -> list[str]:
-    def spreads(k):
-        return {row.remaining: row.early_stop_test_accuracy for row in summarize(
+    """Each rewind iteration k against the tickets reset to theta_0 (k = 0), by sparsity: accuracy, and the early stop
+    counted as the papers count it (from the dense network's iteration 0) and from the reset (the iterations the
+    ticket trains)."""
+    def rows(k):
+        return {row.remaining: row for row in summarize(
             r for r in results if r.kind == "ticket" and r.rewind_iteration == k)}
 
-    reset = spreads(0)
+    reset = rows(0)
     sentences = []
     for k in sorted({r.rewind_iteration for r in results if r.rewind_iteration}):
-        pairs = [(remaining, spread, reset[remaining]) for remaining, spread in spreads(k).items()
-                 if remaining in reset]
+        pairs = [(remaining, row, reset[remaining]) for remaining, row in rows(k).items() if remaining in reset]
         if not pairs:  # a part still being built
             continue
-        differences = [(remaining, a.mean - b.mean) for remaining, a, b in pairs]
+        differences = [(remaining, a.early_stop_test_accuracy.mean - b.early_stop_test_accuracy.mean)
+                       for remaining, a, b in pairs]
         largest = max(differences, key=lambda d: abs(d[1]))
+        smallest = min(differences, key=lambda d: abs(d[1]))
+        stops = [(a.early_stop_iteration.mean, b.early_stop_iteration.mean) for _, a, b in pairs]
+        n = len(pairs)
         sentences.append(
             f"- **k = {k:,}** ({100 * k / results[0].iterations:.1f} % of training): above the tickets reset to θ0 at "
-            f"{sum(d > 0 for _, d in differences)} of {len(differences)} sparsities, "
-            f"{100 * sum(d for _, d in differences) / len(differences):+.2f} points on average; the largest "
-            f"difference is {100 * largest[1]:+.2f} points at {100 * largest[0]:.1f} % remaining."
-            f"{_apart([(a, b) for _, a, b in pairs], 'theirs')}")
+            f"{sum(d > 0 for _, d in differences)} of {n} sparsities, "
+            f"{100 * sum(d for _, d in differences) / n:+.2f} points on average; the largest "
+            f"difference is {100 * largest[1]:+.2f} points at {100 * largest[0]:.1f} % remaining, the smallest "
+            f"{100 * smallest[1]:+.2f} at {100 * smallest[0]:.1f} %."
+            f"{_apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for _, a, b in pairs], 'theirs')} "
+            f"Early stop, counted from iteration 0: {sum(a for a, _ in stops) / n:,.0f} on average against their "
+            f"{sum(b for _, b in stops) / n:,.0f}, later at {sum(a > b for a, b in stops)} of {n}; counted from the "
+            f"reset at k: {sum(a - k for a, _ in stops) / n:,.0f}, earlier than theirs at "
+            f"{sum(a - k < b for a, b in stops)} of {n}.")
     return sentences
 
 
@@ -369,8 +392,11 @@ def sign_findings(rows: list[Summary]) -> list[str]:
                            "iterations of early stop", 0)
     ticket_apart = [sum(by[("ticket", s)].early_stop_test_accuracy.min > by[(kind, s)].early_stop_test_accuracy.max
                         for s in sparsities) for kind in ("reinit", "reinit_signs")]
-    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(pairs)} sparsities. "
-            f"Averaged over them: winning ticket {100 * accuracy['ticket']:.2f} %, random reinit with the signs kept "
+    differences = ", ".join(f"{100 * (a.early_stop_test_accuracy.mean - b.early_stop_test_accuracy.mean):+.2f}"
+                            for a, b in pairs)
+    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(pairs)} sparsities; the "
+            f"difference in points, densest first: {differences}. Averaged over them: winning ticket "
+            f"{100 * accuracy['ticket']:.2f} %, random reinit with the signs kept "
             f"{100 * accuracy['reinit_signs']:.2f} %, plain random reinit {100 * accuracy['reinit']:.2f} %.{apart}",
             f"- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at "
             f"{earlier} of {len(pairs)} sparsities. Averaged over them, the early stop is at iteration "

@@ -275,8 +275,10 @@ def masks_folded(model: nn.Module):
 def _through_hooks(model: nn.Module):
     """Train through prune's hooks (nothing to re-zero: the hook masks every forward); afterwards the pruned entries
     of `weight_orig`, which no gradient reached, are set to 0, as `masks_folded` leaves them."""
-    yield []
-    with torch.no_grad():
-        for module in prunable_layers(model).values():
-            if prune.is_pruned(module):
-                module.weight_orig.mul_(module.weight_mask)
+    try:
+        yield []
+    finally:
+        with torch.no_grad():
+            for module in prunable_layers(model).values():
+                if prune.is_pruned(module):
+                    module.weight_orig.mul_(module.weight_mask)

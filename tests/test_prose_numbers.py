@@ -6,7 +6,10 @@ is quoted ("..."), sits in code or a formula, or is listed below as a setting. A
 ones is listed with the printed numbers it comes from, and the test redoes the arithmetic. So when the bundle changes
 (another seed), a sentence that no longer matches what the lesson prints fails here instead of reaching a class.
 """
+import os
 import re
+import subprocess
+import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + [NOTEBOOKS / "classroom_app.ipynb"]
 NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+\.\d+)(?![\w.]*\d|e-|\^)")  # not 1.2e-3, 0.8^k
-NOT_CLAIMS = re.compile(r'"[^"]*"|“[^”]*”|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$', re.DOTALL)  # quotes, code, formulas
+NOT_CLAIMS = re.compile(r'```.*?```|"[^"]*"|“[^”]*”|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$', re.DOTALL)  # quotes, code, formulas
 
 # Numbers the prose states that no output prints: the lesson's own settings and sizes, by notebook.
 SETTINGS = {
@@ -144,3 +147,13 @@ def test_every_number_in_the_teachers_guide_is_printed_by_the_lessons_or_generat
         guide = guide.replace(block, " ")
     missing = [n for n in NUMBER.findall(NOT_CLAIMS.sub(" ", guide)) if n not in GUIDE_OWN and not shown(n, outputs)]
     assert not missing, f"the guide states numbers nothing prints (stale after a refresh?): {missing}"
+
+
+def test_the_guides_answer_for_a_wider_toy_is_what_its_script_prints():
+    """The guide quotes wider_toy.py's output (lesson 00's ten seeds with 64 hidden units) in a code block, which the
+    test above leaves out as code: here it is run and compared, line by line."""
+    script = NOTEBOOKS / "instructor" / "wider_toy.py"
+    printed_lines = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True,
+                                   env={**os.environ, "OMP_NUM_THREADS": "1"}).stdout.splitlines()
+    guide = GUIDE.read_text()
+    assert len(printed_lines) == 2 and all(line in guide for line in printed_lines), printed_lines

@@ -356,3 +356,12 @@ def test_the_strategy_is_layer_by_layer_unless_told_whatever_built_the_network()
     plain = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))  # no preset: layer by layer
     ticket = winning_ticket(clone(plain), clone(plain), 0.5)
     assert [int(m.sum()) for m in masks(ticket).values()] == [6, 3]
+
+
+def test_load_state_takes_a_pruned_state_into_a_dense_network_and_refuses_the_reverse_clearly():
+    trained, copy_network = trained_pair()
+    ticket = winning_ticket(trained, copy_network, 0.5)
+    restored = load_state(build_model("lenet"), ticket.state_dict())
+    assert torch.equal(restored[1].weight_mask, ticket[1].weight_mask) and torch.equal(restored[1].weight, ticket[1].weight)
+    with pytest.raises(ValueError, match="state is of an unpruned network .* load it into an unpruned network"):
+        load_state(clone(ticket), build_model("lenet").state_dict())

@@ -125,15 +125,19 @@ def test_why_tickets_win_document_comes_from_the_bundled_numbers(tmp_path):
            "θ0 9.00 %" in text
     assert "| 51.2 % | 98.00 [98.00–98.00] | 94.50 [94.00–95.00] | 97.50 [97.50–97.50] |" in text  # signs table
     # 0.975 below 90 % pruned, else 0.94; plain reinit 0.95 (seed 0) and 0.94 (seed 1)
-    assert "above plain reinit at 6 of 8 sparsities. " in text
+    assert "above plain reinit at 6 of 8 sparsities; the difference in points, densest first: +3.00, +3.00, +3.00, " \
+           "+3.00, +3.00, +3.00, -0.50, -0.50." in text
     assert "plain random reinit 94.50 %. Over the 2 seeds its range lies wholly above plain reinit's at 6 of the 8 " \
            "sparsities, wholly below at 0." in text
     assert "- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at 6 of 8 " \
            "sparsities. Averaged over them, the early stop is at iteration 3,000 for the winning ticket, 4,500 with " \
            "the signs kept and 5,000 for plain reinit." in text  # 4,000 below 90 % pruned, else 6,000
     assert "- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5 sparsities, +0.10 points on " \
-           "average; the largest difference is +0.10 points at 80.0 % remaining. Over the 2 seeds its range lies " \
-           "wholly above theirs at 5 of the 5 sparsities, wholly below at 0." in text
+           "average; the largest difference is +0.10 points at 80.0 % remaining, the smallest +0.10 at 80.0 %. Over " \
+           "the 2 seeds its range lies wholly above theirs at 5 of the 5 sparsities, wholly below at 0." in text
+    # rewound tickets stop 100 iterations after the reset tickets, counted from 0: from the reset at k = 100, the same
+    assert "Early stop, counted from iteration 0: 3,100 on average against their 3,000, later at 5 of 5; counted from " \
+           "the reset at k: 3,000, earlier than theirs at 0 of 5." in text
     assert "- **k = 2,000** (4.0 % of training): above the tickets reset to θ0 at 5 of 5 sparsities, +2.00 " \
            "points" in text
     assert "| 100 % (dense) | 97.00 [97.00–97.00] | | | | 3,000 [3,000–3,000] |" in text

@@ -251,7 +251,8 @@ def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
     ticket_dot = next(c for c in dots.containers if c.get_label() == plots.LABELS["ticket"])
     assert list(ticket_dot.lines[0].get_ydata()) == pytest.approx([100 * sum(tickets) / 2])
     assert not dots.patches  # dots with whiskers, no bars on the zoomed axis
-    assert dots.get_legend().get_title().get_text() == "mean, min-max over 2 seeds"
+    assert dots.get_legend() is None  # one legend under the figure, where it hides no whisker
+    assert fig.legends[0].get_title().get_text() == "mean, min-max over 2 seeds"
     curves = plots.plot_training_curves(records).axes[0]
     assert "mean of 2 seeds, band: min-max" in curves.get_title() and curves.collections  # the bands
     line = next(l for l in curves.lines if l.get_label().endswith("%") and "dense" not in l.get_label())
