@@ -33,7 +33,7 @@ from .pruning import clone, iterative_pruning, load_state, random_prune, random_
     sign_preserving_reinit, validate_rounds
 from .results import Kind, Result, pick, sort_results, unique_networks
 from .settings import Settings
-from .store import Cache, Store, first_layer_kept, numbers_of, result_of
+from .store import Cache, Store, StoredResult, first_layer_kept, numbers_of, result_of
 from .training import Progress, progress_bars, train
 
 __all__ = ["ALL_CONTROLS", "CONTROLS", "Experiment", "Setup", "announce", "iterative", "one_shot", "precompute",
@@ -67,7 +67,7 @@ def train_job(job: Job) -> Result:
     history = train(network, data, setup.iterations, setup.batch_size, preset=setup.model, lr=setup.lr,
                     eval_every=setup.eval_every, seed=config.seed, progress=job.progress,
                     description=f"{config.kind} round {config.rounds}", start_iteration=config.rewind_iteration)
-    result = Result(kind=str(config.kind), round=config.rounds, remaining=remaining_weights(network),
+    result = StoredResult(kind=str(config.kind), round=config.rounds, remaining=remaining_weights(network),
                     final_test_accuracy=history.final_test_accuracy, early_stop_iteration=history.early_stop_iteration,
                     early_stop_test_accuracy=history.early_stop_test_accuracy, seed=config.seed, model=setup.model,
                     iterations=setup.iterations, seconds=history.seconds, key=config.key, setting=config.setting,

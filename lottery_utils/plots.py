@@ -21,6 +21,7 @@ from torch import nn
 from .models import build_model
 from .pruning import WeightStatistics, masks, prunable_layers
 from .results import KINDS, LABELS, Result, initial_accuracies, pick, summarize
+from .store import StoredResult
 
 # One color and name per kind in every figure; the training curves shade the kind's colormap by sparsity.
 COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "reinit_signs": "tab:brown",
@@ -198,11 +199,11 @@ def _curve(ax: Axes, group: list[Result], color, label: str, linestyle: str = "-
             np.mean([run.early_stop_test_accuracy for run in group]), "o", color=color, markersize=5)
 
 
-def plot_first_layer_mask(source: nn.Module | torch.Tensor | Result, ax: Axes | None = None) -> Figure:
+def plot_first_layer_mask(source: nn.Module | torch.Tensor | StoredResult, ax: Axes | None = None) -> Figure:
     """LeNet's first-layer mask as an image: how many surviving weights each input pixel feeds.
 
-    `source` is a network, its first layer's mask (300 x 784), or a trained network's Result (which keeps the
-    count per pixel, also for bundled results)."""
+    `source` is a network, its first layer's mask (300 x 784), or a stored network's result (a StoredResult keeps
+    the count per pixel, also for bundled results)."""
     per_pixel, outputs = _first_layer_counts(source)
     side = math.isqrt(per_pixel.numel())
     if side * side != per_pixel.numel():
@@ -213,15 +214,15 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | Result, ax: Axes | 
     image = ax.imshow(per_pixel.reshape(side, side).numpy(), cmap="viridis")
     fig.colorbar(image, ax=ax, label=f"kept per pixel (of {outputs})")
     kept = f"first layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} %\nof its weights"
-    ax.set_title(f"Seed {source.seed}: {kept}" if isinstance(source, Result) else kept.capitalize())
+    ax.set_title(f"Seed {source.seed}: {kept}" if isinstance(source, StoredResult) else kept.capitalize())
     ax.set_xticks([])
     ax.set_yticks([])
     return fig
 
 
-def _first_layer_counts(source: nn.Module | torch.Tensor | Result) -> tuple[torch.Tensor, int]:
+def _first_layer_counts(source: nn.Module | torch.Tensor | StoredResult) -> tuple[torch.Tensor, int]:
     """Surviving weights per input of the first layer (column sums of its mask), and the layer's outputs."""
-    if isinstance(source, Result):
+    if isinstance(source, StoredResult):
         if source.first_layer_kept is None:
             raise ValueError(f"This {source.model} result keeps no first-layer counts: its first layer is not "
                              f"fully connected.")

@@ -54,13 +54,15 @@ class Result:
     model: str
     iterations: int
     seconds: float
-    key: str = ""  # its cache entry's key
-    setting: str = ""  # the key of its configuration without the seed: the same network for every seed
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
     history: History = field(default_factory=History, repr=False)
-    first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)  # per input: weights kept (LeNet)
-    bundled: bool = False  # read from the results bundled with the project, not trained here
+
+    def configuration(self) -> tuple:
+        """What the seeds of one network share, its whole configuration but the seed: the network `summarize` averages
+        over seeds. (A stored result, `store.StoredResult`, has its exact training setup too.)"""
+        return (self.kind, self.model, self.iterations, self.rewind_iteration, self.round,
+                tuple(tuple(sorted(step.items())) for step in self.schedule), self.remaining)
 
     @property
     def initial_test_accuracy(self) -> float:
@@ -86,7 +88,7 @@ def unique_networks(results: Iterable[Result]) -> list[Result]:
     """Each network once: every one-shot amount's results repeat the same dense network, which is not another seed."""
     seen, unique = set(), []
     for r in results:
-        identity = (r.kind, r.seed, r.round, r.remaining, r.key)
+        identity = (r.configuration(), r.seed)
         if identity not in seen:
             seen.add(identity)
             unique.append(r)
@@ -139,19 +141,11 @@ class Summary:
 METRICS = ("final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
 
 
-def same_network(result: Result) -> tuple:
-    """What the seeds of one network share: its whole configuration but the seed (the `setting` a store gives it;
-    for a result built by hand, what it records of its configuration)."""
-    return (result.kind, result.setting) if result.setting else (
-        result.kind, result.model, result.iterations, result.rewind_iteration, result.round,
-        tuple(tuple(sorted(step.items())) for step in result.schedule), result.remaining)
-
-
 def _by_network(results: Iterable[Result]) -> list[list[Result]]:
     """The results grouped by network (each seed once), in KINDS order, then from the densest to the sparsest."""
     groups: dict[tuple, list[Result]] = {}
     for r in unique_networks(results):
-        groups.setdefault(same_network(r), []).append(r)
+        groups.setdefault(r.configuration(), []).append(r)
     return sorted(groups.values(), key=lambda group: (KINDS.index(group[0].kind), -group[0].remaining,
                                                       group[0].round, group[0].rewind_iteration))
 

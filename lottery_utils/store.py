@@ -12,6 +12,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,12 @@ def write_atomically(path: Path, write: Callable[[Any], None]) -> None:
         raise
 
 
-CSV_COLUMNS = ("kind", "round", "remaining", "final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy",
-               "seed", "model", "iterations", "seconds", "key", "rewind_iteration")  # a line of results.csv
+NUMBERS = ("kind", "round", "remaining", "final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy",
+           "seed", "model", "iterations", "seconds")  # what a store keeps of a Result beside its configuration
+CSV_COLUMNS = (*NUMBERS, "key", "rewind_iteration")  # a line of results.csv
 
 
-def csv_row(result: Result) -> dict[str, Any]:
+def csv_row(result: StoredResult) -> dict[str, Any]:
     """One line of results.csv: the CSV_COLUMNS."""
     return {name: getattr(result, name) for name in CSV_COLUMNS}
 
@@ -54,19 +56,34 @@ STORED_AS = {"final_test_accuracy": "test_accuracy"}  # names the stored format 
 
 
 def numbers_of(result: Result) -> dict[str, Any]:
-    """What a store keeps of a trained network beside its configuration (an entry's "record"): the numbers of its
-    results.csv line (but its key and rewind iteration, which the configuration gives), its curves and, from version 2
-    on, the first layer's kept weights per input."""
-    stored = {STORED_AS.get(name, name): value for name, value in csv_row(result).items()
-              if name not in ("key", "rewind_iteration")}
+    """What a store keeps of a trained network beside its configuration (an entry's "record"): the NUMBERS of its
+    results.csv line (its key and rewind iteration come from the configuration), its curves and, from version 2 on,
+    the first layer's kept weights per input (a StoredResult's)."""
+    stored = {STORED_AS.get(name, name): getattr(result, name) for name in NUMBERS}
     stored["curve"] = {"iteration": result.history.iterations, "test_accuracy": result.history.test_accuracy,
                        "val_loss": result.history.val_loss}
-    if result.first_layer_kept is not None:
+    if isinstance(result, StoredResult) and result.first_layer_kept is not None:
         stored["first_layer_kept"] = list(result.first_layer_kept)
     return stored
 
 
-def result_of(entry: dict[str, Any]) -> Result:
+@dataclass
+class StoredResult(Result):
+    """A Result as a store holds it: also the key of its entry, the key of its configuration without the seed (its
+    exact setup: learning rate, batch size, the preset's schedule), whether it was read from the bundle, and how many
+    weights each input of its first layer keeps (to draw the mask without the weights; LeNet only)."""
+
+    key: str = ""
+    setting: str = ""
+    bundled: bool = False
+    first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
+
+    def configuration(self) -> tuple:
+        """The seeds of one stored network share its setting: its exact configuration but the seed."""
+        return (self.kind, self.setting) if self.setting else super().configuration()
+
+
+def result_of(entry: dict[str, Any]) -> StoredResult:
     """The Result of a stored entry: its configuration, its numbers (`numbers_of`), and the key and setting its store
     gives it."""
     config, stored = entry["config"], entry["record"]
@@ -75,12 +92,11 @@ def result_of(entry: dict[str, Any]) -> Result:
                       test_accuracy=list(curve["test_accuracy"]), early_stop_iteration=stored["early_stop_iteration"],
                       early_stop_test_accuracy=stored["early_stop_test_accuracy"], seconds=stored["seconds"])
     kept = stored.get("first_layer_kept")
-    return Result(**{name: stored[STORED_AS.get(name, name)] for name in CSV_COLUMNS
-                     if name not in ("key", "rewind_iteration")},
-                  key=entry.get("key", ""), setting=entry.get("setting", ""),
-                  rewind_iteration=config.get("rewind_iteration", 0), schedule=tuple(config["schedule"]),
-                  history=history, first_layer_kept=None if kept is None else tuple(kept),
-                  bundled=entry.get("bundled", False))
+    return StoredResult(**{name: stored[STORED_AS.get(name, name)] for name in NUMBERS},
+                        key=entry.get("key") or config_key(config), setting=entry.get("setting") or setting_key(config),
+                        rewind_iteration=config.get("rewind_iteration", 0), schedule=tuple(config["schedule"]),
+                        history=history, first_layer_kept=None if kept is None else tuple(kept),
+                        bundled=entry.get("bundled", False))
 
 
 def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:

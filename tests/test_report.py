@@ -381,3 +381,25 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
     assert controls[3] == "- random reinit is more accurate than random pruning after 2 of 3 rounds"
     assert controls[4] == ("- at 21.1 %: the ticket reaches its minimum validation loss 1.88x sooner than random reinit "
                            "and is 0.80 points more accurate")
+
+
+def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_result_comes_from():
+    """results.Result (core) holds what the paper reports of one network; store.StoredResult adds its key, its exact
+    setting and provenance. Seeds group by configuration: a stored result's whole setup (two learning rates stay
+    apart although every reported field agrees), a hand-built one's reported fields."""
+    from dataclasses import fields
+
+    from lottery_utils.store import StoredResult
+
+    assert not {"key", "setting", "bundled", "first_layer_kept"} & {f.name for f in fields(Result)}
+    assert {"key", "setting", "bundled", "first_layer_kept"} <= {f.name for f in fields(StoredResult)}
+
+    def stored(seed, lr):
+        e = entry("ticket", 1, seed, 0.98, 3_000)
+        e["config"]["lr"] = lr
+        return result_of(e)
+
+    rows = summarize([stored(0, 0.0012), stored(1, 0.0012), stored(0, 0.01)])
+    assert sorted(row.seeds for row in rows) == [1, 2]
+    by_hand = [Result("ticket", 1, 0.8, 0.98, 3_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
+    assert [row.seeds for row in summarize(by_hand)] == [2]
