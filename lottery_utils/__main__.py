@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import experiments
-from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls, validate_rewind
+from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls, validate_rewind
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS
 from .pruning import validate_amount, validate_rounds
@@ -90,9 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     one_shot = commands.add_parser("one-shot", parents=[common, output, rewinding],
                                    help="prune once, by --rate")
-    one_shot.add_argument("--rate", "--amount", type=RATE, default=0.8,
+    one_shot.add_argument("--rate", type=RATE, default=0.8,
                           help="fraction to prune, in [0, 1), of the layers the preset prunes fastest (default 0.8; "
-                               "LeNet: the hidden layers, its output layer at half that; --amount is the same)")
+                               "LeNet: the hidden layers, its output layer at half that)")
+    one_shot.add_argument("--amount", type=RATE, dest="amount", help=argparse.SUPPRESS)  # read as --rate, with a note
     iterative = commands.add_parser("iterative", parents=[common, output, rewinding],
                                      help="prune a little, --rounds times")
     iterative.add_argument("--rounds", type=checked(validate_rounds, int), default=5, help="pruning rounds (default 5)")
@@ -168,6 +169,10 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         options = dict(seeds=args.seeds, controls=args.controls, store=store, workers=args.workers,
                        rewind_iteration=args.rewind, settings=settings, setup=setup)
         if args.command == "one-shot":
+            if args.amount is not None:  # earlier spelling; winning_ticket's `amount` is every layer's own rate
+                args.rate = args.amount
+                print(f"--amount {args.amount:g} is read as --rate {args.amount:g}: the rate of the layers the preset "
+                      f"prunes fastest, the others scaled with it ({_rates_text(args.model, args.rate)}).")
             records = experiments.one_shot(args.model, args.rate, **options)
         else:
             records = experiments.iterative(args.model, args.rounds, args.rate, **options)
@@ -178,6 +183,11 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     print_summary(records, args.command + (f", tickets reset to iteration {args.rewind:,}" if args.rewind else ""))
     write_outputs(records, out)
     return 0
+
+
+def _rates_text(model: str, rate: float) -> str:
+    """"fc 80 %, output 40 %": each layer kind's share pruned at this rate."""
+    return ", ".join(f"{kind} {100 * share:.3g} %" for kind, share in round_rates(model, rate).items())
 
 
 def controls_option(text: str) -> tuple[str, ...]:

@@ -377,6 +377,11 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     common = ["--iterations", "60", "--seeds", "1", "--controls", "reinit,random_prune", "--fast"]
     done = cli("one-shot", "--rate", "0.2", "--out", str(tmp_path / "one"), *common, cache_dir=tmp_path / "cache")
     assert done.returncode == 0, done.stderr
+    again = cli("one-shot", "--amount", "0.2", "--out", str(tmp_path / "again"), *common, cache_dir=tmp_path / "cache")
+    assert again.returncode == 0, again.stderr  # --amount, the earlier spelling, is --rate, and says so
+    assert "--amount 0.2 is read as --rate 0.2: the rate of the layers the preset prunes fastest, the others scaled " \
+           "with it (fc 20 %, output 10 %)." in again.stdout
+    assert read_csv(tmp_path / "again" / "results.csv") == read_csv(tmp_path / "one" / "results.csv")
     done = cli("iterative", "--rounds", "2", "--out", str(tmp_path / "two"), *common, cache_dir=tmp_path / "cache")
     assert done.returncode == 0, done.stderr
     for folder, rows in (("one", 1 + 3), ("two", 1 + 2 * 3)):
@@ -399,9 +404,9 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["one-shot", "--model", "lenet5"], "invalid choice: 'lenet5'"),
-    (["one-shot", "--rate", "1.0"], "argument --rate/--amount: rate must be in [0, 1)"),
-    (["one-shot", "--amount", "-0.1"], "argument --rate/--amount: rate must be in [0, 1)"),  # the same option
-    (["one-shot", "--rate", "eighty"], "argument --rate/--amount: could not convert string to float"),
+    (["one-shot", "--rate", "1.0"], "argument --rate: rate must be in [0, 1)"),
+    (["one-shot", "--amount", "-0.1"], "argument --amount: rate must be in [0, 1)"),  # read as --rate
+    (["one-shot", "--rate", "eighty"], "argument --rate: could not convert string to float"),
     (["iterative", "--rounds", "0"], "argument --rounds: rounds must be a whole number >= 1"),
     (["iterative", "--controls", "reinit,shuffle"], "argument --controls: Unknown control(s) ['shuffle']"),
     (["one-shot", "--seeds", "0"], "argument --seeds: seeds are a count (5: seeds 0-4)"),
