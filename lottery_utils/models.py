@@ -96,9 +96,10 @@ class Preset:
     lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
     # Linear warmup: iteration i of the first `warmup_iterations` trains at lr * i / warmup_iterations (0: none).
     warmup_iterations: int = 0
-    # Fraction of the *remaining* weights pruned per round, by layer kind; the output layer at half the fc rate.
+    # Fraction of the *remaining* weights pruned per round, by layer kind (LeNet and Conv-2/4/6: the output layer at
+    # half the fc rate; ResNet-18 and VGG-19: the output layer not pruned).
     prune_rates: Mapping[str, float] = field(default_factory=dict)
-    strategy: str = "layerwise"  # "layerwise": each layer separately; "global": all conv layers ranked together
+    strategy: str = "layerwise"  # "layerwise": each layer separately; "global": the layers pruned ranked together
     init: str = "glorot"  # the paper's, for every network (Figure 2; Appendix I.2, I.3); "he" to experiment
     # Validation loss every `eval_every` iterations finds the early-stopping iteration. LeNet: 100, as the authors'
     # own code trains it (google-research/lottery-ticket-hypothesis, mnist_fc/train.py: 'test_interval': 100); the

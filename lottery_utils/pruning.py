@@ -371,9 +371,9 @@ def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) ->
     differs = _first_different_mask(trained_network, copy_network)
     if differs is not None:
         raise ValueError(f"The masks of layer {differs!r} disagree between the trained network and its copy "
-                         f"(trained keeps {_kept(masks(trained_network)[differs])}, copy keeps "
-                         f"{_kept(masks(copy_network)[differs])} weights). Prune both together with winning_ticket, "
-                         f"round after round.")
+                         f"(trained keeps {_kept_count(masks(trained_network)[differs])}, copy keeps "
+                         f"{_kept_count(masks(copy_network)[differs])} weights). Prune both together with "
+                         f"winning_ticket, round after round.")
 
 
 def _first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
@@ -386,7 +386,7 @@ def _first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
     return None
 
 
-def _kept(mask: torch.Tensor | None) -> str:
+def _kept_count(mask: torch.Tensor | None) -> str:
     return "all" if mask is None else f"{int(mask.sum()):,}"
 
 

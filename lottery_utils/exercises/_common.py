@@ -100,7 +100,6 @@ def _model(model: nn.Module | str) -> tuple[nn.Module, str]:
     return model, type(model).__name__
 
 
-
 # --- writing the algorithm: winning_ticket and iterative_pruning, checked against the library's -------------------
 
 CHECK_SEED = 2019  # the checks build their own networks: a student's code meets weights it has never printed
@@ -118,7 +117,8 @@ def _theta_0_and_trained(seed: int = CHECK_SEED) -> tuple[nn.Module, nn.Module]:
     return theta_0, trained
 
 
-def _kept(model: nn.Module) -> dict[str, torch.Tensor | None]:
+def _boolean_masks(model: nn.Module) -> dict[str, torch.Tensor | None]:
+    """Each prunable layer's mask as booleans on the CPU (None: never pruned), to compare two networks' masks."""
     return {name: None if mask is None else mask.detach().bool().cpu() for name, mask in masks(model).items()}
 
 
@@ -151,11 +151,10 @@ def _mask_hint(name: str, got: torch.Tensor, want: torch.Tensor, alive: torch.Te
     return f"layer {name} keeps as many weights as it should, but not the ones with the largest |θj|."
 
 
-
 def _compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, before: dict, initial: dict,
                     trained_now: dict, call: int) -> str | None:
     """What differs between the student's pair and the library's ticket, as a hint; None if nothing does."""
-    got, want, trained_masks = _kept(copy_), _kept(expected), _kept(trained)
+    got, want, trained_masks = _boolean_masks(copy_), _boolean_masks(expected), _boolean_masks(trained)
     when = "" if call == 1 else " on the second call (the pair was already pruned once)"
     for name in got:
         if got[name] is None:
@@ -179,7 +178,6 @@ def _compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, b
                 return f"the copy's layer {name} holds the trained values θj; its survivors must keep θ0{when}."
             return f"the copy's surviving weights in layer {name} changed{when}: they must keep their values, θ0."
     return None
-
 
 
 class _StandIn:

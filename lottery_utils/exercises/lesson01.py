@@ -5,8 +5,8 @@ from torch import nn
 
 from ..models import weight_counts
 from ..pruning import clone, masks, prunable_layers, remaining_weights, winning_ticket
-from ._common import (_close, _compare_ticket, _correct, _kept, _model, _not_yet, _read_count, _read_fraction, _StandIn,
-                      _theta_0_and_trained, _Unreadable)
+from ._common import (_boolean_masks, _close, _compare_ticket, _correct, _model, _not_yet, _read_count, _read_fraction,
+                      _StandIn, _theta_0_and_trained, _Unreadable)
 
 
 def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> bool:
@@ -77,7 +77,7 @@ def check_winning_ticket(fn) -> bool:
         for call in (1, 2):
             initial = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[1]).items()}
             trained_now = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[0]).items()}
-            before = _kept(mine[0])
+            before = _boolean_masks(mine[0])
             try:
                 returned = fn(*mine, amount)
             except Exception as error:  # the student's code: say what broke, in their terms

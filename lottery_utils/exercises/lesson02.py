@@ -10,7 +10,8 @@ from torch import nn
 from ..models import build_model
 from ..pruning import iterative_pruning, masks, prunable_layers, remaining_weights
 from ..results import paired
-from ._common import CHECK_SEED, _close, _correct, _kept, _not_yet, _read_fraction, _StandIn, _Unreadable
+from ._common import (CHECK_SEED, _boolean_masks, _close, _correct, _not_yet, _read_fraction, _StandIn,
+                      _Unreadable)
 
 
 def check_sparsest_winning_ticket(answer, records) -> bool:
@@ -100,7 +101,7 @@ def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> bool:
         return _not_yet("some rounds return the same network object: keep a separate ticket for each round.")
     previous = {name: None for name in masks(theta_0)}
     for r, (ticket, want) in enumerate(zip(tickets, expected), 1):
-        got_masks, want_masks = _kept(ticket), _kept(want)
+        got_masks, want_masks = _boolean_masks(ticket), _boolean_masks(want)
         if any(m is None for m in got_masks.values()):
             return _not_yet(f"round {r}'s ticket has an unpruned layer: each round's ticket carries the round's mask.")
         for name in got_masks:

@@ -7,7 +7,7 @@ from torch import nn
 from ..models import build_model
 from ..pruning import clone, prunable_layers, remaining_weights, sign_preserving_reinit, winning_ticket
 from ..training import evaluate, supermask_accuracy
-from ._common import CHECK_SEED, _correct, _kept, _not_yet, _StandIn
+from ._common import CHECK_SEED, _boolean_masks, _correct, _not_yet, _StandIn
 
 # --- why tickets win (notebook 05) ---------------------------------------------------------------------------------
 
@@ -72,7 +72,7 @@ def check_sign_preserving_reinit(fn) -> bool:
         return _not_yet(f"your function raised {type(error).__name__}: {error}.")
     if not isinstance(got, nn.Module):
         return _not_yet("return the network, the fresh one with the ticket's mask and θ0's signs.")
-    got_masks, want_masks = _kept(got), _kept(expected)
+    got_masks, want_masks = _boolean_masks(got), _boolean_masks(expected)
     for name, layer in prunable_layers(got).items():
         if got_masks[name] is None or not torch.equal(got_masks[name], want_masks[name]):
             return _not_yet(f"layer {name} does not carry the ticket's mask: the control keeps the mask (apply it with "
