@@ -37,7 +37,7 @@ from .store import Cache, Store, StoredResult, first_layer_kept, numbers_of, res
 from .training import Progress, progress_bars, train
 
 __all__ = ["ALL_CONTROLS", "CONTROLS", "Experiment", "Setup", "announce", "iterative", "one_shot", "precompute",
-           "sweep", "to_train", "training_note"]
+           "sweep", "to_train", "trained_networks", "training_note"]
 
 TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is about to train
 
@@ -290,6 +290,17 @@ def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,
     `iterative`'s."""
     return iterative(model, 1, rate, seeds, controls=controls, progress=progress, store=store, workers=workers,
                      rewind_iteration=rewind_iteration, settings=settings, setup=setup)
+
+
+def trained_networks(model: str = "lenet", rate: float = 0.8, seed: int = 0, *, progress: Progress = True,
+                     store: Store | None = None, settings: Settings | None = None, setup: Setup | None = None
+                     ) -> tuple[nn.Module, nn.Module]:
+    """One seed's trained dense network (theta_j) and its trained one-shot ticket at `rate` (pruned: its mask is the
+    ticket's), rebuilt from the store: your cache, else the weights bundled for the lessons (trained first where
+    neither has them)."""
+    settings, store, setup = defaults(model, settings, store, setup)
+    dense, ticket = one_shot(model, rate, (seed,), progress=progress, store=store, settings=settings, setup=setup)
+    return store.network(dense), store.network(ticket)
 
 
 def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,), *,

@@ -66,6 +66,17 @@ def run(cache):
     return iterative("lenet", rounds=3, controls=("reinit", "random_prune"), store=cache, **TINY)
 
 
+def test_trained_networks_rebuilds_one_seeds_dense_network_and_ticket_from_the_store(tmp_path, trainings):
+    store = Store(tmp_path)
+    dense, ticket = experiments.trained_networks("lenet", 0.5, store=store, **TINY)
+    assert trainings.calls == ["dense round 0", "ticket round 1"]
+    assert all(mask is None for mask in masks(dense).values())
+    assert [round(float(m.float().mean()), 2) for m in masks(ticket).values()] == [0.5, 0.5, 0.75]  # output: half
+    again_dense, again_ticket = experiments.trained_networks("lenet", 0.5, store=store, **TINY)
+    assert len(trainings.calls) == 2  # read back, not trained again
+    assert torch.equal(again_dense[1].weight, dense[1].weight) and torch.equal(again_ticket[1].weight, ticket[1].weight)
+
+
 def without_seconds(records):
     return [{**numbers_of(r), "seconds": None} for r in records]
 
