@@ -117,7 +117,7 @@ def bundle_runs(part: str) -> list[Run]:
     app's first panel and the paper's 18-round figure), the long chain first, then the sparsest one-shot first.
     "why": notebook 05's sign-preserving reinit and its tickets rewound to k > 0 (the rest of notebook 05 is in
     "lessons"). "signs": the sign-preserving reinit beside each of the paper's 18 rounds (its tickets and the other
-    controls are in "lessons"; being built for every seed, then notebook 05 reads it)."""
+    controls are in "lessons"; notebook 05 will read it once it is bundled for every seed)."""
     if part == "lessons":
         runs = {run: None for notebook in ("01", "02", "03") for run in notebook_runs(notebook, fast=False)}
         return sorted(runs, key=lambda run: (-run.rounds, -(run.rate or 0), -len(run.controls)))

@@ -33,7 +33,7 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     pruned) or by layer name.
 
     `strategy`: "layerwise" or "global", see `prune_smallest`. Calling it again on a pruned pair prunes `amount` of
-    what is left: iterative pruning.
+    what is left; with the survivors retrained in between, that is iterative pruning (`iterative_pruning`).
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")

@@ -277,7 +277,7 @@ class Store:
     def save(self, config: RunConfig, numbers: dict[str, Any], state: dict | None = None) -> None:
         self.disk.save(config, numbers, state)
 
-    def network(self, result: Result) -> nn.Module:
+    def network(self, result: StoredResult) -> nn.Module:
         """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights), else
         from the few weights bundled for a lesson."""
         entry = self.disk.load_key(result.model, result.kind, result.key)

@@ -40,8 +40,8 @@ def ten_seeds(data: Data, amount) -> str:
     mean = [sum(column) / len(runs) for column in zip(*runs)]
     return (f"{remaining_weights(ticket):.1%} of the weights, 10 seeds, mean final test accuracy: dense {mean[0]:.1%}, "
             f"ticket {mean[1]:.1%}, reinitialized {mean[2]:.1%}; the tickets match their dense networks (within 1 "
-            f"point) in {sum(r[1] >= r[0] - 0.01 for r in runs)} of 10 seeds; the reinitializations beat the tickets "
-            f"in {sum(r[2] > r[1] for r in decided)} of the {len(decided)} seeds where either learned")
+            f"point) in {sum(r[1] >= r[0] - 0.01 for r in runs)} of 10 seeds; the ticket beats its re-initialization "
+            f"in {sum(r[1] > r[2] for r in decided)} of the {len(decided)} seeds where either learned")
 
 
 def main() -> None:
