@@ -68,11 +68,10 @@ def train_job(job: Job) -> Result:
                     eval_every=setup.eval_every, seed=config.seed, progress=job.progress,
                     description=f"{config.kind} round {config.rounds}", start_iteration=config.rewind_iteration)
     result = StoredResult(kind=str(config.kind), round=config.rounds, remaining=remaining_weights(network),
-                    final_test_accuracy=history.final_test_accuracy, early_stop_iteration=history.early_stop_iteration,
-                    early_stop_test_accuracy=history.early_stop_test_accuracy, seed=config.seed, model=setup.model,
-                    iterations=setup.iterations, seconds=history.seconds, key=config.key, setting=config.setting,
-                    rewind_iteration=config.rewind_iteration, schedule=tuple(dict(step) for step in config.schedule),
-                    history=history, first_layer_kept=first_layer_kept(network))
+                          seed=config.seed, model=setup.model, iterations=setup.iterations, history=history,
+                          rewind_iteration=config.rewind_iteration,
+                          schedule=tuple(dict(step) for step in config.schedule), key=config.key,
+                          setting=config.setting, first_layer_kept=first_layer_kept(network))
     keep_weights = config.kind in (Kind.DENSE, Kind.TICKET)  # later rounds prune these
     job.cache.save(config, numbers_of(result), state_of(network) if keep_weights else None)
     return result

@@ -2,6 +2,7 @@
 spread over seeds that the lessons and the paper's figures show (student-facing core; imports nothing)."""
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,21 +43,43 @@ LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "ra
 
 @dataclass
 class Result:
-    """One trained network: which it is, what the paper reports for it, and its training curves (`history`)."""
+    """One trained network: which it is, and its History, from which the paper's numbers for it are read (the
+    early-stop iteration and the test accuracy there, the final test accuracy, the curves)."""
 
     kind: str  # "dense", "ticket", or a control: "reinit", "reinit_signs", "random_prune"
     round: int  # pruning rounds behind it (0: the dense network)
     remaining: float  # fraction of the prunable weights left
-    final_test_accuracy: float  # at the end of training
-    early_stop_iteration: int  # the iteration of minimum validation loss
-    early_stop_test_accuracy: float  # test accuracy there
     seed: int
     model: str
     iterations: int
-    seconds: float
+    history: History = field(default_factory=History, repr=False)
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
-    history: History = field(default_factory=History, repr=False)
+
+    @classmethod
+    def from_numbers(cls, kind: str, round: int, remaining: float, final_test_accuracy: float,
+                     early_stop_iteration: int, early_stop_test_accuracy: float, seed: int, model: str,
+                     iterations: int, seconds: float = 0.0, **fields) -> "Result":
+        """A Result from its numbers alone, e.g. a table's (its curve: the last point only)."""
+        history = History([iterations], [math.nan], [final_test_accuracy], early_stop_iteration,
+                          early_stop_test_accuracy, seconds)
+        return cls(kind, round, remaining, seed, model, iterations, history, **fields)
+
+    @property
+    def final_test_accuracy(self) -> float:  # at the end of training
+        return self.history.final_test_accuracy
+
+    @property
+    def early_stop_iteration(self) -> int:  # the iteration of minimum validation loss
+        return self.history.early_stop_iteration
+
+    @property
+    def early_stop_test_accuracy(self) -> float:  # test accuracy there
+        return self.history.early_stop_test_accuracy
+
+    @property
+    def seconds(self) -> float:
+        return self.history.seconds
 
     def configuration(self) -> tuple:
         """What the seeds of one network share, its whole configuration but the seed: the network `summarize` averages

@@ -92,11 +92,11 @@ def result_of(entry: dict[str, Any]) -> StoredResult:
                       test_accuracy=list(curve["test_accuracy"]), early_stop_iteration=stored["early_stop_iteration"],
                       early_stop_test_accuracy=stored["early_stop_test_accuracy"], seconds=stored["seconds"])
     kept = stored.get("first_layer_kept")
-    return StoredResult(**{name: stored[STORED_AS.get(name, name)] for name in NUMBERS},
-                        key=entry.get("key") or config_key(config), setting=entry.get("setting") or setting_key(config),
-                        rewind_iteration=config.get("rewind_iteration", 0), schedule=tuple(config["schedule"]),
-                        history=history, first_layer_kept=None if kept is None else tuple(kept),
-                        bundled=entry.get("bundled", False))
+    network = {name: stored[name] for name in ("kind", "round", "remaining", "seed", "model", "iterations")}
+    return StoredResult(**network, history=history, rewind_iteration=config.get("rewind_iteration", 0),
+                        schedule=tuple(config["schedule"]), key=entry.get("key") or config_key(config),
+                        setting=entry.get("setting") or setting_key(config),
+                        first_layer_kept=None if kept is None else tuple(kept), bundled=entry.get("bundled", False))
 
 
 def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:

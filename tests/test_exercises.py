@@ -207,10 +207,10 @@ def test_control(capsys):
 def test_gap_between_two_networks(capsys):
     from lottery_utils.exercises import check_gap
     from lottery_utils import Result
-    records = [Result("dense", 0, 1.0, 0.98, 4_000, 0.98, 0, "lenet", 50_000, 60.0),
-               Result("ticket", 1, 0.2, 0.98, 3_000, 0.9812, 0, "lenet", 50_000, 60.0),
-               Result("reinit", 1, 0.2, 0.97, 5_000, 0.9687, 0, "lenet", 50_000, 60.0),
-               Result("random_prune", 1, 0.2, 0.97, 5_000, 0.9650, 0, "lenet", 50_000, 60.0)]
+    records = [Result.from_numbers("dense", 0, 1.0, 0.98, 4_000, 0.98, 0, "lenet", 50_000, 60.0),
+               Result.from_numbers("ticket", 1, 0.2, 0.98, 3_000, 0.9812, 0, "lenet", 50_000, 60.0),
+               Result.from_numbers("reinit", 1, 0.2, 0.97, 5_000, 0.9687, 0, "lenet", 50_000, 60.0),
+               Result.from_numbers("random_prune", 1, 0.2, 0.97, 5_000, 0.9650, 0, "lenet", 50_000, 60.0)]
     assert check_gap(1.25, records) and check_gap("1.25", records)
     assert "+1.25 percentage points" in said(capsys)
     for answer, clue in ((-1.25, "sign"), (0.0125, "percentage points"), (3, "subtract"), (None, "placeholder")):
@@ -219,8 +219,8 @@ def test_gap_between_two_networks(capsys):
         assert out.startswith("Not yet:") and clue in out
     assert check_gap(0.37, records, ahead="reinit", behind="random_prune")  # any two networks
     assert not check_gap(1.25, records, ahead="reinit", behind="random_prune")
-    deeper = records + [Result("ticket", 2, 0.1, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0),
-                        Result("reinit", 2, 0.1, 0.97, 5_000, 0.97, 0, "lenet", 50_000, 60.0)]
+    deeper = records + [Result.from_numbers("ticket", 2, 0.1, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0),
+                        Result.from_numbers("reinit", 2, 0.1, 0.97, 5_000, 0.97, 0, "lenet", 50_000, 60.0)]
     assert check_gap(1.0, deeper)  # several sparsities: the sparsest that has both
     said(capsys)
     assert not check_gap(1.25, deeper) and "another sparsity" in said(capsys)
@@ -233,7 +233,7 @@ def test_largest_gap_is_computed_from_the_records_and_can_be_wrong(capsys):
     from lottery_utils import Result
 
     def result(kind, remaining, accuracy, seed):
-        return Result(kind, 1, remaining, accuracy, 3_000, accuracy, seed, "lenet", 50_000, 60.0)
+        return Result.from_numbers(kind, 1, remaining, accuracy, 3_000, accuracy, seed, "lenet", 50_000, 60.0)
 
     # two seeds; the largest mean gap (ticket - reinit) is at 21.1 %, although a single seed's is at 7.0 %
     accuracies = {(0.513, "ticket"): (0.980, 0.980), (0.513, "reinit"): (0.975, 0.975),
@@ -540,7 +540,7 @@ def test_the_sparsest_winning_ticket_is_computed_from_the_records_given(capsys):
     from lottery_utils.results import Result
 
     def made(kind, remaining, seed, accuracy, stop):
-        return Result(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
+        return Result.from_numbers(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
 
     records = [made("dense", 1.0, s, 0.97, 3_000) for s in (0, 1)]
     records += [made("ticket", share, s, 0.98, 2_000) for share in (0.5, 0.25) for s in (0, 1)]

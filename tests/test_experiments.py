@@ -255,7 +255,7 @@ def test_accuracy_and_early_stop_plots_put_sparsity_on_an_inverted_log_axis(run)
 
 def test_spread_over_seeds_is_drawn_from_min_to_max():
     def record(kind, remaining, accuracy, seed):
-        return Result(kind, int(remaining < 1), remaining, accuracy, 100, accuracy, seed, "lenet", 300, 1.0)
+        return Result.from_numbers(kind, int(remaining < 1), remaining, accuracy, 100, accuracy, seed, "lenet", 300, 1.0)
 
     records = [record("dense", 1.0, 0.97, 0), record("dense", 1.0, 0.98, 1),
                record("ticket", 0.5, 0.97, 0), record("ticket", 0.5, 0.99, 1)]
@@ -305,8 +305,8 @@ def test_the_control_gaps_are_the_tickets_lead_over_each_control_by_sparsity(run
 
 
 def test_a_narrow_early_stop_axis_is_labelled_at_every_thousand():
-    fig = plots.plot_early_stop_vs_remaining([Result("dense", 0, 1.0, 0.97, 2_600, 0.97, 0, "lenet", 300, 1.0),
-                                              Result("ticket", 1, 0.5, 0.97, 9_000, 0.97, 0, "lenet", 300, 1.0)])
+    fig = plots.plot_early_stop_vs_remaining([Result.from_numbers("dense", 0, 1.0, 0.97, 2_600, 0.97, 0, "lenet", 300, 1.0),
+                                              Result.from_numbers("ticket", 1, 0.5, 0.97, 9_000, 0.97, 0, "lenet", 300, 1.0)])
     ax = fig.axes[0]
 
     def ticks(low, high):

@@ -82,7 +82,7 @@ def test_the_status_line_names_only_the_layers_pruned_at_another_rate():
     from lottery_utils.widgets import _one_shot_status
 
     for amount in ONE_SHOT_GRID:
-        ticket = Result("ticket", 1, 1 - amount, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0)
+        ticket = Result.from_numbers("ticket", 1, 1 - amount, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0)
         status = _one_shot_status(amount, [ticket], "from the bundled results")
         assert "(output " in status and "fc " not in status, status
 

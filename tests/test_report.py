@@ -19,8 +19,7 @@ def entry(kind, rounds, seed, accuracy, stop):
               "fast": False, "kind": kind, "schedule": [{"fc": 0.2, "output": 0.1}] * rounds, "seed": seed,
               "version": 2}
     history = History([0, 50_000], [2.3, 0.1], [0.1, accuracy], stop, accuracy, 60.0)
-    result = Result(kind, rounds, 0.8 ** rounds, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0,
-                    history=history)
+    result = Result(kind, rounds, 0.8 ** rounds, seed, "lenet", 50_000, history)
     return {"config": config, "record": numbers_of(result)}
 
 
@@ -90,8 +89,8 @@ def why_entries(seed):
                   "schedule": [] if kind == "dense" else [{"fc": amount, "output": amount / 2}],
                   "seed": seed, "version": 2, **({"rewind_iteration": rewind} if rewind else {})}
         history = History([rewind, 50_000], [2.3, 0.1], [initial, accuracy], stop + rewind, accuracy, 60.0)
-        result = Result(kind, 0 if kind == "dense" else 1, 1 - amount, accuracy, stop + rewind, accuracy, seed,
-                        "lenet", 50_000, 60.0, rewind_iteration=rewind, history=history)
+        result = Result(kind, 0 if kind == "dense" else 1, 1 - amount, seed, "lenet", 50_000, history,
+                        rewind_iteration=rewind)
         return {"config": config, "record": numbers_of(result)}
 
     lessons = [one_shot("dense", 0.0, 0.97, 0.09)]
@@ -273,7 +272,7 @@ def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_see
     from lottery_utils.tables import paired_findings
 
     def result(kind, seed, accuracy, stop, remaining=1.0):
-        return Result(kind, int(kind != "dense"), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
+        return Result.from_numbers(kind, int(kind != "dense"), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
 
     # the means say "earlier" (2,800 < 3,633), but the seed whose dense network stopped at 2,500 disagrees
     results = [result("dense", 0, 0.975, 2_500), result("dense", 1, 0.976, 2_800), result("dense", 2, 0.98, 5_600),
@@ -296,7 +295,7 @@ def test_rounds_against_one_step_pairs_equal_sparsities_and_counts_seeds():
     from lottery_utils.tables import rounds_vs_one_step
 
     def made(kind, rounds, seed, accuracy, stop, remaining):
-        return Result(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+        return Result.from_numbers(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
 
     iterative = [made("dense", 0, s, 0.97, 4_000, 1.0) for s in (0, 1)]
     iterative += [made("ticket", 2, 0, 0.985, 3_000, 0.641), made("ticket", 2, 1, 0.975, 3_100, 0.641),
@@ -336,7 +335,7 @@ def test_seed_counts_compare_each_network_with_its_own_seeds_reference():
     from lottery_utils.tables import seed_counts
 
     def made(kind, seed, accuracy, stop):
-        return Result(kind, 1, 0.2, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+        return Result.from_numbers(kind, 1, 0.2, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
 
     results = [made("dense", s, 0.97, 4_000) for s in (0, 1)] + [
         made("reinit", 0, 0.975, 5_000), made("reinit", 1, 0.98, 4_000),
@@ -350,7 +349,7 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
 
     def made(kind, rounds, seed, accuracy, stop):
         remaining = {0: 1.0, 7: 0.211, 9: 0.135, 10: 0.108}[rounds]  # the shares the paper's sentences name
-        return Result(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+        return Result.from_numbers(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
 
     # dense 97.0 % (seeds 96.5 and 97.5), stopping at 4,000
     results = [made("dense", 0, 0, 0.965, 4_000), made("dense", 0, 1, 0.975, 4_000)]
@@ -401,5 +400,5 @@ def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_resul
 
     rows = summarize([stored(0, 0.0012), stored(1, 0.0012), stored(0, 0.01)])
     assert sorted(row.seeds for row in rows) == [1, 2]
-    by_hand = [Result("ticket", 1, 0.8, 0.98, 3_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
+    by_hand = [Result.from_numbers("ticket", 1, 0.8, 0.98, 3_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
     assert [row.seeds for row in summarize(by_hand)] == [2]
