@@ -21,6 +21,7 @@ from .pruning import clone, prunable_layers
 from .results import History
 
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
+Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
 
 
 def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
@@ -151,9 +152,6 @@ def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
     steps += offset
     warmup = min(1.0, (steps + 1) / preset.warmup_iterations) if preset.warmup_iterations else 1.0
     return warmup * 0.1 ** bisect_right(preset.lr_milestones, steps)
-
-
-Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
 
 
 def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
