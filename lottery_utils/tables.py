@@ -496,6 +496,29 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
     return lines + [_means_over(rows)]
 
 
+def app_numbers(paper: list[Result], one_step: list[Result], signs_kept: list[Result], sparsest_rows: int = 5
+                ) -> list[str]:
+    """The classroom app's numbers behind its take-aways: panel 2's 18 rounds (`paper`, with both controls) against
+    the paper's sentences and seed by seed; against panel 1's one-step networks (`one_step`) in its `sparsest_rows`
+    sparsest rounds; panel 3's signs (`signs_kept`). Each part without its "(means over ...)" footer."""
+    def without_footer(lines: list[str]) -> list[str]:
+        return [line for line in lines if not line.startswith("\n(means over")]
+
+    with_controls = rounds_vs_one_step(paper, one_step, controls=CONTROLS)
+    header, rows = with_controls[:2], [line for line in with_controls if line.startswith("| ") and line[2].isdigit()]
+    tickets_only = rounds_vs_one_step(paper, one_step)
+    seed_by_seed = [line for line in tickets_only if line.startswith("- ")]
+    return ["**Panel 2 against the paper's Section 2** (for the controls, the paper: random reinit drops off from "
+            "21.1 %, and at 21 % the ticket is 2.51x faster than it and half a point more accurate)", "",
+            *without_footer(iterative_vs_paper(paper)), *without_footer(controls_vs_paper(paper)), "",
+            "**Panel 2, each ticket against its own seed's dense network**", "",
+            *paired_findings(paper)[:1], "",
+            "**Panel 2 against panel 1**: the ticket after k rounds and after one step, and its lead over each control "
+            "(points), at the same share of weights", "",
+            *header, *rows[-sparsest_rows:], "", *seed_by_seed, "",
+            "**Panel 3**", "", *sign_findings(summarize(signs_kept))]
+
+
 def markdown(lines: list[str]):
     """Lines of Markdown (a table, sentences), shown as such in a notebook cell."""
     from IPython.display import Markdown
