@@ -165,8 +165,10 @@ def _validate(preset: Preset) -> None:
 
 # LeNet and Conv-2/4/6: the table of Figure 2 (iterations / batch, Adam and its rate, pruning rates), whose caption
 # says "Initializations are Gaussian Glorot (Glorot & Bengio, 2010)"; the output layer at half the fc rate (Section 2:
-# "Connections to outputs are pruned at half of the rate of the rest of the network").
-PRESETS = {
+# "Connections to outputs are pruned at half of the rate of the rest of the network"). Read-only: the cache keys name a
+# preset, not its settings, so a changed preset would be answered with the old one's results (make another Preset and
+# pass it to `train` instead).
+PRESETS = MappingProxyType({
     "lenet": Preset("lenet", lenet, "mnist", 50_000, 60, "adam", 1.2e-3,
                     prune_rates={"fc": 0.2, "output": 0.1}, eval_every=100),
     "conv2": Preset("conv2", lambda: conv_net(2), "cifar10", 20_000, 60, "adam", 2e-4,
@@ -224,7 +226,7 @@ PRESETS = {
                     # iteration, and we do not prune the 5120 parameters in the output layer."
                     prune_rates={"conv": 0.2, "output": 0.0}, strategy="global",
                     init="glorot"),  # I.2: "We use Gaussian Glorot initialization."
-}
+})
 
 
 def get_preset(name: str) -> Preset:

@@ -128,8 +128,15 @@ def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict
 
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     """Give `target` the masks of `source` (its weight values stay as they are); each mask moves to the device of
-    the layer it goes on."""
+    the layer it goes on. On an already pruned target torch combines the two masks, so the source's must lie inside
+    the target's (as a later round's mask lies inside the one before)."""
     validate_same_architecture(source, target, names=("source", "target"))
+    theirs = masks(target)
+    for name, mine in masks(source).items():
+        if mine is not None and theirs[name] is not None and bool((mine.cpu() > theirs[name].cpu()).any()):
+            raise ValueError(f"target's layer {name!r} is already pruned where source keeps weights: the masks would "
+                             f"combine, not copy. Apply the masks to an unpruned target, or to one pruned in an "
+                             f"earlier round of the same pruning.")
     return _copy_masks(source, target)
 
 

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 
@@ -42,6 +44,15 @@ def test_glorot_gaussian_initialisation_for_lenet():
     expected_std = (2 / (784 + 300)) ** 0.5
     assert layer.weight.std().item() == pytest.approx(expected_std, rel=0.02)
     assert torch.all(layer.bias == 0)
+
+
+def test_the_presets_cannot_be_changed_in_place():
+    """The cache names a preset, not its settings: a preset changed in place would be answered from the old one's
+    results. A different training is a new Preset, passed to `train`."""
+    with pytest.raises(TypeError):
+        PRESETS["lenet"] = PRESETS["conv2"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PRESETS["lenet"].lr = 0.1
 
 
 def test_presets_follow_the_paper():

@@ -7,7 +7,7 @@ from torch import nn
 
 from lottery_utils import (Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
-from lottery_utils.pruning import layer_kinds, prunable_layers
+from lottery_utils.pruning import apply_masks, layer_kinds, prunable_layers, prune_smallest
 from lottery_utils.pruning import load_state
 
 
@@ -365,3 +365,17 @@ def test_load_state_takes_a_pruned_state_into_a_dense_network_and_refuses_the_re
     assert torch.equal(restored[1].weight_mask, ticket[1].weight_mask) and torch.equal(restored[1].weight, ticket[1].weight)
     with pytest.raises(ValueError, match="state is of an unpruned network .* load it into an unpruned network"):
         load_state(clone(ticket), build_model("lenet").state_dict())
+
+
+def test_apply_masks_refuses_a_target_pruned_where_the_source_keeps_weights():
+    """torch combines a new mask with an existing one: a later round's mask (inside the earlier one) applies cleanly,
+    two unrelated masks would silently leave fewer weights than either keeps."""
+    trained, copy_network = trained_pair()
+    winning_ticket(trained, copy_network, 0.5)
+    later = clone(trained)
+    prune_smallest(later, 0.5)  # a second round: inside the first mask
+    apply_masks(later, copy_network)
+    assert torch.equal(copy_network[1].weight_mask, later[1].weight_mask)
+    unrelated = random_prune(copy_network, build_model("lenet", seed=0), seed=1)
+    with pytest.raises(ValueError, match="already pruned where source keeps weights"):
+        apply_masks(trained, unrelated)
