@@ -62,14 +62,11 @@ class Setup:
 
 
 def round_rates(model: str, rate: float | None = None) -> dict[str, float]:
-    """Per-kind pruning rates for one round: the preset's, or scaled so the largest is `rate`. (The stored
-    configurations hold these products exactly, e.g. 0.8321999999999999: keep the arithmetic as it is.)"""
-    rates = get_preset(model).prune_rates
-    if rate is None:
-        return dict(rates)
-    validate_amount(rate, "rate")
-    scale = rate / max(rates.values())
-    return {kind: preset_rate * scale for kind, preset_rate in rates.items()}
+    """Per-kind pruning rates for one round: the preset's, or scaled so the largest is `rate` (`Preset.rates`; the
+    stored configurations hold these products exactly, e.g. 0.8321999999999999)."""
+    if rate is not None:
+        validate_amount(rate, "rate")
+    return get_preset(model).rates(rate)
 
 
 def validate_controls(controls) -> tuple[str, ...]:

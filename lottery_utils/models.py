@@ -115,9 +115,19 @@ class Preset:
 
     @property
     def paper_rate(self) -> float:
-        """The largest per-round rate (LeNet: the fc layers' 20 %): the experiments' `rate` scales the preset's rates
-        so that this one equals it (pruning.winning_ticket's plain number, by contrast, is every layer's rate)."""
+        """The largest per-round rate (LeNet: the fc layers' 20 %)."""
         return max(self.prune_rates.values())
+
+    def rates(self, largest: float | None = None) -> dict[str, float]:
+        """The per-kind pruning rates of one round, for `winning_ticket` and `prune_smallest`: the paper's, or scaled
+        so that the largest is `largest` (LeNet, `rates(0.8)`: {"fc": 0.8, "output": 0.4}). The experiments' and the
+        command line's `rate` means this `largest`; a plain number given to `winning_ticket` is every layer's rate."""
+        if largest is None:
+            return dict(self.prune_rates)
+        if not 0.0 <= largest < 1.0:
+            raise ValueError(f"largest must be in [0, 1) (the fraction of remaining weights to prune), got {largest}.")
+        scale = largest / self.paper_rate  # the stored configurations hold these products exactly: keep this arithmetic
+        return {kind: rate * scale for kind, rate in self.prune_rates.items()}
 
     def build(self, seed: int | None = None) -> nn.Module:
         """A freshly initialized network; the same seed gives the same weights."""

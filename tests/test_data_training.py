@@ -123,3 +123,20 @@ def test_evaluate_leaves_batch_norm_as_it_found_it(mode, mnist):
     evaluate(model, x, y, batch_size=4)
     assert model.training == (mode == "train") and all(m.training == model.training for m in model.modules())
     assert all(torch.equal(a, b) for a, b in zip(running, model.buffers()))  # evaluation updates no statistics
+
+
+def test_the_readmes_example_runs_as_written(settings):
+    """The README's Python example, with 20 iterations instead of 5,000 and the shared MNIST folder: the paper's
+    rates from the preset, one ticket, then five rounds of iterative pruning."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = re.search(r"```python\n(.*?)```", readme, re.DOTALL).group(1)
+    example = example.replace("5_000", "20").replace('load_mnist("data")', "load_mnist(DATA, device='cpu')")
+    namespace = {"DATA": settings.data}
+    exec(compile(example, "README.md", "exec"), namespace)
+    from lottery_utils import remaining_weights
+    assert remaining_weights(namespace["copy_network"]) == pytest.approx((235_200 * 0.2 + 30_000 * 0.2 + 1_000 * 0.6)
+                                                                         / 266_200, abs=1e-4)
+    assert [round(remaining_weights(t), 3) for t in namespace["tickets"]][-1] < 0.35

@@ -95,3 +95,11 @@ def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
         Setup("lenet5", 100, 60, 1e-3)
     with pytest.raises(TypeError):
         Setup("lenet")  # no placeholder defaults: iterations, batch size and learning rate are required
+
+
+def test_a_presets_rates_scale_so_the_largest_is_the_rate_asked_for():
+    assert PRESETS["lenet"].rates() == {"fc": 0.2, "output": 0.1}
+    assert PRESETS["lenet"].rates(0.8) == {"fc": 0.8, "output": 0.4}
+    assert PRESETS["resnet18"].rates(0.5) == {"conv": 0.5, "output": 0.0}
+    with pytest.raises(ValueError, match=r"largest must be in \[0, 1\)"):
+        PRESETS["lenet"].rates(80)
