@@ -402,3 +402,20 @@ def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_resul
     assert sorted(row.seeds for row in rows) == [1, 2]
     by_hand = [Result.from_numbers("ticket", 1, 0.8, 0.98, 3_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
     assert [row.seeds for row in summarize(by_hand)] == [2]
+
+
+def test_one_step_against_the_papers_figure_4c_says_where_the_means_agree():
+    from lottery_utils.tables import one_shot_vs_paper
+
+    def result(kind, remaining, accuracy, stop):
+        return Result.from_numbers(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, 0, "lenet", 50_000)
+
+    results = [result("dense", 1.0, 0.97, 4_000), result("ticket", 0.8, 0.975, 3_000),
+               result("ticket", 0.5, 0.98, 5_000), result("ticket", 0.2, 0.96, 3_500),
+               result("reinit", 0.8, 0.96, 4_500), result("reinit", 0.5, 0.975, 4_500), result("reinit", 0.2, 0.95, 6_000)]
+    speed, accuracy, reinit = one_shot_vs_paper(results)
+    assert speed.endswith("the ticket's mean early stop is earlier at 2 of 3 sparsities, all but 50.0 %")
+    assert accuracy.endswith("at or above the dense mean (97.00 %) at 2 of 3 sparsities, all but 20.0 %")
+    assert reinit == "- random reinit: below the dense mean at 2 of 3 sparsities, all but 50.0 %"
+    assert one_shot_vs_paper(results[:2] + results[4:5])[1].endswith("at all of the 1 sparsities")
+    assert one_shot_vs_paper(results[:2] + results[4:6])[2] == "- random reinit: below the dense mean at 80.0 % (1 of 2)"
