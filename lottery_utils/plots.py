@@ -586,7 +586,9 @@ def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str 
         if row.seeds > 1:
             ax.axhspan(spread.min, spread.max, color=COLORS["dense"], alpha=0.1, label=f"{LABELS['dense']}: min-max")
     _sparsity_axis(ax, [100 * r.remaining for r in records if r.kind == kind])
-    ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {LABELS[kind]}, rewound to iteration k")
+    counted = " (from iteration 0)" if metric == "early_stop_iteration" else ""
+    ax.set(ylabel=METRICS[metric] + counted,
+           title=f"{_model_name(records)}: {LABELS[kind]}s rewound to θk,\n{METRICS[metric]}{counted}")
     _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
