@@ -250,6 +250,11 @@ def _numbers(row: Summary, pair: Paired | None = None) -> str:
             f"{100 * row.early_stop_test_accuracy.min:.2f}–{100 * row.early_stop_test_accuracy.max:.2f} %{own})")
 
 
+def _at(row: Summary) -> str:
+    """"98.06 % at 2,800": mean test accuracy at early stop, at the mean early-stop iteration."""
+    return f"{100 * row.early_stop_test_accuracy.mean:.2f} % at {row.early_stop_iteration.mean:,.0f}"
+
+
 def _rows(results: list[Result]) -> dict[tuple[str, int, float], tuple[Summary, Paired | None]]:
     """Each network's summary and seed-by-seed comparison, by kind, round and weights remaining."""
     return {(row.kind, row.round, row.remaining): (row, pair)
@@ -265,18 +270,24 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
         return ["No complete seed is bundled yet."]
     dense = summarize(r for r in results if r.kind == "dense")[0]
     one_step = (DEMO_RATE, ONE_SHOT_GRID[-1])
-    lines = [f"Means over the {len(seeds)} complete bundled seeds ({', '.join(map(str, seeds))}), test accuracy at "
-             f"early stop, with the early-stop iteration and the seeds' min–max. Dense network: {_numbers(dense)}; "
+    lines = [f"Means over the {len(seeds)} complete bundled seeds ({', '.join(map(str, seeds))}). Dense network, test "
+             f"accuracy at early stop: {_numbers(dense)}; "
              f"its seeds stop at iterations {dense.early_stop_iteration.min:,.0f}–"
              f"{dense.early_stop_iteration.max:,.0f}, "
              f"so a mean early stop compares poorly: seed by seed is the test.",
-             "", "| panel | weights remaining | winning ticket | random reinit | random pruning |",
-             "|---|---:|---|---|---|"]
+             "", "Each cell: the mean test accuracy at early stop, at the mean early-stop iteration; the ticket's "
+                 "seeds against their own dense networks in a column of their own.", "",
+             "| panel | weights remaining | winning ticket | its seeds: a′ ≥ a · j′ ≤ j · both | random reinit | "
+             "random pruning |",
+             "|---|---:|---:|---:|---:|---:|"]
+
     def cells(rows: dict, rounds: int | None = None) -> str:
         chosen = {kind: next(v for (k, r, _), v in rows.items() if k == kind and rounds in (None, r))
                   for kind in ("ticket", *CONTROLS)}
-        return (f"{100 * chosen['ticket'][0].remaining:.1f} % | "
-                + " | ".join(_numbers(row, pair if kind == "ticket" else None) for kind, (row, pair) in chosen.items()))
+        (ticket, pair), controls = chosen["ticket"], [chosen[kind][0] for kind in CONTROLS]
+        return " | ".join([f"{100 * ticket.remaining:.1f} %", _at(ticket),
+                           f"{pair.as_accurate} · {pair.no_later} · {pair.both} of {pair.seeds}" if pair else "",
+                           *map(_at, controls)])
 
     for rate in one_step:
         rows = _rows(one_shot_networks(results, [rate], ("ticket", *CONTROLS)))
