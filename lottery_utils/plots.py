@@ -447,7 +447,8 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
     `trained` is the trained network (θj: its `weight_orig` if `winning_ticket` pruned it), `ticket` the copy
     `winning_ticket` returned. One block of rows per stage, one row of panels per fully connected layer; the first
     layer is drawn transposed (inputs x units) so that its columns line up with the next layer's (outputs x units),
-    and the columns are numbered by hidden unit. Each stage has its own blue (negative) to red (positive) scale; the
+    and the columns are numbered by hidden unit (in grey: a unit whose incoming weights training left exactly as they
+    were, a dead unit). Each stage has its own blue (negative) to red (positive) scale; the
     mask is green where a weight is kept (1) and white where it is pruned (0); a pruned weight of the ticket is left
     blank."""
     layers = [list(prunable_layers(network).values()) for network in (theta_0, trained, ticket)]
@@ -464,6 +465,8 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
                                       [getattr(layer, "weight_orig", layer.weight) for layer in layers[1]],
                                       ticket_masks, [layer.weight for layer in layers[2]])))
     units = shapes[0][0][0]
+    first_layers = [stages[TICKET_STAGES[0]][0].detach().cpu(), stages[TICKET_STAGES[1]][0].detach().cpu()]
+    idle = {u for u in range(units) if torch.equal(first_layers[0][u], first_layers[1][u])}  # training left them
     rows = [(title, row, matrix) for title, matrices in stages.items() for row, matrix in enumerate(matrices)]
     heights = [(matrix.shape[1] if row == 0 else matrix.shape[0]) + 1.2 for _, row, matrix in rows]
     fig = Figure(figsize=(1.6 + 0.62 * units, 0.3 * sum(heights)), layout="constrained")
@@ -485,9 +488,12 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
         ax.set_ylabel(f"layer 1\n({inputs} in)" if row == 0 else f"layer {row + 1}\n({outputs} out)", fontsize=8)
         ax.set_xticks(range(units), [str(u) for u in range(units)] if row == len(stages[title]) - 1 else [],
                       fontsize=7)
+        for u, label in enumerate(ax.get_xticklabels()):
+            if u in idle:
+                label.set_color("tab:gray")
         if row == 0:
             ax.set_title(title, loc="left", fontsize=10)
-    axes[-1].set_xlabel("hidden unit")
+    axes[-1].set_xlabel("hidden unit" + (" (grey: incoming weights left unchanged by training)" if idle else ""))
     return fig
 
 

@@ -62,6 +62,16 @@ def test_ticket_stages_draw_theta_0_theta_j_mask_and_ticket_layer_by_layer(stage
     assert plt.get_fignums() == []  # not registered with pyplot: a notebook cell shows it once
 
 
+def test_ticket_stages_grey_the_units_training_left_unchanged(stages):
+    theta_0, trained, ticket = stages
+    with torch.no_grad():
+        trained[0].weight_orig[1] = theta_0[0].weight[1]  # unit 1: its incoming weights as they started (dead)
+    fig = plot_ticket_stages(theta_0, trained, ticket)
+    labels = fig.axes[1].get_xticklabels()  # θ0's layer 2: the numbered row
+    assert [label.get_color() for label in labels] == ["black", "tab:gray", "black"]
+    assert "grey" in fig.axes[-1].get_xlabel()
+
+
 def test_ticket_stages_refuse_an_unpruned_ticket_or_another_architecture(stages):
     theta_0, trained, ticket = stages
     with pytest.raises(ValueError, match="unpruned layer"):
