@@ -262,13 +262,16 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
 class WeightStatistics:
     """One layer's weights split by the mask: where they started (|theta_0|) and how far training moved them
     (|theta_j - theta_0|), for the weights the mask keeps and those it prunes (1-D tensors, on the CPU); `shape`: the
-    layer's weight shape, (outputs, inputs) for a Linear layer."""
+    layer's weight shape, (outputs, inputs) for a Linear layer; `same_sign_kept` and `same_sign_pruned`: the share of
+    each group that ends training with the sign it started with."""
 
     initial_kept: torch.Tensor
     initial_pruned: torch.Tensor
     moved_kept: torch.Tensor
     moved_pruned: torch.Tensor
     shape: tuple[int, ...]
+    same_sign_kept: float
+    same_sign_pruned: float
 
 
 def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
@@ -298,9 +301,10 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
             trained_weights = before[name].detach().cpu().bool()
         kept = trained_weights if mask is None else mask.detach().cpu().bool() & trained_weights
         pruned = trained_weights & ~kept
-        moved = (end - start).abs()
+        moved, same_sign = (end - start).abs(), torch.sign(end) == torch.sign(start)
         statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned],
-                                            tuple(start.shape))
+                                            tuple(start.shape), same_sign[kept].float().mean().item(),
+                                            same_sign[pruned].float().mean().item())
     return statistics
 
 

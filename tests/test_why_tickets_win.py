@@ -370,6 +370,9 @@ def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
                                                                                   start[~mask].abs())
         assert torch.equal(layer.moved_kept, (end - start)[mask].abs())
         assert torch.equal(layer.moved_pruned, (end - start)[~mask].abs())
+        same = torch.sign(end) == torch.sign(start)
+        assert layer.same_sign_kept == pytest.approx(same[mask].float().mean().item())
+        assert layer.same_sign_pruned == pytest.approx(same[~mask].float().mean().item())
     # the same from the untrained network, the trained one unpruned, and the ticket's mask
     unpruned = {name.replace("_orig", ""): value for name, value in trained.state_dict().items()
                 if not name.endswith("_mask")}
