@@ -531,16 +531,13 @@ def one_shot_vs_paper(results: list[Result]) -> list[str]:
 def app_numbers(paper: list[Result], one_step: list[Result], signs_kept: list[Result], sparsest_rows: int = 5
                 ) -> list[str]:
     """The classroom app's numbers behind its take-aways: panel 1's one-step networks (`one_step`) against the paper's
-    Figure 4c; panel 2's 18 rounds (`paper`, with both controls) against
-    the paper's sentences and seed by seed; against panel 1's one-step networks (`one_step`) in its `sparsest_rows`
-    sparsest rounds; panel 3's signs (`signs_kept`). Each part without its "(means over ...)" footer."""
+    Figure 4c; panel 2's 18 rounds (`paper`, with both controls) against the paper's Section 2 and seed by seed, and
+    beside the one-step networks of the same size in its `sparsest_rows` sparsest rounds; panel 3's signs
+    (`signs_kept`). Each part without its "(means over ...)" footer."""
     def without_footer(lines: list[str]) -> list[str]:
         return [line for line in lines if not line.startswith("\n(means over")]
 
-    with_controls = rounds_vs_one_step(paper, one_step, controls=CONTROLS)
-    header, rows = with_controls[:2], [line for line in with_controls if line.startswith("| ") and line[2].isdigit()]
-    tickets_only = rounds_vs_one_step(paper, one_step)
-    seed_by_seed = [line for line in tickets_only if line.startswith("- ")]
+    gaps = rounds_vs_one_step(paper, one_step, controls=CONTROLS)  # a table: its header (two lines), then a row a round
     return ["**Panel 1 against the paper's Figure 4c** (one step of pruning)", "", *one_shot_vs_paper(one_step), "",
             "**Panel 2 against the paper's Section 2** (for the controls, the paper: random reinit drops off from "
             "21.1 %, and at 21 % the ticket is 2.51x faster than it and half a point more accurate)", "",
@@ -549,7 +546,8 @@ def app_numbers(paper: list[Result], one_step: list[Result], signs_kept: list[Re
             *paired_findings(paper)[:1], "",
             "**Panel 2 against panel 1**: the ticket after k rounds and after one step, and its lead over each control "
             "(points), at the same share of weights", "",
-            *header, *rows[-sparsest_rows:], "", *seed_by_seed, "",
+            *gaps[:2], *gaps[2:][-sparsest_rows:], "",
+            rounds_vs_one_step(paper, one_step)[-1], "",  # its closing sentence: seed by seed
             "**Panel 3**", "", *sign_findings(summarize(signs_kept))]
 
 
