@@ -197,8 +197,9 @@ def test_control(capsys):
     from lottery_utils.exercises import check_control
     assert check_control("reinit") and check_control("Random reinitialization")
     assert said(capsys).count("Correct!") == 2
-    for answer, clue in (("random_prune", "keeps nothing of the ticket"), ("random pruning", "another random draw"),
-                         ("ticket", "not a control"), (None, "placeholder"), ("shuffle", "could not read")):
+    for answer, clue in (("ticket", "what the magnitudes add"), ("random_prune", "another mask"),
+                         ("random pruning", "another mask"), ("dense", "mixes the mask"), (None, "placeholder"),
+                         ("shuffle", "could not read")):
         assert check_control(answer) is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out

@@ -1,4 +1,4 @@
-"""Notebook 03's checks: which control tests what, and the gaps between the networks read off the results."""
+"""Notebook 03's checks: which comparison measures what, and the gaps between the networks read off the results."""
 from __future__ import annotations
 
 from ..results import LABELS, summarize
@@ -10,22 +10,31 @@ CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization"
 
 
 def check_control(answer) -> bool:
-    """Which of the paper's controls does the sign-preserving one (notebook 05) vary: the one that keeps the winning
-    ticket's mask and draws new initial values ("reinit"), or the random sparse network ("random_prune")?"""
+    """Notebook 05's sign-preserving control keeps the ticket's mask m and each survivor's sign in θ0, with fresh
+    magnitudes. Which network's accuracy, subtracted from it, measures what θ0's signs alone add to the mask? The one
+    that differs from it only in the signs: random reinit (same mask, fresh values, random signs)."""
     if answer is None or answer is Ellipsis:
-        return _not_yet("replace the placeholder with 'reinit' or 'random_prune'.")
+        return _not_yet("replace the placeholder with 'ticket', 'reinit' or 'random_prune'.")
     text = str(answer).strip().lower().replace("-", " ")
     given = next((kind for kind, names in CONTROL_NAMES.items() if text in names), None)
+    if given is None and text in ("ticket", "winning ticket", "the ticket"):
+        given = "ticket"
     if given == "reinit":
-        return _correct("random reinitialization keeps the mask m and draws new initial weights, m ⊙ θ0' with "
-                        "θ0' a fresh sample; the sign-preserving control draws them too, but keeps θ0's signs.")
+        return _correct("random reinit has the same mask and fresh values, with random signs: the only difference is "
+                        "the signs, so the sign-preserving control minus random reinit is what θ0's signs add. (The "
+                        "ticket minus the sign-preserving control is then what θ0's magnitudes add on top.)")
+    if given == "ticket":
+        return _not_yet("the ticket and the sign-preserving control share the mask and the signs; they differ in the "
+                        "magnitudes (θ0's against fresh ones), so that gap measures what the magnitudes add. Which "
+                        "network differs from the sign-preserving control only in the signs?")
     if given == "random_prune":
-        return _not_yet("random pruning draws a new mask, so it keeps nothing of the ticket: its survivors hold θ0's "
-                        "values, but on other weights, which makes them just another random draw. The sign-preserving "
-                        "control keeps the ticket's mask: which control does that too?")
-    if text in ("ticket", "winning ticket", "dense"):
-        return _not_yet(f"{text!r} is not a control: a control replaces part of the ticket by something random.")
-    return _not_yet(f"could not read {answer!r}: answer 'reinit' or 'random_prune', the names the results use.")
+        return _not_yet("random pruning has another mask, so its gap would mix what the mask adds with what the signs "
+                        "add. Look in section 1's table for the network with the ticket's mask and fresh values.")
+    if text == "dense":
+        return _not_yet("the dense network keeps every weight: its gap mixes the mask in. Compare networks that share "
+                        "the ticket's mask.")
+    return _not_yet(f"could not read {answer!r}: answer 'ticket', 'reinit' or 'random_prune', the names the results "
+                    f"use.")
 
 
 def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") -> bool:

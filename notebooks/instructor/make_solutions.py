@@ -103,8 +103,8 @@ def my_iterative_pruning(network, train, rounds, amount):
 check_iterative_pruning(my_iterative_pruning)"""),
     ]),
     "03_random_reinit_controls": ("Notebook 03: which control tests what, and the gaps read off the results", [
-        ("Exercise 1: the sign-preserving control keeps the ticket's mask and replaces its values (all but their "
-         "signs): a variant of random reinitialization.", """
+        ("Exercise 1: the sign-preserving control and random reinit share the ticket's mask and fresh magnitudes; "
+         "they differ only in the signs, so subtracting random reinit measures what θ0's signs add.", """
 from lottery_utils import experiments, lessons, widgets
 from lottery_utils.exercises import check_control, check_gap, check_largest_gap
 from lottery_utils.results import summarize
