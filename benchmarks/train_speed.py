@@ -62,8 +62,7 @@ def lottery_train(iterations: int, data, fold_masks: bool = True) -> float:
     network = build_model("lenet", seed=0)
     ticket = clone(network)
     winning_ticket(network, ticket, {"fc": 0.8, "output": 0.4})
-    history = train(ticket, data, iterations, 60, eval_every=100, curve_every=1_000, progress=False,
-                    fold_masks=fold_masks)
+    history = train(ticket, data, "lenet", iterations, 60, curve_every=1_000, progress=False, fold_masks=fold_masks)
     return history.seconds
 
 

@@ -2,16 +2,16 @@
 here), and above them the experiments, store, plots, tables and widgets (import those modules by name)."""
 from .data import Data, best_device, load_cifar10, load_mnist
 from .models import PRESETS, Preset, build_model, weight_counts
-from .pruning import (apply_masks, clone, iterative_pruning, layer_kinds, load_state, masks, per_round_amount,
-                      prunable_layers, prune_smallest, random_prune, random_reinit, remaining_weights,
-                      sign_preserving_reinit, weight_statistics, winning_ticket)
+from .pruning import (WeightStatistics, apply_masks, clone, iterative_pruning, layer_amounts, layer_kinds, load_state,
+                      masks, per_round_amount, prunable_layers, prune_smallest, random_prune, random_reinit,
+                      recompute_weights, remaining_weights, sign_preserving_reinit, weight_statistics, winning_ticket)
 from .results import History, Kind, Result, Spread, Summary, paired, summarize
 from .training import evaluate, supermask_accuracy, train
 
 __all__ = ["Data", "best_device", "load_cifar10", "load_mnist",
            "PRESETS", "Preset", "build_model", "weight_counts",
-           "apply_masks", "clone", "iterative_pruning", "layer_kinds", "load_state", "masks", "per_round_amount",
-           "prunable_layers", "prune_smallest", "random_prune", "random_reinit", "remaining_weights",
-           "sign_preserving_reinit", "weight_statistics", "winning_ticket",
+           "WeightStatistics", "apply_masks", "clone", "iterative_pruning", "layer_amounts", "layer_kinds", "load_state",
+           "masks", "per_round_amount", "prunable_layers", "prune_smallest", "random_prune", "random_reinit",
+           "recompute_weights", "remaining_weights", "sign_preserving_reinit", "weight_statistics", "winning_ticket",
            "History", "Kind", "Result", "Spread", "Summary", "paired", "summarize",
            "evaluate", "supermask_accuracy", "train"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .models import Preset, get_preset, is_whole
@@ -40,13 +40,15 @@ class Setup:
     fast: bool = False
 
     def __post_init__(self):
-        get_preset(self.model)  # an unknown model says which exist
-        for name in ("iterations", "batch_size") + (("eval_every",) if self.eval_every is not None else ()):
-            value = getattr(self, name)
-            if not is_whole(value):
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
-        if not self.lr > 0:
-            raise ValueError(f"the learning rate must be > 0, got {self.lr!r}.")
+        self.preset  # checks every value, naming the mistake (an unknown model says which exist)
+
+    @property
+    def preset(self) -> Preset:
+        """The model's preset with this setup's training length, batch size, learning rate and evaluation interval:
+        what `training.train` takes."""
+        paper = get_preset(self.model)
+        return replace(paper, iterations=self.iterations, batch_size=self.batch_size, lr=self.lr,
+                       eval_every=paper.eval_every if self.eval_every is None else self.eval_every)
 
     @classmethod
     def for_model(cls, model: str = "lenet", iterations: int | None = None, batch_size: int | None = None,

@@ -45,15 +45,15 @@ def best_device() -> torch.device:
     return torch.device("cpu")
 
 
-def load_mnist(root: str | os.PathLike = "data", device: torch.device | str | None = None) -> Data:
+def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
     """MNIST as tensors: 55,000 train / 5,000 validation / 10,000 test, normalized. `root`: the folder that holds (or
-    receives) torchvision's MNIST/raw/. Loaded once per folder and device: later calls return the same tensors, so copy
+    receives) torchvision's MNIST/raw/ (the lessons pass `Settings.data`, the project's data/). Loaded once per folder and device: later calls return the same tensors, so copy
     them (`data.train_x.clone()`) before changing them in place."""
     root = Path(root).resolve()
     return _load_mnist(root, torch.device(device) if device else best_device())
 
 
-def load_cifar10(root: str | os.PathLike = "data", device: torch.device | str | None = None) -> Data:
+def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
     """CIFAR-10 as tensors: 45,000 train / 5,000 validation / 10,000 test, normalized per channel (`root` and loading
     as `load_mnist`)."""
     root = Path(root).resolve()

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -28,7 +29,7 @@ from torch import nn
 from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls, validate_rewind, round_rates
 from .data import load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
-from .models import build_model, get_preset
+from .models import build_model, get_preset, is_whole
 from .pruning import clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights, \
     sign_preserving_reinit, validate_rounds
 from .results import Kind, Result, pick, sort_results, unique_networks
@@ -40,6 +41,7 @@ __all__ = ["ALL_CONTROLS", "CONTROLS", "Experiment", "Setup", "announce", "itera
            "sweep", "to_train", "trained_networks", "training_note"]
 
 TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is about to train
+SEEDS_BELOW = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
 
 
 def dataset(model: str, root: Path):
@@ -64,9 +66,9 @@ def train_job(job: Job) -> Result:
     config, setup = job.config, job.config.setup
     data = dataset(setup.model, job.data)
     network = load_state(build_model(setup.model).to(data.train_x.device), job.state)
-    history = train(network, data, setup.iterations, setup.batch_size, preset=setup.model, lr=setup.lr,
-                    eval_every=setup.eval_every, seed=config.seed, progress=job.progress,
-                    description=f"{config.kind} round {config.rounds}", start_iteration=config.rewind_iteration)
+    bars = progress_bars(job.progress)
+    history = train(network, data, setup.preset, seed=config.seed, start_iteration=config.rewind_iteration,
+                    progress=bars and partial(bars, desc=f"{config.kind} round {config.rounds}"))
     result = StoredResult(kind=str(config.kind), round=config.rounds, remaining=remaining_weights(network),
                           seed=config.seed, model=setup.model, iterations=setup.iterations, history=history,
                           rewind_iteration=config.rewind_iteration,
@@ -82,8 +84,7 @@ def rewound_state(setup: Setup, seed: int, data: Path, k: int, state: dict) -> d
     schedule: exactly its weights at iteration k, on the same device and number of threads)."""
     dataset_ = dataset(setup.model, data)
     network = load_state(build_model(setup.model).to(dataset_.train_x.device), state)
-    train(network, dataset_, k, setup.batch_size, preset=setup.model, lr=setup.lr, eval_every=setup.eval_every,
-          seed=seed, progress=False)
+    train(network, dataset_, setup.preset, k, seed=seed, progress=False)
     return state_of(network)
 
 
@@ -212,7 +213,9 @@ class Experiment:
         signs ("reinit_signs", the same draw as "reinit": the two differ only in signs); a random mask on `start`
         (theta_0, or theta_k when rewinding; default `self.start()`) keeping as many weights per layer
         ("random_prune")."""
-        fresh_seed = 1_000 * (self.seed + 1) + rounds  # a different draw from theta_0 for every round
+        # a fresh draw for every seed and round, never a seed's theta_0 (seeds are below SEEDS_BELOW); the bundled
+        # controls were drawn with this formula
+        fresh_seed = SEEDS_BELOW * (self.seed + 1) + rounds
         if kind == Kind.REINIT:
             return random_reinit(ticket, build_model(self.setup.model, fresh_seed))
         if kind == Kind.REINIT_SIGNS:
@@ -238,6 +241,10 @@ def _run_seed(experiment: Experiment, rounds: int, rates: Mapping[str, float], c
 
 
 def _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup) -> list[Experiment]:
+    seeds = list(seeds)
+    if not all(is_whole(seed, 0) and seed < SEEDS_BELOW for seed in seeds):
+        raise ValueError(f"seeds must be whole numbers from 0 to {SEEDS_BELOW - 1} (the controls draw their fresh "
+                         f"weights from seeds {SEEDS_BELOW:,} and above), got {seeds}.")
     settings, store, setup = defaults(model, settings, store, setup)
     return [Experiment(setup, seed, store, settings.data, progress if workers == 1 else False, rewind_iteration)
             for seed in seeds]

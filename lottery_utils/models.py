@@ -134,7 +134,6 @@ class Preset:
         with seeded(seed):
             model = self.architecture()
             initialize(model, self.init)
-        model.preset_name = self.name  # so `train` finds how this network is trained (copies keep it)
         return model
 
 
@@ -246,12 +245,6 @@ def get_preset(name: str) -> Preset:
     return PRESETS[name]
 
 
-def preset_of(model: nn.Module) -> Preset | None:
-    """The preset that built `model` (build_model records it), or None for a network built another way."""
-    name = getattr(model, "preset_name", None)
-    return None if name is None else get_preset(name)
-
-
 @contextmanager
 def seeded(seed: int | None):
     """`torch.manual_seed(seed)` for the block (nothing when seed is None), and every random generator it seeds, the
@@ -271,11 +264,8 @@ def seeded(seed: int | None):
 
 
 def build_model(name: str, seed: int | None = None) -> nn.Module:
-    """A freshly initialized network from the paper's table; the same seed gives the same weights.
-
-    The network remembers its preset's name (`model.preset_name`; clones keep it): `train(model, data)` takes its
-    optimizer, learning rate and schedule from there, the paper's for that network. A network built another way
-    has none, and `train` asks for `preset=`."""
+    """A freshly initialized network from the paper's table; the same seed gives the same weights. Train it with the
+    same preset: `train(model, data, name)`."""
     return get_preset(name).build(seed)
 
 

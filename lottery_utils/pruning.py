@@ -50,13 +50,13 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], obje
 
     `network` holds theta_0 (dense or already pruned) and is left as it is. `train(net, r)` trains `net` in place:
     in round 0 a copy of `network`, in round r > 0 a copy of round r - 1's ticket; e.g.
-    `lambda net, r: train(net, data, iterations=5_000)`. Returns each round's ticket, untrained (tickets[i] is pruned
+    `lambda net, r: train(net, data, "lenet", 5_000)`. Returns each round's ticket, untrained (tickets[i] is pruned
     i + 1 times): its survivors hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
 
     Rewinding (Frankle et al. 2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and
     the first round resets the survivors to those instead; the later rounds start from that ticket. The dense network
     then trains from iteration 0 and the tickets on from iteration k, e.g.
-    `lambda net, r: train(net, data, start_iteration=k if r else 0)`.
+    `lambda net, r: train(net, data, "lenet", start_iteration=k if r else 0)`.
     """
     validate_iterative_arguments(network, train, rounds, amount, reset_to, strategy)
     tickets, ticket = [], network
@@ -74,6 +74,7 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
     default): each layer by its own amount (`l1_unstructured`); "global": all layers with a non-zero amount ranked
     together (`global_unstructured`), as the paper does for ResNet-18 and VGG-19 (their presets' `strategy`)."""
     amounts = validate_strategy(network, amount, strategy)
+    recompute_weights(network)  # prune ranks `weight`, which its hook sets at a forward pass: a step may have come after
     layers = prunable_layers(network)
     if strategy == "layerwise":
         for name, module in layers.items():
@@ -120,9 +121,13 @@ def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict
             raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {kinds}); "
                              f"give rates for the kinds it has.")
         return {name: validate_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
-    if keys - set(kinds):
-        raise ValueError(f"Unknown key(s) in amount: {sorted(keys - set(kinds), key=str)}. Give either layer kinds "
-                         f"{LAYER_KINDS} or layer names {list(kinds)}, not a mix.")
+    unknown = sorted(keys - set(kinds), key=str)
+    if unknown and set(unknown) <= set(LAYER_KINDS):
+        raise ValueError(f"amount mixes layer kinds {unknown} with layer names {sorted(keys & set(kinds), key=str)}: "
+                         f"give either kinds {LAYER_KINDS} or names {list(kinds)}, not both.")
+    if unknown:
+        raise ValueError(f"Unknown key(s) in amount: {unknown}. Give either layer kinds {LAYER_KINDS} or layer names "
+                         f"{list(kinds)}.")
     return {name: validate_amount(amount.get(name, 0.0), name) for name in kinds}
 
 
@@ -263,7 +268,7 @@ class WeightStatistics:
     """One layer's weights split by the mask: where they started (|theta_0|) and how far training moved them
     (|theta_j - theta_0|), for the weights the mask keeps and those it prunes (1-D tensors, on the CPU); `shape`: the
     layer's weight shape, (outputs, inputs) for a Linear layer; `same_sign_kept` and `same_sign_pruned`: the share of
-    each group that ends training with the sign it started with."""
+    each group that ends training with the sign it started with (nan for an empty group, e.g. a layer not pruned)."""
 
     initial_kept: torch.Tensor
     initial_pruned: torch.Tensor
@@ -308,7 +313,8 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
     return statistics
 
 
-# The checks behind the functions above: each mistake named, with what to do instead.
+# --- the checks behind the functions above: each mistake named, with what to do instead (the experiments and the
+# command line check their arguments with the same functions) -------------------------------------------------------
 
 def validate_amount(amount: float, what: str = "amount") -> float:
     """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
@@ -347,7 +353,7 @@ def validate_iterative_arguments(network, train, rounds, amount, reset_to=None, 
                         f"got {type(network).__name__}.")
     if not callable(train):
         raise TypeError(f"train must be a function that trains a network in place, e.g. "
-                        f"lambda net, r: train(net, data, iterations=5_000); got {type(train).__name__}.")
+                        f"lambda net, r: train(net, data, 'lenet', 5_000); got {type(train).__name__}.")
     validate_rounds(rounds)
     validate_strategy(network, amount, strategy)
     if reset_to is not None:

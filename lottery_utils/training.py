@@ -16,7 +16,7 @@ from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
 from .data import Data
-from .models import Preset, get_preset, is_whole, preset_of
+from .models import PRESETS, Preset, get_preset, is_whole
 from .pruning import clone, prunable_layers
 from .results import History
 
@@ -24,34 +24,36 @@ CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: ever
 Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
 
 
-def train(model: nn.Module, data: Data, iterations: int | None = None, batch_size: int | None = None, *,
-          preset: str | Preset | None = None, lr: float | None = None, eval_every: int | None = None,
-          curve_every: int | None = None, seed: int = 0, progress: Progress = True, fold_masks: bool = True,
-          description: str = "training", start_iteration: int = 0) -> History:
+def train(model: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
+          batch_size: int | None = None, *, lr: float | None = None, seed: int = 0, start_iteration: int = 0,
+          curve_every: int | None = None, progress: Progress = True, fold_masks: bool = True) -> History:
     """Train `model` in place on `data` with shuffled mini-batches; return its History (the early-stopping iteration,
     the test accuracy there, and the curves).
 
-    Args (every default comes from the preset, the one `build_model` made `model` with):
-        iterations, batch_size, lr: LeNet's are 50,000, 60 and Adam's 1.2e-3; the preset also gives the optimizer
-            and the learning-rate schedule (`lr_factor`: warmup and milestones, counted in iterations).
-        preset: a name or a Preset, for a network `build_model` did not make.
-        eval_every: how often the validation loss is measured to find the early-stopping iteration (LeNet: 100).
-        curve_every: how often the curves are measured (default: about CURVE_POINTS times a run).
+    Args:
+        preset: how to train, by name ("lenet": the paper's Adam at 1.2e-3, 50,000 iterations of 60) or a Preset:
+            the optimizer, learning-rate schedule (`lr_factor`), how often the validation loss is measured to find
+            the early-stopping iteration (`eval_every`; LeNet: 100). To change one, `dataclasses.replace` it.
+        iterations, batch_size, lr: the preset's unless given.
         seed: the order of the mini-batches (a new shuffle each epoch), not the initial weights (`build_model` draws
             those).
-        progress: True for tqdm's bar, False for none, or a tqdm class; `description` labels it.
-        fold_masks: False trains through torch.nn.utils.prune's hooks instead of the faster equivalent path.
         start_iteration: k, to train a network reset to theta_k (rewinding, Frankle et al. 2019) from iteration k on,
             as the dense run would have gone on: the same mini-batches and schedule from there, a fresh optimizer
             state (as open_lth does). theta_k itself is theta_0 trained with `iterations=k`.
+        curve_every: how often the curves are measured, a multiple of the preset's `eval_every` (default: about
+            CURVE_POINTS times a run; LeNet's 50,000 iterations: every 1,000).
+        progress: True for tqdm's bar, False for none, or a tqdm class (or a `functools.partial` of one with `desc=`).
+        fold_masks: False trains through torch.nn.utils.prune's hooks instead of the faster equivalent path.
 
-    The model moves to the data's device. The test accuracy at the early-stopping iteration comes from a copy of
-    the weights kept there.
+    The model moves to the data's device. The test accuracy at the early-stopping iteration comes from a copy of the
+    weights kept there.
     """
-    preset = _preset_for(model, preset)
+    preset = get_preset(preset) if isinstance(preset, str) else preset
+    if not isinstance(preset, Preset):
+        raise TypeError(f"preset must be a preset's name ({', '.join(PRESETS)}) or a Preset, got {preset!r}.")
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
-    eval_every, curve_every = _checked(data, preset, iterations, batch_size, eval_every, curve_every, start_iteration)
+    eval_every, curve_every = _checked(data, preset, iterations, batch_size, start_iteration, curve_every)
     model.to(data.train_x.device)
     start = time.perf_counter()
     with (masks_folded(model) if fold_masks else _through_hooks(model)) as masked:
@@ -60,7 +62,7 @@ def train(model: nn.Module, data: Data, iterations: int | None = None, batch_siz
         log.measure(start_iteration)
         model.train()
         for iteration, x, y in _with_bar(batches(data, batch_size, seed, start_iteration, iterations), progress,
-                                         iterations - start_iteration, description, log):
+                                         iterations - start_iteration, log):
             loss = F.cross_entropy(model(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -84,10 +86,9 @@ def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterat
     an epoch is left out). Starting at iteration k gives the batches a run from 0 would have had from k on."""
     order = torch.Generator().manual_seed(seed)
     per_epoch = len(data.train_y) // batch_size
+    perm = None  # the order of the current epoch: drawn at its first iteration
     for _ in range(math.ceil(start_iteration / per_epoch)):  # the epoch orders a run from 0 drew before iteration k
-        perm = torch.randperm(len(data.train_y), generator=order)
-    if start_iteration:
-        perm = perm.to(data.train_x.device)
+        perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
     for iteration in range(start_iteration + 1, iterations + 1):
         step = (iteration - 1) % per_epoch
         if step == 0:  # a new epoch: a new order
@@ -166,42 +167,31 @@ def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
     return progress
 
 
-def _preset_for(model: nn.Module, preset: str | Preset | None) -> Preset:
-    """The preset given, by name or as a Preset, else the one `build_model` made `model` with."""
-    if preset is None:
-        preset = preset_of(model)
-        if preset is None:
-            raise ValueError("train() does not know how to train this network (it was not made by build_model): "
-                             "pass preset=, e.g. preset='lenet' for Adam at the paper's LeNet settings, or a Preset.")
-    return get_preset(preset) if isinstance(preset, str) else preset
-
-
-def _checked(data: Data, preset: Preset, iterations, batch_size, eval_every, curve_every, start_iteration
-             ) -> tuple[int, int]:
-    """`train`'s numbers checked, each mistake named; returns eval_every and curve_every with their defaults."""
+def _checked(data: Data, preset: Preset, iterations, batch_size, start_iteration, curve_every) -> tuple[int, int]:
+    """`train`'s numbers checked, each mistake named; returns how often to measure the validation loss and the
+    curves (a multiple of it)."""
     if not (is_whole(iterations) and is_whole(batch_size) and batch_size <= len(data.train_y)):
         raise ValueError(f"Need whole numbers iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training "
                          f"set); got iterations={iterations!r}, batch_size={batch_size!r}.")
     if not (is_whole(start_iteration, 0) and start_iteration < iterations):
         raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration!r}, "
                          f"iterations={iterations}.")
-    for name, value in (("eval_every", eval_every), ("curve_every", curve_every)):
-        if value is not None and not is_whole(value):
-            raise ValueError(f"{name} must be a whole number >= 1 (or None for the default), got {value!r}.")
-    eval_every = min(eval_every or preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
+    if curve_every is not None and not is_whole(curve_every):
+        raise ValueError(f"curve_every must be a whole number >= 1 (or None for the default), got {curve_every!r}.")
+    eval_every = min(preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
     curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
     if curve_every % eval_every and curve_every < iterations:  # a curve point that would not be measured
-        raise ValueError(f"curve_every ({curve_every}) must be a multiple of eval_every ({eval_every}): the curves are "
-                         f"measured when the validation loss is.")
+        raise ValueError(f"curve_every ({curve_every}) must be a multiple of the preset's eval_every ({eval_every}): "
+                         f"the curves are measured when the validation loss is.")
     return eval_every, curve_every
 
 
-def _with_bar(steps: Iterable, progress: Progress, total: int, description: str, log: "_Log") -> Iterable:
+def _with_bar(steps: Iterable, progress: Progress, total: int, log: "_Log") -> Iterable:
     """`steps` under a progress bar (see `progress_bars`), which shows the latest test accuracy the log measured."""
     bars = progress_bars(progress)
     if bars is None:
         return steps
-    bar = bars(steps, total=total, desc=description, leave=False, mininterval=0.5)
+    bar = bars(steps, total=total, leave=False, mininterval=0.5)
     if hasattr(bar, "set_postfix"):
         log.bar = bar
     return bar

@@ -235,8 +235,8 @@ def test_bundled_curves_are_what_the_code_produces(which, path, mnist):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        history = train(network, mnist, 1_000, config["batch_size"], lr=config["lr"], eval_every=100,
-                        curve_every=1_000, seed=config["seed"], progress=False)
+        history = train(network, mnist, "lenet", 1_000, config["batch_size"], lr=config["lr"], curve_every=1_000,
+                        seed=config["seed"], progress=False)
     finally:
         torch.set_num_threads(threads)
     assert curve["iteration"][:2] == [0, 1_000]

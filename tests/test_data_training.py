@@ -63,7 +63,7 @@ def test_cifar10_loader_on_generated_data(tmp_path, monkeypatch):
     assert (len(data.train_y), len(data.val_y), len(data.test_y)) == (5 * 1_100 - 5_000, 5_000, 30)
     assert data.train_x.shape[1:] == (3, 32, 32) and data.train_y.dtype == torch.long
     model = build_model("conv2", seed=0)
-    history = train(model, data, iterations=2, batch_size=16, preset="conv2", progress=False)
+    history = train(model, data, "conv2", 2, 16, progress=False)
     assert len(history.test_accuracy) == 2
 
 
@@ -74,7 +74,7 @@ def test_cifar10_missing_offline_is_a_clear_error(tmp_path):
 
 def test_lenet_learns_mnist_within_a_few_hundred_iterations(mnist):
     model = build_model("lenet", seed=0)
-    history = train(model, mnist, iterations=300, progress=False)
+    history = train(model, mnist, "lenet", 300, progress=False)
     assert history.final_test_accuracy > 0.90
     assert history.iterations == [0, 100, 200, 300]
     assert history.test_accuracy[0] < 0.3  # chance before training
@@ -85,15 +85,15 @@ def test_lenet_learns_mnist_within_a_few_hundred_iterations(mnist):
 
 def test_training_is_deterministic_on_cpu(mnist):
     a, b = build_model("lenet", seed=4), build_model("lenet", seed=4)
-    ha = train(a, mnist, iterations=50, progress=False, seed=1)
-    hb = train(b, mnist, iterations=50, progress=False, seed=1)
+    ha = train(a, mnist, "lenet", 50, progress=False, seed=1)
+    hb = train(b, mnist, "lenet", 50, progress=False, seed=1)
     assert ha.test_accuracy == hb.test_accuracy
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
 def test_bad_training_arguments(mnist):
     with pytest.raises(ValueError, match="batch_size"):
-        train(build_model("lenet"), mnist, iterations=10, batch_size=0, progress=False)
+        train(build_model("lenet"), mnist, "lenet", 10, 0, progress=False)
 
 
 def test_sgd_with_learning_rate_drops_trains_resnet_on_generated_cifar(tmp_path, monkeypatch):
@@ -108,7 +108,7 @@ def test_sgd_with_learning_rate_drops_trains_resnet_on_generated_cifar(tmp_path,
     for milestones in ((), (1,)):  # a drop after the first step changes the second step, and only that
         model = build_model("resnet18", seed=0)
         preset = dataclasses.replace(paper, lr_milestones=milestones)
-        history = train(model, data, iterations=2, batch_size=8, preset=preset, progress=False)
+        history = train(model, data, preset, 2, 8, progress=False)
         assert history.iterations == [0, 2] and model.training
         runs[milestones] = [p.detach().clone() for p in model.parameters()]
     assert any(not torch.equal(a, b) for a, b in zip(runs[()], runs[(1,)]))

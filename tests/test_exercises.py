@@ -470,7 +470,7 @@ def test_supermask_accuracy_check_refuses_wrong_measurements(capsys, mnist):
     wrong = {"percent": (lambda n, d: 100 * right(n, d), "percent"),
              "validation": (lambda n, d: evaluate(n, d.val_x, d.val_y)[1], "validation"),
              "loss": (lambda n, d: evaluate(n, d.test_x, d.test_y)[0], "loss"),
-             "trains first": (lambda n, d: (train(n, d, iterations=5), right(n, d))[1], "changed"),
+             "trains first": (lambda n, d: (train(n, d, "lenet", 5), right(n, d))[1], "changed"),
              "ignores the mask": (lambda n, d: right(n.__class__(*[_unmasked(m) for m in n]), d), "without the mask"),
              "not a function": (None, "pass your function")}
     for name, (fn, clue) in wrong.items():

@@ -468,7 +468,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, mnist):
     from lottery_utils import build_model, iterative_pruning, train
 
     def plain_train(network, round):
-        train(network, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False)
+        train(network, mnist, SETUP.preset, seed=0, progress=False)
 
     theta_0 = build_model("lenet", seed=0)
     tickets = iterative_pruning(theta_0, plain_train, 3, round_rates("lenet"))

@@ -56,7 +56,7 @@ def learning_rates_used(preset, iterations, **kwargs) -> list[float]:
     used = []
     handle = register_optimizer_step_pre_hook(lambda optimizer, args, kw: used.append(optimizer.param_groups[0]["lr"]))
     try:
-        train(small_network(), generated_cifar(), iterations, 8, preset=preset, progress=False, **kwargs)
+        train(small_network(), generated_cifar(), preset, iterations, 8, progress=False, **kwargs)
     finally:
         handle.remove()
     return used

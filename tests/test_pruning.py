@@ -1,14 +1,17 @@
 import copy
+import dataclasses
 import math
 
 import pytest
 import torch
 from torch import nn
 
-from lottery_utils import (Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
+from lottery_utils import (PRESETS, Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
 from lottery_utils.pruning import apply_masks, layer_kinds, prunable_layers, prune_smallest
 from lottery_utils.pruning import load_state
+
+EVERY_10 = dataclasses.replace(PRESETS["lenet"], eval_every=10)  # LeNet, the validation loss every 10 iterations
 
 
 def trained_pair(seed=0):
@@ -84,7 +87,7 @@ def test_masked_weights_stay_zero_and_survivors_move_under_an_optimizer(mnist):
     winning_ticket(trained, copy_network, 0.5)
     ticket = clone(copy_network)
     before = ticket[1].weight.detach().clone()
-    train(ticket, mnist, iterations=3, batch_size=60, progress=False, eval_every=3)
+    train(ticket, mnist, "lenet", 3, 60, progress=False)
     mask = ticket[1].weight_mask.bool()
     assert torch.all(ticket[1].weight[~mask] == 0)
     # every surviving weight moved (negative ones too: a sign-based gradient freeze would stop those)
@@ -98,8 +101,8 @@ def test_fast_training_path_matches_torch_prune_hooks(mnist):
     trained, copy_network = trained_pair()
     winning_ticket(trained, copy_network, 0.6)
     a, b = clone(copy_network), clone(copy_network)
-    ha = train(a, mnist, iterations=20, batch_size=60, progress=False, eval_every=10, fold_masks=True)
-    hb = train(b, mnist, iterations=20, batch_size=60, progress=False, eval_every=10, fold_masks=False)
+    ha = train(a, mnist, EVERY_10, 20, 60, progress=False, fold_masks=True)
+    hb = train(b, mnist, EVERY_10, 20, 60, progress=False, fold_masks=False)
     for (name, ma), mb in zip(masks(a).items(), masks(b).values()):
         assert torch.equal(ma, mb), name
     for la, lb in zip(a.modules(), b.modules()):
@@ -213,7 +216,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
 
     def spy_train(net, r):
         rounds.append(r)
-        train(net, mnist, iterations=20, batch_size=60, progress=False)
+        train(net, mnist, "lenet", 20, 60, progress=False)
         masks_before = kept(net)
         expected.append({})
         for name, layer in prunable_layers(net).items():
@@ -240,7 +243,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
         previous = got
     # round 2 prunes the retrained round-1 ticket, which one-shot pruning of the dense network would not reproduce
     dense_trained = clone(network)
-    train(dense_trained, mnist, iterations=20, batch_size=60, progress=False)
+    train(dense_trained, mnist, "lenet", 20, 60, progress=False)
     one_shot = winning_ticket(dense_trained, clone(network), {"fc": 1 - 0.8 ** 2, "output": 1 - 0.9 ** 2})
     assert not torch.equal(kept(one_shot)["1"], kept(tickets[1])["1"])
 
@@ -281,7 +284,7 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
                 *(t[:500].to(device) for t in (mnist.val_x, mnist.val_y, mnist.test_x, mnist.test_y)))
     network = build_model("lenet", seed=0)
     copy_network = clone(network)
-    train(network, data, iterations=20, batch_size=60, progress=False)  # moves it to the data's device
+    train(network, data, "lenet", 20, 60, progress=False)  # moves it to the data's device
     assert network[1].weight.device.type == device
     ticket = winning_ticket(network, copy_network, 0.5)
     assert all(mask.device.type == "cpu" for mask in masks(ticket).values())  # the copy keeps its device
@@ -293,7 +296,7 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     for control in (reinit, shuffled):
         assert control[1].weight_mask.device.type == device
         assert remaining_weights(control) == remaining_weights(network)
-    history = train(ticket, data, iterations=20, batch_size=60, progress=False)  # the ticket follows the data
+    history = train(ticket, data, "lenet", 20, 60, progress=False)  # the ticket follows the data
     assert ticket[1].weight_mask.device.type == device and history.final_test_accuracy > 0.5
     loss, accuracy = evaluate(ticket, data.test_x, data.test_y)
     assert accuracy == history.final_test_accuracy
@@ -379,3 +382,21 @@ def test_apply_masks_refuses_a_target_pruned_where_the_source_keeps_weights():
     unrelated = random_prune(copy_network, build_model("lenet", seed=0), seed=1)
     with pytest.raises(ValueError, match="already pruned where source keeps weights"):
         apply_masks(trained, unrelated)
+
+
+def test_a_later_round_ranks_the_weights_as_they_are_after_the_last_optimizer_step():
+    # prune's hook sets `weight` = weight_orig * weight_mask at a forward pass; a student's training loop may end with
+    # optimizer.step(), after which `weight` is one step old. The second round must rank the weights as they are.
+    trained = build_model("lenet", seed=0)
+    prune_smallest(trained, 0.5)
+    first = masks(trained)
+    with torch.no_grad():  # a large "step" that reorders the magnitudes, with no forward pass after it
+        for module in prunable_layers(trained).values():
+            module.weight_orig.copy_(torch.randn_like(module.weight_orig))
+    prune_smallest(trained, 0.5)
+    for name, module in prunable_layers(trained).items():
+        current = (module.weight_orig * first[name]).abs().flatten()
+        kept = int(first[name].sum()) - round(0.5 * int(first[name].sum()))
+        expected = torch.zeros_like(current)
+        expected[current.topk(kept).indices] = 1
+        assert torch.equal(masks(trained)[name].flatten(), expected), name

@@ -2,13 +2,14 @@
 import gzip
 import threading
 import warnings
+from dataclasses import replace
 
 import pytest
 import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from lottery_utils import build_model, clone, experiments, train
+from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
 from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup, round_rates
 from lottery_utils.lessons import ONE_SHOT_GRID
@@ -130,27 +131,31 @@ def test_a_pruning_mapping_that_names_a_kind_and_a_layer_at_once_is_a_clear_erro
     network.add_module("fc", nn.Linear(2 * 26 * 26, 10))
     with pytest.raises(ValueError, match=r"\['fc'\] are both a layer kind and a layer name.*name every layer"):
         layer_amounts(network, {"fc": 0.2})
-    with pytest.raises(ValueError, match="Unknown key"):
+    with pytest.raises(ValueError, match=r"mixes layer kinds \['fc'\] with layer names \['3'\]"):
         layer_amounts(build_model("lenet"), {"fc": 0.2, "3": 0.1})  # a kind and a layer name mixed
+    with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc2'\]"):
+        layer_amounts(build_model("lenet"), {"fc2": 0.2, "3": 0.1})
     assert layer_amounts(build_model("lenet"), {"fc": 0.2}) == {"1": 0.2, "3": 0.2, "5": 0.0}
 
 
-def test_train_takes_the_preset_of_the_network_it_trains(mnist):
-    """Bug 7: preset="lenet" was the default, so a conv net trained with LeNet's settings unless told otherwise."""
+def test_train_is_told_how_to_train(mnist):
+    """Bug 7: preset="lenet" was the default, so a conv net trained with LeNet's settings unless told otherwise. The
+    preset is now an argument (no default, nothing hidden in the network), by name or as a Preset."""
     tiny = type(mnist)("tiny", *(t[:120] for t in (mnist.train_x, mnist.train_y, mnist.val_x, mnist.val_y,
                                                    mnist.test_x, mnist.test_y)))
-    assert build_model("conv2").preset_name == "conv2" and clone(build_model("conv2")).preset_name == "conv2"
     runs = {}
-    for preset in (None, "lenet"):
+    for preset in ("conv2", PRESETS["conv2"], "lenet"):  # LeNet's shape, Conv-2's training (Adam 2e-4, not 1.2e-3)
         network = build_model("lenet", seed=0)
-        network.preset_name = "conv2"  # LeNet's shape, Conv-2's training (Adam 2e-4 instead of 1.2e-3)
-        train(network, tiny, 3, 40, preset=preset, progress=False)
-        runs[preset] = network[1].weight.detach().clone()
-    reference = build_model("lenet", seed=0)
-    train(reference, tiny, 3, 40, preset="conv2", progress=False)
-    assert torch.equal(runs[None], reference[1].weight) and not torch.equal(runs["lenet"], runs[None])
-    with pytest.raises(ValueError, match="pass preset="):
-        train(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), tiny, 3, 40, progress=False)
+        train(network, tiny, preset, 3, 40, progress=False)
+        runs[str(preset)[:20]] = network[1].weight.detach().clone()
+    by_name, by_value, lenet = runs.values()
+    assert torch.equal(by_name, by_value) and not torch.equal(by_name, lenet)
+    with pytest.raises(TypeError, match="preset"):
+        train(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), tiny, iterations=3, progress=False)
+    with pytest.raises(TypeError, match="a preset's name .* or a Preset"):
+        train(build_model("lenet"), tiny, 3, progress=False)  # the iterations where the preset goes
+    with pytest.raises(ValueError, match="Unknown model 'lenet5'"):
+        train(build_model("lenet"), tiny, "lenet5", 3, progress=False)
 
 
 def test_the_controls_refuse_a_network_that_is_already_pruned():
@@ -179,8 +184,19 @@ def test_a_rate_for_a_kind_the_network_lacks_is_a_clear_error_not_a_network_left
 
 
 def test_curves_that_would_be_thinned_silently_are_refused(mnist):
-    with pytest.raises(ValueError, match="curve_every .150. must be a multiple of eval_every .100."):
-        train(build_model("lenet", seed=0), mnist, iterations=300, eval_every=100, curve_every=150, progress=False)
-    history = train(build_model("lenet", seed=0), mnist, iterations=300, eval_every=50, curve_every=150,
-                    progress=False)
+    with pytest.raises(ValueError, match="curve_every .150. must be a multiple of the preset's eval_every .100."):
+        train(build_model("lenet", seed=0), mnist, "lenet", 300, curve_every=150, progress=False)
+    history = train(build_model("lenet", seed=0), mnist, replace(PRESETS["lenet"], eval_every=50), 300,
+                    curve_every=150, progress=False)
     assert history.iterations == [0, 150, 300]
+    history = train(build_model("lenet", seed=0), mnist, "lenet", 300, progress=False)  # by default about 50 a run
+    assert history.iterations == [0, 100, 200, 300]
+
+
+def test_seeds_that_would_share_a_draw_with_the_controls_are_refused(tmp_path):
+    """The controls draw fresh weights from seed 1,000 x (seed + 1) + round: an experiment's seed of 1,000 or more
+    could be another seed's control."""
+    for seeds in ((1_000,), (0, -1), (0.5,)):
+        with pytest.raises(ValueError, match="seeds must be whole numbers from 0 to 999"):
+            experiments.one_shot("lenet", seeds=seeds, store=Store(tmp_path), setup=SETUP, progress=False)
+    assert not any(tmp_path.iterdir())  # refused before anything trained

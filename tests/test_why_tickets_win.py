@@ -65,7 +65,7 @@ def trainings(monkeypatch):
 def dense_run(data, iterations=60, **options):
     """The experiments' dense network trained by hand: theta_0 of seed 0, the setup's batch size and evaluation."""
     network = build_model("lenet", seed=0)
-    history = train(network, data, iterations, SETUP.batch_size, eval_every=30, seed=0, progress=False, **options)
+    history = train(network, data, SETUP.preset, iterations, seed=0, progress=False, **options)
     return network, history
 
 
@@ -214,7 +214,7 @@ def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, m
     for kind, network in (("ticket", ticket),
                           ("reinit", random_reinit(ticket, build_model("lenet", seed=fresh_seed))),
                           ("random_prune", random_prune(ticket, build_model("lenet", seed=0), fresh_seed))):
-        history = train(network, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False)
+        history = train(network, mnist, SETUP.preset, seed=0, progress=False)
         assert history.val_loss == pick(records, kind).history.val_loss, kind
 
 
@@ -235,7 +235,7 @@ def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteratio
     result = pick(rewound, "ticket")
     assert result.rewind_iteration == K and result.history.iterations == [K, 30, 60]
     assert supermask_accuracy(ticket, mnist) == result.initial_test_accuracy  # its curve starts at m * theta_K
-    train(ticket, mnist, 60, SETUP.batch_size, eval_every=30, seed=0, progress=False, start_iteration=K)
+    train(ticket, mnist, SETUP.preset, seed=0, progress=False, start_iteration=K)
     assert equal_states(ticket, cache.network(result))  # the experiment trained exactly this network
     assert pick(rewound, "dense") == pick(records, "dense")  # one dense network for every k
     assert result.key != pick(records, "ticket").key
@@ -256,8 +256,8 @@ def test_controls_under_rewinding_follow_open_lth(rewound, records, cache, mnist
     assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(start[1].weight[kept]))
     for kind in ALL_CONTROLS:  # the experiment trained exactly these networks, from iteration K
         result = pick(rewound, kind)
-        history = train(experiment.control(kind, ticket, 1), mnist, 60, SETUP.batch_size, eval_every=30, seed=0,
-                        progress=False, start_iteration=K)
+        history = train(experiment.control(kind, ticket, 1), mnist, SETUP.preset, seed=0, progress=False,
+                        start_iteration=K)
         assert history.iterations == result.history.iterations == [K, 30, 60] and result.rewind_iteration == K
         assert history.val_loss == result.history.val_loss, kind
         assert result.history.val_loss != pick(records, kind).history.val_loss
@@ -269,15 +269,15 @@ def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule
     preset = dataclasses.replace(PRESETS["lenet"], optimizer="sgd", lr=0.05, warmup_iterations=25)
     options = dict(batch_size=5_000, preset=preset, seed=3, progress=False)
     whole = build_model("lenet", seed=0)
-    history = train(whole, mnist, 30, **options)
+    history = train(whole, mnist, iterations=30, **options)
     resumed = build_model("lenet", seed=0)
-    train(resumed, mnist, 14, **options)  # theta_14, as experiments make it: the first 14 iterations again
+    train(resumed, mnist, iterations=14, **options)  # theta_14, as experiments make it: the first 14 iterations again
     from_14 = clone(resumed)
-    again = train(resumed, mnist, 30, start_iteration=14, **options)
+    again = train(resumed, mnist, iterations=30, start_iteration=14, **options)
     assert equal_states(whole, resumed)
     assert again.iterations[0] == 14 and again.iterations[-1] == 30
     assert again.test_accuracy[-1] == history.test_accuracy[-1]
-    train(from_14, mnist, 16, **options)  # the same 16 steps with the schedule and batches of iterations 1-16
+    train(from_14, mnist, iterations=16, **options)  # the same 16 steps with the schedule and batches of iterations 1-16
     assert not equal_states(whole, from_14)
 
 
