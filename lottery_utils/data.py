@@ -47,8 +47,9 @@ def best_device() -> torch.device:
 
 def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
     """MNIST as tensors: 55,000 train / 5,000 validation / 10,000 test, normalized. `root`: the folder that holds (or
-    receives) torchvision's MNIST/raw/ (the lessons pass `Settings.data`, the project's data/). Loaded once per folder and device: later calls return the same tensors, so copy
-    them (`data.train_x.clone()`) before changing them in place."""
+    receives) torchvision's MNIST/raw/ (the lessons pass `Settings.data`, the project's data/). Loaded once per folder
+    and device: later calls return the same tensors, so copy them (`data.train_x.clone()`) before changing them in
+    place."""
     root = Path(root).resolve()
     return _load_mnist(root, torch.device(device) if device else best_device())
 

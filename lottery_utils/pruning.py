@@ -74,7 +74,7 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
     default): each layer by its own amount (`l1_unstructured`); "global": all layers with a non-zero amount ranked
     together (`global_unstructured`), as the paper does for ResNet-18 and VGG-19 (their presets' `strategy`)."""
     amounts = validate_strategy(network, amount, strategy)
-    recompute_weights(network)  # prune ranks `weight`, which its hook sets at a forward pass: a step may have come after
+    recompute_weights(network)  # prune ranks `weight`, which its hook sets at a forward pass; a step may come after
     layers = prunable_layers(network)
     if strategy == "layerwise":
         for name, module in layers.items():
