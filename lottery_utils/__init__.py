@@ -12,6 +12,7 @@ __all__ = ["Data", "best_device", "load_cifar10", "load_mnist",
            "PRESETS", "Preset", "build_model", "weight_counts",
            "WeightStatistics", "apply_masks", "clone", "iterative_pruning", "layer_amounts", "layer_kinds",
            "load_state", "masks", "per_round_amount", "prunable_layers", "prune_smallest", "random_prune",
-           "random_reinit", "recompute_weights", "remaining_weights", "sign_preserving_reinit", "weight_statistics", "winning_ticket",
+           "random_reinit", "recompute_weights", "remaining_weights", "sign_preserving_reinit", "weight_statistics",
+           "winning_ticket",
            "History", "Kind", "Result", "Spread", "Summary", "paired", "summarize",
            "evaluate", "supermask_accuracy", "train"]
