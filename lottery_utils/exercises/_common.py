@@ -17,84 +17,84 @@ from ..pruning import clone, layer_kinds, masks, prunable_layers
 TOLERANCE = 0.006  # for matrices copied from a print-out with two decimals
 
 
-class _Unreadable(ValueError):
+class Unreadable(ValueError):
     """The answer is not something a check can read; the message says what to write instead."""
 
 
-def _correct(message: str) -> bool:
+def correct(message: str) -> bool:
     print(f"Correct! {message}")
     return True
 
 
-def _not_yet(message: str) -> bool:
+def not_yet(message: str) -> bool:
     print(f"Not yet: {message}")
     return False
 
 
-def _read_number(answer) -> float:
+def read_number(answer) -> float:
     if answer is None or answer is Ellipsis:
-        raise _Unreadable("replace the placeholder with your answer.")
+        raise Unreadable("replace the placeholder with your answer.")
     if isinstance(answer, bool):
-        raise _Unreadable(f"{answer!r} is a yes/no value; the answer is a number.")
+        raise Unreadable(f"{answer!r} is a yes/no value; the answer is a number.")
     if isinstance(answer, str):
         text = answer.strip().replace(",", "").replace("_", "")
         try:
             return float(text)
         except ValueError:
-            raise _Unreadable(f"could not read {answer!r} as a number.") from None
+            raise Unreadable(f"could not read {answer!r} as a number.") from None
     try:
         return float(answer)  # ints, floats, numpy and one-element torch values
     except (TypeError, ValueError):
-        raise _Unreadable(f"could not read {answer!r} (a {type(answer).__name__}) as a number.") from None
+        raise Unreadable(f"could not read {answer!r} (a {type(answer).__name__}) as a number.") from None
 
 
-def _read_fraction(answer) -> tuple[float, str]:
+def read_fraction(answer) -> tuple[float, str]:
     """The answer as a fraction in [0, 1], and a note on how it was read: 0.2 and 1 are fractions, 20 and "20 %" are
     percents."""
     if isinstance(answer, str) and answer.strip().endswith("%"):
-        value = _read_number(answer.strip()[:-1]) / 100
+        value = read_number(answer.strip()[:-1]) / 100
         how = f"read {answer.strip()!r} as a percent"
     else:
-        number = _read_number(answer)
+        number = read_number(answer)
         if 0 <= number <= 1:
             value, how = number, f"read {number:g} as a fraction, {100 * number:.4g} %"
         elif 1 < number <= 100:
             value, how = number / 100, f"read {number:g} as a percent, the fraction {number / 100:.4g}"
         else:
-            raise _Unreadable(f"{number:g} is neither a fraction (0 to 1) nor a percent (0 to 100).")
+            raise Unreadable(f"{number:g} is neither a fraction (0 to 1) nor a percent (0 to 100).")
     if not 0 <= value <= 1:
-        raise _Unreadable(f"{answer!r} is not between 0 % and 100 %.")
+        raise Unreadable(f"{answer!r} is not between 0 % and 100 %.")
     return value, how
 
 
-def _read_count(answer) -> int:
+def read_count(answer) -> int:
     if isinstance(answer, str) and re.search(r"\d\s*[kKmM]\b", answer):
-        raise _Unreadable(f"{answer!r} is rounded; give the exact count, e.g. 12345 or '12,345'.")
-    number = _read_number(answer)
+        raise Unreadable(f"{answer!r} is rounded; give the exact count, e.g. 12345 or '12,345'.")
+    number = read_number(answer)
     if not math.isfinite(number) or number != int(number):
-        raise _Unreadable(f"{answer!r} is not a whole number; a count of weights is.")
+        raise Unreadable(f"{answer!r} is not a whole number; a count of weights is.")
     return int(number)
 
 
-def _close(value: float, expected: float) -> bool:
+def is_close(value: float, expected: float) -> bool:
     """Within half a percentage point, and within 5 % of small targets (0.1 % for 0.0012 is not 0)."""
     return abs(value - expected) <= min(0.005, max(0.0005, 0.05 * expected))
 
 
-def _as_tensor(answer, shape: torch.Size) -> torch.Tensor:
+def answer_tensor(answer, shape: torch.Size) -> torch.Tensor:
     if answer is None or answer is Ellipsis:
-        raise _Unreadable("replace the placeholder with your answer.")
+        raise Unreadable("replace the placeholder with your answer.")
     try:
         tensor = torch.as_tensor(answer, dtype=torch.float32).detach().cpu()
     except (TypeError, ValueError, RuntimeError):
-        raise _Unreadable(f"could not read the answer as a matrix; write it as a nested list like "
+        raise Unreadable(f"could not read the answer as a matrix; write it as a nested list like "
                           f"{[[0.0] * shape[-1]] * min(2, shape[0])} or a tensor.") from None
     if tensor.shape != shape:
-        raise _Unreadable(f"the answer has shape {tuple(tensor.shape)}, but the weights have shape {tuple(shape)}.")
+        raise Unreadable(f"the answer has shape {tuple(tensor.shape)}, but the weights have shape {tuple(shape)}.")
     return tensor
 
 
-def _model(model: nn.Module | str) -> tuple[nn.Module, str]:
+def model_and_name(model: nn.Module | str) -> tuple[nn.Module, str]:
     if isinstance(model, str):
         return build_model(model), model
     return model, type(model).__name__
@@ -105,7 +105,7 @@ def _model(model: nn.Module | str) -> tuple[nn.Module, str]:
 CHECK_SEED = 2019  # the checks build their own networks: a student's code meets weights it has never printed
 
 
-def _theta_0_and_trained(seed: int = CHECK_SEED) -> tuple[nn.Module, nn.Module]:
+def theta_0_and_trained(seed: int = CHECK_SEED) -> tuple[nn.Module, nn.Module]:
     """A LeNet theta_0 and a 'trained' copy: every weight moved by noise as large as the weights, so the smallest
     |theta_j| are not the smallest |theta_0|."""
     theta_0 = build_model("lenet", seed=seed)
@@ -117,12 +117,12 @@ def _theta_0_and_trained(seed: int = CHECK_SEED) -> tuple[nn.Module, nn.Module]:
     return theta_0, trained
 
 
-def _boolean_masks(model: nn.Module) -> dict[str, torch.Tensor | None]:
+def boolean_masks(model: nn.Module) -> dict[str, torch.Tensor | None]:
     """Each prunable layer's mask as booleans on the CPU (None: never pruned), to compare two networks' masks."""
     return {name: None if mask is None else mask.detach().bool().cpu() for name, mask in masks(model).items()}
 
 
-def _keep_largest(scores: torch.Tensor, alive: torch.Tensor, count: int) -> torch.Tensor:
+def keep_largest(scores: torch.Tensor, alive: torch.Tensor, count: int) -> torch.Tensor:
     """The mask keeping the `count` largest scores among the alive entries."""
     keep = torch.zeros_like(alive)
     order = scores.flatten().masked_fill(~alive.flatten(), -math.inf).argsort(descending=True)
@@ -130,7 +130,7 @@ def _keep_largest(scores: torch.Tensor, alive: torch.Tensor, count: int) -> torc
     return keep
 
 
-def _mask_hint(name: str, got: torch.Tensor, want: torch.Tensor, alive: torch.Tensor, theta_0: torch.Tensor,
+def mask_hint(name: str, got: torch.Tensor, want: torch.Tensor, alive: torch.Tensor, theta_0: torch.Tensor,
                trained: torch.Tensor, kind: str, all_counts: tuple[int, int]) -> str:
     """Why a layer's mask differs from the expected one, without giving the mask."""
     kept, expected = int(got.sum()), int(want.sum())
@@ -144,17 +144,17 @@ def _mask_hint(name: str, got: torch.Tensor, want: torch.Tensor, alive: torch.Te
                     f"(the 'output' entry of amount; layer_amounts(trained_network, amount) gives each layer's).")
         return (f"layer {name} keeps {kept:,} of its {int(alive.sum()):,} surviving weights, not {expected:,}: prune "
                 f"`amount` of the weights that are still there (prune.l1_unstructured does, round after round).")
-    if torch.equal(got, _keep_largest(theta_0.abs(), alive, kept)):
+    if torch.equal(got, keep_largest(theta_0.abs(), alive, kept)):
         return f"layer {name} keeps the largest |θ0|; the mask must come from the trained weights, the largest |θj|."
-    if torch.equal(got, _keep_largest(-trained.abs(), alive, kept)):
+    if torch.equal(got, keep_largest(-trained.abs(), alive, kept)):
         return f"layer {name} keeps the smallest |θj|: pruning removes the smallest magnitudes and keeps the largest."
     return f"layer {name} keeps as many weights as it should, but not the ones with the largest |θj|."
 
 
-def _compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, before: dict, initial: dict,
+def compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, before: dict, initial: dict,
                     trained_now: dict, call: int) -> str | None:
     """What differs between the student's pair and the library's ticket, as a hint; None if nothing does."""
-    got, want, trained_masks = _boolean_masks(copy_), _boolean_masks(expected), _boolean_masks(trained)
+    got, want, trained_masks = boolean_masks(copy_), boolean_masks(expected), boolean_masks(trained)
     when = "" if call == 1 else " on the second call (the pair was already pruned once)"
     for name in got:
         if got[name] is None:
@@ -168,7 +168,7 @@ def _compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, b
     for name, layer in prunable_layers(copy_).items():
         if not torch.equal(got[name], want[name]):
             alive = before[name] if before[name] is not None else torch.ones_like(want[name])
-            return _mask_hint(name, got[name], want[name], alive, initial[name], trained_now[name], kinds[name],
+            return mask_hint(name, got[name], want[name], alive, initial[name], trained_now[name], kinds[name],
                               counts) + when
         weight = layer.weight.detach().cpu()
         if (weight[~got[name]] != 0).any():
@@ -180,7 +180,7 @@ def _compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, b
     return None
 
 
-class _StandIn:
+class StandIn:
     """The checks' quick 'training': moves every weight by seeded noise (the n-th call always the same noise), then
     runs a forward pass so pruned layers recompute their masked weight, as real training leaves them."""
 

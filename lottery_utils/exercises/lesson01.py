@@ -5,24 +5,24 @@ from torch import nn
 
 from ..models import weight_counts
 from ..pruning import clone, masks, prunable_layers, remaining_weights, winning_ticket
-from ._common import (_boolean_masks, _close, _compare_ticket, _correct, _model, _not_yet, _read_count, _read_fraction,
-                      _StandIn, _theta_0_and_trained, _Unreadable)
+from ._common import (StandIn, Unreadable, boolean_masks, compare_ticket, correct, is_close, model_and_name, not_yet,
+                      read_count, read_fraction, theta_0_and_trained)
 
 
 def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> bool:
     """How many weights (kind "conv", "fc" or "all"; biases and batch norm excluded) does the model have?"""
-    network, name = _model(model)
+    network, name = model_and_name(model)
     counts = weight_counts(network)
     if kind not in counts:
         raise ValueError(f"kind must be one of {sorted(counts)}, got {kind!r}.")
     what = {"all": "weights", "conv": "convolutional weights", "fc": "fully connected weights"}[kind]
     try:
-        count = _read_count(answer)
-    except _Unreadable as problem:
-        return _not_yet(f"{problem} Give a whole number.")
+        count = read_count(answer)
+    except Unreadable as problem:
+        return not_yet(f"{problem} Give a whole number.")
     expected = counts[kind]
     if count == expected:
-        return _correct(f"{name} has {expected:,} {what}, the way the paper's table counts them.")
+        return correct(f"{name} has {expected:,} {what}, the way the paper's table counts them.")
     layers = [m for m in network.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     in_kind = [m for m in layers if kind == "all" or isinstance(m, nn.Conv2d) == (kind == "conv")]
     with_biases = expected + sum(m.bias.numel() for m in in_kind if m.bias is not None)
@@ -39,7 +39,7 @@ def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> boo
                  f"{'too many' if count > expected else 'too few'}. ")
                 + "A Linear(n_in, n_out) holds n_in × n_out weights, a Conv2d(c_in, c_out, k) holds "
                   "c_in × c_out × k × k; print(model) lists the layers.")
-    return _not_yet(hint)
+    return not_yet(hint)
 
 
 def check_remaining_weights(answer, model: nn.Module, amount=None) -> bool:
@@ -49,18 +49,18 @@ def check_remaining_weights(answer, model: nn.Module, amount=None) -> bool:
         model = winning_ticket(clone(model), clone(model), amount)
     expected = remaining_weights(model)
     try:
-        value, how = _read_fraction(answer)
-    except _Unreadable as problem:
-        return _not_yet(f"{problem} Give the share of weights that remain as a fraction (0.5) or a percent (50).")
+        value, how = read_fraction(answer)
+    except Unreadable as problem:
+        return not_yet(f"{problem} Give the share of weights that remain as a fraction (0.5) or a percent (50).")
     if abs(value - expected) <= 0.0005:  # to a twentieth of a point: the small output layer must count
-        return _correct(f"({how}.) {100 * expected:.4g} % of the prunable weights remain.")
-    if _close(value, 1 - expected):
-        return _not_yet(f"({how}.) that is the share pruned; the question asks for the share that remains.")
+        return correct(f"({how}.) {100 * expected:.4g} % of the prunable weights remain.")
+    if is_close(value, 1 - expected):
+        return not_yet(f"({how}.) that is the share pruned; the question asks for the share that remains.")
     layer_shares = {1 - mask.mean().item() for mask in masks(model).values() if mask is not None}
     if any(abs(value - share) <= 0.0005 or abs(value - (1 - share)) <= 0.0005 for share in layer_shares):
-        return _not_yet(f"({how}.) that is one layer's share; the layers are pruned at different rates and hold "
+        return not_yet(f"({how}.) that is one layer's share; the layers are pruned at different rates and hold "
                         f"different numbers of weights, so add up the weights each layer keeps.")
-    return _not_yet(f"({how}.) count the weights each layer keeps (its weights times the share it keeps), add them "
+    return not_yet(f"({how}.) count the weights each layer keeps (its weights times the share it keeps), add them "
                     f"up, and divide by all the prunable weights.")
 
 
@@ -70,25 +70,25 @@ def check_winning_ticket(fn) -> bool:
     (prune.custom_from_mask), so its survivors keep their initial values. Checked on the check's own LeNet, with
     one rate for all layers and with the paper's per-kind rates, twice in a row (the second call prunes again)."""
     if not callable(fn):
-        return _not_yet("pass your function itself, e.g. check_winning_ticket(my_winning_ticket).")
-    theta_0, trained = _theta_0_and_trained()
+        return not_yet("pass your function itself, e.g. check_winning_ticket(my_winning_ticket).")
+    theta_0, trained = theta_0_and_trained()
     for amount in (0.5, {"fc": 0.2, "output": 0.1}):
         mine, ours = (clone(trained), clone(theta_0)), (clone(trained), clone(theta_0))
         for call in (1, 2):
             initial = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[1]).items()}
             trained_now = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[0]).items()}
-            before = _boolean_masks(mine[0])
+            before = boolean_masks(mine[0])
             try:
                 returned = fn(*mine, amount)
             except Exception as error:  # the student's code: say what broke, in their terms
-                return _not_yet(f"your function raised {type(error).__name__}: {error} (amount={amount!r}).")
+                return not_yet(f"your function raised {type(error).__name__}: {error} (amount={amount!r}).")
             if returned is not None and returned is not mine[1]:
-                return _not_yet("return the copy network (or nothing): it becomes the winning ticket, in place.")
+                return not_yet("return the copy network (or nothing): it becomes the winning ticket, in place.")
             winning_ticket(*ours, amount)
-            hint = _compare_ticket(mine[0], mine[1], ours[1], before, initial, trained_now, call)
+            hint = compare_ticket(mine[0], mine[1], ours[1], before, initial, trained_now, call)
             if hint:
-                return _not_yet(hint)
+                return not_yet(hint)
             for network in (mine[0], ours[0]):  # train the pruned pair some more before the second call
-                _StandIn([None])(network)
-    return _correct("your winning_ticket keeps the largest |θj| of each layer at its own rate, gives the copy the "
+                StandIn([None])(network)
+    return correct("your winning_ticket keeps the largest |θj| of each layer at its own rate, gives the copy the "
                     "same mask on θ0, and prunes again what is left when called again.")

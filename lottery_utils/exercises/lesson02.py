@@ -10,8 +10,7 @@ from torch import nn
 from ..models import build_model
 from ..pruning import iterative_pruning, masks, prunable_layers, remaining_weights
 from ..results import paired
-from ._common import (CHECK_SEED, _boolean_masks, _close, _correct, _not_yet, _read_fraction, _StandIn,
-                      _Unreadable)
+from ._common import CHECK_SEED, StandIn, Unreadable, boolean_masks, correct, is_close, not_yet, read_fraction
 
 
 def check_sparsest_winning_ticket(answer, records) -> bool:
@@ -24,25 +23,25 @@ def check_sparsest_winning_ticket(answer, records) -> bool:
                          "experiments.iterative(...) records.")
     winners = [r for r, p in pairs.items() if p.both == p.seeds]
     try:
-        value, how = _read_fraction(answer)
-    except _Unreadable as problem:
-        return _not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it "
+        value, how = read_fraction(answer)
+    except Unreadable as problem:
+        return not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it "
                         f"(e.g. 12.5).")
     nearest = min(pairs, key=lambda r: abs(r - value))
     if abs(nearest - value) > max(0.0005, 0.02 * nearest):
         if any(abs((1 - r) - value) <= 0.005 for r in pairs):
-            return _not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
-        return _not_yet(f"({how}.) no row of the table is there: read the share of weights remaining off its first "
+            return not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
+        return not_yet(f"({how}.) no row of the table is there: read the share of weights remaining off its first "
                         f"column.")
     pair, seeds = pairs[nearest], pairs[nearest].seeds
     if winners and nearest == min(winners):
-        return _correct(f"({how}.) at {100 * nearest:.1f} % of the weights remaining the ticket is at least as "
+        return correct(f"({how}.) at {100 * nearest:.1f} % of the weights remaining the ticket is at least as "
                         f"accurate as its own seed's dense network and stops no later in all {seeds} seeds; every "
                         f"sparser ticket fails one of the two conditions in some seed.")
     if nearest in winners:
-        return _not_yet(f"({how}.) that ticket wins in every seed, but a sparser one does too: read further down the "
+        return not_yet(f"({how}.) that ticket wins in every seed, but a sparser one does too: read further down the "
                         f"table.")
-    return _not_yet(f"({how}.) at {100 * nearest:.1f} % the ticket is at least as accurate in {pair.as_accurate} of "
+    return not_yet(f"({how}.) at {100 * nearest:.1f} % the ticket is at least as accurate in {pair.as_accurate} of "
                     f"{seeds} seeds and stops no later in {pair.no_later} of {seeds}: a winning ticket in every seed "
                     f"needs both in all {seeds}.")
 
@@ -51,25 +50,25 @@ def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> bool:
     """Which fraction of the weights is left after `rounds` rounds, each pruning `rate` of the survivors?"""
     expected = (1 - rate) ** rounds
     try:
-        value, how = _read_fraction(answer)
-    except _Unreadable as problem:
-        return _not_yet(f"{problem} Give the remaining share as a fraction (0.5) or a percent (50).")
-    if _close(value, expected):
-        return _correct(f"({how}.) (1 - {rate:g})^{rounds} = {expected:.4f}: {100 * expected:.3g} % of the weights "
+        value, how = read_fraction(answer)
+    except Unreadable as problem:
+        return not_yet(f"{problem} Give the remaining share as a fraction (0.5) or a percent (50).")
+    if is_close(value, expected):
+        return correct(f"({how}.) (1 - {rate:g})^{rounds} = {expected:.4f}: {100 * expected:.3g} % of the weights "
                         f"remain, {100 * (1 - expected):.3g} % are pruned.")
-    if _close(value, 1 - expected):
+    if is_close(value, 1 - expected):
         hint = "that is the share pruned; the question asks for the share that remains."
-    elif _close(value, max(0.0, 1 - rate * rounds)):
+    elif is_close(value, max(0.0, 1 - rate * rounds)):
         hint = ("rounds compound: each round prunes a share of what is left after the previous one, not of the "
                 "original network.")
-    elif _close(value, rate ** rounds):
+    elif is_close(value, rate ** rounds):
         hint = f"each round keeps 1 - {rate:g} of the survivors, not {rate:g}."
-    elif rounds > 1 and (_close(value, (1 - rate) ** (rounds - 1)) or _close(value, (1 - rate) ** (rounds + 1))):
+    elif rounds > 1 and (is_close(value, (1 - rate) ** (rounds - 1)) or is_close(value, (1 - rate) ** (rounds + 1))):
         hint = "off by one round: count the rounds again."
     else:
         hint = (f"after one round 1 - {rate:g} = {1 - rate:g} of the weights remain; the next round keeps "
                 f"{1 - rate:g} of those, and so on for {rounds} rounds.")
-    return _not_yet(f"({how}.) {hint}")
+    return not_yet(f"({how}.) {hint}")
 
 
 def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> bool:
@@ -79,47 +78,47 @@ def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> bool:
     training, against pruning.iterative_pruning."""
     amount = {"fc": 0.2, "output": 0.1} if amount is None else amount
     if not callable(fn):
-        return _not_yet("pass your function itself, e.g. check_iterative_pruning(my_iterative_pruning).")
+        return not_yet("pass your function itself, e.g. check_iterative_pruning(my_iterative_pruning).")
     theta_0 = build_model("lenet", seed=CHECK_SEED)
     untouched = {n: v.clone() for n, v in theta_0.state_dict().items()}
     calls = []
     try:
-        tickets = fn(theta_0, _StandIn(calls), rounds, amount)
+        tickets = fn(theta_0, StandIn(calls), rounds, amount)
     except Exception as error:
-        return _not_yet(f"your function raised {type(error).__name__}: {error}.")
-    expected = iterative_pruning(build_model("lenet", seed=CHECK_SEED), _StandIn([]), rounds, amount)
+        return not_yet(f"your function raised {type(error).__name__}: {error}.")
+    expected = iterative_pruning(build_model("lenet", seed=CHECK_SEED), StandIn([]), rounds, amount)
     if len(calls) != rounds:
-        return _not_yet(f"train was called {len(calls)} time(s) for {rounds} rounds: train once per round, the "
+        return not_yet(f"train was called {len(calls)} time(s) for {rounds} rounds: train once per round, the "
                         f"current ticket's copy.")
     if not isinstance(tickets, (list, tuple)) or len(tickets) != rounds or \
             not all(isinstance(t, nn.Module) for t in tickets):
-        return _not_yet(f"return a list of {rounds} networks, the ticket of each round.")
+        return not_yet(f"return a list of {rounds} networks, the ticket of each round.")
     if any(not torch.equal(v, theta_0.state_dict().get(n, v * 0 + 1)) for n, v in untouched.items()) or \
             any(m is not None for m in masks(theta_0).values()):
-        return _not_yet("`network` changed: train and prune clones (lottery_utils.clone), never θ0 itself.")
+        return not_yet("`network` changed: train and prune clones (lottery_utils.clone), never θ0 itself.")
     if len({id(t) for t in tickets}) < rounds:
-        return _not_yet("some rounds return the same network object: keep a separate ticket for each round.")
+        return not_yet("some rounds return the same network object: keep a separate ticket for each round.")
     previous = {name: None for name in masks(theta_0)}
     for r, (ticket, want) in enumerate(zip(tickets, expected), 1):
-        got_masks, want_masks = _boolean_masks(ticket), _boolean_masks(want)
+        got_masks, want_masks = boolean_masks(ticket), boolean_masks(want)
         if any(m is None for m in got_masks.values()):
-            return _not_yet(f"round {r}'s ticket has an unpruned layer: each round's ticket carries the round's mask.")
+            return not_yet(f"round {r}'s ticket has an unpruned layer: each round's ticket carries the round's mask.")
         for name in got_masks:
             if previous[name] is not None and (got_masks[name] & ~previous[name]).any():
-                return _not_yet(f"round {r}'s mask keeps weights that round {r - 1} had pruned (layer {name}): each "
+                return not_yet(f"round {r}'s mask keeps weights that round {r - 1} had pruned (layer {name}): each "
                                 f"round prunes the survivors of the round before.")
         if not math.isclose(remaining_weights(ticket), remaining_weights(want), abs_tol=1e-9):
-            return _not_yet(f"after round {r}, {remaining_weights(ticket):.2%} of the weights remain, not "
+            return not_yet(f"after round {r}, {remaining_weights(ticket):.2%} of the weights remain, not "
                             f"{remaining_weights(want):.2%}: each round prunes `amount` of what is left.")
         for name, layer in prunable_layers(ticket).items():
             if not torch.equal(got_masks[name], want_masks[name]):
-                return _not_yet(f"round {r}'s mask differs in layer {name}: prune the copy trained in that round, by "
+                return not_yet(f"round {r}'s mask differs in layer {name}: prune the copy trained in that round, by "
                                 f"its trained magnitudes (winning_ticket(trained, copy, amount)).")
             weight = layer.weight.detach()
             if not torch.equal(weight, prunable_layers(want)[name].weight.detach()):
-                return _not_yet(f"round {r}'s ticket does not hold θ0 under its mask (layer {name}): prune a trained "
+                return not_yet(f"round {r}'s ticket does not hold θ0 under its mask (layer {name}): prune a trained "
                                 f"clone, and give the mask to an untrained copy of the ticket; later rounds must not "
                                 f"train or change earlier tickets.")
         previous = got_masks
-    return _correct(f"your loop trains, prunes and resets {rounds} times: nested masks, θ0 under every mask, "
+    return correct(f"your loop trains, prunes and resets {rounds} times: nested masks, θ0 under every mask, "
                     f"{remaining_weights(tickets[-1]):.1%} of the weights left after round {rounds}.")

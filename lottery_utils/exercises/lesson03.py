@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..results import LABELS, summarize
-from ._common import _correct, _not_yet, _read_fraction, _read_number, _Unreadable
+from ._common import Unreadable, correct, not_yet, read_fraction, read_number
 
 CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization", "random_reinit", "reinitialization",
                             "random reinitialisation"),
@@ -14,26 +14,26 @@ def check_control(answer) -> bool:
     magnitudes. Which network's accuracy, subtracted from it, measures what θ0's signs alone add to the mask? The one
     that differs from it only in the signs: random reinit (same mask, fresh values, random signs)."""
     if answer is None or answer is Ellipsis:
-        return _not_yet("replace the placeholder with 'ticket', 'reinit' or 'random_prune'.")
+        return not_yet("replace the placeholder with 'ticket', 'reinit' or 'random_prune'.")
     text = str(answer).strip().lower().replace("-", " ")
     given = next((kind for kind, names in CONTROL_NAMES.items() if text in names), None)
     if given is None and text in ("ticket", "winning ticket", "the ticket"):
         given = "ticket"
     if given == "reinit":
-        return _correct("random reinit has the same mask and fresh values, with random signs: the only difference is "
+        return correct("random reinit has the same mask and fresh values, with random signs: the only difference is "
                         "the signs, so the sign-preserving control minus random reinit is what θ0's signs add. (The "
                         "ticket minus the sign-preserving control is then what θ0's magnitudes add on top.)")
     if given == "ticket":
-        return _not_yet("the ticket and the sign-preserving control share the mask and the signs; they differ in the "
+        return not_yet("the ticket and the sign-preserving control share the mask and the signs; they differ in the "
                         "magnitudes (θ0's against fresh ones), so that gap measures what the magnitudes add. Which "
                         "network differs from the sign-preserving control only in the signs?")
     if given == "random_prune":
-        return _not_yet("random pruning has another mask, so its gap would mix what the mask adds with what the signs "
+        return not_yet("random pruning has another mask, so its gap would mix what the mask adds with what the signs "
                         "add. Look in section 1's table for the network with the ticket's mask and fresh values.")
     if text == "dense":
-        return _not_yet("the dense network keeps every weight: its gap mixes the mask in. Compare networks that share "
+        return not_yet("the dense network keeps every weight: its gap mixes the mask in. Compare networks that share "
                         "the ticket's mask.")
-    return _not_yet(f"could not read {answer!r}: answer 'ticket', 'reinit' or 'random_prune', the names the results "
+    return not_yet(f"could not read {answer!r}: answer 'ticket', 'reinit' or 'random_prune', the names the results "
                     f"use.")
 
 
@@ -50,13 +50,13 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") ->
     first, second = (100 * rows[(kind, where)].early_stop_test_accuracy.mean for kind in (ahead, behind))
     seeds, expected = rows[(ahead, where)].seeds, first - second
     try:
-        points = _read_number(answer)
-    except _Unreadable as problem:
-        return _not_yet(f"{problem} Give a number of percentage points, e.g. 1.25.")
+        points = read_number(answer)
+    except Unreadable as problem:
+        return not_yet(f"{problem} Give a number of percentage points, e.g. 1.25.")
     names = f"{LABELS[ahead]} ({first:.2f} %)", f"{LABELS[behind]} ({second:.2f} %)"
     mean = f"the mean over {seeds} seeds" if seeds > 1 else "one seed"
     if abs(points - expected) <= 0.015:  # two rounded means, subtracted
-        return _correct(f"at {100 * where:.1f} % of the weights remaining {names[0]} is {expected:+.2f} percentage "
+        return correct(f"at {100 * where:.1f} % of the weights remaining {names[0]} is {expected:+.2f} percentage "
                         f"points from {names[1]} ({mean}).")
     at_where = [r for r in records if abs(r.remaining - where) < 1e-9]
     means = {row.kind: 100 * row.early_stop_test_accuracy.mean for row in summarize(at_where)}
@@ -82,7 +82,7 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") ->
     else:
         hint = (f"read both accuracies at early stop for {100 * where:.1f} % of the weights remaining and subtract: "
                 f"{LABELS[ahead]} minus {LABELS[behind]}.")
-    return _not_yet(hint)
+    return not_yet(hint)
 
 
 def check_largest_gap(answer, records, control: str = "reinit") -> bool:
@@ -95,23 +95,23 @@ def check_largest_gap(answer, records, control: str = "reinit") -> bool:
         raise ValueError(f"The records hold no sparsity with both a ticket and {control!r}: pass a sweep's records "
                          f"(experiments.sweep(..., controls=('reinit', 'random_prune'))).")
     try:
-        value, how = _read_fraction(answer)
-    except _Unreadable as problem:
-        return _not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it "
+        value, how = read_fraction(answer)
+    except Unreadable as problem:
+        return not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it "
                         f"(e.g. 12.5).")
     nearest, name = min(gaps, key=lambda r: abs(r - value)), LABELS[control]
     if abs(nearest - value) > max(0.002, 0.05 * nearest):
         if any(abs((1 - r) - value) <= 0.01 for r in gaps):
-            return _not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
+            return not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
         held = ", ".join(f"{100 * r:.3g} %" for r in sorted(gaps, reverse=True))
-        return _not_yet(f"({how}.) no sparsity of the table is there; it holds {held} of the weights remaining.")
+        return not_yet(f"({how}.) no sparsity of the table is there; it holds {held} of the weights remaining.")
     best = max(gaps.values())
     if gaps[nearest] >= best - 0.015:  # a tie to the hundredth, as the table prints the means, is all right
         tied = [f"{100 * r:.3g} %" for r in sorted(gaps, reverse=True) if r != nearest and gaps[r] >= best - 0.015]
         also = (f" ({', '.join(tied)} ties with it to the hundredth)" if tied else
                 ", more than anywhere else in the table")
-        return _correct(f"({how}.) at {100 * nearest:.3g} % of the weights remaining the ticket beats {name} by "
+        return correct(f"({how}.) at {100 * nearest:.3g} % of the weights remaining the ticket beats {name} by "
                         f"{gaps[nearest]:.2f} percentage points{also}.")
-    return _not_yet(f"({how}.) at {100 * nearest:.3g} % remaining the ticket is {gaps[nearest]:+.2f} points from "
+    return not_yet(f"({how}.) at {100 * nearest:.3g} % remaining the ticket is {gaps[nearest]:+.2f} points from "
                     f"{name}, but another sparsity has a larger gap: compare ticket and {name} at every "
                     f"slider position (or in the figure), not only where they are far from the dense network.")

@@ -7,7 +7,7 @@ from torch import nn
 
 from ..models import Preset, get_preset
 from ..training import lr_factor
-from ._common import _correct, _not_yet, _read_count, _read_number, _Unreadable
+from ._common import Unreadable, correct, not_yet, read_count, read_number
 
 
 def check_layer_weights(answer, layer: nn.Module) -> bool:
@@ -15,12 +15,12 @@ def check_layer_weights(answer, layer: nn.Module) -> bool:
     if not isinstance(layer, (nn.Linear, nn.Conv2d)):
         raise TypeError(f"layer must be an nn.Linear or nn.Conv2d, got {type(layer).__name__}.")
     try:
-        count = _read_count(answer)
-    except _Unreadable as problem:
-        return _not_yet(f"{problem} Give a whole number.")
+        count = read_count(answer)
+    except Unreadable as problem:
+        return not_yet(f"{problem} Give a whole number.")
     expected = layer.weight.numel()
     if count == expected:
-        return _correct(f"{layer} holds {expected:,} weights (shape {tuple(layer.weight.shape)}).")
+        return correct(f"{layer} holds {expected:,} weights (shape {tuple(layer.weight.shape)}).")
     if layer.bias is not None and count == expected + layer.bias.numel():
         hint = "you added the biases; count only the weights."
     elif isinstance(layer, nn.Conv2d):
@@ -33,7 +33,7 @@ def check_layer_weights(answer, layer: nn.Module) -> bool:
             hint = "a Conv2d(c_in, c_out, k) holds c_out kernels, each of shape c_in × k × k."
     else:
         hint = "a Linear(n_in, n_out) connects every input to every output, with one weight per connection."
-    return _not_yet(hint)
+    return not_yet(hint)
 
 
 def check_learning_rate(answer, preset: Preset | str, iteration: int) -> bool:
@@ -44,14 +44,14 @@ def check_learning_rate(answer, preset: Preset | str, iteration: int) -> bool:
         raise ValueError(f"iteration must be a whole number >= 1, got {iteration!r}.")
     expected = paper.lr * lr_factor(paper, iteration - 1)
     try:
-        value = _read_number(answer)
-    except _Unreadable as problem:
-        return _not_yet(f"{problem} Give the learning rate as a number.")
+        value = read_number(answer)
+    except Unreadable as problem:
+        return not_yet(f"{problem} Give the learning rate as a number.")
     def same(a, b):
         return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
 
     if same(value, expected):
-        return _correct(f"{paper.name} trains at {expected:g} in iteration {iteration:,}.")
+        return correct(f"{paper.name} trains at {expected:g} in iteration {iteration:,}.")
     warming = iteration < paper.warmup_iterations
     drops = sum(milestone < iteration for milestone in paper.lr_milestones)
     if warming and same(value, paper.lr * 0.1 ** drops):
@@ -65,4 +65,4 @@ def check_learning_rate(answer, preset: Preset | str, iteration: int) -> bool:
     else:
         hint = ("in iteration i the rate is the preset's lr × i / warmup_iterations while i is within the warmup, "
                 "the full lr after it, and divided by 10 after each of lr_milestones: print the preset to see them.")
-    return _not_yet(hint)
+    return not_yet(hint)
