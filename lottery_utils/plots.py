@@ -117,7 +117,7 @@ def _sparsity_axis(ax: Axes, percents: Sequence[float]) -> None:
 
 def _percent_axis(ax: Axes, metric: str) -> None:
     """Accuracies are stored as fractions and read as percent, as the status lines and tables print them."""
-    if metric != "early_stop_iteration":
+    if metric not in ("early_stop_iteration", "val_loss"):
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, symbol=" %"))
 
 
@@ -130,12 +130,15 @@ FIGURE_3 = (0.513, 0.211, 0.07, 0.036, 0.019)  # the sparsities of the paper's F
 
 
 def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
-                         max_lines: int = 6) -> Figure:
-    """Test accuracy while training, one line per sparsity with the dense network for reference: the mean over
-    the seeds, with a min-max band where there are several, and a dot at the mean early-stop point. The sparsities
-    of the paper's Figure 3 where the records have them all, else `max_lines` spread over the range; the x axis
-    runs from the first evaluation after iteration 0 to three times the latest mean early stop (rounded up to
-    5,000), where the curves have settled."""
+                         max_lines: int = 6, metric: str = "test_accuracy") -> Figure:
+    """Test accuracy (or, `metric="val_loss"`, the validation loss) while training, one line per sparsity with the
+    dense network for reference: the mean over the seeds, with a min-max band where there are several, and the mean
+    early-stop point (a dot on the accuracy, a dotted vertical line on the loss). The sparsities of the paper's
+    Figure 3 where the records have them all, else `max_lines` spread over the range; the x axis runs from the first
+    evaluation after iteration 0 to three times the latest mean early stop (rounded up to 5,000), where the curves
+    have settled."""
+    if metric not in ("test_accuracy", "val_loss"):
+        raise ValueError(f"metric must be 'test_accuracy' or 'val_loss', got {metric!r}.")
     records = list(records)
     fig, ax = _figure(ax)
     if not any(r.kind == kind for r in records):
@@ -151,12 +154,12 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     for i, group in enumerate(runs):
         color = hues(0.85 * i / max(1, len(runs) - 1))
         marker = CURVE_MARKERS[i % len(CURVE_MARKERS)]  # and one shape, for print and colour-blind readers
-        _curve(ax, group, color, f"{_tick_label(100 * group[0].remaining)} %", marker=marker)
+        _curve(ax, group, metric, color, f"{_tick_label(100 * group[0].remaining)} %", marker=marker)
     dense = _by_sparsity(r for r in records if r.kind == "dense") if kind != "dense" else []
     for group in dense:
-        _curve(ax, group, COLORS["dense"], "100 % (dense)", linestyle="--")
+        _curve(ax, group, metric, COLORS["dense"], "100 % (dense)", linestyle="--")
     seeds = max(len(group) for group in runs)
-    ax.set(xlabel="training iteration", ylabel="test accuracy",
+    ax.set(xlabel="training iteration", ylabel=metric.replace("val_loss", "validation loss").replace("_", " "),
            title=f"{_model_name(records)}: {LABELS[kind]}, " +
                  (f"mean of {seeds} seeds, band: min-max" if seeds > 1 else f"seed {runs[0][0].seed}"))
     # Zoom on where the networks differ: from the first evaluation after iteration 0 (at iteration 0 every network
@@ -167,14 +170,17 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     last = min(iterations[-1], 5_000 * math.ceil(3 * max(stops) / 5_000))
     ax.set_xlim(min(first, *stops), last)
     later = [a for group in runs + dense for run in group
-             for i, a in zip(run.history.iterations, run.history.test_accuracy) if first <= i <= last]
-    if later:
+             for i, a in zip(run.history.iterations, getattr(run.history, metric)) if first <= i <= last]
+    if later and metric == "test_accuracy":
         ax.set_ylim(max(0.0, min(later) - 0.002), min(1.0, max(later) + 0.002))
+    elif later:
+        ax.set_ylim(0.97 * min(later), 1.03 * max(later))
     if last < iterations[-1]:
         ax.set_xlabel(f"training iteration (the first {last:,} of {iterations[-1]:,})")
-    _percent_axis(ax, "test_accuracy")
+    _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
-    ax.legend(title="weights remaining (dot: mean early stop)")
+    mark = "dot" if metric == "test_accuracy" else "dotted line"
+    ax.legend(title=f"weights remaining ({mark}: mean early stop)")
     return fig
 
 
@@ -189,14 +195,18 @@ def _by_sparsity(results: Iterable[Result]) -> list[list[Result]]:
 CURVE_MARKERS = ("s", "^", "D", "v", "P", "X")  # the training curves' points, one shape per sparsity
 
 
-def _curve(ax: Axes, group: list[Result], color, label: str, linestyle: str = "-", marker: str | None = None) -> None:
-    curves = np.array([run.history.test_accuracy for run in group])
+def _curve(ax: Axes, group: list[Result], metric: str, color, label: str, linestyle: str = "-",
+           marker: str | None = None) -> None:
+    curves = np.array([getattr(run.history, metric) for run in group])
     iterations = group[0].history.iterations
     ax.plot(iterations, curves.mean(0), color=color, label=label, linestyle=linestyle, marker=marker, markersize=4)
     if len(group) > 1:
         ax.fill_between(iterations, curves.min(0), curves.max(0), color=color, alpha=0.15, linewidth=0)
-    ax.plot(np.mean([run.early_stop_iteration for run in group]),
-            np.mean([run.early_stop_test_accuracy for run in group]), "o", color=color, markersize=5)
+    stop = np.mean([run.early_stop_iteration for run in group])
+    if metric == "test_accuracy":
+        ax.plot(stop, np.mean([run.early_stop_test_accuracy for run in group]), "o", color=color, markersize=5)
+    else:  # the validation loss at the early stop is not stored (it is read every 100 iterations, drawn every 1,000)
+        ax.axvline(stop, color=color, linestyle=":", linewidth=1.5)
 
 
 def plot_first_layer_mask(source: nn.Module | torch.Tensor | StoredResult, ax: Axes | None = None) -> Figure:

@@ -341,6 +341,16 @@ def test_training_curves_one_line_per_sparsity(run):
         plots.plot_training_curves(run[:1])
 
 
+def test_the_validation_loss_curves_mark_each_early_stop(run):
+    ax = plots.plot_training_curves(run, metric="val_loss").axes[0]
+    assert ax.get_ylabel() == "validation loss"
+    assert list(line(ax, "51.3 %").get_ydata()) == run[-3].history.val_loss
+    stops = sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":")
+    assert stops == sorted(r.early_stop_iteration for r in run if r.kind in ("ticket", "dense"))  # one seed each
+    with pytest.raises(ValueError, match="metric must be 'test_accuracy' or 'val_loss'"):
+        plots.plot_training_curves(run, metric="loss")
+
+
 def test_lottery_summary_has_three_filled_panels(run):
     fig = plots.plot_lottery_summary(run)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
