@@ -287,7 +287,8 @@ def initialize(model: nn.Module, scheme: str) -> None:
 
 
 def weight_counts(model: nn.Module) -> dict[str, int]:
-    """Number of Conv2d and Linear weights (biases and batch norm excluded), as counted in the paper's table."""
+    """Number of Conv2d and Linear weights (biases and batch norm excluded), as counted in the paper's table: its
+    "fc" counts every Linear layer, the output layer included (the pruning rates' "fc" means the hidden ones only)."""
     conv = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Conv2d))
     fc = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
     return {"conv": conv, "fc": fc, "all": conv + fc}

@@ -145,14 +145,18 @@ def table(rows: list[Summary], pairs: list[Paired | None] = ()) -> list[str]:
                   own_seed)
 
 
+def accuracy(row: Summary) -> float:
+    """A row's mean test accuracy at early stop."""
+    return row.early_stop_test_accuracy.mean
+
+
+def stop(row: Summary) -> float:
+    """A row's mean early-stopping iteration."""
+    return row.early_stop_iteration.mean
+
+
 def findings(rows: list[Summary]) -> list[str]:
     """Sentences comparing the kinds, each computed from the table's means."""
-    def accuracy(row: Summary) -> float:
-        return row.early_stop_test_accuracy.mean
-
-    def stop(row: Summary) -> float:
-        return row.early_stop_iteration.mean
-
     dense = next(row for row in rows if row.kind == "dense")
     mean = {(row.kind, row.remaining): row for row in rows}
     sparsities = sorted({row.remaining for row in rows if row.kind == "ticket"}, reverse=True)
@@ -167,6 +171,20 @@ def findings(rows: list[Summary]) -> list[str]:
                      f"({100 * sparsest.remaining:.1f} %) reaches {100 * accuracy(sparsest):.2f} %."]
     else:
         sentences = [f"{opening}no ticket is above it on average."]
+    sentences += control_findings(rows)
+    earlier = [t for t in ticket if stop(t) < stop(dense)]
+    sentences.append(f"- **Early stopping**: the dense network stops at iteration {stop(dense):,.0f} on average; "
+                     f"tickets stop earlier at {len(earlier)} of {len(ticket)} sparsities (earliest: "
+                     f"{min(stop(t) for t in ticket):,.0f}).")
+    return sentences
+
+
+def control_findings(rows: list[Summary]) -> list[str]:
+    """A sentence per control in the table: below the ticket at how many sparsities, its largest gap (means), and at
+    how many it stops later."""
+    mean = {(row.kind, row.remaining): row for row in rows}
+    sparsities = sorted({row.remaining for row in rows if row.kind == "ticket"}, reverse=True)
+    sentences = []
     for control in ALL_CONTROLS:
         pairs = [(s, mean[("ticket", s)], mean[(control, s)]) for s in sparsities if (control, s) in mean]
         if not pairs:
@@ -179,10 +197,6 @@ def findings(rows: list[Summary]) -> list[str]:
             f"sparsities; the largest gap is {100 * (accuracy(t) - accuracy(c)):.2f} points at {100 * where:.1f} % "
             f"remaining ({100 * accuracy(c):.2f} % against {100 * accuracy(t):.2f} %); it stops later than the ticket "
             f"at {len(later)} of {len(pairs)}.")
-    earlier = [t for t in ticket if stop(t) < stop(dense)]
-    sentences.append(f"- **Early stopping**: the dense network stops at iteration {stop(dense):,.0f} on average; "
-                     f"tickets stop earlier at {len(earlier)} of {len(ticket)} sparsities (earliest: "
-                     f"{min(stop(t) for t in ticket):,.0f}).")
     return sentences
 
 
@@ -203,17 +217,24 @@ def paired_findings(results: list[Result]) -> list[str]:
                  f"sparsities): at least as accurate (a′ ≥ a) {tally(lambda p: p.as_accurate)}; stops no later "
                  f"(j′ ≤ j) {tally(lambda p: p.no_later)}. Where the seeds disagree, the mean alone does not settle "
                  f"it."]
-    controls = []
+    return sentences + paired_control_findings(results)
+
+
+def paired_control_findings(results: list[Result]) -> list[str]:
+    """One sentence: each ticket against the controls of its own seed: at how many sparsities it is at least as
+    accurate as each control in every seed."""
+    controls, n = [], None
     for control in ALL_CONTROLS:  # each ticket against its own seed's control: at least as accurate in every seed?
         against = [p for p in paired(results, against=control) if p is not None and p.kind == "ticket"]
-        if against:
+        if against and against[0].seeds > 1:
+            n = against[0].seeds
             every = sum(p.as_accurate == p.seeds == n for p in against)
             controls.append(f"the ticket at least as accurate as {LABELS[control]} in all {n} seeds at {every} of "
                             f"{len(against)}")
-    if controls:
-        sentences.append(f"- **Controls, seed by seed** (each against the ticket of its own seed): "
-                         f"{'; '.join(controls)} sparsities.")
-    return sentences
+    if not controls:
+        return []
+    return [f"- **Controls, seed by seed** (each against the ticket of its own seed): {'; '.join(controls)} "
+            f"sparsities."]
 
 
 def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls: tuple[str, ...] = ()) -> list[str]:
@@ -559,7 +580,8 @@ def markdown(lines: list[str]):
 
 
 def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
-    """A lesson's table of `results` and the sentences computed from it ("findings"; "signs": the sign-preserving
+    """A lesson's table of `results` and the sentences computed from it ("findings"; "controls": only those on the
+    controls against the ticket; "signs": the sign-preserving
     control against plain reinit; "rewinding": tickets rewound to each k against k = 0; "supermask": accuracy before
     any training, the ticket's mask and a random one on theta_0; "paper": the paper's sentences on its iterative
     figure or on its controls, measured on `results`), as Markdown for a cell."""
@@ -567,6 +589,7 @@ def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
     rows = summarize(plain)
     text = {"table": lambda: table(rows, paired(plain)),
             "findings": lambda: findings(rows) + paired_findings(plain),
+            "controls": lambda: control_findings(rows) + paired_control_findings(plain),
             "signs": lambda: sign_findings(rows),
             "rewinding": lambda: rewinding_findings(results),
             "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain),

@@ -69,6 +69,13 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     assert one_seed.splitlines()[0] == ("| weights remaining | winning ticket: accuracy (%) | early-stop iteration: "
                                         "winning ticket |")
     assert show(results, parts=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
+    with_reinit = results + [result_of(e) for e in (entry("reinit", 1, 0, 0.97, 5_000), entry("reinit", 1, 1, 0.995,
+                                                                                               3_100))]
+    assert show(with_reinit, parts=("controls",)).data.splitlines() == [  # the controls' sentences only
+        "- **Random reinit**: below the ticket at 1 of 1 sparsities; the largest gap is 0.25 points at 80.0 % remaining "
+        "(98.25 % against 98.50 %); it stops later than the ticket at 1 of 1.",
+        "- **Controls, seed by seed** (each against the ticket of its own seed): the ticket at least as accurate as "
+        "random reinit in all 2 seeds at 0 of 1 sparsities."]
     with pytest.raises(ValueError, match="Unknown part"):
         show(results, parts=("tabel",))
     assert describe(results).splitlines() == [
