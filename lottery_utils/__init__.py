@@ -2,9 +2,10 @@
 here), and above them the experiments, store, plots, tables and widgets (import those modules by name)."""
 from .data import Data, best_device, load_cifar10, load_mnist
 from .models import PRESETS, Preset, build_model, weight_counts
-from .pruning import (WeightStatistics, apply_masks, clone, iterative_pruning, layer_amounts, layer_kinds, load_state,
-                      masks, per_round_amount, prunable_layers, prune_smallest, random_prune, random_reinit,
-                      recompute_weights, remaining_weights, sign_preserving_reinit, weight_statistics, winning_ticket)
+from .layers import layer_amounts, layer_kinds, masks, prunable_layers
+from .pruning import (WeightStatistics, apply_masks, clone, iterative_pruning, load_state, per_round_amount,
+                      prune_smallest, random_prune, random_reinit, recompute_weights, remaining_weights,
+                      sign_preserving_reinit, weight_statistics, winning_ticket)
 from .results import History, Kind, Result, Spread, Summary, paired, summarize
 from .training import evaluate, supermask_accuracy, train
 

@@ -16,7 +16,7 @@ from . import experiments
 from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls, validate_rewind
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS
-from .pruning import validate_amount, validate_rounds
+from .layers import validate_amount, validate_rounds
 from .results import Result, pick
 from .settings import Settings
 from .store import CSV_COLUMNS, csv_row

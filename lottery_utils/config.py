@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .models import Preset, get_preset, is_whole
-from .pruning import validate_amount
+from .layers import validate_amount
 from .results import KINDS, Kind
 
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations

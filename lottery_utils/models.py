@@ -20,6 +20,8 @@ def lenet() -> nn.Module:
 def conv_net(convs: int, fc_width: int = 256) -> nn.Module:
     """Conv-2/4/6: `convs` / 2 x [two 3x3 convs, max-pool] (64, then 128, then 256 filters), then fc 256-256-10
     (`fc_width` for other widths of the two hidden fc layers)."""
+    if convs not in (2, 4, 6):
+        raise ValueError(f"convs must be 2, 4 or 6 (Conv-2, Conv-4, Conv-6), got {convs!r}.")
     layers, channels, blocks = [], 3, convs // 2
     for width in (64, 128, 256)[:blocks]:
         layers += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
@@ -120,17 +122,18 @@ class Preset:
 
     def rates(self, largest: float | None = None) -> dict[str, float]:
         """The per-kind pruning rates of one round, for `winning_ticket` and `prune_smallest`: the paper's, or scaled
-        so that the largest is `largest` (LeNet, `rates(0.8)`: {"fc": 0.8, "output": 0.4}). The experiments' and the
-        command line's `rate` means this `largest`; a plain number given to `winning_ticket` is every layer's rate."""
+        so that the largest is `largest` (LeNet, `rates(0.8)`: {"fc": 0.8, "output": 0.4}). A plain number given to
+        `winning_ticket` is every layer's rate instead."""
         if largest is None:
             return dict(self.prune_rates)
         if not 0.0 <= largest < 1.0:
             raise ValueError(f"largest must be in [0, 1) (the fraction of remaining weights to prune), got {largest}.")
-        scale = largest / self.paper_rate  # the stored configurations hold these products exactly: keep this arithmetic
+        scale = largest / self.paper_rate
         return {kind: rate * scale for kind, rate in self.prune_rates.items()}
 
-    def build(self, seed: int | None = None) -> nn.Module:
-        """A freshly initialized network; the same seed gives the same weights."""
+    def build(self, seed: int | None = 0) -> nn.Module:
+        """A freshly initialized network; the same seed gives the same weights, and the caller's random state is left
+        as it was (seed=None draws from it instead)."""
         with seeded(seed):
             model = self.architecture()
             initialize(model, self.init)
@@ -174,9 +177,8 @@ def _validate(preset: Preset) -> None:
 
 # LeNet and Conv-2/4/6: the table of Figure 2 (iterations / batch, Adam and its rate, pruning rates), whose caption
 # says "Initializations are Gaussian Glorot (Glorot & Bengio, 2010)"; the output layer at half the fc rate (Section 2:
-# "Connections to outputs are pruned at half of the rate of the rest of the network"). Read-only: the cache keys name a
-# preset, not its settings, so a changed preset would be answered with the old one's results (make another Preset and
-# pass it to `train` instead).
+# "Connections to outputs are pruned at half of the rate of the rest of the network"). Read-only: to train otherwise,
+# make another Preset (`dataclasses.replace`) and pass it to `train`.
 PRESETS = MappingProxyType({
     "lenet": Preset("lenet", lenet, "mnist", 50_000, 60, "adam", 1.2e-3,
                     prune_rates={"fc": 0.2, "output": 0.1}, eval_every=100),
@@ -263,9 +265,9 @@ def seeded(seed: int | None):
                 torch.mps.set_rng_state(mps)
 
 
-def build_model(name: str, seed: int | None = None) -> nn.Module:
-    """A freshly initialized network from the paper's table; the same seed gives the same weights. Train it with the
-    same preset: `train(model, data, name)`."""
+def build_model(name: str, seed: int | None = 0) -> nn.Module:
+    """A freshly initialized network from the paper's table: theta_0 of `seed` (the same seed, the same weights; the
+    caller's random state is left as it was). Train it with the same preset: `train(model, data, name)`."""
     return get_preset(name).build(seed)
 
 

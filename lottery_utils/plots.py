@@ -19,7 +19,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFor
 from torch import nn
 
 from .models import build_model
-from .pruning import WeightStatistics, masks, prunable_layers
+from .layers import masks, prunable_layers
+from .pruning import WeightStatistics
 from .results import KINDS, LABELS, Result, initial_accuracies, pick, summarize
 from .store import StoredResult
 

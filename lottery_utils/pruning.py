@@ -2,8 +2,9 @@
 
 `winning_ticket` prunes a trained network's smallest weights and gives the same mask to the untrained copy, whose
 survivors keep their initial values; `iterative_pruning` is the paper's Algorithm 1, rounds of train, prune, reset.
-Below them: the magnitude cut (`prune_smallest`), which layers and how much, masks and copies; the paper's two
-controls and the follow-up papers' tools for asking why tickets win; last, the checks that name each mistake.
+Below them: the magnitude cut (`prune_smallest`), masks and copies; the paper's two controls and the follow-up
+papers' tools for asking why tickets win. Which layers are pruned and by how much, and the checks that name each
+mistake, are in `layers.py`.
 
 Masks are torch's own (`torch.nn.utils.prune`: `weight_orig`, `weight_mask`). `training.train` folds them for speed
 while it trains (`masks_folded`: the same masks, put back afterwards; `fold_masks=False` trains through prune's hooks).
@@ -11,8 +12,6 @@ while it trains (`masks_folded`: the same masks, put back afterwards; `fold_mask
 from __future__ import annotations
 
 import copy
-import math
-import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -20,7 +19,9 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .models import LAYER_KINDS, is_whole, seeded
+from .layers import (masks, prunable_layers, validate_amount, validate_iterative_arguments, validate_rounds,
+                     validate_same_architecture, validate_strategy, validate_ticket_pair, validate_unpruned)
+from .models import seeded
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
@@ -88,49 +89,6 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
                 prune.identity(module, "weight")
 
 
-def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
-    """The layers whose weights are pruned: every Conv2d and Linear (biases and batch norm are never pruned)."""
-    return {name: m for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
-
-
-def layer_kinds(model: nn.Module) -> dict[str, str]:
-    """"conv", "fc" or "output" (the last Linear) for each prunable layer."""
-    layers = prunable_layers(model)
-    last_linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)][-1:]
-    return {name: "conv" if isinstance(m, nn.Conv2d) else "output" if name in last_linear else "fc"
-            for name, m in layers.items()}
-
-
-def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Per-layer pruning fractions from one number (every layer), rates by kind ({"conv", "fc", "output"}), or layer
-    names; a kind or layer left out of a mapping gets 0 (not pruned)."""
-    kinds = layer_kinds(model)
-    if not isinstance(amount, Mapping):
-        return {name: validate_amount(amount) for name in kinds}
-    keys = set(amount)
-    if not keys:
-        raise ValueError("amount is an empty mapping, which would prune nothing: give rates by layer kind "
-                         "(e.g. {\"fc\": 0.2, \"output\": 0.1}) or by layer name.")
-    ambiguous = sorted(keys & set(LAYER_KINDS) & set(kinds))
-    if ambiguous:  # e.g. torchvision's ResNet names its Linear layer "fc"
-        raise ValueError(f"amount key(s) {ambiguous} are both a layer kind and a layer name of this network: name "
-                         f"every layer ({list(kinds)}) instead of giving kinds, so it is clear what is pruned.")
-    if keys <= set(LAYER_KINDS):
-        absent = sorted(kind for kind in keys - set(kinds.values()) if validate_amount(amount[kind], kind) > 0)
-        if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
-            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {kinds}); "
-                             f"give rates for the kinds it has.")
-        return {name: validate_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
-    unknown = sorted(keys - set(kinds), key=str)
-    if unknown and set(unknown) <= set(LAYER_KINDS):
-        raise ValueError(f"amount mixes layer kinds {unknown} with layer names {sorted(keys & set(kinds), key=str)}: "
-                         f"give either kinds {LAYER_KINDS} or names {list(kinds)}, not both.")
-    if unknown:
-        raise ValueError(f"Unknown key(s) in amount: {unknown}. Give either layer kinds {LAYER_KINDS} or layer names "
-                         f"{list(kinds)}.")
-    return {name: validate_amount(amount.get(name, 0.0), name) for name in kinds}
-
-
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     """Give `target` the masks of `source` (its weight values stay as they are); each mask moves to the device of
     the layer it goes on. On an already pruned target torch combines the two masks, so the source's must lie inside
@@ -155,11 +113,6 @@ def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
             layer = targets[name]
             prune.custom_from_mask(layer, "weight", mask.detach().to(layer.weight.device, copy=True))
     return target
-
-
-def masks(model: nn.Module) -> dict[str, torch.Tensor | None]:
-    """Each prunable layer's mask (1 = kept), or None where the layer was never pruned."""
-    return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(model).items()}
 
 
 def remaining_weights(model: nn.Module) -> float:
@@ -223,7 +176,7 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed),
     which is changed in place and returned."""
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
-    _validate_unpruned(fresh_network, "fresh_network")
+    validate_unpruned(fresh_network, "fresh_network")
     return _copy_masks(ticket, fresh_network)
 
 
@@ -232,7 +185,7 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Mod
     layer as `ticket` does; `network` is changed in place and returned. The mask is drawn on the CPU, so a seed gives
     the same mask on every device. (Mask source first, as in `random_reinit` and `apply_masks`.)"""
     validate_same_architecture(ticket, network, names=("ticket", "network"))
-    _validate_unpruned(network, "random_prune's network")
+    validate_unpruned(network, "random_prune's network")
     on_cpu = clone(network).cpu()
     targets = prunable_layers(on_cpu)
     with seeded(seed):
@@ -253,7 +206,7 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     one `random_reinit` would use, so that the two controls differ only in the signs.
     """
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
-    _validate_unpruned(fresh_network, "fresh_network")
+    validate_unpruned(fresh_network, "fresh_network")
     fresh = prunable_layers(fresh_network)
     with torch.no_grad():
         for name, layer in prunable_layers(ticket).items():
@@ -285,7 +238,7 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
 
     `theta_0` holds the initial weights (the untrained network, or the ticket `winning_ticket` returned), `trained`
     the trained ones (theta_j), `masks_from` the mask (default: `trained`'s, which `winning_ticket` prunes too; or
-    a ticket, e.g. `Store.network(result)` of a stored one). Pruned layers count their `weight_orig` (every value, the
+    a ticket). Pruned layers count their `weight_orig` (every value, the
     masked ones too). `trained_from`: the ticket `trained` started as, in a later round of iterative pruning; the
     weights its mask had already pruned did not train and are left out of both groups (default: none, `trained`
     trained dense). Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two
@@ -313,101 +266,3 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
     return statistics
 
 
-# --- the checks behind the functions above: each mistake named, with what to do instead (the experiments and the
-# command line check their arguments with the same functions) -------------------------------------------------------
-
-def validate_amount(amount: float, what: str = "amount") -> float:
-    """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
-    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
-        raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
-                        f"got {amount!r} of type {type(amount).__name__}.")
-    if math.isnan(amount) or not 0.0 <= amount < 1.0:
-        raise ValueError(f"{what} must be in [0, 1) (the fraction of remaining weights to prune), got {amount}. "
-                         f"For a percentage such as 20 %, pass 0.2.")
-    return float(amount)
-
-
-def validate_strategy(network: nn.Module, amount: float | Mapping[str, float], strategy: str) -> dict[str, float]:
-    """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); returns
-    each layer's amount."""
-    amounts = layer_amounts(network, amount)
-    if strategy not in ("layerwise", "global"):
-        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
-    if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
-        raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
-    return amounts
-
-
-def validate_rounds(rounds: int) -> int:
-    """A number of pruning rounds is a whole number >= 1."""
-    if not is_whole(rounds):
-        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
-    return int(rounds)
-
-
-def validate_iterative_arguments(network, train, rounds, amount, reset_to=None, strategy: str = "layerwise") -> None:
-    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts for the strategy, and
-    a `reset_to` with `network`'s architecture and masks."""
-    if not isinstance(network, nn.Module):
-        raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
-                        f"got {type(network).__name__}.")
-    if not callable(train):
-        raise TypeError(f"train must be a function that trains a network in place, e.g. "
-                        f"lambda net, r: train(net, data, 'lenet', 5_000); got {type(train).__name__}.")
-    validate_rounds(rounds)
-    validate_strategy(network, amount, strategy)
-    if reset_to is not None:
-        validate_same_architecture(network, reset_to, ("network", "reset_to"))
-        differs = _first_different_mask(network, reset_to)
-        if differs is not None:
-            raise ValueError(f"reset_to's mask of layer {differs!r} is not network's: reset_to holds theta_k, the "
-                             f"weights network reaches after k iterations, with network's masks (none for a dense "
-                             f"network).")
-
-
-def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple[str, str] = ("first", "second"),
-                               advice: str = "Both must be the same architecture (e.g. build_model with the same "
-                                             "name).") -> None:
-    """Both networks must have the same parameters (names and shapes); `names` says what the two are in the caller's
-    words, `advice` what to do instead."""
-    def shapes(model):
-        return {n.removesuffix("_orig"): tuple(p.shape) for n, p in model.named_parameters()}
-
-    a, b = shapes(first), shapes(second)
-    for name in dict.fromkeys([*a, *b]):
-        if a.get(name) != b.get(name):
-            raise ValueError(f"The networks differ at parameter {name!r}: {names[0]} {a.get(name, 'missing')}, "
-                             f"{names[1]} {b.get(name, 'missing')}. {advice}")
-
-
-def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
-    """winning_ticket's two networks: the same architecture, and the same masks (pruned together, round after round)."""
-    validate_same_architecture(trained_network, copy_network, ("trained", "copy"),
-                               "The copy must be made from the same architecture before training (e.g. clone(network), "
-                               "or build_model with the same name and seed).")
-    differs = _first_different_mask(trained_network, copy_network)
-    if differs is not None:
-        raise ValueError(f"The masks of layer {differs!r} disagree between the trained network and its copy "
-                         f"(trained keeps {_kept_count(masks(trained_network)[differs])}, copy keeps "
-                         f"{_kept_count(masks(copy_network)[differs])} weights). Prune both together with "
-                         f"winning_ticket, round after round.")
-
-
-def _first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
-    """The first prunable layer whose masks differ between two networks of one architecture (None: all agree)."""
-    theirs = masks(second)
-    for name, mine in masks(first).items():
-        other = theirs[name]
-        if (mine is None) != (other is None) or (mine is not None and not torch.equal(mine.cpu(), other.cpu())):
-            return name
-    return None
-
-
-def _kept_count(mask: torch.Tensor | None) -> str:
-    return "all" if mask is None else f"{int(mask.sum()):,}"
-
-
-def _validate_unpruned(network: nn.Module, what: str) -> None:
-    if any(mask is not None for mask in masks(network).values()):
-        raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
-                         f"clone of theta_0), so that the control's mask is exactly the one it is given.")

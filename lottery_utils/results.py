@@ -83,7 +83,7 @@ class Result:
 
     def configuration(self) -> tuple:
         """What the seeds of one network share, its whole configuration but the seed: the network `summarize` averages
-        over seeds. (A stored result, `store.StoredResult`, has its exact training setup too.)"""
+        over seeds."""
         return (self.kind, self.model, self.iterations, self.rewind_iteration, self.round,
                 tuple(tuple(sorted(step.items())) for step in self.schedule), self.remaining)
 
@@ -92,7 +92,7 @@ class Result:
         """Test accuracy before any training, the first point of the curve: for a ticket its mask on theta_0, the
         supermask of Zhou et al. 2019; for random pruning a random mask of the same per-layer size on theta_0; for
         the dense network theta_0 itself (under rewinding: the same on theta_k, read at iteration k). Every
-        network's curve starts where its training starts, so this is read, not computed (bundled results too)."""
+        network's curve starts where its training starts, so this is read, not computed."""
         if not self.history.iterations or self.history.iterations[0] != self.rewind_iteration:
             raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
                              f"{self.rewind_iteration}).")

@@ -21,7 +21,8 @@ from torch import nn
 
 from .config import RunConfig, config_key, setting_key
 from .models import build_model
-from .pruning import load_state, masks, prunable_layers
+from .layers import masks, prunable_layers
+from .pruning import load_state
 from .results import History, Result
 
 FORMAT = 1  # of the bundle files: bump when their layout changes; the reader refuses other formats

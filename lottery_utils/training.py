@@ -17,7 +17,8 @@ from tqdm.auto import tqdm
 
 from .data import Data
 from .models import PRESETS, Preset, get_preset, is_whole
-from .pruning import clone, prunable_layers
+from .layers import prunable_layers
+from .pruning import clone
 from .results import History
 
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
@@ -48,6 +49,9 @@ def train(model: nn.Module, data: Data, preset: str | Preset, iterations: int | 
     The model moves to the data's device. The test accuracy at the early-stopping iteration comes from a copy of the
     weights kept there.
     """
+    if not isinstance(data, Data):
+        raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "
+                        f"{type(data).__name__}.")
     preset = get_preset(preset) if isinstance(preset, str) else preset
     if not isinstance(preset, Preset):
         raise TypeError(f"preset must be a preset's name ({', '.join(PRESETS)}) or a Preset, got {preset!r}.")

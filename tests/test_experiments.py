@@ -22,7 +22,7 @@ from lottery_utils.settings import Settings
 from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, numbers_of
 from lottery_utils.config import RunConfig, Setup, round_rates
 from lottery_utils.experiments import Experiment, iterative, one_shot
-from lottery_utils.pruning import masks, prunable_layers
+from lottery_utils.layers import masks, prunable_layers
 from lottery_utils.results import KINDS, Result, pick
 
 ROOT = Path(__file__).resolve().parents[1]

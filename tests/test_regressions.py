@@ -13,7 +13,8 @@ from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
 from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup, round_rates
 from lottery_utils.lessons import ONE_SHOT_GRID
-from lottery_utils.pruning import layer_amounts, masks, winning_ticket
+from lottery_utils.layers import layer_amounts, masks
+from lottery_utils.pruning import winning_ticket
 from lottery_utils.results import Result, summarize
 from lottery_utils.settings import Settings
 from lottery_utils.store import Bundle, Store, write_bundle
@@ -200,3 +201,23 @@ def test_seeds_that_would_share_a_draw_with_the_controls_are_refused(tmp_path):
         with pytest.raises(ValueError, match="seeds must be whole numbers from 0 to 999"):
             experiments.one_shot("lenet", seeds=seeds, store=Store(tmp_path), setup=SETUP, progress=False)
     assert not any(tmp_path.iterdir())  # refused before anything trained
+
+
+# The third read of the code.
+
+def test_building_a_network_leaves_the_callers_random_stream_alone():
+    """build_model(name) served as an empty container to load weights into; with seed=None it drew from the caller's
+    generator, so loading a stored network moved the student's random stream."""
+    from lottery_utils.models import conv_net
+    state = torch.random.get_rng_state()
+    first, second = build_model("lenet"), build_model("lenet")
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert torch.equal(first[1].weight, second[1].weight)
+    assert torch.equal(first[1].weight, build_model("lenet", seed=0)[1].weight)
+    with pytest.raises(ValueError, match="convs must be 2, 4 or 6"):
+        conv_net(3)
+
+
+def test_train_names_data_that_is_not_a_dataset(mnist):
+    with pytest.raises(TypeError, match=r"data must be a Data, e.g. load_mnist\(folder\)"):
+        train(build_model("lenet"), None, "lenet", 3, progress=False)

@@ -21,7 +21,8 @@ from lottery_utils.experiments import Experiment, one_shot
 from lottery_utils.lessons import bundle_runs
 from lottery_utils.settings import Settings
 from lottery_utils.store import Cache, Store
-from lottery_utils.pruning import masks, prunable_layers, random_prune, random_reinit
+from lottery_utils.layers import masks, prunable_layers
+from lottery_utils.pruning import random_prune, random_reinit
 from lottery_utils.pruning import load_state
 from lottery_utils.results import KINDS, initial_accuracies, pick
 

@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from ..models import build_model
-from ..pruning import clone, layer_kinds, masks, prunable_layers
+from ..layers import layer_kinds, masks, prunable_layers
+from ..pruning import clone
 
 TOLERANCE = 0.006  # for matrices copied from a print-out with two decimals
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from torch import nn
 
 from ..models import weight_counts
-from ..pruning import clone, masks, prunable_layers, remaining_weights, winning_ticket
+from ..layers import masks, prunable_layers
+from ..pruning import clone, remaining_weights, winning_ticket
 from ._common import (StandIn, Unreadable, boolean_masks, compare_ticket, correct, is_close, model_and_name, not_yet,
                       read_count, read_fraction, theta_0_and_trained)
 

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from ..models import build_model
-from ..pruning import iterative_pruning, masks, prunable_layers, remaining_weights
+from ..layers import masks, prunable_layers
+from ..pruning import iterative_pruning, remaining_weights
 from ..results import paired
 from ._common import CHECK_SEED, StandIn, Unreadable, boolean_masks, correct, is_close, not_yet, read_fraction
 

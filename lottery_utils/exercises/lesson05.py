@@ -5,7 +5,8 @@ import torch
 from torch import nn
 
 from ..models import build_model
-from ..pruning import clone, prunable_layers, remaining_weights, sign_preserving_reinit, winning_ticket
+from ..layers import prunable_layers
+from ..pruning import clone, remaining_weights, sign_preserving_reinit, winning_ticket
 from ..training import evaluate, supermask_accuracy
 from ._common import CHECK_SEED, StandIn, boolean_masks, correct, not_yet
 

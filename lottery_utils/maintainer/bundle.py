@@ -24,7 +24,7 @@ import torch
 from ..config import RunConfig, Setup, round_rates
 from ..experiments import Experiment, iterative
 from ..lessons import Run, bundle_runs
-from ..pruning import masks, prunable_layers
+from ..layers import masks, prunable_layers
 from ..results import Result
 from ..settings import Settings
 from ..store import BUNDLE_DIR, Store, read_bundle, write_atomically, write_bundle

@@ -50,7 +50,7 @@ from torch.nn.utils import prune
 
 from lottery_utils import build_model
 from lottery_utils.exercises import check_remaining_weights, check_weight_count, check_winning_ticket
-from lottery_utils.pruning import layer_amounts, prunable_layers
+from lottery_utils import layer_amounts, prunable_layers
 
 wider = nn.Sequential(nn.Flatten(), nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 150), nn.ReLU(), nn.Linear(150, 10))
 answer = 784 * 500 + 500 * 150 + 150 * 10
@@ -165,7 +165,7 @@ from torch.nn.utils import prune
 
 from lottery_utils import load_mnist
 from lottery_utils.exercises import check_sign_preserving_reinit, check_supermask_accuracy
-from lottery_utils.pruning import prunable_layers
+from lottery_utils import prunable_layers
 
 data = load_mnist(settings.data)
 
