@@ -138,7 +138,7 @@ class Experiment:
         if entry is not None:
             return result_of(entry)
         if kind == Kind.DENSE:
-            return self.train(self.initial(), self.config(Kind.DENSE), Here())
+            return self.train_or_load(self.initial(), self.config(Kind.DENSE), Here())
         return pick(self.run(rounds, rates, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
@@ -168,7 +168,8 @@ class Experiment:
     def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
         def train_round(network: nn.Module, r: int) -> None:  # round 0 trains the dense network, round r its ticket
-            self.train(network, self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, rates), pool)
+            self.train_or_load(network, self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, rates),
+                               pool)
 
         start = self.start(pool)  # theta_0, or theta_k when rewinding
         tickets = iterative_pruning(self.initial(), train_round, rounds, rates, get_preset(self.setup.model).strategy,
@@ -184,7 +185,7 @@ class Experiment:
     def job(self, config: RunConfig, network: nn.Module) -> Job:
         return Job(self.store.disk, self.data, config, state_of(network), self.progress)
 
-    def train(self, network: nn.Module, config: RunConfig, pool: Pool) -> Result:
+    def train_or_load(self, network: nn.Module, config: RunConfig, pool: Pool) -> Result:
         """Train `network` in place as `config` (in `pool`), or give it the trained weights the store holds
         (bundled results have none: those networks train here, to prune them further)."""
         entry = self.store.load_trained(config)

@@ -29,8 +29,8 @@ COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "reini
           "random_prune": "tab:green"}
 COLORMAPS = {"dense": "Greys", "ticket": "Blues", "reinit": "Oranges", "reinit_signs": "YlOrBr",
              "random_prune": "Greens"}
-METRICS = {"early_stop_test_accuracy": "test accuracy at early stop", "final_test_accuracy": "test accuracy at the end",
-           "early_stop_iteration": "early-stop iteration"}
+AXIS_LABELS = {"early_stop_test_accuracy": "test accuracy at early stop",
+               "final_test_accuracy": "test accuracy at the end", "early_stop_iteration": "early-stop iteration"}
 MAX_TICKS = 10
 MIN_TICK_RATIO = 1.3  # neighbouring labels on the sparsity axis: 100 and 80 overlap, 100 and 64 do not
 
@@ -39,8 +39,8 @@ def plot_accuracy_vs_remaining(records: Iterable[Result], metric: str = "early_s
                                ax: Axes | None = None, ylim: tuple[float, float] | None = None) -> Figure:
     """The paper's LeNet figure: test accuracy of tickets and controls as fewer and fewer weights remain. `ylim`:
     the accuracy axis' range (fractions), e.g. another figure's `axes[0].get_ylim()`, to compare the two by eye."""
-    if metric not in METRICS:
-        raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(METRICS)}.")
+    if metric not in AXIS_LABELS:
+        raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(AXIS_LABELS)}.")
     return _plot_vs_remaining(list(records), metric, ax, ylim)
 
 
@@ -75,7 +75,7 @@ def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None,
                     capsize=3)
     _sparsity_axis(ax, [100 * row.remaining for row in rows])
     seeds = max(row.seeds for row in rows)
-    ax.set(ylabel=METRICS[metric], title=f"{_model_name(records)}: {METRICS[metric]}")
+    ax.set(ylabel=AXIS_LABELS[metric], title=f"{_model_name(records)}: {AXIS_LABELS[metric]}")
     if metric == "early_stop_iteration":  # a log axis: a network 1.5 times slower is as far off at 3,000 as at 30,000
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(IterationLocator())
@@ -580,8 +580,8 @@ def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str 
     reference: the mean over seeds, min-max bars where there are several (each k's points shifted a little sideways,
     so that the bars of neighbouring k do not hide each other)."""
     records = list(records)
-    if metric not in METRICS:
-        raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(METRICS)}.")
+    if metric not in AXIS_LABELS:
+        raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(AXIS_LABELS)}.")
     rewinds = sorted({r.rewind_iteration for r in records if r.kind == kind})
     if not rewinds:
         raise ValueError(f"No {kind!r} records to plot; the records hold {sorted({r.kind for r in records})}.")
@@ -604,8 +604,8 @@ def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str 
             ax.axhspan(spread.min, spread.max, color=COLORS["dense"], alpha=0.1, label=f"{LABELS['dense']}: min-max")
     _sparsity_axis(ax, [100 * r.remaining for r in records if r.kind == kind])
     counted = " (from iteration 0)" if metric == "early_stop_iteration" else ""
-    ax.set(ylabel=METRICS[metric] + counted,
-           title=f"{_model_name(records)}: {LABELS[kind]}s rewound to θk,\n{METRICS[metric]}{counted}")
+    ax.set(ylabel=AXIS_LABELS[metric] + counted,
+           title=f"{_model_name(records)}: {LABELS[kind]}s rewound to θk,\n{AXIS_LABELS[metric]}{counted}")
     _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)
