@@ -161,3 +161,15 @@ def validate_unpruned(network: nn.Module, what: str) -> None:
     if any(mask is not None for mask in masks(network).values()):
         raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
                          f"clone of theta_0), so that the control's mask is exactly the one it is given.")
+
+
+def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
+    """A control's fresh network must not start where the ticket does (the same seed's theta_0): the control would be
+    the ticket itself."""
+    fresh = prunable_layers(fresh_network)
+    for name, layer in prunable_layers(ticket).items():
+        start = getattr(layer, "weight_orig", layer.weight)
+        if torch.equal(start.detach().cpu(), fresh[name].weight.detach().cpu()):
+            raise ValueError(f"fresh_network's layer {name!r} holds the ticket's own initial weights, so the control "
+                             f"would be the ticket itself: build it with another seed (for a ticket of seed 0, e.g. "
+                             f"build_model(name, seed=1)).")

@@ -131,7 +131,7 @@ class Preset:
         scale = largest / self.paper_rate
         return {kind: rate * scale for kind, rate in self.prune_rates.items()}
 
-    def build(self, seed: int | None = 0) -> nn.Module:
+    def build(self, seed: int | None) -> nn.Module:
         """A freshly initialized network; the same seed gives the same weights, and the caller's random state is left
         as it was (seed=None draws from it instead)."""
         with seeded(seed):
@@ -265,9 +265,10 @@ def seeded(seed: int | None):
                 torch.mps.set_rng_state(mps)
 
 
-def build_model(name: str, seed: int | None = 0) -> nn.Module:
-    """A freshly initialized network from the paper's table: theta_0 of `seed` (the same seed, the same weights; the
-    caller's random state is left as it was). Train it with the same preset: `train(model, data, name)`."""
+def build_model(name: str, seed: int | None) -> nn.Module:
+    """A freshly initialized network from the paper's table: theta_0 of `seed`, which every caller names (the same
+    seed, the same weights; the caller's random state is left as it was; None draws from it instead). Train it with
+    the same preset: `train(model, data, name)`."""
     return get_preset(name).build(seed)
 
 

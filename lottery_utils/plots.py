@@ -237,7 +237,7 @@ def _first_layer_counts(source: nn.Module | torch.Tensor | StoredResult) -> tupl
         if source.first_layer_kept is None:
             raise ValueError(f"This {source.model} result keeps no first-layer counts: its first layer is not "
                              f"fully connected.")
-        first = next(iter(prunable_layers(build_model(source.model)).values()))
+        first = next(iter(prunable_layers(build_model(source.model, seed=0)).values()))
         return torch.tensor(source.first_layer_kept, dtype=torch.float32), first.out_features
     if isinstance(source, nn.Module):
         name, mask = next(iter(masks(source).items()))

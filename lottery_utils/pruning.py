@@ -19,8 +19,9 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .layers import (masks, prunable_layers, validate_amount, validate_iterative_arguments, validate_rounds,
-                     validate_same_architecture, validate_strategy, validate_ticket_pair, validate_unpruned)
+from .layers import (masks, prunable_layers, validate_amount, validate_fresh, validate_iterative_arguments,
+                     validate_rounds, validate_same_architecture, validate_strategy, validate_ticket_pair,
+                     validate_unpruned)
 from .models import seeded
 
 
@@ -157,7 +158,7 @@ def recompute_weights(model: nn.Module) -> nn.Module:
 def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
     """Put a state dict into `network` in place, pruning masks included: a pruned network's state_dict holds
     weight_orig and weight_mask, which an unpruned network's load_state_dict refuses; this prunes the layers first.
-    The values move to the network's device. E.g. `load_state(build_model("lenet"), ticket.state_dict())`."""
+    The values move to the network's device. E.g. `load_state(build_model("lenet", seed=0), ticket.state_dict())`."""
     state = dict(state)
     for name, module in prunable_layers(network).items():
         mask = state.get(f"{name}.weight_mask")
@@ -177,6 +178,7 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     which is changed in place and returned."""
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
     validate_unpruned(fresh_network, "fresh_network")
+    validate_fresh(ticket, fresh_network)
     return _copy_masks(ticket, fresh_network)
 
 
@@ -207,6 +209,7 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     """
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
     validate_unpruned(fresh_network, "fresh_network")
+    validate_fresh(ticket, fresh_network)
     fresh = prunable_layers(fresh_network)
     with torch.no_grad():
         for name, layer in prunable_layers(ticket).items():

@@ -289,7 +289,7 @@ class Store:
             raise LookupError(f"The cache at {self.root} keeps no weights for this {result.kind} network (key "
                               f"{result.key}): only dense networks and tickets trained here keep theirs (the bundled "
                               f"results hold a lesson's few). Run the experiment with this cache to train it.")
-        return load_state(build_model(result.model), state)
+        return load_state(build_model(result.model, seed=0), state)
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r}, bundle={'yes' if self.bundle is not None else 'none'})"

@@ -93,7 +93,7 @@ def test_training_is_deterministic_on_cpu(mnist):
 
 def test_bad_training_arguments(mnist):
     with pytest.raises(ValueError, match="batch_size"):
-        train(build_model("lenet"), mnist, "lenet", 10, 0, progress=False)
+        train(build_model("lenet", seed=0), mnist, "lenet", 10, 0, progress=False)
 
 
 def test_sgd_with_learning_rate_drops_trains_resnet_on_generated_cifar(tmp_path, monkeypatch):

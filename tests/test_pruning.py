@@ -185,7 +185,7 @@ def test_bad_amounts_are_clear_errors(amount, error, message):
 
 def test_mismatched_networks_are_named():
     with pytest.raises(ValueError, match=r"parameter '1.weight'.*\(300, 784\).*\(256, 3072\)|differ at parameter"):
-        winning_ticket(build_model("lenet"), build_model("conv2"), 0.2)
+        winning_ticket(build_model("lenet", seed=0), build_model("conv2", seed=0), 0.2)
     trained, copy_network = trained_pair()
     with pytest.raises(ValueError, match="same object"):
         winning_ticket(trained, trained, 0.2)
@@ -301,7 +301,7 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     assert ticket[1].weight_mask.device.type == device and history.final_test_accuracy > 0.5
     loss, accuracy = evaluate(ticket, data.test_x, data.test_y)
     assert accuracy == history.final_test_accuracy
-    restored = load_state(build_model("lenet").to(device), {k: v.cpu() for k, v in ticket.state_dict().items()})
+    restored = load_state(build_model("lenet", seed=0).to(device), {k: v.cpu() for k, v in ticket.state_dict().items()})
     assert restored[1].weight_mask.device.type == device and torch.equal(restored[1].weight, ticket[1].weight)
 
 
@@ -365,10 +365,10 @@ def test_the_strategy_is_layer_by_layer_unless_told_whatever_built_the_network()
 def test_load_state_takes_a_pruned_state_into_a_dense_network_and_refuses_the_reverse_clearly():
     trained, copy_network = trained_pair()
     ticket = winning_ticket(trained, copy_network, 0.5)
-    restored = load_state(build_model("lenet"), ticket.state_dict())
+    restored = load_state(build_model("lenet", seed=0), ticket.state_dict())
     assert torch.equal(restored[1].weight_mask, ticket[1].weight_mask) and torch.equal(restored[1].weight, ticket[1].weight)
     with pytest.raises(ValueError, match="state is of an unpruned network .* load it into an unpruned network"):
-        load_state(clone(ticket), build_model("lenet").state_dict())
+        load_state(clone(ticket), build_model("lenet", seed=0).state_dict())
 
 
 def test_apply_masks_refuses_a_target_pruned_where_the_source_keeps_weights():

@@ -133,10 +133,10 @@ def test_a_pruning_mapping_that_names_a_kind_and_a_layer_at_once_is_a_clear_erro
     with pytest.raises(ValueError, match=r"\['fc'\] are both a layer kind and a layer name.*name every layer"):
         layer_amounts(network, {"fc": 0.2})
     with pytest.raises(ValueError, match=r"mixes layer kinds \['fc'\] with layer names \['3'\]"):
-        layer_amounts(build_model("lenet"), {"fc": 0.2, "3": 0.1})  # a kind and a layer name mixed
+        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "3": 0.1})  # a kind and a layer name mixed
     with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc2'\]"):
-        layer_amounts(build_model("lenet"), {"fc2": 0.2, "3": 0.1})
-    assert layer_amounts(build_model("lenet"), {"fc": 0.2}) == {"1": 0.2, "3": 0.2, "5": 0.0}
+        layer_amounts(build_model("lenet", seed=0), {"fc2": 0.2, "3": 0.1})
+    assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2}) == {"1": 0.2, "3": 0.2, "5": 0.0}
 
 
 def test_train_is_told_how_to_train(mnist):
@@ -154,9 +154,9 @@ def test_train_is_told_how_to_train(mnist):
     with pytest.raises(TypeError, match="preset"):
         train(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), tiny, iterations=3, progress=False)
     with pytest.raises(TypeError, match="a preset's name .* or a Preset"):
-        train(build_model("lenet"), tiny, 3, progress=False)  # the iterations where the preset goes
+        train(build_model("lenet", seed=0), tiny, 3, progress=False)  # the iterations where the preset goes
     with pytest.raises(ValueError, match="Unknown model 'lenet5'"):
-        train(build_model("lenet"), tiny, "lenet5", 3, progress=False)
+        train(build_model("lenet", seed=0), tiny, "lenet5", 3, progress=False)
 
 
 def test_the_controls_refuse_a_network_that_is_already_pruned():
@@ -205,19 +205,30 @@ def test_seeds_that_would_share_a_draw_with_the_controls_are_refused(tmp_path):
 
 # The third read of the code.
 
-def test_building_a_network_leaves_the_callers_random_stream_alone():
+def test_building_a_network_names_its_seed_and_leaves_the_callers_random_stream_alone():
     """build_model(name) served as an empty container to load weights into; with seed=None it drew from the caller's
-    generator, so loading a stored network moved the student's random stream."""
+    generator, so loading a stored network moved the student's random stream. Every build names its seed now."""
     from lottery_utils.models import conv_net
+    with pytest.raises(TypeError, match="seed"):
+        build_model("lenet")
     state = torch.random.get_rng_state()
-    first, second = build_model("lenet"), build_model("lenet")
+    first, second = build_model("lenet", seed=0), build_model("lenet", seed=0)
     assert torch.equal(torch.random.get_rng_state(), state)
     assert torch.equal(first[1].weight, second[1].weight)
-    assert torch.equal(first[1].weight, build_model("lenet", seed=0)[1].weight)
     with pytest.raises(ValueError, match="convs must be 2, 4 or 6"):
         conv_net(3)
 
 
 def test_train_names_data_that_is_not_a_dataset(mnist):
     with pytest.raises(TypeError, match=r"data must be a Data, e.g. load_mnist\(folder\)"):
-        train(build_model("lenet"), None, "lenet", 3, progress=False)
+        train(build_model("lenet", seed=0), None, "lenet", 3, progress=False)
+
+
+def test_a_control_built_from_the_tickets_own_seed_is_refused():
+    """With theta_0 drawn from the ticket's own seed, random reinit and sign-preserving reinit would be the ticket."""
+    from lottery_utils import random_reinit, sign_preserving_reinit
+    ticket = winning_ticket(build_model("lenet", seed=0), build_model("lenet", seed=0), 0.5)
+    for control in (random_reinit, sign_preserving_reinit):
+        with pytest.raises(ValueError, match="holds the ticket's own initial weights.*another seed"):
+            control(ticket, build_model("lenet", seed=0))
+        assert masks(control(ticket, build_model("lenet", seed=1)))["1"] is not None

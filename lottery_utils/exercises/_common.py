@@ -97,7 +97,7 @@ def answer_tensor(answer, shape: torch.Size) -> torch.Tensor:
 
 def model_and_name(model: nn.Module | str) -> tuple[nn.Module, str]:
     if isinstance(model, str):
-        return build_model(model), model
+        return build_model(model, seed=0), model
     return model, type(model).__name__
 
 
