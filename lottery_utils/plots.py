@@ -370,12 +370,14 @@ def _name_experiment(axes: Sequence[Axes], records: list[Result], what: str) -> 
 def plot_control_gaps(rounds: list[Result], one_step: list[Result],
                       controls: Sequence[str] = ("reinit", "random_prune")) -> Figure:
     """The ticket's lead over each control against weights remaining, after k rounds of pruning (solid) and after one
-    step (dashed): in test accuracy at early stop (percentage points, the means over the seeds) and in speed (how many
-    times later than the ticket the control reaches its early-stopping iteration)."""
+    step (dashed): in test accuracy at early stop (percentage points, the means over the seeds, with a band from the
+    smallest to the largest gap of one seed's ticket over the same seed's control) and in speed (how many times later
+    than the ticket the control reaches its early-stopping iteration)."""
     fig, (accuracy, speed) = panels(2, width=6)
     shown = []
     for results, style, what in ((rounds, "-", "k rounds"), (one_step, "--", "one step")):
         rows = {(row.kind, row.remaining): row for row in summarize(results)}
+        by_seed = {(r.kind, round(r.remaining, 4), r.seed): r.early_stop_test_accuracy for r in results}
         for kind in controls:
             shares = sorted((r for k, r in rows if k == kind and ("ticket", r) in rows), reverse=True)
             ticket, control = [rows[("ticket", r)] for r in shares], [rows[(kind, r)] for r in shares]
@@ -384,6 +386,12 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
             accuracy.plot(x, [100 * (t.early_stop_test_accuracy.mean - c.early_stop_test_accuracy.mean)
                               for t, c in zip(ticket, control)], style, marker="o", markersize=4, color=COLORS[kind],
                           label=f"{LABELS[kind]}, {what}")
+            gaps = [[100 * (by_seed[("ticket", key, seed)] - by_seed[(kind, key, seed)])
+                     for (k, key, seed) in by_seed if k == kind and key == round(r, 4)
+                     and ("ticket", key, seed) in by_seed] for r in shares]
+            if all(len(g) > 1 for g in gaps):
+                accuracy.fill_between(x, [min(g) for g in gaps], [max(g) for g in gaps], color=COLORS[kind],
+                                      alpha=0.15 if style == "-" else 0.07, linewidth=0)
             speed.plot(x, [c.early_stop_iteration.mean / t.early_stop_iteration.mean for t, c in zip(ticket, control)],
                        style, marker="o", markersize=4, color=COLORS[kind], label=f"{LABELS[kind]}, {what}")
     accuracy.axhline(0, color="black", linewidth=0.8)
@@ -392,7 +400,8 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
         _sparsity_axis(ax, shown)
         ax.grid(alpha=0.3)
     name = _model_name(rounds)
-    accuracy.set(ylabel="ticket − control (points)", title=f"{name}: the ticket's lead in accuracy at early stop")
+    accuracy.set(ylabel="ticket − control (points)",
+                 title=f"{name}: the ticket's lead in accuracy at early stop\n(band: the seeds' own gaps, min–max)")
     speed.set(ylabel="control's early stop ÷ ticket's", title=f"{name}: how many times later the control stops")
     return shared_legend(fig, [accuracy, speed])
 

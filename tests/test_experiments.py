@@ -505,3 +505,16 @@ def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
     assert (result.early_stop_iteration, result.early_stop_test_accuracy, result.final_test_accuracy) == (30, 0.91, 0.9)
     assert result.history.early_stop_iteration == 30 and numbers_of(result) == stored
     assert csv_row(result)["key"] == result.key and tuple(csv_row(result)) == CSV_COLUMNS
+
+
+def test_the_control_gaps_show_each_seeds_own_gap_as_a_band():
+    from lottery_utils import Result
+    made = [Result.from_numbers(kind, 1, 0.2, acc, stop, acc, seed, "lenet", 50_000, 60.0)
+            for kind, seed, acc, stop in (("ticket", 0, 0.980, 3_000), ("reinit", 0, 0.970, 5_000),
+                                          ("ticket", 1, 0.982, 3_000), ("reinit", 1, 0.980, 4_000))]
+    made += [Result.from_numbers("dense", 0, 1.0, 0.98, 4_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
+    accuracy = plots.plot_control_gaps(made, made, controls=("reinit",)).axes[0]
+    assert line(accuracy, f"{plots.LABELS['reinit']}, k rounds").get_ydata()[0] == pytest.approx(0.6)  # the means
+    bands = [c for c in accuracy.collections if len(c.get_paths()) and len(c.get_paths()[0].vertices)]
+    lows, highs = zip(*((p.vertices[:, 1].min(), p.vertices[:, 1].max()) for c in bands for p in c.get_paths()))
+    assert min(lows) == pytest.approx(0.2) and max(highs) == pytest.approx(1.0)  # seed 1's gap, seed 0's gap
