@@ -250,7 +250,9 @@ def masks_folded(model: nn.Module):
     turns each pruned layer's weight into a plain parameter for the run (its pruned entries 0), the caller re-zeroes
     them after every optimizer step (yielded as (weight, mask) pairs), and `prune.custom_from_mask` puts the same
     masks back afterwards. The network computes exactly what prune's hooks would give, and its pruned entries of
-    `weight_orig` come back as 0 (`_through_hooks` leaves them 0 too: both paths leave the same state).
+    `weight_orig` come back as 0 (`_through_hooks` leaves them 0 too: both paths leave the same state). This holds for
+    optimizers that update each weight on its own, as the presets' Adam and SGD do: the pruned entries get gradients
+    here, which something that pools gradients across weights (a global gradient-norm clip) would count.
     """
     pruned = {module: module.weight_mask.detach().clone() for module in prunable_layers(model).values()
               if prune.is_pruned(module)}
