@@ -426,3 +426,16 @@ def test_one_step_against_the_papers_figure_4c_says_where_the_means_agree():
     assert reinit == "- random reinit: below the dense mean at 2 of 3 sparsities, all but 50.0 %"
     assert one_shot_vs_paper(results[:2] + results[4:5])[1].endswith("at all of the 1 sparsities")
     assert one_shot_vs_paper(results[:2] + results[4:6])[2] == "- random reinit: below the dense mean at 80.0 % (1 of 2)"
+
+
+def test_winning_counts_tally_both_conditions_seed_by_seed():
+    from lottery_utils.tables import winning_counts
+    results = [result_of(e) for e in (
+        entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
+        entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200),    # both seeds win at 80 %
+        entry("ticket", 2, 0, 0.98, 5_000), entry("ticket", 2, 1, 0.97, 3_000))]   # each fails one condition
+    assert winning_counts(results) == [
+        "| condition, of the tickets' sparsities | all 2 seeds | 1 of 2 | no seed |", "|---|---:|---:|---:|",
+        "| at least as accurate (a′ ≥ a) | 1 | 1 | 0 |", "| stops no later (j′ ≤ j) | 1 | 1 | 0 |",
+        "| both: a winning ticket | 1 | 0 | 1 |", "",
+        "Every seed's ticket is a winning ticket at 80.0 % of the weights; no seed's at 64.0 %."]
