@@ -500,11 +500,11 @@ def iterative_vs_paper(results: list[Result]) -> list[str]:
     lower = [t for t in tickets if t.remaining < 0.13
              and t.early_stop_test_accuracy.mean <= dense.early_stop_test_accuracy.mean]
     lines.append("- where speed returns to the dense network's (the paper: at 3.6 %): "
-                 + (f"at {100 * slower[0].remaining:.1f} %, the first sparse ticket whose mean early stop is no "
-                    f"earlier than the dense networks'" if slower else "nowhere in this run"))
+                 + (f"at {100 * slower[0].remaining:.1f} %, the first ticket below a fifth of the weights whose mean "
+                    f"early stop is no earlier than the dense networks'" if slower else "nowhere in this run"))
     lines.append("- where accuracy returns to the dense level (the paper: at 3.6 %): "
-                 + (f"at {100 * lower[0].remaining:.1f} %, the first sparse ticket whose mean accuracy is at or below "
-                    f"the dense networks'" if lower
+                 + (f"at {100 * lower[0].remaining:.1f} %, the first ticket below 13 % of the weights whose mean "
+                    f"accuracy is at or below the dense networks'" if lower
                     else "not within this run: the tickets' mean stays above the dense networks' to the sparsest, "
                          "where it is level (next line)"))
     last, pair = tickets[-1], dict(zip(rows, paired(results))).get(tickets[-1])
