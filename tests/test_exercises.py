@@ -458,37 +458,34 @@ def test_weight_count_of_a_wider_conv2_is_computed_from_the_network_given(capsys
 
 # --- why tickets win (notebook 05) --------------------------------------------------------------------------------
 
-def test_supermask_accuracy_check_refuses_wrong_measurements(capsys, mnist):
-    from lottery_utils.exercises import check_supermask_accuracy
-    from lottery_utils.training import evaluate, train
+def test_supermask_check_refuses_wrong_networks(capsys):
+    from torch.nn.utils import prune
+    from lottery_utils.exercises import check_supermask
+    from lottery_utils import apply_masks, prune_smallest
 
-    def right(network, data):
-        return evaluate(network, data.test_x, data.test_y)[1]
+    def right(ticket, theta_0):
+        return apply_masks(ticket, theta_0)
 
-    assert check_supermask_accuracy(right, mnist)
-    assert said(capsys).startswith("Correct!")
-    wrong = {"percent": (lambda n, d: 100 * right(n, d), "percent"),
-             "validation": (lambda n, d: evaluate(n, d.val_x, d.val_y)[1], "validation"),
-             "loss": (lambda n, d: evaluate(n, d.test_x, d.test_y)[0], "loss"),
-             "trains first": (lambda n, d: (train(n, d, "lenet", 5), right(n, d))[1], "changed"),
-             "ignores the mask": (lambda n, d: right(n.__class__(*[_unmasked(m) for m in n]), d), "without the mask"),
+    def by_hand(ticket, theta_0):
+        layers = prunable_layers(theta_0)
+        for name, layer in prunable_layers(ticket).items():
+            prune.custom_from_mask(layers[name], "weight", layer.weight_mask)
+        return theta_0
+
+    assert check_supermask(right) and check_supermask(by_hand)
+    assert said(capsys).count("Correct!") == 2
+    wrong = {"the trained ticket": (lambda t, z: t, "trained values θj"),
+             "no mask": (lambda t, z: z, "has no mask"),
+             "θ0 pruned by its own magnitudes": (lambda t, z: (prune_smallest(z, {"fc": 0.8, "output": 0.4}), z)[1],
+                                                 "not the ticket's"),
+             "other values": (lambda t, z: apply_masks(t, build_model("lenet", seed=5)), "not θ0's"),
+             "changes the ticket": (lambda t, z: (prune.remove(t[1], "weight"), right(t, z))[1], "ticket changed"),
+             "returns a number": (lambda t, z: 0.3, "return the network"),
              "not a function": (None, "pass your function")}
     for name, (fn, clue) in wrong.items():
-        assert check_supermask_accuracy(fn, mnist) is False, name
+        assert check_supermask(fn) is False, name
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, (name, out)
-
-
-def _unmasked(module):
-    """A copy of one layer with its initial values and no mask (what a student gets from weight_orig)."""
-    import copy
-    if not hasattr(module, "weight_mask"):
-        return copy.deepcopy(module)
-    layer = nn.Linear(module.in_features, module.out_features)
-    with torch.no_grad():
-        layer.weight.copy_(module.weight_orig)
-        layer.bias.copy_(module.bias)
-    return layer
 
 
 def test_sign_preserving_reinit_check_refuses_the_neighbouring_controls(capsys):

@@ -1,4 +1,4 @@
-"""Notebook 05's checks: your supermask measurement, your sign-preserving control."""
+"""Notebook 05's checks: your supermask (m ⊙ θ0), your sign-preserving control."""
 from __future__ import annotations
 
 import torch
@@ -7,7 +7,6 @@ from torch import nn
 from ..models import build_model
 from ..layers import prunable_layers
 from ..pruning import clone, remaining_weights, sign_preserving_reinit, winning_ticket
-from ..training import evaluate, supermask_accuracy
 from ._common import CHECK_SEED, StandIn, boolean_masks, correct, not_yet
 
 # --- why tickets win (notebook 05) ---------------------------------------------------------------------------------
@@ -20,42 +19,42 @@ def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module]:
     return theta_0, winning_ticket(trained, clone(theta_0), amount)
 
 
-def check_supermask_accuracy(fn, data) -> bool:
-    """Your `fn(network, data)`: the test accuracy (a fraction) of `network` as it is, untrained, on data.test_x /
-    data.test_y, leaving the network unchanged. Checked on the check's own ticket against
-    training.supermask_accuracy."""
-
+def check_supermask(fn) -> bool:
+    """Your `fn(ticket, theta_0)`: the supermask network m ⊙ theta_0, theta_0's values under the (trained) ticket's
+    mask, untrained; the ticket is left as it is. Checked on the check's own pair (a mask from 'trained' weights, theta_0)
+    against winning_ticket's copy."""
     if not callable(fn):
-        return not_yet("pass your function itself, e.g. check_supermask_accuracy(my_supermask_accuracy, data).")
-    theta_0, ticket = _check_ticket()
-    ticket.to(data.test_x.device)  # on the data's device (a GPU where there is one), as a student's network would be
-    before = {n: v.detach().clone() for n, v in ticket.state_dict().items()}
+        return not_yet("pass your function itself, e.g. check_supermask(my_supermask).")
+    theta_0 = build_model("lenet", seed=CHECK_SEED)
+    trained = clone(theta_0)
+    StandIn([])(trained)
+    expected = winning_ticket(trained, clone(theta_0), 0.8)  # m ⊙ theta_0; `trained` is now the pruned, trained ticket
+    before = {n: v.detach().clone() for n, v in trained.state_dict().items()}
     try:
-        got = fn(ticket, data)
+        got = fn(trained, clone(theta_0))
     except Exception as error:
         return not_yet(f"your function raised {type(error).__name__}: {error}.")
-    if any(not torch.equal(v, ticket.state_dict()[n].to(v.device)) for n, v in before.items()):
-        return not_yet("the network changed: a supermask is evaluated as it is, before any training.")
-    try:
-        got = float(got)
-    except (TypeError, ValueError):
-        return not_yet(f"return one number, the accuracy as a fraction; got {type(got).__name__}.")
-    expected = supermask_accuracy(ticket, data)
-    if abs(got - expected) <= 1e-6:
-        return correct(f"the check's network ({remaining_weights(ticket):.1%} of θ0's weights under a mask the check "
-                        f"made up, not a trained ticket's) classifies {got:.2%} of the test digits correctly.")
-    copy_ = clone(ticket).to(data.test_x.device)  # the student's function may have moved the network
-    if abs(got - 100 * expected) <= 1e-4:
-        return not_yet("that looks like a percent: return the accuracy as a fraction between 0 and 1.")
-    if abs(got - evaluate(copy_, data.val_x, data.val_y).accuracy) <= 1e-6:
-        return not_yet("that is the accuracy on the validation images: the supermask is measured on the test set.")
-    if abs(got - evaluate(copy_, data.test_x, data.test_y).loss) <= 1e-6:
-        return not_yet("that is the loss; the question asks for the share of test digits classified correctly.")
-    if abs(got - supermask_accuracy(theta_0, data)) <= 1e-6:
-        return not_yet("that is the dense θ0, without the mask: evaluate the network as it is (its `weight`, which "
-                        "is weight_orig times the mask).")
-    return not_yet("run the network on the test images (model.eval(), no gradients), take the most likely class "
-                    "of each, and count the share that matches the labels.")
+    after = trained.state_dict()
+    if after.keys() != before.keys() or any(not torch.equal(v, after[n]) for n, v in before.items()):
+        return not_yet("the ticket changed: take its mask, and leave the ticket as it is.")
+    if not isinstance(got, nn.Module):
+        return not_yet(f"return the network (m ⊙ θ0), got {type(got).__name__}.")
+    mine, want = boolean_masks(got), boolean_masks(expected)
+    for name, layer in prunable_layers(got).items():
+        if mine[name] is None:
+            return not_yet(f"layer {name} has no mask: give θ0 the ticket's mask (apply_masks, or "
+                           f"prune.custom_from_mask with the ticket's layer.weight_mask).")
+        if not torch.equal(mine[name].cpu(), want[name]):
+            return not_yet(f"layer {name}'s mask is not the ticket's: copy the ticket's mask, do not prune again.")
+        weight = layer.weight.detach().cpu()
+        if torch.equal(weight, prunable_layers(trained)[name].weight.detach().cpu()):
+            return not_yet(f"layer {name} holds the ticket's trained values θj: a supermask puts the mask on θ0, "
+                           f"the values before training.")
+        if not torch.equal(weight, prunable_layers(expected)[name].weight.detach().cpu()):
+            return not_yet(f"layer {name}'s surviving weights are not θ0's: keep the values of `theta_0` under the "
+                           f"mask.")
+    return correct(f"m ⊙ θ0: {remaining_weights(got):.1%} of θ0's weights under the ticket's mask, untrained (on the "
+                   f"check's own pair; below, seed 0's real ticket).")
 
 
 def check_sign_preserving_reinit(fn) -> bool:

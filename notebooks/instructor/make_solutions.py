@@ -158,24 +158,24 @@ check_remaining_after(answer, rate=PRESETS["conv6"].prune_rates["conv"], rounds=
 answer = 0.03 * 10_000 / 20_000
 check_learning_rate(answer, PRESETS["resnet18"], iteration=10_000)"""),
     ]),
-    "05_why_tickets_win": ("Notebook 05: a supermask measurement, the sign-preserving control", [
-        ("Exercise 1: evaluate the network as it is, with no training: the most likely class of every test image.", """
+    "05_why_tickets_win": ("Notebook 05: a supermask built by hand, the sign-preserving control", [
+        ("Exercise 1: the ticket's mask on a clone of θ0 (apply_masks copies the masks; θ0's values stay).", """
 import torch
 from torch.nn.utils import prune
 
-from lottery_utils import load_mnist
-from lottery_utils.exercises import check_sign_preserving_reinit, check_supermask_accuracy
-from lottery_utils import prunable_layers
+from lottery_utils import (apply_masks, build_model, clone, experiments, load_mnist, prunable_layers,
+                           supermask_accuracy)
+from lottery_utils.exercises import check_sign_preserving_reinit, check_supermask
 
 data = load_mnist(settings.data)
 
-def my_supermask_accuracy(network, data):
-    network.eval()
-    with torch.no_grad():
-        guesses = network.to(data.test_x.device)(data.test_x).argmax(1)
-    return (guesses == data.test_y).float().mean().item()
+def my_supermask(ticket, theta_0):
+    return apply_masks(ticket, clone(theta_0))
 
-check_supermask_accuracy(my_supermask_accuracy, data)"""),
+if check_supermask(my_supermask):   # then seed 0's own ticket (one-shot, 20.2 % of the weights)
+    _, ticket = experiments.trained_networks("lenet", rate=0.8, seed=0, settings=settings)
+    supermask = my_supermask(ticket, build_model("lenet", seed=0))
+    print(f"seed 0's m ⊙ θ0: {supermask_accuracy(supermask, data):.2%} of the test digits, untrained")"""),
         ("Exercise 2: fresh magnitudes with the ticket's initial signs, then the ticket's mask.", """
 def my_reinit_signs(ticket, fresh_network):
     fresh_layers = prunable_layers(fresh_network)
@@ -206,8 +206,9 @@ def notebook(title: str, exercises: list[tuple[str, str]]) -> nbformat.NotebookN
 
 
 def checks(name: str) -> int:
-    """How many checks a lesson's solutions call (each must print Correct!)."""
-    return sum(line.startswith("check_") for _, source in SOLUTIONS[name][1] for line in source.splitlines())
+    """How many checks a lesson's solutions call (each must print Correct!), on its own line or as an `if`'s test."""
+    return sum(line.startswith(("check_", "if check_")) for _, source in SOLUTIONS[name][1]
+               for line in source.splitlines())
 
 
 def main() -> None:
