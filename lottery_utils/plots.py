@@ -99,16 +99,17 @@ class IterationLocator(LogLocator):
 
 
 def _sparsity_axis(ax: Axes, percents: Sequence[float]) -> None:
-    """Log scale, 100 % on the left and the sparsest network on the right, ticked where networks exist."""
+    """Log scale, 100 % on the left and the sparsest network on the right, ticked where networks exist: the densest
+    and the sparsest, the sparsities the paper's text cites (PAPER_SPARSITIES) where they are drawn, then any other
+    that stands far enough from its labelled neighbours to be read."""
     values = sorted(set(percents), reverse=True)
-    # Label a sparsity only where it stands far enough (on the log axis) from the previous label to be read.
     step = max(MIN_TICK_RATIO, (values[0] / values[-1]) ** (1 / MAX_TICKS))
-    ticks = [values[0]]
-    for value in values[1:]:
-        if ticks[-1] / value >= step:
-            ticks.append(value)
-    if ticks[-1] != values[-1]:  # always label the sparsest network, in place of a label too close to it
-        ticks[-1 if len(ticks) > 1 and ticks[-1] / values[-1] < step else len(ticks):] = [values[-1]]
+    cited = [v for share in PAPER_SPARSITIES for v in values if abs(v - 100 * share) < 0.05]
+    ticks = {values[0], values[-1]}
+    for value in cited + values:  # the cited ones first, in the order of PAPER_SPARSITIES
+        if all(max(value, t) / min(value, t) >= step for t in ticks):
+            ticks.add(value)
+    ticks = sorted(ticks, reverse=True)
     ax.set_xscale("log")
     ax.set_xticks(ticks, labels=[_tick_label(v) for v in ticks])
     ax.xaxis.set_minor_locator(NullLocator())  # log minor ticks would label 20, 30, ... between ours
@@ -128,6 +129,7 @@ def _tick_label(percent: float) -> str:
 
 
 FIGURE_3 = (0.513, 0.211, 0.07, 0.036, 0.019)  # the sparsities of the paper's Figure 3 (LeNet), drawn when present
+PAPER_SPARSITIES = FIGURE_3 + (0.135, 0.029)  # and those its Section 2 cites (peak accuracy 13.5 %, reinit's 2.9 %)
 
 
 def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,

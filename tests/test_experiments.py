@@ -518,3 +518,16 @@ def test_the_control_gaps_show_each_seeds_own_gap_as_a_band():
     bands = [c for c in accuracy.collections if len(c.get_paths()) and len(c.get_paths()[0].vertices)]
     lows, highs = zip(*((p.vertices[:, 1].min(), p.vertices[:, 1].max()) for c in bands for p in c.get_paths()))
     assert min(lows) == pytest.approx(0.2) and max(highs) == pytest.approx(1.0)  # seed 1's gap, seed 0's gap
+
+
+def test_the_sparsity_axis_labels_the_sparsities_the_paper_cites():
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    shares = [100.0] + [100 * s for s in (0.8004, 0.6406, 0.5128, 0.4105, 0.3287, 0.2632, 0.2107, 0.1688, 0.1352,
+                                          0.1083, 0.0868, 0.0695, 0.0557, 0.0447, 0.0358, 0.0287, 0.0231, 0.0185)]
+    plots._sparsity_axis(ax, shares)  # the paper's 18 rounds: LeNet's share of weights after each
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["100", "51.3", "32.9", "21.1", "13.5", "7.0", "3.6", "1.9"]  # the paper's Figure 3 and 13.5 %
+    ticks = ax.get_xticks()
+    assert all(a / b >= plots.MIN_TICK_RATIO for a, b in zip(ticks, ticks[1:]))
+    plt.close(fig)
