@@ -524,7 +524,7 @@ def test_the_sparsity_axis_labels_the_sparsities_the_paper_cites():
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots()
     shares = [100.0] + [100 * s for s in (0.8004, 0.6406, 0.5128, 0.4105, 0.3287, 0.2632, 0.2107, 0.1688, 0.1352,
-                                          0.1083, 0.0868, 0.0695, 0.0557, 0.0447, 0.0358, 0.0287, 0.0231, 0.0185)]
+                                          0.1083, 0.0868, 0.0695, 0.0557, 0.0447, 0.0358, 0.0287, 0.0231, 0.0186)]
     plots._sparsity_axis(ax, shares)  # the paper's 18 rounds: LeNet's share of weights after each
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["100", "51.3", "32.9", "21.1", "13.5", "7.0", "3.6", "1.9"]  # the paper's Figure 3 and 13.5 %
