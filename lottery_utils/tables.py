@@ -112,24 +112,26 @@ def _cell(row: Summary | None, metric: str, percent: bool) -> str:
 
 def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]],
            own_seed: dict[float, Paired] | None = None) -> list[str]:
-    """Per sparsity, the test accuracy at early stop of each column, then their early-stop iterations; the dense
-    network first; with `own_seed` (the ticket against its own seed's dense network, by sparsity) a last column
-    counting the seeds where the ticket is at least as accurate (a' >= a), stops no later (j' <= j), and both."""
+    """Per sparsity, the test accuracy at early stop of each column, then their early-stop iterations, one column
+    each; the dense network first; with `own_seed` (the ticket against its own seed's dense network, by sparsity) a
+    last column counting the seeds where the ticket is at least as accurate (a' >= a), stops no later (j' <= j), and
+    both."""
     own_seed = own_seed or {}
+    blanks = " |" * (len(columns) - 1)
 
     def line(first: str, remaining: float, summaries: list[Summary | None]) -> str:
         pair = own_seed.get(remaining)
         return (f"| {first} | " + " | ".join(_cell(s, "early_stop_test_accuracy", True) for s in summaries) + " | "
-                + " / ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |"
+                + " | ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |"
                 + (f" {pair.as_accurate} · {pair.no_later} · {pair.both} of {pair.seeds} |" if pair else
                    " |" * bool(own_seed)))
 
     extra = " seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense) |" if own_seed else ""
-    return ["| weights remaining | " + " | ".join(f"{c}: accuracy (%)" for c in columns) + " | early-stop iteration: "
-            + " / ".join(columns) + " |" + extra,
-            "|---:|" + "---:|" * (len(columns) + 1 + bool(own_seed)),
-            f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} | " + "| " * (len(columns) - 1)
-            + f"{_cell(dense, 'early_stop_iteration', False)} |" + " |" * bool(own_seed),
+    return ["| weights remaining | " + " | ".join(f"{c}: accuracy (%)" for c in columns) + " | "
+            + " | ".join(f"{c}: early-stop iteration" for c in columns) + " |" + extra,
+            "|---:|" + "---:|" * (2 * len(columns) + bool(own_seed)),
+            f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} |{blanks} "
+            f"{_cell(dense, 'early_stop_iteration', False)} |{blanks}" + " |" * bool(own_seed),
             *(line(f"{100 * remaining:.1f} %", remaining, summaries) for remaining, summaries in rows)]
 
 

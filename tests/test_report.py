@@ -35,7 +35,7 @@ def test_tables_and_sentences_come_from_the_numbers(tmp_path):
                "setup": {"iterations": 50_000, "batch_size": 60, "lr": 0.0012, "eval_every": None}})
     text = readme(Bundle(tmp_path))
     assert "| 100 % (dense) | 97.00 [97.00–97.00] | | 4,000 [4,000–4,000] |" in text  # no random pruning column
-    assert "| 80.0 % | 98.50 [98.00–99.00] | 95.50 [95.00–96.00] | 3,100 [3,000–3,200] / 5,200 [5,000–5,400] |" in text
+    assert "| 80.0 % | 98.50 [98.00–99.00] | 95.50 [95.00–96.00] | 3,100 [3,000–3,200] | 5,200 [5,000–5,400] |" in text
     assert "1 of 2 ticket sparsities are at or above it on average, the sparsest of them at 80.0 %" in text
     assert "largest gap is 3.00 points at 80.0 % remaining (95.50 % against 98.50 %)" in text
     assert "tickets stop earlier at 2 of 2 sparsities (earliest: 3,100)" in text
@@ -62,12 +62,12 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                               entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200))]
     both = show(results).data
-    assert both.startswith("| weights remaining | winning ticket: accuracy (%) | early-stop iteration: winning ticket |")
+    assert both.startswith("| weights remaining | winning ticket: accuracy (%) | winning ticket: early-stop iteration |")
     assert "| 80.0 % | 98.50 [98.00–99.00] | 3,100 [3,000–3,200] | 2 · 2 · 2 of 2 |" in both and "2 of 1" not in both
     assert "seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense) |" in both.splitlines()[0]
     one_seed = show(results[::2]).data  # one seed: no seed-by-seed column
-    assert one_seed.splitlines()[0] == ("| weights remaining | winning ticket: accuracy (%) | early-stop iteration: "
-                                        "winning ticket |")
+    assert one_seed.splitlines()[0] == ("| weights remaining | winning ticket: accuracy (%) | winning ticket: "
+                                        "early-stop iteration |")
     assert show(results, parts=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
     with_reinit = results + [result_of(e) for e in (entry("reinit", 1, 0, 0.97, 5_000), entry("reinit", 1, 1, 0.995,
                                                                                                3_100))]
@@ -193,7 +193,7 @@ def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
     signs = [r for r in results if r.kind in ("dense", "ticket", "reinit", "reinit_signs") and not r.rewind_iteration
              and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in grids.SIGN_RATES))]
     text = show(signs, parts=("table", "signs")).data
-    assert "random reinit, signs kept |" in text and "above plain reinit at 6 of 8 sparsities" in text
+    assert "random reinit, signs kept: early-stop iteration |" in text and "above plain reinit at 6 of 8 sparsities" in text
     rewound = [r for r in results if r.kind == "dense" or (r.kind == "ticket" and any(
         abs(1 - a - r.remaining) < 1e-9 for a in grids.REWIND_RATES))]
     text = show(rewound, parts=("rewinding",)).data
