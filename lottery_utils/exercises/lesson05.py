@@ -21,8 +21,8 @@ def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module]:
 
 def check_supermask(fn) -> bool:
     """Your `fn(ticket, theta_0)`: the supermask network m ⊙ theta_0, theta_0's values under the (trained) ticket's
-    mask, untrained; the ticket is left as it is. Checked on the check's own pair (a mask from 'trained' weights, theta_0)
-    against winning_ticket's copy."""
+    mask, untrained; the ticket is left as it is. Checked on the check's own pair (a mask from 'trained' weights,
+    theta_0) against winning_ticket's copy."""
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_supermask(my_supermask).")
     theta_0 = build_model("lenet", seed=CHECK_SEED)
