@@ -202,18 +202,28 @@ def control_findings(rows: list[Summary]) -> list[str]:
     return sentences
 
 
+def _ticket_pairs(results: list[Result], against: str = "dense") -> list[Paired]:
+    """Each ticket against the `against` network of its own seed (`results.paired`), the tickets only."""
+    return [p for p in paired(results, against=against) if p is not None and p.kind == "ticket"]
+
+
+def _tally(pairs: list[Paired], count) -> list[int]:
+    """For k = every seed down to none: at how many sparsities `count(pair)` is k."""
+    n = pairs[0].seeds
+    return [sum(count(p) == k for p in pairs) for k in range(n, -1, -1)]
+
+
 def paired_findings(results: list[Result]) -> list[str]:
     """One sentence: seed by seed, each ticket against the dense network of its own seed (`results.paired`): at how
     many sparsities all seeds, some or none are at least as accurate (a' >= a), and stop no later (j' <= j)."""
-    tickets = [p for p in paired(results) if p is not None and p.kind == "ticket"]
+    tickets = _ticket_pairs(results)
     if not tickets or tickets[0].seeds < 2:
         return []
     n = tickets[0].seeds
 
     def tally(count) -> str:
-        parts = [f"in {'all ' + str(n) if k == n else 'none' if k == 0 else f'{k} of {n}'} at "
-                 f"{sum(count(p) == k for p in tickets)}" for k in range(n, -1, -1)]
-        return ", ".join(parts)
+        return ", ".join(f"in {'all ' + str(n) if k == n else 'none' if k == 0 else f'{k} of {n}'} at {found}"
+                         for k, found in zip(range(n, -1, -1), _tally(tickets, count)))
 
     sentences = [f"- **Seed by seed** (each ticket against the dense network of its own seed, {len(tickets)} "
                  f"sparsities): at least as accurate (a′ ≥ a) {tally(lambda p: p.as_accurate)}; stops no later "
@@ -226,7 +236,7 @@ def winning_counts(results: list[Result]) -> list[str]:
     """The tickets seed by seed against the dense network of their own seed, as a table: at how many sparsities all
     seeds, some or none are at least as accurate (a' >= a), stop no later (j' <= j), and both (a winning ticket by the
     paper's definition); then where every seed's ticket wins and where none does."""
-    tickets = [p for p in paired(results) if p is not None and p.kind == "ticket"]
+    tickets = _ticket_pairs(results)
     if not tickets:
         return []
     n = tickets[0].seeds
@@ -237,7 +247,7 @@ def winning_counts(results: list[Result]) -> list[str]:
     for name, count in (("at least as accurate (a′ ≥ a)", lambda p: p.as_accurate),
                         ("stops no later (j′ ≤ j)", lambda p: p.no_later),
                         ("both: a winning ticket", lambda p: p.both)):
-        rows.append(f"| {name} | " + " | ".join(str(sum(count(p) == k for p in tickets)) for k in counts) + " |")
+        rows.append(f"| {name} | " + " | ".join(map(str, _tally(tickets, count))) + " |")
 
     def shares(condition) -> str:
         found = [f"{100 * p.remaining:.1f}" for p in tickets if condition(p)]
@@ -250,9 +260,9 @@ def winning_counts(results: list[Result]) -> list[str]:
 def paired_control_findings(results: list[Result]) -> list[str]:
     """One sentence: each ticket against the controls of its own seed: at how many sparsities it is at least as
     accurate as each control in every seed."""
-    controls, n = [], None
+    controls = []
     for control in ALL_CONTROLS:  # each ticket against its own seed's control: at least as accurate in every seed?
-        against = [p for p in paired(results, against=control) if p is not None and p.kind == "ticket"]
+        against = _ticket_pairs(results, against=control)
         if against and against[0].seeds > 1:
             n = against[0].seeds
             every = sum(p.as_accurate == p.seeds == n for p in against)
