@@ -11,12 +11,13 @@ from ._common import CHECK_SEED, StandIn, boolean_masks, correct, not_yet
 
 # --- why tickets win (notebook 05) ---------------------------------------------------------------------------------
 
-def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module]:
-    """(theta_0, the ticket): a mask from 'trained' weights (theta_0 moved by seeded noise), on theta_0."""
+def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module, nn.Module]:
+    """(theta_0, the pruned 'trained' network, the ticket): a mask from 'trained' weights (theta_0 moved by seeded
+    noise), on theta_0."""
     theta_0 = build_model("lenet", seed=CHECK_SEED)
     trained = clone(theta_0)
     StandIn([])(trained)
-    return theta_0, winning_ticket(trained, clone(theta_0), amount)
+    return theta_0, trained, winning_ticket(trained, clone(theta_0), amount)
 
 
 def check_supermask(fn) -> bool:
@@ -25,10 +26,7 @@ def check_supermask(fn) -> bool:
     theta_0) against winning_ticket's copy."""
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_supermask(my_supermask).")
-    theta_0 = build_model("lenet", seed=CHECK_SEED)
-    trained = clone(theta_0)
-    StandIn([])(trained)
-    expected = winning_ticket(trained, clone(theta_0), 0.8)  # m ⊙ theta_0; `trained` is now the pruned, trained ticket
+    theta_0, trained, expected = _check_ticket()  # `expected` is m ⊙ theta_0, `trained` the pruned, trained ticket
     before = {n: v.detach().clone() for n, v in trained.state_dict().items()}
     try:
         got = fn(trained, clone(theta_0))
@@ -40,6 +38,7 @@ def check_supermask(fn) -> bool:
     if not isinstance(got, nn.Module):
         return not_yet(f"return the network (m ⊙ θ0), got {type(got).__name__}.")
     mine, want = boolean_masks(got), boolean_masks(expected)
+    trained_layers, expected_layers = prunable_layers(trained), prunable_layers(expected)
     for name, layer in prunable_layers(got).items():
         if mine[name] is None:
             return not_yet(f"layer {name} has no mask: give θ0 the ticket's mask (apply_masks, or "
@@ -47,10 +46,10 @@ def check_supermask(fn) -> bool:
         if not torch.equal(mine[name].cpu(), want[name]):
             return not_yet(f"layer {name}'s mask is not the ticket's: copy the ticket's mask, do not prune again.")
         weight = layer.weight.detach().cpu()
-        if torch.equal(weight, prunable_layers(trained)[name].weight.detach().cpu()):
+        if torch.equal(weight, trained_layers[name].weight.detach().cpu()):
             return not_yet(f"layer {name} holds the ticket's trained values θj: a supermask puts the mask on θ0, "
                            f"the values before training.")
-        if not torch.equal(weight, prunable_layers(expected)[name].weight.detach().cpu()):
+        if not torch.equal(weight, expected_layers[name].weight.detach().cpu()):
             return not_yet(f"layer {name}'s surviving weights are not θ0's: keep the values of `theta_0` under the "
                            f"mask.")
     return correct(f"m ⊙ θ0: {remaining_weights(got):.1%} of θ0's weights under the ticket's mask, untrained (on the "
@@ -63,7 +62,7 @@ def check_sign_preserving_reinit(fn) -> bool:
 
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_sign_preserving_reinit(my_reinit_signs).")
-    theta_0, ticket = _check_ticket()
+    theta_0, _, ticket = _check_ticket()
     fresh = build_model("lenet", seed=CHECK_SEED + 1)
     expected = sign_preserving_reinit(clone(ticket), clone(fresh))
     try:
