@@ -164,8 +164,10 @@ def validate_unpruned(network: nn.Module, what: str) -> None:
 
 
 def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
-    """A control's fresh network must not start where the ticket does (the same seed's theta_0): the control would be
-    the ticket itself."""
+    """A control's fresh network: the ticket's architecture, unpruned, and not starting where the ticket does (the
+    same seed's theta_0), which would make the control the ticket itself."""
+    validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
+    validate_unpruned(fresh_network, "fresh_network")
     fresh = prunable_layers(fresh_network)
     for name, layer in prunable_layers(ticket).items():
         start = getattr(layer, "weight_orig", layer.weight)

@@ -176,8 +176,6 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed),
     which is changed in place and returned."""
-    validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
-    validate_unpruned(fresh_network, "fresh_network")
     validate_fresh(ticket, fresh_network)
     return _copy_masks(ticket, fresh_network)
 
@@ -207,8 +205,6 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     reinitialized network train") try several ways of choosing the new magnitudes; here they are a fresh draw, the same
     one `random_reinit` would use, so that the two controls differ only in the signs.
     """
-    validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
-    validate_unpruned(fresh_network, "fresh_network")
     validate_fresh(ticket, fresh_network)
     fresh = prunable_layers(fresh_network)
     with torch.no_grad():
