@@ -31,6 +31,14 @@ def mnist(settings):
     return load_mnist(settings.data, device="cpu")
 
 
+@pytest.fixture(scope="session")
+def training_mnist(settings, mnist):
+    """MNIST on the device the cached experiments train on (`best_device()`), for the tests that retrain one of their
+    networks by hand and compare bit for bit (on a GPU machine the `mnist` above, on the CPU, would round otherwise)."""
+    from lottery_utils import best_device, load_mnist
+    return mnist if best_device().type == "cpu" else load_mnist(settings.data)
+
+
 # --- Real-browser tests (tests/test_browser.py, marker `browser`): one Chromium per session, and JupyterLab and
 # Voila servers on 127.0.0.1 with a random port and a token, started with this process's environment (fast mode,
 # absolute LOTTERY_DATA, the session's LOTTERY_CACHE) and always stopped with their whole process group.

@@ -473,12 +473,12 @@ def test_workers_train_a_round_side_by_side_with_the_same_results(tmp_path):
 
 # --- experiments are pruning.iterative_pruning, cached ------------------------------------------------------------
 
-def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, mnist):
+def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, training_mnist):
     """The same three rounds with the library's plain loop: identical masks, identical trained weights."""
     from lottery_utils import build_model, iterative_pruning, train
 
     def plain_train(network, round):
-        train(network, mnist, SETUP.preset, seed=0, progress=False)
+        train(network, training_mnist, SETUP.preset, seed=0, progress=False)
 
     theta_0 = build_model("lenet", seed=0)
     tickets = iterative_pruning(theta_0, plain_train, 3, round_rates("lenet"))
@@ -490,7 +490,8 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, mnist):
         plain_train(ticket, r)
         assert {k: v.shape for k, v in ticket.state_dict().items()} == \
             {k: v.shape for k, v in cached.state_dict().items()}
-        assert all(torch.equal(v, cached.state_dict()[k]) for k, v in ticket.state_dict().items()), f"round {r}"
+        assert all(torch.equal(v.cpu(), cached.state_dict()[k].cpu()) for k, v in ticket.state_dict().items()), \
+            f"round {r}"
 
 
 def test_an_old_cache_entry_is_read_as_a_result(tmp_path):

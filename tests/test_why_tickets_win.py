@@ -82,14 +82,14 @@ def equal_states(a: nn.Module | dict, b: nn.Module | dict) -> bool:
 
 # --- supermask accuracy ------------------------------------------------------------------------------------------
 
-def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(records, cache, mnist):
+def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(records, cache, training_mnist):
     dense, ticket = pick(records, "dense"), pick(records, "ticket")
     theta_0 = build_model("lenet", seed=0)
     rebuilt = winning_ticket(cache.network(dense), clone(theta_0), RATES)  # m * theta_0, as the experiment made it
-    assert supermask_accuracy(rebuilt, mnist) == ticket.initial_test_accuracy
-    assert supermask_accuracy(theta_0, mnist) == dense.initial_test_accuracy
+    assert supermask_accuracy(rebuilt, training_mnist) == ticket.initial_test_accuracy
+    assert supermask_accuracy(theta_0, training_mnist) == dense.initial_test_accuracy
     control = Experiment(SETUP, 0, cache, SETTINGS.data).control("random_prune", rebuilt, 1)
-    assert supermask_accuracy(control, mnist) == pick(records, "random_prune").initial_test_accuracy
+    assert supermask_accuracy(control, training_mnist) == pick(records, "random_prune").initial_test_accuracy
     assert ticket.initial_test_accuracy != pick(records, "random_prune").initial_test_accuracy
     # the curve's first point is the untrained network: what `evaluate` gives on the test set
     assert all(r.history.iterations[0] == 0 for r in records)
@@ -207,78 +207,82 @@ def test_rewind_zero_keeps_todays_keys_and_results(records, cache, trainings):
     assert trainings == [] and again == records  # the same networks, from the same cache entries
 
 
-def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, mnist):
+def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, training_mnist):
     """The k = 0 ticket and controls as the paper's plain algorithm and the original control formulas make them."""
-    trained, _ = dense_run(mnist)
+    trained, _ = dense_run(training_mnist)
     ticket = winning_ticket(trained, build_model("lenet", seed=0), RATES)
     fresh_seed = 1_000 * (0 + 1) + 1
     for kind, network in (("ticket", ticket),
                           ("reinit", random_reinit(ticket, build_model("lenet", seed=fresh_seed))),
                           ("random_prune", random_prune(ticket, build_model("lenet", seed=0), fresh_seed))):
-        history = train(network, mnist, SETUP.preset, seed=0, progress=False)
+        history = train(network, training_mnist, SETUP.preset, seed=0, progress=False)
         assert history.val_loss == pick(records, kind).history.val_loss, kind
 
 
-def test_theta_k_is_the_dense_runs_weights_at_iteration_k(cache, mnist):
-    theta_0, dense = build_model("lenet", seed=0), dense_run(mnist)[0]
+def test_theta_k_is_the_dense_runs_weights_at_iteration_k(cache, training_mnist):
+    theta_0, dense = build_model("lenet", seed=0), dense_run(training_mnist)[0]
     start = Experiment(SETUP, 0, cache, SETTINGS.data, progress=False, rewind_iteration=K).start()
-    assert equal_states(start, theta_k(mnist))
+    assert equal_states(start, theta_k(training_mnist))
     assert not equal_states(start, theta_0) and not equal_states(start, dense)
     assert not equal_states(start, Experiment(SETUP, 1, cache, SETTINGS.data, progress=False,
                                               rewind_iteration=K).start())  # seeded
 
 
-def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteration_k(rewound, records, cache, mnist):
-    dense, start = dense_run(mnist)[0], theta_k(mnist)
+def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteration_k(rewound, records, cache,
+                                                                                     training_mnist):
+    dense, start = dense_run(training_mnist)[0], theta_k(training_mnist)
     ticket = winning_ticket(dense, clone(start), RATES)
     for name, layer in prunable_layers(ticket).items():  # the survivors hold the dense network's weights at K
         assert torch.equal(layer.weight, prunable_layers(start)[name].weight * layer.weight_mask)
     result = pick(rewound, "ticket")
     assert result.rewind_iteration == K and result.history.iterations == [K, 30, 60]
-    assert supermask_accuracy(ticket, mnist) == result.initial_test_accuracy  # its curve starts at m * theta_K
-    train(ticket, mnist, SETUP.preset, seed=0, progress=False, start_iteration=K)
+    assert supermask_accuracy(ticket, training_mnist) == result.initial_test_accuracy  # its curve starts at m * theta_K
+    train(ticket, training_mnist, SETUP.preset, seed=0, progress=False, start_iteration=K)
     assert equal_states(ticket, cache.network(result))  # the experiment trained exactly this network
     assert pick(rewound, "dense") == pick(records, "dense")  # one dense network for every k
     assert result.key != pick(records, "ticket").key
 
 
-def test_controls_under_rewinding_follow_open_lth(rewound, records, cache, mnist):
+def test_controls_under_rewinding_follow_open_lth(rewound, records, cache, training_mnist):
     """reinit: the mask on fresh weights; random_prune: a random mask on theta_K; both (and reinit_signs, whose signs
     are theta_K's) trained from iteration K."""
-    dense, start = dense_run(mnist)[0], theta_k(mnist)
+    dense, start = dense_run(training_mnist)[0], theta_k(training_mnist)
     ticket = winning_ticket(dense, clone(start), RATES)
     experiment = Experiment(SETUP, 0, cache, SETTINGS.data, progress=False, rewind_iteration=K)
     prune_control = experiment.control("random_prune", ticket, 1)
+    start_cpu, ticket_cpu = clone(start).cpu(), clone(ticket).cpu()  # the controls' fresh networks are built on the CPU
     for name, layer in prunable_layers(prune_control).items():
-        assert torch.equal(layer.weight, prunable_layers(start)[name].weight * layer.weight_mask)
-    assert not torch.equal(prune_control[1].weight_mask, ticket[1].weight_mask)
+        assert torch.equal(layer.weight, prunable_layers(start_cpu)[name].weight * layer.weight_mask)
+    assert not torch.equal(prune_control[1].weight_mask, ticket_cpu[1].weight_mask)
     signs = experiment.control("reinit_signs", ticket, 1)
-    kept = ticket[1].weight_mask.bool()
-    assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(start[1].weight[kept]))
+    kept = ticket_cpu[1].weight_mask.bool()
+    assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(start_cpu[1].weight[kept]))
     for kind in ALL_CONTROLS:  # the experiment trained exactly these networks, from iteration K
         result = pick(rewound, kind)
-        history = train(experiment.control(kind, ticket, 1), mnist, SETUP.preset, seed=0, progress=False,
+        history = train(experiment.control(kind, ticket, 1), training_mnist, SETUP.preset, seed=0, progress=False,
                         start_iteration=K)
         assert history.iterations == result.history.iterations == [K, 30, 60] and result.rewind_iteration == K
         assert history.val_loss == result.history.val_loss, kind
         assert result.history.val_loss != pick(records, kind).history.val_loss
 
 
-def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule(mnist):
+def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule(training_mnist):
     """With plain SGD (no optimizer state) and a warmup, theta_0 trained 30 iterations equals theta_k trained from k to
     30: the same mini-batches (k crosses an epoch of 11 batches) and the same learning rates."""
     preset = dataclasses.replace(PRESETS["lenet"], optimizer="sgd", lr=0.05, warmup_iterations=25)
     options = dict(batch_size=5_000, preset=preset, seed=3, progress=False)
     whole = build_model("lenet", seed=0)
-    history = train(whole, mnist, iterations=30, **options)
+    history = train(whole, training_mnist, iterations=30, **options)
     resumed = build_model("lenet", seed=0)
-    train(resumed, mnist, iterations=14, **options)  # theta_14, as experiments make it: the first 14 iterations again
+    # theta_14, as experiments make it: the first 14 iterations again
+    train(resumed, training_mnist, iterations=14, **options)
     from_14 = clone(resumed)
-    again = train(resumed, mnist, iterations=30, start_iteration=14, **options)
+    again = train(resumed, training_mnist, iterations=30, start_iteration=14, **options)
     assert equal_states(whole, resumed)
     assert again.iterations[0] == 14 and again.iterations[-1] == 30
     assert again.test_accuracy[-1] == history.test_accuracy[-1]
-    train(from_14, mnist, iterations=16, **options)  # the same 16 steps with the schedule and batches of iterations 1-16
+    # the same 16 steps with the schedule and batches of iterations 1-16
+    train(from_14, training_mnist, iterations=16, **options)
     assert not equal_states(whole, from_14)
 
 
