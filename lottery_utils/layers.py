@@ -6,14 +6,13 @@ The `validate_*` checks below fail before anything is pruned or trained, with wh
 """
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping
 
 import torch
 from torch import nn
 
-from .models import LAYER_KINDS, is_whole
+from .models import LAYER_KINDS, is_fraction, is_whole
 
 
 def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
@@ -71,7 +70,7 @@ def validate_amount(amount: float, what: str = "amount") -> float:
     if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
         raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
                         f"got {amount!r} of type {type(amount).__name__}.")
-    if math.isnan(amount) or not 0.0 <= amount < 1.0:
+    if not is_fraction(amount):
         raise ValueError(f"{what} must be in [0, 1) (the fraction of remaining weights to prune), got {amount}. "
                          f"For a percentage such as 20 %, pass 0.2.")
     return float(amount)

@@ -126,7 +126,7 @@ class Preset:
         `winning_ticket` is every layer's rate instead."""
         if largest is None:
             return dict(self.prune_rates)
-        if not 0.0 <= largest < 1.0:
+        if not is_fraction(largest):
             raise ValueError(f"largest must be in [0, 1) (the fraction of remaining weights to prune), got {largest}.")
         scale = largest / self.paper_rate
         return {kind: rate * scale for kind, rate in self.prune_rates.items()}
@@ -143,6 +143,11 @@ class Preset:
 def is_whole(value, minimum: int = 1) -> bool:
     """A whole number (not a bool, not a float) of at least `minimum`: every count the presets and runs take."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
+def is_fraction(value) -> bool:
+    """A number in [0, 1) (not a bool, not NaN): every pruning rate, the share of the remaining weights removed."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value < 1.0
 
 
 def _validate(preset: Preset) -> None:
@@ -170,7 +175,7 @@ def _validate(preset: Preset) -> None:
         raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
                          f"got {preset.lr_milestones!r}.")
     unknown = set(preset.prune_rates) - set(LAYER_KINDS)
-    if unknown or not all(0 <= rate < 1 for rate in preset.prune_rates.values()):
+    if unknown or not all(is_fraction(rate) for rate in preset.prune_rates.values()):
         raise ValueError(f"Preset {preset.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
                          f"got {dict(preset.prune_rates)}.")
 
