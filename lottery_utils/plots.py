@@ -315,10 +315,11 @@ def _revealed(accuracy: Axes, early_stop: Axes, grid: list[Result], down_to: flo
         highlight(ax, down_to)
 
 
-def _whole_grid(ax: Axes, grid: list[Result], metric: str, ticks_from: Sequence[Result] = ()) -> None:
-    """Axes that fit every network of `grid` (its sparsities, its values' min-max), whichever are drawn; the
-    sparsity axis ticked at `ticks_from`'s sparsities if given (else the grid's)."""
-    spreads = [getattr(row, metric) for row in summarize(grid)]
+def _whole_grid(ax: Axes, grid: list[Result], metric: str, ticks_from: Sequence[Result] = (),
+                kinds: Sequence[str] | None = None) -> None:
+    """Axes that fit every network of `grid` (its sparsities, its values' min-max), whichever are drawn, or only the
+    networks of `kinds`; the sparsity axis ticked at `ticks_from`'s sparsities if given (else the grid's)."""
+    spreads = [getattr(row, metric) for row in summarize(grid) if kinds is None or row.kind in kinds]
     low, high = min(s.min for s in spreads), max(s.max for s in spreads)
     if ax.get_yscale() == "log":
         ax.set_ylim(low / 1.1, high * 1.1)
@@ -326,6 +327,19 @@ def _whole_grid(ax: Axes, grid: list[Result], metric: str, ticks_from: Sequence[
         room = 0.08 * (high - low or 1)
         ax.set_ylim(low - room, high + room)
     _sparsity_axis(ax, [100 * r.remaining for r in (ticks_from or grid)])
+
+
+def _mark_below(ax: Axes, results: list[Result], metric: str) -> None:
+    """Means that fall below the axis drawn as triangles on its bottom edge, with a note: on an axis zoomed to the
+    differences that matter, nothing is silently cut off."""
+    low = ax.get_ylim()[0]
+    below = [row for row in summarize(results) if row.kind != "dense" and getattr(row, metric).mean < low]
+    for kind in dict.fromkeys(row.kind for row in below):
+        ax.plot([100 * row.remaining for row in below if row.kind == kind], [low] * sum(r.kind == kind for r in below),
+                "v", color=COLORS[kind], markersize=7, clip_on=False, zorder=5)
+    if below:
+        names = ", ".join(LABELS[kind] for kind in dict.fromkeys(row.kind for row in below))
+        ax.text(0.02, 0.03, f"▼ below the axis: {names}", transform=ax.transAxes, fontsize="small")
 
 
 def controls_panel(selected: list[Result], grid: list[Result], what: str = "one step") -> Figure:
@@ -391,9 +405,10 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
             gaps = [[100 * (by_seed[("ticket", key, seed)] - by_seed[(kind, key, seed)])
                      for (k, key, seed) in by_seed if k == kind and key == round(r, 4)
                      and ("ticket", key, seed) in by_seed] for r in shares]
-            if all(len(g) > 1 for g in gaps):
-                accuracy.fill_between(x, [min(g) for g in gaps], [max(g) for g in gaps], color=COLORS[kind],
-                                      alpha=0.15 if style == "-" else 0.07, linewidth=0)
+            if all(len(g) > 1 for g in gaps):  # k rounds: a shaded band; one step: a hatched one, told apart
+                band = dict(color=COLORS[kind], alpha=0.15) if style == "-" else \
+                    dict(facecolor="none", edgecolor=COLORS[kind], hatch="////", alpha=0.45)
+                accuracy.fill_between(x, [min(g) for g in gaps], [max(g) for g in gaps], linewidth=0, **band)
             speed.plot(x, [c.early_stop_iteration.mean / t.early_stop_iteration.mean for t, c in zip(ticket, control)],
                        style, marker="o", markersize=4, color=COLORS[kind], label=f"{LABELS[kind]}, {what}")
     accuracy.axhline(0, color="black", linewidth=0.8)
@@ -403,7 +418,8 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
         ax.grid(alpha=0.3)
     name = _model_name(rounds)
     accuracy.set(ylabel="ticket − control (points)",
-                 title=f"{name}: the ticket's lead in accuracy at early stop\n(band: the seeds' own gaps, min–max)")
+                 title=f"{name}: the ticket's lead in accuracy at early stop\n(bands: the seeds' own gaps, min–max; "
+                       f"hatched: one step)")
     speed.set(ylabel="control's early stop ÷ ticket's", title=f"{name}: how many times later the control stops")
     return shared_legend(fig, [accuracy, speed])
 
@@ -428,13 +444,14 @@ def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | No
 
 def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None,
                     accuracy_ylim: tuple[float, float] | None = None, what: str = "",
-                    axes_for: Sequence[Result] = ()) -> Figure:
+                    axes_for: Sequence[Result] = (), fit_accuracy_to: Sequence[str] | None = None) -> Figure:
     """Notebooks 02 and 03's picture: accuracy and early-stop iteration vs weights remaining, round by round (with
     the controls the results hold), one-shot tickets of the same sparsities if given (drawn 3 % to the right, so that
     both min-max bars show), the `current` round marked;
     `accuracy_ylim`: the accuracy axis' range, e.g. another figure's, to compare the two by eye; `what`: which
     experiment, put before the titles (e.g. "18 rounds", "one step"); `axes_for`: results (e.g. every round) the axes
-    are fitted to, so that they stay put while `results` grows."""
+    are fitted to, so that they stay put while `results` grows; `fit_accuracy_to`: the kinds the accuracy axis fits
+    (e.g. ("dense", "ticket", "reinit"), zoomed to their differences), the others' means below it marked on its edge."""
     fig, (accuracy, early_stop) = panels(2, width=6)
     plot_accuracy_vs_remaining(results, ax=accuracy, ylim=accuracy_ylim)
     plot_early_stop_vs_remaining(results, ax=early_stop)
@@ -451,7 +468,10 @@ def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = 
                     color="tab:purple", markersize=4, capsize=2, label="one-shot ticket")
     for ax, metric in ((accuracy, "early_stop_test_accuracy"), (early_stop, "early_stop_iteration")):
         if axes_for:
-            _whole_grid(ax, list(axes_for) + list(one_shot_tickets), metric, ticks_from=axes_for)
+            _whole_grid(ax, list(axes_for) + list(one_shot_tickets), metric, ticks_from=axes_for,
+                        kinds=fit_accuracy_to if ax is accuracy else None)
+    if axes_for and fit_accuracy_to:
+        _mark_below(accuracy, results, "early_stop_test_accuracy")
     _name_experiment([accuracy, early_stop], results, what)
     return shared_legend(fig, [accuracy, early_stop],
                          {LABELS["ticket"]: f"{LABELS['ticket']} (iterative)"} if tickets else {})

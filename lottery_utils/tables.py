@@ -57,6 +57,41 @@ def early_stop_in_curve(result: Result) -> str:
             f"stop ({stop:,}); its curve: {around or 'no other point'}")
 
 
+def curve_ahead(ticket: Result, dense: Result) -> str:
+    """How long a ticket's test-accuracy curve stays at or above its own seed's dense network's, over the readings
+    both curves have: speed read off the whole curve, where the early stop is one reading."""
+    theirs = dict(zip(dense.history.iterations, dense.history.test_accuracy))
+    common = [(i, a, theirs[i]) for i, a in zip(ticket.history.iterations, ticket.history.test_accuracy) if i in theirs]
+    behind = next((k for k, (_, a, d) in enumerate(common) if a < d), None)
+    if behind is None:
+        return f"seed {ticket.seed}: the ticket's curve at or above its dense network's at every reading"
+    if behind == 0:
+        return f"seed {ticket.seed}: the ticket's curve below its dense network's from the first reading"
+    return (f"seed {ticket.seed}: the ticket's curve at or above its dense network's at every reading from "
+            f"{common[0][0]:,} to {common[behind - 1][0]:,} iterations; first below at {common[behind][0]:,}")
+
+
+def curve_margins(results: Iterable[Result], shares: Iterable[float], readings: int = 5) -> list[str]:
+    """A Markdown table: at each of the first `readings` curve readings after iteration 0 (those every curve has), the
+    least accurate seed's ticket minus the most accurate seed's dense network (test accuracy, in points), for the
+    tickets nearest each of `shares`. Positive everywhere in a row: every seed's ticket ahead of every seed's dense
+    network there, a claim the overlapping bands of a figure cannot show."""
+    results = unique_networks(results)
+    curves = {id(r): dict(zip(r.history.iterations, r.history.test_accuracy)) for r in results}
+    iterations = sorted(set.intersection(*(set(c) for c in curves.values())) - {0})[:readings]
+    dense = [r for r in results if r.kind == "dense"]
+    tickets = [r for r in results if r.kind == "ticket"]
+    lines = ["| weights remaining | " + " | ".join(f"{i:,}" for i in iterations) + " |",
+             "|---:|" + "---:|" * len(iterations)]
+    for share in shares:
+        nearest = min({r.remaining for r in tickets}, key=lambda remaining: abs(remaining - share))
+        mine = [r for r in tickets if r.remaining == nearest]
+        lines.append(f"| {100 * nearest:.1f} % | " + " | ".join(
+            f"{100 * (min(curves[id(r)][i] for r in mine) - max(curves[id(d)][i] for d in dense)):+.2f}"
+            for i in iterations) + " |")
+    return lines
+
+
 def seeds_against_dense(results: Iterable[Result], kind: str = "ticket") -> list[str]:
     """A Markdown table, one row per seed: its dense network (accuracy at early stop, early-stop iteration), and the
     sparsities at which that seed's `kind` networks fail each of the hypothesis' two conditions against it (a′ < a:
@@ -538,7 +573,8 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
         mean = _for_good(rows, kind, lambda row: row.early_stop_test_accuracy.mean < dense.mean)
         lowest = _for_good(rows, kind, lambda row: row.early_stop_test_accuracy.mean < dense.min)
         lines.append(f"- {LABELS[kind]}: " + (
-            f"never falls below the dense network's mean accuracy ({100 * dense.mean:.2f} %) for good" if mean is None
+            f"never falls below the dense network's mean accuracy ({100 * dense.mean:.2f} %) to stay there"
+            if mean is None
             else f"below the dense network's mean accuracy ({100 * dense.mean:.2f} %) from {100 * mean:.1f} % of the "
                  f"weights on; below its lowest seed's ({100 * dense.min:.2f} %) "
                  + ("at no sparsity" if lowest is None else f"from {100 * lowest:.1f} % on")))
@@ -547,6 +583,16 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
     ahead = sum(reinit[r].early_stop_test_accuracy.mean > row.early_stop_test_accuracy.mean
                 for r, row in pruned.items())
     lines.append(f"- random reinit is more accurate than random pruning after {ahead} of {len(pruned)} rounds")
+    reinit_final = sorted((row for row in rows if row.kind == "reinit"), key=lambda row: -row.remaining)
+    dense_final = next(row for row in rows if row.kind == "dense").final_test_accuracy.mean
+    level = [i for i, row in enumerate(reinit_final) if row.final_test_accuracy.mean >= dense_final]
+    if level and len(reinit_final) > level[-1] + 1:  # the paper's Figure 4b: accuracy at the end of training
+        falling = reinit_final[level[-1]:]
+        steps = sum(b.final_test_accuracy.mean < a.final_test_accuracy.mean for a, b in zip(falling, falling[1:]))
+        lines.append(f"- at the end of training (the paper's Figure 4b): random reinit at or above the dense network's "
+                     f"mean ({100 * dense_final:.2f} %) down to {100 * falling[0].remaining:.1f} % of the weights, "
+                     f"then lower than the round before at {steps} of the {len(falling) - 1} rounds after, down to "
+                     f"{100 * falling[-1].final_test_accuracy.mean:.2f} % at {100 * falling[-1].remaining:.1f} %")
     ticket, control = _at_share(rows, "ticket", 0.211), _at_share(rows, "reinit", 0.211)
     if ticket is not None and control is not None:
         lead = 100 * (ticket.early_stop_test_accuracy.mean - control.early_stop_test_accuracy.mean)
@@ -587,27 +633,22 @@ def one_shot_vs_paper(results: list[Result]) -> list[str]:
     return lines
 
 
-def app_numbers(paper: list[Result], one_step: list[Result], signs_kept: list[Result], sparsest_rows: int = 5
-                ) -> list[str]:
-    """The classroom app's numbers behind its take-aways: panel 1's one-step networks (`one_step`) against the paper's
-    Figure 4c; panel 2's 18 rounds (`paper`, with both controls) against the paper's Section 2 and seed by seed, and
-    beside the one-step networks of the same size in its `sparsest_rows` sparsest rounds; panel 3's signs
-    (`signs_kept`). Each part without its "(means over ...)" footer."""
+def rounds_in_numbers(paper: list[Result], one_step: list[Result], sparsest_rows: int = 5) -> list[str]:
+    """The classroom app's panel 2 in numbers: the 18 rounds (`paper`, with both controls) against the paper's
+    Section 2, each ticket against its own seed's dense network, and beside the one-step networks of the same size
+    (`one_step`, panel 1's) in its `sparsest_rows` sparsest rounds."""
     def without_footer(lines: list[str]) -> list[str]:
         return [line for line in lines if not line.startswith("\n(means over")]
 
     gaps = rounds_vs_one_step(paper, one_step, controls=CONTROLS)  # a table: its header (two lines), then a row a round
-    return ["**Panel 1 against the paper's Figure 4c** (one step of pruning)", "", *one_shot_vs_paper(one_step), "",
-            "**Panel 2 against the paper's Section 2** (for the controls, the paper: random reinit drops off from "
-            "21.1 %, and at 21 % the ticket is 2.51x faster than it and half a point more accurate)", "",
+    return ["**Against the paper's Section 2** (for the controls, the paper: random reinit drops off from 21.1 %, and "
+            "at 21 % the ticket is 2.51x faster than it and half a point more accurate)", "",
             *without_footer(iterative_vs_paper(paper)), *without_footer(controls_vs_paper(paper)), "",
-            "**Panel 2, each ticket against its own seed's dense network**", "",
-            *winning_counts(paper), "",
-            "**Panel 2 against panel 1**: the ticket after k rounds and after one step, and its lead over each control "
+            "**Each ticket against its own seed's dense network**", "", *winning_counts(paper), "",
+            "**Against panel 1**: the ticket after k rounds and after one step, and its lead over each control "
             "(points), at the same share of weights", "",
             *gaps[:2], *gaps[2:][-sparsest_rows:], "",
-            rounds_vs_one_step(paper, one_step)[-1], "",  # its closing sentence: seed by seed
-            "**Panel 3**", "", *sign_findings(summarize(signs_kept))]
+            rounds_vs_one_step(paper, one_step)[-1], "", _means_over(summarize(paper)).strip()]
 
 
 def markdown(lines: list[str]):

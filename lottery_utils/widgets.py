@@ -328,7 +328,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None,
                        compare_one_shot: bool | None = False, store: Store | None = None, *,
                        controls: Iterable[str] = (), start: int | None = None, settings: Settings | None = None,
-                       setup: Setup | None = None) -> IterativeExplorer:
+                       setup: Setup | None = None, fit_accuracy_to: Sequence[str] | None = None) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, the selected round
     marked.
 
@@ -337,6 +337,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     in one go (`compare_one_shot`: its first state; None: no checkbox, e.g. where the one-shot tickets of every
     round are not bundled and would train mid-lecture). `controls` (e.g. lessons.CONTROLS) trains them beside
     every round's ticket: the paper's Figure 4. `start`: the round shown first (default: the last).
+    `fit_accuracy_to`: the kinds the accuracy axis is zoomed to (e.g. ("dense", "ticket", "reinit")); the means of the
+    others that fall below it are marked on its bottom edge.
     """
     context, controls = _Context.of(model, seeds, settings, store, setup), validate_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
@@ -386,7 +388,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                            if not context.to_train([(top, per_round)], controls) else ())
             explorer.pictures[picture] = _png(plots.iterative_panel, explorer.records, explorer.one_shot_records,
                                               current=pick(explorer.records, "ticket"), axes_for=every_round,
-                                              what=what)
+                                              what=what, fit_accuracy_to=fit_accuracy_to)
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         last = pick(explorer.records, "ticket")
