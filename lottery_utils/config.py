@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .models import Preset, get_preset, is_whole
-from .layers import validate_amount
+from .checks import is_whole, validate_amount
+from .models import Preset, get_preset
 from .results import KINDS, Kind
 
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations

@@ -26,12 +26,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .checks import is_whole, validate_rounds
 from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls, validate_rewind, round_rates
 from .data import load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
-from .models import build_model, get_preset, is_whole
+from .models import build_model, get_preset
 from .pruning import clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights, \
-    sign_preserving_reinit, validate_rounds
+    sign_preserving_reinit
 from .results import Kind, Result, pick, sort_results, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, numbers_of, result_of

@@ -1,7 +1,7 @@
-"""The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core)."""
+"""The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core; imports
+`layers` for the layer kinds its pruning rates are keyed by, and `checks` for the number checks its presets use)."""
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -9,6 +9,9 @@ from types import MappingProxyType
 
 import torch
 from torch import nn
+
+from .checks import is_fraction, is_whole
+from .layers import LAYER_KINDS
 
 
 def lenet() -> nn.Module:
@@ -78,7 +81,6 @@ def vgg19() -> nn.Module:
 INITIALIZATIONS = ("glorot", "he")
 OPTIMIZERS = ("adam", "sgd")
 STRATEGIES = ("layerwise", "global")
-LAYER_KINDS = ("conv", "fc", "output")  # what a preset's pruning rates are keyed by (the output layer: the last Linear)
 DATASETS = ("mnist", "cifar10")
 
 
@@ -138,16 +140,6 @@ class Preset:
             model = self.architecture()
             initialize(model, self.init)
         return model
-
-
-def is_whole(value, minimum: int = 1) -> bool:
-    """A whole number (not a bool, not a float) of at least `minimum`: every count the presets and runs take."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
-
-
-def is_fraction(value) -> bool:
-    """A number in [0, 1) (not a bool, not NaN): every pruning rate, the share of the remaining weights removed."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value < 1.0
 
 
 def _validate(preset: Preset) -> None:

@@ -15,9 +15,10 @@ from torch import nn
 from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
+from .checks import is_whole
 from .data import Data
-from .models import PRESETS, Preset, get_preset, is_whole
 from .layers import prunable_layers
+from .models import PRESETS, Preset, get_preset
 from .pruning import clone
 from .results import History
 
