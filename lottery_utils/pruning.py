@@ -117,10 +117,10 @@ def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     return target
 
 
-def remaining_weights(model: nn.Module) -> float:
+def remaining_weights(network: nn.Module) -> float:
     """Fraction (0-1) of the prunable weights that are still unmasked."""
     kept = total = 0
-    for module in prunable_layers(model).values():
+    for module in prunable_layers(network).values():
         mask = getattr(module, "weight_mask", None)
         total += module.weight.numel()
         kept += module.weight.numel() if mask is None else int(mask.sum())
@@ -138,22 +138,22 @@ def per_round_amount(total: float, rounds: int) -> float:
     return 1 - (1 - total) ** (1 / rounds)
 
 
-def clone(model: nn.Module) -> nn.Module:
+def clone(network: nn.Module) -> nn.Module:
     """A deep copy, masks included. copy.deepcopy alone fails on a pruned layer: its `weight` is not a parameter but
     the tensor prune's forward hook computes (weight_orig * weight_mask), which cannot be deep-copied. So the copy
-    leaves it out (deepcopy's memo maps it to None; `model` itself is not touched) and computes it again, as the hook
+    leaves it out (deepcopy's memo maps it to None; `network` itself is not touched) and computes it again, as the hook
     would."""
-    computed = {id(m.weight): None for m in prunable_layers(model).values() if hasattr(m, "weight_mask")}
-    return recompute_weights(copy.deepcopy(model, memo=computed))
+    computed = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
+    return recompute_weights(copy.deepcopy(network, memo=computed))
 
 
-def recompute_weights(model: nn.Module) -> nn.Module:
+def recompute_weights(network: nn.Module) -> nn.Module:
     """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before every forward (after
     a copy, or after loading weight_orig)."""
-    for module in prunable_layers(model).values():
+    for module in prunable_layers(network).values():
         if hasattr(module, "weight_mask"):
             module.weight = module.weight_orig * module.weight_mask
-    return model
+    return network
 
 
 def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
