@@ -140,11 +140,9 @@ def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, 
     lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
         optimizer = torch.optim.Adam(params, lr=lr, weight_decay=preset.weight_decay, fused=True)
-    elif preset.optimizer == "sgd":
+    else:  # "sgd", the only other optimizer a Preset accepts (models.OPTIMIZERS, checked when the Preset is made)
         optimizer = torch.optim.SGD(params, lr=lr, momentum=preset.momentum, weight_decay=preset.weight_decay,
                                     fused=True)
-    else:
-        raise ValueError(f"Unknown optimizer {preset.optimizer!r}: use 'adam' or 'sgd'.")
     if not preset.lr_milestones and not preset.warmup_iterations:
         return optimizer, None
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, preset, offset=start_iteration))
