@@ -1,11 +1,13 @@
-"""Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching: data, models, pruning, training (the core, imported
-here), and above them the experiments, store, plots, tables and widgets (import those modules by name)."""
+"""Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching: data, layers, checks, models, pruning, analysis, results,
+training (the core, imported here), and above them the experiments, store, plots, tables and widgets (import those
+modules by name)."""
 from .data import Data, best_device, load_cifar10, load_mnist
+from .layers import layer_kinds, masks, prunable_layers
+from .checks import layer_amounts
 from .models import PRESETS, Preset, build_model, weight_counts
-from .layers import layer_amounts, layer_kinds, masks, prunable_layers
-from .pruning import (WeightStatistics, apply_masks, clone, iterative_pruning, load_state, per_round_amount,
-                      prune_smallest, random_prune, random_reinit, recompute_weights, remaining_weights,
-                      sign_preserving_reinit, weight_statistics, winning_ticket)
+from .pruning import (apply_masks, clone, iterative_pruning, load_state, per_round_amount, prune_smallest, random_prune,
+                      random_reinit, recompute_weights, remaining_weights, sign_preserving_reinit, winning_ticket)
+from .analysis import WeightStatistics, weight_statistics
 from .results import History, Kind, Result, Spread, Summary, paired, summarize
 from .training import evaluate, supermask_accuracy, train
 

@@ -13,10 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import experiments
+from .checks import validate_amount, validate_rounds
 from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls, validate_rewind
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS
-from .layers import validate_amount, validate_rounds
 from .results import Result, pick
 from .settings import Settings
 from .store import CSV_COLUMNS, csv_row

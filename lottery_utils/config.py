@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .models import Preset, get_preset, is_whole
-from .layers import validate_amount
+from .checks import is_whole, validate_amount
+from .models import Preset, get_preset
 from .results import KINDS, Kind
 
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
@@ -40,12 +40,17 @@ class Setup:
     fast: bool = False
 
     def __post_init__(self):
-        self.preset  # checks every value, naming the mistake (an unknown model says which exist)
+        self._checked_preset()  # every value checked now, each mistake named (an unknown model says which exist)
 
     @property
     def preset(self) -> Preset:
         """The model's preset with this setup's training length, batch size, learning rate and evaluation interval:
         what `training.train` takes."""
+        return self._checked_preset()
+
+    def _checked_preset(self) -> Preset:
+        """The preset, made and so checked: `get_preset` names an unknown model, and a Preset checks its values when
+        it is made (as `dataclasses.replace` makes it)."""
         paper = get_preset(self.model)
         return replace(paper, iterations=self.iterations, batch_size=self.batch_size, lr=self.lr,
                        eval_every=paper.eval_every if self.eval_every is None else self.eval_every)

@@ -26,12 +26,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .checks import is_whole, validate_rounds
 from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls, validate_rewind, round_rates
-from .data import load_cifar10, load_mnist
+from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
-from .models import build_model, get_preset, is_whole
+from .models import build_model, get_preset
 from .pruning import clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights, \
-    sign_preserving_reinit, validate_rounds
+    sign_preserving_reinit
 from .results import Kind, Result, pick, sort_results, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, numbers_of, result_of
@@ -44,7 +45,9 @@ TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is
 SEEDS_BELOW = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
 
 
-def dataset(model: str, root: Path):
+def dataset(model: str, root: Path) -> Data:
+    """The data the preset `model` trains on (MNIST or CIFAR-10), from the folder `root` (loaded once per folder and
+    device: `load_mnist`, `load_cifar10`)."""
     return load_mnist(root) if get_preset(model).dataset == "mnist" else load_cifar10(root)
 
 
@@ -82,9 +85,9 @@ def train_job(job: Job) -> Result:
 def rewound_state(setup: Setup, seed: int, data: Path, k: int, state: dict) -> dict[str, torch.Tensor]:
     """theta_k: theta_0 (`state`) trained for the dense network's first k iterations (its seed, mini-batches and
     schedule: exactly its weights at iteration k, on the same device and number of threads)."""
-    dataset_ = dataset(setup.model, data)
-    network = load_state(build_model(setup.model, seed=0).to(dataset_.train_x.device), state)
-    train(network, dataset_, setup.preset, k, seed=seed, progress=False)
+    tensors = dataset(setup.model, data)
+    network = load_state(build_model(setup.model, seed=0).to(tensors.train_x.device), state)
+    train(network, tensors, setup.preset, k, seed=seed, progress=False)
     return state_of(network)
 
 

@@ -1,145 +1,34 @@
-"""Which layers are pruned and by how much, their masks, and the checks that name each mistake (student-facing core).
+"""Which layers are pruned, and their masks: the bottom of the student-facing core (imports nothing from the package).
 
-`prunable_layers` and `layer_kinds` say which weights the paper prunes ("conv", "fc", "output"), `layer_amounts` turns
-an amount (one number, or rates by kind or by layer name) into each layer's fraction, `masks` reads torch's masks back.
-The `validate_*` checks below fail before anything is pruned or trained, with what was wrong and what to do instead.
+`prunable_layers` and `layer_kinds` say which weights the paper prunes ("conv", "fc", "output": `LAYER_KINDS`),
+`masks` reads torch's masks back and `first_different_mask` compares two networks' masks. How much each layer is
+pruned, `layer_amounts` (one number, or rates by kind or by layer name, checked), is in `checks.py`, which builds on
+this module; the core's order: data, layers, checks, models, pruning, analysis, results, training.
 """
 from __future__ import annotations
-
-import numbers
-from collections.abc import Mapping
 
 import torch
 from torch import nn
 
-from .models import LAYER_KINDS, is_fraction, is_whole
+LAYER_KINDS = ("conv", "fc", "output")  # what a preset's pruning rates are keyed by (the output layer: the last Linear)
 
 
-def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
+def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:
     """The layers whose weights are pruned: every Conv2d and Linear (biases and batch norm are never pruned)."""
-    return {name: m for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
+    return {name: m for name, m in network.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
 
 
-def layer_kinds(model: nn.Module) -> dict[str, str]:
+def layer_kinds(network: nn.Module) -> dict[str, str]:
     """"conv", "fc" or "output" (the last Linear) for each prunable layer."""
-    layers = prunable_layers(model)
+    layers = prunable_layers(network)
     last_linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)][-1:]
     return {name: "conv" if isinstance(m, nn.Conv2d) else "output" if name in last_linear else "fc"
             for name, m in layers.items()}
 
 
-def layer_amounts(model: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Per-layer pruning fractions from one number (every layer), rates by kind ({"conv", "fc", "output"}), or layer
-    names; a kind or layer left out of a mapping gets 0 (not pruned)."""
-    kinds = layer_kinds(model)
-    if not isinstance(amount, Mapping):
-        return {name: validate_amount(amount) for name in kinds}
-    keys = set(amount)
-    if not keys:
-        raise ValueError("amount is an empty mapping, which would prune nothing: give rates by layer kind "
-                         "(e.g. {\"fc\": 0.2, \"output\": 0.1}) or by layer name.")
-    ambiguous = sorted(keys & set(LAYER_KINDS) & set(kinds))
-    if ambiguous:  # e.g. torchvision's ResNet names its Linear layer "fc"
-        raise ValueError(f"amount key(s) {ambiguous} are both a layer kind and a layer name of this network: name "
-                         f"every layer ({list(kinds)}) instead of giving kinds, so it is clear what is pruned.")
-    if keys <= set(LAYER_KINDS):
-        absent = sorted(kind for kind in keys - set(kinds.values()) if validate_amount(amount[kind], kind) > 0)
-        if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
-            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {kinds}); "
-                             f"give rates for the kinds it has.")
-        return {name: validate_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
-    unknown = sorted(keys - set(kinds), key=str)
-    if unknown and set(unknown) <= set(LAYER_KINDS):
-        raise ValueError(f"amount mixes layer kinds {unknown} with layer names {sorted(keys & set(kinds), key=str)}: "
-                         f"give either kinds {LAYER_KINDS} or names {list(kinds)}, not both.")
-    if unknown:
-        raise ValueError(f"Unknown key(s) in amount: {unknown}. Give either layer kinds {LAYER_KINDS} or layer names "
-                         f"{list(kinds)}.")
-    return {name: validate_amount(amount.get(name, 0.0), name) for name in kinds}
-
-
-def masks(model: nn.Module) -> dict[str, torch.Tensor | None]:
+def masks(network: nn.Module) -> dict[str, torch.Tensor | None]:
     """Each prunable layer's mask (1 = kept), or None where the layer was never pruned."""
-    return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(model).items()}
-
-
-# --- the checks: each mistake named, with what to do instead --------------------------------------------------
-
-def validate_amount(amount: float, what: str = "amount") -> float:
-    """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
-    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
-        raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
-                        f"got {amount!r} of type {type(amount).__name__}.")
-    if not is_fraction(amount):
-        raise ValueError(f"{what} must be in [0, 1) (the fraction of remaining weights to prune), got {amount}. "
-                         f"For a percentage such as 20 %, pass 0.2.")
-    return float(amount)
-
-
-def validate_strategy(network: nn.Module, amount: float | Mapping[str, float], strategy: str) -> dict[str, float]:
-    """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); returns
-    each layer's amount."""
-    amounts = layer_amounts(network, amount)
-    if strategy not in ("layerwise", "global"):
-        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
-    if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
-        raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
-    return amounts
-
-
-def validate_rounds(rounds: int) -> int:
-    """A number of pruning rounds is a whole number >= 1."""
-    if not is_whole(rounds):
-        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
-    return int(rounds)
-
-
-def validate_iterative_arguments(network, train, rounds, amount, reset_to=None, strategy: str = "layerwise") -> None:
-    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts for the strategy, and
-    a `reset_to` with `network`'s architecture and masks."""
-    if not isinstance(network, nn.Module):
-        raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
-                        f"got {type(network).__name__}.")
-    if not callable(train):
-        raise TypeError(f"train must be a function that trains a network in place, e.g. "
-                        f"lambda net, r: train(net, data, 'lenet', 5_000); got {type(train).__name__}.")
-    validate_rounds(rounds)
-    validate_strategy(network, amount, strategy)
-    if reset_to is not None:
-        validate_same_architecture(network, reset_to, ("network", "reset_to"))
-        differs = first_different_mask(network, reset_to)
-        if differs is not None:
-            raise ValueError(f"reset_to's mask of layer {differs!r} is not network's: reset_to holds theta_k, the "
-                             f"weights network reaches after k iterations, with network's masks (none for a dense "
-                             f"network).")
-
-
-def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple[str, str] = ("first", "second"),
-                               advice: str = "Both must be the same architecture (e.g. build_model with the same "
-                                             "name).") -> None:
-    """Both networks must have the same parameters (names and shapes); `names` says what the two are in the caller's
-    words, `advice` what to do instead."""
-    def shapes(model):
-        return {n.removesuffix("_orig"): tuple(p.shape) for n, p in model.named_parameters()}
-
-    a, b = shapes(first), shapes(second)
-    for name in dict.fromkeys([*a, *b]):
-        if a.get(name) != b.get(name):
-            raise ValueError(f"The networks differ at parameter {name!r}: {names[0]} {a.get(name, 'missing')}, "
-                             f"{names[1]} {b.get(name, 'missing')}. {advice}")
-
-
-def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
-    """winning_ticket's two networks: the same architecture, and the same masks (pruned together, round after round)."""
-    validate_same_architecture(trained_network, copy_network, ("trained", "copy"),
-                               "The copy must be made from the same architecture before training (e.g. clone(network), "
-                               "or build_model with the same name and seed).")
-    differs = first_different_mask(trained_network, copy_network)
-    if differs is not None:
-        raise ValueError(f"The masks of layer {differs!r} disagree between the trained network and its copy "
-                         f"(trained keeps {_kept_count(masks(trained_network)[differs])}, copy keeps "
-                         f"{_kept_count(masks(copy_network)[differs])} weights). Prune both together with "
-                         f"winning_ticket, round after round.")
+    return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(network).items()}
 
 
 def first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
@@ -150,27 +39,3 @@ def first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
         if (mine is None) != (other is None) or (mine is not None and not torch.equal(mine.cpu(), other.cpu())):
             return name
     return None
-
-
-def _kept_count(mask: torch.Tensor | None) -> str:
-    return "all" if mask is None else f"{int(mask.sum()):,}"
-
-
-def validate_unpruned(network: nn.Module, what: str) -> None:
-    if any(mask is not None for mask in masks(network).values()):
-        raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
-                         f"clone of theta_0), so that the control's mask is exactly the one it is given.")
-
-
-def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
-    """A control's fresh network: the ticket's architecture, unpruned, and not starting where the ticket does (the
-    same seed's theta_0), which would make the control the ticket itself."""
-    validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
-    validate_unpruned(fresh_network, "fresh_network")
-    fresh = prunable_layers(fresh_network)
-    for name, layer in prunable_layers(ticket).items():
-        start = getattr(layer, "weight_orig", layer.weight)
-        if torch.equal(start.detach().cpu(), fresh[name].weight.detach().cpu()):
-            raise ValueError(f"fresh_network's layer {name!r} holds the ticket's own initial weights, so the control "
-                             f"would be the ticket itself: build it with another seed (for a ticket of seed 0, e.g. "
-                             f"build_model(name, seed=1)).")

@@ -1,7 +1,7 @@
-"""The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core)."""
+"""The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core; imports
+`layers` for the layer kinds its pruning rates are keyed by, and `checks` for the number checks its presets use)."""
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -9,6 +9,9 @@ from types import MappingProxyType
 
 import torch
 from torch import nn
+
+from .checks import is_fraction, is_whole
+from .layers import LAYER_KINDS
 
 
 def lenet() -> nn.Module:
@@ -78,7 +81,6 @@ def vgg19() -> nn.Module:
 INITIALIZATIONS = ("glorot", "he")
 OPTIMIZERS = ("adam", "sgd")
 STRATEGIES = ("layerwise", "global")
-LAYER_KINDS = ("conv", "fc", "output")  # what a preset's pruning rates are keyed by (the output layer: the last Linear)
 DATASETS = ("mnist", "cifar10")
 
 
@@ -135,19 +137,9 @@ class Preset:
         """A freshly initialized network; the same seed gives the same weights, and the caller's random state is left
         as it was (seed=None draws from it instead)."""
         with seeded(seed):
-            model = self.architecture()
-            initialize(model, self.init)
-        return model
-
-
-def is_whole(value, minimum: int = 1) -> bool:
-    """A whole number (not a bool, not a float) of at least `minimum`: every count the presets and runs take."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
-
-
-def is_fraction(value) -> bool:
-    """A number in [0, 1) (not a bool, not NaN): every pruning rate, the share of the remaining weights removed."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value < 1.0
+            network = self.architecture()
+            initialize(network, self.init)
+        return network
 
 
 def _validate(preset: Preset) -> None:
@@ -273,13 +265,13 @@ def seeded(seed: int | None):
 def build_model(name: str, seed: int | None) -> nn.Module:
     """A freshly initialized network from the paper's table: theta_0 of `seed`, which every caller names (the same
     seed, the same weights; the caller's random state is left as it was; None draws from it instead). Train it with
-    the same preset: `train(model, data, name)`."""
+    the same preset: `train(network, data, name)`."""
     return get_preset(name).build(seed)
 
 
-def initialize(model: nn.Module, scheme: str) -> None:
+def initialize(network: nn.Module, scheme: str) -> None:
     """Gaussian Glorot ("glorot") or He ("he") weights, zero biases, batch norm at identity."""
-    for module in model.modules():
+    for module in network.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d)):
             if scheme == "glorot":
                 nn.init.xavier_normal_(module.weight)
@@ -294,9 +286,9 @@ def initialize(model: nn.Module, scheme: str) -> None:
             nn.init.zeros_(module.bias)
 
 
-def weight_counts(model: nn.Module) -> dict[str, int]:
+def weight_counts(network: nn.Module) -> dict[str, int]:
     """Number of Conv2d and Linear weights (biases and batch norm excluded), as counted in the paper's table: its
     "fc" counts every Linear layer, the output layer included (the pruning rates' "fc" means the hidden ones only)."""
-    conv = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Conv2d))
-    fc = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+    conv = sum(m.weight.numel() for m in network.modules() if isinstance(m, nn.Conv2d))
+    fc = sum(m.weight.numel() for m in network.modules() if isinstance(m, nn.Linear))
     return {"conv": conv, "fc": fc, "all": conv + fc}

@@ -20,7 +20,7 @@ from torch import nn
 
 from .models import build_model
 from .layers import masks, prunable_layers
-from .pruning import WeightStatistics
+from .analysis import WeightStatistics
 from .results import KINDS, LABELS, Result, initial_accuracies, pick, summarize
 from .store import StoredResult
 
@@ -546,10 +546,10 @@ WEIGHT_COLORS = {"kept": "tab:blue", "pruned": "tab:gray"}
 
 def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 50) -> Figure:
     """Histograms of the weights a mask keeps and those it prunes, one row per layer: where they started (|theta_0|,
-    left) and how far training moved them (|theta_j - theta_0|, right); from `pruning.weight_statistics`. Each
+    left) and how far training moved them (|theta_j - theta_0|, right); from `analysis.weight_statistics`. Each
     histogram is a density, so kept and pruned compare in shape however many of each there are."""
     if not statistics:
-        raise ValueError("No layers to draw: pass pruning.weight_statistics(theta_0, trained, ticket).")
+        raise ValueError("No layers to draw: pass analysis.weight_statistics(theta_0, trained, ticket).")
     fig = Figure(figsize=(10, 2.6 * len(statistics)), layout="constrained")
     axes = fig.subplots(len(statistics), 2, squeeze=False)
     for row, (name, layer) in enumerate(statistics.items()):

@@ -1,10 +1,10 @@
 """Winning tickets: the paper's algorithm on one screen (student-facing core).
 
 `winning_ticket` prunes a trained network's smallest weights and gives the same mask to the untrained copy, whose
-survivors keep their initial values; `iterative_pruning` is the paper's Algorithm 1, rounds of train, prune, reset.
-Below them: the magnitude cut (`prune_smallest`), masks and copies; the paper's two controls and the follow-up
-papers' tools for asking why tickets win. Which layers are pruned and by how much, and the checks that name each
-mistake, are in `layers.py`.
+survivors keep their initial values; `iterative_pruning` is the paper's Algorithm 1, rounds of train, prune, reset;
+`prune_smallest` is the magnitude cut. Below them: the mask plumbing (masks and copies) and the paper's two controls,
+with Zhou et al.'s sign-preserving one. Which layers are pruned is in `layers.py`; how much (`layer_amounts`) and the
+checks that name each mistake are in `checks.py`; what the lessons measure on tickets is in `analysis.py`.
 
 Masks are torch's own (`torch.nn.utils.prune`: `weight_orig`, `weight_mask`). `training.train` folds them for speed
 while it trains (`masks_folded`: the same masks, put back afterwards; `fold_masks=False` trains through prune's hooks).
@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .layers import (masks, prunable_layers, validate_amount, validate_fresh, validate_iterative_arguments,
-                     validate_rounds, validate_same_architecture, validate_strategy, validate_ticket_pair,
-                     validate_unpruned)
+from .checks import (validate_amount, validate_fresh, validate_iterative_arguments, validate_rounds,
+                     validate_same_architecture, validate_strategy, validate_ticket_pair, validate_unpruned)
+from .layers import masks, prunable_layers
 from .models import seeded
 
 
@@ -90,6 +89,8 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
                 prune.identity(module, "weight")
 
 
+# --- the mask plumbing: masks and copies ------------------------------------------------------------------------
+
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     """Give `target` the masks of `source` (its weight values stay as they are); each mask moves to the device of
     the layer it goes on. On an already pruned target torch combines the two masks, so the source's must lie inside
@@ -116,10 +117,10 @@ def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     return target
 
 
-def remaining_weights(model: nn.Module) -> float:
+def remaining_weights(network: nn.Module) -> float:
     """Fraction (0-1) of the prunable weights that are still unmasked."""
     kept = total = 0
-    for module in prunable_layers(model).values():
+    for module in prunable_layers(network).values():
         mask = getattr(module, "weight_mask", None)
         total += module.weight.numel()
         kept += module.weight.numel() if mask is None else int(mask.sum())
@@ -137,22 +138,22 @@ def per_round_amount(total: float, rounds: int) -> float:
     return 1 - (1 - total) ** (1 / rounds)
 
 
-def clone(model: nn.Module) -> nn.Module:
+def clone(network: nn.Module) -> nn.Module:
     """A deep copy, masks included. copy.deepcopy alone fails on a pruned layer: its `weight` is not a parameter but
     the tensor prune's forward hook computes (weight_orig * weight_mask), which cannot be deep-copied. So the copy
-    leaves it out (deepcopy's memo maps it to None; `model` itself is not touched) and computes it again, as the hook
+    leaves it out (deepcopy's memo maps it to None; `network` itself is not touched) and computes it again, as the hook
     would."""
-    computed = {id(m.weight): None for m in prunable_layers(model).values() if hasattr(m, "weight_mask")}
-    return recompute_weights(copy.deepcopy(model, memo=computed))
+    computed = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
+    return recompute_weights(copy.deepcopy(network, memo=computed))
 
 
-def recompute_weights(model: nn.Module) -> nn.Module:
+def recompute_weights(network: nn.Module) -> nn.Module:
     """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before every forward (after
     a copy, or after loading weight_orig)."""
-    for module in prunable_layers(model).values():
+    for module in prunable_layers(network).values():
         if hasattr(module, "weight_mask"):
             module.weight = module.weight_orig * module.weight_mask
-    return model
+    return network
 
 
 def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
@@ -172,6 +173,8 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
     network.load_state_dict(state)
     return recompute_weights(network)
 
+
+# --- the controls: the ticket's mask on other weights, or another mask on its weights ----------------------------
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed),
@@ -213,55 +216,3 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
             weight = fresh[name].weight
             weight.copy_(weight.abs() * torch.sign(start).to(weight.device))
     return _copy_masks(ticket, fresh_network)
-
-
-@dataclass(frozen=True)
-class WeightStatistics:
-    """One layer's weights split by the mask: where they started (|theta_0|) and how far training moved them
-    (|theta_j - theta_0|), for the weights the mask keeps and those it prunes (1-D tensors, on the CPU); `shape`: the
-    layer's weight shape, (outputs, inputs) for a Linear layer; `same_sign_kept` and `same_sign_pruned`: the share of
-    each group that ends training with the sign it started with (nan for an empty group, e.g. a layer not pruned)."""
-
-    initial_kept: torch.Tensor
-    initial_pruned: torch.Tensor
-    moved_kept: torch.Tensor
-    moved_pruned: torch.Tensor
-    shape: tuple[int, ...]
-    same_sign_kept: float
-    same_sign_pruned: float
-
-
-def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
-                      trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:
-    """Per prunable layer: |theta_0| and |theta_j - theta_0| of the weights a mask keeps and of those it prunes.
-
-    `theta_0` holds the initial weights (the untrained network, or the ticket `winning_ticket` returned), `trained`
-    the trained ones (theta_j), `masks_from` the mask (default: `trained`'s, which `winning_ticket` prunes too; or
-    a ticket). Pruned layers count their `weight_orig` (every value, the
-    masked ones too). `trained_from`: the ticket `trained` started as, in a later round of iterative pruning; the
-    weights its mask had already pruned did not train and are left out of both groups (default: none, `trained`
-    trained dense). Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two
-    questions: do kept weights start larger, do they move further?
-    """
-    mask_source = trained if masks_from is None else masks_from
-    for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):
-        if other is not None:
-            validate_same_architecture(theta_0, other, names=("theta_0", name))
-    starts, ends = prunable_layers(theta_0), prunable_layers(trained)
-    before = masks(trained_from) if trained_from is not None else {}
-    statistics = {}
-    for name, mask in masks(mask_source).items():
-        start, end = (getattr(layer, "weight_orig", layer.weight).detach().cpu()
-                      for layer in (starts[name], ends[name]))
-        trained_weights = torch.ones_like(start, dtype=torch.bool)
-        if before.get(name) is not None:
-            trained_weights = before[name].detach().cpu().bool()
-        kept = trained_weights if mask is None else mask.detach().cpu().bool() & trained_weights
-        pruned = trained_weights & ~kept
-        moved, same_sign = (end - start).abs(), torch.sign(end) == torch.sign(start)
-        statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned],
-                                            tuple(start.shape), same_sign[kept].float().mean().item(),
-                                            same_sign[pruned].float().mean().item())
-    return statistics
-
-

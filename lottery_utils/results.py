@@ -57,13 +57,14 @@ class Result:
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
 
     @classmethod
-    def from_numbers(cls, kind: str, round: int, remaining: float, final_test_accuracy: float,
+    def from_numbers(cls, kind: str, round_index: int, remaining: float, final_test_accuracy: float,
                      early_stop_iteration: int, early_stop_test_accuracy: float, seed: int, model: str,
                      iterations: int, seconds: float = 0.0, **fields) -> "Result":
-        """A Result from its numbers alone, e.g. a table's (its curve: the last point only)."""
+        """A Result from its numbers alone, e.g. a table's (its curve: the last point only); `round_index`: the
+        pruning rounds behind it, its `round`."""
         history = History([iterations], [math.nan], [final_test_accuracy], early_stop_iteration,
                           early_stop_test_accuracy, seconds)
-        return cls(kind, round, remaining, seed, model, iterations, history, **fields)
+        return cls(kind, round_index, remaining, seed, model, iterations, history, **fields)
 
     @property
     def final_test_accuracy(self) -> float:  # at the end of training
@@ -99,11 +100,12 @@ class Result:
         return self.history.test_accuracy[0]
 
 
-def pick(results: Iterable[Result], kind: str, round: int | None = None) -> Result:
-    """The `kind` network of `round` (default: the last round) among `results`, the lowest seed first."""
-    found = [r for r in results if r.kind == kind and (round is None or r.round == round)]
+def pick(results: Iterable[Result], kind: str, at_round: int | None = None) -> Result:
+    """The `kind` network of round `at_round` (default: the last round) among `results`, the lowest seed first."""
+    found = [r for r in results if r.kind == kind and (at_round is None or r.round == at_round)]
     if not found:
-        raise LookupError(f"No {kind!r} network{'' if round is None else f' of round {round}'} among the results.")
+        raise LookupError(f"No {kind!r} network{'' if at_round is None else f' of round {at_round}'} among the "
+                          f"results.")
     return min(found, key=lambda r: (-r.round, r.seed))
 
 

@@ -15,9 +15,10 @@ from torch import nn
 from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
+from .checks import is_whole
 from .data import Data
-from .models import PRESETS, Preset, get_preset, is_whole
 from .layers import prunable_layers
+from .models import PRESETS, Preset, get_preset
 from .pruning import clone
 from .results import History
 
@@ -25,10 +26,10 @@ CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: ever
 Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
 
 
-def train(model: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
+def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
           batch_size: int | None = None, *, lr: float | None = None, seed: int = 0, start_iteration: int = 0,
           curve_every: int | None = None, progress: Progress = True, fold_masks: bool = True) -> History:
-    """Train `model` in place on `data` with shuffled mini-batches; return its History (the early-stopping iteration,
+    """Train `network` in place on `data` with shuffled mini-batches; return its History (the early-stopping iteration,
     the test accuracy there, and the curves).
 
     Args:
@@ -46,7 +47,7 @@ def train(model: nn.Module, data: Data, preset: str | Preset, iterations: int | 
         progress: True for tqdm's bar, False for none, or a tqdm class (or a `functools.partial` of one with `desc=`).
         fold_masks: False trains through torch.nn.utils.prune's hooks instead of the faster equivalent path.
 
-    The model moves to the data's device. The test accuracy at the early-stopping iteration comes from a copy of the
+    The network moves to the data's device. The test accuracy at the early-stopping iteration comes from a copy of the
     weights kept there.
     """
     if not isinstance(data, Data):
@@ -58,16 +59,16 @@ def train(model: nn.Module, data: Data, preset: str | Preset, iterations: int | 
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
     eval_every, curve_every = _checked(data, preset, iterations, batch_size, start_iteration, curve_every)
-    model.to(data.train_x.device)
+    network.to(data.train_x.device)
     start = time.perf_counter()
-    with (masks_folded(model) if fold_masks else _through_hooks(model)) as masked:
-        optimizer, schedule = make_optimizer(model, preset, lr, start_iteration)
-        log = _Log(model, data, curve_every, first=start_iteration, last=iterations)
+    with (masks_folded(network) if fold_masks else _through_hooks(network)) as masked:
+        optimizer, schedule = make_optimizer(network, preset, lr, start_iteration)
+        log = _Log(network, data, curve_every, first=start_iteration, last=iterations)
         log.measure(start_iteration)
-        model.train()
+        network.train()
         for iteration, x, y in _with_bar(batches(data, batch_size, seed, start_iteration, iterations), progress,
                                          iterations - start_iteration, log):
-            loss = F.cross_entropy(model(x), y)
+            loss = F.cross_entropy(network(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -109,17 +110,17 @@ class Evaluation(NamedTuple):
     accuracy: float
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> Evaluation:
+def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> Evaluation:
     """Mean cross-entropy loss and accuracy over every example of (x, y)."""
-    was_training = model.training
-    model.eval()
+    was_training = network.training
+    network.eval()
     loss = correct = 0.0
     with torch.inference_mode():
         for i in range(0, len(y), batch_size):
-            logits = model(x[i:i + batch_size])
+            logits = network(x[i:i + batch_size])
             loss += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
             correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
-    model.train(was_training)
+    network.train(was_training)
     return Evaluation(loss / len(y), correct / len(y))
 
 
@@ -132,18 +133,16 @@ def supermask_accuracy(network: nn.Module, data: Data) -> float:
 
 # --- what `train` uses: the optimizer and its schedule, progress bars, the measurements, mask folding ----------
 
-def make_optimizer(model: nn.Module, preset: Preset, lr: float | None = None, start_iteration: int = 0):
+def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, start_iteration: int = 0):
     """The preset's optimizer (fused: one kernel for all parameters) and its learning-rate schedule, if any (from
     `start_iteration` on: a network rewound to iteration k resumes the schedule there)."""
-    params = [p for p in model.parameters() if p.requires_grad]
+    params = [p for p in network.parameters() if p.requires_grad]
     lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
         optimizer = torch.optim.Adam(params, lr=lr, weight_decay=preset.weight_decay, fused=True)
-    elif preset.optimizer == "sgd":
+    else:  # "sgd", the only other optimizer a Preset accepts (models.OPTIMIZERS, checked when the Preset is made)
         optimizer = torch.optim.SGD(params, lr=lr, momentum=preset.momentum, weight_decay=preset.weight_decay,
                                     fused=True)
-    else:
-        raise ValueError(f"Unknown optimizer {preset.optimizer!r}: use 'adam' or 'sgd'.")
     if not preset.lr_milestones and not preset.warmup_iterations:
         return optimizer, None
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, preset, offset=start_iteration))
@@ -201,8 +200,8 @@ def _with_bar(steps: Iterable, progress: Progress, total: int, log: "_Log") -> I
     return bar
 
 
-def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {name: value.detach().clone() for name, value in model.state_dict().items()}
+def _copy_state(network: nn.Module) -> dict[str, torch.Tensor]:
+    return {name: value.detach().clone() for name, value in network.state_dict().items()}
 
 
 class _Log:
@@ -211,16 +210,16 @@ class _Log:
     `first` and `last` iterations. Where the test set was not evaluated at the early-stop iteration, a copy of the
     weights is kept and evaluated once at the end."""
 
-    def __init__(self, model: nn.Module, data: Data, curve_every: int, first: int, last: int):
-        self.model, self.data, self.curve_every, self.first, self.last = model, data, curve_every, first, last
+    def __init__(self, network: nn.Module, data: Data, curve_every: int, first: int, last: int):
+        self.network, self.data, self.curve_every, self.first, self.last = network, data, curve_every, first, last
         self.curves = History()
         self.best_loss, self.best_iteration, self.best_accuracy, self.best_state = math.inf, 0, None, None
         self.bar = None  # a progress bar to show the test accuracy on
 
     def measure(self, iteration: int) -> None:
-        val_loss, test_accuracy = evaluate(self.model, self.data.val_x, self.data.val_y).loss, None
+        val_loss, test_accuracy = evaluate(self.network, self.data.val_x, self.data.val_y).loss, None
         if iteration % self.curve_every == 0 or iteration in (self.first, self.last):
-            test_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y).accuracy
+            test_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
             self.curves.iterations.append(iteration)
             self.curves.val_loss.append(val_loss)
             self.curves.test_accuracy.append(test_accuracy)
@@ -228,22 +227,22 @@ class _Log:
                 self.bar.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
         if val_loss < self.best_loss:
             self.best_loss, self.best_iteration, self.best_accuracy = val_loss, iteration, test_accuracy
-            self.best_state = None if test_accuracy is not None else _copy_state(self.model)
+            self.best_state = None if test_accuracy is not None else _copy_state(self.network)
 
     def history(self) -> History:
-        """The curves and the early-stopping point (the model is left with its last weights)."""
+        """The curves and the early-stopping point (the network is left with its last weights)."""
         if self.best_accuracy is None:
-            now = _copy_state(self.model)
-            self.model.load_state_dict(self.best_state)
-            self.best_accuracy = evaluate(self.model, self.data.test_x, self.data.test_y).accuracy
-            self.model.load_state_dict(now)
+            now = _copy_state(self.network)
+            self.network.load_state_dict(self.best_state)
+            self.best_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
+            self.network.load_state_dict(now)
         self.curves.early_stop_iteration = self.best_iteration
         self.curves.early_stop_test_accuracy = self.best_accuracy
         return self.curves
 
 
 @contextmanager
-def masks_folded(model: nn.Module):
+def masks_folded(network: nn.Module):
     """Let pruned layers train at dense speed, through torch.nn.utils.prune's public API.
 
     prune recomputes weight = weight_orig * weight_mask in a forward pre-hook at every step. Here `prune.remove`
@@ -254,7 +253,7 @@ def masks_folded(model: nn.Module):
     optimizers that update each weight on its own, as the presets' Adam and SGD do: the pruned entries get gradients
     here, which something that pools gradients across weights (a global gradient-norm clip) would count.
     """
-    pruned = {module: module.weight_mask.detach().clone() for module in prunable_layers(model).values()
+    pruned = {module: module.weight_mask.detach().clone() for module in prunable_layers(network).values()
               if prune.is_pruned(module)}
     for module in pruned:
         prune.remove(module, "weight")
@@ -266,13 +265,13 @@ def masks_folded(model: nn.Module):
 
 
 @contextmanager
-def _through_hooks(model: nn.Module):
+def _through_hooks(network: nn.Module):
     """Train through prune's hooks (nothing to re-zero: the hook masks every forward); afterwards the pruned entries
     of `weight_orig`, which no gradient reached, are set to 0, as `masks_folded` leaves them."""
     try:
         yield []
     finally:
         with torch.no_grad():
-            for module in prunable_layers(model).values():
+            for module in prunable_layers(network).values():
                 if prune.is_pruned(module):
                     module.weight_orig.mul_(module.weight_mask)

@@ -266,7 +266,8 @@ def test_largest_gap_is_computed_from_the_records_and_can_be_wrong(capsys):
 from torch.nn.utils import prune  # noqa: E402
 
 from lottery_utils.exercises import check_iterative_pruning, check_winning_ticket  # noqa: E402
-from lottery_utils.layers import layer_amounts, prunable_layers  # noqa: E402
+from lottery_utils.checks import layer_amounts  # noqa: E402
+from lottery_utils.layers import prunable_layers  # noqa: E402
 
 
 def slides_ticket(trained_network, copy_network, amount):

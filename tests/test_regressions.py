@@ -11,9 +11,10 @@ from torch.nn.utils import prune
 
 from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
+from lottery_utils.checks import layer_amounts
 from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup, round_rates
 from lottery_utils.lessons import ONE_SHOT_GRID
-from lottery_utils.layers import layer_amounts, masks
+from lottery_utils.layers import masks
 from lottery_utils.pruning import winning_ticket
 from lottery_utils.results import Result, summarize
 from lottery_utils.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch.nn.utils import prune
 
-from ..layers import validate_amount
+from ..checks import validate_amount
 from ..pruning import per_round_amount
 from ._common import TOLERANCE, Unreadable, answer_tensor, correct, is_close, not_yet, read_fraction
 

@@ -1,0 +1,66 @@
+"""What the lessons measure on tickets: the weights a mask keeps against those it prunes (student-facing core).
+
+`weight_statistics` splits each layer's weights by a mask: where they started (|theta_0|) and how far training moved
+them (|theta_j - theta_0|), the questions of the paper's Appendix F.1 and F.5; notebook 05 draws them
+(`plots.plot_weight_statistics`). (A ticket's accuracy before training, the supermask, is
+`training.supermask_accuracy`.) Imports `layers` and `checks`, nothing above them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .checks import validate_same_architecture
+from .layers import masks, prunable_layers
+
+
+@dataclass(frozen=True)
+class WeightStatistics:
+    """One layer's weights split by the mask: where they started (|theta_0|) and how far training moved them
+    (|theta_j - theta_0|), for the weights the mask keeps and those it prunes (1-D tensors, on the CPU); `shape`: the
+    layer's weight shape, (outputs, inputs) for a Linear layer; `same_sign_kept` and `same_sign_pruned`: the share of
+    each group that ends training with the sign it started with (nan for an empty group, e.g. a layer not pruned)."""
+
+    initial_kept: torch.Tensor
+    initial_pruned: torch.Tensor
+    moved_kept: torch.Tensor
+    moved_pruned: torch.Tensor
+    shape: tuple[int, ...]
+    same_sign_kept: float
+    same_sign_pruned: float
+
+
+def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
+                      trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:
+    """Per prunable layer: |theta_0| and |theta_j - theta_0| of the weights a mask keeps and of those it prunes.
+
+    `theta_0` holds the initial weights (the untrained network, or the ticket `winning_ticket` returned), `trained`
+    the trained ones (theta_j), `masks_from` the mask (default: `trained`'s, which `winning_ticket` prunes too; or
+    a ticket). Pruned layers count their `weight_orig` (every value, the
+    masked ones too). `trained_from`: the ticket `trained` started as, in a later round of iterative pruning; the
+    weights its mask had already pruned did not train and are left out of both groups (default: none, `trained`
+    trained dense). Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two
+    questions: do kept weights start larger, do they move further?
+    """
+    mask_source = trained if masks_from is None else masks_from
+    for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):
+        if other is not None:
+            validate_same_architecture(theta_0, other, names=("theta_0", name))
+    starts, ends = prunable_layers(theta_0), prunable_layers(trained)
+    before = masks(trained_from) if trained_from is not None else {}
+    statistics = {}
+    for name, mask in masks(mask_source).items():
+        start, end = (getattr(layer, "weight_orig", layer.weight).detach().cpu()
+                      for layer in (starts[name], ends[name]))
+        trained_weights = torch.ones_like(start, dtype=torch.bool)
+        if before.get(name) is not None:
+            trained_weights = before[name].detach().cpu().bool()
+        kept = trained_weights if mask is None else mask.detach().cpu().bool() & trained_weights
+        pruned = trained_weights & ~kept
+        moved, same_sign = (end - start).abs(), torch.sign(end) == torch.sign(start)
+        statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned],
+                                            tuple(start.shape), same_sign[kept].float().mean().item(),
+                                            same_sign[pruned].float().mean().item())
+    return statistics

@@ -1,0 +1,161 @@
+"""The checks that name each mistake, with what to do instead (student-facing core; imports only `layers`).
+
+They fail before anything is pruned or trained. First the plain numbers: `is_whole` (every count), `is_fraction`
+(every pruning rate), `validate_amount`, `validate_rounds`; then `layer_amounts`, which turns an amount (one number,
+or rates by kind or by layer name) into each layer's checked fraction and lives here because most of it is checks;
+then the networks the pruning functions are given (`validate_*`). Below this module: `layers.py` only; above it,
+`models.py` (whose presets use the number checks), then pruning, analysis, results, training.
+"""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+
+import torch
+from torch import nn
+
+from .layers import LAYER_KINDS, first_different_mask, layer_kinds, masks, prunable_layers
+
+
+def is_whole(value, minimum: int = 1) -> bool:
+    """A whole number (not a bool, not a float) of at least `minimum`: every count the presets and runs take."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
+def is_fraction(value) -> bool:
+    """A number in [0, 1) (not a bool, not NaN): every pruning rate, the share of the remaining weights removed."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value < 1.0
+
+
+def validate_amount(amount: float, what: str = "amount") -> float:
+    """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
+    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
+        raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
+                        f"got {amount!r} of type {type(amount).__name__}.")
+    if not is_fraction(amount):
+        raise ValueError(f"{what} must be in [0, 1) (the fraction of remaining weights to prune), got {amount}. "
+                         f"For a percentage such as 20 %, pass 0.2.")
+    return float(amount)
+
+
+def validate_rounds(rounds: int) -> int:
+    """A number of pruning rounds is a whole number >= 1."""
+    if not is_whole(rounds):
+        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
+    return int(rounds)
+
+
+def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
+    """Per-layer pruning fractions from one number (every layer), rates by kind ({"conv", "fc", "output"}), or layer
+    names; a kind or layer left out of a mapping gets 0 (not pruned). Each fraction is checked (`validate_amount`),
+    and so are the keys: a kind the network lacks, kinds mixed with names, a name it does not have."""
+    kinds = layer_kinds(network)
+    if not isinstance(amount, Mapping):
+        return {name: validate_amount(amount) for name in kinds}
+    keys = set(amount)
+    if not keys:
+        raise ValueError("amount is an empty mapping, which would prune nothing: give rates by layer kind "
+                         "(e.g. {\"fc\": 0.2, \"output\": 0.1}) or by layer name.")
+    ambiguous = sorted(keys & set(LAYER_KINDS) & set(kinds))
+    if ambiguous:  # e.g. torchvision's ResNet names its Linear layer "fc"
+        raise ValueError(f"amount key(s) {ambiguous} are both a layer kind and a layer name of this network: name "
+                         f"every layer ({list(kinds)}) instead of giving kinds, so it is clear what is pruned.")
+    if keys <= set(LAYER_KINDS):
+        absent = sorted(kind for kind in keys - set(kinds.values()) if validate_amount(amount[kind], kind) > 0)
+        if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
+            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {kinds}); "
+                             f"give rates for the kinds it has.")
+        return {name: validate_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
+    unknown = sorted(keys - set(kinds), key=str)
+    if unknown and set(unknown) <= set(LAYER_KINDS):
+        raise ValueError(f"amount mixes layer kinds {unknown} with layer names {sorted(keys & set(kinds), key=str)}: "
+                         f"give either kinds {LAYER_KINDS} or names {list(kinds)}, not both.")
+    if unknown:
+        raise ValueError(f"Unknown key(s) in amount: {unknown}. Give either layer kinds {LAYER_KINDS} or layer names "
+                         f"{list(kinds)}.")
+    return {name: validate_amount(amount.get(name, 0.0), name) for name in kinds}
+
+
+# --- the networks: each mistake named, with what to do instead -------------------------------------------------
+
+def validate_strategy(network: nn.Module, amount: float | Mapping[str, float], strategy: str) -> dict[str, float]:
+    """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); returns
+    each layer's amount."""
+    amounts = layer_amounts(network, amount)
+    if strategy not in ("layerwise", "global"):
+        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
+    if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
+        raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
+    return amounts
+
+
+def validate_iterative_arguments(network, train, rounds, amount, reset_to=None, strategy: str = "layerwise") -> None:
+    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts for the strategy, and
+    a `reset_to` with `network`'s architecture and masks."""
+    if not isinstance(network, nn.Module):
+        raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
+                        f"got {type(network).__name__}.")
+    if not callable(train):
+        raise TypeError(f"train must be a function that trains a network in place, e.g. "
+                        f"lambda net, r: train(net, data, 'lenet', 5_000); got {type(train).__name__}.")
+    validate_rounds(rounds)
+    validate_strategy(network, amount, strategy)
+    if reset_to is not None:
+        validate_same_architecture(network, reset_to, ("network", "reset_to"))
+        differs = first_different_mask(network, reset_to)
+        if differs is not None:
+            raise ValueError(f"reset_to's mask of layer {differs!r} is not network's: reset_to holds theta_k, the "
+                             f"weights network reaches after k iterations, with network's masks (none for a dense "
+                             f"network).")
+
+
+def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple[str, str] = ("first", "second"),
+                               advice: str = "Both must be the same architecture (e.g. build_model with the same "
+                                             "name).") -> None:
+    """Both networks must have the same parameters (names and shapes); `names` says what the two are in the caller's
+    words, `advice` what to do instead."""
+    def shapes(network):
+        return {n.removesuffix("_orig"): tuple(p.shape) for n, p in network.named_parameters()}
+
+    a, b = shapes(first), shapes(second)
+    for name in dict.fromkeys([*a, *b]):
+        if a.get(name) != b.get(name):
+            raise ValueError(f"The networks differ at parameter {name!r}: {names[0]} {a.get(name, 'missing')}, "
+                             f"{names[1]} {b.get(name, 'missing')}. {advice}")
+
+
+def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
+    """winning_ticket's two networks: the same architecture, and the same masks (pruned together, round after round)."""
+    validate_same_architecture(trained_network, copy_network, ("trained", "copy"),
+                               "The copy must be made from the same architecture before training (e.g. clone(network), "
+                               "or build_model with the same name and seed).")
+    differs = first_different_mask(trained_network, copy_network)
+    if differs is not None:
+        raise ValueError(f"The masks of layer {differs!r} disagree between the trained network and its copy "
+                         f"(trained keeps {_kept_count(masks(trained_network)[differs])}, copy keeps "
+                         f"{_kept_count(masks(copy_network)[differs])} weights). Prune both together with "
+                         f"winning_ticket, round after round.")
+
+
+def _kept_count(mask: torch.Tensor | None) -> str:
+    return "all" if mask is None else f"{int(mask.sum()):,}"
+
+
+def validate_unpruned(network: nn.Module, what: str) -> None:
+    if any(mask is not None for mask in masks(network).values()):
+        raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
+                         f"clone of theta_0), so that the control's mask is exactly the one it is given.")
+
+
+def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
+    """A control's fresh network: the ticket's architecture, unpruned, and not starting where the ticket does (the
+    same seed's theta_0), which would make the control the ticket itself."""
+    validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
+    validate_unpruned(fresh_network, "fresh_network")
+    fresh = prunable_layers(fresh_network)
+    for name, layer in prunable_layers(ticket).items():
+        start = getattr(layer, "weight_orig", layer.weight)
+        if torch.equal(start.detach().cpu(), fresh[name].weight.detach().cpu()):
+            raise ValueError(f"fresh_network's layer {name!r} holds the ticket's own initial weights, so the control "
+                             f"would be the ticket itself: build it with another seed (for a ticket of seed 0, e.g. "
+                             f"build_model(name, seed=1)).")
