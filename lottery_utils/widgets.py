@@ -7,7 +7,7 @@ pytest (a `with out: display(fig)` block is captured only by a frontend, and lea
 The drawing itself is plots' `*_panel` functions (results in, Figure out); this module is the glue. In real mode the
 results bundled with the project answer at once, over all their complete seeds (mean and min-max band). A setting
 that is neither cached nor bundled trains right away, with its tqdm bars shown inside the widget (minutes in real
-mode: warm the cache before class with `experiments.precompute()` or `python -m lottery_utils precompute`). Every
+mode: warm the cache before class with `python -m lottery_utils precompute`). Every
 builder takes `settings` (fast mode, the folders) from the notebook's first cell; nothing here reads the environment.
 CSS classes for browser tests: "prune-slider", "prune-remaining", "prune-status", "prune-plot", "prune-progress".
 """
@@ -168,7 +168,7 @@ def _training_message(what: str, missing: int, setup: Setup, store: Store) -> st
         return (f"{what} is not in the cache yet: training {missing} network{'s' * (missing > 1)} now (fast mode: "
                 f"a few seconds)…")
     return (f"{what} is not in the cache yet: {experiments.training_note(missing, setup, store)} Before class, run "
-            f"`python -m lottery_utils precompute` (or experiments.precompute()) to have every setting ready.")
+            f"`python -m lottery_utils precompute` to have every setting ready.")
 
 
 def _fetch(explorer: Explorer, compute: Callable[[Any], list[Result]], missing: int,
@@ -228,7 +228,7 @@ class _Context:
 
 def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, controls: Iterable[str] = (), store: Store | None = None,
-                      *, settings: Settings | None = None, setup: Setup | None = None) -> OneShotExplorer:
+                      *, settings: Settings, setup: Setup | None = None) -> OneShotExplorer:
     """Prune once by the slider's rate: accuracy vs weights remaining, the ticket's training curve, its mask.
 
     The slider's grid is `rates` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
@@ -241,7 +241,7 @@ def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None
 
 def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, store: Store | None = None, *,
-                      controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings | None = None,
+                      controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings,
                       setup: Setup | None = None) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
@@ -327,7 +327,7 @@ def _seed_by_seed(records: list[Result], round: int = 1) -> str:
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None,
                        compare_one_shot: bool | None = False, store: Store | None = None, *,
-                       controls: Iterable[str] = (), start: int | None = None, settings: Settings | None = None,
+                       controls: Iterable[str] = (), start: int | None = None, settings: Settings,
                        setup: Setup | None = None, fit_accuracy_to: Sequence[str] | None = None) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, the selected round
     marked.

@@ -229,38 +229,6 @@ def test_gap_between_two_networks(capsys):
         check_gap(1, records, behind="reinit_signs")
 
 
-def test_largest_gap_is_computed_from_the_records_and_can_be_wrong(capsys):
-    from lottery_utils.exercises import check_largest_gap
-    from lottery_utils import Result
-
-    def result(kind, remaining, accuracy, seed):
-        return Result.from_numbers(kind, 1, remaining, accuracy, 3_000, accuracy, seed, "lenet", 50_000, 60.0)
-
-    # two seeds; the largest mean gap (ticket - reinit) is at 21.1 %, although a single seed's is at 7.0 %
-    accuracies = {(0.513, "ticket"): (0.980, 0.980), (0.513, "reinit"): (0.975, 0.975),
-                  (0.211, "ticket"): (0.981, 0.981), (0.211, "reinit"): (0.966, 0.964),
-                  (0.07, "ticket"): (0.980, 0.976), (0.07, "reinit"): (0.960, 0.990)}
-    records = [result(kind, remaining, accuracy, seed) for (remaining, kind), both in accuracies.items()
-               for seed, accuracy in enumerate(both)]
-    assert check_largest_gap(21.1, records) and check_largest_gap("21.1 %", records)
-    assert "by 1.60 percentage points" in said(capsys)
-    for answer, clue in ((7.0, "another sparsity"), (51.3, "another sparsity"), (78.9, "share pruned"),
-                         (40, "no sparsity"), (None, "placeholder")):
-        assert check_largest_gap(answer, records) is False
-        out = said(capsys)
-        assert out.startswith("Not yet:") and clue in out
-        assert clue == "no sparsity" or "21.1" not in out  # the list of sparsities names them all; nothing else
-    with pytest.raises(ValueError, match="both a ticket"):
-        check_largest_gap(21.1, [r for r in records if r.kind == "ticket"])
-    # a tie to the hundredth is right either way (and named); three hundredths behind is not
-    more = [result("ticket", 0.109, 0.981, s) for s in (0, 1)] + [result("reinit", 0.109, 0.9651, s) for s in (0, 1)]
-    more += [result("ticket", 0.3, 0.981, s) for s in (0, 1)] + [result("reinit", 0.3, 0.9653, s) for s in (0, 1)]
-    assert check_largest_gap(10.9, records + more) and "21.1 % ties with it" in said(capsys)
-    assert check_largest_gap(21.1, records + more)
-    said(capsys)
-    assert not check_largest_gap(30, records + more) and "another sparsity" in said(capsys)
-
-
 # --- students write the algorithm --------------------------------------------------------------------------------
 
 from torch.nn.utils import prune  # noqa: E402

@@ -214,7 +214,8 @@ def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trai
     (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("lenet", iterations=0)),
      "iterations must be a whole number >= 1"),
     (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("lenet", lr=-1.0)), "learning rate must be > 0"),
-    (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("conv2")), "The setup is for 'conv2'"),
+    (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("conv2"), settings=SETTINGS),
+     "The setup is for 'conv2'"),
 ])
 def test_bad_arguments_are_clear_errors_before_any_training(call, message, tmp_path, trainings):
     with pytest.raises(ValueError, match=message):

@@ -200,7 +200,8 @@ def test_seeds_that_would_share_a_draw_with_the_controls_are_refused(tmp_path):
     could be another seed's control."""
     for seeds in ((1_000,), (0, -1), (0.5,)):
         with pytest.raises(ValueError, match="seeds must be whole numbers from 0 to 999"):
-            experiments.one_shot("lenet", seeds=seeds, store=Store(tmp_path), setup=SETUP, progress=False)
+            experiments.one_shot("lenet", seeds=seeds, store=Store(tmp_path), setup=SETUP, settings=SETTINGS,
+                                 progress=False)
     assert not any(tmp_path.iterdir())  # refused before anything trained
 
 
@@ -233,3 +234,12 @@ def test_a_control_built_from_the_tickets_own_seed_is_refused():
         with pytest.raises(ValueError, match="holds the ticket's own initial weights.*another seed"):
             control(ticket, build_model("lenet", seed=0))
         assert masks(control(ticket, build_model("lenet", seed=1)))["1"] is not None
+
+
+def test_an_experiment_without_settings_is_refused_not_run_in_a_guessed_mode(tmp_path):
+    """No hidden default: without settings an experiment would silently ignore LOTTERY_FAST and the data folder."""
+    with pytest.raises(TypeError, match=r"Settings.from_environment\(\)"):
+        experiments.one_shot("lenet", store=Store(tmp_path), setup=SETUP, settings=None, progress=False)
+    with pytest.raises(TypeError, match="settings"):
+        experiments.one_shot("lenet", store=Store(tmp_path), setup=SETUP, progress=False)  # a required keyword
+    assert not any(tmp_path.iterdir())

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..results import LABELS, summarize
-from ._common import Unreadable, correct, not_yet, read_fraction, read_number
+from ._common import Unreadable, correct, not_yet, read_number
 
 CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization", "random_reinit", "reinitialization",
                             "random reinitialisation"),
@@ -83,35 +83,3 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") ->
         hint = (f"read both accuracies at early stop for {100 * where:.1f} % of the weights remaining and subtract: "
                 f"{LABELS[ahead]} minus {LABELS[behind]}.")
     return not_yet(hint)
-
-
-def check_largest_gap(answer, records, control: str = "reinit") -> bool:
-    """At which share of weights remaining does the winning ticket beat `control` by the most (test accuracy at early
-    stop, the mean over the seeds in `records`), among the sparsities that `records` hold (e.g. a sweep's)?"""
-    rows = {(row.kind, round(row.remaining, 4)): row.early_stop_test_accuracy.mean for row in summarize(records)}
-    gaps = {r: 100 * (rows[("ticket", r)] - rows[(control, r)]) for kind, r in rows
-            if kind == "ticket" and (control, r) in rows}
-    if not gaps:
-        raise ValueError(f"The records hold no sparsity with both a ticket and {control!r}: pass a sweep's records "
-                         f"(experiments.sweep(..., controls=('reinit', 'random_prune'))).")
-    try:
-        value, how = read_fraction(answer)
-    except Unreadable as problem:
-        return not_yet(f"{problem} Give the share of weights remaining in percent, as the table prints it "
-                        f"(e.g. 12.5).")
-    nearest, name = min(gaps, key=lambda r: abs(r - value)), LABELS[control]
-    if abs(nearest - value) > max(0.002, 0.05 * nearest):
-        if any(abs((1 - r) - value) <= 0.01 for r in gaps):
-            return not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
-        held = ", ".join(f"{100 * r:.3g} %" for r in sorted(gaps, reverse=True))
-        return not_yet(f"({how}.) no sparsity of the table is there; it holds {held} of the weights remaining.")
-    best = max(gaps.values())
-    if gaps[nearest] >= best - 0.015:  # a tie to the hundredth, as the table prints the means, is all right
-        tied = [f"{100 * r:.3g} %" for r in sorted(gaps, reverse=True) if r != nearest and gaps[r] >= best - 0.015]
-        also = (f" ({', '.join(tied)} ties with it to the hundredth)" if tied else
-                ", more than anywhere else in the table")
-        return correct(f"({how}.) at {100 * nearest:.3g} % of the weights remaining the ticket beats {name} by "
-                        f"{gaps[nearest]:.2f} percentage points{also}.")
-    return not_yet(f"({how}.) at {100 * nearest:.3g} % remaining the ticket is {gaps[nearest]:+.2f} points from "
-                    f"{name}, but another sparsity has a larger gap: compare ticket and {name} at every "
-                    f"slider position (or in the figure), not only where they are far from the dense network.")

@@ -106,24 +106,22 @@ check_iterative_pruning(my_iterative_pruning)"""),
         ("Exercise 1: the sign-preserving control and random reinit share the ticket's mask and fresh magnitudes; "
          "they differ only in the signs, so subtracting random reinit measures what θ0's signs add.", """
 from lottery_utils import experiments, lessons, widgets
-from lottery_utils.exercises import check_control, check_gap, check_largest_gap
+from lottery_utils.exercises import check_control, check_gap
 from lottery_utils.results import summarize
 
 answer = "reinit"
 check_control(answer)"""),
-        ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table: the ticket's mean minus "
-         "random reinit's at each sparsity, and the largest.", """
+        ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table at its sparsest "
+         "position: the ticket's mean minus random reinit's.", """
 seeds = widgets.default_seeds(settings)
 rates = lessons.sweep_rates(settings.fast)
 records = experiments.sweep("lenet", rates, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
                             progress=False)
-mean = {(row.kind, row.remaining): 100 * row.early_stop_test_accuracy.mean for row in summarize(records)}
-gaps = {remaining: mean[("ticket", remaining)] - mean[("reinit", remaining)]
-        for kind, remaining in mean if kind == "ticket"}
-largest = max(gaps, key=gaps.get)
-answer = round(100 * largest, 1)   # the share of weights remaining, as the table prints it
-print(f"largest lead at {answer} % of the weights remaining: {gaps[largest]:.2f} points")
-check_largest_gap(answer, records, control="reinit")"""),
+sparsest = {row.kind: round(100 * row.early_stop_test_accuracy.mean, 2) for row in summarize(records)
+            if row.remaining == min(r.remaining for r in records)}
+answer = round(sparsest["ticket"] - sparsest["reinit"], 2)
+print(f"after one step, at the sparsest position: {answer:+.2f} points")
+check_gap(answer, records, ahead="ticket", behind="reinit")"""),
         ("Exercise 3: section 2's 18 rounds, as a student reads its table: at the sparsest round, random reinit's mean "
          "minus random pruning's (the mask's share of the ticket's lead), beside the ticket's lead over random "
          "reinit (θ0's share).", """
