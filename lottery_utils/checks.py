@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from .layers import LAYER_KINDS, first_different_mask, layer_kinds, masks, prunable_layers
+from .layers import LAYER_KINDS, STRATEGIES, first_different_mask, layer_kinds, masks, prunable_layers
 
 
 def is_whole(value, minimum: int = 1) -> bool:
@@ -82,7 +82,7 @@ def validate_strategy(network: nn.Module, amount: float | Mapping[str, float], s
     """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); returns
     each layer's amount."""
     amounts = layer_amounts(network, amount)
-    if strategy not in ("layerwise", "global"):
+    if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
     if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
         raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")

@@ -68,6 +68,7 @@ def train_job(job: Job) -> Result:
     from the rewind iteration (0 unless rewinding). The dense network and tickets keep their weights."""
     config, setup = job.config, job.config.setup
     data = dataset(setup.model, job.data)
+    # an empty skeleton of the right architecture (its seed is irrelevant), filled with the job's stored state
     network = load_state(build_model(setup.model, seed=0).to(data.train_x.device), job.state)
     bars = progress_bars(job.progress)
     history = train(network, data, setup.preset, seed=config.seed, start_iteration=config.rewind_iteration,
@@ -86,6 +87,7 @@ def rewound_state(setup: Setup, seed: int, data: Path, k: int, state: dict) -> d
     """theta_k: theta_0 (`state`) trained for the dense network's first k iterations (its seed, mini-batches and
     schedule: exactly its weights at iteration k, on the same device and number of threads)."""
     tensors = dataset(setup.model, data)
+    # an empty skeleton of the right architecture (its seed is irrelevant), filled with the stored state
     network = load_state(build_model(setup.model, seed=0).to(tensors.train_x.device), state)
     train(network, tensors, setup.preset, k, seed=seed, progress=False)
     return state_of(network)

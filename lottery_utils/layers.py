@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 LAYER_KINDS = ("conv", "fc", "output")  # what a preset's pruning rates are keyed by (the output layer: the last Linear)
+STRATEGIES = ("layerwise", "global")  # how a cut ranks weights: each layer by itself, or all layers together
 
 
 def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:

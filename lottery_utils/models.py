@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .checks import is_fraction, is_whole
-from .layers import LAYER_KINDS
+from .layers import LAYER_KINDS, STRATEGIES
 
 
 def lenet() -> nn.Module:
@@ -80,7 +80,6 @@ def vgg19() -> nn.Module:
 
 INITIALIZATIONS = ("glorot", "he")
 OPTIMIZERS = ("adam", "sgd")
-STRATEGIES = ("layerwise", "global")
 DATASETS = ("mnist", "cifar10")
 
 
