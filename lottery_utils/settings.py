@@ -7,6 +7,7 @@ edges (the command line, each notebook's first cell, the tests' conftest) and pa
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,16 +16,21 @@ from pathlib import Path
 from .store import Bundle, Cache, Store
 
 
-def _project_root() -> Path:
+def project_root() -> Path:
     """The project folder (a checkout: notebooks, run in notebooks/, and the CLI share its data/ and runs/), or the
-    working directory when the package is installed without one (site-packages is no place for downloads)."""
+    working directory when the package is installed without one (site-packages is no place for downloads). Asked when
+    a Settings is made, not when this module is imported."""
     checkout = Path(__file__).resolve().parents[1]
     return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
 
 
-PROJECT_ROOT = _project_root()
+@functools.cache
+def project_bundle() -> Bundle:
+    """The results shipped with the project: one read-only Bundle per process (its files are read lazily, once), shared
+    by every Settings."""
+    return Bundle()
 
-_PROJECT_BUNDLE = Bundle()  # the results shipped with the project: read (lazily) once per process, by every Settings
+
 FALSE = ("", "0", "false", "no", "off", "n")  # LOTTERY_FAST values that mean real mode (any case)
 
 
@@ -34,16 +40,16 @@ class Settings:
     datasets' folder. The defaults are real mode and the project's runs/ and data/ folders."""
 
     fast: bool = False
-    cache: Path = PROJECT_ROOT / "runs"
-    data: Path = PROJECT_ROOT / "data"
-    bundle: Bundle = field(default_factory=lambda: _PROJECT_BUNDLE, compare=False, repr=False)  # read-only, shared
+    cache: Path = field(default_factory=lambda: project_root() / "runs")
+    data: Path = field(default_factory=lambda: project_root() / "data")
+    bundle: Bundle = field(default_factory=project_bundle, compare=False, repr=False)  # read-only, shared
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """LOTTERY_FAST, LOTTERY_CACHE and LOTTERY_DATA (relative folders are made absolute here)."""
         return cls(fast=environ.get("LOTTERY_FAST", "0").strip().lower() not in FALSE,
-                   cache=Path(environ.get("LOTTERY_CACHE") or cls.cache).resolve(),
-                   data=Path(environ.get("LOTTERY_DATA") or cls.data).resolve())
+                   cache=Path(environ.get("LOTTERY_CACHE") or project_root() / "runs").resolve(),
+                   data=Path(environ.get("LOTTERY_DATA") or project_root() / "data").resolve())
 
     def store(self, bundle: bool = True) -> Store:
         """The cache, with the bundled results under it (`bundle=False`: the cache alone, so that what the bundle

@@ -87,6 +87,25 @@ def test_the_environment_is_read_only_at_the_edge():
     assert readers == ENVIRONMENT_EDGES
 
 
+def calls_at_import(path: Path) -> list[str]:
+    """The calls a module makes when it is imported, outside function and class bodies (decorators and defaults of
+    functions excluded): what it computes from the machine (a working folder, files) before anyone asks."""
+    found = []
+    for statement in ast.parse(path.read_text()).body:
+        if isinstance(statement, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            continue
+        found += [ast.unparse(node.func) for node in ast.walk(statement) if isinstance(node, ast.Call)]
+    return found
+
+
+def test_the_settings_compute_nothing_at_import(tmp_path):
+    """The project folder (which may be the working folder) and the bundle are found when a Settings is made."""
+    assert calls_at_import(PACKAGE / "settings.py") == []
+    leaky = tmp_path / "settings.py"  # the check itself can fail
+    leaky.write_text("from pathlib import Path\nROOT = Path.cwd()\n")
+    assert calls_at_import(leaky) == ["Path.cwd"]
+
+
 def test_the_checker_sees_a_function_level_import_that_points_up(tmp_path):
     """The test itself can fail: an import inside a function of the core is found."""
     sneaky = tmp_path / "pruning.py"

@@ -13,13 +13,13 @@ from pathlib import Path
 from matplotlib.colors import to_hex
 
 from .. import plots
-from ..settings import PROJECT_ROOT
+from ..settings import project_root
 from ..lessons import CONTROLS, ONE_SHOT_GRID, PAPER_ROUNDS
 from ..results import LABELS, Result, Spread, summarize
 from ..store import Bundle
 from ..tables import one_shot_networks, paper_run
 
-DEMO_DIR = PROJECT_ROOT / "docs" / "demo"
+DEMO_DIR = project_root() / "docs" / "demo"
 KINDS = ("ticket", *CONTROLS)
 COLORS = {kind: to_hex(plots.COLORS[kind]) for kind in ("dense", *KINDS)}  # the figures' colours, for the browser
 

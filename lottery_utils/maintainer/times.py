@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..settings import PROJECT_ROOT
+from ..settings import project_root
 
-TIMINGS = PROJECT_ROOT / "notebooks" / "instructor" / "timings.json"
+TIMINGS = project_root() / "notebooks" / "instructor" / "timings.json"
 LESSONS = ("00_the_theorem", "01_one_shot_mnist", "02_iterative_pruning", "03_random_reinit_controls",
            "04_architectures", "05_why_tickets_win")
 # The rates the minutes are worked out at: careful reading of prose with formulas and code, writing down a guess,
@@ -95,7 +95,7 @@ def record(name: str, executed: dict, machine: str) -> None:
 def table(name: str, timings: dict | None = None) -> list[str]:
     """The guide's lines for one lesson: each section's words, prompts, running seconds and minutes."""
     timings = json.loads(TIMINGS.read_text()) if timings is None else timings
-    notebook = json.loads((PROJECT_ROOT / "notebooks" / f"{name}.ipynb").read_text())
+    notebook = json.loads((project_root() / "notebooks" / f"{name}.ipynb").read_text())
     run = timings.get(name, {}).get("seconds", {})
     rows, total = [], 0.0
     for section in sections(notebook):
@@ -143,7 +143,7 @@ LATE_ALLOWANCE = 5  # minutes behind the plan at which a lesson's core exercise 
 
 
 def _chosen(name: str, chosen: tuple[str, ...]) -> list[Section]:
-    notebook = json.loads((PROJECT_ROOT / "notebooks" / f"{name}.ipynb").read_text())
+    notebook = json.loads((project_root() / "notebooks" / f"{name}.ipynb").read_text())
     found = [s for s in sections(notebook) if (s.title if s.title == "intro" else s.title.split(".")[0]) in chosen]
     if len(found) != len(chosen):
         raise LookupError(f"{name}: the lab's sections {chosen} are not all in the lesson.")
