@@ -284,8 +284,8 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
     `controls`: any of ALL_CONTROLS, trained beside each round's ticket. `rewind_iteration=k` > 0 resets the tickets
     to theta_k, the dense network's weights after k iterations, and trains them and their controls from iteration k
     (see the module's docstring). workers > 1 trains in that many processes of one thread each: several seeds side
-    by side, or one seed's controls beside its tickets. `settings`: fast mode and the folders (default: real mode,
-    the project's runs/ and data/); `store`: where networks are found and kept (default: the settings' store, with
+    by side, or one seed's controls beside its tickets. `settings` (required): fast mode and the folders, e.g.
+    Settings.from_environment(); `store`: where networks are found and kept (default: the settings' store, with
     the bundled results); `setup`: how every network trains (default: the preset's). In real mode with
     progress=True, what is not stored yet is announced first: how many networks, about how long.
     """

@@ -10,6 +10,12 @@ from .results import (LABELS, Paired, Result, Spread, Summary, conditions, initi
                       unique_networks)
 
 
+
+def points(a: float, b: float) -> float:
+    """a − b in percentage points, from the two accuracies as the tables print them (rounded to the hundredth), so
+    that a printed gap is always the difference of the printed numbers."""
+    return round(100 * a, 2) - round(100 * b, 2)
+
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
     """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
     paper's controls, and the dense network."""
@@ -48,10 +54,10 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
 def early_stop_in_curve(result: Result) -> str:
     """One network's accuracy at its early stop beside its curve's points on either side. The early stop is read
     where the validation loss is lowest, one evaluation of 10,000 test images: it can sit above or below the curve."""
-    points = list(zip(result.history.iterations, result.history.test_accuracy))
+    readings = list(zip(result.history.iterations, result.history.test_accuracy))
     stop = result.early_stop_iteration
-    before = [(i, a) for i, a in points if i < stop][-1:]
-    after = [(i, a) for i, a in points if i > stop][:1]
+    before = [(i, a) for i, a in readings if i < stop][-1:]
+    after = [(i, a) for i, a in readings if i > stop][:1]
     around = " and ".join(f"{100 * a:.2f} % at {i:,}" for i, a in before + after)
     return (f"seed {result.seed}, {LABELS[result.kind]}: {100 * result.early_stop_test_accuracy:.2f} % at its early "
             f"stop ({stop:,}); its curve: {around or 'no other point'}")
@@ -227,11 +233,11 @@ def control_findings(rows: list[Summary]) -> list[str]:
         if not pairs:
             continue
         behind = [s for s, t, c in pairs if accuracy(c) < accuracy(t)]
-        where, t, c = max(pairs, key=lambda pair: accuracy(pair[1]) - accuracy(pair[2]))
+        where, t, c = max(pairs, key=lambda pair: points(accuracy(pair[1]), accuracy(pair[2])))
         later = [s for s, t_, c_ in pairs if stop(c_) > stop(t_)]
         sentences.append(
             f"- **{LABELS[control].capitalize()}**: below the ticket at {len(behind)} of {len(pairs)} "
-            f"sparsities; the largest gap is {100 * (accuracy(t) - accuracy(c)):.2f} points at {100 * where:.1f} % "
+            f"sparsities; the largest gap is {points(accuracy(t), accuracy(c)):.2f} points at {100 * where:.1f} % "
             f"remaining ({100 * accuracy(c):.2f} % against {100 * accuracy(t):.2f} %); it stops later than the ticket "
             f"at {len(later)} of {len(pairs)}.")
     return sentences
@@ -337,7 +343,7 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
         for k, one in matched:  # each kind's mean accuracy after k rounds, and after one step
             means = [{row.kind: row.early_stop_test_accuracy.mean for row in summarize(at(run, share))}
                      for run, share in ((iterative, k.remaining), (one_shot, one.remaining))]
-            gaps = [" / ".join(f"{100 * (m['ticket'] - m[c]):+.2f}" if c in m else "–" for m in means)
+            gaps = [" / ".join(f"{points(m['ticket'], m[c]):+.2f}" if c in m else "–" for m in means)
                     for c in controls]
             lines.append(f"| {k.round} | {100 * k.remaining:.1f} / {100 * one.remaining:.1f} % | "
                          f"{both(k, one, 'early_stop_test_accuracy')} | " + " | ".join(gaps) + " |")
@@ -494,13 +500,13 @@ def sign_findings(rows: list[Summary]) -> list[str]:
         return f"{got:,.{digits}f} of its {lead:,.{digits}f} {what}{share}"
 
     apart = _apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for a, b in pairs], "plain reinit's")
-    points = recovered(100 * (accuracy["ticket"] - accuracy["reinit"]),
+    accuracy_share = recovered(100 * (accuracy["ticket"] - accuracy["reinit"]),
                        100 * (accuracy["reinit_signs"] - accuracy["reinit"]), "points of accuracy", 2)
     iterations = recovered(stop["reinit"] - stop["ticket"], stop["reinit"] - stop["reinit_signs"],
                            "iterations of early stop", 0)
     ticket_apart = [sum(by[("ticket", s)].early_stop_test_accuracy.min > by[(kind, s)].early_stop_test_accuracy.max
                         for s in sparsities) for kind in ("reinit", "reinit_signs")]
-    differences = ", ".join(f"{100 * (a.early_stop_test_accuracy.mean - b.early_stop_test_accuracy.mean):+.2f}"
+    differences = ", ".join(f"{points(a.early_stop_test_accuracy.mean, b.early_stop_test_accuracy.mean):+.2f}"
                             for a, b in pairs)
     return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(pairs)} sparsities; the "
             f"difference in points, densest first: {differences}. Averaged over them: winning ticket "
@@ -512,7 +518,7 @@ def sign_findings(rows: list[Summary]) -> list[str]:
             f"{stop['reinit']:,.0f} for plain reinit.",
             f"- **Values or signs?** Random reinit with the signs kept is below the winning ticket at {below_ticket} "
             f"of {len(pairs)} sparsities. Of the ticket's lead over plain reinit, averaged over them, keeping the "
-            f"signs recovers {points} and {iterations}. The ticket's range lies wholly above plain reinit's at "
+            f"signs recovers {accuracy_share} and {iterations}. The ticket's range lies wholly above plain reinit's at "
             f"{ticket_apart[0]} and above the signs-kept control's at {ticket_apart[1]} of the {len(pairs)}."]
 
 
@@ -551,27 +557,26 @@ def iterative_vs_paper(results: list[Result]) -> list[str]:
                      + ", ".join(f"{1 - stops[('ticket', s)] / stops[('dense', s)]:.0%} (seed {s})" for s in seeds))
     at_13 = _at_share(rows, "ticket", 0.135)
     if at_13 is not None:
-        gain = at_13.early_stop_test_accuracy.mean - dense.early_stop_test_accuracy.mean
+        gain = points(at_13.early_stop_test_accuracy.mean, dense.early_stop_test_accuracy.mean)
         lines.append(f"- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): "
-                     f"{100 * gain:+.2f} points")
+                     f"{gain:+.2f} points")
     best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
     lines.append(f"- where accuracy peaks (the paper: about 13.5 %): at {100 * best.remaining:.1f} % of the weights "
                  f"({best.early_stop_test_accuracy.text(True)} %)")
     slower = [t for t in tickets
               if t.remaining < 0.2 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
-    lower = [t for t in tickets if t.remaining < 0.13
-             and t.early_stop_test_accuracy.mean <= dense.early_stop_test_accuracy.mean]
+    lower = [t for t in tickets if t.remaining < 0.13  # level: within 0.05 points (five test images) or below
+             and points(t.early_stop_test_accuracy.mean, dense.early_stop_test_accuracy.mean) <= 0.05]
     lines.append("- where speed returns to the dense network's (the paper: at 3.6 %): "
                  + (f"at {100 * slower[0].remaining:.1f} %, the first ticket below a fifth of the weights whose mean "
                     f"early stop is no earlier than the dense networks'" if slower else "nowhere in this run"))
     lines.append("- where accuracy returns to the dense level (the paper: at 3.6 %): "
                  + (f"at {100 * lower[0].remaining:.1f} %, the first ticket below 13 % of the weights whose mean "
-                    f"accuracy is at or below the dense networks'" if lower
-                    else "not within this run: the tickets' mean stays above the dense networks' to the sparsest, "
-                         "where it is level (next line)"))
+                    f"accuracy is level with the dense networks' (within 0.05 points) or below" if lower
+                    else "not within this run: the tickets' mean stays above the dense networks' to the sparsest"))
     last, pair = tickets[-1], dict(zip(rows, paired(results))).get(tickets[-1])
     lines.append(f"- at the sparsest, {100 * last.remaining:.1f} %: "
-                 f"{100 * (last.early_stop_test_accuracy.mean - dense.early_stop_test_accuracy.mean):+.2f} points "
+                 f"{points(last.early_stop_test_accuracy.mean, dense.early_stop_test_accuracy.mean):+.2f} points "
                  f"against the dense network on average"
                  + (f"; at least as accurate as its own seed's dense network in {pair.as_accurate} of {pair.seeds} "
                     f"seeds" if pair else ""))
@@ -611,7 +616,7 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
                      f"{100 * falling[-1].final_test_accuracy.mean:.2f} % at {100 * falling[-1].remaining:.1f} %")
     ticket, control = _at_share(rows, "ticket", 0.211), _at_share(rows, "reinit", 0.211)
     if ticket is not None and control is not None:
-        lead = 100 * (ticket.early_stop_test_accuracy.mean - control.early_stop_test_accuracy.mean)
+        lead = points(ticket.early_stop_test_accuracy.mean, control.early_stop_test_accuracy.mean)
         lines.append(f"- at 21.1 %: the ticket reaches its minimum validation loss "
                      f"{control.early_stop_iteration.mean / ticket.early_stop_iteration.mean:.2f}x sooner than random "
                      f"reinit and is {lead:.2f} points more accurate")

@@ -374,7 +374,7 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
     assert "- where speed returns to the dense network's (the paper: at 3.6 %): at 10.8 %, the first ticket below a " \
            "fifth of the weights whose mean early stop is no earlier than the dense networks'" in iterative
     assert ("- where accuracy returns to the dense level (the paper: at 3.6 %): not within this run: the tickets' mean "
-            "stays above the dense networks' to the sparsest, where it is level (next line)") in iterative
+            "stays above the dense networks' to the sparsest") in iterative  # +0.50 points: not level
     assert iterative[-2].startswith("- at the sparsest, 10.8 %: +0.50 points against the dense network on average; at "
                                     "least as accurate as its own seed's dense network in 2 of 2 seeds")
     assert iterative[-1] == "\n(means over 2 seeds)"

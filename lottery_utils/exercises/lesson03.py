@@ -37,17 +37,18 @@ def check_control(answer) -> bool:
                     f"use.")
 
 
-def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit") -> bool:
+def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit", at: float | None = None) -> bool:
     """By how many percentage points is `ahead` more accurate than `behind` (test accuracy at early stop, the mean over
-    the seeds the records hold, as the tables and status lines print it)? At the one sparsity of `records` (e.g. a
-    widget's `explorer.records`), or, where they hold several (a whole run), at the sparsest that has both."""
+    the seeds the records hold, as the tables and status lines print it)? At the sparsity nearest `at` (a share of
+    the weights remaining, e.g. 0.202), or by default at the one sparsity of `records` (e.g. a widget's
+    `explorer.records`), or, where they hold several (a whole run), at the sparsest that has both."""
     rows = {(row.kind, row.remaining): row for row in summarize(r for r in records if r.kind in (ahead, behind))}
     shared = [remaining for kind, remaining in rows if kind == ahead and (behind, remaining) in rows]
     if not shared:
         raise ValueError(f"Pass results with a {ahead!r} and a {behind!r} network at the same sparsity (a widget's "
                          f"explorer.records, or experiments.iterative(..., controls=('reinit', 'random_prune'))).")
-    where = min(shared)
-    first, second = (100 * rows[(kind, where)].early_stop_test_accuracy.mean for kind in (ahead, behind))
+    where = min(shared) if at is None else min(shared, key=lambda remaining: abs(remaining - at))
+    first, second = (round(100 * rows[(kind, where)].early_stop_test_accuracy.mean, 2) for kind in (ahead, behind))
     seeds, expected = rows[(ahead, where)].seeds, first - second
     try:
         points = read_number(answer)
