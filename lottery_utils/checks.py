@@ -78,28 +78,27 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
 
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
 
-def validate_strategy(network: nn.Module, amount: float | Mapping[str, float], strategy: str) -> dict[str, float]:
-    """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); returns
-    each layer's amount."""
-    amounts = layer_amounts(network, amount)
+def validate_strategy(amounts: Mapping[str, float], strategy: str) -> None:
+    """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); `amounts`:
+    each layer's, from `layer_amounts`."""
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
     if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
-        raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {amounts}.")
-    return amounts
+        raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {dict(amounts)}.")
 
 
-def validate_iterative_arguments(network, train, rounds, amount, reset_to=None, strategy: str = "layerwise") -> None:
+def validate_iterative_arguments(network, train_round, rounds, amount, reset_to=None, strategy: str = "layerwise"
+                                 ) -> None:
     """Fail before any training: a module, a callable, a whole number of rounds, valid amounts for the strategy, and
     a `reset_to` with `network`'s architecture and masks."""
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
                         f"got {type(network).__name__}.")
-    if not callable(train):
-        raise TypeError(f"train must be a function that trains a network in place, e.g. "
-                        f"lambda net, r: train(net, data, 'lenet', 5_000); got {type(train).__name__}.")
+    if not callable(train_round):
+        raise TypeError(f"train_round must be a function that trains a network in place, e.g. "
+                        f"lambda net, r: train(net, data, 'lenet', 5_000); got {type(train_round).__name__}.")
     validate_rounds(rounds)
-    validate_strategy(network, amount, strategy)
+    validate_strategy(layer_amounts(network, amount), strategy)
     if reset_to is not None:
         validate_same_architecture(network, reset_to, ("network", "reset_to"))
         differs = first_different_mask(network, reset_to)

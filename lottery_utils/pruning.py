@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .checks import (validate_amount, validate_fresh, validate_iterative_arguments, validate_rounds,
+from .checks import (layer_amounts, validate_amount, validate_fresh, validate_iterative_arguments, validate_rounds,
                      validate_same_architecture, validate_strategy, validate_ticket_pair, validate_unpruned)
 from .layers import masks, prunable_layers
 from .models import seeded
@@ -44,12 +44,12 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     return copy_network
 
 
-def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], object], rounds: int,
+def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], object], rounds: int,
                       amount: float | Mapping[str, float], strategy: str = "layerwise",
                       reset_to: nn.Module | None = None) -> list[nn.Module]:
     """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
 
-    `network` holds theta_0 (dense or already pruned) and is left as it is. `train(net, r)` trains `net` in place:
+    `network` holds theta_0 (dense or already pruned) and is left as it is. `train_round(net, r)` trains `net` in place:
     in round 0 a copy of `network`, in round r > 0 a copy of round r - 1's ticket; e.g.
     `lambda net, r: train(net, data, "lenet", 5_000)`. Returns each round's ticket, untrained (tickets[i] is pruned
     i + 1 times): its survivors hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
@@ -59,11 +59,11 @@ def iterative_pruning(network: nn.Module, train: Callable[[nn.Module, int], obje
     then trains from iteration 0 and the tickets on from iteration k, e.g.
     `lambda net, r: train(net, data, "lenet", start_iteration=k if r else 0)`.
     """
-    validate_iterative_arguments(network, train, rounds, amount, reset_to, strategy)
+    validate_iterative_arguments(network, train_round, rounds, amount, reset_to, strategy)
     tickets, ticket = [], network
     for r in range(rounds):
         trained = clone(ticket)
-        train(trained, r)  # theta_0 -> theta_j
+        train_round(trained, r)  # theta_0 -> theta_j
         start = reset_to if r == 0 and reset_to is not None else ticket  # what the survivors are reset to
         ticket = winning_ticket(trained, clone(start), amount, strategy)
         tickets.append(ticket)
@@ -74,7 +74,8 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
     """Prune `amount` of the remaining weights with the smallest |w|, with torch's prune API. "layerwise" (the
     default): each layer by its own amount (`l1_unstructured`); "global": all layers with a non-zero amount ranked
     together (`global_unstructured`), as the paper does for ResNet-18 and VGG-19 (their presets' `strategy`)."""
-    amounts = validate_strategy(network, amount, strategy)
+    amounts = layer_amounts(network, amount)  # each layer's fraction, from one number or rates by kind or name
+    validate_strategy(amounts, strategy)
     recompute_weights(network)  # prune ranks `weight`, which its hook sets at a forward pass; a step may come after
     layers = prunable_layers(network)
     if strategy == "layerwise":

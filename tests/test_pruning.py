@@ -253,7 +253,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     (dict(rounds=0), ValueError, "rounds must be a whole number >= 1"),
     (dict(rounds=2.5), ValueError, "rounds must be a whole number >= 1"),
     (dict(rounds=True), ValueError, "rounds must be a whole number >= 1"),
-    (dict(train="train"), TypeError, "train must be a function that trains a network in place"),
+    (dict(train_round="train"), TypeError, "train_round must be a function that trains a network in place"),
     (dict(network=[1, 2]), TypeError, "network must be a torch.nn.Module"),
     (dict(amount=1.2), ValueError, r"must be in \[0, 1\)"),
     (dict(amount={}), ValueError, "empty mapping, which would prune nothing"),
@@ -262,7 +262,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
 ])
 def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, message):
     calls = []
-    call = dict(network=build_model("lenet", seed=0), train=calls.append, rounds=2, amount=0.2) | arguments
+    call = dict(network=build_model("lenet", seed=0), train_round=calls.append, rounds=2, amount=0.2) | arguments
     with pytest.raises(error, match=message):
         iterative_pruning(**call)
     assert calls == []
