@@ -8,6 +8,7 @@ then the networks the pruning functions are given (`validate_*`). Below this mod
 """
 from __future__ import annotations
 
+import difflib
 import numbers
 from collections.abc import Mapping
 
@@ -70,9 +71,13 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
     if unknown and set(unknown) <= set(LAYER_KINDS):
         raise ValueError(f"amount mixes layer kinds {unknown} with layer names {sorted(keys & set(kinds), key=str)}: "
                          f"give either kinds {LAYER_KINDS} or names {list(kinds)}, not both.")
+    unknown = [key for key in unknown if key not in LAYER_KINDS]  # a valid kind beside a typo is not unknown
     if unknown:
-        raise ValueError(f"Unknown key(s) in amount: {unknown}. Give either layer kinds {LAYER_KINDS} or layer names "
-                         f"{list(kinds)}.")
+        known = [*LAYER_KINDS, *map(str, kinds)]
+        close = {key: difflib.get_close_matches(str(key), known, n=1) for key in unknown}
+        hints = "".join(f" ({key!r}: did you mean {match[0]!r}?)" for key, match in close.items() if match)
+        raise ValueError(f"Unknown key(s) in amount: {unknown}{hints}. Give either layer kinds {LAYER_KINDS} or layer "
+                         f"names {list(kinds)}.")
     return {name: validate_amount(amount.get(name, 0.0), name) for name in kinds}
 
 

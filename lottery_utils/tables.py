@@ -67,7 +67,8 @@ def curve_ahead(ticket: Result, dense: Result) -> str:
     """How long a ticket's test-accuracy curve stays at or above its own seed's dense network's, over the readings
     both curves have: speed read off the whole curve, where the early stop is one reading."""
     theirs = dict(zip(dense.history.iterations, dense.history.test_accuracy))
-    common = [(i, a, theirs[i]) for i, a in zip(ticket.history.iterations, ticket.history.test_accuracy) if i in theirs]
+    common = [(i, a, theirs[i]) for i, a in zip(ticket.history.iterations, ticket.history.test_accuracy)
+              if i in theirs and i > 0]  # at iteration 0 both are untrained: no reading of speed
     behind = next((k for k, (_, a, d) in enumerate(common) if a < d), None)
     if behind is None:
         return f"seed {ticket.seed}: the ticket's curve at or above its dense network's at every reading"
@@ -611,7 +612,8 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
         falling = reinit_final[level[-1]:]
         steps = sum(b.final_test_accuracy.mean < a.final_test_accuracy.mean for a, b in zip(falling, falling[1:]))
         lines.append(f"- at the end of training (the paper's Figure 4b): random reinit at or above the dense network's "
-                     f"mean ({100 * dense_final:.2f} %) down to {100 * falling[0].remaining:.1f} % of the weights, "
+                     f"mean there ({100 * dense_final:.2f} %, not the early-stop mean above) down to "
+                     f"{100 * falling[0].remaining:.1f} % of the weights, "
                      f"then lower than the round before at {steps} of the {len(falling) - 1} rounds after, down to "
                      f"{100 * falling[-1].final_test_accuracy.mean:.2f} % at {100 * falling[-1].remaining:.1f} %")
     ticket, control = _at_share(rows, "ticket", 0.211), _at_share(rows, "reinit", 0.211)

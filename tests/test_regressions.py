@@ -137,6 +137,9 @@ def test_a_pruning_mapping_that_names_a_kind_and_a_layer_at_once_is_a_clear_erro
         layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "3": 0.1})  # a kind and a layer name mixed
     with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc2'\]"):
         layer_amounts(build_model("lenet", seed=0), {"fc2": 0.2, "3": 0.1})
+    typo = r"Unknown key\(s\) in amount: \['outptu'\] \('outptu': did you mean 'output'\?\)"
+    with pytest.raises(ValueError, match=typo):
+        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "outptu": 0.1})  # the valid kind is not "unknown"
     assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2}) == {"1": 0.2, "3": 0.2, "5": 0.0}
 
 

@@ -388,7 +388,8 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
     assert controls[3] == ("- random reinit is more accurate than random pruning after 2 of 3 rounds at the early stop, "
                            "after 2 at the end of training (Appendix E's measure, its Figure 14)")
     assert controls[4] == ("- at the end of training (the paper's Figure 4b): random reinit at or above the dense "
-                           "network's mean (97.00 %) down to 21.1 % of the weights, then lower than the round before at "
+                           "network's mean there (97.00 %, not the early-stop mean above) down to 21.1 % of the weights, "
+                           "then lower than the round before at "
                            "2 of the 2 rounds after, down to 96.00 % at 10.8 %")
     assert controls[5] == ("- at 21.1 %: the ticket reaches its minimum validation loss 1.88x sooner than random reinit "
                            "and is 0.80 points more accurate")
