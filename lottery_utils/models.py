@@ -10,7 +10,7 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import is_fraction, is_whole
+from .checks import is_fraction, is_whole, validate_amount
 from .layers import LAYER_KINDS, STRATEGIES
 
 
@@ -127,8 +127,7 @@ class Preset:
         `winning_ticket` is every layer's rate instead."""
         if largest is None:
             return dict(self.prune_rates)
-        if not is_fraction(largest):
-            raise ValueError(f"largest must be in [0, 1) (the fraction of remaining weights to prune), got {largest}.")
+        validate_amount(largest, "largest")
         scale = largest / self.paper_rate
         return {kind: rate * scale for kind, rate in self.prune_rates.items()}
 

@@ -334,12 +334,13 @@ def _mark_below(ax: Axes, results: list[Result], metric: str) -> None:
     differences that matter, nothing is silently cut off."""
     low = ax.get_ylim()[0]
     below = [row for row in summarize(results) if row.kind != "dense" and getattr(row, metric).mean < low]
-    for kind in dict.fromkeys(row.kind for row in below):
-        ax.plot([100 * row.remaining for row in below if row.kind == kind], [low] * sum(r.kind == kind for r in below),
-                "v", color=COLORS[kind], markersize=7, clip_on=False, zorder=5)
-    if below:
-        names = ", ".join(LABELS[kind] for kind in dict.fromkeys(row.kind for row in below))
-        ax.text(0.02, 0.03, f"▼ below the axis: {names}", transform=ax.transAxes, fontsize="small")
+    kinds = dict.fromkeys(row.kind for row in below)
+    for kind in kinds:
+        x = [100 * row.remaining for row in below if row.kind == kind]
+        ax.plot(x, [low] * len(x), "v", color=COLORS[kind], markersize=7, clip_on=False, zorder=5)
+    if kinds:
+        ax.text(0.02, 0.03, f"▼ below the axis: {', '.join(LABELS[kind] for kind in kinds)}", transform=ax.transAxes,
+                fontsize="small")
 
 
 def controls_panel(selected: list[Result], grid: list[Result], what: str = "one step") -> Figure:

@@ -9,8 +9,6 @@ from .config import ALL_CONTROLS, CONTROLS, round_rates
 from .results import (LABELS, Paired, Result, Spread, Summary, conditions, initial_accuracies, paired, summarize,
                       unique_networks)
 
-
-
 LEVEL = 0.05  # points of accuracy within which two means count as level: five of the 10,000 test images
 
 
@@ -18,6 +16,7 @@ def points(a: float, b: float) -> float:
     """a − b in percentage points, from the two accuracies as the tables print them (rounded to the hundredth), so
     that a printed gap is always the difference of the printed numbers."""
     return round(100 * a, 2) - round(100 * b, 2)
+
 
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
     """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
@@ -591,7 +590,8 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
     """The paper's sentences on its controls (Section 2 on random reinit at 21 %, Appendix E on random pruning),
     measured on `results` (the ticket's rounds with both controls, and the dense network)."""
     rows = summarize(results)
-    dense = next(row for row in rows if row.kind == "dense").early_stop_test_accuracy
+    dense_row = next(row for row in rows if row.kind == "dense")
+    dense = dense_row.early_stop_test_accuracy
     lines = []
     for kind in ("reinit", "random_prune", "ticket"):
         mean = _for_good(rows, kind, lambda row: points(row.early_stop_test_accuracy.mean, dense.mean) < -LEVEL)
@@ -610,7 +610,7 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
     lines.append(f"- random reinit is more accurate than random pruning after {ahead} of {len(pruned)} rounds at the "
                  f"early stop, after {ahead_at_end} at the end of training (Appendix E's measure, its Figure 14)")
     reinit_final = sorted((row for row in rows if row.kind == "reinit"), key=lambda row: -row.remaining)
-    dense_final = next(row for row in rows if row.kind == "dense").final_test_accuracy.mean
+    dense_final = dense_row.final_test_accuracy.mean
     level = [i for i, row in enumerate(reinit_final) if row.final_test_accuracy.mean >= dense_final]
     if level and len(reinit_final) > level[-1] + 1:  # the paper's Figure 4b: accuracy at the end of training
         falling = reinit_final[level[-1]:]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..results import LABELS, summarize
+from ..tables import points as printed_gap
 from ._common import Unreadable, correct, not_yet, read_number
 
 CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization", "random_reinit", "reinitialization",
@@ -48,13 +49,13 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit", at
         raise ValueError(f"Pass results with a {ahead!r} and a {behind!r} network at the same sparsity (a widget's "
                          f"explorer.records, or experiments.iterative(..., controls=('reinit', 'random_prune'))).")
     where = min(shared) if at is None else min(shared, key=lambda remaining: abs(remaining - at))
-    first, second = (round(100 * rows[(kind, where)].early_stop_test_accuracy.mean, 2) for kind in (ahead, behind))
-    seeds, expected = rows[(ahead, where)].seeds, first - second
+    first, second = (rows[(kind, where)].early_stop_test_accuracy.mean for kind in (ahead, behind))
+    seeds, expected = rows[(ahead, where)].seeds, printed_gap(first, second)  # as a student subtracts the tables' means
     try:
         points = read_number(answer)
     except Unreadable as problem:
         return not_yet(f"{problem} Give a number of percentage points, e.g. 1.25.")
-    names = f"{LABELS[ahead]} ({first:.2f} %)", f"{LABELS[behind]} ({second:.2f} %)"
+    names = f"{LABELS[ahead]} ({100 * first:.2f} %)", f"{LABELS[behind]} ({100 * second:.2f} %)"
     mean = f"the mean over {seeds} seeds" if seeds > 1 else "one seed"
     if abs(points - expected) <= 0.015:  # two rounded means, subtracted
         return correct(f"at {100 * where:.1f} % of the weights remaining {names[0]} is {expected:+.2f} percentage "
