@@ -1,10 +1,8 @@
-"""The checks that name each mistake, with what to do instead (student-facing core; imports only `layers`).
+"""Argument checks that name each mistake and what to do instead (student-facing core; imports only `layers`).
 
-They fail before anything is pruned or trained. First the plain numbers: `is_whole` (every count), `is_fraction`
-(every pruning rate), `validate_amount`, `validate_rounds`; then `layer_amounts`, which turns an amount (one number,
-or rates by kind or by layer name) into each layer's checked fraction and lives here because most of it is checks;
-then the networks the pruning functions are given (`validate_*`). Below this module: `layers.py` only; above it,
-`models.py` (whose presets use the number checks), then pruning, analysis, results, training.
+First the plain numbers (`is_whole`, `is_fraction`, `validate_amount`, `validate_rounds`); then `layer_amounts`,
+which turns an amount (one number, or rates by layer kind or by layer name) into each layer's fraction; then the
+checks of the networks the pruning functions are given (`validate_*`).
 """
 from __future__ import annotations
 

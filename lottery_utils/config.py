@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .checks import is_whole, validate_amount
+from .checks import is_whole
 from .models import Preset, get_preset
-from .results import KINDS, Kind
+from .results import Kind
 
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
 # (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
@@ -71,8 +71,6 @@ class Setup:
 def round_rates(model: str, rate: float | None = None) -> dict[str, float]:
     """Per-kind pruning rates for one round: the preset's, or scaled so the largest is `rate` (`Preset.rates`; the
     stored configurations hold these products exactly, e.g. 0.8321999999999999)."""
-    if rate is not None:
-        validate_amount(rate, "rate")
     return get_preset(model).rates(rate)
 
 
@@ -111,9 +109,7 @@ class RunConfig:
     rewind_iteration: int = 0  # k > 0: a ticket or control reset to theta_k (never the dense network)
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"Unknown kind {self.kind!r}: choose from {', '.join(KINDS)}.")
-        object.__setattr__(self, "kind", Kind(self.kind))
+        object.__setattr__(self, "kind", Kind.named(self.kind))
         if (self.kind == Kind.DENSE) != (not self.schedule):
             raise ValueError("The dense network has no pruning rounds; every other kind needs at least one.")
         validate_rewind(self.rewind_iteration, self.setup.iterations)

@@ -73,7 +73,7 @@ def train_job(job: Job) -> Result:
     bars = progress_bars(job.progress)
     history = train(network, data, setup.preset, seed=config.seed, start_iteration=config.rewind_iteration,
                     progress=bars and partial(bars, desc=f"{config.kind} round {config.rounds}"))
-    result = StoredResult(kind=str(config.kind), round=config.rounds, remaining=remaining_weights(network),
+    result = StoredResult(kind=config.kind, round=config.rounds, remaining=remaining_weights(network),
                           seed=config.seed, model=setup.model, iterations=setup.iterations, history=history,
                           rewind_iteration=config.rewind_iteration,
                           schedule=tuple(dict(step) for step in config.schedule), key=config.key,

@@ -1,9 +1,7 @@
-"""Which layers are pruned, and their masks: the bottom of the student-facing core (imports nothing from the package).
+"""Which layers are pruned, and their masks (student-facing core; imports nothing from the package).
 
-`prunable_layers` and `layer_kinds` say which weights the paper prunes ("conv", "fc", "output": `LAYER_KINDS`),
-`masks` reads torch's masks back and `first_different_mask` compares two networks' masks. How much each layer is
-pruned, `layer_amounts` (one number, or rates by kind or by layer name, checked), is in `checks.py`, which builds on
-this module; the core's order: data, layers, checks, models, pruning, analysis, results, training.
+`prunable_layers` and `layer_kinds` say which weights the paper prunes; `masks` reads torch's masks back;
+`first_different_mask` compares two networks' masks.
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 `layers` for the layer kinds its pruning rates are keyed by, and `checks` for the number checks its presets use)."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,24 +16,27 @@ from .layers import LAYER_KINDS, STRATEGIES
 
 
 def lenet() -> nn.Module:
-    """LeNet-300-100: a fully connected 784-300-100-10 network."""
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU(),
-                         nn.Linear(100, 10))
+    """LeNet-300-100: a fully connected 784-300-100-10 network; its layers fc1, fc2 and fc3 (the output layer)."""
+    return nn.Sequential(OrderedDict(flatten=nn.Flatten(), fc1=nn.Linear(784, 300), fc1_relu=nn.ReLU(),
+                                     fc2=nn.Linear(300, 100), fc2_relu=nn.ReLU(), fc3=nn.Linear(100, 10)))
 
 
 def conv_net(convs: int, fc_width: int = 256) -> nn.Module:
     """Conv-2/4/6: `convs` / 2 x [two 3x3 convs, max-pool] (64, then 128, then 256 filters), then fc 256-256-10
-    (`fc_width` for other widths of the two hidden fc layers)."""
+    (`fc_width` for other widths of the two hidden fc layers); its layers conv1 ... conv6, fc1, fc2 and fc3."""
     if convs not in (2, 4, 6):
         raise ValueError(f"convs must be 2, 4 or 6 (Conv-2, Conv-4, Conv-6), got {convs!r}.")
-    layers, channels, blocks = [], 3, convs // 2
-    for width in (64, 128, 256)[:blocks]:
-        layers += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
-                   nn.Conv2d(width, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
-        channels = width
+    layers, channels, blocks = OrderedDict(), 3, convs // 2
+    for block, width in enumerate((64, 128, 256)[:blocks]):
+        for conv in (2 * block + 1, 2 * block + 2):
+            layers[f"conv{conv}"] = nn.Conv2d(channels, width, 3, padding=1)
+            layers[f"conv{conv}_relu"] = nn.ReLU()
+            channels = width
+        layers[f"pool{block + 1}"] = nn.MaxPool2d(2)
     side = 32 // 2 ** blocks
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * side * side, fc_width), nn.ReLU(),
-                         nn.Linear(fc_width, fc_width), nn.ReLU(), nn.Linear(fc_width, 10))
+    layers.update(flatten=nn.Flatten(), fc1=nn.Linear(channels * side * side, fc_width), fc1_relu=nn.ReLU(),
+                  fc2=nn.Linear(fc_width, fc_width), fc2_relu=nn.ReLU(), fc3=nn.Linear(fc_width, 10))
+    return nn.Sequential(layers)
 
 
 class ResidualBlock(nn.Module):
@@ -121,14 +125,14 @@ class Preset:
         """The largest per-round rate (LeNet: the fc layers' 20 %)."""
         return max(self.prune_rates.values())
 
-    def rates(self, largest: float | None = None) -> dict[str, float]:
+    def rates(self, rate: float | None = None) -> dict[str, float]:
         """The per-kind pruning rates of one round, for `winning_ticket` and `prune_smallest`: the paper's, or scaled
-        so that the largest is `largest` (LeNet, `rates(0.8)`: {"fc": 0.8, "output": 0.4}). A plain number given to
+        so that the largest is `rate` (LeNet, `rates(0.8)`: {"fc": 0.8, "output": 0.4}). A plain number given to
         `winning_ticket` is every layer's rate instead."""
-        if largest is None:
+        if rate is None:
             return dict(self.prune_rates)
-        validate_amount(largest, "largest")
-        scale = largest / self.paper_rate
+        validate_amount(rate, "rate")
+        scale = rate / self.paper_rate
         return {kind: rate * scale for kind, rate in self.prune_rates.items()}
 
     def build(self, seed: int | None) -> nn.Module:

@@ -1,13 +1,10 @@
 """Winning tickets: the paper's algorithm on one screen (student-facing core).
 
-`winning_ticket` prunes a trained network's smallest weights and gives the same mask to the untrained copy, whose
-survivors keep their initial values; `iterative_pruning` is the paper's Algorithm 1, rounds of train, prune, reset;
-`prune_smallest` is the magnitude cut. Below them: the mask plumbing (masks and copies) and the paper's two controls,
-with Zhou et al.'s sign-preserving one. Which layers are pruned is in `layers.py`; how much (`layer_amounts`) and the
-checks that name each mistake are in `checks.py`; what the lessons measure on tickets is in `analysis.py`.
+`winning_ticket` prunes a trained network's smallest weights and gives the same mask to the untrained copy;
+`iterative_pruning` is the paper's Algorithm 1 (train, prune, reset, repeated); `prune_smallest` is the magnitude
+cut. Below them: the mask plumbing, then the paper's two controls and Zhou et al.'s sign-preserving one.
 
-Masks are torch's own (`torch.nn.utils.prune`: `weight_orig`, `weight_mask`). `training.train` folds them for speed
-while it trains (`masks_folded`: the same masks, put back afterwards; `fold_masks=False` trains through prune's hooks).
+The masks are torch's own (`torch.nn.utils.prune`: each pruned layer has `weight_orig` and `weight_mask`).
 """
 from __future__ import annotations
 

@@ -35,6 +35,13 @@ class Kind(StrEnum):
     REINIT_SIGNS = "reinit_signs"  # the same, keeping theta_0's signs (Zhou et al. 2019)
     RANDOM_PRUNE = "random_prune"  # a random mask of the same per-layer size on theta_0 (the paper's other control)
 
+    @classmethod
+    def named(cls, name: str) -> Kind:
+        """The Kind of that name; an unknown name is refused with the names allowed."""
+        if name not in tuple(cls):
+            raise ValueError(f"Unknown kind {name!r}: choose one of {', '.join(cls)}.")
+        return cls(name)
+
 
 KINDS = tuple(Kind)
 LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
@@ -46,7 +53,7 @@ class Result:
     """One trained network: which it is, and its History, from which the paper's numbers for it are read (the
     early-stop iteration and the test accuracy there, the final test accuracy, the curves)."""
 
-    kind: str  # "dense", "ticket", or a control: "reinit", "reinit_signs", "random_prune"
+    kind: Kind  # a Kind, or its name: "dense", "ticket", or a control: "reinit", "reinit_signs", "random_prune"
     round: int  # pruning rounds behind it (0: the dense network)
     remaining: float  # fraction of the prunable weights left
     seed: int
@@ -56,8 +63,11 @@ class Result:
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
 
+    def __post_init__(self):
+        self.kind = Kind.named(self.kind)
+
     @classmethod
-    def from_numbers(cls, kind: str, round_index: int, remaining: float, final_test_accuracy: float,
+    def from_numbers(cls, kind: Kind | str, round_index: int, remaining: float, final_test_accuracy: float,
                      early_stop_iteration: int, early_stop_test_accuracy: float, seed: int, model: str,
                      iterations: int, seconds: float = 0.0, **fields) -> "Result":
         """A Result from its numbers alone, e.g. a table's (its curve: the last point only); `round_index`: the

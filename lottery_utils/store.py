@@ -6,6 +6,7 @@ entry (a truncated file, a foreign one) counts as missing, with a warning: it is
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -25,7 +26,8 @@ from .layers import masks, prunable_layers
 from .pruning import load_state
 from .results import History, Result
 
-FORMAT = 1  # of the bundle files: bump when their layout changes; the reader refuses other formats
+FORMAT = 2  # of the bundle files: bump when their layout changes; the reader refuses other formats (2: LeNet's layers
+# named fc1, fc2, fc3 in the provenance masks and weights; 1 named them by their nn.Sequential index, 1, 3, 5)
 BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"
 
 
@@ -61,6 +63,7 @@ def numbers_of(result: Result) -> dict[str, Any]:
     results.csv line (its key and rewind iteration come from the configuration), its curves and, from version 2 on,
     the first layer's kept weights per input (a StoredResult's)."""
     stored = {STORED_AS.get(name, name): getattr(result, name) for name in NUMBERS}
+    stored["kind"] = str(result.kind)  # a plain string: torch.load(weights_only=True) refuses the enum
     stored["curve"] = {"iteration": result.history.iterations, "test_accuracy": result.history.test_accuracy,
                        "val_loss": result.history.val_loss}
     if isinstance(result, StoredResult) and result.first_layer_kept is not None:
@@ -116,6 +119,17 @@ def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, b
             "setting": setting_key(config)}
 
 
+def _names(state: dict[str, torch.Tensor]) -> frozenset[str]:
+    """A state dict's tensor names as an unpruned network has them (prune's weight_orig is weight, weight_mask left
+    out)."""
+    return frozenset(name.removesuffix("_orig") for name in state if not name.endswith("_mask"))
+
+
+@functools.cache
+def _names_of(model: str) -> frozenset[str]:
+    return _names(build_model(model, seed=0).state_dict())
+
+
 class Cache:
     """Trained networks on disk, one file per network: {"config", "record", "state"} (state: the trained weights of
     a dense network or ticket, which later rounds prune; None for a control)."""
@@ -131,19 +145,21 @@ class Cache:
 
     def load(self, config: RunConfig) -> dict[str, Any] | None:
         """The entry stored for `config`, or None: missing, or unreadable (then with a warning)."""
-        return self._read(self.path(config), config.as_dict())
+        return self._read(self.path(config), config.setup.model, config.as_dict())
 
     def load_key(self, model: str, kind: str, key: str) -> dict[str, Any] | None:
         """The entry stored under a key (a Result's `key`), or None, as `load`."""
-        return self._read(self.key_path(model, kind, key))
+        return self._read(self.key_path(model, kind, key), model)
 
-    def _read(self, path: Path, config: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def _read(self, path: Path, model: str, config: dict[str, Any] | None = None) -> dict[str, Any] | None:
         if not path.exists():
             return None
         try:
             stored = torch.load(path, map_location="cpu", weights_only=True)
             if (config is not None and stored["config"] != config) or "record" not in stored:
                 raise ValueError("the stored configuration differs")
+            if stored["state"] is not None and _names(stored["state"]) != _names_of(model):
+                raise ValueError(f"its weights are not those of a {model} network of this version")
         except Exception as error:  # a truncated or foreign file: recompute rather than trust it
             warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.",
                           stacklevel=3)

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = Settings.from_environment()  # tests/../conftest.py: fast mode, the shared MNIST, a fresh cache
 SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
 TINY = dict(setup=SETUP, settings=SETTINGS, progress=False)
-LENET_WEIGHTS = {"1": 784 * 300, "3": 300 * 100, "5": 100 * 10}  # layer name -> weights
-LENET_RATES = {"1": 0.2, "3": 0.2, "5": 0.1}  # the paper's: fc 20 %, output layer at half that
+LENET_WEIGHTS = {"fc1": 784 * 300, "fc2": 300 * 100, "fc3": 100 * 10}  # layer name -> weights
+LENET_RATES = {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}  # the paper's: fc 20 %, output layer at half that
 real_save = Cache.save
 
 
@@ -113,16 +113,23 @@ def test_corrupt_entry_is_recomputed_with_a_warning_and_temporary_files_are_igno
         assert experiment.result("dense") == record
     assert trainings.calls == ["dense round 0"]
 
-    for damage in (lambda: path.write_bytes(path.read_bytes()[:200]), lambda: path.write_bytes(b"garbage")):
+    def older_layout():  # weights named as before format 2 (LeNet's layers by nn.Sequential index: 1, 3, 5)
+        stored = torch.load(path, weights_only=True)
+        index = {"fc1": "1", "fc2": "3", "fc3": "5"}
+        stored["state"] = {index[name.split(".")[0]] + name[3:]: value for name, value in stored["state"].items()}
+        torch.save(stored, path)
+
+    damages = (lambda: path.write_bytes(path.read_bytes()[:200]), lambda: path.write_bytes(b"garbage"), older_layout)
+    for damage in damages:
         damage()
         with pytest.warns(UserWarning, match="unreadable cache entry"):
             again = experiment.result("dense")
         assert without_seconds([again]) == without_seconds([record])  # same seed, same network
-    assert trainings.calls == ["dense round 0"] * 3
+    assert trainings.calls == ["dense round 0"] * 4
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert experiment.result("dense") == again  # repaired
-    assert len(trainings.calls) == 3
+    assert len(trainings.calls) == 4
 
 
 def test_interrupted_write_leaves_no_entry(tmp_path, monkeypatch):
@@ -145,10 +152,12 @@ ENTRY = RunConfig.of(SETUP, "dense")
 
 WRITER = """
 import sys, torch
+from lottery_utils import build_model
 from lottery_utils.config import RunConfig, Setup
 from lottery_utils.store import Cache
 root, writer = sys.argv[1], int(sys.argv[2])
-state = {"weight": torch.full((500, 500), float(writer))}  # 1 MB, so that writes take time and overlap
+state = {name: torch.full_like(value, float(writer))  # a LeNet's 1 MB, so that writes take time and overlap
+         for name, value in build_model("lenet", seed=0).state_dict().items()}
 for _ in range(20):
     Cache(root).save(RunConfig.of(Setup.for_model("lenet", iterations=60, eval_every=30), "dense"), {"writer": writer},
                      state)
@@ -165,12 +174,12 @@ def test_two_processes_writing_one_entry_leave_a_whole_entry(tmp_path):
         while any(w.poll() is None for w in writers):
             entry = cache.load(ENTRY)
             if entry is not None:  # record and weights come from the same writer
-                assert torch.equal(entry["state"]["weight"], torch.full((500, 500), float(entry["record"]["writer"])))
+                assert all(torch.all(value == entry["record"]["writer"]) for value in entry["state"].values())
             time.sleep(0.005)
         entry = cache.load(ENTRY)
     assert [w.wait() for w in writers] == [0, 0]
     assert entry["record"]["writer"] in (1, 2)
-    assert torch.equal(entry["state"]["weight"], torch.full((500, 500), float(entry["record"]["writer"])))
+    assert all(torch.all(value == entry["record"]["writer"]) for value in entry["state"].values())
     assert not list(tmp_path.rglob("*.tmp"))
 
 
@@ -375,7 +384,7 @@ def test_a_real_ticket_prunes_the_empty_border_of_mnist_harder(cache):
     """MNIST's border pixels are the same in every image, so their weights learn little and get pruned."""
     network = cache.network(pick(one_shot("lenet", 0.9, store=cache, **TINY), "ticket"))
     image = torch.as_tensor(plots.plot_first_layer_mask(network).axes[0].images[0].get_array())
-    assert torch.equal(image, masks(network)["1"].sum(0).reshape(28, 28))
+    assert torch.equal(image, masks(network)["fc1"].sum(0).reshape(28, 28))
     border = torch.ones(28, 28, dtype=torch.bool)
     border[3:25, 3:25] = False
     assert image[border].mean() < image[7:21, 7:21].mean()

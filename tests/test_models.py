@@ -101,5 +101,5 @@ def test_a_presets_rates_scale_so_the_largest_is_the_rate_asked_for():
     assert PRESETS["lenet"].rates() == {"fc": 0.2, "output": 0.1}
     assert PRESETS["lenet"].rates(0.8) == {"fc": 0.8, "output": 0.4}
     assert PRESETS["resnet18"].rates(0.5) == {"conv": 0.5, "output": 0.0}
-    with pytest.raises(ValueError, match=r"largest must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
         PRESETS["lenet"].rates(80)

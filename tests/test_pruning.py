@@ -64,7 +64,7 @@ def test_per_layer_rates_by_kind():
     trained, copy_network = trained_pair()
     winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.1})
     kinds = layer_kinds(copy_network)
-    assert kinds == {"1": "fc", "3": "fc", "5": "output"}
+    assert kinds == {"fc1": "fc", "fc2": "fc", "fc3": "output"}
     for name, mask in masks(copy_network).items():
         rate = 0.1 if kinds[name] == "output" else 0.2
         assert int((mask == 0).sum()) == round(rate * mask.numel())
@@ -158,7 +158,7 @@ def test_random_prune_keeps_per_layer_sparsity_with_a_random_mask():
         assert int(m.sum()) == int(mc.sum()), name
         assert not torch.equal(m, mc)
     again = random_prune(copy_network, build_model("lenet", seed=0), seed=3)
-    assert torch.equal(masks(again)["1"], masks(control)["1"])  # seeded
+    assert torch.equal(masks(again)["fc1"], masks(control)["fc1"])  # seeded
 
 
 def test_per_round_amount_reaches_the_total():
@@ -184,7 +184,7 @@ def test_bad_amounts_are_clear_errors(amount, error, message):
 
 
 def test_mismatched_networks_are_named():
-    with pytest.raises(ValueError, match=r"parameter '1.weight'.*\(300, 784\).*\(256, 3072\)|differ at parameter"):
+    with pytest.raises(ValueError, match=r"parameter 'fc1.weight'.*\(300, 784\).*\(256, 3072\)|differ at parameter"):
         winning_ticket(build_model("lenet", seed=0), build_model("conv2", seed=0), 0.2)
     trained, copy_network = trained_pair()
     with pytest.raises(ValueError, match="same object"):
@@ -196,7 +196,7 @@ def test_copy_with_disagreeing_masks_is_rejected():
     winning_ticket(trained, copy_network, 0.2)
     other_trained, other_copy = trained_pair(seed=5)
     winning_ticket(other_trained, other_copy, 0.2)
-    with pytest.raises(ValueError, match="masks of layer '1' disagree"):
+    with pytest.raises(ValueError, match="masks of layer 'fc1' disagree"):
         winning_ticket(trained, other_copy, 0.2)
 
 
@@ -221,7 +221,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
         masks_before = kept(net)
         expected.append({})
         for name, layer in prunable_layers(net).items():
-            rate = {"1": 0.2, "3": 0.2, "5": 0.1}[name]
+            rate = {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}[name]
             alive = layer.weight.detach().abs()[masks_before[name]]
             cut = round(rate * alive.numel())
             keep = masks_before[name].clone()
@@ -246,7 +246,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     dense_trained = clone(network)
     train(dense_trained, mnist, "lenet", 20, 60, progress=False)
     one_shot = winning_ticket(dense_trained, clone(network), {"fc": 1 - 0.8 ** 2, "output": 1 - 0.9 ** 2})
-    assert not torch.equal(kept(one_shot)["1"], kept(tickets[1])["1"])
+    assert not torch.equal(kept(one_shot)["fc1"], kept(tickets[1])["fc1"])
 
 
 @pytest.mark.parametrize("arguments, error, message", [
@@ -289,7 +289,7 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     assert network[1].weight.device.type == device
     ticket = winning_ticket(network, copy_network, 0.5)
     assert all(mask.device.type == "cpu" for mask in masks(ticket).values())  # the copy keeps its device
-    assert torch.equal(kept(ticket)["1"], kept(network)["1"])
+    assert torch.equal(kept(ticket)["fc1"], kept(network)["fc1"])
     twin = clone(network)
     assert twin[1].weight_mask.device.type == device and torch.equal(twin[1].weight, network[1].weight)
     reinit = random_reinit(network, build_model("lenet", seed=5).to(device))
@@ -326,8 +326,9 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
     assert all(m is None for m in masks(theta_0).values()) and all(m is None for m in masks(theta_k).values())
     with pytest.raises(ValueError, match="amount"):  # checked before training
         iterative_pruning(theta_0, train, 1, 1.5)
-    with pytest.raises(ValueError, match="reset_to's mask of layer '1' is not network's"):  # a pruned ticket, a dense
-        iterative_pruning(tickets[0], train, 1, 0.2, reset_to=theta_k)                    # theta_k: said before training
+    # a pruned ticket and a dense theta_k: said before training
+    with pytest.raises(ValueError, match="reset_to's mask of layer 'fc1' is not network's"):
+        iterative_pruning(tickets[0], train, 1, 0.2, reset_to=theta_k)
     assert len(calls) == 3
 
 

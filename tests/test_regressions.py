@@ -133,14 +133,14 @@ def test_a_pruning_mapping_that_names_a_kind_and_a_layer_at_once_is_a_clear_erro
     network.add_module("fc", nn.Linear(2 * 26 * 26, 10))
     with pytest.raises(ValueError, match=r"\['fc'\] are both a layer kind and a layer name.*name every layer"):
         layer_amounts(network, {"fc": 0.2})
-    with pytest.raises(ValueError, match=r"mixes layer kinds \['fc'\] with layer names \['3'\]"):
-        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "3": 0.1})  # a kind and a layer name mixed
-    with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc2'\]"):
-        layer_amounts(build_model("lenet", seed=0), {"fc2": 0.2, "3": 0.1})
+    with pytest.raises(ValueError, match=r"mixes layer kinds \['fc'\] with layer names \['fc2'\]"):
+        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "fc2": 0.1})  # a kind and a layer name mixed
+    with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc4'\]"):
+        layer_amounts(build_model("lenet", seed=0), {"fc4": 0.2, "fc2": 0.1})
     typo = r"Unknown key\(s\) in amount: \['outptu'\] \('outptu': did you mean 'output'\?\)"
     with pytest.raises(ValueError, match=typo):
         layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "outptu": 0.1})  # the valid kind is not "unknown"
-    assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2}) == {"1": 0.2, "3": 0.2, "5": 0.0}
+    assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2}) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.0}
 
 
 def test_train_is_told_how_to_train(mnist):
@@ -185,7 +185,7 @@ def test_a_rate_for_a_kind_the_network_lacks_is_a_clear_error_not_a_network_left
     with pytest.raises(ValueError, match="no conv layer to prune"):
         winning_ticket(trained, copy, {"conv": 0.2})  # LeNet has no conv layer: this pruned nothing before
     assert all(mask is None for mask in masks(trained).values())
-    assert layer_amounts(trained, {"conv": 0.0, "fc": 0.2}) == {"1": 0.2, "3": 0.2, "5": 0.0}  # a zero rate is fine
+    assert layer_amounts(trained, {"conv": 0.0, "fc": 0.2}) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.0}  # a zero rate is fine
 
 
 def test_curves_that_would_be_thinned_silently_are_refused(mnist):
@@ -236,7 +236,7 @@ def test_a_control_built_from_the_tickets_own_seed_is_refused():
     for control in (random_reinit, sign_preserving_reinit):
         with pytest.raises(ValueError, match="holds the ticket's own initial weights.*another seed"):
             control(ticket, build_model("lenet", seed=0))
-        assert masks(control(ticket, build_model("lenet", seed=1)))["1"] is not None
+        assert masks(control(ticket, build_model("lenet", seed=1)))["fc1"] is not None
 
 
 def test_an_experiment_without_settings_is_refused_not_run_in_a_guessed_mode(tmp_path):

@@ -397,9 +397,9 @@ def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
     next_ticket = winning_ticket(second, clone(ticket), 0.5)
     later = weight_statistics(next_ticket, second, trained_from=ticket)
     first_kept = int(ticket[1].weight_mask.sum())
-    assert len(later["1"].initial_kept) + len(later["1"].initial_pruned) == first_kept
-    assert len(later["1"].initial_kept) == int(next_ticket[1].weight_mask.sum())
-    assert len(weight_statistics(next_ticket, second)["1"].initial_pruned) > first_kept - len(later["1"].initial_kept)
+    assert len(later["fc1"].initial_kept) + len(later["fc1"].initial_pruned) == first_kept
+    assert len(later["fc1"].initial_kept) == int(next_ticket[1].weight_mask.sum())
+    assert len(weight_statistics(next_ticket, second)["fc1"].initial_pruned) > first_kept - len(later["fc1"].initial_kept)
 
 
 def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_large(records, cache):
@@ -426,7 +426,7 @@ def test_weight_statistics_figure_has_a_row_per_layer_and_leaves_no_pyplot_state
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert labels == [f"kept ({len(layer.initial_kept):,})", f"pruned ({len(layer.initial_pruned):,})"]
         assert len(ax.patches) == 2 * 20
-    assert [ax.get_title() for ax in fig.axes[::2]] == ["layer 1 (784 → 300)", "layer 3 (300 → 100)", "layer 5 (100 → 10)"]
+    assert [ax.get_title() for ax in fig.axes[::2]] == ["layer fc1 (784 → 300)", "layer fc2 (300 → 100)", "layer fc3 (100 → 10)"]
     with pytest.raises(ValueError, match="No layers to draw"):
         plots.plot_weight_statistics({})
 
