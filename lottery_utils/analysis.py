@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .checks import validate_same_architecture
-from .layers import masks, prunable_layers
+from .layers import masks, prunable_layers, unmasked_weight
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,7 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
     before = masks(trained_from) if trained_from is not None else {}
     statistics = {}
     for name, mask in masks(mask_source).items():
-        start, end = (getattr(layer, "weight_orig", layer.weight).detach().cpu()
-                      for layer in (starts[name], ends[name]))
+        start, end = (unmasked_weight(layer).detach().cpu() for layer in (starts[name], ends[name]))
         trained_weights = torch.ones_like(start, dtype=torch.bool)
         if before.get(name) is not None:
             trained_weights = before[name].detach().cpu().bool()

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from .layers import LAYER_KINDS, STRATEGIES, first_different_mask, layer_kinds, masks, prunable_layers
+from .layers import (LAYER_KINDS, STRATEGIES, first_different_mask, layer_kinds, masks, prunable_layers,
+                     unmasked_weight)
 
 
 def is_whole(value, minimum: int = 1) -> bool:
@@ -156,7 +157,7 @@ def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
     validate_unpruned(fresh_network, "fresh_network")
     fresh = prunable_layers(fresh_network)
     for name, layer in prunable_layers(ticket).items():
-        start = getattr(layer, "weight_orig", layer.weight)
+        start = unmasked_weight(layer)
         if torch.equal(start.detach().cpu(), fresh[name].weight.detach().cpu()):
             raise ValueError(f"fresh_network's layer {name!r} holds the ticket's own initial weights, so the control "
                              f"would be the ticket itself: build it with another seed (for a ticket of seed 0, e.g. "

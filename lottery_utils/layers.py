@@ -1,7 +1,7 @@
 """Which layers are pruned, and their masks (student-facing core; imports nothing from the package).
 
-`prunable_layers` and `layer_kinds` say which weights the paper prunes; `masks` reads torch's masks back;
-`first_different_mask` compares two networks' masks.
+`prunable_layers` and `layer_kinds` say which weights the paper prunes; `masks` reads torch's masks back and
+`unmasked_weight` the values under them; `first_different_mask` compares two networks' masks.
 """
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ def layer_kinds(network: nn.Module) -> dict[str, str]:
     last_linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)][-1:]
     return {name: "conv" if isinstance(m, nn.Conv2d) else "output" if name in last_linear else "fc"
             for name, m in layers.items()}
+
+
+def unmasked_weight(layer: nn.Module) -> torch.Tensor:
+    """A layer's weights with the pruned ones still holding their values: torch prune's `weight_orig`, or `weight`
+    where the layer was never pruned."""
+    return getattr(layer, "weight_orig", layer.weight)
 
 
 def masks(network: nn.Module) -> dict[str, torch.Tensor | None]:

@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFor
 from torch import nn
 
 from .models import build_model
-from .layers import masks, prunable_layers
+from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
 from .results import KINDS, LABELS, Result, initial_accuracies, pick, summarize
 from .store import StoredResult
@@ -505,7 +505,7 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
     if any(mask is None for mask in ticket_masks):
         raise ValueError("The ticket has an unpruned layer: pass the copy that winning_ticket returned.")
     stages = dict(zip(TICKET_STAGES, ([layer.weight for layer in layers[0]],
-                                      [getattr(layer, "weight_orig", layer.weight) for layer in layers[1]],
+                                      [unmasked_weight(layer) for layer in layers[1]],
                                       ticket_masks, [layer.weight for layer in layers[2]])))
     units = shapes[0][0][0]
     first_layers = [stages[TICKET_STAGES[0]][0].detach().cpu(), stages[TICKET_STAGES[1]][0].detach().cpu()]

@@ -17,7 +17,7 @@ from torch.nn.utils import prune
 
 from .checks import (layer_amounts, validate_amount, validate_fresh, validate_iterative_arguments, validate_rounds,
                      validate_same_architecture, validate_strategy, validate_ticket_pair, validate_unpruned)
-from .layers import masks, prunable_layers
+from .layers import masks, prunable_layers, unmasked_weight
 from .models import seeded
 
 
@@ -210,7 +210,7 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
     fresh = prunable_layers(fresh_network)
     with torch.no_grad():
         for name, layer in prunable_layers(ticket).items():
-            start = getattr(layer, "weight_orig", layer.weight)  # the ticket's starting values, pruned ones included
+            start = unmasked_weight(layer)  # the ticket's starting values, pruned ones included
             weight = fresh[name].weight
             weight.copy_(weight.abs() * torch.sign(start).to(weight.device))
     return _copy_masks(ticket, fresh_network)

@@ -387,10 +387,13 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
                            "(97.00 %) to stay there")
     assert controls[3] == ("- random reinit is more accurate than random pruning after 2 of 3 rounds at the early stop, "
                            "after 2 at the end of training (Appendix E's measure, its Figure 14)")
-    assert controls[4] == ("- at the end of training (the paper's Figure 4b): random reinit at or above the dense "
-                           "network's mean there (97.00 %, not the early-stop mean above) down to 21.1 % of the weights, "
-                           "then lower than the round before at "
-                           "2 of the 2 rounds after, down to 96.00 % at 10.8 %")
+    assert controls[4] == ("- at the end of training (the paper's Figure 4b): random reinit level with the dense "
+                           "network's mean there or above it (within 0.05 points of 97.00 %, not the early-stop mean "
+                           "above) down to 21.1 % of the weights, then lower than the round before at 2 of the 2 rounds "
+                           "after, down to 96.00 % at 10.8 %")
+    nearly = [made("reinit", 9, r.seed, 0.9697, 6_000) if (r.kind, r.round) == ("reinit", 9) else r for r in results]
+    assert "down to 13.5 % of the weights, then lower than the round before at 1 of the 1 rounds" in \
+        controls_vs_paper(nearly)[4]  # 0.03 points below the dense mean at 13.5 %: level (five test images)
     assert controls[5] == ("- at 21.1 %: the ticket reaches its minimum validation loss 1.88x sooner than random reinit "
                            "and is 0.80 points more accurate")
     assert controls[-5:] == [  # seed by seed against each seed's own dense network (96.5 and 97.5 %)
