@@ -127,6 +127,20 @@ def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple
                              f"{names[1]} {b.get(name, 'missing')}. {advice}")
 
 
+def validate_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
+    """A state dict must fit `network`: the same tensor names and shapes (pruned or not: prune's `weight_orig` is
+    `weight`, its `weight_mask` aside)."""
+    def shapes(named):
+        return {n.removesuffix("_orig"): tuple(t.shape) for n, t in named if not n.endswith("_mask")}
+
+    have, want = shapes(state.items()), shapes(network.state_dict().items())
+    for name in dict.fromkeys([*have, *want]):
+        if have.get(name) != want.get(name):
+            raise ValueError(f"The state does not fit the network at {name!r}: the state {have.get(name, 'missing')}, "
+                             f"the network {want.get(name, 'missing')}. Load it into a network of the same "
+                             f"architecture (e.g. build_model with the model it was trained as).")
+
+
 def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
     """winning_ticket's two networks: the same architecture, and the same masks (pruned together, round after round)."""
     validate_same_architecture(trained_network, copy_network, ("trained", "copy"),

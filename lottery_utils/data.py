@@ -85,7 +85,7 @@ def _download(dataset, root: Path, train: bool, explain):
     try:
         return dataset(root=str(root), train=train, download=True)
     except (RuntimeError, URLError, OSError) as error:
-        raise FileNotFoundError(explain(root, error)) from None
+        raise FileNotFoundError(explain(root, error)) from error
 
 
 def _mnist_missing(root: Path, error: Exception) -> str:

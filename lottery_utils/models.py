@@ -133,7 +133,7 @@ class Preset:
             return dict(self.prune_rates)
         validate_amount(rate, "rate")
         scale = rate / self.paper_rate
-        return {kind: rate * scale for kind, rate in self.prune_rates.items()}
+        return {kind: kind_rate * scale for kind, kind_rate in self.prune_rates.items()}
 
     def build(self, seed: int | None) -> nn.Module:
         """A freshly initialized network; the same seed gives the same weights, and the caller's random state is left

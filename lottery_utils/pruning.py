@@ -16,7 +16,8 @@ from torch import nn
 from torch.nn.utils import prune
 
 from .checks import (layer_amounts, validate_amount, validate_fresh, validate_iterative_arguments, validate_rounds,
-                     validate_same_architecture, validate_strategy, validate_ticket_pair, validate_unpruned)
+                     validate_same_architecture, validate_state, validate_strategy, validate_ticket_pair,
+                     validate_unpruned)
 from .layers import masks, prunable_layers, unmasked_weight
 from .models import seeded
 
@@ -48,7 +49,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
 
     `network` holds theta_0 (dense or already pruned) and is left as it is. `train_round(net, r)` trains `net` in place:
     in round 0 a copy of `network`, in round r > 0 a copy of round r - 1's ticket; e.g.
-    `lambda net, r: train(net, data, "lenet", 5_000)`. Returns each round's ticket, untrained (tickets[i] is pruned
+    `lambda net, r: train(net, data, "lenet", 5_000)` (what it returns is ignored: to keep each round's History,
+    append it to a list of your own). Returns each round's ticket, untrained (tickets[i] is pruned
     i + 1 times): its survivors hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
 
     Rewinding (Frankle et al. 2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and
@@ -158,6 +160,7 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
     """Put a state dict into `network` in place, pruning masks included: a pruned network's state_dict holds
     weight_orig and weight_mask, which an unpruned network's load_state_dict refuses; this prunes the layers first.
     The values move to the network's device. E.g. `load_state(build_model("lenet", seed=0), ticket.state_dict())`."""
+    validate_state(network, state)
     state = dict(state)
     for name, module in prunable_layers(network).items():
         mask = state.get(f"{name}.weight_mask")

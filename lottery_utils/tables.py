@@ -295,10 +295,12 @@ def winning_counts(results: list[Result]) -> list[str]:
 
     def shares(condition) -> str:
         found = [f"{100 * p.remaining:.1f}" for p in tickets if condition(p)]
-        return f"{', '.join(found)} %" if found else "none"
+        return f"{', '.join(found)} %" if found else ""
 
-    return rows + ["", f"Every seed's ticket is a winning ticket at {shares(lambda p: p.both == n)} of the weights; "
-                       f"no seed's at {shares(lambda p: p.both == 0)}."]
+    every, none = shares(lambda p: p.both == n), shares(lambda p: p.both == 0)
+    return rows + ["", (f"Every seed's ticket is a winning ticket at {every} of the weights" if every else
+                        "At no sparsity is every seed's ticket a winning ticket")
+                   + (f"; no seed's at {none}." if none else "; at every one, some seed's is.")]
 
 
 def paired_control_findings(results: list[Result]) -> list[str]:
@@ -545,45 +547,59 @@ def _means_over(rows: list[Summary]) -> str:
 def iterative_vs_paper(results: list[Result]) -> list[str]:
     """The paper's sentences on its iterative LeNet figure (Section 2: 21 %, 13.5 %, where speed and accuracy return
     to the dense network's), measured on `results` (the ticket's rounds and the dense network)."""
+    return [*_iterative_lines(results).values(), _means_over(summarize(results))]
+
+
+def _iterative_lines(results: list[Result]) -> dict[str, str]:
+    """`iterative_vs_paper`'s sentences by name: "speed_21", "trend", "accuracy_13", "peak", "speed_returns",
+    "accuracy_returns", "sparsest"."""
     rows = summarize(results)
     dense = next(row for row in rows if row.kind == "dense")
+    dense_accuracy = dense.early_stop_test_accuracy.mean
     tickets = sorted((row for row in rows if row.kind == "ticket"), key=lambda row: -row.remaining)
-    lines = []
+    lines = {}
     at_21 = _at_share(rows, "ticket", 0.211)
     if at_21 is not None:
         stops = {(r.kind, r.seed): r.early_stop_iteration for r in results
                  if r.kind == "dense" or (r.kind == "ticket" and r.round == at_21.round)}
         seeds = sorted({seed for _, seed in stops})
         sooner = 1 - at_21.early_stop_iteration.mean / dense.early_stop_iteration.mean
-        lines.append(f"- speed at 21.1 % (the paper: 38 % earlier): the mean early stop {sooner:.0%} earlier than the "
-                     f"dense networks' mean; seed by seed "
-                     + ", ".join(f"{1 - stops[('ticket', s)] / stops[('dense', s)]:.0%} (seed {s})" for s in seeds))
+        lines["speed_21"] = (
+            f"- speed at 21.1 % (the paper: 38 % earlier): the mean early stop {sooner:.0%} earlier than the dense "
+            f"networks' mean; seed by seed "
+            + ", ".join(f"{1 - stops[('ticket', s)] / stops[('dense', s)]:.0%} (seed {s})" for s in seeds))
+        lines["trend"] = (
+            "- the trend (the paper: faster as the weights go from 100 % to 21 %): the ticket's mean early stop "
+            + " and ".join(f"{t.early_stop_iteration.mean:,.0f} at {100 * t.remaining:.1f} % (round {t.round})"
+                           for t in dict.fromkeys((tickets[0], at_21)))
+            + f"; the dense networks' {dense.early_stop_iteration.text()}")
     at_13 = _at_share(rows, "ticket", 0.135)
     if at_13 is not None:
-        gain = points(at_13.early_stop_test_accuracy.mean, dense.early_stop_test_accuracy.mean)
-        lines.append(f"- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): "
-                     f"{gain:+.2f} points")
+        lines["accuracy_13"] = (f"- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): "
+                                f"{points(at_13.early_stop_test_accuracy.mean, dense_accuracy):+.2f} points")
     best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
-    lines.append(f"- where accuracy peaks (the paper: about 13.5 %): at {100 * best.remaining:.1f} % of the weights "
-                 f"({best.early_stop_test_accuracy.text(True)} %)")
+    lines["peak"] = (f"- where accuracy peaks (the paper: about 13.5 %): at {100 * best.remaining:.1f} % of the "
+                     f"weights ({best.early_stop_test_accuracy.text(True)} %)")
     slower = [t for t in tickets
               if t.remaining < 0.2 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
     lower = [t for t in tickets if t.remaining < 0.13  # level: within 0.05 points (five test images) or below
-             and points(t.early_stop_test_accuracy.mean, dense.early_stop_test_accuracy.mean) <= LEVEL]
-    lines.append("- where speed returns to the dense network's (the paper: at 3.6 %): "
-                 + (f"at {100 * slower[0].remaining:.1f} %, the first ticket below a fifth of the weights whose mean "
-                    f"early stop is no earlier than the dense networks'" if slower else "nowhere in this run"))
-    lines.append("- where accuracy returns to the dense level (the paper: at 3.6 %): "
-                 + (f"at {100 * lower[0].remaining:.1f} %, the first ticket below 13 % of the weights whose mean "
-                    f"accuracy is level with the dense networks' (within {LEVEL} points) or below" if lower
-                    else "not within this run: the tickets' mean stays above the dense networks' to the sparsest"))
+             and points(t.early_stop_test_accuracy.mean, dense_accuracy) <= LEVEL]
+    lines["speed_returns"] = (
+        "- where speed returns to the dense network's (the paper: at 3.6 %): "
+        + (f"at {100 * slower[0].remaining:.1f} %, the first ticket below a fifth of the weights whose mean early stop "
+           f"is no earlier than the dense networks'" if slower else "nowhere in this run"))
+    lines["accuracy_returns"] = (
+        "- where accuracy returns to the dense level (the paper: at 3.6 %): "
+        + (f"at {100 * lower[0].remaining:.1f} %, the first ticket below 13 % of the weights whose mean accuracy is "
+           f"level with the dense networks' (within {LEVEL} points) or below" if lower
+           else "not within this run: the tickets' mean stays above the dense networks' to the sparsest"))
     last, pair = tickets[-1], dict(zip(rows, paired(results))).get(tickets[-1])
-    lines.append(f"- at the sparsest, {100 * last.remaining:.1f} %: "
-                 f"{points(last.early_stop_test_accuracy.mean, dense.early_stop_test_accuracy.mean):+.2f} points "
-                 f"against the dense network on average"
-                 + (f"; at least as accurate as its own seed's dense network in {pair.as_accurate} of {pair.seeds} "
-                    f"seeds" if pair else ""))
-    return lines + [_means_over(rows)]
+    lines["sparsest"] = (
+        f"- at the sparsest, {100 * last.remaining:.1f} %: "
+        f"{points(last.early_stop_test_accuracy.mean, dense_accuracy):+.2f} points against the dense network on "
+        f"average" + (f"; at least as accurate as its own seed's dense network in {pair.as_accurate} of {pair.seeds} "
+                      f"seeds" if pair else ""))
+    return lines
 
 
 def controls_vs_paper(results: list[Result]) -> list[str]:
@@ -593,8 +609,9 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
 
 
 def _control_lines(results: list[Result]) -> dict[str, str]:
-    """`controls_vs_paper`'s sentences by name: each kind's drop below the dense level, random reinit against random
-    pruning ("appendix_e"), the end of training ("figure_4b", when reinit drops there) and the paper's 21 % ("at_21")."""
+    """`controls_vs_paper`'s sentences by name: each kind's drop below the dense level (by kind), random reinit
+    against random pruning ("appendix_e"), the end of training ("figure_4b", when reinit drops there) and the paper's
+    21 % ("at_21")."""
     rows = summarize(results)
     dense_row = next(row for row in rows if row.kind == "dense")
     dense = dense_row.early_stop_test_accuracy
@@ -606,8 +623,9 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
             f"never falls more than {LEVEL} points below the dense network's mean accuracy ({100 * dense.mean:.2f} %) "
             f"to stay there"
             if mean is None
-            else f"more than {LEVEL} points below the dense network's mean accuracy ({100 * dense.mean:.2f} %) from "
-                 f"{100 * mean:.1f} % of the weights on; below its lowest seed's ({100 * dense.min:.2f} %) "
+            else f"more than {LEVEL} points below the dense network's mean accuracy ({100 * dense.mean:.2f} %) at "
+                 f"every round from {100 * mean:.1f} % of the weights on; below its lowest seed's "
+                 f"({100 * dense.min:.2f} %) "
                  + ("at no sparsity" if lowest is None else f"from {100 * lowest:.1f} % on"))
     reinit = {row.round: row for row in rows if row.kind == "reinit"}
     pruned = {row.round: row for row in rows if row.kind == "random_prune" and row.round in reinit}
@@ -638,22 +656,28 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
     return lines
 
 
-def against_own_dense(results: list[Result], from_share: float = 0.211) -> list[str]:
-    """A Markdown table, seed by seed: at the sparsities from `from_share` of the weights down (the paper's 21.1 %,
-    where its random reinit drops off), in how many seeds the ticket and each control are at least as accurate as
-    their own seed's dense network (a′ ≥ a): the test the means only summarize."""
-    pairs = [p for p in paired(results) if p is not None and p.remaining < from_share + 5e-4]
-    kinds = [kind for kind in ("ticket", *ALL_CONTROLS) if any(p.kind == kind for p in pairs)]
+def against_own_dense(results: list[Result], split: float = 0.211,
+                      kinds: tuple[str, ...] = ("ticket", *ALL_CONTROLS)) -> list[str]:
+    """A Markdown table, seed by seed: at how many sparsities the ticket and each control (of `kinds`) are at least as
+    accurate as their own seed's dense network (a′ ≥ a) in all seeds, some or none, above `split` and from it down
+    (the paper's 21.1 %, where its random reinit drops off): the test the means only summarize."""
+    pairs = [p for p in paired(results) if p is not None]
+    kinds = [kind for kind in kinds if any(p.kind == kind for p in pairs)]
     if not kinds or pairs[0].seeds < 2:
         return []
-    n, sparsities = pairs[0].seeds, sum(p.kind == kinds[0] for p in pairs)
-    counts = range(n, -1, -1)
-    lines = [f"| at how many of the {sparsities} sparsities from {100 * from_share:.1f} % down it is at least as "
-             f"accurate as its own seed's dense network (a′ ≥ a) in: | " + " | ".join(
-                 f"all {n} seeds" if k == n else "no seed" if k == 0 else f"{k} of {n}" for k in counts) + " |",
-             "|---|" + "---:|" * len(counts)]
-    return lines + [f"| {LABELS[kind]} | " + " | ".join(str(sum(p.kind == kind and p.as_accurate == k for p in pairs))
-                                                       for k in counts) + " |" for kind in kinds]
+    n, counts = pairs[0].seeds, range(pairs[0].seeds, -1, -1)
+    lines = ["| at how many sparsities it is at least as accurate as its own seed's dense network (a′ ≥ a), in: | "
+             + " | ".join(f"all {n} seeds" if k == n else "no seed" if k == 0 else f"{k} of {n}" for k in counts)
+             + " |", "|---|" + "---:|" * len(counts)]
+    for kind in kinds:
+        for above in (True, False):
+            group = [p for p in pairs if p.kind == kind and (p.remaining > split + 5e-4) == above]
+            if group:
+                ends = " to ".join(dict.fromkeys(f"{100 * p.remaining:.1f}" for p in (group[0], group[-1])))
+                count = f"{len(group)} {'sparsity' if len(group) == 1 else 'sparsities'}"
+                lines.append(f"| {LABELS[kind]}, {ends} % ({count}) | "
+                             + " | ".join(str(sum(p.as_accurate == k for p in group)) for k in counts) + " |")
+    return lines
 
 
 def one_shot_vs_paper(results: list[Result]) -> list[str]:
@@ -681,6 +705,9 @@ def one_shot_vs_paper(results: list[Result]) -> list[str]:
              f"- accuracy (the paper: higher than the dense network from 95.0 % to 5.17 %): the ticket's mean is above "
              f"the dense mean ({100 * dense.early_stop_test_accuracy.mean:.2f} %) or level with it (within {LEVEL} "
              f"points) {at(level, tickets)}"]
+    if tickets and tickets[0].seeds > 1:
+        lines.append(f"- seed by seed (a winning ticket: as accurate as its own seed's dense network and no later): "
+                     f"{winning_counts(results)[-1]}")
     for control in CONTROLS:
         group = sorted((row for row in rows if row.kind == control), key=lambda row: -row.remaining)
         below = [c for c in group
@@ -695,13 +722,14 @@ def rounds_in_numbers(paper: list[Result], one_step: list[Result], sparsest_rows
     sentences on its tickets and on random reinit (Section 2), where every seed's ticket wins, and the ticket's lead
     over each control beside the one-step networks of the same size (`one_step`, panel 1's) in its `sparsest_rows`
     sparsest rounds."""
-    tickets = [line for line in iterative_vs_paper(paper) if not line.startswith("\n(means over")]
-    controls = _control_lines(paper)
-    reinit = [controls[name] for name in ("reinit", "at_21") if name in controls]
+    tickets, controls = _iterative_lines(paper), _control_lines(paper)
+    chosen = [tickets.get(name) for name in ("speed_21", "trend", "accuracy_13", "accuracy_returns", "sparsest")] + \
+        [controls.get(name) for name in ("reinit", "at_21")]
     gaps = rounds_vs_one_step(paper, one_step, controls=CONTROLS)  # a table: its header (two lines), then a row a round
     return ["**Against the paper's Section 2** (for random reinit, the paper: it drops off from 21.1 %, and at 21 % "
-            "the ticket is 2.51x faster than it and half a point more accurate)", "", *tickets, *reinit,
-            f"- seed by seed: {winning_counts(paper)[-1]}", "", *against_own_dense(paper), "",
+            "the ticket is 2.51x faster than it and half a point more accurate)", "", *filter(None, chosen),
+            f"- seed by seed: {winning_counts(paper)[-1]}", "", *against_own_dense(paper, kinds=("ticket", "reinit")),
+            "",
             "**Against panel 1**: the ticket after k rounds and after one step, and its lead over each control "
             "(points), at the same share of weights", "", *gaps[:2], *gaps[2:][-sparsest_rows:],
             _means_over(summarize(paper)).strip()]

@@ -47,8 +47,9 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
         progress: True for tqdm's bar, False for none, or a tqdm class (or a `functools.partial` of one with `desc=`).
         fold_masks: False trains through torch.nn.utils.prune's hooks instead of the faster equivalent path.
 
-    The network moves to the data's device. The test accuracy at the early-stopping iteration comes from a copy of the
-    weights kept there.
+    The network moves to the data's device. A pruned network keeps its masks, and its pruned weights end at 0 in
+    `weight_orig` too (their values before training are not kept: clone the network first to keep them). The test
+    accuracy at the early-stopping iteration comes from a copy of the weights kept there.
     """
     if not isinstance(data, Data):
         raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "

@@ -370,6 +370,11 @@ def test_load_state_takes_a_pruned_state_into_a_dense_network_and_refuses_the_re
     assert torch.equal(restored[1].weight_mask, ticket[1].weight_mask) and torch.equal(restored[1].weight, ticket[1].weight)
     with pytest.raises(ValueError, match="state is of an unpruned network .* load it into an unpruned network"):
         load_state(clone(ticket), build_model("lenet", seed=0).state_dict())
+    with pytest.raises(ValueError, match=r"does not fit the network at 'fc1\..*same architecture"):
+        load_state(build_model("conv2", seed=0), ticket.state_dict())  # another architecture: named, not torch's
+    renamed = {name.replace("fc1.", "1."): value for name, value in ticket.state_dict().items()}
+    with pytest.raises(ValueError, match=r"at '1.bias': the state \(300,\), the network missing"):
+        load_state(build_model("lenet", seed=0), renamed)  # the layer names before bundle format 2
 
 
 def test_apply_masks_refuses_a_target_pruned_where_the_source_keeps_weights():

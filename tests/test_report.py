@@ -1,5 +1,6 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -352,7 +353,7 @@ def test_seed_counts_compare_each_network_with_its_own_seeds_reference():
 
 
 def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
-    from lottery_utils.tables import controls_vs_paper, iterative_vs_paper
+    from lottery_utils.tables import against_own_dense, controls_vs_paper, iterative_vs_paper
 
     def made(kind, rounds, seed, accuracy, stop):
         remaining = {0: 1.0, 7: 0.211, 9: 0.135, 10: 0.108}[rounds]  # the shares the paper's sentences name
@@ -366,8 +367,10 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
             results += [made("ticket", r, seed, ticket, stop + 400 * seed), made("reinit", r, seed, reinit, 6_000),
                         made("random_prune", r, seed, pruned, 7_000)]
     iterative = iterative_vs_paper([r for r in results if r.kind in ("dense", "ticket")])
-    assert iterative[:3] == ["- speed at 21.1 % (the paper: 38 % earlier): the mean early stop 20% earlier than the dense "
+    assert iterative[:4] == ["- speed at 21.1 % (the paper: 38 % earlier): the mean early stop 20% earlier than the dense "
                              "networks' mean; seed by seed 25% (seed 0), 15% (seed 1)",
+                             "- the trend (the paper: faster as the weights go from 100 % to 21 %): the ticket's mean "
+                             "early stop 3,200 at 21.1 % (round 7); the dense networks' 4,000 [4,000–4,000]",
                              "- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): +1.50 points",
                              "- where accuracy peaks (the paper: about 13.5 %): at 13.5 % of the weights (98.50 "
                              "[98.50–98.50] %)"]
@@ -380,9 +383,9 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
     assert iterative[-1] == "\n(means over 2 seeds)"
     controls = controls_vs_paper(results)
     assert controls[0] == ("- random reinit: more than 0.05 points below the dense network's mean accuracy (97.00 %) "
-                           "from 13.5 % of the weights on; below its lowest seed's (96.50 %) from 10.8 % on")
+                           "at every round from 13.5 % of the weights on; below its lowest seed's (96.50 %) from 10.8 % on")
     assert controls[1] == ("- random pruning: more than 0.05 points below the dense network's mean accuracy (97.00 %) "
-                           "from 21.1 % of the weights on; below its lowest seed's (96.50 %) from 13.5 % on")
+                           "at every round from 21.1 % of the weights on; below its lowest seed's (96.50 %) from 13.5 % on")
     assert controls[2] == ("- winning ticket: never falls more than 0.05 points below the dense network's mean accuracy "
                            "(97.00 %) to stay there")
     assert controls[3] == ("- random reinit is more accurate than random pruning after 2 of 3 rounds at the early stop, "
@@ -397,10 +400,14 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
     assert controls[5] == ("- at 21.1 %: the ticket reaches its minimum validation loss 1.88x sooner than random reinit "
                            "and is 0.80 points more accurate")
     assert controls[-5:] == [  # seed by seed against each seed's own dense network (96.5 and 97.5 %)
-        "| at how many of the 3 sparsities from 21.1 % down it is at least as accurate as its own seed's dense network "
-        "(a′ ≥ a) in: | all 2 seeds | 1 of 2 | no seed |", "|---|---:|---:|---:|",
-        "| winning ticket | 3 | 0 | 0 |",  # 97.5 % against seed 1's 97.5 %: a tie counts for the ticket
-        "| random reinit | 0 | 2 | 1 |", "| random pruning | 0 | 1 | 2 |"]
+        "| at how many sparsities it is at least as accurate as its own seed's dense network (a′ ≥ a), in: | all 2 "
+        "seeds | 1 of 2 | no seed |", "|---|---:|---:|---:|",
+        "| winning ticket, 21.1 to 10.8 % (3 sparsities) | 3 | 0 | 0 |",  # 97.5 % against 97.5 %: a tie counts
+        "| random reinit, 21.1 to 10.8 % (3 sparsities) | 0 | 2 | 1 |",
+        "| random pruning, 21.1 to 10.8 % (3 sparsities) | 0 | 1 | 2 |"]
+    denser = [replace(r, remaining=0.5) if r.round == 7 else r for r in results]  # round 7 above 21.1 %
+    assert against_own_dense(denser)[2:4] == ["| winning ticket, 50.0 % (1 sparsity) | 1 | 0 | 0 |",
+                                              "| winning ticket, 13.5 to 10.8 % (2 sparsities) | 2 | 0 | 0 |"]
 
 
 def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_result_comes_from():
@@ -461,3 +468,7 @@ def test_winning_counts_tally_both_conditions_seed_by_seed():
         "| at least as accurate (a′ ≥ a) | 1 | 1 | 0 |", "| stops no later (j′ ≤ j) | 1 | 1 | 0 |",
         "| both: a winning ticket | 1 | 0 | 1 |", "",
         "Every seed's ticket is a winning ticket at 80.0 % of the weights; no seed's at 64.0 %."]
+    assert winning_counts([r for r in results if r.round != 1])[-1] == (
+        "At no sparsity is every seed's ticket a winning ticket; no seed's at 64.0 %.")
+    assert winning_counts([r for r in results if r.round != 2])[-1] == (
+        "Every seed's ticket is a winning ticket at 80.0 % of the weights; at every one, some seed's is.")
