@@ -265,9 +265,12 @@ def seeded(seed: int | None):
 
 
 def build_model(name: str, seed: int | None) -> nn.Module:
-    """A freshly initialized network from the paper's table: theta_0 of `seed`, which every caller names (the same
-    seed, the same weights; the caller's random state is left as it was; None draws from it instead). Train it with
-    the same preset: `train(network, data, name)`."""
+    """θ0: a freshly initialized network of the paper's table ("lenet", "conv2", "conv4", "conv6", "resnet18",
+    "vgg19").
+
+    The same seed always gives the same weights, and the caller's random state is left as it was (seed=None draws
+    from it instead). Train it with the same preset: `train(network, data, name)`.
+    """
     return get_preset(name).build(seed)
 
 

@@ -24,15 +24,21 @@ from .models import seeded
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
                    strategy: str = "layerwise") -> nn.Module:
-    """Prune `amount` of the remaining weights with the smallest |w| in the trained network, and give the copy
-    (made before training) the same mask: its surviving weights keep their initial values. Both networks are changed
-    in place (the trained one is pruned too); the copy, now the winning ticket, is returned.
+    """The slides' winning ticket: prune the trained network, then give its mask to the untrained copy.
 
-    `amount`: one number for every layer, or rates by layer kind ({"fc": 0.2, "output": 0.1}; a kind left out is not
-    pruned) or by layer name.
+    The trained network loses `amount` of its remaining weights, those of smallest |w|. The copy, made before
+    training, gets the same mask and keeps its initial values under it. Both networks are changed in place; the
+    copy, now the winning ticket, is returned.
 
-    `strategy`: "layerwise" or "global", see `prune_smallest`. Calling it again on a pruned pair prunes `amount` of
-    what is left; with the survivors retrained in between, that is iterative pruning (`iterative_pruning`).
+    Args:
+        trained_network: the network after training (θj).
+        copy_network: its copy made before training (θ0).
+        amount: the fraction of each layer's remaining weights to prune: one number for every layer, or rates by
+            layer kind ({"fc": 0.2, "output": 0.1}; a kind left out is not pruned) or by layer name.
+        strategy: "layerwise" (each layer ranked on its own) or "global" (all layers ranked together).
+
+    Called again on a pruned pair, it prunes `amount` of what is left: with retraining in between, that is
+    `iterative_pruning`.
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
@@ -45,18 +51,21 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], object], rounds: int,
                       amount: float | Mapping[str, float], strategy: str = "layerwise",
                       reset_to: nn.Module | None = None) -> list[nn.Module]:
-    """The paper's iterative pruning: `rounds` times train, prune `amount` of the survivors, reset them to theta_0.
+    """The paper's Algorithm 1: `rounds` times train, prune `amount` of the survivors, reset them to θ0.
 
-    `network` holds theta_0 (dense or already pruned) and is left as it is. `train_round(net, r)` trains `net` in place:
-    in round 0 a copy of `network`, in round r > 0 a copy of round r - 1's ticket; e.g.
-    `lambda net, r: train(net, data, "lenet", 5_000)` (what it returns is ignored: to keep each round's History,
-    append it to a list of your own). Returns each round's ticket, untrained (tickets[i] is pruned
-    i + 1 times): its survivors hold theta_0, its pruned weights 0, and its mask lies inside the previous round's.
+    Args:
+        network: θ0, dense or already pruned; left as it is.
+        train_round: `train_round(net, r)` trains `net` in place, e.g. `lambda net, r: train(net, data, "lenet")`.
+            Round 0 gets a copy of `network`, round r a copy of round r - 1's ticket. What it returns is ignored
+            (to keep each round's History, append it to a list of your own).
+        rounds, amount, strategy: how many rounds, and what each prunes (as in `winning_ticket`).
+        reset_to: for rewinding (Frankle et al. 2019), θk, the dense network's weights after k iterations: the
+            first round resets the survivors to θk instead of θ0. Then train the tickets from iteration k on:
+            `lambda net, r: train(net, data, "lenet", start_iteration=k if r else 0)`.
 
-    Rewinding (Frankle et al. 2019): `reset_to` holds theta_k, the dense network's weights after k iterations, and
-    the first round resets the survivors to those instead; the later rounds start from that ticket. The dense network
-    then trains from iteration 0 and the tickets on from iteration k, e.g.
-    `lambda net, r: train(net, data, "lenet", start_iteration=k if r else 0)`.
+    Returns:
+        Each round's ticket, untrained: tickets[i] is pruned i + 1 times, its survivors hold θ0 (or θk), its pruned
+        weights are 0, and its mask lies inside the previous round's.
     """
     validate_iterative_arguments(network, train_round, rounds, amount, reset_to, strategy)
     tickets, ticket = [], network
@@ -70,9 +79,11 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
 
 
 def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str = "layerwise") -> None:
-    """Prune `amount` of the remaining weights with the smallest |w|, with torch's prune API. "layerwise" (the
-    default): each layer by its own amount (`l1_unstructured`); "global": all layers with a non-zero amount ranked
-    together (`global_unstructured`), as the paper does for ResNet-18 and VGG-19 (their presets' `strategy`)."""
+    """The magnitude cut: prune `amount` of the remaining weights with the smallest |w|, with torch's prune API.
+
+    "layerwise" (the default) prunes each layer by its own amount (`prune.l1_unstructured`); "global" ranks the
+    layers with a non-zero amount together (`prune.global_unstructured`), as the paper does for ResNet-18 and VGG-19.
+    """
     amounts = layer_amounts(network, amount)  # each layer's fraction, from one number or rates by kind or name
     validate_strategy(amounts, strategy)
     recompute_weights(network)  # prune ranks `weight`, which its hook sets at a forward pass; a step may come after
