@@ -325,8 +325,8 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
     nearest share, within 0.2 points: the output layer's rate differs a little). Without `controls`: the tickets'
     accuracy at early stop and early-stop iteration (means), and in how many seeds the ticket after k rounds is more
     accurate and stops earlier than the one-step ticket of its seed, then a sentence counting the round counts where
-    every seed agrees. With `controls`: the ticket's lead over each control, in mean points, after k rounds and after
-    one step."""
+    every seed agrees. With `controls`: the tickets' accuracy and early stop, and the ticket's lead over each control,
+    in mean points, after k rounds and after one step."""
     def at(results: list[Result], remaining: float) -> list[Result]:
         return [r for r in results if abs(r.remaining - remaining) < 1e-6]
 
@@ -343,15 +343,17 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
 
     if controls:
         lines = ["| rounds | weights remaining: k rounds / one step | winning ticket: k rounds / one step | "
+                 "its early stop: k rounds / one step | "
                  + " | ".join(f"ticket − {LABELS[c]}: k rounds / one step" for c in controls) + " |",
-                 "|---:|" + "---:|" * (2 + len(controls))]
+                 "|---:|" + "---:|" * (3 + len(controls))]
         for k, one in matched:  # each kind's mean accuracy after k rounds, and after one step
             means = [{row.kind: row.early_stop_test_accuracy.mean for row in summarize(at(run, share))}
                      for run, share in ((iterative, k.remaining), (one_shot, one.remaining))]
             gaps = [" / ".join(f"{points(m['ticket'], m[c]):+.2f}" if c in m else "–" for m in means)
                     for c in controls]
             lines.append(f"| {k.round} | {100 * k.remaining:.1f} / {100 * one.remaining:.1f} % | "
-                         f"{both(k, one, 'early_stop_test_accuracy')} | " + " | ".join(gaps) + " |")
+                         f"{both(k, one, 'early_stop_test_accuracy')} | {both(k, one, 'early_stop_iteration')} | "
+                         + " | ".join(gaps) + " |")
         return lines
     lines = ["| rounds | weights remaining: k rounds / one step | accuracy at early stop: k rounds / one step | "
              "k rounds more accurate (seeds) | early stop: k rounds / one step | k rounds earlier (seeds) |",
@@ -580,18 +582,18 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
     best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
     lines["peak"] = (f"- where accuracy peaks (the paper: about 13.5 %): at {100 * best.remaining:.1f} % of the "
                      f"weights ({best.early_stop_test_accuracy.text(True)} %)")
-    slower = [t for t in tickets
-              if t.remaining < 0.2 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
-    lower = [t for t in tickets if t.remaining < 0.13  # level: within 0.05 points (five test images) or below
+    slower = [t for t in tickets  # past the paper's 21 % and 13.5 %
+              if t.remaining < 0.21 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
+    lower = [t for t in tickets if t.remaining < 0.135  # level: within 0.05 points (five test images) or below
              and points(t.early_stop_test_accuracy.mean, dense_accuracy) <= LEVEL]
     lines["speed_returns"] = (
         "- where speed returns to the dense network's (the paper: at 3.6 %): "
-        + (f"at {100 * slower[0].remaining:.1f} %, the first ticket below a fifth of the weights whose mean early stop "
-           f"is no earlier than the dense networks'" if slower else "nowhere in this run"))
+        + (f"at {100 * slower[0].remaining:.1f} %, the first round past 21 % whose mean early stop is no earlier than "
+           f"the dense networks'" if slower else "nowhere in this run"))
     lines["accuracy_returns"] = (
         "- where accuracy returns to the dense level (the paper: at 3.6 %): "
-        + (f"at {100 * lower[0].remaining:.1f} %, the first ticket below 13 % of the weights whose mean accuracy is "
-           f"level with the dense networks' (within {LEVEL} points) or below" if lower
+        + (f"at {100 * lower[0].remaining:.1f} %, the first round past 13.5 % whose mean accuracy is level with the "
+           f"dense networks' (within {LEVEL} points) or below" if lower
            else "not within this run: the tickets' mean stays above the dense networks' to the sparsest"))
     last, pair = tickets[-1], dict(zip(rows, paired(results))).get(tickets[-1])
     lines["sparsest"] = (
@@ -610,8 +612,8 @@ def controls_vs_paper(results: list[Result]) -> list[str]:
 
 def _control_lines(results: list[Result]) -> dict[str, str]:
     """`controls_vs_paper`'s sentences by name: each kind's drop below the dense level (by kind), random reinit
-    against random pruning ("appendix_e"), the end of training ("figure_4b", when reinit drops there) and the paper's
-    21 % ("at_21")."""
+    against random pruning ("appendix_e"), the end of training ("figure_4b", when reinit drops there), the sparsest
+    round ("sparsest") and the paper's 21 % ("at_21")."""
     rows = summarize(results)
     dense_row = next(row for row in rows if row.kind == "dense")
     dense = dense_row.early_stop_test_accuracy
@@ -653,6 +655,12 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
         lines["at_21"] = (f"- at 21.1 %: the ticket reaches its minimum validation loss "
                           f"{control.early_stop_iteration.mean / ticket.early_stop_iteration.mean:.2f}x sooner than "
                           f"random reinit and is {lead:.2f} points more accurate")
+    last = min((row.remaining for row in rows if row.kind == "ticket"), default=None)
+    sparsest = {row.kind: row for row in rows if row.remaining == last}
+    if last is not None and set(CONTROLS) <= set(sparsest):
+        lines["sparsest"] = f"- at the sparsest, {100 * last:.1f} %: " + ", ".join(
+            f"{LABELS[kind]} {100 * sparsest[kind].early_stop_test_accuracy.mean:.2f} % at "
+            f"{sparsest[kind].early_stop_iteration.mean:,.0f}" for kind in ("ticket", *CONTROLS))
     return lines
 
 
@@ -723,8 +731,8 @@ def rounds_in_numbers(paper: list[Result], one_step: list[Result], sparsest_rows
     over each control beside the one-step networks of the same size (`one_step`, panel 1's) in its `sparsest_rows`
     sparsest rounds."""
     tickets, controls = _iterative_lines(paper), _control_lines(paper)
-    chosen = [tickets.get(name) for name in ("speed_21", "trend", "accuracy_13", "accuracy_returns", "sparsest")] + \
-        [controls.get(name) for name in ("reinit", "at_21")]
+    chosen = [tickets.get(name) for name in ("trend", "speed_returns", "accuracy_returns")] + \
+        [controls.get(name) for name in ("reinit", "random_prune", "at_21", "sparsest")]
     gaps = rounds_vs_one_step(paper, one_step, controls=CONTROLS)  # a table: its header (two lines), then a row a round
     return ["**Against the paper's Section 2** (for random reinit, the paper: it drops off from 21.1 %, and at 21 % "
             "the ticket is 2.51x faster than it and half a point more accurate)", "", *filter(None, chosen),
