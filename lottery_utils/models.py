@@ -292,8 +292,8 @@ def initialize(network: nn.Module, scheme: str) -> None:
 
 
 def weight_counts(network: nn.Module) -> dict[str, int]:
-    """Number of Conv2d and Linear weights (biases and batch norm excluded), as counted in the paper's table: its
-    "fc" counts every Linear layer, the output layer included (the pruning rates' "fc" means the hidden ones only)."""
+    """Number of weights (biases and batch norm excluded), as counted in the paper's table: "conv" (every Conv2d),
+    "linear" (every Linear, the output layer included) and "all"."""
     conv = sum(m.weight.numel() for m in network.modules() if isinstance(m, nn.Conv2d))
-    fc = sum(m.weight.numel() for m in network.modules() if isinstance(m, nn.Linear))
-    return {"conv": conv, "fc": fc, "all": conv + fc}
+    linear = sum(m.weight.numel() for m in network.modules() if isinstance(m, nn.Linear))
+    return {"conv": conv, "linear": linear, "all": conv + linear}

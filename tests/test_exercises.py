@@ -20,7 +20,7 @@ def said(capsys) -> str:
 @pytest.mark.parametrize("answer, reading", [(0.3690, "as a fraction"), (36.9, "as a percent"),
                                              ("36.9 %", "as a percent"), ("0.369", "as a fraction")])
 def test_per_round_rate_accepts_fraction_or_percent_and_says_which(capsys, answer, reading):
-    assert check_per_round_rate(answer, total=0.9, rounds=5) is True
+    assert check_per_round_rate(answer, total=0.9, rounds=5).correct is True
     out = said(capsys)
     assert out.startswith("Correct!") and reading in out
 
@@ -34,7 +34,7 @@ def test_per_round_rate_tolerates_rounding_to_a_tenth_of_a_percent(capsys):
 
 def test_per_round_rate_recognizes_the_slides_formula_without_giving_the_answer(capsys):
     slip = 0.9 ** (1 / 2)
-    assert check_per_round_rate(slip, total=0.9, rounds=2) is False
+    assert check_per_round_rate(slip, total=0.9, rounds=2).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and "p^(1/n)" in out
     assert "68.4" not in out and "0.684" not in out  # the answer itself is never printed
@@ -43,14 +43,14 @@ def test_per_round_rate_recognizes_the_slides_formula_without_giving_the_answer(
 @pytest.mark.parametrize("answer, clue", [(0.18, "compound"), (0.631, "keeps"), (0.1, "too little"),
                                           (0.8, "too much")])
 def test_per_round_rate_hints(capsys, answer, clue):
-    assert check_per_round_rate(answer, total=0.9, rounds=5) is False
+    assert check_per_round_rate(answer, total=0.9, rounds=5).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out and "36.9" not in out
 
 
 @pytest.mark.parametrize("answer", [None, ..., "lots", True, 250, -3, [0.3]])
 def test_unreadable_answers_get_a_hint_not_an_exception(capsys, answer):
-    assert check_per_round_rate(answer) is False
+    assert check_per_round_rate(answer).correct is False
     assert said(capsys).startswith("Not yet:")
 
 
@@ -68,7 +68,7 @@ def test_remaining_after(capsys):
 @pytest.mark.parametrize("answer, clue", [(1 - 0.8 ** 5, "pruned"), (0.0, "compound"), (0.8 ** 4, "off by one"),
                                           (0.5, "keeps")])
 def test_remaining_after_hints(capsys, answer, clue):
-    assert check_remaining_after(answer, rate=0.2, rounds=5) is False
+    assert check_remaining_after(answer, rate=0.2, rounds=5).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out and "32.8" not in out
 
@@ -88,7 +88,7 @@ def test_weight_count_of_lenet(capsys):
 @pytest.mark.parametrize("answer, clue", [(266_610, "biases"), ("266K", "exact"), (266_300, "close"),
                                           (100, "too few"), (266_200.5, "whole")])
 def test_weight_count_hints(capsys, answer, clue):
-    assert check_weight_count(answer, "lenet") is False
+    assert check_weight_count(answer, "lenet").correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out and "266" not in out.replace(str(answer), "")  # no answer
 
@@ -171,7 +171,7 @@ def test_mask_right(capsys):
                                           ([[0, 1, 1], [0, 1, 0]], "right number"), ([1, 0], "shape"),
                                           (None, "placeholder")])
 def test_mask_hints(capsys, answer, clue):
-    assert check_mask(answer, WEIGHTS, 0.5) is False
+    assert check_mask(answer, WEIGHTS, 0.5).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out
 
@@ -200,7 +200,7 @@ def test_control(capsys):
     for answer, clue in (("ticket", "what the magnitudes add"), ("random_prune", "another mask"),
                          ("random pruning", "another mask"), ("dense", "mixes the mask"), (None, "placeholder"),
                          ("shuffle", "could not read")):
-        assert check_control(answer) is False
+        assert check_control(answer).correct is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out
 
@@ -215,7 +215,7 @@ def test_gap_between_two_networks(capsys):
     assert check_gap(1.25, records) and check_gap("1.25", records)
     assert "+1.25 percentage points" in said(capsys)
     for answer, clue in ((-1.25, "sign"), (0.0125, "percentage points"), (3, "subtract"), (None, "placeholder")):
-        assert check_gap(answer, records) is False
+        assert check_gap(answer, records).correct is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out
     assert check_gap(0.37, records, ahead="reinit", behind="random_prune")  # any two networks
@@ -292,7 +292,7 @@ def ranks_theta_0(trained_network, copy_network, amount):
 
 
 def test_check_winning_ticket_accepts_the_slides_algorithm(capsys):
-    assert check_winning_ticket(slides_ticket) is True
+    assert check_winning_ticket(slides_ticket).correct is True
     assert said(capsys).startswith("Correct!")
 
 
@@ -307,7 +307,7 @@ def test_check_winning_ticket_accepts_the_slides_algorithm(capsys):
     (lambda trained, copy_, amount: 1 / 0, "raised ZeroDivisionError"),
 ])
 def test_check_winning_ticket_refuses_wrong_solutions_with_a_hint(wrong, clue, capsys):
-    assert check_winning_ticket(wrong) is False
+    assert check_winning_ticket(wrong).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out
     assert "tensor(" not in out  # a hint names what differs, never the mask itself
@@ -362,7 +362,7 @@ def modifies_network(network, train, rounds, amount):
 
 
 def test_check_iterative_pruning_accepts_the_loop(capsys):
-    assert check_iterative_pruning(good_loop) is True
+    assert check_iterative_pruning(good_loop).correct is True
     assert said(capsys).startswith("Correct!")
 
 
@@ -375,7 +375,7 @@ def test_check_iterative_pruning_accepts_the_loop(capsys):
     (lambda network, train, rounds, amount: [], "placeholder"),  # the notebook's stub, untouched
 ])
 def test_check_iterative_pruning_refuses_wrong_loops(wrong, clue, capsys):
-    assert check_iterative_pruning(wrong) is False
+    assert check_iterative_pruning(wrong).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out
 
@@ -384,8 +384,8 @@ def test_check_iterative_pruning_refuses_wrong_loops(wrong, clue, capsys):
 @pytest.mark.parametrize("name, iteration, rate", [("resnet18", 10_000, 0.015), ("resnet18", 22_000, 0.003),
                                                    ("vgg19", 5_000, 0.05), ("vgg19", 90_000, 0.001)])
 def test_learning_rate_check_accepts_the_schedule_train_uses(capsys, name, iteration, rate):
-    assert check_learning_rate(rate, name, iteration) is True
-    assert check_learning_rate(str(rate), PRESETS[name], iteration) is True
+    assert check_learning_rate(rate, name, iteration).correct is True
+    assert check_learning_rate(str(rate), PRESETS[name], iteration).correct is True
     assert said(capsys).startswith("Correct!")
 
 
@@ -399,7 +399,7 @@ def test_learning_rate_check_accepts_the_schedule_train_uses(capsys, name, itera
     ("vgg19", 5_000, None, "placeholder"),
 ])
 def test_learning_rate_check_refuses_wrong_rates_without_giving_the_answer(capsys, name, iteration, wrong, clue):
-    assert check_learning_rate(wrong, name, iteration) is False
+    assert check_learning_rate(wrong, name, iteration).correct is False
     out = said(capsys)
     right = PRESETS[name].lr * lr_factor(PRESETS[name], iteration - 1)
     assert out.startswith("Not yet:") and clue in out and f"{right:g}" not in out
@@ -417,13 +417,13 @@ def test_weight_count_of_a_wider_conv2_is_computed_from_the_network_given(capsys
     from lottery_utils.models import conv_net
     wide = conv_net(2, fc_width=512)
     right = 16 * 16 * 64 * 512 + 512 * 512 + 512 * 10
-    assert weight_counts(wide)["fc"] == right
-    for wrong in (weight_counts(build_model("conv2", seed=0))["fc"], right + 512 + 512 + 10, 16 * 16 * 64 * 512, 32 * 32 * 64
+    assert weight_counts(wide)["linear"] == right
+    for wrong in (weight_counts(build_model("conv2", seed=0))["linear"], right + 512 + 512 + 10, 16 * 16 * 64 * 512, 32 * 32 * 64
                   * 512 + 512 * 512 + 512 * 10):
-        assert check_weight_count(wrong, wide, kind="fc") is False
+        assert check_weight_count(wrong, wide, kind="linear").correct is False
         out = said(capsys)
         assert out.startswith("Not yet:") and f"{right:,}" not in out and str(right) not in out
-    assert check_weight_count(f"{right:,}", wide, kind="fc") is True
+    assert check_weight_count(f"{right:,}", wide, kind="linear").correct is True
 
 
 # --- why tickets win (notebook 05) --------------------------------------------------------------------------------
@@ -453,7 +453,7 @@ def test_supermask_check_refuses_wrong_networks(capsys):
              "returns a number": (lambda t, z: 0.3, "return the network"),
              "not a function": (None, "pass your function")}
     for name, (fn, clue) in wrong.items():
-        assert check_supermask(fn) is False, name
+        assert check_supermask(fn).correct is False, name
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, (name, out)
 
@@ -490,7 +490,7 @@ def test_sign_preserving_reinit_check_refuses_the_neighbouring_controls(capsys):
     assert said(capsys).startswith("Correct!")
     for fn, clue in ((lambda t, f: t, "that is the ticket"), (random_reinit, "plain random reinitialization"),
                      (swapped, "wrong way round"), (no_mask, "mask"), (lambda t, f: None, "return the network")):
-        assert check_sign_preserving_reinit(fn) is False
+        assert check_sign_preserving_reinit(fn).correct is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, out
 
@@ -498,8 +498,8 @@ def test_sign_preserving_reinit_check_refuses_the_neighbouring_controls(capsys):
 def test_per_round_rate_from_the_share_kept_the_student_does_the_translation():
     assert check_per_round_rate(1 - 0.05 ** (1 / 6), kept=0.05, rounds=6)
     assert check_per_round_rate(39.3, kept=0.05, rounds=6)
-    assert check_per_round_rate(0.05 ** (1 / 6), kept=0.05, rounds=6) is False  # the share each round keeps
-    assert check_per_round_rate(1 - 0.95 ** (1 / 6), kept=0.05, rounds=6) is False  # 5 % read as the share pruned
+    assert check_per_round_rate(0.05 ** (1 / 6), kept=0.05, rounds=6).correct is False  # the share each round keeps
+    assert check_per_round_rate(1 - 0.95 ** (1 / 6), kept=0.05, rounds=6).correct is False  # 5 % read as the share pruned
 
 
 def test_the_sparsest_winning_ticket_is_computed_from_the_records_given(capsys):

@@ -96,7 +96,7 @@ def test_per_round_rate_exercises_accept_the_rate_to_prune(total, rounds, capsys
                                          (lambda p, n: per_round_amount(p, n) / 2, "too little"),
                                          (lambda p, n: None, "placeholder")])
 def test_per_round_rate_exercises_refuse_wrong_rates_without_the_answer(total, rounds, wrong, clue, capsys):
-    assert check_per_round_rate(wrong(total, rounds), total=total, rounds=rounds) is False
+    assert check_per_round_rate(wrong(total, rounds), total=total, rounds=rounds).correct is False
     out = said(capsys)
     right = per_round_amount(total, rounds)
     assert out.startswith("Not yet:") and clue in out
@@ -121,7 +121,7 @@ def test_mask_and_ticket_exercises_accept_the_right_answers(capsys):
                                          (torch.tensor([[2, 0, 0], [1, 0, 1]]), "only 0"),
                                          (None, "placeholder")])
 def test_mask_exercise_refuses_wrong_masks(wrong, clue, capsys):
-    assert check_mask(wrong if wrong is None else wrong.tolist(), THETA_J, amount=0.5) is False
+    assert check_mask(wrong if wrong is None else wrong.tolist(), THETA_J, amount=0.5).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out and "[[" not in out
 
@@ -133,6 +133,6 @@ def test_mask_exercise_refuses_wrong_masks(wrong, clue, capsys):
                                          (torch.zeros(2, 3), "first find the mask"),
                                          (torch.zeros(3, 2), "shape")])
 def test_ticket_exercise_refuses_wrong_tickets(wrong, clue, capsys):
-    assert check_ticket(wrong.tolist(), THETA_0, THETA_J, amount=0.5) is False
+    assert check_ticket(wrong.tolist(), THETA_0, THETA_J, amount=0.5).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out and "0.3" not in out and "0.6" not in out

@@ -1,6 +1,7 @@
 """The notebooks' output policy (notebooks/README.md): real-mode outputs to read (text and figures, no widgets or
 stderr); tagged cells hold the text nbval compares, the same in fast and real mode."""
 import importlib.util
+import re
 from pathlib import Path
 
 import nbformat
@@ -29,6 +30,30 @@ def test_committed_notebook_follows_the_output_policy(path):
                 assert (out.output_type == "stream" and out.name == "stdout") or \
                        (out.output_type in ("display_data", "execute_result")
                         and set(out.data) <= set(refresh.READABLE)), where
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)
+def test_an_exercise_check_shows_its_message_and_no_bare_true_or_false(path):
+    nb = nbformat.read(path, as_version=4)
+    checks = [cell for cell in nb.cells if cell.cell_type == "code" and re.search(r"^(if )?check_\w+\(", cell.source, re.M)]
+    assert checks, f"{path.name} has no exercise check"
+    for cell in checks:
+        printed = "".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream")
+        assert "Correct!" in printed or "Not yet:" in printed, cell.source
+        assert not [out for out in cell.outputs if out.output_type == "execute_result"], cell.source
+
+
+def test_a_verdict_is_true_when_correct_and_displays_nothing_more(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from lottery_utils.exercises import check_control
+
+    shell = InteractiveShell.instance()
+    result = shell.run_cell("from lottery_utils.exercises import check_control\ncheck_control('random_prune')")
+    assert not result.result and result.result is not None  # a falsy Verdict, not printed as False
+    printed = capsys.readouterr().out
+    assert "Not yet:" in printed and "False" not in printed
+    assert check_control("reinit")
 
 
 def executed_notebook(*cells):

@@ -1,12 +1,14 @@
 """What every lesson's checks share: reading a student's answer, the two messages, the networks the checks build.
 
-Every `check_*` function prints "Correct! ..." or "Not yet: <a hint>" (never the answer itself) and returns True or
-False. Fractions may be given as 0.2, as a percent (20) or as a string ("20 %"); the message says how it was read.
+Every `check_*` function prints "Correct! ..." or "Not yet: <a hint>" (never the answer itself) and returns a
+`Verdict`, true when the answer is correct. Fractions may be given as 0.2, as a percent (20) or as a string
+("20 %"); the message says how it was read.
 """
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -22,14 +24,28 @@ class Unreadable(ValueError):
     """The answer is not something a check can read; the message says what to write instead."""
 
 
-def correct(message: str) -> bool:
+@dataclass(frozen=True)
+class Verdict:
+    """What a check found, true when the answer is correct. The check has printed its message, so a notebook shows
+    nothing more for it (IPython's display protocol: `_ipython_display_`), not a bare True or False."""
+
+    correct: bool
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def correct(message: str) -> Verdict:
     print(f"Correct! {message}")
-    return True
+    return Verdict(True)
 
 
-def not_yet(message: str) -> bool:
+def not_yet(message: str) -> Verdict:
     print(f"Not yet: {message}")
-    return False
+    return Verdict(False)
 
 
 def read_number(answer) -> float:

@@ -6,10 +6,10 @@ from torch.nn.utils import prune
 
 from ..checks import validate_amount
 from ..pruning import per_round_amount
-from ._common import TOLERANCE, Unreadable, answer_tensor, correct, is_close, not_yet, read_fraction
+from ._common import TOLERANCE, Unreadable, Verdict, answer_tensor, correct, is_close, not_yet, read_fraction
 
 
-def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5, kept: float | None = None) -> bool:
+def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5, kept: float | None = None) -> Verdict:
     """Which fraction of the survivors must each of `rounds` rounds prune, to prune `total` overall (or to keep
     `kept` overall: the exercise where the student turns the share kept into the share pruned)?"""
     if kept is not None:
@@ -40,7 +40,7 @@ def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5, kept: floa
     return not_yet(f"({how}.) {hint}")
 
 
-def check_mask(answer, weights: torch.Tensor, amount: float) -> bool:
+def check_mask(answer, weights: torch.Tensor, amount: float) -> Verdict:
     """Which mask (1 = kept, 0 = pruned) does magnitude pruning of `amount` of these weights give?"""
     amount = validate_amount(amount)
     weights = torch.as_tensor(weights, dtype=torch.float32).detach().cpu()
@@ -69,7 +69,7 @@ def check_mask(answer, weights: torch.Tensor, amount: float) -> bool:
                     f"smallest |w|.")
 
 
-def check_ticket(answer, initial: torch.Tensor, trained: torch.Tensor, amount: float) -> bool:
+def check_ticket(answer, initial: torch.Tensor, trained: torch.Tensor, amount: float) -> Verdict:
     """What are the winning ticket's weights m ⊙ θ0, when m prunes `amount` of the trained weights θj by magnitude?"""
     amount = validate_amount(amount)
     initial = torch.as_tensor(initial, dtype=torch.float32).detach().cpu()

@@ -6,17 +6,17 @@ from torch import nn
 from ..models import weight_counts
 from ..layers import masks, prunable_layers
 from ..pruning import clone, remaining_weights, winning_ticket
-from ._common import (StandIn, Unreadable, boolean_masks, compare_ticket, correct, is_close, model_and_name, not_yet,
-                      read_count, read_fraction, theta_0_and_trained)
+from ._common import (StandIn, Unreadable, Verdict, boolean_masks, compare_ticket, correct, is_close, model_and_name,
+                     not_yet, read_count, read_fraction, theta_0_and_trained)
 
 
-def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> bool:
-    """How many weights (kind "conv", "fc" or "all"; biases and batch norm excluded) does the model have?"""
+def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> Verdict:
+    """How many weights (kind "conv", "linear" or "all"; biases and batch norm excluded) does the model have?"""
     network, name = model_and_name(model)
     counts = weight_counts(network)
     if kind not in counts:
         raise ValueError(f"kind must be one of {sorted(counts)}, got {kind!r}.")
-    what = {"all": "weights", "conv": "convolutional weights", "fc": "fully connected weights"}[kind]
+    what = {"all": "weights", "conv": "convolutional weights", "linear": "fully connected weights"}[kind]
     try:
         count = read_count(answer)
     except Unreadable as problem:
@@ -32,7 +32,7 @@ def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> boo
         hint = "you counted the biases too; the paper's table counts only the weight matrices and kernels."
     elif count == everything:
         hint = "you counted every parameter (biases, batch norm); the paper's table counts only weights."
-    elif kind != "all" and count in (counts["all"], counts["fc" if kind == "conv" else "conv"]):
+    elif kind != "all" and count in (counts["all"], counts["linear" if kind == "conv" else "conv"]):
         hint = f"that is another row of the table; count only the {what}."
     else:
         nearly = abs(count - expected) <= 0.02 * expected
@@ -43,7 +43,7 @@ def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> boo
     return not_yet(hint)
 
 
-def check_remaining_weights(answer, model: nn.Module, amount=None) -> bool:
+def check_remaining_weights(answer, model: nn.Module, amount=None) -> Verdict:
     """Which fraction of the model's prunable weights survives its masks, or, with `amount` (one rate, or rates by
     kind as winning_ticket takes them), would survive pruning that much of each layer's remaining weights?"""
     if amount is not None:
@@ -65,7 +65,7 @@ def check_remaining_weights(answer, model: nn.Module, amount=None) -> bool:
                     f"up, and divide by all the prunable weights.")
 
 
-def check_winning_ticket(fn) -> bool:
+def check_winning_ticket(fn) -> Verdict:
     """Your `fn(trained_network, copy_network, amount)`: prune `amount` of the trained network's weights with the
     smallest |w| in each layer (prune.l1_unstructured), and give the copy, made before training, the same mask
     (prune.custom_from_mask), so its survivors keep their initial values. Checked on the check's own LeNet, with

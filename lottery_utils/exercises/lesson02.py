@@ -11,10 +11,10 @@ from ..models import build_model
 from ..layers import masks, prunable_layers
 from ..pruning import iterative_pruning, remaining_weights
 from ..results import paired
-from ._common import CHECK_SEED, StandIn, Unreadable, boolean_masks, correct, is_close, not_yet, read_fraction
+from ._common import CHECK_SEED, StandIn, Unreadable, Verdict, boolean_masks, correct, is_close, not_yet, read_fraction
 
 
-def check_sparsest_winning_ticket(answer, records) -> bool:
+def check_sparsest_winning_ticket(answer, records) -> Verdict:
     """Which is the sparsest ticket of `records` (e.g. the iterative run's) that is a winning ticket in every seed: at
     least as accurate as its own seed's dense network at early stop and stopping no later (`results.paired`'s "both",
     the tables' last column)? The share of weights remaining, as the table prints it."""
@@ -47,7 +47,7 @@ def check_sparsest_winning_ticket(answer, records) -> bool:
                     f"needs both in all {seeds}.")
 
 
-def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> bool:
+def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> Verdict:
     """Which fraction of the weights is left after `rounds` rounds, each pruning `rate` of the survivors?"""
     expected = (1 - rate) ** rounds
     try:
@@ -72,7 +72,7 @@ def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> bool:
     return not_yet(f"({how}.) {hint}")
 
 
-def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> bool:
+def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> Verdict:
     """Your `fn(network, train, rounds, amount)`: `rounds` times, train a copy of the current ticket with `train`,
     prune `amount` of its surviving weights with winning_ticket, reset to θ0; return the list of tickets, one per
     round, untrained, and leave `network` as it was. Checked with the check's own LeNet and a quick stand-in for

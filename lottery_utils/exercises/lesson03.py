@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from ..results import LABELS, summarize
 from ..tables import points as printed_gap
-from ._common import Unreadable, correct, not_yet, read_number
+from ._common import Unreadable, Verdict, correct, not_yet, read_number
 
 CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization", "random_reinit", "reinitialization",
                             "random reinitialisation"),
                  "random_prune": ("random_prune", "random pruning", "random prune", "random mask")}
 
 
-def check_control(answer) -> bool:
+def check_control(answer) -> Verdict:
     """Notebook 05's sign-preserving control keeps the ticket's mask m and each survivor's sign in θ0, with fresh
     magnitudes. Which network's accuracy, subtracted from it, measures what θ0's signs alone add to the mask? The one
     that differs from it only in the signs: random reinit (same mask, fresh values, random signs)."""
@@ -38,7 +38,7 @@ def check_control(answer) -> bool:
                     f"use.")
 
 
-def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit", at: float | None = None) -> bool:
+def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit", at: float | None = None) -> Verdict:
     """By how many percentage points is `ahead` more accurate than `behind` (test accuracy at early stop, the mean over
     the seeds the records hold, as the tables and status lines print it)? At the sparsity nearest `at` (a share of
     the weights remaining, e.g. 0.202), or by default at the one sparsity of `records` (e.g. a widget's

@@ -7,10 +7,10 @@ from torch import nn
 
 from ..models import Preset, get_preset
 from ..training import lr_factor
-from ._common import Unreadable, correct, not_yet, read_count, read_number
+from ._common import Unreadable, Verdict, correct, not_yet, read_count, read_number
 
 
-def check_layer_weights(answer, layer: nn.Module) -> bool:
+def check_layer_weights(answer, layer: nn.Module) -> Verdict:
     """How many weights (not biases) does one Linear or Conv2d layer hold?"""
     if not isinstance(layer, (nn.Linear, nn.Conv2d)):
         raise TypeError(f"layer must be an nn.Linear or nn.Conv2d, got {type(layer).__name__}.")
@@ -36,7 +36,7 @@ def check_layer_weights(answer, layer: nn.Module) -> bool:
     return not_yet(hint)
 
 
-def check_learning_rate(answer, preset: Preset | str, iteration: int) -> bool:
+def check_learning_rate(answer, preset: Preset | str, iteration: int) -> Verdict:
     """Which learning rate does `train` use at `iteration` (1 is the first step) under the preset's warmup and
     drops? Computed from the preset given, through the schedule `train` itself uses (training.lr_factor)."""
     paper = get_preset(preset) if isinstance(preset, str) else preset

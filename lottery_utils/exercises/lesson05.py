@@ -7,7 +7,7 @@ from torch import nn
 from ..models import build_model
 from ..layers import prunable_layers
 from ..pruning import clone, remaining_weights, sign_preserving_reinit, winning_ticket
-from ._common import CHECK_SEED, StandIn, boolean_masks, correct, not_yet
+from ._common import CHECK_SEED, StandIn, Verdict, boolean_masks, correct, not_yet
 
 # --- why tickets win (notebook 05) ---------------------------------------------------------------------------------
 
@@ -20,7 +20,7 @@ def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module, nn.Module]
     return theta_0, trained, winning_ticket(trained, clone(theta_0), amount)
 
 
-def check_supermask(fn) -> bool:
+def check_supermask(fn) -> Verdict:
     """Your `fn(ticket, theta_0)`: the supermask network m ⊙ theta_0, theta_0's values under the (trained) ticket's
     mask, untrained; the ticket is left as it is. Checked on the check's own pair (a mask from 'trained' weights,
     theta_0) against winning_ticket's copy."""
@@ -56,7 +56,7 @@ def check_supermask(fn) -> bool:
                    f"check's own pair; below, seed 0's real ticket).")
 
 
-def check_sign_preserving_reinit(fn) -> bool:
+def check_sign_preserving_reinit(fn) -> Verdict:
     """Your `fn(ticket, fresh_network)`: the ticket's mask, on each weight the sign of the ticket's initial value
     and the magnitude of fresh_network's weight there. Checked against pruning.sign_preserving_reinit."""
 
