@@ -132,11 +132,11 @@ def guide_block(timings: dict | None = None) -> list[str]:
 BEFORE_LAB = ("00_the_theorem", ("intro", "1", "2"))
 SETUP_MINUTES = 5  # start JupyterLab, open lesson 00, run its first cell; pairs sit down
 LAB = (("00_the_theorem", ("3", "4"), (1, 0), "Exercise 1 (a), the mask by hand",
-        "§5 (the per-round rate and the loop), Exercises 1 (b), 2; §7"),
+        "§5 (the per-round rate and the loop), Exercises 1 (b), 2; To think about; §7"),
        ("01_one_shot_mnist", ("intro", "1", "2", "3", "4"), (0, 1), "Exercise 3 (`winning_ticket`)",
         "§5, §6, Exercises 1-2"),
        ("03_random_reinit_controls", ("intro", "1", "2"), (1, 0), "Exercise 3 (the two gaps)",
-        "§3, Exercises 1-2; To think about"))
+        "§3-4, Exercises 1-2; To think about"))
 DEBRIEF_MINUTES = 2
 HOMEWORK = "Iterative pruning is homework, 00 §5 then lesson 02: the lecture's panel 2 shows its 18 rounds."
 LATE_ALLOWANCE = 5  # minutes behind the plan at which a lesson's core exercise becomes homework
