@@ -35,7 +35,8 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
         copy_network: its copy made before training (θ0).
         amount: the fraction of each layer's remaining weights to prune: one number for every layer, or rates by
             layer kind ({"fc": 0.2, "output": 0.1}; a kind left out is not pruned) or by layer name.
-        strategy: "layerwise" (each layer ranked on its own) or "global" (all layers ranked together).
+        strategy: "layerwise" (each layer ranked on its own) or "global" (all layers ranked together). The
+            paper prunes ResNet-18 and VGG-19 globally: pass their preset's, `PRESETS["vgg19"].strategy`.
 
     Called again on a pruned pair, it prunes `amount` of what is left: with retraining in between, that is
     `iterative_pruning`.
