@@ -507,8 +507,8 @@ def sign_findings(rows: list[Summary]) -> list[str]:
         return f"{got:,.{digits}f} of its {lead:,.{digits}f} {what}{share}"
 
     apart = _apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for a, b in pairs], "plain reinit's")
-    accuracy_share = recovered(100 * (accuracy["ticket"] - accuracy["reinit"]),
-                       100 * (accuracy["reinit_signs"] - accuracy["reinit"]), "points of accuracy", 2)
+    accuracy_share = recovered(points(accuracy["ticket"], accuracy["reinit"]),  # as the printed means subtract
+                               points(accuracy["reinit_signs"], accuracy["reinit"]), "points of accuracy", 2)
     iterations = recovered(stop["reinit"] - stop["ticket"], stop["reinit"] - stop["reinit_signs"],
                            "iterations of early stop", 0)
     ticket_apart = [sum(by[("ticket", s)].early_stop_test_accuracy.min > by[(kind, s)].early_stop_test_accuracy.max
