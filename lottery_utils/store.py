@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .checks import validate_state
 from .config import RunConfig, config_key, setting_key
 from .models import build_model
 from .layers import masks, prunable_layers
@@ -119,15 +120,10 @@ def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, b
             "setting": setting_key(config)}
 
 
-def _names(state: dict[str, torch.Tensor]) -> frozenset[str]:
-    """A state dict's tensor names as an unpruned network has them (prune's weight_orig is weight, weight_mask left
-    out)."""
-    return frozenset(name.removesuffix("_orig") for name in state if not name.endswith("_mask"))
-
-
 @functools.cache
-def _names_of(model: str) -> frozenset[str]:
-    return _names(build_model(model, seed=0).state_dict())
+def _skeleton(model: str) -> nn.Module:
+    """An untrained network of `model`, only read: what a cache entry's weights must fit."""
+    return build_model(model, seed=0)
 
 
 class Cache:
@@ -158,8 +154,8 @@ class Cache:
             stored = torch.load(path, map_location="cpu", weights_only=True)
             if (config is not None and stored["config"] != config) or "record" not in stored:
                 raise ValueError("the stored configuration differs")
-            if stored["state"] is not None and _names(stored["state"]) != _names_of(model):
-                raise ValueError(f"its weights are not those of a {model} network of this version")
+            if stored["state"] is not None:
+                validate_state(_skeleton(model), stored["state"])  # e.g. layer names of an older version
         except Exception as error:  # a truncated or foreign file: recompute rather than trust it
             warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.",
                           stacklevel=3)
