@@ -716,12 +716,20 @@ def one_shot_vs_paper(results: list[Result]) -> list[str]:
     if tickets and tickets[0].seeds > 1:
         lines.append(f"- seed by seed (a winning ticket: as accurate as its own seed's dense network and no later): "
                      f"{winning_counts(results)[-1]}")
+    by_share = {row.remaining: row for row in tickets}
     for control in CONTROLS:
         group = sorted((row for row in rows if row.kind == control), key=lambda row: -row.remaining)
         below = [c for c in group
                  if points(c.early_stop_test_accuracy.mean, dense.early_stop_test_accuracy.mean) < -LEVEL]
+        paired_rows = [(by_share[c.remaining], c) for c in group if c.remaining in by_share]
+        leads = [points(t.early_stop_test_accuracy.mean, c.early_stop_test_accuracy.mean) for t, c in paired_rows]
+        later = sum(c.early_stop_iteration.mean > t.early_stop_iteration.mean for t, c in paired_rows)
         if group:
-            lines.append(f"- {LABELS[control]}: more than {LEVEL} points below the dense mean {at(below, group)}")
+            lines.append(f"- {LABELS[control]}: more than {LEVEL} points below the dense mean {at(below, group)}"
+                         + (f"; the ticket leads it by {min(leads):+.2f}"
+                            + (f" to {max(leads):+.2f}" if max(leads) != min(leads) else "")
+                            + f" points, and {LABELS[control]} stops later than the ticket at {later} of {len(leads)}"
+                            if leads else ""))
     return lines
 
 
