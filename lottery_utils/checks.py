@@ -112,33 +112,37 @@ def validate_iterative_arguments(network, train_round, rounds, amount, reset_to=
                              f"network).")
 
 
+def _shapes(named) -> dict[str, tuple[int, ...]]:
+    """Tensor shapes by name, as an unpruned network names them: prune's `weight_orig` is `weight`, its
+    `weight_mask` left out."""
+    return {n.removesuffix("_orig"): tuple(t.shape) for n, t in named if not n.endswith("_mask")}
+
+
+def _first_mismatch(a: dict, b: dict) -> str | None:
+    """The first name whose shape differs between `a` and `b` (missing from one counts), or None."""
+    return next((name for name in dict.fromkeys([*a, *b]) if a.get(name) != b.get(name)), None)
+
+
 def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple[str, str] = ("first", "second"),
                                advice: str = "Both must be the same architecture (e.g. build_model with the same "
                                              "name).") -> None:
     """Both networks must have the same parameters (names and shapes); `names` says what the two are in the caller's
     words, `advice` what to do instead."""
-    def shapes(network):
-        return {n.removesuffix("_orig"): tuple(p.shape) for n, p in network.named_parameters()}
-
-    a, b = shapes(first), shapes(second)
-    for name in dict.fromkeys([*a, *b]):
-        if a.get(name) != b.get(name):
-            raise ValueError(f"The networks differ at parameter {name!r}: {names[0]} {a.get(name, 'missing')}, "
-                             f"{names[1]} {b.get(name, 'missing')}. {advice}")
+    a, b = _shapes(first.named_parameters()), _shapes(second.named_parameters())
+    name = _first_mismatch(a, b)
+    if name is not None:
+        raise ValueError(f"The networks differ at parameter {name!r}: {names[0]} {a.get(name, 'missing')}, "
+                         f"{names[1]} {b.get(name, 'missing')}. {advice}")
 
 
 def validate_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
-    """A state dict must fit `network`: the same tensor names and shapes (pruned or not: prune's `weight_orig` is
-    `weight`, its `weight_mask` aside)."""
-    def shapes(named):
-        return {n.removesuffix("_orig"): tuple(t.shape) for n, t in named if not n.endswith("_mask")}
-
-    have, want = shapes(state.items()), shapes(network.state_dict().items())
-    for name in dict.fromkeys([*have, *want]):
-        if have.get(name) != want.get(name):
-            raise ValueError(f"The state does not fit the network at {name!r}: the state {have.get(name, 'missing')}, "
-                             f"the network {want.get(name, 'missing')}. Load it into a network of the same "
-                             f"architecture (e.g. build_model with the model it was trained as).")
+    """A state dict must fit `network`: the same tensor names and shapes, pruned or not."""
+    have, want = _shapes(state.items()), _shapes(network.state_dict().items())
+    name = _first_mismatch(have, want)
+    if name is not None:
+        raise ValueError(f"The state does not fit the network at {name!r}: the state {have.get(name, 'missing')}, "
+                         f"the network {want.get(name, 'missing')}. Load it into a network of the same "
+                         f"architecture (e.g. build_model with the model it was trained as).")
 
 
 def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
