@@ -178,6 +178,25 @@ def test_the_signs_part_holds_a_sign_preserving_reinit_beside_each_of_the_papers
             for r in range(1, lessons.PAPER_ROUNDS + 1)} <= lesson_keys
 
 
+def test_the_signs_part_names_the_tickets_its_controls_were_trained_on(tmp_path):
+    """The signs part holds only the controls; the tickets of its chain, whose configurations the lessons' part holds,
+    go into its metadata, so that a chain retrained on another kind of CPU (other masks) is compared with its own."""
+    from lottery_utils.__main__ import main
+    cache = tmp_path / "cache"
+    args = ["bundle", "--seeds", "0-0", "--fast", "--iterations", "20", "--cache", str(cache), "--out", str(tmp_path)]
+    assert main([*args, "--part", "signs"]) == 0
+    metadata = read_bundle(tmp_path / "lenet-signs-seed0.json.gz")["metadata"]
+    used = metadata["tickets_used"]
+    assert [(e["config"]["kind"], e["record"]["round"]) for e in used] == [
+        ("ticket", r) for r in range(1, lessons.PAPER_ROUNDS + 1)]
+    stored = {config_key(e["config"]): e["record"] for e in used}
+    assert all(Cache(cache).load_key("lenet", "ticket", key)["record"] == record for key, record in stored.items())
+    assert main(args) == 0  # the lessons' part holds the same tickets, under the same keys, and no tickets_used
+    lessons_part = read_bundle(tmp_path / "lenet-seed0.json.gz")
+    assert lessons_part["metadata"]["tickets_used"] is None
+    assert stored.items() <= {config_key(e["config"]): e["record"] for e in lessons_part["entries"]}.items()
+
+
 @pytest.mark.parametrize("part", lessons.PARTS)
 def test_the_builders_jobs_train_each_planned_network_in_one_job_only(part, tmp_path):
     """Runs that share a chain of tickets (the 18 rounds with and without controls, the 14 rounds at 20 %) are one job:

@@ -106,7 +106,8 @@ def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.Pat
         while wait(jobs, timeout=progress_every).not_done:
             _write(path, experiment, part, start, complete=False)
         results = [r for job in jobs for r in job.result()]
-    _write(path, experiment, part, start, complete=True, provenance=_provenance(experiment, results))
+    _write(path, experiment, part, start, complete=True, provenance=_provenance(experiment, results),
+           tickets=_tickets_used(experiment, part, results))
     return path
 
 
@@ -135,14 +136,28 @@ def _interrupted_seconds(path: Path, setup) -> float:
     return 0.0 if metadata.get("complete") or metadata.get("setup") != asdict(setup) else metadata["seconds"]
 
 
+def _tickets_used(experiment: Experiment, part: str, results: list[Result]) -> list[dict[str, Any]] | None:
+    """The tickets whose masks a part's controls were trained on, where the lessons' part holds their configurations
+    (the signs part's 18 rounds): written into the part, so that it compares its controls with the tickets of its
+    own chain. A chain retrained on another kind of CPU ends with other masks than the bundled one (float results are
+    bit-identical only on the same kind), under the same configurations."""
+    if part == "lessons":
+        return None
+    own = {config.key for config in planned(experiment, part)}
+    entries = [experiment.store.disk.load_key(r.model, r.kind, r.key) for r in results
+               if r.kind == "ticket" and r.key not in own]
+    return [{"config": entry["config"], "record": entry["record"]} for entry in entries if entry is not None]
+
+
 def _write(path: Path, experiment: Experiment, part: str, start: float, complete: bool,
-           provenance: dict | None = None) -> None:
+           provenance: dict | None = None, tickets: list[dict[str, Any]] | None = None) -> None:
     """The bundle file with every planned network of `part` the cache holds so far."""
     entries = [{"config": entry["config"], "record": entry["record"]} for config in planned(experiment, part)
                if (entry := experiment.store.load(config)) is not None]
     write_bundle(path, entries, {"model": experiment.setup.model, "part": part, "seed": experiment.seed,
                                  "networks": len(entries),
                                  "complete": complete, "setup": asdict(experiment.setup), "provenance": provenance,
+                                 "tickets_used": tickets,
                                  "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
                                  "python": platform.python_version(), "cpu": cpu_model(),
                                  "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {cpu_model()}",
