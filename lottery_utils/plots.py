@@ -223,10 +223,14 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | StoredResult, ax: A
         raise ValueError(f"The first layer has {per_pixel.numel()} inputs, not a square image "
                          f"(LeNet's: 784 = 28 x 28).")
     fig, ax = _figure(ax, figsize=(5, 4.2))
-    # Colors span the counts that occur (not 0..300), so a border pruned a little harder still shows.
-    image = ax.imshow(per_pixel.reshape(side, side).numpy(), cmap="viridis")
+    # Colors span the counts that occur (not 0..300), so a border pruned a little harder still shows; a pixel that
+    # keeps none of its weights is white, whatever the scale.
+    counts = np.ma.masked_equal(per_pixel.reshape(side, side).numpy(), 0)
+    image = ax.imshow(counts, cmap=matplotlib.colormaps["viridis"].with_extremes(bad="white"))
     fig.colorbar(image, ax=ax, label=f"kept per pixel (of {outputs})")
-    kept = f"first layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} %\nof its weights"
+    none = int((per_pixel == 0).sum())
+    kept = (f"first layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of its weights;"
+            f"\n{none} of {per_pixel.numel()} pixels keep none (white)")
     ax.set_title(f"Seed {source.seed}: {kept}" if isinstance(source, StoredResult) else kept.capitalize())
     ax.set_xticks([])
     ax.set_yticks([])

@@ -497,7 +497,8 @@ def sign_findings(rows: list[Summary]) -> list[str]:
     accuracy, stop = ({kind: average(kind, metric) for kind in ("ticket", "reinit_signs", "reinit")}
                       for metric in ("early_stop_test_accuracy", "early_stop_iteration"))
     pairs = [(by[("reinit_signs", s)], by[("reinit", s)]) for s in sparsities]
-    above = sum(a.early_stop_test_accuracy.mean > b.early_stop_test_accuracy.mean for a, b in pairs)
+    gaps = [points(a.early_stop_test_accuracy.mean, b.early_stop_test_accuracy.mean) for a, b in pairs]
+    above, below = sum(gap > LEVEL for gap in gaps), sum(gap < -LEVEL for gap in gaps)
     earlier = sum(a.early_stop_iteration.mean < b.early_stop_iteration.mean for a, b in pairs)
     below_ticket = sum(by[("reinit_signs", s)].early_stop_test_accuracy.mean
                        < by[("ticket", s)].early_stop_test_accuracy.mean for s in sparsities)
@@ -513,10 +514,10 @@ def sign_findings(rows: list[Summary]) -> list[str]:
                            "iterations of early stop", 0)
     ticket_apart = [sum(by[("ticket", s)].early_stop_test_accuracy.min > by[(kind, s)].early_stop_test_accuracy.max
                         for s in sparsities) for kind in ("reinit", "reinit_signs")]
-    differences = ", ".join(f"{points(a.early_stop_test_accuracy.mean, b.early_stop_test_accuracy.mean):+.2f}"
-                            for a, b in pairs)
-    return [f"- **Signs kept vs plain reinit**: above plain reinit at {above} of {len(pairs)} sparsities; the "
-            f"difference in points, densest first: {differences}. Averaged over them: winning ticket "
+    differences = ", ".join(f"{gap:+.2f}" for gap in gaps)
+    return [f"- **Signs kept vs plain reinit**: more than {LEVEL} points above plain reinit at {above} of "
+            f"{len(pairs)} sparsities, level at {len(pairs) - above - below}, more than {LEVEL} below at {below}; "
+            f"the difference in points, densest first: {differences}. Averaged over them: winning ticket "
             f"{100 * accuracy['ticket']:.2f} %, random reinit with the signs kept "
             f"{100 * accuracy['reinit_signs']:.2f} %, plain random reinit {100 * accuracy['reinit']:.2f} %.{apart}",
             f"- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at "

@@ -132,8 +132,8 @@ def test_why_tickets_win_document_comes_from_the_bundled_numbers(tmp_path):
            "θ0 9.00 %" in text
     assert "| 51.2 % | 98.00 [98.00–98.00] | 94.50 [94.00–95.00] | 97.50 [97.50–97.50] |" in text  # signs table
     # 0.975 below 90 % pruned, else 0.94; plain reinit 0.95 (seed 0) and 0.94 (seed 1)
-    assert "above plain reinit at 6 of 8 sparsities; the difference in points, densest first: +3.00, +3.00, +3.00, " \
-           "+3.00, +3.00, +3.00, -0.50, -0.50." in text
+    assert "more than 0.05 points above plain reinit at 6 of 8 sparsities, level at 0, more than 0.05 below at 2; the " \
+           "difference in points, densest first: +3.00, +3.00, +3.00, +3.00, +3.00, +3.00, -0.50, -0.50." in text
     assert "plain random reinit 94.50 %. Over the 2 seeds its range lies wholly above plain reinit's at 6 of the 8 " \
            "sparsities, wholly below at 0." in text
     assert "- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at 6 of 8 " \
@@ -208,6 +208,22 @@ def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
     lessons, _ = why_entries(0)
     results = [result_of(e) for e in lessons]
     assert sign_findings(summarize(results)) == [] and rewinding_findings(results) == []
+
+
+def test_the_signs_findings_count_a_gap_within_the_level_as_level_not_above():
+    """+0.00 or +0.04 points (as printed) is level, as everywhere in the lessons: only a gap beyond 0.05 counts."""
+    from lottery_utils.results import Spread, Summary
+    from lottery_utils.tables import sign_findings
+
+    def row(kind, remaining, accuracy):
+        spread = Spread(accuracy, accuracy, accuracy, 2)
+        return Summary(kind, remaining, spread, Spread(3_000, 3_000, 3_000, 2), spread)
+
+    gaps = {0.5: 0.0, 0.4: 0.0004, 0.3: 0.0012, 0.2: -0.0009}  # signs kept minus plain reinit, as fractions
+    rows = [row(kind, s, 0.97 + (gap if kind == "reinit_signs" else 0) + (0.005 if kind == "ticket" else 0))
+            for s, gap in gaps.items() for kind in ("ticket", "reinit", "reinit_signs")]
+    assert ("more than 0.05 points above plain reinit at 1 of 4 sparsities, level at 2, more than 0.05 below at 1; "
+            "the difference in points, densest first: +0.00, +0.04, +0.12, -0.09.") in sign_findings(rows)[0]
 
 
 def test_a_network_given_twice_counts_once_over_the_seeds():

@@ -308,6 +308,8 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
         ticket, reinit = (100 * grid[kind][where].early_stop_test_accuracy.mean for kind in ("ticket", "reinit"))
         near = min((r for k, _, r in paper if k == "ticket"), key=lambda r: abs(r - 0.211), default=None)
         by_kind = {k: row.early_stop_test_accuracy.mean for (k, _, r), (row, _) in paper.items() if r == near}
+        paper_reinit = next((row.early_stop_test_accuracy for (k, _, r), (row, _) in paper.items()
+                             if r == near and k == "reinit"), None)
         text = (f"Lesson 03, Exercise 2 (§4's tables, means over the seeds): at {100 * where:.1f} % of the weights "
                 f"remaining the one-step ticket leads random reinit by {lead(where):+.2f} points ({ticket:.2f} % "
                 f"against {reinit:.2f} %); its neighbour at {100 * neighbour:.1f} %, one step: "
@@ -316,8 +318,11 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
             rounds = points(by_kind["ticket"], by_kind["reinit"])
             text += (f"; after the rounds, at {100 * near:.1f} %: {rounds:+.2f} points. Two neighbouring one-step "
                      f"tickets differ by {abs(lead(where) - lead(neighbour)):.2f} points, one step and the rounds by "
-                     f"{abs(rounds - lead(neighbour)):.2f}: more than the neighbours' difference, but each row's "
-                     f"seeds spread over tenths of a point, so one row alone settles little")
+                     f"{abs(rounds - lead(neighbour)):.2f}: more than the neighbours' difference, but the two "
+                     f"neighbours share their seeds, θ0 and most of their mask, so their difference understates the "
+                     f"noise; random reinit's seeds at {100 * near:.1f} % span "
+                     f"{grid['reinit'][neighbour].early_stop_test_accuracy.text(percent=True)} % after one step and "
+                     f"{paper_reinit.text(percent=True)} % after the rounds: one row alone settles little")
         lines += ["", text + "."]
     last = max((r for k, r, _ in paper if k == "ticket"), default=None)
     if last is not None and all(any(k == c and r == last for k, r, _ in paper) for c in CONTROLS):
@@ -325,7 +330,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
             """After `rounds` rounds: each kind's mean accuracy, the mask's and θ0's shares of the lead, the
             sparsity."""
             rows = {k: row for (k, r, _), (row, _) in paper.items() if r == rounds}
-            acc = {k: 100 * row.early_stop_test_accuracy.mean for k, row in rows.items()}
+            acc = {k: round(100 * row.early_stop_test_accuracy.mean, 2) for k, row in rows.items()}  # as printed
             return acc, acc["reinit"] - acc["random_prune"], acc["ticket"] - acc["reinit"], rows["ticket"].remaining
 
         def worth(mask: float, theta_0: float) -> str:
