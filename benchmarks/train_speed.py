@@ -57,12 +57,12 @@ def forward_backward(iterations: int, data) -> float:
     return time.perf_counter() - start
 
 
-def lottery_train(iterations: int, data, fold_masks: bool = True) -> float:
+def lottery_train(iterations: int, data) -> float:
     """`train` on a LeNet ticket (masks applied, 80 % pruned), evaluating as often as a 50K-iteration run does."""
     network = build_model("lenet", seed=0)
     ticket = clone(network)
     winning_ticket(network, ticket, {"fc": 0.8, "output": 0.4})
-    history = train(ticket, data, "lenet", iterations, 60, curve_every=1_000, progress=False, fold_masks=fold_masks)
+    history = train(ticket, data, "lenet", iterations, 60, curve_every=1_000, progress=False)
     return history.seconds
 
 
@@ -76,7 +76,6 @@ def main() -> None:
                              "train (masks folded, fused Adam)")
     loops = {baseline: dataloader_loop,
              floor: lambda n: forward_backward(n, data),
-             "train, torch.nn.utils.prune hooks": lambda n: lottery_train(n, data, fold_masks=False),
              ours: lambda n: lottery_train(n, data)}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.iterations} LeNet iterations, "
           f"batch 60, {args.repeats} repeats taking turns")

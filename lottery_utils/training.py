@@ -28,7 +28,7 @@ Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything ca
 
 def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
           batch_size: int | None = None, *, lr: float | None = None, seed: int = 0, start_iteration: int = 0,
-          curve_every: int | None = None, progress: Progress = True, fold_masks: bool = True) -> History:
+          curve_every: int | None = None, progress: Progress = True) -> History:
     """Train `network` in place on `data` with shuffled mini-batches; return its History (the early-stopping iteration,
     the test accuracy there, and the curves).
 
@@ -45,7 +45,6 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
         curve_every: how often the curves are measured, a multiple of the preset's `eval_every` (default: about
             CURVE_POINTS times a run; LeNet's 50,000 iterations: every 1,000).
         progress: True for tqdm's bar, False for none, or a tqdm class (or a `functools.partial` of one with `desc=`).
-        fold_masks: False trains through torch.nn.utils.prune's hooks instead of the faster equivalent path.
 
     The network moves to the data's device. A pruned network keeps its masks, and its pruned weights end at 0 in
     `weight_orig` too (their values before training are not kept: clone the network first to keep them). The test
@@ -62,7 +61,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     eval_every, curve_every = _checked(data, preset, iterations, batch_size, start_iteration, curve_every)
     network.to(data.train_x.device)
     start = time.perf_counter()
-    with (masks_folded(network) if fold_masks else _through_hooks(network)) as masked:
+    with masks_folded(network) as masked:  # a pruned network trains at dense speed, computing what prune's hooks would
         optimizer, schedule = make_optimizer(network, preset, lr, start_iteration)
         log = _Log(network, data, curve_every, first=start_iteration, last=iterations)
         log.measure(start_iteration)
@@ -249,10 +248,10 @@ def masks_folded(network: nn.Module):
     prune recomputes weight = weight_orig * weight_mask in a forward pre-hook at every step. Here `prune.remove`
     turns each pruned layer's weight into a plain parameter for the run (its pruned entries 0), the caller re-zeroes
     them after every optimizer step (yielded as (weight, mask) pairs), and `prune.custom_from_mask` puts the same
-    masks back afterwards. The network computes exactly what prune's hooks would give, and its pruned entries of
-    `weight_orig` come back as 0 (`_through_hooks` leaves them 0 too: both paths leave the same state). This holds for
-    optimizers that update each weight on its own, as the presets' Adam and SGD do: the pruned entries get gradients
-    here, which something that pools gradients across weights (a global gradient-norm clip) would count.
+    masks back afterwards. The network computes exactly what prune's hooks would give (a test trains both ways), and
+    the pruned entries of `weight_orig` come back as 0. This holds for optimizers that update each weight on its own,
+    as the presets' Adam and SGD do: the pruned entries get gradients here, which something that pools gradients
+    across weights (a global gradient-norm clip) would count.
     """
     pruned = {module: module.weight_mask.detach().clone() for module in prunable_layers(network).values()
               if prune.is_pruned(module)}
@@ -263,16 +262,3 @@ def masks_folded(network: nn.Module):
     finally:
         for module, mask in pruned.items():
             prune.custom_from_mask(module, "weight", mask)
-
-
-@contextmanager
-def _through_hooks(network: nn.Module):
-    """Train through prune's hooks (nothing to re-zero: the hook masks every forward); afterwards the pruned entries
-    of `weight_orig`, which no gradient reached, are set to 0, as `masks_folded` leaves them."""
-    try:
-        yield []
-    finally:
-        with torch.no_grad():
-            for module in prunable_layers(network).values():
-                if prune.is_pruned(module):
-                    module.weight_orig.mul_(module.weight_mask)

@@ -97,24 +97,36 @@ def test_masked_weights_stay_zero_and_survivors_move_under_an_optimizer(mnist):
     assert (before[mask] < 0).any() and moved[before[mask] < 0].float().mean() > 0.99
 
 
+def through_prune_hooks(network, data, preset, iterations, batch_size):
+    """The plain loop `train` stands for: the same batches and optimizer, each forward through prune's hooks
+    (weight = weight_orig * weight_mask), nothing folded."""
+    from lottery_utils.training import batches, make_optimizer
+    optimizer, schedule = make_optimizer(network, preset)
+    network.train()
+    for _, x, y in batches(data, batch_size, 0, 0, iterations):
+        optimizer.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(network(x), y).backward()
+        optimizer.step()
+        if schedule is not None:
+            schedule.step()
+
+
 def test_fast_training_path_matches_torch_prune_hooks(mnist):
     from lottery_utils import train
     trained, copy_network = trained_pair()
     winning_ticket(trained, copy_network, 0.6)
-    a, b = clone(copy_network), clone(copy_network)
-    ha = train(a, mnist, EVERY_10, 20, 60, progress=False, fold_masks=True)
-    hb = train(b, mnist, EVERY_10, 20, 60, progress=False, fold_masks=False)
+    a, b = clone(copy_network), clone(copy_network).to(mnist.train_x.device)
+    train(a, mnist, EVERY_10, 20, 60, progress=False)
+    through_prune_hooks(b, mnist, EVERY_10, 20, 60)
     for (name, ma), mb in zip(masks(a).items(), masks(b).values()):
         assert torch.equal(ma, mb), name
     for la, lb in zip(a.modules(), b.modules()):
-        if hasattr(la, "weight_mask"):  # the weights the network computes with, and its biases
-            assert torch.allclose(la.weight, lb.weight, atol=1e-6)
+        if hasattr(la, "weight_mask"):  # the weights the network computes with (b's `weight` is recomputed only at
+            # its next forward), and the biases
+            assert torch.allclose(la.weight, lb.weight_orig * lb.weight_mask, atol=1e-6)
             assert torch.allclose(la.bias, lb.bias, atol=1e-6)
-            # and the stored values behind the mask: pruned entries of weight_orig are 0 on both paths
-            assert torch.allclose(la.weight_orig, lb.weight_orig, atol=1e-6)
-            assert not la.weight_orig[la.weight_mask == 0].any() and not lb.weight_orig[lb.weight_mask == 0].any()
+            assert not la.weight_orig[la.weight_mask == 0].any()  # `train` also sets pruned entries of weight_orig to 0
     assert not torch.equal(a[1].weight, copy_network[1].weight)  # it did train
-    assert ha.test_accuracy == pytest.approx(hb.test_accuracy, abs=1e-3)
 
 
 def test_clone_copies_masks_and_values_independently():
