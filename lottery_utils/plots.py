@@ -183,7 +183,9 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
     _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
     mark = "dot" if metric == "test_accuracy" else "dotted line"
-    ax.legend(title=f"weights remaining ({mark}: mean early stop)")
+    # beside the axes, not over the bands and the dense network's curve
+    ax.legend(title=f"weights remaining\n({mark}: mean early stop)", loc="upper left", bbox_to_anchor=(1.01, 1),
+              fontsize="small", title_fontsize="small")
     return fig
 
 
@@ -229,8 +231,8 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | StoredResult, ax: A
     image = ax.imshow(counts, cmap=matplotlib.colormaps["viridis"].with_extremes(bad="white"))
     fig.colorbar(image, ax=ax, label=f"kept per pixel (of {outputs})")
     none = int((per_pixel == 0).sum())
-    kept = (f"first layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} % of its weights;"
-            f"\n{none} of {per_pixel.numel()} pixels keep none (white)")
+    kept = (f"first layer keeps {100 * per_pixel.sum().item() / (outputs * per_pixel.numel()):.1f} %;\n"
+            f"{none} of {per_pixel.numel()} pixels keep none (white)")
     ax.set_title(f"Seed {source.seed}: {kept}" if isinstance(source, StoredResult) else kept.capitalize())
     ax.set_xticks([])
     ax.set_yticks([])

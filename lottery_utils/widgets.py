@@ -110,7 +110,7 @@ def _png(draw: Callable[..., Figure], *args, **kwargs) -> bytes:
     with matplotlib.rc_context({"font.size": 12}):
         fig = draw(*args, **kwargs)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")  # no title or colour-bar label cut off
     return buffer.getvalue()
 
 
@@ -193,7 +193,7 @@ def _source(explorer: Explorer) -> str:
         return f"trained now in {explorer.last_seconds:.0f} s"
     bundled = sum(r.bundled for r in explorer.records)  # shipped with the project, or trained on this machine
     if bundled == len(explorer.records):
-        return "trained in advance for this project"
+        return "trained in advance"
     return "trained earlier on this machine" + (" and in advance" if bundled else "")
 
 

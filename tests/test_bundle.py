@@ -106,9 +106,9 @@ def test_widget_answers_from_the_bundle_and_says_so(bundle_folder, tmp_path, no_
     from lottery_utils import widgets
     explorer = widgets.controls_explorer(rates=RATES, rate=0.8,
                                          store=Store(tmp_path, Bundle(bundle_folder)), **SETUP)
-    assert explorer.status.value.endswith("trained in advance for this project.") and explorer.trainings == 0
+    assert explorer.status.value.endswith("trained in advance.") and explorer.trainings == 0
     explorer.slider.value = 0.5
-    assert explorer.status.value.endswith("trained in advance for this project.") and explorer.last_seconds < 1
+    assert explorer.status.value.endswith("trained in advance.") and explorer.last_seconds < 1
 
 
 def test_a_bundle_of_another_format_is_refused_with_what_to_do(tmp_path):
@@ -296,7 +296,7 @@ def test_real_mode_on_a_fresh_clone_answers_every_slider_position_from_the_bundl
     assert {r.seed for r in explorer.records} == set(COMPLETE)
     for amount in lessons.ONE_SHOT_GRID:  # the slides' 80 % included
         explorer.slider.value = amount
-        assert explorer.last_from_cache and explorer.status.value.endswith("trained in advance for this project.")
+        assert explorer.last_from_cache and explorer.status.value.endswith("trained in advance.")
     assert explorer.trainings == 0 and not any(tmp_path.rglob("*.pt"))
     iterative = widgets.iterative_explorer(settings=real, compare_one_shot=True)
     for rate in lessons.ITERATIVE_RATES:

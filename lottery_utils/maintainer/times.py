@@ -131,8 +131,8 @@ def guide_block(timings: dict | None = None) -> list[str]:
 # write) and what is left as homework; a two-minute debrief closes each lesson.
 BEFORE_LAB = ("00_the_theorem", ("intro", "1", "2"))
 SETUP_MINUTES = 5  # start JupyterLab, open lesson 00, run its first cell; pairs sit down
-LAB = (("00_the_theorem", ("3", "4"), (1, 0), "Exercise 1 (a), the mask by hand",
-        "§5 (the per-round rate and the loop), Exercises 1 (b), 2; To think about; §7"),
+LAB = (("00_the_theorem", ("3", "4"), (1, 0), "Exercise 1 (a) and (b), the mask and m ⊙ θ0 by hand",
+        "§5 (the per-round rate and the loop), Exercise 2; To think about; §7"),
        ("01_one_shot_mnist", ("intro", "1", "2", "3", "4"), (0, 1), "Exercise 3 (`winning_ticket`)",
         "§5, §6, Exercises 1-2"),
        ("03_random_reinit_controls", ("intro", "1", "2"), (1, 0), "Exercise 3 (the two gaps)",

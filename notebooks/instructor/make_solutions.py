@@ -111,7 +111,7 @@ from lottery_utils.results import summarize
 
 answer = "reinit"
 check_control(answer)"""),
-        ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 3's table at 20.2 % of the "
+        ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 4's table at 20.2 % of the "
          "weights: the ticket's mean minus random reinit's.", """
 seeds = widgets.default_seeds(settings)
 rates = lessons.sweep_rates(settings.fast)
