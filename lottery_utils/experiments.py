@@ -177,8 +177,9 @@ class Experiment:
                                pool)
 
         start = self.start(pool)  # theta_0, or theta_k when rewinding
-        tickets = iterative_pruning(self.initial(), train_round, rounds, rates, get_preset(self.setup.model).strategy,
-                                    reset_to=start if self.rewind_iteration else None)
+        tickets = [step.ticket for step in iterative_pruning(
+            self.initial(), train_round, rounds, rates, get_preset(self.setup.model).strategy,
+            reset_to=start if self.rewind_iteration else None)]
         rest = [(self.config(Kind.TICKET, rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
         rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))
                  for r, ticket in enumerate(tickets, 1) for kind in controls]

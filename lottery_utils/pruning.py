@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -49,34 +50,42 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     return copy_network
 
 
+class Round(NamedTuple):
+    """One round of `iterative_pruning`."""
+
+    trained: nn.Module  # the network trained this round (the dense one in the first), pruned at the round's end
+    result: object  # what `train_round` returned for it, e.g. its History
+    ticket: nn.Module  # the round's ticket, untrained: the survivors reset to θ0 (or θk)
+
+
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], object], rounds: int,
                       amount: float | Mapping[str, float], strategy: str = "layerwise",
-                      reset_to: nn.Module | None = None) -> list[nn.Module]:
+                      reset_to: nn.Module | None = None) -> list[Round]:
     """The paper's Algorithm 1: `rounds` times train, prune `amount` of the survivors, reset them to θ0.
 
     Args:
         network: θ0, dense or already pruned; left as it is.
         train_round: `train_round(net, r)` trains `net` in place, e.g. `lambda net, r: train(net, data, "lenet")`.
-            Round 0 gets a copy of `network`, round r a copy of round r - 1's ticket. What it returns is ignored
-            (to keep each round's History, append it to a list of your own).
+            Round 0 gets a copy of `network`, round r a copy of round r - 1's ticket.
         rounds, amount, strategy: how many rounds, and what each prunes (as in `winning_ticket`).
         reset_to: for rewinding (Frankle et al. 2019), θk, the dense network's weights after k iterations: the
             first round resets the survivors to θk instead of θ0. Then train the tickets from iteration k on:
             `lambda net, r: train(net, data, "lenet", start_iteration=k if r else 0)`.
 
     Returns:
-        Each round's ticket, untrained: tickets[i] is pruned i + 1 times, its survivors hold θ0 (or θk), its pruned
-        weights are 0, and its mask lies inside the previous round's.
+        A Round per round: `[r.ticket for r in rounds]` are the tickets, the i-th pruned i + 1 times, its mask inside
+        the previous one's; `rounds[i].result` is the training of the network that ticket was cut from (the dense
+        one for i = 0). The last ticket is not trained here: train it yourself.
     """
     validate_iterative_arguments(network, train_round, rounds, amount, reset_to, strategy)
-    tickets, ticket = [], network
+    done, ticket = [], network
     for r in range(rounds):
         trained = clone(ticket)
-        train_round(trained, r)  # theta_0 -> theta_j
+        result = train_round(trained, r)  # theta_0 -> theta_j
         start = reset_to if r == 0 and reset_to is not None else ticket  # what the survivors are reset to
         ticket = winning_ticket(trained, clone(start), amount, strategy)
-        tickets.append(ticket)
-    return tickets
+        done.append(Round(trained, result, ticket))
+    return done
 
 
 def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str = "layerwise") -> None:

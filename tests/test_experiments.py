@@ -491,7 +491,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, training
         train(network, training_mnist, SETUP.preset, seed=0, progress=False)
 
     theta_0 = build_model("lenet", seed=0)
-    tickets = iterative_pruning(theta_0, plain_train, 3, round_rates("lenet"))
+    tickets = [step.ticket for step in iterative_pruning(theta_0, plain_train, 3, round_rates("lenet"))]
     for r, ticket in enumerate(tickets, 1):
         for name, layer in prunable_layers(ticket).items():  # tickets hold the dense network's theta_0 exactly
             assert torch.equal(layer.weight_orig * layer.weight_mask,

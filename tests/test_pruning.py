@@ -239,8 +239,12 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
             keep = masks_before[name].clone()
             keep[masks_before[name]] = alive >= alive.sort().values[cut]  # no ties in trained float weights
             expected[-1][name] = keep
+        return r  # iterative_pruning keeps it as the round's result
 
-    tickets = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
+    steps = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
+    tickets = [step.ticket for step in steps]
+    assert [step.result for step in steps] == [0, 1, 2]  # what train_round returned, round by round
+    assert all(torch.equal(step.trained.fc1.weight_mask, step.ticket.fc1.weight_mask) for step in steps)  # cut from it
     assert len(tickets) == 3 and len(expected) == 3 and rounds == [0, 1, 2]  # the dense network, then each ticket
     assert all(torch.equal(p, theta_0[name]) for name, p in network.named_parameters())  # network left as it was
     assert not any(hasattr(m, "weight_mask") for m in prunable_layers(network).values())
@@ -327,7 +331,7 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
             for layer in prunable_layers(net).values():
                 layer.weight.mul_(torch.linspace(0.5, 1.5, layer.weight.numel()).view_as(layer.weight))
 
-    tickets = iterative_pruning(theta_0, train, 3, 0.2, reset_to=theta_k)
+    tickets = [step.ticket for step in iterative_pruning(theta_0, train, 3, 0.2, reset_to=theta_k)]
     assert [r for r, _ in calls] == [0, 1, 2]
     assert calls[0][1] == 1.0 and calls[1][1] < 1.0  # the dense network first, then the pruned tickets
     assert [round(remaining_weights(t), 3) for t in tickets] == [0.8, 0.64, 0.512]

@@ -87,7 +87,8 @@ def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> Verdict:
         tickets = fn(theta_0, StandIn(calls), rounds, amount)
     except Exception as error:
         return not_yet(f"your function raised {type(error).__name__}: {error}.")
-    expected = iterative_pruning(build_model("lenet", seed=CHECK_SEED), StandIn([]), rounds, amount)
+    expected = [step.ticket for step in iterative_pruning(build_model("lenet", seed=CHECK_SEED), StandIn([]), rounds,
+                                                          amount)]
     if not calls and not tickets:
         return not_yet("replace the placeholder `...` with the loop: one round per pass, which trains, prunes and "
                        "keeps a ticket.")
