@@ -60,6 +60,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     batch_size = preset.batch_size if batch_size is None else batch_size
     eval_every, curve_every = _checked(data, preset, iterations, batch_size, start_iteration, curve_every)
     network.to(data.train_x.device)
+    _check_fits(network, data)
     start = time.perf_counter()
     with masks_folded(network) as masked:  # a pruned network trains at dense speed, computing what prune's hooks would
         optimizer, schedule = make_optimizer(network, preset, lr, start_iteration)
@@ -82,6 +83,22 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
         history = log.history()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _check_fits(network: nn.Module, data: Data) -> None:
+    """One training example through the network: a network built for other data (LeNet on CIFAR-10 images) fails
+    here with what to do, not inside the loop with a matrix-shape error."""
+    was_training = network.training
+    network.eval()  # batch norm's running statistics left as they are
+    try:
+        with torch.no_grad():
+            network(data.train_x[:1])
+    except RuntimeError as error:
+        raise ValueError(f"The network does not take {data.name}'s inputs (shape {tuple(data.train_x.shape[1:])}): "
+                         f"{error}. Build the model for this data (e.g. build_model('conv2', seed) for CIFAR-10, "
+                         f"'lenet' for MNIST).") from None
+    finally:
+        network.train(was_training)
 
 
 def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterations: int

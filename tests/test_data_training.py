@@ -65,6 +65,9 @@ def test_cifar10_loader_on_generated_data(tmp_path, monkeypatch):
     model = build_model("conv2", seed=0)
     history = train(model, data, "conv2", 2, 16, progress=False)
     assert len(history.test_accuracy) == 2
+    lenet = build_model("lenet", seed=0)  # built for MNIST: refused before training, saying what to build instead
+    with pytest.raises(ValueError, match=r"(?s)does not take CIFAR-10's inputs \(shape \(3, 32, 32\)\).*conv2"):
+        train(lenet, data, "lenet", 2, 16, progress=False)
 
 
 def test_cifar10_missing_offline_is_a_clear_error(tmp_path):
