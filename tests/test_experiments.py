@@ -455,6 +455,13 @@ def test_cli_rejects_bad_arguments(args, message, capsys, trainings, tmp_path):
     assert trainings.calls == [] and not (tmp_path / "cache").exists()
 
 
+def test_cli_without_the_dataset_names_the_folder_the_model_needs(tmp_path, capsys, monkeypatch, trainings):
+    monkeypatch.setenv("LOTTERY_DATA", str(tmp_path / "empty"))  # offline: nothing there to load
+    assert main(["one-shot", "--model", "conv2", "--fast", "--cache", str(tmp_path / "cache")]) == 1
+    err = capsys.readouterr().err
+    assert "LOTTERY_DATA" in err and "the folder that holds CIFAR-10" in err and trainings.calls == []
+
+
 def test_cli_precompute_warms_the_widgets_settings(tmp_path, capsys, trainings):
     cache = tmp_path / "cache"
     assert main(["precompute", "--notebook", "01", "--iterations", "30", "--cache", str(cache)]) == 0

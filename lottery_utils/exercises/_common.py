@@ -114,7 +114,7 @@ def answer_tensor(answer, shape: torch.Size) -> torch.Tensor:
 def model_and_name(model: nn.Module | str) -> tuple[nn.Module, str]:
     if isinstance(model, str):
         return build_model(model, seed=0), model
-    return model, type(model).__name__
+    return model, "the network" if isinstance(model, nn.Sequential) else type(model).__name__  # VGG-19: a Sequential
 
 
 # --- writing the algorithm: winning_ticket and iterative_pruning, checked against the library's -------------------

@@ -23,15 +23,16 @@ def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> Ver
         return not_yet(f"{problem} Give a whole number.")
     expected = counts[kind]
     if count == expected:
-        return correct(f"{name} has {expected:,} {what}, the way the paper's table counts them.")
+        return correct(f"{name} has {expected:,} {what}: weight matrices and kernels, without biases and batch "
+                       f"norm, as these lessons count them.")
     layers = [m for m in network.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     in_kind = [m for m in layers if kind == "all" or isinstance(m, nn.Conv2d) == (kind == "conv")]
     with_biases = expected + sum(m.bias.numel() for m in in_kind if m.bias is not None)
     everything = sum(p.numel() for p in network.parameters())
     if count == with_biases and with_biases != expected:
-        hint = "you counted the biases too; the paper's table counts only the weight matrices and kernels."
+        hint = "you counted the biases too; count only the weight matrices and kernels, as these lessons do."
     elif count == everything:
-        hint = "you counted every parameter (biases, batch norm); the paper's table counts only weights."
+        hint = "you counted every parameter (biases, batch norm); count only the weights, as these lessons do."
     elif kind != "all" and count in (counts["all"], counts["linear" if kind == "conv" else "conv"]):
         hint = f"that is another row of the table; count only the {what}."
     else:

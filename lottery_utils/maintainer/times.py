@@ -132,11 +132,11 @@ def guide_block(timings: dict | None = None) -> list[str]:
 BEFORE_LAB = ("00_the_theorem", ("intro", "1", "2"))
 SETUP_MINUTES = 5  # start JupyterLab, open lesson 00, run its first cell; pairs sit down
 LAB = (("00_the_theorem", ("3", "4"), (1, 0), "Exercise 1 (a) and (b), the mask and m ⊙ θ0 by hand",
-        "§5 (the per-round rate and the loop), Exercise 2; To think about; §7"),
+        "§5 (the per-round rate and the loop), Exercise 2; To think about; §7", "3"),
        ("01_one_shot_mnist", ("intro", "1", "2", "3", "4"), (0, 1), "Exercise 3 (`winning_ticket`)",
-        "§5, §6, Exercises 1-2"),
+        "§5, §6, Exercises 1-2", None),
        ("03_random_reinit_controls", ("intro", "1", "2"), (1, 0), "Exercise 3 (the two gaps)",
-        "§3-4, Exercises 1-2; To think about"))
+        "§3-4, Exercises 1-2; To think about", None))  # last: the section that holds the core exercise (None: after all)
 DEBRIEF_MINUTES = 2
 HOMEWORK = "Iterative pruning is homework, 00 §5 then lesson 02: the lecture's panel 2 shows its 18 rounds."
 LATE_ALLOWANCE = 5  # minutes behind the plan at which a lesson's core exercise becomes homework
@@ -170,14 +170,16 @@ def lab_block(timings: dict | None = None) -> list[str]:
              "| minutes | lesson, sections in class | core exercises | homework |", "|---:|---|---|---|"]
     lines.append(f"| 0-{SETUP_MINUTES} | setting up: JupyterLab, lesson 00's first cell, pairs | — | — |")
     clock, late = float(SETUP_MINUTES), []
-    for name, chosen, (questions, coding), core, homework in LAB:
+    for name, chosen, (questions, coding), core, homework, core_in in LAB:
         done = _chosen(name, chosen)
-        reading = _reading(done, timings.get(name, {}).get("seconds", {}))
+        seconds = timings.get(name, {}).get("seconds", {})
+        reading = _reading(done, seconds)
+        up_to_core = done if core_in is None else done[:[_short(s) for s in done].index(f"§{core_in}") + 1]
         minutes = reading + MINUTES["exercise"] * questions + MINUTES["coding"] * coding + DEBRIEF_MINUTES
         lines.append(f"| {clock:.0f}-{clock + minutes:.0f} | {name[:2]}: {', '.join(map(_short, done))} | {core} | "
                      f"{homework} |")
-        late.append(f"not at {name[:2]}'s core exercise by minute {clock + reading + LATE_ALLOWANCE:.0f}, it becomes "
-                    f"homework")
+        late.append(f"not at {name[:2]}'s core exercise by minute "
+                    f"{clock + _reading(up_to_core, seconds) + LATE_ALLOWANCE:.0f}, it becomes homework")
         clock += minutes
     return lines + ["", f"In class about {clock:.0f} minutes, debriefs included, at the rates of the section times "
                         f"below, which leaves {90 - clock:.0f} of 90 minutes for what runs long. {HOMEWORK}", "",
