@@ -177,9 +177,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         else:
             records = experiments.iterative(args.model, args.rounds, args.rate, **options)
     except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
+        needs = "MNIST/raw/" if args.model == "lenet" else "CIFAR-10 (cifar-10-batches-py/)"
         print(f"error: {missing}\nThe command line reads that folder from LOTTERY_DATA (now {settings.data}): set it "
-              f"to the folder that holds {'MNIST/raw/' if args.model == 'lenet' else 'CIFAR-10 (cifar-10-batches-py/)'}.",
-              file=sys.stderr)
+              f"to the folder that holds {needs}.", file=sys.stderr)
         return 1
     print_summary(records, args.command + (f", tickets reset to iteration {args.rewind:,}" if args.rewind else ""))
     write_outputs(records, out)

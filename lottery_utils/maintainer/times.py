@@ -136,7 +136,7 @@ LAB = (("00_the_theorem", ("3", "4"), (1, 0), "Exercise 1 (a) and (b), the mask 
        ("01_one_shot_mnist", ("intro", "1", "2", "3", "4"), (0, 1), "Exercise 3 (`winning_ticket`)",
         "§5, §6, Exercises 1-2", None),
        ("03_random_reinit_controls", ("intro", "1", "2"), (1, 0), "Exercise 3 (the two gaps)",
-        "§3-4, Exercises 1-2; To think about", None))  # last: the section that holds the core exercise (None: after all)
+        "§3-4, Exercises 1-2; To think about", None))  # last: the section holding the core exercise (None: after all)
 DEBRIEF_MINUTES = 2
 HOMEWORK = "Iterative pruning is homework, 00 §5 then lesson 02: the lecture's panel 2 shows its 18 rounds."
 LATE_ALLOWANCE = 5  # minutes behind the plan at which a lesson's core exercise becomes homework
