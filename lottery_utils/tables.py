@@ -571,18 +571,26 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
             f"- speed at 21.1 % (the paper: 38 % earlier): the mean early stop {sooner:.0%} earlier than the dense "
             f"networks' mean; seed by seed "
             + ", ".join(f"{1 - stops[('ticket', s)] / stops[('dense', s)]:.0%} (seed {s})" for s in seeds))
+        down_to_21 = [t for t in tickets if t.round <= at_21.round]
+        earlier = sum(b.early_stop_iteration.mean < a.early_stop_iteration.mean
+                      for a, b in zip(down_to_21, down_to_21[1:]))
         lines["trend"] = (
-            "- the trend (the paper: faster as the weights go from 100 % to 21 %): the ticket's mean early stop "
-            + " and ".join(f"{t.early_stop_iteration.mean:,.0f} at {100 * t.remaining:.1f} % (round {t.round})"
-                           for t in dict.fromkeys((tickets[0], at_21)))
+            "- the trend (the paper: faster as the weights go from 100 % to 21 %): the ticket's mean early stop, "
+            f"round by round from {100 * down_to_21[0].remaining:.1f} to {100 * at_21.remaining:.1f} %: "
+            + ", ".join(f"{t.early_stop_iteration.mean:,.0f}" for t in down_to_21)
+            + (f" (earlier than the round before at {earlier} of {len(down_to_21) - 1} steps)"
+               if len(down_to_21) > 1 else "")
             + f"; the dense networks' {dense.early_stop_iteration.text()}")
     at_13 = _at_share(rows, "ticket", 0.135)
     if at_13 is not None:
         lines["accuracy_13"] = (f"- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): "
                                 f"{points(at_13.early_stop_test_accuracy.mean, dense_accuracy):+.2f} points")
     best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
-    lines["peak"] = (f"- where accuracy peaks (the paper: about 13.5 %): at {100 * best.remaining:.1f} % of the "
-                     f"weights ({best.early_stop_test_accuracy.text(True)} %)")
+    top = [t for t in tickets if points(best.early_stop_test_accuracy.mean, t.early_stop_test_accuracy.mean) <= LEVEL]
+    lines["peak"] = (f"- where accuracy is highest (the paper: still rising at 13.5 %, lower after): the highest mean at "
+                     f"{100 * best.remaining:.1f} % of the weights ({best.early_stop_test_accuracy.text(True)} %)"
+                     + (f"; within {LEVEL} points of it from {100 * top[0].remaining:.1f} to "
+                        f"{100 * top[-1].remaining:.1f} %" if len(top) > 1 else ""))
     slower = [t for t in tickets  # past the paper's 21 % and 13.5 %
               if t.remaining < 0.21 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
     lower = [t for t in tickets if t.remaining < 0.135  # level: within 0.05 points (five test images) or below
