@@ -587,8 +587,8 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
                                 f"{points(at_13.early_stop_test_accuracy.mean, dense_accuracy):+.2f} points")
     best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
     top = [t for t in tickets if points(best.early_stop_test_accuracy.mean, t.early_stop_test_accuracy.mean) <= LEVEL]
-    lines["peak"] = (f"- where accuracy is highest (the paper: still rising at 13.5 %, lower after): the highest mean at "
-                     f"{100 * best.remaining:.1f} % of the weights ({best.early_stop_test_accuracy.text(True)} %)"
+    lines["peak"] = (f"- where accuracy is highest (the paper: still rising at 13.5 %, lower after): the highest mean "
+                     f"at {100 * best.remaining:.1f} % of the weights ({best.early_stop_test_accuracy.text(True)} %)"
                      + (f"; within {LEVEL} points of it from {100 * top[0].remaining:.1f} to "
                         f"{100 * top[-1].remaining:.1f} %" if len(top) > 1 else ""))
     slower = [t for t in tickets  # past the paper's 21 % and 13.5 %
