@@ -760,19 +760,21 @@ def rounds_in_numbers(paper: list[Result], one_step: list[Result], sparsest_rows
             *gaps[:2], *gaps[2:][-sparsest_rows:], _means_over(summarize(paper)).strip()]
 
 
-def markdown(lines: list[str]):
-    """Lines of Markdown (a table, sentences), shown as such in a notebook cell."""
+def markdown(lines: list[str], folded: str | None = None):
+    """Lines of Markdown (a table, sentences), shown as such in a notebook cell; `folded`: behind that title, closed
+    until clicked (an HTML <details>: the classroom app's answers stay out of sight until after the prediction)."""
     from IPython.display import Markdown
 
-    return Markdown("\n".join(lines))
+    text = "\n".join(lines)
+    return Markdown(f"<details><summary>{folded}</summary>\n\n{text}\n\n</details>" if folded else text)
 
 
-def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
+def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings"), folded: str | None = None):
     """A lesson's table of `results` and the sentences computed from it ("findings"; "controls": only those on the
     controls against the ticket; "signs": the sign-preserving
     control against plain reinit; "rewinding": tickets rewound to each k against k = 0; "supermask": accuracy before
     any training, the ticket's mask and a random one on theta_0; "paper": the paper's sentences on its iterative
-    figure or on its controls, measured on `results`), as Markdown for a cell."""
+    figure or on its controls, measured on `results`), as Markdown for a cell (`folded`: as in `markdown`)."""
     plain = [r for r in results if not r.rewind_iteration]
     rows = summarize(plain)
     text = {"table": lambda: table(rows, paired(plain)),
@@ -786,4 +788,4 @@ def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings")):
     unknown = set(parts) - set(text)
     if unknown:
         raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(text)}.")
-    return markdown([line for i, part in enumerate(parts) for line in [""] * bool(i) + text[part]()])
+    return markdown([line for i, part in enumerate(parts) for line in [""] * bool(i) + text[part]()], folded)

@@ -214,6 +214,12 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
         assert page.locator(code).count() == 0
         assert page.get_by_text("one_shot_explorer").count() == 0
         assert page.get_by_role("heading", name=re.compile("Winning tickets")).is_visible()
+        # each panel's numbers (the answers to its prediction) sit folded, closed until a click
+        folded = page.locator("details")
+        assert folded.count() == 3 and page.locator("details[open]").count() == 0
+        assert not folded.first.locator("table, li").first.is_visible()
+        folded.first.locator("summary").click()
+        assert folded.first.locator("li").first.is_visible()
         assert slider.locator(".widget-readout").inner_text() == label(START)
         old_status, old_remaining, old_src = status.inner_text(), remaining.inner_text(), img.get_attribute("src")
         page.screenshot(path=str(SCREENSHOTS / "voila_app_start.png"), full_page=True)

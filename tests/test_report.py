@@ -495,3 +495,10 @@ def test_winning_counts_tally_both_conditions_seed_by_seed():
         "At no sparsity is every seed's ticket a winning ticket; no seed's at 64.0 %.")
     assert winning_counts([r for r in results if r.round != 2])[-1] == (
         "Every seed's ticket is a winning ticket at 80.0 % of the weights; at every one, some seed's is.")
+
+
+def test_markdown_can_fold_its_lines_behind_a_title():
+    from lottery_utils.tables import markdown
+    assert markdown(["| a |", "|---|", "| 1 |"]).data == "| a |\n|---|\n| 1 |"
+    folded = markdown(["- one", "- two"], folded="The numbers").data
+    assert folded == "<details><summary>The numbers</summary>\n\n- one\n- two\n\n</details>"
