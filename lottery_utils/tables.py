@@ -586,11 +586,17 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
         lines["accuracy_13"] = (f"- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): "
                                 f"{points(at_13.early_stop_test_accuracy.mean, dense_accuracy):+.2f} points")
     best = max(tickets, key=lambda row: row.early_stop_test_accuracy.mean)
-    top = [t for t in tickets if points(best.early_stop_test_accuracy.mean, t.early_stop_test_accuracy.mean) <= LEVEL]
-    lines["peak"] = (f"- where accuracy is highest (the paper: still rising at 13.5 %, lower after): the highest mean "
-                     f"at {100 * best.remaining:.1f} % of the weights ({best.early_stop_test_accuracy.text(True)} %)"
+    near = [points(best.early_stop_test_accuracy.mean, t.early_stop_test_accuracy.mean) <= LEVEL for t in tickets]
+    first = last = tickets.index(best)  # the unbroken run of rounds within LEVEL of the best, around it
+    while first > 0 and near[first - 1]:
+        first -= 1
+    while last < len(tickets) - 1 and near[last + 1]:
+        last += 1
+    top = tickets[first:last + 1]
+    lines["peak"] = (f"- where accuracy is highest (the paper: more than 0.3 points up at 13.5 %, lower after): the "
+                     f"highest mean at {100 * best.remaining:.1f} % of the weights ({best.early_stop_test_accuracy.text(True)} %)"
                      + (f"; within {LEVEL} points of it from {100 * top[0].remaining:.1f} to "
-                        f"{100 * top[-1].remaining:.1f} %" if len(top) > 1 else ""))
+                        f"{100 * top[-1].remaining:.1f} %, every round between" if len(top) > 1 else ""))
     slower = [t for t in tickets  # past the paper's 21 % and 13.5 %
               if t.remaining < 0.21 and t.early_stop_iteration.mean >= dense.early_stop_iteration.mean]
     lower = [t for t in tickets if t.remaining < 0.135  # level: within 0.05 points (five test images) or below
