@@ -594,7 +594,8 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
         last += 1
     top = tickets[first:last + 1]
     lines["peak"] = (f"- where accuracy is highest (the paper: more than 0.3 points up at 13.5 %, lower after): the "
-                     f"highest mean at {100 * best.remaining:.1f} % of the weights ({best.early_stop_test_accuracy.text(True)} %)"
+                     f"highest mean at {100 * best.remaining:.1f} % of the weights "
+                     f"({best.early_stop_test_accuracy.text(True)} %)"
                      + (f"; within {LEVEL} points of it from {100 * top[0].remaining:.1f} to "
                         f"{100 * top[-1].remaining:.1f} %, every round between" if len(top) > 1 else ""))
     slower = [t for t in tickets  # past the paper's 21 % and 13.5 %
