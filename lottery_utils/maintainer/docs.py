@@ -307,9 +307,8 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
         where, neighbour = (min(shared, key=lambda r: abs(r - share)) for share in (0.202, 0.211))
         ticket, reinit = (100 * grid[kind][where].early_stop_test_accuracy.mean for kind in ("ticket", "reinit"))
         near = min((r for k, _, r in paper if k == "ticket"), key=lambda r: abs(r - 0.211), default=None)
-        by_kind = {k: row.early_stop_test_accuracy.mean for (k, _, r), (row, _) in paper.items() if r == near}
-        paper_reinit = next((row.early_stop_test_accuracy for (k, _, r), (row, _) in paper.items()
-                             if r == near and k == "reinit"), None)
+        at_near = {k: row.early_stop_test_accuracy for (k, _, r), (row, _) in paper.items() if r == near}
+        by_kind = {k: spread.mean for k, spread in at_near.items()}
         text = (f"Lesson 03, Exercise 2 (§4's tables, means over the seeds): at {100 * where:.1f} % of the weights "
                 f"remaining the one-step ticket leads random reinit by {lead(where):+.2f} points ({ticket:.2f} % "
                 f"against {reinit:.2f} %); its neighbour at {100 * neighbour:.1f} %, one step: "
@@ -322,7 +321,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
                      f"neighbours share their seeds, θ0 and most of their mask, so their difference understates the "
                      f"noise; random reinit's seeds at {100 * near:.1f} % span "
                      f"{grid['reinit'][neighbour].early_stop_test_accuracy.text(percent=True)} % after one step and "
-                     f"{paper_reinit.text(percent=True)} % after the rounds: one row alone settles little")
+                     f"{at_near['reinit'].text(percent=True)} % after the rounds: one row alone settles little")
         lines += ["", text + "."]
     last = max((r for k, r, _ in paper if k == "ticket"), default=None)
     if last is not None and all(any(k == c and r == last for k, r, _ in paper) for c in CONTROLS):
