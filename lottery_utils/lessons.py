@@ -15,6 +15,7 @@ PAPER_RATE = PRESETS["lenet"].paper_rate  # LeNet's fc layers lose 20 % of their
 PAPER_ROUNDS = 18  # 20 % a round, down to 1.9 % of the weights: the sparsest ticket of the paper's Figure 3
 DEMO_RATE = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
 ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
+SIGN_CONTROLS = ("reinit", "reinit_signs")  # notebook 05: plain random reinit, and the same keeping theta_0's signs
 
 
 def slider_rates(rate: float = PAPER_RATE, positions: int = 14) -> tuple[float, ...]:
@@ -108,6 +109,7 @@ def notebook_runs(notebook: str, fast: bool) -> list[Run]:
         return [*one_shot_runs(grids.supermask_rates, ("random_prune",)),
                 Run(1, DEMO_RATE, needs_weights=True),  # section 2 reads seed 0's trained weights
                 *one_shot_runs(grids.sign_rates, ("reinit", "reinit_signs")),  # also the classroom app's signs panel
+                Run(paper_rounds(fast), None, SIGN_CONTROLS),  # the sharper test: the paper's 18 rounds
                 *(run for k in grids.rewinds for run in one_shot_runs(grids.rewind_rates, rewind_iteration=k))]
     raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)}.")
 
@@ -115,23 +117,25 @@ def notebook_runs(notebook: str, fast: bool) -> list[Run]:
 def bundle_runs(part: str) -> list[Run]:
     """What the bundle holds for a seed, in real mode. "lessons": every run of notebooks 01-03 (and so the classroom
     app's first panel and the paper's 18-round figure), the long chain first, then the sparsest one-shot first.
-    "why": notebook 05's sign-preserving reinit and its tickets rewound to k > 0 (the rest of notebook 05 is in
-    "lessons"). "signs": the sign-preserving reinit beside each of the paper's 18 rounds (its tickets and the other
-    controls are in "lessons"; notebook 05 will read it once it is bundled for every seed)."""
+    "why": notebook 05's one-shot sign-preserving reinit and its tickets rewound to k > 0. "signs": its
+    sign-preserving reinit beside each of the paper's 18 rounds (the rest of notebook 05 is in "lessons": its tickets,
+    plain reinit)."""
     if part == "lessons":
         runs = {run: None for notebook in ("01", "02", "03") for run in notebook_runs(notebook, fast=False)}
         return sorted(runs, key=lambda run: (-run.rounds, -(run.rate or 0), -len(run.controls)))
     if part == "why":
         return [run for run in notebook_runs("05", fast=False)
-                if "reinit_signs" in run.controls or run.rewind_iteration]
+                if run.rounds == 1 and ("reinit_signs" in run.controls or run.rewind_iteration)]
     if part == "signs":
-        return [Run(PAPER_ROUNDS, None, ("reinit_signs",))]
+        return [Run(run.rounds, run.rate, ("reinit_signs",)) for run in notebook_runs("05", fast=False)
+                if run.rounds > 1 and "reinit_signs" in run.controls]
     if part == "weights":
         return [run for notebook in NOTEBOOKS for run in notebook_runs(notebook, fast=False) if run.needs_weights]
     raise ValueError(f"Unknown bundle part {part!r}: choose from {', '.join(PARTS)}.")
 
 
 __all__ = ["ALL_CONTROLS", "CONTROLS", "DEMO_RATE", "ITERATIVE_RATES", "NOTEBOOKS", "ONE_SHOT_GRID", "PAPER_RATE",
-           "PAPER_ROUNDS", "PARTS", "REWINDS", "REWIND_RATES", "Run", "SIGN_RATES", "SLIDER_RATES", "WhyGrids",
+           "PAPER_ROUNDS", "PARTS", "REWINDS", "REWIND_RATES", "Run", "SIGN_CONTROLS", "SIGN_RATES", "SLIDER_RATES",
+           "WhyGrids",
            "bundle_runs", "default_rounds", "max_rounds", "notebook_runs", "one_shot_runs", "paper_rounds",
            "slider_rates", "sweep_rates", "why_grids"]

@@ -62,6 +62,10 @@ class Result:
     history: History = field(default_factory=History, repr=False)
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
+    # a control's ticket when it is not its run's own ticket (see `paired`); the bundle's sign controls of seeds 0
+    # and 1 were trained beside a second training of the ticket chain, on another machine: other last digits, other
+    # masks
+    trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         self.kind = Kind.named(self.kind)
@@ -218,7 +222,8 @@ class Paired:
 def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | None]:
     """For each network, in `summarize`'s order, the seed-by-seed comparison with a reference network of the same
     seed, model and training length: the dense network (default), or the network of kind `against` at the same
-    round, rewind iteration and sparsity (e.g. "reinit": each ticket against its own seed's reinitialization). None
+    round, rewind iteration and sparsity (e.g. "reinit": each ticket against its own seed's reinitialization;
+    "ticket": each control against the ticket it was trained beside, where a store names one, else its run's). None
     where a network has no reference (the reference itself included)."""
     results = unique_networks(results)
 
@@ -231,7 +236,8 @@ def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | N
 
 
 def _paired(group: list[Result], reference: dict[tuple, Result], identity, against: str) -> Paired | None:
-    pairs = [(r, reference[identity(r)]) for r in group if r.kind != against and identity(r) in reference]
+    pairs = [(r, r.trained_beside if against == "ticket" and r.trained_beside else reference[identity(r)])
+             for r in group if r.kind != against and identity(r) in reference]
     if not pairs:
         return None
     met = [conditions(r, d) for r, d in pairs]

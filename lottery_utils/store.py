@@ -101,7 +101,8 @@ def result_of(entry: dict[str, Any]) -> StoredResult:
     return StoredResult(**network, history=history, rewind_iteration=config.get("rewind_iteration", 0),
                         schedule=tuple(config["schedule"]), key=entry.get("key") or config_key(config),
                         setting=entry.get("setting") or setting_key(config),
-                        first_layer_kept=None if kept is None else tuple(kept), bundled=entry.get("bundled", False))
+                        first_layer_kept=None if kept is None else tuple(kept), bundled=entry.get("bundled", False),
+                        trained_beside=entry.get("beside") and result_of(entry["beside"]))
 
 
 def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
@@ -115,9 +116,10 @@ def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
     return tuple(int(k) for k in kept.tolist())
 
 
-def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, bundled: bool) -> dict[str, Any]:
+def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, bundled: bool,
+           beside: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"config": config, "record": record, "state": state, "bundled": bundled, "key": config_key(config),
-            "setting": setting_key(config)}
+            "setting": setting_key(config), "beside": beside and _entry(beside["config"], beside["record"], None, True)}
 
 
 @functools.cache
@@ -199,8 +201,11 @@ class Bundle:
             for path in sorted(self.folder.glob("*.json.gz")):
                 content = read_bundle(path)
                 metadata.append(content["metadata"])
+                # a part whose controls were trained beside tickets of its own names them (maintainer/bundle.py)
+                tickets = {_chain(t["config"]): t for t in content["metadata"].get("tickets_used") or ()}
                 for stored in content["entries"]:
-                    entries[config_key(stored["config"])] = stored
+                    beside = tickets.get(_chain(stored["config"]))
+                    entries[config_key(stored["config"])] = {**stored, "beside": beside} if beside else stored
             self._entries, self._metadata = entries, metadata  # only once every file has been read
         return self._entries
 
@@ -214,12 +219,12 @@ class Bundle:
         stored = self.entries().get(config.key)
         if stored is None or stored["config"] != config.as_dict():
             return None
-        return _entry(stored["config"], stored["record"], None, True)
+        return _entry(stored["config"], stored["record"], None, True, stored.get("beside"))
 
     def results(self, model: str) -> list[Result]:
         """Every bundled network of `model` as a Result."""
-        return [result_of(_entry(e["config"], e["record"], None, True)) for e in self.entries().values()
-                if e["config"]["model"] == model]
+        return [result_of(_entry(e["config"], e["record"], None, True, e.get("beside")))
+                for e in self.entries().values() if e["config"]["model"] == model]
 
     def seeds(self, model: str, part: str = "lessons") -> tuple[int, ...]:
         """The seeds whose bundle for `model` is complete (every network of `part` the notebooks show)."""
@@ -228,6 +233,11 @@ class Bundle:
     def parts(self, model: str, part: str = "lessons") -> list[dict[str, Any]]:
         """The metadata of each file of `model` and `part`, one per seed."""
         return [m for m in self.metadata if m.get("model") == model and m.get("part", "lessons") == part]
+
+
+def _chain(config: dict[str, Any]) -> str:
+    """A network's place in its chain of tickets: its rounds' rates and rewind iteration (its kind and seed aside)."""
+    return json.dumps([config["schedule"], config.get("rewind_iteration", 0)])
 
 
 def read_bundle(path: Path) -> dict[str, Any]:

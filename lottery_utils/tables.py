@@ -530,6 +530,119 @@ def sign_findings(rows: list[Summary]) -> list[str]:
             f"{ticket_apart[0]} and above the signs-kept control's at {ticket_apart[1]} of the {len(pairs)}."]
 
 
+SIGN_ROUNDS = (3, 7, 12, 15, 18)  # the rounds the sign table shows: about 51, 21, 7, 3.6 and 1.9 % remaining
+
+
+def _leads(results: list[Result], control: str) -> dict[int, list[tuple[Result, Result]]]:
+    """By round, each `control` network with the ticket it was trained beside (its seed's, or the one its store
+    names: `Result.trained_beside`)."""
+    tickets = {(r.seed, r.round): r for r in results if r.kind == "ticket"}
+    found: dict[int, list[tuple[Result, Result]]] = {}
+    for r in unique_networks(results):
+        ticket = r.trained_beside or tickets.get((r.seed, r.round))
+        if r.kind == control and ticket is not None:
+            found.setdefault(r.round, []).append((r, ticket))
+    return found
+
+
+def _recovered(plain: list[tuple[Result, Result]], signs: list[tuple[Result, Result]], metric: str) -> float | None:
+    """The share of the ticket's mean lead over plain reinit (in `metric`, seed by seed against each control's own
+    ticket) that keeping the signs recovers: 1 all of it, 0 none, negative when slower or worse than plain reinit;
+    None without a lead."""
+    sign = 1 if metric == "early_stop_iteration" else -1  # a lead: a later stop, or a lower accuracy
+
+    def lead(pairs) -> float:
+        return sum(sign * (getattr(c, metric) - getattr(t, metric)) for c, t in pairs) / len(pairs)
+    return 1 - lead(signs) / lead(plain) if lead(plain) > 0 else None
+
+
+def sign_recovery(results: list[Result]) -> dict[int, tuple[float | None, float | None]]:
+    """By round, the share of the ticket's lead over plain reinit that keeping theta_0's signs recovers, in speed (the
+    early-stop iteration) and in accuracy at early stop (`_recovered`)."""
+    plain, signs = _leads(results, "reinit"), _leads(results, "reinit_signs")
+    return {r: (_recovered(plain[r], signs[r], "early_stop_iteration"),
+                _recovered(plain[r], signs[r], "early_stop_test_accuracy")) for r in sorted(set(plain) & set(signs))}
+
+
+def sign_rounds(results: list[Result]) -> list[str]:
+    """The 18-round sign experiment (notebook 05, docs/results): at SIGN_ROUNDS (every round in a short run), the
+    ticket, plain reinit and reinit keeping theta_0's signs (accuracy at early stop and that iteration, mean [min–max]
+    over the seeds), the share of the ticket's lead over plain reinit that the signs recover, and in how many seeds
+    the signs-kept network stops before its seed's plain reinit; then the sentences computed from them."""
+    plain, signs, recovered = _leads(results, "reinit"), _leads(results, "reinit_signs"), sign_recovery(results)
+    rounds = list(recovered)
+    if not rounds:
+        return []
+    shown = [r for r in rounds if r in SIGN_ROUNDS] if len(rounds) > 6 else rounds
+    rows = {(row.kind, row.round): row for row in summarize([r for r in results if r.kind != "dense"])}
+
+    kinds = ("ticket", "reinit", "reinit_signs")
+    lines = ["| weights remaining | " + " | ".join(f"{LABELS[k]}: accuracy (%) at early stop, at iteration"
+                                                 for k in kinds)
+             + " | of the ticket's lead in speed, the signs recover | in accuracy | seeds where signs kept stops "
+               "before plain reinit |",
+             "|---:|" + "---|" * len(kinds) + "---:|---:|---:|"]
+    for r in shown:
+        cells = [f"{rows[(k, r)].early_stop_test_accuracy.text(True)} at {rows[(k, r)].early_stop_iteration.text()}"
+                 for k in kinds]
+        count, n = _sooner(plain[r], signs[r])
+        lines.append(f"| {100 * rows[('ticket', r)].remaining:.1f} % | " + " | ".join(cells) + " | "
+                     + " | ".join(map(share_text, recovered[r])) + f" | {count} of {n} |")
+    return lines + [""] + _sign_round_findings(plain, signs, rows, recovered, results)
+
+
+def _sign_round_findings(plain, signs, rows, recovered: dict[int, tuple], results: list[Result]) -> list[str]:
+    rounds = list(recovered)
+    last = rounds[-1]
+    ticket, reinit, kept = (rows[(k, last)] for k in ("ticket", "reinit", "reinit_signs"))
+    speed = [recovered[r][0] for r in rounds]
+    later = sum(stop(rows[("reinit", r)]) > stop(rows[("ticket", r)]) for r in rounds)
+    half = [r for r, value in zip(rounds, speed) if value is not None and value >= 0.5]
+    from_on = next((r for r in rounds if all(r2 in half for r2 in rounds if r2 >= r)), None)
+    sooner = [_sooner(plain[r], signs[r]) for r in rounds]
+    n = max(total for _, total in sooner)
+    sentences = [
+        f"- **Plain reinit** stops later than the ticket (means) after {later} of {len(rounds)} rounds. At the "
+        f"sparsest, {100 * ticket.remaining:.1f} %: the ticket {100 * accuracy(ticket):.2f} % at {stop(ticket):,.0f}, "
+        f"plain reinit {100 * accuracy(reinit):.2f} % at {stop(reinit):,.0f}, with the signs kept "
+        f"{100 * accuracy(kept):.2f} % at {stop(kept):,.0f}.",
+        f"- **What the signs recover** of the ticket's lead over plain reinit (each control against the ticket it was "
+        f"trained beside, means over the seeds): in speed, half or more after {len(half)} of {len(rounds)} rounds"
+        + (f", every round from {100 * rows[('ticket', from_on)].remaining:.1f} % down" if from_on else "")
+        + f"; at the sparsest {share_text(speed[-1])} of the speed lead and {share_text(recovered[last][1])} of the "
+          f"{points(accuracy(ticket), accuracy(reinit)):.2f} points of accuracy.",
+        f"- **Seed by seed**: with the signs kept, random reinit stops before its seed's plain reinit in all {n} seeds "
+        f"after {sum(count == total == n for count, total in sooner)} of {len(rounds)} rounds, in no seed after "
+        f"{sum(count == 0 for count, _ in sooner)}."]
+    tickets = {(r.seed, r.round): r for r in results if r.kind == "ticket"}
+    again = sorted({c.seed for pairs in signs.values() for c, t in pairs
+                    if (c.seed, c.round) in tickets and _numbers(t) != _numbers(tickets[(c.seed, c.round)])})
+    if again:
+        seeds = " and ".join(map(str, again))
+        sentences.append(
+            f"- **Two trainings of one chain**: for seed{'s' * (len(again) > 1)} {seeds} the signs-kept networks were "
+            f"trained beside a second training of the ticket chain, on another kind of CPU, whose rounding took the "
+            f"training elsewhere (other tickets, other masks); their leads are counted against those tickets, the "
+            f"table's ticket column is the run's.")
+    return sentences
+
+
+def _numbers(r: Result) -> tuple:
+    return r.early_stop_iteration, r.early_stop_test_accuracy, r.final_test_accuracy
+
+
+def _sooner(plain: list[tuple[Result, Result]], signs: list[tuple[Result, Result]]) -> tuple[int, int]:
+    """In how many seeds the signs-kept network stops before its seed's plain reinit, of how many."""
+    own = {c.seed: c for c, _ in plain}
+    pairs = [(c, own[c.seed]) for c, _ in signs if c.seed in own]
+    return sum(c.early_stop_iteration < p.early_stop_iteration for c, p in pairs), len(pairs)
+
+
+def share_text(value: float | None) -> str:
+    """A share as the sign tables print it: "81 %", or "–" where there is no lead to share."""
+    return "–" if value is None else f"{100 * value:.0f} %"
+
+
 def _at_share(rows: list[Summary], kind: str, share: float) -> Summary | None:
     """The `kind` row at the paper's share of weights remaining (0.211 for its "21.1 %"; the rounds' shares differ
     from the paper's rounded ones by less than 0.05 points)."""
@@ -779,16 +892,18 @@ def markdown(lines: list[str], folded: str | None = None):
 
 def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings"), folded: str | None = None):
     """A lesson's table of `results` and the sentences computed from it ("findings"; "controls": only those on the
-    controls against the ticket; "signs": the sign-preserving
-    control against plain reinit; "rewinding": tickets rewound to each k against k = 0; "supermask": accuracy before
-    any training, the ticket's mask and a random one on theta_0; "paper": the paper's sentences on its iterative
-    figure or on its controls, measured on `results`), as Markdown for a cell (`folded`: as in `markdown`)."""
+    controls against the ticket; "signs": the sign-preserving control against plain reinit, one step; "sign_rounds":
+    the same after each of the paper's rounds; "rewinding": tickets rewound to each k against k = 0; "supermask":
+    accuracy before any training, the ticket's mask and a random one on theta_0; "paper": the paper's sentences on its
+    iterative figure or on its controls, measured on `results`), as Markdown for a cell (`folded`: as in
+    `markdown`)."""
     plain = [r for r in results if not r.rewind_iteration]
     rows = summarize(plain)
     text = {"table": lambda: table(rows, paired(plain)),
             "findings": lambda: findings(rows) + paired_findings(plain),
             "controls": lambda: control_findings(rows) + paired_control_findings(plain),
             "signs": lambda: sign_findings(rows),
+            "sign_rounds": lambda: sign_rounds(plain),
             "rewinding": lambda: rewinding_findings(results),
             "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain),
             "paper": lambda: (controls_vs_paper if any(r.kind in CONTROLS for r in plain) else iterative_vs_paper)(

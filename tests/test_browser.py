@@ -17,7 +17,7 @@ import pytest
 
 from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
 from lottery_utils.experiments import CONTROLS
-from lottery_utils.lessons import DEMO_RATE, ONE_SHOT_GRID, SIGN_RATES
+from lottery_utils.lessons import DEMO_RATE, ONE_SHOT_GRID, paper_rounds
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +26,11 @@ pytestmark = pytest.mark.browser
 # whose cell after the explorer moves the slider to the sparsest position, one step left and a drag to the left end.
 START = DEMO_RATE  # shown as "80 %"
 NEXT = ONE_SHOT_GRID[ONE_SHOT_GRID.index(START) + 1]  # 0.8322, "83.2 %"
-SIGNS_START = SIGN_RATES[0]  # the app's signs panel starts at its first position, 0.2, "20 %"
-FIRST = ONE_SHOT_GRID[0]  # 0.2, "20 %": notebook 01's left end, the signs panel's start too
+FIRST = ONE_SHOT_GRID[0]  # 0.2, "20 %": notebook 01's left end, lesson 05's signs explorer's start too
 SIGNS = ("reinit", "reinit_signs")
 WARM = {START: CONTROLS, NEXT: CONTROLS, ONE_SHOT_GRID[-1]: (), ONE_SHOT_GRID[-2]: (),  # amount: the controls shown
-        FIRST: SIGNS}  # notebook 01's left end (its ticket) and the app's signs panel (with both controls)
+        FIRST: SIGNS}  # notebook 01's left end (its ticket) and lesson 05's signs explorer (with both controls)
+ROUNDS = paper_rounds(fast=True)  # the app's rounds and signs panels, in fast mode (the last round shown first)
 ERROR_TEXT = re.compile(r"Traceback|Error\b|Exception\b")
 TIMEOUT_MS = 90_000  # one slider move trains at most 4 fast-mode networks when the cache misses
 LAB_NOTEBOOK = "01_one_shot_mnist.ipynb"
@@ -53,8 +53,9 @@ def warm_cache():
             "    amount, controls = arg.split(':')\n"
             "    experiments.one_shot('lenet', float(amount), controls=tuple(filter(None, controls.split(','))),\n"
             "                         progress=False, settings=settings)\n"
-            "experiments.iterative('lenet', lessons.paper_rounds(settings.fast), controls=lessons.CONTROLS,\n"
-            "                      progress=False, settings=settings)  # the app's rounds panel\n")
+            "for controls in (lessons.CONTROLS, lessons.SIGN_CONTROLS):  # the app's rounds and signs panels\n"
+            "    experiments.iterative('lenet', lessons.paper_rounds(settings.fast), controls=controls,\n"
+            "                          progress=False, settings=settings)\n")
     subprocess.run([sys.executable, "-c", code, *(f"{a}:{','.join(c)}" for a, c in WARM.items())], check=True,
                    cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")))
     return time.perf_counter() - start
@@ -246,17 +247,17 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
         assert text.endswith("trained earlier on this machine.")
         rounds.screenshot(path=str(SCREENSHOTS / "voila_app_rounds.png"))
 
-        # The third panel: ticket vs random reinit vs random reinit keeping θ0's signs, on its own grid.
+        # The third panel: ticket vs random reinit vs random reinit keeping θ0's signs, the same rounds, the last first.
         signs = page.locator(".jp-CodeCell").filter(has=page.locator(".prune-slider")).nth(2)
         signs_status = signs.locator(".prune-status")
         signs.scroll_into_view_if_needed()
         signs.locator(".prune-plot img").wait_for(state="visible")
-        expect_text(signs_status, f"{label(SIGNS_START)} pruned")
+        expect_text(signs_status, "rounds pruning 20 % of the survivors each")
         text = signs_status.inner_text()
-        assert "winning ticket" in text and "random reinit, signs kept" in text
+        assert text.startswith(f"{ROUNDS} rounds") and "winning ticket" in text and "random reinit, signs kept" in text
         assert text.count("random reinit") == 2 and "random pruning" not in text  # plain reinit too, nothing else
         assert text.endswith("trained earlier on this machine.")
-        assert signs.locator(".prune-slider .widget-readout").inner_text() == label(SIGNS_START)
+        assert signs.locator(".prune-slider .widget-readout").inner_text() == str(ROUNDS)
         signs.screenshot(path=str(SCREENSHOTS / "voila_app_signs.png"))
         assert_no_errors(page, page_errors)
         print(f"\nvoila: cache warm-up {warm_cache:.1f} s, first render {t_render:.1f} s, "

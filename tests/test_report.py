@@ -502,3 +502,57 @@ def test_markdown_can_fold_its_lines_behind_a_title():
     assert markdown(["| a |", "|---|", "| 1 |"]).data == "| a |\n|---|\n| 1 |"
     folded = markdown(["- one", "- two"], folded="The numbers").data
     assert folded == "<details><summary>The numbers</summary>\n\n- one\n- two\n\n</details>"
+
+
+def _round_results(seed, ticket_stop, plain_stop, signs_stop, beside_stop=None, plain_acc=0.96, signs_acc=0.975):
+    """One seed of a two-round sign run; `beside_stop`: the signs control was trained beside another ticket, which
+    stops there (the bundle's seeds 0 and 1)."""
+    def make(kind, r, stop, accuracy):
+        return Result.from_numbers(kind, r, 0.8 ** r, accuracy, stop, accuracy, seed, "lenet", 50_000)
+
+    beside = [None] * 3 if beside_stop is None else [make("ticket", r, beside_stop, 0.98) for r in (0, 1, 2)]
+    return ([make("dense", 0, 3_000, 0.978)]
+            + [make("ticket", r, ticket_stop, 0.98) for r in (1, 2)]
+            + [make("reinit", r, plain_stop, plain_acc) for r in (1, 2)]
+            + [replace(make("reinit_signs", r, signs_stop, signs_acc), trained_beside=beside[r]) for r in (1, 2)])
+
+
+def test_the_sign_rounds_count_each_controls_lead_against_the_ticket_it_was_trained_beside():
+    """Seed 0's plain reinit trails its ticket by 8,000 iterations, its signs control by 2,000 (the signs recover 75 %
+    of the lead); seed 1's signs control was trained beside another ticket (stopping at 4,000): its lead is 2,000, not
+    4,000, so together 75 %, where counting against the run's ticket would give 62.5 %."""
+    from lottery_utils.tables import sign_rounds
+
+    results = (_round_results(0, 2_000, 10_000, 4_000)
+               + _round_results(1, 2_000, 10_000, 6_000, beside_stop=4_000))
+    text = "\n".join(sign_rounds(results))
+    assert "| 80.0 % |" in text and "| 75 % | 75 % | 2 of 2 |" in text  # speed 75 %, accuracy (2 - 0.5) / 2 points
+    assert "at the sparsest 75 % of the speed lead and 75 % of the 2.00 points of accuracy" in text
+    assert "for seed 1 the signs-kept networks were trained beside a second training" in text
+    wrong = [replace(r, trained_beside=None) for r in results]  # each control against the run's ticket
+    assert "at the sparsest 62 % of the speed lead" in "\n".join(sign_rounds(wrong))
+    assert "second training" not in "\n".join(sign_rounds(wrong))
+    assert sign_rounds([r for r in results if r.kind != "reinit_signs"]) == []  # a part not bundled yet
+
+
+def test_a_bundled_part_gives_its_controls_the_tickets_it_names_as_trained_beside(tmp_path):
+    """A signs part names the tickets its controls were trained beside (metadata tickets_used): each of its networks
+    carries its own round's, and pairing a control with "its" ticket uses that one; a part without them, none."""
+    from lottery_utils.config import config_key
+    from lottery_utils.results import paired
+
+    lessons = [entry("dense", 0, 0, 0.978, 3_000), entry("ticket", 1, 0, 0.980, 2_000),
+               entry("ticket", 2, 0, 0.981, 2_000), entry("reinit", 2, 0, 0.975, 6_000)]
+    signs = [entry("reinit_signs", r, 0, 0.979, 3_000) for r in (1, 2)]
+    own = [{**e, "record": {**e["record"], "early_stop_iteration": 3_500}} for e in lessons[1:3]]  # later: 3,500
+    write_bundle(tmp_path / "lenet-seed0.json.gz", lessons, {"model": "lenet", "seed": 0, "complete": True})
+    write_bundle(tmp_path / "lenet-signs-seed0.json.gz", signs,
+                 {"model": "lenet", "seed": 0, "part": "signs", "complete": True, "tickets_used": own})
+    results = Bundle(tmp_path).results("lenet")
+    kept = {r.round: r for r in results if r.kind == "reinit_signs"}
+    assert [kept[r].trained_beside.early_stop_iteration for r in (1, 2)] == [3_500, 3_500]
+    assert {kept[r].trained_beside.round for r in (1, 2)} == {1, 2} and kept[2].trained_beside.round == 2
+    assert all(r.trained_beside is None for r in results if r.kind != "reinit_signs")
+    pairs = {p.kind: p for p in paired(results, against="ticket") if p is not None and p.remaining < 0.7}
+    assert pairs["reinit_signs"].no_later == 1 and pairs["reinit"].no_later == 0  # 3,000 <= 3,500; 6,000 > 2,000
+    assert config_key(own[1]["config"]) == config_key(lessons[2]["config"])  # the same key, read from the metadata

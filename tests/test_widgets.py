@@ -212,8 +212,11 @@ def test_the_runs_of_every_notebook_cover_its_widgets_and_the_bundle_holds_them_
     assert all(run.controls == lessons.CONTROLS for run in real["03"])
     assert set(real["01"]) | set(real["02"]) | set(real["03"]) == set(lessons.bundle_runs("lessons"))
     signs = [run for run in real["05"] if "reinit_signs" in run.controls]
-    assert {run.rate for run in signs} == set(lessons.SIGN_RATES)  # the app's signs panel
+    assert {run.rate for run in signs if run.rounds == 1} == set(lessons.SIGN_RATES)  # the app's signs panel
+    assert Run(lessons.PAPER_ROUNDS, None, lessons.SIGN_CONTROLS) in signs  # and after the paper's 18 rounds
     assert set(lessons.bundle_runs("why")) <= set(real["05"])
+    # what 05 shows of the 18 rounds: its tickets and plain reinit from the lessons' part, the signs from its own
+    assert lessons.bundle_runs("signs") == [Run(lessons.PAPER_ROUNDS, None, ("reinit_signs",))]
     assert [run for run in real["05"] if run.needs_weights] == [Run(1, lessons.DEMO_RATE, needs_weights=True)]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import plots
 from ..settings import project_root
 from ..experiments import duration
-from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_RATES
+from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_CONTROLS, SIGN_RATES
 from ..config import CONTROLS, round_rates
 from ..models import get_preset
 from ..results import Paired, Result, Summary, paired, summarize
@@ -17,7 +17,8 @@ from ..store import Bundle
 from . import times
 from .demo import write_demo
 from ..tables import (findings, one_shot_networks, paired_findings, paper_run, points, rewinding_findings,
-                      rewinding_table, sign_findings, supermask_findings, supermask_table, table)
+                      rewinding_table, share_text, sign_findings, sign_recovery, sign_rounds, supermask_findings,
+                      supermask_table, table)
 
 RESULTS_DIR = project_root() / "docs" / "results"
 PAPER = """The paper's LeNet figures average five trials and draw min–max error bars, as here. Its early-stopping
@@ -192,7 +193,7 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
         *WHY_PAPERS["supermask"].splitlines(),
         "",
-        "## 2. Signs: random reinit that keeps θ0's signs",
+        "## 2. Signs: random reinit that keeps θ0's signs, one step of pruning",
         "",
         *table(signs),
         "",
@@ -201,7 +202,8 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
         *WHY_PAPERS["signs"].splitlines(),
         "",
-        "## 3. Rewinding: tickets reset to θk, the dense network after k iterations",
+        *_sign_rounds_section(bundle, model),
+        "## 4. Rewinding: tickets reset to θk, the dense network after k iterations",
         "",
         "Early-stop iterations count from the dense network's start: a ticket rewound to k trains from iteration k.",
         "",
@@ -215,6 +217,31 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _sign_run(bundle: Bundle, model: str) -> tuple[list[Result], list[int], list[int]]:
+    """Lesson 05's 18 rounds with both reinitializations (the bundle's "signs" part, with the lessons' tickets and
+    plain reinit): their results, their seeds, the complete seeds (`_seeds`)."""
+    rates = round_rates(model)
+    chain = [r for r in bundle.results(model) if r.kind in ("dense", "ticket", *SIGN_CONTROLS)
+             and not r.rewind_iteration and all(dict(step) == rates for step in r.schedule)]
+    return _seeds({m["seed"]: m for m in bundle.parts(model, "signs")}, chain)
+
+
+def _sign_rounds_section(bundle: Bundle, model: str) -> list[str]:
+    """Section 3 of why-tickets-win.md: both reinitializations beside each of the paper's rounds, once a seed of the
+    bundle's "signs" part is there."""
+    title = "## 3. Signs after the paper's 18 rounds of 20 %"
+    metas = {m["seed"]: m for m in bundle.parts(model, "signs")}
+    if not metas:
+        return [title, "", "Not bundled yet: `python -m lottery_utils bundle --seeds 0-4 --part signs`.", ""]
+    chosen, seeds, complete = _sign_run(bundle, model)
+    return [title, "", _seeds_line(seeds, complete),
+            *_setup_lines(metas, model, "python -m lottery_utils bundle --part signs"), "",
+            "Each row is a round of the paper's iterative pruning (notebook 03's 18 rounds): the ticket and plain "
+            "random reinit of the lessons' bundle, and random reinit keeping θ0's signs, drawn with the same fresh "
+            "magnitudes as plain reinit. A control's lead is counted against the ticket it was trained beside.", "",
+            *sign_rounds(chosen), ""]
 
 
 BENCHMARKS = project_root() / "benchmarks" / "README.md"
@@ -347,16 +374,17 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
                       f"{theta_0_2:.2f}: {worth(mask_2, theta_0_2)} "
                       f"{'again' if worth(mask_2, theta_0_2) == worth(mask, theta_0) else 'instead'}."]
     lines += _faster_rate(results, model)
-    why = [r for r in bundle.results(model) if r.seed in bundle.seeds(model, "why")]
-    signs = {row.kind: row for row in summarize(one_shot_networks(why + results, [SIGN_RATES[-1]],
-                                                          ("ticket", "reinit", "reinit_signs")))
-             if row.kind != "dense"}
-    if "reinit_signs" in signs:
-        lines += ["", f"Panel 3 at its sparsest position ({100 * SIGN_RATES[-1]:.3g} % pruned, "
-                      f"{100 * signs['ticket'].remaining:.1f} % remaining; "
-                      f"seeds {', '.join(map(str, bundle.seeds(model, 'why')))}): "
-                      f"winning ticket {_numbers(signs['ticket'])}, random reinit {_numbers(signs['reinit'])}, "
-                      f"random reinit with the signs kept {_numbers(signs['reinit_signs'])}."]
+    signs, seeds, _ = _sign_run(bundle, model)
+    if any(r.kind == "reinit_signs" for r in signs):
+        last = max(r.round for r in signs)
+        rows = {row.kind: row for row in summarize(r for r in signs if r.round == last)}
+        speed, accuracy = sign_recovery(signs)[last]
+        lines += ["", f"Panel 3 after {last} rounds ({100 * rows['ticket'].remaining:.1f} % remaining; seeds "
+                      f"{', '.join(map(str, seeds))}): winning ticket {_numbers(rows['ticket'])}, random reinit "
+                      f"{_numbers(rows['reinit'])}, random reinit with the signs kept "
+                      f"{_numbers(rows['reinit_signs'])}; "
+                      f"of the ticket's lead over plain reinit, keeping the signs recovers {share_text(speed)} in "
+                      f"speed and {share_text(accuracy)} in accuracy."]
     return lines
 
 
