@@ -612,13 +612,13 @@ def _sign_round_findings(plain, signs, rows, recovered: dict[int, tuple], result
         + f"; at the sparsest {share_text(speed[-1])} of the speed lead and {share_text(recovered[last][1])} of the "
           f"{points(accuracy(ticket), accuracy(reinit)):.2f} points of accuracy.",
         f"- **Seed by seed**: with the signs kept, random reinit stops before its seed's plain reinit in all {n} seeds "
-        f"after {sum(count == total == n for count, total in sooner)} of {len(rounds)} rounds, in no seed after "
-        f"{sum(count == 0 for count, _ in sooner)}."]
+        f"after {sum(count == total == n for count, total in sooner)} of {len(rounds)} rounds, and in at least "
+        f"{min(count for count, _ in sooner)} of {n} after every round."]
     tickets = {(r.seed, r.round): r for r in results if r.kind == "ticket"}
     again = sorted({c.seed for pairs in signs.values() for c, t in pairs
                     if (c.seed, c.round) in tickets and _numbers(t) != _numbers(tickets[(c.seed, c.round)])})
     if again:
-        seeds = " and ".join(map(str, again))
+        seeds = ", ".join(map(str, again[:-1])) + " and " * (len(again) > 1) + str(again[-1])
         sentences.append(
             f"- **Two trainings of one chain**: for seed{'s' * (len(again) > 1)} {seeds} the signs-kept networks were "
             f"trained beside a second training of the ticket chain, on another kind of CPU, whose rounding took the "

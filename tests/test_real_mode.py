@@ -155,3 +155,21 @@ def test_the_bundle_holds_everything_every_notebook_shows_so_precompute_trains_n
     for notebook in lessons.NOTEBOOKS:
         assert experiments.precompute(notebook, progress=False, settings=real) > 0
     assert not real.cache.exists() or not any(real.cache.rglob("*.pt"))
+
+
+@pytest.mark.skipif(len(Bundle().seeds("lenet", part="signs")) < 5, reason="the signs part is not bundled for 5 seeds")
+@pytest.mark.parametrize("command", [["one-shot", "--amount", "0.8", "--controls", "reinit,random_prune"],
+                                     ["iterative", "--rounds", "18", "--controls", "reinit,reinit_signs,random_prune"]],
+                         ids=["one-shot", "iterative"])
+def test_the_command_line_answers_the_papers_experiments_for_five_seeds_from_the_bundle(command, tmp_path, capsys,
+                                                                                         monkeypatch):
+    """Issue 22's commands on a fresh clone in real mode: every network of five seeds is bundled, nothing trains."""
+    from lottery_utils.__main__ import main
+
+    monkeypatch.delenv("LOTTERY_FAST", raising=False)  # the CLI reads the environment: real mode
+    cache = tmp_path / "cache"
+    assert main([*command, "--seeds", "5", "--cache", str(cache)]) == 0
+    out = said(capsys)
+    assert re.search(r"^(\d+) of \1 networks from the bundled results", out, re.M), out[:300]  # all bundled
+    assert "(5 seeds)" in out and all(kind in out for kind in command[-1].split(","))
+    assert not cache.exists() or not any(cache.rglob("*.pt"))

@@ -23,7 +23,7 @@ import torch
 
 from ..config import RunConfig, Setup, round_rates
 from ..experiments import Experiment, iterative
-from ..lessons import Run, bundle_runs
+from ..lessons import PARTS, Run, bundle_runs
 from ..layers import masks, prunable_layers
 from ..results import Result
 from ..settings import Settings
@@ -67,20 +67,29 @@ def chains(runs: list[Run], model: str) -> list[Run]:
 
 
 def planned(experiment: Experiment, part: str = "lessons") -> list[RunConfig]:
-    """The configuration of every network of `bundle_runs(part)` for one experiment (setup and seed), each once;
-    a part other than "lessons" leaves out the networks that the lessons' part holds (the dense network, tickets)."""
-    configs: dict[str, RunConfig] = {}
-    for run in bundle_runs(part):
+    """The configuration of every network of `bundle_runs(part)` for one experiment (setup and seed), each once,
+    leaving out the networks an earlier part of PARTS holds: "why" those of "lessons" (the dense network, tickets),
+    "signs" also those of "why" (its first round's control is the one-shot control at the paper's rate)."""
+    runs = bundle_runs(part)
+    configs = _configs(experiment, runs)
+    rewinds = {run.rewind_iteration for run in runs}  # only a network reset to the same theta_k can be the same
+    for earlier in PARTS[:PARTS.index(part)]:
+        for key in _configs(experiment, [run for run in bundle_runs(earlier) if run.rewind_iteration in rewinds]):
+            configs.pop(key, None)
+    return list(configs.values())
+
+
+def _configs(experiment: Experiment, runs: list[Run]) -> dict[str, RunConfig]:
+    """The configuration of every network of `runs`, by key."""
+    configs = {}
+    for run in runs:
         rewound = Experiment(experiment.setup, experiment.seed, experiment.store, experiment.data, False,
                              run.rewind_iteration)
         rates = round_rates(experiment.setup.model, run.rate)
         for kind, r in rewound.networks(run.rounds, run.controls):
             config = rewound.config(kind, r, rates)
             configs[config.key] = config
-    if part != "lessons":
-        for config in planned(experiment):
-            configs.pop(config.key, None)
-    return list(configs.values())
+    return configs
 
 
 def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.PathLike | None = None,
