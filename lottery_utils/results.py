@@ -62,9 +62,8 @@ class Result:
     history: History = field(default_factory=History, repr=False)
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
-    # a control's ticket when it is not its run's own ticket (see `paired`); the bundle's sign controls of seeds 0
-    # and 1 were trained beside a second training of the ticket chain, on another machine: other last digits, other
-    # masks
+    # a control's ticket when it is not its run's own ticket (see `paired`); the bundle's sign controls of seeds 0-2
+    # were trained beside a second training of the ticket chain, on another kind of CPU: other tickets, other masks
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):

@@ -588,10 +588,10 @@ def sign_rounds(results: list[Result]) -> list[str]:
         count, n = _sooner(plain[r], signs[r])
         lines.append(f"| {100 * rows[('ticket', r)].remaining:.1f} % | " + " | ".join(cells) + " | "
                      + " | ".join(map(share_text, recovered[r])) + f" | {count} of {n} |")
-    return lines + [""] + _sign_round_findings(plain, signs, rows, recovered, results)
+    return lines + [""] + _sign_round_findings(plain, signs, rows, recovered)
 
 
-def _sign_round_findings(plain, signs, rows, recovered: dict[int, tuple], results: list[Result]) -> list[str]:
+def _sign_round_findings(plain, signs, rows, recovered: dict[int, tuple]) -> list[str]:
     rounds = list(recovered)
     last = rounds[-1]
     ticket, reinit, kept = (rows[(k, last)] for k in ("ticket", "reinit", "reinit_signs"))
@@ -614,9 +614,9 @@ def _sign_round_findings(plain, signs, rows, recovered: dict[int, tuple], result
         f"- **Seed by seed**: with the signs kept, random reinit stops before its seed's plain reinit in all {n} seeds "
         f"after {sum(count == total == n for count, total in sooner)} of {len(rounds)} rounds, and in at least "
         f"{min(count for count, _ in sooner)} of {n} after every round."]
-    tickets = {(r.seed, r.round): r for r in results if r.kind == "ticket"}
-    again = sorted({c.seed for pairs in signs.values() for c, t in pairs
-                    if (c.seed, c.round) in tickets and _numbers(t) != _numbers(tickets[(c.seed, c.round)])})
+    # the seeds whose signs-kept networks were trained beside other tickets than the run's (plain reinit's)
+    again = sorted({c.seed for r in rounds for c, t in signs[r]
+                    for p, run_ticket in plain[r] if p.seed == c.seed and _numbers(t) != _numbers(run_ticket)})
     if again:
         seeds = ", ".join(map(str, again[:-1])) + " and " * (len(again) > 1) + str(again[-1])
         sentences.append(
