@@ -218,12 +218,12 @@ class Paired:
     both: int = 0
 
 
-def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | None]:
-    """For each network, in `summarize`'s order, the seed-by-seed comparison with a reference network of the same
-    seed, model and training length: the dense network (default), or the network of kind `against` at the same
-    round, rewind iteration and sparsity (e.g. "reinit": each ticket against its own seed's reinitialization;
-    "ticket": each control against the ticket it was trained beside, where a store names one, else its run's). None
-    where a network has no reference (the reference itself included)."""
+def references(results: Iterable[Result], against: str = "dense") -> list[tuple[Result, Result]]:
+    """Each network (each seed once) with its reference of the same seed, model and training length: the dense
+    network (default), or the network of kind `against` at the same round, rewind iteration and sparsity (e.g.
+    "reinit": each ticket with its own seed's reinitialization). Against "ticket", a control is paired with the
+    ticket it was trained beside: the one its store names (`Result.trained_beside`), else its run's. Networks
+    without a reference (the references themselves included) are left out."""
     results = unique_networks(results)
 
     def identity(r: Result) -> tuple:
@@ -231,17 +231,26 @@ def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | N
                                                   (r.round, r.rewind_iteration, round(r.remaining, 4)))
 
     reference = {identity(r): r for r in results if r.kind == against}
-    return [_paired(group, reference, identity, against) for group in _by_network(results)]
+    pairs = [(r, r.trained_beside if against == "ticket" and r.trained_beside else reference.get(identity(r)))
+             for r in results if r.kind != against]
+    return [(r, ref) for r, ref in pairs if ref is not None]
 
 
-def _paired(group: list[Result], reference: dict[tuple, Result], identity, against: str) -> Paired | None:
-    pairs = [(r, r.trained_beside if against == "ticket" and r.trained_beside else reference[identity(r)])
-             for r in group if r.kind != against and identity(r) in reference]
+def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | None]:
+    """For each network, in `summarize`'s order, the seed-by-seed comparison with its reference (`references`):
+    None where a network has none (the reference itself included)."""
+    groups: dict[tuple, list[tuple[Result, Result]]] = {}
+    for r, ref in references(results, against):
+        groups.setdefault(r.configuration(), []).append((r, ref))
+    return [_paired(groups.get(group[0].configuration(), [])) for group in _by_network(results)]
+
+
+def _paired(pairs: list[tuple[Result, Result]]) -> Paired | None:
     if not pairs:
         return None
-    met = [conditions(r, d) for r, d in pairs]
-    return Paired(group[0].kind, group[0].remaining, len(pairs), sum(a for a, _ in met), sum(j for _, j in met),
-                  sum(a and j for a, j in met))
+    met = [conditions(r, ref) for r, ref in pairs]
+    return Paired(pairs[0][0].kind, pairs[0][0].remaining, len(pairs), sum(a for a, _ in met),
+                  sum(j for _, j in met), sum(a and j for a, j in met))
 
 
 def conditions(network: Result, reference: Result) -> tuple[bool, bool]:

@@ -4,10 +4,11 @@ Every number comes from the results given."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .config import ALL_CONTROLS, CONTROLS, round_rates
-from .results import (LABELS, Paired, Result, Spread, Summary, conditions, initial_accuracies, paired, summarize,
-                      unique_networks)
+from .results import (LABELS, Paired, Result, Spread, Summary, conditions, initial_accuracies, paired, references,
+                      summarize, unique_networks)
 
 LEVEL = 0.05  # points of accuracy within which two means count as level: five of the 10,000 test images
 
@@ -533,44 +534,67 @@ def sign_findings(rows: list[Summary]) -> list[str]:
 SIGN_ROUNDS = (3, 7, 12, 15, 18)  # the rounds the sign table shows: about 51, 21, 7, 3.6 and 1.9 % remaining
 
 
-def _leads(results: list[Result], control: str) -> dict[int, list[tuple[Result, Result]]]:
-    """By round, each `control` network with the ticket it was trained beside (its seed's, or the one its store
-    names: `Result.trained_beside`)."""
-    tickets = {(r.seed, r.round): r for r in results if r.kind == "ticket"}
-    found: dict[int, list[tuple[Result, Result]]] = {}
-    for r in unique_networks(results):
-        ticket = r.trained_beside or tickets.get((r.seed, r.round))
-        if r.kind == control and ticket is not None:
-            found.setdefault(r.round, []).append((r, ticket))
-    return found
+@dataclass(frozen=True)
+class Lag:
+    """How far a control is behind the ticket it was trained beside, seed by seed (`references(..., "ticket")`), in
+    early-stop iterations and in points of accuracy at early stop: positive when later, or less accurate."""
+
+    seeds: tuple[int, ...]
+    iterations: tuple[float, ...]
+    points: tuple[float, ...]
+
+    @classmethod
+    def of(cls, pairs: list[tuple[Result, Result]]) -> Lag:
+        pairs = sorted(pairs, key=lambda pair: pair[0].seed)
+        return cls(tuple(c.seed for c, _ in pairs),
+                   tuple(c.early_stop_iteration - t.early_stop_iteration for c, t in pairs),
+                   tuple(points(t.early_stop_test_accuracy, c.early_stop_test_accuracy) for c, t in pairs))
+
+    def mean(self, metric: str) -> float:
+        values = getattr(self, metric)
+        return sum(values) / len(values)
 
 
-def _recovered(plain: list[tuple[Result, Result]], signs: list[tuple[Result, Result]], metric: str) -> float | None:
-    """The share of the ticket's mean lead over plain reinit (in `metric`, seed by seed against each control's own
-    ticket) that keeping the signs recovers: 1 all of it, 0 none, negative when slower or worse than plain reinit;
-    None without a lead."""
-    sign = 1 if metric == "early_stop_iteration" else -1  # a lead: a later stop, or a lower accuracy
-
-    def lead(pairs) -> float:
-        return sum(sign * (getattr(c, metric) - getattr(t, metric)) for c, t in pairs) / len(pairs)
-    return 1 - lead(signs) / lead(plain) if lead(plain) > 0 else None
+def _lags(results: list[Result], control: str) -> dict[int, Lag]:
+    """By round, the `control` networks' Lag behind their tickets."""
+    by_round: dict[int, list[tuple[Result, Result]]] = {}
+    for c, ticket in references(results, against="ticket"):
+        if c.kind == control:
+            by_round.setdefault(c.round, []).append((c, ticket))
+    return {r: Lag.of(pairs) for r, pairs in by_round.items()}
 
 
-def sign_recovery(results: list[Result]) -> dict[int, tuple[float | None, float | None]]:
-    """By round, the share of the ticket's lead over plain reinit that keeping theta_0's signs recovers, in speed (the
-    early-stop iteration) and in accuracy at early stop (`_recovered`)."""
-    plain, signs = _leads(results, "reinit"), _leads(results, "reinit_signs")
-    return {r: (_recovered(plain[r], signs[r], "early_stop_iteration"),
-                _recovered(plain[r], signs[r], "early_stop_test_accuracy")) for r in sorted(set(plain) & set(signs))}
+def recovered(plain: Lag, signs: Lag, metric: str) -> float | None:
+    """The share of plain reinit's mean lag (`metric`: "iterations" or "points") that keeping the signs recovers,
+    1 − signs' mean lag / plain's: 1 all of it, 0 none, negative when further behind than plain reinit; None when
+    plain reinit is not behind on average."""
+    return 1 - signs.mean(metric) / plain.mean(metric) if plain.mean(metric) > 0 else None
+
+
+def sign_recovery(results: list[Result]) -> dict[int, tuple[Lag, Lag]]:
+    """By round, plain reinit's and the signs-kept control's Lag behind their tickets."""
+    plain, signs = _lags(results, "reinit"), _lags(results, "reinit_signs")
+    return {r: (plain[r], signs[r]) for r in sorted(set(plain) & set(signs))}
+
+
+def lag_text(plain: Lag, signs: Lag, metric: str) -> str:
+    """A table cell: plain reinit's mean lag → the signs-kept control's, then the share recovered, in parentheses
+    ("uneven") when plain reinit is not behind its ticket in every seed."""
+    form = "{:,.0f}" if metric == "iterations" else "{:.2f}"
+    share = recovered(plain, signs, metric)
+    uneven = ", uneven" if min(getattr(plain, metric)) <= 0 else ""
+    return (f"{form.format(plain.mean(metric))} → {form.format(signs.mean(metric))}"
+            + ("" if share is None else f" ({share_text(share)} recovered{uneven})"))
 
 
 def sign_rounds(results: list[Result]) -> list[str]:
     """The 18-round sign experiment (notebook 05, docs/results): at SIGN_ROUNDS (every round in a short run), the
     ticket, plain reinit and reinit keeping theta_0's signs (accuracy at early stop and that iteration, mean [min–max]
-    over the seeds), the share of the ticket's lead over plain reinit that the signs recover, and in how many seeds
-    the signs-kept network stops before its seed's plain reinit; then the sentences computed from them."""
-    plain, signs, recovered = _leads(results, "reinit"), _leads(results, "reinit_signs"), sign_recovery(results)
-    rounds = list(recovered)
+    over the seeds), how far each control is behind the ticket it was trained beside (plain → signs kept, means over
+    the seeds) and the share of that lag the signs recover, and in how many seeds keeping the signs shortens the lag;
+    then the sentences computed from them."""
+    lags = sign_recovery(results)
+    rounds = list(lags)
     if not rounds:
         return []
     shown = [r for r in rounds if r in SIGN_ROUNDS] if len(rounds) > 6 else rounds
@@ -579,63 +603,81 @@ def sign_rounds(results: list[Result]) -> list[str]:
     kinds = ("ticket", "reinit", "reinit_signs")
     lines = ["| weights remaining | " + " | ".join(f"{LABELS[k]}: accuracy (%) at early stop, at iteration"
                                                  for k in kinds)
-             + " | of the ticket's lead in speed, the signs recover | in accuracy | seeds where signs kept stops "
-               "before plain reinit |",
+             + " | behind its ticket in early stop (iterations): plain reinit → signs kept | in accuracy (points) "
+               "| seeds where keeping the signs shortens the lag in speed |",
              "|---:|" + "---|" * len(kinds) + "---:|---:|---:|"]
     for r in shown:
         cells = [f"{rows[(k, r)].early_stop_test_accuracy.text(True)} at {rows[(k, r)].early_stop_iteration.text()}"
                  for k in kinds]
-        count, n = _sooner(plain[r], signs[r])
+        count, n = _shorter(*lags[r])
         lines.append(f"| {100 * rows[('ticket', r)].remaining:.1f} % | " + " | ".join(cells) + " | "
-                     + " | ".join(map(share_text, recovered[r])) + f" | {count} of {n} |")
-    return lines + [""] + _sign_round_findings(plain, signs, rows, recovered)
+                     + " | ".join(lag_text(*lags[r], metric) for metric in ("iterations", "points"))
+                     + f" | {count} of {n} |")
+    return lines + ["", _SHARE, ""] + _sign_round_findings(lags, rows) + _two_trainings(_trained_again(results))
 
 
-def _sign_round_findings(plain, signs, rows, recovered: dict[int, tuple]) -> list[str]:
-    rounds = list(recovered)
+_SHARE = ("Each control's lag is counted seed by seed against the ticket it was trained beside, then averaged; the "
+          "share recovered is 1 − (signs kept's lag) / (plain reinit's lag). *Uneven*: plain reinit is level with or "
+          "ahead of its ticket in at least one seed, so the lag is within the seeds' spread and its share says little.")
+
+
+def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
+    rounds = list(lags)
     last = rounds[-1]
     ticket, reinit, kept = (rows[(k, last)] for k in ("ticket", "reinit", "reinit_signs"))
-    speed = [recovered[r][0] for r in rounds]
+    plain, signs = lags[last]
     later = sum(stop(rows[("reinit", r)]) > stop(rows[("ticket", r)]) for r in rounds)
-    half = [r for r, value in zip(rounds, speed) if value is not None and value >= 0.5]
+    half = [r for r in rounds if (recovered(*lags[r], "iterations") or 0) >= 0.5]
     from_on = next((r for r in rounds if all(r2 in half for r2 in rounds if r2 >= r)), None)
-    sooner = [_sooner(plain[r], signs[r]) for r in rounds]
-    n = max(total for _, total in sooner)
+    shorter = [_shorter(*lags[r]) for r in rounds]
+    n = max(total for _, total in shorter)
     sentences = [
         f"- **Plain reinit** stops later than the ticket (means) after {later} of {len(rounds)} rounds. At the "
         f"sparsest, {100 * ticket.remaining:.1f} %: the ticket {100 * accuracy(ticket):.2f} % at {stop(ticket):,.0f}, "
         f"plain reinit {100 * accuracy(reinit):.2f} % at {stop(reinit):,.0f}, with the signs kept "
         f"{100 * accuracy(kept):.2f} % at {stop(kept):,.0f}.",
-        f"- **What the signs recover** of the ticket's lead over plain reinit (each control against the ticket it was "
-        f"trained beside, means over the seeds): in speed, half or more after {len(half)} of {len(rounds)} rounds"
-        + (f", every round from {100 * rows[('ticket', from_on)].remaining:.1f} % down" if from_on else "")
-        + f"; at the sparsest {share_text(speed[-1])} of the speed lead and {share_text(recovered[last][1])} of the "
-          f"{points(accuracy(ticket), accuracy(reinit)):.2f} points of accuracy.",
-        f"- **Seed by seed**: with the signs kept, random reinit stops before its seed's plain reinit in all {n} seeds "
-        f"after {sum(count == total == n for count, total in sooner)} of {len(rounds)} rounds, and in at least "
-        f"{min(count for count, _ in sooner)} of {n} after every round."]
-    # the seeds whose signs-kept networks were trained beside other tickets than the run's (plain reinit's)
-    again = sorted({c.seed for r in rounds for c, t in signs[r]
-                    for p, run_ticket in plain[r] if p.seed == c.seed and _numbers(t) != _numbers(run_ticket)})
-    if again:
-        seeds = ", ".join(map(str, again[:-1])) + " and " * (len(again) > 1) + str(again[-1])
-        sentences.append(
-            f"- **Two trainings of one chain**: for seed{'s' * (len(again) > 1)} {seeds} the signs-kept networks were "
-            f"trained beside a second training of the ticket chain, on another kind of CPU, whose rounding took the "
-            f"training elsewhere (other tickets, other masks); their leads are counted against those tickets, the "
-            f"table's ticket column is the run's.")
+        f"- **What the signs recover**: at the sparsest, plain reinit is {plain.mean('iterations'):,.0f} iterations "
+        f"and {plain.mean('points'):.2f} points behind its ticket, the signs-kept network "
+        f"{signs.mean('iterations'):,.0f} and {signs.mean('points'):.2f}: "
+        f"{share_text(recovered(plain, signs, 'iterations'))} of the lag recovered in speed and "
+        f"{share_text(recovered(plain, signs, 'points'))} in accuracy. In speed, half or more after {len(half)} of "
+        f"{len(rounds)} rounds" + (f", every round from {100 * rows[('ticket', from_on)].remaining:.1f} % down"
+                                   if from_on else "") + ".",
+        f"- **Seed by seed**: keeping the signs shortens the lag in speed in all {n} seeds after "
+        f"{sum(count == total == n for count, total in shorter)} of {len(rounds)} rounds, and in at least "
+        f"{min(count for count, _ in shorter)} of {n} after every round."]
     return sentences
 
 
-def _numbers(r: Result) -> tuple:
-    return r.early_stop_iteration, r.early_stop_test_accuracy, r.final_test_accuracy
+def _trained_again(results: list[Result]) -> list[int]:
+    """The seeds whose signs-kept controls were trained beside another training of the ticket chain than the run's
+    (the tickets plain reinit is paired with)."""
+    def numbers(r: Result) -> tuple:
+        return r.early_stop_iteration, r.early_stop_test_accuracy, r.final_test_accuracy
+
+    pairs = references(results, against="ticket")
+    run = {(c.seed, c.round): t for c, t in pairs if c.kind == "reinit"}
+    return sorted({c.seed for c, t in pairs if c.kind == "reinit_signs" and (c.seed, c.round) in run
+                   and numbers(t) != numbers(run[(c.seed, c.round)])})
 
 
-def _sooner(plain: list[tuple[Result, Result]], signs: list[tuple[Result, Result]]) -> tuple[int, int]:
-    """In how many seeds the signs-kept network stops before its seed's plain reinit, of how many."""
-    own = {c.seed: c for c, _ in plain}
-    pairs = [(c, own[c.seed]) for c, _ in signs if c.seed in own]
-    return sum(c.early_stop_iteration < p.early_stop_iteration for c, p in pairs), len(pairs)
+def _two_trainings(seeds: list[int]) -> list[str]:
+    if not seeds:
+        return []
+    named = ", ".join(map(str, seeds[:-1])) + " and " * (len(seeds) > 1) + str(seeds[-1])
+    return [f"- **Two trainings of one chain**: for seed{'s' * (len(seeds) > 1)} {named} the signs-kept networks were "
+            f"trained beside a second training of the ticket chain, on another kind of CPU, whose rounding took the "
+            f"training elsewhere (other tickets, other masks); their lags are counted against those tickets, while the "
+            f"table's ticket column is the run's, so for {'these seeds' if len(seeds) > 1 else 'this seed'} the lags "
+            f"are not the differences of the columns."]
+
+
+def _shorter(plain: Lag, signs: Lag) -> tuple[int, int]:
+    """In how many seeds the signs-kept control is less far behind its ticket in speed than plain reinit behind its
+    own, of how many seeds have both."""
+    own = dict(zip(plain.seeds, plain.iterations))
+    pairs = [(lag, own[seed]) for seed, lag in zip(signs.seeds, signs.iterations) if seed in own]
+    return sum(lag < plain_lag for lag, plain_lag in pairs), len(pairs)
 
 
 def share_text(value: float | None) -> str:

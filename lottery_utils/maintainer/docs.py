@@ -16,7 +16,7 @@ from ..results import Paired, Result, Summary, paired, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo
-from ..tables import (findings, one_shot_networks, paired_findings, paper_run, points, rewinding_findings,
+from ..tables import (findings, one_shot_networks, paired_findings, paper_run, points, recovered, rewinding_findings,
                       rewinding_table, share_text, sign_findings, sign_recovery, sign_rounds, supermask_findings,
                       supermask_table, table)
 
@@ -240,7 +240,7 @@ def _sign_rounds_section(bundle: Bundle, model: str) -> list[str]:
             *_setup_lines(metas, model, "python -m lottery_utils bundle --part signs"), "",
             "Each row is a round of the paper's iterative pruning (notebook 03's 18 rounds): the ticket and plain "
             "random reinit of the lessons' bundle, and random reinit keeping θ0's signs, drawn with the same fresh "
-            "magnitudes as plain reinit. A control's lead is counted against the ticket it was trained beside.", "",
+            "magnitudes as plain reinit. A control's lag is counted against the ticket it was trained beside.", "",
             *sign_rounds(chosen), ""]
 
 
@@ -378,13 +378,16 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
     if any(r.kind == "reinit_signs" for r in signs):
         last = max(r.round for r in signs)
         rows = {row.kind: row for row in summarize(r for r in signs if r.round == last)}
-        speed, accuracy = sign_recovery(signs)[last]
+        plain, kept = sign_recovery(signs)[last]
         lines += ["", f"Panel 3 after {last} rounds ({100 * rows['ticket'].remaining:.1f} % remaining; seeds "
                       f"{', '.join(map(str, seeds))}): winning ticket {_numbers(rows['ticket'])}, random reinit "
                       f"{_numbers(rows['reinit'])}, random reinit with the signs kept "
                       f"{_numbers(rows['reinit_signs'])}; "
-                      f"of the ticket's lead over plain reinit, keeping the signs recovers {share_text(speed)} in "
-                      f"speed and {share_text(accuracy)} in accuracy."]
+                      f"behind its ticket, plain reinit {plain.mean('iterations'):,.0f} iterations and "
+                      f"{plain.mean('points'):.2f} points, the signs-kept network {kept.mean('iterations'):,.0f} and "
+                      f"{kept.mean('points'):.2f}: keeping the signs recovers "
+                      f"{share_text(recovered(plain, kept, 'iterations'))} of the lag in speed and "
+                      f"{share_text(recovered(plain, kept, 'points'))} in accuracy."]
     return lines
 
 
