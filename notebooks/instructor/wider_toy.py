@@ -27,6 +27,15 @@ def wide_network(seed: int, hidden: int = 64) -> nn.Module:
     return nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, 2))
 
 
+def fresh_weights(seed: int, ticket: nn.Module) -> nn.Module:
+    """A new draw of the weights, with the ticket's biases (theta_0's), as lesson 00's control."""
+    fresh = wide_network(seed)
+    with torch.no_grad():
+        for layer, kept in zip(fresh[::2], ticket[::2]):
+            layer.bias.copy_(kept.bias)
+    return fresh
+
+
 def ten_seeds(data: Data, amount) -> str:
     runs = []
     for seed in range(10):
@@ -34,7 +43,7 @@ def ten_seeds(data: Data, amount) -> str:
         copy = clone(net)
         dense = train(net, data, **TRAINING).final_test_accuracy
         ticket = winning_ticket(net, copy, amount)
-        reinit = random_reinit(ticket, wide_network(seed + 100))
+        reinit = random_reinit(ticket, fresh_weights(seed + 100, ticket))
         runs.append([dense, *(train(n, data, **TRAINING).final_test_accuracy for n in (ticket, reinit))])
     decided = [r for r in runs if max(r[1:]) >= LEARNED]
     mean = [sum(column) / len(runs) for column in zip(*runs)]
