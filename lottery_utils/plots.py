@@ -212,6 +212,8 @@ def _curve(ax: Axes, group: list[Result], metric: str, color, label: str, linest
         ax.plot(stop, np.mean([run.early_stop_test_accuracy for run in group]), "o", color=color, markersize=5)
     else:  # the validation loss at the early stop is not stored (it is read every 100 iterations, drawn every 1,000)
         ax.axvline(stop, color=color, linestyle=":", linewidth=1.5)
+        ax.annotate(f"{stop:,.0f}", (stop, 0.98), xycoords=("data", "axes fraction"), color=color, fontsize=8,
+                    ha="center", va="top", bbox=dict(facecolor="white", edgecolor=color, pad=1.5))  # which is which
 
 
 def plot_first_layer_mask(source: nn.Module | torch.Tensor | StoredResult, ax: Axes | None = None) -> Figure:

@@ -156,40 +156,58 @@ def _cell(row: Summary | None, metric: str, percent: bool) -> str:
 
 
 def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]],
-           own_seed: dict[float, Paired] | None = None) -> list[str]:
+           last: tuple[str, dict[float, str]] | None = None) -> list[str]:
     """Per sparsity, the test accuracy at early stop of each column, then their early-stop iterations, one column
-    each; the dense network first; with `own_seed` (the ticket against its own seed's dense network, by sparsity) a
-    last column counting the seeds where the ticket is at least as accurate (a' >= a), stops no later (j' <= j), and
-    both."""
-    own_seed = own_seed or {}
+    each; the dense network first; `last`: a heading and, by sparsity, the text of one more column."""
+    heading, by_share = last or ("", {})
     blanks = " |" * (len(columns) - 1)
+    extra = f" {heading} |" if last else ""
 
     def line(first: str, remaining: float, summaries: list[Summary | None]) -> str:
-        pair = own_seed.get(remaining)
         return (f"| {first} | " + " | ".join(_cell(s, "early_stop_test_accuracy", True) for s in summaries) + " | "
                 + " | ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |"
-                + (f" {pair.as_accurate} · {pair.no_later} · {pair.both} of {pair.seeds} |" if pair else
-                   " |" * bool(own_seed)))
+                + (f" {by_share.get(remaining, '')} |" if last else ""))
 
-    extra = " seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense) |" if own_seed else ""
     return ["| weights remaining | " + " | ".join(f"{c}: accuracy (%)" for c in columns) + " | "
             + " | ".join(f"{c}: early-stop iteration" for c in columns) + " |" + extra,
-            "|---:|" + "---:|" * (2 * len(columns) + bool(own_seed)),
+            "|---:|" + "---:|" * (2 * len(columns) + bool(last)),
             f"| 100 % (dense) | {_cell(dense, 'early_stop_test_accuracy', True)} |{blanks} "
-            f"{_cell(dense, 'early_stop_iteration', False)} |{blanks}" + " |" * bool(own_seed),
+            f"{_cell(dense, 'early_stop_iteration', False)} |{blanks}" + " |" * bool(last),
             *(line(f"{100 * remaining:.1f} %", remaining, summaries) for remaining, summaries in rows)]
 
 
-def table(rows: list[Summary], pairs: list[Paired | None] = ()) -> list[str]:
-    """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining; with `pairs`
-    (`results.paired`, several seeds) the tickets' seed-by-seed comparison with the dense network of their seed."""
+def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[float, tuple[int, int]] | None = None
+          ) -> list[str]:
+    """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining; a last column,
+    with `split` (`split_by_seed`): in how many seeds θ0's share of the ticket's lead is the larger; else, with
+    `pairs` (`results.paired`, several seeds): the tickets' seed-by-seed comparison with the dense network of their
+    seed (at least as accurate, a' >= a; no later, j' <= j; both)."""
     by = {(row.kind, row.remaining): row for row in rows}
     sparsities = sorted({row.remaining for row in rows if row.remaining != 1.0}, reverse=True)
     kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
     dense = next(row for row in rows if row.kind == "dense")
-    own_seed = {p.remaining: p for p in pairs if p is not None and p.kind == "ticket" and p.seeds > 1}
-    return _table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities],
-                  own_seed)
+    own_seed = {p.remaining: f"{p.as_accurate} · {p.no_later} · {p.both} of {p.seeds}"
+                for p in pairs if p is not None and p.kind == "ticket" and p.seeds > 1}
+    last = (("seeds where θ0's share (ticket − random reinit) > the mask's (random reinit − random pruning)",
+             {share: f"{larger} of {n}" for share, (larger, n) in split.items()}) if split else
+            ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed) if own_seed else None)
+    return _table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities], last)
+
+
+def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
+    """Section 1 of notebook 03 splits the ticket's lead over random pruning into θ0's share (ticket − random reinit)
+    and the mask's (random reinit − random pruning). Seed by seed, at each sparsity with both controls: in how many
+    seeds θ0's share is the larger (accuracy at early stop), of how many."""
+    by_reinit: dict[int, dict[str, Result]] = {}
+    for network, reinit in references(results, against="reinit"):
+        by_reinit.setdefault(id(reinit), {"reinit": reinit})[network.kind] = network
+    counts: dict[float, tuple[int, int]] = {}
+    for three in by_reinit.values():
+        if {"ticket", "random_prune"} <= set(three):
+            ticket, reinit, pruned = (three[k].early_stop_test_accuracy for k in ("ticket", "reinit", "random_prune"))
+            larger, n = counts.get(three["reinit"].remaining, (0, 0))
+            counts[three["reinit"].remaining] = (larger + (ticket - reinit > reinit - pruned), n + 1)
+    return counts
 
 
 def accuracy(row: Summary) -> float:
@@ -793,12 +811,9 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
         mean = _for_good(rows, kind, lambda row: points(row.early_stop_test_accuracy.mean, dense.mean) < -LEVEL)
         lowest = _for_good(rows, kind, lambda row: row.early_stop_test_accuracy.mean < dense.min)
         lines[kind] = f"- {LABELS[kind]}: " + (
-            f"never falls more than {LEVEL} points below the dense network's mean accuracy ({100 * dense.mean:.2f} %) "
-            f"to stay there"
-            if mean is None
-            else f"more than {LEVEL} points below the dense network's mean accuracy ({100 * dense.mean:.2f} %) at "
-                 f"every round from {100 * mean:.1f} % of the weights on; below its lowest seed's "
-                 f"({100 * dense.min:.2f} %) "
+            f"never stays more than {LEVEL} points below the dense mean ({100 * dense.mean:.2f} %)" if mean is None
+            else f"more than {LEVEL} points below the dense mean ({100 * dense.mean:.2f} %) for good from "
+                 f"{100 * mean:.1f} % of the weights on; below its lowest seed ({100 * dense.min:.2f} %) "
                  + ("at no sparsity" if lowest is None else f"from {100 * lowest:.1f} % on"))
     reinit = {row.round: row for row in rows if row.kind == "reinit"}
     pruned = {row.round: row for row in rows if row.kind == "random_prune" and row.round in reinit}
@@ -807,9 +822,9 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
 
     early, end = gaps("early_stop_test_accuracy"), gaps("final_test_accuracy")
     ahead, tied, ahead_at_end = sum(g > 0 for g in early), sum(g == 0 for g in early), sum(g > 0 for g in end)
-    lines["appendix_e"] = (f"- random reinit is more accurate than random pruning after {ahead} of {len(pruned)} "
-                           f"rounds at the early stop{f' (level to the hundredth after {tied})' if tied else ''}, "
-                           f"after {ahead_at_end} at the end of training (Appendix E's measure, its Figure 14)")
+    lines["appendix_e"] = (f"- random reinit more accurate than random pruning: after {ahead} of {len(pruned)} rounds "
+                           f"at the early stop{f' (level to the hundredth after {tied})' if tied else ''}, "
+                           f"{ahead_at_end} at the end of training (Appendix E, its Figure 14)")
     reinit_final = sorted((row for row in rows if row.kind == "reinit"), key=lambda row: -row.remaining)
     dense_final = dense_row.final_test_accuracy.mean
     level = [i for i, row in enumerate(reinit_final)
@@ -818,11 +833,10 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
         falling = reinit_final[level[-1]:]
         steps = sum(b.final_test_accuracy.mean < a.final_test_accuracy.mean for a, b in zip(falling, falling[1:]))
         lines["figure_4b"] = (
-            f"- at the end of training (the paper's Figure 4b): random reinit level with the dense network's mean "
-            f"there or above it (within {LEVEL} points of {100 * dense_final:.2f} %, not the early-stop mean above) "
-            f"down to {100 * falling[0].remaining:.1f} % of the weights, then lower than the round before at {steps} "
-            f"of the {len(falling) - 1} rounds after, down to {100 * falling[-1].final_test_accuracy.mean:.2f} % at "
-            f"{100 * falling[-1].remaining:.1f} %")
+            f"- end of training (Figure 4b): random reinit level with the dense mean there ({100 * dense_final:.2f} %, "
+            f"within {LEVEL} points) down to {100 * falling[0].remaining:.1f} % of the weights, then lower than the "
+            f"round before at {steps} of the {len(falling) - 1} rounds after, to "
+            f"{100 * falling[-1].final_test_accuracy.mean:.2f} % at {100 * falling[-1].remaining:.1f} %")
     ticket, control = _at_share(rows, "ticket", 0.211), _at_share(rows, "reinit", 0.211)
     if ticket is not None and control is not None:
         lead = points(ticket.early_stop_test_accuracy.mean, control.early_stop_test_accuracy.mean)
@@ -941,7 +955,7 @@ def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings"), 
     `markdown`)."""
     plain = [r for r in results if not r.rewind_iteration]
     rows = summarize(plain)
-    text = {"table": lambda: table(rows, paired(plain)),
+    text = {"table": lambda: table(rows, paired(plain), split_by_seed(plain)),
             "findings": lambda: findings(rows) + paired_findings(plain),
             "controls": lambda: control_findings(rows) + paired_control_findings(plain),
             "signs": lambda: sign_findings(rows),

@@ -30,7 +30,8 @@ def check_control(answer) -> Verdict:
                         "network differs from the sign-preserving control only in the signs?")
     if given == "random_prune":
         return not_yet("random pruning has another mask, so its gap would mix what the mask adds with what the signs "
-                        "add. Look in section 1's table for the network with the ticket's mask and fresh values.")
+                        "add. Which network shares its mask and differs from it in one thing only? Section 1's table lists what "
+                        "each keeps.")
     if text == "dense":
         return not_yet("the dense network keeps every weight: its gap mixes the mask in. Compare networks that share "
                         "the ticket's mask.")

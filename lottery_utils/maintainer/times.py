@@ -19,6 +19,7 @@ LESSONS = ("00_the_theorem", "01_one_shot_mnist", "02_iterative_pruning", "03_ra
 # thinking a question through, doing an exercise (core or not). Not measured in a class: adjust after one.
 WORDS_PER_MINUTE = 120
 MINUTES = {"predict": 1.5, "think": 3.0, "exercise": 4.0, "coding": 15.0}
+SHOWN_MINUTES = 1.0  # to read one figure or table of results the lesson shows
 NAMES = {"predict": ("Predict", "Predicts"), "think": ("To think about", "To think abouts"),
          "exercise": ("exercise to work out", "exercises to work out"), "coding": ("code exercise", "code exercises")}
 PROMPTS = {"predict": re.compile(r"(?<!marked )\*\*Predict"), "think": re.compile(r"\*\*To think about"),
@@ -37,11 +38,13 @@ class Section:
     exercise: int
     coding: int
     cells: tuple[int, ...]  # the indices of its code cells
+    shown: int = 0  # figures and tables of results in its cells' outputs
 
     def minutes(self, seconds: float, prompts: tuple[str, ...] = tuple(MINUTES)) -> float:
-        """Reading, the `prompts` of these kinds (default: all) and `seconds` of running cells."""
-        return (self.words / WORDS_PER_MINUTE + sum(MINUTES[kind] * getattr(self, kind) for kind in prompts)
-                + seconds / 60)
+        """Reading its prose, figures and tables, the `prompts` of these kinds (default: all) and `seconds` of running
+        cells."""
+        return (self.words / WORDS_PER_MINUTE + SHOWN_MINUTES * self.shown
+                + sum(MINUTES[kind] * getattr(self, kind) for kind in prompts) + seconds / 60)
 
 
 def sections(notebook: dict) -> list[Section]:
@@ -50,12 +53,13 @@ def sections(notebook: dict) -> list[Section]:
     found: list[dict] = []
 
     def start(title: str) -> dict:
-        return {"title": title, "words": 0, **dict.fromkeys(PROMPTS, 0), "cells": []}
+        return {"title": title, "words": 0, **dict.fromkeys(PROMPTS, 0), "cells": [], "shown": 0}
 
     current = start("intro")
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] == "code":
             current["cells"].append(index)
+            current["shown"] += sum(_shows(output.get("data", {})) for output in cell.get("outputs", []))
             continue
         if cell["cell_type"] != "markdown":
             continue
@@ -68,6 +72,11 @@ def sections(notebook: dict) -> list[Section]:
                 current[kind] += len(pattern.findall(part))
     found.append(current)
     return [Section(**{**s, "cells": tuple(s["cells"])}) for s in found if s["words"] or s["cells"]]
+
+
+def _shows(data: dict) -> bool:
+    """Whether a cell output is a figure (an image) or a Markdown table."""
+    return "image/png" in data or "|---" in "".join(data.get("text/markdown", ""))
 
 
 def cell_seconds(cell: dict) -> float:
@@ -106,10 +115,11 @@ def table(name: str, timings: dict | None = None) -> list[str]:
         total += minutes
         prompts = ", ".join(f"{count} {NAMES[kind][count > 1]}" for kind in MINUTES
                             if (count := getattr(section, kind)))
-        rows.append(f"| {section.title} | {section.words:,} | {prompts or '—'} | {run[section.title]:.0f} | "
-                    f"{minutes:.0f} |")
+        rows.append(f"| {section.title} | {section.words:,} | {section.shown or '—'} | {prompts or '—'} | "
+                    f"{run[section.title]:.0f} | {minutes:.0f} |")
     return [f"**{name}.ipynb**: about {5 * round(total / 5):.0f} minutes in all", "",
-            "| section | words | prompts | running (s) | minutes |", "|---|---:|---|---:|---:|", *rows, ""]
+            "| section | words | figures, tables | prompts | running (s) | minutes |", "|---|---:|---:|---|---:|---:|",
+            *rows, ""]
 
 
 def guide_block(timings: dict | None = None) -> list[str]:
@@ -117,8 +127,9 @@ def guide_block(timings: dict | None = None) -> list[str]:
     timings = json.loads(TIMINGS.read_text()) if timings is None else timings
     machines = sorted({timings[name]["machine"] for name in LESSONS if name in timings})
     rates = ", ".join(f"{m:g} min for each {NAMES[kind][0]}" for kind, m in MINUTES.items())
-    lines = [f"Worked out from what is measured, each section's words, prompts and running time: its prose read at "
-             f"{WORDS_PER_MINUTE} words a minute, {rates} (an exercise that writes a function or a loop), and the "
+    lines = [f"Worked out from what is measured, each section's words, figures and tables, prompts and running time: "
+             f"its prose read at {WORDS_PER_MINUTE} words a minute, {SHOWN_MINUTES:g} min for each figure or table of "
+             f"results, {rates} (an exercise that writes a function or a loop), and the "
              f"running time of its cells in real mode, measured on {'; '.join(machines) or 'no machine yet'}. The "
              f"rates are assumptions, not times measured in a class.", ""]
     for name in LESSONS:
@@ -131,8 +142,9 @@ def guide_block(timings: dict | None = None) -> list[str]:
 # write) and what is left as homework; a two-minute debrief closes each lesson.
 BEFORE_LAB = ("00_the_theorem", ("intro", "1", "2"))
 SETUP_MINUTES = 5  # start JupyterLab, open lesson 00, run its first cell; pairs sit down
-LAB = (("00_the_theorem", ("3", "4"), (1, 0), "Exercise 1 (a) and (b), the mask and m ⊙ θ0 by hand",
-        "§5 (the per-round rate and the loop), Exercise 2; To think about; §7", "3"),
+LAB = (("00_the_theorem", ("3",), (1, 0), "Exercise 1 (a) and (b), the mask and m ⊙ θ0 by hand",
+        "§4 (the reset to θ0 on the toy; 03 tests it on LeNet), §5 (the per-round rate and the loop), Exercise 2; "
+        "To think about; §7", "3"),
        ("01_one_shot_mnist", ("intro", "1", "2", "3", "4"), (0, 1), "Exercise 3 (`winning_ticket`)",
         "§5, §6, Exercises 1-2", None),
        ("03_random_reinit_controls", ("intro", "1", "2"), (1, 0), "Exercise 3 (the two gaps)",
