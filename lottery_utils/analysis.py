@@ -31,6 +31,12 @@ class WeightStatistics:
     same_sign_kept: float
     same_sign_pruned: float
 
+    @property
+    def same_sign_all(self) -> float:
+        """The share of all the layer's weights that end training with the sign they started with."""
+        groups = [(self.same_sign_kept, self.initial_kept.numel()), (self.same_sign_pruned, self.initial_pruned.numel())]
+        return sum(share * n for share, n in groups if n) / sum(n for _, n in groups)
+
 
 def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
                       trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:

@@ -498,7 +498,7 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
     `trained` is the trained network (θj: its `weight_orig` if `winning_ticket` pruned it), `ticket` the copy
     `winning_ticket` returned. One block of rows per stage, one row of panels per fully connected layer; the first
     layer is drawn transposed (inputs x units) so that its columns line up with the next layer's (outputs x units),
-    and the columns are numbered by hidden unit (in grey: a unit whose incoming weights training left exactly as they
+    and the columns are numbered by hidden unit (hatched, in grey: a unit whose incoming weights training left exactly as they
     were, a dead unit). Each stage has its own blue (negative) to red (positive) scale; the
     mask is green where a weight is kept (1) and white where it is pruned (0); a pruned weight of the ticket is left
     blank."""
@@ -542,9 +542,12 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
         for u, label in enumerate(ax.get_xticklabels()):
             if u in idle:
                 label.set_color("tab:gray")
+        for u in idle:  # hatched in every stage, so that a projector shows it too
+            ax.axvspan(u - 0.5, u + 0.5, facecolor="none", edgecolor="dimgray", hatch="///", linewidth=0)
         if row == 0:
             ax.set_title(title, loc="left", fontsize=10)
-    axes[-1].set_xlabel("hidden unit" + (" (grey: incoming weights left unchanged by training)" if idle else ""))
+    axes[-1].set_xlabel("hidden unit" + (" (hatched, grey number: incoming weights left unchanged by training)"
+                                         if idle else ""))
     return fig
 
 
@@ -556,7 +559,8 @@ WEIGHT_COLORS = {"kept": "tab:blue", "pruned": "tab:gray"}
 def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 50) -> Figure:
     """Histograms of the weights a mask keeps and those it prunes, one row per layer: where they started (|theta_0|,
     left) and how far training moved them (|theta_j - theta_0|, right); from `analysis.weight_statistics`. Each
-    histogram is a density, so kept and pruned compare in shape however many of each there are."""
+    histogram is a density, so kept and pruned compare in shape however many of each there are; the x axis stops at
+    the 99.9th percentile of the layer's values."""
     if not statistics:
         raise ValueError("No layers to draw: pass analysis.weight_statistics(theta_0, trained, ticket).")
     fig = Figure(figsize=(10, 2.6 * len(statistics)), layout="constrained")
@@ -566,7 +570,8 @@ def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 
                                         layer.initial_pruned),
                                        (axes[row, 1], "|θj − θ0| (how far training moved it)", layer.moved_kept,
                                         layer.moved_pruned)):
-            edges = np.histogram_bin_edges(torch.cat([kept, pruned]).numpy(), bins=bins)
+            both = torch.cat([kept, pruned]).numpy()  # up to the 99.9th percentile: a few outliers squeeze the rest
+            edges = np.histogram_bin_edges(both, bins=bins, range=(both.min(), np.quantile(both, 0.999)))
             for label, values in (("kept", kept), ("pruned", pruned)):
                 if len(values):
                     ax.hist(values.numpy(), bins=edges, density=True, alpha=0.55, color=WEIGHT_COLORS[label],
@@ -635,8 +640,9 @@ def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str 
         spread = [y - [getattr(row, metric).min for row in rows], [getattr(row, metric).max for row in rows] - y]
         shift = 1.04 ** (i - (len(rewinds) - 1) / 2)  # a few percent along the log axis
         ax.errorbar([100 * row.remaining * shift for row in rows], y, yerr=spread if seeds > 1 else None,
-                    color=shades(0.4 + 0.55 * i / max(1, len(rewinds) - 1)), marker="o", markersize=4, capsize=3,
-                    label=f"k = {k:,}" if k else "k = 0 (θ0)")
+                    color=shades(0.4 + 0.55 * i / max(1, len(rewinds) - 1)), marker=CURVE_MARKERS[i % len(CURVE_MARKERS)],
+                    linestyle=("-", "--", "-.", ":")[i % 4], markersize=5, capsize=3,
+                    label=f"k = {k:,}" if k else "k = 0 (θ0)")  # shades of one hue, told apart by marker and line
     for row in summarize(r for r in records if r.kind == "dense"):
         spread = getattr(row, metric)
         ax.axhline(spread.mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])

@@ -179,9 +179,9 @@ def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summ
 def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[float, tuple[int, int]] | None = None
           ) -> list[str]:
     """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining; a last column,
-    with `split` (`split_by_seed`): in how many seeds θ0's share of the ticket's lead is the larger; else, with
-    `pairs` (`results.paired`, several seeds): the tickets' seed-by-seed comparison with the dense network of their
-    seed (at least as accurate, a' >= a; no later, j' <= j; both)."""
+    with `split` (`split_by_seed`): in how many seeds θ0's share of the ticket's lead is the larger; for tickets
+    alone, with `pairs` (`results.paired`, several seeds): their seed-by-seed comparison with the dense network of
+    their seed (at least as accurate, a' >= a; no later, j' <= j; both)."""
     by = {(row.kind, row.remaining): row for row in rows}
     sparsities = sorted({row.remaining for row in rows if row.remaining != 1.0}, reverse=True)
     kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
@@ -190,7 +190,8 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
                 for p in pairs if p is not None and p.kind == "ticket" and p.seeds > 1}
     last = (("seeds where θ0's share (ticket − random reinit) > the mask's (random reinit − random pruning)",
              {share: f"{larger} of {n}" for share, (larger, n) in split.items()}) if split else
-            ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed) if own_seed else None)
+            ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed)
+            if own_seed and kinds == ["ticket"] else None)
     return _table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities], last)
 
 
@@ -430,7 +431,22 @@ def supermask_findings(results: list[Result]) -> list[str]:
             f"every random mask's mean at {len(above)} of {len(masks)} sparsities. Random masks on θ0 give "
             f"{100 * min(random):.2f}–{100 * max(random):.2f} %, the dense θ0 {100 * dense:.2f} % (chance: 10 %).",
             f"- **Seed by seed**, each ticket's mask against its own seed's untrained dense θ0: "
-            f"{_own_seed_above(results)}."]
+            f"{_own_seed_above(results)}."] + _against_random_masks(results)
+
+
+def _against_random_masks(results: list[Result]) -> list[str]:
+    """Each ticket's mask on θ0 against its own seed's random mask of the same size, untrained: in how many
+    (sparsity, seed) pairs it is the more accurate, and the pairs where it is not."""
+    pairs = [(t, r) for t, r in references([r for r in results if not r.rewind_iteration], against="random_prune")
+             if t.kind == "ticket"]
+    if not pairs:
+        return []
+    not_above = [f"seed {t.seed} at {100 * t.remaining:.1f} % ({100 * t.initial_test_accuracy:.2f} against "
+                 f"{100 * r.initial_test_accuracy:.2f} %)" for t, r in pairs
+                 if t.initial_test_accuracy <= r.initial_test_accuracy]
+    return [f"- **Against random masks, seed by seed**: each ticket's mask above its own seed's random mask of the "
+            f"same size in {len(pairs) - len(not_above)} of {len(pairs)} (sparsity, seed) pairs"
+            + (f"; not {', '.join(not_above)}." if not_above else ".")]
 
 
 def _own_seed_above(results: list[Result]) -> str:
@@ -487,8 +503,22 @@ def rewinding_findings(results: list[Result]) -> list[str]:
             f"Early stop, counted from iteration 0: {sum(a for a, _ in stops) / n:,.0f} on average against their "
             f"{sum(b for _, b in stops) / n:,.0f}, later at {sum(a > b for a, b in stops)} of {n}; counted from the "
             f"reset at k: {sum(a - k for a, _ in stops) / n:,.0f}, earlier than theirs at "
-            f"{sum(a - k < b for a, b in stops)} of {n}.")
+            f"{sum(a - k < b for a, b in stops)} of {n}. {_rewound_by_seed(results, k)}")
     return sentences
+
+
+def _rewound_by_seed(results: list[Result], k: int) -> str:
+    """Each ticket rewound to θk against its own seed's ticket reset to θ0 at the same sparsity: in how many
+    (sparsity, seed) pairs it is more accurate, and stops later, earlier or at the same iteration (from iteration 0)."""
+    reset = {(r.seed, round(r.remaining, 4)): r for r in results if r.kind == "ticket" and not r.rewind_iteration}
+    pairs = [(r, reset[(r.seed, round(r.remaining, 4))]) for r in unique_networks(results)
+             if r.kind == "ticket" and r.rewind_iteration == k and (r.seed, round(r.remaining, 4)) in reset]
+    later = sum(a.early_stop_iteration > b.early_stop_iteration for a, b in pairs)
+    earlier = sum(a.early_stop_iteration < b.early_stop_iteration for a, b in pairs)
+    more = sum(a.early_stop_test_accuracy > b.early_stop_test_accuracy for a, b in pairs)
+    return (f"Seed by seed, against its own seed's ticket reset to θ0: more accurate in {more} of {len(pairs)} "
+            f"(sparsity, seed) pairs; from iteration 0 later in {later}, earlier in {earlier}, at the same iteration in "
+            f"{len(pairs) - later - earlier}.")
 
 
 def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
@@ -526,6 +556,12 @@ def sign_findings(rows: list[Summary]) -> list[str]:
         share = f" ({100 * got / lead:.0f} %)" if lead > 0 else ""
         return f"{got:,.{digits}f} of its {lead:,.{digits}f} {what}{share}"
 
+    def share_of_lead(s: float) -> str:  # at one sparsity, in early-stop iterations
+        at = {kind: by[(kind, s)].early_stop_iteration.mean for kind in ("ticket", "reinit", "reinit_signs")}
+        lead, got = at["reinit"] - at["ticket"], at["reinit"] - at["reinit_signs"]
+        return (f"{100 * s:.1f} % " + ("no lead" if lead <= 0 else f"{100 * got / lead:.0f} %" if got >= 0 else
+                                       "none (slower than plain reinit)"))
+
     apart = _apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for a, b in pairs], "plain reinit's")
     accuracy_share = recovered(points(accuracy["ticket"], accuracy["reinit"]),  # as the printed means subtract
                                points(accuracy["reinit_signs"], accuracy["reinit"]), "points of accuracy", 2)
@@ -542,7 +578,8 @@ def sign_findings(rows: list[Summary]) -> list[str]:
             f"- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at "
             f"{earlier} of {len(pairs)} sparsities. Averaged over them, the early stop is at iteration "
             f"{stop['ticket']:,.0f} for the winning ticket, {stop['reinit_signs']:,.0f} with the signs kept and "
-            f"{stop['reinit']:,.0f} for plain reinit.",
+            f"{stop['reinit']:,.0f} for plain reinit. Of the ticket's lead in speed over plain reinit, keeping the "
+            f"signs recovers, densest first: {', '.join(map(share_of_lead, sparsities))}.",
             f"- **Values or signs?** Random reinit with the signs kept is below the winning ticket at {below_ticket} "
             f"of {len(pairs)} sparsities. Of the ticket's lead over plain reinit, averaged over them, keeping the "
             f"signs recovers {accuracy_share} and {iterations}. The ticket's range lies wholly above plain reinit's at "
@@ -607,10 +644,10 @@ def lag_text(plain: Lag, signs: Lag, metric: str) -> str:
 
 def sign_rounds(results: list[Result]) -> list[str]:
     """The 18-round sign experiment (notebook 05, docs/results): at SIGN_ROUNDS (every round in a short run), the
-    ticket, plain reinit and reinit keeping theta_0's signs (accuracy at early stop and that iteration, mean [min–max]
-    over the seeds), how far each control is behind the ticket it was trained beside (plain → signs kept, means over
-    the seeds) and the share of that lag the signs recover, and in how many seeds keeping the signs shortens the lag;
-    then the sentences computed from them."""
+    ticket (accuracy at early stop and that iteration, mean [min–max] over the seeds), how far each control, plain
+    reinit and reinit keeping theta_0's signs, is behind the ticket it was trained beside (means over the seeds) and
+    the share of that lag the signs recover, and in how many seeds keeping the signs shortens the lag; then the
+    sentences computed from them."""
     lags = sign_recovery(results)
     rounds = list(lags)
     if not rounds:
@@ -618,20 +655,17 @@ def sign_rounds(results: list[Result]) -> list[str]:
     shown = [r for r in rounds if r in SIGN_ROUNDS] if len(rounds) > 6 else rounds
     rows = {(row.kind, row.round): row for row in summarize([r for r in results if r.kind != "dense"])}
 
-    kinds = ("ticket", "reinit", "reinit_signs")
-    lines = ["| weights remaining | " + " | ".join(f"{LABELS[k]}: accuracy (%) at early stop, at iteration"
-                                                 for k in kinds)
-             + " | behind its ticket in early stop (iterations): plain reinit → signs kept | in accuracy (points) "
-               "| seeds where keeping the signs shortens the lag in speed |",
-             "|---:|" + "---|" * len(kinds) + "---:|---:|---:|"]
+    lines = ["| weights remaining | winning ticket: accuracy (%) at early stop, at iteration | behind its ticket in early "
+             "stop (iterations): plain reinit → signs kept | in accuracy (points) | seeds where keeping the signs "
+             "shortens the lag in speed |", "|---:|---|---:|---:|---:|"]
     for r in shown:
-        cells = [f"{rows[(k, r)].early_stop_test_accuracy.text(True)} at {rows[(k, r)].early_stop_iteration.text()}"
-                 for k in kinds]
+        ticket = rows[("ticket", r)]
         count, n = _shorter(*lags[r])
-        lines.append(f"| {100 * rows[('ticket', r)].remaining:.1f} % | " + " | ".join(cells) + " | "
+        lines.append(f"| {100 * ticket.remaining:.1f} % | {ticket.early_stop_test_accuracy.text(True)} at "
+                     f"{ticket.early_stop_iteration.text()} | "
                      + " | ".join(lag_text(*lags[r], metric) for metric in ("iterations", "points"))
                      + f" | {count} of {n} |")
-    return lines + ["", _SHARE, ""] + _sign_round_findings(lags, rows) + _two_trainings(_trained_again(results))
+    return lines + ["", _SHARE, ""] + _sign_round_findings(lags, rows) + _two_trainings(trained_again(results))
 
 
 _SHARE = ("Each control's lag is counted seed by seed against the ticket it was trained beside, then averaged; the "
@@ -642,7 +676,7 @@ _SHARE = ("Each control's lag is counted seed by seed against the ticket it was 
 def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
     rounds = list(lags)
     last = rounds[-1]
-    ticket, reinit, kept = (rows[(k, last)] for k in ("ticket", "reinit", "reinit_signs"))
+    ticket, reinit = (rows[(k, last)] for k in ("ticket", "reinit"))
     plain, signs = lags[last]
     later = sum(stop(rows[("reinit", r)]) > stop(rows[("ticket", r)]) for r in rounds)
     half = [r for r in rounds if (recovered(*lags[r], "iterations") or 0) >= 0.5]
@@ -651,9 +685,8 @@ def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
     n = max(total for _, total in shorter)
     sentences = [
         f"- **Plain reinit** stops later than the ticket (means) after {later} of {len(rounds)} rounds. At the "
-        f"sparsest, {100 * ticket.remaining:.1f} %: the ticket {100 * accuracy(ticket):.2f} % at {stop(ticket):,.0f}, "
-        f"plain reinit {100 * accuracy(reinit):.2f} % at {stop(reinit):,.0f}, with the signs kept "
-        f"{100 * accuracy(kept):.2f} % at {stop(kept):,.0f}.",
+        f"sparsest, {100 * ticket.remaining:.1f} %, the ticket reaches {100 * accuracy(ticket):.2f} % at iteration "
+        f"{stop(ticket):,.0f}; plain reinit {100 * accuracy(reinit):.2f} % at {stop(reinit):,.0f}.",
         f"- **What the signs recover**: at the sparsest, plain reinit is {plain.mean('iterations'):,.0f} iterations "
         f"and {plain.mean('points'):.2f} points behind its ticket, the signs-kept network "
         f"{signs.mean('iterations'):,.0f} and {signs.mean('points'):.2f}: "
@@ -667,7 +700,7 @@ def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
     return sentences
 
 
-def _trained_again(results: list[Result]) -> list[int]:
+def trained_again(results: list[Result]) -> list[int]:
     """The seeds whose signs-kept controls were trained beside another training of the ticket chain than the run's
     (the tickets plain reinit is paired with)."""
     def numbers(r: Result) -> tuple:
@@ -684,10 +717,8 @@ def _two_trainings(seeds: list[int]) -> list[str]:
         return []
     named = ", ".join(map(str, seeds[:-1])) + " and " * (len(seeds) > 1) + str(seeds[-1])
     return [f"- **Two trainings of one chain**: for seed{'s' * (len(seeds) > 1)} {named} the signs-kept networks were "
-            f"trained beside a second training of the ticket chain, on another kind of CPU, whose rounding took the "
-            f"training elsewhere (other tickets, other masks); their lags are counted against those tickets, while the "
-            f"table's ticket column is the run's, so for {'these seeds' if len(seeds) > 1 else 'this seed'} the lags "
-            f"are not the differences of the columns."]
+            f"trained beside a re-run of the ticket chain, whose masks differ slightly; their lags are counted against "
+            f"those tickets (the table's ticket column is the run's)."]
 
 
 def _shorter(plain: Lag, signs: Lag) -> tuple[int, int]:

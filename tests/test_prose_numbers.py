@@ -39,7 +39,6 @@ SETTINGS = {
 }
 # Numbers worked out by hand: the difference of two numbers the lesson prints.
 DIFFERENCES = {
-    "00_the_theorem": {"9.6": ("90.9", "81.3"), "0.9": ("98.7", "97.8")},
     "03_random_reinit_controls": {"0.38": ("98.18", "97.80")},
 }
 # Numbers another lesson prints, which this one recalls: number -> that lesson.

@@ -527,10 +527,11 @@ def test_the_sign_rounds_count_each_controls_lead_against_the_ticket_it_was_trai
     assert "| 80.0 % |" in text and "| 8,000 → 2,000 (75 % recovered) | 2.00 → 0.50 (75 % recovered) | 2 of 2 |" in text
     assert ("plain reinit is 8,000 iterations and 2.00 points behind its ticket, the signs-kept network 2,000 and "
             "0.50: 75 % of the lag recovered in speed and 75 % in accuracy") in text
-    assert "for seed 1 the signs-kept networks were trained beside a second training" in text
+    assert "for seed 1 the signs-kept networks were trained beside a re-run of the ticket chain" in text
+    assert text.splitlines()[0].count("accuracy (%) at early stop") == 1  # the run's ticket only: no column to subtract
     wrong = [replace(r, trained_beside=None) for r in results]  # each control against the run's ticket
     assert "8,000 → 3,000 (62 % recovered)" in "\n".join(sign_rounds(wrong))
-    assert "second training" not in "\n".join(sign_rounds(wrong))
+    assert "re-run" not in "\n".join(sign_rounds(wrong))
     assert sign_rounds([r for r in results if r.kind != "reinit_signs"]) == []  # a part not bundled yet
 
 
