@@ -33,7 +33,7 @@ from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
 from .pruning import clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights, \
     sign_preserving_reinit
-from .results import Kind, Result, pick, sort_results, unique_networks
+from .results import KINDS, Kind, Result, pick, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, numbers_of, result_of
 from .training import Progress, progress_bars, train
@@ -43,6 +43,11 @@ __all__ = ["ALL_CONTROLS", "CONTROLS", "Experiment", "Setup", "announce", "itera
 
 TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is about to train
 SEEDS_BELOW = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
+
+
+def sort_results(results: Iterable[Result]) -> list[Result]:
+    """By seed, round, then kind (in KINDS order: dense, ticket, then the controls)."""
+    return sorted(results, key=lambda r: (r.seed, r.round, KINDS.index(r.kind)))
 
 
 def dataset(model: str, root: Path) -> Data:

@@ -62,9 +62,6 @@ class Result:
     history: History = field(default_factory=History, repr=False)
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
-    # a control's ticket when it is not its run's own ticket (see `paired`); the bundle's sign controls of seeds 0-2
-    # were trained beside a second training of the ticket chain, on another kind of CPU: other tickets, other masks
-    trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         self.kind = Kind.named(self.kind)
@@ -131,11 +128,6 @@ def unique_networks(results: Iterable[Result]) -> list[Result]:
             seen.add(identity)
             unique.append(r)
     return unique
-
-
-def sort_results(results: Iterable[Result]) -> list[Result]:
-    """By seed, round, then kind (in KINDS order: dense, ticket, then the controls)."""
-    return sorted(results, key=lambda r: (r.seed, r.round, KINDS.index(r.kind)))
 
 
 @dataclass(frozen=True)
@@ -221,9 +213,8 @@ class Paired:
 def references(results: Iterable[Result], against: str = "dense") -> list[tuple[Result, Result]]:
     """Each network (each seed once) with its reference of the same seed, model and training length: the dense
     network (default), or the network of kind `against` at the same round, rewind iteration and sparsity (e.g.
-    "reinit": each ticket with its own seed's reinitialization). Against "ticket", a control is paired with the
-    ticket it was trained beside: the one its store names (`Result.trained_beside`), else its run's. Networks
-    without a reference (the references themselves included) are left out."""
+    "reinit": each ticket with its own seed's reinitialization). Networks without a reference (the references
+    themselves included) are left out."""
     results = unique_networks(results)
 
     def identity(r: Result) -> tuple:
@@ -231,8 +222,7 @@ def references(results: Iterable[Result], against: str = "dense") -> list[tuple[
                                                   (r.round, r.rewind_iteration, round(r.remaining, 4)))
 
     reference = {identity(r): r for r in results if r.kind == against}
-    pairs = [(r, r.trained_beside if against == "ticket" and r.trained_beside else reference.get(identity(r)))
-             for r in results if r.kind != against]
+    pairs = [(r, reference.get(identity(r))) for r in results if r.kind != against]
     return [(r, ref) for r, ref in pairs if ref is not None]
 
 

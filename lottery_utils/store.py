@@ -76,12 +76,16 @@ def numbers_of(result: Result) -> dict[str, Any]:
 class StoredResult(Result):
     """A Result as a store holds it: also the key of its entry, the key of its configuration without the seed (its
     exact setup: learning rate, batch size, the preset's schedule), whether it was read from the bundle, and how many
-    weights each input of its first layer keeps (to draw the mask without the weights; LeNet only)."""
+    weights each input of its first layer keeps (to draw the mask without the weights; LeNet only), and for a control
+    trained beside another ticket than its run's, that ticket."""
 
     key: str = ""
     setting: str = ""
     bundled: bool = False
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
+    # a control's ticket when it is not its run's own: the bundle's sign controls of seeds 0-2 were trained beside a
+    # re-run of the ticket chain, whose masks differ slightly (comparisons.beside_ticket pairs each with its own)
+    trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
     def configuration(self) -> tuple:
         """The seeds of one stored network share its setting: its exact configuration but the seed."""

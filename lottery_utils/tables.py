@@ -4,19 +4,13 @@ Every number comes from the results given."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from .comparisons import Lag, points, recovered, shorter, sign_recovery, split_by_seed, trained_again
 from .config import ALL_CONTROLS, CONTROLS, round_rates
 from .results import (LABELS, Paired, Result, Spread, Summary, conditions, initial_accuracies, paired, references,
                       summarize, unique_networks)
 
 LEVEL = 0.05  # points of accuracy within which two means count as level: five of the 10,000 test images
-
-
-def points(a: float, b: float) -> float:
-    """a − b in percentage points, from the two accuracies as the tables print them (rounded to the hundredth), so
-    that a printed gap is always the difference of the printed numbers."""
-    return round(100 * a, 2) - round(100 * b, 2)
 
 
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
@@ -193,22 +187,6 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
             ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed)
             if own_seed and kinds == ["ticket"] else None)
     return _table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities], last)
-
-
-def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
-    """Section 1 of notebook 03 splits the ticket's lead over random pruning into θ0's share (ticket − random reinit)
-    and the mask's (random reinit − random pruning). Seed by seed, at each sparsity with both controls: in how many
-    seeds θ0's share is the larger (accuracy at early stop), of how many."""
-    by_reinit: dict[int, dict[str, Result]] = {}
-    for network, reinit in references(results, against="reinit"):
-        by_reinit.setdefault(id(reinit), {"reinit": reinit})[network.kind] = network
-    counts: dict[float, tuple[int, int]] = {}
-    for three in by_reinit.values():
-        if {"ticket", "random_prune"} <= set(three):
-            ticket, reinit, pruned = (three[k].early_stop_test_accuracy for k in ("ticket", "reinit", "random_prune"))
-            larger, n = counts.get(three["reinit"].remaining, (0, 0))
-            counts[three["reinit"].remaining] = (larger + (ticket - reinit > reinit - pruned), n + 1)
-    return counts
 
 
 def accuracy(row: Summary) -> float:
@@ -589,49 +567,6 @@ def sign_findings(rows: list[Summary]) -> list[str]:
 SIGN_ROUNDS = (3, 7, 12, 15, 18)  # the rounds the sign table shows: about 51, 21, 7, 3.6 and 1.9 % remaining
 
 
-@dataclass(frozen=True)
-class Lag:
-    """How far a control is behind the ticket it was trained beside, seed by seed (`references(..., "ticket")`), in
-    early-stop iterations and in points of accuracy at early stop: positive when later, or less accurate."""
-
-    seeds: tuple[int, ...]
-    iterations: tuple[float, ...]
-    points: tuple[float, ...]
-
-    @classmethod
-    def of(cls, pairs: list[tuple[Result, Result]]) -> Lag:
-        pairs = sorted(pairs, key=lambda pair: pair[0].seed)
-        return cls(tuple(c.seed for c, _ in pairs),
-                   tuple(c.early_stop_iteration - t.early_stop_iteration for c, t in pairs),
-                   tuple(points(t.early_stop_test_accuracy, c.early_stop_test_accuracy) for c, t in pairs))
-
-    def mean(self, metric: str) -> float:
-        values = getattr(self, metric)
-        return sum(values) / len(values)
-
-
-def _lags(results: list[Result], control: str) -> dict[int, Lag]:
-    """By round, the `control` networks' Lag behind their tickets."""
-    by_round: dict[int, list[tuple[Result, Result]]] = {}
-    for c, ticket in references(results, against="ticket"):
-        if c.kind == control:
-            by_round.setdefault(c.round, []).append((c, ticket))
-    return {r: Lag.of(pairs) for r, pairs in by_round.items()}
-
-
-def recovered(plain: Lag, signs: Lag, metric: str) -> float | None:
-    """The share of plain reinit's mean lag (`metric`: "iterations" or "points") that keeping the signs recovers,
-    1 − signs' mean lag / plain's: 1 all of it, 0 none, negative when further behind than plain reinit; None when
-    plain reinit is not behind on average."""
-    return 1 - signs.mean(metric) / plain.mean(metric) if plain.mean(metric) > 0 else None
-
-
-def sign_recovery(results: list[Result]) -> dict[int, tuple[Lag, Lag]]:
-    """By round, plain reinit's and the signs-kept control's Lag behind their tickets."""
-    plain, signs = _lags(results, "reinit"), _lags(results, "reinit_signs")
-    return {r: (plain[r], signs[r]) for r in sorted(set(plain) & set(signs))}
-
-
 def lag_text(plain: Lag, signs: Lag, metric: str) -> str:
     """A table cell: plain reinit's mean lag → the signs-kept control's, then the share recovered, in parentheses
     ("uneven") when plain reinit is not behind its ticket in every seed."""
@@ -660,7 +595,7 @@ def sign_rounds(results: list[Result]) -> list[str]:
              "shortens the lag in speed |", "|---:|---|---:|---:|---:|"]
     for r in shown:
         ticket = rows[("ticket", r)]
-        count, n = _shorter(*lags[r])
+        count, n = shorter(*lags[r])
         lines.append(f"| {100 * ticket.remaining:.1f} % | {ticket.early_stop_test_accuracy.text(True)} at "
                      f"{ticket.early_stop_iteration.text()} | "
                      + " | ".join(lag_text(*lags[r], metric) for metric in ("iterations", "points"))
@@ -681,8 +616,8 @@ def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
     later = sum(stop(rows[("reinit", r)]) > stop(rows[("ticket", r)]) for r in rounds)
     half = [r for r in rounds if (recovered(*lags[r], "iterations") or 0) >= 0.5]
     from_on = next((r for r in rounds if all(r2 in half for r2 in rounds if r2 >= r)), None)
-    shorter = [_shorter(*lags[r]) for r in rounds]
-    n = max(total for _, total in shorter)
+    shortened = [shorter(*lags[r]) for r in rounds]
+    n = max(total for _, total in shortened)
     sentences = [
         f"- **Plain reinit** stops later than the ticket (means) after {later} of {len(rounds)} rounds. At the "
         f"sparsest, {100 * ticket.remaining:.1f} %, the ticket reaches {100 * accuracy(ticket):.2f} % at iteration "
@@ -695,21 +630,9 @@ def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
         f"{len(rounds)} rounds" + (f", every round from {100 * rows[('ticket', from_on)].remaining:.1f} % down"
                                    if from_on else "") + ".",
         f"- **Seed by seed**: keeping the signs shortens the lag in speed in all {n} seeds after "
-        f"{sum(count == total == n for count, total in shorter)} of {len(rounds)} rounds, and in at least "
-        f"{min(count for count, _ in shorter)} of {n} after every round."]
+        f"{sum(count == total == n for count, total in shortened)} of {len(rounds)} rounds, and in at least "
+        f"{min(count for count, _ in shortened)} of {n} after every round."]
     return sentences
-
-
-def trained_again(results: list[Result]) -> list[int]:
-    """The seeds whose signs-kept controls were trained beside another training of the ticket chain than the run's
-    (the tickets plain reinit is paired with)."""
-    def numbers(r: Result) -> tuple:
-        return r.early_stop_iteration, r.early_stop_test_accuracy, r.final_test_accuracy
-
-    pairs = references(results, against="ticket")
-    run = {(c.seed, c.round): t for c, t in pairs if c.kind == "reinit"}
-    return sorted({c.seed for c, t in pairs if c.kind == "reinit_signs" and (c.seed, c.round) in run
-                   and numbers(t) != numbers(run[(c.seed, c.round)])})
 
 
 def _two_trainings(seeds: list[int]) -> list[str]:
@@ -719,14 +642,6 @@ def _two_trainings(seeds: list[int]) -> list[str]:
     return [f"- **Two trainings of one chain**: for seed{'s' * (len(seeds) > 1)} {named} the signs-kept networks were "
             f"trained beside a re-run of the ticket chain, whose masks differ slightly; their lags are counted against "
             f"those tickets (the table's ticket column is the run's)."]
-
-
-def _shorter(plain: Lag, signs: Lag) -> tuple[int, int]:
-    """In how many seeds the signs-kept control is less far behind its ticket in speed than plain reinit behind its
-    own, of how many seeds have both."""
-    own = dict(zip(plain.seeds, plain.iterations))
-    pairs = [(lag, own[seed]) for seed, lag in zip(signs.seeds, signs.iterations) if seed in own]
-    return sum(lag < plain_lag for lag, plain_lag in pairs), len(pairs)
 
 
 def share_text(value: float | None) -> str:

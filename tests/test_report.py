@@ -1,11 +1,11 @@
 """docs/results/README.md is generated from the bundled results, never typed."""
 import re
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
-from lottery_utils.store import Bundle, numbers_of, result_of, write_bundle
+from lottery_utils.store import Bundle, StoredResult, numbers_of, result_of, write_bundle
 from lottery_utils.results import Result, summarize
 from lottery_utils.results import History
 
@@ -509,10 +509,14 @@ def _round_results(seed, ticket_stop, plain_stop, signs_stop, beside_stop=None, 
         return Result.from_numbers(kind, r, 0.8 ** r, accuracy, stop, accuracy, seed, "lenet", 50_000)
 
     beside = [None] * 3 if beside_stop is None else [make("ticket", r, beside_stop, 0.98) for r in (0, 1, 2)]
+
+    def stored(r, b):  # a stored control that names the ticket it was trained beside
+        return StoredResult(**{f.name: getattr(r, f.name) for f in fields(Result)}, trained_beside=b)
+
     return ([make("dense", 0, 3_000, 0.978)]
             + [make("ticket", r, ticket_stop, 0.98) for r in (1, 2)]
             + [make("reinit", r, plain_stop, plain_acc) for r in (1, 2)]
-            + [replace(make("reinit_signs", r, signs_stop, signs_acc), trained_beside=beside[r]) for r in (1, 2)])
+            + [stored(make("reinit_signs", r, signs_stop, signs_acc), beside[r]) for r in (1, 2)])
 
 
 def test_the_sign_rounds_count_each_controls_lead_against_the_ticket_it_was_trained_beside():
@@ -529,7 +533,7 @@ def test_the_sign_rounds_count_each_controls_lead_against_the_ticket_it_was_trai
             "0.50: 75 % of the lag recovered in speed and 75 % in accuracy") in text
     assert "for seed 1 the signs-kept networks were trained beside a re-run of the ticket chain" in text
     assert text.splitlines()[0].count("accuracy (%) at early stop") == 1  # the run's ticket only: no column to subtract
-    wrong = [replace(r, trained_beside=None) for r in results]  # each control against the run's ticket
+    wrong = [replace(r, trained_beside=None) if isinstance(r, StoredResult) else r for r in results]  # the run's tickets
     assert "8,000 → 3,000 (62 % recovered)" in "\n".join(sign_rounds(wrong))
     assert "re-run" not in "\n".join(sign_rounds(wrong))
     assert sign_rounds([r for r in results if r.kind != "reinit_signs"]) == []  # a part not bundled yet
@@ -538,8 +542,8 @@ def test_the_sign_rounds_count_each_controls_lead_against_the_ticket_it_was_trai
 def test_a_bundled_part_gives_its_controls_the_tickets_it_names_as_trained_beside(tmp_path):
     """A signs part names the tickets its controls were trained beside (metadata tickets_used): each of its networks
     carries its own round's, and pairing a control with "its" ticket uses that one; a part without them, none."""
+    from lottery_utils.comparisons import beside_ticket
     from lottery_utils.config import config_key
-    from lottery_utils.results import paired
 
     lessons = [entry("dense", 0, 0, 0.978, 3_000), entry("ticket", 1, 0, 0.980, 2_000),
                entry("ticket", 2, 0, 0.981, 2_000), entry("reinit", 2, 0, 0.975, 6_000)]
@@ -553,8 +557,8 @@ def test_a_bundled_part_gives_its_controls_the_tickets_it_names_as_trained_besid
     assert [kept[r].trained_beside.early_stop_iteration for r in (1, 2)] == [3_500, 3_500]
     assert {kept[r].trained_beside.round for r in (1, 2)} == {1, 2} and kept[2].trained_beside.round == 2
     assert all(r.trained_beside is None for r in results if r.kind != "reinit_signs")
-    pairs = {p.kind: p for p in paired(results, against="ticket") if p is not None and p.remaining < 0.7}
-    assert pairs["reinit_signs"].no_later == 1 and pairs["reinit"].no_later == 0  # 3,000 <= 3,500; 6,000 > 2,000
+    pairs = {c.kind: ticket for c, ticket in beside_ticket(results) if c.remaining < 0.7}
+    assert pairs["reinit_signs"].early_stop_iteration == 3_500 and pairs["reinit"].early_stop_iteration == 2_000
     assert config_key(own[1]["config"]) == config_key(lessons[2]["config"])  # the same key, read from the metadata
 
 
@@ -572,7 +576,8 @@ def test_a_share_recovered_from_a_lag_that_not_every_seed_shows_is_marked_uneven
 
 
 def test_the_controls_table_counts_seed_by_seed_where_theta0s_share_beats_the_masks():
-    from lottery_utils.tables import show, split_by_seed
+    from lottery_utils.comparisons import split_by_seed
+    from lottery_utils.tables import show
 
     def made(kind, seed, accuracy):
         remaining = 1.0 if kind == "dense" else 0.05

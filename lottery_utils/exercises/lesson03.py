@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..results import LABELS, summarize
-from ..tables import points as printed_gap
+from ..comparisons import points as printed_gap
 from ._common import Unreadable, Verdict, correct, not_yet, read_number
 
 CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization", "random_reinit", "reinitialization",

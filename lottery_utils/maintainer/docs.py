@@ -16,9 +16,9 @@ from ..results import Paired, Result, Summary, paired, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo
-from ..tables import (trained_again, findings, one_shot_networks, paired_findings, paper_run, points, recovered, rewinding_findings,
-                      rewinding_table, share_text, sign_findings, sign_recovery, sign_rounds, supermask_findings,
-                      supermask_table, table)
+from ..comparisons import points, recovered, sign_recovery, trained_again
+from ..tables import (findings, one_shot_networks, paired_findings, paper_run, rewinding_findings, rewinding_table,
+                      share_text, sign_findings, sign_rounds, supermask_findings, supermask_table, table)
 
 RESULTS_DIR = project_root() / "docs" / "results"
 PAPER = """The paper's LeNet figures average five trials and draw min–max error bars, as here. Its early-stopping
