@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lottery_utils"
 CORE = ("data", "layers", "checks", "models", "pruning", "analysis", "results", "training")
 LAYERS = {
     **{name: rank for rank, name in enumerate(CORE)},
-    "config": 10, "store": 11, "settings": 12, "comparisons": 12, "lessons": 11, "experiments": 13, "plots": 13, "tables": 14,
+    "config": 10, "store": 11, "settings": 12, "comparisons": 12, "lessons": 11, "experiments": 13, "plots": 13, "tables": 14, "claims": 15,
     "widgets": 15, "exercises": 15, "maintainer": 16, "__main__": 17, "__init__": 17,
 }
 ENVIRONMENT_EDGES = {"settings"}  # the only module that reads os.environ (the CLI and conftest ask it)

@@ -369,7 +369,7 @@ def test_seed_counts_compare_each_network_with_its_own_seeds_reference():
 
 
 def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
-    from lottery_utils.tables import against_own_dense, controls_vs_paper, iterative_vs_paper
+    from lottery_utils.claims import against_own_dense, controls_vs_paper, iterative_vs_paper
 
     def made(kind, rounds, seed, accuracy, stop):
         remaining = {0: 1.0, 7: 0.211, 9: 0.135, 10: 0.108}[rounds]  # the shares the paper's sentences name
@@ -450,7 +450,7 @@ def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_resul
 
 
 def test_one_step_against_the_papers_figure_4c_says_where_the_means_agree():
-    from lottery_utils.tables import one_shot_vs_paper
+    from lottery_utils.claims import one_shot_vs_paper
 
     def result(kind, remaining, accuracy, stop):
         return Result.from_numbers(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, 0, "lenet", 50_000)
