@@ -431,13 +431,14 @@ def _own_seed_above(results: list[Result]) -> str:
     """Per seed: at how many sparsities its tickets' masks on θ0 beat its own dense θ0 (untrained), and where not."""
     plain = [r for r in unique_networks(results) if not r.rewind_iteration]
     dense = {r.seed: r.initial_test_accuracy for r in plain if r.kind == "dense"}
-    parts = []
+    parts, above, total = [], 0, 0
     for seed in sorted(dense):
         mine = sorted((r for r in plain if r.kind == "ticket" and r.seed == seed), key=lambda r: -r.remaining)
         below = [f"{100 * r.remaining:.1f}" for r in mine if r.initial_test_accuracy <= dense[seed]]
         parts.append(f"seed {seed} ({100 * dense[seed]:.2f} %) above at {len(mine) - len(below)} of {len(mine)}"
                      + (f", not at {', '.join(below)} %" if below else ""))
-    return "; ".join(parts)
+        above, total = above + len(mine) - len(below), total + len(mine)
+    return "; ".join(parts) + (f"; in all, {above} of {total} (sparsity, seed) pairs" if len(parts) > 1 else "")
 
 
 def rewinding_table(results: list[Result]) -> list[str]:

@@ -30,7 +30,7 @@ FIRST = ONE_SHOT_GRID[0]  # 0.2, "20 %": notebook 01's left end, lesson 05's sig
 SIGNS = ("reinit", "reinit_signs")
 WARM = {START: CONTROLS, NEXT: CONTROLS, ONE_SHOT_GRID[-1]: (), ONE_SHOT_GRID[-2]: (),  # amount: the controls shown
         FIRST: SIGNS}  # notebook 01's left end (its ticket) and lesson 05's signs explorer (with both controls)
-ROUNDS = paper_rounds(fast=True)  # the app's rounds and signs panels, in fast mode (the last round shown first)
+ROUNDS = paper_rounds(fast=True)  # the app's rounds and signs panels, in fast mode
 ERROR_TEXT = re.compile(r"Traceback|Error\b|Exception\b")
 TIMEOUT_MS = 90_000  # one slider move trains at most 4 fast-mode networks when the cache misses
 LAB_NOTEBOOK = "01_one_shot_mnist.ipynb"
@@ -247,12 +247,17 @@ def test_voila_classroom_app(voila_server, browser, warm_cache):
         assert text.endswith("trained earlier on this machine.")
         rounds.screenshot(path=str(SCREENSHOTS / "voila_app_rounds.png"))
 
-        # The third panel: ticket vs random reinit vs random reinit keeping θ0's signs, the same rounds, the last first.
+        # The third panel: ticket vs random reinit vs random reinit keeping θ0's signs, the same rounds, from round 1
+        # (the class predicts round 18 before it is shown), then moved to the last round with the keyboard.
         signs = page.locator(".jp-CodeCell").filter(has=page.locator(".prune-slider")).nth(2)
         signs_status = signs.locator(".prune-status")
         signs.scroll_into_view_if_needed()
         signs.locator(".prune-plot img").wait_for(state="visible")
-        expect_text(signs_status, "rounds pruning 20 % of the survivors each")
+        expect_text(signs_status, "1 round pruning 20 % of the survivors each")
+        signs.locator(".noUi-handle").focus()
+        for _ in range(ROUNDS - 1):
+            page.keyboard.press("ArrowRight")
+        expect_text(signs_status, f"{ROUNDS} rounds pruning 20 % of the survivors each")
         text = signs_status.inner_text()
         assert text.startswith(f"{ROUNDS} rounds") and "winning ticket" in text and "random reinit, signs kept" in text
         assert text.count("random reinit") == 2 and "random pruning" not in text  # plain reinit too, nothing else
