@@ -24,20 +24,26 @@ def points(a: float, b: float) -> float:
     that a printed gap is always the difference of the printed numbers."""
     return round(100 * a, 2) - round(100 * b, 2)
 
+TEST_IMAGES = 10_000  # MNIST's test set: an accuracy is a whole number of them
+
+
 def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
     """Section 1 of notebook 03 splits the ticket's lead over random pruning into θ0's share (ticket − random reinit)
     and the mask's (random reinit − random pruning). Seed by seed, at each sparsity with both controls: in how many
-    seeds θ0's share is the larger (accuracy at early stop), of how many."""
+    seeds θ0's share is the larger (accuracy at early stop, counted in test images, so that a tie is no win), of how
+    many."""
     by_reinit: dict[int, dict[str, Result]] = {}
     for network, reinit in references(results, against="reinit"):
         by_reinit.setdefault(id(reinit), {"reinit": reinit})[network.kind] = network
     counts: dict[float, tuple[int, int]] = {}
     for three in by_reinit.values():
         if {"ticket", "random_prune"} <= set(three):
-            ticket, reinit, pruned = (three[k].early_stop_test_accuracy for k in ("ticket", "reinit", "random_prune"))
+            ticket, reinit, pruned = (round(TEST_IMAGES * three[k].early_stop_test_accuracy)
+                                      for k in ("ticket", "reinit", "random_prune"))
             larger, n = counts.get(three["reinit"].remaining, (0, 0))
             counts[three["reinit"].remaining] = (larger + (ticket - reinit > reinit - pruned), n + 1)
     return counts
+
 
 @dataclass(frozen=True)
 class Lag:
