@@ -2,7 +2,8 @@
 
 First the plain numbers (`is_whole`, `is_fraction`, `validate_amount`, `validate_rounds`); then `layer_amounts`,
 which turns an amount (one number, or rates by layer kind or by layer name) into each layer's fraction; then the
-checks of the networks the pruning functions are given (`validate_*`).
+checks of the networks the pruning functions are given (`validate_*`); last the presets' values and `train`'s
+arguments. Reference, not reading: the core's modules call these, and an error message names what went wrong.
 """
 from __future__ import annotations
 
@@ -180,3 +181,73 @@ def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
             raise ValueError(f"fresh_network's layer {name!r} holds the ticket's own initial weights, so the control "
                              f"would be the ticket itself: build it with another seed (for a ticket of seed 0, e.g. "
                              f"build_model(name, seed=1)).")
+
+
+# --- the presets and `train`'s arguments (models.Preset, training.train) -------------------------------------------
+
+INITIALIZATIONS = ("glorot", "he")
+OPTIMIZERS = ("adam", "sgd")
+DATASETS = ("mnist", "cifar10")
+
+
+def validate_preset(preset) -> None:
+    """A preset's values, checked when it is made: each mistake named, with what is allowed."""
+    for what, value, choices in (("dataset", preset.dataset, DATASETS), ("optimizer", preset.optimizer, OPTIMIZERS),
+                                 ("strategy", preset.strategy, STRATEGIES), ("init", preset.init, INITIALIZATIONS)):
+        if value not in choices:
+            raise ValueError(f"Preset {preset.name!r}: unknown {what} {value!r}; choose one of {', '.join(choices)}.")
+    for what in ("iterations", "batch_size"):
+        if not is_whole(getattr(preset, what)):
+            raise ValueError(f"Preset {preset.name!r}: {what} must be a whole number >= 1, "
+                             f"got {getattr(preset, what)!r}.")
+    if not preset.lr > 0:
+        raise ValueError(f"Preset {preset.name!r}: the learning rate must be > 0, got {preset.lr!r}.")
+    if preset.eval_every is not None and not is_whole(preset.eval_every):
+        raise ValueError(f"Preset {preset.name!r}: eval_every must be a whole number >= 1 or None, "
+                         f"got {preset.eval_every!r}.")
+    if not is_whole(preset.warmup_iterations, 0):
+        raise ValueError(f"Preset {preset.name!r}: warmup_iterations must be a whole number >= 0 (0: no warmup), "
+                         f"got {preset.warmup_iterations!r}.")
+    milestones = tuple(preset.lr_milestones)
+    if not all(is_whole(m) for m in milestones) or list(milestones) != sorted(set(milestones)):
+        raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
+                         f"got {preset.lr_milestones!r}.")
+    unknown = set(preset.prune_rates) - set(LAYER_KINDS)
+    if unknown or not all(is_fraction(rate) for rate in preset.prune_rates.values()):
+        raise ValueError(f"Preset {preset.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
+                         f"got {dict(preset.prune_rates)}.")
+
+
+def validate_training(train_size: int, iterations, batch_size, start_iteration, curve_every) -> None:
+    """`train`'s numbers, each mistake named."""
+    if not (is_whole(iterations) and is_whole(batch_size) and batch_size <= train_size):
+        raise ValueError(f"Need whole numbers iterations >= 1 and 1 <= batch_size <= {train_size} (the training "
+                         f"set); got iterations={iterations!r}, batch_size={batch_size!r}.")
+    if not (is_whole(start_iteration, 0) and start_iteration < iterations):
+        raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration!r}, "
+                         f"iterations={iterations}.")
+    if curve_every is not None and not is_whole(curve_every):
+        raise ValueError(f"curve_every must be a whole number >= 1 (or None for the default), got {curve_every!r}.")
+
+
+def validate_curves(curve_every: int, eval_every: int, iterations: int) -> None:
+    """Every curve point must fall on a validation measurement."""
+    if curve_every % eval_every and curve_every < iterations:
+        raise ValueError(f"curve_every ({curve_every}) must be a multiple of the preset's eval_every ({eval_every}): "
+                         f"the curves are measured when the validation loss is.")
+
+
+def validate_fits(network: nn.Module, data) -> None:
+    """One training example through the network: a network built for other data (LeNet on CIFAR-10 images) fails
+    here with what to do, not inside the training loop with a matrix-shape error."""
+    was_training = network.training
+    network.eval()  # batch norm's running statistics left as they are
+    try:
+        with torch.no_grad():
+            network(data.train_x[:1])
+    except RuntimeError as error:
+        raise ValueError(f"The network does not take {data.name}'s inputs (shape {tuple(data.train_x.shape[1:])}): "
+                         f"{error}. Build the model for this data (e.g. build_model('conv2', seed) for CIFAR-10, "
+                         f"'lenet' for MNIST).") from None
+    finally:
+        network.train(was_training)

@@ -11,8 +11,7 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import is_fraction, is_whole, validate_amount
-from .layers import LAYER_KINDS, STRATEGIES
+from .checks import INITIALIZATIONS, validate_amount, validate_preset
 
 
 def lenet() -> nn.Module:
@@ -82,11 +81,6 @@ def vgg19() -> nn.Module:
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
 
 
-INITIALIZATIONS = ("glorot", "he")
-OPTIMIZERS = ("adam", "sgd")
-DATASETS = ("mnist", "cifar10")
-
-
 @dataclass(frozen=True)
 class Preset:
     """One column of the paper's table: the network, how it is trained and how it is pruned."""
@@ -115,7 +109,7 @@ class Preset:
     eval_every: int | None = None
 
     def __post_init__(self):
-        _validate(self)
+        validate_preset(self)
         # frozen all the way down: the table's rates cannot be changed by accident
         object.__setattr__(self, "prune_rates", MappingProxyType(dict(self.prune_rates)))
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
@@ -144,36 +138,6 @@ class Preset:
         return network
 
 
-def _validate(preset: Preset) -> None:
-    """A preset's values, checked when it is made: each mistake named, with what is allowed."""
-    for what, value, choices in (("dataset", preset.dataset, DATASETS), ("optimizer", preset.optimizer, OPTIMIZERS),
-                                 ("strategy", preset.strategy, STRATEGIES), ("init", preset.init, INITIALIZATIONS)):
-        if value not in choices:
-            raise ValueError(f"Preset {preset.name!r}: unknown {what} {value!r}; choose one of {', '.join(choices)}.")
-    for what in ("iterations", "batch_size"):
-        if not is_whole(getattr(preset, what)):
-            raise ValueError(f"Preset {preset.name!r}: {what} must be a whole number >= 1, "
-                             f"got {getattr(preset, what)!r}.")
-    if not preset.lr > 0:
-        raise ValueError(f"Preset {preset.name!r}: the learning rate must be > 0, got {preset.lr!r}.")
-    if preset.eval_every is not None and not is_whole(preset.eval_every):
-        raise ValueError(f"Preset {preset.name!r}: eval_every must be a whole number >= 1 or None, "
-                         f"got {preset.eval_every!r}.")
-    warmup = preset.warmup_iterations
-    if not is_whole(warmup, 0):
-        raise ValueError(f"Preset {preset.name!r}: warmup_iterations must be a whole number >= 0 (0: no warmup), "
-                         f"got {warmup!r}.")
-    milestones = tuple(preset.lr_milestones)
-    if not all(is_whole(m) for m in milestones) \
-            or list(milestones) != sorted(set(milestones)):
-        raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
-                         f"got {preset.lr_milestones!r}.")
-    unknown = set(preset.prune_rates) - set(LAYER_KINDS)
-    if unknown or not all(is_fraction(rate) for rate in preset.prune_rates.values()):
-        raise ValueError(f"Preset {preset.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
-                         f"got {dict(preset.prune_rates)}.")
-
-
 # LeNet and Conv-2/4/6: the table of Figure 2 (iterations / batch, Adam and its rate, pruning rates), whose caption
 # says "Initializations are Gaussian Glorot (Glorot & Bengio, 2010)"; the output layer at half the fc rate (Section 2:
 # "Connections to outputs are pruned at half of the rate of the rest of the network"). Read-only: to train otherwise,
@@ -187,55 +151,17 @@ PRESETS = MappingProxyType({
                     prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}, eval_every=100),
     "conv6": Preset("conv6", lambda: conv_net(6), "cifar10", 30_000, 60, "adam", 3e-4,
                     prune_rates={"conv": 0.15, "fc": 0.2, "output": 0.1}, eval_every=100),
-    # ResNet-18 and VGG-19 from the paper's Appendix I (arXiv 1803.03635v5), each value beside the sentence it follows.
-    # The table (Figure 2) gives "SGD 0.1-0.01-0.001 Momentum 0.9" for both; at 0.1 without warmup the paper finds no
-    # winning tickets (I.1: "at learning rate 0.1, iterative pruning finds winning tickets for neither network"), so
-    # the presets hold the warmup runs of its Section 4. Appendix I.3 also leaves ResNet's 1x1 shortcut convs
-    # unpruned ("We do not prune the 2560 parameters used to downsample residual connections") and augments the
-    # data (I.3: "random flips and random four pixel pads and crops"); lottery_utils does neither: it prunes the
-    # shortcut convs with the other conv layers and trains on the images as they are.
-    "resnet18": Preset("resnet18", resnet18, "cifar10",
-                       30_000,  # I.3: "Our stages last for 20,000, 5,000, and 5,000 iterations each"
-                       128,  # I.3: "We use a batch size of 128."
-                       "sgd",  # I.3: "We train using SGD with momentum (0.9)."
-                       # Not the table's 0.1. I.5: "For Resnet-18, warmup made it possible to increase the learning
-                       # rate from 0.01 to 0.03, but no further. When exploring values of k, we therefore us[e]
-                       # learning rate 0.1 for VGG-19 and 0.03 for Resnet-18."
-                       0.03,
-                       momentum=0.9,
-                       weight_decay=1e-4,  # I.3: "We use weight decay of 0.0001."
-                       lr_milestones=(20_000, 25_000),  # the ends of I.3's 20,000- and 5,000-iteration stages
-                       # I.5: "For the experiments in Section 4, we select k = 20000, which achieves the highest
-                       # validation accuracy." Section 4: "linear learning rate warmup from 0 to the initial
-                       # learning rate over k iterations".
-                       warmup_iterations=20_000,
-                       # I.3: "We globally prune convolutions at a rate of 20% per iteration. We do not prune [...]
-                       # the 640 parameters in the fully-connected output layer"
-                       prune_rates={"conv": 0.2, "output": 0.0}, strategy="global",
-                       init="glorot"),  # I.3: "We use Gaussian Glorot initialization."
-    "vgg19": Preset("vgg19", vgg19, "cifar10",
-                    # I.2: "We train for 160 epochs (112,480 iterations), decreasing the learning rate by a factor of
-                    # ten after 80 and 120 epochs." (the table rounds to 112K). An epoch is 45,000 // 64 = 703
-                    # iterations (I.2: "We use the same train/test/validation split" as ResNet's 45,000 / 5,000).
-                    160 * 703,
-                    64,  # I.2: "We use a batch size of 64."
-                    "sgd",
-                    # I.5: "we therefore us[e] learning rate 0.1 for VGG-19"; I.5: "For VGG-19, we were able to find
-                    # values of k for which iterative pruning could identify winning tickets when the network was
-                    # trained at the original learning rate (0.1)."
-                    0.1,
-                    momentum=0.9,  # Figure 2: "SGD 0.1-0.01-0.001 Momentum 0.9"
-                    weight_decay=1e-4,  # I.2: "We use a weight decay of 0.0001."
-                    lr_milestones=(80 * 703, 120 * 703),  # "after 80 and 120 epochs": 56,240 and 84,360
-                    # I.5: "For the experiments in Section 4, we select k = 10000, as there is little benefit to
-                    # larger values of k." Section 4: "Training VGG-19 with warmup (k = 10000, green line) at
-                    # learning rate 0.1 improves the test accuracy of the unpruned network by about one percentage
-                    # point."
-                    warmup_iterations=10_000,
-                    # I.2: "We globally prune the convolutional layers of the network at a rate of 20% per
-                    # iteration, and we do not prune the 5120 parameters in the output layer."
-                    prune_rates={"conv": 0.2, "output": 0.0}, strategy="global",
-                    init="glorot"),  # I.2: "We use Gaussian Glorot initialization."
+    # ResNet-18 and VGG-19: Appendix I and Section 4's warmup runs (at the table's 0.1 without warmup the paper finds no
+    # tickets); docs/paper-presets.md quotes the sentence behind each value. Unlike I.3 we prune ResNet's 1x1 shortcut
+    # convs and do not augment the data.
+    "resnet18": Preset("resnet18", resnet18, "cifar10", 30_000, 128, "sgd", 0.03,  # I.3; I.5: 0.03, "no further"
+                       momentum=0.9, weight_decay=1e-4, lr_milestones=(20_000, 25_000),  # I.3's stages
+                       warmup_iterations=20_000,  # I.5: k = 20000
+                       prune_rates={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.3
+    "vgg19": Preset("vgg19", vgg19, "cifar10", 160 * 703, 64, "sgd", 0.1,  # I.2: 160 epochs of 45,000 // 64; I.5
+                    momentum=0.9, weight_decay=1e-4, lr_milestones=(80 * 703, 120 * 703),  # I.2: epochs 80 and 120
+                    warmup_iterations=10_000,  # I.5: k = 10000
+                    prune_rates={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.2
 })
 
 

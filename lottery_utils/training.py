@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
-from .checks import is_whole
+from .checks import validate_curves, validate_fits, validate_training
 from .data import Data
 from .layers import prunable_layers
 from .models import PRESETS, Preset, get_preset
@@ -58,9 +58,12 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
         raise TypeError(f"preset must be a preset's name ({', '.join(PRESETS)}) or a Preset, got {preset!r}.")
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
-    eval_every, curve_every = _checked(data, preset, iterations, batch_size, start_iteration, curve_every)
+    validate_training(len(data.train_y), iterations, batch_size, start_iteration, curve_every)
+    eval_every = min(preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)  # the validation loss
+    curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)  # the curves
+    validate_curves(curve_every, eval_every, iterations)
     network.to(data.train_x.device)
-    _check_fits(network, data)
+    validate_fits(network, data)
     start = time.perf_counter()
     with masks_folded(network) as masked:  # a pruned network trains at dense speed, computing what prune's hooks would
         optimizer, schedule = make_optimizer(network, preset, lr, start_iteration)
@@ -83,22 +86,6 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
         history = log.history()
     history.seconds = time.perf_counter() - start
     return history
-
-
-def _check_fits(network: nn.Module, data: Data) -> None:
-    """One training example through the network: a network built for other data (LeNet on CIFAR-10 images) fails
-    here with what to do, not inside the loop with a matrix-shape error."""
-    was_training = network.training
-    network.eval()  # batch norm's running statistics left as they are
-    try:
-        with torch.no_grad():
-            network(data.train_x[:1])
-    except RuntimeError as error:
-        raise ValueError(f"The network does not take {data.name}'s inputs (shape {tuple(data.train_x.shape[1:])}): "
-                         f"{error}. Build the model for this data (e.g. build_model('conv2', seed) for CIFAR-10, "
-                         f"'lenet' for MNIST).") from None
-    finally:
-        network.train(was_training)
 
 
 def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterations: int
@@ -185,25 +172,6 @@ def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
         raise TypeError(f"progress must be True, False, None or a tqdm class (e.g. tqdm.notebook.tqdm), "
                         f"got {progress!r}.")
     return progress
-
-
-def _checked(data: Data, preset: Preset, iterations, batch_size, start_iteration, curve_every) -> tuple[int, int]:
-    """`train`'s numbers checked, each mistake named; returns how often to measure the validation loss and the
-    curves (a multiple of it)."""
-    if not (is_whole(iterations) and is_whole(batch_size) and batch_size <= len(data.train_y)):
-        raise ValueError(f"Need whole numbers iterations >= 1 and 1 <= batch_size <= {len(data.train_y)} (the training "
-                         f"set); got iterations={iterations!r}, batch_size={batch_size!r}.")
-    if not (is_whole(start_iteration, 0) and start_iteration < iterations):
-        raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration!r}, "
-                         f"iterations={iterations}.")
-    if curve_every is not None and not is_whole(curve_every):
-        raise ValueError(f"curve_every must be a whole number >= 1 (or None for the default), got {curve_every!r}.")
-    eval_every = min(preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
-    curve_every = curve_every or eval_every * max(1, iterations // CURVE_POINTS // eval_every)
-    if curve_every % eval_every and curve_every < iterations:  # a curve point that would not be measured
-        raise ValueError(f"curve_every ({curve_every}) must be a multiple of the preset's eval_every ({eval_every}): "
-                         f"the curves are measured when the validation loss is.")
-    return eval_every, curve_every
 
 
 def _with_bar(steps: Iterable, progress: Progress, total: int, log: "_Log") -> Iterable:

@@ -114,8 +114,9 @@ def test_the_checker_sees_a_function_level_import_that_points_up(tmp_path):
 
 
 def test_the_readme_gives_the_cores_size_as_it_is():
-    """"Read the core (about N lines": within 5 % of the core modules' line count, so the README does not drift."""
+    """"Read the core (about N lines": within 5 % of the line count of the core modules a student reads (checks.py,
+    the argument checks, is reference), so the README does not drift."""
     readme = (PACKAGE.parent / "README.md").read_text()
     stated = int(re.search(r"Read the core\*\* \(about ([\d,]+) lines", readme).group(1).replace(",", ""))
-    counted = sum(len((PACKAGE / f"{name}.py").read_text().splitlines()) for name in CORE)
+    counted = sum(len((PACKAGE / f"{name}.py").read_text().splitlines()) for name in CORE if name != "checks")
     assert abs(stated - counted) <= 0.05 * counted, (stated, counted)
