@@ -14,7 +14,7 @@ from .store import StoredResult
 def beside_ticket(results: Iterable[Result]) -> list[tuple[Result, Result]]:
     """Each control (each seed once) with the ticket it was trained beside: the one its store names
     (`StoredResult.trained_beside`: the bundle's sign controls of seeds 0-2 were trained beside a re-run of the ticket
-    chain, whose masks differ slightly), else its run's ticket of the same seed, round and sparsity."""
+    chain, whose masks differ, more as pruning goes on), else its run's ticket of the same seed, round and sparsity."""
     return [(c, c.trained_beside if isinstance(c, StoredResult) and c.trained_beside else ticket)
             for c, ticket in references(results, against="ticket")]
 

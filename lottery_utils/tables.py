@@ -641,7 +641,7 @@ def _two_trainings(seeds: list[int]) -> list[str]:
         return []
     named = ", ".join(map(str, seeds[:-1])) + " and " * (len(seeds) > 1) + str(seeds[-1])
     return [f"- **Two trainings of one chain**: for seed{'s' * (len(seeds) > 1)} {named} the signs-kept networks were "
-            f"trained beside a re-run of the ticket chain, whose masks differ slightly; their lags are counted against "
+            f"trained beside a re-run of the ticket chain, whose masks differ, more as pruning goes on; their lags are counted against "
             f"those tickets (the table's ticket column is the run's)."]
 
 

@@ -390,7 +390,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
         if again:  # the figure's signs-kept line against the run's ticket is not its lag
             lines[-1] += (f" If asked why the panel's signs-kept numbers ({_numbers(rows['reinit_signs'])}) do not "
                           f"subtract to its lag: for seeds {', '.join(map(str, again))} the signs-kept networks were "
-                          f"trained beside a re-run of the ticket chain, with slightly different masks, and each lag "
+                          f"trained beside a re-run of the ticket chain, whose masks differ (more as pruning goes on), and each lag "
                           f"is counted against the ticket the control was trained beside.")
     return lines
 
