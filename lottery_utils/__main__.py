@@ -14,9 +14,9 @@ from pathlib import Path
 
 from . import experiments
 from .checks import validate_amount, validate_rounds
-from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls, validate_rewind
+from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls, validate_rewind
 from .lessons import NOTEBOOKS, PARTS
-from .models import PRESETS
+from .models import PRESETS, get_preset
 from .results import Result, pick
 from .settings import Settings
 from .store import CSV_COLUMNS, csv_row
@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
 
 def _rates_text(model: str, rate: float) -> str:
     """"fc 80 %, output 40 %": each layer kind's share pruned at this rate."""
-    return ", ".join(f"{kind} {100 * share:.3g} %" for kind, share in round_rates(model, rate).items())
+    return ", ".join(f"{kind} {100 * share:.3g} %" for kind, share in get_preset(model).amounts(rate).items())
 
 
 def controls_option(text: str) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ def validate_rounds(rounds: int) -> int:
 
 
 def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Per-layer pruning fractions from one number (every layer), rates by kind ({"conv", "fc", "output"}), or layer
+    """Per-layer pruning fractions from one number (every layer), amounts by kind ({"conv", "fc", "output"}), or layer
     names; a kind or layer left out of a mapping gets 0 (not pruned). Each fraction is checked (`validate_amount`),
     and so are the keys: a kind the network lacks, kinds mixed with names, a name it does not have."""
     kinds = layer_kinds(network)
@@ -212,10 +212,10 @@ def validate_preset(preset) -> None:
     if not all(is_whole(m) for m in milestones) or list(milestones) != sorted(set(milestones)):
         raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
                          f"got {preset.lr_milestones!r}.")
-    unknown = set(preset.prune_rates) - set(LAYER_KINDS)
-    if unknown or not all(is_fraction(rate) for rate in preset.prune_rates.values()):
-        raise ValueError(f"Preset {preset.name!r}: prune_rates maps 'conv', 'fc', 'output' to fractions in [0, 1), "
-                         f"got {dict(preset.prune_rates)}.")
+    unknown = set(preset.prune_amounts) - set(LAYER_KINDS)
+    if unknown or not all(is_fraction(rate) for rate in preset.prune_amounts.values()):
+        raise ValueError(f"Preset {preset.name!r}: prune_amounts maps 'conv', 'fc', 'output' to fractions in [0, 1), "
+                         f"got {dict(preset.prune_amounts)}.")
 
 
 def validate_training(train_size: int, iterations, batch_size, start_iteration, curve_every) -> None:

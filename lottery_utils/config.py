@@ -3,7 +3,7 @@ is stored under.
 
 Every cache entry and every bundled network is found by `RunConfig.key`, a hash of `RunConfig.as_dict()`. That
 dictionary is the stored format of every cache and bundle written so far, so its fields and the rate arithmetic of
-`round_rates` must not change: a test loads every bundled entry through this module. (The model's name stands for
+`Preset.amounts` must not change: a test loads every bundled entry through this module. (The model's name stands for
 its preset: the optimizer and pruning rates are not hashed, so a changed preset must bump ALGORITHM_VERSION.)
 """
 from __future__ import annotations
@@ -68,12 +68,6 @@ class Setup:
                    paper.lr if lr is None else lr, eval_every, fast)
 
 
-def round_rates(model: str, rate: float | None = None) -> dict[str, float]:
-    """Per-kind pruning rates for one round: the preset's, or scaled so the largest is `rate` (`Preset.rates`; the
-    stored configurations hold these products exactly, e.g. 0.8321999999999999)."""
-    return get_preset(model).rates(rate)
-
-
 def validate_controls(controls) -> tuple[str, ...]:
     """Known control names (ALL_CONTROLS; a comma-separated string too), each once, in the order given."""
     if isinstance(controls, str):
@@ -100,7 +94,7 @@ def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One network: its setup, kind, the per-kind rates of each pruning round, its seed and rewind iteration."""
+    """One network: its setup, kind, the per-kind amounts of each pruning round, its seed and rewind iteration."""
 
     setup: Setup
     kind: Kind

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .checks import is_whole, validate_rounds
-from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls, validate_rewind, round_rates
+from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls, validate_rewind
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
@@ -129,7 +129,7 @@ def pool_of(workers: int):
 class Experiment:
     """The networks of one setup and seed, each trained once and from then on answered by the store.
 
-    A network is named by its kind, its number of pruning rounds and the per-kind rates of each round. With
+    A network is named by its kind, its number of pruning rounds and the per-kind amounts of each round. With
     `rewind_iteration=k` > 0 its tickets and controls are reset to theta_k instead of theta_0 (the dense network is
     the same for every k).
     """
@@ -269,7 +269,7 @@ def _run(experiments: list[Experiment], rounds: int, rate: float | None, control
          progress: Progress, workers: int) -> list[Result]:
     """Every network of `rounds` rounds at `rate` for each experiment (seed), in `workers` processes."""
     validate_rounds(rounds)
-    rates = round_rates(experiments[0].setup.model, rate) if experiments else {}
+    rates = get_preset(experiments[0].setup.model).amounts(rate) if experiments else {}
     with pool_of(workers) as pool:
         if workers > 1 and len(experiments) > 1:  # whole seeds side by side
             runs = [pool.submit(_run_seed, e, rounds, rates, controls) for e in experiments]
@@ -351,7 +351,7 @@ def to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterab
 
 def _count(experiments: list[Experiment], runs: Iterable[tuple[int, float | None]], controls) -> int:
     return len({config.key for e in experiments for rounds, rate in runs
-                for config in e.to_train(rounds, round_rates(e.setup.model, rate), controls)})
+                for config in e.to_train(rounds, get_preset(e.setup.model).amounts(rate), controls)})
 
 
 def training_note(count: int, setup: Setup, store: Store) -> str:

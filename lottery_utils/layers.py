@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-LAYER_KINDS = ("conv", "fc", "output")  # what a preset's pruning rates are keyed by (the output layer: the last Linear)
+LAYER_KINDS = ("conv", "fc", "output")  # what a preset's amounts are keyed by (the output layer: the last Linear)
 STRATEGIES = ("layerwise", "global")  # how a cut ranks weights: each layer by itself, or all layers together
 
 

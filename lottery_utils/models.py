@@ -1,5 +1,5 @@
 """The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core; imports
-`layers` for the layer kinds its pruning rates are keyed by, and `checks` for the number checks its presets use)."""
+`layers` for the layer kinds its amounts are keyed by, and `checks` for the number checks its presets use)."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -97,9 +97,9 @@ class Preset:
     lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
     # Linear warmup: iteration i of the first `warmup_iterations` trains at lr * i / warmup_iterations (0: none).
     warmup_iterations: int = 0
-    # Fraction of the *remaining* weights pruned per round, by layer kind (LeNet and Conv-2/4/6: the output layer at
+    # The amount pruned per round, by layer kind: the fraction of the *remaining* weights (LeNet and Conv-2/4/6: the output layer at
     # half the fc rate; ResNet-18 and VGG-19: the output layer not pruned).
-    prune_rates: Mapping[str, float] = field(default_factory=dict)
+    prune_amounts: Mapping[str, float] = field(default_factory=dict)
     strategy: str = "layerwise"  # "layerwise": each layer separately; "global": the layers pruned ranked together
     init: str = "glorot"  # the paper's, for every network (Figure 2; Appendix I.2, I.3); "he" to experiment
     # Validation loss every `eval_every` iterations finds the early-stopping iteration. LeNet: 100, as the authors'
@@ -111,23 +111,23 @@ class Preset:
     def __post_init__(self):
         validate_preset(self)
         # frozen all the way down: the table's rates cannot be changed by accident
-        object.__setattr__(self, "prune_rates", MappingProxyType(dict(self.prune_rates)))
+        object.__setattr__(self, "prune_amounts", MappingProxyType(dict(self.prune_amounts)))
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
 
     @property
-    def paper_rate(self) -> float:
-        """The largest per-round rate (LeNet: the fc layers' 20 %)."""
-        return max(self.prune_rates.values())
+    def largest_amount(self) -> float:
+        """The largest amount pruned per round (LeNet: the fc layers' 20 %)."""
+        return max(self.prune_amounts.values())
 
-    def rates(self, rate: float | None = None) -> dict[str, float]:
-        """The per-kind pruning rates of one round, for `winning_ticket` and `prune_smallest`: the paper's, or scaled
-        so that the largest is `rate` (LeNet, `rates(0.8)`: {"fc": 0.8, "output": 0.4}). A plain number given to
-        `winning_ticket` is every layer's rate instead."""
-        if rate is None:
-            return dict(self.prune_rates)
-        validate_amount(rate, "rate")
-        scale = rate / self.paper_rate
-        return {kind: kind_rate * scale for kind, kind_rate in self.prune_rates.items()}
+    def amounts(self, largest: float | None = None) -> dict[str, float]:
+        """The per-kind amounts of one round, for `winning_ticket` and `prune_smallest`: the paper's, or scaled so
+        that the largest is `largest` (LeNet, `amounts(0.8)`: {"fc": 0.8, "output": 0.4}). The stored configurations
+        hold these products exactly (e.g. 0.8321999999999999): do not reorder the arithmetic."""
+        if largest is None:
+            return dict(self.prune_amounts)
+        validate_amount(largest, "largest")
+        scale = largest / self.largest_amount
+        return {kind: amount * scale for kind, amount in self.prune_amounts.items()}
 
     def build(self, seed: int | None) -> nn.Module:
         """A freshly initialized network; the same seed gives the same weights, and the caller's random state is left
@@ -144,24 +144,24 @@ class Preset:
 # make another Preset (`dataclasses.replace`) and pass it to `train`.
 PRESETS = MappingProxyType({
     "lenet": Preset("lenet", lenet, "mnist", 50_000, 60, "adam", 1.2e-3,
-                    prune_rates={"fc": 0.2, "output": 0.1}, eval_every=100),
+                    prune_amounts={"fc": 0.2, "output": 0.1}, eval_every=100),
     "conv2": Preset("conv2", lambda: conv_net(2), "cifar10", 20_000, 60, "adam", 2e-4,
-                    prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}, eval_every=100),
+                    prune_amounts={"conv": 0.1, "fc": 0.2, "output": 0.1}, eval_every=100),
     "conv4": Preset("conv4", lambda: conv_net(4), "cifar10", 25_000, 60, "adam", 3e-4,
-                    prune_rates={"conv": 0.1, "fc": 0.2, "output": 0.1}, eval_every=100),
+                    prune_amounts={"conv": 0.1, "fc": 0.2, "output": 0.1}, eval_every=100),
     "conv6": Preset("conv6", lambda: conv_net(6), "cifar10", 30_000, 60, "adam", 3e-4,
-                    prune_rates={"conv": 0.15, "fc": 0.2, "output": 0.1}, eval_every=100),
+                    prune_amounts={"conv": 0.15, "fc": 0.2, "output": 0.1}, eval_every=100),
     # ResNet-18 and VGG-19: Appendix I and Section 4's warmup runs (at the table's 0.1 without warmup the paper finds no
     # tickets); docs/paper-presets.md quotes the sentence behind each value. Unlike I.3 we prune ResNet's 1x1 shortcut
     # convs and do not augment the data.
     "resnet18": Preset("resnet18", resnet18, "cifar10", 30_000, 128, "sgd", 0.03,  # I.3; I.5: 0.03, "no further"
                        momentum=0.9, weight_decay=1e-4, lr_milestones=(20_000, 25_000),  # I.3's stages
                        warmup_iterations=20_000,  # I.5: k = 20000
-                       prune_rates={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.3
+                       prune_amounts={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.3
     "vgg19": Preset("vgg19", vgg19, "cifar10", 160 * 703, 64, "sgd", 0.1,  # I.2: 160 epochs of 45,000 // 64; I.5
                     momentum=0.9, weight_decay=1e-4, lr_milestones=(80 * 703, 120 * 703),  # I.2: epochs 80 and 120
                     warmup_iterations=10_000,  # I.5: k = 10000
-                    prune_rates={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.2
+                    prune_amounts={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.2
 })
 
 

@@ -94,7 +94,7 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
     "layerwise" (the default) prunes each layer by its own amount (`prune.l1_unstructured`); "global" ranks the
     layers with a non-zero amount together (`prune.global_unstructured`), as the paper does for ResNet-18 and VGG-19.
     """
-    amounts = layer_amounts(network, amount)  # each layer's fraction, from one number or rates by kind or name
+    amounts = layer_amounts(network, amount)  # each layer's fraction, from one number or amounts by kind or name
     validate_strategy(amounts, strategy)
     recompute_weights(network)  # prune ranks `weight`, which its hook sets at a forward pass; a step may come after
     layers = prunable_layers(network)

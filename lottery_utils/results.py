@@ -31,9 +31,9 @@ class Kind(StrEnum):
 
     DENSE = "dense"
     TICKET = "ticket"
-    REINIT = "reinit"  # the ticket's mask on a fresh initialization (the paper's control)
-    REINIT_SIGNS = "reinit_signs"  # the same, keeping theta_0's signs (Zhou et al. 2019)
-    RANDOM_PRUNE = "random_prune"  # a random mask of the same per-layer size on theta_0 (the paper's other control)
+    REINIT = "reinit"  # pruning.random_reinit: the ticket's mask on a fresh initialization (the paper's control)
+    REINIT_SIGNS = "reinit_signs"  # pruning.sign_preserving_reinit: the same, keeping theta_0's signs (Zhou et al.)
+    RANDOM_PRUNE = "random_prune"  # pruning.random_prune: a random mask of the ticket's per-layer size on theta_0
 
     @classmethod
     def named(cls, name: str) -> Kind:
@@ -61,7 +61,7 @@ class Result:
     iterations: int
     history: History = field(default_factory=History, repr=False)
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
-    schedule: tuple[dict[str, float], ...] = ()  # the per-kind pruning rates of each round
+    schedule: tuple[dict[str, float], ...] = ()  # the per-kind amounts of each round
 
     def __post_init__(self):
         self.kind = Kind.named(self.kind)

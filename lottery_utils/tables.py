@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .comparisons import Lag, points, recovered, shorter, sign_recovery, split_by_seed, trained_again
-from .config import ALL_CONTROLS, CONTROLS, round_rates
+from .config import ALL_CONTROLS, CONTROLS
+from .models import get_preset
 from .results import (LABELS, Paired, Result, Spread, Summary, conditions, initial_accuracies, paired, references,
                       summarize, unique_networks)
 
@@ -16,7 +17,7 @@ LEVEL = 0.05  # points of accuracy within which two means count as level: five o
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
     """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
     paper's controls, and the dense network."""
-    rates = round_rates(model)
+    rates = get_preset(model).amounts()
     return [r for r in results if r.model == model and r.kind in ("dense", "ticket", *CONTROLS)
             and r.rewind_iteration == 0 and all(dict(step) == rates for step in r.schedule)]
 

@@ -28,7 +28,8 @@ from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots, tables
-from .config import ALL_CONTROLS, CONTROLS, Setup, round_rates, validate_controls
+from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls
+from .models import get_preset
 from .lessons import DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
     slider_rates
 from .results import Result, paired, pick, summarize, unique_networks
@@ -300,7 +301,7 @@ def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplo
 def _one_shot_status(rate: float, records: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
     ticket = pick(records, "ticket")
-    others = [f"{kind} {_percent(layer)}" for kind, layer in round_rates(ticket.model, rate).items()
+    others = [f"{kind} {_percent(layer)}" for kind, layer in get_preset(ticket.model).amounts(rate).items()
               if not math.isclose(layer, rate)]  # e.g. LeNet's output layer, pruned at half the rate
     parts = [f"{_percent(rate)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
              f"{100 * ticket.remaining:.1f} % of all weights remain, test accuracy at early stop:"]

@@ -15,12 +15,13 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from lottery_utils.models import get_preset
 from lottery_utils import store as store_module
 from lottery_utils import experiments, plots
 from lottery_utils.__main__ import main
 from lottery_utils.settings import Settings
 from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, numbers_of
-from lottery_utils.config import RunConfig, Setup, round_rates
+from lottery_utils.config import RunConfig, Setup
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.layers import masks, prunable_layers
 from lottery_utils.results import KINDS, Result, pick
@@ -498,7 +499,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, training
         train(network, training_mnist, SETUP.preset, seed=0, progress=False)
 
     theta_0 = build_model("lenet", seed=0)
-    tickets = [step.ticket for step in iterative_pruning(theta_0, plain_train, 3, round_rates("lenet"))]
+    tickets = [step.ticket for step in iterative_pruning(theta_0, plain_train, 3, get_preset("lenet").amounts())]
     for r, ticket in enumerate(tickets, 1):
         for name, layer in prunable_layers(ticket).items():  # tickets hold the dense network's theta_0 exactly
             assert torch.equal(layer.weight_orig * layer.weight_mask,

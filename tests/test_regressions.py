@@ -9,10 +9,11 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from lottery_utils.models import get_preset
 from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
 from lottery_utils.checks import layer_amounts
-from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup, round_rates
+from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup
 from lottery_utils.lessons import ONE_SHOT_GRID
 from lottery_utils.layers import masks
 from lottery_utils.pruning import winning_ticket
@@ -42,7 +43,7 @@ def test_a_damaged_entry_of_any_kind_is_trained_again_with_a_warning(trained, ki
         target = tmp_path / path.relative_to(cache.root)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
-    config = RunConfig.of(SETUP, kind, rounds, round_rates("lenet") if rounds else None)
+    config = RunConfig.of(SETUP, kind, rounds, get_preset("lenet").amounts() if rounds else None)
     path = damaged.disk.path(config)
     path.write_bytes(path.read_bytes()[:300])  # cut short, as by a full disk or a killed writer
     assert not damaged.has(config)

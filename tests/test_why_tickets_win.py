@@ -13,10 +13,11 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from lottery_utils.models import get_preset
 from lottery_utils import (PRESETS, build_model, clone, experiments, plots, sign_preserving_reinit, supermask_accuracy,
                            train, weight_statistics, winning_ticket)
 from lottery_utils.__main__ import main
-from lottery_utils.config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, round_rates
+from lottery_utils.config import ALL_CONTROLS, CONTROLS, RunConfig, Setup
 from lottery_utils.experiments import Experiment, one_shot
 from lottery_utils.lessons import bundle_runs
 from lottery_utils.settings import Settings
@@ -30,7 +31,7 @@ SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared 
 SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
 TINY = dict(setup=SETUP, settings=SETTINGS, progress=False)
 K = 20  # the rewind iteration of the tiny runs: not on their evaluation grid (0, 30, 60)
-RATES = round_rates("lenet", 0.8)
+RATES = get_preset("lenet").amounts(0.8)
 
 
 @pytest.fixture(scope="module")
@@ -296,7 +297,7 @@ def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_pat
     assert experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K,
                                  **TINY) == first
     assert trainings == []
-    Cache(tmp_path).path(RunConfig.of(SETUP, "reinit_signs", 2, round_rates("lenet"), 0, K)).unlink()  # interrupted
+    Cache(tmp_path).path(RunConfig.of(SETUP, "reinit_signs", 2, get_preset("lenet").amounts(), 0, K)).unlink()  # interrupted
     again = experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K, **TINY)
     assert trainings == ["reinit_signs round 2"]
     assert [r.history.val_loss for r in again] == [r.history.val_loss for r in first]  # seeded: the same network

@@ -12,6 +12,7 @@ import pytest
 
 from dataclasses import replace
 
+from lottery_utils.models import get_preset
 from lottery_utils import experiments, lessons, plots, widgets
 from lottery_utils.config import RunConfig, Setup
 from lottery_utils.lessons import Run
@@ -185,7 +186,7 @@ def test_round_arithmetic():
 def distinct_networks(runs, seeds=(0,)) -> int:
     """How many networks `runs` hold (what they share counted once), counted from the runs themselves."""
     setup = SETUP["setup"]
-    return len({RunConfig.of(setup, kind, r, experiments.round_rates("lenet", run.rate), seed, run.rewind_iteration).key
+    return len({RunConfig.of(setup, kind, r, get_preset("lenet").amounts(run.rate), seed, run.rewind_iteration).key
                 for run in runs for seed in seeds
                 for kind, r in experiments.Experiment(setup, seed, None, SETTINGS.data).networks(run.rounds,
                                                                                                   run.controls)})

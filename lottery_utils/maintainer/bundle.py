@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..config import RunConfig, Setup, round_rates
+from ..config import RunConfig, Setup
+from ..models import get_preset
 from ..experiments import Experiment, iterative
 from ..lessons import PARTS, Run, bundle_runs
 from ..layers import masks, prunable_layers
@@ -57,7 +58,7 @@ def chains(runs: list[Run], model: str) -> list[Run]:
     and the longest chain starts first."""
     merged: dict[tuple, Run] = {}
     for run in runs:
-        chain = (tuple(round_rates(model, run.rate).items()), run.rewind_iteration)
+        chain = (tuple(get_preset(model).amounts(run.rate).items()), run.rewind_iteration)
         if chain in merged:
             other = merged[chain]
             run = Run(max(run.rounds, other.rounds), other.rate, tuple(dict.fromkeys(other.controls + run.controls)),
@@ -85,7 +86,7 @@ def _configs(experiment: Experiment, runs: list[Run]) -> dict[str, RunConfig]:
     for run in runs:
         rewound = Experiment(experiment.setup, experiment.seed, experiment.store, experiment.data, False,
                              run.rewind_iteration)
-        rates = round_rates(experiment.setup.model, run.rate)
+        rates = get_preset(experiment.setup.model).amounts(run.rate)
         for kind, r in rewound.networks(run.rounds, run.controls):
             config = rewound.config(kind, r, rates)
             configs[config.key] = config

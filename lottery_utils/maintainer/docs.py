@@ -10,7 +10,7 @@ from .. import plots
 from ..settings import project_root
 from ..experiments import duration
 from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_CONTROLS, SIGN_RATES
-from ..config import CONTROLS, round_rates
+from ..config import CONTROLS
 from ..models import get_preset
 from ..results import Paired, Result, Summary, paired, summarize
 from ..store import Bundle
@@ -111,8 +111,8 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
         _seeds_line(seeds, complete),
         f"- **Training**: {setup['iterations']:,} iterations, batch {setup['batch_size']}, Adam {setup['lr']}; "
-        f"{rounds} rounds of iterative pruning, each removing {100 * round_rates(model)['fc']:.0f} % of the "
-        f"hidden layers' and {100 * round_rates(model)['output']:.0f} % of the output layer's surviving weights, "
+        f"{rounds} rounds of iterative pruning, each removing {100 * get_preset(model).amounts()['fc']:.0f} % of the "
+        f"hidden layers' and {100 * get_preset(model).amounts()['output']:.0f} % of the output layer's surviving weights, "
         "reset to θ0.",
         *_setup_lines(metas, model, "python -m lottery_utils bundle --workers 2"),
         "",
@@ -222,7 +222,7 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
 def _sign_run(bundle: Bundle, model: str) -> tuple[list[Result], list[int], list[int]]:
     """Lesson 05's 18 rounds with both reinitializations (the bundle's "signs" part, with the lessons' tickets and
     plain reinit): their results, their seeds, the complete seeds (`_seeds`)."""
-    rates = round_rates(model)
+    rates = get_preset(model).amounts()
     chain = [r for r in bundle.results(model) if r.kind in ("dense", "ticket", *SIGN_CONTROLS)
              and not r.rewind_iteration and all(dict(step) == rates for step in r.schedule)]
     return _seeds({m["seed"]: m for m in bundle.parts(model, "signs")}, chain)
@@ -399,7 +399,7 @@ def _faster_rate(results: list[Result], model: str, rate: float = 0.5) -> list[s
     """Lesson 02's To think about: the tickets pruned `rate` a round beside the paper's 20 % tickets of the nearest
     sparsity (accuracy at early stop and the early-stop iteration, means with the iteration's min–max)."""
     def tickets(per_round: float) -> list[Summary]:
-        wanted = round_rates(model, per_round)
+        wanted = get_preset(model).amounts(per_round)
         return [row for row in summarize(r for r in results if r.kind == "ticket" and not r.rewind_iteration
                                          and all(dict(step) == wanted for step in r.schedule))]
 
