@@ -1,9 +1,6 @@
-"""What the lessons measure on tickets: the weights a mask keeps against those it prunes (student-facing core).
-
-`weight_statistics` splits each layer's weights by a mask: where they started (|theta_0|) and how far training moved
-them (|theta_j - theta_0|), the questions of the paper's Appendix F.1 and F.5; notebook 05 draws them
-(`plots.plot_weight_statistics`). (A ticket's accuracy before training, the supermask, is
-`training.supermask_accuracy`.) Imports `layers` and `checks`, nothing above them.
+"""What the lessons measure on tickets (student-facing core): `weight_statistics` splits each layer's weights by a mask,
+where they started (|theta_0|) and how far training moved them (|theta_j - theta_0|), the questions of the paper's
+Appendix F.1 and F.5. (A ticket's accuracy untrained, the supermask, is `training.supermask_accuracy`.)
 """
 from __future__ import annotations
 
@@ -42,13 +39,9 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
                       trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:
     """Per prunable layer: |theta_0| and |theta_j - theta_0| of the weights a mask keeps and of those it prunes.
 
-    `theta_0` holds the initial weights (the untrained network, or the ticket `winning_ticket` returned), `trained`
-    the trained ones (theta_j), `masks_from` the mask (default: `trained`'s, which `winning_ticket` prunes too; or
-    a ticket). Pruned layers count their `weight_orig` (every value, the
-    masked ones too). `trained_from`: the ticket `trained` started as, in a later round of iterative pruning; the
-    weights its mask had already pruned did not train and are left out of both groups (default: none, `trained`
-    trained dense). Frankle & Carbin 2019, Appendix F.1 (Figure 15) and F.5 (Figure 19) look at these two
-    questions: do kept weights start larger, do they move further?
+    `theta_0`: the initial weights (the untrained network or its ticket); `trained`: theta_j; `masks_from`: the mask
+    (default: `trained`'s). `trained_from`: in a later round, the ticket `trained` started as: weights its mask had
+    already pruned did not train and are left out. Pruned layers count their `weight_orig`, masked values included.
     """
     mask_source = trained if masks_from is None else masks_from
     for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):

@@ -25,22 +25,13 @@ from .models import seeded
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
                    strategy: str = "layerwise") -> nn.Module:
-    """The slides' winning ticket: prune the trained network, then give its mask to the untrained copy.
+    """The slides' winning ticket: prune the trained network (θj), give its mask to the copy made before training (θ0).
 
-    The trained network loses `amount` of its remaining weights, those of smallest |w|. The copy, made before
-    training, gets the same mask and keeps its initial values under it. Both networks are changed in place; the
-    copy, now the winning ticket, is returned.
-
-    Args:
-        trained_network: the network after training (θj).
-        copy_network: its copy made before training (θ0).
-        amount: the fraction of each layer's remaining weights to prune: one number for every layer, or rates by
-            layer kind ({"fc": 0.2, "output": 0.1}; a kind left out is not pruned) or by layer name.
-        strategy: "layerwise" (each layer ranked on its own) or "global" (all layers ranked together). The
-            paper prunes ResNet-18 and VGG-19 globally: pass their preset's, `PRESETS["vgg19"].strategy`.
-
-    Called again on a pruned pair, it prunes `amount` of what is left: with retraining in between, that is
-    `iterative_pruning`.
+    `amount`: the fraction of each layer's remaining weights to prune, those of smallest |w|: one number for every
+    layer, or amounts by layer kind ({"fc": 0.2, "output": 0.1}; a kind left out is not pruned) or by layer name.
+    `strategy`: "layerwise" (each layer ranked on its own) or "global" (the paper's, for ResNet-18 and VGG-19). Both
+    networks change in place; the copy, now the ticket, keeps its initial values under the mask and is returned.
+    Called again on a pruned pair it prunes `amount` of what is left: with retraining between, `iterative_pruning`.
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
@@ -63,19 +54,13 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
                       reset_to: nn.Module | None = None) -> list[Round]:
     """The paper's Algorithm 1: `rounds` times train, prune `amount` of the survivors, reset them to θ0.
 
-    Args:
-        network: θ0, dense or already pruned; left as it is.
-        train_round: `train_round(net, r)` trains `net` in place, e.g. `lambda net, r: train(net, data, "lenet")`.
-            Round 0 gets a copy of `network`, round r a copy of round r - 1's ticket.
-        rounds, amount, strategy: how many rounds, and what each prunes (as in `winning_ticket`).
-        reset_to: for rewinding (Frankle et al. 2019), θk, the dense network's weights after k iterations: the
-            first round resets the survivors to θk instead of θ0. Then train the tickets from iteration k on:
-            `lambda net, r: train(net, data, "lenet", start_iteration=k if r else 0)`.
+    `network` (θ0, left as it is) is copied for round 0; `train_round(net, r)` trains `net` in place, e.g.
+    `lambda net, r: train(net, data, "lenet")`; round r gets a copy of round r - 1's ticket. `amount` and `strategy`
+    as in `winning_ticket`. `reset_to`: θk for rewinding (Frankle et al. 2019), the first round's reset; then train
+    the tickets from iteration k: `train(net, data, "lenet", start_iteration=k if r else 0)`.
 
-    Returns:
-        A Round per round: `[r.ticket for r in rounds]` are the tickets, the i-th pruned i + 1 times, its mask inside
-        the previous one's; `rounds[i].result` is the training of the network that ticket was cut from (the dense
-        one for i = 0). The last ticket is not trained here: train it yourself.
+    Returns a Round per round: the i-th ticket is pruned i + 1 times, its mask inside the previous one's, and
+    `rounds[i].result` is the training of the network it was cut from. The last ticket is not trained here.
     """
     validate_iterative_arguments(network, train_round, rounds, amount, reset_to, strategy)
     done, ticket = [], network
@@ -221,14 +206,10 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Mod
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
-    """Zhou et al. 2019's sign-preserving reinitialization ("reinit_signs"): the ticket's mask, and on each weight the
-    sign the ticket starts with (theta_0; theta_k when rewound) with the magnitude of `fresh_network`'s weight there,
-    a fresh draw from the same initial distribution (e.g. build_model with a new seed). Biases and batch norm come
-    from `fresh_network`, as in `random_reinit`.
-
-    Zhou et al. ("Deconstructing Lottery Tickets", arXiv 1905.01067; abstract: "signs are all you need to make the
-    reinitialized network train") try several ways of choosing the new magnitudes; here they are a fresh draw, the same
-    one `random_reinit` would use, so that the two controls differ only in the signs.
+    """Zhou et al. 2019's sign-preserving reinitialization ("reinit_signs", arXiv 1905.01067): the ticket's mask, and on
+    each weight the sign the ticket starts with (θ0, or θk when rewound) with the magnitude of `fresh_network`'s weight
+    there. The fresh draw is the one `random_reinit` would use, so the two controls differ only in the signs; biases
+    and batch norm come from `fresh_network`. (Zhou et al. try several ways of choosing the new magnitudes.)
     """
     validate_fresh(ticket, fresh_network)
     fresh = prunable_layers(fresh_network)

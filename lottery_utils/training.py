@@ -29,26 +29,18 @@ Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything ca
 def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
           batch_size: int | None = None, *, lr: float | None = None, seed: int = 0, start_iteration: int = 0,
           curve_every: int | None = None, progress: Progress = True) -> History:
-    """Train `network` in place on `data` with shuffled mini-batches; return its History (the early-stopping iteration,
-    the test accuracy there, and the curves).
+    """Train `network` in place on `data` with shuffled mini-batches; return its History: the early-stopping
+    iteration (minimum validation loss), the test accuracy there (from a copy of the weights kept there), the curves.
 
-    Args:
-        preset: how to train, by name ("lenet": the paper's Adam at 1.2e-3, 50,000 iterations of 60) or a Preset:
-            the optimizer, learning-rate schedule (`lr_factor`), how often the validation loss is measured to find
-            the early-stopping iteration (`eval_every`; LeNet: 100). To change one, `dataclasses.replace` it.
-        iterations, batch_size, lr: the preset's unless given.
-        seed: the order of the mini-batches (a new shuffle each epoch), not the initial weights (`build_model` draws
-            those).
-        start_iteration: k, to train a network reset to theta_k (rewinding, Frankle et al. 2019) from iteration k on,
-            as the dense run would have gone on: the same mini-batches and schedule from there, a fresh optimizer
-            state (as open_lth does). theta_k itself is theta_0 trained with `iterations=k`.
-        curve_every: how often the curves are measured, a multiple of the preset's `eval_every` (default: about
-            CURVE_POINTS times a run; LeNet's 50,000 iterations: every 1,000).
-        progress: True for tqdm's bar, False for none, or a tqdm class (or a `functools.partial` of one with `desc=`).
+    `preset`: how to train, by name ("lenet": Adam at 1.2e-3, 50,000 iterations of 60) or a Preset (optimizer,
+    schedule, `eval_every`: how often the validation loss is measured); `iterations`, `batch_size` and `lr` are the
+    preset's unless given. `seed` orders the mini-batches, not the weights (`build_model` draws those).
+    `start_iteration`: k, to train a network reset to θk (rewinding) on from iteration k, with the batches and schedule
+    the dense run had there and a fresh optimizer state. `curve_every`: how often the curves are measured (default:
+    about CURVE_POINTS times a run). `progress`: True for tqdm's bar, False for none, or a tqdm class.
 
-    The network moves to the data's device. A pruned network keeps its masks, and its pruned weights end at 0 in
-    `weight_orig` too (their values before training are not kept: clone the network first to keep them). The test
-    accuracy at the early-stopping iteration comes from a copy of the weights kept there.
+    The network moves to the data's device and keeps its masks; its pruned weights end at 0 in `weight_orig` too
+    (clone it first to keep their values).
     """
     if not isinstance(data, Data):
         raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "
@@ -228,15 +220,10 @@ class _Log:
 
 @contextmanager
 def masks_folded(network: nn.Module):
-    """Let pruned layers train at dense speed, through torch.nn.utils.prune's public API.
-
-    prune recomputes weight = weight_orig * weight_mask in a forward pre-hook at every step. Here `prune.remove`
-    turns each pruned layer's weight into a plain parameter for the run (its pruned entries 0), the caller re-zeroes
-    them after every optimizer step (yielded as (weight, mask) pairs), and `prune.custom_from_mask` puts the same
-    masks back afterwards. The network computes exactly what prune's hooks would give (a test trains both ways), and
-    the pruned entries of `weight_orig` come back as 0. This holds for optimizers that update each weight on its own,
-    as the presets' Adam and SGD do: the pruned entries get gradients here, which something that pools gradients
-    across weights (a global gradient-norm clip) would count.
+    """Let pruned layers train at dense speed, through torch.nn.utils.prune's public API: `prune.remove` makes each
+    pruned weight a plain parameter for the run, the caller re-zeroes the pruned entries after every step (yielded as
+    (weight, mask) pairs), and `prune.custom_from_mask` puts the masks back. Exactly what prune's hooks compute (a test
+    trains both ways), for optimizers that update each weight on its own, as Adam and SGD do.
     """
     pruned = {module: module.weight_mask.detach().clone() for module in prunable_layers(network).values()
               if prune.is_pruned(module)}
