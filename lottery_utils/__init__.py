@@ -2,7 +2,7 @@
 training (the core, imported here), and above them the experiments, store, plots, tables and widgets (import those
 modules by name)."""
 from .data import Data, best_device, load_cifar10, load_mnist
-from .layers import layer_kinds, masks, prunable_layers
+from .layers import layer_roles, masks, prunable_layers
 from .checks import layer_amounts
 from .models import PRESETS, Preset, build_model, weight_counts
 from .pruning import (Round, apply_masks, clone, iterative_pruning, load_state, per_round_amount, prune_smallest,
@@ -14,7 +14,7 @@ from .training import evaluate, supermask_accuracy, train
 
 __all__ = ["Data", "best_device", "load_cifar10", "load_mnist",
            "PRESETS", "Preset", "build_model", "weight_counts",
-           "Round", "WeightStatistics", "apply_masks", "clone", "iterative_pruning", "layer_amounts", "layer_kinds",
+           "Round", "WeightStatistics", "apply_masks", "clone", "iterative_pruning", "layer_amounts", "layer_roles",
            "load_state", "masks", "per_round_amount", "prunable_layers", "prune_smallest", "random_prune",
            "random_reinit", "recompute_weights", "remaining_weights", "sign_preserving_reinit", "weight_statistics",
            "winning_ticket",

@@ -1,7 +1,7 @@
 """Argument checks that name each mistake and what to do instead (student-facing core; imports only `layers`).
 
 First the plain numbers (`is_whole`, `is_fraction`, `validate_amount`, `validate_rounds`); then `layer_amounts`,
-which turns an amount (one number, or rates by layer kind or by layer name) into each layer's fraction; then the
+which turns an amount (one number, or amounts by layer role or by layer name) into each layer's fraction; then the
 checks of the networks the pruning functions are given (`validate_*`); last the presets' values and `train`'s
 arguments. Reference, not reading: the core's modules call these, and an error message names what went wrong.
 """
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from .layers import (LAYER_KINDS, STRATEGIES, first_different_mask, layer_kinds, masks, prunable_layers,
+from .layers import (LAYER_ROLES, STRATEGIES, first_different_mask, layer_roles, masks, prunable_layers,
                      unmasked_weight)
 
 
@@ -47,38 +47,38 @@ def validate_rounds(rounds: int) -> int:
 
 
 def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Per-layer pruning fractions from one number (every layer), amounts by kind ({"conv", "fc", "output"}), or layer
-    names; a kind or layer left out of a mapping gets 0 (not pruned). Each fraction is checked (`validate_amount`),
-    and so are the keys: a kind the network lacks, kinds mixed with names, a name it does not have."""
-    kinds = layer_kinds(network)
+    """Per-layer pruning fractions from one number (every layer), amounts by layer role ({"conv", "fc", "output"}), or layer
+    names; a role or layer left out of a mapping gets 0 (not pruned). Each fraction is checked (`validate_amount`),
+    and so are the keys: a role the network lacks, roles mixed with names, a name it does not have."""
+    roles = layer_roles(network)
     if not isinstance(amount, Mapping):
-        return {name: validate_amount(amount) for name in kinds}
+        return {name: validate_amount(amount) for name in roles}
     keys = set(amount)
     if not keys:
-        raise ValueError("amount is an empty mapping, which would prune nothing: give rates by layer kind "
+        raise ValueError("amount is an empty mapping, which would prune nothing: give amounts by layer role "
                          "(e.g. {\"fc\": 0.2, \"output\": 0.1}) or by layer name.")
-    ambiguous = sorted(keys & set(LAYER_KINDS) & set(kinds))
+    ambiguous = sorted(keys & set(LAYER_ROLES) & set(roles))
     if ambiguous:  # e.g. torchvision's ResNet names its Linear layer "fc"
-        raise ValueError(f"amount key(s) {ambiguous} are both a layer kind and a layer name of this network: name "
-                         f"every layer ({list(kinds)}) instead of giving kinds, so it is clear what is pruned.")
-    if keys <= set(LAYER_KINDS):
-        absent = sorted(kind for kind in keys - set(kinds.values()) if validate_amount(amount[kind], kind) > 0)
+        raise ValueError(f"amount key(s) {ambiguous} are both a layer role and a layer name of this network: name "
+                         f"every layer ({list(roles)}) instead of giving roles, so it is clear what is pruned.")
+    if keys <= set(LAYER_ROLES):
+        absent = sorted(role for role in keys - set(roles.values()) if validate_amount(amount[role], role) > 0)
         if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
-            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {kinds}); "
-                             f"give rates for the kinds it has.")
-        return {name: validate_amount(amount.get(kind, 0.0), kind) for name, kind in kinds.items()}
-    unknown = sorted(keys - set(kinds), key=str)
-    if unknown and set(unknown) <= set(LAYER_KINDS):
-        raise ValueError(f"amount mixes layer kinds {unknown} with layer names {sorted(keys & set(kinds), key=str)}: "
-                         f"give either kinds {LAYER_KINDS} or names {list(kinds)}, not both.")
-    unknown = [key for key in unknown if key not in LAYER_KINDS]  # a valid kind beside a typo is not unknown
+            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {roles}); "
+                             f"give amounts for the roles it has.")
+        return {name: validate_amount(amount.get(role, 0.0), role) for name, role in roles.items()}
+    unknown = sorted(keys - set(roles), key=str)
+    if unknown and set(unknown) <= set(LAYER_ROLES):
+        raise ValueError(f"amount mixes layer roles {unknown} with layer names {sorted(keys & set(roles), key=str)}: "
+                         f"give either roles {LAYER_ROLES} or names {list(roles)}, not both.")
+    unknown = [key for key in unknown if key not in LAYER_ROLES]  # a valid role beside a typo is not unknown
     if unknown:
-        known = [*LAYER_KINDS, *map(str, kinds)]
+        known = [*LAYER_ROLES, *map(str, roles)]
         close = {key: difflib.get_close_matches(str(key), known, n=1) for key in unknown}
         hints = "".join(f" ({key!r}: did you mean {match[0]!r}?)" for key, match in close.items() if match)
-        raise ValueError(f"Unknown key(s) in amount: {unknown}{hints}. Give either layer kinds {LAYER_KINDS} or layer "
-                         f"names {list(kinds)}.")
-    return {name: validate_amount(amount.get(name, 0.0), name) for name in kinds}
+        raise ValueError(f"Unknown key(s) in amount: {unknown}{hints}. Give either layer roles {LAYER_ROLES} or layer "
+                         f"names {list(roles)}.")
+    return {name: validate_amount(amount.get(name, 0.0), name) for name in roles}
 
 
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
@@ -212,7 +212,7 @@ def validate_preset(preset) -> None:
     if not all(is_whole(m) for m in milestones) or list(milestones) != sorted(set(milestones)):
         raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
                          f"got {preset.lr_milestones!r}.")
-    unknown = set(preset.prune_amounts) - set(LAYER_KINDS)
+    unknown = set(preset.prune_amounts) - set(LAYER_ROLES)
     if unknown or not all(is_fraction(rate) for rate in preset.prune_amounts.values()):
         raise ValueError(f"Preset {preset.name!r}: prune_amounts maps 'conv', 'fc', 'output' to fractions in [0, 1), "
                          f"got {dict(preset.prune_amounts)}.")

@@ -94,7 +94,7 @@ def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One network: its setup, kind, the per-kind amounts of each pruning round, its seed and rewind iteration."""
+    """One network: its setup, kind, the per-role amounts of each pruning round, its seed and rewind iteration."""
 
     setup: Setup
     kind: Kind

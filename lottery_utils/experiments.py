@@ -129,7 +129,7 @@ def pool_of(workers: int):
 class Experiment:
     """The networks of one setup and seed, each trained once and from then on answered by the store.
 
-    A network is named by its kind, its number of pruning rounds and the per-kind amounts of each round. With
+    A network is named by its kind, its number of pruning rounds and the per-role amounts of each round. With
     `rewind_iteration=k` > 0 its tickets and controls are reset to theta_k instead of theta_0 (the dense network is
     the same for every k).
     """

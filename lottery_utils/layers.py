@@ -1,6 +1,6 @@
 """Which layers are pruned, and their masks (student-facing core; imports nothing from the package).
 
-`prunable_layers` and `layer_kinds` say which weights the paper prunes; `masks` reads torch's masks back and
+`prunable_layers` and `layer_roles` say which weights the paper prunes; `masks` reads torch's masks back and
 `unmasked_weight` the values under them; `first_different_mask` compares two networks' masks.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-LAYER_KINDS = ("conv", "fc", "output")  # what a preset's amounts are keyed by (the output layer: the last Linear)
+LAYER_ROLES = ("conv", "fc", "output")  # what a preset's amounts are keyed by (the output layer: the last Linear)
 STRATEGIES = ("layerwise", "global")  # how a cut ranks weights: each layer by itself, or all layers together
 
 
@@ -17,7 +17,7 @@ def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:
     return {name: m for name, m in network.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
 
 
-def layer_kinds(network: nn.Module) -> dict[str, str]:
+def layer_roles(network: nn.Module) -> dict[str, str]:
     """"conv", "fc" or "output" (the last Linear) for each prunable layer."""
     layers = prunable_layers(network)
     last_linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)][-1:]

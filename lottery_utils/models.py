@@ -1,5 +1,5 @@
 """The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core; imports
-`layers` for the layer kinds its amounts are keyed by, and `checks` for the number checks its presets use)."""
+`layers` for the layer roles its amounts are keyed by, and `checks` for the number checks its presets use)."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -97,7 +97,7 @@ class Preset:
     lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
     # Linear warmup: iteration i of the first `warmup_iterations` trains at lr * i / warmup_iterations (0: none).
     warmup_iterations: int = 0
-    # The amount pruned per round, by layer kind: the fraction of the *remaining* weights (LeNet and Conv-2/4/6: the output layer at
+    # The amount pruned per round, by layer role: the fraction of the *remaining* weights (LeNet and Conv-2/4/6: the output layer at
     # half the fc rate; ResNet-18 and VGG-19: the output layer not pruned).
     prune_amounts: Mapping[str, float] = field(default_factory=dict)
     strategy: str = "layerwise"  # "layerwise": each layer separately; "global": the layers pruned ranked together
@@ -120,7 +120,7 @@ class Preset:
         return max(self.prune_amounts.values())
 
     def amounts(self, largest: float | None = None) -> dict[str, float]:
-        """The per-kind amounts of one round, for `winning_ticket` and `prune_smallest`: the paper's, or scaled so
+        """The per-role amounts of one round, for `winning_ticket` and `prune_smallest`: the paper's, or scaled so
         that the largest is `largest` (LeNet, `amounts(0.8)`: {"fc": 0.8, "output": 0.4}). The stored configurations
         hold these products exactly (e.g. 0.8321999999999999): do not reorder the arithmetic."""
         if largest is None:

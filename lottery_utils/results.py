@@ -61,7 +61,7 @@ class Result:
     iterations: int
     history: History = field(default_factory=History, repr=False)
     rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
-    schedule: tuple[dict[str, float], ...] = ()  # the per-kind amounts of each round
+    schedule: tuple[dict[str, float], ...] = ()  # the per-role amounts of each round
 
     def __post_init__(self):
         self.kind = Kind.named(self.kind)

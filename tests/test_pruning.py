@@ -8,7 +8,7 @@ from torch import nn
 
 from lottery_utils import (PRESETS, Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
-from lottery_utils.layers import layer_kinds, prunable_layers
+from lottery_utils.layers import layer_roles, prunable_layers
 from lottery_utils.pruning import apply_masks, prune_smallest
 from lottery_utils.pruning import load_state
 
@@ -63,7 +63,7 @@ def test_repeated_calls_compound_on_the_remaining_weights():
 def test_per_layer_rates_by_kind():
     trained, copy_network = trained_pair()
     winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.1})
-    kinds = layer_kinds(copy_network)
+    kinds = layer_roles(copy_network)
     assert kinds == {"fc1": "fc", "fc2": "fc", "fc3": "output"}
     for name, mask in masks(copy_network).items():
         rate = 0.1 if kinds[name] == "output" else 0.2
@@ -74,11 +74,11 @@ def test_global_strategy_ranks_layers_together():
     trained, copy_network = build_model("resnet18", seed=0), build_model("resnet18", seed=0)
     winning_ticket(trained, copy_network, {"conv": 0.2, "output": 0.0}, strategy="global")
     layer_masks = masks(copy_network)
-    conv = [m for name, m in layer_masks.items() if layer_kinds(copy_network)[name] == "conv"]
+    conv = [m for name, m in layer_masks.items() if layer_roles(copy_network)[name] == "conv"]
     pruned = sum(int((m == 0).sum()) for m in conv)
     assert pruned == round(0.2 * sum(m.numel() for m in conv))
     assert len({round(float(1 - m.mean()), 2) for m in conv}) > 1  # layers end up with different sparsities
-    output = [name for name, kind in layer_kinds(copy_network).items() if kind == "output"]
+    output = [name for name, kind in layer_roles(copy_network).items() if kind == "output"]
     assert len(output) == 1 and torch.all(layer_masks[output[0]] == 1)  # the output layer is not pruned
 
 

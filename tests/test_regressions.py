@@ -132,9 +132,9 @@ def test_a_pruning_mapping_that_names_a_kind_and_a_layer_at_once_is_a_clear_erro
     network.add_module("conv", nn.Conv2d(1, 2, 3))
     network.add_module("flat", nn.Flatten())
     network.add_module("fc", nn.Linear(2 * 26 * 26, 10))
-    with pytest.raises(ValueError, match=r"\['fc'\] are both a layer kind and a layer name.*name every layer"):
+    with pytest.raises(ValueError, match=r"\['fc'\] are both a layer role and a layer name.*name every layer"):
         layer_amounts(network, {"fc": 0.2})
-    with pytest.raises(ValueError, match=r"mixes layer kinds \['fc'\] with layer names \['fc2'\]"):
+    with pytest.raises(ValueError, match=r"mixes layer roles \['fc'\] with layer names \['fc2'\]"):
         layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "fc2": 0.1})  # a kind and a layer name mixed
     with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc4'\]"):
         layer_amounts(build_model("lenet", seed=0), {"fc4": 0.2, "fc2": 0.1})

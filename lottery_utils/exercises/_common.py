@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..models import build_model
-from ..layers import layer_kinds, masks, prunable_layers
+from ..layers import layer_roles, masks, prunable_layers
 from ..pruning import clone
 
 TOLERANCE = 0.006  # for matrices copied from a print-out with two decimals
@@ -181,7 +181,7 @@ def compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, be
             return (f"the trained network's layer {name} does not carry the copy's mask{when}: prune the trained "
                     f"network (prune.l1_unstructured) and give that same mask to the copy.")
     counts = (sum(int(m.sum()) for m in got.values()), sum(int(m.sum()) for m in want.values()))
-    kinds = layer_kinds(expected)
+    kinds = layer_roles(expected)
     for name, layer in prunable_layers(copy_).items():
         if not torch.equal(got[name], want[name]):
             alive = before[name] if before[name] is not None else torch.ones_like(want[name])

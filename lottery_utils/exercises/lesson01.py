@@ -70,7 +70,7 @@ def check_winning_ticket(fn) -> Verdict:
     """Your `fn(trained_network, copy_network, amount)`: prune `amount` of the trained network's weights with the
     smallest |w| in each layer (prune.l1_unstructured), and give the copy, made before training, the same mask
     (prune.custom_from_mask), so its survivors keep their initial values. Checked on the check's own LeNet, with
-    one rate for all layers and with the paper's per-kind amounts, twice in a row (the second call prunes again)."""
+    one amount for all layers and with the paper's per-role amounts, twice in a row (the second call prunes again)."""
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_winning_ticket(my_winning_ticket).")
     theta_0, trained = theta_0_and_trained()
