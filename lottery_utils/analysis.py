@@ -31,7 +31,8 @@ class WeightStatistics:
     @property
     def same_sign_all(self) -> float:
         """The share of all the layer's weights that end training with the sign they started with."""
-        groups = [(self.same_sign_kept, self.initial_kept.numel()), (self.same_sign_pruned, self.initial_pruned.numel())]
+        groups = [(self.same_sign_kept, self.initial_kept.numel()),
+                  (self.same_sign_pruned, self.initial_pruned.numel())]
         return sum(share * n for share, n in groups if n) / sum(n for _, n in groups)
 
 

@@ -47,9 +47,10 @@ def validate_rounds(rounds: int) -> int:
 
 
 def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Per-layer pruning fractions from one number (every layer), amounts by layer role ({"conv", "fc", "output"}), or layer
-    names; a role or layer left out of a mapping gets 0 (not pruned). Each fraction is checked (`validate_amount`),
-    and so are the keys: a role the network lacks, roles mixed with names, a name it does not have."""
+    """Per-layer pruning fractions from one number (every layer), amounts by layer role ({"conv", "fc", "output"}),
+    or layer names; a role or layer left out of a mapping gets 0 (not pruned). Each fraction is checked
+    (`validate_amount`), and so are the keys: a role the network lacks, roles mixed with names, a name it does not
+    have."""
     roles = layer_roles(network)
     if not isinstance(amount, Mapping):
         return {name: validate_amount(amount) for name in roles}

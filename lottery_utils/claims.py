@@ -3,10 +3,9 @@ app): each function quotes what the paper says (the section named) and computes 
 given, means over the seeds and then seed by seed. The paper's numbers live here and nowhere else in the code."""
 from __future__ import annotations
 
-from .comparisons import points
 from .config import ALL_CONTROLS, CONTROLS
 from .results import LABELS, Result, Summary, paired, summarize
-from .tables import LEVEL, markdown, rounds_vs_one_step, winning_counts
+from .tables import LEVEL, markdown, points, rounds_vs_one_step, winning_counts
 
 
 def show(results: list[Result], folded: str | None = None):

@@ -98,7 +98,7 @@ class RunConfig:
 
     setup: Setup
     kind: Kind
-    schedule: tuple[tuple[tuple[str, float], ...], ...] = ()  # per round: (layer kind, rate) pairs
+    schedule: tuple[tuple[tuple[str, float], ...], ...] = ()  # per round: (layer role, amount) pairs
     seed: int = 0
     rewind_iteration: int = 0  # k > 0: a ticket or control reset to theta_k (never the dense network)
 
@@ -109,11 +109,11 @@ class RunConfig:
         validate_rewind(self.rewind_iteration, self.setup.iterations)
 
     @classmethod
-    def of(cls, setup: Setup, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None, seed: int = 0,
+    def of(cls, setup: Setup, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None, seed: int = 0,
            rewind_iteration: int = 0) -> "RunConfig":
-        """`rounds` rounds at the same per-kind `rates` (the dense network: none); the dense network is never
+        """`rounds` rounds at the same per-role `amounts` (the dense network: none); the dense network is never
         rewound (it is the same for every k)."""
-        step = tuple((rates or {}).items())
+        step = tuple((amounts or {}).items())
         return cls(setup, kind, (step,) * rounds, seed, 0 if kind == Kind.DENSE else rewind_iteration)
 
     @property

@@ -1,5 +1,5 @@
 """The paper's networks (Frankle & Carbin 2019, Figure 2) and their hyperparameters (student-facing core; imports
-`layers` for the layer roles its amounts are keyed by, and `checks` for the number checks its presets use)."""
+`checks`, which checks a preset's values when it is made)."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -97,8 +97,8 @@ class Preset:
     lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
     # Linear warmup: iteration i of the first `warmup_iterations` trains at lr * i / warmup_iterations (0: none).
     warmup_iterations: int = 0
-    # The amount pruned per round, by layer role: the fraction of the *remaining* weights (LeNet and Conv-2/4/6: the output layer at
-    # half the fc rate; ResNet-18 and VGG-19: the output layer not pruned).
+    # The amount pruned per round, by layer role: the fraction of the *remaining* weights (LeNet and Conv-2/4/6: the
+    # output layer at half the fc amount; ResNet-18 and VGG-19: the output layer not pruned).
     prune_amounts: Mapping[str, float] = field(default_factory=dict)
     strategy: str = "layerwise"  # "layerwise": each layer separately; "global": the layers pruned ranked together
     init: str = "glorot"  # the paper's, for every network (Figure 2; Appendix I.2, I.3); "he" to experiment
@@ -127,7 +127,7 @@ class Preset:
             return dict(self.prune_amounts)
         validate_amount(largest, "largest")
         scale = largest / self.largest_amount
-        return {kind: amount * scale for kind, amount in self.prune_amounts.items()}
+        return {role: amount * scale for role, amount in self.prune_amounts.items()}
 
     def build(self, seed: int | None) -> nn.Module:
         """A freshly initialized network; the same seed gives the same weights, and the caller's random state is left

@@ -498,8 +498,8 @@ def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module
     `trained` is the trained network (θj: its `weight_orig` if `winning_ticket` pruned it), `ticket` the copy
     `winning_ticket` returned. One block of rows per stage, one row of panels per fully connected layer; the first
     layer is drawn transposed (inputs x units) so that its columns line up with the next layer's (outputs x units),
-    and the columns are numbered by hidden unit (hatched, in grey: a unit whose incoming weights training left exactly as they
-    were, a dead unit). Each stage has its own blue (negative) to red (positive) scale; the
+    and the columns are numbered by hidden unit (hatched, in grey: a unit whose incoming weights training left exactly
+    as they were, a dead unit). Each stage has its own blue (negative) to red (positive) scale; the
     mask is green where a weight is kept (1) and white where it is pruned (0); a pruned weight of the ticket is left
     blank."""
     layers = [list(prunable_layers(network).values()) for network in (theta_0, trained, ticket)]
@@ -640,7 +640,8 @@ def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str 
         spread = [y - [getattr(row, metric).min for row in rows], [getattr(row, metric).max for row in rows] - y]
         shift = 1.04 ** (i - (len(rewinds) - 1) / 2)  # a few percent along the log axis
         ax.errorbar([100 * row.remaining * shift for row in rows], y, yerr=spread if seeds > 1 else None,
-                    color=shades(0.4 + 0.55 * i / max(1, len(rewinds) - 1)), marker=CURVE_MARKERS[i % len(CURVE_MARKERS)],
+                    color=shades(0.4 + 0.55 * i / max(1, len(rewinds) - 1)),
+                    marker=CURVE_MARKERS[i % len(CURVE_MARKERS)],
                     linestyle=("-", "--", "-.", ":")[i % 4], markersize=5, capsize=3,
                     label=f"k = {k:,}" if k else "k = 0 (θ0)")  # shades of one hue, told apart by marker and line
     for row in summarize(r for r in records if r.kind == "dense"):

@@ -28,7 +28,7 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     """The slides' winning ticket: prune the trained network (θj), give its mask to the copy made before training (θ0).
 
     `amount`: the fraction of each layer's remaining weights to prune, those of smallest |w|: one number for every
-    layer, or amounts by layer role ({"fc": 0.2, "output": 0.1}; a kind left out is not pruned) or by layer name.
+    layer, or amounts by layer role ({"fc": 0.2, "output": 0.1}; a role left out is not pruned) or by layer name.
     `strategy`: "layerwise" (each layer ranked on its own) or "global" (the paper's, for ResNet-18 and VGG-19). Both
     networks change in place; the copy, now the ticket, keeps its initial values under the mask and is returned.
     Called again on a pruned pair it prunes `amount` of what is left: with retraining between, `iterative_pruning`.

@@ -84,7 +84,8 @@ class StoredResult(Result):
     bundled: bool = False
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
     # a control's ticket when it is not its run's own: the bundle's sign controls of seeds 0-2 were trained beside a
-    # re-run of the ticket chain, whose masks differ, more as pruning goes on (comparisons.beside_ticket pairs each with its own)
+    # re-run of the ticket chain, whose masks differ, more as pruning goes on (why.beside_ticket pairs each
+    # with its own)
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
     def configuration(self) -> tuple:

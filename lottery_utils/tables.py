@@ -5,13 +5,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .comparisons import Lag, points, recovered, shorter, sign_recovery, split_by_seed, trained_again
 from .config import ALL_CONTROLS, CONTROLS
 from .models import get_preset
-from .results import (LABELS, Paired, Result, Spread, Summary, conditions, initial_accuracies, paired, references,
+from .results import (LABELS, Paired, Result, Summary, conditions, paired, references,
                       summarize, unique_networks)
 
 LEVEL = 0.05  # points of accuracy within which two means count as level: five of the 10,000 test images
+
+
+def points(a: float, b: float) -> float:
+    """a − b in percentage points, from the two accuracies as the tables print them (rounded to the hundredth), so
+    that a printed gap is always the difference of the printed numbers."""
+    return round(100 * a, 2) - round(100 * b, 2)
+
+
+def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
+    """Section 1 of notebook 03 splits the ticket's lead over random pruning into θ0's share (ticket − random reinit)
+    and the mask's (random reinit − random pruning). Seed by seed, at each sparsity with both controls: in how many
+    seeds θ0's share is the larger (in printed points, so that a tie is no win), of how many."""
+    by_reinit: dict[int, dict[str, Result]] = {}
+    for network, reinit in references(results, against="reinit"):
+        by_reinit.setdefault(id(reinit), {"reinit": reinit})[network.kind] = network
+    counts: dict[float, tuple[int, int]] = {}
+    for three in by_reinit.values():
+        if {"ticket", "random_prune"} <= set(three):
+            ticket, reinit, pruned = (three[k].early_stop_test_accuracy for k in ("ticket", "reinit", "random_prune"))
+            larger, n = counts.get(three["reinit"].remaining, (0, 0))
+            counts[three["reinit"].remaining] = (larger + (round(points(ticket, reinit), 2)
+                                                           > round(points(reinit, pruned), 2)), n + 1)
+    return counts
 
 
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
@@ -150,7 +172,7 @@ def _cell(row: Summary | None, metric: str, percent: bool) -> str:
     return "" if row is None else getattr(row, metric).text(percent)
 
 
-def _table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]],
+def columns_table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]],
            last: tuple[str, dict[float, str]] | None = None) -> list[str]:
     """Per sparsity, the test accuracy at early stop of each column, then their early-stop iterations, one column
     each; the dense network first; `last`: a heading and, by sparsity, the text of one more column."""
@@ -187,7 +209,8 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
              {share: f"{larger} of {n}" for share, (larger, n) in split.items()}) if split else
             ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed)
             if own_seed and kinds == ["ticket"] else None)
-    return _table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities], last)
+    return columns_table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities],
+                         last)
 
 
 def accuracy(row: Summary) -> float:
@@ -385,272 +408,6 @@ def one_shot_networks(results: list[Result], rates, kinds: tuple[str, ...], rewi
         and round(max(r.schedule[0].values()), 4) in wanted)]
 
 
-def supermask_table(results: list[Result]) -> list[str]:
-    """Test accuracy before any training: the ticket's mask and a random mask of the same size on theta_0."""
-    found = {(kind, remaining): spread for kind, remaining, spread in initial_accuracies(results)}
-    sparsities = sorted({remaining for kind, remaining in found if kind == "ticket"}, reverse=True)
-    lines = ["| weights remaining | winning ticket's mask on θ0 | random mask on θ0 |", "|---:|---:|---:|",
-             f"| 100 % (dense θ0) | {found[('dense', 1.0)].text(percent=True)} | |"]
-    for remaining in sparsities:
-        random = found.get(("random_prune", remaining))
-        lines.append(f"| {100 * remaining:.1f} % | {found[('ticket', remaining)].text(percent=True)} | "
-                     f"{'' if random is None else random.text(percent=True)} |")
-    return lines
-
-
-def supermask_findings(results: list[Result]) -> list[str]:
-    found = initial_accuracies(results)
-    masks = [(remaining, s.mean) for kind, remaining, s in found if kind == "ticket"]
-    random = [s.mean for kind, _, s in found if kind == "random_prune"]
-    dense = next(s.mean for kind, _, s in found if kind == "dense")
-    best = max(masks, key=lambda m: m[1])
-    above = [m for m in masks if m[1] > max(random)]
-    return [f"- **The mask alone**: with no training, the ticket's mask on θ0 reaches {100 * best[1]:.2f} % test "
-            f"accuracy at {100 * best[0]:.1f} % of the weights remaining (its best); its mean over the seeds is above "
-            f"every random mask's mean at {len(above)} of {len(masks)} sparsities. Random masks on θ0 give "
-            f"{100 * min(random):.2f}–{100 * max(random):.2f} %, the dense θ0 {100 * dense:.2f} % (chance: 10 %).",
-            f"- **Seed by seed**, each ticket's mask against its own seed's untrained dense θ0: "
-            f"{_own_seed_above(results)}."] + _against_random_masks(results)
-
-
-def _against_random_masks(results: list[Result]) -> list[str]:
-    """Each ticket's mask on θ0 against its own seed's random mask of the same size, untrained: in how many
-    (sparsity, seed) pairs it is the more accurate, and the pairs where it is not."""
-    pairs = [(t, r) for t, r in references([r for r in results if not r.rewind_iteration], against="random_prune")
-             if t.kind == "ticket"]
-    if not pairs:
-        return []
-    not_above = [f"seed {t.seed} at {100 * t.remaining:.1f} % ({100 * t.initial_test_accuracy:.2f} against "
-                 f"{100 * r.initial_test_accuracy:.2f} %)" for t, r in pairs
-                 if t.initial_test_accuracy <= r.initial_test_accuracy]
-    return [f"- **Against random masks, seed by seed**: each ticket's mask above its own seed's random mask of the "
-            f"same size in {len(pairs) - len(not_above)} of {len(pairs)} (sparsity, seed) pairs"
-            + (f"; not {', '.join(not_above)}." if not_above else ".")]
-
-
-def _own_seed_above(results: list[Result]) -> str:
-    """Per seed: at how many sparsities its tickets' masks on θ0 beat its own dense θ0 (untrained), and where not."""
-    plain = [r for r in unique_networks(results) if not r.rewind_iteration]
-    dense = {r.seed: r.initial_test_accuracy for r in plain if r.kind == "dense"}
-    parts, above, total = [], 0, 0
-    for seed in sorted(dense):
-        mine = sorted((r for r in plain if r.kind == "ticket" and r.seed == seed), key=lambda r: -r.remaining)
-        below = [f"{100 * r.remaining:.1f}" for r in mine if r.initial_test_accuracy <= dense[seed]]
-        parts.append(f"seed {seed} ({100 * dense[seed]:.2f} %) above at {len(mine) - len(below)} of {len(mine)}"
-                     + (f", not at {', '.join(below)} %" if below else ""))
-        above, total = above + len(mine) - len(below), total + len(mine)
-    return "; ".join(parts) + (f"; in all, {above} of {total} (sparsity, seed) pairs" if len(parts) > 1 else "")
-
-
-def rewinding_table(results: list[Result]) -> list[str]:
-    """Ticket accuracy at early stop (and the early-stop iteration) for each rewind iteration k, by sparsity."""
-    ks = sorted({r.rewind_iteration for r in results if r.kind == "ticket"})
-    rows = {k: {row.remaining: row for row in summarize(r for r in results
-                                                         if r.kind == "ticket" and r.rewind_iteration == k)}
-            for k in ks}
-    dense = summarize(r for r in results if r.kind == "dense")[0]
-    return _table([f"k = {k:,}" for k in ks], dense,
-                  [(r, [rows[k].get(r) for k in ks]) for r in sorted(rows[0], reverse=True)])
-
-
-def rewinding_findings(results: list[Result]) -> list[str]:
-    """Each rewind iteration k against the tickets reset to theta_0 (k = 0), by sparsity: accuracy, and the early stop
-    counted as the papers count it (from the dense network's iteration 0) and from the reset (the iterations the
-    ticket trains)."""
-    def rows(k):
-        return {row.remaining: row for row in summarize(
-            r for r in results if r.kind == "ticket" and r.rewind_iteration == k)}
-
-    reset = rows(0)
-    sentences = []
-    for k in sorted({r.rewind_iteration for r in results if r.rewind_iteration}):
-        pairs = [(remaining, row, reset[remaining]) for remaining, row in rows(k).items() if remaining in reset]
-        if not pairs:  # a part still being built
-            continue
-        differences = [(remaining, a.early_stop_test_accuracy.mean - b.early_stop_test_accuracy.mean)
-                       for remaining, a, b in pairs]
-        largest = max(differences, key=lambda d: abs(d[1]))
-        smallest = min(differences, key=lambda d: abs(d[1]))
-        stops = [(a.early_stop_iteration.mean, b.early_stop_iteration.mean) for _, a, b in pairs]
-        n = len(pairs)
-        sentences.append(
-            f"- **k = {k:,}** ({100 * k / results[0].iterations:.1f} % of training): above the tickets reset to θ0 at "
-            f"{sum(d > 0 for _, d in differences)} of {n} sparsities, "
-            f"{100 * sum(d for _, d in differences) / n:+.2f} points on average; the largest "
-            f"difference is {100 * largest[1]:+.2f} points at {100 * largest[0]:.1f} % remaining, the smallest "
-            f"{100 * smallest[1]:+.2f} at {100 * smallest[0]:.1f} %."
-            f"{_apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for _, a, b in pairs], 'theirs')} "
-            f"Early stop, counted from iteration 0: {sum(a for a, _ in stops) / n:,.0f} on average against their "
-            f"{sum(b for _, b in stops) / n:,.0f}, later at {sum(a > b for a, b in stops)} of {n}; counted from the "
-            f"reset at k: {sum(a - k for a, _ in stops) / n:,.0f}, earlier than theirs at "
-            f"{sum(a - k < b for a, b in stops)} of {n}. {_rewound_by_seed(results, k)}")
-    return sentences
-
-
-def _rewound_by_seed(results: list[Result], k: int) -> str:
-    """Each ticket rewound to θk against its own seed's ticket reset to θ0 at the same sparsity: in how many
-    (sparsity, seed) pairs it is more accurate, and stops later, earlier or at the same iteration (from iteration 0)."""
-    reset = {(r.seed, round(r.remaining, 4)): r for r in results if r.kind == "ticket" and not r.rewind_iteration}
-    pairs = [(r, reset[(r.seed, round(r.remaining, 4))]) for r in unique_networks(results)
-             if r.kind == "ticket" and r.rewind_iteration == k and (r.seed, round(r.remaining, 4)) in reset]
-    later = sum(a.early_stop_iteration > b.early_stop_iteration for a, b in pairs)
-    earlier = sum(a.early_stop_iteration < b.early_stop_iteration for a, b in pairs)
-    more = sum(a.early_stop_test_accuracy > b.early_stop_test_accuracy for a, b in pairs)
-    return (f"Seed by seed, against its own seed's ticket reset to θ0: more accurate in {more} of {len(pairs)} "
-            f"(sparsity, seed) pairs; from iteration 0 later in {later}, earlier in {earlier}, at the same iteration in "
-            f"{len(pairs) - later - earlier}.")
-
-
-def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
-    """Over several seeds, at how many (a, b) pairs a's min–max range lies wholly above b's, and wholly below: a
-    difference inside the seeds' spread is not a finding. One seed has no range: nothing to say."""
-    n = min(pairs[0][0].n, pairs[0][1].n)
-    if n < 2:
-        return ""
-    above, below = sum(a.min > b.max for a, b in pairs), sum(a.max < b.min for a, b in pairs)
-    return (f" Over the {n} seeds its range lies wholly above {other} at {above} of the {len(pairs)} sparsities, "
-            f"wholly below at {below}.")
-
-
-def sign_findings(rows: list[Summary]) -> list[str]:
-    """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities: in accuracy,
-    and in how fast each learns (the early-stop iteration, the paper's other measure)."""
-    by = {(row.kind, row.remaining): row for row in rows}
-    sparsities = [row.remaining for row in rows if row.kind == "reinit_signs" and ("reinit", row.remaining) in by]
-    if not sparsities:  # a part still being built
-        return []
-
-    def average(kind: str, metric: str) -> float:
-        return sum(getattr(by[(kind, s)], metric).mean for s in sparsities) / len(sparsities)
-
-    accuracy, stop = ({kind: average(kind, metric) for kind in ("ticket", "reinit_signs", "reinit")}
-                      for metric in ("early_stop_test_accuracy", "early_stop_iteration"))
-    pairs = [(by[("reinit_signs", s)], by[("reinit", s)]) for s in sparsities]
-    gaps = [points(a.early_stop_test_accuracy.mean, b.early_stop_test_accuracy.mean) for a, b in pairs]
-    above, below = sum(gap > LEVEL for gap in gaps), sum(gap < -LEVEL for gap in gaps)
-    earlier = sum(a.early_stop_iteration.mean < b.early_stop_iteration.mean for a, b in pairs)
-    below_ticket = sum(by[("reinit_signs", s)].early_stop_test_accuracy.mean
-                       < by[("ticket", s)].early_stop_test_accuracy.mean for s in sparsities)
-
-    def recovered(lead: float, got: float, what: str, digits: int) -> str:
-        share = f" ({100 * got / lead:.0f} %)" if lead > 0 else ""
-        return f"{got:,.{digits}f} of its {lead:,.{digits}f} {what}{share}"
-
-    def share_of_lead(s: float) -> str:  # at one sparsity, in early-stop iterations
-        at = {kind: by[(kind, s)].early_stop_iteration.mean for kind in ("ticket", "reinit", "reinit_signs")}
-        lead, got = at["reinit"] - at["ticket"], at["reinit"] - at["reinit_signs"]
-        return (f"{100 * s:.1f} % " + ("no lead" if lead <= 0 else f"{100 * got / lead:.0f} %" if got >= 0 else
-                                       "none (slower than plain reinit)"))
-
-    apart = _apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for a, b in pairs], "plain reinit's")
-    accuracy_share = recovered(points(accuracy["ticket"], accuracy["reinit"]),  # as the printed means subtract
-                               points(accuracy["reinit_signs"], accuracy["reinit"]), "points of accuracy", 2)
-    iterations = recovered(stop["reinit"] - stop["ticket"], stop["reinit"] - stop["reinit_signs"],
-                           "iterations of early stop", 0)
-    ticket_apart = [sum(by[("ticket", s)].early_stop_test_accuracy.min > by[(kind, s)].early_stop_test_accuracy.max
-                        for s in sparsities) for kind in ("reinit", "reinit_signs")]
-    differences = ", ".join(f"{gap:+.2f}" for gap in gaps)
-    return [f"- **Signs kept vs plain reinit**: more than {LEVEL} points above plain reinit at {above} of "
-            f"{len(pairs)} sparsities, level at {len(pairs) - above - below}, more than {LEVEL} below at {below}; "
-            f"the difference in points, densest first: {differences}. Averaged over them: winning ticket "
-            f"{100 * accuracy['ticket']:.2f} %, random reinit with the signs kept "
-            f"{100 * accuracy['reinit_signs']:.2f} %, plain random reinit {100 * accuracy['reinit']:.2f} %.{apart}",
-            f"- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at "
-            f"{earlier} of {len(pairs)} sparsities. Averaged over them, the early stop is at iteration "
-            f"{stop['ticket']:,.0f} for the winning ticket, {stop['reinit_signs']:,.0f} with the signs kept and "
-            f"{stop['reinit']:,.0f} for plain reinit. Of the ticket's lead in speed over plain reinit, keeping the "
-            f"signs recovers, densest first: {', '.join(map(share_of_lead, sparsities))}.",
-            f"- **Values or signs?** Random reinit with the signs kept is below the winning ticket at {below_ticket} "
-            f"of {len(pairs)} sparsities. Of the ticket's lead over plain reinit, averaged over them, keeping the "
-            f"signs recovers {accuracy_share} and {iterations}. The ticket's range lies wholly above plain reinit's at "
-            f"{ticket_apart[0]} and above the signs-kept control's at {ticket_apart[1]} of the {len(pairs)}."]
-
-
-SIGN_ROUNDS = (3, 7, 12, 15, 18)  # the rounds the sign table shows: about 51, 21, 7, 3.6 and 1.9 % remaining
-
-
-def lag_text(plain: Lag, signs: Lag, metric: str) -> str:
-    """A table cell: plain reinit's mean lag → the signs-kept control's, then the share recovered, in parentheses
-    ("uneven") when plain reinit is not behind its ticket in every seed."""
-    form = "{:,.0f}" if metric == "iterations" else "{:.2f}"
-    share = recovered(plain, signs, metric)
-    uneven = ", uneven" if min(getattr(plain, metric)) <= 0 else ""
-    return (f"{form.format(plain.mean(metric))} → {form.format(signs.mean(metric))}"
-            + ("" if share is None else f" ({share_text(share)} recovered{uneven})"))
-
-
-def sign_rounds(results: list[Result]) -> list[str]:
-    """The 18-round sign experiment (notebook 05, docs/results): at SIGN_ROUNDS (every round in a short run), the
-    ticket (accuracy at early stop and that iteration, mean [min–max] over the seeds), how far each control, plain
-    reinit and reinit keeping theta_0's signs, is behind the ticket it was trained beside (means over the seeds) and
-    the share of that lag the signs recover, and in how many seeds keeping the signs shortens the lag; then the
-    sentences computed from them."""
-    lags = sign_recovery(results)
-    rounds = list(lags)
-    if not rounds:
-        return []
-    shown = [r for r in rounds if r in SIGN_ROUNDS] if len(rounds) > 6 else rounds
-    rows = {(row.kind, row.round): row for row in summarize([r for r in results if r.kind != "dense"])}
-
-    lines = ["| weights remaining | winning ticket: accuracy (%) at early stop, at iteration | behind its ticket in early "
-             "stop (iterations): plain reinit → signs kept | in accuracy (points) | seeds where keeping the signs "
-             "shortens the lag in speed |", "|---:|---|---:|---:|---:|"]
-    for r in shown:
-        ticket = rows[("ticket", r)]
-        count, n = shorter(*lags[r])
-        lines.append(f"| {100 * ticket.remaining:.1f} % | {ticket.early_stop_test_accuracy.text(True)} at "
-                     f"{ticket.early_stop_iteration.text()} | "
-                     + " | ".join(lag_text(*lags[r], metric) for metric in ("iterations", "points"))
-                     + f" | {count} of {n} |")
-    return lines + ["", _SHARE, ""] + _sign_round_findings(lags, rows) + _two_trainings(trained_again(results))
-
-
-_SHARE = ("Each control's lag is counted seed by seed against the ticket it was trained beside, then averaged; the "
-          "share recovered is 1 − (signs kept's lag) / (plain reinit's lag). *Uneven*: plain reinit is level with or "
-          "ahead of its ticket in at least one seed, so the lag is within the seeds' spread and its share says little.")
-
-
-def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
-    rounds = list(lags)
-    last = rounds[-1]
-    ticket, reinit = (rows[(k, last)] for k in ("ticket", "reinit"))
-    plain, signs = lags[last]
-    later = sum(stop(rows[("reinit", r)]) > stop(rows[("ticket", r)]) for r in rounds)
-    half = [r for r in rounds if (recovered(*lags[r], "iterations") or 0) >= 0.5]
-    from_on = next((r for r in rounds if all(r2 in half for r2 in rounds if r2 >= r)), None)
-    shortened = [shorter(*lags[r]) for r in rounds]
-    n = max(total for _, total in shortened)
-    sentences = [
-        f"- **Plain reinit** stops later than the ticket (means) after {later} of {len(rounds)} rounds. At the "
-        f"sparsest, {100 * ticket.remaining:.1f} %, the ticket reaches {100 * accuracy(ticket):.2f} % at iteration "
-        f"{stop(ticket):,.0f}; plain reinit {100 * accuracy(reinit):.2f} % at {stop(reinit):,.0f}.",
-        f"- **What the signs recover**: at the sparsest, plain reinit is {plain.mean('iterations'):,.0f} iterations "
-        f"and {plain.mean('points'):.2f} points behind its ticket, the signs-kept network "
-        f"{signs.mean('iterations'):,.0f} and {signs.mean('points'):.2f}: "
-        f"{share_text(recovered(plain, signs, 'iterations'))} of the lag recovered in speed and "
-        f"{share_text(recovered(plain, signs, 'points'))} in accuracy. In speed, half or more after {len(half)} of "
-        f"{len(rounds)} rounds" + (f", every round from {100 * rows[('ticket', from_on)].remaining:.1f} % down"
-                                   if from_on else "") + ".",
-        f"- **Seed by seed**: keeping the signs shortens the lag in speed in all {n} seeds after "
-        f"{sum(count == total == n for count, total in shortened)} of {len(rounds)} rounds, and in at least "
-        f"{min(count for count, _ in shortened)} of {n} after every round."]
-    return sentences
-
-
-def _two_trainings(seeds: list[int]) -> list[str]:
-    if not seeds:
-        return []
-    named = ", ".join(map(str, seeds[:-1])) + " and " * (len(seeds) > 1) + str(seeds[-1])
-    return [f"- **Two trainings of one chain**: for seed{'s' * (len(seeds) > 1)} {named} the signs-kept networks were "
-            f"trained beside a re-run of the ticket chain, whose masks differ, more as pruning goes on; their lags are counted against "
-            f"those tickets (the table's ticket column is the run's)."]
-
-
-def share_text(value: float | None) -> str:
-    """A share as the sign tables print it: "81 %", or "–" where there is no lead to share."""
-    return "–" if value is None else f"{100 * value:.0f} %"
-
-
 def markdown(lines: list[str], folded: str | None = None):
     """Lines of Markdown (a table, sentences), shown as such in a notebook cell; `folded`: behind that title, closed
     until clicked (an HTML <details>: the classroom app's answers stay out of sight until after the prediction)."""
@@ -660,22 +417,26 @@ def markdown(lines: list[str], folded: str | None = None):
     return Markdown(f"<details><summary>{folded}</summary>\n\n{text}\n\n</details>" if folded else text)
 
 
-def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings"), folded: str | None = None):
-    """A lesson's table of `results` and the sentences computed from it ("findings"; "controls": only those on the
-    controls against the ticket; "signs": the sign-preserving control against plain reinit, one step; "sign_rounds":
-    the same after each of the paper's rounds; "rewinding": tickets rewound to each k against k = 0; "supermask":
-    accuracy before any training, the ticket's mask and a random one on theta_0), as Markdown for a cell (`folded`: as
-    in `markdown`; the paper's own sentences measured on results: `claims.show`)."""
+def lesson_parts(results: list[Result]) -> dict:
+    """The lessons' tables and sentences of `results`, by name, each a function that writes its lines: "table", then
+    "findings" (the sentences computed from it) or "controls" (only those on the controls against the ticket)."""
     plain = [r for r in results if not r.rewind_iteration]
     rows = summarize(plain)
-    text = {"table": lambda: table(rows, paired(plain), split_by_seed(plain)),
+    return {"table": lambda: table(rows, paired(plain), split_by_seed(plain)),
             "findings": lambda: findings(rows) + paired_findings(plain),
-            "controls": lambda: control_findings(rows) + paired_control_findings(plain),
-            "signs": lambda: sign_findings(rows),
-            "sign_rounds": lambda: sign_rounds(plain),
-            "rewinding": lambda: rewinding_findings(results),
-            "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain)}
-    unknown = set(parts) - set(text)
+            "controls": lambda: control_findings(rows) + paired_control_findings(plain)}
+
+
+def render(chosen: tuple[str, ...], available: dict, folded: str | None = None):
+    """The `chosen` parts of `available` (`lesson_parts`), one after the other, as Markdown for a notebook cell."""
+    unknown = set(chosen) - set(available)
     if unknown:
-        raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(text)}.")
-    return markdown([line for i, part in enumerate(parts) for line in [""] * bool(i) + text[part]()], folded)
+        raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(available)}.")
+    return markdown([line for i, part in enumerate(chosen) for line in [""] * bool(i) + available[part]()], folded)
+
+
+def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings"), folded: str | None = None):
+    """A lesson's table of `results` and the sentences computed from it (the `parts` by name, see `lesson_parts`), as
+    Markdown for a cell (`folded`: as in `markdown`; notebook 05's experiments: `why.show`; the paper's own sentences
+    measured on results: `claims.show`)."""
+    return render(parts, lesson_parts(results), folded)

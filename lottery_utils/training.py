@@ -136,7 +136,7 @@ def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, 
     lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
         optimizer = torch.optim.Adam(params, lr=lr, weight_decay=preset.weight_decay, fused=True)
-    else:  # "sgd", the only other optimizer a Preset accepts (models.OPTIMIZERS, checked when the Preset is made)
+    else:  # "sgd", the only other optimizer a Preset accepts (checks.OPTIMIZERS, checked when the Preset is made)
         optimizer = torch.optim.SGD(params, lr=lr, momentum=preset.momentum, weight_decay=preset.weight_decay,
                                     fused=True)
     if not preset.lr_milestones and not preset.warmup_iterations:

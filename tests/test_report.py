@@ -187,7 +187,7 @@ def test_a_spread_shows_min_and_max_only_over_several_seeds():
 
 def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
     from lottery_utils import lessons as grids
-    from lottery_utils.tables import show
+    from lottery_utils.why import show
 
     lessons, why = why_entries(0)
     results = [result_of(e) for e in lessons + why]
@@ -203,7 +203,7 @@ def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
 
 
 def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
-    from lottery_utils.tables import rewinding_findings, sign_findings
+    from lottery_utils.why import rewinding_findings, sign_findings
 
     lessons, _ = why_entries(0)
     results = [result_of(e) for e in lessons]
@@ -213,7 +213,7 @@ def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
 def test_the_signs_findings_count_a_gap_within_the_level_as_level_not_above():
     """+0.00 or +0.04 points (as printed) is level, as everywhere in the lessons: only a gap beyond 0.05 counts."""
     from lottery_utils.results import Spread, Summary
-    from lottery_utils.tables import sign_findings
+    from lottery_utils.why import sign_findings
 
     def row(kind, remaining, accuracy):
         spread = Spread(accuracy, accuracy, accuracy, 2)
@@ -523,7 +523,7 @@ def test_the_sign_rounds_count_each_controls_lead_against_the_ticket_it_was_trai
     """Seed 0's plain reinit trails its ticket by 8,000 iterations, its signs control by 2,000 (the signs recover 75 %
     of the lead); seed 1's signs control was trained beside another ticket (stopping at 4,000): its lead is 2,000, not
     4,000, so together 75 %, where counting against the run's ticket would give 62.5 %."""
-    from lottery_utils.tables import sign_rounds
+    from lottery_utils.why import sign_rounds
 
     results = (_round_results(0, 2_000, 10_000, 4_000)
                + _round_results(1, 2_000, 10_000, 6_000, beside_stop=4_000))
@@ -542,7 +542,7 @@ def test_the_sign_rounds_count_each_controls_lead_against_the_ticket_it_was_trai
 def test_a_bundled_part_gives_its_controls_the_tickets_it_names_as_trained_beside(tmp_path):
     """A signs part names the tickets its controls were trained beside (metadata tickets_used): each of its networks
     carries its own round's, and pairing a control with "its" ticket uses that one; a part without them, none."""
-    from lottery_utils.comparisons import beside_ticket
+    from lottery_utils.why import beside_ticket
     from lottery_utils.config import config_key
 
     lessons = [entry("dense", 0, 0, 0.978, 3_000), entry("ticket", 1, 0, 0.980, 2_000),
@@ -565,7 +565,7 @@ def test_a_bundled_part_gives_its_controls_the_tickets_it_names_as_trained_besid
 def test_a_share_recovered_from_a_lag_that_not_every_seed_shows_is_marked_uneven():
     """Seed 1's plain reinit stops before its ticket: the mean lag (750) sits within the seeds' spread, and the
     share of it that the signs recover is printed as uneven; where both seeds lag, it is not."""
-    from lottery_utils.tables import sign_rounds
+    from lottery_utils.why import sign_rounds
 
     even = _round_results(0, 2_000, 4_000, 3_000) + _round_results(1, 2_000, 4_000, 3_000)
     uneven = _round_results(0, 2_000, 4_000, 3_000) + _round_results(1, 2_000, 1_500, 1_800)
@@ -576,8 +576,7 @@ def test_a_share_recovered_from_a_lag_that_not_every_seed_shows_is_marked_uneven
 
 
 def test_the_controls_table_counts_seed_by_seed_where_theta0s_share_beats_the_masks():
-    from lottery_utils.comparisons import split_by_seed
-    from lottery_utils.tables import show
+    from lottery_utils.tables import show, split_by_seed
 
     def made(kind, seed, accuracy):
         remaining = 1.0 if kind == "dense" else 0.05

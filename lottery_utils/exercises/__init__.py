@@ -1,7 +1,8 @@
 """Self-checks for the notebooks' exercises, one module per lesson (lesson00 ... lesson05).
 
 Every `check_*` function prints "Correct! ..." or "Not yet: <a hint>" (never the answer itself) and returns a
-`Verdict`, true when the answer is correct. Fractions may be given as 0.2, as a percent (20) or as a string ("20 %"); the message says how it was read.
+`Verdict`, true when the answer is correct. Fractions may be given as 0.2, as a percent (20) or as a string ("20 %");
+the message says how it was read.
 """
 from .lesson00 import check_mask, check_per_round_rate, check_ticket
 from .lesson01 import check_remaining_weights, check_weight_count, check_winning_ticket

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..results import LABELS, summarize
-from ..comparisons import points as printed_gap
+from ..tables import points as printed_gap
 from ._common import Unreadable, Verdict, correct, not_yet, read_number
 
 CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization", "random_reinit", "reinitialization",
@@ -30,8 +30,8 @@ def check_control(answer) -> Verdict:
                         "network differs from the sign-preserving control only in the signs?")
     if given == "random_prune":
         return not_yet("random pruning has another mask, so its gap would mix what the mask adds with what the signs "
-                        "add. Which network shares its mask and differs from it in one thing only? Section 1's table lists what "
-                        "each keeps.")
+                        "add. Which network shares its mask and differs from it in one thing only? Section 1's table "
+                        "lists what each keeps.")
     if text == "dense":
         return not_yet("the dense network keeps every weight: its gap mixes the mask in. Compare networks that share "
                         "the ticket's mask.")

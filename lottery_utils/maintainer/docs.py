@@ -16,9 +16,9 @@ from ..results import Paired, Result, Summary, paired, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo
-from ..comparisons import points, recovered, sign_recovery, trained_again
-from ..tables import (findings, one_shot_networks, paired_findings, paper_run, rewinding_findings, rewinding_table,
-                      share_text, sign_findings, sign_rounds, supermask_findings, supermask_table, table)
+from ..tables import findings, one_shot_networks, paired_findings, paper_run, points, table
+from ..why import (recovered, rewinding_findings, rewinding_table, share_text, sign_findings, sign_recovery,
+                   sign_rounds, supermask_findings, supermask_table, trained_again)
 
 RESULTS_DIR = project_root() / "docs" / "results"
 PAPER = """The paper's LeNet figures average five trials and draw min–max error bars, as here. Its early-stopping
@@ -112,7 +112,8 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         _seeds_line(seeds, complete),
         f"- **Training**: {setup['iterations']:,} iterations, batch {setup['batch_size']}, Adam {setup['lr']}; "
         f"{rounds} rounds of iterative pruning, each removing {100 * get_preset(model).amounts()['fc']:.0f} % of the "
-        f"hidden layers' and {100 * get_preset(model).amounts()['output']:.0f} % of the output layer's surviving weights, "
+        f"hidden layers' and {100 * get_preset(model).amounts()['output']:.0f} % of the output layer's surviving "
+        f"weights, "
         "reset to θ0.",
         *_setup_lines(metas, model, "python -m lottery_utils bundle --workers 2"),
         "",
@@ -390,7 +391,8 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
         if again:  # the figure's signs-kept line against the run's ticket is not its lag
             lines[-1] += (f" If asked why the panel's signs-kept numbers ({_numbers(rows['reinit_signs'])}) do not "
                           f"subtract to its lag: for seeds {', '.join(map(str, again))} the signs-kept networks were "
-                          f"trained beside a re-run of the ticket chain, whose masks differ (more as pruning goes on), and each lag "
+                          f"trained beside a re-run of the ticket chain, whose masks differ (more as pruning goes on), "
+                          f"and each lag "
                           f"is counted against the ticket the control was trained beside.")
     return lines
 
