@@ -22,19 +22,23 @@ def _for_good(rows: list[Summary], kind: str, below) -> float | None:
     ordered = sorted((row for row in rows if row.kind == kind), key=lambda row: -row.remaining)
     return next((row.remaining for i, row in enumerate(ordered) if all(below(later) for later in ordered[i:])), None)
 
+
 def _at_share(rows: list[Summary], kind: str, share: float) -> Summary | None:
     """The `kind` row at the paper's share of weights remaining (0.211 for its "21.1 %"; the rounds' shares differ
     from the paper's rounded ones by less than 0.05 points)."""
     return next((row for row in rows if row.kind == kind and abs(row.remaining - share) < 5e-4), None)
 
+
 def _means_over(rows: list[Summary]) -> str:
     seeds = max(row.seeds for row in rows)
     return f"\n(means over {seeds} seed{'s' * (seeds > 1)})"
+
 
 def iterative_vs_paper(results: list[Result]) -> list[str]:
     """The paper's sentences on its iterative LeNet figure (Section 2: 21 %, 13.5 %, where speed and accuracy return
     to the dense network's), measured on `results` (the ticket's rounds and the dense network)."""
     return [*_iterative_lines(results).values(), _means_over(summarize(results))]
+
 
 def _iterative_lines(results: list[Result]) -> dict[str, str]:
     """`iterative_vs_paper`'s sentences by name: "speed_21", "trend", "accuracy_13", "peak", "speed_returns",
@@ -102,10 +106,12 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
                       f"seeds" if pair else ""))
     return lines
 
+
 def controls_vs_paper(results: list[Result]) -> list[str]:
     """The paper's sentences on its controls (Section 2 on random reinit at 21 %, Appendix E on random pruning),
     measured on `results` (the ticket's rounds with both controls, and the dense network), then seed by seed."""
     return [*_control_lines(results).values(), _means_over(summarize(results)), "", *against_own_dense(results)]
+
 
 def _control_lines(results: list[Result]) -> dict[str, str]:
     """`controls_vs_paper`'s sentences by name: each kind's drop below the dense level (by kind), random reinit
@@ -159,6 +165,7 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
             f"{sparsest[kind].early_stop_iteration.mean:,.0f}" for kind in ("ticket", *CONTROLS))
     return lines
 
+
 def against_own_dense(results: list[Result], split: float = 0.211,
                       kinds: tuple[str, ...] = ("ticket", *ALL_CONTROLS)) -> list[str]:
     """A Markdown table, seed by seed: at how many sparsities the ticket and each control (of `kinds`) are at least as
@@ -181,6 +188,7 @@ def against_own_dense(results: list[Result], split: float = 0.211,
                 lines.append(f"| {LABELS[kind]}, {ends} % ({count}) | "
                              + " | ".join(str(sum(p.as_accurate == k for p in group)) for k in counts) + " |")
     return lines
+
 
 def one_shot_vs_paper(results: list[Result]) -> list[str]:
     """One-step pruning (a sweep of sparsities, with any controls) against the paper's sentence on its Figure 4c
@@ -225,6 +233,7 @@ def one_shot_vs_paper(results: list[Result]) -> list[str]:
                             + f" points, and {LABELS[control]} stops later than the ticket at {later} of {len(leads)}"
                             if leads else ""))
     return lines
+
 
 def rounds_in_numbers(paper: list[Result], one_step: list[Result], sparsest_rows: int = 5) -> list[str]:
     """The classroom app's panel 2 in numbers, short enough to project: the 18 rounds (`paper`, with both controls)

@@ -10,6 +10,7 @@ from .models import get_preset
 from .results import (LABELS, Paired, Result, Summary, conditions, paired, references,
                       summarize, unique_networks)
 
+
 LEVEL = 0.05  # points of accuracy within which two means count as level: five of the 10,000 test images
 
 

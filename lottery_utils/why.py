@@ -34,6 +34,7 @@ def beside_ticket(results: Iterable[Result]) -> list[tuple[Result, Result]]:
     return [(c, c.trained_beside if isinstance(c, StoredResult) and c.trained_beside else ticket)
             for c, ticket in references(results, against="ticket")]
 
+
 @dataclass(frozen=True)
 class Lag:
     """How far a control is behind the ticket it was trained beside, seed by seed (`beside_ticket`), in
@@ -54,6 +55,7 @@ class Lag:
         values = getattr(self, metric)
         return sum(values) / len(values)
 
+
 def lags(results: list[Result], control: str) -> dict[int, Lag]:
     """By round, the `control` networks' Lag behind their tickets."""
     by_round: dict[int, list[tuple[Result, Result]]] = {}
@@ -62,16 +64,19 @@ def lags(results: list[Result], control: str) -> dict[int, Lag]:
             by_round.setdefault(c.round, []).append((c, ticket))
     return {r: Lag.of(pairs) for r, pairs in by_round.items()}
 
+
 def recovered(plain: Lag, signs: Lag, metric: str) -> float | None:
     """The share of plain reinit's mean lag (`metric`: "iterations" or "points") that keeping the signs recovers,
     1 − signs' mean lag / plain's: 1 all of it, 0 none, negative when further behind than plain reinit; None when
     plain reinit is not behind on average."""
     return 1 - signs.mean(metric) / plain.mean(metric) if plain.mean(metric) > 0 else None
 
+
 def sign_recovery(results: list[Result]) -> dict[int, tuple[Lag, Lag]]:
     """By round, plain reinit's and the signs-kept control's Lag behind their tickets."""
     plain, signs = lags(results, "reinit"), lags(results, "reinit_signs")
     return {r: (plain[r], signs[r]) for r in sorted(set(plain) & set(signs))}
+
 
 def trained_again(results: list[Result]) -> list[int]:
     """The seeds whose signs-kept controls were trained beside another training of the ticket chain than the run's
@@ -83,6 +88,7 @@ def trained_again(results: list[Result]) -> list[int]:
     run = {(c.seed, c.round): t for c, t in pairs if c.kind == "reinit"}
     return sorted({c.seed for c, t in pairs if c.kind == "reinit_signs" and (c.seed, c.round) in run
                    and numbers(t) != numbers(run[(c.seed, c.round)])})
+
 
 def shorter(plain: Lag, signs: Lag) -> tuple[int, int]:
     """In how many seeds the signs-kept control is less far behind its ticket in speed than plain reinit behind its
@@ -104,6 +110,7 @@ def supermask_table(results: list[Result]) -> list[str]:
                      f"{'' if random is None else random.text(percent=True)} |")
     return lines
 
+
 def supermask_findings(results: list[Result]) -> list[str]:
     found = initial_accuracies(results)
     masks = [(remaining, s.mean) for kind, remaining, s in found if kind == "ticket"]
@@ -117,6 +124,7 @@ def supermask_findings(results: list[Result]) -> list[str]:
             f"{100 * min(random):.2f}–{100 * max(random):.2f} %, the dense θ0 {100 * dense:.2f} % (chance: 10 %).",
             f"- **Seed by seed**, each ticket's mask against its own seed's untrained dense θ0: "
             f"{_own_seed_above(results)}."] + _against_random_masks(results)
+
 
 def _against_random_masks(results: list[Result]) -> list[str]:
     """Each ticket's mask on θ0 against its own seed's random mask of the same size, untrained: in how many
@@ -132,6 +140,7 @@ def _against_random_masks(results: list[Result]) -> list[str]:
             f"same size in {len(pairs) - len(not_above)} of {len(pairs)} (sparsity, seed) pairs"
             + (f"; not {', '.join(not_above)}." if not_above else ".")]
 
+
 def _own_seed_above(results: list[Result]) -> str:
     """Per seed: at how many sparsities its tickets' masks on θ0 beat its own dense θ0 (untrained), and where not."""
     plain = [r for r in unique_networks(results) if not r.rewind_iteration]
@@ -145,6 +154,7 @@ def _own_seed_above(results: list[Result]) -> str:
         above, total = above + len(mine) - len(below), total + len(mine)
     return "; ".join(parts) + (f"; in all, {above} of {total} (sparsity, seed) pairs" if len(parts) > 1 else "")
 
+
 def rewinding_table(results: list[Result]) -> list[str]:
     """Ticket accuracy at early stop (and the early-stop iteration) for each rewind iteration k, by sparsity."""
     ks = sorted({r.rewind_iteration for r in results if r.kind == "ticket"})
@@ -154,6 +164,7 @@ def rewinding_table(results: list[Result]) -> list[str]:
     dense = summarize(r for r in results if r.kind == "dense")[0]
     return columns_table([f"k = {k:,}" for k in ks], dense,
                   [(r, [rows[k].get(r) for k in ks]) for r in sorted(rows[0], reverse=True)])
+
 
 def rewinding_findings(results: list[Result]) -> list[str]:
     """Each rewind iteration k against the tickets reset to theta_0 (k = 0), by sparsity: accuracy, and the early stop
@@ -188,6 +199,7 @@ def rewinding_findings(results: list[Result]) -> list[str]:
             f"{sum(a - k < b for a, b in stops)} of {n}. {_rewound_by_seed(results, k)}")
     return sentences
 
+
 def _rewound_by_seed(results: list[Result], k: int) -> str:
     """Each ticket rewound to θk against its own seed's ticket reset to θ0 at the same sparsity: in how many
     (sparsity, seed) pairs it is more accurate, and stops later, earlier or at the same iteration (from iteration 0)."""
@@ -198,9 +210,9 @@ def _rewound_by_seed(results: list[Result], k: int) -> str:
     earlier = sum(a.early_stop_iteration < b.early_stop_iteration for a, b in pairs)
     more = sum(a.early_stop_test_accuracy > b.early_stop_test_accuracy for a, b in pairs)
     return (f"Seed by seed, against its own seed's ticket reset to θ0: more accurate in {more} of {len(pairs)} "
-            f"(sparsity, seed) pairs; from iteration 0 later in {later}, earlier in {earlier}, at the same iteration "
-            f"in "
-            f"{len(pairs) - later - earlier}.")
+            f"(sparsity, seed) pairs; from iteration 0 later in {later}, earlier in {earlier}, at the same "
+            f"iteration in {len(pairs) - later - earlier}.")
+
 
 def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
     """Over several seeds, at how many (a, b) pairs a's min–max range lies wholly above b's, and wholly below: a
@@ -211,6 +223,7 @@ def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
     above, below = sum(a.min > b.max for a, b in pairs), sum(a.max < b.min for a, b in pairs)
     return (f" Over the {n} seeds its range lies wholly above {other} at {above} of the {len(pairs)} sparsities, "
             f"wholly below at {below}.")
+
 
 def sign_findings(rows: list[Summary]) -> list[str]:
     """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities: in accuracy,
@@ -223,7 +236,7 @@ def sign_findings(rows: list[Summary]) -> list[str]:
     def average(kind: str, metric: str) -> float:
         return sum(getattr(by[(kind, s)], metric).mean for s in sparsities) / len(sparsities)
 
-    accuracy, stop = ({kind: average(kind, metric) for kind in ("ticket", "reinit_signs", "reinit")}
+    mean_accuracy, mean_stop = ({kind: average(kind, metric) for kind in ("ticket", "reinit_signs", "reinit")}
                       for metric in ("early_stop_test_accuracy", "early_stop_iteration"))
     pairs = [(by[("reinit_signs", s)], by[("reinit", s)]) for s in sparsities]
     gaps = [points(a.early_stop_test_accuracy.mean, b.early_stop_test_accuracy.mean) for a, b in pairs]
@@ -232,7 +245,7 @@ def sign_findings(rows: list[Summary]) -> list[str]:
     below_ticket = sum(by[("reinit_signs", s)].early_stop_test_accuracy.mean
                        < by[("ticket", s)].early_stop_test_accuracy.mean for s in sparsities)
 
-    def recovered(lead: float, got: float, what: str, digits: int) -> str:
+    def share_of(lead: float, got: float, what: str, digits: int) -> str:
         share = f" ({100 * got / lead:.0f} %)" if lead > 0 else ""
         return f"{got:,.{digits}f} of its {lead:,.{digits}f} {what}{share}"
 
@@ -243,29 +256,32 @@ def sign_findings(rows: list[Summary]) -> list[str]:
                                        "none (slower than plain reinit)"))
 
     apart = _apart([(a.early_stop_test_accuracy, b.early_stop_test_accuracy) for a, b in pairs], "plain reinit's")
-    accuracy_share = recovered(points(accuracy["ticket"], accuracy["reinit"]),  # as the printed means subtract
-                               points(accuracy["reinit_signs"], accuracy["reinit"]), "points of accuracy", 2)
-    iterations = recovered(stop["reinit"] - stop["ticket"], stop["reinit"] - stop["reinit_signs"],
-                           "iterations of early stop", 0)
+    accuracy_share = share_of(points(mean_accuracy["ticket"], mean_accuracy["reinit"]),  # as the printed means
+                              points(mean_accuracy["reinit_signs"], mean_accuracy["reinit"]), "points of accuracy", 2)
+    iterations = share_of(mean_stop["reinit"] - mean_stop["ticket"],
+                          mean_stop["reinit"] - mean_stop["reinit_signs"], "iterations of early stop", 0)
     ticket_apart = [sum(by[("ticket", s)].early_stop_test_accuracy.min > by[(kind, s)].early_stop_test_accuracy.max
                         for s in sparsities) for kind in ("reinit", "reinit_signs")]
     differences = ", ".join(f"{gap:+.2f}" for gap in gaps)
     return [f"- **Signs kept vs plain reinit**: more than {LEVEL} points above plain reinit at {above} of "
             f"{len(pairs)} sparsities, level at {len(pairs) - above - below}, more than {LEVEL} below at {below}; "
             f"the difference in points, densest first: {differences}. Averaged over them: winning ticket "
-            f"{100 * accuracy['ticket']:.2f} %, random reinit with the signs kept "
-            f"{100 * accuracy['reinit_signs']:.2f} %, plain random reinit {100 * accuracy['reinit']:.2f} %.{apart}",
+            f"{100 * mean_accuracy['ticket']:.2f} %, random reinit with the signs kept "
+            f"{100 * mean_accuracy['reinit_signs']:.2f} %, plain random reinit "
+            f"{100 * mean_accuracy['reinit']:.2f} %.{apart}",
             f"- **How fast they learn**: with the signs kept, random reinit stops earlier than plain reinit at "
             f"{earlier} of {len(pairs)} sparsities. Averaged over them, the early stop is at iteration "
-            f"{stop['ticket']:,.0f} for the winning ticket, {stop['reinit_signs']:,.0f} with the signs kept and "
-            f"{stop['reinit']:,.0f} for plain reinit. Of the ticket's lead in speed over plain reinit, keeping the "
-            f"signs recovers, densest first: {', '.join(map(share_of_lead, sparsities))}.",
+            f"{mean_stop['ticket']:,.0f} for the winning ticket, {mean_stop['reinit_signs']:,.0f} with the signs kept "
+            f"and {mean_stop['reinit']:,.0f} for plain reinit. Of the ticket's lead in speed over plain reinit, "
+            f"keeping the signs recovers, densest first: {', '.join(map(share_of_lead, sparsities))}.",
             f"- **Values or signs?** Random reinit with the signs kept is below the winning ticket at {below_ticket} "
             f"of {len(pairs)} sparsities. Of the ticket's lead over plain reinit, averaged over them, keeping the "
             f"signs recovers {accuracy_share} and {iterations}. The ticket's range lies wholly above plain reinit's at "
             f"{ticket_apart[0]} and above the signs-kept control's at {ticket_apart[1]} of the {len(pairs)}."]
 
+
 SIGN_ROUNDS = (3, 7, 12, 15, 18)  # the rounds the sign table shows: about 51, 21, 7, 3.6 and 1.9 % remaining
+
 
 def lag_text(plain: Lag, signs: Lag, metric: str) -> str:
     """A table cell: plain reinit's mean lag → the signs-kept control's, then the share recovered, in parentheses
@@ -275,6 +291,7 @@ def lag_text(plain: Lag, signs: Lag, metric: str) -> str:
     uneven = ", uneven" if min(getattr(plain, metric)) <= 0 else ""
     return (f"{form.format(plain.mean(metric))} → {form.format(signs.mean(metric))}"
             + ("" if share is None else f" ({share_text(share)} recovered{uneven})"))
+
 
 def sign_rounds(results: list[Result]) -> list[str]:
     """The 18-round sign experiment (notebook 05, docs/results): at SIGN_ROUNDS (every round in a short run), the
@@ -301,9 +318,11 @@ def sign_rounds(results: list[Result]) -> list[str]:
                      + f" | {count} of {n} |")
     return lines + ["", _SHARE, ""] + _sign_round_findings(lags, rows) + _two_trainings(trained_again(results))
 
+
 _SHARE = ("Each control's lag is counted seed by seed against the ticket it was trained beside, then averaged; the "
           "share recovered is 1 − (signs kept's lag) / (plain reinit's lag). *Uneven*: plain reinit is level with or "
           "ahead of its ticket in at least one seed, so the lag is within the seeds' spread and its share says little.")
+
 
 def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
     rounds = list(lags)
@@ -331,14 +350,15 @@ def _sign_round_findings(lags: dict[int, tuple[Lag, Lag]], rows) -> list[str]:
         f"{min(count for count, _ in shortened)} of {n} after every round."]
     return sentences
 
+
 def _two_trainings(seeds: list[int]) -> list[str]:
     if not seeds:
         return []
     named = ", ".join(map(str, seeds[:-1])) + " and " * (len(seeds) > 1) + str(seeds[-1])
     return [f"- **Two trainings of one chain**: for seed{'s' * (len(seeds) > 1)} {named} the signs-kept networks were "
             f"trained beside a re-run of the ticket chain, whose masks differ, more as pruning goes on; their lags are "
-            f"counted against "
-            f"those tickets (the table's ticket column is the run's)."]
+            f"counted against those tickets (the table's ticket column is the run's)."]
+
 
 def share_text(value: float | None) -> str:
     """A share as the sign tables print it: "81 %", or "–" where there is no lead to share."""

@@ -96,8 +96,8 @@ def test_weight_count_hints(capsys, answer, clue):
 def test_weight_count_by_kind_and_for_a_module(capsys):
     resnet = build_model("resnet18", seed=0)
     counts = weight_counts(resnet)
-    assert check_weight_count(counts["conv"], resnet, kind="conv")
-    assert not check_weight_count(counts["all"], resnet, kind="conv")
+    assert check_weight_count(counts["conv"], resnet, layer_type="conv")
+    assert not check_weight_count(counts["all"], resnet, layer_type="conv")
     assert "another row" in said(capsys)
     assert not check_weight_count(sum(p.numel() for p in resnet.parameters()), resnet)
     assert "every parameter" in said(capsys)
@@ -420,10 +420,10 @@ def test_weight_count_of_a_wider_conv2_is_computed_from_the_network_given(capsys
     assert weight_counts(wide)["linear"] == right
     for wrong in (weight_counts(build_model("conv2", seed=0))["linear"], right + 512 + 512 + 10, 16 * 16 * 64 * 512, 32 * 32 * 64
                   * 512 + 512 * 512 + 512 * 10):
-        assert check_weight_count(wrong, wide, kind="linear").correct is False
+        assert check_weight_count(wrong, wide, layer_type="linear").correct is False
         out = said(capsys)
         assert out.startswith("Not yet:") and f"{right:,}" not in out and str(right) not in out
-    assert check_weight_count(f"{right:,}", wide, kind="linear").correct is True
+    assert check_weight_count(f"{right:,}", wide, layer_type="linear").correct is True
 
 
 # --- why tickets win (notebook 05) --------------------------------------------------------------------------------

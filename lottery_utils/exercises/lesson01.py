@@ -10,30 +10,30 @@ from ._common import (StandIn, Unreadable, Verdict, boolean_masks, compare_ticke
                      not_yet, read_count, read_fraction, theta_0_and_trained)
 
 
-def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> Verdict:
-    """How many weights (kind "conv", "linear" or "all"; biases and batch norm excluded) does the model have?"""
+def check_weight_count(answer, model: nn.Module | str, layer_type: str = "all") -> Verdict:
+    """How many weights (layer_type "conv", "linear" or "all"; biases and batch norm excluded) does the model have?"""
     network, name = model_and_name(model)
     counts = weight_counts(network)
-    if kind not in counts:
-        raise ValueError(f"kind must be one of {sorted(counts)}, got {kind!r}.")
-    what = {"all": "weights", "conv": "convolutional weights", "linear": "fully connected weights"}[kind]
+    if layer_type not in counts:
+        raise ValueError(f"layer_type must be one of {sorted(counts)}, got {layer_type!r}.")
+    what = {"all": "weights", "conv": "convolutional weights", "linear": "fully connected weights"}[layer_type]
     try:
         count = read_count(answer)
     except Unreadable as problem:
         return not_yet(f"{problem} Give a whole number.")
-    expected = counts[kind]
+    expected = counts[layer_type]
     if count == expected:
         return correct(f"{name} has {expected:,} {what}: weight matrices and kernels, without biases and batch "
                        f"norm, as these lessons count them.")
     layers = [m for m in network.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    in_kind = [m for m in layers if kind == "all" or isinstance(m, nn.Conv2d) == (kind == "conv")]
+    in_kind = [m for m in layers if layer_type == "all" or isinstance(m, nn.Conv2d) == (layer_type == "conv")]
     with_biases = expected + sum(m.bias.numel() for m in in_kind if m.bias is not None)
     everything = sum(p.numel() for p in network.parameters())
     if count == with_biases and with_biases != expected:
         hint = "you counted the biases too; count only the weight matrices and kernels, as these lessons do."
     elif count == everything:
         hint = "you counted every parameter (biases, batch norm); count only the weights, as these lessons do."
-    elif kind != "all" and count in (counts["all"], counts["linear" if kind == "conv" else "conv"]):
+    elif layer_type != "all" and count in (counts["all"], counts["linear" if layer_type == "conv" else "conv"]):
         hint = f"that is another row of the table; count only the {what}."
     else:
         nearly = abs(count - expected) <= 0.02 * expected
@@ -45,8 +45,8 @@ def check_weight_count(answer, model: nn.Module | str, kind: str = "all") -> Ver
 
 
 def check_remaining_weights(answer, model: nn.Module, amount=None) -> Verdict:
-    """Which fraction of the model's prunable weights survives its masks, or, with `amount` (one rate, or rates by
-    kind as winning_ticket takes them), would survive pruning that much of each layer's remaining weights?"""
+    """Which fraction of the model's prunable weights survives its masks, or, with `amount` (one amount, or amounts by
+    layer role as winning_ticket takes them), would survive pruning that much of each layer's remaining weights?"""
     if amount is not None:
         model = winning_ticket(clone(model), clone(model), amount)
     expected = remaining_weights(model)

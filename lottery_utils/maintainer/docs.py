@@ -113,8 +113,7 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         f"- **Training**: {setup['iterations']:,} iterations, batch {setup['batch_size']}, Adam {setup['lr']}; "
         f"{rounds} rounds of iterative pruning, each removing {100 * get_preset(model).amounts()['fc']:.0f} % of the "
         f"hidden layers' and {100 * get_preset(model).amounts()['output']:.0f} % of the output layer's surviving "
-        f"weights, "
-        "reset to θ0.",
+        f"weights, reset to θ0.",
         *_setup_lines(metas, model, "python -m lottery_utils bundle --workers 2"),
         "",
         "## Iterative pruning with both controls (the paper's Figures 3 and 4)",
@@ -392,8 +391,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
             lines[-1] += (f" If asked why the panel's signs-kept numbers ({_numbers(rows['reinit_signs'])}) do not "
                           f"subtract to its lag: for seeds {', '.join(map(str, again))} the signs-kept networks were "
                           f"trained beside a re-run of the ticket chain, whose masks differ (more as pruning goes on), "
-                          f"and each lag "
-                          f"is counted against the ticket the control was trained beside.")
+                          f"and each lag is counted against the ticket the control was trained beside.")
     return lines
 
 

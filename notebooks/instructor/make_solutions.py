@@ -148,7 +148,7 @@ check_layer_weights(answer, nn.Conv2d(64, 128, kernel_size=3, padding=1))"""),
          """
 flattened = 64 * 16 * 16
 answer = flattened * 512 + 512 * 512 + 512 * 10
-check_weight_count(answer, conv_net(2, fc_width=512), kind="linear")"""),
+check_weight_count(answer, conv_net(2, fc_width=512), layer_type="linear")"""),
         ("Exercise 3: each round keeps 85 % of the conv weights left.", """
 answer = 0.85 ** 10
 check_remaining_after(answer, rate=PRESETS["conv6"].prune_amounts["conv"], rounds=10)"""),
