@@ -93,7 +93,7 @@ def test_weight_count_hints(capsys, answer, clue):
     assert out.startswith("Not yet:") and clue in out and "266" not in out.replace(str(answer), "")  # no answer
 
 
-def test_weight_count_by_kind_and_for_a_module(capsys):
+def test_weight_count_by_layer_type_and_for_a_module(capsys):
     resnet = build_model("resnet18", seed=0)
     counts = weight_counts(resnet)
     assert check_weight_count(counts["conv"], resnet, layer_type="conv")
@@ -101,8 +101,8 @@ def test_weight_count_by_kind_and_for_a_module(capsys):
     assert "another row" in said(capsys)
     assert not check_weight_count(sum(p.numel() for p in resnet.parameters()), resnet)
     assert "every parameter" in said(capsys)
-    with pytest.raises(ValueError):
-        check_weight_count(1, resnet, kind="bias")
+    with pytest.raises(ValueError, match="layer_type must be one of"):
+        check_weight_count(1, resnet, layer_type="bias")
 
 
 def test_layer_weights(capsys):
