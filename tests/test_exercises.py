@@ -296,6 +296,12 @@ def test_check_winning_ticket_accepts_the_slides_algorithm(capsys):
     assert said(capsys).startswith("Correct!")
 
 
+def test_check_winning_ticket_refuses_the_librarys_own_function(capsys):
+    from lottery_utils import winning_ticket
+    assert check_winning_ticket(winning_ticket).correct is False
+    assert "library's own winning_ticket: write yours" in said(capsys)
+
+
 @pytest.mark.parametrize("wrong, clue", [
     (prunes_largest, "keeps the smallest |θj|"),
     (prunes_globally, "rank each layer's weights separately"),
