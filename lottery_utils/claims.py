@@ -1,6 +1,6 @@
 """The paper's own sentences about its LeNet figures, measured on our results (notebooks 02 and 03, the classroom
 app): each function quotes what the paper says (the section named) and computes the same measurement on the results
-given, means over the seeds and then seed by seed. The paper's numbers live here and nowhere else in the code."""
+given, means over the seeds and then seed by seed. The lessons compare with the paper through these functions."""
 from __future__ import annotations
 
 from .config import ALL_CONTROLS, CONTROLS

@@ -174,7 +174,7 @@ def _cell(row: Summary | None, metric: str, percent: bool) -> str:
 
 
 def columns_table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]],
-           last: tuple[str, dict[float, str]] | None = None) -> list[str]:
+                  last: tuple[str, dict[float, str]] | None = None) -> list[str]:
     """Per sparsity, the test accuracy at early stop of each column, then their early-stop iterations, one column
     each; the dense network first; `last`: a heading and, by sparsity, the text of one more column."""
     heading, by_share = last or ("", {})
