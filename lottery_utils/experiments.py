@@ -139,54 +139,54 @@ class Experiment:
         self.setup, self.seed, self.store, self.data, self.progress = setup, seed, store, Path(data), progress
         self.rewind_iteration = validate_rewind(rewind_iteration, setup.iterations)
 
-    def config(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> RunConfig:
-        return RunConfig.of(self.setup, kind, rounds, rates, self.seed, self.rewind_iteration)
+    def config(self, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None) -> RunConfig:
+        return RunConfig.of(self.setup, kind, rounds, amounts, self.seed, self.rewind_iteration)
 
-    def result(self, kind: str, rounds: int = 0, rates: Mapping[str, float] | None = None) -> Result:
+    def result(self, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None) -> Result:
         """One network's result: from the store, else trained now (with the rounds before it)."""
-        entry = self.store.load(self.config(kind, rounds, rates))
+        entry = self.store.load(self.config(kind, rounds, amounts))
         if entry is not None:
             return result_of(entry)
         if kind == Kind.DENSE:
             return self.train_or_load(self.initial(), self.config(Kind.DENSE), Here())
-        return pick(self.run(rounds, rates, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
+        return pick(self.run(rounds, amounts, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
         """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""
         return [(Kind.DENSE, 0)] + [(kind, r) for r in range(1, rounds + 1) for kind in (Kind.TICKET, *controls)]
 
-    def to_train(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str] = ()) -> list[RunConfig]:
+    def to_train(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = ()) -> list[RunConfig]:
         """The configurations `run` would train: none when the store holds every network; else the networks it lacks
         and the earlier rounds whose trained weights it lacks (bundled results have none)."""
-        configs = {network: self.config(*network, rates) for network in self.networks(rounds, controls)}
+        configs = {network: self.config(*network, amounts) for network in self.networks(rounds, controls)}
         if all(self.store.has(config) for config in configs.values()):
             return []
         chain = [(Kind.DENSE, 0)] + [(Kind.TICKET, r) for r in range(1, rounds)]  # pruned again: weights needed
         return [config for network, config in configs.items()
                 if not (self.store.has_trained(config) if network in chain else self.store.has(config))]
 
-    def run(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str] = (),
+    def run(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = (),
             pool: Pool | None = None) -> list[Result]:
         """Iterative pruning with its controls: every network's result, trained only where the store has none."""
-        configs = [self.config(kind, r, rates) for kind, r in self.networks(rounds, controls)]
+        configs = [self.config(kind, r, amounts) for kind, r in self.networks(rounds, controls)]
         entries = [self.store.load(config) for config in configs]
         if not all(entries):
-            self._train_missing(rounds, rates, controls, pool or Here())
+            self._train_missing(rounds, amounts, controls, pool or Here())
             entries = [self.store.load(config) for config in configs]
         return [result_of(entry) for entry in entries]
 
-    def _train_missing(self, rounds: int, rates: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
+    def _train_missing(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
         def train_round(network: nn.Module, r: int) -> None:  # round 0 trains the dense network, round r its ticket
-            self.train_or_load(network, self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, rates),
+            self.train_or_load(network, self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, amounts),
                                pool)
 
         start = self.start(pool)  # theta_0, or theta_k when rewinding
         tickets = [step.ticket for step in iterative_pruning(
-            self.initial(), train_round, rounds, rates, get_preset(self.setup.model).strategy,
+            self.initial(), train_round, rounds, amounts, get_preset(self.setup.model).strategy,
             reset_to=start if self.rewind_iteration else None)]
-        rest = [(self.config(Kind.TICKET, rounds, rates), tickets[-1])]  # the last round's ticket, untrained so far
-        rest += [(self.config(kind, r, rates), self.control(kind, ticket, r, start))
+        rest = [(self.config(Kind.TICKET, rounds, amounts), tickets[-1])]  # the last round's ticket, untrained so far
+        rest += [(self.config(kind, r, amounts), self.control(kind, ticket, r, start))
                  for r, ticket in enumerate(tickets, 1) for kind in controls]
         pending = [pool.submit(train_job, self.job(config, network)) for config, network in rest
                    if not self.store.has(config)]
@@ -251,8 +251,8 @@ def defaults(model: str, settings: Settings, store: Store | None, setup: Setup |
     return settings, store or settings.store(), setup
 
 
-def _run_seed(experiment: Experiment, rounds: int, rates: Mapping[str, float], controls: Sequence[str]):
-    return experiment.run(rounds, rates, controls)
+def _run_seed(experiment: Experiment, rounds: int, amounts: Mapping[str, float], controls: Sequence[str]):
+    return experiment.run(rounds, amounts, controls)
 
 
 def _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup) -> list[Experiment]:
@@ -269,15 +269,15 @@ def _run(experiments: list[Experiment], rounds: int, rate: float | None, control
          progress: Progress, workers: int) -> list[Result]:
     """Every network of `rounds` rounds at `rate` for each experiment (seed), in `workers` processes."""
     validate_rounds(rounds)
-    rates = get_preset(experiments[0].setup.model).amounts(rate) if experiments else {}
+    amounts = get_preset(experiments[0].setup.model).amounts(rate) if experiments else {}
     with pool_of(workers) as pool:
         if workers > 1 and len(experiments) > 1:  # whole seeds side by side
-            runs = [pool.submit(_run_seed, e, rounds, rates, controls) for e in experiments]
+            runs = [pool.submit(_run_seed, e, rounds, amounts, controls) for e in experiments]
             results = [r for run in runs for r in run.result()]
         else:
             bars = progress_bars(progress) if len(experiments) > 1 else None
             results = [r for e in (bars(experiments, desc="seeds") if bars else experiments)
-                       for r in e.run(rounds, rates, controls, pool)]
+                       for r in e.run(rounds, amounts, controls, pool)]
     return sort_results(results)
 
 

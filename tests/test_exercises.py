@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from lottery_utils import build_model, clone, per_round_amount, weight_counts, winning_ticket
-from lottery_utils.exercises import (check_layer_weights, check_mask, check_per_round_rate, check_remaining_after,
+from lottery_utils.exercises import (check_layer_weights, check_mask, check_per_round_amount, check_remaining_after,
                                      check_remaining_weights, check_ticket, check_weight_count)
 from lottery_utils.exercises import check_learning_rate  # notebook 04
 from lottery_utils.models import PRESETS
@@ -16,25 +16,25 @@ def said(capsys) -> str:
     return capsys.readouterr().out
 
 
-# --- check_per_round_rate -------------------------------------------------------------------------------------------
+# --- check_per_round_amount -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("answer, reading", [(0.3690, "as a fraction"), (36.9, "as a percent"),
                                              ("36.9 %", "as a percent"), ("0.369", "as a fraction")])
 def test_per_round_rate_accepts_fraction_or_percent_and_says_which(capsys, answer, reading):
-    assert check_per_round_rate(answer, total=0.9, rounds=5).correct is True
+    assert check_per_round_amount(answer, total=0.9, rounds=5).correct is True
     out = said(capsys)
     assert out.startswith("Correct!") and reading in out
 
 
 def test_per_round_rate_tolerates_rounding_to_a_tenth_of_a_percent(capsys):
     exact = per_round_amount(0.9, 2)  # 0.68377
-    assert check_per_round_rate(68.4, total=0.9, rounds=2)
-    assert check_per_round_rate(0.684, total=0.9, rounds=2)
-    assert not check_per_round_rate(exact + 0.02, total=0.9, rounds=2)
+    assert check_per_round_amount(68.4, total=0.9, rounds=2)
+    assert check_per_round_amount(0.684, total=0.9, rounds=2)
+    assert not check_per_round_amount(exact + 0.02, total=0.9, rounds=2)
 
 
 def test_per_round_rate_recognizes_the_slides_formula_without_giving_the_answer(capsys):
     slip = 0.9 ** (1 / 2)
-    assert check_per_round_rate(slip, total=0.9, rounds=2).correct is False
+    assert check_per_round_amount(slip, total=0.9, rounds=2).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and "p^(1/n)" in out
     assert "68.4" not in out and "0.684" not in out  # the answer itself is never printed
@@ -43,19 +43,19 @@ def test_per_round_rate_recognizes_the_slides_formula_without_giving_the_answer(
 @pytest.mark.parametrize("answer, clue", [(0.18, "compound"), (0.631, "keeps"), (0.1, "too little"),
                                           (0.8, "too much")])
 def test_per_round_rate_hints(capsys, answer, clue):
-    assert check_per_round_rate(answer, total=0.9, rounds=5).correct is False
+    assert check_per_round_amount(answer, total=0.9, rounds=5).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out and "36.9" not in out
 
 
 @pytest.mark.parametrize("answer", [None, ..., "lots", True, 250, -3, [0.3]])
 def test_unreadable_answers_get_a_hint_not_an_exception(capsys, answer):
-    assert check_per_round_rate(answer).correct is False
+    assert check_per_round_amount(answer).correct is False
     assert said(capsys).startswith("Not yet:")
 
 
 def test_a_one_element_tensor_is_a_number(capsys):
-    assert check_per_round_rate(torch.tensor(per_round_amount(0.9, 5)))
+    assert check_per_round_amount(torch.tensor(per_round_amount(0.9, 5)))
 
 
 # --- check_remaining_after ------------------------------------------------------------------------------------------
@@ -502,10 +502,10 @@ def test_sign_preserving_reinit_check_refuses_the_neighbouring_controls(capsys):
 
 
 def test_per_round_rate_from_the_share_kept_the_student_does_the_translation():
-    assert check_per_round_rate(1 - 0.05 ** (1 / 6), kept=0.05, rounds=6)
-    assert check_per_round_rate(39.3, kept=0.05, rounds=6)
-    assert check_per_round_rate(0.05 ** (1 / 6), kept=0.05, rounds=6).correct is False  # the share each round keeps
-    assert check_per_round_rate(1 - 0.95 ** (1 / 6), kept=0.05, rounds=6).correct is False  # 5 % read as the share pruned
+    assert check_per_round_amount(1 - 0.05 ** (1 / 6), kept=0.05, rounds=6)
+    assert check_per_round_amount(39.3, kept=0.05, rounds=6)
+    assert check_per_round_amount(0.05 ** (1 / 6), kept=0.05, rounds=6).correct is False  # the share each round keeps
+    assert check_per_round_amount(1 - 0.95 ** (1 / 6), kept=0.05, rounds=6).correct is False  # 5 % read as the share pruned
 
 
 def test_the_sparsest_winning_ticket_is_computed_from_the_records_given(capsys):

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from lottery_utils import clone, per_round_amount, winning_ticket
-from lottery_utils.exercises import check_mask, check_per_round_rate, check_ticket
+from lottery_utils.exercises import check_mask, check_per_round_amount, check_ticket
 from lottery_utils.plots import TICKET_STAGES, plot_ticket_stages
 
 
@@ -83,8 +83,8 @@ def test_ticket_stages_refuse_an_unpruned_ticket_or_another_architecture(stages)
 # --- the exercises' checks, with notebook 00's settings -------------------------------------------------------------
 @pytest.mark.parametrize("total, rounds", [(0.8, 4), (0.95, 6)])
 def test_per_round_rate_exercises_accept_the_rate_to_prune(total, rounds, capsys):
-    assert check_per_round_rate(per_round_amount(total, rounds), total=total, rounds=rounds)
-    assert check_per_round_rate(f"{100 * per_round_amount(total, rounds):.1f} %", total=total, rounds=rounds)
+    assert check_per_round_amount(per_round_amount(total, rounds), total=total, rounds=rounds)
+    assert check_per_round_amount(f"{100 * per_round_amount(total, rounds):.1f} %", total=total, rounds=rounds)
     assert said(capsys).count("Correct!") == 2
 
 
@@ -96,7 +96,7 @@ def test_per_round_rate_exercises_accept_the_rate_to_prune(total, rounds, capsys
                                          (lambda p, n: per_round_amount(p, n) / 2, "too little"),
                                          (lambda p, n: None, "placeholder")])
 def test_per_round_rate_exercises_refuse_wrong_rates_without_the_answer(total, rounds, wrong, clue, capsys):
-    assert check_per_round_rate(wrong(total, rounds), total=total, rounds=rounds).correct is False
+    assert check_per_round_amount(wrong(total, rounds), total=total, rounds=rounds).correct is False
     out = said(capsys)
     right = per_round_amount(total, rounds)
     assert out.startswith("Not yet:") and clue in out

@@ -9,7 +9,7 @@ from ..pruning import per_round_amount
 from ._common import TOLERANCE, Unreadable, Verdict, answer_tensor, correct, is_close, not_yet, read_fraction
 
 
-def check_per_round_rate(answer, total: float = 0.9, rounds: int = 5, kept: float | None = None) -> Verdict:
+def check_per_round_amount(answer, total: float = 0.9, rounds: int = 5, kept: float | None = None) -> Verdict:
     """Which fraction of the survivors must each of `rounds` rounds prune, to prune `total` overall (or to keep
     `kept` overall: the exercise where the student turns the share kept into the share pruned)?"""
     if kept is not None:

@@ -24,7 +24,7 @@ SOLUTIONS = {
     "00_the_theorem": ("Notebook 00: a mask and a ticket by hand, the per-round rate", [
         ("Exercise 1: |θj| is 0.9, 0.2, 0.05 / 1.1, 0.3, 0.7. Half of 6 weights is 3: the three smallest (0.05, 0.2, "
          "0.3) are pruned. The ticket keeps θ0 where the mask is 1.", """
-from lottery_utils.exercises import check_mask, check_per_round_rate, check_ticket
+from lottery_utils.exercises import check_mask, check_per_round_amount, check_ticket
 import torch
 
 theta_0_layer = torch.tensor([[0.3, -0.5, 0.2], [-0.1, 0.4, 0.6]])
@@ -37,11 +37,11 @@ check_ticket(my_ticket, theta_0_layer, theta_j_layer, amount=0.5)"""),
         ("Exercise 2 (a): prune 80 % in 4 rounds. Each round keeps $(1 - 0.8)^{1/4}$ of the survivors, so it prunes "
          "one minus that.", """
 answer = 1 - (1 - 0.8) ** (1 / 4)
-check_per_round_rate(answer, total=0.8, rounds=4)"""),
+check_per_round_amount(answer, total=0.8, rounds=4)"""),
         ("Exercise 2 (b): keep 5 % after 6 rounds. Each round keeps $0.05^{1/6}$ of the survivors, so it prunes "
          "one minus that (the paper's $p^{1/n}$ with p the share kept).", """
 answer_b = 1 - 0.05 ** (1 / 6)
-check_per_round_rate(answer_b, kept=0.05, rounds=6)"""),
+check_per_round_amount(answer_b, kept=0.05, rounds=6)"""),
     ]),
     "01_one_shot_mnist": ("Notebook 01: counting weights, the share remaining, winning_ticket", [
         ("Exercise 1: one weight per connection, layer by layer: 784 × 500 + 500 × 150 + 150 × 10.", """
@@ -76,11 +76,11 @@ check_winning_ticket(my_winning_ticket)"""),
     "02_iterative_pruning": ("Notebook 02: the per-round rate, the sparsest winning ticket, the iterative loop", [
         ("Exercise 1: each of 7 rounds keeps $(1 - 0.9)^{1/7}$ of the survivors.", """
 from lottery_utils import clone, experiments, lessons, widgets, winning_ticket
-from lottery_utils.exercises import check_iterative_pruning, check_per_round_rate, check_sparsest_winning_ticket
+from lottery_utils.exercises import check_iterative_pruning, check_per_round_amount, check_sparsest_winning_ticket
 from lottery_utils.results import paired
 
 answer = 1 - (1 - 0.9) ** (1 / 7)
-check_per_round_rate(answer, total=0.9, rounds=7)"""),
+check_per_round_amount(answer, total=0.9, rounds=7)"""),
         ("Exercise 2: section 2's 18 rounds, as a student reads the table's last column: the sparsest row whose "
          "'both' count is every seed.", """
 records = experiments.iterative("lenet", rounds=lessons.paper_rounds(settings.fast),
