@@ -342,8 +342,9 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
                 f"{lead(neighbour):+.2f} points")
         if {"ticket", "reinit"} <= set(by_kind) and neighbour != where:
             rounds = points(by_kind["ticket"], by_kind["reinit"])
-            text += (f"; after the rounds, at {100 * near:.1f} %: {rounds:+.2f} points. Two neighbouring one-step "
-                     f"tickets differ by {abs(lead(where) - lead(neighbour)):.2f} points, one step and the rounds by "
+            text += (f"; after the rounds, at {100 * near:.1f} %: {rounds:+.2f} points. The leads of two neighbouring "
+                     f"one-step tickets differ by {abs(lead(where) - lead(neighbour)):.2f} points, one step's and the "
+                     f"rounds' by "
                      f"{abs(rounds - lead(neighbour)):.2f}: more than the neighbours' difference, but the two "
                      f"neighbours share their seeds, θ0 and most of their mask, so their difference understates the "
                      f"noise; random reinit's seeds at {100 * near:.1f} % span "
