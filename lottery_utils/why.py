@@ -19,10 +19,9 @@ def show(results: list[Result], parts: tuple[str, ...], folded: str | None = Non
     theta_0), "signs" (the sign-preserving control against plain reinit, one step), "sign_rounds" (the same after each
     of the paper's rounds), "rewinding" (tickets rewound to each k against k = 0)."""
     plain = [r for r in results if not r.rewind_iteration]
-    rows = summarize(plain)
     return render(parts, {**lesson_parts(results),
                           "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain),
-                          "signs": lambda: sign_findings(rows),
+                          "signs": lambda: sign_findings(summarize(plain)),
                           "sign_rounds": lambda: sign_rounds(plain),
                           "rewinding": lambda: rewinding_findings(results)}, folded)
 
