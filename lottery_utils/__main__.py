@@ -169,10 +169,11 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         options = dict(seeds=args.seeds, controls=args.controls, store=store, workers=args.workers,
                        rewind_iteration=args.rewind, settings=settings, setup=setup)
         if args.command == "one-shot":
-            if args.amount is not None:  # earlier spelling; winning_ticket's `amount` is every layer's own rate
+            if args.amount is not None:  # earlier spelling: one number is the rate here, not every layer's amount
                 args.rate = args.amount
-                print(f"--amount {args.amount:g} is read as --rate {args.amount:g}: the rate of the layers the preset "
-                      f"prunes fastest, the others scaled with it ({_rates_text(args.model, args.rate)}).")
+                amounts = _amounts_text(args.model, args.rate)
+                print(f"--amount {args.amount:g} is read as --rate {args.amount:g}: the paper's pruning rate, the "
+                      f"amount of the layers pruned fastest, the others scaled with it ({amounts}).")
             records = experiments.one_shot(args.model, args.rate, **options)
         else:
             records = experiments.iterative(args.model, args.rounds, args.rate, **options)
@@ -186,9 +187,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     return 0
 
 
-def _rates_text(model: str, rate: float) -> str:
-    """"fc 80 %, output 40 %": each layer kind's share pruned at this rate."""
-    return ", ".join(f"{kind} {100 * share:.3g} %" for kind, share in get_preset(model).amounts(rate).items())
+def _amounts_text(model: str, rate: float) -> str:
+    """"fc 80 %, output 40 %": each layer role's amount at this pruning rate."""
+    return ", ".join(f"{role} {100 * amount:.3g} %" for role, amount in get_preset(model).amounts(rate).items())
 
 
 def controls_option(text: str) -> tuple[str, ...]:

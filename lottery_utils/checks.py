@@ -24,7 +24,7 @@ def is_whole(value, minimum: int = 1) -> bool:
 
 
 def is_fraction(value) -> bool:
-    """A number in [0, 1) (not a bool, not NaN): every pruning rate, the share of the remaining weights removed."""
+    """A number in [0, 1) (not a bool, not NaN): an amount: the share of the remaining weights pruned."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value < 1.0
 
 
@@ -214,7 +214,7 @@ def validate_preset(preset) -> None:
         raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
                          f"got {preset.lr_milestones!r}.")
     unknown = set(preset.prune_amounts) - set(LAYER_ROLES)
-    if unknown or not all(is_fraction(rate) for rate in preset.prune_amounts.values()):
+    if unknown or not all(is_fraction(amount) for amount in preset.prune_amounts.values()):
         raise ValueError(f"Preset {preset.name!r}: prune_amounts maps 'conv', 'fc', 'output' to fractions in [0, 1), "
                          f"got {dict(preset.prune_amounts)}.")
 

@@ -2,9 +2,9 @@
 is stored under.
 
 Every cache entry and every bundled network is found by `RunConfig.key`, a hash of `RunConfig.as_dict()`. That
-dictionary is the stored format of every cache and bundle written so far, so its fields and the rate arithmetic of
+dictionary is the stored format of every cache and bundle written so far, so its fields and the arithmetic of
 `Preset.amounts` must not change: a test loads every bundled entry through this module. (The model's name stands for
-its preset: the optimizer and pruning rates are not hashed, so a changed preset must bump ALGORITHM_VERSION.)
+its preset: the optimizer and the preset's amounts are not hashed, so a changed preset must bump ALGORITHM_VERSION.)
 """
 from __future__ import annotations
 

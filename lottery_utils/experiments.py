@@ -306,7 +306,7 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
 def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
              progress: Progress = True, store: Store | None = None, workers: int = 1, rewind_iteration: int = 0,
              settings: Settings, setup: Setup | None = None) -> list[Result]:
-    """Train theta_0 -> theta_j, prune by `rate` (the largest layer's rate; the preset scales the others), reset to
+    """Train theta_0 -> theta_j, prune by `rate` (the paper's pruning rate p: see `Preset.rate`), reset to
     theta_0 (theta_k with `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as
     `iterative`'s."""
     return iterative(model, 1, rate, seeds, controls=controls, progress=progress, store=store, workers=workers,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .config import ALL_CONTROLS, CONTROLS
 from .models import PRESETS
 
-PAPER_RATE = PRESETS["lenet"].largest_amount  # LeNet's fc layers lose 20 % of their survivors per round
+PAPER_RATE = PRESETS["lenet"].rate  # LeNet's fc layers lose 20 % of their survivors per round
 PAPER_ROUNDS = 18  # 20 % a round, down to 1.9 % of the weights: the sparsest ticket of the paper's Figure 3
 DEMO_RATE = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
 ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
@@ -44,8 +44,8 @@ def sweep_rates(fast: bool) -> tuple[float, ...]:
 
 @dataclass(frozen=True)
 class Run:
-    """One experiment a notebook shows: `rounds` of pruning at `rate` (the largest per-layer rate; None: the
-    paper's), each round's ticket trained with `controls`, tickets reset to theta_k (k = `rewind_iteration`)."""
+    """One experiment a notebook shows: `rounds` of pruning at pruning rate `rate` (`Preset.rate`; None:
+    the paper's), each round's ticket trained with `controls`, tickets reset to theta_k (k = `rewind_iteration`)."""
 
     rounds: int
     rate: float | None

@@ -98,7 +98,8 @@ class Preset:
     # Linear warmup: iteration i of the first `warmup_iterations` trains at lr * i / warmup_iterations (0: none).
     warmup_iterations: int = 0
     # The amount pruned per round, by layer role: the fraction of the *remaining* weights (LeNet and Conv-2/4/6: the
-    # output layer at half the fc amount; ResNet-18 and VGG-19: the output layer not pruned).
+    # output layer at half the fc amount; ResNet-18 and VGG-19: the output layer not pruned). The largest of them is
+    # the paper's "pruning rate" p (`rate`): the experiments are named by it, and the other roles scale with it.
     prune_amounts: Mapping[str, float] = field(default_factory=dict)
     strategy: str = "layerwise"  # "layerwise": each layer separately; "global": the layers pruned ranked together
     init: str = "glorot"  # the paper's, for every network (Figure 2; Appendix I.2, I.3); "he" to experiment
@@ -110,23 +111,23 @@ class Preset:
 
     def __post_init__(self):
         validate_preset(self)
-        # frozen all the way down: the table's rates cannot be changed by accident
+        # frozen all the way down: the table's amounts cannot be changed by accident
         object.__setattr__(self, "prune_amounts", MappingProxyType(dict(self.prune_amounts)))
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
 
     @property
-    def largest_amount(self) -> float:
-        """The largest amount pruned per round (LeNet: the fc layers' 20 %)."""
+    def rate(self) -> float:
+        """The paper's pruning rate p: the largest amount pruned per round (LeNet: the fc layers' 20 %)."""
         return max(self.prune_amounts.values())
 
-    def amounts(self, largest: float | None = None) -> dict[str, float]:
-        """The per-role amounts of one round, for `winning_ticket` and `prune_smallest`: the paper's, or scaled so
-        that the largest is `largest` (LeNet, `amounts(0.8)`: {"fc": 0.8, "output": 0.4}). The stored configurations
-        hold these products exactly (e.g. 0.8321999999999999): do not reorder the arithmetic."""
-        if largest is None:
+    def amounts(self, rate: float | None = None) -> dict[str, float]:
+        """The per-role amounts of one round, for `winning_ticket` and `prune_smallest`: the paper's, or those at
+        pruning rate `rate` (LeNet, `amounts(0.8)`: {"fc": 0.8, "output": 0.4}). The stored configurations hold these
+        products exactly (e.g. 0.8321999999999999): do not reorder the arithmetic."""
+        if rate is None:
             return dict(self.prune_amounts)
-        validate_amount(largest, "largest")
-        scale = largest / self.largest_amount
+        validate_amount(rate, "rate")
+        scale = rate / self.rate
         return {role: amount * scale for role, amount in self.prune_amounts.items()}
 
     def build(self, seed: int | None) -> nn.Module:

@@ -241,7 +241,7 @@ class Bundle:
 
 
 def _chain(config: dict[str, Any]) -> str:
-    """A network's place in its chain of tickets: its rounds' rates and rewind iteration (its kind and seed aside)."""
+    """A network's place in its chain of tickets: its rounds' amounts and rewind iteration (its kind and seed aside)."""
     return json.dumps([config["schedule"], config.get("rewind_iteration", 0)])
 
 

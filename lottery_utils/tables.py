@@ -40,9 +40,9 @@ def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
     """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
     paper's controls, and the dense network."""
-    rates = get_preset(model).amounts()
+    amounts = get_preset(model).amounts()
     return [r for r in results if r.model == model and r.kind in ("dense", "ticket", *CONTROLS)
-            and r.rewind_iteration == 0 and all(dict(step) == rates for step in r.schedule)]
+            and r.rewind_iteration == 0 and all(dict(step) == amounts for step in r.schedule)]
 
 
 def paired_text(pair: Paired, reference: str = "its own seed's dense network") -> str:
@@ -401,7 +401,7 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
 
 
 def one_shot_networks(results: list[Result], rates, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
-    """The dense network and the one-shot networks of `kinds` pruned at one of `rates` (the largest layer's rate),
+    """The dense network and the one-shot networks of `kinds` pruned at one of `rates` (pruning rates, `Preset.rate`),
     reset to theta_`rewind`."""
     wanted = {round(rate, 4) for rate in rates}
     return [r for r in results if r.kind == "dense" or (

@@ -157,8 +157,8 @@ def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_par
     assert len(rewound) == len(lessons.REWIND_RATES) * (len(lessons.REWINDS) - 1)
     # every network notebook 05 compares them with (tickets reset to theta_0, plain reinit) is in the lessons' part
     for amount in (*lessons.SIGN_RATES, *lessons.REWIND_RATES):
-        rates = get_preset("lenet").amounts(amount)
-        assert {experiment.config(k, 1, rates).key for k in ("ticket", "reinit")} <= lesson_keys
+        amounts = get_preset("lenet").amounts(amount)
+        assert {experiment.config(k, 1, amounts).key for k in ("ticket", "reinit")} <= lesson_keys
     with pytest.raises(ValueError, match="Unknown bundle part 'how'"):
         lessons.bundle_runs("how")
     with pytest.raises(ValueError, match="Unknown bundle part 'how'"):
@@ -176,8 +176,8 @@ def test_the_signs_part_holds_a_sign_preserving_reinit_beside_each_of_the_papers
     assert experiment.config("reinit_signs", 1, get_preset("lenet").amounts(None)).key in {
         c.key for c in planned(experiment, part="why")}
     lesson_keys = {c.key for c in planned(experiment)}
-    rates = get_preset("lenet").amounts(None)  # the tickets and plain reinit it is compared with: the lessons'
-    assert {experiment.config(k, r, rates).key for k in ("ticket", "reinit")
+    amounts = get_preset("lenet").amounts(None)  # the tickets and plain reinit it is compared with: the lessons'
+    assert {experiment.config(k, r, amounts).key for k in ("ticket", "reinit")
             for r in range(1, lessons.PAPER_ROUNDS + 1)} <= lesson_keys
 
 
@@ -212,8 +212,8 @@ def test_the_builders_jobs_train_each_planned_network_in_one_job_only(part, tmp_
         keys = []
         for run in runs:
             rewound = Experiment(experiment.setup, 0, experiment.store, experiment.data, False, run.rewind_iteration)
-            rates = get_preset("lenet").amounts(run.rate)
-            keys += [rewound.config(kind, r, rates).key for kind, r in rewound.networks(run.rounds, run.controls)
+            amounts = get_preset("lenet").amounts(run.rate)
+            keys += [rewound.config(kind, r, amounts).key for kind, r in rewound.networks(run.rounds, run.controls)
                      if kind != "dense"]
         return keys
 

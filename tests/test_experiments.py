@@ -411,8 +411,8 @@ def test_cli_one_shot_then_iterative_write_results_and_figures(tmp_path):
     assert done.returncode == 0, done.stderr
     again = cli("one-shot", "--amount", "0.2", "--out", str(tmp_path / "again"), *common, cache_dir=tmp_path / "cache")
     assert again.returncode == 0, again.stderr  # --amount, the earlier spelling, is --rate, and says so
-    assert "--amount 0.2 is read as --rate 0.2: the rate of the layers the preset prunes fastest, the others scaled " \
-           "with it (fc 20 %, output 10 %)." in again.stdout
+    assert "--amount 0.2 is read as --rate 0.2: the paper's pruning rate, the amount of the layers pruned fastest, " \
+           "the others scaled with it (fc 20 %, output 10 %)." in again.stdout
     assert read_csv(tmp_path / "again" / "results.csv") == read_csv(tmp_path / "one" / "results.csv")
     done = cli("iterative", "--rounds", "2", "--out", str(tmp_path / "two"), *common, cache_dir=tmp_path / "cache")
     assert done.returncode == 0, done.stderr

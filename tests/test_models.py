@@ -97,9 +97,10 @@ def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
         Setup("lenet")  # no placeholder defaults: iterations, batch size and learning rate are required
 
 
-def test_a_presets_rates_scale_so_the_largest_is_the_rate_asked_for():
+def test_a_presets_amounts_scale_so_the_largest_is_the_pruning_rate_asked_for():
+    assert PRESETS["lenet"].rate == 0.2 and PRESETS["resnet18"].rate == 0.2
     assert PRESETS["lenet"].amounts() == {"fc": 0.2, "output": 0.1}
     assert PRESETS["lenet"].amounts(0.8) == {"fc": 0.8, "output": 0.4}
     assert PRESETS["resnet18"].amounts(0.5) == {"conv": 0.5, "output": 0.0}
-    with pytest.raises(ValueError, match=r"largest must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
         PRESETS["lenet"].amounts(80)

@@ -31,7 +31,7 @@ SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared 
 SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
 TINY = dict(setup=SETUP, settings=SETTINGS, progress=False)
 K = 20  # the rewind iteration of the tiny runs: not on their evaluation grid (0, 30, 60)
-RATES = get_preset("lenet").amounts(0.8)
+AMOUNTS = get_preset("lenet").amounts(0.8)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def equal_states(a: nn.Module | dict, b: nn.Module | dict) -> bool:
 def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(records, cache, training_mnist):
     dense, ticket = pick(records, "dense"), pick(records, "ticket")
     theta_0 = build_model("lenet", seed=0)
-    rebuilt = winning_ticket(cache.network(dense), clone(theta_0), RATES)  # m * theta_0, as the experiment made it
+    rebuilt = winning_ticket(cache.network(dense), clone(theta_0), AMOUNTS)  # m * theta_0, as the experiment made it
     assert supermask_accuracy(rebuilt, training_mnist) == ticket.initial_test_accuracy
     assert supermask_accuracy(theta_0, training_mnist) == dense.initial_test_accuracy
     control = Experiment(SETUP, 0, cache, SETTINGS.data).control("random_prune", rebuilt, 1)
@@ -154,7 +154,7 @@ def test_sign_preserving_reinit_rejects_another_architecture():
 
 
 def test_the_experiments_reinit_and_reinit_signs_share_magnitudes_and_differ_in_signs(records, cache):
-    rebuilt = winning_ticket(cache.network(pick(records, "dense")), build_model("lenet", seed=0), RATES)
+    rebuilt = winning_ticket(cache.network(pick(records, "dense")), build_model("lenet", seed=0), AMOUNTS)
     experiment = Experiment(SETUP, 0, cache, SETTINGS.data)
     reinit, signs = (experiment.control(kind, rebuilt, 1) for kind in ("reinit", "reinit_signs"))
     kept = rebuilt[1].weight_mask.bool()
@@ -197,12 +197,12 @@ def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache,
 # --- rewinding ---------------------------------------------------------------------------------------------------
 
 def test_rewind_zero_keeps_todays_keys_and_results(records, cache, trainings):
-    for kind, rounds, rates in (("dense", 0, {}), ("ticket", 2, RATES), ("reinit", 1, RATES),
-                                ("random_prune", 3, RATES)):
-        today = RunConfig.of(SETUP, kind, rounds, rates, 2).as_dict()
-        assert RunConfig.of(SETUP, kind, rounds, rates, 2, rewind_iteration=0).as_dict() == today
+    for kind, rounds, amounts in (("dense", 0, {}), ("ticket", 2, AMOUNTS), ("reinit", 1, AMOUNTS),
+                                ("random_prune", 3, AMOUNTS)):
+        today = RunConfig.of(SETUP, kind, rounds, amounts, 2).as_dict()
+        assert RunConfig.of(SETUP, kind, rounds, amounts, 2, rewind_iteration=0).as_dict() == today
         assert set(today) == {*dataclasses.asdict(SETUP), "kind", "schedule", "seed", "version"}  # no new setting
-        rewound = RunConfig.of(SETUP, kind, rounds, rates, 2, rewind_iteration=K).as_dict()
+        rewound = RunConfig.of(SETUP, kind, rounds, amounts, 2, rewind_iteration=K).as_dict()
         assert rewound == (today if kind == "dense" else {**today, "rewind_iteration": K})
     again = one_shot("lenet", 0.8, controls=ALL_CONTROLS, store=cache, rewind_iteration=0, **TINY)
     assert trainings == [] and again == records  # the same networks, from the same cache entries
@@ -211,7 +211,7 @@ def test_rewind_zero_keeps_todays_keys_and_results(records, cache, trainings):
 def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, training_mnist):
     """The k = 0 ticket and controls as the paper's plain algorithm and the original control formulas make them."""
     trained, _ = dense_run(training_mnist)
-    ticket = winning_ticket(trained, build_model("lenet", seed=0), RATES)
+    ticket = winning_ticket(trained, build_model("lenet", seed=0), AMOUNTS)
     fresh_seed = 1_000 * (0 + 1) + 1
     for kind, network in (("ticket", ticket),
                           ("reinit", random_reinit(ticket, build_model("lenet", seed=fresh_seed))),
@@ -232,7 +232,7 @@ def test_theta_k_is_the_dense_runs_weights_at_iteration_k(cache, training_mnist)
 def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteration_k(rewound, records, cache,
                                                                                      training_mnist):
     dense, start = dense_run(training_mnist)[0], theta_k(training_mnist)
-    ticket = winning_ticket(dense, clone(start), RATES)
+    ticket = winning_ticket(dense, clone(start), AMOUNTS)
     for name, layer in prunable_layers(ticket).items():  # the survivors hold the dense network's weights at K
         assert torch.equal(layer.weight, prunable_layers(start)[name].weight * layer.weight_mask)
     result = pick(rewound, "ticket")
@@ -248,7 +248,7 @@ def test_controls_under_rewinding_follow_open_lth(rewound, records, cache, train
     """reinit: the mask on fresh weights; random_prune: a random mask on theta_K; both (and reinit_signs, whose signs
     are theta_K's) trained from iteration K."""
     dense, start = dense_run(training_mnist)[0], theta_k(training_mnist)
-    ticket = winning_ticket(dense, clone(start), RATES)
+    ticket = winning_ticket(dense, clone(start), AMOUNTS)
     experiment = Experiment(SETUP, 0, cache, SETTINGS.data, progress=False, rewind_iteration=K)
     prune_control = experiment.control("random_prune", ticket, 1)
     start_cpu, ticket_cpu = clone(start).cpu(), clone(ticket).cpu()  # the controls' fresh networks are built on the CPU

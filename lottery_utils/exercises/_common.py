@@ -148,7 +148,7 @@ def keep_largest(scores: torch.Tensor, alive: torch.Tensor, count: int) -> torch
 
 
 def mask_hint(name: str, got: torch.Tensor, want: torch.Tensor, alive: torch.Tensor, theta_0: torch.Tensor,
-               trained: torch.Tensor, kind: str, all_counts: tuple[int, int]) -> str:
+               trained: torch.Tensor, role: str, all_counts: tuple[int, int]) -> str:
     """Why a layer's mask differs from the expected one, without giving the mask."""
     kept, expected = int(got.sum()), int(want.sum())
     if kept != expected:
@@ -156,8 +156,8 @@ def mask_hint(name: str, got: torch.Tensor, want: torch.Tensor, alive: torch.Ten
             return (f"layer {name} keeps {kept:,} weights where it should keep {expected:,}, although all layers "
                     f"together keep the right number: rank each layer's weights separately "
                     f"(prune.l1_unstructured per layer), not all layers together.")
-        if kind == "output":
-            return (f"the output layer ({name}) keeps {kept:,} weights, not {expected:,}: it has its own rate "
+        if role == "output":
+            return (f"the output layer ({name}) keeps {kept:,} weights, not {expected:,}: it has its own amount "
                     f"(the 'output' entry of amount; layer_amounts(trained_network, amount) gives each layer's).")
         return (f"layer {name} keeps {kept:,} of its {int(alive.sum()):,} surviving weights, not {expected:,}: prune "
                 f"`amount` of the weights that are still there (prune.l1_unstructured does, round after round).")
@@ -181,11 +181,11 @@ def compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, be
             return (f"the trained network's layer {name} does not carry the copy's mask{when}: prune the trained "
                     f"network (prune.l1_unstructured) and give that same mask to the copy.")
     counts = (sum(int(m.sum()) for m in got.values()), sum(int(m.sum()) for m in want.values()))
-    kinds = layer_roles(expected)
+    roles = layer_roles(expected)
     for name, layer in prunable_layers(copy_).items():
         if not torch.equal(got[name], want[name]):
             alive = before[name] if before[name] is not None else torch.ones_like(want[name])
-            return mask_hint(name, got[name], want[name], alive, initial[name], trained_now[name], kinds[name],
+            return mask_hint(name, got[name], want[name], alive, initial[name], trained_now[name], roles[name],
                               counts) + when
         weight = layer.weight.detach().cpu()
         if (weight[~got[name]] != 0).any():

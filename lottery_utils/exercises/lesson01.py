@@ -26,8 +26,8 @@ def check_weight_count(answer, model: nn.Module | str, layer_type: str = "all") 
         return correct(f"{name} has {expected:,} {what}: weight matrices and kernels, without biases and batch "
                        f"norm, as these lessons count them.")
     layers = [m for m in network.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    in_kind = [m for m in layers if layer_type == "all" or isinstance(m, nn.Conv2d) == (layer_type == "conv")]
-    with_biases = expected + sum(m.bias.numel() for m in in_kind if m.bias is not None)
+    of_type = [m for m in layers if layer_type == "all" or isinstance(m, nn.Conv2d) == (layer_type == "conv")]
+    with_biases = expected + sum(m.bias.numel() for m in of_type if m.bias is not None)
     everything = sum(p.numel() for p in network.parameters())
     if count == with_biases and with_biases != expected:
         hint = "you counted the biases too; count only the weight matrices and kernels, as these lessons do."
@@ -60,7 +60,7 @@ def check_remaining_weights(answer, model: nn.Module, amount=None) -> Verdict:
         return not_yet(f"({how}.) that is the share pruned; the question asks for the share that remains.")
     layer_shares = {1 - mask.mean().item() for mask in masks(model).values() if mask is not None}
     if any(abs(value - share) <= 0.0005 or abs(value - (1 - share)) <= 0.0005 for share in layer_shares):
-        return not_yet(f"({how}.) that is one layer's share; the layers are pruned at different rates and hold "
+        return not_yet(f"({how}.) that is one layer's share; the layers are pruned by different amounts and hold "
                         f"different numbers of weights, so add up the weights each layer keeps.")
     return not_yet(f"({how}.) count the weights each layer keeps (its weights times the share it keeps), add them "
                     f"up, and divide by all the prunable weights.")
@@ -95,5 +95,5 @@ def check_winning_ticket(fn) -> Verdict:
                 return not_yet(hint)
             for network in (mine[0], ours[0]):  # train the pruned pair some more before the second call
                 StandIn([None])(network)
-    return correct("your winning_ticket keeps the largest |θj| of each layer at its own rate, gives the copy the "
+    return correct("your winning_ticket keeps the largest |θj| of each layer by its own amount, gives the copy the "
                     "same mask on θ0, and prunes again what is left when called again.")

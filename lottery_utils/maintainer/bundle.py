@@ -53,7 +53,7 @@ def _run_job(run: Run, model: str, seed: int, store: Store, settings: Settings, 
 
 
 def chains(runs: list[Run], model: str) -> list[Run]:
-    """The runs with one chain of tickets (the same per-round rates and rewind iteration) merged into one, with the
+    """The runs with one chain of tickets (the same per-round amounts and rewind iteration) merged into one, with the
     most rounds and every control of any of them, the longest first: so no two workers train the same ticket at once,
     and the longest chain starts first."""
     merged: dict[tuple, Run] = {}
@@ -86,9 +86,9 @@ def _configs(experiment: Experiment, runs: list[Run]) -> dict[str, RunConfig]:
     for run in runs:
         rewound = Experiment(experiment.setup, experiment.seed, experiment.store, experiment.data, False,
                              run.rewind_iteration)
-        rates = get_preset(experiment.setup.model).amounts(run.rate)
+        amounts = get_preset(experiment.setup.model).amounts(run.rate)
         for kind, r in rewound.networks(run.rounds, run.controls):
-            config = rewound.config(kind, r, rates)
+            config = rewound.config(kind, r, amounts)
             configs[config.key] = config
     return configs
 

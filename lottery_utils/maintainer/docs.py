@@ -222,9 +222,9 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
 def _sign_run(bundle: Bundle, model: str) -> tuple[list[Result], list[int], list[int]]:
     """Lesson 05's 18 rounds with both reinitializations (the bundle's "signs" part, with the lessons' tickets and
     plain reinit): their results, their seeds, the complete seeds (`_seeds`)."""
-    rates = get_preset(model).amounts()
+    amounts = get_preset(model).amounts()
     chain = [r for r in bundle.results(model) if r.kind in ("dense", "ticket", *SIGN_CONTROLS)
-             and not r.rewind_iteration and all(dict(step) == rates for step in r.schedule)]
+             and not r.rewind_iteration and all(dict(step) == amounts for step in r.schedule)]
     return _seeds({m["seed"]: m for m in bundle.parts(model, "signs")}, chain)
 
 
