@@ -3,11 +3,10 @@ training (the core, imported here), and above them the experiments, store, plots
 modules by name)."""
 from .data import Data, best_device, load_cifar10, load_mnist
 from .layers import layer_roles, masks, prunable_layers
-from .checks import layer_amounts
 from .models import PRESETS, Preset, build_model, weight_counts
-from .pruning import (Round, apply_masks, clone, iterative_pruning, load_state, per_round_amount, prune_smallest,
-                      random_prune, random_reinit, recompute_weights, remaining_weights, sign_preserving_reinit,
-                      winning_ticket)
+from .pruning import (Round, apply_masks, clone, iterative_pruning, layer_amounts, load_state, per_round_amount,
+                      prune_smallest, random_prune, random_reinit, recompute_weights, remaining_weights,
+                      sign_preserving_reinit, winning_ticket)
 from .analysis import WeightStatistics, weight_statistics
 from .results import History, Kind, Paired, Result, Spread, Summary, conditions, paired, pick, summarize
 from .training import evaluate, supermask_accuracy, train

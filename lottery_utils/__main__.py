@@ -174,16 +174,16 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
                 amounts = _amounts_text(args.model, args.rate)
                 print(f"--amount {args.amount:g} is read as --rate {args.amount:g}: the paper's pruning rate, the "
                       f"amount of the layers pruned fastest, the others scaled with it ({amounts}).")
-            records = experiments.one_shot(args.model, args.rate, **options)
+            results = experiments.one_shot(args.model, args.rate, **options)
         else:
-            records = experiments.iterative(args.model, args.rounds, args.rate, **options)
+            results = experiments.iterative(args.model, args.rounds, args.rate, **options)
     except FileNotFoundError as missing:  # no dataset offline: the library's message says what to do
         needs = "MNIST/raw/" if args.model == "lenet" else "CIFAR-10 (cifar-10-batches-py/)"
         print(f"error: {missing}\nThe command line reads that folder from LOTTERY_DATA (now {settings.data}): set it "
               f"to the folder that holds {needs}.", file=sys.stderr)
         return 1
-    print_summary(records, args.command + (f", tickets reset to iteration {args.rewind:,}" if args.rewind else ""))
-    write_outputs(records, out)
+    print_summary(results, args.command + (f", tickets reset to iteration {args.rewind:,}" if args.rewind else ""))
+    write_outputs(results, out)
     return 0
 
 
@@ -217,33 +217,33 @@ def _check_writable(out: Path, parser: argparse.ArgumentParser) -> None:
         parser.error(f"cannot write to the output folder {out}: {problem.strerror or problem}.")
 
 
-def write_outputs(records: list[Result], out: Path) -> None:
+def write_outputs(results: list[Result], out: Path) -> None:
     """results.csv (one row per trained network) and the figures, into `out`."""
     from . import plots  # matplotlib is only needed here
 
     with open(out / "results.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(csv_row(r) for r in records)
-    figures = {"accuracy_vs_remaining.png": plots.plot_accuracy_vs_remaining(records),
-               "early_stop_vs_remaining.png": plots.plot_early_stop_vs_remaining(records),
-               "training_curves.png": plots.plot_training_curves(records),
-               "summary.png": plots.plot_lottery_summary(records)}
-    if records[0].model == "lenet":  # the lowest seed's last-round ticket
-        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(pick(records, "ticket"))
+        writer.writerows(csv_row(r) for r in results)
+    figures = {"accuracy_vs_remaining.png": plots.plot_accuracy_vs_remaining(results),
+               "early_stop_vs_remaining.png": plots.plot_early_stop_vs_remaining(results),
+               "training_curves.png": plots.plot_training_curves(results),
+               "summary.png": plots.plot_lottery_summary(results)}
+    if results[0].model == "lenet":  # the lowest seed's last-round ticket
+        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(pick(results, "ticket"))
     for name, figure in figures.items():
         figure.savefig(out / name, dpi=120)
     print(f"Wrote results.csv and {', '.join(figures)} to {out}/")
 
 
-def print_summary(records: list[Result], title: str) -> None:
+def print_summary(results: list[Result], title: str) -> None:
     """The title, how many networks came from the bundle, then `tables.describe`: per kind and sparsity the test
     accuracy at early stop and the early-stop iteration (mean [min–max] over the seeds, and seed by seed)."""
-    print(f"\n{title}: {len({r.seed for r in records})} seed(s)")
-    bundled = sum(r.bundled for r in records)
+    print(f"\n{title}: {len({r.seed for r in results})} seed(s)")
+    bundled = sum(r.bundled for r in results)
     if bundled:
-        print(f"{bundled} of {len(records)} networks from the bundled results (--no-bundle trains them here)")
-    print(describe(records))
+        print(f"{bundled} of {len(results)} networks from the bundled results (--no-bundle trains them here)")
+    print(describe(results))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,8 @@
 """Argument checks that name each mistake and what to do instead (student-facing core; imports only `layers`).
 
-First the plain numbers (`is_whole`, `is_fraction`, `validate_amount`, `validate_rounds`); then `layer_amounts`,
-which turns an amount (one number, or amounts by layer role or by layer name) into each layer's fraction; then the
-checks of the networks the pruning functions are given (`validate_*`); last the presets' values and `train`'s
-arguments. Reference, not reading: the core's modules call these, and an error message names what went wrong.
+First the plain numbers (`is_whole`, `is_fraction`, `validate_amount`, `validate_rounds`) and the keys of an amount
+mapping; then the checks of the networks the pruning functions are given (`validate_*`); last the presets' values and
+`train`'s arguments. Reference, not reading: the core's modules call these, and an error message names what went wrong.
 """
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from .layers import (LAYER_ROLES, STRATEGIES, first_different_mask, layer_roles, masks, prunable_layers,
+from .layers import (LAYER_ROLES, STRATEGIES, first_different_mask, masks, prunable_layers,
                      unmasked_weight)
 
 
@@ -46,14 +45,9 @@ def validate_rounds(rounds: int) -> int:
     return int(rounds)
 
 
-def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Per-layer pruning fractions from one number (every layer), amounts by layer role ({"conv", "fc", "output"}),
-    or layer names; a role or layer left out of a mapping gets 0 (not pruned). Each fraction is checked
-    (`validate_amount`), and so are the keys: a role the network lacks, roles mixed with names, a name it does not
-    have."""
-    roles = layer_roles(network)
-    if not isinstance(amount, Mapping):
-        return {name: validate_amount(amount) for name in roles}
+def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
+    """The keys of an amount mapping (`pruning.layer_amounts`), given the network's `roles` by layer name: layer
+    roles ({"conv", "fc", "output"}) the network has, or its layer names; not empty, not both, no typo."""
     keys = set(amount)
     if not keys:
         raise ValueError("amount is an empty mapping, which would prune nothing: give amounts by layer role "
@@ -65,9 +59,9 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
     if keys <= set(LAYER_ROLES):
         absent = sorted(role for role in keys - set(roles.values()) if validate_amount(amount[role], role) > 0)
         if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
-            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {roles}); "
+            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {dict(roles)}); "
                              f"give amounts for the roles it has.")
-        return {name: validate_amount(amount.get(role, 0.0), role) for name, role in roles.items()}
+        return
     unknown = sorted(keys - set(roles), key=str)
     if unknown and set(unknown) <= set(LAYER_ROLES):
         raise ValueError(f"amount mixes layer roles {unknown} with layer names {sorted(keys & set(roles), key=str)}: "
@@ -79,24 +73,22 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
         hints = "".join(f" ({key!r}: did you mean {match[0]!r}?)" for key, match in close.items() if match)
         raise ValueError(f"Unknown key(s) in amount: {unknown}{hints}. Give either layer roles {LAYER_ROLES} or layer "
                          f"names {list(roles)}.")
-    return {name: validate_amount(amount.get(name, 0.0), name) for name in roles}
 
 
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
 
 def validate_strategy(amounts: Mapping[str, float], strategy: str) -> None:
     """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); `amounts`:
-    each layer's, from `layer_amounts`."""
+    each layer's, from `pruning.layer_amounts`."""
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
     if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
         raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {dict(amounts)}.")
 
 
-def validate_iterative_arguments(network, train_round, rounds, amount, reset_to=None, strategy: str = "layerwise"
-                                 ) -> None:
-    """Fail before any training: a module, a callable, a whole number of rounds, valid amounts for the strategy, and
-    a `reset_to` with `network`'s architecture and masks."""
+def validate_iterative_arguments(network, train_round, rounds, reset_to=None) -> None:
+    """Fail before any training: a module, a callable, a whole number of rounds, and a `reset_to` with `network`'s
+    architecture and masks."""
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
                         f"got {type(network).__name__}.")
@@ -104,7 +96,6 @@ def validate_iterative_arguments(network, train_round, rounds, amount, reset_to=
         raise TypeError(f"train_round must be a function that trains a network in place, e.g. "
                         f"lambda net, r: train(net, data, 'lenet', 5_000); got {type(train_round).__name__}.")
     validate_rounds(rounds)
-    validate_strategy(layer_amounts(network, amount), strategy)
     if reset_to is not None:
         validate_same_architecture(network, reset_to, ("network", "reset_to"))
         differs = first_different_mask(network, reset_to)

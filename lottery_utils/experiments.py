@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .checks import is_whole, validate_rounds
-from .config import ALL_CONTROLS, CONTROLS, RunConfig, Setup, validate_controls, validate_rewind
+from .config import ALL_CONTROLS, RunConfig, Setup, validate_controls, validate_rewind
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
@@ -38,8 +38,8 @@ from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, numbers_of, result_of
 from .training import Progress, progress_bars, train
 
-__all__ = ["ALL_CONTROLS", "CONTROLS", "Experiment", "Setup", "announce", "iterative", "one_shot", "precompute",
-           "sweep", "to_train", "trained_networks", "training_note"]
+__all__ = ["Experiment", "announce", "count_to_train", "iterative", "one_shot", "precompute", "sweep",
+           "trained_networks", "training_note"]
 
 TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is about to train
 SEEDS_BELOW = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
@@ -340,7 +340,7 @@ def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.
     return unique_networks(results)
 
 
-def to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,), *,
+def count_to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,), *,
              controls: Iterable[str] = (), store: Store | None = None, rewind_iteration: int = 0,
              settings: Settings, setup: Setup | None = None) -> int:
     """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .config import ALL_CONTROLS, CONTROLS
+from .config import ALL_CONTROLS, CONTROLS  # the notebooks read the controls here, with the runs that use them
 from .models import PRESETS
 
 PAPER_RATE = PRESETS["lenet"].rate  # LeNet's fc layers lose 20 % of their survivors per round
@@ -108,7 +108,7 @@ def notebook_runs(notebook: str, fast: bool) -> list[Run]:
         grids = why_grids(fast)
         return [*one_shot_runs(grids.supermask_rates, ("random_prune",)),
                 Run(1, DEMO_RATE, needs_weights=True),  # section 2 reads seed 0's trained weights
-                *one_shot_runs(grids.sign_rates, ("reinit", "reinit_signs")),  # also the classroom app's signs panel
+                *one_shot_runs(grids.sign_rates, SIGN_CONTROLS),  # also the classroom app's signs panel
                 Run(paper_rounds(fast), None, SIGN_CONTROLS),  # the sharper test: the paper's 18 rounds
                 *(run for k in grids.rewinds for run in one_shot_runs(grids.rewind_rates, rewind_iteration=k))]
     raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)}.")

@@ -1,4 +1,4 @@
-"""The paper's figures from experiment records: accuracy and early stopping against sparsity, curves, masks.
+"""The paper's figures from experiment results: accuracy and early stopping against sparsity, curves, masks.
 
 Each function takes results (`results.Result`) and draws on `ax` if given, else on a new Figure, and returns the
 Figure. The figures are not registered with pyplot, so nothing is shown twice: after `%matplotlib inline` (the
@@ -35,26 +35,26 @@ MAX_TICKS = 10
 MIN_TICK_RATIO = 1.3  # neighbouring labels on the sparsity axis: 100 and 80 overlap, 100 and 64 do not
 
 
-def plot_accuracy_vs_remaining(records: Iterable[Result], metric: str = "early_stop_test_accuracy",
+def plot_accuracy_vs_remaining(results: Iterable[Result], metric: str = "early_stop_test_accuracy",
                                ax: Axes | None = None, ylim: tuple[float, float] | None = None) -> Figure:
     """The paper's LeNet figure: test accuracy of tickets and controls as fewer and fewer weights remain. `ylim`:
     the accuracy axis' range (fractions), e.g. another figure's `axes[0].get_ylim()`, to compare the two by eye."""
     if metric not in AXIS_LABELS:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(AXIS_LABELS)}.")
-    return _plot_vs_remaining(list(records), metric, ax, ylim)
+    return _plot_vs_remaining(list(results), metric, ax, ylim)
 
 
-def plot_early_stop_vs_remaining(records: Iterable[Result], ax: Axes | None = None) -> Figure:
+def plot_early_stop_vs_remaining(results: Iterable[Result], ax: Axes | None = None) -> Figure:
     """How fast each network learns: the iteration of minimum validation loss against sparsity."""
-    return _plot_vs_remaining(list(records), "early_stop_iteration", ax)
+    return _plot_vs_remaining(list(results), "early_stop_iteration", ax)
 
 
-def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None,
+def _plot_vs_remaining(results: list[Result], metric: str, ax: Axes | None,
                        ylim: tuple[float, float] | None = None) -> Figure:
     fig, ax = _figure(ax)
-    rows = summarize(records)
+    rows = summarize(results)
     if not rows:
-        raise ValueError("No records to plot: run experiments.one_shot or experiments.iterative first.")
+        raise ValueError("No results to plot: run experiments.one_shot or experiments.iterative first.")
     for kind in KINDS:
         group = [row for row in rows if row.kind == kind]
         if not group:
@@ -75,7 +75,7 @@ def _plot_vs_remaining(records: list[Result], metric: str, ax: Axes | None,
                     capsize=3)
     _sparsity_axis(ax, [100 * row.remaining for row in rows])
     seeds = max(row.seeds for row in rows)
-    ax.set(ylabel=AXIS_LABELS[metric], title=f"{_model_name(records)}: {AXIS_LABELS[metric]}")
+    ax.set(ylabel=AXIS_LABELS[metric], title=f"{_model_name(results)}: {AXIS_LABELS[metric]}")
     if metric == "early_stop_iteration":  # a log axis: a network 1.5 times slower is as far off at 3,000 as at 30,000
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(IterationLocator())
@@ -132,22 +132,22 @@ FIGURE_3 = (0.513, 0.211, 0.07, 0.036, 0.019)  # the sparsities of the paper's F
 PAPER_SPARSITIES = FIGURE_3 + (0.135, 0.029)  # and those its Section 2 cites (peak accuracy 13.5 %, reinit's 2.9 %)
 
 
-def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
+def plot_training_curves(results: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
                          max_lines: int = 6, metric: str = "test_accuracy") -> Figure:
     """Test accuracy (or, `metric="val_loss"`, the validation loss) while training, one line per sparsity with the
     dense network for reference: the mean over the seeds, with a min-max band where there are several, and the mean
     early-stop point (a dot on the accuracy, a dotted vertical line on the loss). The sparsities of the paper's
-    Figure 3 where the records have them all, else `max_lines` spread over the range; the x axis runs from the first
+    Figure 3 where the results have them all, else `max_lines` spread over the range; the x axis runs from the first
     evaluation after iteration 0 to three times the latest mean early stop (rounded up to 5,000), where the curves
     have settled."""
     if metric not in ("test_accuracy", "val_loss"):
         raise ValueError(f"metric must be 'test_accuracy' or 'val_loss', got {metric!r}.")
-    records = list(records)
+    results = list(results)
     fig, ax = _figure(ax)
-    if not any(r.kind == kind for r in records):
-        present = sorted({r.kind for r in records})
-        raise ValueError(f"No {kind!r} records to plot; the records hold {present or 'nothing'}.")
-    runs = _by_sparsity(r for r in records if r.kind == kind)
+    if not any(r.kind == kind for r in results):
+        present = sorted({r.kind for r in results})
+        raise ValueError(f"No {kind!r} results to plot; the results hold {present or 'nothing'}.")
+    runs = _by_sparsity(r for r in results if r.kind == kind)
     figure_3 = [group for group in runs if any(abs(group[0].remaining - share) < 5e-4 for share in FIGURE_3)]
     if len(figure_3) == len(FIGURE_3):
         runs = figure_3
@@ -158,12 +158,12 @@ def plot_training_curves(records: Iterable[Result], kind: str = "ticket", ax: Ax
         color = hues(0.85 * i / max(1, len(runs) - 1))
         marker = CURVE_MARKERS[i % len(CURVE_MARKERS)]  # and one shape, for print and colour-blind readers
         _curve(ax, group, metric, color, f"{_tick_label(100 * group[0].remaining)} %", marker=marker)
-    dense = _by_sparsity(r for r in records if r.kind == "dense") if kind != "dense" else []
+    dense = _by_sparsity(r for r in results if r.kind == "dense") if kind != "dense" else []
     for group in dense:
         _curve(ax, group, metric, COLORS["dense"], "100 % (dense)", linestyle="--")
     seeds = max(len(group) for group in runs)
     ax.set(xlabel="training iteration", ylabel=metric.replace("val_loss", "validation loss").replace("_", " "),
-           title=f"{_model_name(records)}: {LABELS[kind]}, " +
+           title=f"{_model_name(results)}: {LABELS[kind]}, " +
                  (f"mean of {seeds} seeds, band: min-max" if seeds > 1 else f"seed {runs[0][0].seed}"))
     # Zoom on where the networks differ: from the first evaluation after iteration 0 (at iteration 0 every network
     # guesses, about 10 %), from its worst accuracy up.
@@ -262,15 +262,15 @@ def _first_layer_counts(source: nn.Module | torch.Tensor | StoredResult) -> tupl
     return mask.sum(0), mask.shape[0]  # column j of the mask holds the weights leaving input pixel j
 
 
-def plot_lottery_summary(records: Iterable[Result], metric: str = "early_stop_test_accuracy") -> Figure:
+def plot_lottery_summary(results: Iterable[Result], metric: str = "early_stop_test_accuracy") -> Figure:
     """Three panels: accuracy and early-stop iteration against sparsity, and the tickets' training curves."""
-    records = list(records)
+    results = list(results)
     fig = Figure(figsize=(18, 5), layout="constrained")
     accuracy, early_stop, curves = fig.subplots(1, 3)
-    plot_accuracy_vs_remaining(records, metric, ax=accuracy)
-    plot_early_stop_vs_remaining(records, ax=early_stop)
-    has_tickets = any(r.kind == "ticket" for r in records)
-    plot_training_curves(records, "ticket" if has_tickets else "dense", ax=curves)
+    plot_accuracy_vs_remaining(results, metric, ax=accuracy)
+    plot_early_stop_vs_remaining(results, ax=early_stop)
+    has_tickets = any(r.kind == "ticket" for r in results)
+    plot_training_curves(results, "ticket" if has_tickets else "dense", ax=curves)
     return fig
 
 
@@ -281,8 +281,8 @@ def _figure(ax: Axes | None, figsize: tuple[float, float] = (7, 4.5)) -> tuple[F
     return fig, fig.add_subplot()
 
 
-def _model_name(records: list[Result]) -> str:
-    models = sorted({r.model for r in records})
+def _model_name(results: list[Result]) -> str:
+    models = sorted({r.model for r in results})
     return {"lenet": "LeNet-300-100"}.get(models[0], models[0]) if len(models) == 1 else ", ".join(models)
 
 
@@ -385,9 +385,9 @@ def controls_panel(selected: list[Result], grid: list[Result], what: str = "one 
     return shared_legend(fig, [lines, early_stop, dots])  # under the figure: inside, it would hide a whisker
 
 
-def _name_experiment(axes: Sequence[Axes], records: list[Result], what: str) -> None:
+def _name_experiment(axes: Sequence[Axes], results: list[Result], what: str) -> None:
     """Put which experiment a panel shows (e.g. "18 rounds", "one step") after the model's name in its title."""
-    name = _model_name(records)
+    name = _model_name(results)
     for ax in axes if what else ():
         ax.set_title(ax.get_title().replace(f"{name}: ", f"{name}, {what}:\n"))
 
@@ -581,12 +581,12 @@ def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 
     return fig
 
 
-def plot_initial_accuracy(records: Iterable[Result], ax: Axes | None = None) -> Figure:
+def plot_initial_accuracy(results: Iterable[Result], ax: Axes | None = None) -> Figure:
     """Supermasks (Zhou et al. 2019): test accuracy before any training, the first point of every curve, against
     weights remaining: the ticket's mask on theta_0 and a random mask on theta_0, with the dense theta_0 and chance
     for reference; the mean over seeds, min-max bars where there are several."""
-    records = list(records)
-    found = initial_accuracies(records)
+    results = list(results)
+    found = initial_accuracies(results)
     if not any(kind != "dense" for kind, _, _ in found):
         raise ValueError("No pruned networks to plot: pass a sweep's results, e.g. experiments.sweep(..., "
                          "controls=('random_prune',)).")
@@ -609,7 +609,7 @@ def plot_initial_accuracy(records: Iterable[Result], ax: Axes | None = None) -> 
                     markersize=4, capsize=3, label=label)
     ax.axhline(0.1, color="black", linestyle=":", linewidth=1, label="chance (10 %)")
     _sparsity_axis(ax, [100 * remaining for _, remaining, _ in found if remaining < 1])
-    ax.set(ylabel="test accuracy before any training", title=f"{_model_name(records)}: masks on untrained θ0")
+    ax.set(ylabel="test accuracy before any training", title=f"{_model_name(results)}: masks on untrained θ0")
     ax.set_ylim(bottom=0)
     _percent_axis(ax, "test_accuracy")
     ax.grid(alpha=0.3)
@@ -618,23 +618,23 @@ def plot_initial_accuracy(records: Iterable[Result], ax: Axes | None = None) -> 
     return fig
 
 
-def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str = "early_stop_test_accuracy",
+def plot_rewinding(results: Iterable[Result], kind: str = "ticket", metric: str = "early_stop_test_accuracy",
                    ax: Axes | None = None) -> Figure:
     """Rewinding: `kind` networks (tickets by default) reset to theta_k against weights remaining, one line per rewind
-    iteration k among the records (experiments' `rewind_iteration`; k = 0 is theta_0), with the dense network for
+    iteration k among the results (experiments' `rewind_iteration`; k = 0 is theta_0), with the dense network for
     reference: the mean over seeds, min-max bars where there are several (each k's points shifted a little sideways,
     so that the bars of neighbouring k do not hide each other)."""
-    records = list(records)
+    results = list(results)
     if metric not in AXIS_LABELS:
         raise ValueError(f"Unknown metric {metric!r}: choose one of {', '.join(AXIS_LABELS)}.")
-    rewinds = sorted({r.rewind_iteration for r in records if r.kind == kind})
+    rewinds = sorted({r.rewind_iteration for r in results if r.kind == kind})
     if not rewinds:
-        raise ValueError(f"No {kind!r} records to plot; the records hold {sorted({r.kind for r in records})}.")
+        raise ValueError(f"No {kind!r} results to plot; the results hold {sorted({r.kind for r in results})}.")
     fig, ax = _figure(ax)
     shades = matplotlib.colormaps[COLORMAPS[kind]]
     seeds = 1
     for i, k in enumerate(rewinds):
-        rows = summarize(r for r in records if r.kind == kind and r.rewind_iteration == k)
+        rows = summarize(r for r in results if r.kind == kind and r.rewind_iteration == k)
         seeds = max(seeds, *(row.seeds for row in rows))
         y = np.array([getattr(row, metric).mean for row in rows])
         spread = [y - [getattr(row, metric).min for row in rows], [getattr(row, metric).max for row in rows] - y]
@@ -644,15 +644,15 @@ def plot_rewinding(records: Iterable[Result], kind: str = "ticket", metric: str 
                     marker=CURVE_MARKERS[i % len(CURVE_MARKERS)],
                     linestyle=("-", "--", "-.", ":")[i % 4], markersize=5, capsize=3,
                     label=f"k = {k:,}" if k else "k = 0 (θ0)")  # shades of one hue, told apart by marker and line
-    for row in summarize(r for r in records if r.kind == "dense"):
+    for row in summarize(r for r in results if r.kind == "dense"):
         spread = getattr(row, metric)
         ax.axhline(spread.mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
         if row.seeds > 1:
             ax.axhspan(spread.min, spread.max, color=COLORS["dense"], alpha=0.1, label=f"{LABELS['dense']}: min-max")
-    _sparsity_axis(ax, [100 * r.remaining for r in records if r.kind == kind])
+    _sparsity_axis(ax, [100 * r.remaining for r in results if r.kind == kind])
     counted = " (from iteration 0)" if metric == "early_stop_iteration" else ""
     ax.set(ylabel=AXIS_LABELS[metric] + counted,
-           title=f"{_model_name(records)}: {LABELS[kind]}s rewound to θk,\n{AXIS_LABELS[metric]}{counted}")
+           title=f"{_model_name(results)}: {LABELS[kind]}s rewound to θk,\n{AXIS_LABELS[metric]}{counted}")
     _percent_axis(ax, metric)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", title=f"mean, min-max over {seeds} seeds" if seeds > 1 else None)

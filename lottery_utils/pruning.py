@@ -16,10 +16,10 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .checks import (layer_amounts, validate_amount, validate_fresh, validate_iterative_arguments, validate_rounds,
-                     validate_same_architecture, validate_state, validate_strategy, validate_ticket_pair,
-                     validate_unpruned)
-from .layers import masks, prunable_layers, unmasked_weight
+from .checks import (validate_amount, validate_amount_keys, validate_fresh, validate_iterative_arguments,
+                     validate_rounds, validate_same_architecture, validate_state, validate_strategy,
+                     validate_ticket_pair, validate_unpruned)
+from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, unmasked_weight
 from .models import seeded
 
 
@@ -62,7 +62,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     Returns a Round per round: the i-th ticket is pruned i + 1 times, its mask inside the previous one's, and
     `rounds[i].result` is the training of the network it was cut from. The last ticket is not trained here.
     """
-    validate_iterative_arguments(network, train_round, rounds, amount, reset_to, strategy)
+    validate_iterative_arguments(network, train_round, rounds, reset_to)
+    validate_strategy(layer_amounts(network, amount), strategy)
     done, ticket = [], network
     for r in range(rounds):
         trained = clone(ticket)
@@ -93,6 +94,17 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
         for name, module in layers.items():
             if amounts[name] == 0:
                 prune.identity(module, "weight")
+
+
+def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
+    """Each layer's fraction to prune, by layer name, from one number (every layer) or a mapping by layer role
+    ({"fc": 0.2, "output": 0.1}) or by layer name; a role or layer a mapping leaves out is not pruned."""
+    roles = layer_roles(network)
+    if not isinstance(amount, Mapping):
+        return {name: validate_amount(amount) for name in roles}
+    validate_amount_keys(amount, roles)
+    keys = roles if set(amount) <= set(LAYER_ROLES) else {name: name for name in roles}  # each layer's key in amount
+    return {name: validate_amount(amount.get(key, 0.0), key) for name, key in keys.items()}
 
 
 # --- the mask plumbing: masks and copies ------------------------------------------------------------------------

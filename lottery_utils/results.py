@@ -2,7 +2,6 @@
 spread over seeds that the lessons and the paper's figures show (student-facing core; imports nothing)."""
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,16 +65,6 @@ class Result:
     def __post_init__(self):
         self.kind = Kind.named(self.kind)
 
-    @classmethod
-    def from_numbers(cls, kind: Kind | str, round_index: int, remaining: float, final_test_accuracy: float,
-                     early_stop_iteration: int, early_stop_test_accuracy: float, seed: int, model: str,
-                     iterations: int, seconds: float = 0.0, **fields) -> "Result":
-        """A Result from its numbers alone, e.g. a table's (its curve: the last point only); `round_index`: the
-        pruning rounds behind it, its `round`."""
-        history = History([iterations], [math.nan], [final_test_accuracy], early_stop_iteration,
-                          early_stop_test_accuracy, seconds)
-        return cls(kind, round_index, remaining, seed, model, iterations, history, **fields)
-
     @property
     def final_test_accuracy(self) -> float:  # at the end of training
         return self.history.final_test_accuracy
@@ -92,9 +81,9 @@ class Result:
     def seconds(self) -> float:
         return self.history.seconds
 
-    def configuration(self) -> tuple:
-        """What the seeds of one network share, its whole configuration but the seed: the network `summarize` averages
-        over seeds."""
+    def group_key(self) -> tuple:
+        """What the seeds of one network share, its whole configuration but the seed: `summarize` averages over the
+        results with one group key."""
         return (self.kind, self.model, self.iterations, self.rewind_iteration, self.round,
                 tuple(tuple(sorted(step.items())) for step in self.schedule), self.remaining)
 
@@ -123,7 +112,7 @@ def unique_networks(results: Iterable[Result]) -> list[Result]:
     """Each network once: every one-shot amount's results repeat the same dense network, which is not another seed."""
     seen, unique = set(), []
     for r in results:
-        identity = (r.configuration(), r.seed)
+        identity = (r.group_key(), r.seed)
         if identity not in seen:
             seen.add(identity)
             unique.append(r)
@@ -175,7 +164,7 @@ def _by_network(results: Iterable[Result]) -> list[list[Result]]:
     """The results grouped by network (each seed once), in KINDS order, then from the densest to the sparsest."""
     groups: dict[tuple, list[Result]] = {}
     for r in unique_networks(results):
-        groups.setdefault(r.configuration(), []).append(r)
+        groups.setdefault(r.group_key(), []).append(r)
     return sorted(groups.values(), key=lambda group: (KINDS.index(group[0].kind), -group[0].remaining,
                                                       group[0].round, group[0].rewind_iteration))
 
@@ -231,8 +220,8 @@ def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | N
     None where a network has none (the reference itself included)."""
     groups: dict[tuple, list[tuple[Result, Result]]] = {}
     for r, ref in references(results, against):
-        groups.setdefault(r.configuration(), []).append((r, ref))
-    return [_paired(groups.get(group[0].configuration(), [])) for group in _by_network(results)]
+        groups.setdefault(r.group_key(), []).append((r, ref))
+    return [_paired(groups.get(group[0].group_key(), [])) for group in _by_network(results)]
 
 
 def _paired(pairs: list[tuple[Result, Result]]) -> Paired | None:

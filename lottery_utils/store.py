@@ -74,23 +74,20 @@ def numbers_of(result: Result) -> dict[str, Any]:
 
 @dataclass
 class StoredResult(Result):
-    """A Result as a store holds it: also the key of its entry, the key of its configuration without the seed (its
-    exact setup: learning rate, batch size, the preset's schedule), whether it was read from the bundle, and how many
-    weights each input of its first layer keeps (to draw the mask without the weights; LeNet only), and for a control
-    trained beside another ticket than its run's, that ticket."""
+    """A Result as a store holds it, with the key of its entry, `setting` (the key of its configuration without the
+    seed), whether it came from the bundle, and the weights each input of its first layer keeps (LeNet's mask, drawn
+    without the weights)."""
 
     key: str = ""
     setting: str = ""
     bundled: bool = False
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
-    # a control's ticket when it is not its run's own: the bundle's sign controls of seeds 0-2 were trained beside a
-    # re-run of the ticket chain, whose masks differ, more as pruning goes on (why.beside_ticket pairs each
-    # with its own)
+    # the ticket a control was trained beside, when its bundle file names one other than its run's (why.beside_ticket)
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
-    def configuration(self) -> tuple:
-        """The seeds of one stored network share its setting: its exact configuration but the seed."""
-        return (self.kind, self.setting) if self.setting else super().configuration()
+    def group_key(self) -> tuple:
+        """The seeds of one stored network share its setting: its exact configuration (setup included) but the seed."""
+        return (self.kind, self.setting) if self.setting else super().group_key()
 
 
 def result_of(entry: dict[str, Any]) -> StoredResult:

@@ -418,7 +418,7 @@ def markdown(lines: list[str], folded: str | None = None):
     return Markdown(f"<details><summary>{folded}</summary>\n\n{text}\n\n</details>" if folded else text)
 
 
-def lesson_parts(results: list[Result]) -> dict:
+def lesson_sections(results: list[Result]) -> dict:
     """The lessons' tables and sentences of `results`, by name, each a function that writes its lines: "table", then
     "findings" (the sentences computed from it) or "controls" (only those on the controls against the ticket)."""
     plain = [r for r in results if not r.rewind_iteration]
@@ -429,15 +429,14 @@ def lesson_parts(results: list[Result]) -> dict:
 
 
 def render(chosen: tuple[str, ...], available: dict, folded: str | None = None):
-    """The `chosen` parts of `available` (`lesson_parts`), one after the other, as Markdown for a notebook cell."""
+    """The `chosen` sections of `available` (`lesson_sections`), one after the other, as Markdown for a cell."""
     unknown = set(chosen) - set(available)
     if unknown:
-        raise ValueError(f"Unknown part(s) {sorted(unknown)}: choose from {sorted(available)}.")
-    return markdown([line for i, part in enumerate(chosen) for line in [""] * bool(i) + available[part]()], folded)
+        raise ValueError(f"Unknown section(s) {sorted(unknown)}: choose from {sorted(available)}.")
+    return markdown([line for i, name in enumerate(chosen) for line in [""] * bool(i) + available[name]()], folded)
 
 
-def show(results: list[Result], parts: tuple[str, ...] = ("table", "findings"), folded: str | None = None):
-    """A lesson's table of `results` and the sentences computed from it (the `parts` by name, see `lesson_parts`), as
-    Markdown for a cell (`folded`: as in `markdown`; notebook 05's experiments: `why.show`; the paper's own sentences
-    measured on results: `claims.show`)."""
-    return render(parts, lesson_parts(results), folded)
+def show(results: list[Result], sections: tuple[str, ...] = ("table", "findings"), folded: str | None = None):
+    """A lesson's table of `results` and the sentences computed from it (`sections` by name: see `lesson_sections`),
+    as Markdown for a cell. Notebook 05's experiments: `why.show`; the paper's own sentences: `claims.show`."""
+    return render(sections, lesson_sections(results), folded)

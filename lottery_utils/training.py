@@ -33,10 +33,10 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     iteration (minimum validation loss), the test accuracy there (from a copy of the weights kept there), the curves.
 
     `preset`: how to train, by name ("lenet": Adam at 1.2e-3, 50,000 iterations of 60) or a Preset (optimizer,
-    schedule, `eval_every`: how often the validation loss is measured); `iterations`, `batch_size` and `lr` are the
-    preset's unless given. `seed` orders the mini-batches, not the weights (`build_model` draws those).
-    `start_iteration`: k, to train a network reset to θk (rewinding) on from iteration k, with the batches and schedule
-    the dense run had there and a fresh optimizer state. `curve_every`: how often the curves are measured (default:
+    learning-rate schedule, `eval_every`: how often the validation loss is measured); `iterations`, `batch_size` and
+    `lr` are the preset's unless given. `seed` orders the mini-batches, not the weights (`build_model` draws those).
+    `start_iteration`: k, to train a network reset to θk (rewinding) on from iteration k, with the batches and learning
+    rate the dense run had there and a fresh optimizer state. `curve_every`: how often the curves are measured (default:
     about CURVE_POINTS times a run). `progress`: True for tqdm's bar, False for none, or a tqdm class.
 
     The network moves to the data's device and keeps its masks; its pruned weights end at 0 in `weight_orig` too
@@ -58,7 +58,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     validate_fits(network, data)
     start = time.perf_counter()
     with masks_folded(network) as masked:  # a pruned network trains at dense speed, computing what prune's hooks would
-        optimizer, schedule = make_optimizer(network, preset, lr, start_iteration)
+        optimizer, lr_schedule = make_optimizer(network, preset, lr, start_iteration)
         log = _Log(network, data, curve_every, first=start_iteration, last=iterations)
         log.measure(start_iteration)
         network.train()
@@ -68,8 +68,8 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            if schedule is not None:
-                schedule.step()
+            if lr_schedule is not None:
+                lr_schedule.step()
             with torch.no_grad():
                 for weight, mask in masked:
                     weight.mul_(mask)  # pruned weights stay exactly zero

@@ -1,8 +1,7 @@
 """Notebook 05's experiments in tables and sentences (also docs/results and the app's signs panel): supermasks, the
 kept weights' signs, the sign-preserving control after one step and after the paper's 18 rounds, rewinding. Each
-control is measured against the ticket it was trained beside (`beside_ticket`): the bundle's sign controls of seeds
-0-2 were trained beside a re-run of the ticket chain, and this module is the one place that knows it. Machinery:
-imports the core, the store and tables."""
+control is measured against the ticket it was trained beside (`beside_ticket`; a bundle file names that ticket when
+it is not its run's own, as for the sign controls of seeds 0-2). Machinery: imports the core, the store and tables."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,16 +9,16 @@ from dataclasses import dataclass
 
 from .results import Result, Spread, Summary, initial_accuracies, references, summarize, unique_networks
 from .store import StoredResult
-from .tables import LEVEL, columns_table, accuracy, lesson_parts, points, render, stop
+from .tables import LEVEL, columns_table, accuracy, lesson_sections, points, render, stop
 
 
-def show(results: list[Result], parts: tuple[str, ...], folded: str | None = None):
-    """Notebook 05's tables and sentences of `results`, as Markdown for a cell: the lessons' parts ("table", see
-    `tables.lesson_parts`) and "supermask" (accuracy before any training: the ticket's mask and a random one on
+def show(results: list[Result], sections: tuple[str, ...], folded: str | None = None):
+    """Notebook 05's tables and sentences of `results`, as Markdown for a cell: the lessons' sections ("table", see
+    `tables.lesson_sections`) and "supermask" (accuracy before any training: the ticket's mask and a random one on
     theta_0), "signs" (the sign-preserving control against plain reinit, one step), "sign_rounds" (the same after each
     of the paper's rounds), "rewinding" (tickets rewound to each k against k = 0)."""
     plain = [r for r in results if not r.rewind_iteration]
-    return render(parts, {**lesson_parts(results),
+    return render(sections, {**lesson_sections(results),
                           "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain),
                           "signs": lambda: sign_findings(summarize(plain)),
                           "sign_rounds": lambda: sign_rounds(plain),
@@ -28,8 +27,7 @@ def show(results: list[Result], parts: tuple[str, ...], folded: str | None = Non
 
 def beside_ticket(results: Iterable[Result]) -> list[tuple[Result, Result]]:
     """Each control (each seed once) with the ticket it was trained beside: the one its store names
-    (`StoredResult.trained_beside`: the bundle's sign controls of seeds 0-2 were trained beside a re-run of the ticket
-    chain, whose masks differ, more as pruning goes on), else its run's ticket of the same seed, round and sparsity."""
+    (`StoredResult.trained_beside`), else its run's ticket of the same seed, round and sparsity."""
     return [(c, c.trained_beside if isinstance(c, StoredResult) and c.trained_beside else ticket)
             for c, ticket in references(results, against="ticket")]
 

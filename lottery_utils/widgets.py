@@ -47,7 +47,7 @@ class Explorer:
     status: widgets.HTML  # plain text; an HTML widget wraps long lines where a Label cuts them off
     out: widgets.Output
     progress: widgets.Box  # tqdm bars while a missing setting trains
-    records: list[Result] = field(default_factory=list)  # the selected setting's results
+    results: list[Result] = field(default_factory=list)  # the selected setting's results
     draws: int = 0
     trainings: int = 0  # how many updates had to train something
     last_from_cache: bool = True
@@ -67,7 +67,7 @@ class Explorer:
 
 @dataclass(kw_only=True)
 class OneShotExplorer(Explorer):
-    """A pruning-rate slider over one-shot experiments; `computed` maps each rate seen to its records."""
+    """A pruning-rate slider over one-shot experiments; `computed` maps each rate seen to its results."""
 
     slider: widgets.SelectionSlider
     remaining: widgets.Label
@@ -128,15 +128,15 @@ def default_seeds(settings: Settings, model: str = "lenet", part: str = "lessons
     return (settings.bundle.seeds(model, part) if not settings.fast else ()) or (0,)
 
 
-def _accuracy(records: list[Result], kind: str) -> str:
+def _accuracy(results: list[Result], kind: str) -> str:
     """"98.12 % (early stop at 3,100)" for one seed; the mean, then [min–max] over the seeds, for several."""
-    last = max(r.round for r in records if r.kind == kind)
-    row = summarize(r for r in records if r.kind == kind and r.round == last)[0]
+    last = max(r.round for r in results if r.kind == kind)
+    row = summarize(r for r in results if r.kind == kind and r.round == last)[0]
     return f"{row.early_stop_test_accuracy.text(percent=True)} % (early stop at {row.early_stop_iteration.text()})"
 
 
-def _seeds_note(records: list[Result]) -> str:
-    seeds = len({r.seed for r in records})
+def _seeds_note(results: list[Result]) -> str:
+    seeds = len({r.seed for r in results})
     return f"; mean [min–max] of {seeds} seeds" if seeds > 1 else ""
 
 
@@ -182,18 +182,18 @@ def _fetch(explorer: Explorer, compute: Callable[[Any], list[Result]], missing: 
         explorer.trainings += 1
         explorer.status.value = note()
         with _bars_into(explorer.progress) as bars:
-            records = compute(bars)
+            results = compute(bars)
     else:
-        records = compute(False)
+        results = compute(False)
     explorer.last_seconds = time.perf_counter() - start
-    return records
+    return results
 
 
 def _source(explorer: Explorer) -> str:
     if not explorer.last_from_cache:
         return f"trained now in {explorer.last_seconds:.0f} s"
-    bundled = sum(r.bundled for r in explorer.records)  # shipped with the project, or trained on this machine
-    if bundled == len(explorer.records):
+    bundled = sum(r.bundled for r in explorer.results)  # shipped with the project, or trained on this machine
+    if bundled == len(explorer.results):
         return "trained in advance"
     return "trained earlier on this machine" + (" and in advance" if bundled else "")
 
@@ -217,8 +217,8 @@ class _Context:
         return cls(model, tuple(default_seeds(settings, model) if seeds is None else seeds), settings, store, setup,
                    rewind_iteration)
 
-    def to_train(self, runs, controls=()) -> int:
-        return experiments.to_train(self.model, runs, self.seeds, controls=controls, store=self.store,
+    def count_to_train(self, runs, controls=()) -> int:
+        return experiments.count_to_train(self.model, runs, self.seeds, controls=controls, store=self.store,
                                     rewind_iteration=self.rewind_iteration, settings=self.settings, setup=self.setup)
 
     def run(self, rounds: int, rate: float | None, controls, progress) -> list[Result]:
@@ -247,8 +247,8 @@ def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
 
-    `controls` (default the paper's two, experiments.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
-    reinitialization: e.g. controls=experiments.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to theta_k."""
+    `controls` (default the paper's two, lessons.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
+    reinitialization: e.g. controls=lessons.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to theta_k."""
     context = _Context.of(model, seeds, settings, store, setup, rewind_iteration)
     return _one_shot_ui(context, rates, rate, validate_controls(controls), plots.controls_panel)
 
@@ -271,55 +271,55 @@ def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplo
     def collect_cached() -> None:
         """Every grid point already in the cache (also those another process trained meanwhile)."""
         for a in rates:
-            if a not in explorer.computed and not context.to_train([(1, a)], controls):
+            if a not in explorer.computed and not context.count_to_train([(1, a)], controls):
                 explorer.computed[a] = compute(a, False)
 
     def update(change=None) -> None:
         a = slider.value
-        missing = context.to_train([(1, a)], controls)
-        records = _fetch(explorer, lambda progress_: compute(a, progress_), missing,
+        missing = context.count_to_train([(1, a)], controls)
+        results = _fetch(explorer, lambda progress_: compute(a, progress_), missing,
                          lambda: _training_message(f"Pruning {_percent(a)}", missing, context.setup, context.store))
-        explorer.computed[a] = explorer.records = records
+        explorer.computed[a] = explorer.results = results
         collect_cached()
         start = time.perf_counter()
-        explorer.ticket = ticket = pick(records, "ticket")
+        explorer.ticket = ticket = pick(results, "ticket")
         picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as rates get computed
         if picture not in explorer.pictures:
             grid = unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
-            explorer.pictures[picture] = _png(draw, records, grid)
+            explorer.pictures[picture] = _png(draw, results, grid)
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
         remaining.value = f"{100 * ticket.remaining:.1f} % of the weights remain"
         explorer.draws += 1
-        status.value = _one_shot_status(a, records, _source(explorer))
+        status.value = _one_shot_status(a, results, _source(explorer))
 
     slider.observe(update, names="value")
     update()
     return explorer
 
 
-def _one_shot_status(rate: float, records: list[Result], source: str) -> str:
+def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
-    ticket = pick(records, "ticket")
+    ticket = pick(results, "ticket")
     others = [f"{role} {_percent(amount)}" for role, amount in get_preset(ticket.model).amounts(rate).items()
               if not math.isclose(amount, rate)]  # e.g. LeNet's output layer, pruned at half the rate
     parts = [f"{_percent(rate)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
              f"{100 * ticket.remaining:.1f} % of all weights remain, test accuracy at early stop:"]
     for kind in ("ticket", *ALL_CONTROLS, "dense"):
-        if any(r.kind == kind for r in records):
-            parts.append(f"{plots.LABELS[kind]} {_accuracy(records, kind)}")
-    signs = next((p for p in paired(records, against="reinit") if p is not None and p.kind == "reinit_signs"), None)
+        if any(r.kind == kind for r in results):
+            parts.append(f"{plots.LABELS[kind]} {_accuracy(results, kind)}")
+    signs = next((p for p in paired(results, against="reinit") if p is not None and p.kind == "reinit_signs"), None)
     signs_note = (f";<br>random reinit with the signs kept "
                   f"{tables.paired_text(signs, 'plain random reinit of its seed')} seeds"
                   if signs is not None and signs.seeds > 1 else "")
-    return (f"{parts[0]}<br>{',<br>'.join(parts[1:])}{_seeds_note(records)}{_seed_by_seed(records)}{signs_note}; "
+    return (f"{parts[0]}<br>{',<br>'.join(parts[1:])}{_seeds_note(results)}{_seed_by_seed(results)}{signs_note}; "
             f"{source}.")
 
 
-def _seed_by_seed(records: list[Result], round: int = 1) -> str:
-    """"; the ticket against its own seed's dense network: ..." for the ticket of `round`, with several seeds."""
-    pair = next((p for row, p in zip(summarize(records), paired(records))
-                 if p is not None and p.kind == "ticket" and row.round == round), None)
+def _seed_by_seed(results: list[Result], at_round: int = 1) -> str:
+    """"; the ticket against its own seed's dense network: ..." for the ticket of `at_round`, with several seeds."""
+    pair = next((p for row, p in zip(summarize(results), paired(results))
+                 if p is not None and p.kind == "ticket" and row.round == at_round), None)
     return f";<br>the ticket {tables.paired_text(pair)} seeds" if pair is not None and pair.seeds > 1 else ""
 
 
@@ -370,36 +370,37 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             return
         r, per_round = round_slider.value, rate_choice.value
         one_step = list(slider_rates(per_round, r)) if compare.value else []
-        missing = context.to_train([(r, per_round)], controls) + context.to_train([(1, a) for a in one_step])
+        missing = (context.count_to_train([(r, per_round)], controls)
+                   + context.count_to_train([(1, a) for a in one_step]))
 
         def compute(progress_) -> list[Result]:
-            records = context.run(r, per_round, controls, progress_)
+            results = context.run(r, per_round, controls, progress_)
             explorer.one_shot_records = [t for a in one_step for t in context.run(1, a, (), progress_)
                                          if t.kind == "ticket"]
-            return records
+            return results
 
         what = f"{r} round{'s' * (r > 1)} at {_percent(per_round)}"
-        explorer.records = _fetch(explorer, compute, missing,
+        explorer.results = _fetch(explorer, compute, missing,
                                   lambda: _training_message(what, missing, context.setup, context.store))
         start = time.perf_counter()
         picture = (r, per_round, tuple(one_step))
         if picture not in explorer.pictures:
             top = round_slider.max  # axes fitted to every round, where all are stored: they stay put as rounds move
             every_round = (context.run(top, per_round, controls, False)
-                           if not context.to_train([(top, per_round)], controls) else ())
-            explorer.pictures[picture] = _png(plots.iterative_panel, explorer.records, explorer.one_shot_records,
-                                              current=pick(explorer.records, "ticket"), axes_for=every_round,
+                           if not context.count_to_train([(top, per_round)], controls) else ())
+            explorer.pictures[picture] = _png(plots.iterative_panel, explorer.results, explorer.one_shot_records,
+                                              current=pick(explorer.results, "ticket"), axes_for=every_round,
                                               what=what, fit_accuracy_to=fit_accuracy_to)
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
-        last = pick(explorer.records, "ticket")
+        last = pick(explorer.results, "ticket")
         remaining.value = f"{100 * last.remaining:.1f} % of the weights remain"
         explorer.draws += 1
         kinds = ("ticket", *controls, "dense")
         status.value = (f"{r} round{'s' * (r > 1)} pruning {_percent(per_round)} of the survivors each: "
                         f"{100 * last.remaining:.1f} % remain; test accuracy at early stop:<br>"
-                        + ",<br>".join(f"{plots.LABELS[kind]} {_accuracy(explorer.records, kind)}" for kind in kinds)
-                        + f"{_seeds_note(explorer.records)}{_seed_by_seed(explorer.records, last.round)}; "
+                        + ",<br>".join(f"{plots.LABELS[kind]} {_accuracy(explorer.results, kind)}" for kind in kinds)
+                        + f"{_seeds_note(explorer.results)}{_seed_by_seed(explorer.results, last.round)}; "
                         f"{_source(explorer)}.")
 
     def new_rate(change) -> None:

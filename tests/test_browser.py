@@ -16,7 +16,7 @@ import time
 import pytest
 
 from browser_paths import ROOT, SCREENSHOTS, SERVER_TOKEN
-from lottery_utils.experiments import CONTROLS
+from lottery_utils.lessons import CONTROLS
 from lottery_utils.lessons import DEMO_RATE, ONE_SHOT_GRID, paper_rounds
 
 pytestmark = pytest.mark.browser

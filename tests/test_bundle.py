@@ -85,11 +85,11 @@ def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bund
                                                                             capsys):
     bundled = Store(tmp_path / "a", Bundle(bundle_folder))
     runs = [(1, rate) for rate in RATES]
-    assert experiments.to_train("lenet", runs, controls=CONTROLS, store=bundled, **SETUP) == 0
+    assert experiments.count_to_train("lenet", runs, controls=CONTROLS, store=bundled, **SETUP) == 0
     # a new amount: its ticket, and the dense network again (the bundle has no weights to prune), counted once
-    assert experiments.to_train("lenet", [(1, 0.6), (1, 0.7)], store=bundled, **SETUP) == 3
+    assert experiments.count_to_train("lenet", [(1, 0.6), (1, 0.7)], store=bundled, **SETUP) == 3
     empty = Store(tmp_path / "b")
-    assert experiments.to_train("lenet", [(2, None)], seeds=(0, 1), controls=("reinit",), store=empty, **SETUP) == 10
+    assert experiments.count_to_train("lenet", [(2, None)], seeds=(0, 1), controls=("reinit",), store=empty, **SETUP) == 10
 
     real = Setup.for_model("lenet", iterations=60, eval_every=30)  # real mode announces what it trains
     note = experiments.training_note(3, real, bundled)
@@ -293,7 +293,7 @@ def test_real_mode_on_a_fresh_clone_answers_every_slider_position_from_the_bundl
     from lottery_utils import widgets
     real = Settings(cache=tmp_path, data=SETTINGS.data)  # real mode, an empty cache
     explorer = widgets.controls_explorer(settings=real)  # the app's explorer, with its defaults
-    assert {r.seed for r in explorer.records} == set(COMPLETE)
+    assert {r.seed for r in explorer.results} == set(COMPLETE)
     for amount in lessons.ONE_SHOT_GRID:  # the slides' 80 % included
         explorer.slider.value = amount
         assert explorer.last_from_cache and explorer.status.value.endswith("trained in advance.")

@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch import nn
 
+from made_results import result_from_numbers
 from lottery_utils import build_model, clone, per_round_amount, weight_counts, winning_ticket
 from lottery_utils.exercises import (check_layer_weights, check_mask, check_per_round_amount, check_remaining_after,
                                      check_remaining_weights, check_ticket, check_weight_count)
@@ -207,26 +208,25 @@ def test_control(capsys):
 
 def test_gap_between_two_networks(capsys):
     from lottery_utils.exercises import check_gap
-    from lottery_utils import Result
-    records = [Result.from_numbers("dense", 0, 1.0, 0.98, 4_000, 0.98, 0, "lenet", 50_000, 60.0),
-               Result.from_numbers("ticket", 1, 0.2, 0.98, 3_000, 0.9812, 0, "lenet", 50_000, 60.0),
-               Result.from_numbers("reinit", 1, 0.2, 0.97, 5_000, 0.9687, 0, "lenet", 50_000, 60.0),
-               Result.from_numbers("random_prune", 1, 0.2, 0.97, 5_000, 0.9650, 0, "lenet", 50_000, 60.0)]
-    assert check_gap(1.25, records) and check_gap("1.25", records)
+    results = [result_from_numbers("dense", 0, 1.0, 0.98, 4_000, 0.98, 0, "lenet", 50_000, 60.0),
+               result_from_numbers("ticket", 1, 0.2, 0.98, 3_000, 0.9812, 0, "lenet", 50_000, 60.0),
+               result_from_numbers("reinit", 1, 0.2, 0.97, 5_000, 0.9687, 0, "lenet", 50_000, 60.0),
+               result_from_numbers("random_prune", 1, 0.2, 0.97, 5_000, 0.9650, 0, "lenet", 50_000, 60.0)]
+    assert check_gap(1.25, results) and check_gap("1.25", results)
     assert "+1.25 percentage points" in said(capsys)
     for answer, clue in ((-1.25, "sign"), (0.0125, "percentage points"), (3, "subtract"), (None, "placeholder")):
-        assert check_gap(answer, records).correct is False
+        assert check_gap(answer, results).correct is False
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out
-    assert check_gap(0.37, records, ahead="reinit", behind="random_prune")  # any two networks
-    assert not check_gap(1.25, records, ahead="reinit", behind="random_prune")
-    deeper = records + [Result.from_numbers("ticket", 2, 0.1, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0),
-                        Result.from_numbers("reinit", 2, 0.1, 0.97, 5_000, 0.97, 0, "lenet", 50_000, 60.0)]
+    assert check_gap(0.37, results, ahead="reinit", behind="random_prune")  # any two networks
+    assert not check_gap(1.25, results, ahead="reinit", behind="random_prune")
+    deeper = results + [result_from_numbers("ticket", 2, 0.1, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0),
+                        result_from_numbers("reinit", 2, 0.1, 0.97, 5_000, 0.97, 0, "lenet", 50_000, 60.0)]
     assert check_gap(1.0, deeper)  # several sparsities: the sparsest that has both
     said(capsys)
     assert not check_gap(1.25, deeper) and "another sparsity" in said(capsys)
     with pytest.raises(ValueError, match="reinit_signs"):
-        check_gap(1, records, behind="reinit_signs")
+        check_gap(1, results, behind="reinit_signs")
 
 
 # --- students write the algorithm --------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def test_gap_between_two_networks(capsys):
 from torch.nn.utils import prune  # noqa: E402
 
 from lottery_utils.exercises import check_iterative_pruning, check_winning_ticket  # noqa: E402
-from lottery_utils.checks import layer_amounts  # noqa: E402
+from lottery_utils.pruning import layer_amounts  # noqa: E402
 from lottery_utils.layers import prunable_layers  # noqa: E402
 
 
@@ -511,21 +511,20 @@ def test_per_round_rate_from_the_share_kept_the_student_does_the_translation():
 def test_the_sparsest_winning_ticket_is_computed_from_the_records_given(capsys):
     """Two seeds, three sparsities: the ticket wins in both seeds at 50 % and 25 %, at 12.5 % it stops later in one."""
     from lottery_utils.exercises import check_sparsest_winning_ticket
-    from lottery_utils.results import Result
 
     def made(kind, remaining, seed, accuracy, stop):
-        return Result.from_numbers(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
+        return result_from_numbers(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
 
-    records = [made("dense", 1.0, s, 0.97, 3_000) for s in (0, 1)]
-    records += [made("ticket", share, s, 0.98, 2_000) for share in (0.5, 0.25) for s in (0, 1)]
-    records += [made("ticket", 0.125, 0, 0.98, 2_000), made("ticket", 0.125, 1, 0.98, 3_100)]
-    assert check_sparsest_winning_ticket(25, records) and "Correct!" in capsys.readouterr().out
-    assert check_sparsest_winning_ticket("25 %", records) and check_sparsest_winning_ticket(0.25, records)
+    results = [made("dense", 1.0, s, 0.97, 3_000) for s in (0, 1)]
+    results += [made("ticket", share, s, 0.98, 2_000) for share in (0.5, 0.25) for s in (0, 1)]
+    results += [made("ticket", 0.125, 0, 0.98, 2_000), made("ticket", 0.125, 1, 0.98, 3_100)]
+    assert check_sparsest_winning_ticket(25, results) and "Correct!" in capsys.readouterr().out
+    assert check_sparsest_winning_ticket("25 %", results) and check_sparsest_winning_ticket(0.25, results)
     capsys.readouterr()
     for wrong, clue in ((12.5, "stops no later in 1 of 2"), (50, "a sparser one does too"),
                         (75, "share pruned"), (33, "no row of the table")):
-        assert not check_sparsest_winning_ticket(wrong, records), wrong
+        assert not check_sparsest_winning_ticket(wrong, results), wrong
         out = capsys.readouterr().out
         assert out.startswith("Not yet:") and clue in out, (wrong, out)
-    records[-1] = made("ticket", 0.125, 1, 0.98, 3_000)  # now it stops no later in both: the answer moves
-    assert check_sparsest_winning_ticket(12.5, records) and not check_sparsest_winning_ticket(25, records)
+    results[-1] = made("ticket", 0.125, 1, 0.98, 3_000)  # now it stops no later in both: the answer moves
+    assert check_sparsest_winning_ticket(12.5, results) and not check_sparsest_winning_ticket(25, results)

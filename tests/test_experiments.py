@@ -15,6 +15,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from made_results import result_from_numbers
 from lottery_utils.models import get_preset
 from lottery_utils import store as store_module
 from lottery_utils import experiments, plots
@@ -24,7 +25,7 @@ from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, numbers_of
 from lottery_utils.config import RunConfig, Setup
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.layers import masks, prunable_layers
-from lottery_utils.results import KINDS, Result, pick
+from lottery_utils.results import KINDS, pick
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = Settings.from_environment()  # tests/../conftest.py: fast mode, the shared MNIST, a fresh cache
@@ -36,7 +37,7 @@ real_save = Cache.save
 
 
 class Trainings:
-    """Spies on Cache.save, where every trained network ends: records each one ("ticket round 2") and can fail
+    """Spies on Cache.save, where every trained network ends: notes each one ("ticket round 2") and can fail
     on the n-th, after its training and before it is stored."""
 
     def __init__(self):
@@ -78,8 +79,8 @@ def test_trained_networks_rebuilds_one_seeds_dense_network_and_ticket_from_the_s
     assert torch.equal(again_dense[1].weight, dense[1].weight) and torch.equal(again_ticket[1].weight, ticket[1].weight)
 
 
-def without_seconds(records):
-    return [{**numbers_of(r), "seconds": None} for r in records]
+def without_seconds(results):
+    return [{**numbers_of(r), "seconds": None} for r in results]
 
 
 # --- the cache ---------------------------------------------------------------------------------------------------
@@ -97,9 +98,9 @@ def test_interrupted_iterative_run_resumes_where_it_stopped(tmp_path, trainings)
     assert trainings.calls == ["dense round 0", "ticket round 1", "ticket round 2"]  # the tickets, then controls
     trainings.calls.clear()
     trainings.fail_on = None
-    records = iterative("lenet", rounds=2, controls=("reinit",), store=Store(tmp_path), **TINY)
+    results = iterative("lenet", rounds=2, controls=("reinit",), store=Store(tmp_path), **TINY)
     assert trainings.calls == ["ticket round 2", "reinit round 1", "reinit round 2"]  # only what was missing
-    assert [(r.kind, r.round) for r in records] == [("dense", 0), ("ticket", 1), ("reinit", 1), ("ticket", 2),
+    assert [(r.kind, r.round) for r in results] == [("dense", 0), ("ticket", 1), ("reinit", 1), ("ticket", 2),
                                                     ("reinit", 2)]
 
 
@@ -184,7 +185,7 @@ def test_two_processes_writing_one_entry_leave_a_whole_entry(tmp_path):
     assert not list(tmp_path.rglob("*.tmp"))
 
 
-# --- the records --------------------------------------------------------------------------------------------------
+# --- the results --------------------------------------------------------------------------------------------------
 
 def test_records_follow_the_per_layer_rates_round_by_round(run, cache):
     assert len(run) == 1 + 3 * 3
@@ -209,9 +210,9 @@ def test_records_follow_the_per_layer_rates_round_by_round(run, cache):
 
 def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trainings):
     # one-shot 20 % is the paper's first round: fc 20 %, output 10 %
-    records = one_shot("lenet", 0.2, controls=("reinit", "random_prune"), store=cache, **TINY)
+    results = one_shot("lenet", 0.2, controls=("reinit", "random_prune"), store=cache, **TINY)
     assert trainings.calls == []
-    assert records == run[:4]
+    assert results == run[:4]
     one_shot("lenet", 0.5, store=cache, **TINY)
     assert trainings.calls == ["ticket round 1"]  # the dense network is shared too
 
@@ -266,11 +267,11 @@ def test_accuracy_and_early_stop_plots_put_sparsity_on_an_inverted_log_axis(run)
 
 def test_spread_over_seeds_is_drawn_from_min_to_max():
     def record(kind, remaining, accuracy, seed):
-        return Result.from_numbers(kind, int(remaining < 1), remaining, accuracy, 100, accuracy, seed, "lenet", 300, 1.0)
+        return result_from_numbers(kind, int(remaining < 1), remaining, accuracy, 100, accuracy, seed, "lenet", 300, 1.0)
 
-    records = [record("dense", 1.0, 0.97, 0), record("dense", 1.0, 0.98, 1),
+    results = [record("dense", 1.0, 0.97, 0), record("dense", 1.0, 0.98, 1),
                record("ticket", 0.5, 0.97, 0), record("ticket", 0.5, 0.99, 1)]
-    ax = plots.plot_accuracy_vs_remaining(records).axes[0]
+    ax = plots.plot_accuracy_vs_remaining(results).axes[0]
     assert list(line(ax, plots.LABELS["ticket"]).get_ydata()) == pytest.approx([0.98])
     bars = [c for c in ax.collections if len(c.get_segments()) == 1]
     (x0, low), (x1, high) = bars[0].get_segments()[0]
@@ -316,8 +317,8 @@ def test_the_control_gaps_are_the_tickets_lead_over_each_control_by_sparsity(run
 
 
 def test_a_narrow_early_stop_axis_is_labelled_at_every_thousand():
-    fig = plots.plot_early_stop_vs_remaining([Result.from_numbers("dense", 0, 1.0, 0.97, 2_600, 0.97, 0, "lenet", 300, 1.0),
-                                              Result.from_numbers("ticket", 1, 0.5, 0.97, 9_000, 0.97, 0, "lenet", 300, 1.0)])
+    fig = plots.plot_early_stop_vs_remaining([result_from_numbers("dense", 0, 1.0, 0.97, 2_600, 0.97, 0, "lenet", 300, 1.0),
+                                              result_from_numbers("ticket", 1, 0.5, 0.97, 9_000, 0.97, 0, "lenet", 300, 1.0)])
     ax = fig.axes[0]
 
     def ticks(low, high):
@@ -348,7 +349,7 @@ def test_training_curves_one_line_per_sparsity(run):
     assert list(line(ax, "51.3 %").get_ydata()) == run[-3].history.test_accuracy
     few = plots.plot_training_curves(run, kind="reinit", max_lines=2).axes[0]
     assert [l.get_label() for l in few.lines if "%" in l.get_label()] == ["80.0 %", "51.3 %", "100 % (dense)"]
-    with pytest.raises(ValueError, match="No 'ticket' records"):
+    with pytest.raises(ValueError, match="No 'ticket' results"):
         plots.plot_training_curves(run[:1])
 
 
@@ -527,11 +528,10 @@ def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
 
 
 def test_the_control_gaps_show_each_seeds_own_gap_as_a_band():
-    from lottery_utils import Result
-    made = [Result.from_numbers(kind, 1, 0.2, acc, stop, acc, seed, "lenet", 50_000, 60.0)
+    made = [result_from_numbers(kind, 1, 0.2, acc, stop, acc, seed, "lenet", 50_000, 60.0)
             for kind, seed, acc, stop in (("ticket", 0, 0.980, 3_000), ("reinit", 0, 0.970, 5_000),
                                           ("ticket", 1, 0.982, 3_000), ("reinit", 1, 0.980, 4_000))]
-    made += [Result.from_numbers("dense", 0, 1.0, 0.98, 4_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
+    made += [result_from_numbers("dense", 0, 1.0, 0.98, 4_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
     accuracy = plots.plot_control_gaps(made, made, controls=("reinit",)).axes[0]
     assert line(accuracy, f"{plots.LABELS['reinit']}, k rounds").get_ydata()[0] == pytest.approx(0.6)  # the means
     bands = [c for c in accuracy.collections if len(c.get_paths()) and len(c.get_paths()[0].vertices)]

@@ -75,7 +75,7 @@ def test_unknown_model_is_a_clear_error():
 def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
     import dataclasses
 
-    from lottery_utils.experiments import Setup
+    from lottery_utils.config import Setup
     lenet = PRESETS["lenet"]
     for change, message in ((dict(iterations=0), "iterations must be a whole number >= 1"),
                             (dict(lr=0.0), "learning rate must be > 0"),

@@ -65,29 +65,29 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
     seeds), answer."""
     seeds = widgets.default_seeds(real)
     assert seeds == SEEDS
-    records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
+    results = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
                                 settings=real)
-    table = tables.show(records, parts=("table",)).data
+    table = tables.show(results, sections=("table",)).data
     means = table_means(table, column=1)  # the ticket and random reinit
     assert len(means) == len(lessons.ONE_SHOT_GRID)
     where = "20.2"  # Exercise 2: notebook 01's ticket, one step, against random reinit
     reading = round(means[where][0] - means[where][1], 2)  # the ticket minus random reinit, as printed
-    assert check_gap(reading, records, ahead="ticket", behind="reinit", at=0.202)
+    assert check_gap(reading, results, ahead="ticket", behind="reinit", at=0.202)
     assert said(capsys).startswith("Correct!")
-    at = {(r.kind, r.seed): r.early_stop_test_accuracy for r in records if f"{100 * r.remaining:.1f}" == where}
+    at = {(r.kind, r.seed): r.early_stop_test_accuracy for r in results if f"{100 * r.remaining:.1f}" == where}
     seed_gaps = [round(100 * (at[("ticket", seed)] - at[("reinit", seed)]), 2) for seed in seeds]
     one_seed = next(gap for gap in seed_gaps if abs(gap - reading) > 0.05)
     other = next(w for w in means if w != where and abs(means[w][0] - means[w][1] - reading) > 0.05
                  and all(abs(means[w][0] - means[w][1] - gap) > 0.015 for gap in seed_gaps))
     for wrong, clue in ((round(means[other][0] - means[other][1], 2), "another sparsity"), (one_seed, "one seed")):
-        assert not check_gap(wrong, records, ahead="ticket", behind="reinit", at=0.202), wrong
+        assert not check_gap(wrong, results, ahead="ticket", behind="reinit", at=0.202), wrong
         out = said(capsys)
         assert out.startswith("Not yet:") and clue in out, (wrong, out)
 
     paper = experiments.iterative("lenet", lessons.PAPER_ROUNDS, seeds=seeds, controls=lessons.CONTROLS,
                                   progress=False, settings=real)  # section 2's 18 rounds: Exercise 3
-    rounds = table_means(tables.show(paper, parts=("table",)).data, column=1)
-    pruned = table_means(tables.show(paper, parts=("table",)).data, column=2)
+    rounds = table_means(tables.show(paper, sections=("table",)).data, column=1)
+    pruned = table_means(tables.show(paper, sections=("table",)).data, column=2)
     sparsest = min(rounds, key=float)
     reading = round(rounds[sparsest][1] - pruned[sparsest][1], 2)  # random reinit minus random pruning
     assert check_gap(reading, paper, ahead="reinit", behind="random_prune") and said(capsys).startswith("Correct!")
@@ -106,19 +106,19 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
 def test_notebook_02s_exercise_2_accepts_the_row_read_off_the_table_and_refuses_its_neighbours(real, capsys):
     """Section 2's table as a student reads it: the last column's "both" count, row by row; the sparsest row where it
     equals the number of seeds is the answer, the rows below it and the densest winner are not."""
-    records = experiments.iterative("lenet", lessons.PAPER_ROUNDS, seeds=widgets.default_seeds(real), progress=False,
+    results = experiments.iterative("lenet", lessons.PAPER_ROUNDS, seeds=widgets.default_seeds(real), progress=False,
                                     settings=real)
     both = {}
-    for line in tables.show(records, parts=("table",)).data.splitlines():
+    for line in tables.show(results, sections=("table",)).data.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
         if re.fullmatch(r"\d+\.\d %", cells[0]):  # "3 · 3 · 3 of 3": a' >= a, j' <= j, both
             counts = re.fullmatch(r"(\d+) · (\d+) · (\d+) of (\d+)", cells[-1]).groups()
             both[float(cells[0].removesuffix(" %"))] = int(counts[2]) == int(counts[3])
     winners = [share for share, wins in both.items() if wins]
     answer = min(winners)
-    assert check_sparsest_winning_ticket(answer, records) and said(capsys).startswith("Correct!")
+    assert check_sparsest_winning_ticket(answer, results) and said(capsys).startswith("Correct!")
     for wrong in [share for share in both if share < answer][:2] + [max(winners), round(100 - answer, 1)]:
-        assert not check_sparsest_winning_ticket(wrong, records), wrong
+        assert not check_sparsest_winning_ticket(wrong, results), wrong
         assert said(capsys).startswith("Not yet:")
     assert not any(real.cache.rglob("*.pt"))
 
@@ -128,10 +128,10 @@ def test_the_gap_check_wants_the_mean_the_status_line_prints_not_one_seed(real, 
     """The bug issue 21 found: at the sparsity where the ticket leads random reinit most, the status line's means differ
     from seed 0's gap, and the check wanted seed 0's. It must accept the reading of the means and refuse seed 0's."""
     seeds = widgets.default_seeds(real)
-    records = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
+    results = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
                                 settings=real)
     gaps = {where: ticket - reinit for where, (ticket, reinit) in
-            table_means(tables.show(records, parts=("table",)).data, column=1).items()}
+            table_means(tables.show(results, sections=("table",)).data, column=1).items()}
     explorer = widgets.controls_explorer(seeds=seeds, settings=real)
     for amount in lessons.ONE_SHOT_GRID:
         explorer.slider.value = amount
@@ -139,12 +139,12 @@ def test_the_gap_check_wants_the_mean_the_status_line_prints_not_one_seed(real, 
             break
     ticket, reinit = status_means(explorer.status.value, "random reinit")
     reading = round(ticket - reinit, 2)
-    one_seed = [100 * (t.early_stop_test_accuracy - r.early_stop_test_accuracy) for t in explorer.records
-                if t.kind == "ticket" for r in explorer.records if r.kind == "reinit" and r.seed == t.seed]
+    one_seed = [100 * (t.early_stop_test_accuracy - r.early_stop_test_accuracy) for t in explorer.results
+                if t.kind == "ticket" for r in explorer.results if r.kind == "reinit" and r.seed == t.seed]
     seed_0 = round(one_seed[0], 2)
     assert abs(seed_0 - reading) > 0.015  # the two readings differ here
-    assert check_gap(reading, explorer.records) and said(capsys).startswith("Correct!")
-    assert not check_gap(seed_0, explorer.records)
+    assert check_gap(reading, explorer.results) and said(capsys).startswith("Correct!")
+    assert not check_gap(seed_0, explorer.results)
     assert "one seed" in said(capsys)
 
 

@@ -9,15 +9,16 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from made_results import result_from_numbers
 from lottery_utils.models import get_preset
 from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
-from lottery_utils.checks import layer_amounts
+from lottery_utils.pruning import layer_amounts
 from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup
 from lottery_utils.lessons import ONE_SHOT_GRID
 from lottery_utils.layers import masks
 from lottery_utils.pruning import winning_ticket
-from lottery_utils.results import Result, summarize
+from lottery_utils.results import summarize
 from lottery_utils.settings import Settings
 from lottery_utils.store import Bundle, Store, write_bundle
 
@@ -37,7 +38,7 @@ def trained(tmp_path_factory):
                                           ("reinit_signs", 2), ("random_prune", 2)])
 def test_a_damaged_entry_of_any_kind_is_trained_again_with_a_warning(trained, kind, rounds, tmp_path):
     """Bug 1: `has` said yes to a truncated file that `load` refused, and the run ended in a TypeError."""
-    cache, records = trained
+    cache, results = trained
     damaged = Store(tmp_path)
     for path in cache.root.rglob("*.pt"):  # a copy of the whole cache, so each case damages its own
         target = tmp_path / path.relative_to(cache.root)
@@ -49,7 +50,7 @@ def test_a_damaged_entry_of_any_kind_is_trained_again_with_a_warning(trained, ki
     assert not damaged.has(config)
     with pytest.warns(UserWarning, match="unreadable cache entry .* recomputing"):
         again = experiments.iterative("lenet", 2, controls=ALL_CONTROLS, store=damaged, **TINY)
-    assert [(r.kind, r.round) for r in again] == [(r.kind, r.round) for r in records]
+    assert [(r.kind, r.round) for r in again] == [(r.kind, r.round) for r in results]
     assert damaged.has(config)  # repaired
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -86,7 +87,7 @@ def test_the_status_line_names_only_the_layers_pruned_at_another_rate():
     from lottery_utils.widgets import _one_shot_status
 
     for amount in ONE_SHOT_GRID:
-        ticket = Result.from_numbers("ticket", 1, 1 - amount, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0)
+        ticket = result_from_numbers("ticket", 1, 1 - amount, 0.98, 3_000, 0.98, 0, "lenet", 50_000, 60.0)
         status = _one_shot_status(amount, [ticket], "from the bundled results")
         assert "(output " in status and "fc " not in status, status
 
@@ -125,8 +126,8 @@ def test_a_failed_clone_leaves_the_students_network_as_it_was():
     assert torch.equal(network.layer.weight, before) and network(torch.ones(2, 4)).shape == (2, 3)
 
 
-def test_a_pruning_mapping_that_names_a_kind_and_a_layer_at_once_is_a_clear_error():
-    """Bug 6: {"fc": 0.2} on a network whose Linear is named fc (torchvision's ResNet) was read as the kind and
+def test_a_pruning_mapping_that_names_a_role_and_a_layer_at_once_is_a_clear_error():
+    """Bug 6: {"fc": 0.2} on a network whose Linear is named fc (torchvision's ResNet) was read as the role and
     pruned nothing."""
     network = nn.Sequential()
     network.add_module("conv", nn.Conv2d(1, 2, 3))
@@ -135,12 +136,12 @@ def test_a_pruning_mapping_that_names_a_kind_and_a_layer_at_once_is_a_clear_erro
     with pytest.raises(ValueError, match=r"\['fc'\] are both a layer role and a layer name.*name every layer"):
         layer_amounts(network, {"fc": 0.2})
     with pytest.raises(ValueError, match=r"mixes layer roles \['fc'\] with layer names \['fc2'\]"):
-        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "fc2": 0.1})  # a kind and a layer name mixed
+        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "fc2": 0.1})  # a role and a layer name mixed
     with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc4'\]"):
         layer_amounts(build_model("lenet", seed=0), {"fc4": 0.2, "fc2": 0.1})
     typo = r"Unknown key\(s\) in amount: \['outptu'\] \('outptu': did you mean 'output'\?\)"
     with pytest.raises(ValueError, match=typo):
-        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "outptu": 0.1})  # the valid kind is not "unknown"
+        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "outptu": 0.1})  # the valid role is not "unknown"
     assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2}) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.0}
 
 
@@ -181,12 +182,12 @@ def test_the_controls_refuse_a_network_that_is_already_pruned():
 
 # The second newcomer's read: two mistakes that passed silently.
 
-def test_a_rate_for_a_kind_the_network_lacks_is_a_clear_error_not_a_network_left_unpruned():
+def test_an_amount_for_a_role_the_network_lacks_is_a_clear_error_not_a_network_left_unpruned():
     trained, copy = build_model("lenet", seed=0), build_model("lenet", seed=0)
     with pytest.raises(ValueError, match="no conv layer to prune"):
         winning_ticket(trained, copy, {"conv": 0.2})  # LeNet has no conv layer: this pruned nothing before
     assert all(mask is None for mask in masks(trained).values())
-    assert layer_amounts(trained, {"conv": 0.0, "fc": 0.2}) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.0}  # a zero rate is fine
+    assert layer_amounts(trained, {"conv": 0.0, "fc": 0.2}) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.0}  # a zero amount is fine
 
 
 def test_curves_that_would_be_thinned_silently_are_refused(mnist):

@@ -4,6 +4,7 @@ from dataclasses import fields, replace
 
 import pytest
 
+from made_results import result_from_numbers
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
 from lottery_utils.store import Bundle, StoredResult, numbers_of, result_of, write_bundle
 from lottery_utils.results import Result, summarize
@@ -69,16 +70,16 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     one_seed = show(results[::2]).data  # one seed: no seed-by-seed column
     assert one_seed.splitlines()[0] == ("| weights remaining | winning ticket: accuracy (%) | winning ticket: "
                                         "early-stop iteration |")
-    assert show(results, parts=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
+    assert show(results, sections=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
     with_reinit = results + [result_of(e) for e in (entry("reinit", 1, 0, 0.97, 5_000), entry("reinit", 1, 1, 0.995,
                                                                                                3_100))]
-    assert show(with_reinit, parts=("controls",)).data.splitlines() == [  # the controls' sentences only
+    assert show(with_reinit, sections=("controls",)).data.splitlines() == [  # the controls' sentences only
         "- **Random reinit**: below the ticket at 1 of 1 sparsities; the largest gap is 0.25 points at 80.0 % remaining "
         "(98.25 % against 98.50 %); it stops later than the ticket at 1 of 1.",
         "- **Controls, seed by seed** (each against the ticket of its own seed): the ticket at least as accurate as "
         "random reinit in all 2 seeds at 0 of 1 sparsities."]
-    with pytest.raises(ValueError, match="Unknown part"):
-        show(results, parts=("tabel",))
+    with pytest.raises(ValueError, match="Unknown section"):
+        show(results, sections=("tabel",))
     assert describe(results).splitlines() == [
         "       dense 100.0 % of the weights: test accuracy at early stop 97.25 [97.00–97.50] %, early stop at "
         "iteration 4,100 [4,000–4,200] (2 seeds)",
@@ -193,11 +194,11 @@ def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
     results = [result_of(e) for e in lessons + why]
     signs = [r for r in results if r.kind in ("dense", "ticket", "reinit", "reinit_signs") and not r.rewind_iteration
              and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in grids.SIGN_RATES))]
-    text = show(signs, parts=("table", "signs")).data
+    text = show(signs, sections=("table", "signs")).data
     assert "random reinit, signs kept: early-stop iteration |" in text and "above plain reinit at 6 of 8 sparsities" in text
     rewound = [r for r in results if r.kind == "dense" or (r.kind == "ticket" and any(
         abs(1 - a - r.remaining) < 1e-9 for a in grids.REWIND_RATES))]
-    text = show(rewound, parts=("rewinding",)).data
+    text = show(rewound, sections=("rewinding",)).data
     assert text.splitlines()[0].startswith("- **k = 100** (0.2 % of training): above the tickets reset to θ0 at 5 of 5")
     assert len(text.splitlines()) == 3 and "range" not in text  # one seed has no range to compare
 
@@ -296,7 +297,7 @@ def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_see
     from lottery_utils.tables import paired_findings
 
     def result(kind, seed, accuracy, stop, remaining=1.0):
-        return Result.from_numbers(kind, int(kind != "dense"), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
+        return result_from_numbers(kind, int(kind != "dense"), remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 1.0)
 
     # the means say "earlier" (2,800 < 3,633), but the seed whose dense network stopped at 2,500 disagrees
     results = [result("dense", 0, 0.975, 2_500), result("dense", 1, 0.976, 2_800), result("dense", 2, 0.98, 5_600),
@@ -319,7 +320,7 @@ def test_rounds_against_one_step_pairs_equal_sparsities_and_counts_seeds():
     from lottery_utils.tables import rounds_vs_one_step
 
     def made(kind, rounds, seed, accuracy, stop, remaining):
-        return Result.from_numbers(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+        return result_from_numbers(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
 
     iterative = [made("dense", 0, s, 0.97, 4_000, 1.0) for s in (0, 1)]
     iterative += [made("ticket", 2, 0, 0.985, 3_000, 0.641), made("ticket", 2, 1, 0.975, 3_100, 0.641),
@@ -359,7 +360,7 @@ def test_seed_counts_compare_each_network_with_its_own_seeds_reference():
     from lottery_utils.tables import seed_counts
 
     def made(kind, seed, accuracy, stop):
-        return Result.from_numbers(kind, 1, 0.2, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+        return result_from_numbers(kind, 1, 0.2, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
 
     results = [made("dense", s, 0.97, 4_000) for s in (0, 1)] + [
         made("reinit", 0, 0.975, 5_000), made("reinit", 1, 0.98, 4_000),
@@ -373,7 +374,7 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
 
     def made(kind, rounds, seed, accuracy, stop):
         remaining = {0: 1.0, 7: 0.211, 9: 0.135, 10: 0.108}[rounds]  # the shares the paper's sentences name
-        return Result.from_numbers(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
+        return result_from_numbers(kind, rounds, remaining, accuracy, stop, accuracy, seed, "lenet", 50_000, 60.0)
 
     # dense 97.0 % (seeds 96.5 and 97.5), stopping at 4,000
     results = [made("dense", 0, 0, 0.965, 4_000), made("dense", 0, 1, 0.975, 4_000)]
@@ -445,7 +446,7 @@ def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_resul
 
     rows = summarize([stored(0, 0.0012), stored(1, 0.0012), stored(0, 0.01)])
     assert sorted(row.seeds for row in rows) == [1, 2]
-    by_hand = [Result.from_numbers("ticket", 1, 0.8, 0.98, 3_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
+    by_hand = [result_from_numbers("ticket", 1, 0.8, 0.98, 3_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
     assert [row.seeds for row in summarize(by_hand)] == [2]
 
 
@@ -453,7 +454,7 @@ def test_one_step_against_the_papers_figure_4c_says_where_the_means_agree():
     from lottery_utils.claims import one_shot_vs_paper
 
     def result(kind, remaining, accuracy, stop):
-        return Result.from_numbers(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, 0, "lenet", 50_000)
+        return result_from_numbers(kind, int(remaining < 1), remaining, accuracy, stop, accuracy, 0, "lenet", 50_000)
 
     results = [result("dense", 1.0, 0.97, 4_000), result("ticket", 0.8, 0.975, 3_000),
                result("ticket", 0.5, 0.98, 5_000), result("ticket", 0.2, 0.96, 3_500),
@@ -506,7 +507,7 @@ def _round_results(seed, ticket_stop, plain_stop, signs_stop, beside_stop=None, 
     """One seed of a two-round sign run; `beside_stop`: the signs control was trained beside another ticket, which
     stops there (the bundle's seeds 0 and 1)."""
     def make(kind, r, stop, accuracy):
-        return Result.from_numbers(kind, r, 0.8 ** r, accuracy, stop, accuracy, seed, "lenet", 50_000)
+        return result_from_numbers(kind, r, 0.8 ** r, accuracy, stop, accuracy, seed, "lenet", 50_000)
 
     beside = [None] * 3 if beside_stop is None else [make("ticket", r, beside_stop, 0.98) for r in (0, 1, 2)]
 
@@ -580,7 +581,7 @@ def test_the_controls_table_counts_seed_by_seed_where_theta0s_share_beats_the_ma
 
     def made(kind, seed, accuracy):
         remaining = 1.0 if kind == "dense" else 0.05
-        return Result.from_numbers(kind, 0 if kind == "dense" else 14, remaining, accuracy, 3_000, accuracy, seed,
+        return result_from_numbers(kind, 0 if kind == "dense" else 14, remaining, accuracy, 3_000, accuracy, seed,
                                    "lenet", 50_000, 60.0)
 
     # seed 0: θ0 adds 1.0 point, the mask 0.5; seed 1: 0.2 against 1.0; seed 2: a tie (0.5 and 0.5) is not larger
@@ -593,10 +594,10 @@ def test_the_controls_table_counts_seed_by_seed_where_theta0s_share_beats_the_ma
     tie = {0: (0.9733, 0.97, 0.9667)}
     tied = [made("dense", 0, 0.97)] + [made(k, 0, a) for k, a in zip(("ticket", "reinit", "random_prune"), tie[0])]
     assert (0.9733 - 0.97 > 0.97 - 0.9667) and split_by_seed(tied) == {0.05: (0, 1)}
-    table = show(results, parts=("table",)).data.splitlines()
+    table = show(results, sections=("table",)).data.splitlines()
     assert table[0].endswith("| seeds where θ0's share (ticket − random reinit) > the mask's (random reinit − random "
                              "pruning) |")
     assert table[-1].endswith("| 1 of 3 |") and table[2].endswith("| |")  # the dense row has no count
     # without both controls the last column is the tickets against their own seed's dense network, as before
-    plain = show([r for r in results if r.kind in ("dense", "ticket")], parts=("table",)).data.splitlines()
+    plain = show([r for r in results if r.kind in ("dense", "ticket")], sections=("table",)).data.splitlines()
     assert "a′ ≥ a · j′ ≤ j · both" in plain[0] and plain[-1].endswith("| 3 · 3 · 3 of 3 |")

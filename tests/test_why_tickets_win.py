@@ -40,13 +40,13 @@ def cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def records(cache):
+def results(cache):
     """One-shot 80 % with every control, reset to theta_0."""
     return one_shot("lenet", 0.8, controls=ALL_CONTROLS, store=cache, **TINY)
 
 
 @pytest.fixture(scope="module")
-def rewound(cache, records):
+def rewound(cache, results):
     """The same, reset to theta_K (same cache: the dense network is shared)."""
     return one_shot("lenet", 0.8, controls=ALL_CONTROLS, store=cache, rewind_iteration=K, **TINY)
 
@@ -83,34 +83,34 @@ def equal_states(a: nn.Module | dict, b: nn.Module | dict) -> bool:
 
 # --- supermask accuracy ------------------------------------------------------------------------------------------
 
-def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(records, cache, training_mnist):
-    dense, ticket = pick(records, "dense"), pick(records, "ticket")
+def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(results, cache, training_mnist):
+    dense, ticket = pick(results, "dense"), pick(results, "ticket")
     theta_0 = build_model("lenet", seed=0)
     rebuilt = winning_ticket(cache.network(dense), clone(theta_0), AMOUNTS)  # m * theta_0, as the experiment made it
     assert supermask_accuracy(rebuilt, training_mnist) == ticket.initial_test_accuracy
     assert supermask_accuracy(theta_0, training_mnist) == dense.initial_test_accuracy
     control = Experiment(SETUP, 0, cache, SETTINGS.data).control("random_prune", rebuilt, 1)
-    assert supermask_accuracy(control, training_mnist) == pick(records, "random_prune").initial_test_accuracy
-    assert ticket.initial_test_accuracy != pick(records, "random_prune").initial_test_accuracy
+    assert supermask_accuracy(control, training_mnist) == pick(results, "random_prune").initial_test_accuracy
+    assert ticket.initial_test_accuracy != pick(results, "random_prune").initial_test_accuracy
     # the curve's first point is the untrained network: what `evaluate` gives on the test set
-    assert all(r.history.iterations[0] == 0 for r in records)
-    assert [(kind, spread.mean) for kind, _, spread in initial_accuracies(records)] == \
-        [(r.kind, r.initial_test_accuracy) for r in records]
-    assert [r.kind for r in records] == list(KINDS)
+    assert all(r.history.iterations[0] == 0 for r in results)
+    assert [(kind, spread.mean) for kind, _, spread in initial_accuracies(results)] == \
+        [(r.kind, r.initial_test_accuracy) for r in results]
+    assert [r.kind for r in results] == list(KINDS)
     assert equal_states(rebuilt, clone(rebuilt)) and rebuilt[1].weight.device.type == "cpu"  # left as it was
 
 
-def test_the_tickets_mask_alone_beats_chance_and_a_random_mask_does_not(records):
+def test_the_tickets_mask_alone_beats_chance_and_a_random_mask_does_not(results):
     """Zhou et al. 2019: the ticket's mask on untrained theta_0 is far above chance (10 %); a random mask of the same
     per-layer size and the dense theta_0 are not."""
-    initial = {r.kind: r.initial_test_accuracy for r in records}
+    initial = {r.kind: r.initial_test_accuracy for r in results}
     assert initial["ticket"] > 0.3
     assert initial["random_prune"] < 0.2 and initial["dense"] < 0.2
     assert initial["ticket"] > 2 * max(initial["random_prune"], initial["reinit"])
 
 
-def test_initial_accuracy_of_a_result_without_a_curve_is_a_clear_error(records):
-    empty = dataclasses.replace(pick(records, "ticket"), history=type(records[0].history)())
+def test_initial_accuracy_of_a_result_without_a_curve_is_a_clear_error(results):
+    empty = dataclasses.replace(pick(results, "ticket"), history=type(results[0].history)())
     with pytest.raises(ValueError, match="no curve point at the start of its training"):
         empty.initial_test_accuracy
 
@@ -153,14 +153,14 @@ def test_sign_preserving_reinit_rejects_another_architecture():
         sign_preserving_reinit(ticket, nn.Sequential(nn.Flatten(), nn.Linear(784, 10)))
 
 
-def test_the_experiments_reinit_and_reinit_signs_share_magnitudes_and_differ_in_signs(records, cache):
-    rebuilt = winning_ticket(cache.network(pick(records, "dense")), build_model("lenet", seed=0), AMOUNTS)
+def test_the_experiments_reinit_and_reinit_signs_share_magnitudes_and_differ_in_signs(results, cache):
+    rebuilt = winning_ticket(cache.network(pick(results, "dense")), build_model("lenet", seed=0), AMOUNTS)
     experiment = Experiment(SETUP, 0, cache, SETTINGS.data)
     reinit, signs = (experiment.control(kind, rebuilt, 1) for kind in ("reinit", "reinit_signs"))
     kept = rebuilt[1].weight_mask.bool()
     assert torch.equal(reinit[1].weight[kept].abs(), signs[1].weight[kept].abs())
     assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(rebuilt[1].weight[kept]))
-    assert pick(records, "reinit_signs").history.val_loss != pick(records, "reinit").history.val_loss
+    assert pick(results, "reinit_signs").history.val_loss != pick(results, "reinit").history.val_loss
     with pytest.raises(ValueError, match="Unknown control 'shuffle'"):
         experiment.control("shuffle", rebuilt, 1)
 
@@ -179,15 +179,15 @@ def test_reinit_signs_is_a_control_everywhere_and_the_defaults_stay_the_papers_t
         experiments.validate_controls(("reinit", "shuffle"))
 
 
-def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache, trainings):
+def test_the_controls_explorer_takes_the_sign_preserving_control(results, cache, trainings):
     from lottery_utils import widgets
     default = widgets.controls_explorer(rates=(0.8,), seeds=(0,), store=cache, settings=SETTINGS, setup=SETUP)
-    assert {r.kind for r in default.records} == {"dense", "ticket", *CONTROLS}
+    assert {r.kind for r in default.results} == {"dense", "ticket", *CONTROLS}
     assert "signs kept" not in default.status.value
     explorer = widgets.controls_explorer(rates=(0.8,), seeds=(0,), store=cache, controls=ALL_CONTROLS,
                                          settings=SETTINGS, setup=SETUP)
     assert trainings == []  # all cached by the module's run
-    signs = pick(explorer.records, "reinit_signs")
+    signs = pick(explorer.results, "reinit_signs")
     assert f"random reinit, signs kept {100 * signs.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert len(explorer.out.outputs) == 1 and plt.get_fignums() == []
     with pytest.raises(ValueError, match="Unknown control"):
@@ -196,7 +196,7 @@ def test_the_controls_explorer_takes_the_sign_preserving_control(records, cache,
 
 # --- rewinding ---------------------------------------------------------------------------------------------------
 
-def test_rewind_zero_keeps_todays_keys_and_results(records, cache, trainings):
+def test_rewind_zero_keeps_todays_keys_and_results(results, cache, trainings):
     for kind, rounds, amounts in (("dense", 0, {}), ("ticket", 2, AMOUNTS), ("reinit", 1, AMOUNTS),
                                 ("random_prune", 3, AMOUNTS)):
         today = RunConfig.of(SETUP, kind, rounds, amounts, 2).as_dict()
@@ -205,10 +205,10 @@ def test_rewind_zero_keeps_todays_keys_and_results(records, cache, trainings):
         rewound = RunConfig.of(SETUP, kind, rounds, amounts, 2, rewind_iteration=K).as_dict()
         assert rewound == (today if kind == "dense" else {**today, "rewind_iteration": K})
     again = one_shot("lenet", 0.8, controls=ALL_CONTROLS, store=cache, rewind_iteration=0, **TINY)
-    assert trainings == [] and again == records  # the same networks, from the same cache entries
+    assert trainings == [] and again == results  # the same networks, from the same cache entries
 
 
-def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, training_mnist):
+def test_rewind_zero_trains_what_the_plain_library_loop_trains(results, cache, training_mnist):
     """The k = 0 ticket and controls as the paper's plain algorithm and the original control formulas make them."""
     trained, _ = dense_run(training_mnist)
     ticket = winning_ticket(trained, build_model("lenet", seed=0), AMOUNTS)
@@ -217,7 +217,7 @@ def test_rewind_zero_trains_what_the_plain_library_loop_trains(records, cache, t
                           ("reinit", random_reinit(ticket, build_model("lenet", seed=fresh_seed))),
                           ("random_prune", random_prune(ticket, build_model("lenet", seed=0), fresh_seed))):
         history = train(network, training_mnist, SETUP.preset, seed=0, progress=False)
-        assert history.val_loss == pick(records, kind).history.val_loss, kind
+        assert history.val_loss == pick(results, kind).history.val_loss, kind
 
 
 def test_theta_k_is_the_dense_runs_weights_at_iteration_k(cache, training_mnist):
@@ -229,7 +229,7 @@ def test_theta_k_is_the_dense_runs_weights_at_iteration_k(cache, training_mnist)
                                               rewind_iteration=K).start())  # seeded
 
 
-def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteration_k(rewound, records, cache,
+def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteration_k(rewound, results, cache,
                                                                                      training_mnist):
     dense, start = dense_run(training_mnist)[0], theta_k(training_mnist)
     ticket = winning_ticket(dense, clone(start), AMOUNTS)
@@ -240,11 +240,11 @@ def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteratio
     assert supermask_accuracy(ticket, training_mnist) == result.initial_test_accuracy  # its curve starts at m * theta_K
     train(ticket, training_mnist, SETUP.preset, seed=0, progress=False, start_iteration=K)
     assert equal_states(ticket, cache.network(result))  # the experiment trained exactly this network
-    assert pick(rewound, "dense") == pick(records, "dense")  # one dense network for every k
-    assert result.key != pick(records, "ticket").key
+    assert pick(rewound, "dense") == pick(results, "dense")  # one dense network for every k
+    assert result.key != pick(results, "ticket").key
 
 
-def test_controls_under_rewinding_follow_open_lth(rewound, records, cache, training_mnist):
+def test_controls_under_rewinding_follow_open_lth(rewound, results, cache, training_mnist):
     """reinit: the mask on fresh weights; random_prune: a random mask on theta_K; both (and reinit_signs, whose signs
     are theta_K's) trained from iteration K."""
     dense, start = dense_run(training_mnist)[0], theta_k(training_mnist)
@@ -264,7 +264,7 @@ def test_controls_under_rewinding_follow_open_lth(rewound, records, cache, train
                         start_iteration=K)
         assert history.iterations == result.history.iterations == [K, 30, 60] and result.rewind_iteration == K
         assert history.val_loss == result.history.val_loss, kind
-        assert result.history.val_loss != pick(records, kind).history.val_loss
+        assert result.history.val_loss != pick(results, kind).history.val_loss
 
 
 def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule(training_mnist):
@@ -287,12 +287,12 @@ def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule
     assert not equal_states(whole, from_14)
 
 
-def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_path, trainings):
+def test_rewinding_is_cached_resumable_and_reruns_train_nothing(results, tmp_path, trainings):
     cache = Store(tmp_path)
     first = experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K, **TINY)
     assert trainings == ["dense round 0", "ticket round 1", "ticket round 2", "reinit_signs round 1",
                          "reinit_signs round 2"]
-    assert first[0].history.val_loss == pick(records, "dense").history.val_loss  # the dense network from theta_0
+    assert first[0].history.val_loss == pick(results, "dense").history.val_loss  # the dense network from theta_0
     trainings.clear()
     assert experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K,
                                  **TINY) == first
@@ -313,7 +313,7 @@ def test_rewinding_is_cached_resumable_and_reruns_train_nothing(records, tmp_pat
 def test_bad_rewind_iterations_are_clear_errors_before_any_training(rewind, message, tmp_path, trainings):
     for call in (lambda: one_shot("lenet", 0.8, store=Store(tmp_path), rewind_iteration=rewind, **TINY),
                  lambda: experiments.sweep("lenet", (0.5,), store=Store(tmp_path), rewind_iteration=rewind, **TINY),
-                 lambda: experiments.to_train("lenet", [(1, 0.5)], store=Store(tmp_path), rewind_iteration=rewind,
+                 lambda: experiments.count_to_train("lenet", [(1, 0.5)], store=Store(tmp_path), rewind_iteration=rewind,
                                               settings=SETTINGS, setup=SETUP)):
         with pytest.raises(ValueError, match=message):
             call()
@@ -403,12 +403,12 @@ def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
     assert len(weight_statistics(next_ticket, second)["fc1"].initial_pruned) > first_kept - len(later["fc1"].initial_kept)
 
 
-def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_large(records, cache):
+def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_large(results, cache):
     """60 iterations move LeNet's weights by about 0.01, a fraction of their initial spread (Glorot: 0.04 to 0.14), so
     the largest |theta_j| are mostly the largest |theta_0|. (Whether they also moved further, Frankle & Carbin 2019,
     Appendix F.5, Figure 19, is a question for full-length training.)"""
-    ticket = cache.network(pick(records, "ticket"))  # its mask (its values are trained: only the mask is used)
-    dense = cache.network(pick(records, "dense"))
+    ticket = cache.network(pick(results, "ticket"))  # its mask (its values are trained: only the mask is used)
+    dense = cache.network(pick(results, "dense"))
     statistics = weight_statistics(build_model("lenet", seed=0), dense, ticket)
     for name, layer in statistics.items():
         assert len(layer.initial_kept) == int(masks(ticket)[name].sum())
@@ -432,14 +432,14 @@ def test_weight_statistics_figure_has_a_row_per_layer_and_leaves_no_pyplot_state
         plots.plot_weight_statistics({})
 
 
-def test_rewinding_figure_draws_one_line_per_rewind_iteration(records, rewound):
-    fig = plots.plot_rewinding(records + rewound[1:])
+def test_rewinding_figure_draws_one_line_per_rewind_iteration(results, rewound):
+    fig = plots.plot_rewinding(results + rewound[1:])
     ax = fig.axes[0]
     lines = {c.get_label(): c.lines[0] for c in ax.containers}
     assert list(lines) == ["k = 0 (θ0)", f"k = {K}"]
     for k, label in ((0, "k = 0 (θ0)"), (K, f"k = {K}")):
-        ticket = next(r for r in records + rewound if r.kind == "ticket" and r.rewind_iteration == k)
+        ticket = next(r for r in results + rewound if r.kind == "ticket" and r.rewind_iteration == k)
         assert list(lines[label].get_ydata()) == [ticket.early_stop_test_accuracy]
     assert plt.get_fignums() == []
-    with pytest.raises(ValueError, match="No 'ticket' records"):
-        plots.plot_rewinding(records[:1])
+    with pytest.raises(ValueError, match="No 'ticket' results"):
+        plots.plot_rewinding(results[:1])

@@ -37,7 +37,7 @@ def png_formatter():
 def warm_cache(tmp_path_factory):
     """A cache holding the one-shot grid with controls and three iterative rounds, trained once for the module."""
     cache = Store(tmp_path_factory.mktemp("warm-cache"))
-    experiments.sweep("lenet", RATES, controls=experiments.CONTROLS, progress=False, store=cache, **SETUP)
+    experiments.sweep("lenet", RATES, controls=lessons.CONTROLS, progress=False, store=cache, **SETUP)
     experiments.iterative("lenet", rounds=3, progress=False, store=cache, **SETUP)
     return cache
 
@@ -63,8 +63,8 @@ def png(explorer) -> str:
     return data
 
 
-def ticket(records, round_=1):
-    return next(r for r in records if r.kind == "ticket" and r.round == round_)
+def ticket(results, round_=1):
+    return next(r for r in results if r.kind == "ticket" and r.round == round_)
 
 
 def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
@@ -77,7 +77,7 @@ def test_one_shot_slider_answers_from_the_cache(warm_cache, trainings):
     assert trainings == []  # a cached move trains nothing
     assert explorer.last_from_cache
     assert explorer.draws == 2 and explorer.status.value != first_status and png(explorer) != first_png
-    record = ticket(explorer.records)
+    record = ticket(explorer.results)
     assert record == ticket(experiments.one_shot("lenet", 0.5, progress=False, store=warm_cache, **SETUP))
     assert explorer.remaining.value == f"{100 * record.remaining:.1f} % of the weights remain"
     assert explorer.status.value.startswith(f"50 % pruned (output 25 %), {100 * record.remaining:.1f} % of all "
@@ -138,12 +138,12 @@ def test_controls_explorer_compares_ticket_reinit_and_random_pruning(warm_cache,
     first_png = png(explorer)
     explorer.slider.value = 0.8
     assert trainings == [] and png(explorer) != first_png
-    assert {r.kind for r in explorer.records} == {"dense", "ticket", "reinit", "random_prune"}
-    remaining = {r.remaining for r in explorer.records if r.kind != "dense"}
+    assert {r.kind for r in explorer.results} == {"dense", "ticket", "reinit", "random_prune"}
+    remaining = {r.remaining for r in explorer.results if r.kind != "dense"}
     assert len(remaining) == 1  # the three networks share the sparsity
     for kind, label in (("ticket", "winning ticket"), ("reinit", "random reinit"),
                         ("random_prune", "random pruning")):
-        record = next(r for r in explorer.records if r.kind == kind)
+        record = next(r for r in explorer.results if r.kind == kind)
         assert f"{label} {100 * record.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert plt.get_fignums() == []
 
@@ -151,13 +151,13 @@ def test_controls_explorer_compares_ticket_reinit_and_random_pruning(warm_cache,
 def test_iterative_explorer_rounds_rate_and_one_shot_comparison(warm_cache, trainings):
     explorer = widgets.iterative_explorer(rounds=3, rate=0.2, store=warm_cache, **SETUP)
     assert trainings == [] and explorer.rounds.max == 3 and explorer.rounds.value == 3
-    assert [r.round for r in explorer.records if r.kind == "ticket"] == [1, 2, 3]
+    assert [r.round for r in explorer.results if r.kind == "ticket"] == [1, 2, 3]
     first_png = png(explorer)
 
     explorer.rounds.value = 2
     assert trainings == [] and explorer.last_from_cache
-    assert [r.round for r in explorer.records if r.kind == "ticket"] == [1, 2]
-    record = ticket(explorer.records, 2)
+    assert [r.round for r in explorer.results if r.kind == "ticket"] == [1, 2]
+    record = ticket(explorer.results, 2)
     assert explorer.remaining.value == f"{100 * record.remaining:.1f} % of the weights remain"
     assert explorer.status.value.startswith(f"2 rounds pruning 20 % of the survivors each: "
                                             f"{100 * record.remaining:.1f} % remain")
@@ -166,7 +166,7 @@ def test_iterative_explorer_rounds_rate_and_one_shot_comparison(warm_cache, trai
     explorer.compare.value = True  # one-shot tickets at the same sparsities: 20 % is cached, 36 % trains now
     assert trainings == ["ticket round 1"] and explorer.draws == 3
     assert [round(r.remaining, 2) for r in explorer.one_shot_records] == \
-           [round(r.remaining, 2) for r in explorer.records if r.kind == "ticket"]
+           [round(r.remaining, 2) for r in explorer.results if r.kind == "ticket"]
 
     draws = explorer.draws
     explorer.rate.value = 0.5  # 50 % a round reaches 0.8^3 of the fc weights in 1 round
@@ -244,21 +244,21 @@ def test_notebook_05_grids_are_the_bundled_ones_in_real_mode():
 def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):
     cache = Store(tmp_path)
     explorer = widgets.controls_explorer(rates=(0.5, 0.8), rate=0.8, seeds=(0, 1), store=cache, **SETUP)
-    records = explorer.records
-    assert sorted({r.seed for r in records}) == [0, 1] and len(records) == 8
-    tickets = [r.early_stop_test_accuracy for r in records if r.kind == "ticket"]
+    results = explorer.results
+    assert sorted({r.seed for r in results}) == [0, 1] and len(results) == 8
+    tickets = [r.early_stop_test_accuracy for r in results if r.kind == "ticket"]
     mean = f"{100 * sum(tickets) / 2:.2f} [{100 * min(tickets):.2f}–{100 * max(tickets):.2f}] %"
     assert f"winning ticket {mean}" in explorer.status.value
     assert "mean [min–max] of 2 seeds" in explorer.status.value
-    fig = plots.controls_panel(records, records)
+    fig = plots.controls_panel(results, results)
     dots = fig.axes[0]
     ticket_dot = next(c for c in dots.containers if c.get_label() == plots.LABELS["ticket"])
     assert list(ticket_dot.lines[0].get_ydata()) == pytest.approx([100 * sum(tickets) / 2])
     assert not dots.patches  # dots with whiskers, no bars on the zoomed axis
     assert dots.get_legend() is None  # one legend under the figure, where it hides no whisker
     assert fig.legends[0].get_title().get_text() == "mean, min-max over 2 seeds"
-    curves = plots.plot_training_curves(records).axes[0]
+    curves = plots.plot_training_curves(results).axes[0]
     assert "mean of 2 seeds, band: min-max" in curves.get_title() and curves.collections  # the bands
     line = next(l for l in curves.lines if l.get_label().endswith("%") and "dense" not in l.get_label())
-    both = [r.history.test_accuracy for r in records if r.kind == "ticket"]
+    both = [r.history.test_accuracy for r in results if r.kind == "ticket"]
     assert list(line.get_ydata()) == pytest.approx([(a + b) / 2 for a, b in zip(*both)])

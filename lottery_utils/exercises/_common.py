@@ -204,7 +204,7 @@ class StandIn:
     def __init__(self, calls: list):
         self.calls = calls
 
-    def __call__(self, network: nn.Module, round: int | None = None) -> None:  # round: as iterative_pruning calls it
+    def __call__(self, network: nn.Module, round_index: int | None = None) -> None:  # as iterative_pruning calls it
         generator = torch.Generator().manual_seed(CHECK_SEED + 10 * len(self.calls))
         self.calls.append(network)
         with torch.no_grad():

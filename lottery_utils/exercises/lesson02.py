@@ -14,14 +14,14 @@ from ..results import paired
 from ._common import CHECK_SEED, StandIn, Unreadable, Verdict, boolean_masks, correct, is_close, not_yet, read_fraction
 
 
-def check_sparsest_winning_ticket(answer, records) -> Verdict:
-    """Which is the sparsest ticket of `records` (e.g. the iterative run's) that is a winning ticket in every seed: at
+def check_sparsest_winning_ticket(answer, results) -> Verdict:
+    """Which is the sparsest ticket of `results` (e.g. the iterative run's) that is a winning ticket in every seed: at
     least as accurate as its own seed's dense network at early stop and stopping no later (`results.paired`'s "both",
     the tables' last column)? The share of weights remaining, as the table prints it."""
-    pairs = {p.remaining: p for p in paired(records) if p is not None and p.kind == "ticket"}
+    pairs = {p.remaining: p for p in paired(results) if p is not None and p.kind == "ticket"}
     if not pairs:
-        raise ValueError("Pass the records of a run with its dense networks, e.g. section 2's "
-                         "experiments.iterative(...) records.")
+        raise ValueError("Pass the results of a run with its dense networks, e.g. section 2's "
+                         "experiments.iterative(...) results.")
     winners = [r for r, p in pairs.items() if p.both == p.seeds]
     try:
         value, how = read_fraction(answer)

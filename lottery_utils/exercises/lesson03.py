@@ -39,16 +39,16 @@ def check_control(answer) -> Verdict:
                     f"use.")
 
 
-def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit", at: float | None = None) -> Verdict:
+def check_gap(answer, results, ahead: str = "ticket", behind: str = "reinit", at: float | None = None) -> Verdict:
     """By how many percentage points is `ahead` more accurate than `behind` (test accuracy at early stop, the mean over
-    the seeds the records hold, as the tables and status lines print it)? At the sparsity nearest `at` (a share of
-    the weights remaining, e.g. 0.202), or by default at the one sparsity of `records` (e.g. a widget's
-    `explorer.records`), or, where they hold several (a whole run), at the sparsest that has both."""
-    rows = {(row.kind, row.remaining): row for row in summarize(r for r in records if r.kind in (ahead, behind))}
+    the seeds the results hold, as the tables and status lines print it)? At the sparsity nearest `at` (a share of
+    the weights remaining, e.g. 0.202), or by default at the one sparsity of `results` (e.g. a widget's
+    `explorer.results`), or, where they hold several (a whole run), at the sparsest that has both."""
+    rows = {(row.kind, row.remaining): row for row in summarize(r for r in results if r.kind in (ahead, behind))}
     shared = [remaining for kind, remaining in rows if kind == ahead and (behind, remaining) in rows]
     if not shared:
         raise ValueError(f"Pass results with a {ahead!r} and a {behind!r} network at the same sparsity (a widget's "
-                         f"explorer.records, or experiments.iterative(..., controls=('reinit', 'random_prune'))).")
+                         f"explorer.results, or experiments.iterative(..., controls=('reinit', 'random_prune'))).")
     where = min(shared) if at is None else min(shared, key=lambda remaining: abs(remaining - at))
     first, second = (rows[(kind, where)].early_stop_test_accuracy.mean for kind in (ahead, behind))
     seeds, expected = rows[(ahead, where)].seeds, printed_gap(first, second)  # as a student subtracts the tables' means
@@ -61,7 +61,7 @@ def check_gap(answer, records, ahead: str = "ticket", behind: str = "reinit", at
     if abs(points - expected) <= 0.015:  # two rounded means, subtracted
         return correct(f"at {100 * where:.1f} % of the weights remaining {names[0]} is {expected:+.2f} percentage "
                         f"points from {names[1]} ({mean}).")
-    at_where = [r for r in records if abs(r.remaining - where) < 1e-9]
+    at_where = [r for r in results if abs(r.remaining - where) < 1e-9]
     means = {row.kind: 100 * row.early_stop_test_accuracy.mean for row in summarize(at_where)}
     other_pair = next(((a, b) for a in means for b in means if a != b and {a, b} != {ahead, behind}
                        and abs(points - (means[a] - means[b])) <= 0.015), None)

@@ -80,7 +80,7 @@ def _shows(data: dict) -> bool:
 
 
 def cell_seconds(cell: dict) -> float:
-    """A code cell's running time, from the timestamps nbclient records while it executes."""
+    """A code cell's running time, from the timestamps nbclient results while it executes."""
     timing = cell.get("metadata", {}).get("execution", {})
     start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
     if not (start and end):

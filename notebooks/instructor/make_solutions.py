@@ -83,12 +83,12 @@ answer = 1 - (1 - 0.9) ** (1 / 7)
 check_per_round_amount(answer, total=0.9, rounds=7)"""),
         ("Exercise 2: section 2's 18 rounds, as a student reads the table's last column: the sparsest row whose "
          "'both' count is every seed.", """
-records = experiments.iterative("lenet", rounds=lessons.paper_rounds(settings.fast),
+results = experiments.iterative("lenet", rounds=lessons.paper_rounds(settings.fast),
                                 seeds=widgets.default_seeds(settings), settings=settings, progress=False)
-winners = [p for p in paired(records) if p is not None and p.kind == "ticket" and p.both == p.seeds]
+winners = [p for p in paired(results) if p is not None and p.kind == "ticket" and p.both == p.seeds]
 answer = round(100 * min(p.remaining for p in winners), 1)   # as the table prints it
 print(f"the sparsest ticket that wins in every seed: {answer} % of the weights remaining")
-check_sparsest_winning_ticket(answer, records)"""),
+check_sparsest_winning_ticket(answer, results)"""),
         ("Exercise 3: train a copy of the current ticket, prune it, and give a copy of the current ticket (which "
          "holds θ0 on its survivors) the new mask.", """
 def my_iterative_pruning(network, train, rounds, amount):
@@ -115,14 +115,14 @@ check_control(answer)"""),
          "weights: the ticket's mean minus random reinit's.", """
 seeds = widgets.default_seeds(settings)
 rates = lessons.sweep_rates(settings.fast)
-records = experiments.sweep("lenet", rates, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
+results = experiments.sweep("lenet", rates, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
                             progress=False)
 means = {(row.kind, round(100 * row.remaining, 1)): round(100 * row.early_stop_test_accuracy.mean, 2)
-         for row in summarize(records)}
+         for row in summarize(results)}
 near = min({share for _, share in means}, key=lambda share: abs(share - 20.2))   # fast mode: the nearest position
 answer = round(means[("ticket", near)] - means[("reinit", near)], 2)
 print(f"after one step, at {near} % of the weights: {answer:+.2f} points")
-check_gap(answer, records, ahead="ticket", behind="reinit", at=0.202)"""),
+check_gap(answer, results, ahead="ticket", behind="reinit", at=0.202)"""),
         ("Exercise 3: section 2's 18 rounds, as a student reads its table: at the sparsest round, random reinit's mean "
          "minus random pruning's (the mask's share of the ticket's lead), beside the ticket's lead over random "
          "reinit (θ0's share).", """
