@@ -285,15 +285,12 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
               controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
               rewind_iteration: int = 0, settings: Settings, setup: Setup | None = None
               ) -> list[Result]:
-    """Rounds of train -> prune -> reset to theta_0, each pruning `rate` (default: the paper's) of the survivors.
+    """Rounds of train -> prune -> reset to theta_0 at pruning rate `rate` (default: the paper's), for each seed.
 
-    `controls`: any of ALL_CONTROLS, trained beside each round's ticket. `rewind_iteration=k` > 0 resets the tickets
-    to theta_k, the dense network's weights after k iterations, and trains them and their controls from iteration k
-    (see the module's docstring). workers > 1 trains in that many processes of one thread each: several seeds side
-    by side, or one seed's controls beside its tickets. `settings` (required): fast mode and the folders, e.g.
-    Settings.from_environment(); `store`: where networks are found and kept (default: the settings' store, with
-    the bundled results); `setup`: how every network trains (default: the preset's). In real mode with
-    progress=True, what is not stored yet is announced first: how many networks, about how long.
+    `controls`: any of ALL_CONTROLS, trained beside each round's ticket. `rewind_iteration=k`: tickets reset to
+    theta_k and trained from iteration k. `workers` > 1: that many one-thread processes. `settings`: fast mode and
+    the folders; `store`: where networks are found and kept (default: the settings' store, bundle included);
+    `setup`: how every network trains (default: the preset's). In real mode, what must train is announced first.
     """
     validate_rounds(rounds)
     controls = validate_controls(controls)

@@ -115,11 +115,11 @@ def notebook_runs(notebook: str, fast: bool) -> list[Run]:
 
 
 def bundle_runs(part: str) -> list[Run]:
-    """What the bundle holds for a seed, in real mode. "lessons": every run of notebooks 01-03 (and so the classroom
-    app's first panel and the paper's 18-round figure), the long chain first, then the sparsest one-shot first.
-    "why": notebook 05's one-shot sign-preserving reinit and its tickets rewound to k > 0. "signs": its
-    sign-preserving reinit beside each of the paper's 18 rounds (the rest of notebook 05 is in "lessons": its tickets,
-    plain reinit)."""
+    """The runs one part of the bundle holds for a seed, in real mode (the longest chain first).
+
+    "lessons": notebooks 01-03, the app's first panel and the paper's 18-round figure; "why": notebook 05's one-shot
+    sign control and its rewound tickets; "signs": the sign control beside each of the 18 rounds; "weights": the
+    networks whose trained weights a lesson reads."""
     if part == "lessons":
         runs = {run: None for notebook in ("01", "02", "03") for run in notebook_runs(notebook, fast=False)}
         return sorted(runs, key=lambda run: (-run.rounds, -(run.rate or 0), -len(run.controls)))

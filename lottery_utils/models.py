@@ -103,10 +103,8 @@ class Preset:
     prune_amounts: Mapping[str, float] = field(default_factory=dict)
     strategy: str = "layerwise"  # "layerwise": each layer separately; "global": the layers pruned ranked together
     init: str = "glorot"  # the paper's, for every network (Figure 2; Appendix I.2, I.3); "he" to experiment
-    # Validation loss every `eval_every` iterations finds the early-stopping iteration. LeNet: 100, as the authors'
-    # own code trains it (google-research/lottery-ticket-hypothesis, mnist_fc/train.py: 'test_interval': 100); the
-    # paper's text gives no interval. Their released code has no Conv-2/4/6 experiments: we use 100 there too. None:
-    # about 50 times a run (ResNet-18 every 600, VGG-19 every 2,249 iterations).
+    # How often the validation loss is measured to find the early stop (docs/paper-presets.md says where each
+    # interval comes from); None: about 50 times a run.
     eval_every: int | None = None
 
     def __post_init__(self):

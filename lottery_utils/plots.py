@@ -134,12 +134,10 @@ PAPER_SPARSITIES = FIGURE_3 + (0.135, 0.029)  # and those its Section 2 cites (p
 
 def plot_training_curves(results: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
                          max_lines: int = 6, metric: str = "test_accuracy") -> Figure:
-    """Test accuracy (or, `metric="val_loss"`, the validation loss) while training, one line per sparsity with the
-    dense network for reference: the mean over the seeds, with a min-max band where there are several, and the mean
-    early-stop point (a dot on the accuracy, a dotted vertical line on the loss). The sparsities of the paper's
-    Figure 3 where the results have them all, else `max_lines` spread over the range; the x axis runs from the first
-    evaluation after iteration 0 to three times the latest mean early stop (rounded up to 5,000), where the curves
-    have settled."""
+    """Test accuracy (or the validation loss, `metric="val_loss"`) while training, one line per sparsity.
+
+    Each line is the mean over seeds with a min-max band, its mean early stop marked, the dense network for reference.
+    The sparsities: the paper's Figure 3 if the results hold them all, else `max_lines` spread over the range."""
     if metric not in ("test_accuracy", "val_loss"):
         raise ValueError(f"metric must be 'test_accuracy' or 'val_loss', got {metric!r}.")
     results = list(results)
@@ -193,7 +191,7 @@ def _by_sparsity(results: Iterable[Result]) -> list[list[Result]]:
     """The results grouped by sparsity (densest first), each group one network per seed."""
     groups: dict[float, list[Result]] = {}
     for r in results:
-        groups.setdefault(round(r.remaining, 4), []).append(r)
+        groups.setdefault(r.sparsity, []).append(r)
     return [groups[key] for key in sorted(groups, reverse=True)]
 
 
@@ -401,18 +399,18 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
     fig, (accuracy, speed) = panels(2, width=6)
     shown = []
     for results, style, what in ((rounds, "-", "k rounds"), (one_step, "--", "one step")):
-        rows = {(row.kind, row.remaining): row for row in summarize(results)}
-        by_seed = {(r.kind, round(r.remaining, 4), r.seed): r.early_stop_test_accuracy for r in results}
+        rows = {(row.kind, row.sparsity): row for row in summarize(results)}
+        by_seed = {(r.kind, r.sparsity, r.seed): r.early_stop_test_accuracy for r in results}
         for kind in controls:
             shares = sorted((r for k, r in rows if k == kind and ("ticket", r) in rows), reverse=True)
             ticket, control = [rows[("ticket", r)] for r in shares], [rows[(kind, r)] for r in shares]
-            x = [100 * r for r in shares]
+            x = [100 * rows[("ticket", r)].remaining for r in shares]
             shown += x
             accuracy.plot(x, [100 * (t.early_stop_test_accuracy.mean - c.early_stop_test_accuracy.mean)
                               for t, c in zip(ticket, control)], style, marker="o", markersize=4, color=COLORS[kind],
                           label=f"{LABELS[kind]}, {what}")
             gaps = [[100 * (by_seed[("ticket", key, seed)] - by_seed[(kind, key, seed)])
-                     for (k, key, seed) in by_seed if k == kind and key == round(r, 4)
+                     for (k, key, seed) in by_seed if k == kind and key == r
                      and ("ticket", key, seed) in by_seed] for r in shares]
             if all(len(g) > 1 for g in gaps):  # k rounds: a shaded band; one step: a hatched one, told apart
                 band = dict(color=COLORS[kind], alpha=0.15) if style == "-" else \
@@ -454,13 +452,13 @@ def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | No
 def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None,
                     accuracy_ylim: tuple[float, float] | None = None, what: str = "",
                     axes_for: Sequence[Result] = (), fit_accuracy_to: Sequence[str] | None = None) -> Figure:
-    """Notebooks 02 and 03's picture: accuracy and early-stop iteration vs weights remaining, round by round (with
-    the controls the results hold), one-shot tickets of the same sparsities if given (drawn 3 % to the right, so that
-    both min-max bars show), the `current` round marked;
-    `accuracy_ylim`: the accuracy axis' range, e.g. another figure's, to compare the two by eye; `what`: which
-    experiment, put before the titles (e.g. "18 rounds", "one step"); `axes_for`: results (e.g. every round) the axes
-    are fitted to, so that they stay put while `results` grows; `fit_accuracy_to`: the kinds the accuracy axis fits
-    (e.g. ("dense", "ticket", "reinit"), zoomed to their differences), the others' means below it marked on its edge."""
+    """Accuracy and early-stop iteration against weights remaining (notebooks 01-03), with the controls the results
+    hold.
+
+    `one_shot_tickets`: drawn beside, 3 % to the right; `current`: the round marked; `accuracy_ylim`: the accuracy
+    axis' range, e.g. another figure's; `what`: the experiment's name, put before the titles ("18 rounds", "one
+    step"); `axes_for`: results the axes are fitted to, so that they stay put while `results` grows;
+    `fit_accuracy_to`: the kinds the accuracy axis zooms to, the others' means below it marked on its edge."""
     fig, (accuracy, early_stop) = panels(2, width=6)
     plot_accuracy_vs_remaining(results, ax=accuracy, ylim=accuracy_ylim)
     plot_early_stop_vs_remaining(results, ax=early_stop)
@@ -492,16 +490,12 @@ TICKET_STAGES = ("θ0 (initial)", "θj (trained)", "mask m (from |θj|)", "ticke
 
 
 def plot_ticket_stages(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module) -> Figure:
-    """The winning-ticket algorithm weight by weight: θ0, θj, the mask m and the ticket m ⊙ θ0 one below the other,
-    each value written in its cell (for a few dozen weights, like notebook 00's 2-16-2 network).
+    """The winning-ticket algorithm weight by weight, for a small network (notebook 00's 2-16-2): θ0, θj, the mask m
+    and the ticket m ⊙ θ0, one block of rows each, every value written in its cell.
 
-    `trained` is the trained network (θj: its `weight_orig` if `winning_ticket` pruned it), `ticket` the copy
-    `winning_ticket` returned. One block of rows per stage, one row of panels per fully connected layer; the first
-    layer is drawn transposed (inputs x units) so that its columns line up with the next layer's (outputs x units),
-    and the columns are numbered by hidden unit (hatched, in grey: a unit whose incoming weights training left exactly
-    as they were, a dead unit). Each stage has its own blue (negative) to red (positive) scale; the
-    mask is green where a weight is kept (1) and white where it is pruned (0); a pruned weight of the ticket is left
-    blank."""
+    `trained`: θj (pruned or not); `ticket`: what `winning_ticket` returned. The first layer is drawn transposed so
+    that its columns (hidden units) line up with the next layer's; a dead unit (its weights never moved) is hatched.
+    Weights: blue (negative) to red (positive); the mask: green where kept; a pruned weight of the ticket: blank."""
     layers = [list(prunable_layers(network).values()) for network in (theta_0, trained, ticket)]
     shapes = [[tuple(layer.weight.shape) for layer in network] for network in layers]
     if shapes[0] != shapes[1] or shapes[0] != shapes[2]:

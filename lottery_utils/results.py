@@ -43,6 +43,12 @@ class Kind(StrEnum):
 
 
 KINDS = tuple(Kind)
+
+
+def sparsity_key(remaining: float) -> float:
+    """How sparsities are matched: a share of weights remaining to 4 decimals, so that one share reached by different
+    float arithmetic (0.8 ** 2, 1 - 0.36) is one sparsity, and the paper's rounds, 0.8 ** k, stay apart."""
+    return round(remaining, 4)
 LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
           "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 
@@ -64,6 +70,10 @@ class Result:
 
     def __post_init__(self):
         self.kind = Kind.named(self.kind)
+
+    @property
+    def sparsity(self) -> float:  # `remaining`, as sparsities are matched (sparsity_key)
+        return sparsity_key(self.remaining)
 
     @property
     def final_test_accuracy(self) -> float:  # at the end of training
@@ -89,10 +99,8 @@ class Result:
 
     @property
     def initial_test_accuracy(self) -> float:
-        """Test accuracy before any training, the first point of the curve: for a ticket its mask on theta_0, the
-        supermask of Zhou et al. 2019; for random pruning a random mask of the same per-layer size on theta_0; for
-        the dense network theta_0 itself (under rewinding: the same on theta_k, read at iteration k). Every
-        network's curve starts where its training starts, so this is read, not computed."""
+        """Test accuracy before any training, the curve's first point: for a ticket its mask on theta_0 (Zhou et al.'s
+        supermask), for random pruning a random mask on theta_0, for the dense network theta_0 (theta_k if rewound)."""
         if not self.history.iterations or self.history.iterations[0] != self.rewind_iteration:
             raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
                              f"{self.rewind_iteration}).")
@@ -156,6 +164,10 @@ class Summary:
     def seeds(self) -> int:
         return self.final_test_accuracy.n
 
+    @property
+    def sparsity(self) -> float:  # `remaining`, as sparsities are matched (sparsity_key)
+        return sparsity_key(self.remaining)
+
 
 METRICS = ("final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
 
@@ -208,7 +220,7 @@ def references(results: Iterable[Result], against: str = "dense") -> list[tuple[
 
     def identity(r: Result) -> tuple:
         return (r.seed, r.model, r.iterations) + (() if against == "dense" else
-                                                  (r.round, r.rewind_iteration, round(r.remaining, 4)))
+                                                  (r.round, r.rewind_iteration, r.sparsity))
 
     reference = {identity(r): r for r in results if r.kind == against}
     pairs = [(r, reference.get(identity(r))) for r in results if r.kind != against]

@@ -55,3 +55,8 @@ class Settings:
         """The cache, with the bundled results under it (`bundle=False`: the cache alone, so that what the bundle
         holds is trained here, with its weights). In fast mode nothing bundled matches: the bundle is left out."""
         return Store(Cache(self.cache), self.bundle if bundle and not self.fast else None)
+
+    def seeds(self, model: str = "lenet", part: str = "lessons") -> tuple[int, ...]:
+        """The seeds a lesson shows: in real mode every complete seed of the bundle's `part` (answered at once), in
+        fast mode seed 0."""
+        return (self.bundle.seeds(model, part) if not self.fast else ()) or (0,)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from .config import ALL_CONTROLS, CONTROLS
 from .models import get_preset
-from .results import (LABELS, Paired, Result, Summary, conditions, paired, references,
+from .results import (LABELS, Paired, Result, Summary, conditions, paired, references, sparsity_key,
                       summarize, unique_networks)
 
 
@@ -31,9 +31,9 @@ def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
     for three in by_reinit.values():
         if {"ticket", "random_prune"} <= set(three):
             ticket, reinit, pruned = (three[k].early_stop_test_accuracy for k in ("ticket", "reinit", "random_prune"))
-            larger, n = counts.get(three["reinit"].remaining, (0, 0))
-            counts[three["reinit"].remaining] = (larger + (round(points(ticket, reinit), 2)
-                                                           > round(points(reinit, pruned), 2)), n + 1)
+            larger, n = counts.get(three["reinit"].sparsity, (0, 0))
+            wins = round(points(ticket, reinit), 2) > round(points(reinit, pruned), 2)
+            counts[three["reinit"].sparsity] = (larger + wins, n + 1)
     return counts
 
 
@@ -57,7 +57,7 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     early-stop iteration), and whether the network is at least as accurate and stops no later: the hypothesis' two
     conditions, where a mean over seeds can hide that they disagree. One sparsity of `kind` expected."""
     results = unique_networks(results)
-    sparsities = {round(r.remaining, 6) for r in results if r.kind == kind}
+    sparsities = {r.sparsity for r in results if r.kind == kind}
     if len(sparsities) != 1:
         raise ValueError(f"Pass the results of one {kind} sparsity with its dense networks (found {len(sparsities)}).")
     dense = {r.seed: r for r in results if r.kind == "dense"}
@@ -184,7 +184,7 @@ def columns_table(columns: list[str], dense: Summary, rows: list[tuple[float, li
     def line(first: str, remaining: float, summaries: list[Summary | None]) -> str:
         return (f"| {first} | " + " | ".join(_cell(s, "early_stop_test_accuracy", True) for s in summaries) + " | "
                 + " | ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |"
-                + (f" {by_share.get(remaining, '')} |" if last else ""))
+                + (f" {by_share.get(sparsity_key(remaining), '')} |" if last else ""))
 
     return ["| weights remaining | " + " | ".join(f"{c}: accuracy (%)" for c in columns) + " | "
             + " | ".join(f"{c}: early-stop iteration" for c in columns) + " |" + extra,
@@ -200,18 +200,18 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
     with `split` (`split_by_seed`): in how many seeds θ0's share of the ticket's lead is the larger; for tickets
     alone, with `pairs` (`results.paired`, several seeds): their seed-by-seed comparison with the dense network of
     their seed (at least as accurate, a' >= a; no later, j' <= j; both)."""
-    by = {(row.kind, row.remaining): row for row in rows}
-    sparsities = sorted({row.remaining for row in rows if row.remaining != 1.0}, reverse=True)
+    by = {(row.kind, row.sparsity): row for row in rows}
+    shares = {row.sparsity: row.remaining for row in rows if row.sparsity != 1.0}  # each sparsity, as printed
     kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
     dense = next(row for row in rows if row.kind == "dense")
-    own_seed = {p.remaining: f"{p.as_accurate} · {p.no_later} · {p.both} of {p.seeds}"
+    own_seed = {sparsity_key(p.remaining): f"{p.as_accurate} · {p.no_later} · {p.both} of {p.seeds}"
                 for p in pairs if p is not None and p.kind == "ticket" and p.seeds > 1}
     last = (("seeds where θ0's share (ticket − random reinit) > the mask's (random reinit − random pruning)",
              {share: f"{larger} of {n}" for share, (larger, n) in split.items()}) if split else
             ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed)
             if own_seed and kinds == ["ticket"] else None)
-    return columns_table([LABELS[k] for k in kinds], dense, [(r, [by.get((k, r)) for k in kinds]) for r in sparsities],
-                         last)
+    lines = [(shares[s], [by.get((k, s)) for k in kinds]) for s in sorted(shares, reverse=True)]
+    return columns_table([LABELS[k] for k in kinds], dense, lines, last)
 
 
 def accuracy(row: Summary) -> float:
@@ -227,8 +227,8 @@ def stop(row: Summary) -> float:
 def findings(rows: list[Summary]) -> list[str]:
     """Sentences comparing the kinds, each computed from the table's means."""
     dense = next(row for row in rows if row.kind == "dense")
-    mean = {(row.kind, row.remaining): row for row in rows}
-    sparsities = sorted({row.remaining for row in rows if row.kind == "ticket"}, reverse=True)
+    mean = {(row.kind, row.sparsity): row for row in rows}
+    sparsities = sorted({row.sparsity for row in rows if row.kind == "ticket"}, reverse=True)
     ticket = [mean[("ticket", s)] for s in sparsities]
     above = [t for t in ticket if accuracy(t) >= accuracy(dense)]
     best, sparsest = max(ticket, key=accuracy), ticket[-1]
@@ -251,21 +251,21 @@ def findings(rows: list[Summary]) -> list[str]:
 def control_findings(rows: list[Summary]) -> list[str]:
     """A sentence per control in the table: below the ticket at how many sparsities, its largest gap (means), and at
     how many it stops later."""
-    mean = {(row.kind, row.remaining): row for row in rows}
-    sparsities = sorted({row.remaining for row in rows if row.kind == "ticket"}, reverse=True)
+    mean = {(row.kind, row.sparsity): row for row in rows}
+    sparsities = sorted({row.sparsity for row in rows if row.kind == "ticket"}, reverse=True)
     sentences = []
     for control in ALL_CONTROLS:
-        pairs = [(s, mean[("ticket", s)], mean[(control, s)]) for s in sparsities if (control, s) in mean]
+        pairs = [(mean[("ticket", s)], mean[(control, s)]) for s in sparsities if (control, s) in mean]
         if not pairs:
             continue
-        behind = [s for s, t, c in pairs if accuracy(c) < accuracy(t)]
-        where, t, c = max(pairs, key=lambda pair: points(accuracy(pair[1]), accuracy(pair[2])))
-        later = [s for s, t_, c_ in pairs if stop(c_) > stop(t_)]
+        behind = sum(accuracy(c) < accuracy(t) for t, c in pairs)
+        later = sum(stop(c) > stop(t) for t, c in pairs)
+        t, c = max(pairs, key=lambda pair: points(accuracy(pair[0]), accuracy(pair[1])))
         sentences.append(
-            f"- **{LABELS[control].capitalize()}**: below the ticket at {len(behind)} of {len(pairs)} "
-            f"sparsities; the largest gap is {points(accuracy(t), accuracy(c)):.2f} points at {100 * where:.1f} % "
-            f"remaining ({100 * accuracy(c):.2f} % against {100 * accuracy(t):.2f} %); it stops later than the ticket "
-            f"at {len(later)} of {len(pairs)}.")
+            f"- **{LABELS[control].capitalize()}**: below the ticket at {behind} of {len(pairs)} sparsities; the "
+            f"largest gap is {points(accuracy(t), accuracy(c)):.2f} points at {100 * t.remaining:.1f} % remaining "
+            f"({100 * accuracy(c):.2f} % against {100 * accuracy(t):.2f} %); it stops later than the ticket "
+            f"at {later} of {len(pairs)}.")
     return sentences
 
 
@@ -351,7 +351,7 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
     every seed agrees. With `controls`: the tickets' accuracy and early stop, and the ticket's lead over each control,
     in mean points, after k rounds and after one step."""
     def at(results: list[Result], remaining: float) -> list[Result]:
-        return [r for r in results if abs(r.remaining - remaining) < 1e-6]
+        return [r for r in results if r.sparsity == sparsity_key(remaining)]
 
     steps = [row for row in summarize(one_shot) if row.kind == "ticket"]
     matched = []  # (k rounds' ticket, one step's ticket), as summaries

@@ -155,12 +155,12 @@ def _own_seed_above(results: list[Result]) -> str:
 def rewinding_table(results: list[Result]) -> list[str]:
     """Ticket accuracy at early stop (and the early-stop iteration) for each rewind iteration k, by sparsity."""
     ks = sorted({r.rewind_iteration for r in results if r.kind == "ticket"})
-    rows = {k: {row.remaining: row for row in summarize(r for r in results
-                                                         if r.kind == "ticket" and r.rewind_iteration == k)}
+    rows = {k: {row.sparsity: row for row in summarize(r for r in results
+                                                        if r.kind == "ticket" and r.rewind_iteration == k)}
             for k in ks}
     dense = summarize(r for r in results if r.kind == "dense")[0]
     return columns_table([f"k = {k:,}" for k in ks], dense,
-                  [(r, [rows[k].get(r) for k in ks]) for r in sorted(rows[0], reverse=True)])
+                         [(rows[0][s].remaining, [rows[k].get(s) for k in ks]) for s in sorted(rows[0], reverse=True)])
 
 
 def rewinding_findings(results: list[Result]) -> list[str]:
@@ -200,9 +200,9 @@ def rewinding_findings(results: list[Result]) -> list[str]:
 def _rewound_by_seed(results: list[Result], k: int) -> str:
     """Each ticket rewound to θk against its own seed's ticket reset to θ0 at the same sparsity: in how many
     (sparsity, seed) pairs it is more accurate, and stops later, earlier or at the same iteration (from iteration 0)."""
-    reset = {(r.seed, round(r.remaining, 4)): r for r in results if r.kind == "ticket" and not r.rewind_iteration}
-    pairs = [(r, reset[(r.seed, round(r.remaining, 4))]) for r in unique_networks(results)
-             if r.kind == "ticket" and r.rewind_iteration == k and (r.seed, round(r.remaining, 4)) in reset]
+    reset = {(r.seed, r.sparsity): r for r in results if r.kind == "ticket" and not r.rewind_iteration}
+    pairs = [(r, reset[(r.seed, r.sparsity)]) for r in unique_networks(results)
+             if r.kind == "ticket" and r.rewind_iteration == k and (r.seed, r.sparsity) in reset]
     later = sum(a.early_stop_iteration > b.early_stop_iteration for a, b in pairs)
     earlier = sum(a.early_stop_iteration < b.early_stop_iteration for a, b in pairs)
     more = sum(a.early_stop_test_accuracy > b.early_stop_test_accuracy for a, b in pairs)
@@ -225,8 +225,8 @@ def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
 def sign_findings(rows: list[Summary]) -> list[str]:
     """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities: in accuracy,
     and in how fast each learns (the early-stop iteration, the paper's other measure)."""
-    by = {(row.kind, row.remaining): row for row in rows}
-    sparsities = [row.remaining for row in rows if row.kind == "reinit_signs" and ("reinit", row.remaining) in by]
+    by = {(row.kind, row.sparsity): row for row in rows}
+    sparsities = [row.sparsity for row in rows if row.kind == "reinit_signs" and ("reinit", row.sparsity) in by]
     if not sparsities:  # a part still being built
         return []
 
@@ -291,11 +291,10 @@ def lag_text(plain: Lag, signs: Lag, metric: str) -> str:
 
 
 def sign_rounds(results: list[Result]) -> list[str]:
-    """The 18-round sign experiment (notebook 05, docs/results): at SIGN_ROUNDS (every round in a short run), the
-    ticket (accuracy at early stop and that iteration, mean [min–max] over the seeds), how far each control, plain
-    reinit and reinit keeping theta_0's signs, is behind the ticket it was trained beside (means over the seeds) and
-    the share of that lag the signs recover, and in how many seeds keeping the signs shortens the lag; then the
-    sentences computed from them."""
+    """The 18-round sign experiment as a table and sentences (notebook 05, docs/results, the app).
+
+    A row per round of SIGN_ROUNDS: the ticket (mean [min–max]), each control's lag behind the ticket it was trained
+    beside, the share of plain reinit's lag that keeping the signs recovers, and in how many seeds it does."""
     lags = sign_recovery(results)
     rounds = list(lags)
     if not rounds:

@@ -122,12 +122,6 @@ def _show(out: widgets.Output, png: bytes) -> None:
         out.append_display_data(Image(data=png, format="png"))
 
 
-def default_seeds(settings: Settings, model: str = "lenet", part: str = "lessons") -> tuple[int, ...]:
-    """The seeds a lesson shows: in real mode every complete seed of the bundled results (answered at once;
-    `part="why"`: notebook 05's sign and rewinding networks), in fast mode seed 0."""
-    return (settings.bundle.seeds(model, part) if not settings.fast else ()) or (0,)
-
-
 def _accuracy(results: list[Result], kind: str) -> str:
     """"98.12 % (early stop at 3,100)" for one seed; the mean, then [min–max] over the seeds, for several."""
     last = max(r.round for r in results if r.kind == kind)
@@ -214,7 +208,7 @@ class _Context:
     @classmethod
     def of(cls, model, seeds, settings, store, setup, rewind_iteration=0) -> "_Context":
         settings, store, setup = experiments.defaults(model, settings, store, setup)
-        return cls(model, tuple(default_seeds(settings, model) if seeds is None else seeds), settings, store, setup,
+        return cls(model, tuple(settings.seeds(model) if seeds is None else seeds), settings, store, setup,
                    rewind_iteration)
 
     def count_to_train(self, runs, controls=()) -> int:
@@ -233,8 +227,8 @@ def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None
     """Prune once by the slider's rate: accuracy vs weights remaining, the ticket's training curve, its mask.
 
     The slider's grid is `rates` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
-    layer at half that rate); `rate` picks the grid point shown first. `seeds` default: default_seeds (in real
-    mode, all the bundled ones). `settings`, `store` and `setup` as in experiments.iterative.
+    layer at half that rate); `rate` picks the grid point shown first. `seeds` default: settings.seeds() (in
+    real mode, all the bundled ones). `settings`, `store` and `setup` as in experiments.iterative.
     """
     return _one_shot_ui(_Context.of(model, seeds, settings, store, setup), rates, rate, validate_controls(controls),
                         plots.one_shot_panel)
@@ -330,16 +324,12 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                        compare_one_shot: bool | None = False, store: Store | None = None, *,
                        controls: Iterable[str] = (), start: int | None = None, settings: Settings,
                        setup: Setup | None = None, fit_accuracy_to: Sequence[str] | None = None) -> IterativeExplorer:
-    """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, the selected round
-    marked.
+    """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, a round marked.
 
-    `rounds` is the most rounds at 20 % per round (default: lessons.default_rounds); a bigger rate gets as many
-    rounds as reach about the same sparsity (lessons.max_rounds). The checkbox adds one-shot tickets pruned as much
-    in one go (`compare_one_shot`: its first state; None: no checkbox, e.g. where the one-shot tickets of every
-    round are not bundled and would train mid-lecture). `controls` (e.g. lessons.CONTROLS) trains them beside
-    every round's ticket: the paper's Figure 4. `start`: the round shown first (default: the last).
-    `fit_accuracy_to`: the kinds the accuracy axis is zoomed to (e.g. ("dense", "ticket", "reinit")); the means of the
-    others that fall below it are marked on its bottom edge.
+    `rounds`: the most rounds at 20 % (default: lessons.default_rounds); a bigger `rate` gets as many rounds as
+    reach about the same sparsity. `compare_one_shot`: the checkbox's first state (one-shot tickets as sparse; None:
+    no checkbox, where they are not bundled). `controls`: trained beside every ticket (the paper's Figure 4).
+    `start`: the round shown first (default: the last). `fit_accuracy_to`: as in `plots.iterative_panel`.
     """
     context, controls = _Context.of(model, seeds, settings, store, setup), validate_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds

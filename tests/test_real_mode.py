@@ -63,7 +63,7 @@ def status_means(status: str, control: str) -> tuple[float, float]:
 def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_neighbouring_ones(real, capsys):
     """Exercises 2 and 3 of notebook 03 as a student does them in class: read the tables (means over the bundled
     seeds), answer."""
-    seeds = widgets.default_seeds(real)
+    seeds = real.seeds()
     assert seeds == SEEDS
     results = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
                                 settings=real)
@@ -106,7 +106,7 @@ def test_notebook_03s_exercises_accept_the_real_mode_readings_and_refuse_the_nei
 def test_notebook_02s_exercise_2_accepts_the_row_read_off_the_table_and_refuses_its_neighbours(real, capsys):
     """Section 2's table as a student reads it: the last column's "both" count, row by row; the sparsest row where it
     equals the number of seeds is the answer, the rows below it and the densest winner are not."""
-    results = experiments.iterative("lenet", lessons.PAPER_ROUNDS, seeds=widgets.default_seeds(real), progress=False,
+    results = experiments.iterative("lenet", lessons.PAPER_ROUNDS, seeds=real.seeds(), progress=False,
                                     settings=real)
     both = {}
     for line in tables.show(results, sections=("table",)).data.splitlines():
@@ -127,7 +127,7 @@ def test_notebook_02s_exercise_2_accepts_the_row_read_off_the_table_and_refuses_
 def test_the_gap_check_wants_the_mean_the_status_line_prints_not_one_seed(real, capsys):
     """The bug issue 21 found: at the sparsity where the ticket leads random reinit most, the status line's means differ
     from seed 0's gap, and the check wanted seed 0's. It must accept the reading of the means and refuse seed 0's."""
-    seeds = widgets.default_seeds(real)
+    seeds = real.seeds()
     results = experiments.sweep("lenet", lessons.ONE_SHOT_GRID, seeds, controls=lessons.CONTROLS, progress=False,
                                 settings=real)
     gaps = {where: ticket - reinit for where, (ticket, reinit) in

@@ -44,7 +44,7 @@ def check_gap(answer, results, ahead: str = "ticket", behind: str = "reinit", at
     the seeds the results hold, as the tables and status lines print it)? At the sparsity nearest `at` (a share of
     the weights remaining, e.g. 0.202), or by default at the one sparsity of `results` (e.g. a widget's
     `explorer.results`), or, where they hold several (a whole run), at the sparsest that has both."""
-    rows = {(row.kind, row.remaining): row for row in summarize(r for r in results if r.kind in (ahead, behind))}
+    rows = {(row.kind, row.sparsity): row for row in summarize(r for r in results if r.kind in (ahead, behind))}
     shared = [remaining for kind, remaining in rows if kind == ahead and (behind, remaining) in rows]
     if not shared:
         raise ValueError(f"Pass results with a {ahead!r} and a {behind!r} network at the same sparsity (a widget's "
@@ -59,9 +59,9 @@ def check_gap(answer, results, ahead: str = "ticket", behind: str = "reinit", at
     names = f"{LABELS[ahead]} ({100 * first:.2f} %)", f"{LABELS[behind]} ({100 * second:.2f} %)"
     mean = f"the mean over {seeds} seeds" if seeds > 1 else "one seed"
     if abs(points - expected) <= 0.015:  # two rounded means, subtracted
-        return correct(f"at {100 * where:.1f} % of the weights remaining {names[0]} is {expected:+.2f} percentage "
-                        f"points from {names[1]} ({mean}).")
-    at_where = [r for r in results if abs(r.remaining - where) < 1e-9]
+        return correct(f"at {100 * rows[(ahead, where)].remaining:.1f} % of the weights remaining {names[0]} is "
+                       f"{expected:+.2f} percentage points from {names[1]} ({mean}).")
+    at_where = [r for r in results if r.sparsity == where]
     means = {row.kind: 100 * row.early_stop_test_accuracy.mean for row in summarize(at_where)}
     other_pair = next(((a, b) for a in means for b in means if a != b and {a, b} != {ahead, behind}
                        and abs(points - (means[a] - means[b])) <= 0.015), None)

@@ -63,7 +63,7 @@ def _setup_lines(metas: dict[int, dict], model: str, command: str) -> list[str]:
 
 def comparison(rows: list[Summary]) -> list[str]:
     """The paper's claims, each set against the table's means."""
-    by = {(row.kind, row.remaining): row for row in rows}
+    by = {(row.kind, row.sparsity): row for row in rows}
     dense = by[("dense", 1.0)]
     tickets = sorted((row for row in rows if row.kind == "ticket"), key=lambda row: -row.remaining)
     large = [t for t in tickets if t.remaining >= 0.1]
@@ -77,7 +77,7 @@ def comparison(rows: list[Summary]) -> list[str]:
                  f"{len(large)}; its early stop ranges {min(stops):,.0f}–{max(stops):,.0f} on average against the "
                  f"dense network's {dense.early_stop_iteration.mean:,.0f}."]
     for control in CONTROLS:
-        pairs = [(t, by[(control, t.remaining)]) for t in tickets if (control, t.remaining) in by]
+        pairs = [(t, by[(control, t.sparsity)]) for t in tickets if (control, t.sparsity) in by]
         if pairs:
             (t0, c0), (t1, c1) = pairs[0], pairs[-1]
             gap = [100 * (t.early_stop_test_accuracy.mean - c.early_stop_test_accuracy.mean) for t, c in (pairs[0],

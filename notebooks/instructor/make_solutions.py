@@ -75,7 +75,7 @@ check_winning_ticket(my_winning_ticket)"""),
     ]),
     "02_iterative_pruning": ("Notebook 02: the per-round rate, the sparsest winning ticket, the iterative loop", [
         ("Exercise 1: each of 7 rounds keeps $(1 - 0.9)^{1/7}$ of the survivors.", """
-from lottery_utils import clone, experiments, lessons, widgets, winning_ticket
+from lottery_utils import clone, experiments, lessons, winning_ticket
 from lottery_utils.exercises import check_iterative_pruning, check_per_round_amount, check_sparsest_winning_ticket
 from lottery_utils.results import paired
 
@@ -84,7 +84,7 @@ check_per_round_amount(answer, total=0.9, rounds=7)"""),
         ("Exercise 2: section 2's 18 rounds, as a student reads the table's last column: the sparsest row whose "
          "'both' count is every seed.", """
 results = experiments.iterative("lenet", rounds=lessons.paper_rounds(settings.fast),
-                                seeds=widgets.default_seeds(settings), settings=settings, progress=False)
+                                seeds=settings.seeds(), settings=settings, progress=False)
 winners = [p for p in paired(results) if p is not None and p.kind == "ticket" and p.both == p.seeds]
 answer = round(100 * min(p.remaining for p in winners), 1)   # as the table prints it
 print(f"the sparsest ticket that wins in every seed: {answer} % of the weights remaining")
@@ -105,7 +105,7 @@ check_iterative_pruning(my_iterative_pruning)"""),
     "03_random_reinit_controls": ("Notebook 03: which control tests what, and the gaps read off the results", [
         ("Exercise 1: the sign-preserving control and random reinit share the ticket's mask and fresh magnitudes; "
          "they differ only in the signs, so subtracting random reinit measures what θ0's signs add.", """
-from lottery_utils import experiments, lessons, widgets
+from lottery_utils import experiments, lessons
 from lottery_utils.exercises import check_control, check_gap
 from lottery_utils.results import summarize
 
@@ -113,7 +113,7 @@ answer = "reinit"
 check_control(answer)"""),
         ("Exercise 2: the lesson's one-shot sweep, then, as a student reads section 4's table at 20.2 % of the "
          "weights: the ticket's mean minus random reinit's.", """
-seeds = widgets.default_seeds(settings)
+seeds = settings.seeds()
 rates = lessons.sweep_rates(settings.fast)
 results = experiments.sweep("lenet", rates, seeds=seeds, controls=lessons.CONTROLS, settings=settings,
                             progress=False)
