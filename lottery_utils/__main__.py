@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import experiments
 from .checks import validate_amount, validate_rounds
-from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls, validate_rewind
+from .config import ALL_CONTROLS, CONTROLS, TrainingSetup, validate_controls, validate_rewind
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS, get_preset
 from .results import Result, pick
@@ -145,13 +145,13 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return 0
     if args.command == "bundle":
         from .maintainer.bundle import build, build_weights
-        setup = Setup.for_model("lenet", iterations=args.iterations, fast=settings.fast)
+        setup = TrainingSetup.for_model("lenet", iterations=args.iterations, fast=settings.fast)
         for seed in args.seeds:  # one file per seed, written when the seed is complete
             path = build_weights(seed, settings, out=args.out, setup=setup) if args.part == "weights" else \
                 build(seed, settings, out=args.out, workers=args.workers, part=args.part, setup=setup)
             print(f"seed {seed}: bundled in {path}", flush=True)
         return 0
-    setup = Setup.for_model(args.model, iterations=args.iterations, fast=settings.fast)
+    setup = TrainingSetup.for_model(args.model, iterations=args.iterations, fast=settings.fast)
     store = settings.store(bundle=not args.no_bundle)
     try:
         if args.command == "precompute":

@@ -29,7 +29,7 @@ FAST_EVAL_EVERY = 50
 
 
 @dataclass(frozen=True)
-class Setup:
+class TrainingSetup:
     """What every network of one experiment shares: the model and how it is trained."""
 
     model: str
@@ -57,7 +57,7 @@ class Setup:
 
     @classmethod
     def for_model(cls, model: str = "lenet", iterations: int | None = None, batch_size: int | None = None,
-                  lr: float | None = None, eval_every: int | None = None, fast: bool = False) -> "Setup":
+                  lr: float | None = None, eval_every: int | None = None, fast: bool = False) -> "TrainingSetup":
         """The preset's values (the paper's), shrunk when `fast`, overridden by any argument given."""
         paper = get_preset(model)
         if iterations is None:
@@ -96,7 +96,7 @@ def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int
 class RunConfig:
     """One network: its setup, kind, the per-role amounts of each pruning round, its seed and rewind iteration."""
 
-    setup: Setup
+    setup: TrainingSetup
     kind: Kind
     schedule: tuple[tuple[tuple[str, float], ...], ...] = ()  # per round: (layer role, amount) pairs
     seed: int = 0
@@ -109,8 +109,8 @@ class RunConfig:
         validate_rewind(self.rewind_iteration, self.setup.iterations)
 
     @classmethod
-    def of(cls, setup: Setup, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None, seed: int = 0,
-           rewind_iteration: int = 0) -> "RunConfig":
+    def of(cls, setup: TrainingSetup, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None,
+           seed: int = 0, rewind_iteration: int = 0) -> "RunConfig":
         """`rounds` rounds at the same per-role `amounts` (the dense network: none); the dense network is never
         rewound (it is the same for every k)."""
         step = tuple((amounts or {}).items())
@@ -134,16 +134,16 @@ class RunConfig:
         return config_key(self.as_dict())
 
     @property
-    def setting(self) -> str:
+    def seedless_key(self) -> str:
         """The key of this network whatever its seed: what `results.summarize` groups seeds by."""
-        return setting_key(self.as_dict())
+        return key_without_seed(self.as_dict())
 
 
 def _training_settings(model: str) -> dict[str, Any]:
-    """What a key needs of a preset's training beyond `Setup`: its warmup, milestones and initialization, each only
-    where it is not the default. So these settings changed the keys of ResNet-18 and VGG-19 (results trained the old
-    way are not reused) and left those of LeNet and Conv-2/4/6, and the bundled results stored under them, as they
-    were."""
+    """What a key needs of a preset's training beyond `TrainingSetup`: its warmup, milestones and initialization, each
+    only where it is not the default. So these settings changed the keys of ResNet-18 and VGG-19 (results trained the
+    old way are not reused) and left those of LeNet and Conv-2/4/6, and the bundled results stored under them, as
+    they were."""
     paper, defaults = get_preset(model), {f.name: f.default for f in fields(Preset)}
     return {name: list(value) if isinstance(value, tuple) else value
             for name in ("warmup_iterations", "lr_milestones", "init")
@@ -155,6 +155,6 @@ def config_key(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def setting_key(config: Mapping[str, Any]) -> str:
+def key_without_seed(config: Mapping[str, Any]) -> str:
     """The key of a stored configuration without its seed."""
     return config_key({name: value for name, value in config.items() if name != "seed"})

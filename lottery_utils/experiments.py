@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .checks import is_whole, validate_rounds
-from .config import ALL_CONTROLS, RunConfig, Setup, validate_controls, validate_rewind
+from .config import ALL_CONTROLS, RunConfig, TrainingSetup, validate_controls, validate_rewind
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
@@ -35,14 +35,14 @@ from .pruning import clone, iterative_pruning, load_state, random_prune, random_
     sign_preserving_reinit
 from .results import KINDS, Kind, Result, pick, unique_networks
 from .settings import Settings
-from .store import Cache, Store, StoredResult, first_layer_kept, numbers_of, result_of
+from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, numbers_of, result_of
 from .training import Progress, progress_bars, train
 
 __all__ = ["Experiment", "announce", "count_to_train", "iterative", "one_shot", "precompute", "sweep",
            "trained_networks", "training_note"]
 
 TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is about to train
-SEEDS_BELOW = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
+SEED_LIMIT = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
 
 
 def sort_results(results: Iterable[Result]) -> list[Result]:
@@ -73,8 +73,7 @@ def train_job(job: Job) -> Result:
     from the rewind iteration (0 unless rewinding). The dense network and tickets keep their weights."""
     config, setup = job.config, job.config.setup
     data = dataset(setup.model, job.data)
-    # an empty skeleton of the right architecture (its seed is irrelevant), filled with the job's stored state
-    network = load_state(build_model(setup.model, seed=0).to(data.train_x.device), job.state)
+    network = network_from_state(setup.model, job.state, data.train_x.device)
     bars = progress_bars(job.progress)
     history = train(network, data, setup.preset, seed=config.seed, start_iteration=config.rewind_iteration,
                     progress=bars and partial(bars, desc=f"{config.kind} round {config.rounds}"))
@@ -82,18 +81,17 @@ def train_job(job: Job) -> Result:
                           seed=config.seed, model=setup.model, iterations=setup.iterations, history=history,
                           rewind_iteration=config.rewind_iteration,
                           schedule=tuple(dict(step) for step in config.schedule), key=config.key,
-                          setting=config.setting, first_layer_kept=first_layer_kept(network))
+                          seedless_key=config.seedless_key, first_layer_kept=first_layer_kept(network))
     keep_weights = config.kind in (Kind.DENSE, Kind.TICKET)  # later rounds prune these
     job.cache.save(config, numbers_of(result), state_of(network) if keep_weights else None)
     return result
 
 
-def rewound_state(setup: Setup, seed: int, data: Path, k: int, state: dict) -> dict[str, torch.Tensor]:
+def rewound_state(setup: TrainingSetup, seed: int, data: Path, k: int, state: dict) -> dict[str, torch.Tensor]:
     """theta_k: theta_0 (`state`) trained for the dense network's first k iterations (its seed, mini-batches and
     schedule: exactly its weights at iteration k, on the same device and number of threads)."""
     tensors = dataset(setup.model, data)
-    # an empty skeleton of the right architecture (its seed is irrelevant), filled with the stored state
-    network = load_state(build_model(setup.model, seed=0).to(tensors.train_x.device), state)
+    network = network_from_state(setup.model, state, tensors.train_x.device)
     train(network, tensors, setup.preset, k, seed=seed, progress=False)
     return state_of(network)
 
@@ -103,7 +101,7 @@ def state_of(network: nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach().cpu() for name, value in network.state_dict().items()}
 
 
-class Here:
+class InProcess:
     """Runs each task at once, in this process: the pool of `workers=1`."""
 
     def submit(self, function, *args) -> Future:
@@ -112,14 +110,14 @@ class Here:
         return future
 
 
-Pool = ProcessPoolExecutor | Here
+Pool = ProcessPoolExecutor | InProcess
 
 
 @contextmanager
 def pool_of(workers: int):
-    """`workers` processes of one thread each (on a 2-core CPU that beats one process with two threads), or Here."""
+    """`workers` processes of one thread each (on 2 cores that beats one process with two threads), or InProcess."""
     if workers <= 1:
-        yield Here()
+        yield InProcess()
         return
     context = multiprocessing.get_context("spawn")  # forking a process with OpenMP threads can deadlock
     with ProcessPoolExecutor(workers, mp_context=context, initializer=torch.set_num_threads, initargs=(1,)) as pool:
@@ -134,7 +132,7 @@ class Experiment:
     the same for every k).
     """
 
-    def __init__(self, setup: Setup, seed: int, store: Store, data: Path, progress: Progress = True,
+    def __init__(self, setup: TrainingSetup, seed: int, store: Store, data: Path, progress: Progress = True,
                  rewind_iteration: int = 0):
         self.setup, self.seed, self.store, self.data, self.progress = setup, seed, store, Path(data), progress
         self.rewind_iteration = validate_rewind(rewind_iteration, setup.iterations)
@@ -148,7 +146,7 @@ class Experiment:
         if entry is not None:
             return result_of(entry)
         if kind == Kind.DENSE:
-            return self.train_or_load(self.initial(), self.config(Kind.DENSE), Here())
+            return self.train_or_load(self.initial(), self.config(Kind.DENSE), InProcess())
         return pick(self.run(rounds, amounts, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
@@ -171,7 +169,7 @@ class Experiment:
         configs = [self.config(kind, r, amounts) for kind, r in self.networks(rounds, controls)]
         entries = [self.store.load(config) for config in configs]
         if not all(entries):
-            self._train_missing(rounds, amounts, controls, pool or Here())
+            self._train_missing(rounds, amounts, controls, pool or InProcess())
             entries = [self.store.load(config) for config in configs]
         return [result_of(entry) for entry in entries]
 
@@ -215,7 +213,7 @@ class Experiment:
         iterations, trained again in `pool`: a few seconds for LeNet's k <= 2,000)."""
         network = self.initial()
         if self.rewind_iteration:
-            state = (pool or Here()).submit(rewound_state, self.setup, self.seed, self.data, self.rewind_iteration,
+            state = (pool or InProcess()).submit(rewound_state, self.setup, self.seed, self.data, self.rewind_iteration,
                                             state_of(network)).result()
             load_state(network, state)
         return network
@@ -225,9 +223,9 @@ class Experiment:
         signs ("reinit_signs", the same draw as "reinit": the two differ only in signs); a random mask on `start`
         (theta_0, or theta_k when rewinding; default `self.start()`) keeping as many weights per layer
         ("random_prune")."""
-        # a fresh draw for every seed and round, never a seed's theta_0 (seeds are below SEEDS_BELOW); the bundled
+        # a fresh draw for every seed and round, never a seed's theta_0 (seeds are below SEED_LIMIT); the bundled
         # controls were drawn with this formula
-        fresh_seed = SEEDS_BELOW * (self.seed + 1) + rounds
+        fresh_seed = SEED_LIMIT * (self.seed + 1) + rounds
         if kind == Kind.REINIT:
             return random_reinit(ticket, build_model(self.setup.model, fresh_seed))
         if kind == Kind.REINIT_SIGNS:
@@ -237,15 +235,15 @@ class Experiment:
         raise ValueError(f"Unknown control {kind!r}: choose one of {', '.join(ALL_CONTROLS)}.")
 
 
-def defaults(model: str, settings: Settings, store: Store | None, setup: Setup | None
-             ) -> tuple[Settings, Store, Setup]:
+def with_defaults(model: str, settings: Settings, store: Store | None, setup: TrainingSetup | None
+             ) -> tuple[Settings, Store, TrainingSetup]:
     """What every experiment runs with: its `settings` (given, never guessed: fast mode and the folders), their
     store unless one is given, and the preset's setup (shrunk in fast mode) unless one is given."""
     if not isinstance(settings, Settings):
         raise TypeError(f"settings must be a Settings, got {type(settings).__name__}: pass "
                         f"settings=Settings.from_environment() (what each notebook's first cell does), or "
                         f"Settings(fast=True) for 300 iterations per network.")
-    setup = setup or Setup.for_model(model, fast=settings.fast)
+    setup = setup or TrainingSetup.for_model(model, fast=settings.fast)
     if setup.model != model:
         raise ValueError(f"The setup is for {setup.model!r}, the experiment for {model!r}.")
     return settings, store or settings.store(), setup
@@ -257,10 +255,10 @@ def _run_seed(experiment: Experiment, rounds: int, amounts: Mapping[str, float],
 
 def _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup) -> list[Experiment]:
     seeds = list(seeds)
-    if not all(is_whole(seed, 0) and seed < SEEDS_BELOW for seed in seeds):
-        raise ValueError(f"seeds must be whole numbers from 0 to {SEEDS_BELOW - 1} (the controls draw their fresh "
-                         f"weights from seeds {SEEDS_BELOW:,} and above), got {seeds}.")
-    settings, store, setup = defaults(model, settings, store, setup)
+    if not all(is_whole(seed, 0) and seed < SEED_LIMIT for seed in seeds):
+        raise ValueError(f"seeds must be whole numbers from 0 to {SEED_LIMIT - 1} (the controls draw their fresh "
+                         f"weights from seeds {SEED_LIMIT:,} and above), got {seeds}.")
+    settings, store, setup = with_defaults(model, settings, store, setup)
     return [Experiment(setup, seed, store, settings.data, progress if workers == 1 else False, rewind_iteration)
             for seed in seeds]
 
@@ -268,7 +266,6 @@ def _experiments(model, seeds, progress, store, workers, rewind_iteration, setti
 def _run(experiments: list[Experiment], rounds: int, rate: float | None, controls: tuple[str, ...],
          progress: Progress, workers: int) -> list[Result]:
     """Every network of `rounds` rounds at `rate` for each experiment (seed), in `workers` processes."""
-    validate_rounds(rounds)
     amounts = get_preset(experiments[0].setup.model).amounts(rate) if experiments else {}
     with pool_of(workers) as pool:
         if workers > 1 and len(experiments) > 1:  # whole seeds side by side
@@ -283,7 +280,7 @@ def _run(experiments: list[Experiment], rounds: int, rate: float | None, control
 
 def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, seeds: Iterable[int] = (0,), *,
               controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
-              rewind_iteration: int = 0, settings: Settings, setup: Setup | None = None
+              rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
               ) -> list[Result]:
     """Rounds of train -> prune -> reset to theta_0 at pruning rate `rate` (default: the paper's), for each seed.
 
@@ -302,7 +299,7 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
 
 def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
              progress: Progress = True, store: Store | None = None, workers: int = 1, rewind_iteration: int = 0,
-             settings: Settings, setup: Setup | None = None) -> list[Result]:
+             settings: Settings, setup: TrainingSetup | None = None) -> list[Result]:
     """Train theta_0 -> theta_j, prune by `rate` (the paper's pruning rate p: see `Preset.rate`), reset to
     theta_0 (theta_k with `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as
     `iterative`'s."""
@@ -311,19 +308,19 @@ def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,
 
 
 def trained_networks(model: str = "lenet", rate: float = 0.8, seed: int = 0, *, progress: Progress = True,
-                     store: Store | None = None, settings: Settings, setup: Setup | None = None
+                     store: Store | None = None, settings: Settings, setup: TrainingSetup | None = None
                      ) -> tuple[nn.Module, nn.Module]:
     """One seed's trained dense network (theta_j) and its trained one-shot ticket at `rate` (pruned: its mask is the
     ticket's), rebuilt from the store: your cache, else the weights bundled for the lessons (trained first where
     neither has them)."""
-    settings, store, setup = defaults(model, settings, store, setup)
+    settings, store, setup = with_defaults(model, settings, store, setup)
     dense, ticket = one_shot(model, rate, (seed,), progress=progress, store=store, settings=settings, setup=setup)
     return store.network(dense), store.network(ticket)
 
 
 def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,), *,
           controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
-          rewind_iteration: int = 0, settings: Settings, setup: Setup | None = None
+          rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
           ) -> list[Result]:
     """One-shot pruning at several rates (the slider's grid): the dense network is trained once per seed."""
     rates, controls = list(rates), validate_controls(controls)
@@ -339,7 +336,7 @@ def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.
 
 def count_to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,), *,
              controls: Iterable[str] = (), store: Store | None = None, rewind_iteration: int = 0,
-             settings: Settings, setup: Setup | None = None) -> int:
+             settings: Settings, setup: TrainingSetup | None = None) -> int:
     """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the
     ones they share counted once); 0 when the store holds them all."""
     return _count(_experiments(model, seeds, False, store, 1, rewind_iteration, settings, setup), runs,
@@ -351,7 +348,7 @@ def _count(experiments: list[Experiment], runs: Iterable[tuple[int, float | None
                 for config in e.to_train(rounds, get_preset(e.setup.model).amounts(rate), controls)})
 
 
-def training_note(count: int, setup: Setup, store: Store) -> str:
+def training_note(count: int, setup: TrainingSetup, store: Store) -> str:
     """"3 networks to train, 50,000 iterations each: about 4 min ..." from how long the bundled ones took."""
     networks = f"{count} network{'s' if count != 1 else ''} to train, {setup.iterations:,} iterations each"
     seconds = sorted(r.seconds for r in (store.bundle.results(setup.model) if store.bundle else [])
@@ -382,7 +379,7 @@ def duration(seconds: float) -> str:
 
 
 def run_all(model: str, runs: Iterable[Run], seeds: Iterable[int], progress: Progress, store: Store,
-            settings: Settings, setup: Setup, workers: int = 1) -> list[Result]:
+            settings: Settings, setup: TrainingSetup, workers: int = 1) -> list[Result]:
     """Every run of `runs` (lessons.Run) for `seeds`; a run that `needs_weights` (seed 0's trained weights, which a
     lesson reads) is trained into the cache alone where neither the cache nor the bundle has them."""
     results = []
@@ -405,7 +402,7 @@ def _has_weights(store: Store, result: Result) -> bool:
 
 
 def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, *, progress: Progress = True,
-               store: Store | None = None, settings: Settings, setup: Setup | None = None,
+               store: Store | None = None, settings: Settings, setup: TrainingSetup | None = None,
                workers: int = 1) -> int:
     """Train (or find in the store) every network the widgets and figures of a notebook ("01", "02", "03", "05";
     default all) show (lessons.notebook_runs), so that in class every slider move answers at once; "05" also the
@@ -415,6 +412,6 @@ def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0,
     unknown = [n for n in chosen if n not in NOTEBOOKS]
     if unknown:
         raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)} (or None for all).")
-    settings, store, setup = defaults(model, settings, store, setup)
+    settings, store, setup = with_defaults(model, settings, store, setup)
     runs = [run for n in chosen for run in notebook_runs(n, settings.fast)]
     return len(run_all(model, runs, (seed,), progress, store, settings, setup, workers))

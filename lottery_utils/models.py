@@ -120,12 +120,11 @@ class Preset:
 
     def amounts(self, rate: float | None = None) -> dict[str, float]:
         """The per-role amounts of one round, for `winning_ticket` and `prune_smallest`: the paper's, or those at
-        pruning rate `rate` (LeNet, `amounts(0.8)`: {"fc": 0.8, "output": 0.4}). The stored configurations hold these
-        products exactly (e.g. 0.8321999999999999): do not reorder the arithmetic."""
+        pruning rate `rate` (LeNet, `amounts(0.8)`: {"fc": 0.8, "output": 0.4})."""
         if rate is None:
             return dict(self.prune_amounts)
         validate_amount(rate, "rate")
-        scale = rate / self.rate
+        scale = rate / self.rate  # the stored configurations hold these products exactly: keep this arithmetic
         return {role: amount * scale for role, amount in self.prune_amounts.items()}
 
     def build(self, seed: int | None) -> nn.Module:
@@ -179,7 +178,7 @@ def seeded(seed: int | None):
         yield
         return
     gpus = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    mps = torch.mps.get_rng_state() if torch.backends.mps.is_available() else None
+    mps = torch.mps.get_rng_state() if torch.backends.mps.is_available() else None  # fork_rng leaves MPS's alone
     with torch.random.fork_rng(devices=gpus):
         try:
             torch.manual_seed(seed)

@@ -24,7 +24,7 @@ from .analysis import WeightStatistics
 from .results import KINDS, LABELS, Result, initial_accuracies, pick, summarize
 from .store import StoredResult
 
-# One color and name per kind in every figure; the training curves shade the kind's colormap by sparsity.
+# One color and name per kind in every figure; plot_rewinding shades the kind's colormap by rewind iteration.
 COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "reinit_signs": "tab:brown",
           "random_prune": "tab:green"}
 COLORMAPS = {"dense": "Greys", "ticket": "Blues", "reinit": "Oranges", "reinit_signs": "YlOrBr",
@@ -449,7 +449,7 @@ def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | No
     return fig
 
 
-def iterative_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None,
+def pruning_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None,
                     accuracy_ylim: tuple[float, float] | None = None, what: str = "",
                     axes_for: Sequence[Result] = (), fit_accuracy_to: Sequence[str] | None = None) -> Figure:
     """Accuracy and early-stop iteration against weights remaining (notebooks 01-03), with the controls the results

@@ -152,7 +152,7 @@ class Spread:
 class Summary:
     """One network (kind, sparsity, training) over the seeds that have it."""
 
-    kind: str
+    kind: Kind
     remaining: float
     final_test_accuracy: Spread
     early_stop_iteration: Spread
@@ -203,7 +203,7 @@ class Paired:
     With few seeds this says more than the means do, because the seeds' dense networks differ among themselves
     (LeNet's stop anywhere from 2,500 to 5,600)."""
 
-    kind: str
+    kind: Kind
     remaining: float
     seeds: int
     as_accurate: int

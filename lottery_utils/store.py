@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .checks import validate_state
-from .config import RunConfig, config_key, setting_key
+from .config import RunConfig, config_key, key_without_seed
 from .models import build_model
 from .layers import masks, prunable_layers
 from .pruning import load_state
@@ -74,25 +74,24 @@ def numbers_of(result: Result) -> dict[str, Any]:
 
 @dataclass
 class StoredResult(Result):
-    """A Result as a store holds it, with the key of its entry, `setting` (the key of its configuration without the
-    seed), whether it came from the bundle, and the weights each input of its first layer keeps (LeNet's mask, drawn
-    without the weights)."""
+    """A Result as a store holds it, with the key of its entry, the key of its configuration without the seed, whether
+    it came from the bundle, and the weights each input of its first layer keeps (LeNet's mask, drawn without the
+    weights)."""
 
     key: str = ""
-    setting: str = ""
+    seedless_key: str = ""
     bundled: bool = False
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
     # the ticket a control was trained beside, when its bundle file names one other than its run's (why.beside_ticket)
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
     def group_key(self) -> tuple:
-        """The seeds of one stored network share its setting: its exact configuration (setup included) but the seed."""
-        return (self.kind, self.setting) if self.setting else super().group_key()
+        """The seeds of one stored network share its seedless key: its exact configuration (setup included)."""
+        return (self.kind, self.seedless_key) if self.seedless_key else super().group_key()
 
 
 def result_of(entry: dict[str, Any]) -> StoredResult:
-    """The Result of a stored entry: its configuration, its numbers (`numbers_of`), and the key and setting its store
-    gives it."""
+    """The Result of a stored entry: its configuration, its numbers (`numbers_of`) and its keys."""
     config, stored = entry["config"], entry["record"]
     curve = stored["curve"]
     history = History(iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
@@ -102,7 +101,7 @@ def result_of(entry: dict[str, Any]) -> StoredResult:
     network = {name: stored[name] for name in ("kind", "round", "remaining", "seed", "model", "iterations")}
     return StoredResult(**network, history=history, rewind_iteration=config.get("rewind_iteration", 0),
                         schedule=tuple(config["schedule"]), key=entry.get("key") or config_key(config),
-                        setting=entry.get("setting") or setting_key(config),
+                        seedless_key=entry.get("seedless_key") or key_without_seed(config),
                         first_layer_kept=None if kept is None else tuple(kept), bundled=entry.get("bundled", False),
                         trained_beside=entry.get("beside") and result_of(entry["beside"]))
 
@@ -121,13 +120,19 @@ def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
 def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, bundled: bool,
            beside: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"config": config, "record": record, "state": state, "bundled": bundled, "key": config_key(config),
-            "setting": setting_key(config), "beside": beside and _entry(beside["config"], beside["record"], None, True)}
+            "seedless_key": key_without_seed(config),
+            "beside": beside and _entry(beside["config"], beside["record"], None, True)}
 
 
 @functools.cache
 def _skeleton(model: str) -> nn.Module:
     """An untrained network of `model`, only read: what a cache entry's weights must fit."""
     return build_model(model, seed=0)
+
+
+def network_from_state(model: str, state: dict, device: torch.device | None = None) -> nn.Module:
+    """A network of `model` holding a stored `state` (weights and masks): an untrained one (any seed), filled in."""
+    return load_state(build_model(model, seed=0).to(device), state)
 
 
 class Cache:
@@ -313,7 +318,7 @@ class Store:
             raise LookupError(f"The cache at {self.root} keeps no weights for this {result.kind} network (key "
                               f"{result.key}): only dense networks and tickets trained here keep theirs (the bundled "
                               f"results hold a lesson's few). Run the experiment with this cache to train it.")
-        return load_state(build_model(result.model, seed=0), state)
+        return network_from_state(result.model, state)
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r}, bundle={'yes' if self.bundle is not None else 'none'})"

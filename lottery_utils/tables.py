@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .config import ALL_CONTROLS, CONTROLS
-from .models import get_preset
+from .config import ALL_CONTROLS
 from .results import (LABELS, Paired, Result, Summary, conditions, paired, references, sparsity_key,
                       summarize, unique_networks)
 
@@ -35,14 +34,6 @@ def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
             wins = round(points(ticket, reinit), 2) > round(points(reinit, pruned), 2)
             counts[three["reinit"].sparsity] = (larger + wins, n + 1)
     return counts
-
-
-def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
-    """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
-    paper's controls, and the dense network."""
-    amounts = get_preset(model).amounts()
-    return [r for r in results if r.model == model and r.kind in ("dense", "ticket", *CONTROLS)
-            and r.rewind_iteration == 0 and all(dict(step) == amounts for step in r.schedule)]
 
 
 def paired_text(pair: Paired, reference: str = "its own seed's dense network") -> str:
@@ -398,15 +389,6 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
                         f"({', '.join(map(str, ks)) or 'none'})" for what, ks in every_seed.items())
     return lines + ["", f"- **k rounds against one step, seed by seed** (each seed's ticket against the one-step "
                         f"ticket of its seed): {counted}."]
-
-
-def one_shot_networks(results: list[Result], rates, kinds: tuple[str, ...], rewind: int = 0) -> list[Result]:
-    """The dense network and the one-shot networks of `kinds` pruned at one of `rates` (pruning rates, `Preset.rate`),
-    reset to theta_`rewind`."""
-    wanted = {round(rate, 4) for rate in rates}
-    return [r for r in results if r.kind == "dense" or (
-        r.kind in kinds and r.round == 1 and r.rewind_iteration == rewind
-        and round(max(r.schedule[0].values()), 4) in wanted)]
 
 
 def markdown(lines: list[str], folded: str | None = None):

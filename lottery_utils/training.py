@@ -1,4 +1,4 @@
-"""A fast training loop over in-memory tensors that reports the paper's early-stopping numbers (core)."""
+"""A fast training loop over in-memory tensors that reports the paper's early-stopping numbers (student-facing core)."""
 from __future__ import annotations
 
 import math

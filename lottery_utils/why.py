@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .results import Result, Spread, Summary, initial_accuracies, references, summarize, unique_networks
 from .store import StoredResult
-from .tables import LEVEL, columns_table, accuracy, lesson_sections, points, render, stop
+from .tables import LEVEL, accuracy, lesson_sections, points, render, stop
 
 
 def show(results: list[Result], sections: tuple[str, ...], folded: str | None = None):
@@ -150,17 +150,6 @@ def _own_seed_above(results: list[Result]) -> str:
                      + (f", not at {', '.join(below)} %" if below else ""))
         above, total = above + len(mine) - len(below), total + len(mine)
     return "; ".join(parts) + (f"; in all, {above} of {total} (sparsity, seed) pairs" if len(parts) > 1 else "")
-
-
-def rewinding_table(results: list[Result]) -> list[str]:
-    """Ticket accuracy at early stop (and the early-stop iteration) for each rewind iteration k, by sparsity."""
-    ks = sorted({r.rewind_iteration for r in results if r.kind == "ticket"})
-    rows = {k: {row.sparsity: row for row in summarize(r for r in results
-                                                        if r.kind == "ticket" and r.rewind_iteration == k)}
-            for k in ks}
-    dense = summarize(r for r in results if r.kind == "dense")[0]
-    return columns_table([f"k = {k:,}" for k in ks], dense,
-                         [(rows[0][s].remaining, [rows[k].get(s) for k in ks]) for s in sorted(rows[0], reverse=True)])
 
 
 def rewinding_findings(results: list[Result]) -> list[str]:

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots, tables
-from .config import ALL_CONTROLS, CONTROLS, Setup, validate_controls
+from .config import ALL_CONTROLS, CONTROLS, TrainingSetup, validate_controls
 from .models import get_preset
 from .lessons import DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
     slider_rates
@@ -83,7 +83,7 @@ class IterativeExplorer(Explorer):
     rate: widgets.Dropdown
     compare: widgets.Checkbox  # add one-shot tickets pruned to the same sparsities
     remaining: widgets.Label
-    one_shot_records: list[Result] = field(default_factory=list)
+    one_shot_results: list[Result] = field(default_factory=list)
 
 
 # --- building blocks ---------------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def _bars_into(box: widgets.Box):
         box.children = ()
 
 
-def _training_message(what: str, missing: int, setup: Setup, store: Store) -> str:
+def _training_message(what: str, missing: int, setup: TrainingSetup, store: Store) -> str:
     if setup.fast:
         return (f"{what} is not in the cache yet: training {missing} network{'s' * (missing > 1)} now (fast mode: "
                 f"a few seconds)…")
@@ -202,12 +202,12 @@ class _Context:
     seeds: tuple[int, ...]
     settings: Settings
     store: Store
-    setup: Setup
+    setup: TrainingSetup
     rewind_iteration: int = 0
 
     @classmethod
     def of(cls, model, seeds, settings, store, setup, rewind_iteration=0) -> "_Context":
-        settings, store, setup = experiments.defaults(model, settings, store, setup)
+        settings, store, setup = experiments.with_defaults(model, settings, store, setup)
         return cls(model, tuple(settings.seeds(model) if seeds is None else seeds), settings, store, setup,
                    rewind_iteration)
 
@@ -223,7 +223,7 @@ class _Context:
 
 def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, controls: Iterable[str] = (), store: Store | None = None,
-                      *, settings: Settings, setup: Setup | None = None) -> OneShotExplorer:
+                      *, settings: Settings, setup: TrainingSetup | None = None) -> OneShotExplorer:
     """Prune once by the slider's rate: accuracy vs weights remaining, the ticket's training curve, its mask.
 
     The slider's grid is `rates` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
@@ -237,7 +237,7 @@ def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None
 def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, store: Store | None = None, *,
                       controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings,
-                      setup: Setup | None = None) -> OneShotExplorer:
+                      setup: TrainingSetup | None = None) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
 
@@ -323,13 +323,14 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None,
                        compare_one_shot: bool | None = False, store: Store | None = None, *,
                        controls: Iterable[str] = (), start: int | None = None, settings: Settings,
-                       setup: Setup | None = None, fit_accuracy_to: Sequence[str] | None = None) -> IterativeExplorer:
+                       setup: TrainingSetup | None = None, fit_accuracy_to: Sequence[str] | None = None
+                       ) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, a round marked.
 
     `rounds`: the most rounds at 20 % (default: lessons.default_rounds); a bigger `rate` gets as many rounds as
     reach about the same sparsity. `compare_one_shot`: the checkbox's first state (one-shot tickets as sparse; None:
     no checkbox, where they are not bundled). `controls`: trained beside every ticket (the paper's Figure 4).
-    `start`: the round shown first (default: the last). `fit_accuracy_to`: as in `plots.iterative_panel`.
+    `start`: the round shown first (default: the last). `fit_accuracy_to`: as in `plots.pruning_panel`.
     """
     context, controls = _Context.of(model, seeds, settings, store, setup), validate_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
@@ -365,7 +366,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
 
         def compute(progress_) -> list[Result]:
             results = context.run(r, per_round, controls, progress_)
-            explorer.one_shot_records = [t for a in one_step for t in context.run(1, a, (), progress_)
+            explorer.one_shot_results = [t for a in one_step for t in context.run(1, a, (), progress_)
                                          if t.kind == "ticket"]
             return results
 
@@ -378,7 +379,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             top = round_slider.max  # axes fitted to every round, where all are stored: they stay put as rounds move
             every_round = (context.run(top, per_round, controls, False)
                            if not context.count_to_train([(top, per_round)], controls) else ())
-            explorer.pictures[picture] = _png(plots.iterative_panel, explorer.results, explorer.one_shot_records,
+            explorer.pictures[picture] = _png(plots.pruning_panel, explorer.results, explorer.one_shot_results,
                                               current=pick(explorer.results, "ticket"), axes_for=every_round,
                                               what=what, fit_accuracy_to=fit_accuracy_to)
         _show(out, explorer.pictures[picture])

@@ -7,14 +7,14 @@ import torch
 
 from lottery_utils.models import get_preset
 from lottery_utils import build_model, experiments, lessons, train
-from lottery_utils.config import CONTROLS, Setup, config_key
+from lottery_utils.config import CONTROLS, TrainingSetup, config_key
 from lottery_utils.maintainer.bundle import PROVENANCE_ROUND, cpu_model, unpack_masks
 from lottery_utils.store import BUNDLE_DIR, Bundle, Cache, FORMAT, Store, numbers_of, read_bundle, write_bundle
 from lottery_utils.experiments import Experiment
 from lottery_utils.settings import Settings
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
-TINY = Setup.for_model("lenet", iterations=60, eval_every=30, fast=True)
+TINY = TrainingSetup.for_model("lenet", iterations=60, eval_every=30, fast=True)
 SETUP = dict(setup=TINY, settings=SETTINGS)
 RATES = (0.5, 0.8)
 
@@ -55,7 +55,7 @@ def test_bundled_networks_answer_without_training_and_say_so(bundle_folder, tmp_
 
 def test_the_users_own_entry_wins_and_use_bundle_false_trains(bundle_folder, tmp_path):
     own = Store(tmp_path)
-    other = Setup.for_model("lenet", iterations=60, eval_every=20, fast=True)
+    other = TrainingSetup.for_model("lenet", iterations=60, eval_every=20, fast=True)
     trained = experiments.one_shot("lenet", 0.5, progress=False, store=own, settings=SETTINGS, setup=other)
     layered = Store(tmp_path, Bundle(bundle_folder))
     again = experiments.one_shot("lenet", 0.5, progress=False, store=layered, settings=SETTINGS, setup=other)
@@ -91,7 +91,7 @@ def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bund
     empty = Store(tmp_path / "b")
     assert experiments.count_to_train("lenet", [(2, None)], seeds=(0, 1), controls=("reinit",), store=empty, **SETUP) == 10
 
-    real = Setup.for_model("lenet", iterations=60, eval_every=30)  # real mode announces what it trains
+    real = TrainingSetup.for_model("lenet", iterations=60, eval_every=30)  # real mode announces what it trains
     note = experiments.training_note(3, real, bundled)
     assert note.startswith("3 networks to train, 60 iterations each: about ") and "median of the bundled" in note
     assert experiments.training_note(2, real, empty) == "2 networks to train, 60 iterations each."
@@ -145,7 +145,7 @@ def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_par
     from lottery_utils.__main__ import build_parser
     from lottery_utils.maintainer.bundle import build, planned
 
-    experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
+    experiment = Experiment(TrainingSetup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
     lesson_keys = {c.key for c in planned(experiment)}
     why = planned(experiment, part="why")
     assert not lesson_keys & {c.key for c in why}
@@ -170,7 +170,7 @@ def test_the_why_part_holds_notebook_05s_networks_and_only_those_the_lessons_par
 def test_the_signs_part_holds_a_sign_preserving_reinit_beside_each_of_the_papers_18_rounds_and_nothing_else(tmp_path):
     from lottery_utils.maintainer.bundle import planned
 
-    experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
+    experiment = Experiment(TrainingSetup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
     signs = planned(experiment, part="signs")  # round 1's is the one-shot control at the paper's rate: in "why"
     assert [(c.kind, c.rounds) for c in signs] == [("reinit_signs", r) for r in range(2, lessons.PAPER_ROUNDS + 1)]
     assert experiment.config("reinit_signs", 1, get_preset("lenet").amounts(None)).key in {
@@ -206,7 +206,7 @@ def test_the_builders_jobs_train_each_planned_network_in_one_job_only(part, tmp_
     two workers never train the same ticket at once, and the jobs still cover every network of the part."""
     from lottery_utils.maintainer.bundle import chains
 
-    experiment = Experiment(Setup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
+    experiment = Experiment(TrainingSetup.for_model("lenet", fast=False), 0, Store(tmp_path), SETTINGS.data)
 
     def networks(runs):
         keys = []
@@ -278,7 +278,7 @@ def test_a_bundled_part_is_complete_and_holds_exactly_the_networks_its_part_plan
     content = read_bundle(path)
     metadata = content["metadata"]
     assert metadata["complete"] and metadata["networks"] == len(content["entries"])
-    experiment = Experiment(Setup.for_model("lenet", fast=False), metadata["seed"], Store(tmp_path), SETTINGS.data)
+    experiment = Experiment(TrainingSetup.for_model("lenet", fast=False), metadata["seed"], Store(tmp_path), SETTINGS.data)
     assert {config_key(e["config"]) for e in content["entries"]} == \
         {c.key for c in planned(experiment, metadata.get("part", "lessons"))}
 

@@ -9,7 +9,7 @@ from lottery_utils.lessons import CONTROLS, ONE_SHOT_GRID, PAPER_ROUNDS
 from lottery_utils.maintainer.demo import DEMO_DIR, demo_data, page, write_demo
 from lottery_utils.results import summarize
 from lottery_utils.store import Bundle
-from lottery_utils.tables import one_shot_networks, paper_run
+from lottery_utils.maintainer.selection import one_shot_networks, paper_run
 
 PAGE = DEMO_DIR / "index.html"
 SEEDS = Bundle().seeds("lenet")

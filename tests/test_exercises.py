@@ -377,7 +377,7 @@ def test_check_iterative_pruning_accepts_the_loop(capsys):
     (no_reset, "does not hold θ0"),
     (same_object, "the same network object"),
     (modifies_network, "`network` changed"),
-    (lambda network, train, rounds, amount: good_loop(network, train, rounds - 1, amount), "train was called 2"),
+    (lambda network, train, rounds, amount: good_loop(network, train, rounds - 1, amount), "train_round was called 2"),
     (lambda network, train, rounds, amount: [], "placeholder"),  # the notebook's stub, untouched
 ])
 def test_check_iterative_pruning_refuses_wrong_loops(wrong, clue, capsys):
@@ -455,7 +455,8 @@ def test_supermask_check_refuses_wrong_networks(capsys):
              "θ0 pruned by its own magnitudes": (lambda t, z: (prune_smallest(z, {"fc": 0.8, "output": 0.4}), z)[1],
                                                  "not the ticket's"),
              "other values": (lambda t, z: apply_masks(t, build_model("lenet", seed=5)), "not θ0's"),
-             "changes the ticket": (lambda t, z: (prune.remove(t[1], "weight"), right(t, z))[1], "ticket changed"),
+             "changes the ticket": (lambda t, z: (prune.remove(t[1], "weight"), right(t, z))[1],
+                                    "trained ticket changed"),
              "returns a number": (lambda t, z: 0.3, "return the network"),
              "not a function": (None, "pass your function")}
     for name, (fn, clue) in wrong.items():
@@ -508,7 +509,7 @@ def test_per_round_rate_from_the_share_kept_the_student_does_the_translation():
     assert check_per_round_amount(1 - 0.95 ** (1 / 6), kept=0.05, rounds=6).correct is False  # 5 % read as the share pruned
 
 
-def test_the_sparsest_winning_ticket_is_computed_from_the_records_given(capsys):
+def test_the_sparsest_winning_ticket_is_computed_from_the_results_given(capsys):
     """Two seeds, three sparsities: the ticket wins in both seeds at 50 % and 25 %, at 12.5 % it stops later in one."""
     from lottery_utils.exercises import check_sparsest_winning_ticket
 

@@ -22,14 +22,14 @@ from lottery_utils import experiments, plots
 from lottery_utils.__main__ import main
 from lottery_utils.settings import Settings
 from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, numbers_of
-from lottery_utils.config import RunConfig, Setup
+from lottery_utils.config import RunConfig, TrainingSetup
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.layers import masks, prunable_layers
 from lottery_utils.results import KINDS, pick
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = Settings.from_environment()  # tests/../conftest.py: fast mode, the shared MNIST, a fresh cache
-SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
+SETUP = TrainingSetup.for_model("lenet", iterations=60, eval_every=30)
 TINY = dict(setup=SETUP, settings=SETTINGS, progress=False)
 LENET_WEIGHTS = {"fc1": 784 * 300, "fc2": 300 * 100, "fc3": 100 * 10}  # layer name -> weights
 LENET_RATES = {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}  # the paper's: fc 20 %, output layer at half that
@@ -155,13 +155,13 @@ ENTRY = RunConfig.of(SETUP, "dense")
 WRITER = """
 import sys, torch
 from lottery_utils import build_model
-from lottery_utils.config import RunConfig, Setup
+from lottery_utils.config import RunConfig, TrainingSetup
 from lottery_utils.store import Cache
 root, writer = sys.argv[1], int(sys.argv[2])
 state = {name: torch.full_like(value, float(writer))  # a LeNet's 1 MB, so that writes take time and overlap
          for name, value in build_model("lenet", seed=0).state_dict().items()}
 for _ in range(20):
-    Cache(root).save(RunConfig.of(Setup.for_model("lenet", iterations=60, eval_every=30), "dense"), {"writer": writer},
+    Cache(root).save(RunConfig.of(TrainingSetup.for_model("lenet", iterations=60, eval_every=30), "dense"), {"writer": writer},
                      state)
 """
 
@@ -187,7 +187,7 @@ def test_two_processes_writing_one_entry_leave_a_whole_entry(tmp_path):
 
 # --- the results --------------------------------------------------------------------------------------------------
 
-def test_records_follow_the_per_layer_rates_round_by_round(run, cache):
+def test_results_follow_the_per_layer_amounts_round_by_round(run, cache):
     assert len(run) == 1 + 3 * 3
     assert (run[0].kind, run[0].round, run[0].remaining) == ("dense", 0, 1.0)
     kept = dict(LENET_WEIGHTS)
@@ -222,10 +222,10 @@ def test_one_shot_and_first_iterative_round_share_cache_entries(run, cache, trai
     (lambda c: iterative("lenet", rounds=0, store=c, settings=SETTINGS), "rounds must be a whole number >= 1"),
     (lambda c: one_shot("lenet", rate=1.0, store=c, settings=SETTINGS), r"must be in \[0, 1\)"),
     (lambda c: iterative("lenet", rounds=2, controls=("shuffle",), store=c, settings=SETTINGS), "Unknown control"),
-    (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("lenet", iterations=0)),
+    (lambda c: one_shot("lenet", store=c, setup=TrainingSetup.for_model("lenet", iterations=0)),
      "iterations must be a whole number >= 1"),
-    (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("lenet", lr=-1.0)), "learning rate must be > 0"),
-    (lambda c: one_shot("lenet", store=c, setup=Setup.for_model("conv2"), settings=SETTINGS),
+    (lambda c: one_shot("lenet", store=c, setup=TrainingSetup.for_model("lenet", lr=-1.0)), "learning rate must be > 0"),
+    (lambda c: one_shot("lenet", store=c, setup=TrainingSetup.for_model("conv2"), settings=SETTINGS),
      "The setup is for 'conv2'"),
 ])
 def test_bad_arguments_are_clear_errors_before_any_training(call, message, tmp_path, trainings):
@@ -257,10 +257,10 @@ def test_accuracy_and_early_stop_plots_put_sparsity_on_an_inverted_log_axis(run)
         ticks = ax.get_xticks()
         assert all(a / b >= plots.MIN_TICK_RATIO for a, b in zip(ticks, ticks[1:]))
         for kind in ("ticket", "reinit", "random_prune"):
-            kind_records = [r for r in run if r.kind == kind]
+            of_kind = [r for r in run if r.kind == kind]
             drawn = line(ax, plots.LABELS[kind])
-            assert list(drawn.get_xdata()) == pytest.approx([100 * r.remaining for r in kind_records], abs=0.01)
-            assert list(drawn.get_ydata()) == pytest.approx([getattr(r, metric) for r in kind_records])
+            assert list(drawn.get_xdata()) == pytest.approx([100 * r.remaining for r in of_kind], abs=0.01)
+            assert list(drawn.get_ydata()) == pytest.approx([getattr(r, metric) for r in of_kind])
         dense = line(ax, plots.LABELS["dense"])
         assert dense.get_linestyle() == "--" and list(dense.get_ydata()) == [getattr(run[0], metric)] * 2
 
@@ -280,10 +280,10 @@ def test_spread_over_seeds_is_drawn_from_min_to_max():
 
 def test_panel_axes_can_be_fitted_to_every_round_so_they_stay_put_as_rounds_are_revealed(run):
     first_round = [r for r in run if r.round <= 1]
-    early, late = (plots.iterative_panel(results, axes_for=run) for results in (first_round, run))
+    early, late = (plots.pruning_panel(results, axes_for=run) for results in (first_round, run))
     for a, b in zip(early.axes[:2], late.axes[:2]):
         assert a.get_ylim() == b.get_ylim() and a.get_xlim() == b.get_xlim()
-    assert plots.iterative_panel(first_round).axes[0].get_xlim() != early.axes[0].get_xlim()  # else: fitted to what is shown
+    assert plots.pruning_panel(first_round).axes[0].get_xlim() != early.axes[0].get_xlim()  # else: fitted to what is shown
 
 
 def test_the_controls_panel_reveals_the_sparsities_down_to_the_selected_one_on_axes_that_stay_put(run):
@@ -468,7 +468,7 @@ def test_cli_precompute_warms_the_widgets_settings(tmp_path, capsys, trainings):
     cache = tmp_path / "cache"
     assert main(["precompute", "--notebook", "01", "--iterations", "30", "--cache", str(cache)]) == 0
     expected = experiments.precompute("01", progress=False, store=Store(cache), settings=SETTINGS,  # cached by now
-                                      setup=Setup.for_model("lenet", iterations=30, fast=True))
+                                      setup=TrainingSetup.for_model("lenet", iterations=30, fast=True))
     assert len(trainings.calls) == expected and f"{expected} networks" in capsys.readouterr().out
 
 

@@ -75,7 +75,7 @@ def test_unknown_model_is_a_clear_error():
 def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
     import dataclasses
 
-    from lottery_utils.config import Setup
+    from lottery_utils.config import TrainingSetup
     lenet = PRESETS["lenet"]
     for change, message in ((dict(iterations=0), "iterations must be a whole number >= 1"),
                             (dict(lr=0.0), "learning rate must be > 0"),
@@ -90,11 +90,11 @@ def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
         lenet.iterations = 10
     assert lenet.build(seed=3)[1].weight.shape == (300, 784)
     with pytest.raises(ValueError, match="iterations must be a whole number >= 1"):
-        Setup("lenet", 0, 60, 1e-3)
+        TrainingSetup("lenet", 0, 60, 1e-3)
     with pytest.raises(ValueError, match="Unknown model 'lenet5': choose one of lenet, conv2"):
-        Setup("lenet5", 100, 60, 1e-3)
+        TrainingSetup("lenet5", 100, 60, 1e-3)
     with pytest.raises(TypeError):
-        Setup("lenet")  # no placeholder defaults: iterations, batch size and learning rate are required
+        TrainingSetup("lenet")  # no placeholder defaults: iterations, batch size and learning rate are required
 
 
 def test_a_presets_amounts_scale_so_the_largest_is_the_pruning_rate_asked_for():

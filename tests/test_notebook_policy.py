@@ -109,10 +109,10 @@ def test_tagged_cells_must_print_the_same_in_fast_and_real_mode():
 
 
 TRAINS = """from lottery_utils import experiments
-from lottery_utils.config import Setup
+from lottery_utils.config import TrainingSetup
 from lottery_utils.settings import Settings
 experiments.one_shot("lenet", 0.5, progress=False, settings=Settings.from_environment(),
-                     setup=Setup.for_model("lenet", iterations=20))"""
+                     setup=TrainingSetup.for_model("lenet", iterations=20))"""
 
 
 def test_a_real_mode_run_that_trains_is_refused_whatever_it_prints(tmp_path):

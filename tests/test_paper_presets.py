@@ -9,7 +9,7 @@ from torch import nn
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from lottery_utils import PRESETS, Data, build_model, train
-from lottery_utils.config import ALGORITHM_VERSION, RunConfig, Setup, config_key as cache_key
+from lottery_utils.config import ALGORITHM_VERSION, RunConfig, TrainingSetup, config_key as cache_key
 from lottery_utils.store import BUNDLE_DIR, Bundle, read_bundle
 
 CIFAR_TRAIN = 45_000  # Appendix I.3: "45,000 training examples and 5,000 validation examples"
@@ -95,7 +95,7 @@ def test_bad_milestones_are_refused(bad):
 
 # --- cache keys -------------------------------------------------------------------------------------------------
 
-def old_config(setup: Setup, kind: str, rounds: int, rates, seed: int) -> dict:
+def old_config(setup: TrainingSetup, kind: str, rounds: int, rates, seed: int) -> dict:
     """The cache key's configuration as it was computed before warmup existed."""
     return {**asdict(setup), "kind": kind, "schedule": [dict(rates) for _ in range(rounds)], "seed": seed,
             "version": ALGORITHM_VERSION}
@@ -107,7 +107,7 @@ NETWORKS = [("dense", 0, {}), ("ticket", 3, {"conv": 0.2, "fc": 0.2, "output": 0
 @pytest.mark.parametrize("model", ["lenet", "conv2", "conv4", "conv6"])
 @pytest.mark.parametrize("fast", [False, True])
 def test_lenet_and_conv_keys_are_unchanged(model, fast):
-    setup = Setup.for_model(model, fast=fast)
+    setup = TrainingSetup.for_model(model, fast=fast)
     for kind, rounds, rates in NETWORKS:
         new = RunConfig.of(setup, kind, rounds, rates, 2).as_dict()
         assert new == old_config(setup, kind, rounds, rates, 2)
@@ -120,7 +120,7 @@ def test_the_bundled_results_are_found_under_todays_keys():
     for path in sorted(BUNDLE_DIR.glob("*.json.gz")):
         for entry in read_bundle(path)["entries"]:
             stored = entry["config"]
-            setup = Setup(**{name: stored[name] for name in asdict(Setup.for_model(stored["model"]))})
+            setup = TrainingSetup(**{name: stored[name] for name in asdict(TrainingSetup.for_model(stored["model"]))})
             schedule = stored["schedule"]
             config = RunConfig.of(setup, stored["kind"], len(schedule), schedule[0] if schedule else None,
                                   stored["seed"], stored.get("rewind_iteration", 0))
@@ -131,8 +131,8 @@ def test_the_bundled_results_are_found_under_todays_keys():
 @pytest.mark.parametrize("model", ["resnet18", "vgg19"])
 def test_resnet_and_vgg_keys_change_with_their_training(model):
     """He-initialized runs without warmup, cached before, must not answer for today's presets."""
-    old_presets = {"resnet18": Setup("resnet18", 30_000, 128, 0.1), "vgg19": Setup("vgg19", 112_000, 64, 0.1)}
-    today = Setup.for_model(model, fast=False)
+    old_presets = {"resnet18": TrainingSetup("resnet18", 30_000, 128, 0.1), "vgg19": TrainingSetup("vgg19", 112_000, 64, 0.1)}
+    today = TrainingSetup.for_model(model, fast=False)
     for kind, rounds, rates in NETWORKS:
         new = RunConfig.of(today, kind, rounds, rates).as_dict()
         assert new["warmup_iterations"] == PRESETS[model].warmup_iterations

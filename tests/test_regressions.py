@@ -14,7 +14,7 @@ from lottery_utils.models import get_preset
 from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
 from lottery_utils.pruning import layer_amounts
-from lottery_utils.config import ALL_CONTROLS, RunConfig, Setup
+from lottery_utils.config import ALL_CONTROLS, RunConfig, TrainingSetup
 from lottery_utils.lessons import ONE_SHOT_GRID
 from lottery_utils.layers import masks
 from lottery_utils.pruning import winning_ticket
@@ -23,7 +23,7 @@ from lottery_utils.settings import Settings
 from lottery_utils.store import Bundle, Store, write_bundle
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
-SETUP = Setup.for_model("lenet", iterations=30, eval_every=15, fast=True)
+SETUP = TrainingSetup.for_model("lenet", iterations=30, eval_every=15, fast=True)
 TINY = dict(settings=SETTINGS, setup=SETUP, progress=False)
 
 
@@ -76,7 +76,7 @@ def test_summaries_group_the_seeds_of_one_network_not_networks_that_share_a_spar
     tickets = [row for row in rows if row.kind == "ticket"]
     assert [(row.rewind_iteration, row.seeds) for row in tickets] == [(0, 1), (10, 1), (20, 1)]
     longer = experiments.one_shot("lenet", 0.2, store=cache, settings=SETTINGS, progress=False,
-                                  setup=Setup.for_model("lenet", iterations=45, eval_every=15, fast=True))
+                                  setup=TrainingSetup.for_model("lenet", iterations=45, eval_every=15, fast=True))
     two_seeds = experiments.one_shot("lenet", 0.2, seeds=(0, 1), store=cache, **TINY)
     rows = summarize(two_seeds + longer)
     assert sorted(row.seeds for row in rows if row.kind == "ticket") == [1, 2]  # 30 iterations x 2 seeds; 45 x 1

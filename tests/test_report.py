@@ -436,8 +436,8 @@ def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_resul
 
     from lottery_utils.store import StoredResult
 
-    assert not {"key", "setting", "bundled", "first_layer_kept"} & {f.name for f in fields(Result)}
-    assert {"key", "setting", "bundled", "first_layer_kept"} <= {f.name for f in fields(StoredResult)}
+    assert not {"key", "seedless_key", "bundled", "first_layer_kept"} & {f.name for f in fields(Result)}
+    assert {"key", "seedless_key", "bundled", "first_layer_kept"} <= {f.name for f in fields(StoredResult)}
 
     def stored(seed, lr):
         e = entry("ticket", 1, seed, 0.98, 3_000)

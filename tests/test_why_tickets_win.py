@@ -17,7 +17,7 @@ from lottery_utils.models import get_preset
 from lottery_utils import (PRESETS, build_model, clone, experiments, plots, sign_preserving_reinit, supermask_accuracy,
                            train, weight_statistics, winning_ticket)
 from lottery_utils.__main__ import main
-from lottery_utils.config import ALL_CONTROLS, CONTROLS, RunConfig, Setup
+from lottery_utils.config import ALL_CONTROLS, CONTROLS, RunConfig, TrainingSetup
 from lottery_utils.experiments import Experiment, one_shot
 from lottery_utils.lessons import bundle_runs
 from lottery_utils.settings import Settings
@@ -28,7 +28,7 @@ from lottery_utils.pruning import load_state
 from lottery_utils.results import KINDS, initial_accuracies, pick
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
-SETUP = Setup.for_model("lenet", iterations=60, eval_every=30)
+SETUP = TrainingSetup.for_model("lenet", iterations=60, eval_every=30)
 TINY = dict(setup=SETUP, settings=SETTINGS, progress=False)
 K = 20  # the rewind iteration of the tiny runs: not on their evaluation grid (0, 30, 60)
 AMOUNTS = get_preset("lenet").amounts(0.8)

@@ -14,13 +14,13 @@ from dataclasses import replace
 
 from lottery_utils.models import get_preset
 from lottery_utils import experiments, lessons, plots, widgets
-from lottery_utils.config import RunConfig, Setup
+from lottery_utils.config import RunConfig, TrainingSetup
 from lottery_utils.lessons import Run
 from lottery_utils.settings import Settings
 from lottery_utils.store import Cache, Store
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
-SETUP = {"settings": SETTINGS, "setup": Setup.for_model("lenet", iterations=60, fast=SETTINGS.fast)}
+SETUP = {"settings": SETTINGS, "setup": TrainingSetup.for_model("lenet", iterations=60, fast=SETTINGS.fast)}
 RATES = (0.2, 0.5, 0.8)
 
 
@@ -121,7 +121,7 @@ def test_real_mode_says_it_trains_now_and_how_to_precompute(tmp_path, monkeypatc
     original = Cache.save
     explorer = widgets.one_shot_explorer(rates=(0.2, 0.5), rate=0.2, seeds=(0,), store=Store(tmp_path),
                                          settings=replace(SETTINGS, fast=False),
-                                         setup=Setup.for_model("lenet", iterations=60))
+                                         setup=TrainingSetup.for_model("lenet", iterations=60))
 
     def watching_save(*args):  # the status line while the network trains, just before it is stored
         messages.append(explorer.status.value)
@@ -165,7 +165,7 @@ def test_iterative_explorer_rounds_rate_and_one_shot_comparison(warm_cache, trai
 
     explorer.compare.value = True  # one-shot tickets at the same sparsities: 20 % is cached, 36 % trains now
     assert trainings == ["ticket round 1"] and explorer.draws == 3
-    assert [round(r.remaining, 2) for r in explorer.one_shot_records] == \
+    assert [round(r.remaining, 2) for r in explorer.one_shot_results] == \
            [round(r.remaining, 2) for r in explorer.results if r.kind == "ticket"]
 
     draws = explorer.draws
@@ -238,7 +238,7 @@ def test_notebook_05_grids_are_the_bundled_ones_in_real_mode():
                                                              lessons.REWIND_RATES, lessons.REWINDS)
     fast = lessons.why_grids(fast=True)
     assert set(fast.sign_rates) <= set(lessons.SIGN_RATES) and fast.rewinds[0] == 0
-    assert max(fast.rewinds) < Setup.for_model("lenet", fast=True).iterations  # k within fast mode's training
+    assert max(fast.rewinds) < TrainingSetup.for_model("lenet", fast=True).iterations  # k within fast mode's training
 
 
 def test_several_seeds_show_their_mean_and_min_max(tmp_path, trainings):

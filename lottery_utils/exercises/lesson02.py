@@ -73,10 +73,10 @@ def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> Verdict
 
 
 def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> Verdict:
-    """Your `fn(network, train, rounds, amount)`: `rounds` times, train a copy of the current ticket with `train`,
-    prune `amount` of its surviving weights with winning_ticket, reset to θ0; return the list of tickets, one per
-    round, untrained, and leave `network` as it was. Checked with the check's own LeNet and a quick stand-in for
-    training, against pruning.iterative_pruning."""
+    """Your `fn(network, train_round, rounds, amount)`, called as `iterative_pruning` is: `rounds` times, train a copy
+    of the current ticket with `train_round`, prune `amount` of its surviving weights with winning_ticket, reset to
+    θ0; return the list of tickets, one per round, untrained, and leave `network` as it was. Checked with the check's
+    own LeNet and a quick stand-in for training, against pruning.iterative_pruning."""
     amount = {"fc": 0.2, "output": 0.1} if amount is None else amount
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_iterative_pruning(my_iterative_pruning).")
@@ -93,7 +93,7 @@ def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> Verdict:
         return not_yet("replace the placeholder `...` with the loop: one round per pass, which trains, prunes and "
                        "keeps a ticket.")
     if len(calls) != rounds:
-        return not_yet(f"train was called {len(calls)} time(s) for {rounds} rounds: train once per round, the "
+        return not_yet(f"train_round was called {len(calls)} time(s) for {rounds} rounds: train once per round, the "
                         f"current ticket's copy.")
     if not isinstance(tickets, (list, tuple)) or len(tickets) != rounds or \
             not all(isinstance(t, nn.Module) for t in tickets):

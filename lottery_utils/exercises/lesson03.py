@@ -11,9 +11,8 @@ CONTROL_NAMES = {"reinit": ("reinit", "random reinit", "random reinitialization"
 
 
 def check_control(answer) -> Verdict:
-    """Notebook 05's sign-preserving control keeps the ticket's mask m and each survivor's sign in θ0, with fresh
-    magnitudes. Which network's accuracy, subtracted from it, measures what θ0's signs alone add to the mask? The one
-    that differs from it only in the signs: random reinit (same mask, fresh values, random signs)."""
+    """Which control, subtracted from the sign-preserving one (the ticket's mask and θ0's signs, fresh magnitudes),
+    measures what θ0's signs alone add to the mask? The one that differs only in the signs: random reinit."""
     if answer is None or answer is Ellipsis:
         return not_yet("replace the placeholder with 'ticket', 'reinit' or 'random_prune'.")
     text = str(answer).strip().lower().replace("-", " ")

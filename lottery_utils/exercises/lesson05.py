@@ -21,8 +21,8 @@ def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module, nn.Module]
 
 
 def check_supermask(fn) -> Verdict:
-    """Your `fn(ticket, theta_0)`: the supermask network m ⊙ theta_0, theta_0's values under the (trained) ticket's
-    mask, untrained; the ticket is left as it is. Checked on the check's own pair (a mask from 'trained' weights,
+    """Your `fn(trained_ticket, theta_0)`: the supermask network m ⊙ theta_0, theta_0's values under the trained
+    ticket's mask, untrained; the trained ticket is left as it is. Checked on the check's own pair (a mask from 'trained' weights,
     theta_0) against winning_ticket's copy."""
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_supermask(my_supermask).")
@@ -34,7 +34,7 @@ def check_supermask(fn) -> Verdict:
         return not_yet(f"your function raised {type(error).__name__}: {error}.")
     after = trained.state_dict()
     if after.keys() != before.keys() or any(not torch.equal(v, after[n]) for n, v in before.items()):
-        return not_yet("the ticket changed: take its mask, and leave the ticket as it is.")
+        return not_yet("the trained ticket changed: take its mask, and leave it as it is.")
     if not isinstance(got, nn.Module):
         return not_yet(f"return the network (m ⊙ θ0), got {type(got).__name__}.")
     mine, want = boolean_masks(got), boolean_masks(expected)

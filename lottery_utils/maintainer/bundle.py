@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..config import RunConfig, Setup
+from ..config import RunConfig, TrainingSetup
 from ..models import get_preset
 from ..experiments import Experiment, iterative
 from ..lessons import PARTS, Run, bundle_runs
@@ -46,7 +46,7 @@ def _one_thread():
         torch.set_num_threads(threads)
 
 
-def _run_job(run: Run, model: str, seed: int, store: Store, settings: Settings, setup: Setup) -> list[Result]:
+def _run_job(run: Run, model: str, seed: int, store: Store, settings: Settings, setup: TrainingSetup) -> list[Result]:
     torch.set_num_threads(1)
     return iterative(model, run.rounds, run.rate, (seed,), controls=run.controls, progress=False, store=store,
                      rewind_iteration=run.rewind_iteration, settings=settings, setup=setup)
@@ -94,7 +94,7 @@ def _configs(experiment: Experiment, runs: list[Run]) -> dict[str, RunConfig]:
 
 
 def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.PathLike | None = None,
-          workers: int = 1, progress_every: float = 1800.0, part: str = "lessons", setup: Setup | None = None
+          workers: int = 1, progress_every: float = 1800.0, part: str = "lessons", setup: TrainingSetup | None = None
           ) -> Path:
     """Train (or find in the settings' cache, never in the bundle) every network of `bundle_runs(part)` for one seed
     and write them into the bundle folder: lenet-seed0.json.gz for the lessons' part, lenet-why-seed0.json.gz for
@@ -104,7 +104,7 @@ def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.Pat
     `progress_every` seconds (default 30 min) with the networks done so far (metadata "complete": false), so a build
     that is cut short still leaves what it finished; resuming it adds the time it had spent to the recorded time."""
     runs = bundle_runs(part)  # an unknown part is refused before anything trains
-    store, setup = settings.store(bundle=False), setup or Setup.for_model(model, fast=settings.fast)
+    store, setup = settings.store(bundle=False), setup or TrainingSetup.for_model(model, fast=settings.fast)
     experiment = Experiment(setup, seed, store, settings.data, progress=False)
     path = Path(out or BUNDLE_DIR) / file_name(model, part, seed)
     start = time.perf_counter() - _interrupted_seconds(path, setup)
@@ -122,10 +122,10 @@ def build(seed: int, settings: Settings, model: str = "lenet", out: str | os.Pat
 
 
 def build_weights(seed: int, settings: Settings, model: str = "lenet", out: str | os.PathLike | None = None,
-                  setup: Setup | None = None) -> Path:
+                  setup: TrainingSetup | None = None) -> Path:
     """The trained weights a lesson reads (`bundle_runs("weights")`: notebook 05's section 2, seed 0), trained here
     (or found in the settings' cache) and written to lenet-weights-seed0.pt: {key: state dict}, masks as booleans."""
-    store, setup = settings.store(bundle=False), setup or Setup.for_model(model, fast=settings.fast)
+    store, setup = settings.store(bundle=False), setup or TrainingSetup.for_model(model, fast=settings.fast)
     with _one_thread():
         results = [r for run in bundle_runs("weights") for r in iterative(
             model, run.rounds, run.rate, (seed,), controls=run.controls, progress=False, store=store,

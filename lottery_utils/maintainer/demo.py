@@ -17,7 +17,7 @@ from ..settings import project_root
 from ..lessons import CONTROLS, ONE_SHOT_GRID, PAPER_ROUNDS
 from ..results import LABELS, Result, Spread, summarize
 from ..store import Bundle
-from ..tables import one_shot_networks, paper_run
+from .selection import one_shot_networks, paper_run
 
 DEMO_DIR = project_root() / "docs" / "demo"
 KINDS = ("ticket", *CONTROLS)

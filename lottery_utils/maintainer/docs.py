@@ -16,8 +16,9 @@ from ..results import Paired, Result, Summary, paired, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo
-from ..tables import findings, one_shot_networks, paired_findings, paper_run, points, table
-from ..why import (recovered, rewinding_findings, rewinding_table, share_text, sign_findings, sign_recovery,
+from ..tables import columns_table, findings, paired_findings, points, table
+from .selection import one_shot_networks, paper_run
+from ..why import (recovered, rewinding_findings, share_text, sign_findings, sign_recovery,
                    sign_rounds, supermask_findings, supermask_table, trained_again)
 
 RESULTS_DIR = project_root() / "docs" / "results"
@@ -462,3 +463,14 @@ def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Pa
         plots.plot_accuracy_vs_remaining(run).savefig(folder / "accuracy_vs_remaining.png", dpi=110)
         plots.plot_early_stop_vs_remaining(run).savefig(folder / "early_stop_vs_remaining.png", dpi=110)
     return path
+
+
+def rewinding_table(results: list[Result]) -> list[str]:
+    """Ticket accuracy at early stop (and the early-stop iteration) for each rewind iteration k, by sparsity."""
+    ks = sorted({r.rewind_iteration for r in results if r.kind == "ticket"})
+    rows = {k: {row.sparsity: row for row in summarize(r for r in results
+                                                        if r.kind == "ticket" and r.rewind_iteration == k)}
+            for k in ks}
+    dense = summarize(r for r in results if r.kind == "dense")[0]
+    return columns_table([f"k = {k:,}" for k in ks], dense,
+                         [(rows[0][s].remaining, [rows[k].get(s) for k in ks]) for s in sorted(rows[0], reverse=True)])

@@ -91,11 +91,11 @@ print(f"the sparsest ticket that wins in every seed: {answer} % of the weights r
 check_sparsest_winning_ticket(answer, results)"""),
         ("Exercise 3: train a copy of the current ticket, prune it, and give a copy of the current ticket (which "
          "holds θ0 on its survivors) the new mask.", """
-def my_iterative_pruning(network, train, rounds, amount):
+def my_iterative_pruning(network, train_round, rounds, amount):
     tickets, ticket = [], network
     for r in range(rounds):
         trained = clone(ticket)
-        train(trained, r)
+        train_round(trained, r)
         ticket = winning_ticket(trained, clone(ticket), amount)
         tickets.append(ticket)
     return tickets
@@ -168,12 +168,12 @@ from lottery_utils.exercises import check_sign_preserving_reinit, check_supermas
 
 data = load_mnist(settings.data)
 
-def my_supermask(ticket, theta_0):
-    return apply_masks(ticket, clone(theta_0))
+def my_supermask(trained_ticket, theta_0):
+    return apply_masks(trained_ticket, clone(theta_0))
 
 if check_supermask(my_supermask):   # then seed 0's own ticket (one-shot, 20.2 % of the weights)
-    _, ticket = experiments.trained_networks("lenet", rate=0.8, seed=0, settings=settings)
-    supermask = my_supermask(ticket, build_model("lenet", seed=0))
+    _, trained_ticket = experiments.trained_networks("lenet", rate=0.8, seed=0, settings=settings)
+    supermask = my_supermask(trained_ticket, build_model("lenet", seed=0))
     print(f"seed 0's m ⊙ θ0: {supermask_accuracy(supermask, data):.2%} of the test digits, untrained")"""),
         ("Exercise 2: fresh magnitudes with the ticket's initial signs, then the ticket's mask.", """
 def my_reinit_signs(ticket, fresh_network):
