@@ -103,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      help="warm the cache for every setting the notebooks' widgets show")
     precompute.add_argument("--notebook", choices=NOTEBOOKS,
                             help="only this notebook's (default: all; 05 also the classroom app's signs panel)")
-    bundle = commands.add_parser("bundle", help="train the results bundled with the project: every network the "
-                                                "notebooks show and the paper's 18-round figure (hours per seed)")
+    bundle = commands.add_parser("bundle", help="train the results bundled with the project (LeNet only): every "
+                                                "network the notebooks show and the paper's 18-round figure (hours "
+                                                "per seed)")
     bundle.add_argument("--seeds", type=checked(seed_list), default="0-4",
                         help="a count (5: seeds 0-4), a range (0-4, the default; 3-3: seed 3 alone) or a list (0,3)")
     bundle.add_argument("--workers", type=COUNT, default=1, help="processes of one thread each (default 1)")

@@ -10,9 +10,9 @@ Output policy (notebooks/README.md):
   tagged cell whose output is a figure, a widget, stderr, text that changes from run to run (memory addresses,
   timings) or text that depends on the mode is an error: untag the cell or make its output stable.
 * Outputs are generated here, never edited by hand. A real-mode run that has to train (something the bundle lacks:
-  it writes to the cache) is refused: bundle it first, or change the lesson. `--warm-cache DIR` lets the real-mode run read a cache that
-  already holds what the bundle cannot (trained weights: notebook 05's section 2), e.g. the `runs/` a `bundle` build
-  filled; anything else that would train is still refused.
+  it writes to the cache) is refused: bundle it first, or change the lesson. `--warm-cache DIR` lets the real-mode
+  run read a cache that already holds what the bundle cannot (trained weights: notebook 05's section 2), e.g. the
+  `runs/` a `bundle` build filled; anything else that would train is still refused.
 
     python notebooks/refresh_reference_outputs.py                       # every notebooks/NN_*.ipynb
     python notebooks/refresh_reference_outputs.py notebooks/00_the_theorem.ipynb
@@ -45,7 +45,8 @@ UNSTABLE = [(re.compile(r"0x[0-9a-fA-F]{6,16}"), "a memory address"),
 def environment(cache: str, fast: bool) -> dict[str, str]:
     """The kernel's environment: this process's, with the mode, offline data, the cache and one thread."""
     data = os.environ.get("LOTTERY_DATA") or ROOT.parent / "shared" / "data"
-    return {**os.environ, "LOTTERY_FAST": "1" if fast else "0", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+    return {**os.environ, "LOTTERY_FAST": "1" if fast else "0",
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
             "LOTTERY_DATA": str(Path(data).resolve()),  # the kernel runs in notebooks/: no relative paths
             "LOTTERY_CACHE": cache}
 
@@ -202,7 +203,8 @@ def main(argv: list[str] | None = None) -> None:
             nb, references = nbformat.read(path, as_version=4), None
         else:
             fast = run(path, fast=True)
-            references = {i: reference_outputs(c, f"{path.name}, cell {i} (fast mode)") for i, c in enumerate(fast.cells)
+            references = {i: reference_outputs(c, f"{path.name}, cell {i} (fast mode)")
+                          for i, c in enumerate(fast.cells)
                           if c.cell_type == "code" and TAG in c.metadata.get("tags", [])}
             nb = run(path, fast=False, warm_cache=args.warm_cache) if not args.fast_only else fast
             if not args.fast_only and path.stem in times.LESSONS:  # the teacher's guide times the lessons' sections

@@ -2,6 +2,8 @@
 maintainer tools apart, no import cycle (imports inside functions included), the environment read only at the edge."""
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,11 @@ def test_the_core_reads_in_one_sitting_and_the_readme_gives_its_size():
                   for line in (PACKAGE / f"{name}.py").read_text().splitlines() if line.strip())
     assert counted <= 1_000, f"the core's reading path has grown to {counted} lines of text"
     assert abs(stated - counted) <= 0.05 * counted, (stated, counted)
+
+
+def test_the_package_and_the_notebooks_scripts_pass_the_linter():
+    """pycodestyle's errors and warnings and pyflakes (ruff, configured in pyproject.toml: lines of 120)."""
+    paths = [PACKAGE, *PACKAGE.parent.glob("notebooks/*.py"), *PACKAGE.parent.glob("notebooks/instructor/*.py")]
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", *map(str, paths)],
+                          capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..models import build_model
 from ..layers import prunable_layers
+from ..models import build_model
 from ..pruning import clone, remaining_weights, sign_preserving_reinit, winning_ticket
 from ._common import CHECK_SEED, StandIn, Verdict, boolean_masks, correct, not_yet
 
@@ -22,8 +22,8 @@ def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module, nn.Module]
 
 def check_supermask(fn) -> Verdict:
     """Your `fn(trained_ticket, theta_0)`: the supermask network m ⊙ theta_0, theta_0's values under the trained
-    ticket's mask, untrained; the trained ticket is left as it is. Checked on the check's own pair (a mask from 'trained' weights,
-    theta_0) against winning_ticket's copy."""
+    ticket's mask, untrained; the trained ticket is left as it is. Checked on the check's own pair (a mask from
+    'trained' weights, theta_0) against winning_ticket's copy."""
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_supermask(my_supermask).")
     theta_0, trained, expected = _check_ticket()  # `expected` is m ⊙ theta_0, `trained` the pruned, trained ticket
