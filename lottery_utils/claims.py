@@ -4,7 +4,7 @@ given, means over the seeds and then seed by seed. The lessons compare with the 
 from __future__ import annotations
 
 from .config import ALL_CONTROLS, CONTROLS
-from .results import LABELS, Result, Summary, paired, summarize
+from .results import LABELS, Result, Summary, is_printed_share, paired, remaining_key, summarize
 from .tables import LEVEL, markdown, points, rounds_vs_one_step, winning_counts
 
 
@@ -24,13 +24,12 @@ def _for_good(rows: list[Summary], kind: str, below) -> float | None:
 
 
 def _at_share(rows: list[Summary], kind: str, share: float) -> Summary | None:
-    """The `kind` row at the paper's share of weights remaining (0.211 for its "21.1 %"; the rounds' shares differ
-    from the paper's rounded ones by less than 0.05 points)."""
-    return next((row for row in rows if row.kind == kind and abs(row.remaining - share) < 5e-4), None)
+    """The `kind` row at the paper's share of weights remaining (0.211 for its "21.1 %")."""
+    return next((row for row in rows if row.kind == kind and is_printed_share(row.remaining, share)), None)
 
 
 def _means_over(rows: list[Summary]) -> str:
-    seeds = max(row.seeds for row in rows)
+    seeds = max(row.n_seeds for row in rows)
     return f"\n(means over {seeds} seed{'s' * (seeds > 1)})"
 
 
@@ -102,7 +101,7 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
     lines["sparsest"] = (
         f"- at the sparsest, {100 * last.remaining:.1f} %: "
         f"{points(last.early_stop_test_accuracy.mean, dense_accuracy):+.2f} points against the dense network on "
-        f"average" + (f"; at least as accurate as its own seed's dense network in {pair.as_accurate} of {pair.seeds} "
+        f"average" + (f"; at least as accurate as its own seed's dense network in {pair.as_accurate} of {pair.n_seeds} "
                       f"seeds" if pair else ""))
     return lines
 
@@ -131,6 +130,7 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
                  + ("at no sparsity" if lowest is None else f"from {100 * lowest:.1f} % on"))
     reinit = {row.round: row for row in rows if row.kind == "reinit"}
     pruned = {row.round: row for row in rows if row.kind == "random_prune" and row.round in reinit}
+
     def gaps(metric: str) -> list[float]:  # random reinit minus random pruning, as the tables print them
         return [points(getattr(reinit[r], metric).mean, getattr(row, metric).mean) for r, row in pruned.items()]
 
@@ -158,7 +158,7 @@ def _control_lines(results: list[Result]) -> dict[str, str]:
                           f"{control.early_stop_iteration.mean / ticket.early_stop_iteration.mean:.2f}x sooner than "
                           f"random reinit and is {lead:.2f} points more accurate")
     last = min((row.remaining for row in rows if row.kind == "ticket"), default=None)
-    sparsest = {row.kind: row for row in rows if row.remaining == last}
+    sparsest = {row.kind: row for row in rows if last is not None and row.remaining_key == remaining_key(last)}
     if last is not None and set(CONTROLS) <= set(sparsest):
         lines["sparsest"] = f"- at the sparsest, {100 * last:.1f} %: " + ", ".join(
             f"{LABELS[kind]} {100 * sparsest[kind].early_stop_test_accuracy.mean:.2f} % at "
@@ -173,15 +173,16 @@ def against_own_dense(results: list[Result], split: float = 0.211,
     (the paper's 21.1 %, where its random reinit drops off): the test the means only summarize."""
     pairs = [p for p in paired(results) if p is not None]
     kinds = [kind for kind in kinds if any(p.kind == kind for p in pairs)]
-    if not kinds or pairs[0].seeds < 2:
+    if not kinds or pairs[0].n_seeds < 2:
         return []
-    n, counts = pairs[0].seeds, range(pairs[0].seeds, -1, -1)
+    n, counts = pairs[0].n_seeds, range(pairs[0].n_seeds, -1, -1)
     lines = ["| at how many sparsities it is at least as accurate as its own seed's dense network (a′ ≥ a), in: | "
              + " | ".join(f"all {n} seeds" if k == n else "no seed" if k == 0 else f"{k} of {n}" for k in counts)
              + " |", "|---|" + "---:|" * len(counts)]
     for kind in kinds:
         for above in (True, False):
-            group = [p for p in pairs if p.kind == kind and (p.remaining > split + 5e-4) == above]
+            group = [p for p in pairs
+                     if p.kind == kind and (p.remaining > split and not is_printed_share(p.remaining, split)) == above]
             if group:
                 ends = " to ".join(dict.fromkeys(f"{100 * p.remaining:.1f}" for p in (group[0], group[-1])))
                 count = f"{len(group)} {'sparsity' if len(group) == 1 else 'sparsities'}"
@@ -215,15 +216,15 @@ def one_shot_vs_paper(results: list[Result]) -> list[str]:
              f"- accuracy (the paper: higher than the dense network from 95.0 % to 5.17 %): the ticket's mean is above "
              f"the dense mean ({100 * dense.early_stop_test_accuracy.mean:.2f} %) or level with it (within {LEVEL} "
              f"points) {at(level, tickets)}"]
-    if tickets and tickets[0].seeds > 1:
+    if tickets and tickets[0].n_seeds > 1:
         lines.append(f"- seed by seed (a winning ticket: as accurate as its own seed's dense network and no later): "
                      f"{winning_counts(results)[-1]}")
-    by_share = {row.remaining: row for row in tickets}
+    by_share = {row.remaining_key: row for row in tickets}
     for control in CONTROLS:
         group = sorted((row for row in rows if row.kind == control), key=lambda row: -row.remaining)
         below = [c for c in group
                  if points(c.early_stop_test_accuracy.mean, dense.early_stop_test_accuracy.mean) < -LEVEL]
-        paired_rows = [(by_share[c.remaining], c) for c in group if c.remaining in by_share]
+        paired_rows = [(by_share[c.remaining_key], c) for c in group if c.remaining_key in by_share]
         leads = [points(t.early_stop_test_accuracy.mean, c.early_stop_test_accuracy.mean) for t, c in paired_rows]
         later = sum(c.early_stop_iteration.mean > t.early_stop_iteration.mean for t, c in paired_rows)
         if group:

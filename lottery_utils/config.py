@@ -135,7 +135,8 @@ class RunConfig:
 
     @property
     def seedless_key(self) -> str:
-        """The key of this network whatever its seed: what `results.summarize` groups seeds by."""
+        """The key of this network whatever its seed: what `results.summarize` groups stored results by
+        (`store.StoredResult.group_key`)."""
         return key_without_seed(self.as_dict())
 
 

@@ -236,11 +236,11 @@ class Experiment:
 
 
 def with_defaults(model: str, settings: Settings, store: Store | None, setup: TrainingSetup | None
-             ) -> tuple[Settings, Store, TrainingSetup]:
+                  ) -> tuple[Settings, Store, TrainingSetup]:
     """What every experiment runs with: its `settings` (given, never guessed: fast mode and the folders), their
     store unless one is given, and the preset's setup (shrunk in fast mode) unless one is given."""
     if not isinstance(settings, Settings):
-        raise TypeError(f"settings must be a Settings, got {type(settings).__name__}: pass "
+        raise TypeError(f"settings is required (a Settings; got {type(settings).__name__}): pass "
                         f"settings=Settings.from_environment() (what each notebook's first cell does), or "
                         f"Settings(fast=True) for 300 iterations per network.")
     setup = setup or TrainingSetup.for_model(model, fast=settings.fast)
@@ -280,7 +280,7 @@ def _run(experiments: list[Experiment], rounds: int, rate: float | None, control
 
 def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, seeds: Iterable[int] = (0,), *,
               controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
-              rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
+              rewind_iteration: int = 0, settings: Settings | None = None, setup: TrainingSetup | None = None
               ) -> list[Result]:
     """Rounds of train -> prune -> reset to theta_0 at pruning rate `rate` (default: the paper's), for each seed.
 
@@ -299,7 +299,7 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
 
 def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
              progress: Progress = True, store: Store | None = None, workers: int = 1, rewind_iteration: int = 0,
-             settings: Settings, setup: TrainingSetup | None = None) -> list[Result]:
+             settings: Settings | None = None, setup: TrainingSetup | None = None) -> list[Result]:
     """Train theta_0 -> theta_j, prune by `rate` (the paper's pruning rate p: see `Preset.rate`), reset to
     theta_0 (theta_k with `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as
     `iterative`'s."""
@@ -308,7 +308,7 @@ def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,
 
 
 def trained_networks(model: str = "lenet", rate: float = 0.8, seed: int = 0, *, progress: Progress = True,
-                     store: Store | None = None, settings: Settings, setup: TrainingSetup | None = None
+                     store: Store | None = None, settings: Settings | None = None, setup: TrainingSetup | None = None
                      ) -> tuple[nn.Module, nn.Module]:
     """One seed's trained dense network (theta_j) and its trained one-shot ticket at `rate` (pruned: its mask is the
     ticket's), rebuilt from the store: your cache, else the weights bundled for the lessons (trained first where
@@ -320,7 +320,7 @@ def trained_networks(model: str = "lenet", rate: float = 0.8, seed: int = 0, *, 
 
 def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,), *,
           controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
-          rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
+          rewind_iteration: int = 0, settings: Settings | None = None, setup: TrainingSetup | None = None
           ) -> list[Result]:
     """One-shot pruning at several rates (the slider's grid): the dense network is trained once per seed."""
     rates, controls = list(rates), validate_controls(controls)
@@ -335,8 +335,8 @@ def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.
 
 
 def count_to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,), *,
-             controls: Iterable[str] = (), store: Store | None = None, rewind_iteration: int = 0,
-             settings: Settings, setup: TrainingSetup | None = None) -> int:
+                   controls: Iterable[str] = (), store: Store | None = None, rewind_iteration: int = 0,
+                   settings: Settings | None = None, setup: TrainingSetup | None = None) -> int:
     """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the
     ones they share counted once); 0 when the store holds them all."""
     return _count(_experiments(model, seeds, False, store, 1, rewind_iteration, settings, setup), runs,
@@ -402,7 +402,7 @@ def _has_weights(store: Store, result: Result) -> bool:
 
 
 def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, *, progress: Progress = True,
-               store: Store | None = None, settings: Settings, setup: TrainingSetup | None = None,
+               store: Store | None = None, settings: Settings | None = None, setup: TrainingSetup | None = None,
                workers: int = 1) -> int:
     """Train (or find in the store) every network the widgets and figures of a notebook ("01", "02", "03", "05";
     default all) show (lessons.notebook_runs), so that in class every slider move answers at once; "05" also the

@@ -21,7 +21,7 @@ from torch import nn
 from .models import build_model
 from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
-from .results import KINDS, LABELS, Result, initial_accuracies, pick, summarize
+from .results import KINDS, LABELS, Result, initial_accuracies, is_printed_share, pick, summarize
 from .store import StoredResult
 
 # One color and name per kind in every figure; plot_rewinding shades the kind's colormap by rewind iteration.
@@ -62,19 +62,19 @@ def _plot_vs_remaining(results: list[Result], metric: str, ax: Axes | None,
         spreads = [getattr(row, metric) for row in group]
         if kind == "dense":  # a reference level, not a point on the sparsity axis
             ax.axhline(spreads[0].mean, color=COLORS[kind], linestyle="--", label=LABELS[kind])
-            if group[0].seeds > 1:
+            if group[0].n_seeds > 1:
                 ax.axhspan(spreads[0].min, spreads[0].max, color=COLORS[kind], alpha=0.1,
                            label=f"{LABELS[kind]}: min-max")
             continue
         x = [100 * row.remaining for row in group]
         y = np.array([s.mean for s in spreads])
         spread = None
-        if any(row.seeds > 1 for row in group):  # the paper's error bars: min and max over the seeds
+        if any(row.n_seeds > 1 for row in group):  # the paper's error bars: min and max over the seeds
             spread = [y - [s.min for s in spreads], [s.max for s in spreads] - y]
         ax.errorbar(x, y, yerr=spread, color=COLORS[kind], label=LABELS[kind], marker="o", markersize=4,
                     capsize=3)
     _sparsity_axis(ax, [100 * row.remaining for row in rows])
-    seeds = max(row.seeds for row in rows)
+    seeds = max(row.n_seeds for row in rows)
     ax.set(ylabel=AXIS_LABELS[metric], title=f"{_model_name(results)}: {AXIS_LABELS[metric]}")
     if metric == "early_stop_iteration":  # a log axis: a network 1.5 times slower is as far off at 3,000 as at 30,000
         ax.set_yscale("log")
@@ -146,7 +146,7 @@ def plot_training_curves(results: Iterable[Result], kind: str = "ticket", ax: Ax
         present = sorted({r.kind for r in results})
         raise ValueError(f"No {kind!r} results to plot; the results hold {present or 'nothing'}.")
     runs = _by_sparsity(r for r in results if r.kind == kind)
-    figure_3 = [group for group in runs if any(abs(group[0].remaining - share) < 5e-4 for share in FIGURE_3)]
+    figure_3 = [group for group in runs if any(is_printed_share(group[0].remaining, s) for s in FIGURE_3)]
     if len(figure_3) == len(FIGURE_3):
         runs = figure_3
     elif len(runs) > max_lines:  # spread the lines over the whole range of sparsities
@@ -191,7 +191,7 @@ def _by_sparsity(results: Iterable[Result]) -> list[list[Result]]:
     """The results grouped by sparsity (densest first), each group one network per seed."""
     groups: dict[float, list[Result]] = {}
     for r in results:
-        groups.setdefault(r.sparsity, []).append(r)
+        groups.setdefault(r.remaining_key, []).append(r)
     return [groups[key] for key in sorted(groups, reverse=True)]
 
 
@@ -399,8 +399,8 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
     fig, (accuracy, speed) = panels(2, width=6)
     shown = []
     for results, style, what in ((rounds, "-", "k rounds"), (one_step, "--", "one step")):
-        rows = {(row.kind, row.sparsity): row for row in summarize(results)}
-        by_seed = {(r.kind, r.sparsity, r.seed): r.early_stop_test_accuracy for r in results}
+        rows = {(row.kind, row.remaining_key): row for row in summarize(results)}
+        by_seed = {(r.kind, r.remaining_key, r.seed): r.early_stop_test_accuracy for r in results}
         for kind in controls:
             shares = sorted((r for k, r in rows if k == kind and ("ticket", r) in rows), reverse=True)
             ticket, control = [rows[("ticket", r)] for r in shares], [rows[(kind, r)] for r in shares]
@@ -450,8 +450,8 @@ def shared_legend(fig: Figure, axes: Sequence[Axes], rename: dict[str, str] | No
 
 
 def pruning_panel(results: list[Result], one_shot_tickets: Sequence[Result] = (), current: Result | None = None,
-                    accuracy_ylim: tuple[float, float] | None = None, what: str = "",
-                    axes_for: Sequence[Result] = (), fit_accuracy_to: Sequence[str] | None = None) -> Figure:
+                  accuracy_ylim: tuple[float, float] | None = None, what: str = "",
+                  axes_for: Sequence[Result] = (), fit_accuracy_to: Sequence[str] | None = None) -> Figure:
     """Accuracy and early-stop iteration against weights remaining (notebooks 01-03), with the controls the results
     hold.
 
@@ -629,7 +629,7 @@ def plot_rewinding(results: Iterable[Result], kind: str = "ticket", metric: str 
     seeds = 1
     for i, k in enumerate(rewinds):
         rows = summarize(r for r in results if r.kind == kind and r.rewind_iteration == k)
-        seeds = max(seeds, *(row.seeds for row in rows))
+        seeds = max(seeds, *(row.n_seeds for row in rows))
         y = np.array([getattr(row, metric).mean for row in rows])
         spread = [y - [getattr(row, metric).min for row in rows], [getattr(row, metric).max for row in rows] - y]
         shift = 1.04 ** (i - (len(rewinds) - 1) / 2)  # a few percent along the log axis
@@ -641,7 +641,7 @@ def plot_rewinding(results: Iterable[Result], kind: str = "ticket", metric: str 
     for row in summarize(r for r in results if r.kind == "dense"):
         spread = getattr(row, metric)
         ax.axhline(spread.mean, color=COLORS["dense"], linestyle="--", label=LABELS["dense"])
-        if row.seeds > 1:
+        if row.n_seeds > 1:
             ax.axhspan(spread.min, spread.max, color=COLORS["dense"], alpha=0.1, label=f"{LABELS['dense']}: min-max")
     _sparsity_axis(ax, [100 * r.remaining for r in results if r.kind == kind])
     counted = " (from iteration 0)" if metric == "early_stop_iteration" else ""

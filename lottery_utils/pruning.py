@@ -45,7 +45,7 @@ class Round(NamedTuple):
     """One round of `iterative_pruning`."""
 
     trained: nn.Module  # the network trained this round (the dense one in the first), pruned at the round's end
-    result: object  # what `train_round` returned for it, e.g. its History
+    history: object  # what `train_round` returned for it: `train`'s History
     ticket: nn.Module  # the round's ticket, untrained: the survivors reset to θ0 (or θk)
 
 
@@ -60,17 +60,17 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     the tickets from iteration k: `train(net, data, "lenet", start_iteration=k if r else 0)`.
 
     Returns a Round per round: the i-th ticket is pruned i + 1 times, its mask inside the previous one's, and
-    `rounds[i].result` is the training of the network it was cut from. The last ticket is not trained here.
+    `rounds[i].history` is the training of the network it was cut from. The last ticket is not trained here.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
     validate_strategy(layer_amounts(network, amount), strategy)
     done, ticket = [], network
     for r in range(rounds):
         trained = clone(ticket)
-        result = train_round(trained, r)  # theta_0 -> theta_j
+        history = train_round(trained, r)  # theta_0 -> theta_j
         start = reset_to if r == 0 and reset_to is not None else ticket  # what the survivors are reset to
         ticket = winning_ticket(trained, clone(start), amount, strategy)
-        done.append(Round(trained, result, ticket))
+        done.append(Round(trained, history, ticket))
     return done
 
 

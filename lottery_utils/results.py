@@ -45,10 +45,18 @@ class Kind(StrEnum):
 KINDS = tuple(Kind)
 
 
-def sparsity_key(remaining: float) -> float:
+def remaining_key(remaining: float) -> float:
     """How sparsities are matched: a share of weights remaining to 4 decimals, so that one share reached by different
     float arithmetic (0.8 ** 2, 1 - 0.36) is one sparsity, and the paper's rounds, 0.8 ** k, stay apart."""
     return round(remaining, 4)
+
+
+def is_printed_share(remaining: float, share: float) -> bool:
+    """Whether `remaining` is the share the paper prints as `share` (0.211 for its "21.1 %", to 0.1 point): the paper's
+    rounds leave shares within 0.05 points of their printed values."""
+    return abs(remaining - share) < 5e-4
+
+
 LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
           "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 
@@ -72,8 +80,8 @@ class Result:
         self.kind = Kind.named(self.kind)
 
     @property
-    def sparsity(self) -> float:  # `remaining`, as sparsities are matched (sparsity_key)
-        return sparsity_key(self.remaining)
+    def remaining_key(self) -> float:  # `remaining` as sparsities are matched (results.remaining_key)
+        return remaining_key(self.remaining)
 
     @property
     def final_test_accuracy(self) -> float:  # at the end of training
@@ -93,9 +101,10 @@ class Result:
 
     def group_key(self) -> tuple:
         """What the seeds of one network share, its whole configuration but the seed: `summarize` averages over the
-        results with one group key."""
+        results with one group key. (A result read from a store, `store.StoredResult`, knows its training setup too,
+        and groups by its stored configuration without the seed.)"""
         return (self.kind, self.model, self.iterations, self.rewind_iteration, self.round,
-                tuple(tuple(sorted(step.items())) for step in self.schedule), self.remaining)
+                tuple(tuple(sorted(step.items())) for step in self.schedule), self.remaining_key)
 
     @property
     def initial_test_accuracy(self) -> float:
@@ -108,7 +117,7 @@ class Result:
 
 
 def pick(results: Iterable[Result], kind: str, at_round: int | None = None) -> Result:
-    """The `kind` network of round `at_round` (default: the last round) among `results`, the lowest seed first."""
+    """The `kind` network of round `at_round` (default: the last round) among `results`: the lowest seed's."""
     found = [r for r in results if r.kind == kind and (at_round is None or r.round == at_round)]
     if not found:
         raise LookupError(f"No {kind!r} network{'' if at_round is None else f' of round {at_round}'} among the "
@@ -161,12 +170,12 @@ class Summary:
     rewind_iteration: int = 0
 
     @property
-    def seeds(self) -> int:
+    def n_seeds(self) -> int:
         return self.final_test_accuracy.n
 
     @property
-    def sparsity(self) -> float:  # `remaining`, as sparsities are matched (sparsity_key)
-        return sparsity_key(self.remaining)
+    def remaining_key(self) -> float:  # `remaining` as sparsities are matched (results.remaining_key)
+        return remaining_key(self.remaining)
 
 
 METRICS = ("final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
@@ -205,7 +214,7 @@ class Paired:
 
     kind: Kind
     remaining: float
-    seeds: int
+    n_seeds: int
     as_accurate: int
     no_later: int
     both: int = 0
@@ -220,7 +229,7 @@ def references(results: Iterable[Result], against: str = "dense") -> list[tuple[
 
     def identity(r: Result) -> tuple:
         return (r.seed, r.model, r.iterations) + (() if against == "dense" else
-                                                  (r.round, r.rewind_iteration, r.sparsity))
+                                                  (r.round, r.rewind_iteration, r.remaining_key))
 
     reference = {identity(r): r for r in results if r.kind == against}
     pairs = [(r, reference.get(identity(r))) for r in results if r.kind != against]

@@ -75,8 +75,8 @@ def numbers_of(result: Result) -> dict[str, Any]:
 @dataclass
 class StoredResult(Result):
     """A Result as a store holds it, with the key of its entry, the key of its configuration without the seed, whether
-    it came from the bundle, and the weights each input of its first layer keeps (LeNet's mask, drawn without the
-    weights)."""
+    it came from the bundle, and how many weights each input pixel keeps in the first layer (LeNet: enough to draw its
+    mask without the weights)."""
 
     key: str = ""
     seedless_key: str = ""
@@ -153,7 +153,7 @@ class Cache:
         return self._read(self.path(config), config.setup.model, config.as_dict())
 
     def load_key(self, model: str, kind: str, key: str) -> dict[str, Any] | None:
-        """The entry stored under a key (a Result's `key`), or None, as `load`."""
+        """The entry stored under a key (a StoredResult's `key`), or None, as `load`."""
         return self._read(self.key_path(model, kind, key), model)
 
     def _read(self, path: Path, model: str, config: dict[str, Any] | None = None) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .config import ALL_CONTROLS
-from .results import (LABELS, Paired, Result, Summary, conditions, paired, references, sparsity_key,
+from .results import (LABELS, Paired, Result, Summary, conditions, paired, references, remaining_key,
                       summarize, unique_networks)
 
 
@@ -30,17 +30,17 @@ def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
     for three in by_reinit.values():
         if {"ticket", "random_prune"} <= set(three):
             ticket, reinit, pruned = (three[k].early_stop_test_accuracy for k in ("ticket", "reinit", "random_prune"))
-            larger, n = counts.get(three["reinit"].sparsity, (0, 0))
+            larger, n = counts.get(three["reinit"].remaining_key, (0, 0))
             wins = round(points(ticket, reinit), 2) > round(points(reinit, pruned), 2)
-            counts[three["reinit"].sparsity] = (larger + wins, n + 1)
+            counts[three["reinit"].remaining_key] = (larger + wins, n + 1)
     return counts
 
 
 def paired_text(pair: Paired, reference: str = "its own seed's dense network") -> str:
     """"against its own seed's dense network: at least as accurate in 3 of 3, stops no later in 2 of 3, both in 2 of
     3": a `results.paired` comparison in words."""
-    return (f"against {reference}: at least as accurate in {pair.as_accurate} of {pair.seeds}, "
-            f"stops no later in {pair.no_later} of {pair.seeds}, both in {pair.both} of {pair.seeds}")
+    return (f"against {reference}: at least as accurate in {pair.as_accurate} of {pair.n_seeds}, "
+            f"stops no later in {pair.no_later} of {pair.n_seeds}, both in {pair.both} of {pair.n_seeds}")
 
 
 def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
@@ -48,7 +48,7 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     early-stop iteration), and whether the network is at least as accurate and stops no later: the hypothesis' two
     conditions, where a mean over seeds can hide that they disagree. One sparsity of `kind` expected."""
     results = unique_networks(results)
-    sparsities = {r.sparsity for r in results if r.kind == kind}
+    sparsities = {r.remaining_key for r in results if r.kind == kind}
     if len(sparsities) != 1:
         raise ValueError(f"Pass the results of one {kind} sparsity with its dense networks (found {len(sparsities)}).")
     dense = {r.seed: r for r in results if r.kind == "dense"}
@@ -104,7 +104,7 @@ def curve_margins(results: Iterable[Result], shares: Iterable[float], readings: 
              "|---:|" + "---:|" * len(iterations)]
     for share in shares:
         nearest = min({r.remaining for r in tickets}, key=lambda remaining: abs(remaining - share))
-        mine = [r for r in tickets if r.remaining == nearest]
+        mine = [r for r in tickets if r.remaining_key == remaining_key(nearest)]
         lines.append(f"| {100 * nearest:.1f} % | " + " | ".join(
             f"{100 * (min(curves[id(r)][i] for r in mine) - max(curves[id(d)][i] for d in dense)):+.2f}"
             for i in iterations) + " |")
@@ -141,8 +141,8 @@ def seed_counts(results: Iterable[Result], kind: str, against: str = "dense") ->
             if row.kind == kind and pair is not None]
     return ([f"| weights remaining | {LABELS[kind]}: as accurate as its seed's {LABELS[against]} | stops no later |",
              "|---:|---:|---:|"]
-            + [f"| {100 * row.remaining:.1f} % | {pair.as_accurate} of {pair.seeds} | {pair.no_later} of {pair.seeds} |"
-               for row, pair in rows])
+            + [f"| {100 * row.remaining:.1f} % | {pair.as_accurate} of {pair.n_seeds} | "
+               f"{pair.no_later} of {pair.n_seeds} |" for row, pair in rows])
 
 
 def describe(results: Iterable[Result]) -> str:
@@ -154,8 +154,8 @@ def describe(results: Iterable[Result]) -> str:
     for row, pair in zip(summarize(results), paired(results)):
         lines.append(f"{row.kind:>12} {100 * row.remaining:5.1f} % of the weights: test accuracy at early stop "
                      f"{row.early_stop_test_accuracy.text(percent=True)} %, early stop at iteration "
-                     f"{row.early_stop_iteration.text()} ({row.seeds} seed{'s' * (row.seeds > 1)})")
-        if pair is not None and pair.seeds > 1:
+                     f"{row.early_stop_iteration.text()} ({row.n_seeds} seed{'s' * (row.n_seeds > 1)})")
+        if pair is not None and pair.n_seeds > 1:
             lines.append(f"{'':>12} {paired_text(pair)}")
     return "\n".join(lines)
 
@@ -175,7 +175,7 @@ def columns_table(columns: list[str], dense: Summary, rows: list[tuple[float, li
     def line(first: str, remaining: float, summaries: list[Summary | None]) -> str:
         return (f"| {first} | " + " | ".join(_cell(s, "early_stop_test_accuracy", True) for s in summaries) + " | "
                 + " | ".join(_cell(s, "early_stop_iteration", False) for s in summaries) + " |"
-                + (f" {by_share.get(sparsity_key(remaining), '')} |" if last else ""))
+                + (f" {by_share.get(remaining_key(remaining), '')} |" if last else ""))
 
     return ["| weights remaining | " + " | ".join(f"{c}: accuracy (%)" for c in columns) + " | "
             + " | ".join(f"{c}: early-stop iteration" for c in columns) + " |" + extra,
@@ -191,12 +191,12 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
     with `split` (`split_by_seed`): in how many seeds θ0's share of the ticket's lead is the larger; for tickets
     alone, with `pairs` (`results.paired`, several seeds): their seed-by-seed comparison with the dense network of
     their seed (at least as accurate, a' >= a; no later, j' <= j; both)."""
-    by = {(row.kind, row.sparsity): row for row in rows}
-    shares = {row.sparsity: row.remaining for row in rows if row.sparsity != 1.0}  # each sparsity, as printed
+    by = {(row.kind, row.remaining_key): row for row in rows}
+    shares = {row.remaining_key: row.remaining for row in rows if row.remaining_key != 1.0}  # each sparsity, as printed
     kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
     dense = next(row for row in rows if row.kind == "dense")
-    own_seed = {sparsity_key(p.remaining): f"{p.as_accurate} · {p.no_later} · {p.both} of {p.seeds}"
-                for p in pairs if p is not None and p.kind == "ticket" and p.seeds > 1}
+    own_seed = {remaining_key(p.remaining): f"{p.as_accurate} · {p.no_later} · {p.both} of {p.n_seeds}"
+                for p in pairs if p is not None and p.kind == "ticket" and p.n_seeds > 1}
     last = (("seeds where θ0's share (ticket − random reinit) > the mask's (random reinit − random pruning)",
              {share: f"{larger} of {n}" for share, (larger, n) in split.items()}) if split else
             ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed)
@@ -218,8 +218,8 @@ def stop(row: Summary) -> float:
 def findings(rows: list[Summary]) -> list[str]:
     """Sentences comparing the kinds, each computed from the table's means."""
     dense = next(row for row in rows if row.kind == "dense")
-    mean = {(row.kind, row.sparsity): row for row in rows}
-    sparsities = sorted({row.sparsity for row in rows if row.kind == "ticket"}, reverse=True)
+    mean = {(row.kind, row.remaining_key): row for row in rows}
+    sparsities = sorted({row.remaining_key for row in rows if row.kind == "ticket"}, reverse=True)
     ticket = [mean[("ticket", s)] for s in sparsities]
     above = [t for t in ticket if accuracy(t) >= accuracy(dense)]
     best, sparsest = max(ticket, key=accuracy), ticket[-1]
@@ -242,8 +242,8 @@ def findings(rows: list[Summary]) -> list[str]:
 def control_findings(rows: list[Summary]) -> list[str]:
     """A sentence per control in the table: below the ticket at how many sparsities, its largest gap (means), and at
     how many it stops later."""
-    mean = {(row.kind, row.sparsity): row for row in rows}
-    sparsities = sorted({row.sparsity for row in rows if row.kind == "ticket"}, reverse=True)
+    mean = {(row.kind, row.remaining_key): row for row in rows}
+    sparsities = sorted({row.remaining_key for row in rows if row.kind == "ticket"}, reverse=True)
     sentences = []
     for control in ALL_CONTROLS:
         pairs = [(mean[("ticket", s)], mean[(control, s)]) for s in sparsities if (control, s) in mean]
@@ -267,7 +267,7 @@ def _ticket_pairs(results: list[Result], against: str = "dense") -> list[Paired]
 
 def _tally(pairs: list[Paired], count) -> list[int]:
     """For k = every seed down to none: at how many sparsities `count(pair)` is k."""
-    n = pairs[0].seeds
+    n = pairs[0].n_seeds
     return [sum(count(p) == k for p in pairs) for k in range(n, -1, -1)]
 
 
@@ -275,9 +275,9 @@ def paired_findings(results: list[Result]) -> list[str]:
     """One sentence: seed by seed, each ticket against the dense network of its own seed (`results.paired`): at how
     many sparsities all seeds, some or none are at least as accurate (a' >= a), and stop no later (j' <= j)."""
     tickets = _ticket_pairs(results)
-    if not tickets or tickets[0].seeds < 2:
+    if not tickets or tickets[0].n_seeds < 2:
         return []
-    n = tickets[0].seeds
+    n = tickets[0].n_seeds
 
     def tally(count) -> str:
         return ", ".join(f"in {'all ' + str(n) if k == n else 'none' if k == 0 else f'{k} of {n}'} at {found}"
@@ -297,7 +297,7 @@ def winning_counts(results: list[Result]) -> list[str]:
     tickets = _ticket_pairs(results)
     if not tickets:
         return []
-    n = tickets[0].seeds
+    n = tickets[0].n_seeds
     counts = range(n, -1, -1)
     header = "| condition, of the tickets' sparsities | " + " | ".join(
         f"all {n} seeds" if k == n else "no seed" if k == 0 else f"{k} of {n}" for k in counts) + " |"
@@ -323,9 +323,9 @@ def paired_control_findings(results: list[Result]) -> list[str]:
     controls = []
     for control in ALL_CONTROLS:  # each ticket against its own seed's control: at least as accurate in every seed?
         against = _ticket_pairs(results, against=control)
-        if against and against[0].seeds > 1:
-            n = against[0].seeds
-            every = sum(p.as_accurate == p.seeds == n for p in against)
+        if against and against[0].n_seeds > 1:
+            n = against[0].n_seeds
+            every = sum(p.as_accurate == p.n_seeds == n for p in against)
             controls.append(f"the ticket at least as accurate as {LABELS[control]} in all {n} seeds at {every} of "
                             f"{len(against)}")
     if not controls:
@@ -342,7 +342,7 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
     every seed agrees. With `controls`: the tickets' accuracy and early stop, and the ticket's lead over each control,
     in mean points, after k rounds and after one step."""
     def at(results: list[Result], remaining: float) -> list[Result]:
-        return [r for r in results if r.sparsity == sparsity_key(remaining)]
+        return [r for r in results if r.remaining_key == remaining_key(remaining)]
 
     steps = [row for row in summarize(one_shot) if row.kind == "ticket"]
     matched = []  # (k rounds' ticket, one step's ticket), as summaries
@@ -384,7 +384,7 @@ def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls
         lines.append(f"| {k.round} | {100 * k.remaining:.1f} / {100 * one.remaining:.1f} % | "
                      f"{both(k, one, 'early_stop_test_accuracy')} | {counts['more accurate']} of {len(pairs)} | "
                      f"{both(k, one, 'early_stop_iteration')} | {counts['earlier']} of {len(pairs)} |")
-    seeds = max((k.seeds for k, _ in matched), default=0)
+    seeds = max((k.n_seeds for k, _ in matched), default=0)
     counted = "; ".join(f"{what} in all {seeds} seeds after {len(ks)} of {len(matched)} round counts "
                         f"({', '.join(map(str, ks)) or 'none'})" for what, ks in every_seed.items())
     return lines + ["", f"- **k rounds against one step, seed by seed** (each seed's ticket against the one-step "

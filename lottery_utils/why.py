@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .results import Result, Spread, Summary, initial_accuracies, references, summarize, unique_networks
+from .results import (Result, Spread, Summary, initial_accuracies, references, remaining_key, summarize,
+                      unique_networks)
 from .store import StoredResult
 from .tables import LEVEL, accuracy, lesson_sections, points, render, stop
 
@@ -97,13 +98,14 @@ def shorter(plain: Lag, signs: Lag) -> tuple[int, int]:
 
 def supermask_table(results: list[Result]) -> list[str]:
     """Test accuracy before any training: the ticket's mask and a random mask of the same size on theta_0."""
-    found = {(kind, remaining): spread for kind, remaining, spread in initial_accuracies(results)}
-    sparsities = sorted({remaining for kind, remaining in found if kind == "ticket"}, reverse=True)
+    accuracies = initial_accuracies(results)
+    found = {(kind, remaining_key(remaining)): spread for kind, remaining, spread in accuracies}
+    shares = {remaining_key(remaining): remaining for kind, remaining, _ in accuracies if kind == "ticket"}
     lines = ["| weights remaining | winning ticket's mask on θ0 | random mask on θ0 |", "|---:|---:|---:|",
              f"| 100 % (dense θ0) | {found[('dense', 1.0)].text(percent=True)} | |"]
-    for remaining in sparsities:
-        random = found.get(("random_prune", remaining))
-        lines.append(f"| {100 * remaining:.1f} % | {found[('ticket', remaining)].text(percent=True)} | "
+    for key in sorted(shares, reverse=True):
+        random = found.get(("random_prune", key))
+        lines.append(f"| {100 * shares[key]:.1f} % | {found[('ticket', key)].text(percent=True)} | "
                      f"{'' if random is None else random.text(percent=True)} |")
     return lines
 
@@ -157,13 +159,13 @@ def rewinding_findings(results: list[Result]) -> list[str]:
     counted as the papers count it (from the dense network's iteration 0) and from the reset (the iterations the
     ticket trains)."""
     def rows(k):
-        return {row.remaining: row for row in summarize(
+        return {row.remaining_key: row for row in summarize(
             r for r in results if r.kind == "ticket" and r.rewind_iteration == k)}
 
     reset = rows(0)
     sentences = []
     for k in sorted({r.rewind_iteration for r in results if r.rewind_iteration}):
-        pairs = [(remaining, row, reset[remaining]) for remaining, row in rows(k).items() if remaining in reset]
+        pairs = [(row.remaining, row, reset[key]) for key, row in rows(k).items() if key in reset]
         if not pairs:  # a part still being built
             continue
         differences = [(remaining, a.early_stop_test_accuracy.mean - b.early_stop_test_accuracy.mean)
@@ -189,9 +191,9 @@ def rewinding_findings(results: list[Result]) -> list[str]:
 def _rewound_by_seed(results: list[Result], k: int) -> str:
     """Each ticket rewound to θk against its own seed's ticket reset to θ0 at the same sparsity: in how many
     (sparsity, seed) pairs it is more accurate, and stops later, earlier or at the same iteration (from iteration 0)."""
-    reset = {(r.seed, r.sparsity): r for r in results if r.kind == "ticket" and not r.rewind_iteration}
-    pairs = [(r, reset[(r.seed, r.sparsity)]) for r in unique_networks(results)
-             if r.kind == "ticket" and r.rewind_iteration == k and (r.seed, r.sparsity) in reset]
+    reset = {(r.seed, r.remaining_key): r for r in results if r.kind == "ticket" and not r.rewind_iteration}
+    pairs = [(r, reset[(r.seed, r.remaining_key)]) for r in unique_networks(results)
+             if r.kind == "ticket" and r.rewind_iteration == k and (r.seed, r.remaining_key) in reset]
     later = sum(a.early_stop_iteration > b.early_stop_iteration for a, b in pairs)
     earlier = sum(a.early_stop_iteration < b.early_stop_iteration for a, b in pairs)
     more = sum(a.early_stop_test_accuracy > b.early_stop_test_accuracy for a, b in pairs)
@@ -214,8 +216,9 @@ def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
 def sign_findings(rows: list[Summary]) -> list[str]:
     """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities: in accuracy,
     and in how fast each learns (the early-stop iteration, the paper's other measure)."""
-    by = {(row.kind, row.sparsity): row for row in rows}
-    sparsities = [row.sparsity for row in rows if row.kind == "reinit_signs" and ("reinit", row.sparsity) in by]
+    by = {(row.kind, row.remaining_key): row for row in rows}
+    sparsities = [row.remaining_key for row in rows
+                  if row.kind == "reinit_signs" and ("reinit", row.remaining_key) in by]
     if not sparsities:  # a part still being built
         return []
 
@@ -223,7 +226,7 @@ def sign_findings(rows: list[Summary]) -> list[str]:
         return sum(getattr(by[(kind, s)], metric).mean for s in sparsities) / len(sparsities)
 
     mean_accuracy, mean_stop = ({kind: average(kind, metric) for kind in ("ticket", "reinit_signs", "reinit")}
-                      for metric in ("early_stop_test_accuracy", "early_stop_iteration"))
+                                for metric in ("early_stop_test_accuracy", "early_stop_iteration"))
     pairs = [(by[("reinit_signs", s)], by[("reinit", s)]) for s in sparsities]
     gaps = [points(a.early_stop_test_accuracy.mean, b.early_stop_test_accuracy.mean) for a, b in pairs]
     above, below = sum(gap > LEVEL for gap in gaps), sum(gap < -LEVEL for gap in gaps)

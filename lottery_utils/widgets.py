@@ -1,14 +1,14 @@
-"""Classroom widgets: move a slider, see the lottery-ticket experiment for that setting, answered from the cache.
+"""Classroom widgets: move a slider, see the lottery-ticket experiment at that position, answered from the cache.
 
 Each builder returns a small dataclass of its parts (`ui`, the controls, a `status` Label, the plot Output) so a
 test can set `slider.value` and read what changed, with no browser. Figures are rendered to PNG and put into the
 Output with `append_display_data`: that is the kernel's own state, the same in JupyterLab, Voila, nbval and plain
 pytest (a `with out: display(fig)` block is captured only by a frontend, and leaks into the cell under nbval).
 The drawing itself is plots' `*_panel` functions (results in, Figure out); this module is the glue. In real mode the
-results bundled with the project answer at once, over all their complete seeds (mean and min-max band). A setting
-that is neither cached nor bundled trains right away, with its tqdm bars shown inside the widget (minutes in real
-mode: warm the cache before class with `python -m lottery_utils precompute`). Every
-builder takes `settings` (fast mode, the folders) from the notebook's first cell; nothing here reads the environment.
+results bundled with the project answer at once, over all their complete seeds (mean and min-max band). A slider
+position that is neither cached nor bundled trains right away, with its tqdm bars shown inside the widget (minutes in
+real mode: warm the cache before class with `python -m lottery_utils precompute`). Every builder takes `settings`
+(fast mode, the folders) from the notebook's first cell; nothing here reads the environment.
 CSS classes for browser tests: "prune-slider", "prune-remaining", "prune-status", "prune-plot", "prune-progress".
 """
 from __future__ import annotations
@@ -46,15 +46,15 @@ class Explorer:
     ui: widgets.Box
     status: widgets.HTML  # plain text; an HTML widget wraps long lines where a Label cuts them off
     out: widgets.Output
-    progress: widgets.Box  # tqdm bars while a missing setting trains
-    results: list[Result] = field(default_factory=list)  # the selected setting's results
+    progress: widgets.Box  # tqdm bars while a missing position trains
+    results: list[Result] = field(default_factory=list)  # the selected position's results
     draws: int = 0
     trainings: int = 0  # how many updates had to train something
     last_from_cache: bool = True
-    last_seconds: float = 0.0  # finding the selected setting's results: a cache lookup, or training
+    last_seconds: float = 0.0  # finding the selected position's results: a cache lookup, or training
     last_draw_seconds: float = 0.0  # drawing the figure and putting its PNG into `out`
-    # Rendering takes a few hundred ms, so each picture is drawn once: moving back to a setting is instant.
-    pictures: dict[tuple, bytes] = field(default_factory=dict)  # PNG per setting shown
+    # Rendering takes a few hundred ms, so each picture is drawn once: moving back to a position is instant.
+    pictures: dict[tuple, bytes] = field(default_factory=dict)  # PNG per position shown
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
         """A bare `explorer` at the end of a cell shows the UI where there is a kernel (JupyterLab, Voila) and, in a
@@ -163,7 +163,7 @@ def _training_message(what: str, missing: int, setup: TrainingSetup, store: Stor
         return (f"{what} is not in the cache yet: training {missing} network{'s' * (missing > 1)} now (fast mode: "
                 f"a few seconds)…")
     return (f"{what} is not in the cache yet: {experiments.training_note(missing, setup, store)} Before class, run "
-            f"`python -m lottery_utils precompute` to have every setting ready.")
+            f"`python -m lottery_utils precompute` to have every slider position ready.")
 
 
 def _fetch(explorer: Explorer, compute: Callable[[Any], list[Result]], missing: int,
@@ -213,7 +213,8 @@ class _Context:
 
     def count_to_train(self, runs, controls=()) -> int:
         return experiments.count_to_train(self.model, runs, self.seeds, controls=controls, store=self.store,
-                                    rewind_iteration=self.rewind_iteration, settings=self.settings, setup=self.setup)
+                                          rewind_iteration=self.rewind_iteration, settings=self.settings,
+                                          setup=self.setup)
 
     def run(self, rounds: int, rate: float | None, controls, progress) -> list[Result]:
         return experiments.iterative(self.model, rounds, rate, self.seeds, controls=controls, progress=progress,
@@ -223,7 +224,7 @@ class _Context:
 
 def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, controls: Iterable[str] = (), store: Store | None = None,
-                      *, settings: Settings, setup: TrainingSetup | None = None) -> OneShotExplorer:
+                      *, settings: Settings | None = None, setup: TrainingSetup | None = None) -> OneShotExplorer:
     """Prune once by the slider's rate: accuracy vs weights remaining, the ticket's training curve, its mask.
 
     The slider's grid is `rates` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
@@ -236,7 +237,7 @@ def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None
 
 def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, store: Store | None = None, *,
-                      controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings,
+                      controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings | None = None,
                       setup: TrainingSetup | None = None) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
@@ -305,7 +306,7 @@ def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
     signs = next((p for p in paired(results, against="reinit") if p is not None and p.kind == "reinit_signs"), None)
     signs_note = (f";<br>random reinit with the signs kept "
                   f"{tables.paired_text(signs, 'plain random reinit of its seed')} seeds"
-                  if signs is not None and signs.seeds > 1 else "")
+                  if signs is not None and signs.n_seeds > 1 else "")
     return (f"{parts[0]}<br>{',<br>'.join(parts[1:])}{_seeds_note(results)}{_seed_by_seed(results)}{signs_note}; "
             f"{source}.")
 
@@ -314,7 +315,7 @@ def _seed_by_seed(results: list[Result], at_round: int = 1) -> str:
     """"; the ticket against its own seed's dense network: ..." for the ticket of `at_round`, with several seeds."""
     pair = next((p for row, p in zip(summarize(results), paired(results))
                  if p is not None and p.kind == "ticket" and row.round == at_round), None)
-    return f";<br>the ticket {tables.paired_text(pair)} seeds" if pair is not None and pair.seeds > 1 else ""
+    return f";<br>the ticket {tables.paired_text(pair)} seeds" if pair is not None and pair.n_seeds > 1 else ""
 
 
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
@@ -322,7 +323,7 @@ def _seed_by_seed(results: list[Result], at_round: int = 1) -> str:
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None,
                        compare_one_shot: bool | None = False, store: Store | None = None, *,
-                       controls: Iterable[str] = (), start: int | None = None, settings: Settings,
+                       controls: Iterable[str] = (), start: int | None = None, settings: Settings | None = None,
                        setup: TrainingSetup | None = None, fit_accuracy_to: Sequence[str] | None = None
                        ) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, a round marked.

@@ -61,22 +61,22 @@ def test_a_one_element_tensor_is_a_number(capsys):
 
 # --- check_remaining_after ------------------------------------------------------------------------------------------
 def test_remaining_after(capsys):
-    assert check_remaining_after(0.8 ** 10, rate=0.2, rounds=10)
-    assert check_remaining_after("10.7%", rate=0.2, rounds=10)
+    assert check_remaining_after(0.8 ** 10, amount=0.2, rounds=10)
+    assert check_remaining_after("10.7%", amount=0.2, rounds=10)
     assert "Correct!" in said(capsys)
 
 
 @pytest.mark.parametrize("answer, clue", [(1 - 0.8 ** 5, "pruned"), (0.0, "compound"), (0.8 ** 4, "off by one"),
                                           (0.5, "keeps")])
 def test_remaining_after_hints(capsys, answer, clue):
-    assert check_remaining_after(answer, rate=0.2, rounds=5).correct is False
+    assert check_remaining_after(answer, amount=0.2, rounds=5).correct is False
     out = said(capsys)
     assert out.startswith("Not yet:") and clue in out and "32.8" not in out
 
 
 def test_tiny_remaining_fractions_are_not_accepted_as_zero(capsys):
-    assert check_remaining_after("0.12 %", rate=0.2, rounds=30)  # 0.8^30 = 0.00124
-    assert not check_remaining_after(0, rate=0.2, rounds=30)
+    assert check_remaining_after("0.12 %", amount=0.2, rounds=30)  # 0.8^30 = 0.00124
+    assert not check_remaining_after(0, amount=0.2, rounds=30)
 
 
 # --- weight counts --------------------------------------------------------------------------------------------------

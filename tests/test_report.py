@@ -235,7 +235,7 @@ def test_a_network_given_twice_counts_once_over_the_seeds():
     dense = [result_of(entry("dense", 0, seed, accuracy, 4_000)) for seed, accuracy in ((0, 0.97), (1, 0.98))]
     twice = dense + [result_of(entry("dense", 0, 0, 0.97, 4_000))] * 3
     [row] = summarize(twice)
-    assert row.seeds == 2 and row.early_stop_test_accuracy.mean == pytest.approx(0.975)
+    assert row.n_seeds == 2 and row.early_stop_test_accuracy.mean == pytest.approx(0.975)
     assert [spread.n for _, _, spread in initial_accuracies(twice)] == [2]
     assert describe(twice).endswith("(2 seeds)")
 
@@ -304,7 +304,7 @@ def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_see
                *(result("ticket", seed, 0.981, 2_800, 0.2) for seed in range(3))]
     dense, ticket = paired(results)  # in summarize's order: the dense network has no comparison
     assert dense is None
-    assert (ticket.kind, ticket.seeds, ticket.as_accurate, ticket.no_later) == ("ticket", 3, 3, 2)  # 2,800 <= 2,800
+    assert (ticket.kind, ticket.n_seeds, ticket.as_accurate, ticket.no_later) == ("ticket", 3, 3, 2)  # 2,800 <= 2,800
     assert "at least as accurate in 3 of 3, stops no later in 2 of 3" in describe(results)
     assert "stops no later (j′ ≤ j) in all 3 at 0, in 2 of 3 at 1, in 1 of 3 at 0, in none at 0" \
         in paired_findings(results)[0]
@@ -445,9 +445,9 @@ def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_resul
         return result_of(e)
 
     rows = summarize([stored(0, 0.0012), stored(1, 0.0012), stored(0, 0.01)])
-    assert sorted(row.seeds for row in rows) == [1, 2]
+    assert sorted(row.n_seeds for row in rows) == [1, 2]
     by_hand = [result_from_numbers("ticket", 1, 0.8, 0.98, 3_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
-    assert [row.seeds for row in summarize(by_hand)] == [2]
+    assert [row.n_seeds for row in summarize(by_hand)] == [2]
 
 
 def test_one_step_against_the_papers_figure_4c_says_where_the_means_agree():

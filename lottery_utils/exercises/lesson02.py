@@ -22,7 +22,7 @@ def check_sparsest_winning_ticket(answer, results) -> Verdict:
     if not pairs:
         raise ValueError("Pass the results of a run with its dense networks, e.g. section 2's "
                          "experiments.iterative(...) results.")
-    winners = [r for r, p in pairs.items() if p.both == p.seeds]
+    winners = [r for r, p in pairs.items() if p.both == p.n_seeds]
     try:
         value, how = read_fraction(answer)
     except Unreadable as problem:
@@ -34,7 +34,7 @@ def check_sparsest_winning_ticket(answer, results) -> Verdict:
             return not_yet(f"({how}.) that looks like a share pruned; give the share of weights remaining.")
         return not_yet(f"({how}.) no row of the table is there: read the share of weights remaining off its first "
                         f"column.")
-    pair, seeds = pairs[nearest], pairs[nearest].seeds
+    pair, seeds = pairs[nearest], pairs[nearest].n_seeds
     if winners and nearest == min(winners):
         return correct(f"({how}.) at {100 * nearest:.1f} % of the weights remaining the ticket is at least as "
                         f"accurate as its own seed's dense network and stops no later in all {seeds} seeds; every "
@@ -47,28 +47,28 @@ def check_sparsest_winning_ticket(answer, results) -> Verdict:
                     f"needs both in all {seeds}.")
 
 
-def check_remaining_after(answer, rate: float = 0.2, rounds: int = 5) -> Verdict:
-    """Which fraction of the weights is left after `rounds` rounds, each pruning `rate` of the survivors?"""
-    expected = (1 - rate) ** rounds
+def check_remaining_after(answer, amount: float = 0.2, rounds: int = 5) -> Verdict:
+    """Which fraction of the weights is left after `rounds` rounds, each pruning `amount` of the survivors?"""
+    expected = (1 - amount) ** rounds
     try:
         value, how = read_fraction(answer)
     except Unreadable as problem:
         return not_yet(f"{problem} Give the remaining share as a fraction (0.5) or a percent (50).")
     if is_close(value, expected):
-        return correct(f"({how}.) (1 - {rate:g})^{rounds} = {expected:.4f}: {100 * expected:.3g} % of the weights "
+        return correct(f"({how}.) (1 - {amount:g})^{rounds} = {expected:.4f}: {100 * expected:.3g} % of the weights "
                         f"remain, {100 * (1 - expected):.3g} % are pruned.")
     if is_close(value, 1 - expected):
         hint = "that is the share pruned; the question asks for the share that remains."
-    elif is_close(value, max(0.0, 1 - rate * rounds)):
+    elif is_close(value, max(0.0, 1 - amount * rounds)):
         hint = ("rounds compound: each round prunes a share of what is left after the previous one, not of the "
                 "original network.")
-    elif is_close(value, rate ** rounds):
-        hint = f"each round keeps 1 - {rate:g} of the survivors, not {rate:g}."
-    elif rounds > 1 and (is_close(value, (1 - rate) ** (rounds - 1)) or is_close(value, (1 - rate) ** (rounds + 1))):
+    elif is_close(value, amount ** rounds):
+        hint = f"each round keeps 1 - {amount:g} of the survivors, not {amount:g}."
+    elif rounds > 1 and any(is_close(value, (1 - amount) ** (rounds + off)) for off in (-1, 1)):
         hint = "off by one round: count the rounds again."
     else:
-        hint = (f"after one round 1 - {rate:g} = {1 - rate:g} of the weights remain; the next round keeps "
-                f"{1 - rate:g} of those, and so on for {rounds} rounds.")
+        hint = (f"after one round 1 - {amount:g} = {1 - amount:g} of the weights remain; the next round keeps "
+                f"{1 - amount:g} of those, and so on for {rounds} rounds.")
     return not_yet(f"({how}.) {hint}")
 
 

@@ -43,14 +43,14 @@ def check_gap(answer, results, ahead: str = "ticket", behind: str = "reinit", at
     the seeds the results hold, as the tables and status lines print it)? At the sparsity nearest `at` (a share of
     the weights remaining, e.g. 0.202), or by default at the one sparsity of `results` (e.g. a widget's
     `explorer.results`), or, where they hold several (a whole run), at the sparsest that has both."""
-    rows = {(row.kind, row.sparsity): row for row in summarize(r for r in results if r.kind in (ahead, behind))}
+    rows = {(row.kind, row.remaining_key): row for row in summarize(r for r in results if r.kind in (ahead, behind))}
     shared = [remaining for kind, remaining in rows if kind == ahead and (behind, remaining) in rows]
     if not shared:
         raise ValueError(f"Pass results with a {ahead!r} and a {behind!r} network at the same sparsity (a widget's "
                          f"explorer.results, or experiments.iterative(..., controls=('reinit', 'random_prune'))).")
     where = min(shared) if at is None else min(shared, key=lambda remaining: abs(remaining - at))
     first, second = (rows[(kind, where)].early_stop_test_accuracy.mean for kind in (ahead, behind))
-    seeds, expected = rows[(ahead, where)].seeds, printed_gap(first, second)  # as a student subtracts the tables' means
+    seeds, expected = rows[(ahead, where)].n_seeds, printed_gap(first, second)  # as a student subtracts means
     try:
         points = read_number(answer)
     except Unreadable as problem:
@@ -60,7 +60,7 @@ def check_gap(answer, results, ahead: str = "ticket", behind: str = "reinit", at
     if abs(points - expected) <= 0.015:  # two rounded means, subtracted
         return correct(f"at {100 * rows[(ahead, where)].remaining:.1f} % of the weights remaining {names[0]} is "
                        f"{expected:+.2f} percentage points from {names[1]} ({mean}).")
-    at_where = [r for r in results if r.sparsity == where]
+    at_where = [r for r in results if r.remaining_key == where]
     means = {row.kind: 100 * row.early_stop_test_accuracy.mean for row in summarize(at_where)}
     other_pair = next(((a, b) for a in means for b in means if a != b and {a, b} != {ahead, behind}
                        and abs(points - (means[a] - means[b])) <= 0.015), None)

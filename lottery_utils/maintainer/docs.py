@@ -64,7 +64,7 @@ def _setup_lines(metas: dict[int, dict], model: str, command: str) -> list[str]:
 
 def comparison(rows: list[Summary]) -> list[str]:
     """The paper's claims, each set against the table's means."""
-    by = {(row.kind, row.sparsity): row for row in rows}
+    by = {(row.kind, row.remaining_key): row for row in rows}
     dense = by[("dense", 1.0)]
     tickets = sorted((row for row in rows if row.kind == "ticket"), key=lambda row: -row.remaining)
     large = [t for t in tickets if t.remaining >= 0.1]
@@ -78,7 +78,7 @@ def comparison(rows: list[Summary]) -> list[str]:
                  f"{len(large)}; its early stop ranges {min(stops):,.0f}–{max(stops):,.0f} on average against the "
                  f"dense network's {dense.early_stop_iteration.mean:,.0f}."]
     for control in CONTROLS:
-        pairs = [(t, by[(control, t.sparsity)]) for t in tickets if (control, t.sparsity) in by]
+        pairs = [(t, by[(control, t.remaining_key)]) for t in tickets if (control, t.remaining_key) in by]
         if pairs:
             (t0, c0), (t1, c1) = pairs[0], pairs[-1]
             gap = [100 * (t.early_stop_test_accuracy.mean - c.early_stop_test_accuracy.mean) for t, c in (pairs[0],
@@ -273,7 +273,7 @@ def _numbers(row: Summary, pair: Paired | None = None) -> str:
     """Accuracy at early stop, the early-stop iteration and the seeds' min–max; for a ticket (`pair`) also in how many
     seeds it meets each of the hypothesis' conditions against the dense network of its own seed, and both."""
     own = (f"; against its seed's dense network: a′ ≥ a in {pair.as_accurate}, j′ ≤ j in {pair.no_later}, both in "
-           f"{pair.both} of {pair.seeds}") if pair else ""
+           f"{pair.both} of {pair.n_seeds}") if pair else ""
     return (f"{100 * row.early_stop_test_accuracy.mean:.2f} % (early stop at {row.early_stop_iteration.mean:,.0f}; "
             f"{100 * row.early_stop_test_accuracy.min:.2f}–{100 * row.early_stop_test_accuracy.max:.2f} %{own})")
 
@@ -314,7 +314,7 @@ def talking_points(bundle: Bundle, model: str = "lenet") -> list[str]:
                   for kind in ("ticket", *CONTROLS)}
         (ticket, pair), controls = chosen["ticket"], [chosen[kind][0] for kind in CONTROLS]
         return " | ".join([f"{100 * ticket.remaining:.1f} %", _at(ticket),
-                           f"{pair.as_accurate} · {pair.no_later} · {pair.both} of {pair.seeds}" if pair else "",
+                           f"{pair.as_accurate} · {pair.no_later} · {pair.both} of {pair.n_seeds}" if pair else "",
                            *map(_at, controls)])
 
     for rate in one_step:
@@ -468,7 +468,7 @@ def write_report(folder: Path | None = None, bundle: Bundle | None = None) -> Pa
 def rewinding_table(results: list[Result]) -> list[str]:
     """Ticket accuracy at early stop (and the early-stop iteration) for each rewind iteration k, by sparsity."""
     ks = sorted({r.rewind_iteration for r in results if r.kind == "ticket"})
-    rows = {k: {row.sparsity: row for row in summarize(r for r in results
+    rows = {k: {row.remaining_key: row for row in summarize(r for r in results
                                                         if r.kind == "ticket" and r.rewind_iteration == k)}
             for k in ks}
     dense = summarize(r for r in results if r.kind == "dense")[0]

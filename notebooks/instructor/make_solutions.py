@@ -85,7 +85,7 @@ check_per_round_amount(answer, total=0.9, rounds=7)"""),
          "'both' count is every seed.", """
 results = experiments.iterative("lenet", rounds=lessons.paper_rounds(settings.fast),
                                 seeds=settings.seeds(), settings=settings, progress=False)
-winners = [p for p in paired(results) if p is not None and p.kind == "ticket" and p.both == p.seeds]
+winners = [p for p in paired(results) if p is not None and p.kind == "ticket" and p.both == p.n_seeds]
 answer = round(100 * min(p.remaining for p in winners), 1)   # as the table prints it
 print(f"the sparsest ticket that wins in every seed: {answer} % of the weights remaining")
 check_sparsest_winning_ticket(answer, results)"""),
@@ -151,7 +151,7 @@ answer = flattened * 512 + 512 * 512 + 512 * 10
 check_weight_count(answer, conv_net(2, fc_width=512), layer_type="linear")"""),
         ("Exercise 3: each round keeps 85 % of the conv weights left.", """
 answer = 0.85 ** 10
-check_remaining_after(answer, rate=PRESETS["conv6"].prune_amounts["conv"], rounds=10)"""),
+check_remaining_after(answer, amount=PRESETS["conv6"].prune_amounts["conv"], rounds=10)"""),
         ("Exercise 4: iteration 10,000 is halfway through ResNet-18's 20,000-iteration warmup to 0.03, before any "
          "drop.", """
 answer = 0.03 * 10_000 / 20_000
