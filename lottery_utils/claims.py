@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .config import ALL_CONTROLS, CONTROLS
 from .results import LABELS, Result, Summary, is_printed_share, paired, remaining_key, summarize
-from .tables import LEVEL, markdown, points, rounds_vs_one_step, winning_counts
+from .tables import LEVEL, markdown, points, rounds_vs_one_step, seed_counts_headings, winning_counts
 
 
 def show(results: list[Result], folded: str | None = None):
@@ -175,10 +175,10 @@ def against_own_dense(results: list[Result], split: float = 0.211,
     kinds = [kind for kind in kinds if any(p.kind == kind for p in pairs)]
     if not kinds or pairs[0].n_seeds < 2:
         return []
-    n, counts = pairs[0].n_seeds, range(pairs[0].n_seeds, -1, -1)
+    n = pairs[0].n_seeds
+    headings = seed_counts_headings(n)
     lines = ["| at how many sparsities it is at least as accurate as its own seed's dense network (a′ ≥ a), in: | "
-             + " | ".join(f"all {n} seeds" if k == n else "no seed" if k == 0 else f"{k} of {n}" for k in counts)
-             + " |", "|---|" + "---:|" * len(counts)]
+             + " | ".join(headings) + " |", "|---|" + "---:|" * len(headings)]
     for kind in kinds:
         for above in (True, False):
             group = [p for p in pairs
@@ -187,7 +187,7 @@ def against_own_dense(results: list[Result], split: float = 0.211,
                 ends = " to ".join(dict.fromkeys(f"{100 * p.remaining:.1f}" for p in (group[0], group[-1])))
                 count = f"{len(group)} {'sparsity' if len(group) == 1 else 'sparsities'}"
                 lines.append(f"| {LABELS[kind]}, {ends} % ({count}) | "
-                             + " | ".join(str(sum(p.as_accurate == k for p in group)) for k in counts) + " |")
+                             + " | ".join(str(sum(p.as_accurate == k for p in group)) for k in range(n, -1, -1)) + " |")
     return lines
 
 

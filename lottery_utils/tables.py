@@ -197,10 +197,13 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
     dense = next(row for row in rows if row.kind == "dense")
     own_seed = {remaining_key(p.remaining): f"{p.as_accurate} · {p.no_later} · {p.both} of {p.n_seeds}"
                 for p in pairs if p is not None and p.kind == "ticket" and p.n_seeds > 1}
-    last = (("seeds where θ0's share (ticket − random reinit) > the mask's (random reinit − random pruning)",
-             {share: f"{larger} of {n}" for share, (larger, n) in split.items()}) if split else
-            ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed)
-            if own_seed and kinds == ["ticket"] else None)
+    if split:
+        last = ("seeds where θ0's share (ticket − random reinit) > the mask's (random reinit − random pruning)",
+                {share: f"{larger} of {n}" for share, (larger, n) in split.items()})
+    elif own_seed and kinds == ["ticket"]:
+        last = ("seeds where the ticket has a′ ≥ a · j′ ≤ j · both (vs its seed's dense)", own_seed)
+    else:
+        last = None
     lines = [(shares[s], [by.get((k, s)) for k in kinds]) for s in sorted(shares, reverse=True)]
     return columns_table([LABELS[k] for k in kinds], dense, lines, last)
 
@@ -265,6 +268,11 @@ def _ticket_pairs(results: list[Result], against: str = "dense") -> list[Paired]
     return [p for p in paired(results, against=against) if p is not None and p.kind == "ticket"]
 
 
+def seed_counts_headings(n: int) -> list[str]:
+    """The headings of a count over `n` seeds, every seed down to none: "all 5 seeds", "4 of 5", ..., "no seed"."""
+    return [f"all {n} seeds" if k == n else "no seed" if k == 0 else f"{k} of {n}" for k in range(n, -1, -1)]
+
+
 def _tally(pairs: list[Paired], count) -> list[int]:
     """For k = every seed down to none: at how many sparsities `count(pair)` is k."""
     n = pairs[0].n_seeds
@@ -298,10 +306,9 @@ def winning_counts(results: list[Result]) -> list[str]:
     if not tickets:
         return []
     n = tickets[0].n_seeds
-    counts = range(n, -1, -1)
-    header = "| condition, of the tickets' sparsities | " + " | ".join(
-        f"all {n} seeds" if k == n else "no seed" if k == 0 else f"{k} of {n}" for k in counts) + " |"
-    rows = [header, "|---|" + "---:|" * len(counts)]
+    headings = seed_counts_headings(n)
+    rows = ["| condition, of the tickets' sparsities | " + " | ".join(headings) + " |",
+            "|---|" + "---:|" * len(headings)]
     for name, count in (("at least as accurate (a′ ≥ a)", lambda p: p.as_accurate),
                         ("stops no later (j′ ≤ j)", lambda p: p.no_later),
                         ("both: a winning ticket", lambda p: p.both)):
