@@ -27,14 +27,15 @@ def is_fraction(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value < 1.0
 
 
-def validate_amount(amount: float, what: str = "amount") -> float:
-    """A pruning fraction must be a number in [0, 1): the share of the remaining weights to remove."""
+def validate_amount(amount: float, what: str = "amount", meaning: str = "the fraction of remaining weights to prune"
+                    ) -> float:
+    """A pruning fraction must be a number in [0, 1): by default the share of the remaining weights to remove."""
     if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
-        raise TypeError(f"{what} must be a number in [0, 1) (the fraction of remaining weights to prune), "
-                        f"got {amount!r} of type {type(amount).__name__}.")
+        raise TypeError(f"{what} must be a number in [0, 1) ({meaning}), got {amount!r} of type "
+                        f"{type(amount).__name__}.")
     if not is_fraction(amount):
-        raise ValueError(f"{what} must be in [0, 1) (the fraction of remaining weights to prune), got {amount}. "
-                         f"For a percentage such as 20 %, pass 0.2.")
+        raise ValueError(f"{what} must be in [0, 1) ({meaning}), got {amount}. For a percentage such as 20 %, "
+                         f"pass 0.2.")
     return float(amount)
 
 

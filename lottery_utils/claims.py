@@ -3,8 +3,8 @@ app): each function quotes what the paper says (the section named) and computes 
 given, means over the seeds and then seed by seed. The lessons compare with the paper through these functions."""
 from __future__ import annotations
 
-from .config import ALL_CONTROLS, CONTROLS
-from .results import LABELS, Result, Summary, is_printed_share, paired, remaining_key, summarize
+from .config import ALL_CONTROLS, CONTROLS, LABELS
+from .results import Result, Summary, is_printed_share, paired, remaining_key, summarize
 from .tables import LEVEL, markdown, points, rounds_vs_one_step, seed_counts_headings, winning_counts
 
 

@@ -1,7 +1,7 @@
-"""Run configurations as values: what one trained network is (its setup, kind, pruning schedule, seed) and the key it
-is stored under.
+"""Network configurations as values: what one trained network is (its setup, kind, pruning schedule, seed) and the
+key it is stored under; the kinds' names in the lessons (`LABELS`).
 
-Every cache entry and every bundled network is found by `RunConfig.key`, a hash of `RunConfig.as_dict()`. That
+Every cache entry and every bundled network is found by `NetworkConfig.key`, a hash of `NetworkConfig.as_dict()`. That
 dictionary is the stored format of every cache and bundle written so far, so its fields and the arithmetic of
 `Preset.amounts` must not change: a test loads every bundled entry through this module. (The model's name stands for
 its preset: the optimizer and the preset's amounts are not hashed, so a changed preset must bump ALGORITHM_VERSION.)
@@ -24,13 +24,15 @@ ALGORITHM_VERSION = 2
 CONTROLS = (Kind.REINIT, Kind.RANDOM_PRUNE)  # the paper's two: the default controls (and those bundled)
 # Every control: the paper's two and Zhou et al. 2019's sign-preserving reinit (pruning.sign_preserving_reinit)
 ALL_CONTROLS = (Kind.REINIT, Kind.REINIT_SIGNS, Kind.RANDOM_PRUNE)
+LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
+          "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 FAST_ITERATIONS = 300  # fast mode: LeNet passes 90 % test accuracy by then, enough for a demo in seconds
 FAST_EVAL_EVERY = 50
 
 
 @dataclass(frozen=True)
 class TrainingSetup:
-    """What every network of one experiment shares: the model and how it is trained."""
+    """How the networks of one model are trained: iterations, batch size, learning rate, evaluation interval."""
 
     model: str
     iterations: int
@@ -93,7 +95,7 @@ def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int
 
 
 @dataclass(frozen=True)
-class RunConfig:
+class NetworkConfig:
     """One network: its setup, kind, the per-role amounts of each pruning round, its seed and rewind iteration."""
 
     setup: TrainingSetup
@@ -110,7 +112,7 @@ class RunConfig:
 
     @classmethod
     def of(cls, setup: TrainingSetup, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None,
-           seed: int = 0, rewind_iteration: int = 0) -> "RunConfig":
+           seed: int = 0, rewind_iteration: int = 0) -> "NetworkConfig":
         """`rounds` rounds at the same per-role `amounts` (the dense network: none); the dense network is never
         rewound (it is the same for every k)."""
         step = tuple((amounts or {}).items())

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .checks import is_whole, validate_rounds
-from .config import ALL_CONTROLS, RunConfig, TrainingSetup, validate_controls, validate_rewind
+from .config import ALL_CONTROLS, NetworkConfig, TrainingSetup, validate_controls, validate_rewind
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
@@ -35,7 +35,7 @@ from .pruning import clone, iterative_pruning, load_state, random_prune, random_
     sign_preserving_reinit
 from .results import KINDS, Kind, Result, pick, unique_networks
 from .settings import Settings
-from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, numbers_of, result_of
+from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of
 from .training import Progress, progress_bars, train
 
 __all__ = ["Experiment", "announce", "count_to_train", "iterative", "one_shot", "precompute", "sweep",
@@ -63,7 +63,7 @@ class Job:
 
     cache: Cache
     data: Path
-    config: RunConfig
+    config: NetworkConfig
     state: dict
     progress: Progress = False
 
@@ -83,7 +83,7 @@ def train_job(job: Job) -> Result:
                           schedule=tuple(dict(step) for step in config.schedule), key=config.key,
                           seedless_key=config.seedless_key, first_layer_kept=first_layer_kept(network))
     keep_weights = config.kind in (Kind.DENSE, Kind.TICKET)  # later rounds prune these
-    job.cache.save(config, numbers_of(result), state_of(network) if keep_weights else None)
+    job.cache.save(config, record_of(result), state_of(network) if keep_weights else None)
     return result
 
 
@@ -137,8 +137,8 @@ class Experiment:
         self.setup, self.seed, self.store, self.data, self.progress = setup, seed, store, Path(data), progress
         self.rewind_iteration = validate_rewind(rewind_iteration, setup.iterations)
 
-    def config(self, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None) -> RunConfig:
-        return RunConfig.of(self.setup, kind, rounds, amounts, self.seed, self.rewind_iteration)
+    def config(self, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None) -> NetworkConfig:
+        return NetworkConfig.of(self.setup, kind, rounds, amounts, self.seed, self.rewind_iteration)
 
     def result(self, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None) -> Result:
         """One network's result: from the store, else trained now (with the rounds before it)."""
@@ -153,7 +153,7 @@ class Experiment:
         """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""
         return [(Kind.DENSE, 0)] + [(kind, r) for r in range(1, rounds + 1) for kind in (Kind.TICKET, *controls)]
 
-    def to_train(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = ()) -> list[RunConfig]:
+    def to_train(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = ()) -> list[NetworkConfig]:
         """The configurations `run` would train: none when the store holds every network; else the networks it lacks
         and the earlier rounds whose trained weights it lacks (bundled results have none)."""
         configs = {network: self.config(*network, amounts) for network in self.networks(rounds, controls)}
@@ -191,10 +191,10 @@ class Experiment:
         for future in pending:  # side by side in the pool's processes; wait for all
             future.result()
 
-    def job(self, config: RunConfig, network: nn.Module) -> Job:
+    def job(self, config: NetworkConfig, network: nn.Module) -> Job:
         return Job(self.store.disk, self.data, config, state_of(network), self.progress)
 
-    def train_or_load(self, network: nn.Module, config: RunConfig, pool: Pool) -> Result:
+    def train_or_load(self, network: nn.Module, config: NetworkConfig, pool: Pool) -> Result:
         """Train `network` in place as `config` (in `pool`), or give it the trained weights the store holds
         (bundled results have none: those networks train here, to prune them further)."""
         entry = self.store.load_trained(config)
@@ -240,7 +240,7 @@ def with_defaults(model: str, settings: Settings, store: Store | None, setup: Tr
     """What every experiment runs with: its `settings` (given, never guessed: fast mode and the folders), their
     store unless one is given, and the preset's setup (shrunk in fast mode) unless one is given."""
     if not isinstance(settings, Settings):
-        raise TypeError(f"settings is required (a Settings; got {type(settings).__name__}): pass "
+        raise TypeError(f"settings must be a Settings, got {type(settings).__name__}: pass "
                         f"settings=Settings.from_environment() (what each notebook's first cell does), or "
                         f"Settings(fast=True) for 300 iterations per network.")
     setup = setup or TrainingSetup.for_model(model, fast=settings.fast)
@@ -280,7 +280,7 @@ def _run(experiments: list[Experiment], rounds: int, rate: float | None, control
 
 def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, seeds: Iterable[int] = (0,), *,
               controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
-              rewind_iteration: int = 0, settings: Settings | None = None, setup: TrainingSetup | None = None
+              rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
               ) -> list[Result]:
     """Rounds of train -> prune -> reset to theta_0 at pruning rate `rate` (default: the paper's), for each seed.
 
@@ -299,7 +299,7 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
 
 def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
              progress: Progress = True, store: Store | None = None, workers: int = 1, rewind_iteration: int = 0,
-             settings: Settings | None = None, setup: TrainingSetup | None = None) -> list[Result]:
+             settings: Settings, setup: TrainingSetup | None = None) -> list[Result]:
     """Train theta_0 -> theta_j, prune by `rate` (the paper's pruning rate p: see `Preset.rate`), reset to
     theta_0 (theta_k with `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as
     `iterative`'s."""
@@ -308,7 +308,7 @@ def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,
 
 
 def trained_networks(model: str = "lenet", rate: float = 0.8, seed: int = 0, *, progress: Progress = True,
-                     store: Store | None = None, settings: Settings | None = None, setup: TrainingSetup | None = None
+                     store: Store | None = None, settings: Settings, setup: TrainingSetup | None = None
                      ) -> tuple[nn.Module, nn.Module]:
     """One seed's trained dense network (theta_j) and its trained one-shot ticket at `rate` (pruned: its mask is the
     ticket's), rebuilt from the store: your cache, else the weights bundled for the lessons (trained first where
@@ -320,7 +320,7 @@ def trained_networks(model: str = "lenet", rate: float = 0.8, seed: int = 0, *, 
 
 def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.95), seeds: Iterable[int] = (0,), *,
           controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
-          rewind_iteration: int = 0, settings: Settings | None = None, setup: TrainingSetup | None = None
+          rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
           ) -> list[Result]:
     """One-shot pruning at several rates (the slider's grid): the dense network is trained once per seed."""
     rates, controls = list(rates), validate_controls(controls)
@@ -336,7 +336,7 @@ def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.
 
 def count_to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,), *,
                    controls: Iterable[str] = (), store: Store | None = None, rewind_iteration: int = 0,
-                   settings: Settings | None = None, setup: TrainingSetup | None = None) -> int:
+                   settings: Settings, setup: TrainingSetup | None = None) -> int:
     """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the
     ones they share counted once); 0 when the store holds them all."""
     return _count(_experiments(model, seeds, False, store, 1, rewind_iteration, settings, setup), runs,
@@ -402,7 +402,7 @@ def _has_weights(store: Store, result: Result) -> bool:
 
 
 def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, *, progress: Progress = True,
-               store: Store | None = None, settings: Settings | None = None, setup: TrainingSetup | None = None,
+               store: Store | None = None, settings: Settings, setup: TrainingSetup | None = None,
                workers: int = 1) -> int:
     """Train (or find in the store) every network the widgets and figures of a notebook ("01", "02", "03", "05";
     default all) show (lessons.notebook_runs), so that in class every slider move answers at once; "05" also the

@@ -44,14 +44,14 @@ def sweep_rates(fast: bool) -> tuple[float, ...]:
 
 @dataclass(frozen=True)
 class Run:
-    """One experiment a notebook shows: `rounds` of pruning at pruning rate `rate` (`Preset.rate`; None:
-    the paper's), each round's ticket trained with `controls`, tickets reset to theta_k (k = `rewind_iteration`)."""
+    """One run a notebook shows: `rounds` of pruning at pruning rate `rate` (`Preset.rate`; None: the paper's), each
+    round's ticket trained with `controls`, tickets reset to theta_k (k = `rewind_iteration`)."""
 
     rounds: int
     rate: float | None
     controls: tuple[str, ...] = ()
     rewind_iteration: int = 0
-    needs_weights: bool = False  # the lesson reads its trained weights, which the bundle does not hold (seed 0)
+    needs_weights: bool = False  # the lesson reads its trained weights (seed 0's: the bundle's weights part)
 
 
 def one_shot_runs(rates, controls: tuple[str, ...] = (), rewind_iteration: int = 0) -> list[Run]:

@@ -18,11 +18,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 from torch import nn
 
+from .config import LABELS
 from .models import build_model
 from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
-from .results import KINDS, LABELS, Result, initial_accuracies, is_printed_share, pick, summarize
-from .store import StoredResult
+from .results import KINDS, Result, initial_accuracies, is_printed_share, pick, summarize
+from .store import StoredResult, first_layer_kept
 
 # One color and name per kind in every figure; plot_rewinding shades the kind's colormap by rewind iteration.
 COLORS = {"dense": "black", "ticket": "tab:blue", "reinit": "tab:orange", "reinit_signs": "tab:brown",
@@ -241,23 +242,17 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | StoredResult, ax: A
 
 def _first_layer_counts(source: nn.Module | torch.Tensor | StoredResult) -> tuple[torch.Tensor, int]:
     """Surviving weights per input of the first layer (column sums of its mask), and the layer's outputs."""
-    if isinstance(source, StoredResult):
-        if source.first_layer_kept is None:
-            raise ValueError(f"This {source.model} result keeps no first-layer counts: its first layer is not "
-                             f"fully connected.")
-        first = next(iter(prunable_layers(build_model(source.model, seed=0)).values()))
-        return torch.tensor(source.first_layer_kept, dtype=torch.float32), first.out_features
-    if isinstance(source, nn.Module):
-        name, mask = next(iter(masks(source).items()))
-        if mask is None:  # never pruned: every weight survives
-            mask = torch.ones_like(prunable_layers(source)[name].weight)
-    else:
-        mask = torch.as_tensor(source)
-    mask = mask.detach().cpu().float()
-    if mask.dim() != 2:
-        raise ValueError(f"Need a fully connected first layer (LeNet's is 300 x 784); got a mask of shape "
-                         f"{tuple(mask.shape)}.")
-    return mask.sum(0), mask.shape[0]  # column j of the mask holds the weights leaving input pixel j
+    if isinstance(source, torch.Tensor):
+        mask = source.detach().cpu().float()
+        if mask.dim() != 2:
+            raise ValueError(f"Need a fully connected first layer (LeNet's is 300 x 784); got a mask of shape "
+                             f"{tuple(mask.shape)}.")
+        return mask.sum(0), mask.shape[0]  # column j of the mask holds the weights leaving input pixel j
+    network = build_model(source.model, seed=0) if isinstance(source, StoredResult) else source
+    kept = source.first_layer_kept if isinstance(source, StoredResult) else first_layer_kept(source)
+    if kept is None:
+        raise ValueError("Need a fully connected first layer (LeNet's is 300 x 784); this network's is a convolution.")
+    return torch.tensor(kept, dtype=torch.float32), next(iter(prunable_layers(network).values())).out_features
 
 
 def plot_lottery_summary(results: Iterable[Result], metric: str = "early_stop_test_accuracy") -> Figure:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -45,7 +45,7 @@ class Round(NamedTuple):
     """One round of `iterative_pruning`."""
 
     trained: nn.Module  # the network trained this round (the dense one in the first), pruned at the round's end
-    history: object  # what `train_round` returned for it: `train`'s History
+    history: Any  # what `train_round` returned for it: `train`'s History
     ticket: nn.Module  # the round's ticket, untrained: the survivors reset to θ0 (or θk)
 
 
@@ -151,7 +151,7 @@ def per_round_amount(total: float, rounds: int) -> float:
     (The paper's "p^(1/n) %" is the share each round keeps when p is the share kept; read as the share pruned it
     removes far too much: pruning 90 % in 2 rounds takes 68 % per round, not 95 %.)
     """
-    validate_amount(total, "total")
+    validate_amount(total, "total", "the share of the weights pruned overall")
     validate_rounds(rounds)
     return 1 - (1 - total) ** (1 / rounds)
 

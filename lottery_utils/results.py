@@ -57,9 +57,6 @@ def is_printed_share(remaining: float, share: float) -> bool:
     return abs(remaining - share) < 5e-4
 
 
-LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
-          "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
-
 
 @dataclass
 class Result:
@@ -181,7 +178,7 @@ class Summary:
 METRICS = ("final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
 
 
-def _by_network(results: Iterable[Result]) -> list[list[Result]]:
+def _by_configuration(results: Iterable[Result]) -> list[list[Result]]:
     """The results grouped by network (each seed once), in KINDS order, then from the densest to the sparsest."""
     groups: dict[tuple, list[Result]] = {}
     for r in unique_networks(results):
@@ -195,14 +192,14 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
     differ only in their seed are one network; a result given twice (e.g. the dense network of several sweeps) counts
     once."""
     return [Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
-                    group[0].round, group[0].rewind_iteration) for group in _by_network(results)]
+                    group[0].round, group[0].rewind_iteration) for group in _by_configuration(results)]
 
 
 def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
     """(kind, weights remaining, test accuracy before training over the seeds) for each network, ordered as
     `summarize`: the supermask experiment (Zhou et al. 2019) read off the results' curves."""
     return [(group[0].kind, group[0].remaining, Spread.of([r.initial_test_accuracy for r in group]))
-            for group in _by_network(results)]
+            for group in _by_configuration(results)]
 
 
 @dataclass(frozen=True)
@@ -242,7 +239,7 @@ def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | N
     groups: dict[tuple, list[tuple[Result, Result]]] = {}
     for r, ref in references(results, against):
         groups.setdefault(r.group_key(), []).append((r, ref))
-    return [_paired(groups.get(group[0].group_key(), [])) for group in _by_network(results)]
+    return [_paired(groups.get(group[0].group_key(), [])) for group in _by_configuration(results)]
 
 
 def _paired(pairs: list[tuple[Result, Result]]) -> Paired | None:

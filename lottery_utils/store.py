@@ -1,7 +1,7 @@
 """Where trained networks are kept: the on-disk cache (`Cache`), the results bundled with the project (`Bundle`,
 read-only, no weights), and `Store`, which looks in the cache first, then in the bundle.
 
-Every network is stored under `RunConfig.key`, so a rerun trains nothing and an interrupted run resumes. A damaged
+Every network is stored under `NetworkConfig.key`, so a rerun trains nothing and an interrupted run resumes. A damaged
 entry (a truncated file, a foreign one) counts as missing, with a warning: it is trained again and replaced.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .checks import validate_state
-from .config import RunConfig, config_key, key_without_seed
+from .config import NetworkConfig, config_key, key_without_seed
 from .models import build_model
 from .layers import masks, prunable_layers
 from .pruning import load_state
@@ -46,9 +46,9 @@ def write_atomically(path: Path, write: Callable[[Any], None]) -> None:
         raise
 
 
-NUMBERS = ("kind", "round", "remaining", "final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy",
-           "seed", "model", "iterations", "seconds")  # what a store keeps of a Result beside its configuration
-CSV_COLUMNS = (*NUMBERS, "key", "rewind_iteration")  # a line of results.csv
+RECORD_FIELDS = ("kind", "round", "remaining", "final_test_accuracy", "early_stop_iteration",  # a Result as stored,
+                 "early_stop_test_accuracy", "seed", "model", "iterations", "seconds")  # beside its configuration
+CSV_COLUMNS = (*RECORD_FIELDS, "key", "rewind_iteration")  # a line of results.csv
 
 
 def csv_row(result: StoredResult) -> dict[str, Any]:
@@ -59,11 +59,11 @@ def csv_row(result: StoredResult) -> dict[str, Any]:
 STORED_AS = {"final_test_accuracy": "test_accuracy"}  # names the stored format (bundle format 1) keeps from before
 
 
-def numbers_of(result: Result) -> dict[str, Any]:
-    """What a store keeps of a trained network beside its configuration (an entry's "record"): the NUMBERS of its
+def record_of(result: Result) -> dict[str, Any]:
+    """A result's record, what a store keeps of a trained network beside its configuration: the RECORD_FIELDS of its
     results.csv line (its key and rewind iteration come from the configuration), its curves and, from version 2 on,
     the first layer's kept weights per input (a StoredResult's)."""
-    stored = {STORED_AS.get(name, name): getattr(result, name) for name in NUMBERS}
+    stored = {STORED_AS.get(name, name): getattr(result, name) for name in RECORD_FIELDS}
     stored["kind"] = str(result.kind)  # a plain string: torch.load(weights_only=True) refuses the enum
     stored["curve"] = {"iteration": result.history.iterations, "test_accuracy": result.history.test_accuracy,
                        "val_loss": result.history.val_loss}
@@ -82,7 +82,8 @@ class StoredResult(Result):
     seedless_key: str = ""
     bundled: bool = False
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
-    # the ticket a control was trained beside, when its bundle file names one other than its run's (why.beside_ticket)
+    # the ticket a control was trained beside, when its bundle file names one other than its run's: seeds 0-2's sign
+    # controls of the 18 rounds, trained beside a re-run of the ticket chain (why.beside_ticket)
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
     def group_key(self) -> tuple:
@@ -91,7 +92,7 @@ class StoredResult(Result):
 
 
 def result_of(entry: dict[str, Any]) -> StoredResult:
-    """The Result of a stored entry: its configuration, its numbers (`numbers_of`) and its keys."""
+    """The Result of a stored entry: its configuration, its record (`record_of`) and its keys."""
     config, stored = entry["config"], entry["record"]
     curve = stored["curve"]
     history = History(iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
@@ -142,13 +143,13 @@ class Cache:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root).resolve()
 
-    def path(self, config: RunConfig) -> Path:
+    def path(self, config: NetworkConfig) -> Path:
         return self.key_path(config.setup.model, config.kind, config.key)
 
     def key_path(self, model: str, kind: str, key: str) -> Path:
         return self.root / model / f"{kind}-{key}.pt"
 
-    def load(self, config: RunConfig) -> dict[str, Any] | None:
+    def load(self, config: NetworkConfig) -> dict[str, Any] | None:
         """The entry stored for `config`, or None: missing, or unreadable (then with a warning)."""
         return self._read(self.path(config), config.setup.model, config.as_dict())
 
@@ -171,8 +172,8 @@ class Cache:
             return None
         return _entry(stored["config"], stored["record"], stored["state"], False)
 
-    def save(self, config: RunConfig, numbers: dict[str, Any], state: dict | None = None) -> None:
-        content = {"config": config.as_dict(), "record": numbers, "state": state}
+    def save(self, config: NetworkConfig, record: dict[str, Any], state: dict | None = None) -> None:
+        content = {"config": config.as_dict(), "record": record, "state": state}
         write_atomically(self.path(config), lambda f: torch.save(content, f))
 
 
@@ -221,7 +222,7 @@ class Bundle:
         self.entries()
         return self._metadata
 
-    def load(self, config: RunConfig) -> dict[str, Any] | None:
+    def load(self, config: NetworkConfig) -> dict[str, Any] | None:
         """The bundled entry for `config` (no weights), or None."""
         stored = self.entries().get(config.key)
         if stored is None or stored["config"] != config.as_dict():
@@ -285,31 +286,32 @@ class Store:
     def root(self) -> Path:
         return self.disk.root
 
-    def load(self, config: RunConfig) -> dict[str, Any] | None:
+    def load(self, config: NetworkConfig) -> dict[str, Any] | None:
         """The entry for `config`: the cache's own, else the bundled one (without weights), else None."""
         entry = self.disk.load(config)
         if entry is None and self.bundle is not None:
             entry = self.bundle.load(config)
         return entry
 
-    def has(self, config: RunConfig) -> bool:
+    def has(self, config: NetworkConfig) -> bool:
         """Whether `load` finds a readable entry (looking trains nothing)."""
         return self.load(config) is not None
 
-    def load_trained(self, config: RunConfig) -> dict[str, Any] | None:
+    def load_trained(self, config: NetworkConfig) -> dict[str, Any] | None:
         """The cache's own entry with trained weights (a dense network or ticket), or None."""
         entry = self.disk.load(config)
         return entry if entry is not None and entry["state"] is not None else None
 
-    def has_trained(self, config: RunConfig) -> bool:
+    def has_trained(self, config: NetworkConfig) -> bool:
         return self.load_trained(config) is not None
 
-    def save(self, config: RunConfig, numbers: dict[str, Any], state: dict | None = None) -> None:
-        self.disk.save(config, numbers, state)
+    def save(self, config: NetworkConfig, record: dict[str, Any], state: dict | None = None) -> None:
+        self.disk.save(config, record, state)
 
     def network(self, result: StoredResult) -> nn.Module:
         """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights), else
-        from the few weights bundled for a lesson."""
+        from the few weights bundled for a lesson (seed 0's, from a second training on another machine: its masks
+        differ a little from those of the bundled numbers)."""
         entry = self.disk.load_key(result.model, result.kind, result.key)
         state = None if entry is None else entry["state"]
         if state is None and self.bundle is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .config import ALL_CONTROLS
-from .results import (LABELS, Paired, Result, Summary, conditions, paired, references, remaining_key,
+from .config import ALL_CONTROLS, LABELS
+from .results import (Paired, Result, Summary, conditions, paired, references, remaining_key,
                       summarize, unique_networks)
 
 

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots, tables
-from .config import ALL_CONTROLS, CONTROLS, TrainingSetup, validate_controls
+from .config import ALL_CONTROLS, CONTROLS, LABELS, TrainingSetup, validate_controls
 from .models import get_preset
 from .lessons import DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
     slider_rates
@@ -224,7 +224,7 @@ class _Context:
 
 def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, controls: Iterable[str] = (), store: Store | None = None,
-                      *, settings: Settings | None = None, setup: TrainingSetup | None = None) -> OneShotExplorer:
+                      *, settings: Settings, setup: TrainingSetup | None = None) -> OneShotExplorer:
     """Prune once by the slider's rate: accuracy vs weights remaining, the ticket's training curve, its mask.
 
     The slider's grid is `rates` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
@@ -237,7 +237,7 @@ def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None
 
 def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, store: Store | None = None, *,
-                      controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings | None = None,
+                      controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings,
                       setup: TrainingSetup | None = None) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
@@ -302,7 +302,7 @@ def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
              f"{100 * ticket.remaining:.1f} % of all weights remain, test accuracy at early stop:"]
     for kind in ("ticket", *ALL_CONTROLS, "dense"):
         if any(r.kind == kind for r in results):
-            parts.append(f"{plots.LABELS[kind]} {_accuracy(results, kind)}")
+            parts.append(f"{LABELS[kind]} {_accuracy(results, kind)}")
     signs = next((p for p in paired(results, against="reinit") if p is not None and p.kind == "reinit_signs"), None)
     signs_note = (f";<br>random reinit with the signs kept "
                   f"{tables.paired_text(signs, 'plain random reinit of its seed')} seeds"
@@ -322,16 +322,17 @@ def _seed_by_seed(results: list[Result], at_round: int = 1) -> str:
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
                        rate: float = PAPER_RATE, seeds: Sequence[int] | None = None,
-                       compare_one_shot: bool | None = False, store: Store | None = None, *,
-                       controls: Iterable[str] = (), start: int | None = None, settings: Settings | None = None,
-                       setup: TrainingSetup | None = None, fit_accuracy_to: Sequence[str] | None = None
-                       ) -> IterativeExplorer:
+                       compare_one_shot: bool = False, store: Store | None = None, *,
+                       show_compare: bool = True, controls: Iterable[str] = (), start: int | None = None,
+                       settings: Settings, setup: TrainingSetup | None = None,
+                       fit_accuracy_to: Sequence[str] | None = None) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, a round marked.
 
     `rounds`: the most rounds at 20 % (default: lessons.default_rounds); a bigger `rate` gets as many rounds as
-    reach about the same sparsity. `compare_one_shot`: the checkbox's first state (one-shot tickets as sparse; None:
-    no checkbox, where they are not bundled). `controls`: trained beside every ticket (the paper's Figure 4).
-    `start`: the round shown first (default: the last). `fit_accuracy_to`: as in `plots.pruning_panel`.
+    reach about the same sparsity. `compare_one_shot`: the checkbox's first state (one-shot tickets as sparse);
+    `show_compare=False` hides it (where those tickets are not bundled). `controls`: trained beside every ticket
+    (the paper's Figure 4). `start`: the round shown first (default: the last). `fit_accuracy_to`: as in
+    `plots.pruning_panel`.
     """
     context, controls = _Context.of(model, seeds, settings, store, setup), validate_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
@@ -344,8 +345,8 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                                      continuous_update=False, style={"description_width": "60px"})
     if len(rates) == 1:  # nothing to choose
         rate_choice.layout.display = "none"
-    compare = widgets.Checkbox(value=bool(compare_one_shot), description="compare with one-shot pruning", indent=False)
-    if compare_one_shot is None:
+    compare = widgets.Checkbox(value=compare_one_shot, description="compare with one-shot pruning", indent=False)
+    if not show_compare:
         compare.layout.display = "none"
     remaining = widgets.Label()
     for part, css in ((round_slider, "prune-slider"), (rate_choice, "prune-rate"), (compare, "prune-compare"),
@@ -391,7 +392,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         kinds = ("ticket", *controls, "dense")
         status.value = (f"{r} round{'s' * (r > 1)} pruning {_percent(per_round)} of the survivors each: "
                         f"{100 * last.remaining:.1f} % remain; test accuracy at early stop:<br>"
-                        + ",<br>".join(f"{plots.LABELS[kind]} {_accuracy(explorer.results, kind)}" for kind in kinds)
+                        + ",<br>".join(f"{LABELS[kind]} {_accuracy(explorer.results, kind)}" for kind in kinds)
                         + f"{_seeds_note(explorer.results)}{_seed_by_seed(explorer.results, last.round)}; "
                         f"{_source(explorer)}.")
 

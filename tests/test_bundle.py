@@ -9,7 +9,7 @@ from lottery_utils.models import get_preset
 from lottery_utils import build_model, experiments, lessons, train
 from lottery_utils.config import CONTROLS, TrainingSetup, config_key
 from lottery_utils.maintainer.bundle import PROVENANCE_ROUND, cpu_model, unpack_masks
-from lottery_utils.store import BUNDLE_DIR, Bundle, Cache, FORMAT, Store, numbers_of, read_bundle, write_bundle
+from lottery_utils.store import BUNDLE_DIR, Bundle, Cache, FORMAT, Store, record_of, read_bundle, write_bundle
 from lottery_utils.experiments import Experiment
 from lottery_utils.settings import Settings
 
@@ -78,7 +78,7 @@ def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_f
     assert len(list(tmp_path.rglob("*.pt"))) == 2  # the dense network (with its weights) and the ticket
     bundled_dense = Store(tmp_path / "other", Bundle(bundle_folder)).load(
         Experiment(TINY, 0, None, SETTINGS.data).config("dense"))
-    assert bundled_dense["record"]["curve"] == numbers_of(results[0])["curve"]  # the same network, trained again
+    assert bundled_dense["record"]["curve"] == record_of(results[0])["curve"]  # the same network, trained again
 
 
 def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bundle_folder, tmp_path, monkeypatch,

@@ -21,8 +21,8 @@ from lottery_utils import store as store_module
 from lottery_utils import experiments, plots
 from lottery_utils.__main__ import main
 from lottery_utils.settings import Settings
-from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, numbers_of
-from lottery_utils.config import RunConfig, TrainingSetup
+from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, record_of
+from lottery_utils.config import NetworkConfig, TrainingSetup
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.layers import masks, prunable_layers
 from lottery_utils.results import KINDS, pick
@@ -80,7 +80,7 @@ def test_trained_networks_rebuilds_one_seeds_dense_network_and_ticket_from_the_s
 
 
 def without_seconds(results):
-    return [{**numbers_of(r), "seconds": None} for r in results]
+    return [{**record_of(r), "seconds": None} for r in results]
 
 
 # --- the cache ---------------------------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_corrupt_entry_is_recomputed_with_a_warning_and_temporary_files_are_igno
 
 
 def test_interrupted_write_leaves_no_entry(tmp_path, monkeypatch):
-    cache, config = Cache(tmp_path), RunConfig.of(SETUP, "dense")
+    cache, config = Cache(tmp_path), NetworkConfig.of(SETUP, "dense")
 
     def dying_save(obj, f):
         f.write(b"the first bytes")
@@ -149,19 +149,19 @@ def test_interrupted_write_leaves_no_entry(tmp_path, monkeypatch):
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
-ENTRY = RunConfig.of(SETUP, "dense")
+ENTRY = NetworkConfig.of(SETUP, "dense")
 
 
 WRITER = """
 import sys, torch
 from lottery_utils import build_model
-from lottery_utils.config import RunConfig, TrainingSetup
+from lottery_utils.config import NetworkConfig, TrainingSetup
 from lottery_utils.store import Cache
 root, writer = sys.argv[1], int(sys.argv[2])
 state = {name: torch.full_like(value, float(writer))  # a LeNet's 1 MB, so that writes take time and overlap
          for name, value in build_model("lenet", seed=0).state_dict().items()}
 for _ in range(20):
-    Cache(root).save(RunConfig.of(TrainingSetup.for_model("lenet", iterations=60, eval_every=30), "dense"), {"writer": writer},
+    Cache(root).save(NetworkConfig.of(TrainingSetup.for_model("lenet", iterations=60, eval_every=30), "dense"), {"writer": writer},
                      state)
 """
 
@@ -523,7 +523,7 @@ def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
     Cache(tmp_path).save(config, stored, None)
     result = experiment.result("dense")
     assert (result.early_stop_iteration, result.early_stop_test_accuracy, result.final_test_accuracy) == (30, 0.91, 0.9)
-    assert result.history.early_stop_iteration == 30 and numbers_of(result) == stored
+    assert result.history.early_stop_iteration == 30 and record_of(result) == stored
     assert csv_row(result)["key"] == result.key and tuple(csv_row(result)) == CSV_COLUMNS
 
 

@@ -9,7 +9,7 @@ from torch import nn
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from lottery_utils import PRESETS, Data, build_model, train
-from lottery_utils.config import ALGORITHM_VERSION, RunConfig, TrainingSetup, config_key as cache_key
+from lottery_utils.config import ALGORITHM_VERSION, NetworkConfig, TrainingSetup, config_key as cache_key
 from lottery_utils.store import BUNDLE_DIR, Bundle, read_bundle
 
 CIFAR_TRAIN = 45_000  # Appendix I.3: "45,000 training examples and 5,000 validation examples"
@@ -109,7 +109,7 @@ NETWORKS = [("dense", 0, {}), ("ticket", 3, {"conv": 0.2, "fc": 0.2, "output": 0
 def test_lenet_and_conv_keys_are_unchanged(model, fast):
     setup = TrainingSetup.for_model(model, fast=fast)
     for kind, rounds, rates in NETWORKS:
-        new = RunConfig.of(setup, kind, rounds, rates, 2).as_dict()
+        new = NetworkConfig.of(setup, kind, rounds, rates, 2).as_dict()
         assert new == old_config(setup, kind, rounds, rates, 2)
         assert cache_key(new) == cache_key(old_config(setup, kind, rounds, rates, 2))
 
@@ -122,7 +122,7 @@ def test_the_bundled_results_are_found_under_todays_keys():
             stored = entry["config"]
             setup = TrainingSetup(**{name: stored[name] for name in asdict(TrainingSetup.for_model(stored["model"]))})
             schedule = stored["schedule"]
-            config = RunConfig.of(setup, stored["kind"], len(schedule), schedule[0] if schedule else None,
+            config = NetworkConfig.of(setup, stored["kind"], len(schedule), schedule[0] if schedule else None,
                                   stored["seed"], stored.get("rewind_iteration", 0))
             assert config.as_dict() == stored and config.key == cache_key(stored), (path.name, stored)
             assert bundle.load(config)["record"] == entry["record"]  # found through the store, nothing trained
@@ -134,10 +134,10 @@ def test_resnet_and_vgg_keys_change_with_their_training(model):
     old_presets = {"resnet18": TrainingSetup("resnet18", 30_000, 128, 0.1), "vgg19": TrainingSetup("vgg19", 112_000, 64, 0.1)}
     today = TrainingSetup.for_model(model, fast=False)
     for kind, rounds, rates in NETWORKS:
-        new = RunConfig.of(today, kind, rounds, rates).as_dict()
+        new = NetworkConfig.of(today, kind, rounds, rates).as_dict()
         assert new["warmup_iterations"] == PRESETS[model].warmup_iterations
         assert new["lr_milestones"] == list(PRESETS[model].lr_milestones)
         assert cache_key(new) != cache_key(old_config(old_presets[model], kind, rounds, rates, 0))
         # even with the old setup asked for explicitly (e.g. lr=0.1): the warmup and init changed underneath it
-        again = RunConfig.of(old_presets[model], kind, rounds, rates).as_dict()
+        again = NetworkConfig.of(old_presets[model], kind, rounds, rates).as_dict()
         assert cache_key(again) != cache_key(old_config(old_presets[model], kind, rounds, rates, 0))

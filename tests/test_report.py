@@ -6,7 +6,7 @@ import pytest
 
 from made_results import result_from_numbers
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
-from lottery_utils.store import Bundle, StoredResult, numbers_of, result_of, write_bundle
+from lottery_utils.store import Bundle, StoredResult, record_of, result_of, write_bundle
 from lottery_utils.results import Result, summarize
 from lottery_utils.results import History
 
@@ -22,7 +22,7 @@ def entry(kind, rounds, seed, accuracy, stop):
               "version": 2}
     history = History([0, 50_000], [2.3, 0.1], [0.1, accuracy], stop, accuracy, 60.0)
     result = Result(kind, rounds, 0.8 ** rounds, seed, "lenet", 50_000, history)
-    return {"config": config, "record": numbers_of(result)}
+    return {"config": config, "record": record_of(result)}
 
 
 def test_tables_and_sentences_come_from_the_numbers(tmp_path):
@@ -100,7 +100,7 @@ def why_entries(seed):
         history = History([rewind, 50_000], [2.3, 0.1], [initial, accuracy], stop + rewind, accuracy, 60.0)
         result = Result(kind, 0 if kind == "dense" else 1, 1 - amount, seed, "lenet", 50_000, history,
                         rewind_iteration=rewind)
-        return {"config": config, "record": numbers_of(result)}
+        return {"config": config, "record": record_of(result)}
 
     lessons = [one_shot("dense", 0.0, 0.97, 0.09)]
     for amount in grids.ONE_SHOT_GRID:

@@ -17,7 +17,7 @@ from lottery_utils.models import get_preset
 from lottery_utils import (PRESETS, build_model, clone, experiments, plots, sign_preserving_reinit, supermask_accuracy,
                            train, weight_statistics, winning_ticket)
 from lottery_utils.__main__ import main
-from lottery_utils.config import ALL_CONTROLS, CONTROLS, RunConfig, TrainingSetup
+from lottery_utils.config import ALL_CONTROLS, CONTROLS, NetworkConfig, TrainingSetup
 from lottery_utils.experiments import Experiment, one_shot
 from lottery_utils.lessons import bundle_runs
 from lottery_utils.settings import Settings
@@ -199,10 +199,10 @@ def test_the_controls_explorer_takes_the_sign_preserving_control(results, cache,
 def test_rewind_zero_keeps_todays_keys_and_results(results, cache, trainings):
     for kind, rounds, amounts in (("dense", 0, {}), ("ticket", 2, AMOUNTS), ("reinit", 1, AMOUNTS),
                                 ("random_prune", 3, AMOUNTS)):
-        today = RunConfig.of(SETUP, kind, rounds, amounts, 2).as_dict()
-        assert RunConfig.of(SETUP, kind, rounds, amounts, 2, rewind_iteration=0).as_dict() == today
+        today = NetworkConfig.of(SETUP, kind, rounds, amounts, 2).as_dict()
+        assert NetworkConfig.of(SETUP, kind, rounds, amounts, 2, rewind_iteration=0).as_dict() == today
         assert set(today) == {*dataclasses.asdict(SETUP), "kind", "schedule", "seed", "version"}  # no new setting
-        rewound = RunConfig.of(SETUP, kind, rounds, amounts, 2, rewind_iteration=K).as_dict()
+        rewound = NetworkConfig.of(SETUP, kind, rounds, amounts, 2, rewind_iteration=K).as_dict()
         assert rewound == (today if kind == "dense" else {**today, "rewind_iteration": K})
     again = one_shot("lenet", 0.8, controls=ALL_CONTROLS, store=cache, rewind_iteration=0, **TINY)
     assert trainings == [] and again == results  # the same networks, from the same cache entries
@@ -297,7 +297,7 @@ def test_rewinding_is_cached_resumable_and_reruns_train_nothing(results, tmp_pat
     assert experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K,
                                  **TINY) == first
     assert trainings == []
-    Cache(tmp_path).path(RunConfig.of(SETUP, "reinit_signs", 2, get_preset("lenet").amounts(), 0, K)).unlink()  # interrupted
+    Cache(tmp_path).path(NetworkConfig.of(SETUP, "reinit_signs", 2, get_preset("lenet").amounts(), 0, K)).unlink()  # interrupted
     again = experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K, **TINY)
     assert trainings == ["reinit_signs round 2"]
     assert [r.history.val_loss for r in again] == [r.history.val_loss for r in first]  # seeded: the same network

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from lottery_utils.models import get_preset
 from lottery_utils import experiments, lessons, plots, widgets
-from lottery_utils.config import RunConfig, TrainingSetup
+from lottery_utils.config import NetworkConfig, TrainingSetup
 from lottery_utils.lessons import Run
 from lottery_utils.settings import Settings
 from lottery_utils.store import Cache, Store
@@ -186,7 +186,7 @@ def test_round_arithmetic():
 def distinct_networks(runs, seeds=(0,)) -> int:
     """How many networks `runs` hold (what they share counted once), counted from the runs themselves."""
     setup = SETUP["setup"]
-    return len({RunConfig.of(setup, kind, r, get_preset("lenet").amounts(run.rate), seed, run.rewind_iteration).key
+    return len({NetworkConfig.of(setup, kind, r, get_preset("lenet").amounts(run.rate), seed, run.rewind_iteration).key
                 for run in runs for seed in seeds
                 for kind, r in experiments.Experiment(setup, seed, None, SETTINGS.data).networks(run.rounds,
                                                                                                   run.controls)})

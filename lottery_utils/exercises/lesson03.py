@@ -1,7 +1,8 @@
 """Notebook 03's checks: which comparison measures what, and the gaps between the networks read off the results."""
 from __future__ import annotations
 
-from ..results import LABELS, summarize
+from ..config import LABELS
+from ..results import summarize
 from ..tables import points as printed_gap
 from ._common import Unreadable, Verdict, correct, not_yet, read_number
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..config import RunConfig, TrainingSetup
+from ..config import NetworkConfig, TrainingSetup
 from ..models import get_preset
 from ..experiments import Experiment, iterative
 from ..lessons import PARTS, Run, bundle_runs
@@ -67,7 +67,7 @@ def chains(runs: list[Run], model: str) -> list[Run]:
     return sorted(merged.values(), key=lambda run: -run.rounds * (1 + len(run.controls)))
 
 
-def planned(experiment: Experiment, part: str = "lessons") -> list[RunConfig]:
+def planned(experiment: Experiment, part: str = "lessons") -> list[NetworkConfig]:
     """The configuration of every network of `bundle_runs(part)` for one experiment (setup and seed), each once,
     leaving out the networks an earlier part of PARTS holds: "why" those of "lessons" (the dense network, tickets),
     "signs" also those of "why" (its first round's control is the one-shot control at the paper's rate)."""
@@ -80,7 +80,7 @@ def planned(experiment: Experiment, part: str = "lessons") -> list[RunConfig]:
     return list(configs.values())
 
 
-def _configs(experiment: Experiment, runs: list[Run]) -> dict[str, RunConfig]:
+def _configs(experiment: Experiment, runs: list[Run]) -> dict[str, NetworkConfig]:
     """The configuration of every network of `runs`, by key."""
     configs = {}
     for run in runs:

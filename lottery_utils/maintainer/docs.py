@@ -10,7 +10,7 @@ from .. import plots
 from ..settings import project_root
 from ..experiments import duration
 from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_CONTROLS, SIGN_RATES
-from ..config import CONTROLS
+from ..config import CONTROLS, LABELS
 from ..models import get_preset
 from ..results import Paired, Result, Summary, paired, summarize
 from ..store import Bundle
@@ -84,7 +84,7 @@ def comparison(rows: list[Summary]) -> list[str]:
             gap = [100 * (t.early_stop_test_accuracy.mean - c.early_stop_test_accuracy.mean) for t, c in (pairs[0],
                                                                                                          pairs[-1])]
             sentences.append(
-                f"- **{plots.LABELS[control].capitalize()}** ({PAPER_ON[control]}): the ticket's lead is "
+                f"- **{LABELS[control].capitalize()}** ({PAPER_ON[control]}): the ticket's lead is "
                 f"{gap[0]:+.2f} points at "
                 f"{100 * t0.remaining:.1f} % and {gap[1]:+.2f} points at {100 * t1.remaining:.1f} % remaining; it "
                 f"stops at {c0.early_stop_iteration.mean:,.0f} and {c1.early_stop_iteration.mean:,.0f} there (the "
