@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a count (5: seeds 0-4, default 1), a range (3-4) or a list (0,2)")
     common.add_argument("--controls", type=checked(controls_option), default=",".join(CONTROLS),
                         help="comma-separated controls to train beside each ticket (of "
-                             f"{','.join(ALL_CONTROLS)}), or 'none' (default reinit,random_prune)")
+                             f"{','.join(ALL_CONTROLS)}), or 'none' (default reinit,random_prune: the paper's two, "
+                             "which the library's functions train only when asked)")
     common.add_argument("--fast", action="store_true", help="short training for a quick look (also LOTTERY_FAST=1)")
     common.add_argument("--workers", type=COUNT, default=1, help="train a round's networks in N processes")
     common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")

@@ -157,6 +157,7 @@ def _kept_count(mask: torch.Tensor | None) -> str:
 
 
 def validate_unpruned(network: nn.Module, what: str) -> None:
+    """A control starts from an unpruned network: its mask must be exactly the one the control gives it."""
     if any(mask is not None for mask in masks(network).values()):
         raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
                          f"clone of theta_0), so that the control's mask is exactly the one it is given.")

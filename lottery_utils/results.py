@@ -22,6 +22,8 @@ class History:
 
     @property
     def final_test_accuracy(self) -> float:
+        if not self.test_accuracy:
+            raise ValueError("This History has no measurements: train records them (an empty History is untrained).")
         return self.test_accuracy[-1]
 
 
