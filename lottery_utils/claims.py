@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from .config import ALL_CONTROLS, CONTROLS, LABELS
 from .results import Result, Summary, is_printed_share, paired, remaining_key, summarize
-from .tables import LEVEL, markdown, points, rounds_vs_one_step, seed_counts_headings, winning_counts
+from .tables import LEVEL, points, render, rounds_vs_one_step, seed_counts_headings, winning_counts
 
 
-def show(results: list[Result], folded: str | None = None):
-    """The paper's sentences on its iterative figure (tickets and the dense network) or, when `results` hold its
-    controls, on the controls, measured on `results`, as Markdown for a notebook cell (`folded`: see
-    `tables.markdown`)."""
+def show(results: list[Result], sections: tuple[str, ...] | None = None, folded: str | None = None):
+    """The paper's sentences measured on `results`, as Markdown for a cell, by section: "tickets" (its iterative
+    figure: the tickets against the dense network), "controls" (its controls against the ticket); by default the
+    controls' where `results` hold them, else the tickets'. `folded`: as in `tables.markdown`."""
     plain = [r for r in results if not r.rewind_iteration]
-    measured = controls_vs_paper if any(r.kind in CONTROLS for r in plain) else iterative_vs_paper
-    return markdown(measured(plain), folded)
+    if sections is None:
+        sections = ("controls",) if any(r.kind in CONTROLS for r in plain) else ("tickets",)
+    return render(sections, {"tickets": lambda: iterative_vs_paper(plain),
+                             "controls": lambda: controls_vs_paper(plain)}, folded)
 
 
 def _for_good(rows: list[Summary], kind: str, below) -> float | None:

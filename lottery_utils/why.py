@@ -13,7 +13,7 @@ from .store import StoredResult
 from .tables import LEVEL, accuracy, lesson_sections, points, render, stop
 
 
-def show(results: list[Result], sections: tuple[str, ...], folded: str | None = None):
+def show(results: list[Result], sections: tuple[str, ...] = ("table",), folded: str | None = None):
     """Notebook 05's tables and sentences of `results`, as Markdown for a cell: the lessons' sections ("table", see
     `tables.lesson_sections`) and "supermask" (accuracy before any training: the ticket's mask and a random one on
     theta_0), "signs" (the sign-preserving control against plain reinit, one step), "sign_rounds" (the same after each

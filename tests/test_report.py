@@ -400,6 +400,11 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
                                     "least as accurate as its own seed's dense network in 2 of 2 seeds")
     assert iterative[-1] == "\n(means over 2 seeds)"
     controls = controls_vs_paper(results)
+    from lottery_utils import claims  # show: the controls' sentences by default where the results hold controls
+    assert claims.show(results).data == "\n".join(controls)
+    assert claims.show(results, sections=("tickets",)).data == "\n".join(iterative_vs_paper(results))
+    with pytest.raises(ValueError, match="Unknown section"):
+        claims.show(results, sections=("ticket",))
     assert controls[0] == ("- random reinit: more than 0.05 points below the dense mean (97.00 %) for good from 13.5 % "
                            "of the weights on; below its lowest seed (96.50 %) from 10.8 % on")
     assert controls[1] == ("- random pruning: more than 0.05 points below the dense mean (97.00 %) for good from 21.1 % "
