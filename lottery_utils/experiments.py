@@ -201,7 +201,7 @@ class Experiment:
         if entry is None:
             pool.submit(train_job, self.job(config, network)).result()
             entry = self.store.load_trained(config)
-        load_state(network, entry["state"])
+        load_state(network, entry.state)
         return result_of(entry)
 
     def initial(self) -> nn.Module:

@@ -91,9 +91,25 @@ class StoredResult(Result):
         return (self.kind, self.seedless_key) if self.seedless_key else super().group_key()
 
 
-def result_of(entry: dict[str, Any]) -> StoredResult:
+@dataclass(frozen=True)
+class Entry:
+    """One stored network in memory: its configuration and record as stored, its trained weights (None: not kept),
+    whether the bundle holds it, and the entry of the ticket it was trained beside where its bundle file names one."""
+
+    config: dict[str, Any]
+    record: dict[str, Any]
+    state: dict | None = None
+    bundled: bool = False
+    beside: Entry | None = None
+
+    @property
+    def key(self) -> str:
+        return config_key(self.config)
+
+
+def result_of(entry: Entry) -> StoredResult:
     """The Result of a stored entry: its configuration, its record (`record_of`) and its keys."""
-    config, stored = entry["config"], entry["record"]
+    config, stored = entry.config, entry.record
     curve = stored["curve"]
     history = History(iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
                       test_accuracy=list(curve["test_accuracy"]), early_stop_iteration=stored["early_stop_iteration"],
@@ -101,10 +117,9 @@ def result_of(entry: dict[str, Any]) -> StoredResult:
     kept = stored.get("first_layer_kept")
     network = {name: stored[name] for name in ("kind", "round", "remaining", "seed", "model", "iterations")}
     return StoredResult(**network, history=history, rewind_iteration=config.get("rewind_iteration", 0),
-                        schedule=tuple(config["schedule"]), key=entry.get("key") or config_key(config),
-                        seedless_key=entry.get("seedless_key") or key_without_seed(config),
-                        first_layer_kept=None if kept is None else tuple(kept), bundled=entry.get("bundled", False),
-                        trained_beside=entry.get("beside") and result_of(entry["beside"]))
+                        schedule=tuple(config["schedule"]), key=entry.key, seedless_key=key_without_seed(config),
+                        first_layer_kept=None if kept is None else tuple(kept), bundled=entry.bundled,
+                        trained_beside=entry.beside and result_of(entry.beside))
 
 
 def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
@@ -116,13 +131,6 @@ def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
     mask = masks(network)[name]
     kept = torch.full((layer.in_features,), layer.out_features) if mask is None else mask.sum(0)
     return tuple(int(k) for k in kept.tolist())
-
-
-def _entry(config: dict[str, Any], record: dict[str, Any], state: dict | None, bundled: bool,
-           beside: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"config": config, "record": record, "state": state, "bundled": bundled, "key": config_key(config),
-            "seedless_key": key_without_seed(config),
-            "beside": beside and _entry(beside["config"], beside["record"], None, True)}
 
 
 @functools.cache
@@ -149,15 +157,15 @@ class Cache:
     def key_path(self, model: str, kind: str, key: str) -> Path:
         return self.root / model / f"{kind}-{key}.pt"
 
-    def load(self, config: NetworkConfig) -> dict[str, Any] | None:
+    def load(self, config: NetworkConfig) -> Entry | None:
         """The entry stored for `config`, or None: missing, or unreadable (then with a warning)."""
         return self._read(self.path(config), config.setup.model, config.as_dict())
 
-    def load_key(self, model: str, kind: str, key: str) -> dict[str, Any] | None:
+    def load_key(self, model: str, kind: str, key: str) -> Entry | None:
         """The entry stored under a key (a StoredResult's `key`), or None, as `load`."""
         return self._read(self.key_path(model, kind, key), model)
 
-    def _read(self, path: Path, model: str, config: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def _read(self, path: Path, model: str, config: dict[str, Any] | None = None) -> Entry | None:
         if not path.exists():
             return None
         try:
@@ -170,7 +178,7 @@ class Cache:
             warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.",
                           stacklevel=3)
             return None
-        return _entry(stored["config"], stored["record"], stored["state"], False)
+        return Entry(stored["config"], stored["record"], stored["state"])
 
     def save(self, config: NetworkConfig, record: dict[str, Any], state: dict | None = None) -> None:
         content = {"config": config.as_dict(), "record": record, "state": state}
@@ -184,7 +192,7 @@ class Bundle:
 
     def __init__(self, folder: str | os.PathLike = BUNDLE_DIR):
         self.folder = Path(folder)
-        self._entries: dict[str, dict[str, Any]] | None = None
+        self._entries: dict[str, Entry] | None = None
         self._metadata: list[dict[str, Any]] = []
         self._weights: dict[str, dict] | None = None
 
@@ -203,7 +211,7 @@ class Bundle:
         return None if state is None else {name: value.float() if value.dtype == torch.bool else value
                                            for name, value in state.items()}
 
-    def entries(self) -> dict[str, dict[str, Any]]:
+    def entries(self) -> dict[str, Entry]:
         if self._entries is None:
             entries, metadata = {}, []
             for path in sorted(self.folder.glob("*.json.gz")):
@@ -213,7 +221,9 @@ class Bundle:
                 tickets = {_chain(t["config"]): t for t in content["metadata"].get("tickets_used") or ()}
                 for stored in content["entries"]:
                     beside = tickets.get(_chain(stored["config"]))
-                    entries[config_key(stored["config"])] = {**stored, "beside": beside} if beside else stored
+                    entries[config_key(stored["config"])] = Entry(
+                        stored["config"], stored["record"], bundled=True,
+                        beside=beside and Entry(beside["config"], beside["record"], bundled=True))
             self._entries, self._metadata = entries, metadata  # only once every file has been read
         return self._entries
 
@@ -222,17 +232,14 @@ class Bundle:
         self.entries()
         return self._metadata
 
-    def load(self, config: NetworkConfig) -> dict[str, Any] | None:
+    def load(self, config: NetworkConfig) -> Entry | None:
         """The bundled entry for `config` (no weights), or None."""
-        stored = self.entries().get(config.key)
-        if stored is None or stored["config"] != config.as_dict():
-            return None
-        return _entry(stored["config"], stored["record"], None, True, stored.get("beside"))
+        entry = self.entries().get(config.key)
+        return entry if entry is not None and entry.config == config.as_dict() else None
 
     def results(self, model: str) -> list[Result]:
         """Every bundled network of `model` as a Result."""
-        return [result_of(_entry(e["config"], e["record"], None, True, e.get("beside")))
-                for e in self.entries().values() if e["config"]["model"] == model]
+        return [result_of(entry) for entry in self.entries().values() if entry.config["model"] == model]
 
     def seeds(self, model: str, part: str = "lessons") -> tuple[int, ...]:
         """The seeds whose bundle for `model` is complete (every network of `part` the notebooks show)."""
@@ -286,7 +293,7 @@ class Store:
     def root(self) -> Path:
         return self.disk.root
 
-    def load(self, config: NetworkConfig) -> dict[str, Any] | None:
+    def load(self, config: NetworkConfig) -> Entry | None:
         """The entry for `config`: the cache's own, else the bundled one (without weights), else None."""
         entry = self.disk.load(config)
         if entry is None and self.bundle is not None:
@@ -297,10 +304,10 @@ class Store:
         """Whether `load` finds a readable entry (looking trains nothing)."""
         return self.load(config) is not None
 
-    def load_trained(self, config: NetworkConfig) -> dict[str, Any] | None:
+    def load_trained(self, config: NetworkConfig) -> Entry | None:
         """The cache's own entry with trained weights (a dense network or ticket), or None."""
         entry = self.disk.load(config)
-        return entry if entry is not None and entry["state"] is not None else None
+        return entry if entry is not None and entry.state is not None else None
 
     def has_trained(self, config: NetworkConfig) -> bool:
         return self.load_trained(config) is not None
@@ -313,7 +320,7 @@ class Store:
         from the few weights bundled for a lesson (seed 0's, from a second training on another machine: its masks
         differ a little from those of the bundled numbers)."""
         entry = self.disk.load_key(result.model, result.kind, result.key)
-        state = None if entry is None else entry["state"]
+        state = None if entry is None else entry.state
         if state is None and self.bundle is not None:
             state = self.bundle.weights(result.key)
         if state is None:

@@ -28,7 +28,7 @@ def bundle_folder(tmp_path_factory):
     entries = []
     for r in results:
         config = experiment.config(r.kind, r.round, r.schedule[0] if r.schedule else None)
-        entries.append({"config": config.as_dict(), "record": cache.load(config)["record"]})
+        entries.append({"config": config.as_dict(), "record": cache.load(config).record})
     folder = tmp_path_factory.mktemp("bundle")
     write_bundle(folder / "lenet-seed0.json.gz", entries, {"model": "lenet", "seed": 0})
     return folder
@@ -78,7 +78,7 @@ def test_a_new_amount_trains_what_is_missing_even_over_bundled_networks(bundle_f
     assert len(list(tmp_path.rglob("*.pt"))) == 2  # the dense network (with its weights) and the ticket
     bundled_dense = Store(tmp_path / "other", Bundle(bundle_folder)).load(
         Experiment(TINY, 0, None, SETTINGS.data).config("dense"))
-    assert bundled_dense["record"]["curve"] == record_of(results[0])["curve"]  # the same network, trained again
+    assert bundled_dense.record["curve"] == record_of(results[0])["curve"]  # the same network, trained again
 
 
 def test_to_train_counts_what_a_call_would_train_and_real_mode_announces_it(bundle_folder, tmp_path, monkeypatch,
@@ -193,7 +193,7 @@ def test_the_signs_part_names_the_tickets_its_controls_were_trained_on(tmp_path)
     assert [(e["config"]["kind"], e["record"]["round"]) for e in used] == [
         ("ticket", r) for r in range(1, lessons.PAPER_ROUNDS + 1)]
     stored = {config_key(e["config"]): e["record"] for e in used}
-    assert all(Cache(cache).load_key("lenet", "ticket", key)["record"] == record for key, record in stored.items())
+    assert all(Cache(cache).load_key("lenet", "ticket", key).record == record for key, record in stored.items())
     assert main(args) == 0  # the lessons' part holds the same tickets, under the same keys, and no tickets_used
     lessons_part = read_bundle(tmp_path / "lenet-seed0.json.gz")
     assert lessons_part["metadata"]["tickets_used"] is None

@@ -176,12 +176,12 @@ def test_two_processes_writing_one_entry_leave_a_whole_entry(tmp_path):
         while any(w.poll() is None for w in writers):
             entry = cache.load(ENTRY)
             if entry is not None:  # record and weights come from the same writer
-                assert all(torch.all(value == entry["record"]["writer"]) for value in entry["state"].values())
+                assert all(torch.all(value == entry.record["writer"]) for value in entry.state.values())
             time.sleep(0.005)
         entry = cache.load(ENTRY)
     assert [w.wait() for w in writers] == [0, 0]
-    assert entry["record"]["writer"] in (1, 2)
-    assert all(torch.all(value == entry["record"]["writer"]) for value in entry["state"].values())
+    assert entry.record["writer"] in (1, 2)
+    assert all(torch.all(value == entry.record["writer"]) for value in entry.state.values())
     assert not list(tmp_path.rglob("*.tmp"))
 
 

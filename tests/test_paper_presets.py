@@ -125,7 +125,7 @@ def test_the_bundled_results_are_found_under_todays_keys():
             config = NetworkConfig.of(setup, stored["kind"], len(schedule), schedule[0] if schedule else None,
                                   stored["seed"], stored.get("rewind_iteration", 0))
             assert config.as_dict() == stored and config.key == cache_key(stored), (path.name, stored)
-            assert bundle.load(config)["record"] == entry["record"]  # found through the store, nothing trained
+            assert bundle.load(config).record == entry["record"]  # found through the store, nothing trained
 
 
 @pytest.mark.parametrize("model", ["resnet18", "vgg19"])

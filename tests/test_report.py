@@ -6,9 +6,14 @@ import pytest
 
 from made_results import result_from_numbers
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
-from lottery_utils.store import Bundle, StoredResult, record_of, result_of, write_bundle
+from lottery_utils.store import Bundle, Entry, StoredResult, record_of, result_of, write_bundle
 from lottery_utils.results import Result, summarize
 from lottery_utils.results import History
+
+
+def as_result(entry: dict) -> StoredResult:
+    """The Result of an entry as a bundle file holds it ({"config", "record"})."""
+    return result_of(Entry(entry["config"], entry["record"]))
 
 
 def test_committed_results_readme_is_what_the_report_writes():
@@ -61,7 +66,7 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     from lottery_utils.tables import show
     from lottery_utils.tables import describe
 
-    results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
+    results = [as_result(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                               entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200))]
     both = show(results).data
     assert both.startswith("| weights remaining | winning ticket: accuracy (%) | winning ticket: early-stop iteration |")
@@ -71,7 +76,7 @@ def test_lessons_show_the_table_and_findings_and_describe_prints_mean_and_spread
     assert one_seed.splitlines()[0] == ("| weights remaining | winning ticket: accuracy (%) | winning ticket: "
                                         "early-stop iteration |")
     assert show(results, sections=("findings",)).data.startswith("- **Winning tickets vs the dense network** (97.25 %)")
-    with_reinit = results + [result_of(e) for e in (entry("reinit", 1, 0, 0.97, 5_000), entry("reinit", 1, 1, 0.995,
+    with_reinit = results + [as_result(e) for e in (entry("reinit", 1, 0, 0.97, 5_000), entry("reinit", 1, 1, 0.995,
                                                                                                3_100))]
     assert show(with_reinit, sections=("controls",)).data.splitlines() == [  # the controls' sentences only
         "- **Random reinit**: below the ticket at 1 of 1 sparsities; the largest gap is 0.25 points at 80.0 % remaining "
@@ -191,7 +196,7 @@ def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):
     from lottery_utils.why import show
 
     lessons, why = why_entries(0)
-    results = [result_of(e) for e in lessons + why]
+    results = [as_result(e) for e in lessons + why]
     signs = [r for r in results if r.kind in ("dense", "ticket", "reinit", "reinit_signs") and not r.rewind_iteration
              and (r.kind == "dense" or any(abs(1 - a - r.remaining) < 1e-9 for a in grids.SIGN_RATES))]
     text = show(signs, sections=("table", "signs")).data
@@ -207,7 +212,7 @@ def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
     from lottery_utils.why import rewinding_findings, sign_findings
 
     lessons, _ = why_entries(0)
-    results = [result_of(e) for e in lessons]
+    results = [as_result(e) for e in lessons]
     assert sign_findings(summarize(results)) == [] and rewinding_findings(results) == []
 
 
@@ -232,8 +237,8 @@ def test_a_network_given_twice_counts_once_over_the_seeds():
     from lottery_utils.results import initial_accuracies
     from lottery_utils.tables import describe
 
-    dense = [result_of(entry("dense", 0, seed, accuracy, 4_000)) for seed, accuracy in ((0, 0.97), (1, 0.98))]
-    twice = dense + [result_of(entry("dense", 0, 0, 0.97, 4_000))] * 3
+    dense = [as_result(entry("dense", 0, seed, accuracy, 4_000)) for seed, accuracy in ((0, 0.97), (1, 0.98))]
+    twice = dense + [as_result(entry("dense", 0, 0, 0.97, 4_000))] * 3
     [row] = summarize(twice)
     assert row.n_seeds == 2 and row.early_stop_test_accuracy.mean == pytest.approx(0.975)
     assert [spread.n for _, _, spread in initial_accuracies(twice)] == [2]
@@ -338,18 +343,18 @@ def test_rounds_against_one_step_pairs_equal_sparsities_and_counts_seeds():
 
 def test_seed_by_seed_sets_each_seeds_network_beside_its_own_dense_network():
     from lottery_utils.tables import seed_by_seed
-    results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
+    results = [as_result(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
                                       entry("ticket", 1, 0, 0.98, 4_100), entry("ticket", 1, 1, 0.975, 3_000))]
     assert seed_by_seed(results).splitlines() == [
         "seed 0: dense 97.00 % at 4,000, ticket 98.00 % at 4,100: as accurate or more, stops later",
         "seed 1: dense 97.50 % at 4,200, ticket 97.50 % at 3,000: as accurate or more, stops no later"]  # a' >= a: a tie is
     with pytest.raises(ValueError, match="one ticket sparsity"):
-        seed_by_seed(results + [result_of(entry("ticket", 2, 0, 0.9, 3_000))])
+        seed_by_seed(results + [as_result(entry("ticket", 2, 0, 0.9, 3_000))])
 
 
 def test_seeds_against_dense_lists_where_each_seeds_tickets_fail_each_condition():
     from lottery_utils.tables import seeds_against_dense
-    results = [result_of(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.98, 2_000),
+    results = [as_result(e) for e in (entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.98, 2_000),
                                       entry("ticket", 1, 0, 0.98, 4_100), entry("ticket", 1, 1, 0.975, 1_900),
                                       entry("ticket", 2, 0, 0.96, 3_000), entry("ticket", 2, 1, 0.985, 2_000))]
     assert seeds_against_dense(results)[2:] == ["| 0 | 97.00 %, 4,000 | 64.0 % | 80.0 % |",   # 96 < 97; 4,100 > 4,000
@@ -447,7 +452,7 @@ def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_resul
     def stored(seed, lr):
         e = entry("ticket", 1, seed, 0.98, 3_000)
         e["config"]["lr"] = lr
-        return result_of(e)
+        return as_result(e)
 
     rows = summarize([stored(0, 0.0012), stored(1, 0.0012), stored(0, 0.01)])
     assert sorted(row.n_seeds for row in rows) == [1, 2]
@@ -486,7 +491,7 @@ def test_one_step_against_the_papers_figure_4c_says_where_the_means_agree():
 
 def test_winning_counts_tally_both_conditions_seed_by_seed():
     from lottery_utils.tables import winning_counts
-    results = [result_of(e) for e in (
+    results = [as_result(e) for e in (
         entry("dense", 0, 0, 0.97, 4_000), entry("dense", 0, 1, 0.975, 4_200),
         entry("ticket", 1, 0, 0.98, 3_000), entry("ticket", 1, 1, 0.99, 3_200),    # both seeds win at 80 %
         entry("ticket", 2, 0, 0.98, 5_000), entry("ticket", 2, 1, 0.97, 3_000))]   # each fails one condition

@@ -156,13 +156,13 @@ def _tickets_used(experiment: Experiment, part: str, results: list[Result]) -> l
     own = {config.key for config in planned(experiment, part)}
     entries = [experiment.store.disk.load_key(r.model, r.kind, r.key) for r in results
                if r.kind == "ticket" and r.key not in own]
-    return [{"config": entry["config"], "record": entry["record"]} for entry in entries if entry is not None]
+    return [{"config": entry.config, "record": entry.record} for entry in entries if entry is not None]
 
 
 def _write(path: Path, experiment: Experiment, part: str, start: float, complete: bool,
            provenance: dict | None = None, tickets: list[dict[str, Any]] | None = None) -> None:
     """The bundle file with every planned network of `part` the cache holds so far."""
-    entries = [{"config": entry["config"], "record": entry["record"]} for config in planned(experiment, part)
+    entries = [{"config": entry.config, "record": entry.record} for config in planned(experiment, part)
                if (entry := experiment.store.load(config)) is not None]
     write_bundle(path, entries, {"model": experiment.setup.model, "part": part, "seed": experiment.seed,
                                  "networks": len(entries),
