@@ -39,8 +39,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     rate the dense run had there and a fresh optimizer state. `curve_every`: how often the curves are measured (default:
     about CURVE_POINTS times a run). `progress`: True for tqdm's bar, False for none, or a tqdm class.
 
-    The network moves to the data's device and keeps its masks; its pruned weights end at 0 in `weight_orig` too
-    (clone it first to keep their values).
+    The network moves to the data's device and keeps its masks; its pruned weights keep their values in `weight_orig`.
     """
     if not isinstance(data, Data):
         raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "
@@ -222,15 +221,18 @@ class _Log:
 def masks_folded(network: nn.Module):
     """Let pruned layers train at dense speed, through torch.nn.utils.prune's public API: `prune.remove` makes each
     pruned weight a plain parameter for the run, the caller re-zeroes the pruned entries after every step (yielded as
-    (weight, mask) pairs), and `prune.custom_from_mask` puts the masks back. Exactly what prune's hooks compute (a test
-    trains both ways), for optimizers that update each weight on its own, as Adam and SGD do.
+    (weight, mask) pairs), and `prune.custom_from_mask` puts the masks back, the pruned entries of `weight_orig` with
+    the values they had. The same forward pass and the same updates as under prune's hooks (a test trains both ways),
+    for optimizers that update each weight on its own, as Adam and SGD do.
     """
-    pruned = {module: module.weight_mask.detach().clone() for module in prunable_layers(network).values()
-              if prune.is_pruned(module)}
+    pruned = {module: (module.weight_mask.detach().clone(), module.weight_orig.detach().clone())
+              for module in prunable_layers(network).values() if prune.is_pruned(module)}
     for module in pruned:
         prune.remove(module, "weight")
     try:
-        yield [(module.weight, mask) for module, mask in pruned.items()]
+        yield [(module.weight, mask) for module, (mask, _) in pruned.items()]
     finally:
-        for module, mask in pruned.items():
+        for module, (mask, before) in pruned.items():
             prune.custom_from_mask(module, "weight", mask)
+            with torch.no_grad():  # what the mask hides did not train: it keeps its value, as under prune's hooks
+                module.weight_orig.copy_(torch.where(mask.bool(), module.weight_orig, before))
