@@ -22,7 +22,7 @@ from .config import LABELS
 from .models import build_model
 from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
-from .results import KINDS, Result, initial_accuracies, is_printed_share, pick, summarize
+from .results import KINDS, Result, by_kind_and_remaining, initial_accuracies, is_printed_share, pick, summarize
 from .store import StoredResult, first_layer_kept
 
 # One color and name per kind in every figure; plot_rewinding shades the kind's colormap by rewind iteration.
@@ -146,32 +146,32 @@ def plot_training_curves(results: Iterable[Result], kind: str = "ticket", ax: Ax
     if not any(r.kind == kind for r in results):
         present = sorted({r.kind for r in results})
         raise ValueError(f"No {kind!r} results to plot; the results hold {present or 'nothing'}.")
-    runs = _by_sparsity(r for r in results if r.kind == kind)
-    figure_3 = [group for group in runs if any(is_printed_share(group[0].remaining, s) for s in FIGURE_3)]
+    groups = _by_sparsity(r for r in results if r.kind == kind)
+    figure_3 = [group for group in groups if any(is_printed_share(group[0].remaining, s) for s in FIGURE_3)]
     if len(figure_3) == len(FIGURE_3):
-        runs = figure_3
-    elif len(runs) > max_lines:  # spread the lines over the whole range of sparsities
-        runs = [runs[i] for i in sorted(set(np.linspace(0, len(runs) - 1, max_lines).round().astype(int)))]
+        groups = figure_3
+    elif len(groups) > max_lines:  # spread the lines over the whole range of sparsities
+        groups = [groups[i] for i in sorted(set(np.linspace(0, len(groups) - 1, max_lines).round().astype(int)))]
     hues = matplotlib.colormaps["viridis"]  # one hue per sparsity, dark (dense) to light green (sparse)
-    for i, group in enumerate(runs):
-        color = hues(0.85 * i / max(1, len(runs) - 1))
+    for i, group in enumerate(groups):
+        color = hues(0.85 * i / max(1, len(groups) - 1))
         marker = CURVE_MARKERS[i % len(CURVE_MARKERS)]  # and one shape, for print and colour-blind readers
         _curve(ax, group, metric, color, f"{_tick_label(100 * group[0].remaining)} %", marker=marker)
     dense = _by_sparsity(r for r in results if r.kind == "dense") if kind != "dense" else []
     for group in dense:
         _curve(ax, group, metric, COLORS["dense"], "100 % (dense)", linestyle="--")
-    seeds = max(len(group) for group in runs)
+    seeds = max(len(group) for group in groups)
     ax.set(xlabel="training iteration", ylabel=metric.replace("val_loss", "validation loss").replace("_", " "),
            title=f"{_model_name(results)}: {LABELS[kind]}, " +
-                 (f"mean of {seeds} seeds, band: min-max" if seeds > 1 else f"seed {runs[0][0].seed}"))
+                 (f"mean of {seeds} seeds, band: min-max" if seeds > 1 else f"seed {groups[0][0].seed}"))
     # Zoom on where the networks differ: from the first evaluation after iteration 0 (at iteration 0 every network
     # guesses, about 10 %), from its worst accuracy up.
-    stops = [np.mean([run.early_stop_iteration for run in group]) for group in runs + dense]
-    iterations = runs[0][0].history.iterations
+    stops = [np.mean([run.early_stop_iteration for run in group]) for group in groups + dense]
+    iterations = groups[0][0].history.iterations
     first = iterations[1] if len(iterations) > 2 else 0  # a curve of two points (start, end): from 0
     last = min(iterations[-1], 5_000 * math.ceil(3 * max(stops) / 5_000))
     ax.set_xlim(min(first, *stops), last)
-    later = [a for group in runs + dense for run in group
+    later = [a for group in groups + dense for run in group
              for i, a in zip(run.history.iterations, getattr(run.history, metric)) if first <= i <= last]
     if later and metric == "test_accuracy":
         ax.set_ylim(max(0.0, min(later) - 0.002), min(1.0, max(later) + 0.002))
@@ -394,7 +394,7 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
     fig, (accuracy, speed) = panels(2, width=6)
     shown = []
     for results, style, what in ((rounds, "-", "k rounds"), (one_step, "--", "one step")):
-        rows = {(row.kind, row.remaining_key): row for row in summarize(results)}
+        rows = by_kind_and_remaining(summarize(results))
         by_seed = {(r.kind, r.remaining_key, r.seed): r.early_stop_test_accuracy for r in results}
         for kind in controls:
             shares = sorted((r for k, r in rows if k == kind and ("ticket", r) in rows), reverse=True)

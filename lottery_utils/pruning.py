@@ -25,7 +25,7 @@ from .models import seeded
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
                    strategy: str = "layerwise") -> nn.Module:
-    """The slides' winning ticket: prune the trained network (θj), give its mask to the copy made before training (θ0).
+    """A winning ticket: prune the trained network (θj), and give its mask to the copy made before training (θ0).
 
     `amount`: the fraction of each layer's remaining weights to prune, those of smallest |w|: one number for every
     layer, or amounts by layer role ({"fc": 0.2, "output": 0.1}; a role left out is not pruned) or by layer name.

@@ -99,7 +99,7 @@ class Result:
         return self.history.seconds
 
     def group_key(self) -> tuple:
-        """What the seeds of one network share, its whole configuration but the seed: `summarize` averages over the
+        """What the seeds of one configuration share, everything but the seed: `summarize` averages over the
         results with one group key. (A result read from a store, `store.StoredResult`, knows its training setup too,
         and groups by its stored configuration without the seed.)"""
         return (self.kind, self.model, self.iterations, self.rewind_iteration, self.round,
@@ -158,7 +158,7 @@ class Spread:
 
 @dataclass(frozen=True)
 class Summary:
-    """One network (kind, sparsity, training) over the seeds that have it."""
+    """One configuration (kind, sparsity, training) over the seeds that have it."""
 
     kind: Kind
     remaining: float
@@ -181,7 +181,7 @@ METRICS = ("final_test_accuracy", "early_stop_iteration", "early_stop_test_accur
 
 
 def _by_configuration(results: Iterable[Result]) -> list[list[Result]]:
-    """The results grouped by network (each seed once), in KINDS order, then from the densest to the sparsest."""
+    """The results grouped by configuration (each seed once), in KINDS order, then from the densest to the sparsest."""
     groups: dict[tuple, list[Result]] = {}
     for r in unique_networks(results):
         groups.setdefault(r.group_key(), []).append(r)
@@ -190,15 +190,19 @@ def _by_configuration(results: Iterable[Result]) -> list[list[Result]]:
 
 
 def summarize(results: Iterable[Result]) -> list[Summary]:
-    """Mean and spread over seeds for each network (the paper's error bars: min and max over trials): results that
-    differ only in their seed are one network; a result given twice (e.g. the dense network of several sweeps) counts
-    once."""
+    """Mean and spread over seeds for each configuration (the paper's error bars: min and max over trials); a result
+    given twice (e.g. the dense network of several sweeps) counts once."""
     return [Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
                     group[0].round, group[0].rewind_iteration) for group in _by_configuration(results)]
 
 
+def by_kind_and_remaining(rows: Iterable[Summary]) -> dict[tuple[str, float], Summary]:
+    """Summary rows by (kind, `remaining_key`): how the tables look one configuration up."""
+    return {(row.kind, row.remaining_key): row for row in rows}
+
+
 def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
-    """(kind, weights remaining, test accuracy before training over the seeds) for each network, ordered as
+    """(kind, weights remaining, test accuracy before training over the seeds) for each configuration, ordered as
     `summarize`: the supermask experiment (Zhou et al. 2019) read off the results' curves."""
     return [(group[0].kind, group[0].remaining, Spread.of([r.initial_test_accuracy for r in group]))
             for group in _by_configuration(results)]
@@ -206,10 +210,9 @@ def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spre
 
 @dataclass(frozen=True)
 class Paired:
-    """One network against the dense network of its own seed, seed by seed: in how many seeds it is at least as
+    """One configuration against the dense network of each seed, seed by seed: in how many seeds it is at least as
     accurate at early stop (the hypothesis' a' >= a), in how many it stops no later (j' <= j), and in how many both.
-    With few seeds this says more than the means do, because the seeds' dense networks differ among themselves
-    (LeNet's stop anywhere from 2,500 to 5,600)."""
+    With few seeds this says more than the means do, because the seeds' dense networks differ among themselves."""
 
     kind: Kind
     remaining: float
@@ -236,8 +239,8 @@ def references(results: Iterable[Result], against: str = "dense") -> list[tuple[
 
 
 def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | None]:
-    """For each network, in `summarize`'s order, the seed-by-seed comparison with its reference (`references`):
-    None where a network has none (the reference itself included)."""
+    """For each configuration, in `summarize`'s order, the seed-by-seed comparison with its reference
+    (`references`): None where it has none (the reference itself included)."""
     groups: dict[tuple, list[tuple[Result, Result]]] = {}
     for r, ref in references(results, against):
         groups.setdefault(r.group_key(), []).append((r, ref))

@@ -17,9 +17,9 @@ from .store import Bundle, Cache, Store
 
 
 def project_root() -> Path:
-    """The project folder (a checkout: notebooks, run in notebooks/, and the CLI share its data/ and runs/), or the
-    working directory when the package is installed without one (site-packages is no place for downloads). Asked when
-    a Settings is made, not when this module is imported."""
+    """The folder whose data/ and runs/ the notebooks and the CLI share: the checkout this package lives in, or, for
+    an installed package, the working directory (site-packages is no place for downloads). Asked when a Settings is
+    made, not at import."""
     checkout = Path(__file__).resolve().parents[1]
     return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .config import ALL_CONTROLS, LABELS
-from .results import (Paired, Result, Summary, conditions, paired, references, remaining_key,
+from .results import (Paired, Result, Summary, by_kind_and_remaining, conditions, paired, references, remaining_key,
                       summarize, unique_networks)
 
 
@@ -191,7 +191,7 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
     with `split` (`split_by_seed`): in how many seeds θ0's share of the ticket's lead is the larger; for tickets
     alone, with `pairs` (`results.paired`, several seeds): their seed-by-seed comparison with the dense network of
     their seed (at least as accurate, a' >= a; no later, j' <= j; both)."""
-    by = {(row.kind, row.remaining_key): row for row in rows}
+    by = by_kind_and_remaining(rows)
     shares = {row.remaining_key: row.remaining for row in rows if row.remaining_key != 1.0}  # each sparsity, as printed
     kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
     dense = next(row for row in rows if row.kind == "dense")
@@ -221,9 +221,9 @@ def stop(row: Summary) -> float:
 def findings(rows: list[Summary]) -> list[str]:
     """Sentences comparing the kinds, each computed from the table's means."""
     dense = next(row for row in rows if row.kind == "dense")
-    mean = {(row.kind, row.remaining_key): row for row in rows}
+    by = by_kind_and_remaining(rows)
     sparsities = sorted({row.remaining_key for row in rows if row.kind == "ticket"}, reverse=True)
-    ticket = [mean[("ticket", s)] for s in sparsities]
+    ticket = [by[("ticket", s)] for s in sparsities]
     above = [t for t in ticket if accuracy(t) >= accuracy(dense)]
     best, sparsest = max(ticket, key=accuracy), ticket[-1]
     opening = f"- **Winning tickets vs the dense network** ({100 * accuracy(dense):.2f} %): "
@@ -245,11 +245,11 @@ def findings(rows: list[Summary]) -> list[str]:
 def control_findings(rows: list[Summary]) -> list[str]:
     """A sentence per control in the table: below the ticket at how many sparsities, its largest gap (means), and at
     how many it stops later."""
-    mean = {(row.kind, row.remaining_key): row for row in rows}
+    by = by_kind_and_remaining(rows)
     sparsities = sorted({row.remaining_key for row in rows if row.kind == "ticket"}, reverse=True)
     sentences = []
     for control in ALL_CONTROLS:
-        pairs = [(mean[("ticket", s)], mean[(control, s)]) for s in sparsities if (control, s) in mean]
+        pairs = [(by[("ticket", s)], by[(control, s)]) for s in sparsities if (control, s) in by]
         if not pairs:
             continue
         behind = sum(accuracy(c) < accuracy(t) for t, c in pairs)

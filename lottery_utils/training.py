@@ -22,7 +22,7 @@ from .models import PRESETS, Preset, get_preset
 from .pruning import clone
 from .results import History
 
-CURVE_POINTS = 50  # the curves: test accuracy about 50 times a run (LeNet: every 1,000 of 50,000 iterations)
+CURVE_POINTS = 50  # the curves: test accuracy about 50 times a training (LeNet: every 1,000 of 50,000 iterations)
 Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything called like one); True: tqdm.auto's
 
 
@@ -36,8 +36,9 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     learning-rate schedule, `eval_every`: how often the validation loss is measured); `iterations`, `batch_size` and
     `lr` are the preset's unless given. `seed` orders the mini-batches, not the weights (`build_model` draws those).
     `start_iteration`: k, to train a network reset to θk (rewinding) on from iteration k, with the batches and learning
-    rate the dense run had there and a fresh optimizer state. `curve_every`: how often the curves are measured (default:
-    about CURVE_POINTS times a run). `progress`: True for tqdm's bar, False for none, or a tqdm class.
+    rate the dense network's training had there and a fresh optimizer state. `curve_every`: how often the curves are
+    measured (default: about CURVE_POINTS times a training). `progress`: True for tqdm's bar, False for none, or a
+    tqdm class.
 
     The network moves to the data's device and keeps its masks; its pruned weights keep their values in `weight_orig`.
     """
@@ -83,11 +84,11 @@ def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterat
             ) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
     """(iteration, inputs, labels) for iterations start_iteration + 1 ... iterations: each epoch a new order of the
     training set drawn without replacement from a generator seeded with `seed`, cut into batches (the remainder of
-    an epoch is left out). Starting at iteration k gives the batches a run from 0 would have had from k on."""
+    an epoch is left out). Starting at iteration k gives the batches a training from 0 would have had from k on."""
     order = torch.Generator().manual_seed(seed)
     per_epoch = len(data.train_y) // batch_size
     perm = None  # the order of the current epoch: drawn at its first iteration
-    for _ in range(math.ceil(start_iteration / per_epoch)):  # the epoch orders a run from 0 drew before iteration k
+    for _ in range(math.ceil(start_iteration / per_epoch)):  # the epoch orders drawn before iteration k
         perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
     for iteration in range(start_iteration + 1, iterations + 1):
         step = (iteration - 1) % per_epoch
@@ -144,10 +145,11 @@ def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, 
 
 
 def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
-    """The multiple of the learning rate used after `steps` optimizer steps (the iteration steps + 1): a linear warmup
-    from 0 over the first `preset.warmup_iterations` iterations (iteration i at i / warmup), times 1/10 for each
-    milestone passed (from iteration milestone + 1 on, as torch's MultiStepLR). A run that starts at iteration
-    `offset` (rewinding) counts its steps from there."""
+    """The learning-rate multiplier of iteration `steps + 1` (after `steps` optimizer steps).
+
+    A linear warmup over the first `preset.warmup_iterations` iterations (iteration i at i / warmup), then 1/10 for
+    each milestone passed, as torch's MultiStepLR. A training that starts at iteration `offset` (rewinding) counts its
+    steps from there."""
     steps += offset
     warmup = min(1.0, (steps + 1) / preset.warmup_iterations) if preset.warmup_iterations else 1.0
     return warmup * 0.1 ** bisect_right(preset.lr_milestones, steps)
@@ -181,7 +183,7 @@ def _copy_state(network: nn.Module) -> dict[str, torch.Tensor]:
 
 
 class _Log:
-    """What a run measures: validation loss at every `measure` (the paper's early stopping: the first iteration of
+    """What a training measures: validation loss at every `measure` (the paper's early stopping: the first iteration of
     minimum validation loss, and the test accuracy there), and the curves every `curve_every` iterations and at the
     `first` and `last` iterations. Where the test set was not evaluated at the early-stop iteration, a copy of the
     weights is kept and evaluated once at the end."""
@@ -219,11 +221,12 @@ class _Log:
 
 @contextmanager
 def masks_folded(network: nn.Module):
-    """Let pruned layers train at dense speed, through torch.nn.utils.prune's public API: `prune.remove` makes each
-    pruned weight a plain parameter for the run, the caller re-zeroes the pruned entries after every step (yielded as
-    (weight, mask) pairs), and `prune.custom_from_mask` puts the masks back, the pruned entries of `weight_orig` with
-    the values they had. The same forward pass and the same updates as under prune's hooks (a test trains both ways),
-    for optimizers that update each weight on its own, as Adam and SGD do.
+    """Let pruned layers train at dense speed, through torch.nn.utils.prune's public API.
+
+    `prune.remove` makes each pruned weight a plain parameter while it trains; the caller re-zeroes the pruned entries
+    after every step (yielded as (weight, mask) pairs); `prune.custom_from_mask` puts the masks back, and the pruned
+    entries of `weight_orig` get back the values they had. The same forward pass and the same updates as under
+    prune's hooks (a test trains both ways), for optimizers that update each weight on its own, as Adam and SGD do.
     """
     pruned = {module: (module.weight_mask.detach().clone(), module.weight_orig.detach().clone())
               for module in prunable_layers(network).values() if prune.is_pruned(module)}

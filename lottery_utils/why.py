@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .results import (Result, Spread, Summary, initial_accuracies, references, remaining_key, summarize,
-                      unique_networks)
+from .results import (Result, Spread, Summary, by_kind_and_remaining, initial_accuracies, references, remaining_key,
+                      summarize, unique_networks)
 from .store import StoredResult
 from .tables import LEVEL, accuracy, lesson_sections, points, render, stop
 
@@ -216,7 +216,7 @@ def _apart(pairs: list[tuple[Spread, Spread]], other: str) -> str:
 def sign_findings(rows: list[Summary]) -> list[str]:
     """The sign-preserving control against plain reinit and the ticket, averaged over the sparsities: in accuracy,
     and in how fast each learns (the early-stop iteration, the paper's other measure)."""
-    by = {(row.kind, row.remaining_key): row for row in rows}
+    by = by_kind_and_remaining(rows)
     sparsities = [row.remaining_key for row in rows
                   if row.kind == "reinit_signs" and ("reinit", row.remaining_key) in by]
     if not sparsities:  # a part still being built

@@ -223,8 +223,8 @@ class _Context:
 
 
 def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
-                      seeds: Sequence[int] | None = None, controls: Iterable[str] = (), store: Store | None = None,
-                      *, settings: Settings, setup: TrainingSetup | None = None) -> OneShotExplorer:
+                      seeds: Sequence[int] | None = None, *, controls: Iterable[str] = (), store: Store | None = None,
+                      settings: Settings, setup: TrainingSetup | None = None) -> OneShotExplorer:
     """Prune once by the slider's rate: accuracy vs weights remaining, the ticket's training curve, its mask.
 
     The slider's grid is `rates` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
@@ -236,8 +236,8 @@ def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None
 
 
 def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
-                      seeds: Sequence[int] | None = None, store: Store | None = None, *,
-                      controls: Iterable[str] = CONTROLS, rewind_iteration: int = 0, settings: Settings,
+                      seeds: Sequence[int] | None = None, *, controls: Iterable[str] = CONTROLS,
+                      store: Store | None = None, rewind_iteration: int = 0, settings: Settings,
                       setup: TrainingSetup | None = None) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
     random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
@@ -321,10 +321,10 @@ def _seed_by_seed(results: list[Result], at_round: int = 1) -> str:
 # --- iterative pruning (notebook 02) -----------------------------------------------------------------------------
 
 def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: Sequence[float] = ITERATIVE_RATES,
-                       rate: float = PAPER_RATE, seeds: Sequence[int] | None = None,
-                       compare_one_shot: bool = False, store: Store | None = None, *,
-                       show_compare: bool = True, controls: Iterable[str] = (), start: int | None = None,
-                       settings: Settings, setup: TrainingSetup | None = None,
+                       rate: float = PAPER_RATE, seeds: Sequence[int] | None = None, *,
+                       controls: Iterable[str] = (), store: Store | None = None, compare_one_shot: bool = False,
+                       show_compare: bool = True, start: int | None = None, settings: Settings,
+                       setup: TrainingSetup | None = None,
                        fit_accuracy_to: Sequence[str] | None = None) -> IterativeExplorer:
     """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, a round marked.
 

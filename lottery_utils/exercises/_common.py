@@ -1,9 +1,5 @@
-"""What every lesson's checks share: reading a student's answer, the two messages, the networks the checks build.
-
-Every `check_*` function prints "Correct! ..." or "Not yet: <a hint>" (never the answer itself) and returns a
-`Verdict`, true when the answer is correct. Fractions may be given as 0.2, as a percent (20) or as a string
-("20 %"); the message says how it was read.
-"""
+"""What every lesson's checks share: reading a student's answer, the two messages (`correct`, `not_yet`, as the
+package's docstring describes them), the networks the checks build."""
 from __future__ import annotations
 
 import math

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..config import LABELS
-from ..results import summarize
+from ..results import by_kind_and_remaining, summarize
 from ..tables import points as printed_gap
 from ._common import Unreadable, Verdict, correct, not_yet, read_number
 
@@ -44,7 +44,7 @@ def check_gap(answer, results, ahead: str = "ticket", behind: str = "reinit", at
     the seeds the results hold, as the tables and status lines print it)? At the sparsity nearest `at` (a share of
     the weights remaining, e.g. 0.202), or by default at the one sparsity of `results` (e.g. a widget's
     `explorer.results`), or, where they hold several (a whole run), at the sparsest that has both."""
-    rows = {(row.kind, row.remaining_key): row for row in summarize(r for r in results if r.kind in (ahead, behind))}
+    rows = by_kind_and_remaining(summarize(r for r in results if r.kind in (ahead, behind)))
     shared = [remaining for kind, remaining in rows if kind == ahead and (behind, remaining) in rows]
     if not shared:
         raise ValueError(f"Pass results with a {ahead!r} and a {behind!r} network at the same sparsity (a widget's "

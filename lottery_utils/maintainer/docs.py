@@ -12,7 +12,7 @@ from ..experiments import duration
 from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_CONTROLS, SIGN_RATES
 from ..config import CONTROLS, LABELS
 from ..models import get_preset
-from ..results import Paired, Result, Summary, paired, summarize
+from ..results import Paired, Result, Summary, by_kind_and_remaining, paired, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo
@@ -64,7 +64,7 @@ def _setup_lines(metas: dict[int, dict], model: str, command: str) -> list[str]:
 
 def comparison(rows: list[Summary]) -> list[str]:
     """The paper's claims, each set against the table's means."""
-    by = {(row.kind, row.remaining_key): row for row in rows}
+    by = by_kind_and_remaining(rows)
     dense = by[("dense", 1.0)]
     tickets = sorted((row for row in rows if row.kind == "ticket"), key=lambda row: -row.remaining)
     large = [t for t in tickets if t.remaining >= 0.1]
