@@ -250,5 +250,5 @@ def rounds_in_numbers(paper: list[Result], one_step: list[Result], sparsest_rows
     return ["**Against the paper's Section 2** (for random reinit, the paper: it drops off from 21.1 %, and at 21 % "
             "the ticket is 2.51x faster than it and half a point more accurate)", "", *filter(None, chosen),
             f"- seed by seed: {winning_counts(paper)[-1]}", "", *against_own_dense(paper, kinds=("ticket", "reinit")),
-            "", "**Against panel 1**: the ticket after k rounds and after one step at the same share of weights", "",
+            "", "**Against panel 1**: the ticket after n rounds and after one step at the same share of weights", "",
             *gaps[:2], *gaps[2:][-sparsest_rows:], _means_over(summarize(paper)).strip()]

@@ -24,7 +24,7 @@ def slider_rates(rate: float = PAPER_RATE, positions: int = 14) -> tuple[float, 
     return tuple(round(1 - (1 - rate) ** k, 4) for k in range(1, positions + 1))
 
 
-SLIDER_RATES = slider_rates()  # LeNet's fc layers keep 0.8^k, the sparsities of k rounds at the paper's 20 %
+SLIDER_RATES = slider_rates()  # LeNet's fc layers keep 0.8^n, the sparsities of n rounds at the paper's 20 %
 ONE_SHOT_GRID = tuple(sorted({DEMO_RATE, *SLIDER_RATES}))  # the one-shot sliders' positions
 # Notebook 05: the sign experiment at every other one-shot position, rewinding to iteration k at every third (about
 # 80, 41, 21, 13.5 and 7 % of the weights remaining)

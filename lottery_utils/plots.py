@@ -387,13 +387,13 @@ def _name_experiment(axes: Sequence[Axes], results: list[Result], what: str) -> 
 
 def plot_control_gaps(rounds: list[Result], one_step: list[Result],
                       controls: Sequence[str] = ("reinit", "random_prune")) -> Figure:
-    """The ticket's lead over each control against weights remaining, after k rounds of pruning (solid) and after one
+    """The ticket's lead over each control against weights remaining, after n rounds of pruning (solid) and after one
     step (dashed): in test accuracy at early stop (percentage points, the means over the seeds, with a band from the
     smallest to the largest gap of one seed's ticket over the same seed's control) and in speed (how many times later
     than the ticket the control reaches its early-stopping iteration)."""
     fig, (accuracy, speed) = panels(2, width=6)
     shown = []
-    for results, style, what in ((rounds, "-", "k rounds"), (one_step, "--", "one step")):
+    for results, style, what in ((rounds, "-", "n rounds"), (one_step, "--", "one step")):
         rows = by_kind_and_remaining(summarize(results))
         by_seed = {(r.kind, r.remaining_key, r.seed): r.early_stop_test_accuracy for r in results}
         for kind in controls:
@@ -407,7 +407,7 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
             gaps = [[100 * (by_seed[("ticket", key, seed)] - by_seed[(kind, key, seed)])
                      for (k, key, seed) in by_seed if k == kind and key == r
                      and ("ticket", key, seed) in by_seed] for r in shares]
-            if all(len(g) > 1 for g in gaps):  # k rounds: a shaded band; one step: a hatched one, told apart
+            if all(len(g) > 1 for g in gaps):  # n rounds: a shaded band; one step: a hatched one, told apart
                 band = dict(color=COLORS[kind], alpha=0.15) if style == "-" else \
                     dict(facecolor="none", edgecolor=COLORS[kind], hatch="////", alpha=0.45)
                 accuracy.fill_between(x, [min(g) for g in gaps], [max(g) for g in gaps], linewidth=0, **band)

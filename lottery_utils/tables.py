@@ -342,59 +342,60 @@ def paired_control_findings(results: list[Result]) -> list[str]:
 
 
 def rounds_vs_one_step(iterative: list[Result], one_shot: list[Result], controls: tuple[str, ...] = ()) -> list[str]:
-    """Each round k of `iterative` beside the one-shot network pruned to the same share of weights in one step (the
-    nearest share, within 0.2 points: the output layer's rate differs a little). Without `controls`: the tickets'
-    accuracy at early stop and early-stop iteration (means), and in how many seeds the ticket after k rounds is more
+    """Each round n of `iterative` beside the one-shot network pruned to the same share of weights in one step (the
+    nearest share, within 0.2 points: the output layer's amount differs a little). Without `controls`: the tickets'
+    accuracy at early stop and early-stop iteration (means), and in how many seeds the ticket after n rounds is more
     accurate and stops earlier than the one-step ticket of its seed, then a sentence counting the round counts where
     every seed agrees. With `controls`: the tickets' accuracy and early stop, and the ticket's lead over each control,
-    in mean points, after k rounds and after one step."""
+    in mean points, after n rounds and after one step."""
     def at(results: list[Result], remaining: float) -> list[Result]:
         return [r for r in results if r.remaining_key == remaining_key(remaining)]
 
     steps = [row for row in summarize(one_shot) if row.kind == "ticket"]
-    matched = []  # (k rounds' ticket, one step's ticket), as summaries
+    matched = []  # (the ticket of n rounds, `many`; the one-step ticket, `one`), as summaries
     for ticket in (row for row in summarize(iterative) if row.kind == "ticket"):
         step = min(steps, key=lambda row: abs(row.remaining - ticket.remaining), default=None)
         if step is not None and abs(step.remaining - ticket.remaining) <= 0.002:
             matched.append((ticket, step))
 
-    def both(k: Summary, one: Summary, metric: str) -> str:
+    def both(many: Summary, one: Summary, metric: str) -> str:
         form = (lambda v: f"{100 * v:.2f}") if metric == "early_stop_test_accuracy" else (lambda v: f"{v:,.0f}")
-        return f"{form(getattr(k, metric).mean)} / {form(getattr(one, metric).mean)}"
+        return f"{form(getattr(many, metric).mean)} / {form(getattr(one, metric).mean)}"
 
     if controls:
-        lines = ["| rounds | weights remaining: k rounds / one step | winning ticket: k rounds / one step | "
-                 "its early stop: k rounds / one step | "
-                 + " | ".join(f"ticket − {LABELS[c]}: k rounds / one step" for c in controls) + " |",
+        lines = ["| rounds | weights remaining: n rounds / one step | winning ticket: n rounds / one step | "
+                 "its early stop: n rounds / one step | "
+                 + " | ".join(f"ticket − {LABELS[c]}: n rounds / one step" for c in controls) + " |",
                  "|---:|" + "---:|" * (3 + len(controls))]
-        for k, one in matched:  # each kind's mean accuracy after k rounds, and after one step
+        for many, one in matched:  # each kind's mean accuracy after n rounds, and after one step
             means = [{row.kind: row.early_stop_test_accuracy.mean for row in summarize(at(run, share))}
-                     for run, share in ((iterative, k.remaining), (one_shot, one.remaining))]
+                     for run, share in ((iterative, many.remaining), (one_shot, one.remaining))]
             gaps = [" / ".join(f"{points(m['ticket'], m[c]):+.2f}" if c in m else "–" for m in means)
                     for c in controls]
-            lines.append(f"| {k.round} | {100 * k.remaining:.1f} / {100 * one.remaining:.1f} % | "
-                         f"{both(k, one, 'early_stop_test_accuracy')} | {both(k, one, 'early_stop_iteration')} | "
+            lines.append(f"| {many.round} | {100 * many.remaining:.1f} / {100 * one.remaining:.1f} % | "
+                         f"{both(many, one, 'early_stop_test_accuracy')} | {both(many, one, 'early_stop_iteration')} | "
                          + " | ".join(gaps) + " |")
         return lines
-    lines = ["| rounds | weights remaining: k rounds / one step | accuracy at early stop: k rounds / one step | "
-             "k rounds more accurate (seeds) | early stop: k rounds / one step | k rounds earlier (seeds) |",
+    lines = ["| rounds | weights remaining: n rounds / one step | accuracy at early stop: n rounds / one step | "
+             "n rounds more accurate (seeds) | early stop: n rounds / one step | n rounds earlier (seeds) |",
              "|---:|---:|---:|---:|---:|---:|"]
     every_seed: dict[str, list[int]] = {"more accurate": [], "earlier": []}
-    for k, one in matched:
+    for many, one in matched:
         one_step = {r.seed: r for r in at(one_shot, one.remaining) if r.kind == "ticket"}
-        pairs = [(r, one_step[r.seed]) for r in at(iterative, k.remaining) if r.kind == "ticket" and r.seed in one_step]
+        pairs = [(r, one_step[r.seed]) for r in at(iterative, many.remaining)
+                 if r.kind == "ticket" and r.seed in one_step]
         counts = {"more accurate": sum(r.early_stop_test_accuracy > s.early_stop_test_accuracy for r, s in pairs),
                   "earlier": sum(r.early_stop_iteration < s.early_stop_iteration for r, s in pairs)}
         for what, count in counts.items():
             if pairs and count == len(pairs):
-                every_seed[what].append(k.round)
-        lines.append(f"| {k.round} | {100 * k.remaining:.1f} / {100 * one.remaining:.1f} % | "
-                     f"{both(k, one, 'early_stop_test_accuracy')} | {counts['more accurate']} of {len(pairs)} | "
-                     f"{both(k, one, 'early_stop_iteration')} | {counts['earlier']} of {len(pairs)} |")
-    seeds = max((k.n_seeds for k, _ in matched), default=0)
+                every_seed[what].append(many.round)
+        lines.append(f"| {many.round} | {100 * many.remaining:.1f} / {100 * one.remaining:.1f} % | "
+                     f"{both(many, one, 'early_stop_test_accuracy')} | {counts['more accurate']} of {len(pairs)} | "
+                     f"{both(many, one, 'early_stop_iteration')} | {counts['earlier']} of {len(pairs)} |")
+    seeds = max((many.n_seeds for many, _ in matched), default=0)
     counted = "; ".join(f"{what} in all {seeds} seeds after {len(ks)} of {len(matched)} round counts "
                         f"({', '.join(map(str, ks)) or 'none'})" for what, ks in every_seed.items())
-    return lines + ["", f"- **k rounds against one step, seed by seed** (each seed's ticket against the one-step "
+    return lines + ["", f"- **n rounds against one step, seed by seed** (each seed's ticket against the one-step "
                         f"ticket of its seed): {counted}."]
 
 

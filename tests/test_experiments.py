@@ -305,7 +305,7 @@ def test_the_control_gaps_are_the_tickets_lead_over_each_control_by_sparsity(run
     accuracy, speed = fig.axes[:2]
     by = {(r.kind, r.round): r for r in run}
     for kind in ("reinit", "random_prune"):
-        rounds = line(accuracy, f"{plots.LABELS[kind]}, k rounds")
+        rounds = line(accuracy, f"{plots.LABELS[kind]}, n rounds")
         assert list(rounds.get_xdata()) == pytest.approx([100 * by[("ticket", k)].remaining for k in (1, 2, 3)])
         assert list(rounds.get_ydata()) == pytest.approx(
             [100 * (by[("ticket", k)].early_stop_test_accuracy - by[(kind, k)].early_stop_test_accuracy)
@@ -533,7 +533,7 @@ def test_the_control_gaps_show_each_seeds_own_gap_as_a_band():
                                           ("ticket", 1, 0.982, 3_000), ("reinit", 1, 0.980, 4_000))]
     made += [result_from_numbers("dense", 0, 1.0, 0.98, 4_000, 0.98, seed, "lenet", 50_000, 60.0) for seed in (0, 1)]
     accuracy = plots.plot_control_gaps(made, made, controls=("reinit",)).axes[0]
-    assert line(accuracy, f"{plots.LABELS['reinit']}, k rounds").get_ydata()[0] == pytest.approx(0.6)  # the means
+    assert line(accuracy, f"{plots.LABELS['reinit']}, n rounds").get_ydata()[0] == pytest.approx(0.6)  # the means
     bands = [c for c in accuracy.collections if len(c.get_paths()) and len(c.get_paths()[0].vertices)]
     lows, highs = zip(*((p.vertices[:, 1].min(), p.vertices[:, 1].max()) for c in bands for p in c.get_paths()))
     assert min(lows) == pytest.approx(0.2) and max(highs) == pytest.approx(1.0)  # seed 1's gap, seed 0's gap

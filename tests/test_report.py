@@ -337,7 +337,7 @@ def test_rounds_against_one_step_pairs_equal_sparsities_and_counts_seeds():
     assert lines[2] == "| 2 | 64.1 / 64.0 % | 98.00 / 98.00 | 1 of 2 | 3,050 / 3,200 | 1 of 2 |"
     assert len(lines) == 5 and "more accurate in all 2 seeds after 0 of 1 round counts (none)" in lines[-1]
     gaps = rounds_vs_one_step(iterative, one_step, controls=("reinit",))
-    assert gaps[0].endswith("| ticket − random reinit: k rounds / one step |")
+    assert gaps[0].endswith("| ticket − random reinit: n rounds / one step |")
     assert gaps[2] == "| 2 | 64.1 / 64.0 % | 98.00 / 98.00 | 3,050 / 3,200 | +2.00 / +0.50 |"
 
 
