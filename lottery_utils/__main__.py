@@ -148,6 +148,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     if args.command == "bundle":
         from .maintainer.bundle import build, build_weights
         setup = TrainingSetup.for_model("lenet", iterations=args.iterations, fast=settings.fast)
+        print(f"bundling the {args.part} part of seeds {', '.join(map(str, args.seeds))}", flush=True)
         for seed in args.seeds:  # one file per seed, written when the seed is complete
             path = build_weights(seed, settings, out=args.out, setup=setup) if args.part == "weights" else \
                 build(seed, settings, out=args.out, workers=args.workers, part=args.part, setup=setup)

@@ -140,7 +140,10 @@ def validate_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> Non
 
 
 def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
-    """winning_ticket's two networks: the same architecture, and the same masks (pruned together, round after round)."""
+    """winning_ticket's two networks: two objects, of the same architecture, with the same masks (pruned together,
+    round after round)."""
+    if trained_network is copy_network:
+        raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
     validate_same_architecture(trained_network, copy_network, ("trained", "copy"),
                                "The copy must be made from the same architecture before training (e.g. clone(network), "
                                "or build_model with the same name and seed).")

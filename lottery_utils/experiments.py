@@ -218,14 +218,14 @@ class Experiment:
             load_state(network, state)
         return network
 
-    def control(self, kind: str, ticket: nn.Module, rounds: int, start: nn.Module | None = None) -> nn.Module:
+    def control(self, kind: str, ticket: nn.Module, ticket_round: int, start: nn.Module | None = None) -> nn.Module:
         """A control for a ticket: its mask on fresh weights ("reinit"); the same fresh magnitudes with the ticket's
         signs ("reinit_signs", the same draw as "reinit": the two differ only in signs); a random mask on `start`
         (theta_0, or theta_k when rewinding; default `self.start()`) keeping as many weights per layer
         ("random_prune")."""
         # a fresh draw for every seed and round, never a seed's theta_0 (seeds are below SEED_LIMIT); the bundled
         # controls were drawn with this formula
-        fresh_seed = SEED_LIMIT * (self.seed + 1) + rounds
+        fresh_seed = SEED_LIMIT * (self.seed + 1) + ticket_round
         if kind == Kind.REINIT:
             return random_reinit(ticket, build_model(self.setup.model, fresh_seed))
         if kind == Kind.REINIT_SIGNS:

@@ -32,6 +32,9 @@ COLORMAPS = {"dense": "Greys", "ticket": "Blues", "reinit": "Oranges", "reinit_s
              "random_prune": "Greens"}
 AXIS_LABELS = {"early_stop_test_accuracy": "test accuracy at early stop",
                "final_test_accuracy": "test accuracy at the end", "early_stop_iteration": "early-stop iteration"}
+FIGURE_3 = (0.513, 0.211, 0.07, 0.036, 0.019)  # the sparsities of the paper's Figure 3 (LeNet), drawn when present
+PAPER_SPARSITIES = FIGURE_3 + (0.135, 0.029)  # and those its Section 2 cites (peak accuracy 13.5 %, reinit's 2.9 %)
+CURVE_MARKERS = ("s", "^", "D", "v", "P", "X")  # the training curves' points, one shape per sparsity
 MAX_TICKS = 10
 MIN_TICK_RATIO = 1.3  # neighbouring labels on the sparsity axis: 100 and 80 overlap, 100 and 64 do not
 
@@ -129,10 +132,6 @@ def _tick_label(percent: float) -> str:
     return "100" if percent > 99.95 else f"{percent:.1f}" if percent >= 0.95 else f"{percent:.2g}"
 
 
-FIGURE_3 = (0.513, 0.211, 0.07, 0.036, 0.019)  # the sparsities of the paper's Figure 3 (LeNet), drawn when present
-PAPER_SPARSITIES = FIGURE_3 + (0.135, 0.029)  # and those its Section 2 cites (peak accuracy 13.5 %, reinit's 2.9 %)
-
-
 def plot_training_curves(results: Iterable[Result], kind: str = "ticket", ax: Axes | None = None,
                          max_lines: int = 6, metric: str = "test_accuracy") -> Figure:
     """Test accuracy (or the validation loss, `metric="val_loss"`) while training, one line per sparsity.
@@ -196,9 +195,6 @@ def _by_sparsity(results: Iterable[Result]) -> list[list[Result]]:
     return [groups[key] for key in sorted(groups, reverse=True)]
 
 
-CURVE_MARKERS = ("s", "^", "D", "v", "P", "X")  # the training curves' points, one shape per sparsity
-
-
 def _curve(ax: Axes, group: list[Result], metric: str, color, label: str, linestyle: str = "-",
            marker: str | None = None) -> None:
     curves = np.array([getattr(run.history, metric) for run in group])
@@ -242,6 +238,9 @@ def plot_first_layer_mask(source: nn.Module | torch.Tensor | StoredResult, ax: A
 
 def _first_layer_counts(source: nn.Module | torch.Tensor | StoredResult) -> tuple[torch.Tensor, int]:
     """Surviving weights per input of the first layer (column sums of its mask), and the layer's outputs."""
+    if not isinstance(source, (torch.Tensor, nn.Module, StoredResult)):
+        raise TypeError(f"Pass a network, its first layer's mask or a stored result (store.StoredResult), got "
+                        f"{type(source).__name__}.")
     if isinstance(source, torch.Tensor):
         mask = source.detach().cpu().float()
         if mask.dim() != 2:

@@ -33,8 +33,6 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
     networks change in place; the copy, now the ticket, keeps its initial values under the mask and is returned.
     Called again on a pruned pair it prunes `amount` of what is left: with retraining between, `iterative_pruning`.
     """
-    if trained_network is copy_network:
-        raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
     validate_ticket_pair(trained_network, copy_network)
     prune_smallest(trained_network, amount, strategy)  # the mask: the trained weights of largest |w| survive
     apply_masks(trained_network, copy_network)  # the same mask on the copy, which keeps its initial values

@@ -13,9 +13,9 @@ class History:
     """What the paper reports for one trained network: the early-stop iteration and the test accuracy there, and
     the curves (validation loss and test accuracy on a coarser grid of iterations)."""
 
-    iterations: list[int] = field(default_factory=list)  # the curves' iterations
-    val_loss: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
+    iterations: list[int] = field(default_factory=list, repr=False)  # the curves' iterations
+    val_loss: list[float] = field(default_factory=list, repr=False)
+    test_accuracy: list[float] = field(default_factory=list, repr=False)
     early_stop_iteration: int = 0  # the iteration of minimum validation loss: the paper's early-stopping criterion
     early_stop_test_accuracy: float = 0.0  # test accuracy at that iteration
     seconds: float = 0.0
@@ -57,7 +57,6 @@ def is_printed_share(remaining: float, share: float) -> bool:
     """Whether `remaining` is the share the paper prints as `share` (0.211 for its "21.1 %", to 0.1 point): the paper's
     rounds leave shares within 0.05 points of their printed values."""
     return abs(remaining - share) < 5e-4
-
 
 
 @dataclass

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import FAST_ITERATIONS
+from .models import PRESETS
 from .store import Bundle, Cache, Store
 
 
@@ -55,6 +57,15 @@ class Settings:
         """The cache, with the bundled results under it (`bundle=False`: the cache alone, so that what the bundle
         holds is trained here, with its weights). In fast mode nothing bundled matches: the bundle is left out."""
         return Store(Cache(self.cache), self.bundle if bundle and not self.fast else None)
+
+    def describe(self) -> str:
+        """What a lesson's first cell prints: the mode the lessons run in, and how to change it."""
+        if self.fast:
+            return (f"Fast mode (LOTTERY_FAST=1): every network trains for {FAST_ITERATIONS} iterations, seconds "
+                    f"each.\nFor the paper's {PRESETS['lenet'].iterations:,} iterations, restart Jupyter without "
+                    f"LOTTERY_FAST.")
+        return (f"The paper's settings: {PRESETS['lenet'].iterations:,} iterations per network. The experiments' "
+                f"networks were trained in advance,\nfor several seeds, so their cells answer at once.")
 
     def seeds(self, model: str = "lenet", part: str = "lessons") -> tuple[int, ...]:
         """The seeds a lesson shows: in real mode every complete seed of the bundle's `part` (answered at once), in

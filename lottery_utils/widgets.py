@@ -356,7 +356,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
     ui = widgets.VBox([widgets.HBox([rate_choice, round_slider, remaining]), compare, progress, status, out])
     explorer = IterativeExplorer(ui=ui, status=status, out=out, progress=progress, rounds=round_slider,
                                  rate=rate_choice, compare=compare, remaining=remaining)
-    busy = []  # set while the rate handler moves the slider, so one change draws once
+    busy = False  # True while the rate handler moves the slider, so one change draws once
 
     def update(change=None) -> None:
         if busy:
@@ -397,13 +397,14 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                         f"{_source(explorer)}.")
 
     def new_rate(change) -> None:
-        busy.append(True)
+        nonlocal busy
+        busy = True
         try:
             top = max_rounds(rate_choice.value, rounds)
             round_slider.max = max(top, round_slider.min)
             round_slider.value = min(round_slider.value, top)
         finally:
-            busy.clear()
+            busy = False
         update()
 
     round_slider.observe(update, names="value")

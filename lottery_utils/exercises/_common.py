@@ -207,5 +207,3 @@ class StandIn:
             for p in network.parameters():
                 p.add_(torch.randn(p.shape, generator=generator) * 0.06)
             network(torch.zeros(1, 1, 28, 28))
-
-

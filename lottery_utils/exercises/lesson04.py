@@ -47,6 +47,7 @@ def check_learning_rate(answer, preset: Preset | str, iteration: int) -> Verdict
         value = read_number(answer)
     except Unreadable as problem:
         return not_yet(f"{problem} Give the learning rate as a number.")
+
     def same(a, b):
         return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
 

@@ -11,6 +11,7 @@ from ._common import CHECK_SEED, StandIn, Verdict, boolean_masks, correct, not_y
 
 # --- why tickets win (notebook 05) ---------------------------------------------------------------------------------
 
+
 def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module, nn.Module]:
     """(theta_0, the pruned 'trained' network, the ticket): a mask from 'trained' weights (theta_0 moved by seeded
     noise), on theta_0."""
