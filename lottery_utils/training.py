@@ -225,8 +225,9 @@ def masks_folded(network: nn.Module):
 
     `prune.remove` makes each pruned weight a plain parameter while it trains; the caller re-zeroes the pruned entries
     after every step (yielded as (weight, mask) pairs); `prune.custom_from_mask` puts the masks back, and the pruned
-    entries of `weight_orig` get back the values they had. The same forward pass and the same updates as under
-    prune's hooks (a test trains both ways), for optimizers that update each weight on its own, as Adam and SGD do.
+    entries of `weight_orig` get back the values they had. The same forward pass and the same updates of the kept
+    weights as under prune's hooks (a test trains both ways), for optimizers that update each weight on its own, as
+    Adam and SGD do. (Under the hooks, weight decay would also shrink the hidden entries, which no forward pass uses.)
     """
     pruned = {module: (module.weight_mask.detach().clone(), module.weight_orig.detach().clone())
               for module in prunable_layers(network).values() if prune.is_pruned(module)}
@@ -237,5 +238,5 @@ def masks_folded(network: nn.Module):
     finally:
         for module, (mask, before) in pruned.items():
             prune.custom_from_mask(module, "weight", mask)
-            with torch.no_grad():  # what the mask hides did not train: it keeps its value, as under prune's hooks
+            with torch.no_grad():  # what the mask hides keeps the value it had before training
                 module.weight_orig.copy_(torch.where(mask.bool(), module.weight_orig, before))
