@@ -150,8 +150,10 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         setup = TrainingSetup.for_model("lenet", iterations=args.iterations, fast=settings.fast)
         print(f"bundling the {args.part} part of seeds {', '.join(map(str, args.seeds))}", flush=True)
         for seed in args.seeds:  # one file per seed, written when the seed is complete
-            path = build_weights(seed, settings, out=args.out, setup=setup) if args.part == "weights" else \
-                build(seed, settings, out=args.out, workers=args.workers, part=args.part, setup=setup)
+            if args.part == "weights":
+                path = build_weights(seed, settings, out=args.out, setup=setup)
+            else:
+                path = build(seed, settings, out=args.out, workers=args.workers, part=args.part, setup=setup)
             print(f"seed {seed}: bundled in {path}", flush=True)
         return 0
     setup = TrainingSetup.for_model(args.model, iterations=args.iterations, fast=settings.fast)

@@ -244,8 +244,8 @@ def rounds_in_numbers(paper: list[Result], one_step: list[Result], sparsest_rows
     dense network, then the ticket and its lead over random reinit beside the one-step networks of the same size
     (`one_step`, panel 1's) in its `sparsest_rows` sparsest rounds."""
     tickets, controls = _iterative_lines(paper), _control_lines(paper)
-    chosen = [tickets.get(name) for name in ("speed_21", "speed_returns", "accuracy_returns")] + \
-        [controls.get(name) for name in ("reinit", "at_21", "sparsest")]
+    chosen = ([tickets.get(name) for name in ("speed_21", "speed_returns", "accuracy_returns")]
+              + [controls.get(name) for name in ("reinit", "at_21", "sparsest")])
     gaps = rounds_vs_one_step(paper, one_step, controls=("reinit",))  # a table: header (two lines), then a row a round
     return ["**Against the paper's Section 2** (for random reinit, the paper: it drops off from 21.1 %, and at 21 % "
             "the ticket is 2.51x faster than it and half a point more accurate)", "", *filter(None, chosen),

@@ -21,7 +21,8 @@ CIFAR_STD = (0.2470, 0.2435, 0.2616)
 
 @dataclass(frozen=True)
 class Data:
-    """Train / validation / test tensors, already normalized and on one device."""
+    """Train / validation / test tensors, already normalized and on one device. Read-only: `load_mnist` hands the
+    same tensors to every caller, so change a copy, never these."""
 
     name: str
     train_x: torch.Tensor

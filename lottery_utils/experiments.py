@@ -31,8 +31,8 @@ from .config import ALL_CONTROLS, NetworkConfig, TrainingSetup, validate_control
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
-from .pruning import clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights, \
-    sign_preserving_reinit
+from .pruning import (clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights,
+                      sign_preserving_reinit)
 from .results import KINDS, Kind, Result, pick, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of

@@ -407,8 +407,10 @@ def plot_control_gaps(rounds: list[Result], one_step: list[Result],
                      for (k, key, seed) in by_seed if k == kind and key == r
                      and ("ticket", key, seed) in by_seed] for r in shares]
             if all(len(g) > 1 for g in gaps):  # n rounds: a shaded band; one step: a hatched one, told apart
-                band = dict(color=COLORS[kind], alpha=0.15) if style == "-" else \
-                    dict(facecolor="none", edgecolor=COLORS[kind], hatch="////", alpha=0.45)
+                if style == "-":
+                    band = dict(color=COLORS[kind], alpha=0.15)
+                else:
+                    band = dict(facecolor="none", edgecolor=COLORS[kind], hatch="////", alpha=0.45)
                 accuracy.fill_between(x, [min(g) for g in gaps], [max(g) for g in gaps], linewidth=0, **band)
             speed.plot(x, [c.early_stop_iteration.mean / t.early_stop_iteration.mean for t, c in zip(ticket, control)],
                        style, marker="o", markersize=4, color=COLORS[kind], label=f"{LABELS[kind]}, {what}")

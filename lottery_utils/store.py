@@ -263,9 +263,9 @@ def read_bundle(path: Path) -> dict[str, Any]:
         found = content["metadata"].get("format")
         entries = content["entries"]
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"The bundled results {path} cannot be read ({type(error).__name__}: {error}). Restore it "
-                         f"with `git checkout -- {path.name}` in {path.parent}, or delete it to train instead.") \
-            from None
+        message = (f"The bundled results {path} cannot be read ({type(error).__name__}: {error}). Restore it with "
+                   f"`git checkout -- {path.name}` in {path.parent}, or delete it to train instead.")
+        raise ValueError(message) from None
     if found != FORMAT or not isinstance(entries, list):
         raise ValueError(f"The bundled results {path} are in format {found!r}, this version of lottery_utils reads "
                          f"format {FORMAT}. Rebuild them with `python -m lottery_utils bundle`, or delete the file "

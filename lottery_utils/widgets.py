@@ -30,8 +30,8 @@ from tqdm.notebook import tqdm as notebook_tqdm
 from . import experiments, plots, tables
 from .config import ALL_CONTROLS, CONTROLS, LABELS, TrainingSetup, validate_controls
 from .models import get_preset
-from .lessons import DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds, \
-    slider_rates
+from .lessons import (DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds,
+                      slider_rates)
 from .results import Result, paired, pick, summarize, unique_networks
 from .settings import Settings
 from .store import Store

@@ -95,11 +95,11 @@ def check_iterative_pruning(fn, rounds: int = 3, amount=None) -> Verdict:
     if len(calls) != rounds:
         return not_yet(f"train_round was called {len(calls)} time(s) for {rounds} rounds: train once per round, the "
                         f"current ticket's copy.")
-    if not isinstance(tickets, (list, tuple)) or len(tickets) != rounds or \
-            not all(isinstance(t, nn.Module) for t in tickets):
+    if (not isinstance(tickets, (list, tuple)) or len(tickets) != rounds
+            or not all(isinstance(t, nn.Module) for t in tickets)):
         return not_yet(f"return a list of {rounds} networks, the ticket of each round.")
-    if any(not torch.equal(v, theta_0.state_dict().get(n, v * 0 + 1)) for n, v in untouched.items()) or \
-            any(m is not None for m in masks(theta_0).values()):
+    if (any(not torch.equal(v, theta_0.state_dict().get(n, v * 0 + 1)) for n, v in untouched.items())
+            or any(m is not None for m in masks(theta_0).values())):
         return not_yet("`network` changed: train and prune clones (lottery_utils.clone), never θ0 itself.")
     if len({id(t) for t in tickets}) < rounds:
         return not_yet("some rounds return the same network object: keep a separate ticket for each round.")
