@@ -49,7 +49,7 @@ KINDS = tuple(Kind)
 
 def remaining_key(remaining: float) -> float:
     """How sparsities are matched: a share of weights remaining to 4 decimals, so that one share reached by different
-    float arithmetic (0.8 ** 2, 1 - 0.36) is one sparsity, and the paper's rounds, 0.8 ** k, stay apart."""
+    float arithmetic (0.8 ** 2, 1 - 0.36) is one sparsity, and the paper's rounds, 0.8 ** n, stay apart."""
     return round(remaining, 4)
 
 
