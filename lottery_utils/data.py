@@ -47,10 +47,10 @@ def best_device() -> torch.device:
 
 
 def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
-    """MNIST as tensors: 55,000 train / 5,000 validation / 10,000 test, normalized. `root`: the folder that holds (or
-    receives) torchvision's MNIST/raw/ (the lessons pass `Settings.data`, the project's data/). Loaded once per folder
-    and device: later calls return the same tensors, so copy them (`data.train_x.clone()`) before changing them in
-    place."""
+    """MNIST as normalized tensors: 55,000 train, 5,000 validation and 10,000 test images.
+
+    `root` is the folder that holds torchvision's MNIST/raw/, or receives it (the lessons pass `Settings.data`). The
+    tensors are loaded once per folder and device, and later calls return the same ones: copy before changing them."""
     root = Path(root).resolve()
     return _load_mnist(root, torch.device(device) if device else best_device())
 

@@ -97,9 +97,9 @@ class Preset:
     lr_milestones: tuple[int, ...] = ()  # SGD: learning rate divided by 10 at each of these iterations
     # Linear warmup: iteration i of the first `warmup_iterations` trains at lr * i / warmup_iterations (0: none).
     warmup_iterations: int = 0
-    # The amount pruned per round, by layer role: the fraction of the *remaining* weights (LeNet and Conv-2/4/6: the
-    # output layer at half the fc amount; ResNet-18 and VGG-19: the output layer not pruned). The largest of them is
-    # the paper's "pruning rate" p (`rate`): the experiments are named by it, and the other roles scale with it.
+    # Per layer role, the fraction of the remaining weights pruned each round. The output layer is pruned at half
+    # the fc amount (LeNet, Conv-2/4/6) or not at all (ResNet-18, VGG-19). The largest amount is the paper's pruning
+    # rate p (`rate`); the experiments are named by it.
     prune_amounts: Mapping[str, float] = field(default_factory=dict)
     strategy: str = "layerwise"  # "layerwise": each layer separately; "global": the layers pruned ranked together
     init: str = "glorot"  # the paper's, for every network (Figure 2; Appendix I.2, I.3); "he" to experiment

@@ -29,18 +29,19 @@ Progress = Callable[..., Iterable] | bool | None  # a tqdm class (or anything ca
 def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
           batch_size: int | None = None, *, lr: float | None = None, seed: int = 0, start_iteration: int = 0,
           curve_every: int | None = None, progress: Progress = True) -> History:
-    """Train `network` in place on `data` with shuffled mini-batches; return its History: the early-stopping
-    iteration (minimum validation loss), the test accuracy there (from a copy of the weights kept there), the curves.
+    """Train `network` in place on `data` with shuffled mini-batches, and return its History.
 
-    `preset`: how to train, by name ("lenet": Adam at 1.2e-3, 50,000 iterations of 60) or a Preset (optimizer,
-    learning-rate schedule, `eval_every`: how often the validation loss is measured); `iterations`, `batch_size` and
-    `lr` are the preset's unless given. `seed` orders the mini-batches, not the weights (`build_model` draws those).
-    `start_iteration`: k, to train a network reset to θk (rewinding) on from iteration k, with the batches and learning
-    rate the dense network's training had there and a fresh optimizer state. `curve_every`: how often the curves are
-    measured (default: about CURVE_POINTS times a training). `progress`: True for tqdm's bar, False for none, or a
-    tqdm class.
+    The History holds the early-stopping iteration (the minimum validation loss), the test accuracy there, and the
+    curves. The network moves to the data's device and keeps its masks.
 
-    The network moves to the data's device and keeps its masks; its pruned weights keep their values in `weight_orig`.
+    Args:
+        preset: how to train: a name ("lenet": Adam at 1.2e-3, 50,000 iterations of 60) or a Preset.
+        iterations, batch_size, lr: the preset's unless given.
+        seed: orders the mini-batches (`build_model` draws the weights).
+        start_iteration: k, for a network reset to θk (rewinding): it trains on from iteration k, with the batches
+            and learning rate the dense network had there.
+        curve_every: how often the curves are measured (default: about CURVE_POINTS times a training).
+        progress: True for tqdm's bar, False for none, or a tqdm class.
     """
     if not isinstance(data, Data):
         raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "
