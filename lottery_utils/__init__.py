@@ -1,21 +1,27 @@
-"""Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching: data, layers, checks, models, pruning, analysis, results,
-training (the core, imported here), and above them the experiments, store, plots, tables and widgets (import those
-modules by name)."""
+"""Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching.
+
+The core is imported here: data, layers, models, pruning, analysis, results and training. The machinery above it
+(experiments, store, plots, tables, widgets, ...) is imported by module name: `from lottery_utils import plots`.
+"""
 from .data import Data, best_device, load_cifar10, load_mnist
 from .layers import layer_roles, masks, prunable_layers
 from .models import PRESETS, Preset, build_model, weight_counts
 from .pruning import (Round, apply_masks, clone, iterative_pruning, layer_amounts, load_state, per_round_amount,
-                      prune_smallest, random_prune, random_reinit, recompute_weights, remaining_weights,
-                      sign_preserving_reinit, winning_ticket)
+                      prune_smallest, random_prune, random_reinit, remaining_weights, sign_preserving_reinit,
+                      winning_ticket)
 from .analysis import WeightStatistics, weight_statistics
-from .results import History, Kind, Paired, Result, Spread, Summary, conditions, paired, pick, summarize
+from .results import Conditions, History, Kind, Result, Spread, Summary, conditions, lowest_seed, summarize
 from .training import evaluate, supermask_accuracy, train
 
-__all__ = ["Data", "best_device", "load_cifar10", "load_mnist",
-           "PRESETS", "Preset", "build_model", "weight_counts",
-           "Round", "WeightStatistics", "apply_masks", "clone", "iterative_pruning", "layer_amounts", "layer_roles",
-           "load_state", "masks", "per_round_amount", "prunable_layers", "prune_smallest", "random_prune",
-           "random_reinit", "recompute_weights", "remaining_weights", "sign_preserving_reinit", "weight_statistics",
-           "winning_ticket",
-           "History", "Kind", "Paired", "Result", "Spread", "Summary", "conditions", "paired", "pick", "summarize",
-           "evaluate", "supermask_accuracy", "train"]
+__all__ = [
+    # the method: data, the paper's networks, training, winning tickets and the two controls
+    "load_mnist", "load_cifar10", "build_model", "PRESETS", "train", "clone", "winning_ticket", "iterative_pruning",
+    "Round", "random_reinit", "random_prune", "sign_preserving_reinit",
+    # looking at networks: masks, layers, sparsity, weights before training
+    "masks", "prunable_layers", "layer_roles", "layer_amounts", "remaining_weights", "weight_counts",
+    "supermask_accuracy", "weight_statistics", "WeightStatistics", "evaluate",
+    # the results: one network's numbers, and their mean and spread over seeds
+    "History", "Kind", "Result", "Summary", "Spread", "summarize", "Conditions", "conditions", "lowest_seed",
+    # helpers: devices, presets, masks by hand, loading weights
+    "Data", "best_device", "Preset", "per_round_amount", "prune_smallest", "apply_masks", "load_state",
+]

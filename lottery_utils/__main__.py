@@ -13,11 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import experiments
-from .checks import validate_amount, validate_rounds
-from .config import ALL_CONTROLS, CONTROLS, TrainingSetup, validate_controls, validate_rewind
+from .checks import validate_amount, validate_rewind, validate_rounds
+from .config import ALL_CONTROLS, CONTROLS, TrainingSetup, validate_controls
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS, get_preset
-from .results import Result, pick
+from .results import Result, lowest_seed
 from .settings import Settings
 from .store import CSV_COLUMNS, csv_row
 from .tables import describe
@@ -235,7 +235,7 @@ def write_outputs(results: list[Result], out: Path) -> None:
                "training_curves.png": plots.plot_training_curves(results),
                "summary.png": plots.plot_lottery_summary(results)}
     if results[0].model == "lenet":  # the lowest seed's last-round ticket
-        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(pick(results, "ticket"))
+        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(lowest_seed(results, "ticket"))
     for name, figure in figures.items():
         figure.savefig(out / name, dpi=120)
     print(f"Wrote results.csv and {', '.join(figures)} to {out}/")

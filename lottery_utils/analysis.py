@@ -1,6 +1,8 @@
-"""What the lessons measure on tickets (student-facing core): `weight_statistics` splits each layer's weights by a mask,
-where they started (|theta_0|) and how far training moved them (|theta_j - theta_0|), the questions of the paper's
-Appendix F.1 and F.5. (A ticket's accuracy untrained, the supermask, is `training.supermask_accuracy`.)
+"""Measurements the lessons make on the weights of winning tickets.
+
+`weight_statistics` splits each layer's weights by a mask, and measures where they started (|theta_0|) and how far
+training moved them (|theta_j - theta_0|). These are the questions of the paper's Appendix F.1 and F.5. A ticket's
+accuracy before training, the supermask, is `training.supermask_accuracy`.
 """
 from __future__ import annotations
 
@@ -15,10 +17,15 @@ from .layers import masks, prunable_layers, unmasked_weight
 
 @dataclass(frozen=True)
 class WeightStatistics:
-    """One layer's weights split by the mask: where they started (|theta_0|) and how far training moved them
-    (|theta_j - theta_0|), for the weights the mask keeps and those it prunes (1-D tensors, on the CPU); `shape`: the
-    layer's weight shape, (outputs, inputs) for a Linear layer; `same_sign_kept` and `same_sign_pruned`: the share of
-    each group that ends training with the sign it started with (nan for an empty group, e.g. a layer not pruned)."""
+    """One layer's weights, split into those the mask keeps and those it prunes.
+
+    Attributes:
+        initial_kept, initial_pruned: where each group started, |theta_0|, as 1-D tensors on the CPU.
+        moved_kept, moved_pruned: how far training moved each group, |theta_j - theta_0|, likewise.
+        shape: the layer's weight shape, (outputs, inputs) for a Linear layer.
+        same_sign_kept, same_sign_pruned: the share of each group that ends training with the sign it started with.
+            An empty group, such as the pruned weights of a layer never pruned, gives nan.
+    """
 
     initial_kept: torch.Tensor
     initial_pruned: torch.Tensor
@@ -38,11 +45,16 @@ class WeightStatistics:
 
 def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
                       trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:
-    """Per prunable layer: |theta_0| and |theta_j - theta_0| of the weights a mask keeps and of those it prunes.
+    """Return, per prunable layer, a WeightStatistics of the weights a mask keeps and of those it prunes.
 
-    `theta_0`: the initial weights (the untrained network or its ticket); `trained`: theta_j; `masks_from`: the mask
-    (default: `trained`'s). `trained_from`: in a later round, the ticket `trained` started as: weights its mask had
-    already pruned did not train and are left out. Pruned layers count their `weight_orig`, masked values included.
+    Pruned layers are measured through their `weight_orig`, so the masked values are included.
+
+    Args:
+        theta_0: the initial weights, either the untrained network or its ticket.
+        trained: the trained network, theta_j.
+        masks_from: the network whose mask splits the weights. The default is `trained`'s own mask.
+        trained_from: in a later round, the ticket that `trained` started as. The weights its mask had already
+            pruned did not train, so they are left out.
     """
     mask_source = trained if masks_from is None else masks_from
     for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):

@@ -1,4 +1,4 @@
-"""Argument checks that name each mistake and what to do instead (student-facing core; imports only `layers`).
+"""Argument checks that name each mistake and what to do instead (student-facing core; imports `data`, `layers`).
 
 First the plain numbers (`is_whole`, `is_fraction`, `validate_amount`, `validate_rounds`) and the keys of an amount
 mapping; then the checks of the networks the pruning functions are given (`validate_*`); last the presets' values and
@@ -7,23 +7,24 @@ mapping; then the checks of the networks the pruning functions are given (`valid
 from __future__ import annotations
 
 import difflib
+import inspect
 import numbers
 from collections.abc import Mapping
 
 import torch
 from torch import nn
 
-from .layers import (LAYER_ROLES, STRATEGIES, first_different_mask, masks, prunable_layers,
-                     unmasked_weight)
+from .data import Data
+from .layers import LAYER_ROLES, STRATEGIES, masks, prunable_layers, unmasked_weight
 
 
 def is_whole(value, minimum: int = 1) -> bool:
-    """A whole number (not a bool, not a float) of at least `minimum`: every count the presets and runs take."""
+    """Whether `value` is a whole number (not a bool, not a float) of at least `minimum`, as every count must be."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
 
 
 def is_fraction(value) -> bool:
-    """A number in [0, 1) (not a bool, not NaN): an amount: the share of the remaining weights pruned."""
+    """Whether `value` is a number in [0, 1), as an amount (the share of the remaining weights pruned) must be."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value < 1.0
 
 
@@ -39,11 +40,33 @@ def validate_amount(amount: float, what: str = "amount", meaning: str = "the fra
     return float(amount)
 
 
+def validate_seeds(seeds, limit: int) -> list[int]:
+    """Seeds are whole numbers from 0 to `limit` - 1."""
+    seeds = list(seeds)
+    if not all(is_whole(seed, 0) and seed < limit for seed in seeds):
+        raise ValueError(f"seeds must be whole numbers from 0 to {limit - 1} (the controls draw their fresh weights "
+                         f"from seeds {limit:,} and above), got {seeds}.")
+    return seeds
+
+
 def validate_rounds(rounds: int) -> int:
     """A number of pruning rounds is a whole number >= 1."""
     if not is_whole(rounds):
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
     return int(rounds)
+
+
+def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
+    """A rewind iteration k is a whole number of the dense network's iterations, 0 <= k < `iterations` (if given; 0:
+    reset to theta_0, the original algorithm)."""
+    if not is_whole(rewind_iteration, 0):
+        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
+                         f"{rewind_iteration!r}.")
+    if iterations is not None and rewind_iteration >= iterations:
+        raise ValueError(f"rewind_iteration ({rewind_iteration:,}) must be less than the training length "
+                         f"({iterations:,} iterations): tickets are reset to the dense network's weights after k of "
+                         f"its iterations and trained from there to the end.")
+    return int(rewind_iteration)
 
 
 def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
@@ -96,6 +119,13 @@ def validate_iterative_arguments(network, train_round, rounds, reset_to=None) ->
     if not callable(train_round):
         raise TypeError(f"train_round must be a function that trains a network in place, e.g. "
                         f"lambda net, r: train(net, data, 'lenet', 5_000); got {type(train_round).__name__}.")
+    try:
+        inspect.signature(train_round).bind(network, 0)
+    except TypeError:
+        raise TypeError(f"train_round is called as train_round(network, round): it must take two arguments, e.g. "
+                        f"lambda net, r: train(net, data, 'lenet', 5_000); got {train_round!r}.") from None
+    except ValueError:  # a callable whose signature Python cannot read (some built-ins): it will be called as is
+        pass
     validate_rounds(rounds)
     if reset_to is not None:
         validate_same_architecture(network, reset_to, ("network", "reset_to"))
@@ -104,6 +134,19 @@ def validate_iterative_arguments(network, train_round, rounds, reset_to=None) ->
             raise ValueError(f"reset_to's mask of layer {differs!r} is not network's: reset_to holds theta_k, the "
                              f"weights network reaches after k iterations, with network's masks (none for a dense "
                              f"network).")
+
+
+def first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
+    """Return the name of the first prunable layer whose masks differ between two networks, or None.
+
+    The networks share one architecture. A layer that was never pruned differs from one that was.
+    """
+    theirs = masks(second)
+    for name, mine in masks(first).items():
+        other = theirs[name]
+        if (mine is None) != (other is None) or (mine is not None and not torch.equal(mine.cpu(), other.cpu())):
+            return name
+    return None
 
 
 def _shapes(named) -> dict[str, tuple[int, ...]]:
@@ -123,6 +166,11 @@ def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple
     """Both networks must have the same parameters (names and shapes); `names` says what the two are in the caller's
     words, `advice` what to do instead."""
     a, b = _shapes(first.named_parameters()), _shapes(second.named_parameters())
+    only = [[n for n in a if n not in b], [n for n in b if n not in a]]
+    if any(only):
+        alone = "; ".join(f"{names[i]} alone has {', '.join(only[i][:4])}{' ...' * (len(only[i]) > 4)}"
+                          for i in (0, 1) if only[i])
+        raise ValueError(f"The networks have different layers: {alone}. {advice}")
     name = _first_mismatch(a, b)
     if name is not None:
         raise ValueError(f"The networks differ at parameter {name!r}: {names[0]} {a.get(name, 'missing')}, "
@@ -215,8 +263,14 @@ def validate_preset(preset) -> None:
                          f"got {dict(preset.prune_amounts)}.")
 
 
-def validate_training(train_size: int, iterations, batch_size, start_iteration, curve_every) -> None:
-    """`train`'s numbers, each mistake named."""
+def validate_training(data, iterations, batch_size, start_iteration, curve_every, progress) -> None:
+    """`train`'s arguments, each mistake named."""
+    if not isinstance(data, Data):
+        raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "
+                        f"{type(data).__name__}.")
+    if not (isinstance(progress, bool) or progress is None or callable(progress)):
+        raise TypeError(f"progress must be True, False or a tqdm class (e.g. tqdm.notebook.tqdm), got {progress!r}.")
+    train_size = len(data.train_y)
     if not (is_whole(iterations) and is_whole(batch_size) and batch_size <= train_size):
         raise ValueError(f"Need whole numbers iterations >= 1 and 1 <= batch_size <= {train_size} (the training "
                          f"set); got iterations={iterations!r}, batch_size={batch_size!r}.")
@@ -234,7 +288,7 @@ def validate_curves(curve_every: int, eval_every: int, iterations: int) -> None:
                          f"the curves are measured when the validation loss is.")
 
 
-def validate_fits(network: nn.Module, data) -> None:
+def validate_fits(network: nn.Module, data: Data) -> None:
     """One training example through the network: a network built for other data (LeNet on CIFAR-10 images) fails
     here with what to do, not inside the training loop with a matrix-shape error."""
     was_training = network.training

@@ -4,8 +4,9 @@ given, means over the seeds and then seed by seed. The lessons compare with the 
 from __future__ import annotations
 
 from .config import ALL_CONTROLS, CONTROLS, LABELS
-from .results import Result, Summary, is_printed_share, paired, remaining_key, summarize
-from .tables import LEVEL, points, render, rounds_vs_one_step, seed_counts_headings, winning_counts
+from .lessons import is_printed_share
+from .results import Result, Summary, remaining_key, summarize
+from .tables import LEVEL, paired, points, render, rounds_vs_one_step, seed_counts_headings, winning_counts
 
 
 def show(results: list[Result], sections: tuple[str, ...] | None = None, folded: str | None = None):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .checks import is_whole
+from .checks import validate_rewind
 from .models import Preset, get_preset
 from .results import Kind
 
@@ -81,19 +81,6 @@ def validate_controls(controls) -> tuple[str, ...]:
     return controls
 
 
-def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
-    """A rewind iteration k is a whole number of the dense network's iterations, 0 <= k < `iterations` (if given; 0:
-    reset to theta_0, the original algorithm)."""
-    if not is_whole(rewind_iteration, 0):
-        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
-                         f"{rewind_iteration!r}.")
-    if iterations is not None and rewind_iteration >= iterations:
-        raise ValueError(f"rewind_iteration ({rewind_iteration:,}) must be less than the training length "
-                         f"({iterations:,} iterations): tickets are reset to the dense network's weights after k of "
-                         f"its iterations and trained from there to the end.")
-    return int(rewind_iteration)
-
-
 @dataclass(frozen=True)
 class NetworkConfig:
     """One network: its setup, kind, the per-role amounts of each pruning round, its seed and rewind iteration."""
@@ -137,8 +124,8 @@ class NetworkConfig:
 
     @property
     def seedless_key(self) -> str:
-        """The key of this network whatever its seed: what `results.summarize` groups stored results by
-        (`store.StoredResult.group_key`)."""
+        """The key of this network whatever its seed: a stored result's `training_key`, which keeps results trained
+        otherwise apart in `results.summarize`."""
         return key_without_seed(self.as_dict())
 
 

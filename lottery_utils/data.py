@@ -1,4 +1,7 @@
-"""Datasets held in memory as tensors: MNIST for LeNet, CIFAR-10 for the conv nets (student-facing core)."""
+"""Datasets held in memory as tensors: MNIST for LeNet, and CIFAR-10 for the conv nets.
+
+`load_mnist` and `load_cifar10` each return a `Data`, on `best_device()` unless told otherwise.
+"""
 from __future__ import annotations
 
 import functools
@@ -10,10 +13,11 @@ from urllib.error import URLError
 import numpy as np
 import torch
 
-VALIDATION_SIZE = 5_000  # held out of the training set, as in the paper
-SPLIT_SEED = 0  # fixed, so every run validates on the same 5,000 examples
+VALIDATION_SIZE = 5_000  # Held out of the training set, as in the paper.
+SPLIT_SEED = 0  # Fixed, so that every run validates on the same 5,000 examples.
 
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+CIFAR_FILES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta")
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
@@ -21,8 +25,11 @@ CIFAR_STD = (0.2470, 0.2435, 0.2616)
 
 @dataclass(frozen=True)
 class Data:
-    """Train / validation / test tensors, already normalized and on one device. Read-only: `load_mnist` hands the
-    same tensors to every caller, so change a copy, never these."""
+    """The training, validation and test tensors of one dataset, normalized and on one device.
+
+    The tensors are shared and read-only. The loaders hand the same tensors to every caller, so change a copy, never
+    these.
+    """
 
     name: str
     train_x: torch.Tensor
@@ -38,7 +45,7 @@ class Data:
 
 
 def best_device() -> torch.device:
-    """The fastest device here: CUDA, then Apple's MPS, then the CPU."""
+    """Return the fastest device available: CUDA first, then Apple's MPS, then the CPU."""
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():
@@ -47,25 +54,33 @@ def best_device() -> torch.device:
 
 
 def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
-    """MNIST as normalized tensors: 55,000 train, 5,000 validation and 10,000 test images.
+    """Load MNIST as normalized tensors: 55,000 training, 5,000 validation and 10,000 test images.
 
-    `root` is the folder that holds torchvision's MNIST/raw/, or receives it (the lessons pass `Settings.data`). The
-    tensors are loaded once per folder and device, and later calls return the same ones: copy before changing them."""
+    The tensors are loaded once per folder and device. Later calls return the same ones, so copy them before
+    changing them.
+
+    Args:
+        root: the folder that holds torchvision's MNIST/raw/, or receives it. The lessons pass `Settings.data`.
+        device: where the tensors go. The default is `best_device()`.
+    """
     root = Path(root).resolve()
     return _load_mnist(root, torch.device(device) if device else best_device())
 
 
 def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
-    """CIFAR-10 as tensors: 45,000 train / 5,000 validation / 10,000 test, normalized per channel (`root` and loading
-    as `load_mnist`)."""
+    """Load CIFAR-10 as tensors normalized per channel: 45,000 training, 5,000 validation and 10,000 test images.
+
+    `root` and `device` work as in `load_mnist`, and so does the loading: once per folder and device.
+    """
     root = Path(root).resolve()
     return _load_cifar10(root, torch.device(device) if device else best_device())
 
 
 @functools.lru_cache(maxsize=4)
 def _load_mnist(root: Path, device: torch.device) -> Data:
-    import torchvision  # imported here: it takes seconds, and most commands never load a dataset
-    train, test = (_download(torchvision.datasets.MNIST, root, train, _mnist_missing) for train in (True, False))
+    import torchvision  # Imported here because it takes seconds, and most commands never load a dataset.
+    train, test = (_download(torchvision.datasets.MNIST, root, train, "MNIST", "MNIST/raw", MNIST_FILES)
+                   for train in (True, False))
     images = [(s.data.float().div(255).sub(MNIST_MEAN).div(MNIST_STD)).unsqueeze(1) for s in (train, test)]
     return _split("MNIST", images[0], train.targets, images[1], test.targets, device)
 
@@ -73,7 +88,8 @@ def _load_mnist(root: Path, device: torch.device) -> Data:
 @functools.lru_cache(maxsize=4)
 def _load_cifar10(root: Path, device: torch.device) -> Data:
     import torchvision
-    train, test = (_download(torchvision.datasets.CIFAR10, root, train, _cifar_missing) for train in (True, False))
+    train, test = (_download(torchvision.datasets.CIFAR10, root, train, "CIFAR-10", "cifar-10-batches-py", CIFAR_FILES)
+                   for train in (True, False))
     mean, std = torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1), torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
     images = [torch.from_numpy(np.asarray(s.data)).permute(0, 3, 1, 2).float().div(255).sub(mean).div(std)
               for s in (train, test)]
@@ -81,32 +97,21 @@ def _load_cifar10(root: Path, device: torch.device) -> Data:
     return _split("CIFAR-10", images[0], labels[0], images[1], labels[1], device)
 
 
-def _download(dataset, root: Path, train: bool, explain):
-    """torchvision's dataset with download=True; offline without the files, one clear error."""
+def _download(dataset, root: Path, train: bool, name: str, folder: str, files: tuple[str, ...]):
+    """Load a torchvision dataset, downloading it if needed. Offline and without its files, raise one clear error."""
     try:
         return dataset(root=str(root), train=train, download=True)
     except (RuntimeError, URLError, OSError) as error:
-        raise FileNotFoundError(explain(root, error)) from error
-
-
-def _mnist_missing(root: Path, error: Exception) -> str:
-    raw = root / "MNIST" / "raw"
-    missing = [f for f in MNIST_FILES if not (raw / f).exists()]
-    return (f"MNIST is not in {raw} and could not be downloaded ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}).\n"
-            f"Expected the four files {', '.join(MNIST_FILES)} there (missing: {', '.join(missing) or 'none'}).\n"
-            f"Copy them there, or pass the folder that holds MNIST/raw/ as root.")
-
-
-def _cifar_missing(root: Path, error: Exception) -> str:
-    return (f"CIFAR-10 is not in {root / 'cifar-10-batches-py'} and could not be downloaded "
-            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}).\n"
-            f"Run once where the internet is reachable, or put torchvision's cifar-10-batches-py folder there "
-            f"and pass its parent folder as root.")
+        missing = [f for f in files if not (root / folder / f).exists()]
+        raise FileNotFoundError(
+            f"{name} is not in {root / folder} and could not be downloaded ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}).\nExpected the files {', '.join(files)} there "
+            f"(missing: {', '.join(missing) or 'none'}).\nCopy them there, or pass the folder that holds {folder}/ as "
+            f"root.") from error
 
 
 def _split(name, train_x, train_y, test_x, test_y, device) -> Data:
-    """Hold out a fixed validation set (the paper's early-stopping signal) from the training set."""
+    """Hold out a fixed validation set from the training set. Its loss is the paper's early-stopping signal."""
     order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(SPLIT_SEED))
     val, train = order[:VALIDATION_SIZE], order[VALIDATION_SIZE:]
     tensors = (train_x[train], train_y[train], train_x[val], train_y[val], test_x, test_y)

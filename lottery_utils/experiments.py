@@ -16,7 +16,7 @@ magnitudes, the signs of theta_k) is this library's extension: Zhou et al. 2019 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,24 +25,31 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
-from .checks import is_whole, validate_rounds
-from .config import ALL_CONTROLS, NetworkConfig, TrainingSetup, validate_controls, validate_rewind
+from .checks import validate_rewind, validate_rounds, validate_seeds
+from .config import ALL_CONTROLS, NetworkConfig, TrainingSetup, validate_controls
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
 from .pruning import (clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights,
                       sign_preserving_reinit)
-from .results import KINDS, Kind, Result, pick, unique_networks
+from .results import KINDS, Kind, Result, lowest_seed, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of
-from .training import Progress, progress_bars, train
+from .training import train
 
 __all__ = ["Experiment", "announce", "count_to_train", "iterative", "one_shot", "precompute", "sweep",
            "trained_networks", "training_note"]
 
 TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is about to train
 SEED_LIMIT = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
+Progress = Callable[..., Iterable] | bool | None  # as `train` takes it: True (tqdm's bars), False, None or a tqdm class
+
+
+def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
+    """The bar maker `progress` stands for: True is tqdm.auto's tqdm, False or None no bars, else `progress` itself."""
+    return tqdm if progress is True else progress or None
 
 
 def sort_results(results: Iterable[Result]) -> list[Result]:
@@ -81,7 +88,7 @@ def train_job(job: Job) -> Result:
                           seed=config.seed, model=setup.model, iterations=setup.iterations, history=history,
                           rewind_iteration=config.rewind_iteration,
                           schedule=tuple(dict(step) for step in config.schedule), key=config.key,
-                          seedless_key=config.seedless_key, first_layer_kept=first_layer_kept(network))
+                          training_key=config.seedless_key, first_layer_kept=first_layer_kept(network))
     keep_weights = config.kind in (Kind.DENSE, Kind.TICKET)  # later rounds prune these
     job.cache.save(config, record_of(result), state_of(network) if keep_weights else None)
     return result
@@ -147,7 +154,7 @@ class Experiment:
             return result_of(entry)
         if kind == Kind.DENSE:
             return self.train_or_load(self.initial(), self.config(Kind.DENSE), InProcess())
-        return pick(self.run(rounds, amounts, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
+        return lowest_seed(self.run(rounds, amounts, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
         """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""
@@ -253,11 +260,10 @@ def _run_seed(experiment: Experiment, rounds: int, amounts: Mapping[str, float],
     return experiment.run(rounds, amounts, controls)
 
 
-def _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup) -> list[Experiment]:
-    seeds = list(seeds)
-    if not all(is_whole(seed, 0) and seed < SEED_LIMIT for seed in seeds):
-        raise ValueError(f"seeds must be whole numbers from 0 to {SEED_LIMIT - 1} (the controls draw their fresh "
-                         f"weights from seeds {SEED_LIMIT:,} and above), got {seeds}.")
+def _experiments(model: str, seeds: Iterable[int], *, progress: Progress, store: Store | None, workers: int,
+                 rewind_iteration: int, settings: Settings, setup: TrainingSetup | None) -> list[Experiment]:
+    """One Experiment per seed, with the defaults filled in (`with_defaults`)."""
+    seeds = validate_seeds(seeds, SEED_LIMIT)
     settings, store, setup = with_defaults(model, settings, store, setup)
     return [Experiment(setup, seed, store, settings.data, progress if workers == 1 else False, rewind_iteration)
             for seed in seeds]
@@ -282,16 +288,27 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
               controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
               rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
               ) -> list[Result]:
-    """Rounds of train -> prune -> reset to theta_0 at pruning rate `rate` (default: the paper's), for each seed.
+    """The paper's iterative pruning for each seed: `rounds` of train, prune at `rate`, reset to θ0.
 
-    `controls`: any of ALL_CONTROLS, trained beside each round's ticket. `rewind_iteration=k`: tickets reset to
-    theta_k and trained from iteration k. `workers` > 1: that many one-thread processes. `settings`: fast mode and
-    the folders; `store`: where networks are found and kept (default: the settings' store, bundle included);
-    `setup`: how every network trains (default: the preset's). In real mode, what must train is announced first.
+    Every network is read from the store where it is there, and trained and kept otherwise. In real mode, what must
+    train is announced first.
+
+    Args:
+        model: a preset's name.
+        rate: the pruning rate per round (`Preset.rate`; default: the paper's).
+        seeds: one experiment per seed.
+        controls: any of ALL_CONTROLS, trained beside each round's ticket.
+        progress: True for progress bars, False for none, or a tqdm class.
+        store: where networks are found and kept (default: the settings' store, bundle included).
+        workers: more than 1 trains in that many one-thread processes.
+        rewind_iteration: k > 0 resets the tickets to θk and trains them from iteration k.
+        settings: fast mode and the folders.
+        setup: how every network trains (default: the preset's, shrunk in fast mode).
     """
     validate_rounds(rounds)
     controls = validate_controls(controls)
-    experiments = _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup)
+    experiments = _experiments(model, seeds, progress=progress, store=store, workers=workers,
+                               rewind_iteration=rewind_iteration, settings=settings, setup=setup)
     if progress is True:
         announce(experiments, [(rounds, rate)], controls)
     return _run(experiments, rounds, rate, controls, progress, workers)
@@ -324,7 +341,8 @@ def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.
           ) -> list[Result]:
     """One-shot pruning at several rates (the slider's grid): the dense network is trained once per seed."""
     rates, controls = list(rates), validate_controls(controls)
-    experiments = _experiments(model, seeds, progress, store, workers, rewind_iteration, settings, setup)
+    experiments = _experiments(model, seeds, progress=progress, store=store, workers=workers,
+                               rewind_iteration=rewind_iteration, settings=settings, setup=setup)
     if progress is True:
         announce(experiments, [(1, rate) for rate in rates], controls)
     bars = progress_bars(progress)
@@ -339,8 +357,9 @@ def count_to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: 
                    settings: Settings, setup: TrainingSetup | None = None) -> int:
     """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the
     ones they share counted once); 0 when the store holds them all."""
-    return _count(_experiments(model, seeds, False, store, 1, rewind_iteration, settings, setup), runs,
-                  validate_controls(controls))
+    experiments = _experiments(model, seeds, progress=False, store=store, workers=1,
+                               rewind_iteration=rewind_iteration, settings=settings, setup=setup)
+    return _count(experiments, runs, validate_controls(controls))
 
 
 def _count(experiments: list[Experiment], runs: Iterable[tuple[int, float | None]], controls) -> int:

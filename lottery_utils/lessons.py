@@ -6,10 +6,12 @@ class), the bundle builder (what to bundle) and the docs generator (what to repo
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .config import ALL_CONTROLS, CONTROLS  # the notebooks read the controls here, with the runs that use them
 from .models import PRESETS
+from .results import Summary
 
 PAPER_RATE = PRESETS["lenet"].rate  # LeNet's fc layers lose 20 % of their survivors per round
 PAPER_ROUNDS = 18  # 20 % a round, down to 1.9 % of the weights: the sparsest ticket of the paper's Figure 3
@@ -35,6 +37,19 @@ NOTEBOOKS = ("01", "02", "03", "05")  # the notebooks with widgets (05 also feed
 # The bundle's parts: notebooks 01-03, the app and the paper's figure; notebook 05's; the 18-round sign experiment;
 # the trained weights lessons read
 PARTS = ("lessons", "why", "signs", "weights")
+
+
+def is_printed_share(remaining: float, share: float) -> bool:
+    """Whether `remaining` is the share the paper prints as `share`, such as 0.211 for its "21.1 %".
+
+    The paper's rounds leave shares within 0.05 points of their printed values.
+    """
+    return abs(remaining - share) < 5e-4
+
+
+def by_kind_and_remaining(rows: Iterable[Summary]) -> dict[tuple[str, float], Summary]:
+    """Summary rows by (kind, `remaining_key`): how the tables and figures look one configuration up."""
+    return {(row.kind, row.remaining_key): row for row in rows}
 
 
 def sweep_rates(fast: bool) -> tuple[float, ...]:
@@ -83,7 +98,8 @@ def default_rounds(fast: bool) -> int:
 
 
 def paper_rounds(fast: bool) -> int:
-    """The paper's 18 rounds (notebooks 02 and 03's figure of the controls); 5 in fast mode."""
+    """The paper's 18 rounds, for the controls' figure (notebook 03, the app) and the sign test (notebook 05); 5 in
+    fast mode. Notebook 02's first figure runs all 18 in both modes."""
     return 5 if fast else PAPER_ROUNDS
 
 
@@ -98,7 +114,7 @@ def notebook_runs(notebook: str, fast: bool) -> list[Run]:
     if notebook == "01":
         return one_shot_runs(ONE_SHOT_GRID)
     if notebook == "02":
-        return [Run(paper_rounds(fast), None)] + [
+        return [Run(PAPER_ROUNDS, None)] + [  # section 1's figure and tables: 18 rounds in fast mode too
             run for rate in ITERATIVE_RATES
             for rounds in [max_rounds(rate, default_rounds(fast))]
             for run in [Run(rounds, rate), *one_shot_runs(slider_rates(rate, rounds))]]

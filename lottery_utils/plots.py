@@ -22,7 +22,8 @@ from .config import LABELS
 from .models import build_model
 from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
-from .results import KINDS, Result, by_kind_and_remaining, initial_accuracies, is_printed_share, pick, summarize
+from .lessons import by_kind_and_remaining, is_printed_share
+from .results import KINDS, Result, initial_accuracies, lowest_seed, summarize
 from .store import StoredResult, first_layer_kept
 
 # One color and name per kind in every figure; plot_rewinding shades the kind's colormap by rewind iteration.
@@ -298,7 +299,7 @@ def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
     the dense end down to the selected sparsity (marked), so that moving the slider right shows what lies beyond;
     and the selected ticket's first-layer mask."""
     fig, (accuracy, early_stop, mask) = panels(3)
-    ticket = pick(selected, "ticket")
+    ticket = lowest_seed(selected, "ticket")
     _revealed(accuracy, early_stop, grid, ticket.remaining)
     plot_first_layer_mask(ticket, ax=mask)
     return shared_legend(fig, [accuracy, early_stop])
@@ -366,7 +367,7 @@ def controls_panel(selected: list[Result], grid: list[Result], what: str = "one 
     low = min([*(100 * rows[k].min for k in kinds), 100 * rows["dense"].min])
     high = max([*(100 * rows[k].max for k in kinds), 100 * rows["dense"].max])
     room = 0.4 * max(high - low, 0.5)
-    ticket = pick(selected, "ticket")
+    ticket = lowest_seed(selected, "ticket")
     dots.set(ylim=(max(0.0, low - room), min(100.0, high + room)), ylabel="test accuracy at early stop",
              title=f"{what}: {100 * ticket.remaining:.1f} % of the weights remaining")
     dots.yaxis.set_major_formatter(PercentFormatter(100.0, symbol=" %"))

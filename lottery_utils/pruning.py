@@ -1,16 +1,13 @@
-"""Winning tickets: the paper's algorithm on one screen (student-facing core).
+"""Winning tickets: the paper's algorithm on one screen, then the mask plumbing and the controls.
 
-`winning_ticket` prunes a trained network's smallest weights and gives the same mask to the untrained copy;
-`iterative_pruning` is the paper's Algorithm 1 (train, prune, reset, repeated); `prune_smallest` is the magnitude
-cut. Below them: the mask plumbing, then the paper's two controls and Zhou et al.'s sign-preserving one.
-
-The masks are torch's own (`torch.nn.utils.prune`: each pruned layer has `weight_orig` and `weight_mask`).
+The masks are torch's own (`torch.nn.utils.prune`). A pruned layer holds `weight_orig` and `weight_mask`, and prune's
+hook computes `weight = weight_orig * weight_mask` before every forward pass.
 """
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -21,17 +18,28 @@ from .checks import (validate_amount, validate_amount_keys, validate_fresh, vali
                      validate_ticket_pair, validate_unpruned)
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, unmasked_weight
 from .models import seeded
+from .results import History
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
                    strategy: str = "layerwise") -> nn.Module:
-    """A winning ticket: prune the trained network (θj), and give its mask to the copy made before training (θ0).
+    """Prune the trained network (θj) and give its mask to the copy made before training (θ0): a winning ticket.
 
-    `amount`: the fraction of each layer's remaining weights to prune, those of smallest |w|: one number for every
-    layer, or amounts by layer role ({"fc": 0.2, "output": 0.1}; a role left out is not pruned) or by layer name.
-    `strategy`: "layerwise" (each layer ranked on its own) or "global" (the paper's, for ResNet-18 and VGG-19). Both
-    networks change in place; the copy, now the ticket, keeps its initial values under the mask and is returned.
-    Called again on a pruned pair it prunes `amount` of what is left: with retraining between, `iterative_pruning`.
+    Both networks change in place. The copy keeps its initial values under the mask, and is returned. Called again
+    on a pruned pair, it prunes `amount` of the weights that are left. With training in between, that is
+    `iterative_pruning`.
+
+    Args:
+        trained_network: the trained network, θj.
+        copy_network: a copy of the same network made before training, θ0 (`clone(network)`).
+        amount: the fraction of each layer's remaining weights to prune, those of smallest |w|. One number for
+            every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer name. A layer the
+            mapping leaves out is not pruned.
+        strategy: "layerwise" ranks each layer's weights on their own. "global" ranks all layers together, as the
+            paper does for ResNet-18 and VGG-19.
+
+    Returns:
+        `copy_network`, now the winning ticket.
     """
     validate_ticket_pair(trained_network, copy_network)
     prune_smallest(trained_network, amount, strategy)  # the mask: the trained weights of largest |w| survive
@@ -42,50 +50,63 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 class Round(NamedTuple):
     """One round of `iterative_pruning`."""
 
-    trained: nn.Module  # the network trained this round (the dense one in the first), pruned at the round's end
-    history: Any  # what `train_round` returned for it: `train`'s History
+    trained: nn.Module  # the network trained this round (round 0: the dense network), pruned at the round's end
+    history: History  # what `train_round` returned for it (`train` returns a History)
     ticket: nn.Module  # the round's ticket, untrained: the survivors reset to θ0 (or θk)
+    times_pruned: int  # how many times the ticket has been pruned: round r's ticket, r + 1
 
 
-def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], object], rounds: int,
+def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
                       amount: float | Mapping[str, float], strategy: str = "layerwise",
                       reset_to: nn.Module | None = None) -> list[Round]:
-    """The paper's Algorithm 1: `rounds` times train, prune `amount` of the survivors, reset them to θ0.
+    """The paper's Algorithm 1: `rounds` times, train, prune `amount` of the surviving weights, and reset them.
 
-    `network` (θ0, left as it is) is copied for round 0; `train_round(net, r)` trains `net` in place, e.g.
-    `lambda net, r: train(net, data, "lenet")`; round r gets a copy of round r - 1's ticket. `amount` and `strategy`
-    as in `winning_ticket`. `reset_to`: θk for rewinding (Frankle et al. 2019), the first round's reset; then train
-    the tickets from iteration k: `train(net, data, "lenet", start_iteration=k if r else 0)`.
+    Args:
+        network: the untrained network (θ0). It is not changed; round 0 trains a copy of it.
+        train_round: a function `train_round(net, r)` that trains `net` in place in round `r` and returns its
+            History, e.g. `lambda net, r: train(net, data, "lenet")`.
+        rounds: how many times to train and prune.
+        amount: as in `winning_ticket`: one number, or amounts by layer role such as {"fc": 0.2, "output": 0.1}.
+        strategy: "layerwise" or "global", as in `winning_ticket`.
+        reset_to: for rewinding only (Frankle et al. 2019). θk, the dense network after k training iterations: the
+            first ticket is reset to it instead of θ0, and every later ticket inherits it. Then train the tickets
+            from iteration k: `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`.
 
-    Returns a Round per round: the i-th ticket is pruned i + 1 times, its mask inside the previous one's, and
-    `rounds[i].history` is the training of the network it was cut from. The last ticket is not trained here.
+    Returns:
+        One Round per round. `rounds[r].trained` is the network trained in round r (round 0: the dense network),
+        and `rounds[r].ticket` the ticket cut from it, pruned r + 1 times and not trained here.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
     validate_strategy(layer_amounts(network, amount), strategy)
-    done, ticket = [], network
+    completed, ticket = [], network
     for r in range(rounds):
         trained = clone(ticket)
-        history = train_round(trained, r)  # theta_0 -> theta_j
-        start = reset_to if r == 0 and reset_to is not None else ticket  # what the survivors are reset to
-        ticket = winning_ticket(trained, clone(start), amount, strategy)
-        done.append(Round(trained, history, ticket))
-    return done
+        history = train_round(trained, r)  # θ0 (round 0), or the last round's ticket -> θj
+        # The reset: the last round's ticket is untrained, so under its mask it still holds θ0 (or θk).
+        reset_values = reset_to if r == 0 and reset_to is not None else ticket
+        ticket = winning_ticket(trained, clone(reset_values), amount, strategy)
+        completed.append(Round(trained, history, ticket, times_pruned=r + 1))
+    return completed
 
 
 def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str = "layerwise") -> None:
-    """The magnitude cut: prune `amount` of the remaining weights with the smallest |w|, with torch's prune API.
+    """Prune `amount` of the remaining weights, those with the smallest |w|, with torch's prune API.
 
-    "layerwise" (the default) prunes each layer by its own amount (`prune.l1_unstructured`); "global" ranks the
-    layers with a non-zero amount together (`prune.global_unstructured`), as the paper does for ResNet-18 and VGG-19.
+    Args:
+        network: the network to prune, in place.
+        amount: as in `winning_ticket`.
+        strategy: "layerwise" (the default) prunes each layer by its own amount (`prune.l1_unstructured`).
+            "global" ranks together the layers with a non-zero amount (`prune.global_unstructured`), as the paper
+            does for ResNet-18 and VGG-19.
     """
-    amounts = layer_amounts(network, amount)  # each layer's fraction, from one number or amounts by layer role or name
+    amounts = layer_amounts(network, amount)
     validate_strategy(amounts, strategy)
-    recompute_weights(network)  # prune ranks `weight`, which its hook sets at a forward pass; a step may come after
+    recompute_weights(network)  # prune ranks `weight`, which its hook sets only at a forward pass
     layers = prunable_layers(network)
     if strategy == "layerwise":
         for name, module in layers.items():
             prune.l1_unstructured(module, "weight", amount=amounts[name])
-    else:  # global: one amount (validate_strategy checked), the layers ranked together
+    else:  # global: one amount (validate_strategy checked it), the layers ranked together
         together = [(layers[name], "weight") for name, a in amounts.items() if a > 0]
         if together:
             prune.global_unstructured(together, prune.L1Unstructured, amount=max(amounts.values()))
@@ -95,22 +116,30 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
 
 
 def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Each layer's fraction to prune, by layer name, from one number (every layer) or a mapping by layer role
-    ({"fc": 0.2, "output": 0.1}) or by layer name; a role or layer a mapping leaves out is not pruned."""
-    roles = layer_roles(network)
-    if not isinstance(amount, Mapping):
+    """Each layer's fraction to prune, by layer name.
+
+    Args:
+        network: the network to be pruned.
+        amount: one number for every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer
+            name ({"fc1": 0.2}). A role or layer the mapping leaves out is not pruned.
+    """
+    roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
+    if not isinstance(amount, Mapping):  # one number: every layer
         return {name: validate_amount(amount) for name in roles}
     validate_amount_keys(amount, roles)
-    keys = roles if set(amount) <= set(LAYER_ROLES) else {name: name for name in roles}  # each layer's key in amount
-    return {name: validate_amount(amount.get(key, 0.0), key) for name, key in keys.items()}
+    if set(amount) <= set(LAYER_ROLES):  # by role
+        return {name: validate_amount(amount.get(role, 0.0), role) for name, role in roles.items()}
+    return {name: validate_amount(amount.get(name, 0.0), name) for name in roles}  # by layer name
 
 
 # --- the mask plumbing: masks and copies ------------------------------------------------------------------------
 
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """Give `target` the masks of `source` (its weight values stay as they are); each mask moves to the device of
-    the layer it goes on. On an already pruned target torch combines the two masks, so the source's must lie inside
-    the target's (as a later round's mask lies inside the one before)."""
+    """Give `target` the masks of `source`; its weight values stay as they are.
+
+    Each mask moves to the device of the layer it goes on. On a target that is already pruned, torch combines the
+    two masks, so the source's mask must lie inside the target's, as a later round's mask lies inside the one before.
+    """
     validate_same_architecture(source, target, names=("source", "target"))
     theirs = masks(target)
     for name, mine in masks(source).items():
@@ -122,8 +151,7 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
 
 
 def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """`apply_masks` without its check, for the controls, which check the two architectures themselves and name them
-    in their own words."""
+    """`apply_masks` without its check. The controls check the two networks themselves, in their own words."""
     targets = prunable_layers(target)
     for name, module in prunable_layers(source).items():
         mask = getattr(module, "weight_mask", None)
@@ -134,7 +162,7 @@ def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
 
 
 def remaining_weights(network: nn.Module) -> float:
-    """Fraction (0-1) of the prunable weights that are still unmasked."""
+    """The fraction (0-1) of the prunable weights that are still unmasked."""
     kept = total = 0
     for module in prunable_layers(network).values():
         mask = getattr(module, "weight_mask", None)
@@ -144,10 +172,11 @@ def remaining_weights(network: nn.Module) -> float:
 
 
 def per_round_amount(total: float, rounds: int) -> float:
-    """The fraction to prune in each of `rounds` rounds so that `total` is pruned overall: 1 - (1 - total)^(1/rounds).
+    """The fraction to prune in each of `rounds` rounds so that `total` is pruned overall.
 
-    (The paper's "p^(1/n) %" is the share each round keeps when p is the share kept; read as the share pruned it
-    removes far too much: pruning 90 % in 2 rounds takes 68 % per round, not 95 %.)
+    Each round keeps (1 - total)^(1/rounds) of the survivors, so it prunes 1 - (1 - total)^(1/rounds). The paper's
+    "p^(1/n) %" is the share each round keeps when p is the share kept. Read as the share pruned, it removes far too
+    much: pruning 90 % in 2 rounds takes 68 % per round, not 95 %.
     """
     validate_amount(total, "total", "the share of the weights pruned overall")
     validate_rounds(rounds)
@@ -155,17 +184,21 @@ def per_round_amount(total: float, rounds: int) -> float:
 
 
 def clone(network: nn.Module) -> nn.Module:
-    """A deep copy, masks included. copy.deepcopy alone fails on a pruned layer: its `weight` is not a parameter but
-    the tensor prune's forward hook computes (weight_orig * weight_mask), which cannot be deep-copied. So the copy
-    leaves it out (deepcopy's memo maps it to None; `network` itself is not touched) and computes it again, as the hook
-    would."""
-    computed = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
-    return recompute_weights(copy.deepcopy(network, memo=computed))
+    """A deep copy of `network`, masks included.
+
+    `copy.deepcopy` alone fails on a pruned layer ("Only Tensors created explicitly by the user support the deepcopy
+    protocol"): its `weight` is the product weight_orig * weight_mask, not a parameter. Mapping each product to None
+    in deepcopy's `memo` makes the copy skip it, and `recompute_weights` computes it again in the copy.
+    """
+    products = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
+    return recompute_weights(copy.deepcopy(network, memo=products))
 
 
 def recompute_weights(network: nn.Module) -> nn.Module:
-    """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before every forward (after
-    a copy, or after loading weight_orig)."""
+    """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before every forward.
+
+    Needed where `weight_orig` changed since the last forward pass: after a copy, a load or a training step.
+    """
     for module in prunable_layers(network).values():
         if hasattr(module, "weight_mask"):
             module.weight = module.weight_orig * module.weight_mask
@@ -173,9 +206,11 @@ def recompute_weights(network: nn.Module) -> nn.Module:
 
 
 def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
-    """Put a state dict into `network` in place, pruning masks included: a pruned network's state_dict holds
-    weight_orig and weight_mask, which an unpruned network's load_state_dict refuses; this prunes the layers first.
-    The values move to the network's device. E.g. `load_state(build_model("lenet", seed=0), ticket.state_dict())`."""
+    """Load a state dict into `network` in place, masks included: `load_state(build_model("lenet", 0), state)`.
+
+    A pruned network's state dict holds `weight_orig` and `weight_mask`, which an unpruned network's
+    `load_state_dict` refuses. So this first prunes each layer that has a mask in the state.
+    """
     validate_state(network, state)
     state = dict(state)
     for name, module in prunable_layers(network).items():
@@ -194,16 +229,26 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
 # --- the controls: the ticket's mask on other weights, or another mask on its weights ----------------------------
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
-    """The paper's control: the ticket's mask on a freshly initialized network (e.g. build_model with a new seed),
-    which is changed in place and returned."""
+    """The paper's control: the ticket's mask on a freshly initialized network.
+
+    Args:
+        ticket: the winning ticket whose mask is copied.
+        fresh_network: a new initialization of the same architecture (`build_model` with another seed). It is
+            changed in place and returned.
+    """
     validate_fresh(ticket, fresh_network)
     return _copy_masks(ticket, fresh_network)
 
 
 def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Module:
-    """The other control: a random mask on `network` (e.g. a clone of theta_0), keeping exactly as many weights per
-    layer as `ticket` does; `network` is changed in place and returned. The mask is drawn on the CPU, so a seed gives
-    the same mask on every device. (Mask source first, as in `random_reinit` and `apply_masks`.)"""
+    """The paper's other control: a random mask of the ticket's size per layer, on the ticket's starting weights.
+
+    Args:
+        ticket: the winning ticket. Only how many weights each layer keeps is used.
+        network: the unpruned weights to mask, usually a clone of θ0 (θk when rewinding). It is changed in place
+            and returned.
+        seed: draws the random mask. It is drawn on the CPU, so a seed gives the same mask on every device.
+    """
     validate_same_architecture(ticket, network, names=("ticket", "network"))
     validate_unpruned(network, "random_prune's network")
     on_cpu = clone(network).cpu()
@@ -216,10 +261,16 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Mod
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
-    """Zhou et al. 2019's sign-preserving reinitialization ("reinit_signs", arXiv 1905.01067): the ticket's mask, and on
-    each weight the sign the ticket starts with (θ0, or θk when rewound) with the magnitude of `fresh_network`'s weight
-    there. The fresh draw is the one `random_reinit` would use, so the two controls differ only in the signs; biases
-    and batch norm come from `fresh_network`. (Zhou et al. try several ways of choosing the new magnitudes.)
+    """Zhou et al. 2019's control ("reinit_signs", arXiv 1905.01067): fresh magnitudes with the ticket's signs.
+
+    Each weight takes the sign the ticket starts with (θ0, or θk when rewound) and the magnitude of
+    `fresh_network`'s weight there; the ticket's mask goes on top. With the fresh draw `random_reinit` would use,
+    the two controls differ only in the signs. Biases and batch norm come from `fresh_network`. (Zhou et al. try
+    several ways of choosing the new magnitudes; this is one.)
+
+    Args:
+        ticket: the winning ticket, untrained.
+        fresh_network: a new initialization of the same architecture. It is changed in place and returned.
     """
     validate_fresh(ticket, fresh_network)
     fresh = prunable_layers(fresh_network)

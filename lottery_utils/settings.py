@@ -38,8 +38,13 @@ FALSE = ("", "0", "false", "no", "off", "n")  # LOTTERY_FAST values that mean re
 
 @dataclass(frozen=True)
 class Settings:
-    """fast: 300 iterations per network instead of the paper's; cache: the trained networks' folder; data: the
-    datasets' folder. The defaults are real mode and the project's runs/ and data/ folders."""
+    """Where results and data live, and how long networks train.
+
+    Attributes:
+        fast: train every network for 300 iterations instead of the paper's (default False: real mode).
+        cache: the trained networks' folder (default: the project's runs/).
+        data: the datasets' folder (default: the project's data/).
+    """
 
     fast: bool = False
     cache: Path = field(default_factory=lambda: project_root() / "runs")

@@ -74,21 +74,16 @@ def record_of(result: Result) -> dict[str, Any]:
 
 @dataclass
 class StoredResult(Result):
-    """A Result as a store holds it, with the key of its entry, the key of its configuration without the seed, whether
-    it came from the bundle, and how many weights each input pixel keeps in the first layer (LeNet: enough to draw its
-    mask without the weights)."""
+    """A Result as a store holds it: with the key of its entry, whether it came from the bundle, and how many weights
+    each input pixel keeps in the first layer (for LeNet, enough to draw its mask without the weights). Its
+    `training_key` is the key of its configuration without the seed."""
 
     key: str = ""
-    seedless_key: str = ""
     bundled: bool = False
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
     # the ticket a control was trained beside, when its bundle file names one other than its run's: seeds 0-2's sign
     # controls of the 18 rounds, trained beside a re-run of the ticket chain (why.beside_ticket)
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
-
-    def group_key(self) -> tuple:
-        """The seeds of one stored network share its seedless key: its exact configuration (setup included)."""
-        return (self.kind, self.seedless_key) if self.seedless_key else super().group_key()
 
 
 @dataclass(frozen=True)
@@ -117,7 +112,7 @@ def result_of(entry: Entry) -> StoredResult:
     kept = stored.get("first_layer_kept")
     network = {name: stored[name] for name in ("kind", "round", "remaining", "seed", "model", "iterations")}
     return StoredResult(**network, history=history, rewind_iteration=config.get("rewind_iteration", 0),
-                        schedule=tuple(config["schedule"]), key=entry.key, seedless_key=key_without_seed(config),
+                        schedule=tuple(config["schedule"]), key=entry.key, training_key=key_without_seed(config),
                         first_layer_kept=None if kept is None else tuple(kept), bundled=entry.bundled,
                         trained_beside=entry.beside and result_of(entry.beside))
 

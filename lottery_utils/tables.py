@@ -4,13 +4,69 @@ Every number comes from the results given."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .config import ALL_CONTROLS, LABELS
-from .results import (Paired, Result, Summary, by_kind_and_remaining, conditions, paired, references, remaining_key,
-                      summarize, unique_networks)
+from .lessons import by_kind_and_remaining
+from .results import (Kind, Result, Summary, by_configuration, conditions, remaining_key, summarize,
+                      unique_networks)
 
 
 LEVEL = 0.05  # points of accuracy within which two means count as level: five of the 10,000 test images
+
+
+@dataclass(frozen=True)
+class Paired:
+    """One configuration against the dense network of each seed, counted seed by seed.
+
+    `as_accurate` counts the seeds where it is at least as accurate at early stop (the hypothesis' a' >= a),
+    `no_later` those where it stops no later (j' <= j), and `both` those where both hold. With few seeds this says
+    more than the means do, because the seeds' dense networks differ among themselves.
+    """
+
+    kind: Kind
+    remaining: float
+    n_seeds: int
+    as_accurate: int
+    no_later: int
+    both: int = 0
+
+
+def references(results: Iterable[Result], against: str = "dense") -> list[tuple[Result, Result]]:
+    """Each network, paired with its reference of the same seed, model and training length.
+
+    The reference is the dense network by default. With another kind as `against`, it is the network of that kind
+    at the same round, rewind iteration and sparsity: "reinit" pairs each ticket with its own seed's
+    reinitialization. Networks without a reference, and the references themselves, are left out.
+    """
+    results = unique_networks(results)
+
+    def identity(r: Result) -> tuple:
+        return (r.seed, r.model, r.iterations) + (() if against == "dense" else
+                                                  (r.round, r.rewind_iteration, r.remaining_key))
+
+    reference = {identity(r): r for r in results if r.kind == against}
+    pairs = [(r, reference.get(identity(r))) for r in results if r.kind != against]
+    return [(r, ref) for r, ref in pairs if ref is not None]
+
+
+def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | None]:
+    """For each configuration, in `summarize`'s order, the seed-by-seed comparison with its reference.
+
+    The references are those of `references`. A configuration without one (the reference itself) gets None.
+    """
+    groups: dict[tuple, list[tuple[Result, Result]]] = {}
+    for r, ref in references(results, against):
+        groups.setdefault(r.group_key(), []).append((r, ref))
+    return [_paired(groups.get(group[0].group_key(), [])) for group in by_configuration(results)]
+
+
+def _paired(pairs: list[tuple[Result, Result]]) -> Paired | None:
+    if not pairs:
+        return None
+    met = [conditions(r, ref) for r, ref in pairs]
+    return Paired(pairs[0][0].kind, pairs[0][0].remaining, len(pairs), sum(c.as_accurate for c in met),
+                  sum(c.no_later for c in met), sum(c.as_accurate and c.no_later for c in met))
 
 
 def points(a: float, b: float) -> float:
@@ -38,7 +94,7 @@ def split_by_seed(results: list[Result]) -> dict[float, tuple[int, int]]:
 
 def paired_text(pair: Paired, reference: str = "its own seed's dense network") -> str:
     """"against its own seed's dense network: at least as accurate in 3 of 3, stops no later in 2 of 3, both in 2 of
-    3": a `results.paired` comparison in words."""
+    3": a `paired` comparison in words."""
     return (f"against {reference}: at least as accurate in {pair.as_accurate} of {pair.n_seeds}, "
             f"stops no later in {pair.no_later} of {pair.n_seeds}, both in {pair.both} of {pair.n_seeds}")
 
@@ -135,7 +191,7 @@ def seeds_against_dense(results: Iterable[Result], kind: str = "ticket") -> list
 
 def seed_counts(results: Iterable[Result], kind: str, against: str = "dense") -> list[str]:
     """A Markdown table: at each sparsity, in how many seeds the `kind` network is at least as accurate as (a′ ≥ a),
-    and stops no later than (j′ ≤ j), the `against` network of its own seed (`results.paired`)."""
+    and stops no later than (j′ ≤ j), the `against` network of its own seed (`paired`)."""
     results = list(results)
     rows = [(row, pair) for row, pair in zip(summarize(results), paired(results, against=against))
             if row.kind == kind and pair is not None]
@@ -189,7 +245,7 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
           ) -> list[str]:
     """Test accuracy at early stop and the early-stop iteration of each kind, by weights remaining; a last column,
     with `split` (`split_by_seed`): in how many seeds θ0's share of the ticket's lead is the larger; for tickets
-    alone, with `pairs` (`results.paired`, several seeds): their seed-by-seed comparison with the dense network of
+    alone, with `pairs` (`paired`, several seeds): their seed-by-seed comparison with the dense network of
     their seed (at least as accurate, a' >= a; no later, j' <= j; both)."""
     by = by_kind_and_remaining(rows)
     shares = {row.remaining_key: row.remaining for row in rows if row.remaining_key != 1.0}  # each sparsity, as printed
@@ -264,7 +320,7 @@ def control_findings(rows: list[Summary]) -> list[str]:
 
 
 def _ticket_pairs(results: list[Result], against: str = "dense") -> list[Paired]:
-    """Each ticket against the `against` network of its own seed (`results.paired`), the tickets only."""
+    """Each ticket against the `against` network of its own seed (`paired`), the tickets only."""
     return [p for p in paired(results, against=against) if p is not None and p.kind == "ticket"]
 
 
@@ -280,7 +336,7 @@ def _tally(pairs: list[Paired], count) -> list[int]:
 
 
 def paired_findings(results: list[Result]) -> list[str]:
-    """One sentence: seed by seed, each ticket against the dense network of its own seed (`results.paired`): at how
+    """One sentence: seed by seed, each ticket against the dense network of its own seed (`paired`): at how
     many sparsities all seeds, some or none are at least as accurate (a' >= a), and stop no later (j' <= j)."""
     tickets = _ticket_pairs(results)
     if not tickets or tickets[0].n_seeds < 2:

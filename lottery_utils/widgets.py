@@ -32,7 +32,7 @@ from .config import ALL_CONTROLS, CONTROLS, LABELS, TrainingSetup, validate_cont
 from .models import get_preset
 from .lessons import (DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds,
                       slider_rates)
-from .results import Result, paired, pick, summarize, unique_networks
+from .results import Result, lowest_seed, summarize, unique_networks
 from .settings import Settings
 from .store import Store
 
@@ -277,7 +277,7 @@ def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplo
         explorer.computed[a] = explorer.results = results
         collect_cached()
         start = time.perf_counter()
-        explorer.ticket = ticket = pick(results, "ticket")
+        explorer.ticket = ticket = lowest_seed(results, "ticket")
         picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as rates get computed
         if picture not in explorer.pictures:
             grid = unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
@@ -295,7 +295,7 @@ def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplo
 
 def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
-    ticket = pick(results, "ticket")
+    ticket = lowest_seed(results, "ticket")
     others = [f"{role} {_percent(amount)}" for role, amount in get_preset(ticket.model).amounts(rate).items()
               if not math.isclose(amount, rate)]  # e.g. LeNet's output layer, pruned at half the rate
     parts = [f"{_percent(rate)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
@@ -303,7 +303,8 @@ def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
     for kind in ("ticket", *ALL_CONTROLS, "dense"):
         if any(r.kind == kind for r in results):
             parts.append(f"{LABELS[kind]} {_accuracy(results, kind)}")
-    signs = next((p for p in paired(results, against="reinit") if p is not None and p.kind == "reinit_signs"), None)
+    signs = next((p for p in tables.paired(results, against="reinit") if p is not None and p.kind == "reinit_signs"),
+                 None)
     signs_note = (f";<br>random reinit with the signs kept "
                   f"{tables.paired_text(signs, 'plain random reinit of its seed')} seeds"
                   if signs is not None and signs.n_seeds > 1 else "")
@@ -313,7 +314,7 @@ def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
 
 def _seed_by_seed(results: list[Result], at_round: int = 1) -> str:
     """"; the ticket against its own seed's dense network: ..." for the ticket of `at_round`, with several seeds."""
-    pair = next((p for row, p in zip(summarize(results), paired(results))
+    pair = next((p for row, p in zip(summarize(results), tables.paired(results))
                  if p is not None and p.kind == "ticket" and row.round == at_round), None)
     return f";<br>the ticket {tables.paired_text(pair)} seeds" if pair is not None and pair.n_seeds > 1 else ""
 
@@ -382,11 +383,11 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             every_round = (context.run(top, per_round, controls, False)
                            if not context.count_to_train([(top, per_round)], controls) else ())
             explorer.pictures[picture] = _png(plots.pruning_panel, explorer.results, explorer.one_shot_results,
-                                              current=pick(explorer.results, "ticket"), axes_for=every_round,
+                                              current=lowest_seed(explorer.results, "ticket"), axes_for=every_round,
                                               what=what, fit_accuracy_to=fit_accuracy_to)
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
-        last = pick(explorer.results, "ticket")
+        last = lowest_seed(explorer.results, "ticket")
         remaining.value = f"{100 * last.remaining:.1f} % of the weights remain"
         explorer.draws += 1
         kinds = ("ticket", *controls, "dense")

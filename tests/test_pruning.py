@@ -98,8 +98,8 @@ def test_masked_weights_stay_zero_and_survivors_move_under_an_optimizer(mnist):
 
 
 def through_prune_hooks(network, data, preset, iterations, batch_size):
-    """The plain loop `train` stands for: the same batches and optimizer, each forward through prune's hooks
-    (weight = weight_orig * weight_mask), nothing folded."""
+    """The loop `train` stands for, without its measurements and its folded masks: the same batches and optimizer,
+    each forward through prune's hooks (weight = weight_orig * weight_mask)."""
     from lottery_utils.training import batches, make_optimizer
     optimizer, schedule = make_optimizer(network, preset)
     network.train()
@@ -112,6 +112,9 @@ def through_prune_hooks(network, data, preset, iterations, batch_size):
 
 
 def test_fast_training_path_matches_torch_prune_hooks(mnist):
+    """`train` (masks folded, and measuring) trains as the plain loop through prune's hooks does: the same weights;
+    the pruned weights stay zero, and `weight_orig` keeps its values under the mask, as under the hooks (Adam moves
+    no weight whose gradient was always zero). After `train`, `weight` is weight_orig * weight_mask."""
     from lottery_utils import train
     trained, copy_network = trained_pair()
     winning_ticket(trained, copy_network, 0.6)
@@ -120,13 +123,12 @@ def test_fast_training_path_matches_torch_prune_hooks(mnist):
     through_prune_hooks(b, mnist, EVERY_10, 20, 60)
     for (name, ma), mb in zip(masks(a).items(), masks(b).values()):
         assert torch.equal(ma, mb), name
-    for la, lb in zip(a.modules(), b.modules()):
-        if hasattr(la, "weight_mask"):  # the weights the network computes with (b's `weight` is recomputed only at
-            # its next forward), and the biases
-            assert torch.allclose(la.weight, lb.weight_orig * lb.weight_mask, atol=1e-6)
-            assert torch.allclose(la.bias, lb.bias, atol=1e-6)
-            hidden = la.weight_mask == 0  # what the mask hides keeps its value in weight_orig, as under the hooks
-            assert torch.equal(la.weight_orig[hidden], lb.weight_orig[hidden]) and la.weight_orig[hidden].any()
+    for la, lb, start in zip(a.modules(), b.modules(), copy_network.modules()):
+        if hasattr(la, "weight_mask"):
+            assert torch.equal(la.weight_orig, lb.weight_orig) and torch.equal(la.bias, lb.bias)
+            assert torch.equal(la.weight, la.weight_orig * la.weight_mask)
+            hidden = la.weight_mask == 0
+            assert torch.equal(la.weight_orig[hidden], start.weight_orig[hidden]) and la.weight_orig[hidden].any()
     assert not torch.equal(a[1].weight, copy_network[1].weight)  # it did train
 
 
@@ -197,8 +199,11 @@ def test_bad_amounts_are_clear_errors(amount, error, message):
 
 
 def test_mismatched_networks_are_named():
-    with pytest.raises(ValueError, match=r"parameter 'fc1.weight'.*\(300, 784\).*\(256, 3072\)|differ at parameter"):
+    with pytest.raises(ValueError, match=r"different layers: copy alone has conv1.weight, conv1.bias, conv2.weight, "
+                                         r"conv2.bias\. The copy must be made from the same architecture"):
         winning_ticket(build_model("lenet", seed=0), build_model("conv2", seed=0), 0.2)
+    with pytest.raises(ValueError, match=r"differ at parameter 'fc1.weight': trained \(256, 16384\), copy \(300, 784\)"):  # the same layers, other shapes
+        winning_ticket(build_model("conv2", seed=0)[-6:], build_model("lenet", seed=0)[1:], 0.2)
     trained, copy_network = trained_pair()
     with pytest.raises(ValueError, match="same object"):
         winning_ticket(trained, trained, 0.2)
@@ -245,6 +250,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     steps = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
     tickets = [step.ticket for step in steps]
     assert [step.history for step in steps] == [0, 1, 2]  # what train_round returned, round by round
+    assert [step.times_pruned for step in steps] == [1, 2, 3]
     assert all(torch.equal(step.trained.fc1.weight_mask, step.ticket.fc1.weight_mask) for step in steps)  # cut from it
     assert len(tickets) == 3 and len(expected) == 3 and rounds == [0, 1, 2]  # the dense network, then each ticket
     assert all(torch.equal(p, theta_0[name]) for name, p in network.named_parameters())  # network left as it was
@@ -271,6 +277,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     (dict(rounds=2.5), ValueError, "rounds must be a whole number >= 1"),
     (dict(rounds=True), ValueError, "rounds must be a whole number >= 1"),
     (dict(train_round="train"), TypeError, "train_round must be a function that trains a network in place"),
+    (dict(train_round=lambda net: None), TypeError, r"called as train_round\(network, round\): it must take two"),
     (dict(network=[1, 2]), TypeError, "network must be a torch.nn.Module"),
     (dict(amount=1.2), ValueError, r"must be in \[0, 1\)"),
     (dict(amount={}), ValueError, "empty mapping, which would prune nothing"),
@@ -279,7 +286,8 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
 ])
 def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, message):
     calls = []
-    call = dict(network=build_model("lenet", seed=0), train_round=calls.append, rounds=2, amount=0.2) | arguments
+    call = dict(network=build_model("lenet", seed=0), train_round=lambda net, r: calls.append(r), rounds=2,
+                amount=0.2) | arguments
     with pytest.raises(error, match=message):
         iterative_pruning(**call)
     assert calls == []

@@ -159,7 +159,7 @@ def test_train_is_told_how_to_train(mnist):
     assert torch.equal(by_name, by_value) and not torch.equal(by_name, lenet)
     with pytest.raises(TypeError, match="preset"):
         train(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), tiny, iterations=3, progress=False)
-    with pytest.raises(TypeError, match="a preset's name .* or a Preset"):
+    with pytest.raises(TypeError, match="A preset is a name .* or a Preset"):
         train(build_model("lenet", seed=0), tiny, 3, progress=False)  # the iterations where the preset goes
     with pytest.raises(ValueError, match="Unknown model 'lenet5'"):
         train(build_model("lenet", seed=0), tiny, "lenet5", 3, progress=False)

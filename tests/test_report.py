@@ -297,7 +297,7 @@ def test_the_lab_through_00_03_fits_90_minutes_with_slack_and_its_checkpoints_fo
 
 
 def test_seed_by_seed_compares_each_ticket_with_the_dense_network_of_its_own_seed():
-    from lottery_utils.results import paired
+    from lottery_utils.tables import paired
     from lottery_utils.tables import describe
     from lottery_utils.tables import paired_findings
 
@@ -440,14 +440,14 @@ def test_the_paper_comparisons_measure_the_papers_sentences_on_the_results():
 
 def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_result_comes_from():
     """results.Result (core) holds what the paper reports of one network; store.StoredResult adds its key, its exact
-    setting and provenance. Seeds group by configuration: a stored result's whole setup (two learning rates stay
-    apart although every reported field agrees), a hand-built one's reported fields."""
+    setting and provenance. Seeds group by every field but the seed: a stored result's `training_key` holds its whole
+    setup (two learning rates stay apart although every reported field agrees)."""
     from dataclasses import fields
 
     from lottery_utils.store import StoredResult
 
-    assert not {"key", "seedless_key", "bundled", "first_layer_kept"} & {f.name for f in fields(Result)}
-    assert {"key", "seedless_key", "bundled", "first_layer_kept"} <= {f.name for f in fields(StoredResult)}
+    assert not {"key", "bundled", "first_layer_kept"} & {f.name for f in fields(Result)}
+    assert {"key", "bundled", "first_layer_kept"} <= {f.name for f in fields(StoredResult)}
 
     def stored(seed, lr):
         e = entry("ticket", 1, seed, 0.98, 3_000)

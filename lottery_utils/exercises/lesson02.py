@@ -10,13 +10,13 @@ from torch import nn
 from ..models import build_model
 from ..layers import masks, prunable_layers
 from ..pruning import iterative_pruning, remaining_weights
-from ..results import paired
+from ..tables import paired
 from ._common import CHECK_SEED, StandIn, Unreadable, Verdict, boolean_masks, correct, is_close, not_yet, read_fraction
 
 
 def check_sparsest_winning_ticket(answer, results) -> Verdict:
     """Which is the sparsest ticket of `results` (e.g. the iterative run's) that is a winning ticket in every seed: at
-    least as accurate as its own seed's dense network at early stop and stopping no later (`results.paired`'s "both",
+    least as accurate as its own seed's dense network at early stop and stopping no later (`tables.paired`'s "both",
     the tables' last column)? The share of weights remaining, as the table prints it."""
     pairs = {p.remaining: p for p in paired(results) if p is not None and p.kind == "ticket"}
     if not pairs:

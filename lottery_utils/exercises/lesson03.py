@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..config import LABELS
-from ..results import by_kind_and_remaining, summarize
+from ..lessons import by_kind_and_remaining
+from ..results import summarize
 from ..tables import points as printed_gap
 from ._common import Unreadable, Verdict, correct, not_yet, read_number
 

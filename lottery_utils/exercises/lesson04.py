@@ -39,7 +39,7 @@ def check_layer_weights(answer, layer: nn.Module) -> Verdict:
 def check_learning_rate(answer, preset: Preset | str, iteration: int) -> Verdict:
     """Which learning rate does `train` use at `iteration` (1 is the first step) under the preset's warmup and
     drops? Computed from the preset given, through the schedule `train` itself uses (training.lr_factor)."""
-    paper = get_preset(preset) if isinstance(preset, str) else preset
+    paper = get_preset(preset)
     if isinstance(iteration, bool) or not isinstance(iteration, int) or iteration < 1:
         raise ValueError(f"iteration must be a whole number >= 1, got {iteration!r}.")
     expected = paper.lr * lr_factor(paper, iteration - 1)

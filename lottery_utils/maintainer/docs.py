@@ -12,11 +12,12 @@ from ..experiments import duration
 from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_CONTROLS, SIGN_RATES
 from ..config import CONTROLS, LABELS
 from ..models import get_preset
-from ..results import Paired, Result, Summary, by_kind_and_remaining, paired, summarize
+from ..lessons import by_kind_and_remaining
+from ..results import Result, Summary, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo
-from ..tables import columns_table, findings, paired_findings, points, table
+from ..tables import Paired, columns_table, findings, paired, paired_findings, points, table
 from .selection import one_shot_networks, paper_run
 from ..why import (recovered, rewinding_findings, share_text, sign_findings, sign_recovery,
                    sign_rounds, supermask_findings, supermask_table, trained_again)

@@ -77,7 +77,7 @@ check_winning_ticket(my_winning_ticket)"""),
         ("Exercise 1: each of 7 rounds keeps $(1 - 0.9)^{1/7}$ of the survivors.", """
 from lottery_utils import clone, experiments, lessons, winning_ticket
 from lottery_utils.exercises import check_iterative_pruning, check_per_round_amount, check_sparsest_winning_ticket
-from lottery_utils.results import paired
+from lottery_utils.tables import paired
 
 answer = 1 - (1 - 0.9) ** (1 / 7)
 check_per_round_amount(answer, total=0.9, rounds=7)"""),
