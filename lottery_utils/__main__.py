@@ -13,11 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import experiments
-from .checks import validate_amount, validate_rewind, validate_rounds
-from .config import ALL_CONTROLS, CONTROLS, TrainingSetup, validate_controls
+from .checks import validate_amount, validate_controls, validate_rewind, validate_rounds
+from .config import TrainingSetup
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS, get_preset
-from .results import Result, lowest_seed
+from .results import ALL_CONTROLS, CONTROLS, Result, lowest_seed
 from .settings import Settings
 from .store import CSV_COLUMNS, csv_row
 from .tables import describe

@@ -1,7 +1,7 @@
 """Measurements the lessons make on the weights of winning tickets.
 
-`weight_statistics` splits each layer's weights by a mask, and measures where they started (|theta_0|) and how far
-training moved them (|theta_j - theta_0|). These are the questions of the paper's Appendix F.1 and F.5. A ticket's
+`weight_statistics` splits each layer's weights by a mask, and measures where they started (|θ0|) and how far
+training moved them (|θj - θ0|). These are the questions of the paper's Appendix F.1 and F.5. A ticket's
 accuracy before training, the supermask, is `training.supermask_accuracy`.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ class WeightStatistics:
     """One layer's weights, split into those the mask keeps and those it prunes.
 
     Attributes:
-        initial_kept, initial_pruned: where each group started, |theta_0|, as 1-D tensors on the CPU.
-        moved_kept, moved_pruned: how far training moved each group, |theta_j - theta_0|, likewise.
+        initial_kept, initial_pruned: where each group started, |θ0|, as 1-D tensors on the CPU.
+        moved_kept, moved_pruned: how far training moved each group, |θj - θ0|, likewise.
         shape: the layer's weight shape, (outputs, inputs) for a Linear layer.
         same_sign_kept, same_sign_pruned: the share of each group that ends training with the sign it started with.
             An empty group, such as the pruned weights of a layer never pruned, gives nan.
@@ -50,8 +50,8 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
     Pruned layers are measured through their `weight_orig`, so the masked values are included.
 
     Args:
-        theta_0: the initial weights, either the untrained network or its ticket.
-        trained: the trained network, theta_j.
+        theta_0: the initial weights θ0, either the untrained network or its ticket.
+        trained: the trained network, θj.
         masks_from: the network whose mask splits the weights. The default is `trained`'s own mask.
         trained_from: in a later round, the ticket that `trained` started as. The weights its mask had already
             pruned did not train, so they are left out.

@@ -1,8 +1,11 @@
-"""Argument checks that name each mistake and what to do instead (student-facing core; imports `data`, `layers`).
+"""Argument checks that name each mistake and what to do instead.
 
-First the plain numbers (`is_whole`, `is_fraction`, `validate_amount`, `validate_rounds`) and the keys of an amount
-mapping; then the checks of the networks the pruning functions are given (`validate_*`); last the presets' values and
-`train`'s arguments. Reference, not reading: the core's modules call these, and an error message names what went wrong.
+This module is reference, not reading: the core's modules call these checks, and each error message says what went
+wrong. It comes first in the import order, so it imports only `data`, `layers` and `results`; the allowed values it
+needs from higher modules (a preset's optimizers, for instance) are passed in.
+
+First come the plain numbers and the keys of an amount mapping, then the networks the pruning functions are given,
+last the presets' values and `train`'s arguments.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from torch import nn
 
 from .data import Data
 from .layers import LAYER_ROLES, STRATEGIES, masks, prunable_layers, unmasked_weight
+from .results import ALL_CONTROLS
 
 
 def is_whole(value, minimum: int = 1) -> bool:
@@ -30,7 +34,10 @@ def is_fraction(value) -> bool:
 
 def validate_amount(amount: float, what: str = "amount", meaning: str = "the fraction of remaining weights to prune"
                     ) -> float:
-    """A pruning fraction must be a number in [0, 1): by default the share of the remaining weights to remove."""
+    """Return `amount` as a float if it is a number in [0, 1), else name the mistake.
+
+    By default `amount` is the share of the remaining weights to prune; `what` and `meaning` name it otherwise.
+    """
     if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
         raise TypeError(f"{what} must be a number in [0, 1) ({meaning}), got {amount!r} of type "
                         f"{type(amount).__name__}.")
@@ -41,7 +48,7 @@ def validate_amount(amount: float, what: str = "amount", meaning: str = "the fra
 
 
 def validate_seeds(seeds, limit: int) -> list[int]:
-    """Seeds are whole numbers from 0 to `limit` - 1."""
+    """Return the seeds as a list if each is a whole number from 0 to `limit` - 1."""
     seeds = list(seeds)
     if not all(is_whole(seed, 0) and seed < limit for seed in seeds):
         raise ValueError(f"seeds must be whole numbers from 0 to {limit - 1} (the controls draw their fresh weights "
@@ -50,17 +57,20 @@ def validate_seeds(seeds, limit: int) -> list[int]:
 
 
 def validate_rounds(rounds: int) -> int:
-    """A number of pruning rounds is a whole number >= 1."""
+    """Return `rounds` if it is a whole number of pruning rounds, at least 1."""
     if not is_whole(rounds):
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
     return int(rounds)
 
 
 def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
-    """A rewind iteration k is a whole number of the dense network's iterations, 0 <= k < `iterations` (if given; 0:
-    reset to theta_0, the original algorithm)."""
+    """Return the rewind iteration k if it is a whole number with 0 <= k < `iterations`.
+
+    k counts the dense network's training iterations. k = 0 means no rewinding: tickets are reset to θ0, as in the
+    original algorithm. `iterations` is the training length, when known.
+    """
     if not is_whole(rewind_iteration, 0):
-        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to theta_0), got "
+        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to θ0), got "
                          f"{rewind_iteration!r}.")
     if iterations is not None and rewind_iteration >= iterations:
         raise ValueError(f"rewind_iteration ({rewind_iteration:,}) must be less than the training length "
@@ -69,9 +79,27 @@ def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int
     return int(rewind_iteration)
 
 
+def validate_controls(controls) -> tuple[str, ...]:
+    """Return the controls named, each once, in the order given; an unknown name is refused.
+
+    `controls` is a sequence of names from ALL_CONTROLS, or one comma-separated string of them.
+    """
+    if isinstance(controls, str):
+        controls = [c.strip() for c in controls.split(",") if c.strip()]
+    controls = tuple(dict.fromkeys(controls))
+    unknown = [c for c in controls if c not in ALL_CONTROLS]
+    if unknown:
+        raise ValueError(f"Unknown control(s) {unknown}: choose from {', '.join(ALL_CONTROLS)}.")
+    return controls
+
+
 def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
-    """The keys of an amount mapping (`pruning.layer_amounts`), given the network's `roles` by layer name: layer
-    roles ({"conv", "fc", "output"}) the network has, or its layer names; not empty, not both, no typo."""
+    """Check the keys of an amount mapping (`pruning.layer_amounts`) against the network's layers.
+
+    The keys must be layer roles the network has ("conv", "fc", "output") or its layer names, not a mix of both. The
+    mapping must not be empty, and a key that is neither gets a "did you mean" hint. `roles` maps each layer name to its
+    role.
+    """
     keys = set(amount)
     if not keys:
         raise ValueError("amount is an empty mapping, which would prune nothing: give amounts by layer role "
@@ -81,7 +109,8 @@ def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
         raise ValueError(f"amount key(s) {ambiguous} are both a layer role and a layer name of this network: name "
                          f"every layer ({list(roles)}) instead of giving roles, so it is clear what is pruned.")
     if keys <= set(LAYER_ROLES):
-        absent = sorted(role for role in keys - set(roles.values()) if validate_amount(amount[role], role) > 0)
+        absent = sorted(role for role in keys - set(roles.values())
+                        if validate_amount(amount[role], f"amount[{role!r}]") > 0)
         if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
             raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {dict(roles)}); "
                              f"give amounts for the roles it has.")
@@ -102,8 +131,11 @@ def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
 
 def validate_strategy(amounts: Mapping[str, float], strategy: str) -> None:
-    """A known strategy, and for "global" one amount for every layer it prunes (it ranks them together); `amounts`:
-    each layer's, from `pruning.layer_amounts`."""
+    """Check that `strategy` is known, and that "global" gets one amount for every layer it prunes.
+
+    Global pruning ranks the layers together, so their amounts must be equal. `amounts` holds each layer's amount, as
+    `pruning.layer_amounts` gives them.
+    """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
     if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
@@ -111,10 +143,13 @@ def validate_strategy(amounts: Mapping[str, float], strategy: str) -> None:
 
 
 def validate_iterative_arguments(network, train_round, rounds, reset_to=None) -> None:
-    """Fail before any training: a module, a callable, a whole number of rounds, and a `reset_to` with `network`'s
-    architecture and masks."""
+    """Check `iterative_pruning`'s arguments before any training.
+
+    `network` must be a module, `train_round` a function of (network, round), `rounds` a whole number, and `reset_to`
+    must have `network`'s architecture and masks.
+    """
     if not isinstance(network, nn.Module):
-        raise TypeError(f"network must be a torch.nn.Module holding theta_0 (e.g. build_model('lenet', seed=0)), "
+        raise TypeError(f"network must be a torch.nn.Module holding θ0 (e.g. build_model('lenet', seed=0)), "
                         f"got {type(network).__name__}.")
     if not callable(train_round):
         raise TypeError(f"train_round must be a function that trains a network in place, e.g. "
@@ -131,7 +166,7 @@ def validate_iterative_arguments(network, train_round, rounds, reset_to=None) ->
         validate_same_architecture(network, reset_to, ("network", "reset_to"))
         differs = first_different_mask(network, reset_to)
         if differs is not None:
-            raise ValueError(f"reset_to's mask of layer {differs!r} is not network's: reset_to holds theta_k, the "
+            raise ValueError(f"reset_to's mask of layer {differs!r} is not network's: reset_to holds θk, the "
                              f"weights network reaches after k iterations, with network's masks (none for a dense "
                              f"network).")
 
@@ -150,21 +185,22 @@ def first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
 
 
 def _shapes(named) -> dict[str, tuple[int, ...]]:
-    """Tensor shapes by name, as an unpruned network names them: prune's `weight_orig` is `weight`, its
-    `weight_mask` left out."""
+    """Tensor shapes by name, as an unpruned network names them (prune's `weight_orig` as `weight`, no masks)."""
     return {n.removesuffix("_orig"): tuple(t.shape) for n, t in named if not n.endswith("_mask")}
 
 
 def _first_mismatch(a: dict, b: dict) -> str | None:
-    """The first name whose shape differs between `a` and `b` (missing from one counts), or None."""
+    """The first name whose shape differs between `a` and `b`, or None. A name missing from one differs."""
     return next((name for name in dict.fromkeys([*a, *b]) if a.get(name) != b.get(name)), None)
 
 
 def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple[str, str] = ("first", "second"),
                                advice: str = "Both must be the same architecture (e.g. build_model with the same "
                                              "name).") -> None:
-    """Both networks must have the same parameters (names and shapes); `names` says what the two are in the caller's
-    words, `advice` what to do instead."""
+    """Check that two networks have the same parameters, the same names with the same shapes.
+
+    `names` says what the two networks are, in the caller's words, and `advice` what to do instead.
+    """
     a, b = _shapes(first.named_parameters()), _shapes(second.named_parameters())
     only = [[n for n in a if n not in b], [n for n in b if n not in a]]
     if any(only):
@@ -178,7 +214,7 @@ def validate_same_architecture(first: nn.Module, second: nn.Module, names: tuple
 
 
 def validate_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
-    """A state dict must fit `network`: the same tensor names and shapes, pruned or not."""
+    """Check that a state dict fits `network`: the same tensor names and shapes, pruned or not."""
     have, want = _shapes(state.items()), _shapes(network.state_dict().items())
     name = _first_mismatch(have, want)
     if name is not None:
@@ -188,8 +224,10 @@ def validate_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> Non
 
 
 def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
-    """winning_ticket's two networks: two objects, of the same architecture, with the same masks (pruned together,
-    round after round)."""
+    """Check `winning_ticket`'s two networks: two objects, of one architecture, with the same masks.
+
+    The two are pruned together, round after round, so their masks agree before each cut.
+    """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
     validate_same_architecture(trained_network, copy_network, ("trained", "copy"),
@@ -208,15 +246,17 @@ def _kept_count(mask: torch.Tensor | None) -> str:
 
 
 def validate_unpruned(network: nn.Module, what: str) -> None:
-    """A control starts from an unpruned network: its mask must be exactly the one the control gives it."""
+    """Check that a control starts from an unpruned network, so that its mask is exactly the control's."""
     if any(mask is not None for mask in masks(network).values()):
         raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
-                         f"clone of theta_0), so that the control's mask is exactly the one it is given.")
+                         f"clone of θ0), so that the control's mask is exactly the one it is given.")
 
 
 def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
-    """A control's fresh network: the ticket's architecture, unpruned, and not starting where the ticket does (the
-    same seed's theta_0), which would make the control the ticket itself."""
+    """Check a control's fresh network: the ticket's architecture, unpruned, and not the ticket's own θ0.
+
+    A fresh network that starts where the ticket does (the same seed's θ0) would make the control the ticket itself.
+    """
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
     validate_unpruned(fresh_network, "fresh_network")
     fresh = prunable_layers(fresh_network)
@@ -230,17 +270,15 @@ def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
 
 # --- the presets and `train`'s arguments (models.Preset, training.train) -------------------------------------------
 
-INITIALIZATIONS = ("glorot", "he")
-OPTIMIZERS = ("adam", "sgd")
-DATASETS = ("mnist", "cifar10")
+def validate_preset(preset, choices: Mapping[str, tuple[str, ...]]) -> None:
+    """Check a preset's values when it is made, naming each mistake and what is allowed.
 
-
-def validate_preset(preset) -> None:
-    """A preset's values, checked when it is made: each mistake named, with what is allowed."""
-    for what, value, choices in (("dataset", preset.dataset, DATASETS), ("optimizer", preset.optimizer, OPTIMIZERS),
-                                 ("strategy", preset.strategy, STRATEGIES), ("init", preset.init, INITIALIZATIONS)):
-        if value not in choices:
-            raise ValueError(f"Preset {preset.name!r}: unknown {what} {value!r}; choose one of {', '.join(choices)}.")
+    `choices` gives the values allowed for each field that takes a name, such as {"optimizer": ("adam", "sgd")}.
+    """
+    for what, allowed in choices.items():
+        value = getattr(preset, what)
+        if value not in allowed:
+            raise ValueError(f"Preset {preset.name!r}: unknown {what} {value!r}; choose one of {', '.join(allowed)}.")
     for what in ("iterations", "batch_size"):
         if not is_whole(getattr(preset, what)):
             raise ValueError(f"Preset {preset.name!r}: {what} must be a whole number >= 1, "
@@ -264,7 +302,7 @@ def validate_preset(preset) -> None:
 
 
 def validate_training(data, iterations, batch_size, start_iteration, curve_every, progress) -> None:
-    """`train`'s arguments, each mistake named."""
+    """Check `train`'s arguments, naming each mistake."""
     if not isinstance(data, Data):
         raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "
                         f"{type(data).__name__}.")
@@ -282,15 +320,18 @@ def validate_training(data, iterations, batch_size, start_iteration, curve_every
 
 
 def validate_curves(curve_every: int, eval_every: int, iterations: int) -> None:
-    """Every curve point must fall on a validation measurement."""
+    """Check that every curve point falls on a validation measurement."""
     if curve_every % eval_every and curve_every < iterations:
         raise ValueError(f"curve_every ({curve_every}) must be a multiple of the preset's eval_every ({eval_every}): "
                          f"the curves are measured when the validation loss is.")
 
 
 def validate_fits(network: nn.Module, data: Data) -> None:
-    """One training example through the network: a network built for other data (LeNet on CIFAR-10 images) fails
-    here with what to do, not inside the training loop with a matrix-shape error."""
+    """Pass one training example through the network, to check that it takes the data's inputs.
+
+    A network built for other data (LeNet on CIFAR-10 images) then fails here, with what to do, rather than inside the
+    training loop with a matrix-shape error.
+    """
     was_training = network.training
     network.eval()  # batch norm's running statistics left as they are
     try:

@@ -3,16 +3,20 @@ app): each function quotes what the paper says (the section named) and computes 
 given, means over the seeds and then seed by seed. The lessons compare with the paper through these functions."""
 from __future__ import annotations
 
-from .config import ALL_CONTROLS, CONTROLS, LABELS
+from .config import LABELS
 from .lessons import is_printed_share
-from .results import Result, Summary, remaining_key, summarize
+from .results import ALL_CONTROLS, CONTROLS, Result, Summary, remaining_key, summarize
 from .tables import LEVEL, paired, points, render, rounds_vs_one_step, seed_counts_headings, winning_counts
 
 
 def show(results: list[Result], sections: tuple[str, ...] | None = None, folded: str | None = None):
-    """The paper's sentences measured on `results`, as Markdown for a cell, by section: "tickets" (its iterative
-    figure: the tickets against the dense network), "controls" (its controls against the ticket); by default the
-    controls' where `results` hold them, else the tickets'. `folded`: as in `tables.markdown`."""
+    """Show the paper's own sentences about its LeNet figures, each measured on `results`, as Markdown.
+
+    Sections, shown in the order given (an unknown name is refused with the list):
+        "tickets": its iterative figure, the tickets against the dense network.
+        "controls": its controls against the ticket.
+    By default, "controls" where `results` hold controls, else "tickets". `folded` works as in `tables.show`.
+    """
     plain = [r for r in results if not r.rewind_iteration]
     if sections is None:
         sections = ("controls",) if any(r.kind in CONTROLS for r in plain) else ("tickets",)

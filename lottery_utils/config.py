@@ -21,9 +21,6 @@ from .results import Kind
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
 # (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
 ALGORITHM_VERSION = 2
-CONTROLS = (Kind.REINIT, Kind.RANDOM_PRUNE)  # the paper's two: the default controls (and those bundled)
-# Every control: the paper's two and Zhou et al. 2019's sign-preserving reinit (pruning.sign_preserving_reinit)
-ALL_CONTROLS = (Kind.REINIT, Kind.REINIT_SIGNS, Kind.RANDOM_PRUNE)
 LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
           "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 FAST_ITERATIONS = 300  # fast mode: LeNet passes 90 % test accuracy by then, enough for a demo in seconds
@@ -68,17 +65,6 @@ class TrainingSetup:
             eval_every = FAST_EVAL_EVERY
         return cls(model, iterations, paper.batch_size if batch_size is None else batch_size,
                    paper.lr if lr is None else lr, eval_every, fast)
-
-
-def validate_controls(controls) -> tuple[str, ...]:
-    """Known control names (ALL_CONTROLS; a comma-separated string too), each once, in the order given."""
-    if isinstance(controls, str):
-        controls = [c.strip() for c in controls.split(",") if c.strip()]
-    controls = tuple(dict.fromkeys(controls))
-    unknown = [c for c in controls if c not in ALL_CONTROLS]
-    if unknown:
-        raise ValueError(f"Unknown control(s) {unknown}: choose from {', '.join(ALL_CONTROLS)}.")
-    return controls
 
 
 @dataclass(frozen=True)

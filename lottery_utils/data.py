@@ -79,22 +79,27 @@ def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = No
 @functools.lru_cache(maxsize=4)
 def _load_mnist(root: Path, device: torch.device) -> Data:
     import torchvision  # Imported here because it takes seconds, and most commands never load a dataset.
-    train, test = (_download(torchvision.datasets.MNIST, root, train, "MNIST", "MNIST/raw", MNIST_FILES)
-                   for train in (True, False))
-    images = [(s.data.float().div(255).sub(MNIST_MEAN).div(MNIST_STD)).unsqueeze(1) for s in (train, test)]
-    return _split("MNIST", images[0], train.targets, images[1], test.targets, device)
+    train = _download(torchvision.datasets.MNIST, root, True, "MNIST", "MNIST/raw", MNIST_FILES)
+    test = _download(torchvision.datasets.MNIST, root, False, "MNIST", "MNIST/raw", MNIST_FILES)
+    train_x = train.data.float().div(255).sub(MNIST_MEAN).div(MNIST_STD).unsqueeze(1)  # (N, 1, 28, 28)
+    test_x = test.data.float().div(255).sub(MNIST_MEAN).div(MNIST_STD).unsqueeze(1)
+    return _split("MNIST", train_x, train.targets, test_x, test.targets, device)
 
 
 @functools.lru_cache(maxsize=4)
 def _load_cifar10(root: Path, device: torch.device) -> Data:
     import torchvision
-    train, test = (_download(torchvision.datasets.CIFAR10, root, train, "CIFAR-10", "cifar-10-batches-py", CIFAR_FILES)
-                   for train in (True, False))
+    train = _download(torchvision.datasets.CIFAR10, root, True, "CIFAR-10", "cifar-10-batches-py", CIFAR_FILES)
+    test = _download(torchvision.datasets.CIFAR10, root, False, "CIFAR-10", "cifar-10-batches-py", CIFAR_FILES)
     mean, std = torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1), torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
-    images = [torch.from_numpy(np.asarray(s.data)).permute(0, 3, 1, 2).float().div(255).sub(mean).div(std)
-              for s in (train, test)]
-    labels = [torch.tensor(s.targets, dtype=torch.long) for s in (train, test)]
-    return _split("CIFAR-10", images[0], labels[0], images[1], labels[1], device)
+
+    def images(dataset) -> torch.Tensor:  # (N, 32, 32, 3) bytes -> (N, 3, 32, 32), normalized per channel
+        return torch.from_numpy(np.asarray(dataset.data)).permute(0, 3, 1, 2).float().div(255).sub(mean).div(std)
+
+    def labels(dataset) -> torch.Tensor:
+        return torch.tensor(dataset.targets, dtype=torch.long)
+
+    return _split("CIFAR-10", images(train), labels(train), images(test), labels(test), device)
 
 
 def _download(dataset, root: Path, train: bool, name: str, folder: str, files: tuple[str, ...]):

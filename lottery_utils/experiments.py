@@ -27,14 +27,14 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .checks import validate_rewind, validate_rounds, validate_seeds
-from .config import ALL_CONTROLS, NetworkConfig, TrainingSetup, validate_controls
+from .checks import validate_controls, validate_rewind, validate_rounds, validate_seeds
+from .config import NetworkConfig, TrainingSetup
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
 from .pruning import (clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights,
                       sign_preserving_reinit)
-from .results import KINDS, Kind, Result, lowest_seed, unique_networks
+from .results import ALL_CONTROLS, KINDS, History, Kind, Result, lowest_seed, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of
 from .training import train
@@ -182,9 +182,9 @@ class Experiment:
 
     def _train_missing(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
-        def train_round(network: nn.Module, r: int) -> None:  # round 0 trains the dense network, round r its ticket
-            self.train_or_load(network, self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, amounts),
-                               pool)
+        def train_round(network: nn.Module, r: int) -> History:  # round 0 trains the dense network, round r its ticket
+            config = self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, amounts)
+            return self.train_or_load(network, config, pool).history
 
         start = self.start(pool)  # theta_0, or theta_k when rewinding
         tickets = [step.ticket for step in iterative_pruning(

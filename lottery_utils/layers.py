@@ -20,9 +20,16 @@ def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:
 def layer_roles(network: nn.Module) -> dict[str, str]:
     """Return the role of each prunable layer, by name: "conv", "fc", or "output" for the last Linear layer."""
     layers = prunable_layers(network)
-    last_linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)][-1:]
-    return {name: "conv" if isinstance(m, nn.Conv2d) else "output" if name in last_linear else "fc"
-            for name, m in layers.items()}
+    linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)]
+    roles = {}
+    for name, m in layers.items():
+        if isinstance(m, nn.Conv2d):
+            roles[name] = "conv"
+        elif name == linear[-1]:
+            roles[name] = "output"
+        else:
+            roles[name] = "fc"
+    return roles
 
 
 def unmasked_weight(layer: nn.Module) -> torch.Tensor:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .config import ALL_CONTROLS, CONTROLS  # the notebooks read the controls here, with the runs that use them
+from .results import ALL_CONTROLS, CONTROLS  # the notebooks read the controls here, with the runs that use them
 from .models import PRESETS
 from .results import Summary
 

@@ -14,7 +14,8 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import INITIALIZATIONS, validate_amount, validate_preset
+from .checks import validate_amount, validate_preset
+from .layers import STRATEGIES
 
 
 def lenet() -> nn.Module:
@@ -90,6 +91,11 @@ def vgg19() -> nn.Module:
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
 
 
+DATASETS = ("mnist", "cifar10")
+OPTIMIZERS = ("adam", "sgd")
+INITIALIZATIONS = ("glorot", "he")  # Gaussian Glorot, the paper's for every network, and He's, to experiment with
+
+
 @dataclass(frozen=True)
 class Preset:
     """One column of the paper's table: the network, how it is trained and how it is pruned.
@@ -121,7 +127,8 @@ class Preset:
     eval_every: int | None = None
 
     def __post_init__(self):
-        validate_preset(self)
+        validate_preset(self, {"dataset": DATASETS, "optimizer": OPTIMIZERS, "strategy": STRATEGIES,
+                               "init": INITIALIZATIONS})
         # Frozen all the way down, so that the table's amounts cannot be changed by accident.
         object.__setattr__(self, "prune_amounts", MappingProxyType(dict(self.prune_amounts)))
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
@@ -186,7 +193,8 @@ def get_preset(preset: str | Preset) -> Preset:
     if not isinstance(preset, str):
         raise TypeError(f"A preset is a name ({', '.join(PRESETS)}) or a Preset, got {preset!r}.")
     if preset not in PRESETS:
-        raise ValueError(f"Unknown model {preset!r}: choose one of {', '.join(PRESETS)}.")
+        raise ValueError(f"Unknown model {preset!r}: choose one of {', '.join(PRESETS)} (each preset has its "
+                         f"model's name).")
     return PRESETS[preset]
 
 

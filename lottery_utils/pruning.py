@@ -53,7 +53,7 @@ class Round(NamedTuple):
     trained: nn.Module  # the network trained this round (round 0: the dense network), pruned at the round's end
     history: History  # what `train_round` returned for it (`train` returns a History)
     ticket: nn.Module  # the round's ticket, untrained: the survivors reset to θ0 (or θk)
-    times_pruned: int  # how many times the ticket has been pruned: round r's ticket, r + 1
+    ticket_round: int  # the ticket's round as results count them (`Result.round`): pruned r + 1 times in round r
 
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
@@ -74,7 +74,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
 
     Returns:
         One Round per round. `rounds[r].trained` is the network trained in round r (round 0: the dense network),
-        and `rounds[r].ticket` the ticket cut from it, pruned r + 1 times and not trained here.
+        and `rounds[r].ticket` the ticket cut from it, pruned r + 1 times and not trained here. The results tables
+        count that ticket's round as r + 1 (`Round.ticket_round`, `Result.round`).
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
     validate_strategy(layer_amounts(network, amount), strategy)
@@ -85,7 +86,7 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         # The reset: the last round's ticket is untrained, so under its mask it still holds θ0 (or θk).
         reset_values = reset_to if r == 0 and reset_to is not None else ticket
         ticket = winning_ticket(trained, clone(reset_values), amount, strategy)
-        completed.append(Round(trained, history, ticket, times_pruned=r + 1))
+        completed.append(Round(trained, history, ticket, ticket_round=r + 1))
     return completed
 
 
@@ -128,8 +129,8 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
         return {name: validate_amount(amount) for name in roles}
     validate_amount_keys(amount, roles)
     if set(amount) <= set(LAYER_ROLES):  # by role
-        return {name: validate_amount(amount.get(role, 0.0), role) for name, role in roles.items()}
-    return {name: validate_amount(amount.get(name, 0.0), name) for name in roles}  # by layer name
+        return {name: validate_amount(amount.get(role, 0.0), f"amount[{role!r}]") for name, role in roles.items()}
+    return {name: validate_amount(amount.get(name, 0.0), f"amount[{name!r}]") for name in roles}  # by layer name
 
 
 # --- the mask plumbing: masks and copies ------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The numbers the paper reports for a trained network, and their mean and spread over seeds.
 
 `History` is what `train` records for one network, and `Result` says which network it is. `summarize` averages the
-seeds of each configuration, as the paper's figures do; `paired` compares each network with its own seed's dense
-network, seed by seed.
+seeds of each configuration, as the paper's figures do, and `conditions` tests the hypothesis' two conditions for one
+network against another. (`tables.paired` counts them seed by seed.)
 """
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ class Kind(StrEnum):
     DENSE = "dense"
     TICKET = "ticket"
     REINIT = "reinit"  # pruning.random_reinit: the ticket's mask on a fresh initialization (the paper's control)
-    REINIT_SIGNS = "reinit_signs"  # pruning.sign_preserving_reinit: the same, keeping theta_0's signs (Zhou et al.)
-    RANDOM_PRUNE = "random_prune"  # pruning.random_prune: a random mask of the ticket's per-layer size on theta_0
+    REINIT_SIGNS = "reinit_signs"  # pruning.sign_preserving_reinit: the same, keeping θ0's signs (Zhou et al.)
+    RANDOM_PRUNE = "random_prune"  # pruning.random_prune: a random mask of the ticket's per-layer size on θ0
 
     @classmethod
     def named(cls, name: str) -> Kind:
@@ -53,6 +53,8 @@ class Kind(StrEnum):
 
 
 KINDS = tuple(Kind)
+CONTROLS = (Kind.REINIT, Kind.RANDOM_PRUNE)  # The paper's two controls: the default ones, and those bundled.
+ALL_CONTROLS = (Kind.REINIT, Kind.REINIT_SIGNS, Kind.RANDOM_PRUNE)  # With Zhou et al. 2019's sign-preserving one.
 
 
 def remaining_key(remaining: float) -> float:
@@ -71,15 +73,15 @@ class Result:
     curves) are read from the History.
     """
 
-    kind: Kind  # a Kind, or its name: "dense", "ticket", or a control: "reinit", "reinit_signs", "random_prune"
-    round: int  # pruning rounds behind it (0: the dense network)
-    remaining: float  # fraction of the prunable weights left
-    seed: int
-    model: str
-    iterations: int
+    kind: Kind  # "dense", "ticket" or a control's name ("reinit", "reinit_signs", "random_prune"), or its Kind
+    round: int  # how many prunings are behind it; the dense network's round is 0
+    remaining: float  # the fraction of the prunable weights left
+    seed: int  # the seed of θ0
+    model: str  # the preset's name, such as "lenet"
+    iterations: int  # the training length
     history: History = field(default_factory=History, repr=False)
-    rewind_iteration: int = 0  # k: a ticket or control reset to theta_k (the dense network after k iterations)
-    schedule: tuple[dict[str, float], ...] = ()  # the per-role amounts of each round
+    rewind_iteration: int = 0  # k when the ticket or control was reset to θk, the dense network after k iterations
+    schedule: tuple[dict[str, float], ...] = ()  # for each round, the amount pruned per layer role
     # How it was trained beyond its model and length, as a label. Results with different labels are never averaged
     # together; a store's results carry the key of their configuration without the seed.
     training_key: str = ""
@@ -107,6 +109,7 @@ class Result:
     def seconds(self) -> float:
         return self.history.seconds
 
+    @property
     def group_key(self) -> tuple:
         """Everything but the seed: `summarize` averages the results that share a group key."""
         return (self.kind, self.model, self.iterations, self.rewind_iteration, self.round,
@@ -138,7 +141,7 @@ def unique_networks(results: Iterable[Result]) -> list[Result]:
     """Each network once. Every one-shot amount's results repeat the same dense network, which is not another seed."""
     seen, unique = set(), []
     for r in results:
-        identity = (r.group_key(), r.seed)
+        identity = (r.group_key, r.seed)
         if identity not in seen:
             seen.add(identity)
             unique.append(r)
@@ -196,7 +199,7 @@ def by_configuration(results: Iterable[Result]) -> list[list[Result]]:
     """The results grouped by `Result.group_key`, each seed once, in `summarize`'s order."""
     groups: dict[tuple, list[Result]] = {}
     for r in unique_networks(results):
-        groups.setdefault(r.group_key(), []).append(r)
+        groups.setdefault(r.group_key, []).append(r)
     return sorted(groups.values(), key=lambda group: (KINDS.index(group[0].kind), -group[0].remaining,
                                                       group[0].round, group[0].rewind_iteration))
 

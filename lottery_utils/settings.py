@@ -19,9 +19,11 @@ from .store import Bundle, Cache, Store
 
 
 def project_root() -> Path:
-    """The folder whose data/ and runs/ the notebooks and the CLI share: the checkout this package lives in, or, for
-    an installed package, the working directory (site-packages is no place for downloads). Asked when a Settings is
-    made, not at import."""
+    """The folder whose data/ and runs/ the notebooks and the CLI share.
+
+    It is the checkout this package lives in. For an installed package it is the working directory instead, since
+    site-packages is no place for downloads. It is asked when a Settings is made, not at import.
+    """
     checkout = Path(__file__).resolve().parents[1]
     return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
 

@@ -60,9 +60,12 @@ STORED_AS = {"final_test_accuracy": "test_accuracy"}  # names the stored format 
 
 
 def record_of(result: Result) -> dict[str, Any]:
-    """A result's record, what a store keeps of a trained network beside its configuration: the RECORD_FIELDS of its
-    results.csv line (its key and rewind iteration come from the configuration), its curves and, from version 2 on,
-    the first layer's kept weights per input (a StoredResult's)."""
+    """A result's record: what a store keeps of a trained network beside its configuration.
+
+    The record holds the RECORD_FIELDS of the result's results.csv line and its curves. From version 2 on it also
+    holds a StoredResult's count of kept first-layer weights per input. The key and the rewind iteration come from
+    the configuration, so the record leaves them out.
+    """
     stored = {STORED_AS.get(name, name): getattr(result, name) for name in RECORD_FIELDS}
     stored["kind"] = str(result.kind)  # a plain string: torch.load(weights_only=True) refuses the enum
     stored["curve"] = {"iteration": result.history.iterations, "test_accuracy": result.history.test_accuracy,

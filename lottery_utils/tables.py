@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .config import ALL_CONTROLS, LABELS
+from .config import LABELS
 from .lessons import by_kind_and_remaining
-from .results import (Kind, Result, Summary, by_configuration, conditions, remaining_key, summarize,
+from .results import (ALL_CONTROLS, Kind, Result, Summary, by_configuration, conditions, remaining_key, summarize,
                       unique_networks)
 
 
@@ -57,8 +57,8 @@ def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | N
     """
     groups: dict[tuple, list[tuple[Result, Result]]] = {}
     for r, ref in references(results, against):
-        groups.setdefault(r.group_key(), []).append((r, ref))
-    return [_paired(groups.get(group[0].group_key(), [])) for group in by_configuration(results)]
+        groups.setdefault(r.group_key, []).append((r, ref))
+    return [_paired(groups.get(group[0].group_key, [])) for group in by_configuration(results)]
 
 
 def _paired(pairs: list[tuple[Result, Result]]) -> Paired | None:
@@ -483,6 +483,13 @@ def render(chosen: tuple[str, ...], available: dict, folded: str | None = None):
 
 
 def show(results: list[Result], sections: tuple[str, ...] = ("table", "findings"), folded: str | None = None):
-    """A lesson's table of `results` and the sentences computed from it (`sections` by name: see `lesson_sections`),
-    as Markdown for a cell. Notebook 05's experiments: `why.show`; the paper's own sentences: `claims.show`."""
+    """Show a lesson's table of `results` and the sentences computed from it, as Markdown for a notebook cell.
+
+    Sections, shown in the order given (an unknown name is refused with the list):
+        "table": accuracy and early stop per kind and sparsity, mean and min-max over seeds, seed-by-seed counts.
+        "findings": the sentences computed from the table.
+        "controls": only the sentences on the controls against the ticket.
+    `folded` puts the whole behind a title, closed until clicked. Notebook 05's experiments have `why.show`, and
+    the paper's own sentences `claims.show`.
+    """
     return render(sections, lesson_sections(results), folded)

@@ -39,7 +39,8 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     curves. The network moves to the data's device and keeps its masks.
 
     Args:
-        preset: how to train: a name ("lenet": Adam at 1.2e-3, 50,000 iterations of 60) or a Preset.
+        preset: how to train, as a name ("lenet": Adam at 1.2e-3, 50,000 iterations of 60) or a Preset. Only its
+            training recipe is used, never its network, so any network can train with any preset.
         iterations, batch_size, lr: the preset's unless given.
         seed: orders the mini-batches (`build_model` draws the weights).
         start_iteration: k, for a network reset to θk (rewinding): it trains on from iteration k, with the batches
@@ -61,8 +62,8 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
         steps = bar(steps, total=iterations - start_iteration, leave=False, mininterval=0.5)
     with masks_folded(network) as pruned:  # for speed only: the same numbers as training through prune's hooks
         optimizer, lr_schedule = make_optimizer(network, preset, lr, start_iteration)
-        log = Measurements(network, data, curve_every, first=start_iteration, last=iterations)
-        log.measure(start_iteration)
+        measurements = Measurements(network, data, curve_every, first=start_iteration, last=iterations)
+        measurements.measure(start_iteration)
         network.train()
         for iteration, x, y in steps:
             loss = F.cross_entropy(network(x), y)
@@ -75,10 +76,10 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
                 for weight, mask in pruned:
                     weight.mul_(mask)  # the pruned weights back to exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
-                test_accuracy = log.measure(iteration)
+                test_accuracy = measurements.measure(iteration)
                 if progress and test_accuracy is not None:
                     steps.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
-        history = log.history()
+        history = measurements.history()
     history.seconds = time.perf_counter() - start
     return history
 
@@ -117,12 +118,14 @@ def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: i
     was_training = network.training
     network.eval()
     loss = correct = 0.0
-    with torch.inference_mode():
-        for i in range(0, len(y), batch_size):
-            logits = network(x[i:i + batch_size])
-            loss += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
-            correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
-    network.train(was_training)
+    try:
+        with torch.inference_mode():
+            for i in range(0, len(y), batch_size):
+                logits = network(x[i:i + batch_size])
+                loss += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
+                correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
+    finally:
+        network.train(was_training)
     return Evaluation(loss / len(y), correct / len(y))
 
 
@@ -163,7 +166,7 @@ def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, 
     lr = preset.lr if lr is None else lr
     if preset.optimizer == "adam":
         optimizer = torch.optim.Adam(params, lr=lr, weight_decay=preset.weight_decay, fused=True)
-    else:  # "sgd", the only other optimizer a Preset accepts (checks.OPTIMIZERS, checked when the Preset is made)
+    else:  # "sgd", the only other one of models.OPTIMIZERS (a Preset checks its optimizer when it is made)
         optimizer = torch.optim.SGD(params, lr=lr, momentum=preset.momentum, weight_decay=preset.weight_decay,
                                     fused=True)
     if not preset.lr_milestones and not preset.warmup_iterations:
@@ -188,13 +191,23 @@ class Measurements:
 
     Every `measure` computes the validation loss. The early stop is the first iteration of its minimum, and the paper
     reports the test accuracy there. The curves add the test accuracy every `curve_every` iterations and at the
-    `first` and `last` ones. A minimum between two curve points keeps a copy of the weights, tested at the end.
+    `first` and `last` ones.
+
+    Why a copy of the weights: the validation loss is measured 10 times as often as the test accuracy (LeNet: every
+    100 iterations, against 1,000), since testing 10,000 images each time would slow training down. So when the
+    minimum falls between two curve points, a copy of the weights there is kept and tested once, at the end.
     """
 
     def __init__(self, network: nn.Module, data: Data, curve_every: int, first: int, last: int):
-        self.network, self.data, self.curve_every, self.first, self.last = network, data, curve_every, first, last
+        self.network = network
+        self.data = data
+        self.curve_every = curve_every
+        self.first, self.last = first, last
         self.curves = History()
-        self.best_loss, self.best_iteration, self.best_accuracy, self.best_state = math.inf, 0, None, None
+        self.best_loss = math.inf  # the lowest validation loss so far,
+        self.best_iteration = 0  # the iteration it was measured at,
+        self.best_accuracy = None  # the test accuracy there (None: not measured there),
+        self.best_state = None  # and the weights there, when the test accuracy was not measured
 
     def measure(self, iteration: int) -> float | None:
         """Measure the network at `iteration`; returns the test accuracy where the curves take a point, else None."""

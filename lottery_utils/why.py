@@ -9,16 +9,21 @@ from dataclasses import dataclass
 
 from .lessons import by_kind_and_remaining
 from .results import Result, Spread, Summary, initial_accuracies, remaining_key, summarize, unique_networks
-from .tables import references
 from .store import StoredResult
-from .tables import LEVEL, accuracy, lesson_sections, points, render, stop
+from .tables import LEVEL, accuracy, lesson_sections, points, references, render, stop
 
 
 def show(results: list[Result], sections: tuple[str, ...] = ("table",), folded: str | None = None):
-    """Notebook 05's tables and sentences of `results`, as Markdown for a cell: the lessons' sections ("table", see
-    `tables.lesson_sections`) and "supermask" (accuracy before any training: the ticket's mask and a random one on
-    theta_0), "signs" (the sign-preserving control against plain reinit, one step), "sign_rounds" (the same after each
-    of the paper's rounds), "rewinding" (tickets rewound to each k against k = 0)."""
+    """Show notebook 05's tables and sentences of `results`, as Markdown for a notebook cell.
+
+    Sections, shown in the order given (an unknown name is refused with the list):
+        "table", "findings", "controls": the lessons' own, as in `tables.show`.
+        "supermask": accuracy before any training, the ticket's mask and a random one on θ0.
+        "signs": the sign-preserving control against plain random reinit, after one step.
+        "sign_rounds": the same after each of the paper's rounds.
+        "rewinding": tickets rewound to each k, against k = 0.
+    `folded` works as in `tables.show`.
+    """
     plain = [r for r in results if not r.rewind_iteration]
     return render(sections, {**lesson_sections(results),
                           "supermask": lambda: supermask_table(plain) + [""] + supermask_findings(plain),

@@ -28,11 +28,12 @@ from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots, tables
-from .config import ALL_CONTROLS, CONTROLS, LABELS, TrainingSetup, validate_controls
+from .checks import validate_controls
+from .config import LABELS, TrainingSetup
 from .models import get_preset
 from .lessons import (DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds,
                       slider_rates)
-from .results import Result, lowest_seed, summarize, unique_networks
+from .results import ALL_CONTROLS, CONTROLS, Result, lowest_seed, summarize, unique_networks
 from .settings import Settings
 from .store import Store
 

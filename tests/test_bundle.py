@@ -7,7 +7,8 @@ import torch
 
 from lottery_utils.models import get_preset
 from lottery_utils import build_model, experiments, lessons, train
-from lottery_utils.config import CONTROLS, TrainingSetup, config_key
+from lottery_utils.config import TrainingSetup, config_key
+from lottery_utils.results import CONTROLS
 from lottery_utils.maintainer.bundle import PROVENANCE_ROUND, cpu_model, unpack_masks
 from lottery_utils.store import BUNDLE_DIR, Bundle, Cache, FORMAT, Store, record_of, read_bundle, write_bundle
 from lottery_utils.experiments import Experiment

@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lottery_utils"
 # Each module may import only modules of a lower layer. The core, in the order a student reads it:
-CORE = ("data", "layers", "checks", "models", "results", "pruning", "analysis", "training")
+CORE = ("data", "layers", "results", "checks", "models", "pruning", "analysis", "training")
 LAYERS = {
     **{name: rank for rank, name in enumerate(CORE)},
     "config": 10, "store": 11, "settings": 12, "lessons": 11, "experiments": 13, "plots": 13, "tables": 14, "claims": 15, "why": 15,
@@ -116,13 +116,14 @@ def test_the_checker_sees_a_function_level_import_that_points_up(tmp_path):
 
 
 def test_the_core_reads_in_one_sitting_and_the_readme_gives_its_size():
-    """The core a student reads (checks.py, the argument checks, is reference) holds at most 1,000 lines of text (blank
-    lines not counted), and "Read the core (about N lines of text" is within 5 % of it, so the README does not drift."""
+    """The core a student reads (checks.py, the argument checks, is reference) holds about 1,000 lines of text (blank
+    lines not counted), at most 1,100: room for plain code and Args sections rather than compressed lines. And "Read
+    the core, about N lines of text" is within 5 % of the count, so the README does not drift."""
     readme = (PACKAGE.parent / "README.md").read_text()
-    stated = int(re.search(r"Read the core\*\* \(about ([\d,]+) lines of text", readme).group(1).replace(",", ""))
+    stated = int(re.search(r"Read the core\*\*, about ([\d,]+) lines of text", readme).group(1).replace(",", ""))
     counted = sum(1 for name in CORE if name != "checks"
                   for line in (PACKAGE / f"{name}.py").read_text().splitlines() if line.strip())
-    assert counted <= 1_000, f"the core's reading path has grown to {counted} lines of text"
+    assert counted <= 1_100, f"the core's reading path has grown to {counted} lines of text"
     assert abs(stated - counted) <= 0.05 * counted, (stated, counted)
 
 

@@ -250,7 +250,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     steps = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
     tickets = [step.ticket for step in steps]
     assert [step.history for step in steps] == [0, 1, 2]  # what train_round returned, round by round
-    assert [step.times_pruned for step in steps] == [1, 2, 3]
+    assert [step.ticket_round for step in steps] == [1, 2, 3]
     assert all(torch.equal(step.trained.fc1.weight_mask, step.ticket.fc1.weight_mask) for step in steps)  # cut from it
     assert len(tickets) == 3 and len(expected) == 3 and rounds == [0, 1, 2]  # the dense network, then each ticket
     assert all(torch.equal(p, theta_0[name]) for name, p in network.named_parameters())  # network left as it was

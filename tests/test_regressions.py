@@ -14,7 +14,8 @@ from lottery_utils.models import get_preset
 from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
 from lottery_utils.pruning import layer_amounts
-from lottery_utils.config import ALL_CONTROLS, NetworkConfig, TrainingSetup
+from lottery_utils.config import NetworkConfig, TrainingSetup
+from lottery_utils.results import ALL_CONTROLS
 from lottery_utils.lessons import ONE_SHOT_GRID
 from lottery_utils.layers import masks
 from lottery_utils.pruning import winning_ticket

@@ -17,7 +17,8 @@ from lottery_utils.models import get_preset
 from lottery_utils import (PRESETS, build_model, clone, experiments, plots, sign_preserving_reinit, supermask_accuracy,
                            train, weight_statistics, winning_ticket)
 from lottery_utils.__main__ import main
-from lottery_utils.config import ALL_CONTROLS, CONTROLS, NetworkConfig, TrainingSetup
+from lottery_utils.config import NetworkConfig, TrainingSetup
+from lottery_utils.results import ALL_CONTROLS, CONTROLS
 from lottery_utils.experiments import Experiment, one_shot
 from lottery_utils.lessons import bundle_runs
 from lottery_utils.settings import Settings
@@ -325,7 +326,7 @@ def test_bad_rewind_iterations_are_clear_errors_before_any_training(rewind, mess
 @pytest.mark.parametrize("args, message", [
     (["--rewind", "-1"], "argument --rewind: rewind_iteration must be a whole number of iterations >= 0"),
     (["--rewind", "1.5"], "argument --rewind: rewind_iteration must be a whole number of iterations >= 0 (0: reset "
-                             "to theta_0), got '1.5'"),
+                             "to θ0), got '1.5'"),
     (["--rewind", "ten"], "argument --rewind: rewind_iteration must be a whole number of iterations >= 0"),
     (["--rewind", "60"], "argument --rewind: rewind_iteration (60) must be less than the training length (60 "),
     (["--rewind", "300", "--fast", "--iterations", "300"], "must be less than the training length (300 iterations)"),

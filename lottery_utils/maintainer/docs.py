@@ -10,10 +10,10 @@ from .. import plots
 from ..settings import project_root
 from ..experiments import duration
 from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_CONTROLS, SIGN_RATES
-from ..config import CONTROLS, LABELS
+from ..config import LABELS
 from ..models import get_preset
 from ..lessons import by_kind_and_remaining
-from ..results import Result, Summary, summarize
+from ..results import CONTROLS, Result, Summary, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo

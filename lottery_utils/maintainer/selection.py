@@ -2,7 +2,7 @@
 pruning rate."""
 from __future__ import annotations
 
-from ..config import CONTROLS
+from ..results import CONTROLS
 from ..models import get_preset
 from ..results import Result
 
