@@ -1,16 +1,17 @@
 """Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching.
 
-The core is imported here: data, layers, models, pruning, analysis, results and training. The machinery above it
-(experiments, store, plots, tables, widgets, ...) is imported by module name: `from lottery_utils import plots`.
+The core is imported here; read it in the README's order: data, layers, models, results, pruning, analysis,
+training (and checks, for reference). The machinery above it (experiments, store, plots, tables, widgets, ...) is
+imported by module name: `from lottery_utils import plots`.
 """
 from .data import Data, best_device, load_cifar10, load_mnist
 from .layers import layer_roles, masks, prunable_layers
 from .models import PRESETS, Preset, build_model, weight_counts
+from .results import Conditions, History, Kind, Result, Spread, Summary, conditions, find_result, summarize
 from .pruning import (Round, apply_masks, clone, iterative_pruning, layer_amounts, load_state, per_round_amount,
                       prune_smallest, random_prune, random_reinit, remaining_weights, sign_preserving_reinit,
                       winning_ticket)
 from .analysis import WeightStatistics, weight_statistics
-from .results import Conditions, History, Kind, Result, Spread, Summary, conditions, lowest_seed, summarize
 from .training import evaluate, supermask_accuracy, train
 
 __all__ = [
@@ -21,7 +22,7 @@ __all__ = [
     "masks", "prunable_layers", "layer_roles", "layer_amounts", "remaining_weights", "weight_counts",
     "supermask_accuracy", "weight_statistics", "WeightStatistics", "evaluate",
     # the results: one network's numbers, and their mean and spread over seeds
-    "History", "Kind", "Result", "Summary", "Spread", "summarize", "Conditions", "conditions", "lowest_seed",
+    "History", "Kind", "Result", "Summary", "Spread", "summarize", "Conditions", "conditions", "find_result",
     # helpers: devices, presets, masks by hand, loading weights
     "Data", "best_device", "Preset", "per_round_amount", "prune_smallest", "apply_masks", "load_state",
 ]

@@ -17,7 +17,7 @@ from .checks import validate_amount, validate_controls, validate_rewind, validat
 from .config import TrainingSetup
 from .lessons import NOTEBOOKS, PARTS
 from .models import PRESETS, get_preset
-from .results import ALL_CONTROLS, CONTROLS, Result, lowest_seed
+from .results import ALL_CONTROLS, CONTROLS, Result, find_result
 from .settings import Settings
 from .store import CSV_COLUMNS, csv_row
 from .tables import describe
@@ -73,10 +73,6 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "or 300 with --fast)")
     common.add_argument("--seeds", type=checked(seed_list), default="1",
                         help="a count (5: seeds 0-4, default 1), a range (3-4) or a list (0,2)")
-    common.add_argument("--controls", type=checked(controls_option), default=",".join(CONTROLS),
-                        help="comma-separated controls to train beside each ticket (of "
-                             f"{','.join(ALL_CONTROLS)}), or 'none' (default reinit,random_prune: the paper's two, "
-                             "which the library's functions train only when asked)")
     common.add_argument("--fast", action="store_true", help="short training for a quick look (also LOTTERY_FAST=1)")
     common.add_argument("--workers", type=COUNT, default=1, help="train a round's networks in N processes")
     common.add_argument("--cache", help="cache folder (default $LOTTERY_CACHE, else runs/ in the project folder)")
@@ -84,18 +80,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="train even what the results bundled with the project hold (to reproduce them)")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--out", help="folder for results.csv and the figures (default results/MODEL)")
+    controlled = argparse.ArgumentParser(add_help=False)
+    controlled.add_argument("--controls", type=checked(controls_option), default=",".join(CONTROLS),
+                            help="comma-separated controls to train beside each ticket (of "
+                                 f"{','.join(ALL_CONTROLS)}), or 'none' (default reinit,random_prune: the paper's "
+                                 "two, which the library's functions train only when asked)")
     rewinding = argparse.ArgumentParser(add_help=False)
     rewinding.add_argument("--rewind", type=checked(rewind_option), default=0, metavar="K",
-                           help="reset tickets to the dense network's weights after K iterations instead of theta_0 "
+                           help="reset tickets to the dense network's weights after K iterations instead of θ0 "
                                 "(late resetting, Frankle et al. 2019); default 0")
 
-    one_shot = commands.add_parser("one-shot", parents=[common, output, rewinding],
+    one_shot = commands.add_parser("one-shot", parents=[common, controlled, output, rewinding],
                                    help="prune once, by --rate")
     one_shot.add_argument("--rate", type=RATE, default=0.8,
                           help="fraction to prune, in [0, 1), of the layers the preset prunes fastest (default 0.8; "
                                "LeNet: the hidden layers, its output layer at half that)")
     one_shot.add_argument("--amount", type=RATE, dest="amount", help=argparse.SUPPRESS)  # read as --rate, with a note
-    iterative = commands.add_parser("iterative", parents=[common, output, rewinding],
+    iterative = commands.add_parser("iterative", parents=[common, controlled, output, rewinding],
                                      help="prune a little, --rounds times")
     iterative.add_argument("--rounds", type=checked(validate_rounds, int), default=5, help="pruning rounds (default 5)")
     iterative.add_argument("--rate", type=RATE, help="fraction pruned per round, of the layers the preset prunes "
@@ -235,7 +236,7 @@ def write_outputs(results: list[Result], out: Path) -> None:
                "training_curves.png": plots.plot_training_curves(results),
                "summary.png": plots.plot_lottery_summary(results)}
     if results[0].model == "lenet":  # the lowest seed's last-round ticket
-        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(lowest_seed(results, "ticket"))
+        figures["first_layer_mask.png"] = plots.plot_first_layer_mask(find_result(results, "ticket"))
     for name, figure in figures.items():
         figure.savefig(out / name, dpi=120)
     print(f"Wrote results.csv and {', '.join(figures)} to {out}/")

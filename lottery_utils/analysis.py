@@ -61,17 +61,24 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
         if other is not None:
             validate_same_architecture(theta_0, other, names=("theta_0", name))
     starts, ends = prunable_layers(theta_0), prunable_layers(trained)
-    before = masks(trained_from) if trained_from is not None else {}
+    masks_before = masks(trained_from) if trained_from is not None else {}
     statistics = {}
     for name, mask in masks(mask_source).items():
-        start, end = (unmasked_weight(layer).detach().cpu() for layer in (starts[name], ends[name]))
-        trained_weights = torch.ones_like(start, dtype=torch.bool)
-        if before.get(name) is not None:
-            trained_weights = before[name].detach().cpu().bool()
-        kept = trained_weights if mask is None else mask.detach().cpu().bool() & trained_weights
+        start = unmasked_weight(starts[name]).detach().cpu()
+        end = unmasked_weight(ends[name]).detach().cpu()
+        trained_weights = _as_bool(masks_before.get(name), like=start)  # those the earlier mask left to train
+        kept = trained_weights & _as_bool(mask, like=start)
         pruned = trained_weights & ~kept
-        moved, same_sign = (end - start).abs(), torch.sign(end) == torch.sign(start)
-        statistics[name] = WeightStatistics(start[kept].abs(), start[pruned].abs(), moved[kept], moved[pruned],
-                                            tuple(start.shape), same_sign[kept].float().mean().item(),
-                                            same_sign[pruned].float().mean().item())
+        moved = (end - start).abs()
+        same_sign = torch.sign(end) == torch.sign(start)
+        statistics[name] = WeightStatistics(
+            initial_kept=start[kept].abs(), initial_pruned=start[pruned].abs(),
+            moved_kept=moved[kept], moved_pruned=moved[pruned], shape=tuple(start.shape),
+            same_sign_kept=same_sign[kept].float().mean().item(),
+            same_sign_pruned=same_sign[pruned].float().mean().item())
     return statistics
+
+
+def _as_bool(mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
+    """A mask as booleans on the CPU; no mask (a layer never pruned) keeps every weight."""
+    return torch.ones_like(like, dtype=torch.bool) if mask is None else mask.detach().cpu().bool()

@@ -3,8 +3,7 @@ app): each function quotes what the paper says (the section named) and computes 
 given, means over the seeds and then seed by seed. The lessons compare with the paper through these functions."""
 from __future__ import annotations
 
-from .config import LABELS
-from .lessons import is_printed_share
+from .lessons import LABELS, is_printed_share
 from .results import ALL_CONTROLS, CONTROLS, Result, Summary, remaining_key, summarize
 from .tables import LEVEL, paired, points, render, rounds_vs_one_step, seed_counts_headings, winning_counts
 

@@ -1,5 +1,5 @@
 """Network configurations as values: what one trained network is (its setup, kind, pruning schedule, seed) and the
-key it is stored under; the kinds' names in the lessons (`LABELS`).
+key it is stored under.
 
 Every cache entry and every bundled network is found by `NetworkConfig.key`, a hash of `NetworkConfig.as_dict()`. That
 dictionary is the stored format of every cache and bundle written so far, so its fields and the arithmetic of
@@ -21,8 +21,6 @@ from .results import Kind
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
 # (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
 ALGORITHM_VERSION = 2
-LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
-          "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 FAST_ITERATIONS = 300  # fast mode: LeNet passes 90 % test accuracy by then, enough for a demo in seconds
 FAST_EVAL_EVERY = 50
 
@@ -75,7 +73,7 @@ class NetworkConfig:
     kind: Kind
     schedule: tuple[tuple[tuple[str, float], ...], ...] = ()  # per round: (layer role, amount) pairs
     seed: int = 0
-    rewind_iteration: int = 0  # k > 0: a ticket or control reset to theta_k (never the dense network)
+    rewind_iteration: int = 0  # k > 0: a ticket or control reset to θk (never the dense network)
 
     def __post_init__(self):
         object.__setattr__(self, "kind", Kind.named(self.kind))

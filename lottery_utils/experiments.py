@@ -6,12 +6,12 @@ the folders) and the store are passed in; nothing here reads the environment.
 
 Rewinding (`rewind_iteration=k`, Frankle et al. 2019 "Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611:
 "late resetting"; Frankle et al. 2020 "Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv 1912.05671,
-Algorithm 2 "IMP with rewinding to step k") resets tickets to theta_k, the dense network's weights after k of its
-iterations, instead of theta_0, and trains them from iteration k to the end. The controls are then defined as the
+Algorithm 2 "IMP with rewinding to step k") resets tickets to θk, the dense network's weights after k of its
+iterations, instead of θ0, and trains them from iteration k to the end. The controls are then defined as the
 authors' own code defines them (open_lth, facebookresearch/open_lth: `randomly_reinitialize`, `randomly_prune`):
 "reinit" is the ticket's mask on a fresh initialization, "random_prune" a random
-mask of the same per-layer size on theta_k, both trained from iteration k. "reinit_signs" under rewinding (fresh
-magnitudes, the signs of theta_k) is this library's extension: Zhou et al. 2019 do not rewind.
+mask of the same per-layer size on θk, both trained from iteration k. "reinit_signs" under rewinding (fresh
+magnitudes, the signs of θk) is this library's extension: Zhou et al. 2019 do not rewind.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from .lessons import NOTEBOOKS, Run, notebook_runs
 from .models import build_model, get_preset
 from .pruning import (clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights,
                       sign_preserving_reinit)
-from .results import ALL_CONTROLS, KINDS, History, Kind, Result, lowest_seed, unique_networks
+from .results import ALL_CONTROLS, KINDS, History, Kind, Result, find_result, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of
 from .training import train
@@ -66,7 +66,7 @@ def dataset(model: str, root: Path) -> Data:
 @dataclass(frozen=True)
 class Job:
     """One network to train, everything a worker process needs: where it is stored, the data, its configuration and
-    its untrained weights (theta_0 or theta_k, masked)."""
+    its untrained weights (θ0 or θk, masked)."""
 
     cache: Cache
     data: Path
@@ -95,7 +95,7 @@ def train_job(job: Job) -> Result:
 
 
 def rewound_state(setup: TrainingSetup, seed: int, data: Path, k: int, state: dict) -> dict[str, torch.Tensor]:
-    """theta_k: theta_0 (`state`) trained for the dense network's first k iterations (its seed, mini-batches and
+    """θk: θ0 (`state`) trained for the dense network's first k iterations (its seed, mini-batches and
     schedule: exactly its weights at iteration k, on the same device and number of threads)."""
     tensors = dataset(setup.model, data)
     network = network_from_state(setup.model, state, tensors.train_x.device)
@@ -135,7 +135,7 @@ class Experiment:
     """The networks of one setup and seed, each trained once and from then on answered by the store.
 
     A network is named by its kind, its number of pruning rounds and the per-role amounts of each round. With
-    `rewind_iteration=k` > 0 its tickets and controls are reset to theta_k instead of theta_0 (the dense network is
+    `rewind_iteration=k` > 0 its tickets and controls are reset to θk instead of θ0 (the dense network is
     the same for every k).
     """
 
@@ -154,7 +154,7 @@ class Experiment:
             return result_of(entry)
         if kind == Kind.DENSE:
             return self.train_or_load(self.initial(), self.config(Kind.DENSE), InProcess())
-        return lowest_seed(self.run(rounds, amounts, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
+        return find_result(self.run(rounds, amounts, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
         """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""
@@ -186,7 +186,7 @@ class Experiment:
             config = self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, amounts)
             return self.train_or_load(network, config, pool).history
 
-        start = self.start(pool)  # theta_0, or theta_k when rewinding
+        start = self.start(pool)  # θ0, or θk when rewinding
         tickets = [step.ticket for step in iterative_pruning(
             self.initial(), train_round, rounds, amounts, get_preset(self.setup.model).strategy,
             reset_to=start if self.rewind_iteration else None)]
@@ -212,11 +212,11 @@ class Experiment:
         return result_of(entry)
 
     def initial(self) -> nn.Module:
-        """theta_0: this seed's untrained network."""
+        """θ0: this seed's untrained network."""
         return build_model(self.setup.model, self.seed)
 
     def start(self, pool: Pool | None = None) -> nn.Module:
-        """What the tickets are reset to: theta_0, or theta_k when rewinding (the dense network's first k
+        """What the tickets are reset to: θ0, or θk when rewinding (the dense network's first k
         iterations, trained again in `pool`: a few seconds for LeNet's k <= 2,000)."""
         network = self.initial()
         if self.rewind_iteration:
@@ -228,9 +228,9 @@ class Experiment:
     def control(self, kind: str, ticket: nn.Module, ticket_round: int, start: nn.Module | None = None) -> nn.Module:
         """A control for a ticket: its mask on fresh weights ("reinit"); the same fresh magnitudes with the ticket's
         signs ("reinit_signs", the same draw as "reinit": the two differ only in signs); a random mask on `start`
-        (theta_0, or theta_k when rewinding; default `self.start()`) keeping as many weights per layer
+        (θ0, or θk when rewinding; default `self.start()`) keeping as many weights per layer
         ("random_prune")."""
-        # a fresh draw for every seed and round, never a seed's theta_0 (seeds are below SEED_LIMIT); the bundled
+        # a fresh draw for every seed and round, never a seed's θ0 (seeds are below SEED_LIMIT); the bundled
         # controls were drawn with this formula
         fresh_seed = SEED_LIMIT * (self.seed + 1) + ticket_round
         if kind == Kind.REINIT:
@@ -317,8 +317,8 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
 def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
              progress: Progress = True, store: Store | None = None, workers: int = 1, rewind_iteration: int = 0,
              settings: Settings, setup: TrainingSetup | None = None) -> list[Result]:
-    """Train theta_0 -> theta_j, prune by `rate` (the paper's pruning rate p: see `Preset.rate`), reset to
-    theta_0 (theta_k with `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as
+    """Train θ0 -> θj, prune by `rate` (the paper's pruning rate p: see `Preset.rate`), reset to
+    θ0 (θk with `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as
     `iterative`'s."""
     return iterative(model, 1, rate, seeds, controls=controls, progress=progress, store=store, workers=workers,
                      rewind_iteration=rewind_iteration, settings=settings, setup=setup)
@@ -327,9 +327,11 @@ def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,
 def trained_networks(model: str = "lenet", rate: float = 0.8, seed: int = 0, *, progress: Progress = True,
                      store: Store | None = None, settings: Settings, setup: TrainingSetup | None = None
                      ) -> tuple[nn.Module, nn.Module]:
-    """One seed's trained dense network (theta_j) and its trained one-shot ticket at `rate` (pruned: its mask is the
-    ticket's), rebuilt from the store: your cache, else the weights bundled for the lessons (trained first where
-    neither has them)."""
+    """One seed's trained dense network (θj) and its trained one-shot ticket at `rate`, rebuilt from the store.
+
+    The weights come from your cache, else from those bundled for the lessons; where neither has them, the two
+    networks are trained first. The dense network comes back pruned, with the ticket's mask.
+    """
     settings, store, setup = with_defaults(model, settings, store, setup)
     dense, ticket = one_shot(model, rate, (seed,), progress=progress, store=store, settings=settings, setup=setup)
     return store.network(dense), store.network(ticket)
@@ -399,8 +401,11 @@ def duration(seconds: float) -> str:
 
 def run_all(model: str, runs: Iterable[Run], seeds: Iterable[int], progress: Progress, store: Store,
             settings: Settings, setup: TrainingSetup, workers: int = 1) -> list[Result]:
-    """Every run of `runs` (lessons.Run) for `seeds`; a run that `needs_weights` (seed 0's trained weights, which a
-    lesson reads) is trained into the cache alone where neither the cache nor the bundle has them."""
+    """Every run of `runs` (`lessons.Run`) for each of `seeds`.
+
+    A run that `needs_weights` is one whose trained weights a lesson reads (seed 0's). Where neither the cache nor
+    the bundle holds them, it is trained into the cache.
+    """
     results = []
     for run in runs:
         options = dict(controls=run.controls, progress=progress, workers=workers,
@@ -423,10 +428,12 @@ def _has_weights(store: Store, result: Result) -> bool:
 def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0, *, progress: Progress = True,
                store: Store | None = None, settings: Settings, setup: TrainingSetup | None = None,
                workers: int = 1) -> int:
-    """Train (or find in the store) every network the widgets and figures of a notebook ("01", "02", "03", "05";
-    default all) show (lessons.notebook_runs), so that in class every slider move answers at once; "05" also the
-    trained weights its section 2 reads (seed 0), and the classroom app's signs panel. Returns the number of
-    networks."""
+    """Train, or find in the store, every network a notebook's widgets and figures show; return how many.
+
+    Then every slider move answers at once in class. `notebook` is "01", "02", "03" or "05" (default: all of them);
+    `lessons.notebook_runs` lists their runs. "05" also covers the trained weights its section 2 reads (seed 0) and
+    the classroom app's signs panel.
+    """
     chosen = NOTEBOOKS if notebook is None else (str(notebook)[:2],)
     unknown = [n for n in chosen if n not in NOTEBOOKS]
     if unknown:

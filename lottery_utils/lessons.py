@@ -1,4 +1,5 @@
-"""What each notebook shows, as data: the sliders' grids and every run behind them, in real and fast mode.
+"""What each notebook shows, as data: the sliders' grids and every run behind them, in real and fast mode, and the
+names the lessons give the kinds of network (`LABELS`).
 
 One list serves everyone that needs it: the widgets (their grids), `experiments.precompute` (what to train before
 class), the bundle builder (what to bundle) and the docs generator (what to report).
@@ -9,15 +10,16 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .results import ALL_CONTROLS, CONTROLS  # the notebooks read the controls here, with the runs that use them
 from .models import PRESETS
-from .results import Summary
+from .results import ALL_CONTROLS, CONTROLS, Summary  # the notebooks read the controls here, with their runs
 
+LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
+          "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 PAPER_RATE = PRESETS["lenet"].rate  # LeNet's fc layers lose 20 % of their survivors per round
 PAPER_ROUNDS = 18  # 20 % a round, down to 1.9 % of the weights: the sparsest ticket of the paper's Figure 3
 DEMO_RATE = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
 ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
-SIGN_CONTROLS = ("reinit", "reinit_signs")  # notebook 05: plain random reinit, and the same keeping theta_0's signs
+SIGN_CONTROLS = ("reinit", "reinit_signs")  # notebook 05: plain random reinit, and the same keeping θ0's signs
 
 
 def slider_rates(rate: float = PAPER_RATE, positions: int = 14) -> tuple[float, ...]:
@@ -60,7 +62,7 @@ def sweep_rates(fast: bool) -> tuple[float, ...]:
 @dataclass(frozen=True)
 class Run:
     """One run a notebook shows: `rounds` of pruning at pruning rate `rate` (`Preset.rate`; None: the paper's), each
-    round's ticket trained with `controls`, tickets reset to theta_k (k = `rewind_iteration`)."""
+    round's ticket trained with `controls`, tickets reset to θk (k = `rewind_iteration`)."""
 
     rounds: int
     rate: float | None
@@ -98,8 +100,10 @@ def default_rounds(fast: bool) -> int:
 
 
 def paper_rounds(fast: bool) -> int:
-    """The paper's 18 rounds, for the controls' figure (notebook 03, the app) and the sign test (notebook 05); 5 in
-    fast mode. Notebook 02's first figure runs all 18 in both modes."""
+    """The rounds of the controls' figure (notebook 03, the app) and of the sign test (notebook 05).
+
+    That is the paper's 18 rounds, or 5 in fast mode. Notebook 02's first figure runs all 18 in both modes.
+    """
     return 5 if fast else PAPER_ROUNDS
 
 

@@ -69,7 +69,8 @@ def resnet18() -> nn.Module:
 
     Its layout is 16, 3x[16, 16], 3x[32, 32], 3x[64, 64], average pooling, 10.
     """
-    layers, channels = [nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU()], 16
+    layers = [nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    channels = 16
     for width in (16, 32, 64):
         for block in range(3):
             stride = 2 if block == 0 and width != 16 else 1

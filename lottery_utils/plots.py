@@ -18,12 +18,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 from torch import nn
 
-from .config import LABELS
+from .lessons import LABELS, by_kind_and_remaining, is_printed_share
 from .models import build_model
 from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
-from .lessons import by_kind_and_remaining, is_printed_share
-from .results import KINDS, Result, initial_accuracies, lowest_seed, summarize
+from .results import KINDS, Result, initial_accuracies, find_result, summarize
 from .store import StoredResult, first_layer_kept
 
 # One color and name per kind in every figure; plot_rewinding shades the kind's colormap by rewind iteration.
@@ -299,7 +298,7 @@ def one_shot_panel(selected: list[Result], grid: list[Result]) -> Figure:
     the dense end down to the selected sparsity (marked), so that moving the slider right shows what lies beyond;
     and the selected ticket's first-layer mask."""
     fig, (accuracy, early_stop, mask) = panels(3)
-    ticket = lowest_seed(selected, "ticket")
+    ticket = find_result(selected, "ticket")
     _revealed(accuracy, early_stop, grid, ticket.remaining)
     plot_first_layer_mask(ticket, ax=mask)
     return shared_legend(fig, [accuracy, early_stop])
@@ -367,7 +366,7 @@ def controls_panel(selected: list[Result], grid: list[Result], what: str = "one 
     low = min([*(100 * rows[k].min for k in kinds), 100 * rows["dense"].min])
     high = max([*(100 * rows[k].max for k in kinds), 100 * rows["dense"].max])
     room = 0.4 * max(high - low, 0.5)
-    ticket = lowest_seed(selected, "ticket")
+    ticket = find_result(selected, "ticket")
     dots.set(ylim=(max(0.0, low - room), min(100.0, high + room)), ylabel="test accuracy at early stop",
              title=f"{what}: {100 * ticket.remaining:.1f} % of the weights remaining")
     dots.yaxis.set_major_formatter(PercentFormatter(100.0, symbol=" %"))
@@ -548,8 +547,8 @@ WEIGHT_COLORS = {"kept": "tab:blue", "pruned": "tab:gray"}
 
 
 def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 50) -> Figure:
-    """Histograms of the weights a mask keeps and those it prunes, one row per layer: where they started (|theta_0|,
-    left) and how far training moved them (|theta_j - theta_0|, right); from `analysis.weight_statistics`. Each
+    """Histograms of the weights a mask keeps and those it prunes, one row per layer: where they started (|θ0|,
+    left) and how far training moved them (|θj - θ0|, right); from `analysis.weight_statistics`. Each
     histogram is a density, so kept and pruned compare in shape however many of each there are; the x axis stops at
     the 99.9th percentile of the layer's values."""
     if not statistics:
@@ -574,7 +573,7 @@ def plot_weight_statistics(statistics: dict[str, WeightStatistics], bins: int = 
 
 def plot_initial_accuracy(results: Iterable[Result], ax: Axes | None = None) -> Figure:
     """Supermasks (Zhou et al. 2019): test accuracy before any training, the first point of every curve, against
-    weights remaining: the ticket's mask on theta_0 and a random mask on theta_0, with the dense theta_0 and chance
+    weights remaining: the ticket's mask on θ0 and a random mask on θ0, with the dense θ0 and chance
     for reference; the mean over seeds, min-max bars where there are several."""
     results = list(results)
     found = initial_accuracies(results)
@@ -611,8 +610,8 @@ def plot_initial_accuracy(results: Iterable[Result], ax: Axes | None = None) -> 
 
 def plot_rewinding(results: Iterable[Result], kind: str = "ticket", metric: str = "early_stop_test_accuracy",
                    ax: Axes | None = None) -> Figure:
-    """Rewinding: `kind` networks (tickets by default) reset to theta_k against weights remaining, one line per rewind
-    iteration k among the results (experiments' `rewind_iteration`; k = 0 is theta_0), with the dense network for
+    """Rewinding: `kind` networks (tickets by default) reset to θk against weights remaining, one line per rewind
+    iteration k among the results (experiments' `rewind_iteration`; k = 0 is θ0), with the dense network for
     reference: the mean over seeds, min-max bars where there are several (each k's points shifted a little sideways,
     so that the bars of neighbouring k do not hide each other)."""
     results = list(results)

@@ -79,7 +79,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
     validate_strategy(layer_amounts(network, amount), strategy)
-    completed, ticket = [], network
+    completed = []
+    ticket = network  # round 0 trains a copy of θ0
     for r in range(rounds):
         trained = clone(ticket)
         history = train_round(trained, r)  # θ0 (round 0), or the last round's ticket -> θj

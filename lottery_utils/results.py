@@ -60,7 +60,8 @@ ALL_CONTROLS = (Kind.REINIT, Kind.REINIT_SIGNS, Kind.RANDOM_PRUNE)  # With Zhou 
 def remaining_key(remaining: float) -> float:
     """The share of weights remaining, rounded to 4 decimals: how two results are found to have the same sparsity.
 
-    One share reached by different float arithmetic (0.8 ** 2, 1 - 0.36) gives one key; 0.8 ** n, n = 1 ... 18, differ.
+    One share reached by different float arithmetic, such as 0.8 ** 2 and 1 - 0.36, gives one key. The paper's
+    rounds keep different keys.
     """
     return round(remaining, 4)
 
@@ -128,8 +129,12 @@ class Result:
         return self.history.test_accuracy[0]
 
 
-def lowest_seed(results: Iterable[Result], kind: str, at_round: int | None = None) -> Result:
-    """The lowest seed's `kind` network of round `at_round` (default: the last round) among `results`."""
+def find_result(results: Iterable[Result], kind: str, at_round: int | None = None) -> Result:
+    """Find one `kind` network among `results`: of round `at_round`, and of the lowest seed that has it.
+
+    Without `at_round`, the last round's (the sparsest of an iterative run). A lookup that finds nothing raises
+    LookupError.
+    """
     found = [r for r in results if r.kind == kind and (at_round is None or r.round == at_round)]
     if not found:
         raise LookupError(f"No {kind!r} network{'' if at_round is None else f' of round {at_round}'} among the "

@@ -61,8 +61,11 @@ class Settings:
                    data=Path(environ.get("LOTTERY_DATA") or project_root() / "data").resolve())
 
     def store(self, bundle: bool = True) -> Store:
-        """The cache, with the bundled results under it (`bundle=False`: the cache alone, so that what the bundle
-        holds is trained here, with its weights). In fast mode nothing bundled matches: the bundle is left out."""
+        """The store the lessons use: the cache, with the bundled results under it.
+
+        With `bundle=False` it is the cache alone, so that what the bundle holds is trained here, weights included.
+        In fast mode the bundle is left out, since none of its real-mode results would match.
+        """
         return Store(Cache(self.cache), self.bundle if bundle and not self.fast else None)
 
     def describe(self) -> str:

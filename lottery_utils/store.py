@@ -314,9 +314,11 @@ class Store:
         self.disk.save(config, record, state)
 
     def network(self, result: StoredResult) -> nn.Module:
-        """A trained network, rebuilt from its cache entry (the dense network and tickets keep their weights), else
-        from the few weights bundled for a lesson (seed 0's, from a second training on another machine: its masks
-        differ a little from those of the bundled numbers)."""
+        """Rebuild a trained network from its cache entry, else from the few weights bundled for a lesson.
+
+        A cache entry keeps the weights of the dense network and the tickets. The bundled weights are seed 0's, from
+        a second training on another machine, so their masks differ a little from those of the bundled numbers.
+        """
         entry = self.disk.load_key(result.model, result.kind, result.key)
         state = None if entry is None else entry.state
         if state is None and self.bundle is not None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .config import LABELS
-from .lessons import by_kind_and_remaining
+from .lessons import LABELS, by_kind_and_remaining
 from .results import (ALL_CONTROLS, Kind, Result, Summary, by_configuration, conditions, remaining_key, summarize,
                       unique_networks)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,7 +78,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
                     weight.mul_(mask)  # the pruned weights back to exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
                 test_accuracy = measurements.measure(iteration)
-                if progress and test_accuracy is not None:
+                if test_accuracy is not None and hasattr(steps, "set_postfix"):  # a tqdm bar
                     steps.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
         history = measurements.history()
     history.seconds = time.perf_counter() - start
@@ -208,17 +209,25 @@ class Measurements:
         self.best_iteration = 0  # the iteration it was measured at,
         self.best_accuracy = None  # the test accuracy there (None: not measured there),
         self.best_state = None  # and the weights there, when the test accuracy was not measured
+        self.diverged = False  # whether the validation loss stopped being a number
 
     def measure(self, iteration: int) -> float | None:
         """Measure the network at `iteration`; returns the test accuracy where the curves take a point, else None."""
-        val_loss, test_accuracy = evaluate(self.network, self.data.val_x, self.data.val_y).loss, None
+        val_loss = evaluate(self.network, self.data.val_x, self.data.val_y).loss
+        test_accuracy = None
+        if not math.isfinite(val_loss) and not self.diverged:
+            self.diverged = True
+            warnings.warn(f"The validation loss is {val_loss} at iteration {iteration:,}: the training diverged. The "
+                          f"early stop is the last finite minimum; try a smaller learning rate.", stacklevel=3)
         if iteration % self.curve_every == 0 or iteration in (self.first, self.last):
             test_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
             self.curves.iterations.append(iteration)
             self.curves.val_loss.append(val_loss)
             self.curves.test_accuracy.append(test_accuracy)
         if val_loss < self.best_loss:
-            self.best_loss, self.best_iteration, self.best_accuracy = val_loss, iteration, test_accuracy
+            self.best_loss = val_loss
+            self.best_iteration = iteration
+            self.best_accuracy = test_accuracy
             self.best_state = None if test_accuracy is not None else copy_state(self.network)
         return test_accuracy
 

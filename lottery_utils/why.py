@@ -103,7 +103,7 @@ def shorter(plain: Lag, signs: Lag) -> tuple[int, int]:
 
 
 def supermask_table(results: list[Result]) -> list[str]:
-    """Test accuracy before any training: the ticket's mask and a random mask of the same size on theta_0."""
+    """Test accuracy before any training: the ticket's mask and a random mask of the same size on θ0."""
     accuracies = initial_accuracies(results)
     found = {(kind, remaining_key(remaining)): spread for kind, remaining, spread in accuracies}
     shares = {remaining_key(remaining): remaining for kind, remaining, _ in accuracies if kind == "ticket"}
@@ -161,7 +161,7 @@ def _own_seed_above(results: list[Result]) -> str:
 
 
 def rewinding_findings(results: list[Result]) -> list[str]:
-    """Each rewind iteration k against the tickets reset to theta_0 (k = 0), by sparsity: accuracy, and the early stop
+    """Each rewind iteration k against the tickets reset to θ0 (k = 0), by sparsity: accuracy, and the early stop
     counted as the papers count it (from the dense network's iteration 0) and from the reset (the iterations the
     ticket trains)."""
     def rows(k):

@@ -29,11 +29,11 @@ from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots, tables
 from .checks import validate_controls
-from .config import LABELS, TrainingSetup
-from .models import get_preset
-from .lessons import (DEMO_RATE, ITERATIVE_RATES, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds,
+from .config import TrainingSetup
+from .lessons import (DEMO_RATE, ITERATIVE_RATES, LABELS, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds,
                       slider_rates)
-from .results import ALL_CONTROLS, CONTROLS, Result, lowest_seed, summarize, unique_networks
+from .models import get_preset
+from .results import ALL_CONTROLS, CONTROLS, Result, find_result, summarize, unique_networks
 from .settings import Settings
 from .store import Store
 
@@ -241,10 +241,10 @@ def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None
                       store: Store | None = None, rewind_iteration: int = 0, settings: Settings,
                       setup: TrainingSetup | None = None) -> OneShotExplorer:
     """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
-    random mask of the same size on theta_0, and accuracy vs weights remaining for all three.
+    random mask of the same size on θ0, and accuracy vs weights remaining for all three.
 
     `controls` (default the paper's two, lessons.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
-    reinitialization: e.g. controls=lessons.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to theta_k."""
+    reinitialization: e.g. controls=lessons.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to θk."""
     context = _Context.of(model, seeds, settings, store, setup, rewind_iteration)
     return _one_shot_ui(context, rates, rate, validate_controls(controls), plots.controls_panel)
 
@@ -278,7 +278,7 @@ def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplo
         explorer.computed[a] = explorer.results = results
         collect_cached()
         start = time.perf_counter()
-        explorer.ticket = ticket = lowest_seed(results, "ticket")
+        explorer.ticket = ticket = find_result(results, "ticket")
         picture = (a, tuple(sorted(explorer.computed)))  # the grid drawn grows as rates get computed
         if picture not in explorer.pictures:
             grid = unique_networks(r for a_ in sorted(explorer.computed) for r in explorer.computed[a_])
@@ -296,7 +296,7 @@ def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplo
 
 def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
-    ticket = lowest_seed(results, "ticket")
+    ticket = find_result(results, "ticket")
     others = [f"{role} {_percent(amount)}" for role, amount in get_preset(ticket.model).amounts(rate).items()
               if not math.isclose(amount, rate)]  # e.g. LeNet's output layer, pruned at half the rate
     parts = [f"{_percent(rate)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
@@ -384,11 +384,11 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
             every_round = (context.run(top, per_round, controls, False)
                            if not context.count_to_train([(top, per_round)], controls) else ())
             explorer.pictures[picture] = _png(plots.pruning_panel, explorer.results, explorer.one_shot_results,
-                                              current=lowest_seed(explorer.results, "ticket"), axes_for=every_round,
+                                              current=find_result(explorer.results, "ticket"), axes_for=every_round,
                                               what=what, fit_accuracy_to=fit_accuracy_to)
         _show(out, explorer.pictures[picture])
         explorer.last_draw_seconds = time.perf_counter() - start
-        last = lowest_seed(explorer.results, "ticket")
+        last = find_result(explorer.results, "ticket")
         remaining.value = f"{100 * last.remaining:.1f} % of the weights remain"
         explorer.draws += 1
         kinds = ("ticket", *controls, "dense")

@@ -97,6 +97,26 @@ def test_training_is_deterministic_on_cpu(mnist):
 def test_bad_training_arguments(mnist):
     with pytest.raises(ValueError, match="batch_size"):
         train(build_model("lenet", seed=0), mnist, "lenet", 10, 0, progress=False)
+    with pytest.raises(TypeError, match="progress must be True, False or a tqdm class"):
+        train(build_model("lenet", seed=0), mnist, "lenet", 10, progress="yes")
+
+
+def test_a_progress_maker_without_set_postfix_still_trains(mnist):
+    seen = []
+
+    def bars(steps, **options):  # a bar maker that is not tqdm: no set_postfix
+        seen.append(options["total"])
+        return steps
+
+    history = train(build_model("lenet", seed=0), mnist, "lenet", 20, progress=bars)
+    assert seen == [20] and history.iterations == [0, 20]
+
+
+def test_a_diverged_training_warns_once(mnist):
+    with pytest.warns(UserWarning, match="loss is nan at iteration 100: the training diverged") as caught:
+        history = train(build_model("lenet", seed=0), mnist, "lenet", 300, lr=1e38, progress=False)  # weights overflow
+    assert len([w for w in caught if "diverged" in str(w.message)]) == 1  # once, not at every later measurement
+    assert history.early_stop_iteration == 0  # the last finite minimum
 
 
 def test_sgd_with_learning_rate_drops_trains_resnet_on_generated_cifar(tmp_path, monkeypatch):

@@ -25,7 +25,7 @@ from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, record_of
 from lottery_utils.config import NetworkConfig, TrainingSetup
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.layers import masks, prunable_layers
-from lottery_utils.results import KINDS, lowest_seed
+from lottery_utils.results import KINDS, find_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = Settings.from_environment()  # tests/../conftest.py: fast mode, the shared MNIST, a fresh cache
@@ -384,7 +384,7 @@ def test_first_layer_mask_counts_surviving_weights_per_pixel():
 
 def test_a_real_ticket_prunes_the_empty_border_of_mnist_harder(cache):
     """MNIST's border pixels are the same in every image, so their weights learn little and get pruned."""
-    network = cache.network(lowest_seed(one_shot("lenet", 0.9, store=cache, **TINY), "ticket"))
+    network = cache.network(find_result(one_shot("lenet", 0.9, store=cache, **TINY), "ticket"))
     image = torch.as_tensor(plots.plot_first_layer_mask(network).axes[0].images[0].get_array())
     assert torch.equal(image, masks(network)["fc1"].sum(0).reshape(28, 28))
     border = torch.ones(28, 28, dtype=torch.bool)
@@ -505,7 +505,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, training
         for name, layer in prunable_layers(ticket).items():  # tickets hold the dense network's theta_0 exactly
             assert torch.equal(layer.weight_orig * layer.weight_mask,
                                prunable_layers(theta_0)[name].weight * layer.weight_mask)
-        cached = cache.network(lowest_seed(run, "ticket", r))  # trained, from the cache
+        cached = cache.network(find_result(run, "ticket", r))  # trained, from the cache
         plain_train(ticket, r)
         assert {k: v.shape for k, v in ticket.state_dict().items()} == \
             {k: v.shape for k, v in cached.state_dict().items()}

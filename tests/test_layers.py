@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lottery_utils"
-# Each module may import only modules of a lower layer. The core, in the order a student reads it:
+# Each module may import only modules of a lower layer. The core, in import order (the README's table gives the
+# reading order):
 CORE = ("data", "layers", "results", "checks", "models", "pruning", "analysis", "training")
 LAYERS = {
     **{name: rank for rank, name in enumerate(CORE)},

@@ -26,7 +26,7 @@ from lottery_utils.store import Cache, Store
 from lottery_utils.layers import masks, prunable_layers
 from lottery_utils.pruning import random_prune, random_reinit
 from lottery_utils.pruning import load_state
-from lottery_utils.results import KINDS, initial_accuracies, lowest_seed
+from lottery_utils.results import KINDS, initial_accuracies, find_result
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
 SETUP = TrainingSetup.for_model("lenet", iterations=60, eval_every=30)
@@ -85,14 +85,14 @@ def equal_states(a: nn.Module | dict, b: nn.Module | dict) -> bool:
 # --- supermask accuracy ------------------------------------------------------------------------------------------
 
 def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(results, cache, training_mnist):
-    dense, ticket = lowest_seed(results, "dense"), lowest_seed(results, "ticket")
+    dense, ticket = find_result(results, "dense"), find_result(results, "ticket")
     theta_0 = build_model("lenet", seed=0)
     rebuilt = winning_ticket(cache.network(dense), clone(theta_0), AMOUNTS)  # m * theta_0, as the experiment made it
     assert supermask_accuracy(rebuilt, training_mnist) == ticket.initial_test_accuracy
     assert supermask_accuracy(theta_0, training_mnist) == dense.initial_test_accuracy
     control = Experiment(SETUP, 0, cache, SETTINGS.data).control("random_prune", rebuilt, 1)
-    assert supermask_accuracy(control, training_mnist) == lowest_seed(results, "random_prune").initial_test_accuracy
-    assert ticket.initial_test_accuracy != lowest_seed(results, "random_prune").initial_test_accuracy
+    assert supermask_accuracy(control, training_mnist) == find_result(results, "random_prune").initial_test_accuracy
+    assert ticket.initial_test_accuracy != find_result(results, "random_prune").initial_test_accuracy
     # the curve's first point is the untrained network: what `evaluate` gives on the test set
     assert all(r.history.iterations[0] == 0 for r in results)
     assert [(kind, spread.mean) for kind, _, spread in initial_accuracies(results)] == \
@@ -111,7 +111,7 @@ def test_the_tickets_mask_alone_beats_chance_and_a_random_mask_does_not(results)
 
 
 def test_initial_accuracy_of_a_result_without_a_curve_is_a_clear_error(results):
-    empty = dataclasses.replace(lowest_seed(results, "ticket"), history=type(results[0].history)())
+    empty = dataclasses.replace(find_result(results, "ticket"), history=type(results[0].history)())
     with pytest.raises(ValueError, match="no curve point at the start of its training"):
         empty.initial_test_accuracy
 
@@ -155,13 +155,13 @@ def test_sign_preserving_reinit_rejects_another_architecture():
 
 
 def test_the_experiments_reinit_and_reinit_signs_share_magnitudes_and_differ_in_signs(results, cache):
-    rebuilt = winning_ticket(cache.network(lowest_seed(results, "dense")), build_model("lenet", seed=0), AMOUNTS)
+    rebuilt = winning_ticket(cache.network(find_result(results, "dense")), build_model("lenet", seed=0), AMOUNTS)
     experiment = Experiment(SETUP, 0, cache, SETTINGS.data)
     reinit, signs = (experiment.control(kind, rebuilt, 1) for kind in ("reinit", "reinit_signs"))
     kept = rebuilt[1].weight_mask.bool()
     assert torch.equal(reinit[1].weight[kept].abs(), signs[1].weight[kept].abs())
     assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(rebuilt[1].weight[kept]))
-    assert lowest_seed(results, "reinit_signs").history.val_loss != lowest_seed(results, "reinit").history.val_loss
+    assert find_result(results, "reinit_signs").history.val_loss != find_result(results, "reinit").history.val_loss
     with pytest.raises(ValueError, match="Unknown control 'shuffle'"):
         experiment.control("shuffle", rebuilt, 1)
 
@@ -188,7 +188,7 @@ def test_the_controls_explorer_takes_the_sign_preserving_control(results, cache,
     explorer = widgets.controls_explorer(rates=(0.8,), seeds=(0,), store=cache, controls=ALL_CONTROLS,
                                          settings=SETTINGS, setup=SETUP)
     assert trainings == []  # all cached by the module's run
-    signs = lowest_seed(explorer.results, "reinit_signs")
+    signs = find_result(explorer.results, "reinit_signs")
     assert f"random reinit, signs kept {100 * signs.early_stop_test_accuracy:.2f} %" in explorer.status.value
     assert len(explorer.out.outputs) == 1 and plt.get_fignums() == []
     with pytest.raises(ValueError, match="Unknown control"):
@@ -218,7 +218,7 @@ def test_rewind_zero_trains_what_the_plain_library_loop_trains(results, cache, t
                           ("reinit", random_reinit(ticket, build_model("lenet", seed=fresh_seed))),
                           ("random_prune", random_prune(ticket, build_model("lenet", seed=0), fresh_seed))):
         history = train(network, training_mnist, SETUP.preset, seed=0, progress=False)
-        assert history.val_loss == lowest_seed(results, kind).history.val_loss, kind
+        assert history.val_loss == find_result(results, kind).history.val_loss, kind
 
 
 def test_theta_k_is_the_dense_runs_weights_at_iteration_k(cache, training_mnist):
@@ -236,13 +236,13 @@ def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteratio
     ticket = winning_ticket(dense, clone(start), AMOUNTS)
     for name, layer in prunable_layers(ticket).items():  # the survivors hold the dense network's weights at K
         assert torch.equal(layer.weight, prunable_layers(start)[name].weight * layer.weight_mask)
-    result = lowest_seed(rewound, "ticket")
+    result = find_result(rewound, "ticket")
     assert result.rewind_iteration == K and result.history.iterations == [K, 30, 60]
     assert supermask_accuracy(ticket, training_mnist) == result.initial_test_accuracy  # its curve starts at m * theta_K
     train(ticket, training_mnist, SETUP.preset, seed=0, progress=False, start_iteration=K)
     assert equal_states(ticket, cache.network(result))  # the experiment trained exactly this network
-    assert lowest_seed(rewound, "dense") == lowest_seed(results, "dense")  # one dense network for every k
-    assert result.key != lowest_seed(results, "ticket").key
+    assert find_result(rewound, "dense") == find_result(results, "dense")  # one dense network for every k
+    assert result.key != find_result(results, "ticket").key
 
 
 def test_controls_under_rewinding_follow_open_lth(rewound, results, cache, training_mnist):
@@ -260,12 +260,12 @@ def test_controls_under_rewinding_follow_open_lth(rewound, results, cache, train
     kept = ticket_cpu[1].weight_mask.bool()
     assert torch.equal(torch.sign(signs[1].weight[kept]), torch.sign(start_cpu[1].weight[kept]))
     for kind in ALL_CONTROLS:  # the experiment trained exactly these networks, from iteration K
-        result = lowest_seed(rewound, kind)
+        result = find_result(rewound, kind)
         history = train(experiment.control(kind, ticket, 1), training_mnist, SETUP.preset, seed=0, progress=False,
                         start_iteration=K)
         assert history.iterations == result.history.iterations == [K, 30, 60] and result.rewind_iteration == K
         assert history.val_loss == result.history.val_loss, kind
-        assert result.history.val_loss != lowest_seed(results, kind).history.val_loss
+        assert result.history.val_loss != find_result(results, kind).history.val_loss
 
 
 def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule(training_mnist):
@@ -293,7 +293,7 @@ def test_rewinding_is_cached_resumable_and_reruns_train_nothing(results, tmp_pat
     first = experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K, **TINY)
     assert trainings == ["dense round 0", "ticket round 1", "ticket round 2", "reinit_signs round 1",
                          "reinit_signs round 2"]
-    assert first[0].history.val_loss == lowest_seed(results, "dense").history.val_loss  # the dense network from theta_0
+    assert first[0].history.val_loss == find_result(results, "dense").history.val_loss  # the dense network from theta_0
     trainings.clear()
     assert experiments.iterative("lenet", 2, controls=("reinit_signs",), store=cache, rewind_iteration=K,
                                  **TINY) == first
@@ -408,8 +408,8 @@ def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_l
     """60 iterations move LeNet's weights by about 0.01, a fraction of their initial spread (Glorot: 0.04 to 0.14), so
     the largest |theta_j| are mostly the largest |theta_0|. (Whether they also moved further, Frankle & Carbin 2019,
     Appendix F.5, Figure 19, is a question for full-length training.)"""
-    ticket = cache.network(lowest_seed(results, "ticket"))  # its mask (its values are trained: only the mask is used)
-    dense = cache.network(lowest_seed(results, "dense"))
+    ticket = cache.network(find_result(results, "ticket"))  # its mask (its values are trained: only the mask is used)
+    dense = cache.network(find_result(results, "dense"))
     statistics = weight_statistics(build_model("lenet", seed=0), dense, ticket)
     for name, layer in statistics.items():
         assert len(layer.initial_kept) == int(masks(ticket)[name].sum())

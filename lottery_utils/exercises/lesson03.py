@@ -1,8 +1,7 @@
 """Notebook 03's checks: which comparison measures what, and the gaps between the networks read off the results."""
 from __future__ import annotations
 
-from ..config import LABELS
-from ..lessons import by_kind_and_remaining
+from ..lessons import LABELS, by_kind_and_remaining
 from ..results import summarize
 from ..tables import points as printed_gap
 from ._common import Unreadable, Verdict, correct, not_yet, read_number

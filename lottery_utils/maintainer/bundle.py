@@ -73,7 +73,7 @@ def planned(experiment: Experiment, part: str = "lessons") -> list[NetworkConfig
     "signs" also those of "why" (its first round's control is the one-shot control at the paper's rate)."""
     runs = bundle_runs(part)
     configs = _configs(experiment, runs)
-    rewinds = {run.rewind_iteration for run in runs}  # only a network reset to the same theta_k can be the same
+    rewinds = {run.rewind_iteration for run in runs}  # only a network reset to the same θk can be the same
     for earlier in PARTS[:PARTS.index(part)]:
         for key in _configs(experiment, [run for run in bundle_runs(earlier) if run.rewind_iteration in rewinds]):
             configs.pop(key, None)
@@ -185,11 +185,11 @@ def cpu_model() -> str:
         return platform.processor() or platform.system()
 
 
-PROVENANCE_ROUND = 5  # the ticket whose mask is kept, so a test can retrain it from theta_0 and compare its curve
+PROVENANCE_ROUND = 5  # the ticket whose mask is kept, so a test can retrain it from θ0 and compare its curve
 
 
 def _provenance(experiment: Experiment, results: list[Result]) -> dict[str, Any] | None:
-    """The mask of one later-round ticket (packed bits): with theta_0, which its seed rebuilds, a test retrains its
+    """The mask of one later-round ticket (packed bits): with θ0, which its seed rebuilds, a test retrains its
     first iterations and compares them with the bundled curve."""
     tickets = [r for r in results if r.kind == "ticket" and r.round == PROVENANCE_ROUND]
     if not tickets:

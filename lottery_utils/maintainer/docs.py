@@ -9,10 +9,9 @@ from pathlib import Path
 from .. import plots
 from ..settings import project_root
 from ..experiments import duration
-from ..lessons import DEMO_RATE, ONE_SHOT_GRID, PAPER_RATE, REWIND_RATES, REWINDS, SIGN_CONTROLS, SIGN_RATES
-from ..config import LABELS
+from ..lessons import (DEMO_RATE, LABELS, ONE_SHOT_GRID, PAPER_RATE, REWINDS, REWIND_RATES, SIGN_CONTROLS, SIGN_RATES,
+                       by_kind_and_remaining)
 from ..models import get_preset
-from ..lessons import by_kind_and_remaining
 from ..results import CONTROLS, Result, Summary, summarize
 from ..store import Bundle
 from . import times

@@ -2,13 +2,12 @@
 pruning rate."""
 from __future__ import annotations
 
-from ..results import CONTROLS
+from ..results import CONTROLS, Result
 from ..models import get_preset
-from ..results import Result
 
 
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
-    """The networks of the paper's iterative figure: every round at the paper's rates reset to theta_0, with the
+    """The networks of the paper's iterative figure: every round at the paper's rates reset to θ0, with the
     paper's controls, and the dense network."""
     amounts = get_preset(model).amounts()
     return [r for r in results if r.model == model and r.kind in ("dense", "ticket", *CONTROLS)
