@@ -7,7 +7,7 @@ imported by module name: `from lottery_utils import plots`.
 from .data import Data, best_device, load_cifar10, load_mnist
 from .layers import layer_roles, masks, prunable_layers
 from .models import PRESETS, Preset, build_model, weight_counts
-from .results import Conditions, History, Kind, Result, Spread, Summary, conditions, find_result, summarize
+from .results import Conditions, History, Kind, Result, Spread, Summary, conditions, summarize
 from .pruning import (Round, apply_masks, clone, iterative_pruning, layer_amounts, load_state, per_round_amount,
                       prune_smallest, random_prune, random_reinit, remaining_weights, sign_preserving_reinit,
                       winning_ticket)
@@ -22,7 +22,7 @@ __all__ = [
     "masks", "prunable_layers", "layer_roles", "layer_amounts", "remaining_weights", "weight_counts",
     "supermask_accuracy", "weight_statistics", "WeightStatistics", "evaluate",
     # the results: one network's numbers, and their mean and spread over seeds
-    "History", "Kind", "Result", "Summary", "Spread", "summarize", "Conditions", "conditions", "find_result",
+    "History", "Kind", "Result", "Summary", "Spread", "summarize", "Conditions", "conditions",
     # helpers: devices, presets, masks by hand, loading weights
     "Data", "best_device", "Preset", "per_round_amount", "prune_smallest", "apply_masks", "load_state",
 ]

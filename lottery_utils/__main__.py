@@ -15,9 +15,9 @@ from pathlib import Path
 from . import experiments
 from .checks import validate_amount, validate_controls, validate_rewind, validate_rounds
 from .config import TrainingSetup
-from .lessons import NOTEBOOKS, PARTS
+from .lessons import NOTEBOOKS, PARTS, find_result
 from .models import PRESETS, get_preset
-from .results import ALL_CONTROLS, CONTROLS, Result, find_result
+from .results import ALL_CONTROLS, CONTROLS, Result
 from .settings import Settings
 from .store import CSV_COLUMNS, csv_row
 from .tables import describe

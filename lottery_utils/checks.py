@@ -309,9 +309,11 @@ def validate_training(data, iterations, batch_size, start_iteration, curve_every
     if not (isinstance(progress, bool) or progress is None or callable(progress)):
         raise TypeError(f"progress must be True, False or a tqdm class (e.g. tqdm.notebook.tqdm), got {progress!r}.")
     train_size = len(data.train_y)
-    if not (is_whole(iterations) and is_whole(batch_size) and batch_size <= train_size):
-        raise ValueError(f"Need whole numbers iterations >= 1 and 1 <= batch_size <= {train_size} (the training "
-                         f"set); got iterations={iterations!r}, batch_size={batch_size!r}.")
+    if not is_whole(iterations):
+        raise ValueError(f"iterations must be a whole number >= 1, got {iterations!r}.")
+    if not (is_whole(batch_size) and batch_size <= train_size):
+        raise ValueError(f"batch_size must be a whole number from 1 to {train_size:,} (the training set's size), got "
+                         f"{batch_size!r}.")
     if not (is_whole(start_iteration, 0) and start_iteration < iterations):
         raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration!r}, "
                          f"iterations={iterations}.")

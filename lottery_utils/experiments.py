@@ -30,11 +30,11 @@ from tqdm.auto import tqdm
 from .checks import validate_controls, validate_rewind, validate_rounds, validate_seeds
 from .config import NetworkConfig, TrainingSetup
 from .data import Data, load_cifar10, load_mnist
-from .lessons import NOTEBOOKS, Run, notebook_runs
+from .lessons import NOTEBOOKS, Run, find_result, notebook_runs
 from .models import build_model, get_preset
 from .pruning import (clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights,
                       sign_preserving_reinit)
-from .results import ALL_CONTROLS, KINDS, History, Kind, Result, find_result, unique_networks
+from .results import ALL_CONTROLS, KINDS, History, Kind, Result, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of
 from .training import train

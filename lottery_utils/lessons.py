@@ -1,5 +1,5 @@
-"""What each notebook shows, as data: the sliders' grids and every run behind them, in real and fast mode, and the
-names the lessons give the kinds of network (`LABELS`).
+"""What each notebook shows, as data: the sliders' grids and every run behind them, in real and fast mode; the
+names the lessons give the kinds of network (`LABELS`); and how the tables and figures look results up.
 
 One list serves everyone that needs it: the widgets (their grids), `experiments.precompute` (what to train before
 class), the bundle builder (what to bundle) and the docs generator (what to report).
@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .models import PRESETS
-from .results import ALL_CONTROLS, CONTROLS, Summary  # the notebooks read the controls here, with their runs
+# the notebooks read the controls here, with the runs that use them
+from .results import ALL_CONTROLS, CONTROLS, Result, Spread, Summary, by_configuration
 
 LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
           "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
@@ -52,6 +53,29 @@ def is_printed_share(remaining: float, share: float) -> bool:
 def by_kind_and_remaining(rows: Iterable[Summary]) -> dict[tuple[str, float], Summary]:
     """Summary rows by (kind, `remaining_key`): how the tables and figures look one configuration up."""
     return {(row.kind, row.remaining_key): row for row in rows}
+
+
+def find_result(results: Iterable[Result], kind: str, at_round: int | None = None) -> Result:
+    """Find one `kind` network among `results`: of round `at_round`, and of the lowest seed that has it.
+
+    Without `at_round`, the last round's (the sparsest of an iterative run). A lookup that finds nothing raises
+    LookupError.
+    """
+    found = [r for r in results if r.kind == kind and (at_round is None or r.round == at_round)]
+    if not found:
+        raise LookupError(f"No {kind!r} network{'' if at_round is None else f' of round {at_round}'} among the "
+                          f"results.")
+    return min(found, key=lambda r: (-r.round, r.seed))
+
+
+def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
+    """The test accuracy before training, over the seeds, for each configuration: (kind, remaining, Spread).
+
+    This is the supermask experiment (Zhou et al. 2019), read off the results' curves. The rows are in
+    `summarize`'s order.
+    """
+    return [(group[0].kind, group[0].remaining, Spread.of([r.initial_test_accuracy for r in group]))
+            for group in by_configuration(results)]
 
 
 def sweep_rates(fast: bool) -> tuple[float, ...]:

@@ -18,11 +18,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 from torch import nn
 
-from .lessons import LABELS, by_kind_and_remaining, is_printed_share
+from .lessons import LABELS, by_kind_and_remaining, find_result, initial_accuracies, is_printed_share
 from .models import build_model
 from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
-from .results import KINDS, Result, initial_accuracies, find_result, summarize
+from .results import KINDS, Result, summarize
 from .store import StoredResult, first_layer_kept
 
 # One color and name per kind in every figure; plot_rewinding shades the kind's colormap by rewind iteration.

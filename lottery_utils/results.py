@@ -129,19 +129,6 @@ class Result:
         return self.history.test_accuracy[0]
 
 
-def find_result(results: Iterable[Result], kind: str, at_round: int | None = None) -> Result:
-    """Find one `kind` network among `results`: of round `at_round`, and of the lowest seed that has it.
-
-    Without `at_round`, the last round's (the sparsest of an iterative run). A lookup that finds nothing raises
-    LookupError.
-    """
-    found = [r for r in results if r.kind == kind and (at_round is None or r.round == at_round)]
-    if not found:
-        raise LookupError(f"No {kind!r} network{'' if at_round is None else f' of round {at_round}'} among the "
-                          f"results.")
-    return min(found, key=lambda r: (-r.round, r.seed))
-
-
 def unique_networks(results: Iterable[Result]) -> list[Result]:
     """Each network once. Every one-shot amount's results repeat the same dense network, which is not another seed."""
     seen, unique = set(), []
@@ -217,16 +204,6 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
     """
     return [Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
                     group[0].round, group[0].rewind_iteration) for group in by_configuration(results)]
-
-
-def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
-    """The test accuracy before training, over the seeds, for each configuration: (kind, remaining, Spread).
-
-    This is the supermask experiment (Zhou et al. 2019), read off the results' curves. The rows are in
-    `summarize`'s order.
-    """
-    return [(group[0].kind, group[0].remaining, Spread.of([r.initial_test_accuracy for r in group]))
-            for group in by_configuration(results)]
 
 
 class Conditions(NamedTuple):

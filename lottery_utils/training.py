@@ -40,6 +40,8 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     curves. The network moves to the data's device and keeps its masks.
 
     Args:
+        network: any network that takes the data's inputs, pruned or not.
+        data: the dataset, from `load_mnist` or `load_cifar10`.
         preset: how to train, as a name ("lenet": Adam at 1.2e-3, 50,000 iterations of 60) or a Preset. Only its
             training recipe is used, never its network, so any network can train with any preset.
         iterations, batch_size, lr: the preset's unless given.

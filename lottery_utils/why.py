@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .lessons import by_kind_and_remaining
-from .results import Result, Spread, Summary, initial_accuracies, remaining_key, summarize, unique_networks
+from .lessons import by_kind_and_remaining, initial_accuracies
+from .results import Result, Spread, Summary, remaining_key, summarize, unique_networks
 from .store import StoredResult
 from .tables import LEVEL, accuracy, lesson_sections, points, references, render, stop
 

@@ -31,9 +31,9 @@ from . import experiments, plots, tables
 from .checks import validate_controls
 from .config import TrainingSetup
 from .lessons import (DEMO_RATE, ITERATIVE_RATES, LABELS, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds,
-                      slider_rates)
+                      find_result, slider_rates)
 from .models import get_preset
-from .results import ALL_CONTROLS, CONTROLS, Result, find_result, summarize, unique_networks
+from .results import ALL_CONTROLS, CONTROLS, Result, summarize, unique_networks
 from .settings import Settings
 from .store import Store
 

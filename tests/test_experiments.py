@@ -25,7 +25,8 @@ from lottery_utils.store import CSV_COLUMNS, Cache, Store, csv_row, record_of
 from lottery_utils.config import NetworkConfig, TrainingSetup
 from lottery_utils.experiments import Experiment, iterative, one_shot
 from lottery_utils.layers import masks, prunable_layers
-from lottery_utils.results import KINDS, find_result
+from lottery_utils.lessons import find_result
+from lottery_utils.results import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = Settings.from_environment()  # tests/../conftest.py: fast mode, the shared MNIST, a fresh cache

@@ -234,7 +234,7 @@ def test_the_signs_findings_count_a_gap_within_the_level_as_level_not_above():
 
 def test_a_network_given_twice_counts_once_over_the_seeds():
     """Several sweeps each return the same dense network: it is one seed, not more, in every summary."""
-    from lottery_utils.results import initial_accuracies
+    from lottery_utils.lessons import initial_accuracies
     from lottery_utils.tables import describe
 
     dense = [as_result(entry("dense", 0, seed, accuracy, 4_000)) for seed, accuracy in ((0, 0.97), (1, 0.98))]

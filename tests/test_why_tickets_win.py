@@ -26,7 +26,8 @@ from lottery_utils.store import Cache, Store
 from lottery_utils.layers import masks, prunable_layers
 from lottery_utils.pruning import random_prune, random_reinit
 from lottery_utils.pruning import load_state
-from lottery_utils.results import KINDS, initial_accuracies, find_result
+from lottery_utils.lessons import find_result, initial_accuracies
+from lottery_utils.results import KINDS
 
 SETTINGS = Settings.from_environment()  # ../conftest.py: fast mode, the shared MNIST
 SETUP = TrainingSetup.for_model("lenet", iterations=60, eval_every=30)
