@@ -1,7 +1,7 @@
 """Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching.
 
-The core is imported here; read it in the README's order: data, layers, models, results, pruning, analysis,
-training (and checks, for reference). The machinery above it (experiments, store, plots, tables, widgets, ...) is
+The core is imported here; read it in the README's order: data, layers, models, results, pruning, training,
+analysis (and checks, for reference). The machinery above it (experiments, store, plots, tables, widgets, ...) is
 imported by module name: `from lottery_utils import plots`.
 """
 from .data import Data, best_device, load_cifar10, load_mnist
@@ -11,8 +11,8 @@ from .results import Conditions, History, Kind, Result, Spread, Summary, conditi
 from .pruning import (Round, apply_masks, clone, iterative_pruning, layer_amounts, load_state, per_round_amount,
                       prune_smallest, random_prune, random_reinit, remaining_weights, sign_preserving_reinit,
                       winning_ticket)
-from .analysis import WeightStatistics, weight_statistics
-from .training import evaluate, supermask_accuracy, train
+from .analysis import WeightStatistics, supermask_accuracy, weight_statistics
+from .training import evaluate, train
 
 __all__ = [
     # the method: data, the paper's networks, training, winning tickets and the two controls

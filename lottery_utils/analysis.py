@@ -1,8 +1,8 @@
-"""Measurements the lessons make on the weights of winning tickets.
+"""Measurements the lessons make on winning tickets.
 
 `weight_statistics` splits each layer's weights by a mask, and measures where they started (|θ0|) and how far
-training moved them (|θj - θ0|). These are the questions of the paper's Appendix F.1 and F.5. A ticket's
-accuracy before training, the supermask, is `training.supermask_accuracy`.
+training moved them (|θj - θ0|). These are the questions of the paper's Appendix F.1 and F.5. `supermask_accuracy`
+measures a ticket's accuracy before any training.
 """
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ import torch
 from torch import nn
 
 from .checks import validate_same_architecture
+from .data import Data
 from .layers import masks, prunable_layers, unmasked_weight
+from .pruning import clone
+from .training import evaluate
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,13 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
 def _as_bool(mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
     """A mask as booleans on the CPU; no mask (a layer never pruned) keeps every weight."""
     return torch.ones_like(like, dtype=torch.bool) if mask is None else mask.detach().cpu().bool()
+
+
+def supermask_accuracy(network: nn.Module, data: Data) -> float:
+    """The test accuracy of a network as it is, before any training.
+
+    For a ticket, that is its mask on θ0 (m * θ0). Zhou et al. 2019 ("Deconstructing Lottery Tickets") call such a
+    mask a supermask when the untrained network beats chance (10 % on MNIST). The network is left as it is: a copy
+    is evaluated, on the data's device.
+    """
+    return evaluate(clone(network).to(data.test_x.device), data.test_x, data.test_y).accuracy

@@ -142,6 +142,14 @@ def validate_strategy(amounts: Mapping[str, float], strategy: str) -> None:
         raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {dict(amounts)}.")
 
 
+def validate_returned(history, r: int):
+    """Return what `train_round` returned for round `r`; None, a forgotten `return`, is refused."""
+    if history is None:
+        raise TypeError(f"train_round returned None in round {r}: return what training returns, as "
+                        f"lambda net, r: train(net, data, 'lenet') returns train's History.")
+    return history
+
+
 def validate_iterative_arguments(network, train_round, rounds, reset_to=None) -> None:
     """Check `iterative_pruning`'s arguments before any training.
 

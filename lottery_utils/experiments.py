@@ -1,8 +1,16 @@
 """The paper's experiments: one-shot and iterative pruning with their controls, every network kept in a `Store`.
 
-The algorithm itself is `pruning.iterative_pruning`; an `Experiment` calls it with a `train` that answers from the
-store where it can, trains the controls beside each round's ticket, and keeps every result. `settings` (fast mode,
-the folders) and the store are passed in; nothing here reads the environment.
+The algorithm itself is `pruning.iterative_pruning`; an `Experiment` calls it with a `train_round` that answers from
+the store where it can, trains the controls beside each round's ticket, and keeps every result. `settings` (fast
+mode, the folders) and the store are passed in; nothing here reads the environment.
+
+How a notebook's call reaches `training.train`:
+
+    iterative(model, rounds, rate, seeds)        one Experiment per seed
+      Experiment.run                             every network the store holds is read, not trained
+        Experiment._train_missing                for the others: pruning.iterative_pruning, then the controls
+          train_round -> train_or_load           each round's network, unless the store has its weights
+            train_job -> training.train          in this process (or a worker, with workers > 1); then stored
 
 Rewinding (`rewind_iteration=k`, Frankle et al. 2019 "Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611:
 "late resetting"; Frankle et al. 2020 "Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv 1912.05671,
@@ -330,7 +338,7 @@ def trained_networks(model: str = "lenet", rate: float = 0.8, seed: int = 0, *, 
     """One seed's trained dense network (θj) and its trained one-shot ticket at `rate`, rebuilt from the store.
 
     The weights come from your cache, else from those bundled for the lessons; where neither has them, the two
-    networks are trained first. The dense network comes back pruned, with the ticket's mask.
+    networks are trained first. The dense network comes back unpruned, and the ticket with its mask.
     """
     settings, store, setup = with_defaults(model, settings, store, setup)
     dense, ticket = one_shot(model, rate, (seed,), progress=progress, store=store, settings=settings, setup=setup)

@@ -15,7 +15,7 @@ from torch.nn.utils import prune
 
 from .checks import (validate_amount, validate_amount_keys, validate_fresh, validate_iterative_arguments,
                      validate_rounds, validate_same_architecture, validate_state, validate_strategy,
-                     validate_ticket_pair, validate_unpruned)
+                     validate_returned, validate_ticket_pair, validate_unpruned)
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, unmasked_weight
 from .models import seeded
 from .results import History
@@ -48,12 +48,15 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 
 class Round(NamedTuple):
-    """One round of `iterative_pruning`."""
+    """Round r of `iterative_pruning`: the network trained in it, and the ticket cut from that network.
 
-    trained: nn.Module  # the network trained this round (round 0: the dense network), pruned at the round's end
-    history: History  # what `train_round` returned for it (`train` returns a History)
-    ticket: nn.Module  # the round's ticket, untrained: the survivors reset to θ0 (or θk)
-    ticket_round: int  # the ticket's round as results count them (`Result.round`): pruned r + 1 times in round r
+    `trained` had been pruned r times when it trained (round 0: the dense network), and `ticket` is pruned once more,
+    r + 1 times. So the results tables, which count prunings, call that ticket's round r + 1.
+    """
+
+    trained: nn.Module  # the network trained in round r, pruned at the round's end
+    history: History  # its training: what `train_round` returned for it
+    ticket: nn.Module  # the ticket cut from it, untrained: the survivors reset to θ0 (or θk)
 
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
@@ -73,9 +76,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
             from iteration k: `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`.
 
     Returns:
-        One Round per round. `rounds[r].trained` is the network trained in round r (round 0: the dense network),
-        and `rounds[r].ticket` the ticket cut from it, pruned r + 1 times and not trained here. The results tables
-        count that ticket's round as r + 1 (`Round.ticket_round`, `Result.round`).
+        One Round per round: the network trained in round r (round 0: the dense network) and its training, and the
+        ticket cut from it, pruned r + 1 times and not trained here.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
     validate_strategy(layer_amounts(network, amount), strategy)
@@ -83,11 +85,11 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     ticket = network  # round 0 trains a copy of θ0
     for r in range(rounds):
         trained = clone(ticket)
-        history = train_round(trained, r)  # θ0 (round 0), or the last round's ticket -> θj
+        history = validate_returned(train_round(trained, r), r)  # θ0 (round 0), or the last round's ticket -> θj
         # The reset: the last round's ticket is untrained, so under its mask it still holds θ0 (or θk).
         reset_values = reset_to if r == 0 and reset_to is not None else ticket
         ticket = winning_ticket(trained, clone(reset_values), amount, strategy)
-        completed.append(Round(trained, history, ticket, ticket_round=r + 1))
+        completed.append(Round(trained, history, ticket))
     return completed
 
 
@@ -143,9 +145,10 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     two masks, so the source's mask must lie inside the target's, as a later round's mask lies inside the one before.
     """
     validate_same_architecture(source, target, names=("source", "target"))
-    theirs = masks(target)
-    for name, mine in masks(source).items():
-        if mine is not None and theirs[name] is not None and bool((mine.cpu() > theirs[name].cpu()).any()):
+    target_masks = masks(target)
+    for name, mask in masks(source).items():
+        earlier = target_masks[name]
+        if mask is not None and earlier is not None and bool((mask.cpu() > earlier.cpu()).any()):  # kept, was pruned
             raise ValueError(f"target's layer {name!r} is already pruned where source keeps weights: the masks would "
                              f"combine, not copy. Apply the masks to an unpruned target, or to one pruned in an "
                              f"earlier round of the same pruning.")

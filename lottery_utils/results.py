@@ -71,7 +71,8 @@ class Result:
     """One trained network: which network it is, and its History.
 
     The paper's numbers for it (the early-stop iteration, the test accuracy there, the final test accuracy, the
-    curves) are read from the History.
+    curves) are read from the History. To compare networks you trained yourself, wrap each training:
+    `Result("ticket", 1, remaining_weights(ticket), seed=0, model="lenet", iterations=5_000, history=train(...))`.
     """
 
     kind: Kind  # "dense", "ticket" or a control's name ("reinit", "reinit_signs", "random_prune"), or its Kind
@@ -83,8 +84,8 @@ class Result:
     history: History = field(default_factory=History, repr=False)
     rewind_iteration: int = 0  # k when the ticket or control was reset to θk, the dense network after k iterations
     schedule: tuple[dict[str, float], ...] = ()  # for each round, the amount pruned per layer role
-    # How it was trained beyond its model and length, as a label. Results with different labels are never averaged
-    # together; a store's results carry the key of their configuration without the seed.
+    # Anything else about how it was trained (learning rate, batch size, ...), as a label: results with different
+    # labels are never averaged together. The experiments fill it in; by hand it can stay empty.
     training_key: str = ""
 
     def __post_init__(self):
@@ -192,8 +193,12 @@ def by_configuration(results: Iterable[Result]) -> list[list[Result]]:
     groups: dict[tuple, list[Result]] = {}
     for r in unique_networks(results):
         groups.setdefault(r.group_key, []).append(r)
-    return sorted(groups.values(), key=lambda group: (KINDS.index(group[0].kind), -group[0].remaining,
-                                                      group[0].round, group[0].rewind_iteration))
+
+    def order(group: list[Result]) -> tuple:  # by kind, then from the densest to the sparsest
+        first = group[0]
+        return KINDS.index(first.kind), -first.remaining, first.round, first.rewind_iteration
+
+    return sorted(groups.values(), key=order)
 
 
 def summarize(results: Iterable[Result]) -> list[Summary]:
@@ -202,8 +207,13 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
     A result given twice (the dense network of several sweeps) counts once. The rows come in the order of KINDS,
     then from the densest configuration to the sparsest.
     """
-    return [Summary(group[0].kind, group[0].remaining, *(Spread.of([getattr(r, m) for r in group]) for m in METRICS),
-                    group[0].round, group[0].rewind_iteration) for group in by_configuration(results)]
+    rows = []
+    for group in by_configuration(results):
+        first = group[0]
+        spreads = {metric: Spread.of([getattr(r, metric) for r in group]) for metric in METRICS}
+        rows.append(Summary(first.kind, first.remaining, **spreads, round=first.round,
+                            rewind_iteration=first.rewind_iteration))
+    return rows
 
 
 class Conditions(NamedTuple):

@@ -1,8 +1,8 @@
 """Training: a fast loop over in-memory tensors that records the paper's early-stopping numbers.
 
-`train` trains a network, pruned or not, and returns its History. `evaluate` measures a network's loss and accuracy,
-and `supermask_accuracy` a ticket's accuracy before any training. Below them is what `train` uses: the mini-batches,
-the optimizer and its learning-rate schedule, the measurements, and a speed-up for pruned networks (`masks_folded`).
+`train` trains a network, pruned or not, and returns its History; `evaluate` measures a network's loss and accuracy.
+Below them is what `train` uses: the mini-batches, the optimizer and its learning-rate schedule, the measurements,
+and a speed-up for pruned networks (`masks_folded`).
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from .checks import validate_curves, validate_fits, validate_training
 from .data import Data
 from .layers import prunable_layers
 from .models import Preset, get_preset
-from .pruning import clone
 from .results import History
 
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a training (LeNet: every 1,000 of 50,000 iterations)
@@ -132,16 +131,6 @@ def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: i
     return Evaluation(loss / len(y), correct / len(y))
 
 
-def supermask_accuracy(network: nn.Module, data: Data) -> float:
-    """The test accuracy of a network as it is, before any training.
-
-    For a ticket, that is its mask on θ0 (m * θ0). Zhou et al. 2019 ("Deconstructing Lottery Tickets") call such a
-    mask a supermask when the untrained network beats chance (10 % on MNIST). The network is left as it is: a copy
-    is evaluated, on the data's device.
-    """
-    return evaluate(clone(network).to(data.test_x.device), data.test_x, data.test_y).accuracy
-
-
 # --- what `train` uses: the optimizer and its schedule, the measurements, the masks folded ----------------------
 
 def measurement_intervals(preset: Preset, iterations: int, curve_every: int | None = None) -> tuple[int, int]:
@@ -226,8 +215,9 @@ class Measurements:
             self.curves.iterations.append(iteration)
             self.curves.val_loss.append(val_loss)
             self.curves.test_accuracy.append(test_accuracy)
-        if val_loss < self.best_loss:
-            self.best_loss = val_loss
+        ranked = val_loss if math.isfinite(val_loss) else math.inf  # a diverged loss is never a minimum
+        if iteration == self.first or ranked < self.best_loss:
+            self.best_loss = ranked
             self.best_iteration = iteration
             self.best_accuracy = test_accuracy
             self.best_state = None if test_accuracy is not None else copy_state(self.network)

@@ -119,6 +119,15 @@ def test_a_diverged_training_warns_once(mnist):
     assert history.early_stop_iteration == 0  # the last finite minimum
 
 
+def test_a_network_diverged_from_the_start_still_reports_its_start(mnist):
+    network = build_model("lenet", seed=0)
+    with torch.no_grad():
+        network.fc1.weight.fill_(float("nan"))
+    with pytest.warns(UserWarning, match="loss is nan at iteration 0: the training diverged"):
+        history = train(network, mnist, "lenet", 200, progress=False)
+    assert history.early_stop_iteration == 0 and history.early_stop_test_accuracy == history.test_accuracy[0]
+
+
 def test_sgd_with_learning_rate_drops_trains_resnet_on_generated_cifar(tmp_path, monkeypatch):
     """The ResNet/VGG path: SGD with momentum and MultiStepLR, batch norm, on CIFAR-format data."""
     write_fake_cifar(tmp_path, per_batch=1_100)

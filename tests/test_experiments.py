@@ -498,7 +498,7 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, training
     from lottery_utils import build_model, iterative_pruning, train
 
     def plain_train(network, round):
-        train(network, training_mnist, SETUP.preset, seed=0, progress=False)
+        return train(network, training_mnist, SETUP.preset, seed=0, progress=False)
 
     theta_0 = build_model("lenet", seed=0)
     tickets = [step.ticket for step in iterative_pruning(theta_0, plain_train, 3, get_preset("lenet").amounts())]
