@@ -166,12 +166,12 @@ def plot_training_curves(results: Iterable[Result], kind: str = "ticket", ax: Ax
     # Zoom on where the networks differ: from the first evaluation after iteration 0 (at iteration 0 every network
     # guesses, about 10 %), from its worst accuracy up.
     stops = [np.mean([run.early_stop_iteration for run in group]) for group in groups + dense]
-    iterations = groups[0][0].history.iterations
+    iterations = groups[0][0].history.curve_iterations
     first = iterations[1] if len(iterations) > 2 else 0  # a curve of two points (start, end): from 0
     last = min(iterations[-1], 5_000 * math.ceil(3 * max(stops) / 5_000))
     ax.set_xlim(min(first, *stops), last)
     later = [a for group in groups + dense for run in group
-             for i, a in zip(run.history.iterations, getattr(run.history, metric)) if first <= i <= last]
+             for i, a in zip(run.history.curve_iterations, getattr(run.history, metric)) if first <= i <= last]
     if later and metric == "test_accuracy":
         ax.set_ylim(max(0.0, min(later) - 0.002), min(1.0, max(later) + 0.002))
     elif later:
@@ -198,7 +198,7 @@ def _by_sparsity(results: Iterable[Result]) -> list[list[Result]]:
 def _curve(ax: Axes, group: list[Result], metric: str, color, label: str, linestyle: str = "-",
            marker: str | None = None) -> None:
     curves = np.array([getattr(run.history, metric) for run in group])
-    iterations = group[0].history.iterations
+    iterations = group[0].history.curve_iterations
     ax.plot(iterations, curves.mean(0), color=color, label=label, linestyle=linestyle, marker=marker, markersize=4)
     if len(group) > 1:
         ax.fill_between(iterations, curves.min(0), curves.max(0), color=color, alpha=0.15, linewidth=0)

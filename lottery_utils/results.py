@@ -21,7 +21,7 @@ class History:
     there. The curves hold the validation loss and the test accuracy on a coarser grid of iterations.
     """
 
-    iterations: list[int] = field(default_factory=list, repr=False)  # the curves' iterations
+    curve_iterations: list[int] = field(default_factory=list, repr=False)  # where the curves were measured
     val_loss: list[float] = field(default_factory=list, repr=False)
     test_accuracy: list[float] = field(default_factory=list, repr=False)
     early_stop_iteration: int = 0  # the iteration of minimum validation loss: the paper's early-stopping criterion
@@ -124,7 +124,7 @@ class Result:
         For a ticket, that is its mask on θ0 (Zhou et al.'s supermask); for random pruning, a random mask on θ0;
         for the dense network, θ0 itself (θk when rewound).
         """
-        if not self.history.iterations or self.history.iterations[0] != self.rewind_iteration:
+        if not self.history.curve_iterations or self.history.curve_iterations[0] != self.rewind_iteration:
             raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
                              f"{self.rewind_iteration}).")
         return self.history.test_accuracy[0]

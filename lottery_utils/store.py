@@ -68,7 +68,7 @@ def record_of(result: Result) -> dict[str, Any]:
     """
     stored = {STORED_AS.get(name, name): getattr(result, name) for name in RECORD_FIELDS}
     stored["kind"] = str(result.kind)  # a plain string: torch.load(weights_only=True) refuses the enum
-    stored["curve"] = {"iteration": result.history.iterations, "test_accuracy": result.history.test_accuracy,
+    stored["curve"] = {"iteration": result.history.curve_iterations, "test_accuracy": result.history.test_accuracy,
                        "val_loss": result.history.val_loss}
     if isinstance(result, StoredResult) and result.first_layer_kept is not None:
         stored["first_layer_kept"] = list(result.first_layer_kept)
@@ -109,7 +109,7 @@ def result_of(entry: Entry) -> StoredResult:
     """The Result of a stored entry: its configuration, its record (`record_of`) and its keys."""
     config, stored = entry.config, entry.record
     curve = stored["curve"]
-    history = History(iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
+    history = History(curve_iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
                       test_accuracy=list(curve["test_accuracy"]), early_stop_iteration=stored["early_stop_iteration"],
                       early_stop_test_accuracy=stored["early_stop_test_accuracy"], seconds=stored["seconds"])
     kept = stored.get("first_layer_kept")

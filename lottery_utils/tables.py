@@ -121,7 +121,7 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
 def early_stop_in_curve(result: Result) -> str:
     """One network's accuracy at its early stop beside its curve's points on either side. The early stop is read
     where the validation loss is lowest, one evaluation of 10,000 test images: it can sit above or below the curve."""
-    readings = list(zip(result.history.iterations, result.history.test_accuracy))
+    readings = list(zip(result.history.curve_iterations, result.history.test_accuracy))
     stop = result.early_stop_iteration
     before = [(i, a) for i, a in readings if i < stop][-1:]
     after = [(i, a) for i, a in readings if i > stop][:1]
@@ -133,8 +133,8 @@ def early_stop_in_curve(result: Result) -> str:
 def curve_ahead(ticket: Result, dense: Result) -> str:
     """How long a ticket's test-accuracy curve stays at or above its own seed's dense network's, over the readings
     both curves have: speed read off the whole curve, where the early stop is one reading."""
-    theirs = dict(zip(dense.history.iterations, dense.history.test_accuracy))
-    common = [(i, a, theirs[i]) for i, a in zip(ticket.history.iterations, ticket.history.test_accuracy)
+    theirs = dict(zip(dense.history.curve_iterations, dense.history.test_accuracy))
+    common = [(i, a, theirs[i]) for i, a in zip(ticket.history.curve_iterations, ticket.history.test_accuracy)
               if i in theirs and i > 0]  # at iteration 0 both are untrained: no reading of speed
     behind = next((k for k, (_, a, d) in enumerate(common) if a < d), None)
     if behind is None:
@@ -151,7 +151,7 @@ def curve_margins(results: Iterable[Result], shares: Iterable[float], readings: 
     tickets nearest each of `shares`. Positive everywhere in a row: every seed's ticket ahead of every seed's dense
     network there, a claim the overlapping bands of a figure cannot show."""
     results = unique_networks(results)
-    curves = {id(r): dict(zip(r.history.iterations, r.history.test_accuracy)) for r in results}
+    curves = {id(r): dict(zip(r.history.curve_iterations, r.history.test_accuracy)) for r in results}
     iterations = sorted(set.intersection(*(set(c) for c in curves.values())) - {0})[:readings]
     dense = [r for r in results if r.kind == "dense"]
     tickets = [r for r in results if r.kind == "ticket"]

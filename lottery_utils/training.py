@@ -212,7 +212,7 @@ class Measurements:
                           f"early stop is the last finite minimum; try a smaller learning rate.", stacklevel=3)
         if iteration % self.curve_every == 0 or iteration in (self.first, self.last):
             test_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
-            self.curves.iterations.append(iteration)
+            self.curves.curve_iterations.append(iteration)
             self.curves.val_loss.append(val_loss)
             self.curves.test_accuracy.append(test_accuracy)
         ranked = val_loss if math.isfinite(val_loss) else math.inf  # a diverged loss is never a minimum

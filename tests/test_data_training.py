@@ -79,10 +79,10 @@ def test_lenet_learns_mnist_within_a_few_hundred_iterations(mnist):
     model = build_model("lenet", seed=0)
     history = train(model, mnist, "lenet", 300, progress=False)
     assert history.final_test_accuracy > 0.90
-    assert history.iterations == [0, 100, 200, 300]
+    assert history.curve_iterations == [0, 100, 200, 300]
     assert history.test_accuracy[0] < 0.3  # chance before training
-    assert history.early_stop_iteration in history.iterations
-    assert history.early_stop_test_accuracy == history.test_accuracy[history.iterations.index(
+    assert history.early_stop_iteration in history.curve_iterations
+    assert history.early_stop_test_accuracy == history.test_accuracy[history.curve_iterations.index(
         history.early_stop_iteration)]
 
 
@@ -109,7 +109,7 @@ def test_a_progress_maker_without_set_postfix_still_trains(mnist):
         return steps
 
     history = train(build_model("lenet", seed=0), mnist, "lenet", 20, progress=bars)
-    assert seen == [20] and history.iterations == [0, 20]
+    assert seen == [20] and history.curve_iterations == [0, 20]
 
 
 def test_a_diverged_training_warns_once(mnist):
@@ -141,7 +141,7 @@ def test_sgd_with_learning_rate_drops_trains_resnet_on_generated_cifar(tmp_path,
         model = build_model("resnet18", seed=0)
         preset = dataclasses.replace(paper, lr_milestones=milestones)
         history = train(model, data, preset, 2, 8, progress=False)
-        assert history.iterations == [0, 2] and model.training
+        assert history.curve_iterations == [0, 2] and model.training
         runs[milestones] = [p.detach().clone() for p in model.parameters()]
     assert any(not torch.equal(a, b) for a, b in zip(runs[()], runs[(1,)]))
 

@@ -204,8 +204,8 @@ def test_results_follow_the_per_layer_amounts_round_by_round(run, cache):
         network = cache.network(ticket)
         assert {name: int(mask.sum()) for name, mask in masks(network).items()} == kept
     for rec in run:
-        assert rec.history.iterations == [0, 30, 60] and rec.iterations == 60
-        assert rec.early_stop_iteration in rec.history.iterations
+        assert rec.history.curve_iterations == [0, 30, 60] and rec.iterations == 60
+        assert rec.early_stop_iteration in rec.history.curve_iterations
         assert rec.final_test_accuracy > 0.6  # trained, not guessing (0.1)
 
 

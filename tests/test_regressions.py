@@ -196,9 +196,9 @@ def test_curves_that_would_be_thinned_silently_are_refused(mnist):
         train(build_model("lenet", seed=0), mnist, "lenet", 300, curve_every=150, progress=False)
     history = train(build_model("lenet", seed=0), mnist, replace(PRESETS["lenet"], eval_every=50), 300,
                     curve_every=150, progress=False)
-    assert history.iterations == [0, 150, 300]
+    assert history.curve_iterations == [0, 150, 300]
     history = train(build_model("lenet", seed=0), mnist, "lenet", 300, progress=False)  # by default about 50 a run
-    assert history.iterations == [0, 100, 200, 300]
+    assert history.curve_iterations == [0, 100, 200, 300]
 
 
 def test_seeds_that_would_share_a_draw_with_the_controls_are_refused(tmp_path):

@@ -95,7 +95,7 @@ def test_supermask_accuracy_read_from_the_results_equals_the_direct_computation(
     assert supermask_accuracy(control, training_mnist) == find_result(results, "random_prune").initial_test_accuracy
     assert ticket.initial_test_accuracy != find_result(results, "random_prune").initial_test_accuracy
     # the curve's first point is the untrained network: what `evaluate` gives on the test set
-    assert all(r.history.iterations[0] == 0 for r in results)
+    assert all(r.history.curve_iterations[0] == 0 for r in results)
     assert [(kind, spread.mean) for kind, _, spread in initial_accuracies(results)] == \
         [(r.kind, r.initial_test_accuracy) for r in results]
     assert [r.kind for r in results] == list(KINDS)
@@ -238,7 +238,7 @@ def test_rewound_tickets_hold_theta_k_on_their_survivors_and_train_from_iteratio
     for name, layer in prunable_layers(ticket).items():  # the survivors hold the dense network's weights at K
         assert torch.equal(layer.weight, prunable_layers(start)[name].weight * layer.weight_mask)
     result = find_result(rewound, "ticket")
-    assert result.rewind_iteration == K and result.history.iterations == [K, 30, 60]
+    assert result.rewind_iteration == K and result.history.curve_iterations == [K, 30, 60]
     assert supermask_accuracy(ticket, training_mnist) == result.initial_test_accuracy  # its curve starts at m * theta_K
     train(ticket, training_mnist, SETUP.preset, seed=0, progress=False, start_iteration=K)
     assert equal_states(ticket, cache.network(result))  # the experiment trained exactly this network
@@ -264,7 +264,7 @@ def test_controls_under_rewinding_follow_open_lth(rewound, results, cache, train
         result = find_result(rewound, kind)
         history = train(experiment.control(kind, ticket, 1), training_mnist, SETUP.preset, seed=0, progress=False,
                         start_iteration=K)
-        assert history.iterations == result.history.iterations == [K, 30, 60] and result.rewind_iteration == K
+        assert history.curve_iterations == result.history.curve_iterations == [K, 30, 60] and result.rewind_iteration == K
         assert history.val_loss == result.history.val_loss, kind
         assert result.history.val_loss != find_result(results, kind).history.val_loss
 
@@ -282,7 +282,7 @@ def test_training_from_iteration_k_continues_the_dense_runs_batches_and_schedule
     from_14 = clone(resumed)
     again = train(resumed, training_mnist, iterations=30, start_iteration=14, **options)
     assert equal_states(whole, resumed)
-    assert again.iterations[0] == 14 and again.iterations[-1] == 30
+    assert again.curve_iterations[0] == 14 and again.curve_iterations[-1] == 30
     assert again.test_accuracy[-1] == history.test_accuracy[-1]
     # the same 16 steps with the schedule and batches of iterations 1-16
     train(from_14, training_mnist, iterations=16, **options)

@@ -31,7 +31,7 @@ def _spread(spread: Spread, scale: float = 1.0) -> list[float]:
 def _curve(results: list[Result]) -> dict:
     """Test accuracy (%) over the training iterations: the mean and the min-max over the seeds, point by point."""
     points = list(zip(*(r.history.test_accuracy for r in results)))
-    return {"iterations": results[0].history.iterations,
+    return {"iterations": results[0].history.curve_iterations,
             "accuracy": [[round(100 * statistics.fmean(p), 2), round(100 * min(p), 2), round(100 * max(p), 2)]
                          for p in points]}
 
