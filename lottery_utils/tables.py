@@ -249,7 +249,7 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
     by = by_kind_and_remaining(rows)
     shares = {row.remaining_key: row.remaining for row in rows if row.remaining_key != 1.0}  # each sparsity, as printed
     kinds = ["ticket", *(c for c in ALL_CONTROLS if any(row.kind == c for row in rows))]
-    dense = next(row for row in rows if row.kind == "dense")
+    dense = dense_row(rows)
     own_seed = {remaining_key(p.remaining): f"{p.as_accurate} · {p.no_later} · {p.both} of {p.n_seeds}"
                 for p in pairs if p is not None and p.kind == "ticket" and p.n_seeds > 1}
     if split:
@@ -261,6 +261,15 @@ def table(rows: list[Summary], pairs: list[Paired | None] = (), split: dict[floa
         last = None
     lines = [(shares[s], [by.get((k, s)) for k in kinds]) for s in sorted(shares, reverse=True)]
     return columns_table([LABELS[k] for k in kinds], dense, lines, last)
+
+
+def dense_row(rows: list[Summary]) -> Summary:
+    """The dense network's row, which every table compares with; a clear error where the results have none."""
+    dense = next((row for row in rows if row.kind == "dense"), None)
+    if dense is None:
+        raise ValueError("These results hold no dense network to compare with: pass a whole run's results, as "
+                         "experiments.sweep, one_shot and iterative return them.")
+    return dense
 
 
 def accuracy(row: Summary) -> float:
@@ -275,7 +284,7 @@ def stop(row: Summary) -> float:
 
 def findings(rows: list[Summary]) -> list[str]:
     """Sentences comparing the kinds, each computed from the table's means."""
-    dense = next(row for row in rows if row.kind == "dense")
+    dense = dense_row(rows)
     by = by_kind_and_remaining(rows)
     sparsities = sorted({row.remaining_key for row in rows if row.kind == "ticket"}, reverse=True)
     ticket = [by[("ticket", s)] for s in sparsities]

@@ -611,3 +611,13 @@ def test_the_controls_table_counts_seed_by_seed_where_theta0s_share_beats_the_ma
     # without both controls the last column is the tickets against their own seed's dense network, as before
     plain = show([r for r in results if r.kind in ("dense", "ticket")], sections=("table",)).data.splitlines()
     assert "a′ ≥ a · j′ ≤ j · both" in plain[0] and plain[-1].endswith("| 3 · 3 · 3 of 3 |")
+
+
+def test_the_tables_name_a_missing_dense_network():
+    from lottery_utils import tables
+
+    rows = summarize([Result("ticket", 1, 0.8, 0, "lenet", 50_000, History([0, 50_000], [2.3, 0.1], [0.1, 0.98],
+                                                                            3_000, 0.98, 60.0))])
+    for write in (tables.findings, tables.table):
+        with pytest.raises(ValueError, match="These results hold no dense network to compare with"):
+            write(rows)
