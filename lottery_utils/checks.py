@@ -1,8 +1,8 @@
 """Argument checks that name each mistake and what to do instead.
 
 This module is reference, not reading: the core's modules call these checks, and each error message says what went
-wrong. It comes first in the import order, so it imports only `data`, `layers` and `results`; the allowed values it
-needs from higher modules (a preset's optimizers, for instance) are passed in.
+wrong. It imports only `data`, `layers` and `results`, so that `models`, `pruning` and `training` can all use it;
+the allowed values it needs from those modules (a preset's optimizers, for instance) are passed in.
 
 First come the plain numbers and the keys of an amount mapping, then the networks the pruning functions are given,
 last the presets' values and `train`'s arguments.
@@ -89,7 +89,9 @@ def validate_controls(controls) -> tuple[str, ...]:
     controls = tuple(dict.fromkeys(controls))
     unknown = [c for c in controls if c not in ALL_CONTROLS]
     if unknown:
-        raise ValueError(f"Unknown control(s) {unknown}: choose from {', '.join(ALL_CONTROLS)}.")
+        close = {c: difflib.get_close_matches(str(c), [str(k) for k in ALL_CONTROLS], n=1) for c in unknown}
+        hints = "".join(f" ({c!r}: did you mean {match[0]!r}?)" for c, match in close.items() if match)
+        raise ValueError(f"Unknown control(s) {unknown}{hints}: choose from {', '.join(ALL_CONTROLS)}.")
     return controls
 
 
@@ -139,15 +141,16 @@ def validate_strategy(amounts: Mapping[str, float], strategy: str) -> None:
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
     if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
-        raise ValueError(f"Global pruning ranks layers together, so their amounts must be equal; got {dict(amounts)}.")
+        different = sorted({a for a in amounts.values() if a > 0})
+        raise ValueError(f"Global pruning ranks layers together, so the layers it prunes need one amount; got "
+                         f"{len(different)} different ones ({', '.join(f'{a:g}' for a in different)}).")
 
 
-def validate_returned(history, r: int):
-    """Return what `train_round` returned for round `r`; None, a forgotten `return`, is refused."""
+def validate_returned(history, r: int) -> None:
+    """Refuse None as what `train_round` returned for round `r`: most likely a forgotten `return`."""
     if history is None:
         raise TypeError(f"train_round returned None in round {r}: return what training returns, as "
                         f"lambda net, r: train(net, data, 'lenet') returns train's History.")
-    return history
 
 
 def validate_iterative_arguments(network, train_round, rounds, reset_to=None) -> None:
@@ -166,7 +169,8 @@ def validate_iterative_arguments(network, train_round, rounds, reset_to=None) ->
         inspect.signature(train_round).bind(network, 0)
     except TypeError:
         raise TypeError(f"train_round is called as train_round(network, round): it must take two arguments, e.g. "
-                        f"lambda net, r: train(net, data, 'lenet', 5_000); got {train_round!r}.") from None
+                        f"lambda net, r: train(net, data, 'lenet', 5_000); yours takes "
+                        f"{inspect.signature(train_round)}.") from None
     except ValueError:  # a callable whose signature Python cannot read (some built-ins): it will be called as is
         pass
     validate_rounds(rounds)

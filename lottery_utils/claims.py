@@ -72,7 +72,7 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
             + ", ".join(f"{t.early_stop_iteration.mean:,.0f}" for t in down_to_21)
             + (f" (earlier than the round before at {earlier} of {len(down_to_21) - 1} steps)"
                if len(down_to_21) > 1 else "")
-            + f"; the dense networks' {dense.early_stop_iteration.text()}")
+            + f"; the dense networks' {dense.early_stop_iteration.text(percent=False)}")
     at_13 = _at_share(rows, "ticket", 0.135)
     if at_13 is not None:
         lines["accuracy_13"] = (f"- accuracy at 13.5 % (the paper: more than 0.3 points above the dense network): "
@@ -87,7 +87,7 @@ def _iterative_lines(results: list[Result]) -> dict[str, str]:
     top = tickets[first:last + 1]
     lines["peak"] = (f"- where accuracy is highest (the paper: more than 0.3 points up at 13.5 %, lower after): the "
                      f"highest mean at {100 * best.remaining:.1f} % of the weights "
-                     f"({best.early_stop_test_accuracy.text(True)} %)"
+                     f"({best.early_stop_test_accuracy.text(percent=True)} %)"
                      + (f"; within {LEVEL} points of it from {100 * top[0].remaining:.1f} to "
                         f"{100 * top[-1].remaining:.1f} %, every round between" if len(top) > 1 else ""))
     slower = [t for t in tickets  # past the paper's 21 % and 13.5 %

@@ -147,7 +147,8 @@ class Preset:
         """
         if rate is None:
             return dict(self.prune_amounts)
-        validate_amount(rate, "rate")
+        validate_amount(rate, "rate", "the pruning rate: the share of their remaining weights the layers pruned "
+                                      "fastest lose per round")
         # Stored results are keyed by these exact floats (config.py): do not rewrite this product.
         scale = rate / self.rate
         return {role: amount * scale for role, amount in self.prune_amounts.items()}

@@ -34,7 +34,7 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
         copy_network: a copy of the same network made before training, θ0 (`clone(network)`).
         amount: the fraction of each layer's remaining weights to prune, those of smallest |w|. One number for
             every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer name. A layer the
-            mapping leaves out is not pruned.
+            mapping leaves out loses no weight (its mask keeps them all).
         strategy: "layerwise" ranks each layer's weights on their own. "global" ranks all layers together, as the
             paper does for ResNet-18 and VGG-19.
 
@@ -48,13 +48,14 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 
 class Round(NamedTuple):
-    """Round r of `iterative_pruning`: the network trained in it, and the ticket cut from that network.
+    """Round r of `iterative_pruning`: the network trained in it, its training, and the ticket cut from it.
 
-    `trained` had been pruned r times when it trained (round 0: the dense network), and `ticket` is pruned once more,
-    r + 1 times. So the results tables, which count prunings, call that ticket's round r + 1.
+    `trained` has been pruned r times (round 0: the dense network) and `ticket` once more, r + 1 times, so the
+    results tables, which count prunings, call that ticket's round r + 1. The ticket trains in the next round:
+    its training is `rounds[r + 1].history`, and the last ticket is not trained here.
     """
 
-    trained: nn.Module  # the network trained in round r, pruned at the round's end
+    trained: nn.Module  # the network trained in round r, as it trained (its mask is the one it trained under)
     history: History  # its training: what `train_round` returned for it
     ticket: nn.Module  # the ticket cut from it, untrained: the survivors reset to θ0 (or θk)
 
@@ -85,10 +86,11 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     ticket = network  # round 0 trains a copy of θ0
     for r in range(rounds):
         trained = clone(ticket)
-        history = validate_returned(train_round(trained, r), r)  # θ0 (round 0), or the last round's ticket -> θj
+        history = train_round(trained, r)  # θ0 (round 0), or the last round's ticket -> θj
+        validate_returned(history, r)
         # The reset: the last round's ticket is untrained, so under its mask it still holds θ0 (or θk).
         reset_values = reset_to if r == 0 and reset_to is not None else ticket
-        ticket = winning_ticket(trained, clone(reset_values), amount, strategy)
+        ticket = winning_ticket(clone(trained), clone(reset_values), amount, strategy)  # `trained` stays unpruned
         completed.append(Round(trained, history, ticket))
     return completed
 
@@ -125,7 +127,7 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
     Args:
         network: the network to be pruned.
         amount: one number for every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer
-            name ({"fc1": 0.2}). A role or layer the mapping leaves out is not pruned.
+            name ({"fc1": 0.2}). A role or layer the mapping leaves out gets 0: its mask keeps every weight.
     """
     roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
     if not isinstance(amount, Mapping):  # one number: every layer

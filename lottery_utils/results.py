@@ -154,10 +154,10 @@ class Spread:
     def of(cls, values: list[float]) -> "Spread":
         return cls(statistics.fmean(values), min(values), max(values), len(values))
 
-    def text(self, percent: bool = False) -> str:
+    def text(self, *, percent: bool) -> str:
         """The mean, then [min–max] when there are several seeds: "97.56 [97.36–97.77]" or "2,650 [2,500–2,800]".
 
-        `percent` shows a fraction as a percentage.
+        `percent=True` shows accuracies, fractions as percentages; `percent=False` shows counts such as iterations.
         """
         def form(value: float) -> str:
             return f"{100 * value:.2f}" if percent else f"{value:,.0f}"

@@ -209,14 +209,14 @@ def describe(results: Iterable[Result]) -> str:
     for row, pair in zip(summarize(results), paired(results)):
         lines.append(f"{row.kind:>12} {100 * row.remaining:5.1f} % of the weights: test accuracy at early stop "
                      f"{row.early_stop_test_accuracy.text(percent=True)} %, early stop at iteration "
-                     f"{row.early_stop_iteration.text()} ({row.n_seeds} seed{'s' * (row.n_seeds > 1)})")
+                     f"{row.early_stop_iteration.text(percent=False)} ({row.n_seeds} seed{'s' * (row.n_seeds > 1)})")
         if pair is not None and pair.n_seeds > 1:
             lines.append(f"{'':>12} {paired_text(pair)}")
     return "\n".join(lines)
 
 
 def _cell(row: Summary | None, metric: str, percent: bool) -> str:
-    return "" if row is None else getattr(row, metric).text(percent)
+    return "" if row is None else getattr(row, metric).text(percent=percent)
 
 
 def columns_table(columns: list[str], dense: Summary, rows: list[tuple[float, list[Summary | None]]],

@@ -306,8 +306,8 @@ def sign_rounds(results: list[Result]) -> list[str]:
     for r in shown:
         ticket = rows[("ticket", r)]
         count, n = shorter(*lags[r])
-        lines.append(f"| {100 * ticket.remaining:.1f} % | {ticket.early_stop_test_accuracy.text(True)} at "
-                     f"{ticket.early_stop_iteration.text()} | "
+        lines.append(f"| {100 * ticket.remaining:.1f} % | {ticket.early_stop_test_accuracy.text(percent=True)} at "
+                     f"{ticket.early_stop_iteration.text(percent=False)} | "
                      + " | ".join(lag_text(*lags[r], metric) for metric in ("iterations", "points"))
                      + f" | {count} of {n} |")
     return lines + ["", _SHARE, ""] + _sign_round_findings(lags, rows) + _two_trainings(trained_again(results))

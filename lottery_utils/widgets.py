@@ -127,7 +127,8 @@ def _accuracy(results: list[Result], kind: str) -> str:
     """"98.12 % (early stop at 3,100)" for one seed; the mean, then [min–max] over the seeds, for several."""
     last = max(r.round for r in results if r.kind == kind)
     row = summarize(r for r in results if r.kind == kind and r.round == last)[0]
-    return f"{row.early_stop_test_accuracy.text(percent=True)} % (early stop at {row.early_stop_iteration.text()})"
+    return (f"{row.early_stop_test_accuracy.text(percent=True)} % (early stop at "
+            f"{row.early_stop_iteration.text(percent=False)})")
 
 
 def _seeds_note(results: list[Result]) -> str:

@@ -250,7 +250,10 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     steps = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
     tickets = [step.ticket for step in steps]
     assert [step.history for step in steps] == [0, 1, 2]  # what train_round returned, round by round
-    assert all(torch.equal(step.trained.fc1.weight_mask, step.ticket.fc1.weight_mask) for step in steps)  # cut from it
+    # each trained network keeps the mask it trained under (none in round 0), and its ticket's mask lies inside it
+    assert not hasattr(steps[0].trained.fc1, "weight_mask")
+    assert all(torch.equal(steps[r].trained.fc1.weight_mask, steps[r - 1].ticket.fc1.weight_mask) for r in (1, 2))
+    assert all(bool((s.ticket.fc1.weight_mask <= kept(s.trained)["fc1"]).all()) for s in steps)
     assert len(tickets) == 3 and len(expected) == 3 and rounds == [0, 1, 2]  # the dense network, then each ticket
     assert all(torch.equal(p, theta_0[name]) for name, p in network.named_parameters())  # network left as it was
     assert not any(hasattr(m, "weight_mask") for m in prunable_layers(network).values())
@@ -281,7 +284,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     (dict(amount=1.2), ValueError, r"must be in \[0, 1\)"),
     (dict(amount={}), ValueError, "empty mapping, which would prune nothing"),
     (dict(strategy="globl"), ValueError, "strategy must be 'layerwise' or 'global'"),
-    (dict(strategy="global", amount={"fc": 0.2, "output": 0.1}), ValueError, "amounts must be equal"),
+    (dict(strategy="global", amount={"fc": 0.2, "output": 0.1}), ValueError, "the layers it prunes need one amount"),
 ])
 def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, message):
     calls = []
@@ -437,3 +440,24 @@ def test_a_later_round_ranks_the_weights_as_they_are_after_the_last_optimizer_st
         expected = torch.zeros_like(current)
         expected[current.topk(kept).indices] = 1
         assert torch.equal(masks(trained)[name].flatten(), expected), name
+
+
+def test_round_keeps_the_trained_network_as_it_trained(mnist):
+    """iterative_pruning prunes a copy: rounds[r].trained still computes what its History measured."""
+    from lottery_utils import evaluate, train
+
+    steps = iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(net, mnist, "lenet", 60, 60,
+                                                                                 progress=False), 2, 0.9)
+    for step in steps:
+        assert evaluate(step.trained, mnist.test_x, mnist.test_y).accuracy == step.history.final_test_accuracy
+
+
+def test_the_misuse_messages_say_what_was_meant():
+    network = build_model("lenet", seed=0)
+    with pytest.raises(TypeError, match=r"yours takes \(net\)"):
+        iterative_pruning(network, lambda net: None, 1, 0.2)
+    with pytest.raises(ValueError, match=r"got 2 different ones \(0\.1, 0\.2\)"):
+        prune_smallest(clone(network), {"fc": 0.2, "output": 0.1}, "global")
+    from lottery_utils.checks import validate_controls
+    with pytest.raises(ValueError, match=r"\['reint'\] \('reint': did you mean 'reinit'\?\)"):
+        validate_controls("reint")

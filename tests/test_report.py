@@ -188,7 +188,7 @@ def test_a_spread_shows_min_and_max_only_over_several_seeds():
 
     assert Spread.of([0.9812]).text(percent=True) == "98.12"
     assert Spread.of([0.97, 0.98, 0.98]).text(percent=True) == "97.67 [97.00–98.00]"
-    assert Spread.of([2_800, 2_800]).text() == "2,800 [2,800–2,800]"  # two seeds that agree still say so
+    assert Spread.of([2_800, 2_800]).text(percent=False) == "2,800 [2,800–2,800]"  # two seeds that agree still say so
 
 
 def test_lessons_show_the_sign_and_rewinding_sentences(tmp_path):

@@ -412,8 +412,9 @@ def _faster_rate(results: list[Result], model: str, rate: float = 0.5) -> list[s
     for row in fast:
         near = min(paper, key=lambda p: abs(p.remaining - row.remaining))
         pairs.append(f"{100 * row.remaining:.1f} %: {100 * row.early_stop_test_accuracy.mean:.2f} % at "
-                     f"{row.early_stop_iteration.text()} (20 % a round, {100 * near.remaining:.1f} %: "
-                     f"{100 * near.early_stop_test_accuracy.mean:.2f} % at {near.early_stop_iteration.text()})")
+                     f"{row.early_stop_iteration.text(percent=False)} (20 % a round, {100 * near.remaining:.1f} %: "
+                     f"{100 * near.early_stop_test_accuracy.mean:.2f} % at "
+                     f"{near.early_stop_iteration.text(percent=False)})")
     return ["", f"Lesson 02, To think about ({100 * rate:.0f} % a round; each: weights remaining, test accuracy at "
                 f"early stop, at the early-stop iteration, mean [min–max of the iteration]): "
                 + "; ".join(pairs) + "."]
