@@ -67,29 +67,40 @@ class ResidualBlock(nn.Module):
 def resnet18() -> nn.Module:
     """Build the paper's CIFAR-10 "ResNet-18", which is He et al.'s ResNet-20.
 
-    Its layout is 16, 3x[16, 16], 3x[32, 32], 3x[64, 64], average pooling, 10.
+    Its layout is 16, 3x[16, 16], 3x[32, 32], 3x[64, 64], average pooling, 10. The layers are named conv1, block1 ...
+    block9 (each with its own conv1, conv2 and, where the shape changes, a shortcut conv) and fc.
     """
-    layers = [nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
-    channels = 16
+    layers = OrderedDict(conv1=nn.Conv2d(3, 16, 3, padding=1, bias=False), bn1=nn.BatchNorm2d(16), relu=nn.ReLU())
+    channels, blocks = 16, 0
     for width in (16, 32, 64):
         for block in range(3):
             stride = 2 if block == 0 and width != 16 else 1
-            layers.append(ResidualBlock(channels, width, stride))
+            blocks += 1
+            layers[f"block{blocks}"] = ResidualBlock(channels, width, stride)
             channels = width
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    layers.update(pool=nn.AdaptiveAvgPool2d(1), flatten=nn.Flatten(), fc=nn.Linear(64, 10))
+    return nn.Sequential(layers)
 
 
 def vgg19() -> nn.Module:
-    """Build CIFAR-10 VGG-19: 2x64 pool 2x128 pool 4x256 pool 4x512 pool 4x512, avg-pool, 10, batch norm after convs."""
+    """Build CIFAR-10 VGG-19: 2x64 pool 2x128 pool 4x256 pool 4x512 pool 4x512, avg-pool, 10, batch norm after convs.
+
+    The layers are named conv1 ... conv16 (each followed by bn and relu), pool1 ... pool4 and fc.
+    """
     plan = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512]
-    layers, channels = [], 3
+    layers, channels, convs, pools = OrderedDict(), 3, 0, 0
     for width in plan:
         if width == "M":
-            layers.append(nn.MaxPool2d(2))
+            pools += 1
+            layers[f"pool{pools}"] = nn.MaxPool2d(2)
         else:
-            layers += [nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+            convs += 1
+            layers[f"conv{convs}"] = nn.Conv2d(channels, width, 3, padding=1, bias=False)
+            layers[f"bn{convs}"] = nn.BatchNorm2d(width)
+            layers[f"relu{convs}"] = nn.ReLU()
             channels = width
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
+    layers.update(pool=nn.AdaptiveAvgPool2d(1), flatten=nn.Flatten(), fc=nn.Linear(512, 10))
+    return nn.Sequential(layers)
 
 
 DATASETS = ("mnist", "cifar10")
