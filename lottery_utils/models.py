@@ -213,18 +213,18 @@ def get_preset(preset: str | Preset) -> Preset:
     return PRESETS[preset]
 
 
-def build_model(name: str, seed: int | None) -> nn.Module:
+def build_model(model: str, seed: int | None) -> nn.Module:
     """Return θ0, a freshly initialized network of the paper's table.
 
     This is the one function students use to get θ0. `get_preset`, `PRESETS` and `Preset.build` are the routes
     underneath it. The same seed always gives the same weights, and the caller's random state is left as it was.
-    Train the network with the same preset, as in `train(network, data, name)`.
+    Train the network with its model's preset, as in `train(network, data, model)`.
 
     Args:
-        name: "lenet", "conv2", "conv4", "conv6", "resnet18" or "vgg19".
+        model: "lenet", "conv2", "conv4", "conv6", "resnet18" or "vgg19" (each preset has its model's name).
         seed: the seed of the weights. None draws them from the caller's random state instead.
     """
-    return get_preset(name).build(seed)
+    return get_preset(model).build(seed)
 
 
 def weight_counts(network: nn.Module) -> dict[str, int]:

@@ -17,7 +17,7 @@ from .checks import (validate_amount, validate_amount_keys, validate_fresh, vali
                      validate_rounds, validate_same_architecture, validate_state, validate_strategy,
                      validate_returned, validate_ticket_pair, validate_unpruned)
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, unmasked_weight
-from .models import seeded
+from .models import seeded  # the seeding build_model uses, for random_prune's mask
 from .results import History
 
 

@@ -6,6 +6,7 @@ network against another. (`tables.paired` counts them seed by seed.)
 """
 from __future__ import annotations
 
+import difflib
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,10 +47,15 @@ class Kind(StrEnum):
 
     @classmethod
     def named(cls, name: str) -> Kind:
-        """The Kind of that name. An unknown name is refused with the names allowed."""
+        """The Kind of that name. An unknown name is refused with the names allowed, and the closest of them."""
         if name not in tuple(cls):
-            raise ValueError(f"Unknown kind {name!r}: choose one of {', '.join(cls)}.")
+            close = difflib.get_close_matches(str(name), [str(kind) for kind in cls], n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"Unknown kind {name!r}: choose one of {', '.join(cls)}.{hint}")
         return cls(name)
+
+    def __repr__(self) -> str:  # 'ticket' in a Result's repr, not <Kind.TICKET: 'ticket'>
+        return repr(self.value)
 
 
 KINDS = tuple(Kind)
@@ -175,6 +181,8 @@ class Summary:
     early_stop_test_accuracy: Spread
     round: int = 0  # pruning rounds behind it
     rewind_iteration: int = 0
+    model: str = ""
+    iterations: int = 0  # the training length
 
     @property
     def n_seeds(self) -> int:
@@ -212,7 +220,7 @@ def summarize(results: Iterable[Result]) -> list[Summary]:
         first = group[0]
         spreads = {metric: Spread.of([getattr(r, metric) for r in group]) for metric in METRICS}
         rows.append(Summary(first.kind, first.remaining, **spreads, round=first.round,
-                            rewind_iteration=first.rewind_iteration))
+                            rewind_iteration=first.rewind_iteration, model=first.model, iterations=first.iterations))
     return rows
 
 
