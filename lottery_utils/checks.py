@@ -277,7 +277,7 @@ def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
         if torch.equal(start.detach().cpu(), fresh[name].weight.detach().cpu()):
             raise ValueError(f"fresh_network's layer {name!r} holds the ticket's own initial weights, so the control "
                              f"would be the ticket itself: build it with another seed (for a ticket of seed 0, e.g. "
-                             f"build_model(name, seed=1)).")
+                             f"build_model(model, seed=1)).")
 
 
 # --- the presets and `train`'s arguments (models.Preset, training.train) -------------------------------------------
