@@ -257,11 +257,14 @@ def _kept_count(mask: torch.Tensor | None) -> str:
     return "all" if mask is None else f"{int(mask.sum()):,}"
 
 
-def validate_unpruned(network: nn.Module, what: str) -> None:
-    """Check that a control starts from an unpruned network, so that its mask is exactly the control's."""
+def validate_unpruned(network: nn.Module, what: str, instead: str) -> None:
+    """Check that a control starts from an unpruned network, so that its mask is exactly the control's.
+
+    `instead` says which unpruned network the caller wants.
+    """
     if any(mask is not None for mask in masks(network).values()):
-        raise ValueError(f"{what} is already pruned: pass an unpruned network (e.g. build_model with a new seed, or a "
-                         f"clone of θ0), so that the control's mask is exactly the one it is given.")
+        raise ValueError(f"{what} is already pruned: pass {instead}, so that the control's mask is exactly the one it "
+                         f"is given.")
 
 
 def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
@@ -270,7 +273,7 @@ def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
     A fresh network that starts where the ticket does (the same seed's θ0) would make the control the ticket itself.
     """
     validate_same_architecture(ticket, fresh_network, names=("ticket", "fresh_network"))
-    validate_unpruned(fresh_network, "fresh_network")
+    validate_unpruned(fresh_network, "fresh_network", "an unpruned network (build_model with a new seed)")
     fresh = prunable_layers(fresh_network)
     for name, layer in prunable_layers(ticket).items():
         start = unmasked_weight(layer)
@@ -313,7 +316,7 @@ def validate_preset(preset, choices: Mapping[str, tuple[str, ...]]) -> None:
                          f"got {dict(preset.prune_amounts)}.")
 
 
-def validate_training(data, iterations, batch_size, start_iteration, curve_every, progress) -> None:
+def validate_training(data, iterations, batch_size, lr, start_iteration, curve_every, progress) -> None:
     """Check `train`'s arguments, naming each mistake."""
     if not isinstance(data, Data):
         raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "
@@ -323,6 +326,8 @@ def validate_training(data, iterations, batch_size, start_iteration, curve_every
     train_size = len(data.train_y)
     if not is_whole(iterations):
         raise ValueError(f"iterations must be a whole number >= 1, got {iterations!r}.")
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0):
+        raise ValueError(f"lr, the learning rate, must be a number > 0 (or None for the preset's), got {lr!r}.")
     if not (is_whole(batch_size) and batch_size <= train_size):
         raise ValueError(f"batch_size must be a whole number from 1 to {train_size:,} (the training set's size), got "
                          f"{batch_size!r}.")

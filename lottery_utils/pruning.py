@@ -59,6 +59,10 @@ class Round(NamedTuple):
     history: History  # its training: what `train_round` returned for it
     ticket: nn.Module  # the ticket cut from it, untrained: the survivors reset to θ0 (or θk)
 
+    def __repr__(self) -> str:  # the weights remaining, not two whole networks
+        return (f"Round(trained: {remaining_weights(self.trained):.1%} of the weights, ticket: "
+                f"{remaining_weights(self.ticket):.1%}, history: {self.history!r})")
+
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
                       amount: float | Mapping[str, float], strategy: str = "layerwise",
@@ -74,7 +78,9 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         strategy: "layerwise" or "global", as in `winning_ticket`.
         reset_to: for rewinding only (Frankle et al. 2019). θk, the dense network after k training iterations: the
             first ticket is reset to it instead of θ0, and every later ticket inherits it. Then train the tickets
-            from iteration k: `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`.
+            from iteration k: `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`. To make θk, train a
+            copy of θ0 for k iterations, as the dense network trains: `theta_k = clone(network)`, then
+            `train(theta_k, data, "lenet", k)`.
 
     Returns:
         One Round per round: the network trained in round r (round 0: the dense network) and its training, and the
@@ -257,7 +263,7 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Mod
         seed: draws the random mask. It is drawn on the CPU, so a seed gives the same mask on every device.
     """
     validate_same_architecture(ticket, network, names=("ticket", "network"))
-    validate_unpruned(network, "random_prune's network")
+    validate_unpruned(network, "random_prune's network", "the ticket's unpruned starting weights (a clone of θ0)")
     on_cpu = clone(network).cpu()
     targets = prunable_layers(on_cpu)
     with seeded(seed):

@@ -53,7 +53,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     preset = get_preset(preset)
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
-    validate_training(data, iterations, batch_size, start_iteration, curve_every, progress)
+    validate_training(data, iterations, batch_size, lr, start_iteration, curve_every, progress)
     eval_every, curve_every = measurement_intervals(preset, iterations, curve_every)
     network.to(data.train_x.device)
     validate_fits(network, data)
@@ -137,7 +137,8 @@ def measurement_intervals(preset: Preset, iterations: int, curve_every: int | No
     """How often `train` measures, as (eval_every, curve_every).
 
     The validation loss, which finds the early stop, is measured every `eval_every` iterations: the preset's
-    interval (LeNet: 100), or about CURVE_POINTS times a training. The curves take the test accuracy every
+    interval (LeNet: 100), or about CURVE_POINTS times a training but at most every 100 iterations. The curves take
+    the test accuracy every
     `curve_every` iterations, a multiple of `eval_every`: by default about CURVE_POINTS times a training (LeNet:
     every 1,000 of 50,000 iterations).
     """

@@ -99,6 +99,8 @@ def test_bad_training_arguments(mnist):
         train(build_model("lenet", seed=0), mnist, "lenet", 10, 0, progress=False)
     with pytest.raises(TypeError, match="progress must be True, False or a tqdm class"):
         train(build_model("lenet", seed=0), mnist, "lenet", 10, progress="yes")
+    with pytest.raises(ValueError, match="lr, the learning rate, must be a number > 0"):
+        train(build_model("lenet", seed=0), mnist, "lenet", 10, lr=-1e-3, progress=False)
 
 
 def test_a_progress_maker_without_set_postfix_still_trains(mnist):
