@@ -24,7 +24,7 @@ magnitudes, the signs of θk) is this library's extension: Zhou et al. 2019 do n
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,7 +33,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .checks import validate_controls, validate_rewind, validate_rounds, validate_seeds
 from .config import NetworkConfig, TrainingSetup
@@ -45,19 +44,13 @@ from .pruning import (clone, iterative_pruning, load_state, random_prune, random
 from .results import ALL_CONTROLS, KINDS, History, Kind, Result, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of
-from .training import train
+from .training import Progress, progress_bars, train
 
 __all__ = ["Experiment", "announce", "count_to_train", "iterative", "one_shot", "precompute", "sweep",
            "trained_networks", "training_note"]
 
 TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is about to train
 SEED_LIMIT = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
-Progress = Callable[..., Iterable] | bool | None  # as `train` takes it: True (tqdm's bars), False, None or a tqdm class
-
-
-def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
-    """The bar maker `progress` stands for: True is tqdm.auto's tqdm, False or None no bars, else `progress` itself."""
-    return tqdm if progress is True else progress or None
 
 
 def sort_results(results: Iterable[Result]) -> list[Result]:

@@ -10,7 +10,7 @@ import math
 import time
 import warnings
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import NamedTuple
@@ -27,12 +27,13 @@ from .layers import prunable_layers
 from .models import Preset, get_preset
 from .results import History
 
+Progress = Callable[..., Iterable] | bool | None  # what `progress` takes: True, False, None or a tqdm class
 CURVE_POINTS = 50  # the curves: test accuracy about 50 times a training (LeNet: every 1,000 of 50,000 iterations)
 
 
 def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
           batch_size: int | None = None, *, lr: float | None = None, seed: int = 0, start_iteration: int = 0,
-          curve_every: int | None = None, progress: bool | Callable = True) -> History:
+          curve_every: int | None = None, progress: Progress = True) -> History:
     """Train `network` in place on `data` with shuffled mini-batches, and return its History.
 
     The History holds the early-stopping iteration (the minimum validation loss), the test accuracy there, and the
@@ -59,9 +60,9 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     validate_fits(network, data)
     start = time.perf_counter()
     steps = batches(data, batch_size, seed, start_iteration, iterations)
-    if progress:
-        bar = tqdm if progress is True else progress
-        steps = bar(steps, total=iterations - start_iteration, leave=False, mininterval=0.5)
+    bars = progress_bars(progress)
+    if bars is not None:
+        steps = bars(steps, total=iterations - start_iteration, leave=False, mininterval=0.5)
     with masks_folded(network) as pruned:  # for speed only: the same numbers as training through prune's hooks
         optimizer, lr_schedule = make_optimizer(network, preset, lr, start_iteration)
         measurements = Measurements(network, data, curve_every, first=start_iteration, last=iterations)
@@ -132,6 +133,11 @@ def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: i
 
 
 # --- what `train` uses: the optimizer and its schedule, the measurements, the masks folded ----------------------
+
+def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
+    """The bar maker `progress` stands for: tqdm.auto's tqdm for True, none for False or None, else `progress`."""
+    return tqdm if progress is True else progress or None
+
 
 def measurement_intervals(preset: Preset, iterations: int, curve_every: int | None = None) -> tuple[int, int]:
     """How often `train` measures, as (eval_every, curve_every).
