@@ -185,17 +185,20 @@ class Experiment:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
         def train_round(network: nn.Module, r: int) -> History:  # round 0 trains the dense network, round r its ticket
             config = self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, amounts)
+            if r == rounds and self.store.has(config):  # not pruned again: its result will do, without its weights
+                return result_of(self.store.load(config)).history
             return self.train_or_load(network, config, pool).history
 
         start = self.start(pool)  # θ0, or θk when rewinding
         tickets = [step.ticket for step in iterative_pruning(
             self.initial(), train_round, rounds, amounts, get_preset(self.setup.model).strategy,
             reset_to=start if self.rewind_iteration else None)]
-        rest = [(self.config(Kind.TICKET, rounds, amounts), tickets[-1])]  # the last round's ticket, untrained so far
-        rest += [(self.config(kind, r, amounts), self.control(kind, ticket, r, start))
-                 for r, ticket in enumerate(tickets, 1) for kind in controls]
-        pending = [pool.submit(train_job, self.job(config, network)) for config, network in rest
-                   if not self.store.has(config)]
+        pending = []
+        for r, ticket in enumerate(tickets[1:], 1):
+            for kind in controls:
+                config = self.config(kind, r, amounts)
+                if not self.store.has(config):
+                    pending.append(pool.submit(train_job, self.job(config, self.control(kind, ticket, r, start))))
         for future in pending:  # side by side in the pool's processes; wait for all
             future.result()
 

@@ -48,20 +48,17 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
 
 
 class Round(NamedTuple):
-    """Round r of `iterative_pruning`: the network trained in it, its training, and the ticket cut from it.
+    """Round r of `iterative_pruning`: its ticket, pruned r times, and that ticket trained.
 
-    `trained` has been pruned r times (round 0: the dense network) and `ticket` once more, r + 1 times, so the
-    results tables, which count prunings, call that ticket's round r + 1. The ticket trains in the next round:
-    its training is `rounds[r + 1].history`, and the last ticket is not trained here.
+    Round 0's ticket is the dense network θ0, pruned 0 times. The results tables count rounds the same way.
     """
 
-    trained: nn.Module  # the network trained in round r, as it trained (its mask is the one it trained under)
-    history: History  # its training: what `train_round` returned for it
-    ticket: nn.Module  # the ticket cut from it, untrained: the survivors reset to θ0 (or θk)
+    ticket: nn.Module  # untrained: θ0 (or θk) under the mask of r prunings
+    trained: nn.Module  # the ticket after `train_round`: θj under the same mask
+    history: History  # its training: what `train_round` returned
 
     def __repr__(self) -> str:  # the weights remaining, not two whole networks
-        return (f"Round(trained: {remaining_weights(self.trained):.1%} of the weights, ticket: "
-                f"{remaining_weights(self.ticket):.1%}, history: {self.history!r})")
+        return f"Round({remaining_weights(self.ticket):.1%} of the weights, history: {self.history!r})"
 
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
@@ -69,11 +66,13 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
                       reset_to: nn.Module | None = None) -> list[Round]:
     """The paper's Algorithm 1: `rounds` times, train, prune `amount` of the surviving weights, and reset them.
 
+    The last ticket is trained too, so each round holds its ticket's training: `rounds + 1` trainings in all.
+
     Args:
         network: the untrained network (θ0). It is not changed; round 0 trains a copy of it.
         train_round: a function `train_round(net, r)` that trains `net` in place in round `r` and returns its
             History, e.g. `lambda net, r: train(net, data, "lenet")`.
-        rounds: how many times to train and prune.
+        rounds: how many times to prune.
         amount: as in `winning_ticket`: one number, or amounts by layer role such as {"fc": 0.2, "output": 0.1}.
         strategy: "layerwise" or "global", as in `winning_ticket`.
         reset_to: for rewinding only (Frankle et al. 2019). θk, the dense network after k training iterations: the
@@ -83,21 +82,20 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
             `train(theta_k, data, "lenet", k)`.
 
     Returns:
-        One Round per round: the network trained in round r (round 0: the dense network) and its training, and the
-        ticket cut from it, pruned r + 1 times and not trained here.
+        `rounds + 1` Rounds: round 0 the dense network, round r the ticket pruned r times, each with its training.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
     validate_strategy(layer_amounts(network, amount), strategy)
     completed = []
-    ticket = network  # round 0 trains a copy of θ0
-    for r in range(rounds):
+    ticket = clone(network)  # round 0: the dense network, θ0
+    for r in range(rounds + 1):
         trained = clone(ticket)
-        history = train_round(trained, r)  # θ0 (round 0), or the last round's ticket -> θj
+        history = train_round(trained, r)  # the ticket -> θj
         validate_returned(history, r)
-        # The reset: the last round's ticket is untrained, so under its mask it still holds θ0 (or θk).
-        reset_values = reset_to if r == 0 and reset_to is not None else ticket
-        ticket = winning_ticket(clone(trained), clone(reset_values), amount, strategy)  # `trained` stays unpruned
-        completed.append(Round(trained, history, ticket))
+        completed.append(Round(ticket, trained, history))
+        if r < rounds:  # the reset: the ticket is untrained, so under its mask it still holds θ0 (or θk)
+            reset_values = reset_to if r == 0 and reset_to is not None else ticket
+            ticket = winning_ticket(clone(trained), clone(reset_values), amount, strategy)  # `trained` stays unpruned
     return completed
 
 
@@ -253,7 +251,7 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
     return _copy_masks(ticket, fresh_network)
 
 
-def random_prune(ticket: nn.Module, network: nn.Module, seed: int = 0) -> nn.Module:
+def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
     """The paper's other control: a random mask of the ticket's size per layer, on the ticket's starting weights.
 
     Args:

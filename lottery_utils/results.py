@@ -25,9 +25,9 @@ class History:
     curve_iterations: list[int] = field(default_factory=list, repr=False)  # where the curves were measured
     val_loss: list[float] = field(default_factory=list, repr=False)
     test_accuracy: list[float] = field(default_factory=list, repr=False)
-    early_stop_iteration: int = 0  # the iteration of minimum validation loss: the paper's early-stopping criterion
-    early_stop_test_accuracy: float = 0.0  # test accuracy at that iteration
-    seconds: float = 0.0
+    early_stop_iteration: int | None = None  # the iteration of minimum validation loss (None: not trained)
+    early_stop_test_accuracy: float | None = None  # the test accuracy there
+    seconds: float = 0.0  # how long the training took
 
     @property
     def final_test_accuracy(self) -> float:
@@ -87,7 +87,7 @@ class Result:
     seed: int  # the seed of θ0
     model: str  # the preset's name, such as "lenet"
     iterations: int  # the training length
-    history: History = field(default_factory=History, repr=False)
+    history: History = field(repr=False)  # its training
     rewind_iteration: int = 0  # k when the ticket or control was reset to θk, the dense network after k iterations
     schedule: tuple[dict[str, float], ...] = ()  # for each round, the amount pruned per layer role
     # Anything else about how it was trained (learning rate, batch size, ...), as a label: results with different

@@ -248,13 +248,14 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
         return r  # iterative_pruning keeps it as the round's result
 
     steps = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
-    tickets = [step.ticket for step in steps]
-    assert [step.history for step in steps] == [0, 1, 2]  # what train_round returned, round by round
-    # each trained network keeps the mask it trained under (none in round 0), and its ticket's mask lies inside it
-    assert not hasattr(steps[0].trained.fc1, "weight_mask")
-    assert all(torch.equal(steps[r].trained.fc1.weight_mask, steps[r - 1].ticket.fc1.weight_mask) for r in (1, 2))
-    assert all(bool((s.ticket.fc1.weight_mask <= kept(s.trained)["fc1"]).all()) for s in steps)
-    assert len(tickets) == 3 and len(expected) == 3 and rounds == [0, 1, 2]  # the dense network, then each ticket
+    tickets = [step.ticket for step in steps[1:]]
+    assert [step.history for step in steps] == [0, 1, 2, 3]  # what train_round returned, round by round
+    assert rounds == [0, 1, 2, 3] and len(expected) == 4  # the dense network, then each ticket, the last one too
+    # round 0 is the dense network; each round trains its own ticket, which keeps its mask; the next ticket's lies inside
+    assert not hasattr(steps[0].ticket.fc1, "weight_mask") and not hasattr(steps[0].trained.fc1, "weight_mask")
+    assert all(torch.equal(s.trained.fc1.weight_mask, s.ticket.fc1.weight_mask) for s in steps[1:])
+    assert all(bool((after.ticket.fc1.weight_mask <= kept(before.trained)["fc1"]).all())
+               for before, after in zip(steps, steps[1:]))
     assert all(torch.equal(p, theta_0[name]) for name, p in network.named_parameters())  # network left as it was
     assert not any(hasattr(m, "weight_mask") for m in prunable_layers(network).values())
     previous = kept(network)
@@ -348,8 +349,8 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
                 layer.weight.mul_(torch.linspace(0.5, 1.5, layer.weight.numel()).view_as(layer.weight))
         return r
 
-    tickets = [step.ticket for step in iterative_pruning(theta_0, train, 3, 0.2, reset_to=theta_k)]
-    assert [r for r, _ in calls] == [0, 1, 2]
+    tickets = [step.ticket for step in iterative_pruning(theta_0, train, 3, 0.2, reset_to=theta_k)[1:]]
+    assert [r for r, _ in calls] == [0, 1, 2, 3]
     assert calls[0][1] == 1.0 and calls[1][1] < 1.0  # the dense network first, then the pruned tickets
     assert [round(remaining_weights(t), 3) for t in tickets] == [0.8, 0.64, 0.512]
     for ticket in tickets:  # every ticket's survivors hold theta_k, not theta_0
@@ -362,7 +363,7 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
     # a pruned ticket and a dense theta_k: said before training
     with pytest.raises(ValueError, match="reset_to's mask of layer 'fc1' is not network's"):
         iterative_pruning(tickets[0], train, 1, 0.2, reset_to=theta_k)
-    assert len(calls) == 3
+    assert len(calls) == 4
 
 
 @pytest.mark.parametrize("device", DEVICES)
