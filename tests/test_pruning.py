@@ -251,7 +251,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     tickets = [step.ticket for step in steps[1:]]
     assert [step.history for step in steps] == [0, 1, 2, 3]  # what train_round returned, round by round
     assert rounds == [0, 1, 2, 3] and len(expected) == 4  # the dense network, then each ticket, the last one too
-    # round 0 is the dense network; each round trains its own ticket, which keeps its mask; the next ticket's lies inside
+    # round 0 is the dense network; each round trains its own ticket under its mask; the next mask lies inside it
     assert not hasattr(steps[0].ticket.fc1, "weight_mask") and not hasattr(steps[0].trained.fc1, "weight_mask")
     assert all(torch.equal(s.trained.fc1.weight_mask, s.ticket.fc1.weight_mask) for s in steps[1:])
     assert all(bool((after.ticket.fc1.weight_mask <= kept(before.trained)["fc1"]).all())
