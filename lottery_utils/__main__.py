@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import experiments
-from .checks import validate_amount, validate_controls, validate_rewind, validate_rounds
-from .config import TrainingSetup
+from .checks import validate_amount, validate_rounds
+from .config import TrainingSetup, validate_controls, validate_rewind
 from .lessons import NOTEBOOKS, PARTS, find_result
 from .models import PRESETS, get_preset
 from .results import ALL_CONTROLS, CONTROLS, Result

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .checks import validate_same_architecture
+from .checks import validate_fits, validate_same_architecture
 from .data import Data
 from .layers import masks, prunable_layers, unmasked_weight
 from .pruning import clone
@@ -94,4 +94,6 @@ def supermask_accuracy(network: nn.Module, data: Data) -> float:
     mask a supermask when the untrained network beats chance (10 % on MNIST). The network is left as it is: a copy
     is evaluated, on the data's device.
     """
-    return evaluate(clone(network).to(data.test_x.device), data.test_x, data.test_y).accuracy
+    network = clone(network).to(data.test_x.device)
+    validate_fits(network, data)
+    return evaluate(network, data.test_x, data.test_y).accuracy

@@ -18,8 +18,7 @@ import torch
 from torch import nn
 
 from .data import Data
-from .layers import LAYER_ROLES, STRATEGIES, masks, prunable_layers, unmasked_weight
-from .results import ALL_CONTROLS
+from .layers import LAYER_ROLES, masks, prunable_layers, unmasked_weight
 
 
 def is_whole(value, minimum: int = 1) -> bool:
@@ -47,52 +46,11 @@ def validate_amount(amount: float, what: str = "amount", meaning: str = "the fra
     return float(amount)
 
 
-def validate_seeds(seeds, limit: int) -> list[int]:
-    """Return the seeds as a list if each is a whole number from 0 to `limit` - 1."""
-    seeds = list(seeds)
-    if not all(is_whole(seed, 0) and seed < limit for seed in seeds):
-        raise ValueError(f"seeds must be whole numbers from 0 to {limit - 1} (the controls draw their fresh weights "
-                         f"from seeds {limit:,} and above), got {seeds}.")
-    return seeds
-
-
 def validate_rounds(rounds: int) -> int:
     """Return `rounds` if it is a whole number of pruning rounds, at least 1."""
     if not is_whole(rounds):
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
     return int(rounds)
-
-
-def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
-    """Return the rewind iteration k if it is a whole number with 0 <= k < `iterations`.
-
-    k counts the dense network's training iterations. k = 0 means no rewinding: tickets are reset to θ0, as in the
-    original algorithm. `iterations` is the training length, when known.
-    """
-    if not is_whole(rewind_iteration, 0):
-        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to θ0), got "
-                         f"{rewind_iteration!r}.")
-    if iterations is not None and rewind_iteration >= iterations:
-        raise ValueError(f"rewind_iteration ({rewind_iteration:,}) must be less than the training length "
-                         f"({iterations:,} iterations): tickets are reset to the dense network's weights after k of "
-                         f"its iterations and trained from there to the end.")
-    return int(rewind_iteration)
-
-
-def validate_controls(controls) -> tuple[str, ...]:
-    """Return the controls named, each once, in the order given; an unknown name is refused.
-
-    `controls` is a sequence of names from ALL_CONTROLS, or one comma-separated string of them.
-    """
-    if isinstance(controls, str):
-        controls = [c.strip() for c in controls.split(",") if c.strip()]
-    controls = tuple(dict.fromkeys(controls))
-    unknown = [c for c in controls if c not in ALL_CONTROLS]
-    if unknown:
-        close = {c: difflib.get_close_matches(str(c), [str(k) for k in ALL_CONTROLS], n=1) for c in unknown}
-        hints = "".join(f" ({c!r}: did you mean {match[0]!r}?)" for c, match in close.items() if match)
-        raise ValueError(f"Unknown control(s) {unknown}{hints}: choose from {', '.join(ALL_CONTROLS)}.")
-    return controls
 
 
 def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
@@ -132,25 +90,37 @@ def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
 
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
 
-def validate_strategy(amounts: Mapping[str, float], strategy: str) -> None:
-    """Check that `strategy` is known, and that "global" gets one amount for every layer it prunes.
+def validate_strategy(amounts: Mapping[str, float], strategy: str, strategies: tuple[str, ...]) -> None:
+    """Check that `strategy` is one of `strategies`, and that "global" gets one amount for every layer it prunes.
 
     Global pruning ranks the layers together, so their amounts must be equal. `amounts` holds each layer's amount, as
     `pruning.layer_amounts` gives them.
     """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be 'layerwise' or 'global', got {strategy!r}.")
+    if strategy not in strategies:
+        raise ValueError(f"strategy must be one of {', '.join(map(repr, strategies))}, got {strategy!r}.")
     if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
         different = sorted({a for a in amounts.values() if a > 0})
         raise ValueError(f"Global pruning ranks layers together, so the layers it prunes need one amount; got "
                          f"{len(different)} different ones ({', '.join(f'{a:g}' for a in different)}).")
 
 
-def validate_returned(history, r: int) -> None:
-    """Refuse None as what `train_round` returned for round `r`: most likely a forgotten `return`."""
+def validate_returned(history, r: int, rewinding: bool) -> None:
+    """Check what `train_round` returned for round `r`.
+
+    None is refused: most likely a forgotten `return`. When rewinding, a History must show the tickets trained from
+    iteration k and the dense network from 0 (its curves start where the training started).
+    """
     if history is None:
         raise TypeError(f"train_round returned None in round {r}: return what training returns, as "
                         f"lambda net, r: train(net, data, 'lenet') returns train's History.")
+    start = next(iter(getattr(history, "curve_iterations", None) or []), None)  # None: not a History from `train`
+    if rewinding and r > 0 and start == 0:
+        raise ValueError(f"Round {r}'s ticket holds θk but trained from iteration 0. Rewound tickets go on from "
+                         f"iteration k, as the dense network did: train(net, data, 'lenet', "
+                         f"start_iteration=k if r > 0 else 0).")
+    if rewinding and r == 0 and start not in (None, 0):
+        raise ValueError(f"The dense network (round 0) trained from iteration {start}, not 0. Only the tickets start "
+                         f"at k: train(net, data, 'lenet', start_iteration=k if r > 0 else 0).")
 
 
 def validate_iterative_arguments(network, train_round, rounds, reset_to=None) -> None:
@@ -316,7 +286,7 @@ def validate_preset(preset, choices: Mapping[str, tuple[str, ...]]) -> None:
                          f"got {dict(preset.prune_amounts)}.")
 
 
-def validate_training(data, iterations, batch_size, lr, start_iteration, curve_every, progress) -> None:
+def validate_training(data, iterations, batch_size, lr, seed, start_iteration, curve_every, progress) -> None:
     """Check `train`'s arguments, naming each mistake."""
     if not isinstance(data, Data):
         raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "
@@ -331,6 +301,8 @@ def validate_training(data, iterations, batch_size, lr, start_iteration, curve_e
     if not (is_whole(batch_size) and batch_size <= train_size):
         raise ValueError(f"batch_size must be a whole number from 1 to {train_size:,} (the training set's size), got "
                          f"{batch_size!r}.")
+    if not is_whole(seed, 0):
+        raise ValueError(f"seed, which orders the mini-batches, must be a whole number >= 0, got {seed!r}.")
     if not (is_whole(start_iteration, 0) and start_iteration < iterations):
         raise ValueError(f"Need 0 <= start_iteration < iterations; got start_iteration={start_iteration!r}, "
                          f"iterations={iterations}.")

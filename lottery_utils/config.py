@@ -8,21 +8,65 @@ its preset: the optimizer and the preset's amounts are not hashed, so a changed 
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .checks import validate_rewind
+from .checks import is_whole
 from .models import Preset, get_preset
-from .results import Kind
+from .results import ALL_CONTROLS, Kind
 
 # Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
 # (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
 ALGORITHM_VERSION = 2
 FAST_ITERATIONS = 300  # fast mode: LeNet passes 90 % test accuracy by then, enough for a demo in seconds
 FAST_EVAL_EVERY = 50
+
+
+# --- what a run may ask for: the checks of the experiments, the widgets and the command line ------------------
+
+def validate_seeds(seeds, limit: int) -> list[int]:
+    """Return the seeds as a list if each is a whole number from 0 to `limit` - 1."""
+    seeds = list(seeds)
+    if not all(is_whole(seed, 0) and seed < limit for seed in seeds):
+        raise ValueError(f"seeds must be whole numbers from 0 to {limit - 1} (the controls draw their fresh weights "
+                         f"from seeds {limit:,} and above), got {seeds}.")
+    return seeds
+
+
+def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int:
+    """Return the rewind iteration k if it is a whole number with 0 <= k < `iterations`.
+
+    k counts the dense network's training iterations. k = 0 means no rewinding: tickets are reset to θ0, as in the
+    original algorithm. `iterations` is the training length, when known.
+    """
+    if not is_whole(rewind_iteration, 0):
+        raise ValueError(f"rewind_iteration must be a whole number of iterations >= 0 (0: reset to θ0), got "
+                         f"{rewind_iteration!r}.")
+    if iterations is not None and rewind_iteration >= iterations:
+        raise ValueError(f"rewind_iteration ({rewind_iteration:,}) must be less than the training length "
+                         f"({iterations:,} iterations): tickets are reset to the dense network's weights after k of "
+                         f"its iterations and trained from there to the end.")
+    return int(rewind_iteration)
+
+
+def validate_controls(controls) -> tuple[str, ...]:
+    """Return the controls named, each once, in the order given; an unknown name is refused.
+
+    `controls` is a sequence of names from ALL_CONTROLS, or one comma-separated string of them.
+    """
+    if isinstance(controls, str):
+        controls = [c.strip() for c in controls.split(",") if c.strip()]
+    controls = tuple(dict.fromkeys(controls))
+    unknown = [c for c in controls if c not in ALL_CONTROLS]
+    if unknown:
+        close = {c: difflib.get_close_matches(str(c), [str(k) for k in ALL_CONTROLS], n=1) for c in unknown}
+        hints = "".join(f" ({c!r}: did you mean {match[0]!r}?)" for c, match in close.items() if match)
+        raise ValueError(f"Unknown control(s) {unknown}{hints}: choose from {', '.join(ALL_CONTROLS)}.")
+    return controls
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +24,7 @@ CIFAR_STD = (0.2470, 0.2435, 0.2616)
 
 @dataclass(frozen=True)
 class Data:
-    """The training, validation and test tensors of one dataset, normalized and on one device.
-
-    The tensors are shared and read-only. The loaders hand the same tensors to every caller, so change a copy, never
-    these.
-    """
+    """The training, validation and test tensors of one dataset, normalized and on one device."""
 
     name: str
     train_x: torch.Tensor
@@ -56,29 +51,12 @@ def best_device() -> torch.device:
 def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
     """Load MNIST as normalized tensors: 55,000 training, 5,000 validation and 10,000 test images.
 
-    The tensors are loaded once per folder and device. Later calls return the same ones, so copy them before
-    changing them.
-
     Args:
         root: the folder that holds torchvision's MNIST/raw/, or receives it. The lessons pass `Settings.data`.
         device: where the tensors go. The default is `best_device()`.
     """
-    root = Path(root).resolve()
-    return _load_mnist(root, torch.device(device) if device else best_device())
-
-
-def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
-    """Load CIFAR-10 as tensors normalized per channel: 45,000 training, 5,000 validation and 10,000 test images.
-
-    `root` and `device` work as in `load_mnist`, and so does the loading: once per folder and device.
-    """
-    root = Path(root).resolve()
-    return _load_cifar10(root, torch.device(device) if device else best_device())
-
-
-@functools.lru_cache(maxsize=4)
-def _load_mnist(root: Path, device: torch.device) -> Data:
     import torchvision  # Imported here because it takes seconds, and most commands never load a dataset.
+    root = Path(root).resolve()
     train = _download(torchvision.datasets.MNIST, root, True, "MNIST", "MNIST/raw", MNIST_FILES)
     test = _download(torchvision.datasets.MNIST, root, False, "MNIST", "MNIST/raw", MNIST_FILES)
     train_x = train.data.float().div(255).sub(MNIST_MEAN).div(MNIST_STD).unsqueeze(1)  # (N, 1, 28, 28)
@@ -86,9 +64,13 @@ def _load_mnist(root: Path, device: torch.device) -> Data:
     return _split("MNIST", train_x, train.targets, test_x, test.targets, device)
 
 
-@functools.lru_cache(maxsize=4)
-def _load_cifar10(root: Path, device: torch.device) -> Data:
+def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
+    """Load CIFAR-10 as tensors normalized per channel: 45,000 training, 5,000 validation and 10,000 test images.
+
+    `root` and `device` work as in `load_mnist`.
+    """
     import torchvision
+    root = Path(root).resolve()
     train = _download(torchvision.datasets.CIFAR10, root, True, "CIFAR-10", "cifar-10-batches-py", CIFAR_FILES)
     test = _download(torchvision.datasets.CIFAR10, root, False, "CIFAR-10", "cifar-10-batches-py", CIFAR_FILES)
     mean, std = torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1), torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
@@ -116,8 +98,12 @@ def _download(dataset, root: Path, train: bool, name: str, folder: str, files: t
 
 
 def _split(name, train_x, train_y, test_x, test_y, device) -> Data:
-    """Hold out a fixed validation set from the training set. Its loss is the paper's early-stopping signal."""
+    """Hold out a fixed validation set from the training set, and move the tensors to `device` (None: the best).
+
+    The validation loss is the paper's early-stopping signal.
+    """
     order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(SPLIT_SEED))
     val, train = order[:VALIDATION_SIZE], order[VALIDATION_SIZE:]
     tensors = (train_x[train], train_y[train], train_x[val], train_y[val], test_x, test_y)
+    device = torch.device(device) if device else best_device()
     return Data(name, *(t.contiguous().to(device) for t in tensors))

@@ -23,6 +23,7 @@ magnitudes, the signs of θk) is this library's extension: Zhou et al. 2019 do n
 """
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,8 +35,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .checks import validate_controls, validate_rewind, validate_rounds, validate_seeds
-from .config import NetworkConfig, TrainingSetup
+from .checks import validate_rounds
+from .config import NetworkConfig, TrainingSetup, validate_controls, validate_rewind, validate_seeds
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, find_result, notebook_runs
 from .models import build_model, get_preset
@@ -59,9 +60,14 @@ def sort_results(results: Iterable[Result]) -> list[Result]:
 
 
 def dataset(model: str, root: Path) -> Data:
-    """The data the preset `model` trains on (MNIST or CIFAR-10), from the folder `root` (loaded once per folder and
-    device: `load_mnist`, `load_cifar10`)."""
-    return load_mnist(root) if get_preset(model).dataset == "mnist" else load_cifar10(root)
+    """The data the preset `model` trains on (MNIST or CIFAR-10), from the folder `root`. It is loaded once per process
+    and folder: every network of the experiments trains on the same tensors, which nothing here changes."""
+    return _loaded(get_preset(model).dataset, Path(root).resolve())
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(name: str, root: Path) -> Data:
+    return load_mnist(root) if name == "mnist" else load_cifar10(root)
 
 
 @dataclass(frozen=True)

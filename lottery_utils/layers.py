@@ -9,9 +9,6 @@ import torch
 from torch import nn
 
 LAYER_ROLES = ("conv", "fc", "output")  # A preset's amounts are keyed by these roles. "output" is the last Linear.
-# How a cut ranks weights: each layer by itself, or all layers together. Here rather than in pruning.py so that
-# checks.py, which pruning.py imports, can check a strategy.
-STRATEGIES = ("layerwise", "global")
 
 
 def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:

@@ -15,7 +15,6 @@ import torch
 from torch import nn
 
 from .checks import validate_amount, validate_preset
-from .layers import STRATEGIES
 
 
 def lenet() -> nn.Module:
@@ -105,6 +104,7 @@ def vgg19() -> nn.Module:
 
 DATASETS = ("mnist", "cifar10")
 OPTIMIZERS = ("adam", "sgd")
+STRATEGIES = ("layerwise", "global")  # How a cut ranks weights: each layer by itself, or all layers together.
 INITIALIZATIONS = ("glorot", "he")  # Gaussian Glorot, the paper's for every network, and He's, to experiment with
 
 
@@ -148,6 +148,9 @@ class Preset:
     @property
     def rate(self) -> float:
         """The paper's pruning rate p, the largest amount pruned per round (0.2 for LeNet, its fc layers' amount)."""
+        if not self.prune_amounts:
+            raise ValueError(f"Preset {self.name!r} has no prune_amounts, so no pruning rate: give it amounts by layer "
+                             f"role, e.g. prune_amounts={{'fc': 0.2, 'output': 0.1}}.")
         return max(self.prune_amounts.values())
 
     def amounts(self, rate: float | None = None) -> dict[str, float]:

@@ -17,7 +17,7 @@ from .checks import (validate_amount, validate_amount_keys, validate_fresh, vali
                      validate_rounds, validate_same_architecture, validate_state, validate_strategy,
                      validate_returned, validate_ticket_pair, validate_unpruned)
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, unmasked_weight
-from .models import seeded  # the seeding build_model uses, for random_prune's mask
+from .models import STRATEGIES, seeded  # seeded: the seeding build_model uses, for random_prune's mask
 from .results import History
 
 
@@ -85,13 +85,13 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         `rounds + 1` Rounds: round 0 the dense network, round r the ticket pruned r times, each with its training.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
-    validate_strategy(layer_amounts(network, amount), strategy)
+    validate_strategy(layer_amounts(network, amount), strategy, STRATEGIES)
     completed = []
     ticket = clone(network)  # round 0: the dense network, θ0
     for r in range(rounds + 1):
         trained = clone(ticket)
         history = train_round(trained, r)  # the ticket -> θj
-        validate_returned(history, r)
+        validate_returned(history, r, rewinding=reset_to is not None)
         completed.append(Round(ticket, trained, history))
         if r < rounds:  # the reset: the ticket is untrained, so under its mask it still holds θ0 (or θk)
             reset_values = reset_to if r == 0 and reset_to is not None else ticket
@@ -110,7 +110,7 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
             does for ResNet-18 and VGG-19.
     """
     amounts = layer_amounts(network, amount)
-    validate_strategy(amounts, strategy)
+    validate_strategy(amounts, strategy, STRATEGIES)
     recompute_weights(network)  # prune ranks `weight`, which its hook sets only at a forward pass
     layers = prunable_layers(network)
     if strategy == "layerwise":

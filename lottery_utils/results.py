@@ -18,16 +18,22 @@ from typing import NamedTuple
 class History:
     """What `train` records for one network.
 
-    The paper reports the early-stop iteration (the first minimum of the validation loss) and the test accuracy
-    there. The curves hold the validation loss and the test accuracy on a coarser grid of iterations.
+    The paper reports the early-stop iteration (the earliest iteration of the lowest validation loss) and the test
+    accuracy there. The curves hold the validation loss and the test accuracy on a coarser grid of iterations.
     """
 
-    curve_iterations: list[int] = field(default_factory=list, repr=False)  # where the curves were measured
-    val_loss: list[float] = field(default_factory=list, repr=False)
-    test_accuracy: list[float] = field(default_factory=list, repr=False)
+    curve_iterations: list[int] = field(default_factory=list)  # where the curves were measured
+    val_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
     early_stop_iteration: int | None = None  # the iteration of minimum validation loss (None: not trained)
     early_stop_test_accuracy: float | None = None  # the test accuracy there
     seconds: float = 0.0  # how long the training took
+
+    def __repr__(self) -> str:  # the paper's numbers, not the curves
+        if self.early_stop_iteration is None:
+            return "History(not trained)"
+        return (f"History(early stop at {self.early_stop_iteration:,} with {100 * self.early_stop_test_accuracy:.2f} % "
+                f"test accuracy, {len(self.curve_iterations)} curve points, {self.seconds:.1f} s)")
 
     @property
     def final_test_accuracy(self) -> float:
@@ -106,11 +112,11 @@ class Result:
         return self.history.final_test_accuracy
 
     @property
-    def early_stop_iteration(self) -> int:  # the iteration of minimum validation loss
+    def early_stop_iteration(self) -> int | None:  # the iteration of minimum validation loss (None: not trained)
         return self.history.early_stop_iteration
 
     @property
-    def early_stop_test_accuracy(self) -> float:  # test accuracy there
+    def early_stop_test_accuracy(self) -> float | None:  # the test accuracy there
         return self.history.early_stop_test_accuracy
 
     @property
@@ -231,7 +237,13 @@ class Conditions(NamedTuple):
     no_later: bool  # early-stops no later: j' <= j
 
 
-def conditions(network: Result, reference: Result) -> Conditions:
-    """Whether `network` meets the hypothesis' two conditions against `reference`."""
+def conditions(network: Result | History, reference: Result | History) -> Conditions:
+    """Whether `network` meets the hypothesis' two conditions against `reference`.
+
+    Each is a Result, or the History `train` returned for it: `conditions(train(ticket, ...), train(dense, ...))`.
+    """
+    for name, given in (("network", network), ("reference", reference)):
+        if given.early_stop_iteration is None:
+            raise ValueError(f"{name} has no early stop: it was not trained. Pass what `train` returned for it.")
     return Conditions(network.early_stop_test_accuracy >= reference.early_stop_test_accuracy,
                       network.early_stop_iteration <= reference.early_stop_iteration)

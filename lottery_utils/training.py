@@ -49,12 +49,12 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
         start_iteration: k, for a network reset to θk (rewinding): it trains on from iteration k, with the batches
             and learning rate the dense network had there.
         curve_every: how often the curves are measured (default: about CURVE_POINTS times a training).
-        progress: True for tqdm's progress bar, False for none, or a tqdm class to draw it with.
+        progress: True for tqdm's progress bar, False or None for none, or a tqdm class to draw it with.
     """
     preset = get_preset(preset)
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
-    validate_training(data, iterations, batch_size, lr, start_iteration, curve_every, progress)
+    validate_training(data, iterations, batch_size, lr, seed, start_iteration, curve_every, progress)
     eval_every, curve_every = measurement_intervals(preset, iterations, curve_every)
     network.to(data.train_x.device)
     validate_fits(network, data)
@@ -135,18 +135,19 @@ def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: i
 # --- what `train` uses: the optimizer and its schedule, the measurements, the masks folded ----------------------
 
 def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
-    """The bar maker `progress` stands for: tqdm.auto's tqdm for True, none for False or None, else `progress`."""
+    """Turn `train`'s `progress` argument into a progress bar class: tqdm.auto's tqdm for True, None (no bar) for
+    False or None, and `progress` itself when it is a tqdm class."""
     return tqdm if progress is True else progress or None
 
 
 def measurement_intervals(preset: Preset, iterations: int, curve_every: int | None = None) -> tuple[int, int]:
     """How often `train` measures, as (eval_every, curve_every).
 
-    The validation loss, which finds the early stop, is measured every `eval_every` iterations: the preset's
-    interval (LeNet: 100), or about CURVE_POINTS times a training but at most every 100 iterations. The curves take
-    the test accuracy every
-    `curve_every` iterations, a multiple of `eval_every`: by default about CURVE_POINTS times a training (LeNet:
-    every 1,000 of 50,000 iterations).
+    The validation loss, which finds the early stop, is measured every `eval_every` iterations. That is the preset's
+    interval (LeNet: 100), or else about CURVE_POINTS times a training, but at most every 100 iterations.
+
+    The curves add the test accuracy every `curve_every` iterations, a multiple of `eval_every`. By default that is
+    about CURVE_POINTS times a training (LeNet: every 1,000 of 50,000 iterations).
     """
     eval_every = min(preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
     if curve_every is None:

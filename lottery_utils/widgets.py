@@ -28,8 +28,7 @@ from matplotlib.figure import Figure
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import experiments, plots, tables
-from .checks import validate_controls
-from .config import TrainingSetup
+from .config import TrainingSetup, validate_controls
 from .lessons import (DEMO_RATE, ITERATIVE_RATES, LABELS, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds,
                       find_result, slider_rates)
 from .models import get_preset

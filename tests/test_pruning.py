@@ -284,7 +284,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     (dict(network=[1, 2]), TypeError, "network must be a torch.nn.Module"),
     (dict(amount=1.2), ValueError, r"must be in \[0, 1\)"),
     (dict(amount={}), ValueError, "empty mapping, which would prune nothing"),
-    (dict(strategy="globl"), ValueError, "strategy must be 'layerwise' or 'global'"),
+    (dict(strategy="globl"), ValueError, "strategy must be one of 'layerwise', 'global'"),
     (dict(strategy="global", amount={"fc": 0.2, "output": 0.1}), ValueError, "the layers it prunes need one amount"),
 ])
 def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, message):
@@ -336,6 +336,26 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     assert accuracy == history.final_test_accuracy
     restored = load_state(build_model("lenet", seed=0).to(device), {k: v.cpu() for k, v in ticket.state_dict().items()})
     assert restored[1].weight_mask.device.type == device and torch.equal(restored[1].weight, ticket[1].weight)
+
+
+def test_rewinding_refuses_tickets_trained_from_iteration_0_and_a_dense_network_trained_from_k(mnist):
+    """With reset_to (θk), the tickets must train on from k and the dense network from 0: each slip is named."""
+    from lottery_utils import train
+
+    theta_0 = build_model("lenet", seed=0)
+    theta_k = clone(theta_0)
+    train(theta_k, mnist, "lenet", 20, progress=False)
+    from_zero = lambda net, r: train(net, mnist, EVERY_10, 40, progress=False)  # noqa: E731
+    with pytest.raises(ValueError, match=r"Round 1's ticket holds θk but trained from iteration 0"):
+        iterative_pruning(theta_0, from_zero, 1, 0.2, reset_to=theta_k)
+    always_k = lambda net, r: train(net, mnist, EVERY_10, 40, start_iteration=20, progress=False)  # noqa: E731
+    with pytest.raises(ValueError, match=r"The dense network \(round 0\) trained from iteration 20, not 0"):
+        iterative_pruning(theta_0, always_k, 1, 0.2, reset_to=theta_k)
+    right = lambda net, r: train(net, mnist, EVERY_10, 40, start_iteration=20 if r > 0 else 0,  # noqa: E731
+                                 progress=False)
+    steps = iterative_pruning(theta_0, right, 1, 0.2, reset_to=theta_k)
+    assert [s.history.curve_iterations[0] for s in steps] == [0, 20]
+    assert len(iterative_pruning(theta_0, from_zero, 1, 0.2)) == 2  # without rewinding, training from 0 is right
 
 
 def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k():
@@ -459,6 +479,6 @@ def test_the_misuse_messages_say_what_was_meant():
         iterative_pruning(network, lambda net: None, 1, 0.2)
     with pytest.raises(ValueError, match=r"got 2 different ones \(0\.1, 0\.2\)"):
         prune_smallest(clone(network), {"fc": 0.2, "output": 0.1}, "global")
-    from lottery_utils.checks import validate_controls
+    from lottery_utils.config import validate_controls
     with pytest.raises(ValueError, match=r"\['reint'\] \('reint': did you mean 'reinit'\?\)"):
         validate_controls("reint")

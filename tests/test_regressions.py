@@ -250,3 +250,33 @@ def test_an_experiment_without_settings_is_refused_not_run_in_a_guessed_mode(tmp
     with pytest.raises(TypeError, match="settings"):
         experiments.one_shot("lenet", store=Store(tmp_path), setup=SETUP, progress=False)  # a required keyword
     assert not any(tmp_path.iterdir())
+
+
+def test_train_names_a_seed_that_is_not_a_whole_number(mnist):
+    for seed in (None, "0", -1, 1.5):
+        with pytest.raises(ValueError, match=r"seed, which orders the mini-batches, must be a whole number >= 0"):
+            train(build_model("lenet", seed=0), mnist, "lenet", 3, seed=seed, progress=False)
+
+
+def test_supermask_accuracy_names_a_network_built_for_other_data(mnist):
+    from lottery_utils import supermask_accuracy
+    with pytest.raises(ValueError, match=r"does not take MNIST's inputs.*Build the model for this data"):
+        supermask_accuracy(build_model("conv2", seed=0), mnist)
+    assert 0.0 <= supermask_accuracy(build_model("lenet", seed=0), mnist) <= 1.0
+
+
+def test_conditions_take_two_histories_and_refuse_an_untrained_one():
+    from lottery_utils.results import Conditions, History, conditions
+    dense = History([0, 100], [2.3, 0.3], [0.1, 0.95], 100, 0.95)
+    ticket = History([0, 100], [2.3, 0.2], [0.1, 0.96], 80, 0.96)
+    assert conditions(ticket, dense) == Conditions(as_accurate=True, no_later=True)
+    assert conditions(dense, ticket) == Conditions(as_accurate=False, no_later=False)
+    with pytest.raises(ValueError, match="reference has no early stop: it was not trained"):
+        conditions(ticket, History())
+    assert repr(History()) == "History(not trained)"
+    assert repr(ticket) == "History(early stop at 80 with 96.00 % test accuracy, 2 curve points, 0.0 s)"
+
+
+def test_a_preset_without_amounts_names_what_is_missing():
+    with pytest.raises(ValueError, match="has no prune_amounts, so no pruning rate"):
+        replace(PRESETS["lenet"], prune_amounts={}).amounts(0.5)
