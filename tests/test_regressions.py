@@ -280,3 +280,12 @@ def test_conditions_take_two_histories_and_refuse_an_untrained_one():
 def test_a_preset_without_amounts_names_what_is_missing():
     with pytest.raises(ValueError, match="has no prune_amounts, so no pruning rate"):
         replace(PRESETS["lenet"], prune_amounts={}).amounts(0.5)
+
+
+def test_an_uncalled_amounts_method_and_a_maskless_source_are_named():
+    from lottery_utils import apply_masks
+    network = build_model("lenet", seed=0)
+    with pytest.raises(TypeError, match=r"got a function \(Preset.amounts\). Did you forget to call it"):
+        winning_ticket(clone(network), clone(network), PRESETS["lenet"].amounts)
+    with pytest.raises(ValueError, match="source has no mask to give: prune it first"):
+        apply_masks(network, clone(network))
