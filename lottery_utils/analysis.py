@@ -24,7 +24,7 @@ class WeightStatistics:
 
     Attributes:
         initial_kept, initial_pruned: where each group started, |θ0|, as 1-D tensors on the CPU.
-        moved_kept, moved_pruned: how far training moved each group, |θj - θ0|, likewise.
+        moved_kept, moved_pruned: how far training moved each group, |θj - θ0|, in the same form.
         shape: the layer's weight shape, (outputs, inputs) for a Linear layer.
         same_sign_kept, same_sign_pruned: the share of each group that ends training with the sign it started with.
             An empty group, such as the pruned weights of a layer never pruned, gives nan.
@@ -69,7 +69,7 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
     for name, mask in masks(mask_source).items():
         start = unmasked_weight(starts[name]).detach().cpu()
         end = unmasked_weight(ends[name]).detach().cpu()
-        trained_weights = _as_bool(masks_before.get(name), like=start)  # those the earlier mask left to train
+        trained_weights = _as_bool(masks_before.get(name), like=start)  # the weights the earlier mask left to train
         kept = trained_weights & _as_bool(mask, like=start)
         pruned = trained_weights & ~kept
         moved = (end - start).abs()
@@ -83,16 +83,16 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
 
 
 def _as_bool(mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
-    """A mask as booleans on the CPU; no mask (a layer never pruned) keeps every weight."""
+    """Return a mask as booleans on the CPU. No mask (a layer never pruned) keeps every weight."""
     return torch.ones_like(like, dtype=torch.bool) if mask is None else mask.detach().cpu().bool()
 
 
 def supermask_accuracy(network: nn.Module, data: Data) -> float:
-    """The test accuracy of a network as it is, before any training.
+    """Return the test accuracy of a network as it is, before any training.
 
     For a ticket, that is its mask on θ0 (m * θ0). Zhou et al. 2019 ("Deconstructing Lottery Tickets") call such a
-    mask a supermask when the untrained network beats chance (10 % on MNIST). The network is left as it is: a copy
-    is evaluated, on the data's device.
+    mask a supermask when the untrained network beats chance (10 % on MNIST). The network is not changed, because a
+    copy is evaluated on the data's device.
     """
     network = clone(network).to(data.test_x.device)
     validate_fits(network, data)

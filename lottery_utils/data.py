@@ -1,6 +1,6 @@
 """Datasets held in memory as tensors: MNIST for LeNet, and CIFAR-10 for the conv nets.
 
-`load_mnist` and `load_cifar10` each return a `Data`, on `best_device()` unless told otherwise.
+`load_mnist` and `load_cifar10` each return a `Data`. Its tensors are on `best_device()` unless you pass a device.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None
     """Load MNIST as normalized tensors: 55,000 training, 5,000 validation and 10,000 test images.
 
     Args:
-        root: the folder that holds torchvision's MNIST/raw/, or receives it. The lessons pass `Settings.data`.
+        root: the folder that holds torchvision's MNIST/raw/, or will hold it. The lessons pass `Settings.data`.
         device: where the tensors go. The default is `best_device()`.
     """
     import torchvision  # Imported here because it takes seconds, and most commands never load a dataset.
@@ -75,7 +75,7 @@ def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = No
     test = _download(torchvision.datasets.CIFAR10, root, False, "CIFAR-10", "cifar-10-batches-py", CIFAR_FILES)
     mean, std = torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1), torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
 
-    def images(dataset) -> torch.Tensor:  # (N, 32, 32, 3) bytes -> (N, 3, 32, 32), normalized per channel
+    def images(dataset) -> torch.Tensor:  # (N, 32, 32, 3) bytes become (N, 3, 32, 32) floats, normalized per channel
         return torch.from_numpy(np.asarray(dataset.data)).permute(0, 3, 1, 2).float().div(255).sub(mean).div(std)
 
     def labels(dataset) -> torch.Tensor:
@@ -85,7 +85,7 @@ def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = No
 
 
 def _download(dataset, root: Path, train: bool, name: str, folder: str, files: tuple[str, ...]):
-    """Load a torchvision dataset, downloading it if needed. Offline and without its files, raise one clear error."""
+    """Load a torchvision dataset, and download it if needed. If it is missing and offline, raise one clear error."""
     try:
         return dataset(root=str(root), train=train, download=True)
     except (RuntimeError, URLError, OSError) as error:
@@ -98,9 +98,9 @@ def _download(dataset, root: Path, train: bool, name: str, folder: str, files: t
 
 
 def _split(name, train_x, train_y, test_x, test_y, device) -> Data:
-    """Hold out a fixed validation set from the training set, and move the tensors to `device` (None: the best).
+    """Hold out a fixed validation set from the training set, and move the tensors to `device`.
 
-    The validation loss is the paper's early-stopping signal.
+    A `device` of None means `best_device()`. The validation loss is the paper's early-stopping signal.
     """
     order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(SPLIT_SEED))
     val, train = order[:VALIDATION_SIZE], order[VALIDATION_SIZE:]

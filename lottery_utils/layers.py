@@ -1,4 +1,4 @@
-"""Helpers that say which layers of a network are pruned and read their masks.
+"""Helpers that find the layers of a network that get pruned, and read their masks.
 
 `prunable_layers` and `layer_roles` say which weights the paper prunes. `masks` reads torch's masks back, and
 `unmasked_weight` reads the values under them.
@@ -8,16 +8,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-LAYER_ROLES = ("conv", "fc", "output")  # A preset's amounts are keyed by these roles. "output" is the last Linear.
+LAYER_ROLES = ("conv", "fc", "output")  # A preset's amounts are keyed by these roles. "output" is the last Linear one.
 
 
 def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:
-    """Return the layers whose weights are pruned, by name: every Conv2d and Linear. Biases and batch norm are not."""
+    """Return the layers whose weights are pruned, keyed by name.
+
+    They are all the Conv2d and Linear layers. Biases and batch norm are never pruned.
+    """
     return {name: m for name, m in network.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
 
 
 def layer_roles(network: nn.Module) -> dict[str, str]:
-    """Return the role of each prunable layer, by name: "conv", "fc", or "output" for the last Linear layer."""
+    """Return the role of each prunable layer, keyed by name: "conv", "fc", or "output" for the last Linear layer."""
     layers = prunable_layers(network)
     linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)]
     roles = {}
@@ -40,5 +43,5 @@ def unmasked_weight(layer: nn.Module) -> torch.Tensor:
 
 
 def masks(network: nn.Module) -> dict[str, torch.Tensor | None]:
-    """Return each prunable layer's mask (1 = kept), by name, or None for a layer that was never pruned."""
+    """Return each prunable layer's mask (1 = kept), keyed by name. A layer that was never pruned gets None."""
     return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(network).items()}

@@ -27,7 +27,7 @@ def conv_net(convs: int, fc_width: int = 256) -> nn.Module:
     """Build Conv-2, Conv-4 or Conv-6, with layers conv1 ... conv6, fc1, fc2 and fc3.
 
     The network has `convs` / 2 blocks of two 3x3 convs and a max-pool, with 64, then 128, then 256 filters. Three
-    fully connected layers follow, 256-256-10. `fc_width` sets another width for the two hidden ones.
+    fully connected layers follow, 256-256-10. `fc_width` sets a different width for the two hidden ones.
     """
     if convs not in (2, 4, 6):
         raise ValueError(f"convs must be 2, 4 or 6 (Conv-2, Conv-4, Conv-6), got {convs!r}.")
@@ -82,9 +82,9 @@ def resnet18() -> nn.Module:
 
 
 def vgg19() -> nn.Module:
-    """Build CIFAR-10 VGG-19: 2x64 pool 2x128 pool 4x256 pool 4x512 pool 4x512, avg-pool, 10, batch norm after convs.
+    """Build VGG-19 for CIFAR-10: 2x64 pool 2x128 pool 4x256 pool 4x512 pool 4x512, average pooling, 10.
 
-    The layers are named conv1 ... conv16 (each followed by bn and relu), pool1 ... pool4 and fc.
+    The layers are named conv1 ... conv16, pool1 ... pool4 and fc. Each convN is followed by bnN (batch norm) and reluN.
     """
     plan = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512]
     layers, channels, convs, pools = OrderedDict(), 3, 0, 0
@@ -104,8 +104,8 @@ def vgg19() -> nn.Module:
 
 DATASETS = ("mnist", "cifar10")
 OPTIMIZERS = ("adam", "sgd")
-STRATEGIES = ("layerwise", "global")  # How a cut ranks weights: each layer by itself, or all layers together.
-INITIALIZATIONS = ("glorot", "he")  # Gaussian Glorot, the paper's for every network, and He's, to experiment with
+STRATEGIES = ("layerwise", "global")  # How pruning ranks the weights: each layer by itself, or all layers together.
+INITIALIZATIONS = ("glorot", "he")  # Gaussian Glorot, which the paper uses everywhere, and He, for experiments.
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class Preset:
 
     A preset's training settings can train any network. `train` uses only its optimizer, learning rate, batch size,
     schedule and iterations, never its architecture. Lesson 00 trains a tiny XOR network with `preset="lenet"` to get
-    LeNet's Adam. Presets are frozen. To train otherwise, make another one (`dataclasses.replace`).
+    LeNet's Adam settings. Presets are frozen. To train with other settings, make a new one with `dataclasses.replace`.
     """
 
     name: str
@@ -127,15 +127,15 @@ class Preset:
     momentum: float = 0.0
     weight_decay: float = 0.0
     lr_milestones: tuple[int, ...] = ()  # With SGD, the learning rate is divided by 10 at each of these iterations.
-    warmup_iterations: int = 0  # A linear warmup's length (0: none), as `training.lr_factor` applies it.
+    warmup_iterations: int = 0  # The length of the linear warmup that `training.lr_factor` applies (0 means none).
     # The fraction of the remaining weights pruned each round, for each layer role. In LeNet and Conv-2/4/6 the output
     # layer is pruned at half the fc amount. In ResNet-18 and VGG-19 it is not pruned at all. The largest amount is
     # the paper's pruning rate p (`rate`), and the experiments are named by it.
     prune_amounts: Mapping[str, float] = field(default_factory=dict)
     strategy: str = "layerwise"  # "layerwise" prunes each layer by itself. "global" ranks all layers together.
-    init: str = "glorot"  # The paper's for every network (Figure 2, Appendix I.2 and I.3). "he" is for experiments.
-    # How often the validation loss is measured to find the early stop (None: about 50 times a run). The sources of
-    # each interval are in docs/paper-presets.md.
+    init: str = "glorot"  # The paper uses it for all networks (Figure 2, Appendix I.2, I.3). "he" is for experiments.
+    # How often the validation loss is measured to find the early stop. None means about 50 times a run. The sources
+    # of each interval are in docs/paper-presets.md.
     eval_every: int | None = None
 
     def __post_init__(self):
@@ -147,7 +147,7 @@ class Preset:
 
     @property
     def rate(self) -> float:
-        """The paper's pruning rate p, the largest amount pruned per round (0.2 for LeNet, its fc layers' amount)."""
+        """The paper's pruning rate p, which is the largest amount pruned per round (0.2 for LeNet's fc layers)."""
         if not self.prune_amounts:
             raise ValueError(f"Preset {self.name!r} has no prune_amounts, so no pruning rate: give it amounts by layer "
                              f"role, e.g. prune_amounts={{'fc': 0.2, 'output': 0.1}}.")
@@ -161,9 +161,9 @@ class Preset:
         """
         if rate is None:
             return dict(self.prune_amounts)
-        validate_amount(rate, "rate", "the pruning rate: the share of their remaining weights the layers pruned "
-                                      "fastest lose per round")
-        # Stored results are keyed by these exact floats (config.py): do not rewrite this product.
+        validate_amount(rate, "rate", "the pruning rate, which is the share of its remaining weights that the "
+                                      "fastest-pruned layer loses each round")
+        # Stored results use these exact floats as keys (see config.py). Do not rewrite this product in another form.
         scale = rate / self.rate
         return {role: amount * scale for role, amount in self.prune_amounts.items()}
 
@@ -197,7 +197,7 @@ PRESETS = MappingProxyType({
                        warmup_iterations=20_000,  # I.5 selects k = 20000.
                        prune_amounts={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.3.
     "vgg19": Preset("vgg19", vgg19, dataset="cifar10", iterations=160 * 703,  # 160 epochs of 45,000 // 64 (I.2)
-                    batch_size=64, optimizer="sgd", lr=0.1,  # I.2; the rate: I.5
+                    batch_size=64, optimizer="sgd", lr=0.1,  # I.2. The rate is from I.5.
                     momentum=0.9, weight_decay=1e-4, lr_milestones=(80 * 703, 120 * 703),  # I.2, epochs 80 and 120.
                     warmup_iterations=10_000,  # I.5 selects k = 10000.
                     prune_amounts={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.2.
@@ -244,12 +244,12 @@ def weight_counts(network: nn.Module) -> dict[str, int]:
 
 @contextmanager
 def seeded(seed: int | None):
-    """Run the block under `torch.manual_seed(seed)`, leaving the caller's random state as it was (None: unseeded)."""
+    """Run the block under `torch.manual_seed(seed)`, then restore the caller's random state. None runs it unseeded."""
     if seed is None:
         yield
         return
     gpus = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    mps = torch.mps.get_rng_state() if torch.backends.mps.is_available() else None  # fork_rng does not save MPS's
+    mps = torch.mps.get_rng_state() if torch.backends.mps.is_available() else None  # fork_rng does not save MPS state
     with torch.random.fork_rng(devices=gpus):
         try:
             torch.manual_seed(seed)

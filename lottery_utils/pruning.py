@@ -1,4 +1,4 @@
-"""Winning tickets: the paper's algorithm on one screen, then the mask plumbing and the controls.
+"""Winning tickets. The paper's algorithm fits on the first screen. The mask plumbing and the controls follow it.
 
 The masks are torch's own (`torch.nn.utils.prune`). A pruned layer holds `weight_orig` and `weight_mask`, and prune's
 hook computes `weight = weight_orig * weight_mask` before every forward pass.
@@ -17,24 +17,24 @@ from .checks import (validate_amount, validate_amount_keys, validate_fresh, vali
                      validate_rounds, validate_same_architecture, validate_state, validate_strategy,
                      validate_returned, validate_ticket_pair, validate_unpruned)
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, unmasked_weight
-from .models import STRATEGIES, seeded  # seeded: the seeding build_model uses, for random_prune's mask
+from .models import STRATEGIES, seeded  # random_prune seeds its mask as build_model does
 from .results import History
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
                    strategy: str = "layerwise") -> nn.Module:
-    """Prune the trained network (θj) and give its mask to the copy made before training (θ0): a winning ticket.
+    """Prune the trained network (θj), and give its mask to the copy made before training (θ0) to make a winning ticket.
 
     Both networks change in place. The copy keeps its initial values under the mask, and is returned. Called again
-    on a pruned pair, it prunes `amount` of the weights that are left. With training in between, that is
+    on a pruned pair, it prunes `amount` of the weights that are left. Doing this with training in between is
     `iterative_pruning`.
 
     Args:
         trained_network: the trained network, θj.
         copy_network: a copy of the same network made before training, θ0 (`clone(network)`).
-        amount: the fraction of each layer's remaining weights to prune, those of smallest |w|. One number for
-            every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer name. A layer the
-            mapping leaves out loses no weight (its mask keeps them all).
+        amount: the fraction of each layer's remaining weights to prune, taking those of smallest |w|. It is one
+            number for every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer name. A
+            layer that the mapping leaves out loses no weight (its mask keeps them all).
         strategy: "layerwise" ranks each layer's weights on their own. "global" ranks all layers together, as the
             paper does for ResNet-18 and VGG-19.
 
@@ -42,31 +42,31 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
         `copy_network`, now the winning ticket.
     """
     validate_ticket_pair(trained_network, copy_network)
-    prune_smallest(trained_network, amount, strategy)  # the mask: the trained weights of largest |w| survive
-    apply_masks(trained_network, copy_network)  # the same mask on the copy, which keeps its initial values
+    prune_smallest(trained_network, amount, strategy)  # The mask keeps the trained weights of largest |w|.
+    apply_masks(trained_network, copy_network)  # The copy gets the same mask and keeps its initial values.
     return copy_network
 
 
 class Round(NamedTuple):
-    """Round r of `iterative_pruning`: its ticket, pruned r times, and that ticket trained.
+    """Round r of `iterative_pruning`. It holds the ticket pruned r times, and that ticket after training.
 
     Round 0's ticket is the dense network θ0, pruned 0 times. The results tables count rounds the same way.
     """
 
     ticket: nn.Module  # untrained: θ0 (or θk) under the mask of r prunings
     trained: nn.Module  # the ticket after `train_round`: θj under the same mask
-    history: History  # its training: what `train_round` returned
+    history: History  # what `train_round` returned for the ticket
 
-    def __repr__(self) -> str:  # the weights remaining, not two whole networks
+    def __repr__(self) -> str:  # shows the weights remaining, not two whole networks
         return f"Round({remaining_weights(self.ticket):.1%} of the weights, history: {self.history!r})"
 
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
                       amount: float | Mapping[str, float], strategy: str = "layerwise",
                       reset_to: nn.Module | None = None) -> list[Round]:
-    """The paper's Algorithm 1: `rounds` times, train, prune `amount` of the surviving weights, and reset them.
+    """Run the paper's Algorithm 1. Repeat `rounds` times: train, prune `amount` of the surviving weights, and reset.
 
-    The last ticket is trained too, so each round holds its ticket's training: `rounds + 1` trainings in all.
+    The last ticket is trained too, so each round holds its ticket's training. That makes `rounds + 1` trainings.
 
     Args:
         network: the untrained network (θ0). It is not changed; round 0 trains a copy of it.
@@ -75,14 +75,14 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         rounds: how many times to prune.
         amount: as in `winning_ticket`: one number, or amounts by layer role such as {"fc": 0.2, "output": 0.1}.
         strategy: "layerwise" or "global", as in `winning_ticket`.
-        reset_to: for rewinding only (Frankle et al. 2019). θk, the dense network after k training iterations: the
-            first ticket is reset to it instead of θ0, and every later ticket inherits it. Then train the tickets
-            from iteration k: `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`. To make θk, train a
-            copy of θ0 for k iterations, as the dense network trains: `theta_k = clone(network)`, then
-            `train(theta_k, data, "lenet", k)`.
+        reset_to: only for rewinding (Frankle et al. 2019). Pass θk, the dense network after k training
+            iterations. The first ticket is reset to it instead of θ0, and every later ticket inherits it. Then
+            train the tickets from iteration k, with `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`.
+            To make θk, train a copy of θ0 for k iterations, as the dense network trains. That is
+            `theta_k = clone(network)`, then `train(theta_k, data, "lenet", k)`.
 
     Returns:
-        `rounds + 1` Rounds: round 0 the dense network, round r the ticket pruned r times, each with its training.
+        `rounds + 1` Rounds, each with its training. Round 0 is the dense network. Round r is the ticket pruned r times.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
     validate_strategy(layer_amounts(network, amount), strategy, STRATEGIES)
@@ -90,10 +90,10 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     ticket = clone(network)  # round 0: the dense network, θ0
     for r in range(rounds + 1):
         trained = clone(ticket)
-        history = train_round(trained, r)  # the ticket -> θj
+        history = train_round(trained, r)  # trains the ticket into θj
         validate_returned(history, r, rewinding=reset_to is not None)
         completed.append(Round(ticket, trained, history))
-        if r < rounds:  # the reset: the ticket is untrained, so under its mask it still holds θ0 (or θk)
+        if r < rounds:  # Reset: the untrained ticket still holds θ0 (or θk) under its mask.
             reset_values = reset_to if r == 0 and reset_to is not None else ticket
             ticket = winning_ticket(clone(trained), clone(reset_values), amount, strategy)  # `trained` stays unpruned
     return completed
@@ -111,12 +111,12 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
     """
     amounts = layer_amounts(network, amount)
     validate_strategy(amounts, strategy, STRATEGIES)
-    recompute_weights(network)  # prune ranks `weight`, which its hook sets only at a forward pass
+    recompute_weights(network)  # prune ranks `weight`, and its hook sets `weight` only in a forward pass
     layers = prunable_layers(network)
     if strategy == "layerwise":
         for name, module in layers.items():
             prune.l1_unstructured(module, "weight", amount=amounts[name])
-    else:  # global: one amount (validate_strategy checked it), the layers ranked together
+    else:  # global: all layers are ranked together, by one amount (validate_strategy checked it)
         together = [(layers[name], "weight") for name, a in amounts.items() if a > 0]
         if together:
             prune.global_unstructured(together, prune.L1Unstructured, amount=max(amounts.values()))
@@ -126,7 +126,7 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
 
 
 def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
-    """Each layer's fraction to prune, by layer name.
+    """Return the fraction of each layer to prune, keyed by layer name.
 
     Args:
         network: the network to be pruned.
@@ -134,7 +134,7 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
             name ({"fc1": 0.2}). A role or layer the mapping leaves out gets 0: its mask keeps every weight.
     """
     roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
-    if not isinstance(amount, Mapping):  # one number: every layer
+    if not isinstance(amount, Mapping):  # one number for every layer
         return {name: validate_amount(amount) for name in roles}
     validate_amount_keys(amount, roles)
     if set(amount) <= set(LAYER_ROLES):  # by role
@@ -145,7 +145,7 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
 # --- the mask plumbing: masks and copies ------------------------------------------------------------------------
 
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """Give `target` the masks of `source`; its weight values stay as they are.
+    """Give `target` the masks of `source`. The target's weight values stay as they are.
 
     Each mask moves to the device of the layer it goes on. On a target that is already pruned, torch combines the
     two masks, so the source's mask must lie inside the target's, as a later round's mask lies inside the one before.
@@ -164,7 +164,7 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
 
 
 def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """`apply_masks` without its check. The controls check the two networks themselves, in their own words."""
+    """Do what `apply_masks` does, without its check. The controls run their own checks, with their own messages."""
     targets = prunable_layers(target)
     for name, module in prunable_layers(source).items():
         mask = getattr(module, "weight_mask", None)
@@ -175,7 +175,7 @@ def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
 
 
 def remaining_weights(network: nn.Module) -> float:
-    """The fraction (0-1) of the prunable weights that are still unmasked."""
+    """Return the fraction (0-1) of the prunable weights that are still unmasked."""
     kept = total = 0
     for module in prunable_layers(network).values():
         mask = getattr(module, "weight_mask", None)
@@ -185,7 +185,7 @@ def remaining_weights(network: nn.Module) -> float:
 
 
 def per_round_amount(total: float, rounds: int) -> float:
-    """The fraction to prune in each of `rounds` rounds so that `total` is pruned overall.
+    """Return the fraction to prune in each of `rounds` rounds so that `total` is pruned overall.
 
     Each round keeps (1 - total)^(1/rounds) of the survivors, so it prunes 1 - (1 - total)^(1/rounds). The paper's
     "p^(1/n) %" is the share each round keeps when p is the share kept. Read as the share pruned, it removes far too
@@ -197,11 +197,12 @@ def per_round_amount(total: float, rounds: int) -> float:
 
 
 def clone(network: nn.Module) -> nn.Module:
-    """A deep copy of `network`, masks included.
+    """Return a deep copy of `network`, masks included.
 
     `copy.deepcopy` alone fails on a pruned layer ("Only Tensors created explicitly by the user support the deepcopy
-    protocol"): its `weight` is the product weight_orig * weight_mask, not a parameter. Mapping each product to None
-    in deepcopy's `memo` makes the copy skip it, and `recompute_weights` computes it again in the copy.
+    protocol"). The reason is that its `weight` is the product weight_orig * weight_mask, not a parameter. Mapping
+    each product to None in deepcopy's `memo` makes the copy skip it, and `recompute_weights` computes it again in
+    the copy.
     """
     products = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
     return recompute_weights(copy.deepcopy(network, memo=products))
@@ -210,7 +211,8 @@ def clone(network: nn.Module) -> nn.Module:
 def recompute_weights(network: nn.Module) -> nn.Module:
     """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before every forward.
 
-    Needed where `weight_orig` changed since the last forward pass: after a copy, a load or a training step.
+    This is needed when `weight_orig` has changed since the last forward pass, as after a copy, a load or a training
+    step.
     """
     for module in prunable_layers(network).values():
         if hasattr(module, "weight_mask"):
@@ -242,7 +244,7 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
 # --- the controls: the ticket's mask on other weights, or another mask on its weights ----------------------------
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
-    """The paper's control: the ticket's mask on a freshly initialized network.
+    """Make the paper's control, which puts the ticket's mask on a freshly initialized network.
 
     Args:
         ticket: the winning ticket whose mask is copied.
@@ -254,13 +256,13 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
 
 
 def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
-    """The paper's other control: a random mask of the ticket's size per layer, on the ticket's starting weights.
+    """Make the paper's other control: a random mask of the ticket's size per layer, on the ticket's starting weights.
 
     Args:
         ticket: the winning ticket. Only how many weights each layer keeps is used.
         network: the unpruned weights to mask, usually a clone of θ0 (θk when rewinding). It is changed in place
             and returned.
-        seed: draws the random mask. It is drawn on the CPU, so a seed gives the same mask on every device.
+        seed: the seed of the random mask. The mask is drawn on the CPU, so a seed gives the same mask on every device.
     """
     validate_same_architecture(ticket, network, names=("ticket", "network"))
     validate_unpruned(network, "random_prune's network", "the ticket's unpruned starting weights (a clone of θ0)")
@@ -274,12 +276,12 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
-    """Zhou et al. 2019's control ("reinit_signs", arXiv 1905.01067): fresh magnitudes with the ticket's signs.
+    """Make Zhou et al. 2019's control ("reinit_signs", arXiv 1905.01067): fresh magnitudes with the ticket's signs.
 
     Each weight takes the sign the ticket starts with (θ0, or θk when rewound) and the magnitude of
-    `fresh_network`'s weight there; the ticket's mask goes on top. With the fresh draw `random_reinit` would use,
-    the two controls differ only in the signs. Biases and batch norm come from `fresh_network`. (Zhou et al. try
-    several ways of choosing the new magnitudes; this is one.)
+    `fresh_network`'s weight there. The ticket's mask then goes on top. Given the fresh network that
+    `random_reinit` would use, the two controls differ only in the signs. Biases and batch norm come from
+    `fresh_network`. (Zhou et al. try several ways of choosing the new magnitudes, and this is one of them.)
 
     Args:
         ticket: the winning ticket, untrained.

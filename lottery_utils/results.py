@@ -22,14 +22,14 @@ class History:
     accuracy there. The curves hold the validation loss and the test accuracy on a coarser grid of iterations.
     """
 
-    curve_iterations: list[int] = field(default_factory=list)  # where the curves were measured
+    curve_iterations: list[int] = field(default_factory=list)  # the iterations where the curves were measured
     val_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
-    early_stop_iteration: int | None = None  # the iteration of minimum validation loss (None: not trained)
+    early_stop_iteration: int | None = None  # the iteration of lowest validation loss (None if not trained)
     early_stop_test_accuracy: float | None = None  # the test accuracy there
     seconds: float = 0.0  # how long the training took
 
-    def __repr__(self) -> str:  # the paper's numbers, not the curves
+    def __repr__(self) -> str:  # shows the paper's numbers, not the curves
         if self.early_stop_iteration is None:
             return "History(not trained)"
         return (f"History(early stop at {self.early_stop_iteration:,} with {100 * self.early_stop_test_accuracy:.2f} % "
@@ -47,33 +47,33 @@ class Kind(StrEnum):
 
     DENSE = "dense"
     TICKET = "ticket"
-    REINIT = "reinit"  # pruning.random_reinit: the ticket's mask on a fresh initialization (the paper's control)
-    REINIT_SIGNS = "reinit_signs"  # pruning.sign_preserving_reinit: the same, keeping θ0's signs (Zhou et al.)
-    RANDOM_PRUNE = "random_prune"  # pruning.random_prune: a random mask of the ticket's per-layer size on θ0
+    REINIT = "reinit"  # the paper's control (pruning.random_reinit): the ticket's mask on a fresh initialization
+    REINIT_SIGNS = "reinit_signs"  # like REINIT, but it keeps θ0's signs (Zhou et al.; pruning.sign_preserving_reinit)
+    RANDOM_PRUNE = "random_prune"  # a random mask on θ0, as large in each layer as the ticket's (pruning.random_prune)
 
     @classmethod
     def named(cls, name: str) -> Kind:
-        """The Kind of that name. An unknown name is refused with the names allowed, and the closest of them."""
+        """Return the Kind with this name. For an unknown name, the error lists the allowed names and the closest."""
         if name not in tuple(cls):
             close = difflib.get_close_matches(str(name), [str(kind) for kind in cls], n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"Unknown kind {name!r}: choose one of {', '.join(cls)}.{hint}")
         return cls(name)
 
-    def __repr__(self) -> str:  # 'ticket' in a Result's repr, not <Kind.TICKET: 'ticket'>
+    def __repr__(self) -> str:  # shows 'ticket' in a Result's repr, not <Kind.TICKET: 'ticket'>
         return repr(self.value)
 
 
 KINDS = tuple(Kind)
-CONTROLS = (Kind.REINIT, Kind.RANDOM_PRUNE)  # The paper's two controls: the default ones, and those bundled.
-ALL_CONTROLS = (Kind.REINIT, Kind.REINIT_SIGNS, Kind.RANDOM_PRUNE)  # With Zhou et al. 2019's sign-preserving one.
+CONTROLS = (Kind.REINIT, Kind.RANDOM_PRUNE)  # The paper's two controls, used by default and in the bundled results.
+ALL_CONTROLS = (Kind.REINIT, Kind.REINIT_SIGNS, Kind.RANDOM_PRUNE)  # Adds Zhou et al. 2019's sign-preserving one.
 
 
 def remaining_key(remaining: float) -> float:
-    """The share of weights remaining, rounded to 4 decimals: how two results are found to have the same sparsity.
+    """Round the share of weights remaining to 4 decimals. Two results with the same key have the same sparsity.
 
-    One share reached by different float arithmetic, such as 0.8 ** 2 and 1 - 0.36, gives one key. The paper's
-    rounds keep different keys.
+    One share reached by different float arithmetic, such as 0.8 ** 2 and 1 - 0.36, gets one key. The sparsities
+    of the paper's rounds still get different keys.
     """
     return round(remaining, 4)
 
@@ -88,35 +88,35 @@ class Result:
     """
 
     kind: Kind  # "dense", "ticket" or a control's name ("reinit", "reinit_signs", "random_prune"), or its Kind
-    round: int  # how many prunings are behind it; the dense network's round is 0
+    round: int  # how many times it was pruned (0 for the dense network)
     remaining: float  # the fraction of the prunable weights left
     seed: int  # the seed of θ0
     model: str  # the preset's name, such as "lenet"
     iterations: int  # the training length
-    history: History = field(repr=False)  # its training
-    rewind_iteration: int = 0  # k when the ticket or control was reset to θk, the dense network after k iterations
+    history: History = field(repr=False)  # what `train` recorded for it
+    rewind_iteration: int = 0  # k if the ticket or control was reset to θk (the dense network after k iterations)
     schedule: tuple[dict[str, float], ...] = ()  # for each round, the amount pruned per layer role
-    # Anything else about how it was trained (learning rate, batch size, ...), as a label: results with different
-    # labels are never averaged together. The experiments fill it in; by hand it can stay empty.
+    # A label for anything else about how it was trained (learning rate, batch size, ...). Results with different
+    # labels are never averaged together. The experiments fill it in. By hand, you can leave it empty.
     training_key: str = ""
 
     def __post_init__(self):
         self.kind = Kind.named(self.kind)
 
     @property
-    def remaining_key(self) -> float:  # `remaining` as sparsities are matched (results.remaining_key)
+    def remaining_key(self) -> float:  # `remaining`, rounded to match sparsities (see results.remaining_key)
         return remaining_key(self.remaining)
 
     @property
-    def final_test_accuracy(self) -> float:  # at the end of training
+    def final_test_accuracy(self) -> float:  # the test accuracy at the end of training
         return self.history.final_test_accuracy
 
     @property
-    def early_stop_iteration(self) -> int | None:  # the iteration of minimum validation loss (None: not trained)
+    def early_stop_iteration(self) -> int | None:  # the iteration of lowest validation loss (None if not trained)
         return self.history.early_stop_iteration
 
     @property
-    def early_stop_test_accuracy(self) -> float | None:  # the test accuracy there
+    def early_stop_test_accuracy(self) -> float | None:  # the test accuracy at that iteration
         return self.history.early_stop_test_accuracy
 
     @property
@@ -125,16 +125,16 @@ class Result:
 
     @property
     def group_key(self) -> tuple:
-        """Everything but the seed: `summarize` averages the results that share a group key."""
+        """Everything about the result except its seed. `summarize` averages the results that share a group key."""
         return (self.kind, self.model, self.iterations, self.rewind_iteration, self.round,
                 tuple(tuple(sorted(step.items())) for step in self.schedule), self.remaining_key, self.training_key)
 
     @property
     def initial_test_accuracy(self) -> float:
-        """The test accuracy before any training: the curve's first point.
+        """The test accuracy before any training, which is the curve's first point.
 
-        For a ticket, that is its mask on θ0 (Zhou et al.'s supermask); for random pruning, a random mask on θ0;
-        for the dense network, θ0 itself (θk when rewound).
+        For a ticket, this measures its mask on θ0 (Zhou et al.'s supermask). For random pruning, it measures a
+        random mask on θ0. For the dense network, it measures θ0 itself (θk when rewound).
         """
         if not self.history.curve_iterations or self.history.curve_iterations[0] != self.rewind_iteration:
             raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
@@ -143,7 +143,7 @@ class Result:
 
 
 def unique_networks(results: Iterable[Result]) -> list[Result]:
-    """Each network once. Every one-shot amount's results repeat the same dense network, which is not another seed."""
+    """Return each network once. The dense network is in every one-shot amount's results, but it is one network."""
     seen, unique = set(), []
     for r in results:
         identity = (r.group_key, r.seed)
@@ -167,9 +167,10 @@ class Spread:
         return cls(statistics.fmean(values), min(values), max(values), len(values))
 
     def text(self, *, percent: bool) -> str:
-        """The mean, then [min–max] when there are several seeds: "97.56 [97.36–97.77]" or "2,650 [2,500–2,800]".
+        """Show the mean, then [min–max] when there are several seeds: "97.56 [97.36–97.77]" or "2,650 [2,500–2,800]".
 
-        `percent=True` shows accuracies, fractions as percentages; `percent=False` shows counts such as iterations.
+        Use `percent=True` for accuracies, which shows fractions as percentages. Use `percent=False` for counts
+        such as iterations.
         """
         def form(value: float) -> str:
             return f"{100 * value:.2f}" if percent else f"{value:,.0f}"
@@ -178,14 +179,14 @@ class Spread:
 
 @dataclass(frozen=True)
 class Summary:
-    """One configuration (kind, sparsity, training) over the seeds that have it."""
+    """One configuration (kind, sparsity, training), summarized over the seeds that have it."""
 
     kind: Kind
     remaining: float
     final_test_accuracy: Spread
     early_stop_iteration: Spread
     early_stop_test_accuracy: Spread
-    round: int = 0  # pruning rounds behind it
+    round: int = 0  # how many times it was pruned
     rewind_iteration: int = 0
     model: str = ""
     iterations: int = 0  # the training length
@@ -195,7 +196,7 @@ class Summary:
         return self.final_test_accuracy.n
 
     @property
-    def remaining_key(self) -> float:  # `remaining` as sparsities are matched (results.remaining_key)
+    def remaining_key(self) -> float:  # `remaining`, rounded to match sparsities (see results.remaining_key)
         return remaining_key(self.remaining)
 
 
@@ -203,7 +204,7 @@ METRICS = ("final_test_accuracy", "early_stop_iteration", "early_stop_test_accur
 
 
 def by_configuration(results: Iterable[Result]) -> list[list[Result]]:
-    """The results grouped by `Result.group_key`, each seed once, in `summarize`'s order."""
+    """Group the results by `Result.group_key`, with each seed once, in `summarize`'s order."""
     groups: dict[tuple, list[Result]] = {}
     for r in unique_networks(results):
         groups.setdefault(r.group_key, []).append(r)
@@ -216,7 +217,7 @@ def by_configuration(results: Iterable[Result]) -> list[list[Result]]:
 
 
 def summarize(results: Iterable[Result]) -> list[Summary]:
-    """The mean, min and max over seeds of each configuration's numbers: the paper's error bars.
+    """Compute the mean, min and max over seeds of each configuration's numbers, as in the paper's error bars.
 
     A result given twice (the dense network of several sweeps) counts once. The rows come in the order of KINDS,
     then from the densest configuration to the sparsest.
@@ -234,11 +235,11 @@ class Conditions(NamedTuple):
     """The hypothesis' two conditions for a network against a reference."""
 
     as_accurate: bool  # at least as accurate at early stop: a' >= a
-    no_later: bool  # early-stops no later: j' <= j
+    no_later: bool  # reaches its early stop no later: j' <= j
 
 
 def conditions(network: Result | History, reference: Result | History) -> Conditions:
-    """Whether `network` meets the hypothesis' two conditions against `reference`.
+    """Test whether `network` meets the hypothesis' two conditions against `reference`.
 
     Each is a Result, or the History `train` returned for it: `conditions(train(ticket, ...), train(dense, ...))`.
     """

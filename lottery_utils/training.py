@@ -1,6 +1,6 @@
 """Training: a fast loop over in-memory tensors that records the paper's early-stopping numbers.
 
-`train` trains a network, pruned or not, and returns its History; `evaluate` measures a network's loss and accuracy.
+`train` trains a network, pruned or not, and returns its History. `evaluate` measures a network's loss and accuracy.
 Below them is what `train` uses: the mini-batches, the optimizer and its learning-rate schedule, the measurements,
 and a speed-up for pruned networks (`masks_folded`).
 """
@@ -28,7 +28,7 @@ from .models import Preset, get_preset
 from .results import History
 
 Progress = Callable[..., Iterable] | bool | None  # what `progress` takes: True, False, None or a tqdm class
-CURVE_POINTS = 50  # the curves: test accuracy about 50 times a training (LeNet: every 1,000 of 50,000 iterations)
+CURVE_POINTS = 50  # The curves get a test accuracy about 50 times a training (LeNet: every 1,000 of 50,000 iterations).
 
 
 def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
@@ -42,13 +42,13 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     Args:
         network: any network that takes the data's inputs, pruned or not.
         data: the dataset, from `load_mnist` or `load_cifar10`.
-        preset: how to train, as a name ("lenet": Adam at 1.2e-3, 50,000 iterations of 60) or a Preset. Only its
-            training recipe is used, never its network, so any network can train with any preset.
-        iterations, batch_size, lr: the preset's unless given.
-        seed: orders the mini-batches (`build_model` draws the weights).
-        start_iteration: k, for a network reset to θk (rewinding): it trains on from iteration k, with the batches
-            and learning rate the dense network had there.
-        curve_every: how often the curves are measured (default: about CURVE_POINTS times a training).
+        preset: how to train, as a name or a Preset. "lenet" is Adam at 1.2e-3, 50,000 iterations of 60 images.
+            Only its training recipe is used, never its network, so any network can train with any preset.
+        iterations, batch_size, lr: the preset's values, unless you give others.
+        seed: the seed of the mini-batches' order. (`build_model` has its own seed for the weights.)
+        start_iteration: k, for a network reset to θk (rewinding). Training goes on from iteration k, with the
+            batches and learning rate that the dense network had there.
+        curve_every: how often the curves are measured. The default is about CURVE_POINTS times a training.
         progress: True for tqdm's progress bar, False or None for none, or a tqdm class to draw it with.
     """
     preset = get_preset(preset)
@@ -63,7 +63,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     bars = progress_bars(progress)
     if bars is not None:
         steps = bars(steps, total=iterations - start_iteration, leave=False, mininterval=0.5)
-    with masks_folded(network) as pruned:  # for speed only: the same numbers as training through prune's hooks
+    with masks_folded(network) as pruned:  # only for speed; the numbers match training through prune's hooks
         optimizer, lr_schedule = make_optimizer(network, preset, lr, start_iteration)
         measurements = Measurements(network, data, curve_every, first=start_iteration, last=iterations)
         measurements.measure(start_iteration)
@@ -77,7 +77,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
                 lr_schedule.step()
             with torch.no_grad():
                 for weight, mask in pruned:
-                    weight.mul_(mask)  # the pruned weights back to exactly zero
+                    weight.mul_(mask)  # sets the pruned weights back to exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
                 test_accuracy = measurements.measure(iteration)
                 if test_accuracy is not None and hasattr(steps, "set_postfix"):  # a tqdm bar
@@ -89,35 +89,35 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
 
 def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterations: int
             ) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
-    """The mini-batches of iterations start_iteration + 1 ... iterations, as (iteration, inputs, labels).
+    """Yield the mini-batches of iterations start_iteration + 1 ... iterations, as (iteration, inputs, labels).
 
-    Each epoch draws a new order of the training set from a generator seeded with `seed`, and cuts it into batches;
-    the remainder of an epoch is left out. Starting at iteration k gives the batches that a training from 0 would
-    have had from k on.
+    Each epoch draws a new order of the training set from a generator seeded with `seed`, and cuts it into batches.
+    The examples left over at the end of an epoch are skipped. Starting at iteration k gives the batches that a
+    training from 0 would have had from k on.
     """
     order = torch.Generator().manual_seed(seed)
     per_epoch = len(data.train_y) // batch_size
-    perm = None  # the order of the current epoch: drawn at its first iteration
-    for _ in range(math.ceil(start_iteration / per_epoch)):  # the epoch orders drawn before iteration k
+    perm = None  # the order of the current epoch, drawn at its first iteration
+    for _ in range(math.ceil(start_iteration / per_epoch)):  # replays the epoch orders drawn before iteration k
         perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
     for iteration in range(start_iteration + 1, iterations + 1):
         step = (iteration - 1) % per_epoch
-        if step == 0:  # a new epoch: a new order
+        if step == 0:  # a new epoch gets a new order
             perm = torch.randperm(len(data.train_y), generator=order).to(data.train_x.device)
         batch = perm[step * batch_size:(step + 1) * batch_size]
-        # gathering one batch beats copying a shuffled epoch; index_select beats x[batch]
+        # Gathering one batch is faster than copying a shuffled epoch. index_select is faster than x[batch].
         yield iteration, data.train_x.index_select(0, batch), data.train_y.index_select(0, batch)
 
 
 class Evaluation(NamedTuple):
-    """What `evaluate` measures: mean cross-entropy loss and accuracy (a fraction)."""
+    """What `evaluate` measures: the mean cross-entropy loss and the accuracy (a fraction)."""
 
     loss: float
     accuracy: float
 
 
 def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> Evaluation:
-    """The mean cross-entropy loss and the accuracy over every example of (x, y), in batches of `batch_size`."""
+    """Measure the mean cross-entropy loss and the accuracy over every example of (x, y), in batches of `batch_size`."""
     was_training = network.training
     network.eval()
     loss = correct = 0.0
@@ -144,7 +144,7 @@ def measurement_intervals(preset: Preset, iterations: int, curve_every: int | No
     """How often `train` measures, as (eval_every, curve_every).
 
     The validation loss, which finds the early stop, is measured every `eval_every` iterations. That is the preset's
-    interval (LeNet: 100), or else about CURVE_POINTS times a training, but at most every 100 iterations.
+    interval (LeNet: 100), or else about CURVE_POINTS times a training, but no more often than every 100 iterations.
 
     The curves add the test accuracy every `curve_every` iterations, a multiple of `eval_every`. By default that is
     about CURVE_POINTS times a training (LeNet: every 1,000 of 50,000 iterations).
@@ -158,7 +158,7 @@ def measurement_intervals(preset: Preset, iterations: int, curve_every: int | No
 
 def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, start_iteration: int = 0
                    ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler | None]:
-    """The preset's optimizer, fused (one kernel for all parameters), and its learning-rate schedule or None.
+    """Return the preset's optimizer, fused (one kernel for all parameters), and its learning-rate schedule or None.
 
     The schedule starts at `start_iteration`, so that a network rewound to iteration k resumes it there.
     """
@@ -175,7 +175,7 @@ def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, 
 
 
 def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
-    """The learning-rate multiplier of iteration `steps + 1`, after `steps` optimizer steps.
+    """Return the learning-rate multiplier of iteration `steps + 1`, after `steps` optimizer steps.
 
     The warmup is linear over the first `preset.warmup_iterations` iterations: iteration i trains at i / warmup.
     Then the rate is divided by 10 at each milestone passed, as torch's MultiStepLR does. A training that starts at
@@ -187,14 +187,14 @@ def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
 
 
 class Measurements:
-    """What a training measures: the curves, and the paper's early stop.
+    """Record what a training measures: the curves and the paper's early stop.
 
     Every `measure` computes the validation loss. The early stop is the first iteration of its minimum, and the paper
     reports the test accuracy there. The curves add the test accuracy every `curve_every` iterations and at the
     `first` and `last` ones.
 
-    Why a copy of the weights: the validation loss is measured 10 times as often as the test accuracy (LeNet: every
-    100 iterations, against 1,000), since testing 10,000 images each time would slow training down. So when the
+    Why keep a copy of the weights? The validation loss is measured 10 times as often as the test accuracy (LeNet:
+    every 100 iterations, against 1,000), because testing 10,000 images each time would slow training down. So when the
     minimum falls between two curve points, a copy of the weights there is kept and tested once, at the end.
     """
 
@@ -211,7 +211,7 @@ class Measurements:
         self.diverged = False  # whether the validation loss stopped being a number
 
     def measure(self, iteration: int) -> float | None:
-        """Measure the network at `iteration`; returns the test accuracy where the curves take a point, else None."""
+        """Measure the network at `iteration`. Return the test accuracy if the curves take a point there, else None."""
         val_loss = evaluate(self.network, self.data.val_x, self.data.val_y).loss
         test_accuracy = None
         if not math.isfinite(val_loss) and not self.diverged:
@@ -232,7 +232,7 @@ class Measurements:
         return test_accuracy
 
     def history(self) -> History:
-        """The curves and the early stop. The network is left with its last weights."""
+        """Return the curves and the early stop. The network keeps its last weights."""
         if self.best_accuracy is None:
             last = copy_state(self.network)
             self.network.load_state_dict(self.best_state)
@@ -244,7 +244,7 @@ class Measurements:
 
 
 def copy_state(network: nn.Module) -> dict[str, torch.Tensor]:
-    """A copy of the network's state dict (a pruned layer's: weight_orig and weight_mask)."""
+    """Return a copy of the network's state dict. A pruned layer's entries are weight_orig and weight_mask."""
     return {name: value.detach().clone() for name, value in network.state_dict().items()}
 
 
@@ -254,7 +254,7 @@ def masks_folded(network: nn.Module):
 
     Inside the block, each pruned layer's weight is a plain parameter, zero where pruned (`prune.remove`), and the
     caller zeroes the pruned entries again after every optimizer step, using the (weight, mask) pairs yielded. On
-    exit the masks go back on (`prune.custom_from_mask`), and `weight_orig` gets back the values the masks hide.
+    exit, the masks go back on (`prune.custom_from_mask`), and `weight_orig` gets back the values the masks hide.
     This matches the hooks for optimizers that update each weight on its own, such as Adam and SGD.
     """
     pruned = {module: (module.weight_mask.detach().clone(), module.weight_orig.detach().clone())
