@@ -19,6 +19,14 @@ from torch import nn
 
 from .data import Data
 from .layers import LAYER_ROLES, masks, prunable_layers, unmasked_weight
+from .results import History
+
+
+def did_you_mean(unknown, known) -> str:
+    """Return " ('fcc': did you mean 'fc'?)" for each unknown name that is close to a known one, else ""."""
+    known = [str(name) for name in known]
+    close = {name: difflib.get_close_matches(str(name), known, n=1) for name in unknown}
+    return "".join(f" ({name!r}: did you mean {match[0]!r}?)" for name, match in close.items() if match)
 
 
 def is_whole(value, minimum: int = 1) -> bool:
@@ -84,11 +92,8 @@ def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
                          f"give either roles {LAYER_ROLES} or names {list(roles)}, not both.")
     unknown = [key for key in unknown if key not in LAYER_ROLES]  # a valid role beside a typo is not unknown
     if unknown:
-        known = [*LAYER_ROLES, *map(str, roles)]
-        close = {key: difflib.get_close_matches(str(key), known, n=1) for key in unknown}
-        hints = "".join(f" ({key!r}: did you mean {match[0]!r}?)" for key, match in close.items() if match)
-        raise ValueError(f"Unknown key(s) in amount: {unknown}{hints}. Give either layer roles {LAYER_ROLES} or layer "
-                         f"names {list(roles)}.")
+        raise ValueError(f"Unknown key(s) in amount: {unknown}{did_you_mean(unknown, [*LAYER_ROLES, *roles])}. Give "
+                         f"either layer roles {LAYER_ROLES} or layer names {list(roles)}.")
 
 
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
@@ -107,16 +112,22 @@ def validate_strategy(amounts: Mapping[str, float], strategy: str, strategies: t
                          f"{len(different)} different ones ({', '.join(f'{a:g}' for a in different)}).")
 
 
-def validate_returned(history, r: int, rewinding: bool) -> None:
-    """Check what `train_round` returned for round `r`.
+def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, rewinding: bool) -> None:
+    """Check round `r` of `iterative_pruning` after `train_round` trained `trained`, a copy of `ticket`.
 
-    None is refused: most likely a forgotten `return`. When rewinding, a History must show the tickets trained from
-    iteration k and the dense network from 0 (its curves start where the training started).
+    `train_round` must return a History, and it must train the network it is given, in place. When rewinding, the
+    History must show the tickets trained from iteration k and the dense network from 0.
     """
     if history is None:
         raise TypeError(f"train_round returned None in round {r}: return what training returns, as "
                         f"lambda net, r: train(net, data, 'lenet') returns train's History.")
-    start = next(iter(getattr(history, "curve_iterations", None) or []), None)  # None: not a History from `train`
+    if not isinstance(history, History):
+        raise TypeError(f"train_round returned a {type(history).__name__} in round {r}, not a History: return what "
+                        f"train returns, as lambda net, r: train(net, data, 'lenet') does.")
+    if all(torch.equal(a.detach().cpu(), b.detach().cpu()) for a, b in zip(ticket.parameters(), trained.parameters())):
+        raise ValueError(f"train_round left round {r}'s network unchanged. Train the network it is given, in place "
+                         f"(not a copy of it), so that the mask ranks its trained weights.")
+    start = history.curve_iterations[0] if history.curve_iterations else None
     if rewinding and r > 0 and start == 0:
         raise ValueError(f"Round {r}'s ticket holds θk but trained from iteration 0. Rewound tickets go on from "
                          f"iteration k, as the dense network did: train(net, data, 'lenet', "
@@ -289,7 +300,7 @@ def validate_preset(preset, choices: Mapping[str, tuple[str, ...]]) -> None:
                          f"got {dict(preset.prune_amounts)}.")
 
 
-def validate_training(data, iterations, batch_size, lr, seed, start_iteration, curve_every, progress) -> None:
+def validate_training(data, *, iterations, batch_size, lr, seed, start_iteration, curve_every, progress) -> None:
     """Check `train`'s arguments, naming each mistake."""
     if not isinstance(data, Data):
         raise TypeError(f"data must be a Data, e.g. load_mnist(folder) or load_cifar10(folder); got "

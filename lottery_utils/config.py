@@ -8,14 +8,13 @@ its preset: the optimizer and the preset's amounts are not hashed, so a changed 
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .checks import is_whole
+from .checks import did_you_mean, is_whole
 from .models import Preset, get_preset
 from .results import ALL_CONTROLS, Kind
 
@@ -63,9 +62,8 @@ def validate_controls(controls) -> tuple[str, ...]:
     controls = tuple(dict.fromkeys(controls))
     unknown = [c for c in controls if c not in ALL_CONTROLS]
     if unknown:
-        close = {c: difflib.get_close_matches(str(c), [str(k) for k in ALL_CONTROLS], n=1) for c in unknown}
-        hints = "".join(f" ({c!r}: did you mean {match[0]!r}?)" for c, match in close.items() if match)
-        raise ValueError(f"Unknown control(s) {unknown}{hints}: choose from {', '.join(ALL_CONTROLS)}.")
+        raise ValueError(f"Unknown control(s) {unknown}{did_you_mean(unknown, ALL_CONTROLS)}: choose from "
+                         f"{', '.join(ALL_CONTROLS)}.")
     return controls
 
 

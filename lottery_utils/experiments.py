@@ -168,12 +168,13 @@ class Experiment:
         return [(Kind.DENSE, 0)] + [(kind, r) for r in range(1, rounds + 1) for kind in (Kind.TICKET, *controls)]
 
     def to_train(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = ()) -> list[NetworkConfig]:
-        """The configurations `run` would train: none when the store holds every network; else the networks it lacks
-        and the earlier rounds whose trained weights it lacks (bundled results have none)."""
+        """The configurations `run` would train: none when the store holds every network. Else the networks it lacks,
+        and the dense network and tickets whose trained weights it lacks (bundled results have none), since
+        `iterative_pruning` trains each of them again to prune it."""
         configs = {network: self.config(*network, amounts) for network in self.networks(rounds, controls)}
         if all(self.store.has(config) for config in configs.values()):
             return []
-        chain = [(Kind.DENSE, 0)] + [(Kind.TICKET, r) for r in range(1, rounds)]  # pruned again: weights needed
+        chain = [(Kind.DENSE, 0)] + [(Kind.TICKET, r) for r in range(1, rounds + 1)]  # iterative_pruning trains these
         return [config for network, config in configs.items()
                 if not (self.store.has_trained(config) if network in chain else self.store.has(config))]
 
@@ -191,8 +192,6 @@ class Experiment:
         """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
         def train_round(network: nn.Module, r: int) -> History:  # round 0 trains the dense network, round r its ticket
             config = self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, amounts)
-            if r == rounds and self.store.has(config):  # not pruned again: its result will do, without its weights
-                return result_of(self.store.load(config)).history
             return self.train_or_load(network, config, pool).history
 
         start = self.start(pool)  # θ0, or θk when rewinding

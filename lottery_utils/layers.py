@@ -1,7 +1,7 @@
 """Helpers that find the layers of a network that get pruned, and read their masks.
 
-`prunable_layers` and `layer_roles` say which weights the paper prunes. `masks` reads torch's masks back, and
-`unmasked_weight` reads the values under them.
+`prunable_layers` and `layer_roles` say which weights are pruned: those of every conv and linear layer. `masks`
+reads torch's masks back, and `unmasked_weight` reads the values under them.
 """
 from __future__ import annotations
 

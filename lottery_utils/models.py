@@ -14,7 +14,7 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import validate_amount, validate_preset
+from .checks import did_you_mean, validate_amount, validate_preset
 
 
 def lenet() -> nn.Module:
@@ -157,7 +157,8 @@ class Preset:
         """Return the amounts pruned in one round, per layer role, for `winning_ticket` and `prune_smallest`.
 
         Without `rate` these are the paper's amounts. With a pruning rate `rate`, they are all scaled by one factor
-        so that the largest equals `rate`. For LeNet, `amounts(0.8)` is {"fc": 0.8, "output": 0.4}.
+        so that the largest equals `rate`. For LeNet, `amounts(0.8)` is {"fc": 0.8, "output": 0.4}. Prune them with
+        the preset's `strategy` too: ResNet-18 and VGG-19 rank their layers together ("global").
         """
         if rate is None:
             return dict(self.prune_amounts)
@@ -211,8 +212,8 @@ def get_preset(preset: str | Preset) -> Preset:
     if not isinstance(preset, str):
         raise TypeError(f"A preset is a name ({', '.join(PRESETS)}) or a Preset, got {preset!r}.")
     if preset not in PRESETS:
-        raise ValueError(f"Unknown model {preset!r}: choose one of {', '.join(PRESETS)} (each preset has its "
-                         f"model's name).")
+        raise ValueError(f"Unknown model {preset!r}{did_you_mean([preset], PRESETS)}: choose one of "
+                         f"{', '.join(PRESETS)} (each preset has its model's name).")
     return PRESETS[preset]
 
 

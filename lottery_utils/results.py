@@ -2,7 +2,7 @@
 
 `History` is what `train` records for one network, and `Result` says which network it is. `summarize` averages the
 seeds of each configuration, as the paper's figures do, and `conditions` tests the hypothesis' two conditions for one
-network against another. (`tables.paired` counts them seed by seed.)
+network against another.
 """
 from __future__ import annotations
 

@@ -54,7 +54,8 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     preset = get_preset(preset)
     iterations = preset.iterations if iterations is None else iterations
     batch_size = preset.batch_size if batch_size is None else batch_size
-    validate_training(data, iterations, batch_size, lr, seed, start_iteration, curve_every, progress)
+    validate_training(data, iterations=iterations, batch_size=batch_size, lr=lr, seed=seed,
+                      start_iteration=start_iteration, curve_every=curve_every, progress=progress)
     eval_every, curve_every = measurement_intervals(preset, iterations, curve_every)
     network.to(data.train_x.device)
     validate_fits(network, data)

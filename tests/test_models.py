@@ -91,7 +91,7 @@ def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
     assert lenet.build(seed=3)[1].weight.shape == (300, 784)
     with pytest.raises(ValueError, match="iterations must be a whole number >= 1"):
         TrainingSetup("lenet", 0, 60, 1e-3)
-    with pytest.raises(ValueError, match="Unknown model 'lenet5': choose one of lenet, conv2"):
+    with pytest.raises(ValueError, match=r"Unknown model 'lenet5' \('lenet5': did you mean 'lenet'\?\): choose one of lenet, conv2"):
         TrainingSetup("lenet5", 100, 60, 1e-3)
     with pytest.raises(TypeError):
         TrainingSetup("lenet")  # no placeholder defaults: iterations, batch size and learning rate are required

@@ -11,6 +11,7 @@ from lottery_utils import (PRESETS, Data, build_model, clone, evaluate, iterativ
 from lottery_utils.layers import layer_roles, prunable_layers
 from lottery_utils.pruning import apply_masks, prune_smallest
 from lottery_utils.pruning import load_state
+from lottery_utils.results import History
 
 EVERY_10 = dataclasses.replace(PRESETS["lenet"], eval_every=10)  # LeNet, the validation loss every 10 iterations
 
@@ -245,11 +246,11 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
             keep = masks_before[name].clone()
             keep[masks_before[name]] = alive >= alive.sort().values[cut]  # no ties in trained float weights
             expected[-1][name] = keep
-        return r  # iterative_pruning keeps it as the round's result
+        return History(early_stop_iteration=r)  # iterative_pruning keeps it as the round's result
 
     steps = iterative_pruning(network, spy_train, 3, {"fc": 0.2, "output": 0.1})
     tickets = [step.ticket for step in steps[1:]]
-    assert [step.history for step in steps] == [0, 1, 2, 3]  # what train_round returned, round by round
+    assert [step.history.early_stop_iteration for step in steps] == [0, 1, 2, 3]  # what train_round returned
     assert rounds == [0, 1, 2, 3] and len(expected) == 4  # the dense network, then each ticket, the last one too
     # round 0 is the dense network; each round trains its own ticket under its mask; the next mask lies inside it
     assert not hasattr(steps[0].ticket.fc1, "weight_mask") and not hasattr(steps[0].trained.fc1, "weight_mask")
@@ -296,9 +297,16 @@ def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, m
     assert calls == []
 
 
-def test_a_train_round_that_forgets_to_return_is_named():
+def test_a_train_round_that_forgets_to_return_trains_a_copy_or_returns_a_number_is_named(mnist):
     with pytest.raises(TypeError, match=r"train_round returned None in round 0: return what training returns"):
         iterative_pruning(build_model("lenet", seed=0), lambda net, r: None, 2, 0.2)
+    with pytest.raises(ValueError, match=r"train_round left round 0's network unchanged. Train the network it is "
+                                         r"given, in place \(not a copy of it\)"):  # it would prune θ0, not θj
+        iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(clone(net), mnist, EVERY_10, 20,
+                                                                                    progress=False), 2, 0.2)
+    with pytest.raises(TypeError, match=r"train_round returned a float in round 0, not a History"):
+        iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(net, mnist, EVERY_10, 20, progress=False)
+                          .final_test_accuracy, 2, 0.2)
 
 
 # --- every device ---------------------------------------------------------------------------------------------------
@@ -366,8 +374,9 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
         calls.append((r, remaining_weights(net)))
         with torch.no_grad():
             for layer in prunable_layers(net).values():
-                layer.weight.mul_(torch.linspace(0.5, 1.5, layer.weight.numel()).view_as(layer.weight))
-        return r
+                weight = getattr(layer, "weight_orig", layer.weight)  # the parameter, under a mask too
+                weight.mul_(torch.linspace(0.5, 1.5, weight.numel()).view_as(weight))
+        return History()
 
     tickets = [step.ticket for step in iterative_pruning(theta_0, train, 3, 0.2, reset_to=theta_k)[1:]]
     assert [r for r, _ in calls] == [0, 1, 2, 3]
