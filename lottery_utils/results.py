@@ -95,10 +95,6 @@ class Result:
     iterations: int  # the training length
     history: History = field(repr=False)  # what `train` recorded for it
     rewind_iteration: int = 0  # k if the ticket or control was reset to θk (the dense network after k iterations)
-    schedule: tuple[dict[str, float], ...] = ()  # for each round, the amount pruned per layer role
-    # A label for anything else about how it was trained (learning rate, batch size, ...). Results with different
-    # labels are never averaged together. The experiments fill it in. By hand, you can leave it empty.
-    training_key: str = ""
 
     def __post_init__(self):
         self.kind = Kind.named(self.kind)
@@ -126,8 +122,7 @@ class Result:
     @property
     def group_key(self) -> tuple:
         """Everything about the result except its seed. `summarize` averages the results that share a group key."""
-        return (self.kind, self.model, self.iterations, self.rewind_iteration, self.round,
-                tuple(tuple(sorted(step.items())) for step in self.schedule), self.remaining_key, self.training_key)
+        return self.kind, self.model, self.iterations, self.rewind_iteration, self.round, self.remaining_key
 
     @property
     def initial_test_accuracy(self) -> float:

@@ -77,16 +77,24 @@ def record_of(result: Result) -> dict[str, Any]:
 
 @dataclass
 class StoredResult(Result):
-    """A Result as a store holds it: with the key of its entry, whether it came from the bundle, and how many weights
-    each input pixel keeps in the first layer (for LeNet, enough to draw its mask without the weights). Its
-    `training_key` is the key of its configuration without the seed."""
+    """A Result as a store holds it. It adds how the network was pruned and trained (its pruning schedule and the key
+    of its configuration without the seed), the key of its entry, whether it came from the bundle, and how many
+    weights each input pixel keeps in the first layer (for LeNet, enough to draw its mask without the weights)."""
 
+    schedule: tuple[dict[str, float], ...] = ()  # for each round, the amount pruned per layer role
+    training_key: str = ""  # NetworkConfig.seedless_key: the whole configuration but the seed
     key: str = ""
     bundled: bool = False
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
     # the ticket a control was trained beside, when its bundle file names one other than its run's: seeds 0-2's sign
     # controls of the 18 rounds, trained beside a re-run of the ticket chain (why.beside_ticket)
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def group_key(self) -> tuple:
+        """Everything but the seed, as for a Result, and also the training setup and the pruning schedule. So networks
+        trained at two learning rates, or pruned by two schedules to one sparsity, are never averaged together."""
+        return *super().group_key, self.training_key
 
 
 @dataclass(frozen=True)

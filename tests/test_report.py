@@ -446,8 +446,9 @@ def test_the_cores_result_is_the_papers_numbers_and_the_store_adds_where_a_resul
 
     from lottery_utils.store import StoredResult
 
-    assert not {"key", "bundled", "first_layer_kept"} & {f.name for f in fields(Result)}
-    assert {"key", "bundled", "first_layer_kept"} <= {f.name for f in fields(StoredResult)}
+    bookkeeping = {"key", "bundled", "first_layer_kept", "schedule", "training_key"}
+    assert not bookkeeping & {f.name for f in fields(Result)}
+    assert bookkeeping <= {f.name for f in fields(StoredResult)}
 
     def stored(seed, lr):
         e = entry("ticket", 1, seed, 0.98, 3_000)
