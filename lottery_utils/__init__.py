@@ -1,16 +1,16 @@
 """Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching.
 
-The core is imported here; read it in the README's order: data, layers, models, results, pruning, training,
+The core is imported here; read it in the README's order: data, layers, models, results, masking, pruning, training,
 analysis (and checks, for reference). The machinery above it (experiments, store, plots, tables, widgets, ...) is
 imported by module name: `from lottery_utils import plots`.
 """
 from .data import Data, best_device, load_cifar10, load_mnist
-from .layers import layer_roles, masks, prunable_layers
+from .layers import layer_roles, masks, prunable_layers, remaining_weights
 from .models import PRESETS, Preset, build_model, weight_counts
 from .results import Conditions, History, Kind, Result, Spread, Summary, conditions, summarize
-from .pruning import (Round, apply_masks, clone, iterative_pruning, layer_amounts, load_state, per_round_amount,
-                      prune_smallest, random_prune, random_reinit, remaining_weights, sign_preserving_reinit,
-                      winning_ticket)
+from .masking import apply_masks, clone, load_state
+from .pruning import (Round, iterative_pruning, layer_amounts, per_round_amount, prune_smallest, random_prune,
+                      random_reinit, sign_preserving_reinit, winning_ticket)
 from .analysis import WeightStatistics, supermask_accuracy, weight_statistics
 from .training import evaluate, train
 

@@ -14,7 +14,7 @@ from torch import nn
 from .checks import validate_fits, validate_same_architecture
 from .data import Data
 from .layers import masks, prunable_layers, unmasked_weight
-from .pruning import clone
+from .masking import clone
 from .training import evaluate
 
 

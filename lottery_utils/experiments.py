@@ -40,8 +40,9 @@ from .config import NetworkConfig, TrainingSetup, validate_controls, validate_re
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, find_result, notebook_runs
 from .models import build_model, get_preset
-from .pruning import (clone, iterative_pruning, load_state, random_prune, random_reinit, remaining_weights,
-                      sign_preserving_reinit)
+from .layers import remaining_weights
+from .masking import clone, load_state
+from .pruning import iterative_pruning, random_prune, random_reinit, sign_preserving_reinit
 from .results import ALL_CONTROLS, KINDS, History, Kind, Result, unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of

@@ -45,3 +45,13 @@ def unmasked_weight(layer: nn.Module) -> torch.Tensor:
 def masks(network: nn.Module) -> dict[str, torch.Tensor | None]:
     """Return each prunable layer's mask (1 = kept), keyed by name. A layer that was never pruned gets None."""
     return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(network).items()}
+
+
+def remaining_weights(network: nn.Module) -> float:
+    """Return the fraction (0-1) of the prunable weights that are still unmasked."""
+    kept = total = 0
+    for module in prunable_layers(network).values():
+        mask = getattr(module, "weight_mask", None)
+        total += module.weight.numel()
+        kept += module.weight.numel() if mask is None else int(mask.sum())
+    return kept / total

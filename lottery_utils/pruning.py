@@ -1,11 +1,10 @@
-"""Winning tickets. The paper's algorithm fits on the first screen. The mask plumbing and the controls follow it.
+"""Winning tickets: the paper's algorithm, then the per-round amount and the controls.
 
-The masks are torch's own (`torch.nn.utils.prune`). A pruned layer holds `weight_orig` and `weight_mask`, and prune's
-hook computes `weight = weight_orig * weight_mask` before every forward pass.
+The masks are torch's own (`torch.nn.utils.prune`). What prune needs around it, such as copying a pruned network, is
+in `masking.py`.
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -14,9 +13,10 @@ from torch import nn
 from torch.nn.utils import prune
 
 from .checks import (validate_amount, validate_amount_keys, validate_fresh, validate_iterative_arguments,
-                     validate_rounds, validate_same_architecture, validate_state, validate_strategy,
-                     validate_ticket_pair, validate_trained, validate_unpruned)
-from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, unmasked_weight
+                     validate_rounds, validate_same_architecture, validate_strategy, validate_ticket_pair,
+                     validate_trained, validate_unpruned)
+from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, remaining_weights, unmasked_weight
+from .masking import apply_masks, clone, copy_masks, recompute_weights
 from .models import STRATEGIES, seeded  # random_prune seeds its mask as build_model does
 from .results import History
 
@@ -143,48 +143,6 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> di
     return {name: validate_amount(amount.get(name, 0.0), f"amount[{name!r}]") for name in roles}  # by layer name
 
 
-# --- the mask plumbing: masks and copies ------------------------------------------------------------------------
-
-def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """Give `target` the masks of `source`. The target's weight values stay as they are.
-
-    Each mask moves to the device of the layer it goes on. On a target that is already pruned, torch combines the
-    two masks, so the source's mask must lie inside the target's, as a later round's mask lies inside the one before.
-    """
-    validate_same_architecture(source, target, names=("source", "target"))
-    if all(mask is None for mask in masks(source).values()):
-        raise ValueError("source has no mask to give: prune it first (prune_smallest, or winning_ticket for a pair).")
-    target_masks = masks(target)
-    for name, mask in masks(source).items():
-        earlier = target_masks[name]
-        if mask is not None and earlier is not None and bool((mask.cpu() > earlier.cpu()).any()):  # kept, was pruned
-            raise ValueError(f"target's layer {name!r} is already pruned where source keeps weights: the masks would "
-                             f"combine, not copy. Apply the masks to an unpruned target, or to one pruned in an "
-                             f"earlier round of the same pruning.")
-    return _copy_masks(source, target)
-
-
-def _copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """Do what `apply_masks` does, without its check. The controls run their own checks, with their own messages."""
-    targets = prunable_layers(target)
-    for name, module in prunable_layers(source).items():
-        mask = getattr(module, "weight_mask", None)
-        if mask is not None:
-            layer = targets[name]
-            prune.custom_from_mask(layer, "weight", mask.detach().to(layer.weight.device, copy=True))
-    return target
-
-
-def remaining_weights(network: nn.Module) -> float:
-    """Return the fraction (0-1) of the prunable weights that are still unmasked."""
-    kept = total = 0
-    for module in prunable_layers(network).values():
-        mask = getattr(module, "weight_mask", None)
-        total += module.weight.numel()
-        kept += module.weight.numel() if mask is None else int(mask.sum())
-    return kept / total
-
-
 def per_round_amount(total: float, rounds: int) -> float:
     """Return the fraction to prune in each of `rounds` rounds so that `total` is pruned overall.
 
@@ -195,51 +153,6 @@ def per_round_amount(total: float, rounds: int) -> float:
     validate_amount(total, "total", "the share of the weights pruned overall")
     validate_rounds(rounds)
     return 1 - (1 - total) ** (1 / rounds)
-
-
-def clone(network: nn.Module) -> nn.Module:
-    """Return a deep copy of `network`, masks included.
-
-    `copy.deepcopy` alone fails on a pruned layer ("Only Tensors created explicitly by the user support the deepcopy
-    protocol"). The reason is that its `weight` is the product weight_orig * weight_mask, not a parameter. Mapping
-    each product to None in deepcopy's `memo` makes the copy skip it, and `recompute_weights` computes it again in
-    the copy.
-    """
-    products = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
-    return recompute_weights(copy.deepcopy(network, memo=products))
-
-
-def recompute_weights(network: nn.Module) -> nn.Module:
-    """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before every forward.
-
-    This is needed when `weight_orig` has changed since the last forward pass, as after a copy, a load or a training
-    step.
-    """
-    for module in prunable_layers(network).values():
-        if hasattr(module, "weight_mask"):
-            module.weight = module.weight_orig * module.weight_mask
-    return network
-
-
-def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
-    """Load a state dict into `network` in place, masks included: `load_state(build_model("lenet", 0), state)`.
-
-    A pruned network's state dict holds `weight_orig` and `weight_mask`, which an unpruned network's
-    `load_state_dict` refuses. So this first prunes each layer that has a mask in the state.
-    """
-    validate_state(network, state)
-    state = dict(state)
-    for name, module in prunable_layers(network).items():
-        mask = state.get(f"{name}.weight_mask")
-        if mask is None and hasattr(module, "weight_mask") and f"{name}.weight" in state:
-            raise ValueError(f"The state is of an unpruned network (layer {name!r} has no mask in it) but `network` is "
-                             f"pruned: load it into an unpruned network (e.g. build_model with the same name).")
-        if mask is not None and not hasattr(module, "weight_mask"):
-            prune.custom_from_mask(module, "weight", mask.to(module.weight.device))
-        if mask is not None:
-            state.setdefault(f"{name}.weight_orig", state.pop(f"{name}.weight", None))
-    network.load_state_dict(state)
-    return recompute_weights(network)
 
 
 # --- the controls: the ticket's mask on other weights, or another mask on its weights ----------------------------
@@ -253,7 +166,7 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
             changed in place and returned.
     """
     validate_fresh(ticket, fresh_network)
-    return _copy_masks(ticket, fresh_network)
+    return copy_masks(ticket, fresh_network)
 
 
 def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
@@ -273,7 +186,7 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
         for name, mask in masks(ticket).items():
             pruned = 0 if mask is None else int(mask.numel() - mask.sum())
             prune.random_unstructured(targets[name], "weight", amount=pruned)
-    return _copy_masks(on_cpu, network)
+    return copy_masks(on_cpu, network)
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
@@ -295,4 +208,4 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
             start = unmasked_weight(layer)  # the ticket's starting values, pruned ones included
             weight = fresh[name].weight
             weight.copy_(weight.abs() * torch.sign(start).to(weight.device))
-    return _copy_masks(ticket, fresh_network)
+    return copy_masks(ticket, fresh_network)

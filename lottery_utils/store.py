@@ -24,7 +24,7 @@ from .checks import validate_state
 from .config import NetworkConfig, config_key, key_without_seed
 from .models import build_model
 from .layers import masks, prunable_layers
-from .pruning import load_state
+from .masking import load_state
 from .results import History, Result
 
 FORMAT = 2  # of the bundle files: bump when their layout changes; the reader refuses other formats (2: LeNet's layers

@@ -9,8 +9,8 @@ from torch import nn
 from lottery_utils import (PRESETS, Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
 from lottery_utils.layers import layer_roles, prunable_layers
-from lottery_utils.pruning import apply_masks, prune_smallest
-from lottery_utils.pruning import load_state
+from lottery_utils.masking import apply_masks, load_state
+from lottery_utils.pruning import prune_smallest
 from lottery_utils.results import History
 
 EVERY_10 = dataclasses.replace(PRESETS["lenet"], eval_every=10)  # LeNet, the validation loss every 10 iterations

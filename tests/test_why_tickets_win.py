@@ -25,7 +25,7 @@ from lottery_utils.settings import Settings
 from lottery_utils.store import Cache, Store
 from lottery_utils.layers import masks, prunable_layers
 from lottery_utils.pruning import random_prune, random_reinit
-from lottery_utils.pruning import load_state
+from lottery_utils.masking import load_state
 from lottery_utils.lessons import find_result, initial_accuracies
 from lottery_utils.results import KINDS
 

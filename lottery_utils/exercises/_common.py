@@ -11,7 +11,7 @@ from torch import nn
 
 from ..models import build_model
 from ..layers import layer_roles, masks, prunable_layers
-from ..pruning import clone
+from ..masking import clone
 from ..results import History
 
 TOLERANCE = 0.006  # for matrices copied from a print-out with two decimals

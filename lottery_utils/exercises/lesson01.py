@@ -5,7 +5,9 @@ from torch import nn
 
 from ..models import weight_counts
 from ..layers import masks, prunable_layers
-from ..pruning import clone, remaining_weights, winning_ticket
+from ..layers import remaining_weights
+from ..masking import clone
+from ..pruning import winning_ticket
 from ._common import (StandIn, Unreadable, Verdict, boolean_masks, compare_ticket, correct, is_close, model_and_name,
                      not_yet, read_count, read_fraction, theta_0_and_trained)
 

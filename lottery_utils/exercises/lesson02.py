@@ -9,7 +9,8 @@ from torch import nn
 
 from ..models import build_model
 from ..layers import masks, prunable_layers
-from ..pruning import iterative_pruning, remaining_weights
+from ..layers import remaining_weights
+from ..pruning import iterative_pruning
 from ..tables import paired
 from ._common import CHECK_SEED, StandIn, Unreadable, Verdict, boolean_masks, correct, is_close, not_yet, read_fraction
 

@@ -6,7 +6,9 @@ from torch import nn
 
 from ..layers import prunable_layers
 from ..models import build_model
-from ..pruning import clone, remaining_weights, sign_preserving_reinit, winning_ticket
+from ..layers import remaining_weights
+from ..masking import clone
+from ..pruning import sign_preserving_reinit, winning_ticket
 from ._common import CHECK_SEED, StandIn, Verdict, boolean_masks, correct, not_yet
 
 # --- why tickets win (notebook 05) ---------------------------------------------------------------------------------
