@@ -220,9 +220,11 @@ def validate_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> Non
 
 
 def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
-    """Check `winning_ticket`'s two networks: two objects, of one architecture, with the same masks.
+    """Check `winning_ticket`'s two networks: two objects, of one architecture, with the same masks, not the same
+    weights.
 
-    The two are pruned together, round after round, so their masks agree before each cut.
+    The two are pruned together, round after round, so their masks agree before each cut. Equal weights mean that
+    the "trained" network was not trained, or that the copy was made after training.
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
@@ -235,6 +237,11 @@ def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) ->
                          f"(trained keeps {_kept_count(masks(trained_network)[differs])}, copy keeps "
                          f"{_kept_count(masks(copy_network)[differs])} weights). Prune both together with "
                          f"winning_ticket, round after round.")
+    if all(torch.equal(a.detach().cpu(), b.detach().cpu())
+           for a, b in zip(trained_network.parameters(), copy_network.parameters())):
+        raise ValueError("trained_network and copy_network hold the same weights, so neither was trained (or the copy "
+                         "was made after training). Train trained_network (θj) and keep copy_network as the copy "
+                         "made before training (θ0). To prune untrained weights on purpose, use prune_smallest.")
 
 
 def _kept_count(mask: torch.Tensor | None) -> str:

@@ -1,10 +1,11 @@
-"""Network configurations as values: what one trained network is (its setup, kind, pruning schedule, seed) and the
-key it is stored under.
+"""Network configurations as values. A configuration says what one trained network is (its setup, kind, pruning
+schedule and seed) and gives the key it is stored under.
 
-Every cache entry and every bundled network is found by `NetworkConfig.key`, a hash of `NetworkConfig.as_dict()`. That
-dictionary is the stored format of every cache and bundle written so far, so its fields and the arithmetic of
-`Preset.amounts` must not change: a test loads every bundled entry through this module. (The model's name stands for
-its preset: the optimizer and the preset's amounts are not hashed, so a changed preset must bump ALGORITHM_VERSION.)
+Every cache entry and every bundled network is found by `NetworkConfig.key`, a hash of `NetworkConfig.as_dict()`. Every
+cache and bundle stores its networks in the form of that dictionary. So its fields and the arithmetic of
+`Preset.amounts` must not change, or the stored networks would no longer be found. A test loads every bundled entry
+through this module. The optimizer and the preset's amounts are not hashed, so the model's name stands for its preset.
+A change to a preset must therefore bump ALGORITHM_VERSION.
 """
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ from .checks import did_you_mean, is_whole
 from .models import Preset, get_preset
 from .results import ALL_CONTROLS, Kind
 
-# Bump when a change makes cached results stale. 2: early stopping measured every `Preset.eval_every` iterations
-# (LeNet: 100) instead of on the curves' grid (every 1,000 of 50,000); entries of version 1 are not read.
+# Bump this when a change makes cached results stale; entries of another version are not read. Version 2 measures
+# early stopping every `Preset.eval_every` iterations (100 for LeNet), not on the curves' grid (every 1,000 of 50,000).
 ALGORITHM_VERSION = 2
-FAST_ITERATIONS = 300  # fast mode: LeNet passes 90 % test accuracy by then, enough for a demo in seconds
+FAST_ITERATIONS = 300  # fast mode's length; LeNet passes 90 % test accuracy by then, enough for a demo in seconds
 FAST_EVAL_EVERY = 50
 
 
-# --- what a run may ask for: the checks of the experiments, the widgets and the command line ------------------
+# --- Checks of what a run may ask for, shared by the experiments, the widgets and the command line ------------
 
 def validate_seeds(seeds, limit: int) -> list[int]:
     """Return the seeds as a list if each is a whole number from 0 to `limit` - 1."""
@@ -53,7 +54,7 @@ def validate_rewind(rewind_iteration: int, iterations: int | None = None) -> int
 
 
 def validate_controls(controls) -> tuple[str, ...]:
-    """Return the controls named, each once, in the order given; an unknown name is refused.
+    """Return the named controls, each once, in the order given. An unknown name is refused.
 
     `controls` is a sequence of names from ALL_CONTROLS, or one comma-separated string of them.
     """
@@ -69,7 +70,7 @@ def validate_controls(controls) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class TrainingSetup:
-    """How the networks of one model are trained: iterations, batch size, learning rate, evaluation interval."""
+    """How the networks of one model train. It sets iterations, batch size, learning rate and evaluation interval."""
 
     model: str
     iterations: int
@@ -79,17 +80,17 @@ class TrainingSetup:
     fast: bool = False
 
     def __post_init__(self):
-        self._checked_preset()  # every value checked now, each mistake named (an unknown model says which exist)
+        self._checked_preset()  # checks every value now and names each mistake, listing the models for an unknown one
 
     @property
     def preset(self) -> Preset:
-        """The model's preset with this setup's training length, batch size, learning rate and evaluation interval:
-        what `training.train` takes."""
+        """The model's preset with this setup's training length, batch size, learning rate and evaluation interval.
+        This is what `training.train` takes."""
         return self._checked_preset()
 
     def _checked_preset(self) -> Preset:
-        """The preset, made and so checked: `get_preset` names an unknown model, and a Preset checks its values when
-        it is made (as `dataclasses.replace` makes it)."""
+        """Make the preset, which checks it. `get_preset` names an unknown model, and a Preset checks its values when
+        `dataclasses.replace` makes it."""
         paper = get_preset(self.model)
         return replace(paper, iterations=self.iterations, batch_size=self.batch_size, lr=self.lr,
                        eval_every=paper.eval_every if self.eval_every is None else self.eval_every)
@@ -97,7 +98,8 @@ class TrainingSetup:
     @classmethod
     def for_model(cls, model: str = "lenet", iterations: int | None = None, batch_size: int | None = None,
                   lr: float | None = None, eval_every: int | None = None, fast: bool = False) -> "TrainingSetup":
-        """The preset's values (the paper's), shrunk when `fast`, overridden by any argument given."""
+        """A setup with the preset's values, which are the paper's. They shrink when `fast`, and any argument given
+        overrides them."""
         paper = get_preset(model)
         if iterations is None:
             iterations = min(FAST_ITERATIONS, paper.iterations) if fast else paper.iterations
@@ -109,13 +111,13 @@ class TrainingSetup:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """One network: its setup, kind, the per-role amounts of each pruning round, its seed and rewind iteration."""
+    """One network, given by its setup, kind, per-role amounts of each pruning round, seed and rewind iteration."""
 
     setup: TrainingSetup
     kind: Kind
-    schedule: tuple[tuple[tuple[str, float], ...], ...] = ()  # per round: (layer role, amount) pairs
+    schedule: tuple[tuple[tuple[str, float], ...], ...] = ()  # for each round, its (layer role, amount) pairs
     seed: int = 0
-    rewind_iteration: int = 0  # k > 0: a ticket or control reset to θk (never the dense network)
+    rewind_iteration: int = 0  # k > 0 resets a ticket or control to θk (never the dense network)
 
     def __post_init__(self):
         object.__setattr__(self, "kind", Kind.named(self.kind))
@@ -126,8 +128,8 @@ class NetworkConfig:
     @classmethod
     def of(cls, setup: TrainingSetup, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None,
            seed: int = 0, rewind_iteration: int = 0) -> "NetworkConfig":
-        """`rounds` rounds at the same per-role `amounts` (the dense network: none); the dense network is never
-        rewound (it is the same for every k)."""
+        """A network pruned for `rounds` rounds at the same per-role `amounts`. The dense network has no rounds. It
+        is never rewound, because it is the same for every k."""
         step = tuple((amounts or {}).items())
         return cls(setup, kind, (step,) * rounds, seed, 0 if kind == Kind.DENSE else rewind_iteration)
 
@@ -136,9 +138,10 @@ class NetworkConfig:
         return len(self.schedule)
 
     def as_dict(self) -> dict[str, Any]:
-        """The stored form: the setup, the preset's non-default training settings (warmup, milestones, init: none for
-        LeNet and Conv-2/4/6), the network, its seed and ALGORITHM_VERSION, and the rewind iteration only when k > 0
-        (k = 0 keeps the keys written before rewinding existed)."""
+        """The stored form of the configuration. It holds the setup, the preset's non-default training settings
+        (warmup, milestones and init, none of which LeNet and Conv-2/4/6 have), the network, its seed and
+        ALGORITHM_VERSION. It holds the rewind iteration only when k > 0, so networks that are not rewound keep the
+        keys they are stored under."""
         rewind = {"rewind_iteration": self.rewind_iteration} if self.rewind_iteration else {}
         return {**asdict(self.setup), **_training_settings(self.setup.model), "kind": str(self.kind),
                 "schedule": [dict(step) for step in self.schedule], "seed": self.seed, "version": ALGORITHM_VERSION,
@@ -150,16 +153,16 @@ class NetworkConfig:
 
     @property
     def seedless_key(self) -> str:
-        """The key of this network whatever its seed: a stored result's `training_key`, which keeps results trained
-        otherwise apart in `results.summarize`."""
+        """The key of this network with its seed left out. It is a stored result's `training_key`, which keeps
+        networks trained in different ways apart in `results.summarize`."""
         return key_without_seed(self.as_dict())
 
 
 def _training_settings(model: str) -> dict[str, Any]:
-    """What a key needs of a preset's training beyond `TrainingSetup`: its warmup, milestones and initialization, each
-    only where it is not the default. So these settings changed the keys of ResNet-18 and VGG-19 (results trained the
-    old way are not reused) and left those of LeNet and Conv-2/4/6, and the bundled results stored under them, as
-    they were."""
+    """The preset's training settings that a key needs beyond `TrainingSetup`. These are its warmup, milestones and
+    initialization, each only where it is not the default. LeNet and Conv-2/4/6 use the defaults, so their keys, and
+    the bundled results stored under them, stay the same. ResNet-18 and VGG-19 do not, so their keys include these
+    settings and results trained without them are not reused."""
     paper, defaults = get_preset(model), {f.name: f.default for f in fields(Preset)}
     return {name: list(value) if isinstance(value, tuple) else value
             for name in ("warmup_iterations", "lr_milestones", "init")
@@ -167,7 +170,7 @@ def _training_settings(model: str) -> dict[str, Any]:
 
 
 def config_key(config: Mapping[str, Any]) -> str:
-    """The key of a stored configuration: a short stable hash of its JSON (the one key function of every store)."""
+    """The key of a stored configuration, a short stable hash of its JSON. Every store uses this one key function."""
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:20]
 
 

@@ -1,8 +1,9 @@
-"""The paper's experiments: one-shot and iterative pruning with their controls, every network kept in a `Store`.
+"""The paper's experiments. They run one-shot and iterative pruning with their controls and keep every network in a
+`Store`.
 
-The algorithm itself is `pruning.iterative_pruning`; an `Experiment` calls it with a `train_round` that answers from
-the store where it can, trains the controls beside each round's ticket, and keeps every result. `settings` (fast
-mode, the folders) and the store are passed in; nothing here reads the environment.
+The algorithm itself is `pruning.iterative_pruning`. An `Experiment` calls it with a `train_round` that answers from
+the store where it can. The experiment also trains the controls beside each round's ticket and keeps every result.
+The `settings` (fast mode, the folders) and the store are passed in, and nothing here reads the environment.
 
 How a notebook's call reaches `training.train`:
 
@@ -12,14 +13,14 @@ How a notebook's call reaches `training.train`:
           train_round -> train_or_load           each round's network, unless the store has its weights
             train_job -> training.train          in this process (or a worker, with workers > 1); then stored
 
-Rewinding (`rewind_iteration=k`, Frankle et al. 2019 "Stabilizing the Lottery Ticket Hypothesis", arXiv 1903.01611:
-"late resetting"; Frankle et al. 2020 "Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv 1912.05671,
-Algorithm 2 "IMP with rewinding to step k") resets tickets to θk, the dense network's weights after k of its
-iterations, instead of θ0, and trains them from iteration k to the end. The controls are then defined as the
-authors' own code defines them (open_lth, facebookresearch/open_lth: `randomly_reinitialize`, `randomly_prune`):
-"reinit" is the ticket's mask on a fresh initialization, "random_prune" a random
-mask of the same per-layer size on θk, both trained from iteration k. "reinit_signs" under rewinding (fresh
-magnitudes, the signs of θk) is this library's extension: Zhou et al. 2019 do not rewind.
+Rewinding (`rewind_iteration=k`) resets tickets to θk instead of θ0 and trains them from iteration k to the end. θk
+is the dense network's weights after k of its iterations. Frankle et al. 2019 call this "late resetting" ("Stabilizing
+the Lottery Ticket Hypothesis", arXiv 1903.01611). Frankle et al. 2020 call it "IMP with rewinding to step k"
+(Algorithm 2 of "Linear Mode Connectivity and the Lottery Ticket Hypothesis", arXiv 1912.05671). Under rewinding the
+controls follow the authors' own code (open_lth, facebookresearch/open_lth, in `randomly_reinitialize` and
+`randomly_prune`). "reinit" puts the ticket's mask on a fresh initialization. "random_prune" puts a random mask of the
+same per-layer size on θk. Both train from iteration k. "reinit_signs" under rewinding keeps the signs of θk with
+fresh magnitudes. It is this library's own extension, since Zhou et al. 2019 do not rewind.
 """
 from __future__ import annotations
 
@@ -52,17 +53,17 @@ __all__ = ["Experiment", "announce", "count_to_train", "iterative", "one_shot", 
            "trained_networks", "training_note"]
 
 TRAINING_ANNOUNCED = "Not cached yet:"  # how real mode starts saying what it is about to train
-SEED_LIMIT = 1_000  # an experiment's seeds: 0-999 (above, the controls' fresh draws)
+SEED_LIMIT = 1_000  # an experiment's seeds are 0-999; the controls' fresh draws use the seeds above
 
 
 def sort_results(results: Iterable[Result]) -> list[Result]:
-    """By seed, round, then kind (in KINDS order: dense, ticket, then the controls)."""
+    """Sort results by seed, round, then kind. Kinds go in KINDS order (dense, ticket, then the controls)."""
     return sorted(results, key=lambda r: (r.seed, r.round, KINDS.index(r.kind)))
 
 
 def dataset(model: str, root: Path) -> Data:
     """The data the preset `model` trains on (MNIST or CIFAR-10), from the folder `root`. It is loaded once per process
-    and folder: every network of the experiments trains on the same tensors, which nothing here changes."""
+    and folder. Every network of the experiments trains on the same tensors, and nothing here changes them."""
     return _loaded(get_preset(model).dataset, Path(root).resolve())
 
 
@@ -73,8 +74,8 @@ def _loaded(name: str, root: Path) -> Data:
 
 @dataclass(frozen=True)
 class Job:
-    """One network to train, everything a worker process needs: where it is stored, the data, its configuration and
-    its untrained weights (θ0 or θk, masked)."""
+    """One network to train, with everything a worker process needs. That is where it is stored, the data, its
+    configuration and its untrained weights (θ0 or θk, masked)."""
 
     cache: Cache
     data: Path
@@ -84,8 +85,8 @@ class Job:
 
 
 def train_job(job: Job) -> Result:
-    """Train one network (here or in a worker process) and store it: the dense network from iteration 0, the others
-    from the rewind iteration (0 unless rewinding). The dense network and tickets keep their weights."""
+    """Train one network, here or in a worker process, and store it. The dense network trains from iteration 0, the
+    others from the rewind iteration (0 unless rewinding). The dense network and tickets keep their weights."""
     config, setup = job.config, job.config.setup
     data = dataset(setup.model, job.data)
     network = network_from_state(setup.model, job.state, data.train_x.device)
@@ -103,8 +104,9 @@ def train_job(job: Job) -> Result:
 
 
 def rewound_state(setup: TrainingSetup, seed: int, data: Path, k: int, state: dict) -> dict[str, torch.Tensor]:
-    """θk: θ0 (`state`) trained for the dense network's first k iterations (its seed, mini-batches and
-    schedule: exactly its weights at iteration k, on the same device and number of threads)."""
+    """Compute θk by training θ0 (`state`) for the dense network's first k iterations. The training uses the dense
+    network's seed, mini-batches and schedule. So on the same device and number of threads, θk is exactly the dense
+    network's weights at iteration k."""
     tensors = dataset(setup.model, data)
     network = network_from_state(setup.model, state, tensors.train_x.device)
     train(network, tensors, setup.preset, k, seed=seed, progress=False)
@@ -112,12 +114,12 @@ def rewound_state(setup: TrainingSetup, seed: int, data: Path, k: int, state: di
 
 
 def state_of(network: nn.Module) -> dict[str, torch.Tensor]:
-    """The network's weights and masks, on the CPU: what the cache stores and worker processes receive."""
+    """The network's weights and masks, on the CPU. The cache stores them, and worker processes receive them."""
     return {name: value.detach().cpu() for name, value in network.state_dict().items()}
 
 
 class InProcess:
-    """Runs each task at once, in this process: the pool of `workers=1`."""
+    """The pool of `workers=1`. It runs each task at once, in this process."""
 
     def submit(self, function, *args) -> Future:
         future = Future()
@@ -130,7 +132,8 @@ Pool = ProcessPoolExecutor | InProcess
 
 @contextmanager
 def pool_of(workers: int):
-    """`workers` processes of one thread each (on 2 cores that beats one process with two threads), or InProcess."""
+    """A pool of `workers` processes of one thread each, or InProcess for a single worker. On 2 cores, two such
+    processes beat one process with two threads."""
     if workers <= 1:
         yield InProcess()
         return
@@ -156,7 +159,7 @@ class Experiment:
         return NetworkConfig.of(self.setup, kind, rounds, amounts, self.seed, self.rewind_iteration)
 
     def result(self, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None) -> Result:
-        """One network's result: from the store, else trained now (with the rounds before it)."""
+        """One network's result. It comes from the store, or else it is trained now with the rounds before it."""
         entry = self.store.load(self.config(kind, rounds, amounts))
         if entry is not None:
             return result_of(entry)
@@ -165,13 +168,14 @@ class Experiment:
         return find_result(self.run(rounds, amounts, (kind,) if kind in ALL_CONTROLS else ()), kind, rounds)
 
     def networks(self, rounds: int, controls: Sequence[str] = ()) -> list[tuple[str, int]]:
-        """(kind, round) of every network of a run: the dense one, then each round's ticket and controls."""
+        """The (kind, round) of every network of a run. The dense one comes first, then each round's ticket and
+        controls."""
         return [(Kind.DENSE, 0)] + [(kind, r) for r in range(1, rounds + 1) for kind in (Kind.TICKET, *controls)]
 
     def to_train(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = ()) -> list[NetworkConfig]:
-        """The configurations `run` would train: none when the store holds every network. Else the networks it lacks,
-        and the dense network and tickets whose trained weights it lacks (bundled results have none), since
-        `iterative_pruning` trains each of them again to prune it."""
+        """The configurations that `run` would train. There are none when the store holds every network. Otherwise
+        they are the networks the store lacks, and the dense network and tickets whose trained weights it lacks
+        (bundled results have none). `iterative_pruning` trains each of those again to prune it."""
         configs = {network: self.config(*network, amounts) for network in self.networks(rounds, controls)}
         if all(self.store.has(config) for config in configs.values()):
             return []
@@ -181,7 +185,8 @@ class Experiment:
 
     def run(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = (),
             pool: Pool | None = None) -> list[Result]:
-        """Iterative pruning with its controls: every network's result, trained only where the store has none."""
+        """Iterative pruning with its controls. It returns every network's result and trains only what the store
+        lacks."""
         configs = [self.config(kind, r, amounts) for kind, r in self.networks(rounds, controls)]
         entries = [self.store.load(config) for config in configs]
         if not all(entries):
@@ -190,7 +195,8 @@ class Experiment:
         return [result_of(entry) for entry in entries]
 
     def _train_missing(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
-        """pruning.iterative_pruning, each round's training named for the store; then the controls, side by side."""
+        """Run pruning.iterative_pruning, naming each round's training for the store. Then train the controls side by
+        side."""
         def train_round(network: nn.Module, r: int) -> History:  # round 0 trains the dense network, round r its ticket
             config = self.config(Kind.DENSE) if r == 0 else self.config(Kind.TICKET, r, amounts)
             return self.train_or_load(network, config, pool).history
@@ -205,15 +211,15 @@ class Experiment:
                 config = self.config(kind, r, amounts)
                 if not self.store.has(config):
                     pending.append(pool.submit(train_job, self.job(config, self.control(kind, ticket, r, start))))
-        for future in pending:  # side by side in the pool's processes; wait for all
+        for future in pending:  # they train side by side in the pool's processes; wait for all
             future.result()
 
     def job(self, config: NetworkConfig, network: nn.Module) -> Job:
         return Job(self.store.disk, self.data, config, state_of(network), self.progress)
 
     def train_or_load(self, network: nn.Module, config: NetworkConfig, pool: Pool) -> Result:
-        """Train `network` in place as `config` (in `pool`), or give it the trained weights the store holds
-        (bundled results have none: those networks train here, to prune them further)."""
+        """Train `network` in place as `config` (in `pool`), or give it the trained weights the store holds. Bundled
+        results have no weights, so those networks train here, to be pruned further."""
         entry = self.store.load_trained(config)
         if entry is None:
             pool.submit(train_job, self.job(config, network)).result()
@@ -222,12 +228,12 @@ class Experiment:
         return result_of(entry)
 
     def initial(self) -> nn.Module:
-        """θ0: this seed's untrained network."""
+        """This seed's untrained network, θ0."""
         return build_model(self.setup.model, self.seed)
 
     def start(self, pool: Pool | None = None) -> nn.Module:
-        """What the tickets are reset to: θ0, or θk when rewinding (the dense network's first k
-        iterations, trained again in `pool`: a few seconds for LeNet's k <= 2,000)."""
+        """The network the tickets are reset to, which is θ0, or θk when rewinding. For θk the dense network's first
+        k iterations are trained again in `pool`, which takes a few seconds for LeNet's k <= 2,000."""
         network = self.initial()
         if self.rewind_iteration:
             state = (pool or InProcess()).submit(rewound_state, self.setup, self.seed, self.data, self.rewind_iteration,
@@ -236,12 +242,11 @@ class Experiment:
         return network
 
     def control(self, kind: str, ticket: nn.Module, ticket_round: int, start: nn.Module | None = None) -> nn.Module:
-        """A control for a ticket: its mask on fresh weights ("reinit"); the same fresh magnitudes with the ticket's
-        signs ("reinit_signs", the same draw as "reinit": the two differ only in signs); a random mask on `start`
-        (θ0, or θk when rewinding; default `self.start()`) keeping as many weights per layer
-        ("random_prune")."""
-        # a fresh draw for every seed and round, never a seed's θ0 (seeds are below SEED_LIMIT); the bundled
-        # controls were drawn with this formula
+        """A control for a ticket. "reinit" puts the ticket's mask on fresh weights. "reinit_signs" takes the same
+        fresh draw with the ticket's signs, so the two differ only in signs. "random_prune" puts a random mask that
+        keeps as many weights per layer on `start` (θ0, or θk when rewinding; default `self.start()`)."""
+        # A fresh draw for every seed and round, never a seed's θ0 (seeds are below SEED_LIMIT). The bundled
+        # controls were drawn with this formula.
         fresh_seed = SEED_LIMIT * (self.seed + 1) + ticket_round
         if kind == Kind.REINIT:
             return random_reinit(ticket, build_model(self.setup.model, fresh_seed))
@@ -254,8 +259,8 @@ class Experiment:
 
 def with_defaults(model: str, settings: Settings, store: Store | None, setup: TrainingSetup | None
                   ) -> tuple[Settings, Store, TrainingSetup]:
-    """What every experiment runs with: its `settings` (given, never guessed: fast mode and the folders), their
-    store unless one is given, and the preset's setup (shrunk in fast mode) unless one is given."""
+    """What every experiment runs with. The `settings` (fast mode and the folders) must be given and are never
+    guessed. The store is theirs and the setup is the preset's (shrunk in fast mode), unless one is given."""
     if not isinstance(settings, Settings):
         raise TypeError(f"settings must be a Settings, got {type(settings).__name__}: pass "
                         f"settings=Settings.from_environment() (what each notebook's first cell does), or "
@@ -298,22 +303,22 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
               controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
               rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
               ) -> list[Result]:
-    """The paper's iterative pruning for each seed: `rounds` of train, prune at `rate`, reset to θ0.
+    """The paper's iterative pruning for each seed, with `rounds` rounds of train, prune at `rate` and reset to θ0.
 
     Every network is read from the store where it is there, and trained and kept otherwise. In real mode, what must
     train is announced first.
 
     Args:
         model: a preset's name.
-        rate: the pruning rate per round (`Preset.rate`; default: the paper's).
+        rate: the pruning rate per round (see `Preset.rate`; default the paper's).
         seeds: one experiment per seed.
         controls: any of ALL_CONTROLS, trained beside each round's ticket.
         progress: True for progress bars, False for none, or a tqdm class.
-        store: where networks are found and kept (default: the settings' store, bundle included).
-        workers: more than 1 trains in that many one-thread processes.
+        store: where networks are found and kept (default the settings' store, bundle included).
+        workers: with more than 1, the networks train in that many one-thread processes.
         rewind_iteration: k > 0 resets the tickets to θk and trains them from iteration k.
         settings: fast mode and the folders.
-        setup: how every network trains (default: the preset's, shrunk in fast mode).
+        setup: how every network trains (default the preset's, shrunk in fast mode).
     """
     validate_rounds(rounds)
     controls = validate_controls(controls)
@@ -327,9 +332,9 @@ def iterative(model: str = "lenet", rounds: int = 5, rate: float | None = None, 
 def one_shot(model: str = "lenet", rate: float = 0.8, seeds: Iterable[int] = (0,), *, controls: Iterable[str] = (),
              progress: Progress = True, store: Store | None = None, workers: int = 1, rewind_iteration: int = 0,
              settings: Settings, setup: TrainingSetup | None = None) -> list[Result]:
-    """Train θ0 -> θj, prune by `rate` (the paper's pruning rate p: see `Preset.rate`), reset to
-    θ0 (θk with `rewind_iteration=k`), retrain; plus controls (any of ALL_CONTROLS). Arguments as
-    `iterative`'s."""
+    """One-shot pruning. Train θ0 to θj, prune by `rate` (the paper's pruning rate p, see `Preset.rate`), reset to θ0
+    (θk with `rewind_iteration=k`) and retrain. Any of ALL_CONTROLS train beside the ticket. The arguments are as in
+    `iterative`."""
     return iterative(model, 1, rate, seeds, controls=controls, progress=progress, store=store, workers=workers,
                      rewind_iteration=rewind_iteration, settings=settings, setup=setup)
 
@@ -351,7 +356,7 @@ def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.
           controls: Iterable[str] = (), progress: Progress = True, store: Store | None = None, workers: int = 1,
           rewind_iteration: int = 0, settings: Settings, setup: TrainingSetup | None = None
           ) -> list[Result]:
-    """One-shot pruning at several rates (the slider's grid): the dense network is trained once per seed."""
+    """One-shot pruning at several rates, such as the slider's grid. The dense network is trained once per seed."""
     rates, controls = list(rates), validate_controls(controls)
     experiments = _experiments(model, seeds, progress=progress, store=store, workers=workers,
                                rewind_iteration=rewind_iteration, settings=settings, setup=setup)
@@ -367,8 +372,8 @@ def sweep(model: str = "lenet", rates: Iterable[float] = (0.2, 0.5, 0.8, 0.9, 0.
 def count_to_train(model: str, runs: Iterable[tuple[int, float | None]], seeds: Iterable[int] = (0,), *,
                    controls: Iterable[str] = (), store: Store | None = None, rewind_iteration: int = 0,
                    settings: Settings, setup: TrainingSetup | None = None) -> int:
-    """How many networks `iterative(model, rounds, rate, ...)` for each (rounds, rate) of `runs` would train (the
-    ones they share counted once); 0 when the store holds them all."""
+    """How many networks `iterative(model, rounds, rate, ...)` would train for each (rounds, rate) of `runs`. Networks
+    that several runs share count once, and the count is 0 when the store holds them all."""
     experiments = _experiments(model, seeds, progress=False, store=store, workers=1,
                                rewind_iteration=rewind_iteration, settings=settings, setup=setup)
     return _count(experiments, runs, validate_controls(controls))
@@ -380,7 +385,8 @@ def _count(experiments: list[Experiment], runs: Iterable[tuple[int, float | None
 
 
 def training_note(count: int, setup: TrainingSetup, store: Store) -> str:
-    """"3 networks to train, 50,000 iterations each: about 4 min ..." from how long the bundled ones took."""
+    """A note such as "3 networks to train, 50,000 iterations each: about 4 min ...". The time is estimated from how
+    long the bundled networks took."""
     networks = f"{count} network{'s' if count != 1 else ''} to train, {setup.iterations:,} iterations each"
     seconds = sorted(r.seconds for r in (store.bundle.results(setup.model) if store.bundle else [])
                      if r.iterations == setup.iterations and r.seconds)
@@ -402,7 +408,7 @@ def announce(experiments: list[Experiment], runs, controls=()) -> None:
 
 
 def duration(seconds: float) -> str:
-    """"45 s", "12 min", "2 h 05 min"."""
+    """A duration as text, such as "45 s", "12 min" or "2 h 05 min"."""
     if seconds < 90:
         return f"{seconds:.0f} s"
     minutes = round(seconds / 60)
@@ -440,7 +446,7 @@ def precompute(notebook: str | None = None, model: str = "lenet", seed: int = 0,
                workers: int = 1) -> int:
     """Train, or find in the store, every network a notebook's widgets and figures show; return how many.
 
-    Then every slider move answers at once in class. `notebook` is "01", "02", "03" or "05" (default: all of them);
+    Then every slider move answers at once in class. `notebook` is "01", "02", "03" or "05" (default all of them).
     `lessons.notebook_runs` lists their runs. "05" also covers the trained weights its section 2 reads (seed 0) and
     the classroom app's signs panel.
     """

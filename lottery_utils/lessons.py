@@ -1,8 +1,9 @@
-"""What each notebook shows, as data: the sliders' grids and every run behind them, in real and fast mode; the
-names the lessons give the kinds of network (`LABELS`); and how the tables and figures look results up.
+"""What each notebook shows, as data. This module holds the sliders' grids and every run behind them, in real and
+fast mode. It also holds the names the lessons give the kinds of network (`LABELS`) and the way the tables and figures
+look results up.
 
-One list serves everyone that needs it: the widgets (their grids), `experiments.precompute` (what to train before
-class), the bundle builder (what to bundle) and the docs generator (what to report).
+One list serves everyone that needs it. The widgets take their grids from it, `experiments.precompute` takes what to
+train before class, the bundle builder takes what to bundle, and the docs generator takes what to report.
 """
 from __future__ import annotations
 
@@ -17,28 +18,28 @@ from .results import ALL_CONTROLS, CONTROLS, Result, Spread, Summary, by_configu
 LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
           "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}
 PAPER_RATE = PRESETS["lenet"].rate  # LeNet's fc layers lose 20 % of their survivors per round
-PAPER_ROUNDS = 18  # 20 % a round, down to 1.9 % of the weights: the sparsest ticket of the paper's Figure 3
+PAPER_ROUNDS = 18  # at 20 % a round they leave 1.9 % of the weights, the sparsest ticket of the paper's Figure 3
 DEMO_RATE = 0.8  # notebook 01 walks through one-shot pruning of 80 % by hand, as the slides do
-ITERATIVE_RATES = (PAPER_RATE, 0.5)  # per-round rates of notebook 02's dropdown: the paper's, and bigger steps
-SIGN_CONTROLS = ("reinit", "reinit_signs")  # notebook 05: plain random reinit, and the same keeping θ0's signs
+ITERATIVE_RATES = (PAPER_RATE, 0.5)  # the per-round rates of notebook 02's dropdown, the paper's and a bigger step
+SIGN_CONTROLS = ("reinit", "reinit_signs")  # notebook 05's plain random reinit, and the same draw keeping θ0's signs
 
 
 def slider_rates(rate: float = PAPER_RATE, positions: int = 14) -> tuple[float, ...]:
-    """One-shot rates that keep what k iterative rounds at `rate` keep, k = 1..positions (4 decimals: these
-    rates are part of the stored configurations)."""
+    """One-shot rates that keep as many weights as k iterative rounds at `rate`, for k = 1..positions. They are
+    rounded to 4 decimals, because these rates are part of the stored configurations."""
     return tuple(round(1 - (1 - rate) ** k, 4) for k in range(1, positions + 1))
 
 
 SLIDER_RATES = slider_rates()  # LeNet's fc layers keep 0.8^n, the sparsities of n rounds at the paper's 20 %
 ONE_SHOT_GRID = tuple(sorted({DEMO_RATE, *SLIDER_RATES}))  # the one-shot sliders' positions
-# Notebook 05: the sign experiment at every other one-shot position, rewinding to iteration k at every third (about
-# 80, 41, 21, 13.5 and 7 % of the weights remaining)
+# Notebook 05 runs the sign experiment at every other one-shot position. It rewinds to iteration k at every third
+# position, where about 80, 41, 21, 13.5 and 7 % of the weights remain.
 SIGN_RATES = ONE_SHOT_GRID[::2]
 REWIND_RATES = ONE_SHOT_GRID[::3]
 REWINDS = (0, 100, 500, 2_000)
 NOTEBOOKS = ("01", "02", "03", "05")  # the notebooks with widgets (05 also feeds the classroom app's signs panel)
-# The bundle's parts: notebooks 01-03, the app and the paper's figure; notebook 05's; the 18-round sign experiment;
-# the trained weights lessons read
+# The bundle's parts. They hold notebooks 01-03 with the app and the paper's figure, then notebook 05, then the
+# 18-round sign experiment, and last the trained weights that lessons read.
 PARTS = ("lessons", "why", "signs", "weights")
 
 
@@ -51,15 +52,15 @@ def is_printed_share(remaining: float, share: float) -> bool:
 
 
 def by_kind_and_remaining(rows: Iterable[Summary]) -> dict[tuple[str, float], Summary]:
-    """Summary rows by (kind, `remaining_key`): how the tables and figures look one configuration up."""
+    """Summary rows by (kind, `remaining_key`). The tables and figures look one configuration up this way."""
     return {(row.kind, row.remaining_key): row for row in rows}
 
 
 def find_result(results: Iterable[Result], kind: str, at_round: int | None = None) -> Result:
-    """Find one `kind` network among `results`: of round `at_round`, and of the lowest seed that has it.
+    """Find one `kind` network among `results`, of round `at_round` and of the lowest seed that has it.
 
-    Without `at_round`, the last round's (the sparsest of an iterative run). A lookup that finds nothing raises
-    LookupError.
+    Without `at_round`, it finds the last round's network (the sparsest of an iterative run). A lookup that finds
+    nothing raises LookupError.
     """
     found = [r for r in results if r.kind == kind and (at_round is None or r.round == at_round)]
     if not found:
@@ -69,7 +70,7 @@ def find_result(results: Iterable[Result], kind: str, at_round: int | None = Non
 
 
 def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spread]]:
-    """The test accuracy before training, over the seeds, for each configuration: (kind, remaining, Spread).
+    """The test accuracy before training, over the seeds, for each configuration, as (kind, remaining, Spread).
 
     This is the supermask experiment (Zhou et al. 2019), read off the results' curves. The rows are in
     `summarize`'s order.
@@ -79,20 +80,22 @@ def initial_accuracies(results: Iterable[Result]) -> list[tuple[str, float, Spre
 
 
 def sweep_rates(fast: bool) -> tuple[float, ...]:
-    """The one-shot positions a lesson's whole-range figure draws: every slider position, every third in fast mode."""
+    """The one-shot positions a lesson's whole-range figure draws. It draws every slider position, or every third in
+    fast mode."""
     return ONE_SHOT_GRID[::3] if fast else ONE_SHOT_GRID
 
 
 @dataclass(frozen=True)
 class Run:
-    """One run a notebook shows: `rounds` of pruning at pruning rate `rate` (`Preset.rate`; None: the paper's), each
-    round's ticket trained with `controls`, tickets reset to θk (k = `rewind_iteration`)."""
+    """One run a notebook shows. It prunes for `rounds` rounds at pruning rate `rate` (see `Preset.rate`), and None
+    means the paper's rate. Each round's ticket trains with `controls`, and tickets are reset to θk, where k is
+    `rewind_iteration`."""
 
     rounds: int
     rate: float | None
     controls: tuple[str, ...] = ()
     rewind_iteration: int = 0
-    needs_weights: bool = False  # the lesson reads its trained weights (seed 0's: the bundle's weights part)
+    needs_weights: bool = False  # the lesson reads its trained weights (seed 0's, from the bundle's weights part)
 
 
 def one_shot_runs(rates, controls: tuple[str, ...] = (), rewind_iteration: int = 0) -> list[Run]:
@@ -102,7 +105,7 @@ def one_shot_runs(rates, controls: tuple[str, ...] = (), rewind_iteration: int =
 
 @dataclass(frozen=True)
 class WhyGrids:
-    """Notebook 05's grids: the supermask sweep (section 1), the sign experiment (3), rewinding (4)."""
+    """Notebook 05's grids for the supermask sweep (section 1), the sign experiment (3) and rewinding (4)."""
 
     supermask_rates: tuple[float, ...]
     sign_rates: tuple[float, ...]
@@ -111,15 +114,16 @@ class WhyGrids:
 
 
 def why_grids(fast: bool) -> WhyGrids:
-    """Notebook 05's grids: the bundled ones in real mode; in fast mode fewer points, k within its 300 iterations."""
+    """Notebook 05's grids. Real mode uses the bundled ones, and fast mode uses fewer points, with k within its 300
+    iterations."""
     if fast:
         return WhyGrids(ONE_SHOT_GRID[::3], SIGN_RATES[::3], REWIND_RATES[::2], (0, 50, 100, 200))
     return WhyGrids(ONE_SHOT_GRID, SIGN_RATES, REWIND_RATES, REWINDS)
 
 
 def default_rounds(fast: bool) -> int:
-    """Iterative rounds notebook 02's slider reaches: 5 in fast mode (seconds), else 14 (fc layers down to
-    0.8^14 = 4.4 %), as many as the one-shot slider has positions."""
+    """The iterative rounds that notebook 02's slider reaches. That is 5 in fast mode (seconds). Otherwise it is 14,
+    as many as the one-shot slider has positions, which takes the fc layers down to 0.8^14 = 4.4 %."""
     return 5 if fast else len(SLIDER_RATES)
 
 
@@ -132,7 +136,7 @@ def paper_rounds(fast: bool) -> int:
 
 
 def max_rounds(rate: float, rounds: int) -> int:
-    """Rounds at `rate` that reach the sparsity of `rounds` rounds at the paper's rate (LeNet's fc layers: 20 %)."""
+    """The rounds at `rate` that reach the sparsity of `rounds` rounds at the paper's rate (20 % for LeNet's fc)."""
     target = (1 - PAPER_RATE) ** rounds
     return max(1, math.ceil(math.log(target) / math.log(1 - rate) - 1e-9))
 
@@ -142,7 +146,7 @@ def notebook_runs(notebook: str, fast: bool) -> list[Run]:
     if notebook == "01":
         return one_shot_runs(ONE_SHOT_GRID)
     if notebook == "02":
-        return [Run(PAPER_ROUNDS, None)] + [  # section 1's figure and tables: 18 rounds in fast mode too
+        return [Run(PAPER_ROUNDS, None)] + [  # section 1's figure and tables use 18 rounds in fast mode too
             run for rate in ITERATIVE_RATES
             for rounds in [max_rounds(rate, default_rounds(fast))]
             for run in [Run(rounds, rate), *one_shot_runs(slider_rates(rate, rounds))]]
@@ -152,18 +156,18 @@ def notebook_runs(notebook: str, fast: bool) -> list[Run]:
         grids = why_grids(fast)
         return [*one_shot_runs(grids.supermask_rates, ("random_prune",)),
                 Run(1, DEMO_RATE, needs_weights=True),  # section 2 reads seed 0's trained weights
-                *one_shot_runs(grids.sign_rates, SIGN_CONTROLS),  # also the classroom app's signs panel
-                Run(paper_rounds(fast), None, SIGN_CONTROLS),  # the sharper test: the paper's 18 rounds
+                *one_shot_runs(grids.sign_rates, SIGN_CONTROLS),  # these also feed the classroom app's signs panel
+                Run(paper_rounds(fast), None, SIGN_CONTROLS),  # the sharper test, over the paper's 18 rounds
                 *(run for k in grids.rewinds for run in one_shot_runs(grids.rewind_rates, rewind_iteration=k))]
     raise ValueError(f"Unknown notebook {notebook!r}: choose one of {', '.join(NOTEBOOKS)}.")
 
 
 def bundle_runs(part: str) -> list[Run]:
-    """The runs one part of the bundle holds for a seed, in real mode (the longest chain first).
+    """The runs one part of the bundle holds for a seed, in real mode, with the longest chain first.
 
-    "lessons": notebooks 01-03, the app's first panel and the paper's 18-round figure; "why": notebook 05's one-shot
-    sign control and its rewound tickets; "signs": the sign control beside each of the 18 rounds; "weights": the
-    networks whose trained weights a lesson reads."""
+    "lessons" holds notebooks 01-03, the app's first panel and the paper's 18-round figure. "why" holds notebook 05's
+    one-shot sign control and its rewound tickets. "signs" holds the sign control beside each of the 18 rounds.
+    "weights" holds the networks whose trained weights a lesson reads."""
     if part == "lessons":
         runs = {run: None for notebook in ("01", "02", "03") for run in notebook_runs(notebook, fast=False)}
         return sorted(runs, key=lambda run: (-run.rounds, -(run.rate or 0), -len(run.controls)))

@@ -1,8 +1,9 @@
-"""Where trained networks are kept: the on-disk cache (`Cache`), the results bundled with the project (`Bundle`,
-read-only, no weights), and `Store`, which looks in the cache first, then in the bundle.
+"""Where trained networks are kept. `Cache` is the cache on disk, and `Bundle` holds the results bundled with the
+project (read-only, without weights). `Store` looks in the cache first, then in the bundle.
 
 Every network is stored under `NetworkConfig.key`, so a rerun trains nothing and an interrupted run resumes. A damaged
-entry (a truncated file, a foreign one) counts as missing, with a warning: it is trained again and replaced.
+entry, such as a truncated or foreign file, counts as missing. A warning says so, and the network is trained again and
+replaced.
 """
 from __future__ import annotations
 
@@ -27,14 +28,16 @@ from .layers import masks, prunable_layers
 from .masking import load_state
 from .results import History, Result
 
-FORMAT = 2  # of the bundle files: bump when their layout changes; the reader refuses other formats (2: LeNet's layers
-# named fc1, fc2, fc3 in the provenance masks and weights; 1 named them by their nn.Sequential index, 1, 3, 5)
+# The format of the bundle files. Bump it when their layout changes, because the reader refuses every other format.
+# Format 2 names LeNet's layers fc1, fc2 and fc3 in the provenance masks and weights. Format 1 named them by their
+# nn.Sequential indices 1, 3 and 5.
+FORMAT = 2
 BUNDLE_DIR = Path(__file__).resolve().parent / "bundled"
 
 
 def write_atomically(path: Path, write: Callable[[Any], None]) -> None:
-    """Call `write(file)` on a temporary file beside `path`, then rename it to `path`: readers see the old file or
-    the whole new one, and two processes writing the same file each leave a complete one."""
+    """Call `write(file)` on a temporary file beside `path`, then rename it to `path`. Readers see either the old file
+    or the whole new one, and two processes that write the same file each leave a complete one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
@@ -46,28 +49,29 @@ def write_atomically(path: Path, write: Callable[[Any], None]) -> None:
         raise
 
 
-RECORD_FIELDS = ("kind", "round", "remaining", "final_test_accuracy", "early_stop_iteration",  # a Result as stored,
-                 "early_stop_test_accuracy", "seed", "model", "iterations", "seconds")  # beside its configuration
-CSV_COLUMNS = (*RECORD_FIELDS, "key", "rewind_iteration")  # a line of results.csv
+# The fields of a Result that a store keeps beside its configuration
+RECORD_FIELDS = ("kind", "round", "remaining", "final_test_accuracy", "early_stop_iteration",
+                 "early_stop_test_accuracy", "seed", "model", "iterations", "seconds")
+CSV_COLUMNS = (*RECORD_FIELDS, "key", "rewind_iteration")  # the columns of a line of results.csv
 
 
 def csv_row(result: StoredResult) -> dict[str, Any]:
-    """One line of results.csv: the CSV_COLUMNS."""
+    """One line of results.csv, with the CSV_COLUMNS."""
     return {name: getattr(result, name) for name in CSV_COLUMNS}
 
 
-STORED_AS = {"final_test_accuracy": "test_accuracy"}  # names the stored format (bundle format 1) keeps from before
+STORED_AS = {"final_test_accuracy": "test_accuracy"}  # a field stored under another name; the stored format keeps it
 
 
 def record_of(result: Result) -> dict[str, Any]:
-    """A result's record: what a store keeps of a trained network beside its configuration.
+    """A result's record, which is what a store keeps of a trained network beside its configuration.
 
-    The record holds the RECORD_FIELDS of the result's results.csv line and its curves. From version 2 on it also
-    holds a StoredResult's count of kept first-layer weights per input. The key and the rewind iteration come from
+    The record holds the RECORD_FIELDS of the result's results.csv line and its curves. For a StoredResult that has
+    one, it also holds the count of kept first-layer weights per input. The key and the rewind iteration come from
     the configuration, so the record leaves them out.
     """
     stored = {STORED_AS.get(name, name): getattr(result, name) for name in RECORD_FIELDS}
-    stored["kind"] = str(result.kind)  # a plain string: torch.load(weights_only=True) refuses the enum
+    stored["kind"] = str(result.kind)  # a plain string, because torch.load(weights_only=True) refuses the enum
     stored["curve"] = {"iteration": result.history.curve_iterations, "test_accuracy": result.history.test_accuracy,
                        "val_loss": result.history.val_loss}
     if isinstance(result, StoredResult) and result.first_layer_kept is not None:
@@ -82,12 +86,13 @@ class StoredResult(Result):
     weights each input pixel keeps in the first layer (for LeNet, enough to draw its mask without the weights)."""
 
     schedule: tuple[dict[str, float], ...] = ()  # for each round, the amount pruned per layer role
-    training_key: str = ""  # NetworkConfig.seedless_key: the whole configuration but the seed
+    training_key: str = ""  # NetworkConfig.seedless_key, the key of the whole configuration but the seed
     key: str = ""
     bundled: bool = False
     first_layer_kept: tuple[int, ...] | None = field(default=None, repr=False)
-    # the ticket a control was trained beside, when its bundle file names one other than its run's: seeds 0-2's sign
-    # controls of the 18 rounds, trained beside a re-run of the ticket chain (why.beside_ticket)
+    # The ticket a control was trained beside, when its bundle file names one other than its own run's ticket. The
+    # sign controls of seeds 0-2 over the 18 rounds are such controls. They were trained beside a re-run of the ticket
+    # chain (see why.beside_ticket).
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -99,8 +104,9 @@ class StoredResult(Result):
 
 @dataclass(frozen=True)
 class Entry:
-    """One stored network in memory: its configuration and record as stored, its trained weights (None: not kept),
-    whether the bundle holds it, and the entry of the ticket it was trained beside where its bundle file names one."""
+    """One stored network in memory. It holds the configuration and record as stored, the trained weights (None where
+    they are not kept), whether the bundle holds it, and the entry of the ticket it was trained beside, where its
+    bundle file names one."""
 
     config: dict[str, Any]
     record: dict[str, Any]
@@ -114,7 +120,7 @@ class Entry:
 
 
 def result_of(entry: Entry) -> StoredResult:
-    """The Result of a stored entry: its configuration, its record (`record_of`) and its keys."""
+    """The Result of a stored entry, made from its configuration, its record (see `record_of`) and its keys."""
     config, stored = entry.config, entry.record
     curve = stored["curve"]
     history = History(curve_iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
@@ -129,8 +135,8 @@ def result_of(entry: Entry) -> StoredResult:
 
 
 def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
-    """How many weights each input of a fully connected first layer keeps (LeNet: 784 pixels, of 300 each), enough
-    to draw its mask; None for a first layer that is a convolution."""
+    """How many weights each input of a fully connected first layer keeps, which is enough to draw its mask. LeNet's
+    first layer has 784 inputs (pixels) of 300 weights each. A first layer that is a convolution gives None."""
     name, layer = next(iter(prunable_layers(network).items()))
     if not isinstance(layer, nn.Linear):
         return None
@@ -141,18 +147,18 @@ def first_layer_kept(network: nn.Module) -> tuple[int, ...] | None:
 
 @functools.cache
 def _skeleton(model: str) -> nn.Module:
-    """An untrained network of `model`, only read: what a cache entry's weights must fit."""
+    """An untrained network of `model` that is only ever read. A cache entry's weights must fit it."""
     return build_model(model, seed=0)
 
 
 def network_from_state(model: str, state: dict, device: torch.device | None = None) -> nn.Module:
-    """A network of `model` holding a stored `state` (weights and masks): an untrained one (any seed), filled in."""
+    """A network of `model` holding a stored `state` (weights and masks), built untrained (any seed), then filled in."""
     return load_state(build_model(model, seed=0).to(device), state)
 
 
 class Cache:
-    """Trained networks on disk, one file per network: {"config", "record", "state"} (state: the trained weights of
-    a dense network or ticket, which later rounds prune; None for a control)."""
+    """Trained networks on disk, one file per network with the keys "config", "record" and "state". The state holds
+    the trained weights of a dense network or ticket, which later rounds prune. It is None for a control."""
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root).resolve()
@@ -164,11 +170,12 @@ class Cache:
         return self.root / model / f"{kind}-{key}.pt"
 
     def load(self, config: NetworkConfig) -> Entry | None:
-        """The entry stored for `config`, or None: missing, or unreadable (then with a warning)."""
+        """The entry stored for `config`, or None if it is missing or unreadable. An unreadable entry gives a
+        warning."""
         return self._read(self.path(config), config.setup.model, config.as_dict())
 
     def load_key(self, model: str, kind: str, key: str) -> Entry | None:
-        """The entry stored under a key (a StoredResult's `key`), or None, as `load`."""
+        """The entry stored under a key (a StoredResult's `key`), or None, as in `load`."""
         return self._read(self.key_path(model, kind, key), model)
 
     def _read(self, path: Path, model: str, config: dict[str, Any] | None = None) -> Entry | None:
@@ -179,8 +186,8 @@ class Cache:
             if (config is not None and stored["config"] != config) or "record" not in stored:
                 raise ValueError("the stored configuration differs")
             if stored["state"] is not None:
-                validate_state(_skeleton(model), stored["state"])  # e.g. layer names of an older version
-        except Exception as error:  # a truncated or foreign file: recompute rather than trust it
+                validate_state(_skeleton(model), stored["state"])  # e.g. refuses layer names an older version wrote
+        except Exception as error:  # a truncated or foreign file is recomputed, not trusted
             warnings.warn(f"Ignoring unreadable cache entry {path} ({type(error).__name__}: {error}); recomputing.",
                           stacklevel=3)
             return None
@@ -192,9 +199,9 @@ class Cache:
 
 
 class Bundle:
-    """The bundled entries of every file in `folder`, by key; read on first use. A damaged or foreign file is
-    refused with the same error every time it is asked for. The few trained weights a lesson reads (notebook 05's
-    section 2) lie beside them in `*-weights-seed*.pt`."""
+    """The bundled entries of every file in `folder`, by key. They are read on first use. A damaged or foreign file
+    is refused with the same error every time it is asked for. The few trained weights that a lesson reads (notebook
+    05's section 2) lie beside them in `*-weights-seed*.pt`."""
 
     def __init__(self, folder: str | os.PathLike = BUNDLE_DIR):
         self.folder = Path(folder)
@@ -223,14 +230,14 @@ class Bundle:
             for path in sorted(self.folder.glob("*.json.gz")):
                 content = read_bundle(path)
                 metadata.append(content["metadata"])
-                # a part whose controls were trained beside tickets of its own names them (maintainer/bundle.py)
+                # a part whose controls were trained beside their own tickets names them (see maintainer/bundle.py)
                 tickets = {_chain(t["config"]): t for t in content["metadata"].get("tickets_used") or ()}
                 for stored in content["entries"]:
                     beside = tickets.get(_chain(stored["config"]))
                     entries[config_key(stored["config"])] = Entry(
                         stored["config"], stored["record"], bundled=True,
                         beside=beside and Entry(beside["config"], beside["record"], bundled=True))
-            self._entries, self._metadata = entries, metadata  # only once every file has been read
+            self._entries, self._metadata = entries, metadata  # set only once every file has been read
         return self._entries
 
     @property
@@ -248,7 +255,7 @@ class Bundle:
         return [result_of(entry) for entry in self.entries().values() if entry.config["model"] == model]
 
     def seeds(self, model: str, part: str = "lessons") -> tuple[int, ...]:
-        """The seeds whose bundle for `model` is complete (every network of `part` the notebooks show)."""
+        """The seeds whose bundle for `model` is complete, with every network of `part` that the notebooks show."""
         return tuple(sorted(m["seed"] for m in self.parts(model, part) if m.get("complete")))
 
     def parts(self, model: str, part: str = "lessons") -> list[dict[str, Any]]:
@@ -257,12 +264,14 @@ class Bundle:
 
 
 def _chain(config: dict[str, Any]) -> str:
-    """A network's place in its chain of tickets: its rounds' amounts and rewind iteration (its kind and seed aside)."""
+    """A network's place in its chain of tickets, given by its rounds' amounts and its rewind iteration. Its kind and
+    seed play no part."""
     return json.dumps([config["schedule"], config.get("rewind_iteration", 0)])
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
-    """One bundle file; a damaged file or one of another format is refused, saying what to do."""
+    """Read one bundle file. A damaged file, or one in another format, is refused with a message that says what to
+    do."""
     try:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             content = json.load(f)
@@ -288,8 +297,8 @@ def write_bundle(path: Path, entries: list[dict[str, Any]], metadata: dict[str, 
 
 
 class Store:
-    """Where experiments find and keep trained networks: `cache` first, then, read-only, `bundle` (None: train
-    even what the bundle holds, e.g. to reproduce it)."""
+    """Where experiments find and keep trained networks. A store looks in the cache (`disk`) first, then in `bundle`,
+    which it only reads. With `bundle=None` it trains even what the bundle holds, e.g. to reproduce it."""
 
     def __init__(self, disk: Cache | str | os.PathLike, bundle: Bundle | None = None):
         self.disk = disk if isinstance(disk, Cache) else Cache(disk)
@@ -300,7 +309,7 @@ class Store:
         return self.disk.root
 
     def load(self, config: NetworkConfig) -> Entry | None:
-        """The entry for `config`: the cache's own, else the bundled one (without weights), else None."""
+        """The entry for `config`. It is the cache's own, else the bundled one (without weights), else None."""
         entry = self.disk.load(config)
         if entry is None and self.bundle is not None:
             entry = self.bundle.load(config)

@@ -1,15 +1,16 @@
-"""Classroom widgets: move a slider, see the lottery-ticket experiment at that position, answered from the cache.
+"""Classroom widgets. Move a slider to see the lottery-ticket experiment at that position, answered from the cache.
 
-Each builder returns a small dataclass of its parts (`ui`, the controls, a `status` Label, the plot Output) so a
+Each builder returns a small dataclass of its parts (`ui`, the controls, a `status` line, the plot Output). So a
 test can set `slider.value` and read what changed, with no browser. Figures are rendered to PNG and put into the
-Output with `append_display_data`: that is the kernel's own state, the same in JupyterLab, Voila, nbval and plain
-pytest (a `with out: display(fig)` block is captured only by a frontend, and leaks into the cell under nbval).
-The drawing itself is plots' `*_panel` functions (results in, Figure out); this module is the glue. In real mode the
-results bundled with the project answer at once, over all their complete seeds (mean and min-max band). A slider
-position that is neither cached nor bundled trains right away, with its tqdm bars shown inside the widget (minutes in
-real mode: warm the cache before class with `python -m lottery_utils precompute`). Every builder takes `settings`
-(fast mode, the folders) from the notebook's first cell; nothing here reads the environment.
-CSS classes for browser tests: "prune-slider", "prune-remaining", "prune-status", "prune-plot", "prune-progress".
+Output with `append_display_data`. That is the kernel's own state, the same in JupyterLab, Voila, nbval and plain
+pytest. A `with out: display(fig)` block, by contrast, is captured only by a frontend and leaks into the cell under
+nbval. The drawing itself is done by the `*_panel` functions of `plots`, which take results and return a Figure. This
+module is the glue. In real mode the results bundled with the project answer at once, over all their complete seeds
+(mean and min-max band). A slider position that is neither cached nor bundled trains right away, with its tqdm bars
+shown inside the widget. That takes minutes in real mode, so warm the cache before class with
+`python -m lottery_utils precompute`. Every builder takes `settings` (fast mode, the folders) from the notebook's first
+cell, and nothing here reads the environment.
+The CSS classes for browser tests are "prune-slider", "prune-remaining", "prune-status", "prune-plot", "prune-progress".
 """
 from __future__ import annotations
 
@@ -44,21 +45,21 @@ class Explorer:
     """What every explorer shares: its layout, status line, plot, progress area and timings for tests."""
 
     ui: widgets.Box
-    status: widgets.HTML  # plain text; an HTML widget wraps long lines where a Label cuts them off
+    status: widgets.HTML  # plain text in an HTML widget, which wraps long lines where a Label cuts them off
     out: widgets.Output
-    progress: widgets.Box  # tqdm bars while a missing position trains
+    progress: widgets.Box  # shows tqdm bars while a missing position trains
     results: list[Result] = field(default_factory=list)  # the selected position's results
     draws: int = 0
     trainings: int = 0  # how many updates had to train something
     last_from_cache: bool = True
-    last_seconds: float = 0.0  # finding the selected position's results: a cache lookup, or training
-    last_draw_seconds: float = 0.0  # drawing the figure and putting its PNG into `out`
-    # Rendering takes a few hundred ms, so each picture is drawn once: moving back to a position is instant.
+    last_seconds: float = 0.0  # time to find the selected position's results, by a cache lookup or by training
+    last_draw_seconds: float = 0.0  # time to draw the figure and put its PNG into `out`
+    # Rendering takes a few hundred ms, so each picture is drawn once. Moving back to a position is then instant.
     pictures: dict[tuple, bytes] = field(default_factory=dict)  # PNG per position shown
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
-        """A bare `explorer` at the end of a cell shows the UI where there is a kernel (JupyterLab, Voila) and, in a
-        page without one (a repository's notebook view, a static export), the picture it starts with."""
+        """A bare `explorer` at the end of a cell shows the UI where there is a kernel (JupyterLab, Voila). In a page
+        without a kernel (a repository's notebook view, a static export) it shows the picture it starts with."""
         bundle = self.ui._repr_mimebundle_(**kwargs)
         if self.out.outputs:
             bundle["image/png"] = self.out.outputs[-1]["data"]["image/png"]
@@ -67,7 +68,7 @@ class Explorer:
 
 @dataclass(kw_only=True)
 class OneShotExplorer(Explorer):
-    """A pruning-rate slider over one-shot experiments; `computed` maps each rate seen to its results."""
+    """A pruning-rate slider over one-shot experiments. `computed` maps each rate seen to its results."""
 
     slider: widgets.SelectionSlider
     remaining: widgets.Label
@@ -81,7 +82,7 @@ class IterativeExplorer(Explorer):
 
     rounds: widgets.IntSlider
     rate: widgets.Dropdown
-    compare: widgets.Checkbox  # add one-shot tickets pruned to the same sparsities
+    compare: widgets.Checkbox  # adds one-shot tickets pruned to the same sparsities
     remaining: widgets.Label
     one_shot_results: list[Result] = field(default_factory=list)
 
@@ -107,11 +108,12 @@ def _status_area() -> tuple[widgets.HTML, widgets.Output, widgets.Box]:
 
 
 def _png(draw: Callable[..., Figure], *args, **kwargs) -> bytes:
-    """`draw(*args, **kwargs)` as a PNG, its text a size larger than matplotlib's default: legible when projected."""
+    """`draw(*args, **kwargs)` as a PNG. Its text is a size larger than matplotlib's default, to be legible when
+    projected."""
     with matplotlib.rc_context({"font.size": 12}):
         fig = draw(*args, **kwargs)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")  # no title or colour-bar label cut off
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")  # so that no title or colour-bar label is cut off
     return buffer.getvalue()
 
 
@@ -123,7 +125,8 @@ def _show(out: widgets.Output, png: bytes) -> None:
 
 
 def _accuracy(results: list[Result], kind: str) -> str:
-    """"98.12 % (early stop at 3,100)" for one seed; the mean, then [min–max] over the seeds, for several."""
+    """The accuracy as text, such as "98.12 % (early stop at 3,100)" for one seed. For several seeds it gives the
+    mean, then [min–max] over the seeds."""
     last = max(r.round for r in results if r.kind == kind)
     row = summarize(r for r in results if r.kind == kind and r.round == last)[0]
     return (f"{row.early_stop_test_accuracy.text(percent=True)} % (early stop at "
@@ -139,8 +142,8 @@ def _seeds_note(results: list[Result]) -> str:
 def _bars_into(box: widgets.Box):
     """A tqdm class whose bars show as widgets inside `box`, to pass as the library's `progress` while training.
 
-    tqdm.notebook's bar calls display(): a frontend would put it under the cell, and nbval cannot route it into an
-    Output. This one is built with display=False and added to `box` instead; the box is emptied afterwards.
+    tqdm.notebook's bar calls display(). A frontend would put that bar under the cell, and nbval cannot route it into
+    an Output. This bar is built with display=False and added to `box` instead. The box is emptied afterwards.
     """
     class Bar(notebook_tqdm):
         def __init__(self, *args, **kwargs):
@@ -169,8 +172,8 @@ def _training_message(what: str, missing: int, setup: TrainingSetup, store: Stor
 
 def _fetch(explorer: Explorer, compute: Callable[[Any], list[Result]], missing: int,
            note: Callable[[], str]) -> list[Result]:
-    """Run `compute(progress)`: from the cache when nothing is missing, else training with bars in the widget after
-    saying (`note()`) what trains and for how long."""
+    """Run `compute(progress)`. When nothing is missing, it answers from the cache. Otherwise it first shows `note()`,
+    which says what trains and for how long, and then trains with bars in the widget."""
     start = time.perf_counter()
     explorer.last_from_cache = missing == 0
     if missing:
@@ -187,7 +190,7 @@ def _fetch(explorer: Explorer, compute: Callable[[Any], list[Result]], missing: 
 def _source(explorer: Explorer) -> str:
     if not explorer.last_from_cache:
         return f"trained now in {explorer.last_seconds:.0f} s"
-    bundled = sum(r.bundled for r in explorer.results)  # shipped with the project, or trained on this machine
+    bundled = sum(r.bundled for r in explorer.results)  # shipped with the project; the rest were trained here
     if bundled == len(explorer.results):
         return "trained in advance"
     return "trained earlier on this machine" + (" and in advance" if bundled else "")
@@ -197,7 +200,8 @@ def _source(explorer: Explorer) -> str:
 
 @dataclass(frozen=True)
 class _Context:
-    """Where an explorer's networks come from and how they train: passed to every experiment it runs."""
+    """Where an explorer's networks come from and how they train. It is passed to every experiment the explorer
+    runs."""
 
     model: str
     seeds: tuple[int, ...]
@@ -226,11 +230,11 @@ class _Context:
 def one_shot_explorer(model: str = "lenet", rates: Sequence[float] | None = None, rate: float = DEMO_RATE,
                       seeds: Sequence[int] | None = None, *, controls: Iterable[str] = (), store: Store | None = None,
                       settings: Settings, setup: TrainingSetup | None = None) -> OneShotExplorer:
-    """Prune once by the slider's rate: accuracy vs weights remaining, the ticket's training curve, its mask.
+    """Prune once by the slider's rate. Show accuracy vs weights remaining, the ticket's training curve and its mask.
 
-    The slider's grid is `rates` (default lessons.ONE_SHOT_GRID, the fraction of fc weights pruned; the output
-    layer at half that rate); `rate` picks the grid point shown first. `seeds` default: settings.seeds() (in
-    real mode, all the bundled ones). `settings`, `store` and `setup` as in experiments.iterative.
+    The slider's grid is `rates`, the fraction of fc weights pruned (default lessons.ONE_SHOT_GRID). The output layer
+    is pruned at half that rate. `rate` picks the grid point shown first. `seeds` defaults to settings.seeds(), which
+    in real mode is all the bundled ones. `settings`, `store` and `setup` are as in experiments.iterative.
     """
     return _one_shot_ui(_Context.of(model, seeds, settings, store, setup), rates, rate, validate_controls(controls),
                         plots.one_shot_panel)
@@ -240,11 +244,12 @@ def controls_explorer(model: str = "lenet", rates: Sequence[float] | None = None
                       seeds: Sequence[int] | None = None, *, controls: Iterable[str] = CONTROLS,
                       store: Store | None = None, rewind_iteration: int = 0, settings: Settings,
                       setup: TrainingSetup | None = None) -> OneShotExplorer:
-    """The paper's controls at the slider's sparsity: winning ticket vs the same mask randomly reinitialized vs a
-    random mask of the same size on θ0, and accuracy vs weights remaining for all three.
+    """The paper's controls at the slider's sparsity. The winning ticket is compared with the same mask randomly
+    reinitialized and with a random mask of the same size on θ0. Accuracy vs weights remaining is shown for all three.
 
-    `controls` (default the paper's two, lessons.CONTROLS) may add "reinit_signs", Zhou et al.'s sign-preserving
-    reinitialization: e.g. controls=lessons.ALL_CONTROLS. `rewind_iteration=k`: tickets reset to θk."""
+    `controls` defaults to the paper's two (lessons.CONTROLS). It may add "reinit_signs", Zhou et al.'s
+    sign-preserving reinitialization, e.g. with controls=lessons.ALL_CONTROLS. `rewind_iteration=k` resets the
+    tickets to θk."""
     context = _Context.of(model, seeds, settings, store, setup, rewind_iteration)
     return _one_shot_ui(context, rates, rate, validate_controls(controls), plots.controls_panel)
 
@@ -265,7 +270,7 @@ def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplo
         return context.run(1, a, controls, progress_)
 
     def collect_cached() -> None:
-        """Every grid point already in the cache (also those another process trained meanwhile)."""
+        """Collect every grid point already in the cache, including those another process trained meanwhile."""
         for a in rates:
             if a not in explorer.computed and not context.count_to_train([(1, a)], controls):
                 explorer.computed[a] = compute(a, False)
@@ -314,7 +319,8 @@ def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
 
 
 def _seed_by_seed(results: list[Result], at_round: int = 1) -> str:
-    """"; the ticket against its own seed's dense network: ..." for the ticket of `at_round`, with several seeds."""
+    """The note "; the ticket against its own seed's dense network: ..." for the ticket of `at_round`. It is empty
+    unless there are several seeds."""
     pair = next((p for row, p in zip(summarize(results), tables.paired(results))
                  if p is not None and p.kind == "ticket" and row.round == at_round), None)
     return f";<br>the ticket {tables.paired_text(pair)} seeds" if pair is not None and pair.n_seeds > 1 else ""
@@ -328,13 +334,14 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
                        show_compare: bool = True, start: int | None = None, settings: Settings,
                        setup: TrainingSetup | None = None,
                        fit_accuracy_to: Sequence[str] | None = None) -> IterativeExplorer:
-    """Iterative pruning round by round: accuracy and early-stop iteration vs weights remaining, a round marked.
+    """Iterative pruning round by round. It shows accuracy and early-stop iteration vs weights remaining, with one
+    round marked.
 
-    `rounds`: the most rounds at 20 % (default: lessons.default_rounds); a bigger `rate` gets as many rounds as
-    reach about the same sparsity. `compare_one_shot`: the checkbox's first state (one-shot tickets as sparse);
-    `show_compare=False` hides it (where those tickets are not bundled). `controls`: trained beside every ticket
-    (the paper's Figure 4). `start`: the round shown first (default: the last). `fit_accuracy_to`: as in
-    `plots.pruning_panel`.
+    `rounds` is the most rounds at 20 % (default lessons.default_rounds). A bigger `rate` gets as many rounds as reach
+    about the same sparsity. `compare_one_shot` is the first state of the checkbox, which adds one-shot tickets as
+    sparse. `show_compare=False` hides the checkbox, for where those tickets are not bundled. `controls` train beside
+    every ticket (the paper's Figure 4). `start` is the round shown first (default the last). `fit_accuracy_to` is as
+    in `plots.pruning_panel`.
     """
     context, controls = _Context.of(model, seeds, settings, store, setup), validate_controls(controls)
     rounds = default_rounds(context.settings.fast) if rounds is None else rounds
@@ -380,7 +387,7 @@ def iterative_explorer(model: str = "lenet", rounds: int | None = None, rates: S
         start = time.perf_counter()
         picture = (r, per_round, tuple(one_step))
         if picture not in explorer.pictures:
-            top = round_slider.max  # axes fitted to every round, where all are stored: they stay put as rounds move
+            top = round_slider.max  # axes fit every round where all are stored, so they stay put as rounds move
             every_round = (context.run(top, per_round, controls, False)
                            if not context.count_to_train([(top, per_round)], controls) else ())
             explorer.pictures[picture] = _png(plots.pruning_panel, explorer.results, explorer.one_shot_results,

@@ -72,7 +72,7 @@ def test_per_layer_rates_by_kind():
 
 
 def test_global_strategy_ranks_layers_together():
-    trained, copy_network = build_model("resnet18", seed=0), build_model("resnet18", seed=0)
+    trained, copy_network = build_model("resnet18", seed=1), build_model("resnet18", seed=0)  # seed 1: "trained"
     winning_ticket(trained, copy_network, {"conv": 0.2, "output": 0.0}, strategy="global")
     layer_masks = masks(copy_network)
     conv = [m for name, m in layer_masks.items() if layer_roles(copy_network)[name] == "conv"]
@@ -401,7 +401,7 @@ def test_seeding_leaves_every_random_generator_as_it_was_and_random_masks_do_not
     cpu_before = torch.random.get_rng_state()
     accelerator_before = torch.cuda.get_rng_state() if device == "cuda" else None
     theta_0 = build_model("lenet", seed=0).to(device)
-    ticket = winning_ticket(clone(theta_0), clone(theta_0), 0.5)
+    ticket = winning_ticket(build_model("lenet", seed=1).to(device), clone(theta_0), 0.5)
     on_device = random_prune(ticket, clone(theta_0), seed=3)
     on_cpu = random_prune(ticket, clone(theta_0).cpu(), seed=3)
     assert torch.equal(torch.random.get_rng_state(), cpu_before)
@@ -415,14 +415,17 @@ def test_the_strategy_is_layer_by_layer_unless_told_whatever_built_the_network()
     """Nothing hidden decides how a network is pruned: layer by layer by default, globally when asked (the experiments
     ask for it with ResNet-18's and VGG-19's presets, as the paper prunes them)."""
     resnet = build_model("resnet18", seed=0)
-    by_default = winning_ticket(clone(resnet), clone(resnet), {"conv": 0.8, "output": 0.0})
-    told = winning_ticket(clone(resnet), clone(resnet), {"conv": 0.8, "output": 0.0}, strategy="global")
-    layerwise = winning_ticket(clone(resnet), clone(resnet), {"conv": 0.8, "output": 0.0}, strategy="layerwise")
+    def cut(**strategy):  # seed 1 stands in for the trained weights
+        return winning_ticket(build_model("resnet18", seed=1), clone(resnet), {"conv": 0.8, "output": 0.0}, **strategy)
+
+    by_default, told, layerwise = cut(), cut(strategy="global"), cut(strategy="layerwise")
     assert all(torch.equal(a, b) for a, b in zip(masks(by_default).values(), masks(layerwise).values()) if a is not None)
     assert any(not torch.equal(a, b) for a, b in zip(masks(by_default).values(), masks(told).values())
                if a is not None)
     plain = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))  # no preset: layer by layer
-    ticket = winning_ticket(clone(plain), clone(plain), 0.5)
+    trained = clone(plain)
+    nn.init.normal_(trained[0].weight)
+    ticket = winning_ticket(trained, clone(plain), 0.5)
     assert [int(m.sum()) for m in masks(ticket).values()] == [6, 3]
 
 

@@ -171,8 +171,8 @@ def test_the_controls_refuse_a_network_that_is_already_pruned():
     50 %) and sign_preserving_reinit wrote the signs under an old mask; a control starts from an unpruned network."""
     from lottery_utils import random_prune, random_reinit, sign_preserving_reinit
 
-    ticket = winning_ticket(build_model("lenet", seed=0), build_model("lenet", seed=0), 0.5)
-    pruned = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=1), 0.5)
+    ticket = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=0), 0.5)  # seed 1: "trained"
+    pruned = winning_ticket(build_model("lenet", seed=2), build_model("lenet", seed=1), 0.5)
     with pytest.raises(ValueError, match=r"already pruned: pass the ticket's unpruned starting weights \(a clone of"):
         random_prune(ticket, pruned, seed=0)
     for control in (lambda: random_reinit(ticket, pruned), lambda: sign_preserving_reinit(ticket, pruned)):
@@ -185,7 +185,7 @@ def test_the_controls_refuse_a_network_that_is_already_pruned():
 # The second newcomer's read: two mistakes that passed silently.
 
 def test_an_amount_for_a_role_the_network_lacks_is_a_clear_error_not_a_network_left_unpruned():
-    trained, copy = build_model("lenet", seed=0), build_model("lenet", seed=0)
+    trained, copy = build_model("lenet", seed=1), build_model("lenet", seed=0)
     with pytest.raises(ValueError, match="no conv layer to prune"):
         winning_ticket(trained, copy, {"conv": 0.2})  # LeNet has no conv layer: this pruned nothing before
     assert all(mask is None for mask in masks(trained).values())
@@ -236,7 +236,7 @@ def test_train_names_data_that_is_not_a_dataset(mnist):
 def test_a_control_built_from_the_tickets_own_seed_is_refused():
     """With theta_0 drawn from the ticket's own seed, random reinit and sign-preserving reinit would be the ticket."""
     from lottery_utils import random_reinit, sign_preserving_reinit
-    ticket = winning_ticket(build_model("lenet", seed=0), build_model("lenet", seed=0), 0.5)
+    ticket = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=0), 0.5)
     for control in (random_reinit, sign_preserving_reinit):
         with pytest.raises(ValueError, match="holds the ticket's own initial weights.*another seed"):
             control(ticket, build_model("lenet", seed=0))
@@ -286,6 +286,20 @@ def test_an_uncalled_amounts_method_and_a_maskless_source_are_named():
     from lottery_utils import apply_masks
     network = build_model("lenet", seed=0)
     with pytest.raises(TypeError, match=r"got a function \(Preset.amounts\). Did you forget to call it"):
-        winning_ticket(clone(network), clone(network), PRESETS["lenet"].amounts)
+        winning_ticket(build_model("lenet", seed=1), clone(network), PRESETS["lenet"].amounts)
     with pytest.raises(ValueError, match="source has no mask to give: prune it first"):
         apply_masks(network, clone(network))
+
+
+def test_a_pair_with_the_same_weights_is_refused_untrained_or_copied_after_training(mnist):
+    """Forgetting to train, or cloning after training, would cut the mask from the wrong weights without a word."""
+    theta_0 = build_model("lenet", seed=0)
+    same = "hold the same weights, so neither was trained \\(or the copy was made after training\\)"
+    with pytest.raises(ValueError, match=same):  # never trained
+        winning_ticket(clone(theta_0), clone(theta_0), 0.5)
+    trained = clone(theta_0)
+    train(trained, mnist, "lenet", 20, progress=False)
+    with pytest.raises(ValueError, match=same):  # the copy made after training
+        winning_ticket(trained, clone(trained), 0.5)
+    assert masks(trained)["fc1"] is None  # refused before anything was pruned
+    assert masks(winning_ticket(trained, clone(theta_0), 0.5))["fc1"] is not None

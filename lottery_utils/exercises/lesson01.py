@@ -4,10 +4,9 @@ from __future__ import annotations
 from torch import nn
 
 from ..models import weight_counts
-from ..layers import masks, prunable_layers
-from ..layers import remaining_weights
+from ..layers import masks, prunable_layers, remaining_weights
 from ..masking import clone
-from ..pruning import winning_ticket
+from ..pruning import prune_smallest, winning_ticket
 from ._common import (StandIn, Unreadable, Verdict, boolean_masks, compare_ticket, correct, is_close, model_and_name,
                      not_yet, read_count, read_fraction, theta_0_and_trained)
 
@@ -50,7 +49,8 @@ def check_remaining_weights(answer, model: nn.Module, amount=None) -> Verdict:
     """Which fraction of the model's prunable weights survives its masks, or, with `amount` (one amount, or amounts by
     layer role as winning_ticket takes them), would survive pruning that much of each layer's remaining weights?"""
     if amount is not None:
-        model = winning_ticket(clone(model), clone(model), amount)
+        model = clone(model)
+        prune_smallest(model, amount)
     expected = remaining_weights(model)
     try:
         value, how = read_fraction(answer)

@@ -7,9 +7,8 @@ import math
 import torch
 from torch import nn
 
+from ..layers import masks, prunable_layers, remaining_weights
 from ..models import build_model
-from ..layers import masks, prunable_layers
-from ..layers import remaining_weights
 from ..pruning import iterative_pruning
 from ..tables import paired
 from ._common import CHECK_SEED, StandIn, Unreadable, Verdict, boolean_masks, correct, is_close, not_yet, read_fraction

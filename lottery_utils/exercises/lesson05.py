@@ -4,9 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..layers import prunable_layers
+from ..layers import prunable_layers, remaining_weights
 from ..models import build_model
-from ..layers import remaining_weights
 from ..masking import clone
 from ..pruning import sign_preserving_reinit, winning_ticket
 from ._common import CHECK_SEED, StandIn, Verdict, boolean_masks, correct, not_yet
