@@ -7,7 +7,7 @@ imported by module name: `from lottery_utils import plots`.
 from .data import Data, best_device, load_cifar10, load_mnist
 from .layers import layer_roles, masks, prunable_layers, remaining_weights
 from .models import PRESETS, Preset, build_model, weight_counts
-from .results import Conditions, History, Kind, Result, Spread, Summary, conditions, summarize
+from .results import Conditions, History, Kind, Result, conditions
 from .masking import apply_masks, clone, load_state
 from .pruning import (Round, iterative_pruning, layer_amounts, per_round_amount, prune_smallest, random_prune,
                       random_reinit, sign_preserving_reinit, winning_ticket)
@@ -21,8 +21,8 @@ __all__ = [
     # looking at networks: masks, layers, sparsity, weights before training
     "masks", "prunable_layers", "layer_roles", "layer_amounts", "remaining_weights", "weight_counts",
     "supermask_accuracy", "weight_statistics", "WeightStatistics", "evaluate",
-    # the results: one network's numbers, and their mean and spread over seeds
-    "History", "Kind", "Result", "Summary", "Spread", "summarize", "Conditions", "conditions",
+    # the results: one network's numbers
+    "History", "Kind", "Result", "Conditions", "conditions",
     # helpers: devices, presets, masks by hand, loading weights
     "Data", "best_device", "Preset", "per_round_amount", "prune_smallest", "apply_masks", "load_state",
 ]

@@ -4,7 +4,8 @@ given, means over the seeds and then seed by seed. The lessons compare with the 
 from __future__ import annotations
 
 from .lessons import LABELS, is_printed_share
-from .results import ALL_CONTROLS, CONTROLS, Result, Summary, remaining_key, summarize
+from .results import ALL_CONTROLS, CONTROLS, Result, remaining_key
+from .summaries import Summary, summarize
 from .tables import LEVEL, paired, points, render, rounds_vs_one_step, seed_counts_headings, winning_counts
 
 

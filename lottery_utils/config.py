@@ -154,7 +154,7 @@ class NetworkConfig:
     @property
     def seedless_key(self) -> str:
         """The key of this network with its seed left out. It is a stored result's `training_key`, which keeps
-        networks trained in different ways apart in `results.summarize`."""
+        networks trained in different ways apart in `summaries.summarize`."""
         return key_without_seed(self.as_dict())
 
 

@@ -44,7 +44,8 @@ from .models import build_model, get_preset
 from .layers import remaining_weights
 from .masking import clone, load_state
 from .pruning import iterative_pruning, random_prune, random_reinit, sign_preserving_reinit
-from .results import ALL_CONTROLS, KINDS, History, Kind, Result, unique_networks
+from .results import ALL_CONTROLS, KINDS, History, Kind, Result
+from .summaries import unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of
 from .training import Progress, progress_bars, train

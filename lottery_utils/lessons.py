@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from .models import PRESETS
 # the notebooks read the controls here, with the runs that use them
-from .results import ALL_CONTROLS, CONTROLS, Result, Spread, Summary, by_configuration
+from .results import ALL_CONTROLS, CONTROLS, Result
+from .summaries import Spread, Summary, by_configuration
 
 LABELS = {"dense": "dense (unpruned)", "ticket": "winning ticket", "reinit": "random reinit",  # the lessons' names
           "reinit_signs": "random reinit, signs kept", "random_prune": "random pruning"}

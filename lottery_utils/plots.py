@@ -22,7 +22,8 @@ from .lessons import LABELS, by_kind_and_remaining, find_result, initial_accurac
 from .models import build_model
 from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
-from .results import KINDS, Result, summarize
+from .results import KINDS, Result
+from .summaries import summarize
 from .store import StoredResult, first_layer_kept
 
 # One color and name per kind in every figure; plot_rewinding shades the kind's colormap by rewind iteration.

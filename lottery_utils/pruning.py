@@ -96,7 +96,7 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         completed.append(Round(ticket, trained, history))
         if r < rounds:  # Reset: the untrained ticket still holds θ0 (or θk) under its mask.
             reset_values = reset_to if r == 0 and reset_to is not None else ticket
-            ticket = winning_ticket(clone(trained), clone(reset_values), amount, strategy)  # `trained` stays unpruned
+            ticket = winning_ticket(clone(trained), clone(reset_values), amount, strategy)  # a clone: `trained` is kept
     return completed
 
 

@@ -1,14 +1,12 @@
-"""The numbers the paper reports for a trained network, and their mean and spread over seeds.
+"""The numbers the paper reports for a trained network.
 
-`History` is what `train` records for one network, and `Result` says which network it is. `summarize` averages the
-seeds of each configuration, as the paper's figures do, and `conditions` tests the hypothesis' two conditions for one
-network against another.
+`History` is what `train` records for one network, and `Result` says which network it is. `conditions` tests the
+hypothesis' two conditions for one network against another. (The mean and spread over seeds, as the paper's figures
+draw them, are machinery: `summaries.summarize`.)
 """
 from __future__ import annotations
 
 import difflib
-import statistics
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -120,11 +118,6 @@ class Result:
         return self.history.seconds
 
     @property
-    def group_key(self) -> tuple:
-        """Everything about the result except its seed. `summarize` averages the results that share a group key."""
-        return self.kind, self.model, self.iterations, self.rewind_iteration, self.round, self.remaining_key
-
-    @property
     def initial_test_accuracy(self) -> float:
         """The test accuracy before any training, which is the curve's first point.
 
@@ -135,95 +128,6 @@ class Result:
             raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
                              f"{self.rewind_iteration}).")
         return self.history.test_accuracy[0]
-
-
-def unique_networks(results: Iterable[Result]) -> list[Result]:
-    """Return each network once. The dense network is in every one-shot amount's results, but it is one network."""
-    seen, unique = set(), []
-    for r in results:
-        identity = (r.group_key, r.seed)
-        if identity not in seen:
-            seen.add(identity)
-            unique.append(r)
-    return unique
-
-
-@dataclass(frozen=True)
-class Spread:
-    """One metric over seeds: the mean, and the min and max that the paper draws as error bars."""
-
-    mean: float
-    min: float
-    max: float
-    n: int = 1  # how many seeds
-
-    @classmethod
-    def of(cls, values: list[float]) -> "Spread":
-        return cls(statistics.fmean(values), min(values), max(values), len(values))
-
-    def text(self, *, percent: bool) -> str:
-        """Show the mean, then [min–max] when there are several seeds: "97.56 [97.36–97.77]" or "2,650 [2,500–2,800]".
-
-        Use `percent=True` for accuracies, which shows fractions as percentages. Use `percent=False` for counts
-        such as iterations.
-        """
-        def form(value: float) -> str:
-            return f"{100 * value:.2f}" if percent else f"{value:,.0f}"
-        return form(self.mean) + (f" [{form(self.min)}–{form(self.max)}]" if self.n > 1 else "")
-
-
-@dataclass(frozen=True)
-class Summary:
-    """One configuration (kind, sparsity, training), summarized over the seeds that have it."""
-
-    kind: Kind
-    remaining: float
-    final_test_accuracy: Spread
-    early_stop_iteration: Spread
-    early_stop_test_accuracy: Spread
-    round: int = 0  # how many times it was pruned
-    rewind_iteration: int = 0
-    model: str = ""
-    iterations: int = 0  # the training length
-
-    @property
-    def n_seeds(self) -> int:
-        return self.final_test_accuracy.n
-
-    @property
-    def remaining_key(self) -> float:  # `remaining`, rounded to match sparsities (see results.remaining_key)
-        return remaining_key(self.remaining)
-
-
-METRICS = ("final_test_accuracy", "early_stop_iteration", "early_stop_test_accuracy")
-
-
-def by_configuration(results: Iterable[Result]) -> list[list[Result]]:
-    """Group the results by `Result.group_key`, with each seed once, in `summarize`'s order."""
-    groups: dict[tuple, list[Result]] = {}
-    for r in unique_networks(results):
-        groups.setdefault(r.group_key, []).append(r)
-
-    def order(group: list[Result]) -> tuple:  # by kind, then from the densest to the sparsest
-        first = group[0]
-        return KINDS.index(first.kind), -first.remaining, first.round, first.rewind_iteration
-
-    return sorted(groups.values(), key=order)
-
-
-def summarize(results: Iterable[Result]) -> list[Summary]:
-    """Compute the mean, min and max over seeds of each configuration's numbers, as in the paper's error bars.
-
-    A result given twice (the dense network of several sweeps) counts once. The rows come in the order of KINDS,
-    then from the densest configuration to the sparsest.
-    """
-    rows = []
-    for group in by_configuration(results):
-        first = group[0]
-        spreads = {metric: Spread.of([getattr(r, metric) for r in group]) for metric in METRICS}
-        rows.append(Summary(first.kind, first.remaining, **spreads, round=first.round,
-                            rewind_iteration=first.rewind_iteration, model=first.model, iterations=first.iterations))
-    return rows
 
 
 class Conditions(NamedTuple):

@@ -83,7 +83,8 @@ def record_of(result: Result) -> dict[str, Any]:
 class StoredResult(Result):
     """A Result as a store holds it. It adds how the network was pruned and trained (its pruning schedule and the key
     of its configuration without the seed), the key of its entry, whether it came from the bundle, and how many
-    weights each input pixel keeps in the first layer (for LeNet, enough to draw its mask without the weights)."""
+    weights each input pixel keeps in the first layer (for LeNet, enough to draw its mask without the weights). The
+    training key keeps results trained differently apart when they are averaged (`summaries.configuration`)."""
 
     schedule: tuple[dict[str, float], ...] = ()  # for each round, the amount pruned per layer role
     training_key: str = ""  # NetworkConfig.seedless_key, the key of the whole configuration but the seed
@@ -94,12 +95,6 @@ class StoredResult(Result):
     # sign controls of seeds 0-2 over the 18 rounds are such controls. They were trained beside a re-run of the ticket
     # chain (see why.beside_ticket).
     trained_beside: Result | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def group_key(self) -> tuple:
-        """Everything but the seed, as for a Result, and also the training setup and the pruning schedule. So networks
-        trained at two learning rates, or pruned by two schedules to one sparsity, are never averaged together."""
-        return *super().group_key, self.training_key
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .lessons import LABELS, by_kind_and_remaining
-from .results import (ALL_CONTROLS, Kind, Result, Summary, by_configuration, conditions, remaining_key, summarize,
-                      unique_networks)
+from .results import ALL_CONTROLS, Kind, Result, conditions, remaining_key
+from .summaries import Summary, by_configuration, configuration, summarize, unique_networks
 
 
 LEVEL = 0.05  # points of accuracy within which two means count as level: five of the 10,000 test images
@@ -56,8 +56,8 @@ def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | N
     """
     groups: dict[tuple, list[tuple[Result, Result]]] = {}
     for r, ref in references(results, against):
-        groups.setdefault(r.group_key, []).append((r, ref))
-    return [_paired(groups.get(group[0].group_key, [])) for group in by_configuration(results)]
+        groups.setdefault(configuration(r), []).append((r, ref))
+    return [_paired(groups.get(configuration(group[0]), [])) for group in by_configuration(results)]
 
 
 def _paired(pairs: list[tuple[Result, Result]]) -> Paired | None:

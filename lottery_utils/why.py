@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .lessons import by_kind_and_remaining, initial_accuracies
-from .results import Result, Spread, Summary, remaining_key, summarize, unique_networks
+from .results import Result, remaining_key
+from .summaries import Spread, Summary, summarize, unique_networks
 from .store import StoredResult
 from .tables import LEVEL, accuracy, lesson_sections, points, references, render, stop
 

@@ -33,7 +33,8 @@ from .config import TrainingSetup, validate_controls
 from .lessons import (DEMO_RATE, ITERATIVE_RATES, LABELS, ONE_SHOT_GRID, PAPER_RATE, default_rounds, max_rounds,
                       find_result, slider_rates)
 from .models import get_preset
-from .results import ALL_CONTROLS, CONTROLS, Result, summarize, unique_networks
+from .results import ALL_CONTROLS, CONTROLS, Result
+from .summaries import summarize, unique_networks
 from .settings import Settings
 from .store import Store
 

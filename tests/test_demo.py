@@ -7,7 +7,7 @@ import pytest
 
 from lottery_utils.lessons import CONTROLS, ONE_SHOT_GRID, PAPER_ROUNDS
 from lottery_utils.maintainer.demo import DEMO_DIR, demo_data, page, write_demo
-from lottery_utils.results import summarize
+from lottery_utils.summaries import summarize
 from lottery_utils.store import Bundle
 from lottery_utils.maintainer.selection import one_shot_networks, paper_run
 

@@ -19,7 +19,7 @@ from lottery_utils.results import ALL_CONTROLS
 from lottery_utils.lessons import ONE_SHOT_GRID
 from lottery_utils.layers import masks
 from lottery_utils.pruning import winning_ticket
-from lottery_utils.results import summarize
+from lottery_utils.summaries import summarize
 from lottery_utils.settings import Settings
 from lottery_utils.store import Bundle, Store, write_bundle
 

@@ -7,7 +7,8 @@ import pytest
 from made_results import result_from_numbers
 from lottery_utils.maintainer.docs import RESULTS_DIR, readme
 from lottery_utils.store import Bundle, Entry, StoredResult, record_of, result_of, write_bundle
-from lottery_utils.results import Result, summarize
+from lottery_utils.results import Result
+from lottery_utils.summaries import summarize
 from lottery_utils.results import History
 
 
@@ -184,7 +185,7 @@ def test_benchmarks_readme_gives_each_bundle_files_build_time_from_its_metadata(
 
 
 def test_a_spread_shows_min_and_max_only_over_several_seeds():
-    from lottery_utils.results import Spread
+    from lottery_utils.summaries import Spread
 
     assert Spread.of([0.9812]).text(percent=True) == "98.12"
     assert Spread.of([0.97, 0.98, 0.98]).text(percent=True) == "97.67 [97.00–98.00]"
@@ -218,7 +219,7 @@ def test_a_why_part_still_being_built_gives_no_sentence_it_cannot_compute():
 
 def test_the_signs_findings_count_a_gap_within_the_level_as_level_not_above():
     """+0.00 or +0.04 points (as printed) is level, as everywhere in the lessons: only a gap beyond 0.05 counts."""
-    from lottery_utils.results import Spread, Summary
+    from lottery_utils.summaries import Spread, Summary
     from lottery_utils.why import sign_findings
 
     def row(kind, remaining, accuracy):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..lessons import LABELS, by_kind_and_remaining
-from ..results import summarize
+from ..summaries import summarize
 from ..tables import points as printed_gap
 from ._common import Unreadable, Verdict, correct, not_yet, read_number
 

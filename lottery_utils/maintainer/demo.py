@@ -15,7 +15,8 @@ from matplotlib.colors import to_hex
 from .. import plots
 from ..settings import project_root
 from ..lessons import CONTROLS, LABELS, ONE_SHOT_GRID, PAPER_ROUNDS
-from ..results import Result, Spread, summarize
+from ..results import Result
+from ..summaries import Spread, summarize
 from ..store import Bundle
 from .selection import one_shot_networks, paper_run
 

@@ -12,7 +12,8 @@ from ..experiments import duration
 from ..lessons import (DEMO_RATE, LABELS, ONE_SHOT_GRID, PAPER_RATE, REWINDS, REWIND_RATES, SIGN_CONTROLS, SIGN_RATES,
                        by_kind_and_remaining)
 from ..models import get_preset
-from ..results import CONTROLS, Result, Summary, summarize
+from ..results import CONTROLS, Result
+from ..summaries import Summary, summarize
 from ..store import Bundle
 from . import times
 from .demo import write_demo

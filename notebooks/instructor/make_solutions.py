@@ -107,7 +107,7 @@ check_iterative_pruning(my_iterative_pruning)"""),
          "they differ only in the signs, so subtracting random reinit measures what θ0's signs add.", """
 from lottery_utils import experiments, lessons
 from lottery_utils.exercises import check_control, check_gap
-from lottery_utils.results import summarize
+from lottery_utils.summaries import summarize
 
 answer = "reinit"
 check_control(answer)"""),
