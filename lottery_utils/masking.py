@@ -77,14 +77,8 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
             raise ValueError(f"target's layer {name!r} is already pruned where source keeps weights: the masks would "
                              f"combine, not copy. Apply the masks to an unpruned target, or to one pruned in an "
                              f"earlier round of the same pruning.")
-    return copy_masks(source, target)
-
-
-def copy_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """Do what `apply_masks` does, without its check. The controls run their own checks, with their own messages."""
     targets = prunable_layers(target)
-    for name, module in prunable_layers(source).items():
-        mask = getattr(module, "weight_mask", None)
+    for name, mask in masks(source).items():
         if mask is not None:
             layer = targets[name]
             prune.custom_from_mask(layer, "weight", mask.detach().to(layer.weight.device, copy=True))

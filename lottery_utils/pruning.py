@@ -16,7 +16,7 @@ from .checks import (validate_amount, validate_amount_keys, validate_fresh, vali
                      validate_rounds, validate_same_architecture, validate_strategy, validate_ticket_pair,
                      validate_trained, validate_unpruned)
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, remaining_weights, unmasked_weight
-from .masking import apply_masks, clone, copy_masks, recompute_weights
+from .masking import apply_masks, clone, recompute_weights
 from .models import STRATEGIES, seeded  # random_prune seeds its mask as build_model does
 from .results import History
 
@@ -166,7 +166,7 @@ def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
             changed in place and returned.
     """
     validate_fresh(ticket, fresh_network)
-    return copy_masks(ticket, fresh_network)
+    return apply_masks(ticket, fresh_network)
 
 
 def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
@@ -186,7 +186,7 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
         for name, mask in masks(ticket).items():
             pruned = 0 if mask is None else int(mask.numel() - mask.sum())
             prune.random_unstructured(targets[name], "weight", amount=pruned)
-    return copy_masks(on_cpu, network)
+    return apply_masks(on_cpu, network)
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
@@ -208,4 +208,4 @@ def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Mo
             start = unmasked_weight(layer)  # the ticket's starting values, pruned ones included
             weight = fresh[name].weight
             weight.copy_(weight.abs() * torch.sign(start).to(weight.device))
-    return copy_masks(ticket, fresh_network)
+    return apply_masks(ticket, fresh_network)
