@@ -108,6 +108,18 @@ STRATEGIES = ("layerwise", "global")  # How pruning ranks the weights: each laye
 INITIALIZATIONS = ("glorot", "he")  # Gaussian Glorot, which the paper uses everywhere, and He, for experiments.
 
 
+class Amounts(dict):
+    """A preset's amounts by layer role, carrying the preset's pruning `strategy` too (see `Preset.amounts`).
+
+    `winning_ticket`, `prune_smallest` and `iterative_pruning` use that strategy unless they are given another, so
+    ResNet-18's and VGG-19's amounts are pruned globally, as the paper prunes them.
+    """
+
+    def __init__(self, amounts: Mapping[str, float], strategy: str):
+        super().__init__(amounts)
+        self.strategy = strategy
+
+
 @dataclass(frozen=True)
 class Preset:
     """One column of the paper's table: the network, how it is trained and how it is pruned.
@@ -153,20 +165,20 @@ class Preset:
                              f"role, e.g. prune_amounts={{'fc': 0.2, 'output': 0.1}}.")
         return max(self.prune_amounts.values())
 
-    def amounts(self, rate: float | None = None) -> dict[str, float]:
+    def amounts(self, rate: float | None = None) -> Amounts:
         """Return the amounts pruned in one round, per layer role, for `winning_ticket` and `prune_smallest`.
 
         Without `rate` these are the paper's amounts. With a pruning rate `rate`, they are all scaled by one factor
-        so that the largest equals `rate`. For LeNet, `amounts(0.8)` is {"fc": 0.8, "output": 0.4}. Prune them with
-        the preset's `strategy` too: ResNet-18 and VGG-19 rank their layers together ("global").
+        so that the largest equals `rate`. For LeNet, `amounts(0.8)` is {"fc": 0.8, "output": 0.4}. The amounts
+        carry the preset's `strategy`, which the pruning functions use unless told another.
         """
         if rate is None:
-            return dict(self.prune_amounts)
+            return Amounts(self.prune_amounts, self.strategy)
         validate_amount(rate, "rate", "the pruning rate, which is the share of its remaining weights that the "
                                       "fastest-pruned layer loses each round")
         # Stored results use these exact floats as keys (see config.py). Do not rewrite this product in another form.
         scale = rate / self.rate
-        return {role: amount * scale for role, amount in self.prune_amounts.items()}
+        return Amounts({role: amount * scale for role, amount in self.prune_amounts.items()}, self.strategy)
 
     def build(self, seed: int | None) -> nn.Module:
         """Return a freshly initialized network of this preset, seeded as `build_model` describes."""

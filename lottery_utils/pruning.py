@@ -17,12 +17,12 @@ from .checks import (validate_amount, validate_amount_keys, validate_fresh, vali
                      validate_trained, validate_unpruned)
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, remaining_weights, unmasked_weight
 from .masking import apply_masks, clone, recompute_weights
-from .models import STRATEGIES, seeded  # random_prune seeds its mask as build_model does
+from .models import STRATEGIES, Amounts, seeded  # random_prune seeds its mask as build_model does
 from .results import History
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
-                   strategy: str = "layerwise") -> nn.Module:
+                   strategy: str | None = None) -> nn.Module:
     """Prune the trained network (θj), and give its mask to the copy made before training (θ0) to make a winning ticket.
 
     Both networks change in place. The copy keeps its initial values under the mask, and is returned. Called again
@@ -36,7 +36,8 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
             number for every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer name. A
             layer that the mapping leaves out loses no weight (its mask keeps them all).
         strategy: "layerwise" ranks each layer's weights on their own. "global" ranks all layers together, as the
-            paper does for ResNet-18 and VGG-19.
+            paper does for ResNet-18 and VGG-19. None (the default) takes the strategy that a preset's amounts
+            carry (`Preset.amounts`), and "layerwise" for any other amount.
 
     Returns:
         `copy_network`, now the winning ticket.
@@ -62,7 +63,7 @@ class Round(NamedTuple):
 
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
-                      amount: float | Mapping[str, float], strategy: str = "layerwise",
+                      amount: float | Mapping[str, float], strategy: str | None = None,
                       reset_to: nn.Module | None = None) -> list[Round]:
     """Run the paper's Algorithm 1. Repeat `rounds` times: train, prune `amount` of the surviving weights, and reset.
 
@@ -86,7 +87,7 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         `rounds + 1` Rounds, each with its training. Round 0 is the dense network. Round r is the ticket pruned r times.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
-    validate_strategy(layer_amounts(network, amount), strategy, STRATEGIES)
+    validate_strategy(layer_amounts(network, amount), strategy_for(amount, strategy), STRATEGIES)
     completed = []
     ticket = clone(network)  # round 0: the dense network, θ0
     for r in range(rounds + 1):
@@ -100,17 +101,17 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     return completed
 
 
-def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str = "layerwise") -> None:
+def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str | None = None
+                   ) -> nn.Module:
     """Prune `amount` of the remaining weights, those with the smallest |w|, with torch's prune API.
 
     Args:
-        network: the network to prune, in place.
+        network: the network to prune, in place. It is also returned.
         amount: as in `winning_ticket`.
-        strategy: "layerwise" (the default) prunes each layer by its own amount (`prune.l1_unstructured`).
-            "global" ranks together the layers with a non-zero amount (`prune.global_unstructured`), as the paper
-            does for ResNet-18 and VGG-19.
+        strategy: "layerwise" prunes each layer by its own amount (`prune.l1_unstructured`). "global" ranks
+            together the layers with a non-zero amount (`prune.global_unstructured`). None: as in `winning_ticket`.
     """
-    amounts = layer_amounts(network, amount)
+    amounts, strategy = layer_amounts(network, amount), strategy_for(amount, strategy)
     validate_strategy(amounts, strategy, STRATEGIES)
     recompute_weights(network)  # prune ranks `weight`, and its hook sets `weight` only in a forward pass
     layers = prunable_layers(network)
@@ -124,6 +125,14 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
         for name, module in layers.items():
             if amounts[name] == 0:
                 prune.identity(module, "weight")
+    return network
+
+
+def strategy_for(amount: float | Mapping[str, float], strategy: str | None) -> str:
+    """Return `strategy` if given, else the one that a preset's amounts carry (`Preset.amounts`), else "layerwise"."""
+    if strategy is not None:
+        return strategy
+    return amount.strategy if isinstance(amount, Amounts) else "layerwise"
 
 
 def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:

@@ -242,7 +242,8 @@ def masks_folded(network: nn.Module):
     Inside the block, each pruned layer's weight is a plain parameter, zero where pruned (`prune.remove`), and the
     caller zeroes the pruned entries again after every optimizer step, using the (weight, mask) pairs yielded. On
     exit, the masks go back on (`prune.custom_from_mask`), and `weight_orig` gets back the values the masks hide.
-    This matches the hooks for optimizers that update each weight on its own, such as Adam and SGD.
+    This matches the hooks for optimizers that update each weight on its own, such as Adam and SGD, on every weight
+    the mask keeps. The hidden values keep their values, where weight decay through the hooks would shrink them.
     """
     pruned = {module: (module.weight_mask.detach().clone(), module.weight_orig.detach().clone())
               for module in prunable_layers(network).values() if prune.is_pruned(module)}

@@ -494,3 +494,17 @@ def test_the_misuse_messages_say_what_was_meant():
     from lottery_utils.config import validate_controls
     with pytest.raises(ValueError, match=r"\['reint'\] \('reint': did you mean 'reinit'\?\)"):
         validate_controls("reint")
+
+
+def test_a_presets_amounts_carry_its_strategy_unless_another_is_given():
+    """PRESETS["resnet18"].amounts() is pruned globally, as the paper prunes ResNet-18; a plain mapping layer by layer."""
+    resnet = build_model("resnet18", seed=0)
+    amounts = PRESETS["resnet18"].amounts(0.8)
+    assert amounts == {"conv": 0.8, "output": 0.0} and amounts.strategy == "global"
+    as_preset, told_global, plain = (prune_smallest(clone(resnet), a, s) for a, s in
+                                     ((amounts, None), (dict(amounts), "global"), (dict(amounts), None)))
+    assert all(torch.equal(a, b) for a, b in zip(masks(as_preset).values(), masks(told_global).values()))
+    assert any(not torch.equal(a, b) for a, b in zip(masks(as_preset).values(), masks(plain).values()))
+    told_layerwise = prune_smallest(clone(resnet), amounts, "layerwise")
+    assert all(torch.equal(a, b) for a, b in zip(masks(told_layerwise).values(), masks(plain).values()))
+    assert PRESETS["lenet"].amounts().strategy == "layerwise"
