@@ -14,7 +14,7 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import did_you_mean, validate_amount, validate_preset
+from .checks import did_you_mean, is_whole, validate_amount, validate_preset
 
 
 def lenet() -> nn.Module:
@@ -119,6 +119,9 @@ class Amounts(dict):
         super().__init__(amounts)
         self.strategy = strategy
 
+    def __repr__(self) -> str:  # the strategy shows: Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')
+        return f"Amounts({dict(self)!r}, strategy={self.strategy!r})"
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -182,6 +185,8 @@ class Preset:
 
     def build(self, seed: int | None) -> nn.Module:
         """Return a freshly initialized network of this preset, seeded as `build_model` describes."""
+        if seed is not None and not is_whole(seed, 0):
+            raise ValueError(f"seed, which draws the weights, must be a whole number >= 0 or None, got {seed!r}.")
         with seeded(seed):
             network = self.architecture()
             initialize(network, self.init)

@@ -189,6 +189,8 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
     """
     validate_same_architecture(ticket, network, names=("ticket", "network"))
     validate_unpruned(network, "random_prune's network", "the ticket's unpruned starting weights (a clone of θ0)")
+    if all(mask is None for mask in masks(ticket).values()):
+        raise ValueError("The ticket has no mask, so there is no size to copy: pass a winning ticket.")
     on_cpu = clone(network).cpu()
     targets = prunable_layers(on_cpu)
     with seeded(seed):

@@ -412,8 +412,8 @@ def test_seeding_leaves_every_random_generator_as_it_was_and_random_masks_do_not
 
 
 def test_the_strategy_is_layer_by_layer_unless_told_whatever_built_the_network():
-    """Nothing hidden decides how a network is pruned: layer by layer by default, globally when asked (the experiments
-    ask for it with ResNet-18's and VGG-19's presets, as the paper prunes them)."""
+    """The network does not decide how it is pruned: a plain amount prunes layer by layer, globally when asked (a
+    preset's amounts ask for their preset's strategy, as the next test shows)."""
     resnet = build_model("resnet18", seed=0)
     def cut(**strategy):  # seed 1 stands in for the trained weights
         return winning_ticket(build_model("resnet18", seed=1), clone(resnet), {"conv": 0.8, "output": 0.0}, **strategy)

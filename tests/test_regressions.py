@@ -303,3 +303,13 @@ def test_a_pair_with_the_same_weights_is_refused_untrained_or_copied_after_train
         winning_ticket(trained, clone(trained), 0.5)
     assert masks(trained)["fc1"] is None  # refused before anything was pruned
     assert masks(winning_ticket(trained, clone(theta_0), 0.5))["fc1"] is not None
+
+
+def test_build_model_refuses_a_seed_that_is_not_a_whole_number_and_random_prune_an_unpruned_ticket():
+    from lottery_utils import random_prune
+    for seed in (1.7, "0", -1):
+        with pytest.raises(ValueError, match="seed, which draws the weights, must be a whole number >= 0 or None"):
+            build_model("lenet", seed)
+    with pytest.raises(ValueError, match="The ticket has no mask, so there is no size to copy"):
+        random_prune(build_model("lenet", seed=0), build_model("lenet", seed=0), seed=1)
+    assert repr(PRESETS["resnet18"].amounts(0.8)) == "Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')"
