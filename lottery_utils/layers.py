@@ -1,7 +1,7 @@
 """Helpers that find the layers of a network that get pruned, and read their masks.
 
 `prunable_layers` and `layer_roles` say which weights are pruned: those of every conv and linear layer. `masks`
-reads torch's masks back, and `unmasked_weight` reads the values under them.
+reads torch's masks back, `unmasked_weight` the values under them, and `remaining_weights` the share still kept.
 """
 from __future__ import annotations
 
