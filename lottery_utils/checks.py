@@ -124,7 +124,7 @@ def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, rew
     if not isinstance(history, History):
         raise TypeError(f"train_round returned a {type(history).__name__} in round {r}, not a History: return what "
                         f"train returns, as lambda net, r: train(net, data, 'lenet') does.")
-    if all(torch.equal(a.detach().cpu(), b.detach().cpu()) for a, b in zip(ticket.parameters(), trained.parameters())):
+    if same_weights(ticket, trained):
         raise ValueError(f"train_round left round {r}'s network unchanged. Train the network it is given, in place "
                          f"(not a copy of it), so that the mask ranks its trained weights.")
     start = history.curve_iterations[0] if history.curve_iterations else None
@@ -178,6 +178,11 @@ def first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
         if (mine is None) != (other is None) or (mine is not None and not torch.equal(mine.cpu(), other.cpu())):
             return name
     return None
+
+
+def same_weights(first: nn.Module, second: nn.Module) -> bool:
+    """Whether two networks of one architecture hold equal parameters (under a mask, `weight_orig`), on any devices."""
+    return all(torch.equal(a.detach().cpu(), b.detach().cpu()) for a, b in zip(first.parameters(), second.parameters()))
 
 
 def _shapes(named) -> dict[str, tuple[int, ...]]:
@@ -237,8 +242,7 @@ def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) ->
                          f"(trained keeps {_kept_count(masks(trained_network)[differs])}, copy keeps "
                          f"{_kept_count(masks(copy_network)[differs])} weights). Prune both together with "
                          f"winning_ticket, round after round.")
-    if all(torch.equal(a.detach().cpu(), b.detach().cpu())
-           for a, b in zip(trained_network.parameters(), copy_network.parameters())):
+    if same_weights(trained_network, copy_network):
         raise ValueError("trained_network and copy_network hold the same weights, so neither was trained (or the copy "
                          "was made after training). Train trained_network (θj) and keep copy_network as the copy "
                          "made before training (θ0). To prune untrained weights on purpose, use prune_smallest.")
