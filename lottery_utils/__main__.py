@@ -195,7 +195,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
 
 def _amounts_text(model: str, rate: float) -> str:
     """"fc 80 %, output 40 %": each layer role's amount at this pruning rate."""
-    return ", ".join(f"{role} {100 * amount:.3g} %" for role, amount in get_preset(model).amounts(rate).items())
+    return ", ".join(f"{role} {100 * amount:.3g} %" for role, amount in get_preset(model).amounts(rate).by_role.items())
 
 
 def controls_option(text: str) -> tuple[str, ...]:

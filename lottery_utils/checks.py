@@ -98,16 +98,18 @@ def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
 
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
 
-def validate_strategy(amounts: Mapping[str, float], strategy: str, strategies: tuple[str, ...]) -> None:
-    """Check that `strategy` is one of `strategies`, and that "global" gets one amount for every layer it prunes.
-
-    Global pruning ranks the layers together, so their amounts must be equal. `amounts` holds each layer's amount, as
-    `pruning.layer_amounts` gives them.
-    """
+def validate_strategy(by_role: Mapping[str, float], strategy: str, strategies: tuple[str, ...]) -> None:
+    """Check an `Amounts`: fractions by layer role, and a `strategy` among `strategies`, where "global" gets one
+    amount for every layer it prunes (it ranks the layers together)."""
+    if not isinstance(by_role, Mapping):
+        raise TypeError(f"Amounts takes a mapping by layer role, as in Amounts({{'conv': 0.2, 'output': 0.0}}, "
+                        f"'global'); got {by_role!r}.")
+    for role, amount in by_role.items():
+        validate_amount(amount, f"amount[{role!r}]")
     if strategy not in strategies:
         raise ValueError(f"strategy must be one of {', '.join(map(repr, strategies))}, got {strategy!r}.")
-    if strategy == "global" and len({a for a in amounts.values() if a > 0}) > 1:
-        different = sorted({a for a in amounts.values() if a > 0})
+    different = sorted({a for a in by_role.values() if a > 0})
+    if strategy == "global" and len(different) > 1:
         raise ValueError(f"Global pruning ranks layers together, so the layers it prunes need one amount; got "
                          f"{len(different)} different ones ({', '.join(f'{a:g}' for a in different)}).")
 

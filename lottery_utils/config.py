@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .checks import did_you_mean, is_whole
-from .models import Preset, get_preset
+from .models import Amounts, Preset, get_preset
 from .results import ALL_CONTROLS, Kind
 
 # Bump this when a change makes cached results stale; entries of another version are not read. Version 2 measures
@@ -126,11 +126,13 @@ class NetworkConfig:
         validate_rewind(self.rewind_iteration, self.setup.iterations)
 
     @classmethod
-    def of(cls, setup: TrainingSetup, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None,
-           seed: int = 0, rewind_iteration: int = 0) -> "NetworkConfig":
-        """A network pruned for `rounds` rounds at the same per-role `amounts`. The dense network has no rounds. It
-        is never rewound, because it is the same for every k."""
-        step = tuple((amounts or {}).items())
+    def of(cls, setup: TrainingSetup, kind: str, rounds: int = 0,
+           amounts: Amounts | Mapping[str, float] | None = None, seed: int = 0, rewind_iteration: int = 0
+           ) -> "NetworkConfig":
+        """A network pruned for `rounds` rounds at the same per-role `amounts` (the preset's, `Preset.amounts`). The
+        dense network has no rounds. It is never rewound, because it is the same for every k."""
+        by_role = amounts.by_role if isinstance(amounts, Amounts) else amounts or {}
+        step = tuple(by_role.items())
         return cls(setup, kind, (step,) * rounds, seed, 0 if kind == Kind.DENSE else rewind_iteration)
 
     @property

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +40,7 @@ from .checks import validate_rounds
 from .config import NetworkConfig, TrainingSetup, validate_controls, validate_rewind, validate_seeds
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, find_result, notebook_runs
-from .models import build_model, get_preset
+from .models import Amounts, build_model, get_preset
 from .layers import remaining_weights
 from .masking import clone, load_state
 from .pruning import iterative_pruning, random_prune, random_reinit, sign_preserving_reinit
@@ -156,10 +156,10 @@ class Experiment:
         self.setup, self.seed, self.store, self.data, self.progress = setup, seed, store, Path(data), progress
         self.rewind_iteration = validate_rewind(rewind_iteration, setup.iterations)
 
-    def config(self, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None) -> NetworkConfig:
+    def config(self, kind: str, rounds: int = 0, amounts: Amounts | None = None) -> NetworkConfig:
         return NetworkConfig.of(self.setup, kind, rounds, amounts, self.seed, self.rewind_iteration)
 
-    def result(self, kind: str, rounds: int = 0, amounts: Mapping[str, float] | None = None) -> Result:
+    def result(self, kind: str, rounds: int = 0, amounts: Amounts | None = None) -> Result:
         """One network's result. It comes from the store, or else it is trained now with the rounds before it."""
         entry = self.store.load(self.config(kind, rounds, amounts))
         if entry is not None:
@@ -173,7 +173,7 @@ class Experiment:
         controls."""
         return [(Kind.DENSE, 0)] + [(kind, r) for r in range(1, rounds + 1) for kind in (Kind.TICKET, *controls)]
 
-    def to_train(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = ()) -> list[NetworkConfig]:
+    def to_train(self, rounds: int, amounts: Amounts, controls: Sequence[str] = ()) -> list[NetworkConfig]:
         """The configurations that `run` would train. There are none when the store holds every network. Otherwise
         they are the networks the store lacks, and the dense network and tickets whose trained weights it lacks
         (bundled results have none). `iterative_pruning` trains each of those again to prune it."""
@@ -184,7 +184,7 @@ class Experiment:
         return [config for network, config in configs.items()
                 if not (self.store.has_trained(config) if network in chain else self.store.has(config))]
 
-    def run(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str] = (),
+    def run(self, rounds: int, amounts: Amounts, controls: Sequence[str] = (),
             pool: Pool | None = None) -> list[Result]:
         """Iterative pruning with its controls. It returns every network's result and trains only what the store
         lacks."""
@@ -195,7 +195,7 @@ class Experiment:
             entries = [self.store.load(config) for config in configs]
         return [result_of(entry) for entry in entries]
 
-    def _train_missing(self, rounds: int, amounts: Mapping[str, float], controls: Sequence[str], pool: Pool) -> None:
+    def _train_missing(self, rounds: int, amounts: Amounts, controls: Sequence[str], pool: Pool) -> None:
         """Run pruning.iterative_pruning, naming each round's training for the store. Then train the controls side by
         side."""
         def train_round(network: nn.Module, r: int) -> History:  # round 0 trains the dense network, round r its ticket
@@ -204,8 +204,7 @@ class Experiment:
 
         start = self.start(pool)  # θ0, or θk when rewinding
         tickets = [step.ticket for step in iterative_pruning(
-            self.initial(), train_round, rounds, amounts, get_preset(self.setup.model).strategy,
-            reset_to=start if self.rewind_iteration else None)]
+            self.initial(), train_round, rounds, amounts, reset_to=start if self.rewind_iteration else None)]
         pending = []
         for r, ticket in enumerate(tickets[1:], 1):
             for kind in controls:
@@ -272,7 +271,7 @@ def with_defaults(model: str, settings: Settings, store: Store | None, setup: Tr
     return settings, store or settings.store(), setup
 
 
-def _run_seed(experiment: Experiment, rounds: int, amounts: Mapping[str, float], controls: Sequence[str]):
+def _run_seed(experiment: Experiment, rounds: int, amounts: Amounts, controls: Sequence[str]):
     return experiment.run(rounds, amounts, controls)
 
 
@@ -288,7 +287,7 @@ def _experiments(model: str, seeds: Iterable[int], *, progress: Progress, store:
 def _run(experiments: list[Experiment], rounds: int, rate: float | None, controls: tuple[str, ...],
          progress: Progress, workers: int) -> list[Result]:
     """Every network of `rounds` rounds at `rate` for each experiment (seed), in `workers` processes."""
-    amounts = get_preset(experiments[0].setup.model).amounts(rate) if experiments else {}
+    amounts = get_preset(experiments[0].setup.model).amounts(rate) if experiments else None
     with pool_of(workers) as pool:
         if workers > 1 and len(experiments) > 1:  # whole seeds side by side
             runs = [pool.submit(_run_seed, e, rounds, amounts, controls) for e in experiments]

@@ -14,7 +14,7 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import did_you_mean, is_whole, validate_amount, validate_preset
+from .checks import did_you_mean, is_whole, validate_amount, validate_preset, validate_strategy
 
 
 def lenet() -> nn.Module:
@@ -108,19 +108,28 @@ STRATEGIES = ("layerwise", "global")  # How pruning ranks the weights: each laye
 INITIALIZATIONS = ("glorot", "he")  # Gaussian Glorot, which the paper uses everywhere, and He, for experiments.
 
 
-class Amounts(dict):
-    """A preset's amounts by layer role, carrying the preset's pruning `strategy` too (see `Preset.amounts`).
+@dataclass(frozen=True)
+class Amounts:
+    """One pruning round's amounts by layer role, and how the weights are ranked. `Preset.amounts` gives them.
 
-    `winning_ticket`, `prune_smallest` and `iterative_pruning` use that strategy unless they are given another, so
-    ResNet-18's and VGG-19's amounts are pruned globally, as the paper prunes them.
+    `by_role` maps each layer role to the fraction of its remaining weights pruned, as in {"fc": 0.2, "output": 0.1}.
+    `strategy` is "layerwise", where each layer ranks its own weights, or "global", where the layers are ranked
+    together, as the paper prunes ResNet-18 and VGG-19. Global pruning needs one amount for every layer it prunes.
+    An amount given as a plain number or mapping is pruned layer by layer.
     """
 
-    def __init__(self, amounts: Mapping[str, float], strategy: str):
-        super().__init__(amounts)
-        self.strategy = strategy
+    by_role: Mapping[str, float]
+    strategy: str = "layerwise"
 
-    def __repr__(self) -> str:  # the strategy shows: Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')
-        return f"Amounts({dict(self)!r}, strategy={self.strategy!r})"
+    def __post_init__(self):
+        validate_strategy(self.by_role, self.strategy, STRATEGIES)
+        object.__setattr__(self, "by_role", MappingProxyType(dict(self.by_role)))  # read-only
+
+    def __repr__(self) -> str:  # Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')
+        return f"Amounts({dict(self.by_role)!r}, strategy={self.strategy!r})"
+
+    def __reduce__(self):  # for the worker processes, which cannot receive a MappingProxyType
+        return Amounts, (dict(self.by_role), self.strategy)
 
 
 @dataclass(frozen=True)
@@ -169,11 +178,11 @@ class Preset:
         return max(self.prune_amounts.values())
 
     def amounts(self, rate: float | None = None) -> Amounts:
-        """Return the amounts pruned in one round, per layer role, for `winning_ticket` and `prune_smallest`.
+        """Return the amounts pruned in one round, and the preset's strategy, for `winning_ticket` and `prune_smallest`.
 
         Without `rate` these are the paper's amounts. With a pruning rate `rate`, they are all scaled by one factor
-        so that the largest equals `rate`. For LeNet, `amounts(0.8)` is {"fc": 0.8, "output": 0.4}. The amounts
-        carry the preset's `strategy`, which the pruning functions use unless told another.
+        so that the largest equals `rate`. For LeNet, `amounts(0.8)` is `Amounts({"fc": 0.8, "output": 0.4},
+        strategy="layerwise")`.
         """
         if rate is None:
             return Amounts(self.prune_amounts, self.strategy)
@@ -182,15 +191,6 @@ class Preset:
         # Stored results use these exact floats as keys (see config.py). Do not rewrite this product in another form.
         scale = rate / self.rate
         return Amounts({role: amount * scale for role, amount in self.prune_amounts.items()}, self.strategy)
-
-    def build(self, seed: int | None) -> nn.Module:
-        """Return a freshly initialized network of this preset, seeded as `build_model` describes."""
-        if seed is not None and not is_whole(seed, 0):
-            raise ValueError(f"seed, which draws the weights, must be a whole number >= 0 or None, got {seed!r}.")
-        with seeded(seed):
-            network = self.architecture()
-            initialize(network, self.init)
-        return network
 
 
 # LeNet and Conv-2/4/6 take their iterations, batch size, Adam learning rate and pruning rates from the table of
@@ -234,18 +234,24 @@ def get_preset(preset: str | Preset) -> Preset:
     return PRESETS[preset]
 
 
-def build_model(model: str, seed: int | None) -> nn.Module:
+def build_model(model: str | Preset, seed: int | None) -> nn.Module:
     """Return θ0, a freshly initialized network of the paper's table.
 
-    This is the one function students use to get θ0. `get_preset`, `PRESETS` and `Preset.build` are the routes
-    underneath it. The same seed always gives the same weights, and the caller's random state is left as it was.
-    Train the network with its model's preset, as in `train(network, data, model)`.
+    The same seed always gives the same weights, and the caller's random state is left as it was. Train the network
+    with its model's preset, as in `train(network, data, model)`.
 
     Args:
-        model: "lenet", "conv2", "conv4", "conv6", "resnet18" or "vgg19" (each preset has its model's name).
+        model: "lenet", "conv2", "conv4", "conv6", "resnet18" or "vgg19" (each preset has its model's name), or a
+            Preset, whose architecture and initialization are used.
         seed: the seed of the weights. None draws them from the caller's random state instead.
     """
-    return get_preset(model).build(seed)
+    preset = get_preset(model)
+    if seed is not None and not is_whole(seed, 0):
+        raise ValueError(f"seed, which draws the weights, must be a whole number >= 0 or None, got {seed!r}.")
+    with seeded(seed):
+        network = preset.architecture()
+        initialize(network, preset.init)
+    return network
 
 
 def weight_counts(network: nn.Module) -> dict[str, int]:

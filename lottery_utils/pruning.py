@@ -13,16 +13,16 @@ from torch import nn
 from torch.nn.utils import prune
 
 from .checks import (validate_amount, validate_amount_keys, validate_fresh, validate_iterative_arguments,
-                     validate_rounds, validate_same_architecture, validate_strategy, validate_ticket_pair,
-                     validate_trained, validate_unpruned)
+                     validate_rounds, validate_same_architecture, validate_ticket_pair, validate_trained,
+                     validate_unpruned)
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, remaining_weights, unmasked_weight
 from .masking import apply_masks, clone, recompute_weights
-from .models import STRATEGIES, Amounts, seeded  # random_prune seeds its mask as build_model does
+from .models import Amounts, seeded  # random_prune seeds its mask as build_model does
 from .results import History
 
 
-def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: float | Mapping[str, float],
-                   strategy: str | None = None) -> nn.Module:
+def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
+                   amount: float | Mapping[str, float] | Amounts) -> nn.Module:
     """Prune the trained network (θj), and give its mask to the copy made before training (θ0) to make a winning ticket.
 
     Both networks change in place. The copy keeps its initial values under the mask, and is returned. Called again
@@ -34,16 +34,14 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module, amount: 
         copy_network: a copy of the same network made before training, θ0 (`clone(network)`).
         amount: the fraction of each layer's remaining weights to prune, taking those of smallest |w|. It is one
             number for every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer name. A
-            layer that the mapping leaves out loses no weight (its mask keeps them all).
-        strategy: "layerwise" ranks each layer's weights on their own. "global" ranks all layers together, as the
-            paper does for ResNet-18 and VGG-19. None (the default) takes the strategy that a preset's amounts
-            carry (`Preset.amounts`), and "layerwise" for any other amount.
+            layer that the mapping leaves out loses no weight (its mask keeps them all). Each layer ranks its own
+            weights, unless `amount` is an `Amounts` with strategy "global", such as `PRESETS["resnet18"].amounts()`.
 
     Returns:
         `copy_network`, now the winning ticket.
     """
     validate_ticket_pair(trained_network, copy_network)
-    prune_smallest(trained_network, amount, strategy)  # The mask keeps the trained weights of largest |w|.
+    prune_smallest(trained_network, amount)  # The mask keeps the trained weights of largest |w|.
     apply_masks(trained_network, copy_network)  # The copy gets the same mask and keeps its initial values.
     return copy_network
 
@@ -63,8 +61,8 @@ class Round(NamedTuple):
 
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
-                      amount: float | Mapping[str, float], strategy: str | None = None,
-                      reset_to: nn.Module | None = None) -> list[Round]:
+                      amount: float | Mapping[str, float] | Amounts, reset_to: nn.Module | None = None
+                      ) -> list[Round]:
     """Run the paper's Algorithm 1. Repeat `rounds` times: train, prune `amount` of the surviving weights, and reset.
 
     The last ticket is trained too, so each round holds its ticket's training. That makes `rounds + 1` trainings.
@@ -75,8 +73,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         train_round: a function `train_round(net, r)` that trains `net` in place in round `r` and returns its
             History, e.g. `lambda net, r: train(net, data, "lenet")`.
         rounds: how many times to prune.
-        amount: as in `winning_ticket`: one number, or amounts by layer role such as {"fc": 0.2, "output": 0.1}.
-        strategy: "layerwise" or "global", as in `winning_ticket`.
+        amount: as in `winning_ticket`: one number, amounts by layer role such as {"fc": 0.2, "output": 0.1}, or
+            a preset's `amounts()`.
         reset_to: only for rewinding (Frankle et al. 2019). Pass θk, the dense network after k training
             iterations. The first ticket is reset to it instead of θ0, and every later ticket inherits it. Then
             train the tickets from iteration k, with `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`.
@@ -87,7 +85,7 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         `rounds + 1` Rounds, each with its training. Round 0 is the dense network. Round r is the ticket pruned r times.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
-    validate_strategy(layer_amounts(network, amount), strategy_for(amount, strategy), STRATEGIES)
+    layer_amounts(network, amount)  # checks the amounts against the network before any training
     completed = []
     ticket = clone(network)  # round 0: the dense network, θ0
     for r in range(rounds + 1):
@@ -97,28 +95,27 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         completed.append(Round(ticket, trained, history))
         if r < rounds:  # Reset: the untrained ticket still holds θ0 (or θk) under its mask.
             reset_values = reset_to if r == 0 and reset_to is not None else ticket
-            ticket = winning_ticket(clone(trained), clone(reset_values), amount, strategy)  # a clone: `trained` is kept
+            ticket = winning_ticket(clone(trained), clone(reset_values), amount)  # clones: `trained` is kept
     return completed
 
 
-def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], strategy: str | None = None
-                   ) -> nn.Module:
+def prune_smallest(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> nn.Module:
     """Prune `amount` of the remaining weights, those with the smallest |w|, with torch's prune API.
 
     Args:
         network: the network to prune, in place. It is also returned.
-        amount: as in `winning_ticket`.
-        strategy: "layerwise" prunes each layer by its own amount (`prune.l1_unstructured`). "global" ranks
-            together the layers with a non-zero amount (`prune.global_unstructured`). None: as in `winning_ticket`.
+        amount: as in `winning_ticket`. Layer by layer, each layer is pruned by its own amount
+            (`prune.l1_unstructured`). An `Amounts` with strategy "global" ranks together the layers with a non-zero
+            amount (`prune.global_unstructured`).
     """
-    amounts, strategy = layer_amounts(network, amount), strategy_for(amount, strategy)
-    validate_strategy(amounts, strategy, STRATEGIES)
+    amounts = layer_amounts(network, amount)
+    strategy = amount.strategy if isinstance(amount, Amounts) else "layerwise"
     recompute_weights(network)  # prune ranks `weight`, and its hook sets `weight` only in a forward pass
     layers = prunable_layers(network)
     if strategy == "layerwise":
         for name, module in layers.items():
             prune.l1_unstructured(module, "weight", amount=amounts[name])
-    else:  # global: all layers are ranked together, by one amount (validate_strategy checked it)
+    else:  # global: all layers are ranked together, by one amount (Amounts checked it)
         together = [(layers[name], "weight") for name, a in amounts.items() if a > 0]
         if together:
             prune.global_unstructured(together, prune.L1Unstructured, amount=max(amounts.values()))
@@ -128,22 +125,18 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float], stra
     return network
 
 
-def strategy_for(amount: float | Mapping[str, float], strategy: str | None) -> str:
-    """Return `strategy` if given, else the one that a preset's amounts carry (`Preset.amounts`), else "layerwise"."""
-    if strategy is not None:
-        return strategy
-    return amount.strategy if isinstance(amount, Amounts) else "layerwise"
-
-
-def layer_amounts(network: nn.Module, amount: float | Mapping[str, float]) -> dict[str, float]:
+def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> dict[str, float]:
     """Return the fraction of each layer to prune, keyed by layer name.
 
     Args:
         network: the network to be pruned.
         amount: one number for every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer
-            name ({"fc1": 0.2}). A role or layer the mapping leaves out gets 0: its mask keeps every weight.
+            name ({"fc1": 0.2}), or an `Amounts`. A role or layer the mapping leaves out gets 0: its mask keeps every
+            weight.
     """
     roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
+    if isinstance(amount, Amounts):
+        amount = amount.by_role
     if not isinstance(amount, Mapping):  # one number for every layer
         return {name: validate_amount(amount) for name in roles}
     validate_amount_keys(amount, roles)

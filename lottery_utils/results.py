@@ -6,7 +6,6 @@ draw them, are machinery: `summaries.summarize`.)
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -51,11 +50,9 @@ class Kind(StrEnum):
 
     @classmethod
     def named(cls, name: str) -> Kind:
-        """Return the Kind with this name. For an unknown name, the error lists the allowed names and the closest."""
+        """Return the Kind with this name. For an unknown name, the error lists the allowed names."""
         if name not in tuple(cls):
-            close = difflib.get_close_matches(str(name), [str(kind) for kind in cls], n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"Unknown kind {name!r}: choose one of {', '.join(cls)}.{hint}")
+            raise ValueError(f"Unknown kind {name!r}: choose one of {', '.join(cls)}.")
         return cls(name)
 
     def __repr__(self) -> str:  # shows 'ticket' in a Result's repr, not <Kind.TICKET: 'ticket'>
@@ -114,7 +111,7 @@ class Result:
         return self.history.early_stop_test_accuracy
 
     @property
-    def seconds(self) -> float:
+    def seconds(self) -> float:  # how long the training took
         return self.history.seconds
 
     @property

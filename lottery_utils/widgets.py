@@ -303,7 +303,7 @@ def _one_shot_ui(context: _Context, rates, rate, controls, draw) -> OneShotExplo
 def _one_shot_status(rate: float, results: list[Result], source: str) -> str:
     """Test accuracy at the early-stopping iteration of each kind at the slider's sparsity."""
     ticket = find_result(results, "ticket")
-    others = [f"{role} {_percent(amount)}" for role, amount in get_preset(ticket.model).amounts(rate).items()
+    others = [f"{role} {_percent(amount)}" for role, amount in get_preset(ticket.model).amounts(rate).by_role.items()
               if not math.isclose(amount, rate)]  # e.g. LeNet's output layer, pruned at half the rate
     parts = [f"{_percent(rate)} pruned{' (' + ', '.join(others) + ')' if others else ''}, "
              f"{100 * ticket.remaining:.1f} % of all weights remain, test accuracy at early stop:"]

@@ -35,7 +35,7 @@ def mnist(settings):
 def training_mnist(settings, mnist):
     """MNIST on the device the cached experiments train on (`best_device()`), for the tests that retrain one of their
     networks by hand and compare bit for bit (on a GPU machine the `mnist` above, on the CPU, would round otherwise)."""
-    from lottery_utils import best_device, load_mnist
+    from lottery_utils.data import best_device, load_mnist
     return mnist if best_device().type == "cpu" else load_mnist(settings.data)
 
 

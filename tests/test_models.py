@@ -88,7 +88,7 @@ def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
         lenet.prune_amounts["fc"] = 0.5  # the table cannot be edited by accident
     with pytest.raises(dataclasses.FrozenInstanceError):
         lenet.iterations = 10
-    assert lenet.build(seed=3)[1].weight.shape == (300, 784)
+    assert build_model(lenet, seed=3)[1].weight.shape == (300, 784)
     with pytest.raises(ValueError, match="iterations must be a whole number >= 1"):
         TrainingSetup("lenet", 0, 60, 1e-3)
     with pytest.raises(ValueError, match=r"Unknown model 'lenet5' \('lenet5': did you mean 'lenet'\?\): choose one of lenet, conv2"):
@@ -99,8 +99,8 @@ def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
 
 def test_a_presets_amounts_scale_so_the_largest_is_the_pruning_rate_asked_for():
     assert PRESETS["lenet"].rate == 0.2 and PRESETS["resnet18"].rate == 0.2
-    assert PRESETS["lenet"].amounts() == {"fc": 0.2, "output": 0.1}
-    assert PRESETS["lenet"].amounts(0.8) == {"fc": 0.8, "output": 0.4}
-    assert PRESETS["resnet18"].amounts(0.5) == {"conv": 0.5, "output": 0.0}
+    assert PRESETS["lenet"].amounts().by_role == {"fc": 0.2, "output": 0.1}
+    assert PRESETS["lenet"].amounts(0.8).by_role == {"fc": 0.8, "output": 0.4}
+    assert PRESETS["resnet18"].amounts(0.5).by_role == {"conv": 0.5, "output": 0.0}
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
         PRESETS["lenet"].amounts(80)

@@ -1,6 +1,7 @@
 import copy
 import dataclasses
 import math
+import pickle
 
 import pytest
 import torch
@@ -9,6 +10,7 @@ from torch import nn
 from lottery_utils import (PRESETS, Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
 from lottery_utils.layers import layer_roles, prunable_layers
+from lottery_utils.models import Amounts
 from lottery_utils.masking import apply_masks, load_state
 from lottery_utils.pruning import prune_smallest
 from lottery_utils.results import History
@@ -73,7 +75,7 @@ def test_per_layer_rates_by_kind():
 
 def test_global_strategy_ranks_layers_together():
     trained, copy_network = build_model("resnet18", seed=1), build_model("resnet18", seed=0)  # seed 1: "trained"
-    winning_ticket(trained, copy_network, {"conv": 0.2, "output": 0.0}, strategy="global")
+    winning_ticket(trained, copy_network, Amounts({"conv": 0.2, "output": 0.0}, "global"))
     layer_masks = masks(copy_network)
     conv = [m for name, m in layer_masks.items() if layer_roles(copy_network)[name] == "conv"]
     pruned = sum(int((m == 0).sum()) for m in conv)
@@ -285,8 +287,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
     (dict(network=[1, 2]), TypeError, "network must be a torch.nn.Module"),
     (dict(amount=1.2), ValueError, r"must be in \[0, 1\)"),
     (dict(amount={}), ValueError, "empty mapping, which would prune nothing"),
-    (dict(strategy="globl"), ValueError, "strategy must be one of 'layerwise', 'global'"),
-    (dict(strategy="global", amount={"fc": 0.2, "output": 0.1}), ValueError, "the layers it prunes need one amount"),
+    (dict(amount={"conv": 0.2}), ValueError, "This network has no conv layer to prune"),
 ])
 def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, message):
     calls = []
@@ -411,16 +412,17 @@ def test_seeding_leaves_every_random_generator_as_it_was_and_random_masks_do_not
         assert a.device.type == device and torch.equal(a.cpu(), b), name
 
 
-def test_the_strategy_is_layer_by_layer_unless_told_whatever_built_the_network():
-    """The network does not decide how it is pruned: a plain amount prunes layer by layer, globally when asked (a
-    preset's amounts ask for their preset's strategy, as the next test shows)."""
+def test_the_strategy_is_layer_by_layer_unless_the_amounts_say_global_whatever_built_the_network():
+    """The network does not decide how it is pruned: a plain amount prunes layer by layer, an `Amounts` by its
+    strategy (a preset's amounts carry their preset's, as the next test shows)."""
     resnet = build_model("resnet18", seed=0)
-    def cut(**strategy):  # seed 1 stands in for the trained weights
-        return winning_ticket(build_model("resnet18", seed=1), clone(resnet), {"conv": 0.8, "output": 0.0}, **strategy)
+    def cut(amount):  # seed 1 stands in for the trained weights
+        return winning_ticket(build_model("resnet18", seed=1), clone(resnet), amount)
 
-    by_default, told, layerwise = cut(), cut(strategy="global"), cut(strategy="layerwise")
-    assert all(torch.equal(a, b) for a, b in zip(masks(by_default).values(), masks(layerwise).values()) if a is not None)
-    assert any(not torch.equal(a, b) for a, b in zip(masks(by_default).values(), masks(told).values())
+    by_role = {"conv": 0.8, "output": 0.0}
+    plain, told, layerwise = cut(by_role), cut(Amounts(by_role, "global")), cut(Amounts(by_role, "layerwise"))
+    assert all(torch.equal(a, b) for a, b in zip(masks(plain).values(), masks(layerwise).values()) if a is not None)
+    assert any(not torch.equal(a, b) for a, b in zip(masks(plain).values(), masks(told).values())
                if a is not None)
     plain = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))  # no preset: layer by layer
     trained = clone(plain)
@@ -490,21 +492,30 @@ def test_the_misuse_messages_say_what_was_meant():
     with pytest.raises(TypeError, match=r"yours takes \(net\)"):
         iterative_pruning(network, lambda net: None, 1, 0.2)
     with pytest.raises(ValueError, match=r"got 2 different ones \(0\.1, 0\.2\)"):
-        prune_smallest(clone(network), {"fc": 0.2, "output": 0.1}, "global")
+        Amounts({"fc": 0.2, "output": 0.1}, "global")
     from lottery_utils.config import validate_controls
     with pytest.raises(ValueError, match=r"\['reint'\] \('reint': did you mean 'reinit'\?\)"):
         validate_controls("reint")
 
 
-def test_a_presets_amounts_carry_its_strategy_unless_another_is_given():
-    """PRESETS["resnet18"].amounts() is pruned globally, as the paper prunes ResNet-18; a plain mapping layer by layer."""
+def test_a_presets_amounts_carry_its_strategy_and_are_a_checked_read_only_value():
+    """PRESETS["resnet18"].amounts() is pruned globally, as the paper prunes ResNet-18; the same numbers as a plain
+    mapping layer by layer. The value is not a dict, so no copy of it can drop the strategy unseen."""
     resnet = build_model("resnet18", seed=0)
     amounts = PRESETS["resnet18"].amounts(0.8)
-    assert amounts == {"conv": 0.8, "output": 0.0} and amounts.strategy == "global"
-    as_preset, told_global, plain = (prune_smallest(clone(resnet), a, s) for a, s in
-                                     ((amounts, None), (dict(amounts), "global"), (dict(amounts), None)))
-    assert all(torch.equal(a, b) for a, b in zip(masks(as_preset).values(), masks(told_global).values()))
-    assert any(not torch.equal(a, b) for a, b in zip(masks(as_preset).values(), masks(plain).values()))
-    told_layerwise = prune_smallest(clone(resnet), amounts, "layerwise")
-    assert all(torch.equal(a, b) for a, b in zip(masks(told_layerwise).values(), masks(plain).values()))
-    assert PRESETS["lenet"].amounts().strategy == "layerwise"
+    assert amounts == Amounts({"conv": 0.8, "output": 0.0}, "global") and amounts.by_role == {"conv": 0.8, "output": 0.0}
+    assert amounts != {"conv": 0.8, "output": 0.0} and PRESETS["lenet"].amounts().strategy == "layerwise"
+    as_preset, plain = prune_smallest(clone(resnet), amounts), prune_smallest(clone(resnet), dict(amounts.by_role))
+    assert float(masks(plain)["conv1"].mean()) == pytest.approx(0.2, abs=0.01)  # each layer keeps 20 %
+    assert float(masks(as_preset)["conv1"].mean()) > 0.5  # ranked with all layers: the small first layer keeps more
+    with pytest.raises(TypeError):
+        dict(amounts)  # not a mapping: a copy cannot drop the strategy unseen
+    with pytest.raises(TypeError):
+        amounts.by_role["conv"] = 0.5  # read-only
+    assert pickle.loads(pickle.dumps(amounts)) == amounts  # the worker processes receive it
+    for by_role, strategy, message in [({"fc": 0.2, "output": 0.1}, "global", "the layers it prunes need one amount"),
+                                       ({"fc": 0.2}, "globl", "strategy must be one of 'layerwise', 'global'"),
+                                       ({"fc": 20}, "layerwise", r"amount\['fc'\] must be in \[0, 1\)"),
+                                       (0.2, "global", "Amounts takes a mapping by layer role")]:
+        with pytest.raises((TypeError, ValueError), match=message):
+            Amounts(by_role, strategy)

@@ -58,7 +58,7 @@ def chains(runs: list[Run], model: str) -> list[Run]:
     and the longest chain starts first."""
     merged: dict[tuple, Run] = {}
     for run in runs:
-        chain = (tuple(get_preset(model).amounts(run.rate).items()), run.rewind_iteration)
+        chain = (tuple(get_preset(model).amounts(run.rate).by_role.items()), run.rewind_iteration)
         if chain in merged:
             other = merged[chain]
             run = Run(max(run.rounds, other.rounds), other.rate, tuple(dict.fromkeys(other.controls + run.controls)),

@@ -103,7 +103,7 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
     run, seeds, complete = _seeds(metas, paper_run(bundle.results(model), model))
     rows = summarize(run)
     setup = next(iter(metas.values()))["setup"]
-    rounds = max(r.round for r in run)
+    rounds, amounts = max(r.round for r in run), get_preset(model).prune_amounts
     lines = [
         "# Results: LeNet-300-100 on MNIST at the paper's settings",
         "",
@@ -113,8 +113,8 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
         "",
         _seeds_line(seeds, complete),
         f"- **Training**: {setup['iterations']:,} iterations, batch {setup['batch_size']}, Adam {setup['lr']}; "
-        f"{rounds} rounds of iterative pruning, each removing {100 * get_preset(model).amounts()['fc']:.0f} % of the "
-        f"hidden layers' and {100 * get_preset(model).amounts()['output']:.0f} % of the output layer's surviving "
+        f"{rounds} rounds of iterative pruning, each removing {100 * amounts['fc']:.0f} % of the "
+        f"hidden layers' and {100 * amounts['output']:.0f} % of the output layer's surviving "
         f"weights, reset to θ0.",
         *_setup_lines(metas, model, "python -m lottery_utils bundle --workers 2"),
         "",
@@ -224,7 +224,7 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
 def _sign_run(bundle: Bundle, model: str) -> tuple[list[Result], list[int], list[int]]:
     """Lesson 05's 18 rounds with both reinitializations (the bundle's "signs" part, with the lessons' tickets and
     plain reinit): their results, their seeds, the complete seeds (`_seeds`)."""
-    amounts = get_preset(model).amounts()
+    amounts = get_preset(model).prune_amounts
     chain = [r for r in bundle.results(model) if r.kind in ("dense", "ticket", *SIGN_CONTROLS)
              and not r.rewind_iteration and all(dict(step) == amounts for step in r.schedule)]
     return _seeds({m["seed"]: m for m in bundle.parts(model, "signs")}, chain)
@@ -402,7 +402,7 @@ def _faster_rate(results: list[Result], model: str, rate: float = 0.5) -> list[s
     """Lesson 02's To think about: the tickets pruned `rate` a round beside the paper's 20 % tickets of the nearest
     sparsity (accuracy at early stop and the early-stop iteration, means with the iteration's min–max)."""
     def tickets(per_round: float) -> list[Summary]:
-        wanted = get_preset(model).amounts(per_round)
+        wanted = get_preset(model).amounts(per_round).by_role
         return [row for row in summarize(r for r in results if r.kind == "ticket" and not r.rewind_iteration
                                          and all(dict(step) == wanted for step in r.schedule))]
 
