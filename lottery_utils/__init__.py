@@ -1,8 +1,8 @@
 """Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching.
 
-The core is imported here; read it in the README's order: data, layers, models, results, masking, pruning, training,
+The core is imported here; read it in the README's order: data, layers, models, history, masking, pruning, training,
 analysis (and checks, for reference). Everything else a module holds is imported from it, as in
-`from lottery_utils.results import History`. The machinery above the core (experiments, store, plots, tables,
+`from lottery_utils.history import History`. The machinery above the core (experiments, store, plots, tables,
 widgets, ...) is imported by module name: `from lottery_utils import plots`.
 """
 from .data import Data, load_cifar10, load_mnist

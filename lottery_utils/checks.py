@@ -1,7 +1,7 @@
 """Argument checks that name each mistake and what to do instead.
 
 This module is reference, not reading: the core's modules call these checks, and each error message says what went
-wrong. It imports only `data`, `layers` and `results`, so that `models`, `pruning` and `training` can all use it;
+wrong. It imports only `data`, `layers` and `history`, so that `models`, `pruning` and `training` can all use it;
 the allowed values it needs from those modules (a preset's optimizers, for instance) are passed in.
 
 First come the plain numbers and the keys of an amount mapping, then the networks the pruning functions are given,
@@ -19,7 +19,7 @@ from torch import nn
 
 from .data import Data
 from .layers import LAYER_ROLES, masks, prunable_layers, unmasked_weight
-from .results import History
+from .history import History
 
 
 def did_you_mean(unknown, known) -> str:
@@ -65,54 +65,25 @@ def validate_rounds(rounds: int) -> int:
 
 
 def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
-    """Check the keys of an amount mapping (`pruning.layer_amounts`) against the network's layers.
+    """Check an amount mapping (`pruning.layer_amounts`): keyed by layer roles that the network has, each a fraction.
 
-    The keys must be layer roles the network has ("conv", "fc", "output") or its layer names, not a mix of both. The
-    mapping must not be empty, and a key that is neither gets a "did you mean" hint. `roles` maps each layer name to its
-    role.
+    `roles` maps each of the network's layer names to its role. A key that is not a role gets a "did you mean" hint.
     """
-    keys = set(amount)
-    if not keys:
-        raise ValueError("amount is an empty mapping, which would prune nothing: give amounts by layer role "
-                         "(e.g. {\"fc\": 0.2, \"output\": 0.1}) or by layer name.")
-    ambiguous = sorted(keys & set(LAYER_ROLES) & set(roles))
-    if ambiguous:  # e.g. torchvision's ResNet names its Linear layer "fc"
-        raise ValueError(f"amount key(s) {ambiguous} are both a layer role and a layer name of this network: name "
-                         f"every layer ({list(roles)}) instead of giving roles, so it is clear what is pruned.")
-    if keys <= set(LAYER_ROLES):
-        absent = sorted(role for role in keys - set(roles.values())
-                        if validate_amount(amount[role], f"amount[{role!r}]") > 0)
-        if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
-            raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {dict(roles)}); "
-                             f"give amounts for the roles it has.")
-        return
-    unknown = sorted(keys - set(roles), key=str)
-    if unknown and set(unknown) <= set(LAYER_ROLES):
-        raise ValueError(f"amount mixes layer roles {unknown} with layer names {sorted(keys & set(roles), key=str)}: "
-                         f"give either roles {LAYER_ROLES} or names {list(roles)}, not both.")
-    unknown = [key for key in unknown if key not in LAYER_ROLES]  # a valid role beside a typo is not unknown
-    if unknown:
-        raise ValueError(f"Unknown key(s) in amount: {unknown}{did_you_mean(unknown, [*LAYER_ROLES, *roles])}. Give "
-                         f"either layer roles {LAYER_ROLES} or layer names {list(roles)}.")
+    if not amount:
+        raise ValueError("amount is an empty mapping, which would prune nothing: give amounts by layer role, e.g. "
+                         "{\"fc\": 0.2, \"output\": 0.1}.")
+    unknown = sorted(set(amount) - set(LAYER_ROLES), key=str)
+    if unknown:  # e.g. a layer's name, such as {"fc1": 0.2}
+        raise ValueError(f"Unknown key(s) in amount: {unknown}{did_you_mean(unknown, LAYER_ROLES)}. The keys are "
+                         f"layer roles, {', '.join(LAYER_ROLES)}; this network's layers have the roles {dict(roles)}.")
+    absent = sorted(role for role in amount if validate_amount(amount[role], f"amount[{role!r}]") > 0
+                    and role not in roles.values())
+    if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
+        raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {dict(roles)}); "
+                         f"give amounts for the roles it has.")
 
 
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
-
-def validate_strategy(by_role: Mapping[str, float], strategy: str, strategies: tuple[str, ...]) -> None:
-    """Check an `Amounts`: fractions by layer role, and a `strategy` among `strategies`, where "global" gets one
-    amount for every layer it prunes (it ranks the layers together)."""
-    if not isinstance(by_role, Mapping):
-        raise TypeError(f"Amounts takes a mapping by layer role, as in Amounts({{'conv': 0.2, 'output': 0.0}}, "
-                        f"'global'); got {by_role!r}.")
-    for role, amount in by_role.items():
-        validate_amount(amount, f"amount[{role!r}]")
-    if strategy not in strategies:
-        raise ValueError(f"strategy must be one of {', '.join(map(repr, strategies))}, got {strategy!r}.")
-    different = sorted({a for a in by_role.values() if a > 0})
-    if strategy == "global" and len(different) > 1:
-        raise ValueError(f"Global pruning ranks layers together, so the layers it prunes need one amount; got "
-                         f"{len(different)} different ones ({', '.join(f'{a:g}' for a in different)}).")
-
 
 def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, rewinding: bool) -> None:
     """Check round `r` of `iterative_pruning` after `train_round` trained `trained`, a copy of `ticket`.

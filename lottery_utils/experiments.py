@@ -44,7 +44,8 @@ from .models import Amounts, build_model, get_preset
 from .layers import remaining_weights
 from .masking import clone, load_state
 from .pruning import iterative_pruning, random_prune, random_reinit, sign_preserving_reinit
-from .results import ALL_CONTROLS, KINDS, History, Kind, Result
+from .history import History
+from .results import ALL_CONTROLS, KINDS, Kind, Result
 from .summaries import unique_networks
 from .settings import Settings
 from .store import Cache, Store, StoredResult, first_layer_kept, network_from_state, record_of, result_of
@@ -271,8 +272,8 @@ def with_defaults(model: str, settings: Settings, store: Store | None, setup: Tr
     return settings, store or settings.store(), setup
 
 
-def _run_seed(experiment: Experiment, rounds: int, amounts: Amounts, controls: Sequence[str]):
-    return experiment.run(rounds, amounts, controls)
+def _run_seed(experiment: Experiment, rounds: int, rate: float | None, controls: Sequence[str]):
+    return experiment.run(rounds, get_preset(experiment.setup.model).amounts(rate), controls)
 
 
 def _experiments(model: str, seeds: Iterable[int], *, progress: Progress, store: Store | None, workers: int,
@@ -287,15 +288,14 @@ def _experiments(model: str, seeds: Iterable[int], *, progress: Progress, store:
 def _run(experiments: list[Experiment], rounds: int, rate: float | None, controls: tuple[str, ...],
          progress: Progress, workers: int) -> list[Result]:
     """Every network of `rounds` rounds at `rate` for each experiment (seed), in `workers` processes."""
-    amounts = get_preset(experiments[0].setup.model).amounts(rate) if experiments else None
     with pool_of(workers) as pool:
         if workers > 1 and len(experiments) > 1:  # whole seeds side by side
-            runs = [pool.submit(_run_seed, e, rounds, amounts, controls) for e in experiments]
+            runs = [pool.submit(_run_seed, e, rounds, rate, controls) for e in experiments]
             results = [r for run in runs for r in run.result()]
         else:
             bars = progress_bars(progress) if len(experiments) > 1 else None
             results = [r for e in (bars(experiments, desc="seeds") if bars else experiments)
-                       for r in e.run(rounds, amounts, controls, pool)]
+                       for r in e.run(rounds, get_preset(e.setup.model).amounts(rate), controls, pool)]
     return sort_results(results)
 
 

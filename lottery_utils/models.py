@@ -14,7 +14,8 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import did_you_mean, is_whole, validate_amount, validate_preset, validate_strategy
+from .checks import did_you_mean, is_whole, validate_amount, validate_preset
+from .layers import LAYER_ROLES
 
 
 def lenet() -> nn.Module:
@@ -122,14 +123,25 @@ class Amounts:
     strategy: str = "layerwise"
 
     def __post_init__(self):
-        validate_strategy(self.by_role, self.strategy, STRATEGIES)
+        if not isinstance(self.by_role, Mapping):
+            raise TypeError(f"Amounts takes a mapping by layer role, as in Amounts({{'conv': 0.2, 'output': 0.0}}, "
+                            f"'global'); got {self.by_role!r}.")
+        unknown = [key for key in self.by_role if key not in LAYER_ROLES]
+        if unknown:
+            raise ValueError(f"Unknown layer role(s) {unknown}{did_you_mean(unknown, LAYER_ROLES)}: the keys of "
+                             f"Amounts are layer roles, {', '.join(LAYER_ROLES)}.")
+        for role, amount in self.by_role.items():
+            validate_amount(amount, f"amount[{role!r}]")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(map(repr, STRATEGIES))}, got {self.strategy!r}.")
+        pruned = sorted({amount for amount in self.by_role.values() if amount > 0})
+        if self.strategy == "global" and len(pruned) > 1:  # one ranking of all layers, so one amount
+            raise ValueError(f"Global pruning ranks layers together, so the layers it prunes need one amount; got "
+                             f"{len(pruned)} different ones ({', '.join(f'{a:g}' for a in pruned)}).")
         object.__setattr__(self, "by_role", MappingProxyType(dict(self.by_role)))  # read-only
 
     def __repr__(self) -> str:  # Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')
         return f"Amounts({dict(self.by_role)!r}, strategy={self.strategy!r})"
-
-    def __reduce__(self):  # for the worker processes, which cannot receive a MappingProxyType
-        return Amounts, (dict(self.by_role), self.strategy)
 
 
 @dataclass(frozen=True)
@@ -137,7 +149,7 @@ class Preset:
     """One column of the paper's table: the network, how it is trained and how it is pruned.
 
     A preset's training settings can train any network. `train` uses only its optimizer, learning rate, batch size,
-    schedule and iterations, never its architecture. Lesson 00 trains a tiny XOR network with `preset="lenet"` to get
+    schedule and iterations, never its architecture. A tiny XOR network can train with `preset="lenet"`, to get
     LeNet's Adam settings. Presets are frozen. To train with other settings, make a new one with `dataclasses.replace`.
     """
 
@@ -188,7 +200,6 @@ class Preset:
             return Amounts(self.prune_amounts, self.strategy)
         validate_amount(rate, "rate", "the pruning rate, which is the share of its remaining weights that the "
                                       "fastest-pruned layer loses each round")
-        # Stored results use these exact floats as keys (see config.py). Do not rewrite this product in another form.
         scale = rate / self.rate
         return Amounts({role: amount * scale for role, amount in self.prune_amounts.items()}, self.strategy)
 

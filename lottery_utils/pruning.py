@@ -15,10 +15,10 @@ from torch.nn.utils import prune
 from .checks import (validate_amount, validate_amount_keys, validate_fresh, validate_iterative_arguments,
                      validate_rounds, validate_same_architecture, validate_ticket_pair, validate_trained,
                      validate_unpruned)
-from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, remaining_weights, unmasked_weight
+from .layers import layer_roles, masks, prunable_layers, remaining_weights, unmasked_weight
 from .masking import apply_masks, clone, recompute_weights
 from .models import Amounts, seeded  # random_prune seeds its mask as build_model does
-from .results import History
+from .history import History
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
@@ -32,10 +32,12 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
     Args:
         trained_network: the trained network, θj.
         copy_network: a copy of the same network made before training, θ0 (`clone(network)`).
-        amount: the fraction of each layer's remaining weights to prune, taking those of smallest |w|. It is one
-            number for every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer name. A
-            layer that the mapping leaves out loses no weight (its mask keeps them all). Each layer ranks its own
-            weights, unless `amount` is an `Amounts` with strategy "global", such as `PRESETS["resnet18"].amounts()`.
+        amount: the fraction of each layer's remaining weights to prune, taking those of smallest |w|. Usually a
+            preset's `amounts(rate)`: for LeNet, `PRESETS["lenet"].amounts(0.8)` prunes 80 % of the hidden layers
+            and 40 % of the output layer, as the paper does. It can also be a mapping by layer role, such as
+            {"fc": 0.8, "output": 0.4}, where a role left out loses no weight, or one number for every layer, the
+            output layer included. Each layer ranks its own weights, unless `amount` is an `Amounts` with strategy
+            "global", such as `PRESETS["resnet18"].amounts()`.
 
     Returns:
         `copy_network`, now the winning ticket.
@@ -73,8 +75,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         train_round: a function `train_round(net, r)` that trains `net` in place in round `r` and returns its
             History, e.g. `lambda net, r: train(net, data, "lenet")`.
         rounds: how many times to prune.
-        amount: as in `winning_ticket`: one number, amounts by layer role such as {"fc": 0.2, "output": 0.1}, or
-            a preset's `amounts()`.
+        amount: as in `winning_ticket`: a preset's `amounts()` (the paper's), amounts by layer role such as
+            {"fc": 0.2, "output": 0.1}, or one number.
         reset_to: only for rewinding (Frankle et al. 2019). Pass θk, the dense network after k training
             iterations. The first ticket is reset to it instead of θ0, and every later ticket inherits it. Then
             train the tickets from iteration k, with `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`.
@@ -130,9 +132,8 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amou
 
     Args:
         network: the network to be pruned.
-        amount: one number for every layer, or a mapping by layer role ({"fc": 0.2, "output": 0.1}) or by layer
-            name ({"fc1": 0.2}), or an `Amounts`. A role or layer the mapping leaves out gets 0: its mask keeps every
-            weight.
+        amount: one number for every layer, a mapping by layer role ({"fc": 0.2, "output": 0.1}), or an
+            `Amounts`. A role the mapping leaves out gets 0: its mask keeps every weight.
     """
     roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
     if isinstance(amount, Amounts):
@@ -140,9 +141,7 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amou
     if not isinstance(amount, Mapping):  # one number for every layer
         return {name: validate_amount(amount) for name in roles}
     validate_amount_keys(amount, roles)
-    if set(amount) <= set(LAYER_ROLES):  # by role
-        return {name: validate_amount(amount.get(role, 0.0), f"amount[{role!r}]") for name, role in roles.items()}
-    return {name: validate_amount(amount.get(name, 0.0), f"amount[{name!r}]") for name in roles}  # by layer name
+    return {name: float(amount.get(role, 0.0)) for name, role in roles.items()}
 
 
 def per_round_amount(total: float, rounds: int) -> float:

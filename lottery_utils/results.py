@@ -1,42 +1,14 @@
-"""The numbers the paper reports for a trained network.
+"""Which trained network a result is: its kind, round, sparsity, seed and model, beside its History (machinery).
 
-`History` is what `train` records for one network, and `Result` says which network it is. `conditions` tests the
-hypothesis' two conditions for one network against another. (The mean and spread over seeds, as the paper's figures
-draw them, are machinery: `summaries.summarize`.)
+`Kind` names the networks (the dense one, the ticket, the controls), and `Result` is one trained network as the
+store, the tables and the plots know it. `remaining_key` matches sparsities reached by different float arithmetic.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
 
-
-@dataclass
-class History:
-    """What `train` records for one network.
-
-    The paper reports the early-stop iteration (the earliest iteration of the lowest validation loss) and the test
-    accuracy there. The curves hold the validation loss and the test accuracy on a coarser grid of iterations.
-    """
-
-    curve_iterations: list[int] = field(default_factory=list)  # the iterations where the curves were measured
-    val_loss: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
-    early_stop_iteration: int | None = None  # the iteration of lowest validation loss (None if not trained)
-    early_stop_test_accuracy: float | None = None  # the test accuracy there
-    seconds: float = 0.0  # how long the training took
-
-    def __repr__(self) -> str:  # shows the paper's numbers, not the curves
-        if self.early_stop_iteration is None:
-            return "History(not trained)"
-        return (f"History(early stop at {self.early_stop_iteration:,} with {100 * self.early_stop_test_accuracy:.2f} % "
-                f"test accuracy, {len(self.curve_iterations)} curve points, {self.seconds:.1f} s)")
-
-    @property
-    def final_test_accuracy(self) -> float:
-        if not self.test_accuracy:
-            raise ValueError("This History has no measurements. `train` records them; an empty History is untrained.")
-        return self.test_accuracy[-1]
+from .history import History
 
 
 class Kind(StrEnum):
@@ -125,22 +97,3 @@ class Result:
             raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
                              f"{self.rewind_iteration}).")
         return self.history.test_accuracy[0]
-
-
-class Conditions(NamedTuple):
-    """The hypothesis' two conditions for a network against a reference."""
-
-    as_accurate: bool  # at least as accurate at early stop: a' >= a
-    no_later: bool  # reaches its early stop no later: j' <= j
-
-
-def conditions(network: Result | History, reference: Result | History) -> Conditions:
-    """Test whether `network` meets the hypothesis' two conditions against `reference`.
-
-    Each is a Result, or the History `train` returned for it: `conditions(train(ticket, ...), train(dense, ...))`.
-    """
-    for name, given in (("network", network), ("reference", reference)):
-        if given.early_stop_iteration is None:
-            raise ValueError(f"{name} has no early stop: it was not trained. Pass what `train` returned for it.")
-    return Conditions(network.early_stop_test_accuracy >= reference.early_stop_test_accuracy,
-                      network.early_stop_iteration <= reference.early_stop_iteration)

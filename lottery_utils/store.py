@@ -26,7 +26,8 @@ from .config import NetworkConfig, config_key, key_without_seed
 from .models import build_model
 from .layers import masks, prunable_layers
 from .masking import load_state
-from .results import History, Result
+from .history import History
+from .results import Result
 
 # The format of the bundle files. Bump it when their layout changes, because the reader refuses every other format.
 # Format 2 names LeNet's layers fc1, fc2 and fc3 in the provenance masks and weights. Format 1 named them by their

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .lessons import LABELS, by_kind_and_remaining
-from .results import ALL_CONTROLS, Kind, Result, conditions, remaining_key
+from .history import conditions
+from .results import ALL_CONTROLS, Kind, Result, remaining_key
 from .summaries import Summary, by_configuration, configuration, summarize, unique_networks
 
 

@@ -25,7 +25,7 @@ from .checks import validate_curves, validate_fits, validate_training
 from .data import Data
 from .layers import prunable_layers
 from .models import Preset, get_preset
-from .results import History
+from .history import History
 
 Progress = Callable[..., Iterable] | bool | None  # what `progress` takes: True, False, None or a tqdm class
 CURVE_POINTS = 50  # The curves get a test accuracy about 50 times a training (LeNet: every 1,000 of 50,000 iterations).
@@ -84,8 +84,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
                 test_accuracy = measurements.measure(iteration)
                 if test_accuracy is not None and hasattr(steps, "set_postfix"):  # a tqdm bar
                     steps.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
-        history = measurements.history()
-    history.seconds = time.perf_counter() - start
+        history = measurements.history(seconds=time.perf_counter() - start)  # with the masks still folded
     return history
 
 
@@ -189,15 +188,15 @@ def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
 
 
 class Measurements:
-    """Record what a training measures: the curves and the paper's early stop.
+    """Find the paper's early stop, the iteration of lowest validation loss and the test accuracy there, and record
+    the curves.
 
-    Every `measure` computes the validation loss. The early stop is the first iteration of its minimum, and the paper
-    reports the test accuracy there. The curves add the test accuracy every `curve_every` iterations and at the
-    `first` and `last` ones.
+    Every `measure` computes the validation loss. The early stop is the first iteration of its minimum. The curves
+    hold the validation loss and the test accuracy every `curve_every` iterations and at the `first` and `last` ones.
 
-    Why keep a copy of the weights? The validation loss is measured 10 times as often as the test accuracy (LeNet:
-    every 100 iterations, against 1,000), because testing 10,000 images each time would slow training down. So when the
-    minimum falls between two curve points, a copy of the weights there is kept and tested once, at the end.
+    A speed-up: the validation loss is measured 10 times as often as the test accuracy (LeNet: every 100 iterations,
+    against 1,000), because testing 10,000 images each time would slow training down. So when the minimum falls
+    between two curve points, a copy of the weights there is kept, and tested once, at the end.
     """
 
     def __init__(self, network: nn.Module, data: Data, curve_every: int, first: int, last: int):
@@ -205,7 +204,7 @@ class Measurements:
         self.data = data
         self.curve_every = curve_every
         self.first, self.last = first, last
-        self.curves = History()
+        self.curve_iterations, self.val_loss, self.test_accuracy = [], [], []  # the curves
         self.best_loss = math.inf  # the lowest validation loss so far,
         self.best_iteration = 0  # the iteration it was measured at,
         self.best_accuracy = None  # the test accuracy there (None: not measured there),
@@ -222,9 +221,9 @@ class Measurements:
                           f"early stop is the last finite minimum; try a smaller learning rate.", stacklevel=3)
         if iteration % self.curve_every == 0 or iteration in (self.first, self.last):
             test_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
-            self.curves.curve_iterations.append(iteration)
-            self.curves.val_loss.append(val_loss)
-            self.curves.test_accuracy.append(test_accuracy)
+            self.curve_iterations.append(iteration)
+            self.val_loss.append(val_loss)
+            self.test_accuracy.append(test_accuracy)
         ranked = val_loss if math.isfinite(val_loss) else math.inf  # a diverged loss is never a minimum
         if iteration == self.first or ranked < self.best_loss:
             self.best_loss = ranked
@@ -233,16 +232,16 @@ class Measurements:
             self.best_state = None if test_accuracy is not None else copy_state(self.network)
         return test_accuracy
 
-    def history(self) -> History:
-        """Return the curves and the early stop. The network keeps its last weights."""
-        if self.best_accuracy is None:
+    def history(self, seconds: float) -> History:
+        """Return the curves and the early stop, for a training that took `seconds`. The network keeps its last
+        weights."""
+        if self.best_accuracy is None:  # test the copy kept at the minimum
             last = copy_state(self.network)
             self.network.load_state_dict(self.best_state)
             self.best_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
             self.network.load_state_dict(last)
-        self.curves.early_stop_iteration = self.best_iteration
-        self.curves.early_stop_test_accuracy = self.best_accuracy
-        return self.curves
+        return History(self.curve_iterations, self.val_loss, self.test_accuracy, self.best_iteration,
+                       self.best_accuracy, seconds)
 
 
 def copy_state(network: nn.Module) -> dict[str, torch.Tensor]:

@@ -1,7 +1,8 @@
 """Results made from their numbers alone, as a table gives them (the curve: its last point only), for tests."""
 import math
 
-from lottery_utils.results import History, Result
+from lottery_utils.history import History
+from lottery_utils.results import Result
 
 
 def result_from_numbers(kind, round_index: int, remaining: float, final_test_accuracy: float,

@@ -127,19 +127,20 @@ def test_a_failed_clone_leaves_the_students_network_as_it_was():
     assert torch.equal(network.layer.weight, before) and network(torch.ones(2, 4)).shape == (2, 3)
 
 
-def test_a_pruning_mapping_that_names_a_role_and_a_layer_at_once_is_a_clear_error():
-    """Bug 6: {"fc": 0.2} on a network whose Linear is named fc (torchvision's ResNet) was read as the role and
-    pruned nothing."""
+def test_a_pruning_mapping_keyed_by_anything_but_the_networks_roles_is_a_clear_error():
+    """Bug 6: {"fc": 0.2} on a network whose Linear is named fc (torchvision's ResNet) was read as the layer's name
+    and pruned nothing. Amounts are keyed by role only: that Linear is the output layer, and there is no fc layer."""
     network = nn.Sequential()
     network.add_module("conv", nn.Conv2d(1, 2, 3))
     network.add_module("flat", nn.Flatten())
     network.add_module("fc", nn.Linear(2 * 26 * 26, 10))
-    with pytest.raises(ValueError, match=r"\['fc'\] are both a layer role and a layer name.*name every layer"):
+    with pytest.raises(ValueError, match=r"This network has no fc layer to prune \(its layers: \{'conv': 'conv', "
+                                         r"'fc': 'output'\}\)"):
         layer_amounts(network, {"fc": 0.2})
-    with pytest.raises(ValueError, match=r"mixes layer roles \['fc'\] with layer names \['fc2'\]"):
-        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "fc2": 0.1})  # a role and a layer name mixed
-    with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc4'\]"):
-        layer_amounts(build_model("lenet", seed=0), {"fc4": 0.2, "fc2": 0.1})
+    with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc2'\].*The keys are layer roles"):
+        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "fc2": 0.1})  # a layer's name
+    with pytest.raises(ValueError, match=r"Unknown key\(s\) in amount: \['fc1', 'fc2'\]"):
+        layer_amounts(build_model("lenet", seed=0), {"fc1": 0.2, "fc2": 0.1})
     typo = r"Unknown key\(s\) in amount: \['outptu'\] \('outptu': did you mean 'output'\?\)"
     with pytest.raises(ValueError, match=typo):
         layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "outptu": 0.1})  # the valid role is not "unknown"
@@ -266,7 +267,7 @@ def test_supermask_accuracy_names_a_network_built_for_other_data(mnist):
 
 
 def test_conditions_take_two_histories_and_refuse_an_untrained_one():
-    from lottery_utils.results import Conditions, History, conditions
+    from lottery_utils.history import Conditions, History, conditions
     dense = History([0, 100], [2.3, 0.3], [0.1, 0.95], 100, 0.95)
     ticket = History([0, 100], [2.3, 0.2], [0.1, 0.96], 80, 0.96)
     assert conditions(ticket, dense) == Conditions(as_accurate=True, no_later=True)

@@ -9,7 +9,7 @@ from lottery_utils.maintainer.docs import RESULTS_DIR, readme
 from lottery_utils.store import Bundle, Entry, StoredResult, record_of, result_of, write_bundle
 from lottery_utils.results import Result
 from lottery_utils.summaries import summarize
-from lottery_utils.results import History
+from lottery_utils.history import History
 
 
 def as_result(entry: dict) -> StoredResult:

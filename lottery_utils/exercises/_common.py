@@ -12,7 +12,7 @@ from torch import nn
 from ..models import build_model
 from ..layers import layer_roles, masks, prunable_layers
 from ..masking import clone
-from ..results import History
+from ..history import History
 
 TOLERANCE = 0.006  # for matrices copied from a print-out with two decimals
 
