@@ -1,11 +1,11 @@
 """Argument checks that name each mistake and what to do instead.
 
 This module is reference, not reading: the core's modules call these checks, and each error message says what went
-wrong. It imports only `data`, `layers` and `history`, so that `models`, `pruning` and `training` can all use it;
-the allowed values it needs from those modules (a preset's optimizers, for instance) are passed in.
+wrong. It imports only `data`, `layers` and `history`, so that `models`, `pruning` and `training` can all use it.
+(The rules of the values `models.py` defines, a preset's and an `Amounts`, are checked there, where they are made.)
 
 First come the plain numbers and the keys of an amount mapping, then the networks the pruning functions are given,
-last the presets' values and `train`'s arguments.
+last a preset's numbers and `train`'s arguments.
 """
 from __future__ import annotations
 
@@ -34,11 +34,6 @@ def is_whole(value, minimum: int = 1) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
 
 
-def is_fraction(value) -> bool:
-    """Whether `value` is a number in [0, 1), as an amount (the share of the remaining weights pruned) must be."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value < 1.0
-
-
 def validate_amount(amount: float, what: str = "amount", meaning: str = "the fraction of remaining weights to prune"
                     ) -> float:
     """Return `amount` as a float if it is a number in [0, 1), else name the mistake.
@@ -51,7 +46,7 @@ def validate_amount(amount: float, what: str = "amount", meaning: str = "the fra
     if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
         raise TypeError(f"{what} must be a number in [0, 1) ({meaning}), got {amount!r} of type "
                         f"{type(amount).__name__}.")
-    if not is_fraction(amount):
+    if not 0.0 <= amount < 1.0:
         raise ValueError(f"{what} must be in [0, 1) ({meaning}), got {amount}. For a percentage such as 20 %, "
                          f"pass 0.2.")
     return float(amount)
@@ -253,15 +248,8 @@ def validate_fresh(ticket: nn.Module, fresh_network: nn.Module) -> None:
 
 # --- the presets and `train`'s arguments (models.Preset, training.train) -------------------------------------------
 
-def validate_preset(preset, choices: Mapping[str, tuple[str, ...]]) -> None:
-    """Check a preset's values when it is made, naming each mistake and what is allowed.
-
-    `choices` gives the values allowed for each field that takes a name, such as {"optimizer": ("adam", "sgd")}.
-    """
-    for what, allowed in choices.items():
-        value = getattr(preset, what)
-        if value not in allowed:
-            raise ValueError(f"Preset {preset.name!r}: unknown {what} {value!r}; choose one of {', '.join(allowed)}.")
+def validate_preset_numbers(preset) -> None:
+    """Check a preset's numbers when it is made: the training length, batch size, learning rate and schedule."""
     for what in ("iterations", "batch_size"):
         if not is_whole(getattr(preset, what)):
             raise ValueError(f"Preset {preset.name!r}: {what} must be a whole number >= 1, "
@@ -278,10 +266,6 @@ def validate_preset(preset, choices: Mapping[str, tuple[str, ...]]) -> None:
     if not all(is_whole(m) for m in milestones) or list(milestones) != sorted(set(milestones)):
         raise ValueError(f"Preset {preset.name!r}: lr_milestones must be increasing whole numbers >= 1, "
                          f"got {preset.lr_milestones!r}.")
-    unknown = set(preset.prune_amounts) - set(LAYER_ROLES)
-    if unknown or not all(is_fraction(amount) for amount in preset.prune_amounts.values()):
-        raise ValueError(f"Preset {preset.name!r}: prune_amounts maps 'conv', 'fc', 'output' to fractions in [0, 1), "
-                         f"got {dict(preset.prune_amounts)}.")
 
 
 def validate_training(data, *, iterations, batch_size, lr, seed, start_iteration, curve_every, progress) -> None:

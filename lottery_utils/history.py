@@ -46,7 +46,7 @@ class Conditions(NamedTuple):
 
 
 def conditions(network: History, reference: History) -> Conditions:
-    """Test whether `network` meets the hypothesis' two conditions against `reference`.
+    """Test whether a trained network meets the hypothesis' two conditions against a reference (the dense network).
 
     Each is the History `train` returned for it, as in `conditions(train(ticket, ...), train(dense, ...))`, or
     anything with its `early_stop_iteration` and `early_stop_test_accuracy`, such as a stored `results.Result`.

@@ -2,11 +2,20 @@
 
 `prunable_layers` and `layer_roles` say which weights are pruned: those of every conv and linear layer. `masks`
 reads torch's masks back, `unmasked_weight` the values under them, and `remaining_weights` the share still kept.
+
+What torch's prune makes of a layer (`prune.l1_unstructured(layer, "weight", amount=0.4)`):
+
+    before:  layer.weight               a parameter
+    after:   layer.weight_orig          the parameter, every value kept, pruned ones included
+             layer.weight_mask          a buffer: 1 = kept, 0 = pruned
+             layer.weight               weight_orig * weight_mask, recomputed by a hook before each forward pass
+
+A layer never pruned has no `weight_mask`: `masks` gives None for it.
 """
 from __future__ import annotations
 
 import torch
-from torch import nn
+from torch import fx, nn
 
 LAYER_ROLES = ("conv", "fc", "output")  # A preset's amounts are keyed by these roles. "output" is the last Linear one.
 
@@ -20,9 +29,13 @@ def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:
 
 
 def layer_roles(network: nn.Module) -> dict[str, str]:
-    """Return the role of each prunable layer, keyed by name: "conv", "fc", or "output" for the last Linear layer."""
+    """Return the role of each prunable layer, keyed by name: "conv", "fc", or "output" for the last Linear layer.
+
+    The last Linear layer is the last one the forward pass calls, as torch.fx traces it, whatever order the layers
+    were defined in. For a network fx cannot trace, it is the last one defined.
+    """
     layers = prunable_layers(network)
-    linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)]
+    linear = [name for name in forward_order(network) if isinstance(layers.get(name), nn.Linear)]
     roles = {}
     for name, m in layers.items():
         if isinstance(m, nn.Conv2d):
@@ -32,6 +45,16 @@ def layer_roles(network: nn.Module) -> dict[str, str]:
         else:
             roles[name] = "fc"
     return roles
+
+
+def forward_order(network: nn.Module) -> list[str]:
+    """Return the names of the modules in the order the forward pass calls them (torch.fx), or, for a network fx
+    cannot trace (one whose forward depends on its input's values, say), in the order they were defined."""
+    try:
+        graph = fx.symbolic_trace(network).graph
+    except Exception:  # noqa: BLE001 - fx fails in many ways on untraceable code; the defined order stands in
+        return [name for name, _ in network.named_modules()]
+    return [node.target for node in graph.nodes if node.op == "call_module"]
 
 
 def unmasked_weight(layer: nn.Module) -> torch.Tensor:

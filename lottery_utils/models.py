@@ -14,7 +14,7 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import did_you_mean, is_whole, validate_amount, validate_preset
+from .checks import did_you_mean, is_whole, validate_amount, validate_preset_numbers
 from .layers import LAYER_ROLES
 
 
@@ -164,30 +164,36 @@ class Preset:
     weight_decay: float = 0.0
     lr_milestones: tuple[int, ...] = ()  # With SGD, the learning rate is divided by 10 at each of these iterations.
     warmup_iterations: int = 0  # The length of the linear warmup that `training.lr_factor` applies (0 means none).
-    # The fraction of the remaining weights pruned each round, for each layer role. In LeNet and Conv-2/4/6 the output
-    # layer is pruned at half the fc amount. In ResNet-18 and VGG-19 it is not pruned at all. The largest amount is
-    # the paper's pruning rate p (`rate`), and the experiments are named by it.
-    prune_amounts: Mapping[str, float] = field(default_factory=dict)
-    strategy: str = "layerwise"  # "layerwise" prunes each layer by itself. "global" ranks all layers together.
+    # The fraction of the remaining weights pruned each round, for each layer role, and the pruning strategy. In LeNet
+    # and Conv-2/4/6 the output layer is pruned at half the fc amount, layer by layer. ResNet-18 and VGG-19 are pruned
+    # globally, with the output layer not pruned at all. The largest amount is the paper's pruning rate p (`rate`),
+    # and the experiments are named by it. A plain mapping is pruned layer by layer.
+    prune_amounts: Amounts | Mapping[str, float] = field(default_factory=dict)
     init: str = "glorot"  # The paper uses it for all networks (Figure 2, Appendix I.2, I.3). "he" is for experiments.
     # How often the validation loss is measured to find the early stop. None means about 50 times a run. The sources
     # of each interval are in docs/paper-presets.md.
     eval_every: int | None = None
 
     def __post_init__(self):
-        validate_preset(self, {"dataset": DATASETS, "optimizer": OPTIMIZERS, "strategy": STRATEGIES,
-                               "init": INITIALIZATIONS})
-        # Frozen all the way down, so that the table's amounts cannot be changed by accident.
-        object.__setattr__(self, "prune_amounts", MappingProxyType(dict(self.prune_amounts)))
-        object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
+        for what, allowed in (("dataset", DATASETS), ("optimizer", OPTIMIZERS), ("init", INITIALIZATIONS)):
+            if getattr(self, what) not in allowed:
+                raise ValueError(f"Preset {self.name!r}: unknown {what} {getattr(self, what)!r}; choose one of "
+                                 f"{', '.join(allowed)}.")
+        validate_preset_numbers(self)
+        if not isinstance(self.prune_amounts, Amounts):
+            try:  # checks the roles and the fractions
+                object.__setattr__(self, "prune_amounts", Amounts(self.prune_amounts))
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"Preset {self.name!r}: {error}") from None
+        object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))  # frozen all the way down
 
     @property
     def rate(self) -> float:
         """The paper's pruning rate p, which is the largest amount pruned per round (0.2 for LeNet's fc layers)."""
-        if not self.prune_amounts:
+        if not self.prune_amounts.by_role:
             raise ValueError(f"Preset {self.name!r} has no prune_amounts, so no pruning rate: give it amounts by layer "
                              f"role, e.g. prune_amounts={{'fc': 0.2, 'output': 0.1}}.")
-        return max(self.prune_amounts.values())
+        return max(self.prune_amounts.by_role.values())
 
     def amounts(self, rate: float | None = None) -> Amounts:
         """Return the amounts pruned in one round, and the preset's strategy, for `winning_ticket` and `prune_smallest`.
@@ -197,11 +203,12 @@ class Preset:
         strategy="layerwise")`.
         """
         if rate is None:
-            return Amounts(self.prune_amounts, self.strategy)
+            return self.prune_amounts
         validate_amount(rate, "rate", "the pruning rate, which is the share of its remaining weights that the "
                                       "fastest-pruned layer loses each round")
         scale = rate / self.rate
-        return Amounts({role: amount * scale for role, amount in self.prune_amounts.items()}, self.strategy)
+        by_role = {role: amount * scale for role, amount in self.prune_amounts.by_role.items()}
+        return Amounts(by_role, self.prune_amounts.strategy)
 
 
 # LeNet and Conv-2/4/6 take their iterations, batch size, Adam learning rate and pruning rates from the table of
@@ -224,12 +231,12 @@ PRESETS = MappingProxyType({
                        lr=0.03,  # I.3, and I.5's 0.03 ("no further")
                        momentum=0.9, weight_decay=1e-4, lr_milestones=(20_000, 25_000),  # The ends of I.3's stages.
                        warmup_iterations=20_000,  # I.5 selects k = 20000.
-                       prune_amounts={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.3.
+                       prune_amounts=Amounts({"conv": 0.2, "output": 0.0}, "global")),  # I.3.
     "vgg19": Preset("vgg19", vgg19, dataset="cifar10", iterations=160 * 703,  # 160 epochs of 45,000 // 64 (I.2)
                     batch_size=64, optimizer="sgd", lr=0.1,  # I.2. The rate is from I.5.
                     momentum=0.9, weight_decay=1e-4, lr_milestones=(80 * 703, 120 * 703),  # I.2, epochs 80 and 120.
                     warmup_iterations=10_000,  # I.5 selects k = 10000.
-                    prune_amounts={"conv": 0.2, "output": 0.0}, strategy="global"),  # I.2.
+                    prune_amounts=Amounts({"conv": 0.2, "output": 0.0}, "global")),  # I.2.
 })
 
 

@@ -27,7 +27,8 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
 
     Both networks change in place. The copy keeps its initial values under the mask, and is returned. Called again
     on a pruned pair, it prunes `amount` of the weights that are left. Doing this with training in between is
-    `iterative_pruning`.
+    `iterative_pruning`. The two networks must share their architecture and their masks (they are pruned together),
+    and must hold different weights: θj is θ0 trained. Each mistake is named before anything is pruned.
 
     Args:
         trained_network: the trained network, θj.
@@ -73,7 +74,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     Args:
         network: the untrained network (θ0). It is not changed; round 0 trains a copy of it.
         train_round: a function `train_round(net, r)` that trains `net` in place in round `r` and returns its
-            History, e.g. `lambda net, r: train(net, data, "lenet")`.
+            History, e.g. `lambda net, r: train(net, data, "lenet")`. After each round, a History that is missing,
+            a network left untrained, or (rewinding) a ticket not trained from k is named.
         rounds: how many times to prune.
         amount: as in `winning_ticket`: a preset's `amounts()` (the paper's), amounts by layer role such as
             {"fc": 0.2, "output": 0.1}, or one number.

@@ -58,13 +58,13 @@ def test_the_presets_cannot_be_changed_in_place():
 def test_presets_follow_the_paper():
     lenet = PRESETS["lenet"]
     assert (lenet.iterations, lenet.batch_size, lenet.optimizer, lenet.lr) == (50_000, 60, "adam", 1.2e-3)
-    assert lenet.prune_amounts == {"fc": 0.2, "output": 0.1}  # output layer at half the fc rate
-    assert PRESETS["conv6"].prune_amounts["conv"] == 0.15
+    assert lenet.prune_amounts.by_role == {"fc": 0.2, "output": 0.1}  # output layer at half the fc rate
+    assert PRESETS["conv6"].prune_amounts.by_role["conv"] == 0.15
     for name in ("resnet18", "vgg19"):
-        assert PRESETS[name].strategy == "global" and PRESETS[name].optimizer == "sgd"
+        assert PRESETS[name].prune_amounts.strategy == "global" and PRESETS[name].optimizer == "sgd"
     assert (PRESETS["vgg19"].iterations, PRESETS["vgg19"].batch_size) == (112_480, 64)  # the table's "112K"
     for preset in PRESETS.values():
-        assert preset.prune_amounts.get("output", 0) == preset.prune_amounts.get("fc", 0) / 2
+        assert preset.prune_amounts.by_role.get("output", 0) == preset.prune_amounts.by_role.get("fc", 0) / 2
 
 
 def test_unknown_model_is_a_clear_error():
@@ -81,11 +81,12 @@ def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
                             (dict(lr=0.0), "learning rate must be > 0"),
                             (dict(init="uniform"), "unknown init 'uniform'; choose one of glorot, he"),
                             (dict(optimizer="rmsprop"), "unknown optimizer"),
-                            (dict(prune_amounts={"fc": 1.5}), "fractions in \\[0, 1\\)")):
+                            (dict(prune_amounts={"fc": 1.5}), "Preset 'lenet': amount\\['fc'\\] must be in \\[0, 1\\)"),
+                            (dict(prune_amounts={"fcc": 0.2}), "Preset 'lenet': Unknown layer role\\(s\\) \\['fcc'\\]")):
         with pytest.raises(ValueError, match=message):
             dataclasses.replace(lenet, **change)
     with pytest.raises(TypeError):
-        lenet.prune_amounts["fc"] = 0.5  # the table cannot be edited by accident
+        lenet.prune_amounts.by_role["fc"] = 0.5  # the table cannot be edited by accident
     with pytest.raises(dataclasses.FrozenInstanceError):
         lenet.iterations = 10
     assert build_model(lenet, seed=3)[1].weight.shape == (300, 784)

@@ -314,3 +314,27 @@ def test_build_model_refuses_a_seed_that_is_not_a_whole_number_and_random_prune_
     with pytest.raises(ValueError, match="The ticket has no mask, so there is no size to copy"):
         random_prune(build_model("lenet", seed=0), build_model("lenet", seed=0), seed=1)
     assert repr(PRESETS["resnet18"].amounts(0.8)) == "Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')"
+
+
+def test_the_output_layer_is_the_last_linear_layer_the_forward_pass_calls_not_the_last_defined():
+    """A network that defines its head first: by the defined order its hidden layer would be "output" and each layer
+    would be pruned at the other's amount. fx reads the forward order; a network fx cannot trace keeps the defined
+    order."""
+    from lottery_utils.layers import layer_roles
+
+    class HeadFirst(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(8, 2)
+            self.body = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+    class Untraceable(HeadFirst):
+        def forward(self, x):
+            return self.head(self.body(x)) if x.sum() > 0 else self.head(self.body(-x))  # depends on the values
+
+    assert layer_roles(HeadFirst()) == {"head": "output", "body.0": "fc"}
+    assert layer_amounts(HeadFirst(), {"fc": 0.2, "output": 0.1}) == {"head": 0.1, "body.0": 0.2}
+    assert layer_roles(Untraceable()) == {"head": "fc", "body.0": "output"}  # the defined order

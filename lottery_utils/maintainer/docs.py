@@ -103,7 +103,7 @@ def readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
     run, seeds, complete = _seeds(metas, paper_run(bundle.results(model), model))
     rows = summarize(run)
     setup = next(iter(metas.values()))["setup"]
-    rounds, amounts = max(r.round for r in run), get_preset(model).prune_amounts
+    rounds, amounts = max(r.round for r in run), get_preset(model).prune_amounts.by_role
     lines = [
         "# Results: LeNet-300-100 on MNIST at the paper's settings",
         "",
@@ -224,7 +224,7 @@ def why_readme(bundle: Bundle | None = None, model: str = "lenet") -> str:
 def _sign_run(bundle: Bundle, model: str) -> tuple[list[Result], list[int], list[int]]:
     """Lesson 05's 18 rounds with both reinitializations (the bundle's "signs" part, with the lessons' tickets and
     plain reinit): their results, their seeds, the complete seeds (`_seeds`)."""
-    amounts = get_preset(model).prune_amounts
+    amounts = get_preset(model).prune_amounts.by_role
     chain = [r for r in bundle.results(model) if r.kind in ("dense", "ticket", *SIGN_CONTROLS)
              and not r.rewind_iteration and all(dict(step) == amounts for step in r.schedule)]
     return _seeds({m["seed"]: m for m in bundle.parts(model, "signs")}, chain)

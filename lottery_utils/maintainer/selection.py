@@ -9,7 +9,7 @@ from ..models import get_preset
 def paper_run(results: list[Result], model: str = "lenet") -> list[Result]:
     """The networks of the paper's iterative figure: every round at the paper's rates reset to θ0, with the
     paper's controls, and the dense network."""
-    amounts = get_preset(model).prune_amounts
+    amounts = get_preset(model).prune_amounts.by_role
     return [r for r in results if r.model == model and r.kind in ("dense", "ticket", *CONTROLS)
             and r.rewind_iteration == 0 and all(dict(step) == amounts for step in r.schedule)]
 

@@ -151,7 +151,7 @@ answer = flattened * 512 + 512 * 512 + 512 * 10
 check_weight_count(answer, conv_net(2, fc_width=512), layer_type="linear")"""),
         ("Exercise 3: each round keeps 85 % of the conv weights left.", """
 answer = 0.85 ** 10
-check_remaining_after(answer, amount=PRESETS["conv6"].prune_amounts["conv"], rounds=10)"""),
+check_remaining_after(answer, amount=PRESETS["conv6"].prune_amounts.by_role["conv"], rounds=10)"""),
         ("Exercise 4: iteration 10,000 is halfway through ResNet-18's 20,000-iteration warmup to 0.03, before any "
          "drop.", """
 answer = 0.03 * 10_000 / 20_000
