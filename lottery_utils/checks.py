@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .data import Data
-from .layers import LAYER_ROLES, masks, prunable_layers, unmasked_weight
+from .layers import masks, prunable_layers, unmasked_weight
 from .history import History
 
 
@@ -59,20 +59,15 @@ def validate_rounds(rounds: int) -> int:
     return int(rounds)
 
 
-def validate_amount_keys(amount: Mapping, roles: Mapping[str, str]) -> None:
-    """Check an amount mapping (`pruning.layer_amounts`): keyed by layer roles that the network has, each a fraction.
+def validate_amount_keys(by_role: Mapping[str, float], roles: Mapping[str, str]) -> None:
+    """Check the amounts by layer role that `pruning.layer_amounts` is given against the network's layers.
 
-    `roles` maps each of the network's layer names to its role. A key that is not a role gets a "did you mean" hint.
+    `roles` maps each of the network's layer names to its role. (`Amounts` has already checked the keys and values.)
     """
-    if not amount:
+    if not by_role:
         raise ValueError("amount is an empty mapping, which would prune nothing: give amounts by layer role, e.g. "
                          "{\"fc\": 0.2, \"output\": 0.1}.")
-    unknown = sorted(set(amount) - set(LAYER_ROLES), key=str)
-    if unknown:  # e.g. a layer's name, such as {"fc1": 0.2}
-        raise ValueError(f"Unknown key(s) in amount: {unknown}{did_you_mean(unknown, LAYER_ROLES)}. The keys are "
-                         f"layer roles, {', '.join(LAYER_ROLES)}; this network's layers have the roles {dict(roles)}.")
-    absent = sorted(role for role in amount if validate_amount(amount[role], f"amount[{role!r}]") > 0
-                    and role not in roles.values())
+    absent = sorted(role for role, amount in by_role.items() if amount > 0 and role not in roles.values())
     if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
         raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {dict(roles)}); "
                          f"give amounts for the roles it has.")

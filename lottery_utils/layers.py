@@ -14,6 +14,8 @@ A layer never pruned has no `weight_mask`: `masks` gives None for it.
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import fx, nn
 
@@ -32,10 +34,16 @@ def layer_roles(network: nn.Module) -> dict[str, str]:
     """Return the role of each prunable layer, keyed by name: "conv", "fc", or "output" for the last Linear layer.
 
     The last Linear layer is the last one the forward pass calls, as torch.fx traces it, whatever order the layers
-    were defined in. For a network fx cannot trace, it is the last one defined.
+    were defined in. For a network fx cannot trace, it is the last one defined, with a warning.
     """
     layers = prunable_layers(network)
-    linear = [name for name in forward_order(network) if isinstance(layers.get(name), nn.Linear)]
+    order = forward_order(network)
+    if order is None:  # fx cannot trace the network: the order of definition stands in
+        order = list(layers)
+        if sum(isinstance(m, nn.Linear) for m in layers.values()) > 1:
+            warnings.warn(f"torch.fx cannot trace {type(network).__name__}, so its output layer is taken to be the "
+                          f"last Linear layer defined. Define the layers in the order they run.", stacklevel=2)
+    linear = [name for name in order if isinstance(layers.get(name), nn.Linear)]
     roles = {}
     for name, m in layers.items():
         if isinstance(m, nn.Conv2d):
@@ -47,13 +55,13 @@ def layer_roles(network: nn.Module) -> dict[str, str]:
     return roles
 
 
-def forward_order(network: nn.Module) -> list[str]:
-    """Return the names of the modules in the order the forward pass calls them (torch.fx), or, for a network fx
-    cannot trace (one whose forward depends on its input's values, say), in the order they were defined."""
+def forward_order(network: nn.Module) -> list[str] | None:
+    """Return the names of the modules in the order the forward pass calls them, as torch.fx traces it, or None for a
+    network fx cannot trace (one whose forward depends on its input's values, say)."""
     try:
         graph = fx.symbolic_trace(network).graph
-    except Exception:  # noqa: BLE001 - fx fails in many ways on untraceable code; the defined order stands in
-        return [name for name, _ in network.named_modules()]
+    except Exception:  # noqa: BLE001 - fx fails in many ways on code it cannot trace
+        return None
     return [node.target for node in graph.nodes if node.op == "call_module"]
 
 

@@ -128,8 +128,8 @@ class Amounts:
                             f"'global'); got {self.by_role!r}.")
         unknown = [key for key in self.by_role if key not in LAYER_ROLES]
         if unknown:
-            raise ValueError(f"Unknown layer role(s) {unknown}{did_you_mean(unknown, LAYER_ROLES)}: the keys of "
-                             f"Amounts are layer roles, {', '.join(LAYER_ROLES)}.")
+            raise ValueError(f"Unknown key(s) in amount: {unknown}{did_you_mean(unknown, LAYER_ROLES)}. The keys are "
+                             f"layer roles, {', '.join(LAYER_ROLES)}.")
         for role, amount in self.by_role.items():
             validate_amount(amount, f"amount[{role!r}]")
         if self.strategy not in STRATEGIES:

@@ -134,16 +134,16 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amou
 
     Args:
         network: the network to be pruned.
-        amount: one number for every layer, a mapping by layer role ({"fc": 0.2, "output": 0.1}), or an
-            `Amounts`. A role the mapping leaves out gets 0: its mask keeps every weight.
+        amount: an `Amounts`, a mapping by layer role ({"fc": 0.2, "output": 0.1}), or one number for every layer.
+            The last two become an `Amounts` first, which checks them. A role left out gets 0: its mask keeps every
+            weight.
     """
     roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
-    if isinstance(amount, Amounts):
-        amount = amount.by_role
-    if not isinstance(amount, Mapping):  # one number for every layer
-        return {name: validate_amount(amount) for name in roles}
-    validate_amount_keys(amount, roles)
-    return {name: float(amount.get(role, 0.0)) for name, role in roles.items()}
+    if not isinstance(amount, Amounts):
+        by_role = amount if isinstance(amount, Mapping) else {role: validate_amount(amount) for role in roles.values()}
+        amount = Amounts(by_role)
+    validate_amount_keys(amount.by_role, roles)  # not empty, and no role the network lacks
+    return {name: amount.by_role.get(role, 0.0) for name, role in roles.items()}
 
 
 def per_round_amount(total: float, rounds: int) -> float:

@@ -82,7 +82,7 @@ def test_presets_and_setups_refuse_placeholders_and_stay_frozen():
                             (dict(init="uniform"), "unknown init 'uniform'; choose one of glorot, he"),
                             (dict(optimizer="rmsprop"), "unknown optimizer"),
                             (dict(prune_amounts={"fc": 1.5}), "Preset 'lenet': amount\\['fc'\\] must be in \\[0, 1\\)"),
-                            (dict(prune_amounts={"fcc": 0.2}), "Preset 'lenet': Unknown layer role\\(s\\) \\['fcc'\\]")):
+                            (dict(prune_amounts={"fcc": 0.2}), "Preset 'lenet': Unknown key\\(s\\) in amount: \\['fcc'\\]")):
         with pytest.raises(ValueError, match=message):
             dataclasses.replace(lenet, **change)
     with pytest.raises(TypeError):
