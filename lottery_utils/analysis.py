@@ -60,6 +60,10 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
             pruned did not train, so they are left out.
     """
     mask_source = trained if masks_from is None else masks_from
+    if all(mask is None for mask in masks(mask_source).values()):  # every weight "kept": nothing to compare
+        raise ValueError(f"{'trained' if masks_from is None else 'masks_from'} has no mask, so no weights are pruned "
+                         f"to compare with the kept ones: pass masks_from=ticket (or prune the trained network with "
+                         f"winning_ticket first).")
     for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):
         if other is not None:
             validate_same_architecture(theta_0, other, names=("theta_0", name))

@@ -83,21 +83,21 @@ def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, rew
     """
     if history is None:
         raise TypeError(f"train_round returned None in round {r}: return what training returns, as "
-                        f"lambda net, r: train(net, data, 'lenet') returns train's History.")
+                        f"lambda net, r: train(net, data, 'lenet', 5_000) returns train's History.")
     if not isinstance(history, History):
         raise TypeError(f"train_round returned a {type(history).__name__} in round {r}, not a History: return what "
-                        f"train returns, as lambda net, r: train(net, data, 'lenet') does.")
+                        f"train returns, as lambda net, r: train(net, data, 'lenet', 5_000) does.")
     if same_weights(ticket, trained):
         raise ValueError(f"train_round left round {r}'s network unchanged. Train the network it is given, in place "
                          f"(not a copy of it), so that the mask ranks its trained weights.")
     start = history.curve_iterations[0] if history.curve_iterations else None
     if rewinding and r > 0 and start == 0:
         raise ValueError(f"Round {r}'s ticket holds θk but trained from iteration 0. Rewound tickets go on from "
-                         f"iteration k, as the dense network did: train(net, data, 'lenet', "
+                         f"iteration k, as the dense network did: train(net, data, 'lenet', 5_000, "
                          f"start_iteration=k if r > 0 else 0).")
     if rewinding and r == 0 and start not in (None, 0):
         raise ValueError(f"The dense network (round 0) trained from iteration {start}, not 0. Only the tickets start "
-                         f"at k: train(net, data, 'lenet', start_iteration=k if r > 0 else 0).")
+                         f"at k: train(net, data, 'lenet', 5_000, start_iteration=k if r > 0 else 0).")
 
 
 def validate_iterative_arguments(network, train_round, rounds, reset_to=None) -> None:

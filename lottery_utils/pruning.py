@@ -28,7 +28,8 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
     Both networks change in place. The copy keeps its initial values under the mask, and is returned. Called again
     on a pruned pair, it prunes `amount` of the weights that are left. Doing this with training in between is
     `iterative_pruning`. The two networks must share their architecture and their masks (they are pruned together),
-    and must hold different weights: θj is θ0 trained. Each mistake is named before anything is pruned.
+    and must hold different weights: θj is θ0 trained. A pair that breaks these rules raises a ValueError that says
+    what is wrong, before anything is pruned.
 
     Args:
         trained_network: the trained network, θj.
@@ -74,14 +75,14 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     Args:
         network: the untrained network (θ0). It is not changed; round 0 trains a copy of it.
         train_round: a function `train_round(net, r)` that trains `net` in place in round `r` and returns its
-            History, e.g. `lambda net, r: train(net, data, "lenet")`. After each round, a History that is missing,
-            a network left untrained, or (rewinding) a ticket not trained from k is named.
+            History, e.g. `lambda net, r: train(net, data, "lenet", 5_000)`. After each round, an error says so if
+            it returned no History, left the network untrained, or (rewinding) trained a ticket from 0 instead of k.
         rounds: how many times to prune.
         amount: as in `winning_ticket`: a preset's `amounts()` (the paper's), amounts by layer role such as
             {"fc": 0.2, "output": 0.1}, or one number.
         reset_to: only for rewinding (Frankle et al. 2019). Pass θk, the dense network after k training
             iterations. The first ticket is reset to it instead of θ0, and every later ticket inherits it. Then
-            train the tickets from iteration k, with `train(net, data, "lenet", start_iteration=k if r > 0 else 0)`.
+            train the tickets from iteration k: `train(net, data, "lenet", 5_000, start_iteration=k if r > 0 else 0)`.
             To make θk, train a copy of θ0 for k iterations, as the dense network trains. That is
             `theta_k = clone(network)`, then `train(theta_k, data, "lenet", k)`.
 

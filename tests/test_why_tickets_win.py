@@ -412,6 +412,8 @@ def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_l
     ticket = cache.network(find_result(results, "ticket"))  # its mask (its values are trained: only the mask is used)
     dense = cache.network(find_result(results, "dense"))
     statistics = weight_statistics(build_model("lenet", seed=0), dense, ticket)
+    with pytest.raises(ValueError, match="trained has no mask, so no weights are pruned.*pass masks_from=ticket"):
+        weight_statistics(build_model("lenet", seed=0), dense)  # the natural first call: the dense network is unpruned
     for name, layer in statistics.items():
         assert len(layer.initial_kept) == int(masks(ticket)[name].sum())
         assert len(layer.initial_kept) + len(layer.initial_pruned) == prunable_layers(dense)[name].weight.numel()
