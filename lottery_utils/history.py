@@ -45,14 +45,14 @@ class Conditions(NamedTuple):
     no_later: bool  # reaches its early stop no later: j' <= j
 
 
-def conditions(network: History, reference: History) -> Conditions:
+def conditions(history: History, reference: History) -> Conditions:
     """Test whether a trained network meets the hypothesis' two conditions against a reference (the dense network).
 
     Each is the History `train` returned for it, as in `conditions(train(ticket, ...), train(dense, ...))`, or
     anything with its `early_stop_iteration` and `early_stop_test_accuracy`, such as a stored `results.Result`.
     """
-    for name, given in (("network", network), ("reference", reference)):
+    for name, given in (("history", history), ("reference", reference)):
         if given.early_stop_iteration is None:
             raise ValueError(f"{name} has no early stop: it was not trained. Pass what `train` returned for it.")
-    return Conditions(network.early_stop_test_accuracy >= reference.early_stop_test_accuracy,
-                      network.early_stop_iteration <= reference.early_stop_iteration)
+    return Conditions(history.early_stop_test_accuracy >= reference.early_stop_test_accuracy,
+                      history.early_stop_iteration <= reference.early_stop_iteration)
