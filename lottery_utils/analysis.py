@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn.utils import prune
 
 from .checks import validate_fits, validate_same_architecture
 from .data import Data
@@ -60,7 +61,7 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
             pruned did not train, so they are left out.
     """
     mask_source = trained if masks_from is None else masks_from
-    if all(mask is None for mask in masks(mask_source).values()):  # every weight "kept": nothing to compare
+    if not prune.is_pruned(mask_source):  # every weight "kept": nothing to compare
         raise ValueError(f"{'trained' if masks_from is None else 'masks_from'} has no mask, so no weights are pruned "
                          f"to compare with the kept ones: pass masks_from=ticket (or prune the trained network with "
                          f"winning_ticket first).")

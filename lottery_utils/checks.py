@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import torch
 from torch import nn
+from torch.nn.utils import prune
 
 from .data import Data
 from .layers import masks, prunable_layers, unmasked_weight
@@ -220,7 +221,7 @@ def validate_unpruned(network: nn.Module, what: str, instead: str) -> None:
 
     `instead` says which unpruned network the caller wants.
     """
-    if any(mask is not None for mask in masks(network).values()):
+    if prune.is_pruned(network):
         raise ValueError(f"{what} is already pruned: pass {instead}, so that the control's mask is exactly the one it "
                          f"is given.")
 

@@ -68,7 +68,7 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     two masks, so the source's mask must lie inside the target's, as a later round's mask lies inside the one before.
     """
     validate_same_architecture(source, target, names=("source", "target"))
-    if all(mask is None for mask in masks(source).values()):
+    if not prune.is_pruned(source):
         raise ValueError("source has no mask to give: prune it first (prune_smallest, or winning_ticket for a pair).")
     target_masks = masks(target)
     for name, mask in masks(source).items():

@@ -141,7 +141,7 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amou
     """
     roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
     if not isinstance(amount, Amounts):
-        by_role = amount if isinstance(amount, Mapping) else {role: validate_amount(amount) for role in roles.values()}
+        by_role = amount if isinstance(amount, Mapping) else dict.fromkeys(roles.values(), validate_amount(amount))
         amount = Amounts(by_role)
     validate_amount_keys(amount.by_role, roles)  # not empty, and no role the network lacks
     return {name: amount.by_role.get(role, 0.0) for name, role in roles.items()}
@@ -184,7 +184,7 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
     """
     validate_same_architecture(ticket, network, names=("ticket", "network"))
     validate_unpruned(network, "random_prune's network", "the ticket's unpruned starting weights (a clone of θ0)")
-    if all(mask is None for mask in masks(ticket).values()):
+    if not prune.is_pruned(ticket):
         raise ValueError("The ticket has no mask, so there is no size to copy: pass a winning ticket.")
     on_cpu = clone(network).cpu()
     targets = prunable_layers(on_cpu)
