@@ -21,7 +21,7 @@ from .training import evaluate
 
 @dataclass(frozen=True)
 class WeightStatistics:
-    """One layer's weights, split into those the mask keeps and those it prunes.
+    """One layer's weights, split into those the mask keeps and those it prunes (`weight_statistics`).
 
     Attributes:
         initial_kept, initial_pruned: where each group started, |θ0|, as 1-D tensors on the CPU.
@@ -49,9 +49,11 @@ class WeightStatistics:
 
 def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
                       trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:
-    """Return, per prunable layer, a WeightStatistics of the weights a mask keeps and of those it prunes.
+    """Split each layer's weights by a mask, and return where each group started and how far it moved, by layer.
 
-    Pruned layers are measured through their `weight_orig`, so the masked values are included.
+        statistics = weight_statistics(theta_0, trained)   # `trained` pruned by winning_ticket: its own mask
+
+    The values under a mask count too (`unmasked_weight`).
 
     Args:
         theta_0: the initial weights θ0, either the untrained network or its ticket.
@@ -93,11 +95,11 @@ def _as_bool(mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
 
 
 def supermask_accuracy(network: nn.Module, data: Data) -> float:
-    """Return the test accuracy of a network as it is, before any training.
+    """Return the test accuracy of a network as it is, untrained: `supermask_accuracy(ticket, data)`.
 
-    For a ticket, that is its mask on θ0 (m * θ0). Zhou et al. 2019 ("Deconstructing Lottery Tickets") call such a
-    mask a supermask when the untrained network beats chance (10 % on MNIST). The network is not changed, because a
-    copy is evaluated on the data's device.
+    For a ticket, that is its mask on θ0 (m ⊙ θ0). Zhou et al. 2019 ("Deconstructing Lottery Tickets") call such a
+    mask a supermask when the untrained network beats chance (10 % on MNIST). A copy is evaluated: the network is
+    not changed.
     """
     network = clone(network).to(data.test_x.device)
     validate_fits(network, data)

@@ -145,7 +145,7 @@ def first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
 
 
 def same_weights(first: nn.Module, second: nn.Module) -> bool:
-    """Whether two networks of one architecture hold equal parameters (under a mask, `weight_orig`), on any devices."""
+    """Whether two networks of one architecture hold equal parameters (the values under a mask too), on any devices."""
     return all(torch.equal(a.detach().cpu(), b.detach().cpu()) for a, b in zip(first.parameters(), second.parameters()))
 
 

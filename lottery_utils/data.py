@@ -49,7 +49,9 @@ def best_device() -> torch.device:
 
 
 def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
-    """Load MNIST as normalized tensors: 55,000 training, 5,000 validation and 10,000 test images.
+    """Load MNIST as normalized tensors: `data = load_mnist("data")`.
+
+    55,000 training, 5,000 validation and 10,000 test images of 1x28x28.
 
     Args:
         root: the folder that holds torchvision's MNIST/raw/, or will hold it. The lessons pass `Settings.data`.
@@ -65,9 +67,9 @@ def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None
 
 
 def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
-    """Load CIFAR-10 as tensors normalized per channel: 45,000 training, 5,000 validation and 10,000 test images.
+    """Load CIFAR-10 as tensors normalized per channel: `data = load_cifar10("data")`.
 
-    `root` and `device` work as in `load_mnist`.
+    45,000 training, 5,000 validation and 10,000 test images of 3x32x32. `root` and `device` are as in `load_mnist`.
     """
     import torchvision
     root = Path(root).resolve()

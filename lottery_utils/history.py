@@ -46,10 +46,10 @@ class Conditions(NamedTuple):
 
 
 def conditions(history: History, reference: History) -> Conditions:
-    """Test whether a trained network meets the hypothesis' two conditions against a reference (the dense network).
+    """Test the hypothesis' two conditions for a trained network against a reference: `conditions(history, dense)`.
 
-    Each is the History `train` returned for it, as in `conditions(train(ticket, ...), train(dense, ...))`, or
-    anything with its `early_stop_iteration` and `early_stop_test_accuracy`, such as a stored `results.Result`.
+    Each argument is the History `train` returned, or anything with an `early_stop_iteration` and an
+    `early_stop_test_accuracy`, such as a stored `results.Result`.
     """
     for name, given in (("history", history), ("reference", reference)):
         if given.early_stop_iteration is None:

@@ -1,7 +1,8 @@
-"""Helpers that find the layers of a network that get pruned, and read their masks.
+"""Which layers of a network get pruned, and their masks.
 
-`prunable_layers` and `layer_roles` say which weights are pruned: those of every conv and linear layer. `masks`
-reads torch's masks back, `unmasked_weight` the values under them, and `remaining_weights` the share still kept.
+`prunable_layers` finds them: every conv and linear layer. `masks` reads torch's masks back, `remaining_weights` the
+share of weights still kept, and `unmasked_weight` the values under a mask. `layer_roles` says which amount a layer
+gets.
 
 What torch's prune makes of a layer (`prune.l1_unstructured(layer, "weight", amount=0.4)`):
 
@@ -23,18 +24,46 @@ LAYER_ROLES = ("conv", "fc", "output")  # A preset's amounts are keyed by these 
 
 
 def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:
-    """Return the layers whose weights are pruned, keyed by name.
-
-    They are all the Conv2d and Linear layers. Biases and batch norm are never pruned.
-    """
+    """Return the layers whose weights are pruned, by name: every Conv2d and Linear (never biases or batch norm)."""
     return {name: m for name, m in network.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
 
 
-def layer_roles(network: nn.Module) -> dict[str, str]:
-    """Return the role of each prunable layer, keyed by name: "conv", "fc", or "output" for the last Linear layer.
+def masks(network: nn.Module) -> dict[str, torch.Tensor | None]:
+    """Return each prunable layer's mask (1 = kept), by name. A layer that was never pruned gets None."""
+    return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(network).items()}
 
-    The last Linear layer is the last one the forward pass calls, as torch.fx traces it, whatever order the layers
-    were defined in. For a network fx cannot trace, it is the last one defined, with a warning.
+
+def remaining_weights(network: nn.Module, role: str | None = None) -> float:
+    """Return the fraction (0-1) of the prunable weights still unmasked: 0.2 after pruning 80 %.
+
+    With a `role` ("conv", "fc" or "output"), only the weights of the layers with that role count.
+    """
+    layers = prunable_layers(network)
+    if role is not None:
+        roles = layer_roles(network)
+        layers = {name: m for name, m in layers.items() if roles[name] == role}
+        if not layers:
+            raise ValueError(f"This network has no {role!r} layer (its layers' roles: {roles}).")
+    kept = total = 0
+    for module in layers.values():
+        mask = getattr(module, "weight_mask", None)
+        total += module.weight.numel()
+        kept += module.weight.numel() if mask is None else int(mask.sum())
+    return kept / total
+
+
+def unmasked_weight(layer: nn.Module) -> torch.Tensor:
+    """Return a layer's weights with the pruned ones still holding their values: prune's `weight_orig`, if pruned."""
+    return getattr(layer, "weight_orig", layer.weight)
+
+
+def layer_roles(network: nn.Module) -> dict[str, str]:
+    """Return each prunable layer's role, by name: "conv", "fc", or "output" for the last Linear layer that runs.
+
+    For LeNet: {"fc1": "fc", "fc2": "fc", "fc3": "output"}. A preset's amounts are given by role.
+
+    Details: "last" is in the order the forward pass calls the layers, as torch.fx traces it, since a network may
+    define its head first. For a network fx cannot trace, it is the last one defined, with a warning.
     """
     layers = prunable_layers(network)
     order = forward_order(network)
@@ -56,33 +85,12 @@ def layer_roles(network: nn.Module) -> dict[str, str]:
 
 
 def forward_order(network: nn.Module) -> list[str] | None:
-    """Return the names of the modules in the order the forward pass calls them, as torch.fx traces it, or None for a
-    network fx cannot trace (one whose forward depends on its input's values, say)."""
+    """Return the names of the modules in the order the forward pass calls them, or None if torch.fx cannot trace it.
+
+    fx cannot trace a forward pass that branches on its input's values, for instance.
+    """
     try:
         graph = fx.symbolic_trace(network).graph
     except Exception:  # noqa: BLE001 - fx fails in many ways on code it cannot trace
         return None
     return [node.target for node in graph.nodes if node.op == "call_module"]
-
-
-def unmasked_weight(layer: nn.Module) -> torch.Tensor:
-    """Return a layer's weights, with the pruned ones still holding their values.
-
-    This is torch prune's `weight_orig`, or `weight` for a layer that was never pruned.
-    """
-    return getattr(layer, "weight_orig", layer.weight)
-
-
-def masks(network: nn.Module) -> dict[str, torch.Tensor | None]:
-    """Return each prunable layer's mask (1 = kept), keyed by name. A layer that was never pruned gets None."""
-    return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(network).items()}
-
-
-def remaining_weights(network: nn.Module) -> float:
-    """Return the fraction (0-1) of the prunable weights that are still unmasked."""
-    kept = total = 0
-    for module in prunable_layers(network).values():
-        mask = getattr(module, "weight_mask", None)
-        total += module.weight.numel()
-        kept += module.weight.numel() if mask is None else int(mask.sum())
-    return kept / total

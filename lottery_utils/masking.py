@@ -1,13 +1,17 @@
-"""What torch's prune needs around it: copying pruned networks, keeping their weights current, and moving masks.
+"""What torch's prune needs around it: copying a pruned network, loading one, moving masks, and training fast.
 
-A pruned layer holds `weight_orig` and `weight_mask`, and prune's hook sets `weight = weight_orig * weight_mask` before
-every forward pass. Three things break on such a layer. `copy.deepcopy` fails (`clone` works). `weight` is stale after
-a training step, a copy or a load (`recompute_weights`). `load_state_dict` refuses a pruned state (`load_state`).
+A pruned layer holds `weight_orig` and `weight_mask`, and prune's hook sets `weight = weight_orig * weight_mask`
+before every forward pass (the drawing is in layers.py). That breaks three things, mended here:
+- `copy.deepcopy` fails on a pruned layer: use `clone`.
+- `weight` is stale after a copy or a load until the next forward pass: `recompute_weights`.
+- `load_state_dict` refuses a pruned state on an unpruned network: use `load_state`.
+This is the only core module that works on prune's `weight_orig` directly (a test checks it).
 """
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -18,22 +22,17 @@ from .layers import masks, prunable_layers
 
 
 def clone(network: nn.Module) -> nn.Module:
-    """Return a deep copy of `network`, masks included.
+    """Return a deep copy of `network`, masks included: `copy_network = clone(network)`.
 
-    `copy.deepcopy` alone fails on a pruned layer ("Only Tensors created explicitly by the user support the deepcopy
-    protocol"), because its `weight` is the product weight_orig * weight_mask, not a parameter. Mapping each product
-    to None in deepcopy's `memo` makes the copy skip it, and `recompute_weights` computes it again in the copy.
+    Details: `copy.deepcopy` fails on a pruned layer, whose `weight` is a product, not a parameter. So the copy skips
+    each product (deepcopy's `memo` maps it to None), and `recompute_weights` computes it again.
     """
     products = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
     return recompute_weights(copy.deepcopy(network, memo=products))
 
 
 def recompute_weights(network: nn.Module) -> nn.Module:
-    """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before every forward.
-
-    This is needed when `weight_orig` has changed since the last forward pass, as after a copy, a load or a training
-    step.
-    """
+    """Set each pruned layer's `weight` to weight_orig * weight_mask, as prune's hook does before a forward pass."""
     for module in prunable_layers(network).values():
         if hasattr(module, "weight_mask"):
             module.weight = module.weight_orig * module.weight_mask
@@ -43,8 +42,8 @@ def recompute_weights(network: nn.Module) -> nn.Module:
 def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
     """Load a state dict into `network` in place, masks included: `load_state(build_model("lenet", 0), state)`.
 
-    A pruned network's state dict holds `weight_orig` and `weight_mask`, which an unpruned network's
-    `load_state_dict` refuses. So this first prunes each layer that has a mask in the state.
+    Details: a pruned state holds `weight_orig` and `weight_mask`, which an unpruned network refuses. So each layer
+    with a mask in the state is first pruned with that mask.
     """
     validate_state(network, state)
     state = dict(state)
@@ -62,10 +61,10 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
 
 
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """Give `target` the masks of `source`. The target's weight values stay as they are.
+    """Give `target` the masks of `source`, and keep the target's weights: `apply_masks(trained, copy_network)`.
 
-    Each mask moves to the device of the layer it goes on. On a target that is already pruned, torch combines the
-    two masks, so the source's mask must lie inside the target's, as a later round's mask lies inside the one before.
+    Details: on a target that is already pruned, torch combines the two masks. So the source's mask must lie inside
+    the target's, as a later round's mask lies inside the one before.
     """
     validate_same_architecture(source, target, names=("source", "target"))
     if not prune.is_pruned(source):
@@ -83,3 +82,39 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
             layer = targets[name]
             prune.custom_from_mask(layer, "weight", mask.detach().to(layer.weight.device, copy=True))
     return target
+
+
+@contextmanager
+def masks_folded(network: nn.Module) -> Iterator[Callable[[], None]]:
+    """Train a pruned network at the speed of a dense one, with the same numbers as through prune's hooks.
+
+    Inside the block, each pruned weight is a plain parameter holding zeros where pruned. Call the function the block
+    yields after each optimizer step, to zero them again. On exit, the masks go back on.
+
+        with masks_folded(network) as reapply_masks:
+            ...  # loss.backward(); optimizer.step()
+            reapply_masks()
+
+    Details: prune's hook recomputes every masked weight in every forward pass, which is slower. This gives the same
+    numbers for optimizers that update each weight on its own (Adam, SGD), on every weight the mask keeps
+    (tests/test_pruning.py checks it). The values the mask hides keep the ones they had before training.
+    """
+    pruned = {module: (module.weight_mask.detach().clone(), module.weight_orig.detach().clone())
+              for module in prunable_layers(network).values() if prune.is_pruned(module)}
+    for module in pruned:
+        prune.remove(module, "weight")  # `weight` becomes a plain parameter, zero where pruned
+
+    folded = [(module.weight, mask) for module, (mask, _) in pruned.items()]
+
+    def reapply_masks() -> None:
+        with torch.no_grad():
+            for weight, mask in folded:
+                weight.mul_(mask)
+
+    try:
+        yield reapply_masks
+    finally:
+        for module, (mask, before) in pruned.items():
+            prune.custom_from_mask(module, "weight", mask)
+            with torch.no_grad():  # what the mask hides keeps the value it had before training
+                module.weight_orig.copy_(torch.where(mask.bool(), module.weight_orig, before))

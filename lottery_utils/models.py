@@ -1,7 +1,7 @@
-"""The paper's networks and the hyperparameters they are trained and pruned with (Frankle & Carbin 2019, Figure 2).
+"""The paper's networks, and how each is trained and pruned (Frankle & Carbin 2019, Figure 2).
 
-`build_model` gives θ0, a freshly initialized network. `PRESETS` holds each network's training and pruning settings,
-and `get_preset` looks one up by name. `weight_counts` counts a network's weights as the paper's table does.
+`build_model` gives θ0, a freshly initialized network. `PRESETS` holds the paper's table, one Preset per network.
+`Amounts` says how much a pruning round removes. `weight_counts` counts weights as the paper's table does.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import did_you_mean, is_whole, validate_amount, validate_preset_numbers
-from .layers import LAYER_ROLES
+from .checks import did_you_mean, is_whole, validate_amount, validate_amount_keys, validate_preset_numbers
+from .layers import LAYER_ROLES, layer_roles
 
 
 def lenet() -> nn.Module:
@@ -25,10 +25,10 @@ def lenet() -> nn.Module:
 
 
 def conv_net(convs: int, fc_width: int = 256) -> nn.Module:
-    """Build Conv-2, Conv-4 or Conv-6, with layers conv1 ... conv6, fc1, fc2 and fc3.
+    """Build Conv-2, Conv-4 or Conv-6: `convs` / 2 blocks of two 3x3 convs and a max-pool, then 256-256-10.
 
-    The network has `convs` / 2 blocks of two 3x3 convs and a max-pool, with 64, then 128, then 256 filters. Three
-    fully connected layers follow, 256-256-10. `fc_width` sets a different width for the two hidden ones.
+    The blocks have 64, then 128, then 256 filters. The layers are conv1 ... conv6, fc1, fc2 and fc3. `fc_width` sets
+    another width for the two hidden fully connected layers.
     """
     if convs not in (2, 4, 6):
         raise ValueError(f"convs must be 2, 4 or 6 (Conv-2, Conv-4, Conv-6), got {convs!r}.")
@@ -111,12 +111,14 @@ INITIALIZATIONS = ("glorot", "he")  # Gaussian Glorot, which the paper uses ever
 
 @dataclass(frozen=True)
 class Amounts:
-    """One pruning round's amounts by layer role, and how the weights are ranked. `Preset.amounts` gives them.
+    """How much one pruning round removes from each layer role, and how it ranks the weights.
 
-    `by_role` maps each layer role to the fraction of its remaining weights pruned, as in {"fc": 0.2, "output": 0.1}.
-    `strategy` is "layerwise", where each layer ranks its own weights, or "global", where the layers are ranked
-    together, as the paper prunes ResNet-18 and VGG-19. Global pruning needs one amount for every layer it prunes.
-    An amount given as a plain number or mapping is pruned layer by layer.
+        Amounts({"fc": 0.2, "output": 0.1})                 # LeNet's, as PRESETS["lenet"].amounts() gives them
+        Amounts({"conv": 0.2, "output": 0.0}, "global")      # VGG-19's
+
+    `by_role` maps a layer role to the fraction of its remaining weights pruned. With strategy "layerwise", each
+    layer ranks its own weights. With "global", the layers are ranked together, as the paper prunes ResNet-18 and
+    VGG-19, so the layers pruned share one amount.
     """
 
     by_role: Mapping[str, float]
@@ -143,14 +145,25 @@ class Amounts:
     def __repr__(self) -> str:  # Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')
         return f"Amounts({dict(self.by_role)!r}, strategy={self.strategy!r})"
 
+    def per_layer(self, network: nn.Module) -> dict[str, float]:
+        """Return the amount of each of `network`'s prunable layers, by name: {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}.
+
+        A role left out gets 0: its layers keep every weight.
+        """
+        roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
+        validate_amount_keys(self.by_role, roles)  # not empty, and no role the network lacks
+        return {name: self.by_role.get(role, 0.0) for name, role in roles.items()}
+
 
 @dataclass(frozen=True)
 class Preset:
-    """One column of the paper's table: the network, how it is trained and how it is pruned.
+    """One column of the paper's table: a network, how it is trained, and how it is pruned.
 
-    A preset's training settings can train any network. `train` uses only its optimizer, learning rate, batch size,
-    schedule and iterations, never its architecture. A tiny XOR network can train with `preset="lenet"`, to get
-    LeNet's Adam settings. Presets are frozen. To train with other settings, make a new one with `dataclasses.replace`.
+        PRESETS["lenet"].lr                                   # 0.0012
+        dataclasses.replace(PRESETS["lenet"], lr=1e-3)        # a preset of your own (presets are frozen)
+
+    `train` uses only its training recipe (optimizer, learning rate, batch size, schedule, iterations), never its
+    network: a tiny XOR network can train with `preset="lenet"`, to get LeNet's Adam settings.
     """
 
     name: str
@@ -164,14 +177,11 @@ class Preset:
     weight_decay: float = 0.0
     lr_milestones: tuple[int, ...] = ()  # With SGD, the learning rate is divided by 10 at each of these iterations.
     warmup_iterations: int = 0  # The length of the linear warmup that `training.lr_factor` applies (0 means none).
-    # The fraction of the remaining weights pruned each round, for each layer role, and the pruning strategy. In LeNet
-    # and Conv-2/4/6 the output layer is pruned at half the fc amount, layer by layer. ResNet-18 and VGG-19 are pruned
-    # globally, with the output layer not pruned at all. The largest amount is the paper's pruning rate p (`rate`),
-    # and the experiments are named by it. A plain mapping is pruned layer by layer.
+    # What each round prunes, by layer role (a plain mapping becomes a layerwise Amounts). Its largest is the rate p.
     prune_amounts: Amounts | Mapping[str, float] = field(default_factory=dict)
     init: str = "glorot"  # The paper uses it for all networks (Figure 2, Appendix I.2, I.3). "he" is for experiments.
-    # How often the validation loss is measured to find the early stop. None means about 50 times a run. The sources
-    # of each interval are in docs/paper-presets.md.
+    # How often the validation loss is measured, for the early stop (None: about 50 times a training). The sources are
+    # in docs/paper-presets.md.
     eval_every: int | None = None
 
     def __post_init__(self):
@@ -196,11 +206,9 @@ class Preset:
         return max(self.prune_amounts.by_role.values())
 
     def amounts(self, rate: float | None = None) -> Amounts:
-        """Return the amounts pruned in one round, and the preset's strategy, for `winning_ticket` and `prune_smallest`.
+        """Return what one round prunes, for `winning_ticket`: the paper's amounts, or scaled so the largest is `rate`.
 
-        Without `rate` these are the paper's amounts. With a pruning rate `rate`, they are all scaled by one factor
-        so that the largest equals `rate`. For LeNet, `amounts(0.8)` is `Amounts({"fc": 0.8, "output": 0.4},
-        strategy="layerwise")`.
+        For LeNet, `amounts()` is Amounts({"fc": 0.2, "output": 0.1}) and `amounts(0.8)` is {"fc": 0.8, "output": 0.4}.
         """
         if rate is None:
             return self.prune_amounts
@@ -212,9 +220,8 @@ class Preset:
 
 
 # LeNet and Conv-2/4/6 take their iterations, batch size, Adam learning rate and pruning rates from the table of
-# Figure 2. Its caption says "Initializations are Gaussian Glorot (Glorot & Bengio, 2010)". The output layer is pruned
-# at half the fc rate, as Section 2 says: "Connections to outputs are pruned at half of the rate of the rest of the
-# network". PRESETS is read-only.
+# Figure 2, whose caption says "Initializations are Gaussian Glorot (Glorot & Bengio, 2010)". Section 2: "Connections
+# to outputs are pruned at half of the rate of the rest of the network". PRESETS is read-only.
 PRESETS = MappingProxyType({
     "lenet": Preset("lenet", lenet, dataset="mnist", iterations=50_000, batch_size=60, optimizer="adam", lr=1.2e-3,
                     prune_amounts={"fc": 0.2, "output": 0.1}, eval_every=100),
@@ -253,14 +260,12 @@ def get_preset(preset: str | Preset) -> Preset:
 
 
 def build_model(model: str | Preset, seed: int | None) -> nn.Module:
-    """Return θ0, a freshly initialized network of the paper's table.
+    """Return θ0, a freshly initialized network of the paper's table: `network = build_model("lenet", seed=0)`.
 
-    The same seed always gives the same weights, and the caller's random state is left as it was. Train the network
-    with its model's preset, as in `train(network, data, model)`.
+    A seed always gives the same weights, and the caller's random state is left as it was.
 
     Args:
-        model: "lenet", "conv2", "conv4", "conv6", "resnet18" or "vgg19" (each preset has its model's name), or a
-            Preset, whose architecture and initialization are used.
+        model: "lenet", "conv2", "conv4", "conv6", "resnet18" or "vgg19" (the presets' names), or a Preset.
         seed: the seed of the weights. None draws them from the caller's random state instead.
     """
     preset = get_preset(model)
@@ -275,7 +280,7 @@ def build_model(model: str | Preset, seed: int | None) -> nn.Module:
 def weight_counts(network: nn.Module) -> dict[str, int]:
     """Count a network's weights as the paper's table does, without biases and batch norm.
 
-    "conv" counts every Conv2d, "linear" every Linear (the output layer included), and "all" is their sum.
+    For LeNet: {"conv": 0, "linear": 266200, "all": 266200}. "linear" includes the output layer.
     """
     conv = sum(m.weight.numel() for m in network.modules() if isinstance(m, nn.Conv2d))
     linear = sum(m.weight.numel() for m in network.modules() if isinstance(m, nn.Linear))

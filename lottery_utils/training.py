@@ -1,8 +1,7 @@
-"""Training: a fast loop over in-memory tensors that records the paper's early-stopping numbers.
+"""Training: a plain loop over in-memory tensors that records the paper's early stop.
 
 `train` trains a network, pruned or not, and returns its History. `evaluate` measures a network's loss and accuracy.
-Below them is what `train` uses: the mini-batches, the optimizer and its learning-rate schedule, the measurements,
-and a speed-up for pruned networks (`masks_folded`).
+Below them is what `train` uses: the mini-batches, the optimizer and its schedule, and the measurements.
 """
 from __future__ import annotations
 
@@ -11,19 +10,17 @@ import time
 import warnings
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from functools import partial
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils import prune
 from tqdm.auto import tqdm
 
 from .checks import validate_curves, validate_fits, validate_training
 from .data import Data
-from .layers import prunable_layers
+from .masking import masks_folded
 from .models import Preset, get_preset
 from .history import History
 
@@ -34,23 +31,23 @@ CURVE_POINTS = 50  # The curves get a test accuracy about 50 times a training (L
 def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
           batch_size: int | None = None, *, lr: float | None = None, seed: int = 0, start_iteration: int = 0,
           curve_every: int | None = None, progress: Progress = True) -> History:
-    """Train `network` in place on `data` with shuffled mini-batches, and return its History.
+    """Train `network` in place, and return its History: `history = train(network, data, "lenet", 5_000)`.
 
-    The History holds the early-stopping iteration (the minimum validation loss), the test accuracy there, and the
-    curves. The network moves to the data's device and keeps its masks.
+    The History holds the early stop (the iteration of lowest validation loss), the test accuracy there, and the
+    curves. A pruned network keeps its mask. To keep a ticket's θ0, train `clone(ticket)`.
 
     Args:
-        network: any network that takes the data's inputs, pruned or not. To keep a ticket's θ0, train
-            `clone(ticket)`.
-        data: the dataset, from `load_mnist` or `load_cifar10`.
-        preset: how to train, as a name or a Preset. "lenet" is Adam at 1.2e-3, 50,000 iterations of 60 images.
-            Only its training recipe is used, never its network, so any network can train with any preset.
-        iterations, batch_size, lr: the preset's values, unless you give others.
-        seed: the seed of the mini-batches' order. (`build_model` has its own seed for the weights.)
-        start_iteration: k, for a network reset to θk (rewinding). Training goes on from iteration k, with the
-            batches and learning rate that the dense network had there.
-        curve_every: how often the curves are measured. The default is about CURVE_POINTS times a training.
-        progress: True for tqdm's progress bar, False or None for none, or a tqdm class to draw it with.
+        network: any network that takes the data's inputs, pruned or not. It moves to the data's device.
+        data: from `load_mnist` or `load_cifar10`.
+        preset: the training recipe, a name or a Preset. "lenet" is Adam at 1.2e-3, 50,000 iterations of 60 images.
+        iterations, batch_size, lr: the preset's, unless you give others.
+        seed: orders the mini-batches. (`build_model` has its own seed, for the weights.)
+        start_iteration: k, for a network reset to θk (rewinding): training goes on from iteration k.
+        curve_every: how often the curves get a point. The default is about CURVE_POINTS times a training.
+        progress: True for a progress bar, False or None for none, or a tqdm class to draw it with.
+
+    Details: only the preset's training recipe is used, never its network, so any network trains with any preset.
+    From iteration k, a rewound network gets the batches and learning rate the dense network had there.
     """
     preset = get_preset(preset)
     iterations = preset.iterations if iterations is None else iterations
@@ -65,7 +62,7 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
     bars = progress_bars(progress)
     if bars is not None:
         steps = bars(steps, total=iterations - start_iteration, leave=False, mininterval=0.5)
-    with masks_folded(network) as pruned:  # only for speed; the numbers match training through prune's hooks
+    with masks_folded(network) as reapply_masks:  # for speed only: the numbers are those of prune's hooks
         optimizer, lr_schedule = make_optimizer(network, preset, lr, start_iteration)
         measurements = Measurements(network, data, curve_every, first=start_iteration, last=iterations)
         measurements.measure(start_iteration)
@@ -77,24 +74,21 @@ def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int 
             optimizer.step()
             if lr_schedule is not None:
                 lr_schedule.step()
-            with torch.no_grad():
-                for weight, mask in pruned:
-                    weight.mul_(mask)  # sets the pruned weights back to exactly zero
+            reapply_masks()  # the pruned weights back to exactly zero
             if iteration % eval_every == 0 or iteration == iterations:
-                test_accuracy = measurements.measure(iteration)
-                if test_accuracy is not None and hasattr(steps, "set_postfix"):  # a tqdm bar
-                    steps.set_postfix(test_accuracy=f"{test_accuracy:.4f}", refresh=False)
-        history = measurements.history(seconds=time.perf_counter() - start)  # with the masks still folded
+                measurements.measure(iteration)
+                if hasattr(steps, "set_postfix"):  # a tqdm bar: show the latest test accuracy
+                    steps.set_postfix(test_accuracy=f"{measurements.test_accuracy[-1]:.4f}", refresh=False)
+        history = measurements.history(seconds=time.perf_counter() - start)
     return history
 
 
 def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterations: int
             ) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
-    """Yield the mini-batches of iterations start_iteration + 1 ... iterations, as (iteration, inputs, labels).
+    """Yield (iteration, inputs, labels) for iterations start_iteration + 1 ... iterations.
 
-    Each epoch draws a new order of the training set from a generator seeded with `seed`, and cuts it into batches.
-    The examples left over at the end of an epoch are skipped. Starting at iteration k gives the batches that a
-    training from 0 would have had from k on.
+    Each epoch shuffles the training set (seeded by `seed`) and cuts it into batches; the last, partial batch is
+    skipped. Starting at iteration k gives the batches a training from 0 would have had from k on.
     """
     order = torch.Generator().manual_seed(seed)
     per_epoch = len(data.train_y) // batch_size
@@ -118,7 +112,7 @@ class Evaluation(NamedTuple):
 
 
 def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> Evaluation:
-    """Measure the mean cross-entropy loss and the accuracy over every example of (x, y), in batches of `batch_size`."""
+    """Measure the mean cross-entropy loss and the accuracy on (x, y): `evaluate(network, data.test_x, data.test_y)`."""
     was_training = network.training
     network.eval()
     loss = correct = 0.0
@@ -133,22 +127,19 @@ def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: i
     return Evaluation(loss / len(y), correct / len(y))
 
 
-# --- what `train` uses: the optimizer and its schedule, the measurements, the masks folded ----------------------
+# --- what `train` uses: the progress bar, the optimizer and its schedule, the measurements ------------------------
 
 def progress_bars(progress: Progress) -> Callable[..., Iterable] | None:
-    """Turn `train`'s `progress` argument into a progress bar class: tqdm.auto's tqdm for True, None (no bar) for
-    False or None, and `progress` itself when it is a tqdm class."""
+    """Return the progress bar class `progress` asks for: tqdm for True, None for False or None, else `progress`."""
     return tqdm if progress is True else progress or None
 
 
 def measurement_intervals(preset: Preset, iterations: int, curve_every: int | None = None) -> tuple[int, int]:
-    """How often `train` measures, as (eval_every, curve_every).
+    """Return how often `train` measures, as (eval_every, curve_every).
 
-    The validation loss, which finds the early stop, is measured every `eval_every` iterations. That is the preset's
-    interval (LeNet: 100), or else about CURVE_POINTS times a training, but no more often than every 100 iterations.
-
-    The curves add the test accuracy every `curve_every` iterations, a multiple of `eval_every`. By default that is
-    about CURVE_POINTS times a training (LeNet: every 1,000 of 50,000 iterations).
+    The validation loss, for the early stop, is measured every `eval_every` iterations: the preset's (LeNet: 100), or
+    about CURVE_POINTS times a training. The curves take the test accuracy every `curve_every` iterations, a multiple
+    of `eval_every`: by default about CURVE_POINTS times a training (LeNet: every 1,000).
     """
     eval_every = min(preset.eval_every or max(100, iterations // CURVE_POINTS), iterations)
     if curve_every is None:
@@ -159,9 +150,10 @@ def measurement_intervals(preset: Preset, iterations: int, curve_every: int | No
 
 def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, start_iteration: int = 0
                    ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler | None]:
-    """Return the preset's optimizer, fused (one kernel for all parameters), and its learning-rate schedule or None.
+    """Return the preset's optimizer and its learning-rate schedule (None for a constant rate).
 
-    The schedule starts at `start_iteration`, so that a network rewound to iteration k resumes it there.
+    The schedule starts at `start_iteration`, where a network rewound to iteration k resumes it. The optimizer is
+    fused: one kernel for all parameters.
     """
     params = [p for p in network.parameters() if p.requires_grad]
     lr = preset.lr if lr is None else lr
@@ -178,9 +170,8 @@ def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, 
 def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
     """Return the learning-rate multiplier of iteration `steps + 1`, after `steps` optimizer steps.
 
-    The warmup is linear over the first `preset.warmup_iterations` iterations: iteration i trains at i / warmup.
-    Then the rate is divided by 10 at each milestone passed, as torch's MultiStepLR does. A training that starts at
-    iteration `offset` (rewinding) counts its steps from there.
+    The warmup is linear: iteration i trains at i / warmup_iterations of the rate. Then the rate is divided by 10 at
+    each milestone passed, as torch's MultiStepLR does. A training rewound to iteration `offset` counts from there.
     """
     steps += offset
     warmup = min(1.0, (steps + 1) / preset.warmup_iterations) if preset.warmup_iterations else 1.0
@@ -188,15 +179,11 @@ def lr_factor(preset: Preset, steps: int, offset: int = 0) -> float:
 
 
 class Measurements:
-    """Find the paper's early stop, the iteration of lowest validation loss and the test accuracy there, and record
-    the curves.
+    """Find the paper's early stop while a network trains, and record its curves.
 
-    Every `measure` computes the validation loss. The early stop is the first iteration of its minimum. The curves
-    hold the validation loss and the test accuracy every `curve_every` iterations and at the `first` and `last` ones.
-
-    The test accuracy at the early stop: the validation loss is measured 10 times as often as the test accuracy
-    (LeNet: every 100 iterations, against 1,000), because testing 10,000 images each time would slow training down.
-    So at each new minimum a copy of the weights is kept, and the last one is tested once, at the end.
+    Each `measure` computes the validation loss and keeps a copy of the weights at each new minimum. The curves also
+    get the test accuracy, every `curve_every` iterations and at the `first` and `last`. `history` tests the weights
+    of the minimum once, at the end: testing 10,000 images at every validation would slow training down.
     """
 
     def __init__(self, network: nn.Module, data: Data, curve_every: int, first: int, last: int):
@@ -210,10 +197,9 @@ class Measurements:
         self.best_state = None  # and the weights there
         self.diverged = False  # whether the validation loss stopped being a number
 
-    def measure(self, iteration: int) -> float | None:
-        """Measure the network at `iteration`. Return the test accuracy if the curves take a point there, else None."""
+    def measure(self, iteration: int) -> None:
+        """Measure the network at `iteration`: its validation loss, and its test accuracy if the curves take a point."""
         val_loss = evaluate(self.network, self.data.val_x, self.data.val_y).loss
-        test_accuracy = None
         if not math.isfinite(val_loss) and not self.diverged:
             self.diverged = True
             warnings.warn(f"The validation loss is {val_loss} at iteration {iteration:,}: the training diverged. The "
@@ -227,11 +213,9 @@ class Measurements:
         if iteration == self.first or ranked < self.best_loss:
             self.best_loss, self.best_iteration = ranked, iteration
             self.best_state = copy_state(self.network)
-        return test_accuracy
 
     def history(self, seconds: float) -> History:
-        """Return the curves and the early stop, for a training that took `seconds`. The network keeps its last
-        weights."""
+        """Return the curves and the early stop of a training that took `seconds`. The network keeps its weights."""
         last = copy_state(self.network)
         self.network.load_state_dict(self.best_state)  # the weights at the early stop
         early_stop_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
@@ -241,28 +225,5 @@ class Measurements:
 
 
 def copy_state(network: nn.Module) -> dict[str, torch.Tensor]:
-    """Return a copy of the network's state dict. A pruned layer's entries are weight_orig and weight_mask."""
+    """Return a copy of the network's state dict, masks included."""
     return {name: value.detach().clone() for name, value in network.state_dict().items()}
-
-
-@contextmanager
-def masks_folded(network: nn.Module):
-    """Train a pruned network at the speed of a dense one, with the same numbers as through prune's hooks.
-
-    Inside the block, each pruned layer's weight is a plain parameter, zero where pruned (`prune.remove`), and the
-    caller zeroes the pruned entries again after every optimizer step, using the (weight, mask) pairs yielded. On
-    exit, the masks go back on (`prune.custom_from_mask`), and `weight_orig` gets back the values the masks hide.
-    This matches the hooks for optimizers that update each weight on its own, such as Adam and SGD, on every weight
-    the mask keeps. The hidden values keep their values, where weight decay through the hooks would shrink them.
-    """
-    pruned = {module: (module.weight_mask.detach().clone(), module.weight_orig.detach().clone())
-              for module in prunable_layers(network).values() if prune.is_pruned(module)}
-    for module in pruned:
-        prune.remove(module, "weight")
-    try:
-        yield [(module.weight, mask) for module, (mask, _) in pruned.items()]
-    finally:
-        for module, (mask, before) in pruned.items():
-            prune.custom_from_mask(module, "weight", mask)
-            with torch.no_grad():  # what the mask hides keeps the value it had before training
-                module.weight_orig.copy_(torch.where(mask.bool(), module.weight_orig, before))

@@ -128,6 +128,20 @@ def test_the_core_reads_in_one_sitting_and_the_readme_gives_its_size():
     assert abs(stated - counted) <= 0.05 * counted, (stated, counted)
 
 
+PRUNE_INTERNALS = re.compile(r"weight_orig|weight_mask|recompute_weights|prune\.remove|custom_from_mask|_forward_pre_hooks")
+
+
+def test_prunes_internals_stay_in_layers_and_masking():
+    """torch's prune keeps a pruned layer's values in `weight_orig` and recomputes `weight` in a hook: layers.py draws
+    it, masking.py handles it (and checks.py reads pruned states). The rest of the core speaks of masks and weights
+    only (`masks`, `unmasked_weight`, `apply_masks`), so a student reads the method, not prune's plumbing."""
+    handled = {"layers", "masking", "checks"}
+    for name in CORE:
+        found = PRUNE_INTERNALS.findall((PACKAGE / f"{name}.py").read_text())
+        assert bool(found) == (name in handled), (name, found)
+    assert PRUNE_INTERNALS.findall("layer.weight_orig.copy_(x)") == ["weight_orig"]  # the check itself can fail
+
+
 def test_the_package_and_the_notebooks_scripts_pass_the_linter():
     """pycodestyle's errors and warnings and pyflakes (ruff, configured in pyproject.toml: lines of 120)."""
     paths = [PACKAGE, *PACKAGE.parent.glob("notebooks/*.py"), *PACKAGE.parent.glob("notebooks/instructor/*.py")]

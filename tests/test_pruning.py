@@ -518,3 +518,27 @@ def test_a_presets_amounts_carry_its_strategy_and_are_a_checked_read_only_value(
                                        ({"fcc": 0.5}, "layerwise", r"\('fcc': did you mean 'fc'\?\)")]:
         with pytest.raises((TypeError, ValueError), match=message):
             Amounts(by_role, strategy)
+
+
+def test_every_amount_becomes_one_amounts_and_a_round_shows_what_each_layer_role_keeps(mnist):
+    """One number, a mapping by role and an Amounts take one path (`as_amounts`, then `Amounts.per_layer`). One number
+    prunes the output layer at the same amount, unlike the paper's amounts: a Round's repr shows it by layer role."""
+    from lottery_utils import train
+    from lottery_utils.pruning import as_amounts
+
+    lenet = build_model("lenet", seed=0)
+    assert as_amounts(lenet, 0.2) == Amounts({"fc": 0.2, "output": 0.2})
+    assert as_amounts(build_model("conv2", seed=0), 0.2) == Amounts({"conv": 0.2, "fc": 0.2, "output": 0.2})
+    assert as_amounts(lenet, {"fc": 0.2}) == Amounts({"fc": 0.2}) and as_amounts(lenet, PRESETS["lenet"].amounts()) \
+        is PRESETS["lenet"].amounts()
+    assert PRESETS["lenet"].amounts().per_layer(lenet) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
+
+    def train_round(net, r):
+        return train(net, mnist, "lenet", 20, 60, progress=False)
+    plain, paper = (iterative_pruning(lenet, train_round, 1, amount)[1]
+                    for amount in (0.5, PRESETS["lenet"].amounts(0.5)))
+    assert remaining_weights(plain.ticket, "output") == 0.5 and remaining_weights(paper.ticket, "output") == 0.75
+    assert repr(plain).startswith("Round(50.0 % of the weights (fc 50.0 %, output 50.0 %), history: History(early stop")
+    assert repr(paper).startswith("Round(50.1 % of the weights (fc 50.0 %, output 75.0 %)")
+    with pytest.raises(ValueError, match=r"This network has no 'conv' layer \(its layers' roles: \{'fc1': 'fc'"):
+        remaining_weights(paper.ticket, "conv")
