@@ -49,7 +49,7 @@ class WeightStatistics:
 
 def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
                       trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:
-    """Split each layer's weights by a mask, and return where each group started and how far it moved, by layer.
+    """Split each layer's weights by a mask. Return where each group started, and how far training moved it.
 
         statistics = weight_statistics(theta_0, trained)   # `trained` pruned by winning_ticket: its own mask
 
@@ -95,7 +95,7 @@ def _as_bool(mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
 
 
 def supermask_accuracy(network: nn.Module, data: Data) -> float:
-    """Return the test accuracy of a network as it is, untrained: `supermask_accuracy(ticket, data)`.
+    """Return the test accuracy of a network as it is, untrained, as in `supermask_accuracy(ticket, data)`.
 
     For a ticket, that is its mask on θ0 (m ⊙ θ0). Zhou et al. 2019 ("Deconstructing Lottery Tickets") call such a
     mask a supermask when the untrained network beats chance (10 % on MNIST). A copy is evaluated: the network is

@@ -12,14 +12,15 @@ from __future__ import annotations
 import difflib
 import inspect
 import numbers
+import warnings
 from collections.abc import Mapping
 
 import torch
-from torch import nn
+from torch import fx, nn
 from torch.nn.utils import prune
 
 from .data import Data
-from .layers import masks, prunable_layers, unmasked_weight
+from .layers import layer_roles, masks, prunable_layers, unmasked_weight
 from .history import History
 
 
@@ -74,6 +75,31 @@ def validate_amount_keys(by_role: Mapping[str, float], roles: Mapping[str, str])
                          f"give amounts for the roles it has.")
 
 
+def validate_output_last(network: nn.Module) -> None:
+    """Check that the last Linear layer defined runs last, so that `layer_roles` names the output layer rightly.
+
+    torch.fx traces the forward pass. A network fx cannot trace (one whose forward branches on its input's values)
+    is not checked, with a warning.
+    """
+    output = [name for name, role in layer_roles(network).items() if role == "output"]
+    if not output or sum(isinstance(m, nn.Linear) for m in prunable_layers(network).values()) < 2:
+        return
+    try:
+        graph = fx.symbolic_trace(network).graph
+    except Exception:  # noqa: BLE001 - fx fails in many ways on code it cannot trace
+        warnings.warn(f"torch.fx cannot trace {type(network).__name__}, so whether its last Linear layer defined, "
+                      f"{output[0]!r}, is its output layer is not checked. Define the layers in the order they run.",
+                      stacklevel=3)
+        return
+    layers = prunable_layers(network)
+    called = [node.target for node in graph.nodes
+              if node.op == "call_module" and isinstance(layers.get(node.target), nn.Linear)]
+    if called and called[-1] != output[0]:
+        raise ValueError(f"{type(network).__name__} defines {output[0]!r} as its last Linear layer, but its forward "
+                         f"pass calls {called[-1]!r} last. The output layer is taken to be the last one defined, so "
+                         f"the two would be pruned at each other's amounts: define the layers in the order they run.")
+
+
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
 
 def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, rewinding: bool) -> None:
@@ -91,7 +117,7 @@ def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, rew
     if same_weights(ticket, trained):
         raise ValueError(f"train_round left round {r}'s network unchanged. Train the network it is given, in place "
                          f"(not a copy of it), so that the mask ranks its trained weights.")
-    start = history.curve_iterations[0] if history.curve_iterations else None
+    start = history.start_iteration
     if rewinding and r > 0 and start == 0:
         raise ValueError(f"Round {r}'s ticket holds θk but trained from iteration 0. Rewound tickets go on from "
                          f"iteration k, as the dense network did: train(net, data, 'lenet', 5_000, "

@@ -1,4 +1,4 @@
-"""Datasets held in memory as tensors: MNIST for LeNet, and CIFAR-10 for the conv nets.
+"""The datasets, held in memory as tensors. LeNet trains on MNIST, and the conv nets on CIFAR-10.
 
 `load_mnist` and `load_cifar10` each return a `Data`. Its tensors are on `best_device()` unless you pass a device.
 """
@@ -40,7 +40,7 @@ class Data:
 
 
 def best_device() -> torch.device:
-    """Return the fastest device available: CUDA first, then Apple's MPS, then the CPU."""
+    """Return the fastest device available. That is CUDA if there is one, then Apple's MPS, then the CPU."""
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():
@@ -49,9 +49,10 @@ def best_device() -> torch.device:
 
 
 def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
-    """Load MNIST as normalized tensors: `data = load_mnist("data")`.
+    """Load MNIST as normalized tensors, with 55,000 training, 5,000 validation and 10,000 test images.
 
-    55,000 training, 5,000 validation and 10,000 test images of 1x28x28.
+        data = load_mnist("data")   # reads data/MNIST/raw/, and downloads it there if it is missing
+
 
     Args:
         root: the folder that holds torchvision's MNIST/raw/, or will hold it. The lessons pass `Settings.data`.
@@ -67,9 +68,11 @@ def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None
 
 
 def load_cifar10(root: str | os.PathLike, device: torch.device | str | None = None) -> Data:
-    """Load CIFAR-10 as tensors normalized per channel: `data = load_cifar10("data")`.
+    """Load CIFAR-10 as tensors, with 45,000 training, 5,000 validation and 10,000 test images.
 
-    45,000 training, 5,000 validation and 10,000 test images of 3x32x32. `root` and `device` are as in `load_mnist`.
+        data = load_cifar10("data")   # reads data/cifar-10-batches-py/, and downloads it there if it is missing
+
+    Each channel is normalized. `root` and `device` are as in `load_mnist`.
     """
     import torchvision
     root = Path(root).resolve()

@@ -145,7 +145,7 @@ def pool_of(workers: int):
 
 
 class Experiment:
-    """The networks of one setup and seed, each trained once and from then on answered by the store.
+    """Trains the networks of one setup and seed. Each is trained once; after that, the store answers for it.
 
     A network is named by its kind, its number of pruning rounds and the per-role amounts of each round. With
     `rewind_iteration=k` > 0 its tickets and controls are reset to θk instead of θ0 (the dense network is

@@ -1,4 +1,4 @@
-"""What `train` records for one network, and the hypothesis' two conditions for one network against another.
+"""`History` holds what `train` records for one network. `conditions` tests the hypothesis' two conditions.
 
 `History` holds the numbers the paper reports for a trained network: the early-stop iteration, the test accuracy
 there, and the curves. `conditions` tests a′ ≥ a and j′ ≤ j. (Which network a History belongs to, and the mean and
@@ -24,6 +24,7 @@ class History:
     early_stop_iteration: int | None = None  # the iteration of lowest validation loss (None if not trained)
     early_stop_test_accuracy: float | None = None  # the test accuracy there
     seconds: float = 0.0  # how long the training took
+    start_iteration: int | None = None  # the iteration training started at: 0, or k for a network rewound to θk
 
     def __repr__(self) -> str:  # shows the paper's numbers, not the curves
         if self.early_stop_iteration is None:
@@ -33,6 +34,7 @@ class History:
 
     @property
     def final_test_accuracy(self) -> float:
+        """The test accuracy at the end of training. The paper reports the one at the early stop instead."""
         if not self.test_accuracy:
             raise ValueError("This History has no measurements. `train` records them; an empty History is untrained.")
         return self.test_accuracy[-1]
@@ -46,13 +48,24 @@ class Conditions(NamedTuple):
 
 
 def conditions(history: History, reference: History) -> Conditions:
-    """Test the hypothesis' two conditions for a trained network against a reference: `conditions(history, dense)`.
+    """Test the hypothesis' two conditions for a trained network against a reference, the dense network.
 
-    Each argument is the History `train` returned, or anything with an `early_stop_iteration` and an
-    `early_stop_test_accuracy`, such as a stored `results.Result`.
+        conditions(history, dense)   # Conditions(as_accurate=True, no_later=True): a winning ticket
+
+    Each argument is the History `train` returned. A Round of `iterative_pruning` or a stored Result also works: its
+    History is read, as in `conditions(steps[1], steps[0])`.
     """
-    for name, given in (("history", history), ("reference", reference)):
-        if given.early_stop_iteration is None:
-            raise ValueError(f"{name} has no early stop: it was not trained. Pass what `train` returned for it.")
+    history, reference = _history(history, "history"), _history(reference, "reference")
     return Conditions(history.early_stop_test_accuracy >= reference.early_stop_test_accuracy,
                       history.early_stop_iteration <= reference.early_stop_iteration)
+
+
+def _history(given, name: str) -> History:
+    """The History `conditions` compares: `given` itself, or the History it holds (a Round's or a Result's)."""
+    history = getattr(given, "history", given)
+    if not isinstance(history, History):
+        raise TypeError(f"conditions compares what `train` returned (a History), or a Round's; {name} is a "
+                        f"{type(given).__name__}. Pass train's result, as in conditions(train(ticket, ...), dense).")
+    if history.early_stop_iteration is None:
+        raise ValueError(f"{name} has no early stop: it was not trained. Pass what `train` returned for it.")
+    return history

@@ -15,26 +15,24 @@ A layer never pruned has no `weight_mask`: `masks` gives None for it.
 """
 from __future__ import annotations
 
-import warnings
-
 import torch
-from torch import fx, nn
+from torch import nn
 
 LAYER_ROLES = ("conv", "fc", "output")  # A preset's amounts are keyed by these roles. "output" is the last Linear one.
 
 
 def prunable_layers(network: nn.Module) -> dict[str, nn.Module]:
-    """Return the layers whose weights are pruned, by name: every Conv2d and Linear (never biases or batch norm)."""
+    """Return the layers whose weights are pruned, by name. They are the Conv2d and Linear layers (not their biases)."""
     return {name: m for name, m in network.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
 
 
 def masks(network: nn.Module) -> dict[str, torch.Tensor | None]:
-    """Return each prunable layer's mask (1 = kept), by name. A layer that was never pruned gets None."""
+    """Return each prunable layer's mask, by name, with 1 where a weight is kept. A layer never pruned gets None."""
     return {name: getattr(m, "weight_mask", None) for name, m in prunable_layers(network).items()}
 
 
 def remaining_weights(network: nn.Module, role: str | None = None) -> float:
-    """Return the fraction (0-1) of the prunable weights still unmasked: 0.2 after pruning 80 %.
+    """Return the fraction (0-1) of the prunable weights still unmasked. After pruning 80 %, it is 0.2.
 
     With a `role` ("conv", "fc" or "output"), only the weights of the layers with that role count.
     """
@@ -53,26 +51,18 @@ def remaining_weights(network: nn.Module, role: str | None = None) -> float:
 
 
 def unmasked_weight(layer: nn.Module) -> torch.Tensor:
-    """Return a layer's weights with the pruned ones still holding their values: prune's `weight_orig`, if pruned."""
+    """Return a layer's weights, the pruned ones included with their values. (That is prune's `weight_orig`.)"""
     return getattr(layer, "weight_orig", layer.weight)
 
 
 def layer_roles(network: nn.Module) -> dict[str, str]:
-    """Return each prunable layer's role, by name: "conv", "fc", or "output" for the last Linear layer that runs.
+    """Return each prunable layer's role, by name. A role is "conv", "fc", or "output" for the last Linear layer.
 
-    For LeNet: {"fc1": "fc", "fc2": "fc", "fc3": "output"}. A preset's amounts are given by role.
-
-    Details: "last" is in the order the forward pass calls the layers, as torch.fx traces it, since a network may
-    define its head first. For a network fx cannot trace, it is the last one defined, with a warning.
+    For LeNet it is {"fc1": "fc", "fc2": "fc", "fc3": "output"}. A preset's amounts are given by role. "Last" means
+    the last defined: the networks of the paper's table define their layers in the order they run.
     """
     layers = prunable_layers(network)
-    order = forward_order(network)
-    if order is None:  # fx cannot trace the network: the order of definition stands in
-        order = list(layers)
-        if sum(isinstance(m, nn.Linear) for m in layers.values()) > 1:
-            warnings.warn(f"torch.fx cannot trace {type(network).__name__}, so its output layer is taken to be the "
-                          f"last Linear layer defined. Define the layers in the order they run.", stacklevel=2)
-    linear = [name for name in order if isinstance(layers.get(name), nn.Linear)]
+    linear = [name for name, m in layers.items() if isinstance(m, nn.Linear)]
     roles = {}
     for name, m in layers.items():
         if isinstance(m, nn.Conv2d):
@@ -82,15 +72,3 @@ def layer_roles(network: nn.Module) -> dict[str, str]:
         else:
             roles[name] = "fc"
     return roles
-
-
-def forward_order(network: nn.Module) -> list[str] | None:
-    """Return the names of the modules in the order the forward pass calls them, or None if torch.fx cannot trace it.
-
-    fx cannot trace a forward pass that branches on its input's values, for instance.
-    """
-    try:
-        graph = fx.symbolic_trace(network).graph
-    except Exception:  # noqa: BLE001 - fx fails in many ways on code it cannot trace
-        return None
-    return [node.target for node in graph.nodes if node.op == "call_module"]

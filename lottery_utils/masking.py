@@ -1,4 +1,4 @@
-"""What torch's prune needs around it: copying a pruned network, loading one, moving masks, and training fast.
+"""Helpers around torch's prune. They copy and load pruned networks, move masks, and train pruned networks fast.
 
 A pruned layer holds `weight_orig` and `weight_mask`, and prune's hook sets `weight = weight_orig * weight_mask`
 before every forward pass (the drawing is in layers.py). That breaks three things, mended here:
@@ -22,13 +22,12 @@ from .layers import masks, prunable_layers
 
 
 def clone(network: nn.Module) -> nn.Module:
-    """Return a deep copy of `network`, masks included: `copy_network = clone(network)`.
-
-    Details: `copy.deepcopy` fails on a pruned layer, whose `weight` is a product, not a parameter. So the copy skips
-    each product (deepcopy's `memo` maps it to None), and `recompute_weights` computes it again.
-    """
-    products = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
-    return recompute_weights(copy.deepcopy(network, memo=products))
+    """Return a deep copy of `network`, masks included, as in `copy_network = clone(network)`."""
+    # `copy.deepcopy` fails on a pruned layer's `weight`, which is computed (weight_orig * weight_mask), not a
+    # parameter. Telling deepcopy that each computed weight is already copied, as None, makes it skip them.
+    computed = {id(m.weight): None for m in prunable_layers(network).values() if hasattr(m, "weight_mask")}
+    copied = copy.deepcopy(network, memo=computed)
+    return recompute_weights(copied)  # computes each skipped weight again, from the copied weight_orig and mask
 
 
 def recompute_weights(network: nn.Module) -> nn.Module:
@@ -40,7 +39,7 @@ def recompute_weights(network: nn.Module) -> nn.Module:
 
 
 def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
-    """Load a state dict into `network` in place, masks included: `load_state(build_model("lenet", 0), state)`.
+    """Load a state dict into `network` in place, masks included, as in `load_state(build_model("lenet", 0), state)`.
 
     Details: a pruned state holds `weight_orig` and `weight_mask`, which an unpruned network refuses. So each layer
     with a mask in the state is first pruned with that mask.
@@ -61,7 +60,7 @@ def load_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Modu
 
 
 def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
-    """Give `target` the masks of `source`, and keep the target's weights: `apply_masks(trained, copy_network)`.
+    """Give `target` the masks of `source`, in place. The target keeps its weights under them.
 
     Details: on a target that is already pruned, torch combines the two masks. So the source's mask must lie inside
     the target's, as a later round's mask lies inside the one before.

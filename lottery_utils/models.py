@@ -14,8 +14,8 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
-from .checks import did_you_mean, is_whole, validate_amount, validate_amount_keys, validate_preset_numbers
-from .layers import LAYER_ROLES, layer_roles
+from .checks import did_you_mean, is_whole, validate_amount, validate_preset_numbers
+from .layers import LAYER_ROLES
 
 
 def lenet() -> nn.Module:
@@ -25,7 +25,7 @@ def lenet() -> nn.Module:
 
 
 def conv_net(convs: int, fc_width: int = 256) -> nn.Module:
-    """Build Conv-2, Conv-4 or Conv-6: `convs` / 2 blocks of two 3x3 convs and a max-pool, then 256-256-10.
+    """Build Conv-2, Conv-4 or Conv-6. It has `convs` / 2 blocks of two 3x3 convs and a max-pool, then 256-256-10.
 
     The blocks have 64, then 128, then 256 filters. The layers are conv1 ... conv6, fc1, fc2 and fc3. `fc_width` sets
     another width for the two hidden fully connected layers.
@@ -83,7 +83,7 @@ def resnet18() -> nn.Module:
 
 
 def vgg19() -> nn.Module:
-    """Build VGG-19 for CIFAR-10: 2x64 pool 2x128 pool 4x256 pool 4x512 pool 4x512, average pooling, 10.
+    """Build VGG-19 for CIFAR-10, as 2x64 pool 2x128 pool 4x256 pool 4x512 pool 4x512, average pooling, 10.
 
     The layers are named conv1 ... conv16, pool1 ... pool4 and fc. Each convN is followed by bnN (batch norm) and reluN.
     """
@@ -145,25 +145,16 @@ class Amounts:
     def __repr__(self) -> str:  # Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')
         return f"Amounts({dict(self.by_role)!r}, strategy={self.strategy!r})"
 
-    def per_layer(self, network: nn.Module) -> dict[str, float]:
-        """Return the amount of each of `network`'s prunable layers, by name: {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}.
-
-        A role left out gets 0: its layers keep every weight.
-        """
-        roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
-        validate_amount_keys(self.by_role, roles)  # not empty, and no role the network lacks
-        return {name: self.by_role.get(role, 0.0) for name, role in roles.items()}
-
 
 @dataclass(frozen=True)
 class Preset:
-    """One column of the paper's table: a network, how it is trained, and how it is pruned.
+    """One column of the paper's table. It holds a network, how it is trained, and how it is pruned.
 
         PRESETS["lenet"].lr                                   # 0.0012
         dataclasses.replace(PRESETS["lenet"], lr=1e-3)        # a preset of your own (presets are frozen)
 
-    `train` uses only its training recipe (optimizer, learning rate, batch size, schedule, iterations), never its
-    network: a tiny XOR network can train with `preset="lenet"`, to get LeNet's Adam settings.
+    `train` uses only the training recipe: the optimizer, learning rate, batch size, schedule and iterations. It
+    never builds the preset's network. So a tiny XOR network can train with `preset="lenet"`, with LeNet's Adam.
     """
 
     name: str
@@ -206,7 +197,7 @@ class Preset:
         return max(self.prune_amounts.by_role.values())
 
     def amounts(self, rate: float | None = None) -> Amounts:
-        """Return what one round prunes, for `winning_ticket`: the paper's amounts, or scaled so the largest is `rate`.
+        """Return what one round prunes, for `winning_ticket`. With a `rate`, the amounts scale so the largest is it.
 
         For LeNet, `amounts()` is Amounts({"fc": 0.2, "output": 0.1}) and `amounts(0.8)` is {"fc": 0.8, "output": 0.4}.
         """
@@ -260,9 +251,11 @@ def get_preset(preset: str | Preset) -> Preset:
 
 
 def build_model(model: str | Preset, seed: int | None) -> nn.Module:
-    """Return θ0, a freshly initialized network of the paper's table: `network = build_model("lenet", seed=0)`.
+    """Return θ0, a freshly initialized network of the paper's table.
 
-    A seed always gives the same weights, and the caller's random state is left as it was.
+        network = build_model("lenet", seed=0)
+
+    A seed always gives the same weights. The caller's random state is left as it was.
 
     Args:
         model: "lenet", "conv2", "conv4", "conv6", "resnet18" or "vgg19" (the presets' names), or a Preset.
@@ -295,15 +288,11 @@ def seeded(seed: int | None):
     if seed is None:
         yield
         return
-    gpus = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    mps = torch.mps.get_rng_state() if torch.backends.mps.is_available() else None  # fork_rng does not save MPS state
-    with torch.random.fork_rng(devices=gpus):
-        try:
-            torch.manual_seed(seed)
-            yield
-        finally:
-            if mps is not None:
-                torch.mps.set_rng_state(mps)
+    accelerator = "mps" if torch.backends.mps.is_available() else "cuda"  # fork_rng restores the CPU and one kind
+    devices = range(torch.get_device_module(accelerator).device_count())
+    with torch.random.fork_rng(devices, device_type=accelerator):
+        torch.manual_seed(seed)
+        yield
 
 
 def initialize(network: nn.Module, scheme: str) -> None:

@@ -1,4 +1,4 @@
-"""Winning tickets: the paper's algorithm, then the per-round amount and the controls.
+"""Winning tickets. First the paper's algorithm, then how much to prune, then the controls.
 
 The masks are torch's own (`torch.nn.utils.prune`). What prune needs around it, such as copying a pruned network, is
 in `masking.py`.
@@ -12,8 +12,9 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .checks import (validate_amount, validate_fresh, validate_iterative_arguments, validate_rounds,
-                     validate_same_architecture, validate_ticket_pair, validate_trained, validate_unpruned)
+from .checks import (validate_amount, validate_amount_keys, validate_fresh, validate_iterative_arguments,
+                     validate_output_last, validate_rounds, validate_same_architecture, validate_ticket_pair,
+                     validate_trained, validate_unpruned)
 from .history import History
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, remaining_weights, unmasked_weight
 from .masking import apply_masks, clone
@@ -22,12 +23,12 @@ from .models import Amounts, seeded  # random_prune seeds its mask as build_mode
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
                    amount: float | Mapping[str, float] | Amounts) -> nn.Module:
-    """Prune the trained network θj, and put its mask on the copy made before training (θ0): the winning ticket.
+    """Prune the trained network θj, and put its mask on θ0, the copy made before training. That is the ticket.
 
         ticket = winning_ticket(network, copy_network, PRESETS["lenet"].amounts(0.8))
 
     Both networks are pruned in place. The copy keeps its initial values under the mask, and is returned. Called
-    again on the pair, it prunes `amount` of the weights that are left.
+    again on the pair, it prunes `amount` of the weights that are left: to rerun a cell, prune clones.
 
     Args:
         trained_network: θj, the trained network.
@@ -35,7 +36,7 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
         amount: the fraction of each layer's remaining weights to prune, those of smallest |w|. A preset's
             `amounts(rate)` follows the paper: LeNet's `amounts(0.8)` prunes 80 % of the hidden layers and 40 % of
             the output layer. Also accepted: amounts by layer role, such as {"fc": 0.8, "output": 0.4}, or one number
-            for every layer, the output layer included.
+            for every layer, the output layer included (unlike the paper, which prunes it at half the rate).
     """
     validate_ticket_pair(trained_network, copy_network)
     prune_smallest(trained_network, amount)  # The mask keeps the trained weights of largest |w|.
@@ -44,9 +45,10 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
 
 
 class Round(NamedTuple):
-    """Round r of `iterative_pruning`: the ticket pruned r times, that ticket trained, and its training.
+    """One round of `iterative_pruning`. `steps[0]` is the dense network, and `steps[r]` the ticket pruned r times.
 
-    Round 0's ticket is the dense network θ0, pruned 0 times. The results tables count rounds the same way.
+    `ticket` is the untrained network (θ0 under the mask), `trained` is a trained copy of it, and `history` is what
+    `train_round` returned for that copy. The results tables count rounds the same way.
     """
 
     ticket: nn.Module  # untrained: θ0 (or θk) under the mask of r prunings
@@ -63,14 +65,14 @@ class Round(NamedTuple):
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
                       amount: float | Mapping[str, float] | Amounts, reset_to: nn.Module | None = None
                       ) -> list[Round]:
-    """Run the paper's Algorithm 1: `rounds` times, train, prune `amount` of the surviving weights, and reset to θ0.
+    """Run the paper's Algorithm 1. Train, prune `amount` of the surviving weights, and reset them to θ0, n times.
 
         steps = iterative_pruning(network, lambda net, r: train(net, data, "lenet", 5_000), 5, amounts)
 
     Args:
         network: θ0, the untrained network. It is not changed: round 0 trains a copy.
         train_round: `train_round(net, r)` trains `net` in place in round r and returns its History.
-        rounds: how many times to prune. The last ticket is trained too: `rounds + 1` trainings in all.
+        rounds: how many times to prune (n). The last ticket is trained too, so there are n + 1 trainings.
         amount: as in `winning_ticket`, usually a preset's `amounts()`.
         reset_to: for rewinding (Frankle et al. 2019), θk: the dense network after k iterations, which the tickets
             are reset to instead of θ0. Make it with `theta_k = clone(network)`, then `train(theta_k, data, "lenet",
@@ -103,8 +105,8 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float] | Amo
     `amount` is as in `winning_ticket`. Each layer ranks its own weights (`prune.l1_unstructured`), unless `amount`
     is an `Amounts` with strategy "global": then the layers it prunes are ranked together (`global_unstructured`).
     """
-    amounts = as_amounts(network, amount)
-    per_layer = amounts.per_layer(network)  # {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
+    amounts = _as_amounts(network, amount)
+    per_layer = layer_amounts(network, amounts)  # {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
     layers = prunable_layers(network)
     # Ranked by `unmasked_weight`, which is always current: prune's hook refreshes `weight` only at a forward pass.
     if amounts.strategy == "layerwise":
@@ -121,8 +123,8 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float] | Amo
     return network
 
 
-def as_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> Amounts:
-    """Return `amount` as an Amounts: `as_amounts(lenet, 0.2)` is Amounts({"fc": 0.2, "output": 0.2}).
+def _as_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> Amounts:
+    """Return `amount` as an Amounts. For LeNet, 0.2 becomes Amounts({"fc": 0.2, "output": 0.2}).
 
     A mapping by layer role is pruned layer by layer. One number applies to every role the network has.
     """
@@ -134,9 +136,17 @@ def as_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts
 
 
 def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> dict[str, float]:
-    """Return the fraction of each layer to prune, by name: `layer_amounts(lenet, {"fc": 0.2, "output": 0.1})` is
-    {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}. `amount` is as in `winning_ticket`; a role left out gets 0."""
-    return as_amounts(network, amount).per_layer(network)
+    """Return the fraction of each layer to prune, by name. `amount` is as in `winning_ticket`.
+
+        layer_amounts(lenet, {"fc": 0.2, "output": 0.1})   # {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
+
+    A role left out gets 0.
+    """
+    by_role = _as_amounts(network, amount).by_role
+    roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
+    validate_amount_keys(by_role, roles)  # not empty, and no role the network lacks
+    validate_output_last(network)
+    return {name: by_role.get(role, 0.0) for name, role in roles.items()}
 
 
 def per_round_amount(total: float, rounds: int) -> float:
@@ -155,25 +165,25 @@ def per_round_amount(total: float, rounds: int) -> float:
 # --- the controls: the ticket's mask on other weights, or another mask on its weights ----------------------------
 
 def random_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
-    """Make the paper's control: the ticket's mask on a freshly initialized network.
+    """Put the ticket's mask on `fresh_network`, in place. This is the paper's random-reinit control.
 
         control = random_reinit(ticket, build_model("lenet", seed=1))   # for a ticket of seed 0
 
-    `fresh_network`, a new initialization of the ticket's architecture, is masked in place and returned.
+    `fresh_network` is a new initialization of the ticket's architecture (another seed). It is returned.
     """
     validate_fresh(ticket, fresh_network)
     return apply_masks(ticket, fresh_network)
 
 
 def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
-    """Make the paper's other control: a random mask, as large as the ticket's in each layer, on its starting weights.
+    """Put a random mask on `network`, in place, as large as the ticket's in each layer. This is the paper's other
+    control.
 
         control = random_prune(ticket, clone(theta_0), seed=0)
 
     Args:
         ticket: the winning ticket. Only how many weights each layer keeps is used.
-        network: the unpruned weights to mask, usually a clone of θ0 (θk when rewinding). It is masked in place
-            and returned.
+        network: the unpruned weights to mask, usually a clone of θ0 (θk when rewinding). It is returned.
         seed: draws the mask, on the CPU, so that a seed gives the same mask on every device.
     """
     validate_same_architecture(ticket, network, names=("ticket", "network"))
@@ -190,12 +200,12 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
 
 
 def sign_preserving_reinit(ticket: nn.Module, fresh_network: nn.Module) -> nn.Module:
-    """Make Zhou et al. 2019's control "reinit_signs": fresh magnitudes with the ticket's signs, under its mask.
+    """Give `fresh_network` the ticket's signs and mask, in place. This is Zhou et al. 2019's control "reinit_signs".
 
         control = sign_preserving_reinit(ticket, build_model("lenet", seed=1))
 
-    Each weight takes the sign the ticket starts with (θ0, or θk when rewound) and the magnitude of
-    `fresh_network`'s, which is changed in place and returned. Its biases and batch norm stay as they are.
+    Each weight keeps its fresh magnitude and takes the sign the ticket starts with (θ0, or θk when rewound). The
+    fresh network's biases and batch norm stay as they are. It is returned.
 
     Details: with the fresh network `random_reinit` is given, the two controls differ only in the signs. Zhou et al.
     (arXiv 1905.01067) try several ways of choosing the new magnitudes; this is one of them.

@@ -119,9 +119,11 @@ def result_of(entry: Entry) -> StoredResult:
     """The Result of a stored entry, made from its configuration, its record (see `record_of`) and its keys."""
     config, stored = entry.config, entry.record
     curve = stored["curve"]
-    history = History(curve_iterations=list(curve["iteration"]), val_loss=list(curve["val_loss"]),
+    iterations = list(curve["iteration"])
+    history = History(curve_iterations=iterations, val_loss=list(curve["val_loss"]),
                       test_accuracy=list(curve["test_accuracy"]), early_stop_iteration=stored["early_stop_iteration"],
-                      early_stop_test_accuracy=stored["early_stop_test_accuracy"], seconds=stored["seconds"])
+                      early_stop_test_accuracy=stored["early_stop_test_accuracy"], seconds=stored["seconds"],
+                      start_iteration=iterations[0] if iterations else None)  # the curves start where training did
     kept = stored.get("first_layer_kept")
     network = {name: stored[name] for name in ("kind", "round", "remaining", "seed", "model", "iterations")}
     return StoredResult(**network, history=history, rewind_iteration=config.get("rewind_iteration", 0),

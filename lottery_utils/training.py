@@ -1,4 +1,4 @@
-"""Training: a plain loop over in-memory tensors that records the paper's early stop.
+"""Training. `train` is a plain loop over in-memory tensors, and it records the paper's early stop.
 
 `train` trains a network, pruned or not, and returns its History. `evaluate` measures a network's loss and accuracy.
 Below them is what `train` uses: the mini-batches, the optimizer and its schedule, and the measurements.
@@ -31,7 +31,10 @@ CURVE_POINTS = 50  # The curves get a test accuracy about 50 times a training (L
 def train(network: nn.Module, data: Data, preset: str | Preset, iterations: int | None = None,
           batch_size: int | None = None, *, lr: float | None = None, seed: int = 0, start_iteration: int = 0,
           curve_every: int | None = None, progress: Progress = True) -> History:
-    """Train `network` in place, and return its History: `history = train(network, data, "lenet", 5_000)`.
+    """Train `network` in place, and return its History.
+
+        history = train(network, data, "lenet", 5_000)   # LeNet's recipe, for 5,000 iterations
+
 
     The History holds the early stop (the iteration of lowest validation loss), the test accuracy there, and the
     curves. A pruned network keeps its mask. To keep a ticket's θ0, train `clone(ticket)`.
@@ -105,14 +108,14 @@ def batches(data: Data, batch_size: int, seed: int, start_iteration: int, iterat
 
 
 class Evaluation(NamedTuple):
-    """What `evaluate` measures: the mean cross-entropy loss and the accuracy (a fraction)."""
+    """What `evaluate` measures. The loss is the mean cross-entropy, and the accuracy a fraction."""
 
     loss: float
     accuracy: float
 
 
 def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> Evaluation:
-    """Measure the mean cross-entropy loss and the accuracy on (x, y): `evaluate(network, data.test_x, data.test_y)`."""
+    """Measure the mean cross-entropy loss and the accuracy on (x, y): `evaluate(net, data.test_x, data.test_y)`."""
     was_training = network.training
     network.eval()
     loss = correct = 0.0
@@ -152,11 +155,11 @@ def make_optimizer(network: nn.Module, preset: Preset, lr: float | None = None, 
                    ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler | None]:
     """Return the preset's optimizer and its learning-rate schedule (None for a constant rate).
 
-    The schedule starts at `start_iteration`, where a network rewound to iteration k resumes it. The optimizer is
-    fused: one kernel for all parameters.
+    The schedule starts at `start_iteration`, where a network rewound to iteration k resumes it.
     """
     params = [p for p in network.parameters() if p.requires_grad]
     lr = preset.lr if lr is None else lr
+    # fused=True only for speed: one kernel updates all the parameters, where a loop would launch one per tensor.
     if preset.optimizer == "adam":
         optimizer = torch.optim.Adam(params, lr=lr, weight_decay=preset.weight_decay, fused=True)
     else:  # "sgd", the only other one of models.OPTIMIZERS (a Preset checks its optimizer when it is made)
@@ -198,7 +201,7 @@ class Measurements:
         self.diverged = False  # whether the validation loss stopped being a number
 
     def measure(self, iteration: int) -> None:
-        """Measure the network at `iteration`: its validation loss, and its test accuracy if the curves take a point."""
+        """Measure the validation loss at `iteration`, and the test accuracy if the curves take a point there."""
         val_loss = evaluate(self.network, self.data.val_x, self.data.val_y).loss
         if not math.isfinite(val_loss) and not self.diverged:
             self.diverged = True
@@ -221,7 +224,7 @@ class Measurements:
         early_stop_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
         self.network.load_state_dict(last)
         return History(self.curve_iterations, self.val_loss, self.test_accuracy, self.best_iteration,
-                       early_stop_accuracy, seconds)
+                       early_stop_accuracy, seconds, start_iteration=self.first)
 
 
 def copy_state(network: nn.Module) -> dict[str, torch.Tensor]:

@@ -11,7 +11,7 @@ from lottery_utils import (PRESETS, Data, build_model, clone, evaluate, iterativ
 from lottery_utils.layers import layer_roles, prunable_layers
 from lottery_utils.models import Amounts
 from lottery_utils.masking import apply_masks, load_state
-from lottery_utils.pruning import prune_smallest
+from lottery_utils.pruning import layer_amounts, prune_smallest
 from lottery_utils.history import History
 
 EVERY_10 = dataclasses.replace(PRESETS["lenet"], eval_every=10)  # LeNet, the validation loss every 10 iterations
@@ -521,17 +521,17 @@ def test_a_presets_amounts_carry_its_strategy_and_are_a_checked_read_only_value(
 
 
 def test_every_amount_becomes_one_amounts_and_a_round_shows_what_each_layer_role_keeps(mnist):
-    """One number, a mapping by role and an Amounts take one path (`as_amounts`, then `Amounts.per_layer`). One number
+    """One number, a mapping by role and an Amounts take one path (`_as_amounts`, then `layer_amounts`). One number
     prunes the output layer at the same amount, unlike the paper's amounts: a Round's repr shows it by layer role."""
     from lottery_utils import train
-    from lottery_utils.pruning import as_amounts
+    from lottery_utils.pruning import _as_amounts as as_amounts
 
     lenet = build_model("lenet", seed=0)
     assert as_amounts(lenet, 0.2) == Amounts({"fc": 0.2, "output": 0.2})
     assert as_amounts(build_model("conv2", seed=0), 0.2) == Amounts({"conv": 0.2, "fc": 0.2, "output": 0.2})
     assert as_amounts(lenet, {"fc": 0.2}) == Amounts({"fc": 0.2}) and as_amounts(lenet, PRESETS["lenet"].amounts()) \
         is PRESETS["lenet"].amounts()
-    assert PRESETS["lenet"].amounts().per_layer(lenet) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
+    assert layer_amounts(lenet, PRESETS["lenet"].amounts()) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
 
     def train_round(net, r):
         return train(net, mnist, "lenet", 20, 60, progress=False)

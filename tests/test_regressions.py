@@ -274,6 +274,12 @@ def test_conditions_take_two_histories_and_refuse_an_untrained_one():
     assert conditions(dense, ticket) == Conditions(as_accurate=False, no_later=False)
     with pytest.raises(ValueError, match="reference has no early stop: it was not trained"):
         conditions(ticket, History())
+    from lottery_utils.pruning import Round
+    network = build_model("lenet", seed=0)
+    assert conditions(Round(network, network, ticket), Round(network, network, dense)) == conditions(ticket, dense)
+    with pytest.raises(TypeError, match=r"conditions compares what `train` returned \(a History\), or a Round's; "
+                                        r"history is a Sequential"):
+        conditions(network, dense)  # the trained network, not its History
     assert repr(History()) == "History(not trained)"
     assert repr(ticket) == "History(early stop at 80 with 96.00 % test accuracy, 2 curve points, 0.0 s)"
 
@@ -316,11 +322,12 @@ def test_build_model_refuses_a_seed_that_is_not_a_whole_number_and_random_prune_
     assert repr(PRESETS["resnet18"].amounts(0.8)) == "Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')"
 
 
-def test_the_output_layer_is_the_last_linear_layer_the_forward_pass_calls_not_the_last_defined():
-    """A network that defines its head first: by the defined order its hidden layer would be "output" and each layer
-    would be pruned at the other's amount. fx reads the forward order; a network fx cannot trace keeps the defined
-    order."""
+def test_a_network_whose_last_linear_layer_defined_does_not_run_last_is_refused_before_pruning():
+    """A network that defines its head first: its hidden layer would be taken for the output layer, and each layer
+    would be pruned at the other's amount, silently. torch.fx reads the forward order and the pruning refuses it; a
+    network fx cannot trace is pruned by the defined order, with a warning."""
     from lottery_utils.layers import layer_roles
+    from lottery_utils.pruning import prune_smallest
 
     class HeadFirst(nn.Module):
         def __init__(self):
@@ -335,7 +342,14 @@ def test_the_output_layer_is_the_last_linear_layer_the_forward_pass_calls_not_th
         def forward(self, x):
             return self.head(self.body(x)) if x.sum() > 0 else self.head(self.body(-x))  # depends on the values
 
-    assert layer_roles(HeadFirst()) == {"head": "output", "body.0": "fc"}
-    assert layer_amounts(HeadFirst(), {"fc": 0.2, "output": 0.1}) == {"head": 0.1, "body.0": 0.2}
-    with pytest.warns(UserWarning, match="torch.fx cannot trace Untraceable, so its output layer is taken to be the last"):
-        assert layer_roles(Untraceable()) == {"head": "fc", "body.0": "output"}  # the defined order
+    assert layer_roles(HeadFirst()) == {"head": "fc", "body.0": "output"}  # the rule: the last one defined
+    message = r"HeadFirst defines 'body.0' as its last Linear layer, but its forward pass calls 'head' last"
+    for attempt in (lambda net: layer_amounts(net, {"fc": 0.2, "output": 0.1}), lambda net: prune_smallest(net, 0.2)):
+        network = HeadFirst()
+        with pytest.raises(ValueError, match=message):
+            attempt(network)
+        assert masks(network) == {"head": None, "body.0": None}  # refused before anything was pruned
+    with pytest.warns(UserWarning, match=r"torch.fx cannot trace Untraceable, so whether its last Linear layer defined, "
+                                         r"'body.0', is its output layer is not checked"):
+        assert layer_amounts(Untraceable(), {"fc": 0.2, "output": 0.1}) == {"head": 0.2, "body.0": 0.1}
+    assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "output": 0.1})["fc3"] == 0.1  # checked, fine
