@@ -1,17 +1,18 @@
 """Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching.
 
-The core is imported here; read it in the README's order: data, layers, models, history, masking, pruning, training,
-analysis (and checks, for reference). Everything else a module holds is imported from it, as in
+The core is imported here; read it in the README's order: data, layers, models, amounts, history, masking, pruning,
+training, analysis (and checks, for reference). Everything else a module holds is imported from it, as in
 `from lottery_utils.history import History`. The machinery above the core (experiments, store, plots, tables,
 widgets, ...) is imported by module name: `from lottery_utils import plots`.
 """
 from .data import Data, load_cifar10, load_mnist
 from .layers import masks, prunable_layers, remaining_weights
 from .history import History, conditions
-from .models import PRESETS, Amounts, build_model, weight_counts
+from .amounts import Amounts, layer_amounts, per_round_amount
+from .models import PRESETS, build_model, weight_counts
 from .masking import apply_masks, clone
-from .pruning import (iterative_pruning, layer_amounts, per_round_amount, prune_smallest, random_prune, random_reinit,
-                      sign_preserving_reinit, winning_ticket)
+from .pruning import (iterative_pruning, prune_smallest, random_prune, random_reinit, sign_preserving_reinit,
+                      winning_ticket)
 from .analysis import supermask_accuracy, weight_statistics
 from .training import evaluate, train
 

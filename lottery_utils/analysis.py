@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.nn.utils import prune
 
-from .checks import validate_fits, validate_same_architecture
+from .checks import validate_fits, validate_statistics
 from .data import Data
 from .layers import masks, prunable_layers, unmasked_weight
 from .masking import clone
@@ -62,14 +61,8 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
         trained_from: in a later round, the ticket that `trained` started as. The weights its mask had already
             pruned did not train, so they are left out.
     """
+    validate_statistics(theta_0, trained, masks_from, trained_from)
     mask_source = trained if masks_from is None else masks_from
-    if not prune.is_pruned(mask_source):  # every weight "kept": nothing to compare
-        raise ValueError(f"{'trained' if masks_from is None else 'masks_from'} has no mask, so no weights are pruned "
-                         f"to compare with the kept ones: pass masks_from=ticket (or prune the trained network with "
-                         f"winning_ticket first).")
-    for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):
-        if other is not None:
-            validate_same_architecture(theta_0, other, names=("theta_0", name))
     starts, ends = prunable_layers(theta_0), prunable_layers(trained)
     masks_before = masks(trained_from) if trained_from is not None else {}
     statistics = {}

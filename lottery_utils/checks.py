@@ -20,7 +20,7 @@ from torch import fx, nn
 from torch.nn.utils import prune
 
 from .data import Data
-from .layers import layer_roles, masks, prunable_layers, unmasked_weight
+from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, unmasked_weight
 from .history import History
 
 
@@ -61,18 +61,28 @@ def validate_rounds(rounds: int) -> int:
     return int(rounds)
 
 
-def validate_amount_keys(by_role: Mapping[str, float], roles: Mapping[str, str]) -> None:
-    """Check the amounts by layer role that `pruning.layer_amounts` is given against the network's layers.
+def validate_amounts_fit(network: nn.Module, by_role: Mapping[str, float]) -> None:
+    """Check amounts by layer role against a network (`Amounts` has checked the keys and values).
 
-    `roles` maps each of the network's layer names to its role. (`Amounts` has already checked the keys and values.)
+    Each role the network has needs an amount, and no role it lacks may have one above 0. Where the output layer's
+    amount differs from the hidden layers', the output layer must be the one that runs last.
     """
+    roles = layer_roles(network)
+    has = [role for role in LAYER_ROLES if role in roles.values()]
     if not by_role:
         raise ValueError("amount is an empty mapping, which would prune nothing: give amounts by layer role, e.g. "
                          "{\"fc\": 0.2, \"output\": 0.1}.")
-    absent = sorted(role for role, amount in by_role.items() if amount > 0 and role not in roles.values())
+    absent = sorted(role for role, amount in by_role.items() if amount > 0 and role not in has)
     if absent:  # e.g. {"conv": 0.2} on LeNet, which has no conv layer: it would prune nothing
         raise ValueError(f"This network has no {' or '.join(absent)} layer to prune (its layers: {dict(roles)}); "
                          f"give amounts for the roles it has.")
+    missing = [role for role in has if role not in by_role]
+    if missing:  # e.g. {"fc": 0.2} on LeNet: is the output layer left whole on purpose?
+        example = {role: by_role.get(role, 0.0) for role in has}
+        raise ValueError(f"amount gives no amount for this network's {' and '.join(missing)} layer role: give every "
+                         f"role it has an amount, 0.0 to leave a role unpruned, as in {example}.")
+    if "fc" in has and by_role["fc"] != by_role["output"]:
+        validate_output_last(network)
 
 
 def validate_output_last(network: nn.Module) -> None:
@@ -102,11 +112,11 @@ def validate_output_last(network: nn.Module) -> None:
 
 # --- the networks: each mistake named, with what to do instead -------------------------------------------------
 
-def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, rewinding: bool) -> None:
+def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, start: int) -> None:
     """Check round `r` of `iterative_pruning` after `train_round` trained `trained`, a copy of `ticket`.
 
-    `train_round` must return a History, and it must train the network it is given, in place. When rewinding, the
-    History must show the tickets trained from iteration k and the dense network from 0.
+    `train_round` must return a History, and it must train the network it is given, in place, from iteration `start`:
+    k for a ticket rewound to θk, else 0.
     """
     if history is None:
         raise TypeError(f"train_round returned None in round {r}: return what training returns, as "
@@ -117,21 +127,25 @@ def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, rew
     if same_weights(ticket, trained):
         raise ValueError(f"train_round left round {r}'s network unchanged. Train the network it is given, in place "
                          f"(not a copy of it), so that the mask ranks its trained weights.")
-    start = history.start_iteration
-    if rewinding and r > 0 and start == 0:
-        raise ValueError(f"Round {r}'s ticket holds θk but trained from iteration 0. Rewound tickets go on from "
-                         f"iteration k, as the dense network did: train(net, data, 'lenet', 5_000, "
+    began = history.start_iteration
+    if began is None or began == start:  # None: a History that does not say (a stand-in for training)
+        return
+    if start:
+        raise ValueError(f"Round {r}'s ticket holds θk, with k = {start:,}, but trained from iteration {began:,}. "
+                         f"Rewound tickets go on from k, as the dense network did: train(net, data, 'lenet', 5_000, "
                          f"start_iteration=k if r > 0 else 0).")
-    if rewinding and r == 0 and start not in (None, 0):
-        raise ValueError(f"The dense network (round 0) trained from iteration {start}, not 0. Only the tickets start "
-                         f"at k: train(net, data, 'lenet', 5_000, start_iteration=k if r > 0 else 0).")
+    if r == 0:
+        raise ValueError(f"The dense network (round 0) trained from iteration {began:,}, not 0. Only rewound tickets "
+                         f"start at k: train(net, data, 'lenet', 5_000, start_iteration=k if r > 0 else 0).")
+    raise ValueError(f"Round {r}'s ticket holds θ0 but trained from iteration {began:,}, not 0. start_iteration is "
+                     f"for tickets rewound to θk, with reset_to=(theta_k, k).")
 
 
 def validate_iterative_arguments(network, train_round, rounds, reset_to=None) -> None:
     """Check `iterative_pruning`'s arguments before any training.
 
     `network` must be a module, `train_round` a function of (network, round), `rounds` a whole number, and `reset_to`
-    must have `network`'s architecture and masks.
+    a pair (θk, k), where θk has `network`'s architecture and masks.
     """
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module holding θ0 (e.g. build_model('lenet', seed=0)), "
@@ -148,13 +162,18 @@ def validate_iterative_arguments(network, train_round, rounds, reset_to=None) ->
     except ValueError:  # a callable whose signature Python cannot read (some built-ins): it will be called as is
         pass
     validate_rounds(rounds)
-    if reset_to is not None:
-        validate_same_architecture(network, reset_to, ("network", "reset_to"))
-        differs = first_different_mask(network, reset_to)
-        if differs is not None:
-            raise ValueError(f"reset_to's mask of layer {differs!r} is not network's: reset_to holds θk, the "
-                             f"weights network reaches after k iterations, with network's masks (none for a dense "
-                             f"network).")
+    if reset_to is None:
+        return
+    if not (isinstance(reset_to, tuple) and len(reset_to) == 2 and isinstance(reset_to[0], nn.Module)
+            and is_whole(reset_to[1])):
+        raise TypeError(f"reset_to is the pair (theta_k, k): the dense network after k iterations, and k >= 1 "
+                        f"(e.g. reset_to=(theta_k, 500)); got {reset_to!r:.80}.")
+    theta_k = reset_to[0]
+    validate_same_architecture(network, theta_k, ("network", "θk"))
+    differs = first_different_mask(network, theta_k)
+    if differs is not None:
+        raise ValueError(f"θk's mask of layer {differs!r} is not network's: θk holds the weights network reaches "
+                         f"after k iterations, with network's masks (none for a dense network).")
 
 
 def first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
@@ -240,6 +259,42 @@ def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) ->
 
 def _kept_count(mask: torch.Tensor | None) -> str:
     return "all" if mask is None else f"{int(mask.sum()):,}"
+
+
+def validate_mask_transfer(source: nn.Module, target: nn.Module) -> None:
+    """Check `apply_masks`' networks: one architecture, a pruned source, and no target mask that would cut into the
+    source's (torch combines two masks, so a later round's mask must lie inside the earlier one)."""
+    validate_same_architecture(source, target, names=("source", "target"))
+    if not prune.is_pruned(source):
+        raise ValueError("source has no mask to give: prune it first (prune_smallest, or winning_ticket for a pair).")
+    target_masks = masks(target)
+    for name, mask in masks(source).items():
+        earlier = target_masks[name]
+        if mask is not None and earlier is not None and bool((mask.cpu() > earlier.cpu()).any()):  # kept, was pruned
+            raise ValueError(f"target's layer {name!r} is already pruned where source keeps weights: the masks would "
+                             f"combine, not copy. Apply the masks to an unpruned target, or to one pruned in an "
+                             f"earlier round of the same pruning.")
+
+
+def validate_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None,
+                        trained_from: nn.Module | None) -> None:
+    """Check `weight_statistics`' networks: one architecture, and a mask to split the weights by."""
+    mask_source = trained if masks_from is None else masks_from
+    if not prune.is_pruned(mask_source):  # every weight "kept": nothing to compare
+        raise ValueError(f"{'trained' if masks_from is None else 'masks_from'} has no mask, so no weights are pruned "
+                         f"to compare with the kept ones: pass masks_from=ticket (or prune the trained network with "
+                         f"winning_ticket first).")
+    for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):
+        if other is not None:
+            validate_same_architecture(theta_0, other, names=("theta_0", name))
+
+
+def validate_random_prune(ticket: nn.Module, network: nn.Module) -> None:
+    """Check `random_prune`'s arguments: a pruned ticket, whose mask sizes are copied, and an unpruned network."""
+    validate_same_architecture(ticket, network, names=("ticket", "network"))
+    validate_unpruned(network, "random_prune's network", "the ticket's unpruned starting weights (a clone of θ0)")
+    if not prune.is_pruned(ticket):
+        raise ValueError("The ticket has no mask, so there is no size to copy: pass a winning ticket.")
 
 
 def validate_unpruned(network: nn.Module, what: str, instead: str) -> None:

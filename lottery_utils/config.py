@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .checks import did_you_mean, is_whole
-from .models import Amounts, Preset, get_preset
+from .amounts import Amounts
+from .models import Preset, get_preset
 from .results import ALL_CONTROLS, Kind
 
 # Bump this when a change makes cached results stale; entries of another version are not read. Version 2 measures

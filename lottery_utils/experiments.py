@@ -40,7 +40,8 @@ from .checks import validate_rounds
 from .config import NetworkConfig, TrainingSetup, validate_controls, validate_rewind, validate_seeds
 from .data import Data, load_cifar10, load_mnist
 from .lessons import NOTEBOOKS, Run, find_result, notebook_runs
-from .models import Amounts, build_model, get_preset
+from .amounts import Amounts
+from .models import build_model, get_preset
 from .layers import remaining_weights
 from .masking import clone, load_state
 from .pruning import iterative_pruning, random_prune, random_reinit, sign_preserving_reinit
@@ -205,7 +206,8 @@ class Experiment:
 
         start = self.start(pool)  # θ0, or θk when rewinding
         tickets = [step.ticket for step in iterative_pruning(
-            self.initial(), train_round, rounds, amounts, reset_to=start if self.rewind_iteration else None)]
+            self.initial(), train_round, rounds, amounts,
+            reset_to=(start, self.rewind_iteration) if self.rewind_iteration else None)]
         pending = []
         for r, ticket in enumerate(tickets[1:], 1):
             for kind in controls:

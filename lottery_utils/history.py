@@ -15,7 +15,8 @@ class History:
     """What `train` records for one network.
 
     The paper reports the early-stop iteration (the earliest iteration of the lowest validation loss) and the test
-    accuracy there. The curves hold the validation loss and the test accuracy on a coarser grid of iterations.
+    accuracy there. `validation` holds every validation loss measured, so the early stop is its first minimum. The
+    curves hold the validation loss and the test accuracy on a coarser grid of iterations (testing is slower).
     """
 
     curve_iterations: list[int] = field(default_factory=list)  # the iterations where the curves were measured
@@ -25,6 +26,9 @@ class History:
     early_stop_test_accuracy: float | None = None  # the test accuracy there
     seconds: float = 0.0  # how long the training took
     start_iteration: int | None = None  # the iteration training started at: 0, or k for a network rewound to θk
+    # Every validation loss measured, by iteration (LeNet: every 100). A History loaded from the store has the curves
+    # only, and an empty `validation`.
+    validation: dict[int, float] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # shows the paper's numbers, not the curves
         if self.early_stop_iteration is None:

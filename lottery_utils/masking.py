@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .checks import validate_same_architecture, validate_state
+from .checks import validate_mask_transfer, validate_state
 from .layers import masks, prunable_layers
 
 
@@ -65,16 +65,7 @@ def apply_masks(source: nn.Module, target: nn.Module) -> nn.Module:
     Details: on a target that is already pruned, torch combines the two masks. So the source's mask must lie inside
     the target's, as a later round's mask lies inside the one before.
     """
-    validate_same_architecture(source, target, names=("source", "target"))
-    if not prune.is_pruned(source):
-        raise ValueError("source has no mask to give: prune it first (prune_smallest, or winning_ticket for a pair).")
-    target_masks = masks(target)
-    for name, mask in masks(source).items():
-        earlier = target_masks[name]
-        if mask is not None and earlier is not None and bool((mask.cpu() > earlier.cpu()).any()):  # kept, was pruned
-            raise ValueError(f"target's layer {name!r} is already pruned where source keeps weights: the masks would "
-                             f"combine, not copy. Apply the masks to an unpruned target, or to one pruned in an "
-                             f"earlier round of the same pruning.")
+    validate_mask_transfer(source, target)  # a pruned source, and a target whose masks hold the source's
     targets = prunable_layers(target)
     for name, mask in masks(source).items():
         if mask is not None:

@@ -14,8 +14,8 @@ from types import MappingProxyType
 import torch
 from torch import nn
 
+from .amounts import Amounts
 from .checks import did_you_mean, is_whole, validate_amount, validate_preset_numbers
-from .layers import LAYER_ROLES
 
 
 def lenet() -> nn.Module:
@@ -105,45 +105,7 @@ def vgg19() -> nn.Module:
 
 DATASETS = ("mnist", "cifar10")
 OPTIMIZERS = ("adam", "sgd")
-STRATEGIES = ("layerwise", "global")  # How pruning ranks the weights: each layer by itself, or all layers together.
 INITIALIZATIONS = ("glorot", "he")  # Gaussian Glorot, which the paper uses everywhere, and He, for experiments.
-
-
-@dataclass(frozen=True)
-class Amounts:
-    """How much one pruning round removes from each layer role, and how it ranks the weights.
-
-        Amounts({"fc": 0.2, "output": 0.1})                 # LeNet's, as PRESETS["lenet"].amounts() gives them
-        Amounts({"conv": 0.2, "output": 0.0}, "global")      # VGG-19's
-
-    `by_role` maps a layer role to the fraction of its remaining weights pruned. With strategy "layerwise", each
-    layer ranks its own weights. With "global", the layers are ranked together, as the paper prunes ResNet-18 and
-    VGG-19, so the layers pruned share one amount.
-    """
-
-    by_role: Mapping[str, float]
-    strategy: str = "layerwise"
-
-    def __post_init__(self):
-        if not isinstance(self.by_role, Mapping):
-            raise TypeError(f"Amounts takes a mapping by layer role, as in Amounts({{'conv': 0.2, 'output': 0.0}}, "
-                            f"'global'); got {self.by_role!r}.")
-        unknown = [key for key in self.by_role if key not in LAYER_ROLES]
-        if unknown:
-            raise ValueError(f"Unknown key(s) in amount: {unknown}{did_you_mean(unknown, LAYER_ROLES)}. The keys are "
-                             f"layer roles, {', '.join(LAYER_ROLES)}.")
-        for role, amount in self.by_role.items():
-            validate_amount(amount, f"amount[{role!r}]")
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {', '.join(map(repr, STRATEGIES))}, got {self.strategy!r}.")
-        pruned = sorted({amount for amount in self.by_role.values() if amount > 0})
-        if self.strategy == "global" and len(pruned) > 1:  # one ranking of all layers, so one amount
-            raise ValueError(f"Global pruning ranks layers together, so the layers it prunes need one amount; got "
-                             f"{len(pruned)} different ones ({', '.join(f'{a:g}' for a in pruned)}).")
-        object.__setattr__(self, "by_role", MappingProxyType(dict(self.by_role)))  # read-only
-
-    def __repr__(self) -> str:  # Amounts({'conv': 0.8, 'output': 0.0}, strategy='global')
-        return f"Amounts({dict(self.by_role)!r}, strategy={self.strategy!r})"
 
 
 @dataclass(frozen=True)

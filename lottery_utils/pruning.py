@@ -1,4 +1,4 @@
-"""Winning tickets. First the paper's algorithm, then how much to prune, then the controls.
+"""Winning tickets. First the paper's algorithm, then the controls. (How much to prune is in `amounts.py`.)
 
 The masks are torch's own (`torch.nn.utils.prune`). What prune needs around it, such as copying a pruned network, is
 in `masking.py`.
@@ -12,13 +12,13 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .checks import (validate_amount, validate_amount_keys, validate_fresh, validate_iterative_arguments,
-                     validate_output_last, validate_rounds, validate_same_architecture, validate_ticket_pair,
-                     validate_trained, validate_unpruned)
+from .amounts import Amounts, as_amounts, layer_amounts
+from .checks import (validate_fresh, validate_iterative_arguments, validate_random_prune, validate_ticket_pair,
+                     validate_trained)
 from .history import History
 from .layers import LAYER_ROLES, layer_roles, masks, prunable_layers, remaining_weights, unmasked_weight
 from .masking import apply_masks, clone
-from .models import Amounts, seeded  # random_prune seeds its mask as build_model does
+from .models import seeded  # random_prune seeds its mask as build_model does
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
@@ -63,8 +63,8 @@ class Round(NamedTuple):
 
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
-                      amount: float | Mapping[str, float] | Amounts, reset_to: nn.Module | None = None
-                      ) -> list[Round]:
+                      amount: float | Mapping[str, float] | Amounts,
+                      reset_to: tuple[nn.Module, int] | None = None) -> list[Round]:
     """Run the paper's Algorithm 1. Train, prune `amount` of the surviving weights, and reset them to θ0, n times.
 
         steps = iterative_pruning(network, lambda net, r: train(net, data, "lenet", 5_000), 5, amounts)
@@ -74,28 +74,30 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         train_round: `train_round(net, r)` trains `net` in place in round r and returns its History.
         rounds: how many times to prune (n). The last ticket is trained too, so there are n + 1 trainings.
         amount: as in `winning_ticket`, usually a preset's `amounts()`.
-        reset_to: for rewinding (Frankle et al. 2019), θk: the dense network after k iterations, which the tickets
-            are reset to instead of θ0. Make it with `theta_k = clone(network)`, then `train(theta_k, data, "lenet",
-            k)`. Then train the tickets from k: `train(net, data, "lenet", 5_000, start_iteration=k if r > 0 else 0)`.
+        reset_to: for rewinding (Frankle et al. 2019), the pair (θk, k). θk is the dense network after k
+            iterations, and the tickets are reset to it instead of θ0. Make it with `theta_k = clone(network)`, then
+            `train(theta_k, data, "lenet", k)`. Train the tickets on from k, as the dense network did:
+            `train(net, data, "lenet", 5_000, start_iteration=k if r > 0 else 0)`.
 
     Returns:
         `rounds + 1` Rounds: round 0 is the dense network, round r the ticket pruned r times, each with its training.
 
     Details: after each round, an error says so if `train_round` returned no History, left the network untrained, or
-    (rewinding) trained a ticket from 0. Every round's networks are kept: for VGG-19's 18 rounds, about 9 GB.
+    trained from another iteration than 0 (k for a rewound ticket). Every round's networks are kept: for VGG-19's
+    18 rounds, about 9 GB.
     """
     validate_iterative_arguments(network, train_round, rounds, reset_to)
     layer_amounts(network, amount)  # checks the amounts against the network before any training
+    reset_values, k = reset_to or (network, 0)  # θ0, or (θk, k) when rewinding
     completed = []
     ticket = clone(network)  # round 0: the dense network, θ0
     for r in range(rounds + 1):
         trained = clone(ticket)
         history = train_round(trained, r)  # trains the ticket into θj
-        validate_trained(history, ticket, trained, r, rewinding=reset_to is not None)
+        validate_trained(history, ticket, trained, r, start=k if r > 0 else 0)
         completed.append(Round(ticket, trained, history))
-        if r < rounds:  # Reset: the untrained ticket still holds θ0 (or θk) under its mask.
-            reset_values = reset_to if r == 0 and reset_to is not None else ticket
-            ticket = winning_ticket(clone(trained), clone(reset_values), amount)  # clones: `trained` is kept
+        if r < rounds:  # Reset: the first ticket gets θ0 (or θk) under its mask, and later ones inherit it.
+            ticket = winning_ticket(clone(trained), clone(reset_values if r == 0 else ticket), amount)
     return completed
 
 
@@ -105,7 +107,7 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float] | Amo
     `amount` is as in `winning_ticket`. Each layer ranks its own weights (`prune.l1_unstructured`), unless `amount`
     is an `Amounts` with strategy "global": then the layers it prunes are ranked together (`global_unstructured`).
     """
-    amounts = _as_amounts(network, amount)
+    amounts = as_amounts(network, amount)
     per_layer = layer_amounts(network, amounts)  # {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
     layers = prunable_layers(network)
     # Ranked by `unmasked_weight`, which is always current: prune's hook refreshes `weight` only at a forward pass.
@@ -121,45 +123,6 @@ def prune_smallest(network: nn.Module, amount: float | Mapping[str, float] | Amo
             if per_layer[name] == 0:
                 prune.identity(layer, "weight")
     return network
-
-
-def _as_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> Amounts:
-    """Return `amount` as an Amounts. For LeNet, 0.2 becomes Amounts({"fc": 0.2, "output": 0.2}).
-
-    A mapping by layer role is pruned layer by layer. One number applies to every role the network has.
-    """
-    if isinstance(amount, Amounts):
-        return amount
-    if isinstance(amount, Mapping):
-        return Amounts(amount)
-    return Amounts(dict.fromkeys(layer_roles(network).values(), validate_amount(amount)))
-
-
-def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> dict[str, float]:
-    """Return the fraction of each layer to prune, by name. `amount` is as in `winning_ticket`.
-
-        layer_amounts(lenet, {"fc": 0.2, "output": 0.1})   # {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
-
-    A role left out gets 0.
-    """
-    by_role = _as_amounts(network, amount).by_role
-    roles = layer_roles(network)  # {"fc1": "fc", "fc2": "fc", "fc3": "output"}
-    validate_amount_keys(by_role, roles)  # not empty, and no role the network lacks
-    validate_output_last(network)
-    return {name: by_role.get(role, 0.0) for name, role in roles.items()}
-
-
-def per_round_amount(total: float, rounds: int) -> float:
-    """Return the amount to prune in each of `rounds` rounds, so that `total` is pruned overall.
-
-    Each round keeps (1 - total)^(1/rounds) of the survivors: `per_round_amount(0.9, 2)` is 0.68.
-
-    Details: the paper's "p^(1/n) %" is the share each round keeps, when p is the share kept. Read as the share
-    pruned, it removes far too much: 95 % a round, not 68 %, for 90 % in 2 rounds.
-    """
-    validate_amount(total, "total", "the share of the weights pruned overall")
-    validate_rounds(rounds)
-    return 1 - (1 - total) ** (1 / rounds)
 
 
 # --- the controls: the ticket's mask on other weights, or another mask on its weights ----------------------------
@@ -186,10 +149,7 @@ def random_prune(ticket: nn.Module, network: nn.Module, seed: int) -> nn.Module:
         network: the unpruned weights to mask, usually a clone of θ0 (θk when rewinding). It is returned.
         seed: draws the mask, on the CPU, so that a seed gives the same mask on every device.
     """
-    validate_same_architecture(ticket, network, names=("ticket", "network"))
-    validate_unpruned(network, "random_prune's network", "the ticket's unpruned starting weights (a clone of θ0)")
-    if not prune.is_pruned(ticket):
-        raise ValueError("The ticket has no mask, so there is no size to copy: pass a winning ticket.")
+    validate_random_prune(ticket, network)
     on_cpu = clone(network).cpu()
     targets = prunable_layers(on_cpu)
     with seeded(seed):

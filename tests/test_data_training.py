@@ -86,6 +86,19 @@ def test_lenet_learns_mnist_within_a_few_hundred_iterations(mnist):
         history.early_stop_iteration)]
 
 
+def test_the_early_stop_is_the_first_minimum_of_every_validation_loss_the_history_holds(mnist):
+    """The curves take a point every 1,000 iterations of 50,000 and the validation loss is measured every 100, so the
+    minimum of the curve need not be the early stop: `validation` holds every measurement, and the early stop is
+    computed from it as a student would (curve_every 400 here, validation every 100)."""
+    history = train(build_model("lenet", seed=0), mnist, "lenet", 1_200, curve_every=400, progress=False)
+    assert list(history.validation) == list(range(0, 1_201, 100)) and history.start_iteration == 0
+    assert history.early_stop_iteration == min(history.validation, key=history.validation.get)
+    assert all(history.validation[i] == loss for i, loss in zip(history.curve_iterations, history.val_loss))
+    assert history.curve_iterations == [0, 400, 800, 1_200]
+    rewound = train(build_model("lenet", seed=0), mnist, "lenet", 400, start_iteration=200, progress=False)
+    assert rewound.start_iteration == 200 and list(rewound.validation) == [200, 300, 400]
+
+
 def test_training_is_deterministic_on_cpu(mnist):
     a, b = build_model("lenet", seed=4), build_model("lenet", seed=4)
     ha = train(a, mnist, "lenet", 50, progress=False, seed=1)
@@ -103,10 +116,10 @@ def test_bad_training_arguments(mnist):
         train(build_model("lenet", seed=0), mnist, "lenet", 10, lr=-1e-3, progress=False)
 
 
-def test_a_progress_maker_without_set_postfix_still_trains(mnist):
+def test_a_progress_maker_that_is_not_tqdm_still_trains(mnist):
     seen = []
 
-    def bars(steps, **options):  # a bar maker that is not tqdm: no set_postfix
+    def bars(steps, **options):  # a bar maker that is not tqdm
         seen.append(options["total"])
         return steps
 

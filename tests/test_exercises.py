@@ -234,7 +234,7 @@ def test_gap_between_two_networks(capsys):
 from torch.nn.utils import prune  # noqa: E402
 
 from lottery_utils.exercises import check_iterative_pruning, check_winning_ticket  # noqa: E402
-from lottery_utils.pruning import layer_amounts  # noqa: E402
+from lottery_utils.amounts import layer_amounts  # noqa: E402
 from lottery_utils.layers import prunable_layers  # noqa: E402
 
 

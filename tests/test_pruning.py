@@ -9,9 +9,10 @@ from torch import nn
 from lottery_utils import (PRESETS, Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
 from lottery_utils.layers import layer_roles, prunable_layers
-from lottery_utils.models import Amounts
+from lottery_utils.amounts import Amounts
 from lottery_utils.masking import apply_masks, load_state
-from lottery_utils.pruning import layer_amounts, prune_smallest
+from lottery_utils.amounts import layer_amounts
+from lottery_utils.pruning import prune_smallest
 from lottery_utils.history import History
 
 EVERY_10 = dataclasses.replace(PRESETS["lenet"], eval_every=10)  # LeNet, the validation loss every 10 iterations
@@ -347,22 +348,31 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
 
 
 def test_rewinding_refuses_tickets_trained_from_iteration_0_and_a_dense_network_trained_from_k(mnist):
-    """With reset_to (θk), the tickets must train on from k and the dense network from 0: each slip is named."""
+    """With reset_to=(θk, k), the tickets must train on from k exactly and the dense network from 0: each slip is
+    named. Without rewinding, every round trains from 0."""
     from lottery_utils import train
 
     theta_0 = build_model("lenet", seed=0)
     theta_k = clone(theta_0)
     train(theta_k, mnist, "lenet", 20, progress=False)
     from_zero = lambda net, r: train(net, mnist, EVERY_10, 40, progress=False)  # noqa: E731
-    with pytest.raises(ValueError, match=r"Round 1's ticket holds θk but trained from iteration 0"):
-        iterative_pruning(theta_0, from_zero, 1, 0.2, reset_to=theta_k)
+    with pytest.raises(ValueError, match=r"Round 1's ticket holds θk, with k = 20, but trained from iteration 0"):
+        iterative_pruning(theta_0, from_zero, 1, 0.2, reset_to=(theta_k, 20))
     always_k = lambda net, r: train(net, mnist, EVERY_10, 40, start_iteration=20, progress=False)  # noqa: E731
     with pytest.raises(ValueError, match=r"The dense network \(round 0\) trained from iteration 20, not 0"):
-        iterative_pruning(theta_0, always_k, 1, 0.2, reset_to=theta_k)
+        iterative_pruning(theta_0, always_k, 1, 0.2, reset_to=(theta_k, 20))
+    with pytest.raises(ValueError, match=r"Round 1's ticket holds θk, with k = 30, but trained from iteration 20"):
+        iterative_pruning(theta_0, lambda net, r: always_k(net, r) if r else from_zero(net, r), 1, 0.2,
+                          reset_to=(theta_k, 30))  # another k than the tickets train from
+    with pytest.raises(ValueError, match=r"Round 1's ticket holds θ0 but trained from iteration 20, not 0"):
+        iterative_pruning(theta_0, lambda net, r: always_k(net, r) if r else from_zero(net, r), 1, 0.2)
+    for wrong in (theta_k, (theta_k,), (theta_k, 0), (theta_k, 2.5)):
+        with pytest.raises(TypeError, match=r"reset_to is the pair \(theta_k, k\)"):
+            iterative_pruning(theta_0, from_zero, 1, 0.2, reset_to=wrong)
     right = lambda net, r: train(net, mnist, EVERY_10, 40, start_iteration=20 if r > 0 else 0,  # noqa: E731
                                  progress=False)
-    steps = iterative_pruning(theta_0, right, 1, 0.2, reset_to=theta_k)
-    assert [s.history.curve_iterations[0] for s in steps] == [0, 20]
+    steps = iterative_pruning(theta_0, right, 1, 0.2, reset_to=(theta_k, 20))
+    assert [s.history.curve_iterations[0] for s in steps] == [0, 20] == [s.history.start_iteration for s in steps]
     assert len(iterative_pruning(theta_0, from_zero, 1, 0.2)) == 2  # without rewinding, training from 0 is right
 
 
@@ -378,7 +388,7 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
                 weight.mul_(torch.linspace(0.5, 1.5, weight.numel()).view_as(weight))
         return History()
 
-    tickets = [step.ticket for step in iterative_pruning(theta_0, train, 3, 0.2, reset_to=theta_k)[1:]]
+    tickets = [step.ticket for step in iterative_pruning(theta_0, train, 3, 0.2, reset_to=(theta_k, 1))[1:]]
     assert [r for r, _ in calls] == [0, 1, 2, 3]
     assert calls[0][1] == 1.0 and calls[1][1] < 1.0  # the dense network first, then the pruned tickets
     assert [round(remaining_weights(t), 3) for t in tickets] == [0.8, 0.64, 0.512]
@@ -390,8 +400,8 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
     with pytest.raises(ValueError, match="amount"):  # checked before training
         iterative_pruning(theta_0, train, 1, 1.5)
     # a pruned ticket and a dense theta_k: said before training
-    with pytest.raises(ValueError, match="reset_to's mask of layer 'fc1' is not network's"):
-        iterative_pruning(tickets[0], train, 1, 0.2, reset_to=theta_k)
+    with pytest.raises(ValueError, match="θk's mask of layer 'fc1' is not network's"):
+        iterative_pruning(tickets[0], train, 1, 0.2, reset_to=(theta_k, 1))
     assert len(calls) == 4
 
 
@@ -524,7 +534,7 @@ def test_every_amount_becomes_one_amounts_and_a_round_shows_what_each_layer_role
     """One number, a mapping by role and an Amounts take one path (`_as_amounts`, then `layer_amounts`). One number
     prunes the output layer at the same amount, unlike the paper's amounts: a Round's repr shows it by layer role."""
     from lottery_utils import train
-    from lottery_utils.pruning import _as_amounts as as_amounts
+    from lottery_utils.amounts import as_amounts
 
     lenet = build_model("lenet", seed=0)
     assert as_amounts(lenet, 0.2) == Amounts({"fc": 0.2, "output": 0.2})

@@ -13,7 +13,7 @@ from made_results import result_from_numbers
 from lottery_utils.models import get_preset
 from lottery_utils import PRESETS, build_model, clone, experiments, train
 from lottery_utils.__main__ import main
-from lottery_utils.pruning import layer_amounts
+from lottery_utils.amounts import layer_amounts
 from lottery_utils.config import NetworkConfig, TrainingSetup
 from lottery_utils.results import ALL_CONTROLS
 from lottery_utils.lessons import ONE_SHOT_GRID
@@ -144,7 +144,13 @@ def test_a_pruning_mapping_keyed_by_anything_but_the_networks_roles_is_a_clear_e
     typo = r"Unknown key\(s\) in amount: \['outptu'\] \('outptu': did you mean 'output'\?\)"
     with pytest.raises(ValueError, match=typo):
         layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "outptu": 0.1})  # the valid role is not "unknown"
-    assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2}) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.0}
+    # a role left out is refused, not read as 0: the output layer would stay whole without a word
+    with pytest.raises(ValueError, match=r"amount gives no amount for this network's output layer role: give every "
+                                         r"role it has an amount, 0.0 to leave a role unpruned, as in "
+                                         r"\{'fc': 0.2, 'output': 0.0\}"):
+        layer_amounts(build_model("lenet", seed=0), {"fc": 0.2})
+    assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "output": 0.0}) == {"fc1": 0.2, "fc2": 0.2,
+                                                                                       "fc3": 0.0}
 
 
 def test_train_is_told_how_to_train(mnist):
@@ -190,7 +196,7 @@ def test_an_amount_for_a_role_the_network_lacks_is_a_clear_error_not_a_network_l
     with pytest.raises(ValueError, match="no conv layer to prune"):
         winning_ticket(trained, copy, {"conv": 0.2})  # LeNet has no conv layer: this pruned nothing before
     assert all(mask is None for mask in masks(trained).values())
-    assert layer_amounts(trained, {"conv": 0.0, "fc": 0.2}) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.0}  # a zero amount is fine
+    assert layer_amounts(trained, {"conv": 0.0, "fc": 0.2, "output": 0.1}) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}  # 0: fine
 
 
 def test_curves_that_would_be_thinned_silently_are_refused(mnist):
@@ -324,8 +330,9 @@ def test_build_model_refuses_a_seed_that_is_not_a_whole_number_and_random_prune_
 
 def test_a_network_whose_last_linear_layer_defined_does_not_run_last_is_refused_before_pruning():
     """A network that defines its head first: its hidden layer would be taken for the output layer, and each layer
-    would be pruned at the other's amount, silently. torch.fx reads the forward order and the pruning refuses it; a
-    network fx cannot trace is pruned by the defined order, with a warning."""
+    would be pruned at the other's amount, silently. torch.fx reads the forward order and the pruning refuses it where
+    the roles' amounts differ; a network fx cannot trace is pruned by the defined order, with a warning. One number
+    prunes every layer alike, so the order cannot matter and nothing is traced."""
     from lottery_utils.layers import layer_roles
     from lottery_utils.pruning import prune_smallest
 
@@ -344,11 +351,16 @@ def test_a_network_whose_last_linear_layer_defined_does_not_run_last_is_refused_
 
     assert layer_roles(HeadFirst()) == {"head": "fc", "body.0": "output"}  # the rule: the last one defined
     message = r"HeadFirst defines 'body.0' as its last Linear layer, but its forward pass calls 'head' last"
-    for attempt in (lambda net: layer_amounts(net, {"fc": 0.2, "output": 0.1}), lambda net: prune_smallest(net, 0.2)):
+    for attempt in (lambda net: layer_amounts(net, {"fc": 0.2, "output": 0.1}),
+                    lambda net: prune_smallest(net, PRESETS["lenet"].amounts())):
         network = HeadFirst()
         with pytest.raises(ValueError, match=message):
             attempt(network)
         assert masks(network) == {"head": None, "body.0": None}  # refused before anything was pruned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one number: not traced, so no warning either
+        assert layer_amounts(Untraceable(), 0.2) == {"head": 0.2, "body.0": 0.2}
+        assert masks(prune_smallest(HeadFirst(), 0.2))["head"] is not None
     with pytest.warns(UserWarning, match=r"torch.fx cannot trace Untraceable, so whether its last Linear layer defined, "
                                          r"'body.0', is its output layer is not checked"):
         assert layer_amounts(Untraceable(), {"fc": 0.2, "output": 0.1}) == {"head": 0.2, "body.0": 0.1}

@@ -5,7 +5,7 @@ import torch
 from torch.nn.utils import prune
 
 from ..checks import validate_amount
-from ..pruning import per_round_amount
+from ..amounts import per_round_amount
 from ._common import TOLERANCE, Unreadable, Verdict, answer_tensor, correct, is_close, not_yet, read_fraction
 
 
