@@ -1,17 +1,18 @@
 """How much a pruning round removes from each layer: the amounts.
 
 An amount is the fraction of a layer's *remaining* weights that one round prunes, as torch's prune means it. Amounts
-are given by layer role, "conv", "fc" or "output" (`layers.layer_roles`), in one of three forms:
+are given by layer role, "conv", "fc" or "output" (`layers.layer_roles`), in one of two forms:
 
     PRESETS["lenet"].amounts(0.8)    # Amounts({"fc": 0.8, "output": 0.4}): the paper's rule, from its table
     {"fc": 0.8, "output": 0.4}       # the same amounts, as a plain mapping
-    0.8                              # one number: every layer loses 80 %, the output layer too
 
-Mind the last form. The paper prunes the output layer at half the rate of the others, as a preset's `amounts` do, and
-one number does not. `layer_amounts(network, amount)` shows what each layer gets.
+The paper prunes the output layer at half the rate of the others. So there is no one-number form, which would prune
+the output layer at the full rate: to prune every layer alike, say so, as in {"fc": 0.8, "output": 0.8}.
+`layer_amounts(network, amount)` shows what each layer gets.
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -24,11 +25,10 @@ from .layers import LAYER_ROLES, layer_roles
 STRATEGIES = ("layerwise", "global")  # How pruning ranks the weights: each layer by itself, or all layers together.
 
 
-def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> dict[str, float]:
+def layer_amounts(network: nn.Module, amount: Mapping[str, float] | Amounts) -> dict[str, float]:
     """Return the fraction of each layer to prune, by name.
 
         layer_amounts(lenet, {"fc": 0.2, "output": 0.1})   # {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
-        layer_amounts(lenet, 0.2)                          # {"fc1": 0.2, "fc2": 0.2, "fc3": 0.2}
 
     A mapping needs an amount for each role the network has (0.0 leaves a role unpruned).
     """
@@ -37,13 +37,23 @@ def layer_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amou
     return {name: by_role[role] for name, role in layer_roles(network).items()}
 
 
-def as_amounts(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> Amounts:
-    """Return any of the three forms of `amount` as an Amounts. One number becomes one amount for each role."""
+def as_amounts(network: nn.Module, amount: Mapping[str, float] | Amounts) -> Amounts:
+    """Return either form of `amount` as an Amounts (a plain mapping is pruned layer by layer)."""
     if isinstance(amount, Amounts):
         return amount
     if isinstance(amount, Mapping):
         return Amounts(amount)
-    return Amounts(dict.fromkeys(layer_roles(network).values(), validate_amount(amount)))
+    if callable(amount):  # e.g. PRESETS["lenet"].amounts without its brackets
+        raise TypeError(f"amount is a function ({amount.__qualname__}), not amounts: did you forget to call it, as in "
+                        f"PRESETS['lenet'].amounts()?")
+    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
+        raise TypeError(f"amount must be amounts by layer role, a mapping such as {{'fc': 0.2, 'output': 0.1}} or a "
+                        f"preset's amounts(); got {amount!r} of type {type(amount).__name__}.")
+    validate_amount(amount)  # a percentage such as 20 is named as such
+    alike = dict.fromkeys((role for role in LAYER_ROLES if role in layer_roles(network).values()), amount)
+    raise TypeError(f"amount is one number, {amount:g}, but amounts are given by layer role: {alike} prunes every "
+                    f"layer alike, and PRESETS[model].amounts({amount:g}) follows the paper (for LeNet, the output "
+                    f"layer at half the rate).")
 
 
 @dataclass(frozen=True)

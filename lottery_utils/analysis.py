@@ -79,6 +79,12 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
             moved_kept=moved[kept], moved_pruned=moved[pruned], shape=tuple(start.shape),
             same_sign_kept=same_sign[kept].float().mean().item(),
             same_sign_pruned=same_sign[pruned].float().mean().item())
+    pruned_moves = [s.moved_pruned for s in statistics.values() if s.moved_pruned.numel()]
+    if pruned_moves and not any(bool(moved.any()) for moved in pruned_moves):
+        raise ValueError("None of the weights the mask prunes moved: they did not train, since the mask was on before "
+                         "training (a round's ticket and its trained copy). Pass the mask cut after training: the "
+                         "dense network with masks_from=its ticket, or a trained ticket with masks_from=the next "
+                         "round's ticket and trained_from=its own ticket.")
     return statistics
 
 

@@ -22,7 +22,7 @@ from .models import seeded  # random_prune seeds its mask as build_model does
 
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
-                   amount: float | Mapping[str, float] | Amounts) -> nn.Module:
+                   amount: Mapping[str, float] | Amounts) -> nn.Module:
     """Prune the trained network θj, and put its mask on θ0, the copy made before training. That is the ticket.
 
         ticket = winning_ticket(network, copy_network, PRESETS["lenet"].amounts(0.8))
@@ -35,9 +35,9 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
         copy_network: θ0, a copy of the same network made before training (`clone(network)`).
         amount: the fraction of each layer's remaining weights to prune, those of smallest |w|. A preset's
             `amounts(rate)` follows the paper: LeNet's `amounts(0.8)` prunes 80 % of the hidden layers and 40 % of
-            the output layer. Also accepted: amounts by layer role, such as {"fc": 0.8, "output": 0.4}, or one number
-            for every layer, the output layer included (unlike the paper, which prunes it at half the rate).
+            the output layer. A plain mapping by layer role works too, such as {"fc": 0.8, "output": 0.4}.
     """
+    layer_amounts(trained_network, amount)  # the amount is checked first: it is the cheaper check
     validate_ticket_pair(trained_network, copy_network)
     prune_smallest(trained_network, amount)  # The mask keeps the trained weights of largest |w|.
     apply_masks(trained_network, copy_network)  # The copy gets the same mask and keeps its initial values.
@@ -63,7 +63,7 @@ class Round(NamedTuple):
 
 
 def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int], History], rounds: int,
-                      amount: float | Mapping[str, float] | Amounts,
+                      amount: Mapping[str, float] | Amounts,
                       reset_to: tuple[nn.Module, int] | None = None) -> list[Round]:
     """Run the paper's Algorithm 1. Train, prune `amount` of the surviving weights, and reset them to θ0, n times.
 
@@ -101,8 +101,11 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     return completed
 
 
-def prune_smallest(network: nn.Module, amount: float | Mapping[str, float] | Amounts) -> nn.Module:
-    """Prune `amount` of each layer's remaining weights, those of smallest |w|, in place: `prune_smallest(net, 0.2)`.
+def prune_smallest(network: nn.Module, amount: Mapping[str, float] | Amounts) -> nn.Module:
+    """Prune `amount` of each layer's remaining weights, those of smallest |w|, in place.
+
+        prune_smallest(network, {"fc": 0.2, "output": 0.1})
+
 
     `amount` is as in `winning_ticket`. Each layer ranks its own weights (`prune.l1_unstructured`), unless `amount`
     is an `Amounts` with strategy "global": then the layers it prunes are ranked together (`global_unstructured`).

@@ -120,7 +120,7 @@ def test_layer_weights(capsys):
 
 def test_remaining_weights_of_a_pruned_model(capsys):
     model = build_model("lenet", seed=0)
-    winning_ticket(build_model("lenet", seed=1), model, 0.5)  # seed 1 stands in for the trained weights
+    winning_ticket(build_model("lenet", seed=1), model, {"fc": 0.5, "output": 0.5})  # seed 1 stands in for the trained weights
     assert check_remaining_weights(50, model)
     assert not check_remaining_weights(0.25, model)
     assert said(capsys).count("Not yet:") == 1
@@ -279,8 +279,7 @@ def copy_mask_only(trained_network, copy_network, amount):
 
 
 def forgets_output_rate(trained_network, copy_network, amount):
-    rate = amount if isinstance(amount, float) else amount["fc"]
-    slides_ticket(trained_network, copy_network, rate)
+    slides_ticket(trained_network, copy_network, {"fc": amount["fc"], "output": amount["fc"]})
 
 
 def ranks_theta_0(trained_network, copy_network, amount):

@@ -29,7 +29,7 @@ def stages():
     with torch.no_grad():
         trained[0].weight.copy_(torch.tensor([[0.9, -0.1], [0.05, -1.2], [0.3, 0.2]]))
         trained[2].weight.copy_(torch.tensor([[-0.8, 0.01, 0.4], [0.02, 0.7, -0.03]]))
-    ticket = winning_ticket(trained, clone(theta_0), amount=0.5)
+    ticket = winning_ticket(trained, clone(theta_0), amount={"fc": 0.5, "output": 0.5})
     return theta_0, trained, ticket
 
 

@@ -32,7 +32,7 @@ def test_prunes_the_smallest_trained_weights_and_keeps_initial_values():
     trained, copy_network = trained_pair()
     initial = copy.deepcopy(copy_network)
     trained_weights = {n: m.weight.detach().clone() for n, m in trained.named_modules() if isinstance(m, nn.Linear)}
-    winning_ticket(trained, copy_network, 0.3)
+    winning_ticket(trained, copy_network, {"fc": 0.3, "output": 0.3})
     for name, module in copy_network.named_modules():
         if not isinstance(module, nn.Linear):
             continue
@@ -51,9 +51,9 @@ def test_prunes_the_smallest_trained_weights_and_keeps_initial_values():
 
 def test_repeated_calls_compound_on_the_remaining_weights():
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, 0.2)
-    winning_ticket(trained, copy_network, 0.2)
-    winning_ticket(trained, copy_network, 0.2)
+    winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.2})
+    winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.2})
+    winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.2})
     first = copy_network[1].weight_mask
     n = first.numel()
     expected_kept = n
@@ -88,7 +88,7 @@ def test_global_strategy_ranks_layers_together():
 def test_masked_weights_stay_zero_and_survivors_move_under_an_optimizer(mnist):
     from lottery_utils import train
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, 0.5)
+    winning_ticket(trained, copy_network, {"fc": 0.5, "output": 0.5})
     ticket = clone(copy_network)
     before = ticket[1].weight.detach().clone()
     train(ticket, mnist, "lenet", 3, 60, progress=False)
@@ -120,7 +120,7 @@ def test_fast_training_path_matches_torch_prune_hooks(mnist):
     no weight whose gradient was always zero). After `train`, `weight` is weight_orig * weight_mask."""
     from lottery_utils import train
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, 0.6)
+    winning_ticket(trained, copy_network, {"fc": 0.6, "output": 0.6})
     a, b = clone(copy_network), clone(copy_network).to(mnist.train_x.device)
     train(a, mnist, EVERY_10, 20, 60, progress=False)
     through_prune_hooks(b, mnist, EVERY_10, 20, 60)
@@ -137,7 +137,7 @@ def test_fast_training_path_matches_torch_prune_hooks(mnist):
 
 def test_clone_copies_masks_and_values_independently():
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, 0.5)
+    winning_ticket(trained, copy_network, {"fc": 0.5, "output": 0.5})
     twin = clone(copy_network)
     assert torch.equal(twin[1].weight, copy_network[1].weight)
     with torch.no_grad():
@@ -149,7 +149,7 @@ def test_clone_leaves_the_original_untouched():
     """Copying reads the network only: the pruned layer keeps the very weight tensor (and its autograd link to
     weight_orig) it had, so a clone between a forward pass and its backward pass changes nothing."""
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, 0.5)
+    winning_ticket(trained, copy_network, {"fc": 0.5, "output": 0.5})
     loss = copy_network(torch.randn(2, 1, 28, 28)).sum()  # prune's hook sets weight = weight_orig * weight_mask
     weight = copy_network[1].weight
     clone(copy_network)
@@ -160,7 +160,7 @@ def test_clone_leaves_the_original_untouched():
 
 def test_random_reinit_keeps_mask_with_fresh_values():
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, 0.7)
+    winning_ticket(trained, copy_network, {"fc": 0.7, "output": 0.7})
     control = random_reinit(copy_network, build_model("lenet", seed=99))
     for (name, m), mc in zip(masks(copy_network).items(), masks(control).values()):
         assert torch.equal(m, mc), name
@@ -204,21 +204,21 @@ def test_bad_amounts_are_clear_errors(amount, error, message):
 def test_mismatched_networks_are_named():
     with pytest.raises(ValueError, match=r"different layers: copy alone has conv1.weight, conv1.bias, conv2.weight, "
                                          r"conv2.bias\. The copy must be made from the same architecture"):
-        winning_ticket(build_model("lenet", seed=0), build_model("conv2", seed=0), 0.2)
+        winning_ticket(build_model("lenet", seed=0), build_model("conv2", seed=0), {"fc": 0.2, "output": 0.2})
     with pytest.raises(ValueError, match=r"differ at parameter 'fc1.weight': trained \(256, 16384\), copy \(300, 784\)"):  # the same layers, other shapes
-        winning_ticket(build_model("conv2", seed=0)[-6:], build_model("lenet", seed=0)[1:], 0.2)
+        winning_ticket(build_model("conv2", seed=0)[-6:], build_model("lenet", seed=0)[1:], {"fc": 0.2, "output": 0.2})
     trained, copy_network = trained_pair()
     with pytest.raises(ValueError, match="same object"):
-        winning_ticket(trained, trained, 0.2)
+        winning_ticket(trained, trained, {"fc": 0.2, "output": 0.2})
 
 
 def test_copy_with_disagreeing_masks_is_rejected():
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, 0.2)
+    winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.2})
     other_trained, other_copy = trained_pair(seed=5)
-    winning_ticket(other_trained, other_copy, 0.2)
+    winning_ticket(other_trained, other_copy, {"fc": 0.2, "output": 0.2})
     with pytest.raises(ValueError, match="masks of layer 'fc1' disagree"):
-        winning_ticket(trained, other_copy, 0.2)
+        winning_ticket(trained, other_copy, {"fc": 0.2, "output": 0.2})
 
 
 # --- iterative_pruning: the paper's loop ----------------------------------------------------------------------------
@@ -300,14 +300,14 @@ def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, m
 
 def test_a_train_round_that_forgets_to_return_trains_a_copy_or_returns_a_number_is_named(mnist):
     with pytest.raises(TypeError, match=r"train_round returned None in round 0: return what training returns"):
-        iterative_pruning(build_model("lenet", seed=0), lambda net, r: None, 2, 0.2)
+        iterative_pruning(build_model("lenet", seed=0), lambda net, r: None, 2, {"fc": 0.2, "output": 0.2})
     with pytest.raises(ValueError, match=r"train_round left round 0's network unchanged. Train the network it is "
                                          r"given, in place \(not a copy of it\)"):  # it would prune θ0, not θj
         iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(clone(net), mnist, EVERY_10, 20,
-                                                                                    progress=False), 2, 0.2)
+                                                                                    progress=False), 2, {"fc": 0.2, "output": 0.2})
     with pytest.raises(TypeError, match=r"train_round returned a float in round 0, not a History"):
         iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(net, mnist, EVERY_10, 20, progress=False)
-                          .final_test_accuracy, 2, 0.2)
+                          .final_test_accuracy, 2, {"fc": 0.2, "output": 0.2})
 
 
 # --- every device ---------------------------------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     copy_network = clone(network)
     train(network, data, "lenet", 20, 60, progress=False)  # moves it to the data's device
     assert network[1].weight.device.type == device
-    ticket = winning_ticket(network, copy_network, 0.5)
+    ticket = winning_ticket(network, copy_network, {"fc": 0.5, "output": 0.5})
     assert all(mask.device.type == "cpu" for mask in masks(ticket).values())  # the copy keeps its device
     assert torch.equal(kept(ticket)["fc1"], kept(network)["fc1"])
     twin = clone(network)
@@ -357,23 +357,24 @@ def test_rewinding_refuses_tickets_trained_from_iteration_0_and_a_dense_network_
     train(theta_k, mnist, "lenet", 20, progress=False)
     from_zero = lambda net, r: train(net, mnist, EVERY_10, 40, progress=False)  # noqa: E731
     with pytest.raises(ValueError, match=r"Round 1's ticket holds θk, with k = 20, but trained from iteration 0"):
-        iterative_pruning(theta_0, from_zero, 1, 0.2, reset_to=(theta_k, 20))
+        iterative_pruning(theta_0, from_zero, 1, {"fc": 0.2, "output": 0.2}, reset_to=(theta_k, 20))
     always_k = lambda net, r: train(net, mnist, EVERY_10, 40, start_iteration=20, progress=False)  # noqa: E731
     with pytest.raises(ValueError, match=r"The dense network \(round 0\) trained from iteration 20, not 0"):
-        iterative_pruning(theta_0, always_k, 1, 0.2, reset_to=(theta_k, 20))
+        iterative_pruning(theta_0, always_k, 1, {"fc": 0.2, "output": 0.2}, reset_to=(theta_k, 20))
     with pytest.raises(ValueError, match=r"Round 1's ticket holds θk, with k = 30, but trained from iteration 20"):
-        iterative_pruning(theta_0, lambda net, r: always_k(net, r) if r else from_zero(net, r), 1, 0.2,
+        iterative_pruning(theta_0, lambda net, r: always_k(net, r) if r else from_zero(net, r), 1, {"fc": 0.2, "output": 0.2},
                           reset_to=(theta_k, 30))  # another k than the tickets train from
     with pytest.raises(ValueError, match=r"Round 1's ticket holds θ0 but trained from iteration 20, not 0"):
-        iterative_pruning(theta_0, lambda net, r: always_k(net, r) if r else from_zero(net, r), 1, 0.2)
+        iterative_pruning(theta_0, lambda net, r: always_k(net, r) if r else from_zero(net, r), 1,
+                          {"fc": 0.2, "output": 0.2})
     for wrong in (theta_k, (theta_k,), (theta_k, 0), (theta_k, 2.5)):
         with pytest.raises(TypeError, match=r"reset_to is the pair \(theta_k, k\)"):
-            iterative_pruning(theta_0, from_zero, 1, 0.2, reset_to=wrong)
+            iterative_pruning(theta_0, from_zero, 1, {"fc": 0.2, "output": 0.2}, reset_to=wrong)
     right = lambda net, r: train(net, mnist, EVERY_10, 40, start_iteration=20 if r > 0 else 0,  # noqa: E731
                                  progress=False)
-    steps = iterative_pruning(theta_0, right, 1, 0.2, reset_to=(theta_k, 20))
+    steps = iterative_pruning(theta_0, right, 1, {"fc": 0.2, "output": 0.2}, reset_to=(theta_k, 20))
     assert [s.history.curve_iterations[0] for s in steps] == [0, 20] == [s.history.start_iteration for s in steps]
-    assert len(iterative_pruning(theta_0, from_zero, 1, 0.2)) == 2  # without rewinding, training from 0 is right
+    assert len(iterative_pruning(theta_0, from_zero, 1, {"fc": 0.2, "output": 0.2})) == 2  # without rewinding: from 0
 
 
 def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k():
@@ -388,7 +389,7 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
                 weight.mul_(torch.linspace(0.5, 1.5, weight.numel()).view_as(weight))
         return History()
 
-    tickets = [step.ticket for step in iterative_pruning(theta_0, train, 3, 0.2, reset_to=(theta_k, 1))[1:]]
+    tickets = [step.ticket for step in iterative_pruning(theta_0, train, 3, {"fc": 0.2, "output": 0.2}, reset_to=(theta_k, 1))[1:]]
     assert [r for r, _ in calls] == [0, 1, 2, 3]
     assert calls[0][1] == 1.0 and calls[1][1] < 1.0  # the dense network first, then the pruned tickets
     assert [round(remaining_weights(t), 3) for t in tickets] == [0.8, 0.64, 0.512]
@@ -401,7 +402,7 @@ def test_iterative_pruning_with_reset_to_rewinds_and_later_rounds_keep_theta_k()
         iterative_pruning(theta_0, train, 1, 1.5)
     # a pruned ticket and a dense theta_k: said before training
     with pytest.raises(ValueError, match="θk's mask of layer 'fc1' is not network's"):
-        iterative_pruning(tickets[0], train, 1, 0.2, reset_to=(theta_k, 1))
+        iterative_pruning(tickets[0], train, 1, {"fc": 0.2, "output": 0.2}, reset_to=(theta_k, 1))
     assert len(calls) == 4
 
 
@@ -411,7 +412,7 @@ def test_seeding_leaves_every_random_generator_as_it_was_and_random_masks_do_not
     cpu_before = torch.random.get_rng_state()
     accelerator_before = torch.cuda.get_rng_state() if device == "cuda" else None
     theta_0 = build_model("lenet", seed=0).to(device)
-    ticket = winning_ticket(build_model("lenet", seed=1).to(device), clone(theta_0), 0.5)
+    ticket = winning_ticket(build_model("lenet", seed=1).to(device), clone(theta_0), {"fc": 0.5, "output": 0.5})
     on_device = random_prune(ticket, clone(theta_0), seed=3)
     on_cpu = random_prune(ticket, clone(theta_0).cpu(), seed=3)
     assert torch.equal(torch.random.get_rng_state(), cpu_before)
@@ -436,13 +437,13 @@ def test_the_strategy_is_layer_by_layer_unless_the_amounts_say_global_whatever_b
     plain = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))  # no preset: layer by layer
     trained = clone(plain)
     nn.init.normal_(trained[0].weight)
-    ticket = winning_ticket(trained, clone(plain), 0.5)
+    ticket = winning_ticket(trained, clone(plain), {"fc": 0.5, "output": 0.5})
     assert [int(m.sum()) for m in masks(ticket).values()] == [6, 3]
 
 
 def test_load_state_takes_a_pruned_state_into_a_dense_network_and_refuses_the_reverse_clearly():
     trained, copy_network = trained_pair()
-    ticket = winning_ticket(trained, copy_network, 0.5)
+    ticket = winning_ticket(trained, copy_network, {"fc": 0.5, "output": 0.5})
     restored = load_state(build_model("lenet", seed=0), ticket.state_dict())
     assert torch.equal(restored[1].weight_mask, ticket[1].weight_mask) and torch.equal(restored[1].weight, ticket[1].weight)
     with pytest.raises(ValueError, match="state is of an unpruned network .* load it into an unpruned network"):
@@ -458,9 +459,9 @@ def test_apply_masks_refuses_a_target_pruned_where_the_source_keeps_weights():
     """torch combines a new mask with an existing one: a later round's mask (inside the earlier one) applies cleanly,
     two unrelated masks would silently leave fewer weights than either keeps."""
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, 0.5)
+    winning_ticket(trained, copy_network, {"fc": 0.5, "output": 0.5})
     later = clone(trained)
-    prune_smallest(later, 0.5)  # a second round: inside the first mask
+    prune_smallest(later, {"fc": 0.5, "output": 0.5})  # a second round: inside the first mask
     apply_masks(later, copy_network)
     assert torch.equal(copy_network[1].weight_mask, later[1].weight_mask)
     unrelated = random_prune(copy_network, build_model("lenet", seed=0), seed=1)
@@ -472,12 +473,12 @@ def test_a_later_round_ranks_the_weights_as_they_are_after_the_last_optimizer_st
     # prune's hook sets `weight` = weight_orig * weight_mask at a forward pass; a student's training loop may end with
     # optimizer.step(), after which `weight` is one step old. The second round must rank the weights as they are.
     trained = build_model("lenet", seed=0)
-    prune_smallest(trained, 0.5)
+    prune_smallest(trained, {"fc": 0.5, "output": 0.5})
     first = masks(trained)
     with torch.no_grad():  # a large "step" that reorders the magnitudes, with no forward pass after it
         for module in prunable_layers(trained).values():
             module.weight_orig.copy_(torch.randn_like(module.weight_orig))
-    prune_smallest(trained, 0.5)
+    prune_smallest(trained, {"fc": 0.5, "output": 0.5})
     for name, module in prunable_layers(trained).items():
         current = (module.weight_orig * first[name]).abs().flatten()
         kept = int(first[name].sum()) - round(0.5 * int(first[name].sum()))
@@ -491,7 +492,7 @@ def test_round_keeps_the_trained_network_as_it_trained(mnist):
     from lottery_utils import evaluate, train
 
     steps = iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(net, mnist, "lenet", 60, 60,
-                                                                                 progress=False), 2, 0.9)
+                                                                                 progress=False), 2, {"fc": 0.9, "output": 0.9})
     for step in steps:
         assert evaluate(step.trained, mnist.test_x, mnist.test_y).accuracy == step.history.final_test_accuracy
 
@@ -499,7 +500,7 @@ def test_round_keeps_the_trained_network_as_it_trained(mnist):
 def test_the_misuse_messages_say_what_was_meant():
     network = build_model("lenet", seed=0)
     with pytest.raises(TypeError, match=r"yours takes \(net\)"):
-        iterative_pruning(network, lambda net: None, 1, 0.2)
+        iterative_pruning(network, lambda net: None, 1, {"fc": 0.2, "output": 0.2})
     with pytest.raises(ValueError, match=r"got 2 different ones \(0\.1, 0\.2\)"):
         Amounts({"fc": 0.2, "output": 0.1}, "global")
     from lottery_utils.config import validate_controls
@@ -531,14 +532,21 @@ def test_a_presets_amounts_carry_its_strategy_and_are_a_checked_read_only_value(
 
 
 def test_every_amount_becomes_one_amounts_and_a_round_shows_what_each_layer_role_keeps(mnist):
-    """One number, a mapping by role and an Amounts take one path (`_as_amounts`, then `layer_amounts`). One number
-    prunes the output layer at the same amount, unlike the paper's amounts: a Round's repr shows it by layer role."""
+    """A mapping by role and an Amounts take one path (`as_amounts`, then `layer_amounts`). One number, which would
+    prune the output layer at the same amount, unlike the paper's amounts, is refused with both ways to say it; a
+    Round's repr shows what each layer role keeps."""
     from lottery_utils import train
     from lottery_utils.amounts import as_amounts
 
     lenet = build_model("lenet", seed=0)
-    assert as_amounts(lenet, 0.2) == Amounts({"fc": 0.2, "output": 0.2})
-    assert as_amounts(build_model("conv2", seed=0), 0.2) == Amounts({"conv": 0.2, "fc": 0.2, "output": 0.2})
+    with pytest.raises(TypeError, match=r"amount is one number, 0.2, but amounts are given by layer role: \{'fc': 0.2, "
+                                        r"'output': 0.2\} prunes every layer alike, and PRESETS\[model\].amounts\(0.2\)"):
+        prune_smallest(lenet, 0.2)
+    with pytest.raises(TypeError, match=r"\{'conv': 0.2, 'fc': 0.2, 'output': 0.2\} prunes every layer alike"):
+        winning_ticket(build_model("conv2", seed=1), build_model("conv2", seed=0), 0.2)
+    with pytest.raises(ValueError, match=r"For a percentage such as 20 %, pass 0.2"):
+        iterative_pruning(lenet, lambda net, r: None, 1, 20)
+    assert masks(lenet)["fc1"] is None  # nothing was pruned
     assert as_amounts(lenet, {"fc": 0.2}) == Amounts({"fc": 0.2}) and as_amounts(lenet, PRESETS["lenet"].amounts()) \
         is PRESETS["lenet"].amounts()
     assert layer_amounts(lenet, PRESETS["lenet"].amounts()) == {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
@@ -546,7 +554,7 @@ def test_every_amount_becomes_one_amounts_and_a_round_shows_what_each_layer_role
     def train_round(net, r):
         return train(net, mnist, "lenet", 20, 60, progress=False)
     plain, paper = (iterative_pruning(lenet, train_round, 1, amount)[1]
-                    for amount in (0.5, PRESETS["lenet"].amounts(0.5)))
+                    for amount in ({"fc": 0.5, "output": 0.5}, PRESETS["lenet"].amounts(0.5)))
     assert remaining_weights(plain.ticket, "output") == 0.5 and remaining_weights(paper.ticket, "output") == 0.75
     assert repr(plain).startswith("Round(50.0 % of the weights (fc 50.0 %, output 50.0 %), history: History(early stop")
     assert repr(paper).startswith("Round(50.1 % of the weights (fc 50.0 %, output 75.0 %)")

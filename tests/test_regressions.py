@@ -178,8 +178,8 @@ def test_the_controls_refuse_a_network_that_is_already_pruned():
     50 %) and sign_preserving_reinit wrote the signs under an old mask; a control starts from an unpruned network."""
     from lottery_utils import random_prune, random_reinit, sign_preserving_reinit
 
-    ticket = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=0), 0.5)  # seed 1: "trained"
-    pruned = winning_ticket(build_model("lenet", seed=2), build_model("lenet", seed=1), 0.5)
+    ticket = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=0), {"fc": 0.5, "output": 0.5})  # seed 1: "trained"
+    pruned = winning_ticket(build_model("lenet", seed=2), build_model("lenet", seed=1), {"fc": 0.5, "output": 0.5})
     with pytest.raises(ValueError, match=r"already pruned: pass the ticket's unpruned starting weights \(a clone of"):
         random_prune(ticket, pruned, seed=0)
     for control in (lambda: random_reinit(ticket, pruned), lambda: sign_preserving_reinit(ticket, pruned)):
@@ -243,7 +243,7 @@ def test_train_names_data_that_is_not_a_dataset(mnist):
 def test_a_control_built_from_the_tickets_own_seed_is_refused():
     """With theta_0 drawn from the ticket's own seed, random reinit and sign-preserving reinit would be the ticket."""
     from lottery_utils import random_reinit, sign_preserving_reinit
-    ticket = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=0), 0.5)
+    ticket = winning_ticket(build_model("lenet", seed=1), build_model("lenet", seed=0), {"fc": 0.5, "output": 0.5})
     for control in (random_reinit, sign_preserving_reinit):
         with pytest.raises(ValueError, match="holds the ticket's own initial weights.*another seed"):
             control(ticket, build_model("lenet", seed=0))
@@ -298,8 +298,11 @@ def test_a_preset_without_amounts_names_what_is_missing():
 def test_an_uncalled_amounts_method_and_a_maskless_source_are_named():
     from lottery_utils import apply_masks
     network = build_model("lenet", seed=0)
-    with pytest.raises(TypeError, match=r"got a function \(Preset.amounts\). Did you forget to call it"):
+    uncalled = r"amount is a function \(Preset.amounts\), not amounts: did you forget to call it"
+    with pytest.raises(TypeError, match=uncalled):
         winning_ticket(build_model("lenet", seed=1), clone(network), PRESETS["lenet"].amounts)
+    with pytest.raises(TypeError, match=uncalled):  # the amount is checked first: not "the same weights"
+        winning_ticket(clone(network), clone(network), PRESETS["lenet"].amounts)
     with pytest.raises(ValueError, match="source has no mask to give: prune it first"):
         apply_masks(network, clone(network))
 
@@ -309,13 +312,13 @@ def test_a_pair_with_the_same_weights_is_refused_untrained_or_copied_after_train
     theta_0 = build_model("lenet", seed=0)
     same = "hold the same weights, so neither was trained \\(or the copy was made after training\\)"
     with pytest.raises(ValueError, match=same):  # never trained
-        winning_ticket(clone(theta_0), clone(theta_0), 0.5)
+        winning_ticket(clone(theta_0), clone(theta_0), {"fc": 0.5, "output": 0.5})
     trained = clone(theta_0)
     train(trained, mnist, "lenet", 20, progress=False)
     with pytest.raises(ValueError, match=same):  # the copy made after training
-        winning_ticket(trained, clone(trained), 0.5)
+        winning_ticket(trained, clone(trained), {"fc": 0.5, "output": 0.5})
     assert masks(trained)["fc1"] is None  # refused before anything was pruned
-    assert masks(winning_ticket(trained, clone(theta_0), 0.5))["fc1"] is not None
+    assert masks(winning_ticket(trained, clone(theta_0), {"fc": 0.5, "output": 0.5}))["fc1"] is not None
 
 
 def test_build_model_refuses_a_seed_that_is_not_a_whole_number_and_random_prune_an_unpruned_ticket():
@@ -331,8 +334,8 @@ def test_build_model_refuses_a_seed_that_is_not_a_whole_number_and_random_prune_
 def test_a_network_whose_last_linear_layer_defined_does_not_run_last_is_refused_before_pruning():
     """A network that defines its head first: its hidden layer would be taken for the output layer, and each layer
     would be pruned at the other's amount, silently. torch.fx reads the forward order and the pruning refuses it where
-    the roles' amounts differ; a network fx cannot trace is pruned by the defined order, with a warning. One number
-    prunes every layer alike, so the order cannot matter and nothing is traced."""
+    the roles' amounts differ; a network fx cannot trace is pruned by the defined order, with a warning. One amount
+    for every role prunes every layer alike, so the order cannot matter and nothing is traced."""
     from lottery_utils.layers import layer_roles
     from lottery_utils.pruning import prune_smallest
 
@@ -358,9 +361,9 @@ def test_a_network_whose_last_linear_layer_defined_does_not_run_last_is_refused_
             attempt(network)
         assert masks(network) == {"head": None, "body.0": None}  # refused before anything was pruned
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # one number: not traced, so no warning either
-        assert layer_amounts(Untraceable(), 0.2) == {"head": 0.2, "body.0": 0.2}
-        assert masks(prune_smallest(HeadFirst(), 0.2))["head"] is not None
+        warnings.simplefilter("error")  # every layer alike: not traced, so no warning either
+        assert layer_amounts(Untraceable(), {"fc": 0.2, "output": 0.2}) == {"head": 0.2, "body.0": 0.2}
+        assert masks(prune_smallest(HeadFirst(), {"fc": 0.2, "output": 0.2}))["head"] is not None
     with pytest.warns(UserWarning, match=r"torch.fx cannot trace Untraceable, so whether its last Linear layer defined, "
                                          r"'body.0', is its output layer is not checked"):
         assert layer_amounts(Untraceable(), {"fc": 0.2, "output": 0.1}) == {"head": 0.2, "body.0": 0.1}

@@ -119,14 +119,14 @@ def test_initial_accuracy_of_a_result_without_a_curve_is_a_clear_error(results):
 
 # --- the sign-preserving control ---------------------------------------------------------------------------------
 
-def ticket_and_trained(seed=0, amount=0.7):
+def ticket_and_trained(seed=0, amount=0.7):  # every layer alike
     """theta_0, a 'trained' network (theta_0 plus noise) pruned by winning_ticket, and the ticket."""
     theta_0 = build_model("lenet", seed=seed)
     trained = clone(theta_0)
     with torch.no_grad():
         for p in trained.parameters():
             p.add_(torch.randn_like(p) * 0.05)
-    ticket = winning_ticket(trained, clone(theta_0), amount)
+    ticket = winning_ticket(trained, clone(theta_0), {"fc": amount, "output": amount})
     return theta_0, trained, ticket
 
 
@@ -397,7 +397,7 @@ def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
         torch.nn.functional.cross_entropy(second(images), torch.arange(8) % 10).backward()
         optimizer.step()
     assert (second[1].weight_orig[ticket[1].weight_mask == 0] != 0).any()  # nothing zeroed them
-    next_ticket = winning_ticket(second, clone(ticket), 0.5)
+    next_ticket = winning_ticket(second, clone(ticket), {"fc": 0.5, "output": 0.5})
     later = weight_statistics(next_ticket, second, trained_from=ticket)
     first_kept = int(ticket[1].weight_mask.sum())
     assert len(later["fc1"].initial_kept) + len(later["fc1"].initial_pruned) == first_kept
@@ -447,3 +447,15 @@ def test_rewinding_figure_draws_one_line_per_rewind_iteration(results, rewound):
     assert plt.get_fignums() == []
     with pytest.raises(ValueError, match="No 'ticket' results"):
         plots.plot_rewinding(results[:1])
+
+
+def test_weight_statistics_refuses_weights_that_never_trained(mnist):
+    """A round's ticket and its trained copy share one mask, on from the start: its pruned weights never trained, so
+    'pruned weights moved 0 and kept their signs' would be an empty finding. It is refused with what to pass."""
+    from lottery_utils import iterative_pruning, train
+    steps = iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(net, mnist, "lenet", 30, progress=False),
+                              1, {"fc": 0.5, "output": 0.25})
+    with pytest.raises(ValueError, match="None of the weights the mask prunes moved: they did not train"):
+        weight_statistics(steps[1].ticket, steps[1].trained)
+    moved = weight_statistics(build_model("lenet", seed=0), steps[0].trained, masks_from=steps[1].ticket)
+    assert all(s.moved_pruned.any() for s in moved.values())  # the dense network's pruned weights did train

@@ -46,8 +46,8 @@ def check_weight_count(answer, model: nn.Module | str, layer_type: str = "all") 
 
 
 def check_remaining_weights(answer, model: nn.Module, amount=None) -> Verdict:
-    """Which fraction of the model's prunable weights survives its masks, or, with `amount` (one amount, or amounts by
-    layer role as winning_ticket takes them), would survive pruning that much of each layer's remaining weights?"""
+    """Which fraction of the model's prunable weights survives its masks, or, with `amount` (amounts by layer role, as
+    winning_ticket takes them), would survive pruning that much of each layer's remaining weights?"""
     if amount is not None:
         model = clone(model)
         prune_smallest(model, amount)
@@ -71,15 +71,15 @@ def check_remaining_weights(answer, model: nn.Module, amount=None) -> Verdict:
 def check_winning_ticket(fn) -> Verdict:
     """Your `fn(trained_network, copy_network, amount)`: prune `amount` of the trained network's weights with the
     smallest |w| in each layer (prune.l1_unstructured), and give the copy, made before training, the same mask
-    (prune.custom_from_mask), so its survivors keep their initial values. Checked on the check's own LeNet, with
-    one amount for all layers and with the paper's per-role amounts, twice in a row (the second call prunes again)."""
+    (prune.custom_from_mask), so its survivors keep their initial values. Checked on the check's own LeNet, with one
+    amount for every layer role and with the paper's per-role amounts, twice in a row (the second call prunes again)."""
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_winning_ticket(my_winning_ticket).")
     if fn is winning_ticket:
         return not_yet("that is the library's own winning_ticket: write yours with prune.l1_unstructured and "
                        "prune.custom_from_mask, and pass it.")
     theta_0, trained = theta_0_and_trained()
-    for amount in (0.5, {"fc": 0.2, "output": 0.1}):
+    for amount in ({"fc": 0.5, "output": 0.5}, {"fc": 0.2, "output": 0.1}):
         mine, ours = (clone(trained), clone(theta_0)), (clone(trained), clone(theta_0))
         for call in (1, 2):
             initial = {name: layer.weight.detach().clone() for name, layer in prunable_layers(mine[1]).items()}

@@ -19,7 +19,7 @@ def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module, nn.Module]
     theta_0 = build_model("lenet", seed=CHECK_SEED)
     trained = clone(theta_0)
     StandIn([])(trained)
-    return theta_0, trained, winning_ticket(trained, clone(theta_0), amount)
+    return theta_0, trained, winning_ticket(trained, clone(theta_0), {"fc": amount, "output": amount})
 
 
 def check_supermask(fn) -> Verdict:
