@@ -1,11 +1,11 @@
 """Argument checks that name each mistake and what to do instead.
 
 This module is reference, not reading: the core's modules call these checks, and each error message says what went
-wrong. It imports only `data`, `layers` and `history`, so that `models`, `pruning` and `training` can all use it.
-(The rules of the values `models.py` defines, a preset's and an `Amounts`, are checked there, where they are made.)
+wrong. It imports only `data`, `layers` and `history`, so that `amounts`, `models`, `pruning` and `training` can all
+use it. (An `Amounts` and a Preset check their own values where they are made, in amounts.py and models.py.)
 
-First come the plain numbers and the keys of an amount mapping, then the networks the pruning functions are given,
-last a preset's numbers and `train`'s arguments.
+First come the plain numbers and how amounts fit a network, then the networks the pruning functions are given, last
+a preset's numbers and `train`'s arguments.
 """
 from __future__ import annotations
 

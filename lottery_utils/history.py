@@ -26,9 +26,9 @@ class History:
     early_stop_test_accuracy: float | None = None  # the test accuracy there
     seconds: float = 0.0  # how long the training took
     start_iteration: int | None = None  # the iteration training started at: 0, or k for a network rewound to θk
-    # Every validation loss measured, by iteration (LeNet: every 100). A History loaded from the store has the curves
-    # only, and an empty `validation`.
-    validation: dict[int, float] = field(default_factory=dict)
+    # Every validation loss measured, by iteration (LeNet: every 100). None when not kept: the store keeps the curves
+    # only, so a History it loads has no `validation`.
+    validation: dict[int, float] | None = None
 
     def __repr__(self) -> str:  # shows the paper's numbers, not the curves
         if self.early_stop_iteration is None:
