@@ -1,7 +1,7 @@
 """The paper's networks, and how each is trained and pruned (Frankle & Carbin 2019, Figure 2).
 
-`build_model` gives θ0, a freshly initialized network. `PRESETS` holds the paper's table, one Preset per network.
-`Amounts` says how much a pruning round removes. `weight_counts` counts weights as the paper's table does.
+`build_model` gives θ0, a freshly initialized network. `PRESETS` holds the paper's table, one Preset per network,
+and a preset's `amounts(rate)` says how much a pruning round removes. `weight_counts` counts weights as the table does.
 """
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ class Round(NamedTuple):
     trained: nn.Module  # the ticket after `train_round`: θj under the same mask
     history: History  # what `train_round` returned for the ticket
 
-    def __repr__(self) -> str:  # Round(20.2 % of the weights (fc 20.0 %, output 40.0 %), history: ...)
+    def __repr__(self) -> str:  # Round(20.2 % of the weights (fc 20.0 %, output 60.0 %), history: ...)
         roles = sorted(set(layer_roles(self.ticket).values()), key=LAYER_ROLES.index)
         by_role = ", ".join(f"{role} {100 * remaining_weights(self.ticket, role):.1f} %" for role in roles)
         return (f"Round({100 * remaining_weights(self.ticket):.1f} % of the weights ({by_role}), "
