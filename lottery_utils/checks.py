@@ -141,11 +141,11 @@ def validate_trained(history, ticket: nn.Module, trained: nn.Module, r: int, sta
                      f"for tickets rewound to θk, with reset_to=(theta_k, k).")
 
 
-def validate_iterative_arguments(network, train_round, rounds, reset_to=None) -> None:
+def validate_iterative_arguments(network, train_round, rounds, by_role: Mapping[str, float], reset_to=None) -> None:
     """Check `iterative_pruning`'s arguments before any training.
 
-    `network` must be a module, `train_round` a function of (network, round), `rounds` a whole number, and `reset_to`
-    a pair (θk, k), where θk has `network`'s architecture and masks.
+    `network` must be a module, `train_round` a function of (network, round), `rounds` a whole number, the amounts
+    must fit the network, and `reset_to` must be a pair (θk, k), where θk has `network`'s architecture and masks.
     """
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module holding θ0 (e.g. build_model('lenet', seed=0)), "
@@ -162,6 +162,7 @@ def validate_iterative_arguments(network, train_round, rounds, reset_to=None) ->
     except ValueError:  # a callable whose signature Python cannot read (some built-ins): it will be called as is
         pass
     validate_rounds(rounds)
+    validate_amounts_fit(network, by_role)
     if reset_to is None:
         return
     if not (isinstance(reset_to, tuple) and len(reset_to) == 2 and isinstance(reset_to[0], nn.Module)

@@ -37,9 +37,9 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
             `amounts(rate)` follows the paper: LeNet's `amounts(0.8)` prunes 80 % of the hidden layers and 40 % of
             the output layer. A plain mapping by layer role works too, such as {"fc": 0.8, "output": 0.4}.
     """
-    layer_amounts(trained_network, amount)  # the amount is checked first: it is the cheaper check
+    amounts = as_amounts(trained_network, amount)  # a preset's Amounts, or a mapping by layer role made one
     validate_ticket_pair(trained_network, copy_network)
-    prune_smallest(trained_network, amount)  # The mask keeps the trained weights of largest |w|.
+    prune_smallest(trained_network, amounts)  # The mask keeps the trained weights of largest |w|.
     apply_masks(trained_network, copy_network)  # The copy gets the same mask and keeps its initial values.
     return copy_network
 
@@ -86,8 +86,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
     trained from another iteration than 0 (k for a rewound ticket). Every round's networks are kept: for VGG-19's
     18 rounds, about 9 GB.
     """
-    validate_iterative_arguments(network, train_round, rounds, reset_to)
-    layer_amounts(network, amount)  # checks the amounts against the network before any training
+    amounts = as_amounts(network, amount)
+    validate_iterative_arguments(network, train_round, rounds, amounts.by_role, reset_to)  # before any training
     reset_values, k = reset_to or (network, 0)  # θ0, or (θk, k) when rewinding
     completed = []
     ticket = clone(network)  # round 0: the dense network, θ0
@@ -97,7 +97,7 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         validate_trained(history, ticket, trained, r, start=k if r > 0 else 0)
         completed.append(Round(ticket, trained, history))
         if r < rounds:  # Reset: the first ticket gets θ0 (or θk) under its mask, and later ones inherit it.
-            ticket = winning_ticket(clone(trained), clone(reset_values if r == 0 else ticket), amount)
+            ticket = winning_ticket(clone(trained), clone(reset_values if r == 0 else ticket), amounts)
     return completed
 
 

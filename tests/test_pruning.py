@@ -292,7 +292,7 @@ def test_iterative_pruning_prunes_each_retrained_ticket_and_resets_to_theta_0(mn
 def test_iterative_pruning_rejects_bad_input_before_training(arguments, error, message):
     calls = []
     call = dict(network=build_model("lenet", seed=0), train_round=lambda net, r: calls.append(r), rounds=2,
-                amount=0.2) | arguments
+                amount={"fc": 0.2, "output": 0.1}) | arguments
     with pytest.raises(error, match=message):
         iterative_pruning(**call)
     assert calls == []
