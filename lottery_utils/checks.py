@@ -42,9 +42,6 @@ def validate_amount(amount: float, what: str = "amount", meaning: str = "the fra
 
     By default `amount` is the share of the remaining weights to prune; `what` and `meaning` name it otherwise.
     """
-    if callable(amount):  # e.g. PRESETS["lenet"].amounts without its brackets
-        raise TypeError(f"{what} must be a number in [0, 1) ({meaning}), got a function ({amount.__qualname__}). "
-                        f"Did you forget to call it, as in PRESETS['lenet'].amounts()?")
     if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
         raise TypeError(f"{what} must be a number in [0, 1) ({meaning}), got {amount!r} of type "
                         f"{type(amount).__name__}.")
