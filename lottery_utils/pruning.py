@@ -106,7 +106,6 @@ def prune_smallest(network: nn.Module, amount: Mapping[str, float] | Amounts) ->
 
         prune_smallest(network, {"fc": 0.2, "output": 0.1})
 
-
     `amount` is as in `winning_ticket`. Each layer ranks its own weights (`prune.l1_unstructured`), unless `amount`
     is an `Amounts` with strategy "global": then the layers it prunes are ranked together (`global_unstructured`).
     """
