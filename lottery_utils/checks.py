@@ -88,21 +88,20 @@ def validate_output_last(network: nn.Module) -> None:
     torch.fx traces the forward pass. A network fx cannot trace (one whose forward branches on its input's values)
     is not checked, with a warning.
     """
-    output = [name for name, role in layer_roles(network).items() if role == "output"]
-    if not output or sum(isinstance(m, nn.Linear) for m in prunable_layers(network).values()) < 2:
+    linear = [name for name, m in prunable_layers(network).items() if isinstance(m, nn.Linear)]
+    if len(linear) < 2:  # a single Linear layer is the output layer, in any order
         return
+    output = linear[-1]  # `layer_roles`' rule
     try:
         graph = fx.symbolic_trace(network).graph
     except Exception:  # noqa: BLE001 - fx fails in many ways on code it cannot trace
         warnings.warn(f"torch.fx cannot trace {type(network).__name__}, so whether its last Linear layer defined, "
-                      f"{output[0]!r}, is its output layer is not checked. Define the layers in the order they run.",
+                      f"{output!r}, is its output layer is not checked. Define the layers in the order they run.",
                       stacklevel=3)
         return
-    layers = prunable_layers(network)
-    called = [node.target for node in graph.nodes
-              if node.op == "call_module" and isinstance(layers.get(node.target), nn.Linear)]
-    if called and called[-1] != output[0]:
-        raise ValueError(f"{type(network).__name__} defines {output[0]!r} as its last Linear layer, but its forward "
+    called = [node.target for node in graph.nodes if node.op == "call_module" and node.target in linear]
+    if called and called[-1] != output:
+        raise ValueError(f"{type(network).__name__} defines {output!r} as its last Linear layer, but its forward "
                          f"pass calls {called[-1]!r} last. The output layer is taken to be the last one defined, so "
                          f"the two would be pruned at each other's amounts: define the layers in the order they run.")
 
