@@ -1,6 +1,6 @@
 """Lottery tickets (Frankle & Carbin, ICLR 2019) for teaching.
 
-The core is imported here; read it in the README's order: data, layers, models, amounts, history, masking, pruning,
+The core is imported here; read it in the README's order: data, layers, amounts, models, history, masking, pruning,
 training, analysis (and checks, for reference). Everything else a module holds is imported from it, as in
 `from lottery_utils.history import History`. The machinery above the core (experiments, store, plots, tables,
 widgets, ...) is imported by module name: `from lottery_utils import plots`.

@@ -46,30 +46,27 @@ class WeightStatistics:
         return sum(share * n for share, n in groups if n) / sum(n for _, n in groups)
 
 
-def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None = None,
-                      trained_from: nn.Module | None = None) -> dict[str, WeightStatistics]:
-    """Split each layer's weights by a mask. Return where each group started, and how far training moved it.
+def weight_statistics(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module) -> dict[str, WeightStatistics]:
+    """Split the weights that trained into those the ticket keeps and those it prunes. Return, for each layer, where
+    each group started and how far training moved it.
 
-        statistics = weight_statistics(theta_0, trained)   # `trained` pruned by winning_ticket: its own mask
-
-    The values under a mask count too (`unmasked_weight`).
+        statistics = weight_statistics(theta_0, trained, winning_ticket(trained, clone(theta_0), amounts))
+        statistics = weight_statistics(steps[r].ticket, steps[r].trained, steps[r + 1].ticket)   # round r
 
     Args:
-        theta_0: the initial weights θ0, either the untrained network or its ticket.
-        trained: the trained network, θj.
-        masks_from: the network whose mask splits the weights. The default is `trained`'s own mask.
-        trained_from: in a later round, the ticket that `trained` started as. The weights its mask had already
-            pruned did not train, so they are left out.
+        theta_0: the weights before training: θ0, or the ticket that was trained.
+        trained: the trained network, θj. If it is a trained ticket, only the weights its mask keeps trained.
+        ticket: the ticket cut from `trained`, whose mask splits its weights.
+
+    The values under a mask count too (`unmasked_weight`).
     """
-    validate_statistics(theta_0, trained, masks_from, trained_from)
-    mask_source = trained if masks_from is None else masks_from
-    starts, ends = prunable_layers(theta_0), prunable_layers(trained)
-    masks_before = masks(trained_from) if trained_from is not None else {}
+    validate_statistics(theta_0, trained, ticket)
+    starts, ends, trained_masks = prunable_layers(theta_0), prunable_layers(trained), masks(trained)
     statistics = {}
-    for name, mask in masks(mask_source).items():
+    for name, mask in masks(ticket).items():
         start = unmasked_weight(starts[name]).detach().cpu()
         end = unmasked_weight(ends[name]).detach().cpu()
-        trained_weights = _as_bool(masks_before.get(name), like=start)  # the weights the earlier mask left to train
+        trained_weights = _as_bool(trained_masks[name], like=start)  # those pruned before training did not train
         kept = trained_weights & _as_bool(mask, like=start)
         pruned = trained_weights & ~kept
         moved = (end - start).abs()
@@ -79,12 +76,6 @@ def weight_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Mod
             moved_kept=moved[kept], moved_pruned=moved[pruned], shape=tuple(start.shape),
             same_sign_kept=same_sign[kept].float().mean().item(),
             same_sign_pruned=same_sign[pruned].float().mean().item())
-    pruned_moves = [s.moved_pruned for s in statistics.values() if s.moved_pruned.numel()]
-    if pruned_moves and not any(bool(moved.any()) for moved in pruned_moves):
-        raise ValueError("None of the weights the mask prunes moved: they did not train, since the mask was on before "
-                         "training (a round's ticket and its trained copy). Pass the mask cut after training: the "
-                         "dense network with masks_from=its ticket, or a trained ticket with masks_from=the next "
-                         "round's ticket and trained_from=its own ticket.")
     return statistics
 
 

@@ -231,31 +231,20 @@ def validate_state(network: nn.Module, state: Mapping[str, torch.Tensor]) -> Non
 
 
 def validate_ticket_pair(trained_network: nn.Module, copy_network: nn.Module) -> None:
-    """Check `winning_ticket`'s two networks: two objects, of one architecture, with the same masks, not the same
-    weights.
+    """Check `winning_ticket`'s two networks: two objects, of one architecture, not the same weights.
 
-    The two are pruned together, round after round, so their masks agree before each cut. Equal weights mean that
-    the "trained" network was not trained, or that the copy was made after training.
+    Equal weights mean that the "trained" network was not trained, or that the copy was made after training. (Whether
+    the copy can take the new mask is `apply_masks`' check.)
     """
     if trained_network is copy_network:
         raise ValueError("trained_network and copy_network are the same object: pass the copy made before training.")
     validate_same_architecture(trained_network, copy_network, ("trained", "copy"),
                                "The copy must be made from the same architecture before training (e.g. clone(network), "
                                "or build_model with the same name and seed).")
-    differs = first_different_mask(trained_network, copy_network)
-    if differs is not None:
-        raise ValueError(f"The masks of layer {differs!r} disagree between the trained network and its copy "
-                         f"(trained keeps {_kept_count(masks(trained_network)[differs])}, copy keeps "
-                         f"{_kept_count(masks(copy_network)[differs])} weights). Prune both together with "
-                         f"winning_ticket, round after round.")
     if same_weights(trained_network, copy_network):
         raise ValueError("trained_network and copy_network hold the same weights, so neither was trained (or the copy "
                          "was made after training). Train trained_network (θj) and keep copy_network as the copy "
                          "made before training (θ0). To prune untrained weights on purpose, use prune_smallest.")
-
-
-def _kept_count(mask: torch.Tensor | None) -> str:
-    return "all" if mask is None else f"{int(mask.sum()):,}"
 
 
 def validate_mask_transfer(source: nn.Module, target: nn.Module) -> None:
@@ -268,22 +257,31 @@ def validate_mask_transfer(source: nn.Module, target: nn.Module) -> None:
     for name, mask in masks(source).items():
         earlier = target_masks[name]
         if mask is not None and earlier is not None and bool((mask.cpu() > earlier.cpu()).any()):  # kept, was pruned
-            raise ValueError(f"target's layer {name!r} is already pruned where source keeps weights: the masks would "
-                             f"combine, not copy. Apply the masks to an unpruned target, or to one pruned in an "
-                             f"earlier round of the same pruning.")
+            raise ValueError(f"target (winning_ticket's copy) is already pruned in layer {name!r} where the new mask "
+                             f"keeps weights: the masks would combine, not copy. Pass an unpruned target, such as "
+                             f"clone(theta_0), or a ticket of an earlier round of the same pruning.")
 
 
-def validate_statistics(theta_0: nn.Module, trained: nn.Module, masks_from: nn.Module | None,
-                        trained_from: nn.Module | None) -> None:
-    """Check `weight_statistics`' networks: one architecture, and a mask to split the weights by."""
-    mask_source = trained if masks_from is None else masks_from
-    if not prune.is_pruned(mask_source):  # every weight "kept": nothing to compare
-        raise ValueError(f"{'trained' if masks_from is None else 'masks_from'} has no mask, so no weights are pruned "
-                         f"to compare with the kept ones: pass masks_from=ticket (or prune the trained network with "
-                         f"winning_ticket first).")
-    for other, name in ((trained, "trained"), (mask_source, "masks_from"), (trained_from, "trained_from")):
-        if other is not None:
-            validate_same_architecture(theta_0, other, names=("theta_0", name))
+def validate_statistics(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module) -> None:
+    """Check `weight_statistics`' networks: one architecture, and a ticket cut from the trained network.
+
+    The ticket's mask must lie inside the trained network's own (the weights that trained), and prune some of them.
+    """
+    for other, name in ((trained, "trained"), (ticket, "ticket")):
+        validate_same_architecture(theta_0, other, names=("theta_0", name))
+    if not prune.is_pruned(ticket):
+        raise ValueError("ticket has no mask, so no weights are pruned to compare with the kept ones: pass what "
+                         "winning_ticket returned for the trained network.")
+    trained_masks = masks(trained)
+    for name, mask in masks(ticket).items():
+        before = trained_masks[name]
+        if mask is not None and before is not None and bool((mask.cpu() > before.cpu()).any()):
+            raise ValueError(f"ticket keeps weights in layer {name!r} that the trained network's mask had pruned: pass "
+                             f"the ticket cut from this trained network (for round r, steps[r + 1].ticket).")
+    if first_different_mask(trained, ticket) is None:
+        raise ValueError("ticket has the trained network's own mask, so every weight it prunes was pruned before "
+                         "training, and none trained. Pass the ticket cut after training: for round r, "
+                         "weight_statistics(steps[r].ticket, steps[r].trained, steps[r + 1].ticket).")
 
 
 def validate_random_prune(ticket: nn.Module, network: nn.Module) -> None:

@@ -15,20 +15,21 @@ class History:
     """What `train` records for one network.
 
     The paper reports the early-stop iteration (the earliest iteration of the lowest validation loss) and the test
-    accuracy there. `validation` holds every validation loss measured, so the early stop is its first minimum. The
-    curves hold the validation loss and the test accuracy on a coarser grid of iterations (testing is slower).
+    accuracy there. `every_val_loss` holds each validation loss measured, and the early stop is its first minimum.
+    The curves, `val_loss` and `test_accuracy`, are measured on a coarser grid (testing is slower), so the minimum of
+    `val_loss` can lie off the early stop.
     """
 
     curve_iterations: list[int] = field(default_factory=list)  # the iterations where the curves were measured
-    val_loss: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
-    early_stop_iteration: int | None = None  # the iteration of lowest validation loss (None if not trained)
+    val_loss: list[float] = field(default_factory=list)  # the validation loss at each of them
+    test_accuracy: list[float] = field(default_factory=list)  # the test accuracy at each of them
+    early_stop_iteration: int | None = None  # the first minimum of every_val_loss (None if not trained)
     early_stop_test_accuracy: float | None = None  # the test accuracy there
     seconds: float = 0.0  # how long the training took
     start_iteration: int | None = None  # the iteration training started at: 0, or k for a network rewound to θk
-    # Every validation loss measured, by iteration (LeNet: every 100). None when not kept: the store keeps the curves
-    # only, so a History it loads has no `validation`.
-    validation: dict[int, float] | None = None
+    # Each validation loss measured, by iteration (LeNet: every 100). None when not kept: the store keeps the curves
+    # only, so a History it loads has none.
+    every_val_loss: dict[int, float] | None = None
 
     def __repr__(self) -> str:  # shows the paper's numbers, not the curves
         if self.early_stop_iteration is None:

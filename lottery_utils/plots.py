@@ -22,7 +22,7 @@ from .lessons import LABELS, by_kind_and_remaining, find_result, initial_accurac
 from .models import build_model
 from .layers import masks, prunable_layers, unmasked_weight
 from .analysis import WeightStatistics
-from .results import KINDS, Result
+from .results import KINDS, Result, as_results
 from .summaries import summarize
 from .store import StoredResult, first_layer_kept
 
@@ -141,7 +141,7 @@ def plot_training_curves(results: Iterable[Result], kind: str = "ticket", ax: Ax
     The sparsities: the paper's Figure 3 if the results hold them all, else `max_lines` spread over the range."""
     if metric not in ("test_accuracy", "val_loss"):
         raise ValueError(f"metric must be 'test_accuracy' or 'val_loss', got {metric!r}.")
-    results = list(results)
+    results = as_results(results)
     fig, ax = _figure(ax)
     if not any(r.kind == kind for r in results):
         present = sorted({r.kind for r in results})

@@ -23,12 +23,12 @@ from .models import seeded  # random_prune seeds its mask as build_model does
 
 def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
                    amount: Mapping[str, float] | Amounts) -> nn.Module:
-    """Prune the trained network θj, and put its mask on θ0, the copy made before training. That is the ticket.
+    """Put the mask of the trained network's largest weights on θ0, the copy made before training: the ticket.
 
         ticket = winning_ticket(network, copy_network, PRESETS["lenet"].amounts(0.8))
 
-    Both networks are pruned in place. The copy keeps its initial values under the mask, and is returned. Called
-    again on the pair, it prunes `amount` of the weights that are left: to rerun a cell, prune clones.
+    The copy is pruned in place, keeps its initial values under the mask, and is returned. The trained network is
+    not changed, so a cell run twice gives the same ticket.
 
     Args:
         trained_network: θj, the trained network.
@@ -39,9 +39,8 @@ def winning_ticket(trained_network: nn.Module, copy_network: nn.Module,
     """
     amounts = as_amounts(trained_network, amount)  # a preset's Amounts, or a mapping by layer role made one
     validate_ticket_pair(trained_network, copy_network)
-    prune_smallest(trained_network, amounts)  # The mask keeps the trained weights of largest |w|.
-    apply_masks(trained_network, copy_network)  # The copy gets the same mask and keeps its initial values.
-    return copy_network
+    ranked = prune_smallest(clone(trained_network), amounts)  # The mask keeps the trained weights of largest |w|.
+    return apply_masks(ranked, copy_network)  # The copy gets the same mask and keeps its initial values.
 
 
 class Round(NamedTuple):
@@ -97,7 +96,7 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         validate_trained(history, ticket, trained, r, start=k if r > 0 else 0)
         completed.append(Round(ticket, trained, history))
         if r < rounds:  # Reset: the first ticket gets θ0 (or θk) under its mask, and later ones inherit it.
-            ticket = winning_ticket(clone(trained), clone(reset_values if r == 0 else ticket), amounts)
+            ticket = winning_ticket(trained, clone(reset_values if r == 0 else ticket), amounts)
     return completed
 
 

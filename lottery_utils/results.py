@@ -1,14 +1,18 @@
 """Which trained network a result is: its kind, round, sparsity, seed and model, beside its History (machinery).
 
 `Kind` names the networks (the dense one, the ticket, the controls), and `Result` is one trained network as the
-store, the tables and the plots know it. `remaining_key` matches sparsities reached by different float arithmetic.
+store, the tables and the plots know it. `from_rounds` makes Results of your own `iterative_pruning`. `remaining_key`
+matches sparsities reached by different float arithmetic.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .history import History
+from .layers import remaining_weights
+from .pruning import Round
 
 
 class Kind(StrEnum):
@@ -50,7 +54,8 @@ class Result:
     """One trained network: which network it is, and its History.
 
     The paper's numbers for it (the early-stop iteration, the test accuracy there, the final test accuracy, the
-    curves) are read from the History. To compare networks you trained yourself, wrap each training:
+    curves) are read from the History. For your own `iterative_pruning`, `from_rounds` makes them. For another
+    network you trained yourself, wrap its training:
     `Result("ticket", 1, remaining_weights(ticket), seed=0, model="lenet", iterations=5_000, history=train(...))`.
     """
 
@@ -97,3 +102,35 @@ class Result:
             raise ValueError(f"This {self.kind} result has no curve point at the start of its training (iteration "
                              f"{self.rewind_iteration}).")
         return self.history.test_accuracy[0]
+
+
+def from_rounds(steps: Sequence[Round], model: str, seed: int, iterations: int,
+                rewind_iteration: int = 0) -> list[Result]:
+    """Make Results of your own `iterative_pruning`, so that the course's plots and tables take them.
+
+        steps = iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(net, data, "lenet", 5_000), ...)
+        plots.plot_lottery_summary(from_rounds(steps, model="lenet", seed=0, iterations=5_000))
+
+    Round 0 is the dense network, and round r the ticket pruned r times. `model`, `seed` and `iterations` say what
+    the rounds trained, and `rewind_iteration` is k if the tickets were reset to θk (`reset_to=(θk, k)`).
+    """
+    for r, step in enumerate(steps):
+        if not isinstance(step, Round):
+            raise TypeError(f"steps[{r}] is a {type(step).__name__}: pass the list iterative_pruning returned.")
+    return [Result(Kind.DENSE if r == 0 else Kind.TICKET, r, remaining_weights(step.ticket), seed, model, iterations,
+                   step.history, rewind_iteration=rewind_iteration if r > 0 else 0)
+            for r, step in enumerate(steps)]
+
+
+def as_results(results: Iterable[Result]) -> list[Result]:
+    """Return the results as a list, refusing anything that is not a Result with what to pass instead."""
+    results = list(results)
+    for given in results:
+        if isinstance(given, Round):
+            raise TypeError("These are iterative_pruning's Rounds, which do not say which model, seed and training "
+                            "they are: pass from_rounds(steps, model=\"lenet\", seed=0, iterations=...) (from "
+                            "lottery_utils.results).")
+        if not isinstance(given, Result):
+            raise TypeError(f"Expected Results (from lottery_utils.experiments, or results.from_rounds), got a "
+                            f"{type(given).__name__}.")
+    return results

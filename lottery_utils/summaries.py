@@ -9,7 +9,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .results import KINDS, Kind, Result, remaining_key
+from .results import KINDS, Kind, Result, as_results, remaining_key
 
 
 def configuration(result: Result) -> tuple:
@@ -25,7 +25,7 @@ def configuration(result: Result) -> tuple:
 def unique_networks(results: Iterable[Result]) -> list[Result]:
     """Return each network once. The dense network is in every one-shot amount's results, but it is one network."""
     seen, unique = set(), []
-    for r in results:
+    for r in as_results(results):
         identity = (configuration(r), r.seed)
         if identity not in seen:
             seen.add(identity)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .lessons import LABELS, by_kind_and_remaining
 from .history import conditions
-from .results import ALL_CONTROLS, Kind, Result, remaining_key
+from .results import ALL_CONTROLS, Kind, Result, as_results, remaining_key
 from .summaries import Summary, by_configuration, configuration, summarize, unique_networks
 
 
@@ -476,7 +476,7 @@ def markdown(lines: list[str], folded: str | None = None):
 def lesson_sections(results: list[Result]) -> dict:
     """The lessons' tables and sentences of `results`, by name, each a function that writes its lines: "table", then
     "findings" (the sentences computed from it) or "controls" (only those on the controls against the ticket)."""
-    plain = [r for r in results if not r.rewind_iteration]
+    plain = [r for r in as_results(results) if not r.rewind_iteration]
     rows = summarize(plain)
     return {"table": lambda: table(rows, paired(plain), split_by_seed(plain)),
             "findings": lambda: findings(rows) + paired_findings(plain),

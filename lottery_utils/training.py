@@ -193,7 +193,7 @@ class Measurements:
         self.curve_every = curve_every
         self.first, self.last = first, last
         self.curve_iterations, self.val_loss, self.test_accuracy = [], [], []  # the curves
-        self.validation = {}  # every validation loss, by iteration
+        self.every_val_loss = {}  # each validation loss measured, by iteration
         self.best_loss = math.inf  # the lowest validation loss so far,
         self.best_iteration = 0  # the iteration it was measured at,
         self.best_state = None  # and the weights there
@@ -202,7 +202,7 @@ class Measurements:
     def measure(self, iteration: int) -> None:
         """Measure the validation loss at `iteration`, and the test accuracy if the curves take a point there."""
         val_loss = evaluate(self.network, self.data.val_x, self.data.val_y).loss
-        self.validation[iteration] = val_loss
+        self.every_val_loss[iteration] = val_loss
         if not math.isfinite(val_loss) and not self.diverged:
             self.diverged = True
             warnings.warn(f"The validation loss is {val_loss} at iteration {iteration:,}: the training diverged. The "
@@ -224,7 +224,7 @@ class Measurements:
         early_stop_accuracy = evaluate(self.network, self.data.test_x, self.data.test_y).accuracy
         self.network.load_state_dict(last)
         return History(self.curve_iterations, self.val_loss, self.test_accuracy, self.best_iteration,
-                       early_stop_accuracy, seconds, start_iteration=self.first, validation=self.validation)
+                       early_stop_accuracy, seconds, start_iteration=self.first, every_val_loss=self.every_val_loss)
 
 
 def copy_state(network: nn.Module) -> dict[str, torch.Tensor]:

@@ -50,7 +50,7 @@ def test_bundled_networks_answer_without_training_and_say_so(bundle_folder, tmp_
     assert all(r.bundled for r in results) and not any((tmp_path / "empty").rglob("*.pt"))
     assert results[1].first_layer_kept is not None and len(results[1].first_layer_kept) == 784
     # a stored History has its curves, where training started, and no record of every validation loss (not kept)
-    assert all(r.history.validation is None and r.history.start_iteration == r.history.curve_iterations[0] == 0
+    assert all(r.history.every_val_loss is None and r.history.start_iteration == r.history.curve_iterations[0] == 0
                for r in results)
     from lottery_utils.__main__ import print_summary
     print_summary(results, "one-shot")

@@ -91,12 +91,12 @@ def test_the_early_stop_is_the_first_minimum_of_every_validation_loss_the_histor
     minimum of the curve need not be the early stop: `validation` holds every measurement, and the early stop is
     computed from it as a student would (curve_every 400 here, validation every 100)."""
     history = train(build_model("lenet", seed=0), mnist, "lenet", 1_200, curve_every=400, progress=False)
-    assert list(history.validation) == list(range(0, 1_201, 100)) and history.start_iteration == 0
-    assert history.early_stop_iteration == min(history.validation, key=history.validation.get)
-    assert all(history.validation[i] == loss for i, loss in zip(history.curve_iterations, history.val_loss))
+    assert list(history.every_val_loss) == list(range(0, 1_201, 100)) and history.start_iteration == 0
+    assert history.early_stop_iteration == min(history.every_val_loss, key=history.every_val_loss.get)
+    assert all(history.every_val_loss[i] == loss for i, loss in zip(history.curve_iterations, history.val_loss))
     assert history.curve_iterations == [0, 400, 800, 1_200]
     rewound = train(build_model("lenet", seed=0), mnist, "lenet", 400, start_iteration=200, progress=False)
-    assert rewound.start_iteration == 200 and list(rewound.validation) == [200, 300, 400]
+    assert rewound.start_iteration == 200 and list(rewound.every_val_loss) == [200, 300, 400]
 
 
 def test_training_is_deterministic_on_cpu(mnist):

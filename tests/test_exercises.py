@@ -273,9 +273,16 @@ def keeps_theta_j(trained_network, copy_network, amount):
         copy_layer.weight = copy_layer.weight_orig * copy_layer.weight_mask
 
 
-def copy_mask_only(trained_network, copy_network, amount):
-    scratch = clone(trained_network)
-    slides_ticket(scratch, copy_network, amount)
+def ranks_a_clone(trained_network, copy_network, amount):  # as the library does: the trained network stays as it is
+    slides_ticket(clone(trained_network), copy_network, amount)
+
+
+def counts_the_pruned_weights(trained_network, copy_network, amount):  # `amount` of all the weights, not of those left
+    amounts = layer_amounts(trained_network, amount)
+    copies = prunable_layers(copy_network)
+    for name, layer in prunable_layers(trained_network).items():
+        prune.l1_unstructured(layer, "weight", amount=round(amounts[name] * layer.weight.numel()))
+        prune.custom_from_mask(copies[name], "weight", layer.weight_mask)
 
 
 def forgets_output_rate(trained_network, copy_network, amount):
@@ -290,8 +297,9 @@ def ranks_theta_0(trained_network, copy_network, amount):
         prune.custom_from_mask(layer, "weight", copy_layer.weight_mask)
 
 
-def test_check_winning_ticket_accepts_the_slides_algorithm(capsys):
-    assert check_winning_ticket(slides_ticket).correct is True
+@pytest.mark.parametrize("solution", [slides_ticket, ranks_a_clone])
+def test_check_winning_ticket_accepts_the_slides_algorithm_on_the_trained_network_or_a_clone(solution, capsys):
+    assert check_winning_ticket(solution).correct is True
     assert said(capsys).startswith("Correct!")
 
 
@@ -305,7 +313,9 @@ def test_check_winning_ticket_refuses_the_librarys_own_function(capsys):
     (prunes_largest, "keeps the smallest |θj|"),
     (prunes_globally, "rank each layer's weights separately"),
     (keeps_theta_j, "holds the trained values θj"),
-    (copy_mask_only, "trained network's layer fc1 does not carry the copy's mask"),
+    (counts_the_pruned_weights, "in the second round (a trained ticket, and an untrained clone of it), layer fc1 keeps "
+                                "0 of its 117,600 surviving weights, not 58,800: prune `amount` of the weights that "
+                                "are still there"),
     (forgets_output_rate, "the output layer (fc3) keeps"),
     (ranks_theta_0, "keeps the largest |θ0|"),
     (lambda trained, copy_, amount: None, "has no mask"),

@@ -513,6 +513,31 @@ def test_cached_run_equals_the_plain_iterative_pruning_loop(run, cache, training
             f"round {r}"
 
 
+def test_a_students_own_rounds_give_the_experiments_tables_through_from_rounds(run, training_mnist):
+    """The plain loop's Rounds, named by from_rounds, go into the course's tables and plots with the numbers of the
+    cached run. The Rounds themselves are refused with what to pass."""
+    from lottery_utils import build_model, iterative_pruning, tables, train
+    from lottery_utils.results import from_rounds
+    from lottery_utils.summaries import summarize
+
+    steps = iterative_pruning(build_model("lenet", seed=0), lambda network, r: train(
+        network, training_mnist, SETUP.preset, seed=0, progress=False), 3, get_preset("lenet").amounts())
+    mine = from_rounds(steps, model="lenet", seed=0, iterations=SETUP.iterations)
+    theirs = [r for r in run if r.kind in ("dense", "ticket")]
+    numbers = ("kind", "round", "remaining", "seed", "model", "iterations", "early_stop_iteration",
+               "early_stop_test_accuracy", "final_test_accuracy")
+    assert [[getattr(r, n) for n in numbers] for r in mine] == [[getattr(r, n) for n in numbers] for r in theirs]
+    assert tables.describe(mine) == tables.describe(theirs)
+    assert isinstance(plots.plot_lottery_summary(mine), Figure)
+    for show in (plots.plot_lottery_summary, plots.plot_training_curves, tables.show, tables.describe, summarize):
+        with pytest.raises(TypeError, match=r"iterative_pruning's Rounds.*pass from_rounds\(steps, model="):
+            show(steps)
+    with pytest.raises(TypeError, match="Expected Results .* got a History"):
+        summarize([step.history for step in steps])
+    with pytest.raises(TypeError, match=r"steps\[0\] is a History: pass the list iterative_pruning returned"):
+        from_rounds([step.history for step in steps], model="lenet", seed=0, iterations=SETUP.iterations)
+
+
 def test_an_old_cache_entry_is_read_as_a_result(tmp_path):
     """Entries keep the format every cache so far was written in: {"config", "record" with "curve", "state"}."""
     experiment = Experiment(SETUP, 0, Store(tmp_path), SETTINGS.data, progress=False)

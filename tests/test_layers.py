@@ -128,6 +128,24 @@ def test_the_core_reads_in_one_sitting_and_the_readme_gives_its_size():
     assert abs(stated - counted) <= 0.05 * counted, (stated, counted)
 
 
+def test_the_readmes_reading_order_defines_each_name_before_it_is_used():
+    """The README's table of the core: each module defines the names its row shows, and imports no module listed
+    after it, so that the core reads top to bottom in that order."""
+    import importlib
+    readme = (PACKAGE.parent / "README.md").read_text()
+    rows = re.findall(r"^\| `(\w+)\.py` \|(.*)$", readme, re.M)
+    order = [name for name, _ in rows]
+    assert sorted(order) == sorted(CORE), order
+    for position, (name, cells) in enumerate(rows):
+        module = importlib.import_module(f"lottery_utils.{name}")
+        shown = {code.split("(")[0].split(".")[0] for code in re.findall(r"`([^`]+)`", cells)
+                 if re.fullmatch(r"[A-Za-z_]\w*(\.\w+)?(\(.*\))?", code)}
+        missing = sorted(n for n in shown if not hasattr(module, n))
+        assert not missing, f"README: {name}.py does not define {missing}"
+        later = {other for other in order[position + 1:] if other != "checks"}  # checks.py: the reference, last
+        assert not package_imports(name, PACKAGE / f"{name}.py") & later, f"{name}.py imports a module read later"
+
+
 PRUNE_INTERNALS = re.compile(r"weight_orig|weight_mask|recompute_weights|prune\.remove|custom_from_mask|_forward_pre_hooks")
 
 

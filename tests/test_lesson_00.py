@@ -49,7 +49,7 @@ def test_ticket_stages_draw_theta_0_theta_j_mask_and_ticket_layer_by_layer(stage
         mask = transpose(ticket[index].weight_mask).numpy()
         initial = transpose(theta_0[index].weight.detach()).numpy()
         np.testing.assert_array_equal(image(axes[row, 0]), initial)
-        np.testing.assert_array_equal(image(axes[row, 1]), transpose(trained[index].weight_orig.detach()).numpy())
+        np.testing.assert_array_equal(image(axes[row, 1]), transpose(trained[index].weight.detach()).numpy())
         np.testing.assert_array_equal(image(axes[row, 2]), mask)
         np.testing.assert_array_equal(image(axes[row, 3]), np.where(mask == 1, initial, np.nan))  # pruned: blank
     assert mask.sum() == 3 and ticket[0].weight_mask.sum() == 3  # half of each layer survives
@@ -65,7 +65,7 @@ def test_ticket_stages_draw_theta_0_theta_j_mask_and_ticket_layer_by_layer(stage
 def test_ticket_stages_grey_the_units_training_left_unchanged(stages):
     theta_0, trained, ticket = stages
     with torch.no_grad():
-        trained[0].weight_orig[1] = theta_0[0].weight[1]  # unit 1: its incoming weights as they started (dead)
+        trained[0].weight[1] = theta_0[0].weight[1]  # unit 1: its incoming weights as they started (dead)
     fig = plot_ticket_stages(theta_0, trained, ticket)
     labels = fig.axes[1].get_xticklabels()  # θ0's layer 2: the numbered row
     assert [label.get_color() for label in labels] == ["black", "tab:gray", "black"]

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 from torch import nn
+from torch.nn.utils import prune
 
 from lottery_utils import (PRESETS, Data, build_model, clone, evaluate, iterative_pruning, masks, per_round_amount,
                            random_prune, random_reinit, remaining_weights, train, winning_ticket)
@@ -46,21 +47,26 @@ def test_prunes_the_smallest_trained_weights_and_keeps_initial_values():
         assert torch.equal(module.weight[mask == 1], init[mask == 1])
         assert torch.all(module.weight[mask == 0] == 0)
         assert torch.equal(module.bias, dict(initial.named_modules())[name].bias)  # biases are not pruned
-        assert torch.equal(dict(trained.named_modules())[name].weight_mask, mask)  # same mask on both
+    assert not prune.is_pruned(trained)  # the trained network is not changed
+    assert all(torch.equal(dict(trained.named_modules())[name].weight, w) for name, w in trained_weights.items())
 
 
-def test_repeated_calls_compound_on_the_remaining_weights():
+def test_a_rerun_gives_the_same_ticket_and_later_rounds_prune_what_is_left():
     trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.2})
-    winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.2})
-    winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.2})
-    first = copy_network[1].weight_mask
-    n = first.numel()
-    expected_kept = n
+    amount = {"fc": 0.2, "output": 0.2}
+    ticket = winning_ticket(trained, copy_network, amount)
+    first = ticket[1].weight_mask.clone()
+    assert winning_ticket(trained, copy_network, amount) is copy_network  # a notebook cell run twice
+    assert torch.equal(copy_network[1].weight_mask, first)
+    with pytest.raises(ValueError, match="copy\\) is already pruned in layer 'fc1' where the new mask keeps weights"):
+        winning_ticket(trained, copy_network, {"fc": 0.1, "output": 0.1})  # rerun with a smaller amount
+    for _ in range(2):  # later rounds: the ticket trained (here: given trained values), and a clone of the ticket
+        ticket = winning_ticket(apply_masks(ticket, clone(trained)), clone(ticket), amount)
+    expected_kept = first.numel()
     for _ in range(3):
         expected_kept -= round(0.2 * expected_kept)
-    assert int(first.sum()) == expected_kept
-    assert remaining_weights(copy_network) == pytest.approx(0.8 ** 3, abs=1e-3)
+    assert int(ticket[1].weight_mask.sum()) == expected_kept
+    assert remaining_weights(ticket) == pytest.approx(0.8 ** 3, abs=1e-3)
 
 
 def test_per_layer_rates_by_kind():
@@ -212,12 +218,12 @@ def test_mismatched_networks_are_named():
         winning_ticket(trained, trained, {"fc": 0.2, "output": 0.2})
 
 
-def test_copy_with_disagreeing_masks_is_rejected():
-    trained, copy_network = trained_pair()
-    winning_ticket(trained, copy_network, {"fc": 0.2, "output": 0.2})
+def test_a_copy_pruned_by_another_mask_is_refused():
+    trained, _ = trained_pair()
     other_trained, other_copy = trained_pair(seed=5)
     winning_ticket(other_trained, other_copy, {"fc": 0.2, "output": 0.2})
-    with pytest.raises(ValueError, match="masks of layer 'fc1' disagree"):
+    with pytest.raises(ValueError, match="already pruned in layer 'fc1' where the new mask keeps weights.*"
+                                         "clone\\(theta_0\\)"):
         winning_ticket(trained, other_copy, {"fc": 0.2, "output": 0.2})
 
 
@@ -331,14 +337,16 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     assert network[1].weight.device.type == device
     ticket = winning_ticket(network, copy_network, {"fc": 0.5, "output": 0.5})
     assert all(mask.device.type == "cpu" for mask in masks(ticket).values())  # the copy keeps its device
-    assert torch.equal(kept(ticket)["fc1"], kept(network)["fc1"])
-    twin = clone(network)
-    assert twin[1].weight_mask.device.type == device and torch.equal(twin[1].weight, network[1].weight)
-    reinit = random_reinit(network, build_model("lenet", seed=5).to(device))
-    shuffled = random_prune(network, build_model("lenet", seed=0).to(device), seed=1)
+    assert not prune.is_pruned(network)
+    pruned = apply_masks(ticket, clone(network))  # the ticket's mask on the device, on θj
+    assert torch.equal(kept(pruned)["fc1"].cpu(), kept(ticket)["fc1"])
+    twin = clone(pruned)
+    assert twin[1].weight_mask.device.type == device and torch.equal(twin[1].weight, pruned[1].weight)
+    reinit = random_reinit(pruned, build_model("lenet", seed=5).to(device))
+    shuffled = random_prune(pruned, build_model("lenet", seed=0).to(device), seed=1)
     for control in (reinit, shuffled):
         assert control[1].weight_mask.device.type == device
-        assert remaining_weights(control) == remaining_weights(network)
+        assert remaining_weights(control) == remaining_weights(ticket)
     history = train(ticket, data, "lenet", 20, 60, progress=False)  # the ticket follows the data
     assert ticket[1].weight_mask.device.type == device and history.final_test_accuracy > 0.5
     loss, accuracy = evaluate(ticket, data.test_x, data.test_y)
@@ -460,13 +468,13 @@ def test_apply_masks_refuses_a_target_pruned_where_the_source_keeps_weights():
     two unrelated masks would silently leave fewer weights than either keeps."""
     trained, copy_network = trained_pair()
     winning_ticket(trained, copy_network, {"fc": 0.5, "output": 0.5})
-    later = clone(trained)
+    later = apply_masks(copy_network, clone(trained))
     prune_smallest(later, {"fc": 0.5, "output": 0.5})  # a second round: inside the first mask
     apply_masks(later, copy_network)
     assert torch.equal(copy_network[1].weight_mask, later[1].weight_mask)
     unrelated = random_prune(copy_network, build_model("lenet", seed=0), seed=1)
-    with pytest.raises(ValueError, match="already pruned where source keeps weights"):
-        apply_masks(trained, unrelated)
+    with pytest.raises(ValueError, match="already pruned in layer 'fc1' where the new mask keeps weights"):
+        apply_masks(later, unrelated)
 
 
 def test_a_later_round_ranks_the_weights_as_they_are_after_the_last_optimizer_step():

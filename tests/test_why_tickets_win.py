@@ -12,6 +12,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 from torch import nn
+from torch.nn.utils import prune
 
 from lottery_utils.models import get_preset
 from lottery_utils import (PRESETS, build_model, clone, experiments, plots, sign_preserving_reinit, supermask_accuracy,
@@ -120,7 +121,7 @@ def test_initial_accuracy_of_a_result_without_a_curve_is_a_clear_error(results):
 # --- the sign-preserving control ---------------------------------------------------------------------------------
 
 def ticket_and_trained(seed=0, amount=0.7):  # every layer alike
-    """theta_0, a 'trained' network (theta_0 plus noise) pruned by winning_ticket, and the ticket."""
+    """theta_0, a 'trained' network (theta_0 plus noise), and the ticket winning_ticket cuts from it."""
     theta_0 = build_model("lenet", seed=seed)
     trained = clone(theta_0)
     with torch.no_grad():
@@ -369,11 +370,12 @@ def test_cli_rewind_zero_is_the_default_and_rewind_k_trains_rewound_tickets(tmp_
 
 def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
     theta_0, trained, ticket = ticket_and_trained(amount=0.5)
-    statistics = weight_statistics(ticket, trained)
+    assert not prune.is_pruned(trained)  # winning_ticket leaves the trained network as it was
+    statistics = weight_statistics(theta_0, trained, ticket)
     assert list(statistics) == list(prunable_layers(ticket))
     for name, layer in statistics.items():
         mask = prunable_layers(ticket)[name].weight_mask.bool()
-        start, end = prunable_layers(theta_0)[name].weight, prunable_layers(trained)[name].weight_orig
+        start, end = prunable_layers(theta_0)[name].weight, prunable_layers(trained)[name].weight
         assert torch.equal(layer.initial_kept, start[mask].abs()) and torch.equal(layer.initial_pruned,
                                                                                   start[~mask].abs())
         assert torch.equal(layer.moved_kept, (end - start)[mask].abs())
@@ -381,14 +383,12 @@ def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
         same = torch.sign(end) == torch.sign(start)
         assert layer.same_sign_kept == pytest.approx(same[mask].float().mean().item())
         assert layer.same_sign_pruned == pytest.approx(same[~mask].float().mean().item())
-    # the same from the untrained network, the trained one unpruned, and the ticket's mask
-    unpruned = {name.replace("_orig", ""): value for name, value in trained.state_dict().items()
-                if not name.endswith("_mask")}
-    again = weight_statistics(theta_0, load_state(build_model("lenet", seed=0), unpruned), ticket)
+    # the ticket's θ0 under its mask counts as θ0: the same numbers from the ticket as theta_0
+    again = weight_statistics(ticket, trained, ticket)
     assert all(torch.equal(getattr(again[n], field), getattr(statistics[n], field)) for n in statistics
                for field in ("initial_kept", "initial_pruned", "moved_kept", "moved_pruned"))
     # a second round, trained through prune's hooks (so the weights pruned in the first round keep their values in
-    # weight_orig): with `trained_from`, those are in neither group; without it, they would count as pruned now
+    # weight_orig): the trained ticket's own mask says which weights trained, and the others are in neither group
     second = clone(ticket)
     optimizer = torch.optim.SGD(second.parameters(), lr=0.1)
     images = torch.randn(8, 1, 28, 28)
@@ -398,11 +398,23 @@ def test_weight_statistics_split_kept_and_pruned_weights_layer_by_layer():
         optimizer.step()
     assert (second[1].weight_orig[ticket[1].weight_mask == 0] != 0).any()  # nothing zeroed them
     next_ticket = winning_ticket(second, clone(ticket), {"fc": 0.5, "output": 0.5})
-    later = weight_statistics(next_ticket, second, trained_from=ticket)
+    later = weight_statistics(ticket, second, next_ticket)
     first_kept = int(ticket[1].weight_mask.sum())
     assert len(later["fc1"].initial_kept) + len(later["fc1"].initial_pruned) == first_kept
     assert len(later["fc1"].initial_kept) == int(next_ticket[1].weight_mask.sum())
-    assert len(weight_statistics(next_ticket, second)["fc1"].initial_pruned) > first_kept - len(later["fc1"].initial_kept)
+
+
+def test_weight_statistics_refuses_a_ticket_that_is_not_cut_from_the_trained_network():
+    theta_0, trained, ticket = ticket_and_trained(amount=0.5)
+    with pytest.raises(ValueError, match="ticket has no mask.*pass what winning_ticket returned"):
+        weight_statistics(theta_0, trained, clone(theta_0))
+    other_ticket = ticket_and_trained(seed=1, amount=0.5)[2]  # another seed's mask
+    second = clone(ticket)  # a trained ticket: its mask marks the weights that trained
+    with pytest.raises(ValueError, match="ticket keeps weights in layer 'fc1' that the trained network's mask had "
+                                         r"pruned.*steps\[r \+ 1\]\.ticket"):
+        weight_statistics(ticket, second, other_ticket)
+    with pytest.raises(ValueError, match="different layers: ticket alone has conv1"):
+        weight_statistics(theta_0, trained, build_model("conv2", seed=0))
 
 
 def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_large(results, cache):
@@ -412,8 +424,6 @@ def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_l
     ticket = cache.network(find_result(results, "ticket"))  # its mask (its values are trained: only the mask is used)
     dense = cache.network(find_result(results, "dense"))
     statistics = weight_statistics(build_model("lenet", seed=0), dense, ticket)
-    with pytest.raises(ValueError, match="trained has no mask, so no weights are pruned.*pass masks_from=ticket"):
-        weight_statistics(build_model("lenet", seed=0), dense)  # the natural first call: the dense network is unpruned
     for name, layer in statistics.items():
         assert len(layer.initial_kept) == int(masks(ticket)[name].sum())
         assert len(layer.initial_kept) + len(layer.initial_pruned) == prunable_layers(dense)[name].weight.numel()
@@ -422,8 +432,8 @@ def test_on_mnist_after_short_training_the_kept_weights_are_those_that_started_l
 
 
 def test_weight_statistics_figure_has_a_row_per_layer_and_leaves_no_pyplot_state():
-    _, trained, ticket = ticket_and_trained(amount=0.8)
-    statistics = weight_statistics(ticket, trained)
+    theta_0, trained, ticket = ticket_and_trained(amount=0.8)
+    statistics = weight_statistics(theta_0, trained, ticket)
     fig = plots.plot_weight_statistics(statistics, bins=20)
     assert isinstance(fig, Figure) and plt.get_fignums() == []
     assert len(fig.axes) == 2 * len(statistics)
@@ -455,7 +465,7 @@ def test_weight_statistics_refuses_weights_that_never_trained(mnist):
     from lottery_utils import iterative_pruning, train
     steps = iterative_pruning(build_model("lenet", seed=0), lambda net, r: train(net, mnist, "lenet", 30, progress=False),
                               1, {"fc": 0.5, "output": 0.25})
-    with pytest.raises(ValueError, match="None of the weights the mask prunes moved: they did not train"):
-        weight_statistics(steps[1].ticket, steps[1].trained)
-    moved = weight_statistics(build_model("lenet", seed=0), steps[0].trained, masks_from=steps[1].ticket)
+    with pytest.raises(ValueError, match="ticket has the trained network's own mask.*none trained"):
+        weight_statistics(steps[1].ticket, steps[1].trained, steps[1].ticket)
+    moved = weight_statistics(steps[0].ticket, steps[0].trained, steps[1].ticket)
     assert all(s.moved_pruned.any() for s in moved.values())  # the dense network's pruned weights did train

@@ -165,32 +165,36 @@ def mask_hint(name: str, got: torch.Tensor, want: torch.Tensor, alive: torch.Ten
     return f"layer {name} keeps as many weights as it should, but not the ones with the largest |θj|."
 
 
-def compare_ticket(trained: nn.Module, copy_: nn.Module, expected: nn.Module, before: dict, initial: dict,
-                    trained_now: dict, call: int) -> str | None:
-    """What differs between the student's pair and the library's ticket, as a hint; None if nothing does."""
-    got, want, trained_masks = boolean_masks(copy_), boolean_masks(expected), boolean_masks(trained)
-    when = "" if call == 1 else " on the second call (the pair was already pruned once)"
+def compare_ticket(ticket: nn.Module, expected: nn.Module, before: dict, initial: dict, trained_now: dict,
+                   call: int) -> str | None:
+    """What differs between the student's ticket and the library's, as a hint; None if nothing does."""
+    hint = _ticket_difference(ticket, expected, before, initial, trained_now)
+    if hint is None or call == 1:
+        return hint
+    return f"in the second round (a trained ticket, and an untrained clone of it), {hint}"
+
+
+def _ticket_difference(ticket: nn.Module, expected: nn.Module, before: dict, initial: dict,
+                       trained_now: dict) -> str | None:
+    got, want = boolean_masks(ticket), boolean_masks(expected)
     for name in got:
         if got[name] is None:
-            return (f"the copy's layer {name} has no mask{when}: give it the trained network's with "
-                    f"prune.custom_from_mask.")
-        if trained_masks[name] is None or not torch.equal(trained_masks[name], got[name]):
-            return (f"the trained network's layer {name} does not carry the copy's mask{when}: prune the trained "
-                    f"network (prune.l1_unstructured) and give that same mask to the copy.")
+            return (f"the copy's layer {name} has no mask: give it the mask of the trained network's largest weights "
+                    f"with prune.custom_from_mask.")
     counts = (sum(int(m.sum()) for m in got.values()), sum(int(m.sum()) for m in want.values()))
     roles = layer_roles(expected)
-    for name, layer in prunable_layers(copy_).items():
+    for name, layer in prunable_layers(ticket).items():
         if not torch.equal(got[name], want[name]):
             alive = before[name] if before[name] is not None else torch.ones_like(want[name])
             return mask_hint(name, got[name], want[name], alive, initial[name], trained_now[name], roles[name],
-                              counts) + when
+                             counts)
         weight = layer.weight.detach().cpu()
         if (weight[~got[name]] != 0).any():
-            return f"the copy's pruned weights in layer {name} are not all 0{when}."
+            return f"the copy's pruned weights in layer {name} are not all 0."
         if not torch.equal(weight[got[name]], initial[name][got[name]]):
             if torch.equal(weight[got[name]], trained_now[name][got[name]]):
-                return f"the copy's layer {name} holds the trained values θj; its survivors must keep θ0{when}."
-            return f"the copy's surviving weights in layer {name} changed{when}: they must keep their values, θ0."
+                return f"the copy's layer {name} holds the trained values θj; its survivors must keep θ0."
+            return f"the copy's surviving weights in layer {name} changed: they must keep their values, θ0."
     return None
 
 

@@ -72,7 +72,8 @@ def check_winning_ticket(fn) -> Verdict:
     """Your `fn(trained_network, copy_network, amount)`: prune `amount` of the trained network's weights with the
     smallest |w| in each layer (prune.l1_unstructured), and give the copy, made before training, the same mask
     (prune.custom_from_mask), so its survivors keep their initial values. Checked on the check's own LeNet, with one
-    amount for every layer role and with the paper's per-role amounts, twice in a row (the second call prunes again)."""
+    amount for every layer role and with the paper's per-role amounts, then on a second round: the ticket, trained,
+    and an untrained clone of it."""
     if not callable(fn):
         return not_yet("pass your function itself, e.g. check_winning_ticket(my_winning_ticket).")
     if fn is winning_ticket:
@@ -92,10 +93,14 @@ def check_winning_ticket(fn) -> Verdict:
             if returned is not None and returned is not mine[1]:
                 return not_yet("return the copy network (or nothing): it becomes the winning ticket, in place.")
             winning_ticket(*ours, amount)
-            hint = compare_ticket(mine[0], mine[1], ours[1], before, initial, trained_now, call)
+            hint = compare_ticket(mine[1], ours[1], before, initial, trained_now, call)
             if hint:
                 return not_yet(hint)
-            for network in (mine[0], ours[0]):  # train the pruned pair some more before the second call
-                StandIn([None])(network)
+            next_round = []
+            for ticket in (mine[1], ours[1]):  # the next round: each ticket trained alike, and an untrained clone
+                trained_ticket = clone(ticket)
+                StandIn([None])(trained_ticket)
+                next_round.append((trained_ticket, clone(ticket)))
+            mine, ours = next_round
     return correct("your winning_ticket keeps the largest |θj| of each layer by its own amount, gives the copy the "
                     "same mask on θ0, and prunes again what is left when called again.")

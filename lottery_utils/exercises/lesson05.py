@@ -6,7 +6,7 @@ from torch import nn
 
 from ..layers import prunable_layers, remaining_weights
 from ..models import build_model
-from ..masking import clone
+from ..masking import apply_masks, clone
 from ..pruning import sign_preserving_reinit, winning_ticket
 from ._common import CHECK_SEED, StandIn, Verdict, boolean_masks, correct, not_yet
 
@@ -14,12 +14,13 @@ from ._common import CHECK_SEED, StandIn, Verdict, boolean_masks, correct, not_y
 
 
 def _check_ticket(amount: float = 0.8) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """(theta_0, the pruned 'trained' network, the ticket): a mask from 'trained' weights (theta_0 moved by seeded
-    noise), on theta_0."""
+    """(theta_0, a 'trained' ticket, the ticket): a mask from 'trained' weights (theta_0 moved by seeded noise) on
+    theta_0, and the same mask on the trained weights."""
     theta_0 = build_model("lenet", seed=CHECK_SEED)
     trained = clone(theta_0)
     StandIn([])(trained)
-    return theta_0, trained, winning_ticket(trained, clone(theta_0), {"fc": amount, "output": amount})
+    ticket = winning_ticket(trained, clone(theta_0), {"fc": amount, "output": amount})
+    return theta_0, apply_masks(ticket, trained), ticket
 
 
 def check_supermask(fn) -> Verdict:
