@@ -103,4 +103,4 @@ def check_winning_ticket(fn) -> Verdict:
                 next_round.append((trained_ticket, clone(ticket)))
             mine, ours = next_round
     return correct("your winning_ticket keeps the largest |θj| of each layer by its own amount, gives the copy the "
-                    "same mask on θ0, and prunes again what is left when called again.")
+                    "same mask on θ0, and in a second round prunes again what is left.")
