@@ -186,6 +186,19 @@ def first_different_mask(first: nn.Module, second: nn.Module) -> str | None:
     return None
 
 
+def first_mask_outside(inner: nn.Module, outer: nn.Module) -> str | None:
+    """Return the name of the first prunable layer where `inner`'s mask keeps a weight that `outer`'s prunes, or None.
+
+    A later round's mask lies inside the one before. A layer never pruned keeps every weight.
+    """
+    outer_masks = masks(outer)
+    for name, mask in masks(inner).items():
+        around = outer_masks[name]
+        if mask is not None and around is not None and bool((mask.cpu() > around.cpu()).any()):
+            return name
+    return None
+
+
 def same_weights(first: nn.Module, second: nn.Module) -> bool:
     """Whether two networks of one architecture hold equal parameters (the values under a mask too), on any devices."""
     return all(torch.equal(a.detach().cpu(), b.detach().cpu()) for a, b in zip(first.parameters(), second.parameters()))
@@ -253,13 +266,11 @@ def validate_mask_transfer(source: nn.Module, target: nn.Module) -> None:
     validate_same_architecture(source, target, names=("source", "target"))
     if not prune.is_pruned(source):
         raise ValueError("source has no mask to give: prune it first (prune_smallest, or winning_ticket for a pair).")
-    target_masks = masks(target)
-    for name, mask in masks(source).items():
-        earlier = target_masks[name]
-        if mask is not None and earlier is not None and bool((mask.cpu() > earlier.cpu()).any()):  # kept, was pruned
-            raise ValueError(f"target (winning_ticket's copy) is already pruned in layer {name!r} where the new mask "
-                             f"keeps weights: the masks would combine, not copy. Pass an unpruned target, such as "
-                             f"clone(theta_0), or a ticket of an earlier round of the same pruning.")
+    outside = first_mask_outside(source, target)
+    if outside is not None:
+        raise ValueError(f"target (winning_ticket's copy) is already pruned in layer {outside!r} where the new mask "
+                         f"keeps weights: the masks would combine, not copy. Pass an unpruned target, such as "
+                         f"clone(theta_0), or a ticket of an earlier round of the same pruning.")
 
 
 def validate_statistics(theta_0: nn.Module, trained: nn.Module, ticket: nn.Module) -> None:
@@ -272,12 +283,10 @@ def validate_statistics(theta_0: nn.Module, trained: nn.Module, ticket: nn.Modul
     if not prune.is_pruned(ticket):
         raise ValueError("ticket has no mask, so no weights are pruned to compare with the kept ones: pass what "
                          "winning_ticket returned for the trained network.")
-    trained_masks = masks(trained)
-    for name, mask in masks(ticket).items():
-        before = trained_masks[name]
-        if mask is not None and before is not None and bool((mask.cpu() > before.cpu()).any()):
-            raise ValueError(f"ticket keeps weights in layer {name!r} that the trained network's mask had pruned: pass "
-                             f"the ticket cut from this trained network (for round r, steps[r + 1].ticket).")
+    outside = first_mask_outside(ticket, trained)
+    if outside is not None:
+        raise ValueError(f"ticket keeps weights in layer {outside!r} that the trained network's mask had pruned: pass "
+                         f"the ticket cut from this trained network (for round r, steps[r + 1].ticket).")
     if first_different_mask(trained, ticket) is None:
         raise ValueError("ticket has the trained network's own mask, so every weight it prunes was pruned before "
                          "training, and none trained. Pass the ticket cut after training: for round r, "
