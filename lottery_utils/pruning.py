@@ -95,8 +95,8 @@ def iterative_pruning(network: nn.Module, train_round: Callable[[nn.Module, int]
         history = train_round(trained, r)  # trains the ticket into θj
         validate_trained(history, ticket, trained, r, start=k if r > 0 else 0)
         completed.append(Round(ticket, trained, history))
-        if r < rounds:  # Reset: the first ticket gets θ0 (or θk) under its mask, and later ones inherit it.
-            ticket = winning_ticket(trained, clone(reset_values if r == 0 else ticket), amounts)
+        if r < rounds:  # Prune the trained ticket, and reset the survivors to θ0 (or θk): the next ticket.
+            ticket = winning_ticket(trained, clone(reset_values), amounts)
     return completed
 
 
