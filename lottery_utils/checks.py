@@ -85,11 +85,16 @@ def validate_amounts_fit(network: nn.Module, by_role: Mapping[str, float]) -> No
 def validate_output_last(network: nn.Module) -> None:
     """Check that the last Linear layer defined runs last, so that `layer_roles` names the output layer rightly.
 
-    torch.fx traces the forward pass. A network fx cannot trace (one whose forward branches on its input's values)
-    is not checked, with a warning.
+    A Sequential runs its layers in the order they are defined, so where every module around the Linear layers is
+    one (as in all the paper's networks), nothing needs checking. Otherwise torch.fx traces the forward pass. A
+    network fx cannot trace (one whose forward branches on its input's values) is not checked, with a warning.
     """
     linear = [name for name, m in prunable_layers(network).items() if isinstance(m, nn.Linear)]
     if len(linear) < 2:  # a single Linear layer is the output layer, in any order
+        return
+    modules = dict(network.named_modules())
+    if all(isinstance(modules[".".join(name.split(".")[:depth])], nn.Sequential)
+           for name in linear for depth in range(name.count(".") + 1)):
         return
     output = linear[-1]  # `layer_roles`' rule
     try:

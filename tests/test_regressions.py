@@ -368,3 +368,12 @@ def test_a_network_whose_last_linear_layer_defined_does_not_run_last_is_refused_
                                          r"'body.0', is its output layer is not checked"):
         assert layer_amounts(Untraceable(), {"fc": 0.2, "output": 0.1}) == {"head": 0.2, "body.0": 0.1}
     assert layer_amounts(build_model("lenet", seed=0), {"fc": 0.2, "output": 0.1})["fc3"] == 0.1  # checked, fine
+
+    class Gate(nn.Module):  # fx cannot trace it; it holds no Linear layer
+        def forward(self, x):
+            return x if x.sum() > 0 else -x
+
+    in_order = nn.Sequential(nn.Linear(4, 8), Gate(), nn.Sequential(nn.Linear(8, 8), nn.Linear(8, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a Sequential calls its layers in the order defined: nothing is traced
+        assert layer_amounts(in_order, {"fc": 0.2, "output": 0.1}) == {"0": 0.2, "2.0": 0.2, "2.1": 0.1}
