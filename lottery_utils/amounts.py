@@ -30,7 +30,9 @@ def layer_amounts(network: nn.Module, amount: Mapping[str, float] | Amounts) -> 
 
         layer_amounts(lenet, {"fc": 0.2, "output": 0.1})   # {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
 
-    A mapping needs an amount for each role the network has (0.0 leaves a role unpruned).
+    A mapping needs an amount for each role the network has (0.0 leaves a role unpruned). For an Amounts with
+    strategy "global", the layers given an amount are ranked together: together they lose that fraction of their
+    remaining weights, and how much each one loses comes out of the ranking.
     """
     by_role = as_amounts(network, amount).by_role
     validate_amounts_fit(network, by_role)  # one amount for each role the network has

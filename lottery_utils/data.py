@@ -55,7 +55,7 @@ def load_mnist(root: str | os.PathLike, device: torch.device | str | None = None
 
 
     Args:
-        root: the folder that holds torchvision's MNIST/raw/, or will hold it. The lessons pass `Settings.data`.
+        root: the folder that holds torchvision's MNIST/raw/, or will hold it.
         device: where the tensors go. The default is `best_device()`.
     """
     import torchvision  # Imported here because it takes seconds, and most commands never load a dataset.

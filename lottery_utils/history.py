@@ -1,8 +1,7 @@
 """`History` holds what `train` records for one network. `conditions` tests the hypothesis' two conditions.
 
 `History` holds the numbers the paper reports for a trained network: the early-stop iteration, the test accuracy
-there, and the curves. `conditions` tests a′ ≥ a and j′ ≤ j. (Which network a History belongs to, and the mean and
-spread over seeds, are machinery: `results.Result` and `summaries.summarize`.)
+there, and the curves. `conditions` tests a′ ≥ a and j′ ≤ j.
 """
 from __future__ import annotations
 
@@ -27,8 +26,8 @@ class History:
     early_stop_test_accuracy: float | None = None  # the test accuracy there
     seconds: float = 0.0  # how long the training took
     start_iteration: int | None = None  # the iteration training started at: 0, or k for a network rewound to θk
-    # Each validation loss measured, by iteration (LeNet: every 100). None when not kept: the store keeps the curves
-    # only, so a History it loads has none.
+    # Each validation loss measured, by iteration (LeNet: every 100). None when not kept: the course's stored results
+    # keep the curves only.
     every_val_loss: dict[int, float] | None = None
 
     def __repr__(self) -> str:  # shows the paper's numbers, not the curves
@@ -57,8 +56,7 @@ def conditions(history: History, reference: History) -> Conditions:
 
         conditions(history, dense)   # Conditions(as_accurate=True, no_later=True): a winning ticket
 
-    Each argument is the History `train` returned. A Round of `iterative_pruning` or a stored Result also works: its
-    History is read, as in `conditions(steps[1], steps[0])`.
+    Each argument is the History `train` returned; for `iterative_pruning`'s rounds, `steps[r].history`.
     """
     history, reference = _history(history, "history"), _history(reference, "reference")
     return Conditions(history.early_stop_test_accuracy >= reference.early_stop_test_accuracy,
@@ -66,11 +64,12 @@ def conditions(history: History, reference: History) -> Conditions:
 
 
 def _history(given, name: str) -> History:
-    """The History `conditions` compares: `given` itself, or the History it holds (a Round's or a Result's)."""
-    history = getattr(given, "history", given)
-    if not isinstance(history, History):
-        raise TypeError(f"conditions compares what `train` returned (a History), or a Round's; {name} is a "
-                        f"{type(given).__name__}. Pass train's result, as in conditions(train(ticket, ...), dense).")
-    if history.early_stop_iteration is None:
+    """Return `given` if it is a trained History, the argument `conditions` compares. Say what to pass if not."""
+    if not isinstance(given, History):
+        holds = isinstance(getattr(given, "history", None), History)
+        raise TypeError(f"conditions compares what `train` returned (a History); {name} is a {type(given).__name__}. "
+                        + (f"Pass its History: {name}.history." if holds else
+                           "Pass train's result, as in conditions(train(ticket, ...), dense)."))
+    if given.early_stop_iteration is None:
         raise ValueError(f"{name} has no early stop: it was not trained. Pass what `train` returned for it.")
-    return history
+    return given

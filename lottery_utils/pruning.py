@@ -47,7 +47,7 @@ class Round(NamedTuple):
     """One round of `iterative_pruning`. `steps[0]` is the dense network, and `steps[r]` the ticket pruned r times.
 
     `ticket` is the untrained network (θ0 under the mask), `trained` is a trained copy of it, and `history` is what
-    `train_round` returned for that copy. The results tables count rounds the same way.
+    `train_round` returned for that copy.
     """
 
     ticket: nn.Module  # untrained: θ0 (or θk) under the mask of r prunings

@@ -64,7 +64,7 @@ def paired(results: Iterable[Result], against: str = "dense") -> list[Paired | N
 def _paired(pairs: list[tuple[Result, Result]]) -> Paired | None:
     if not pairs:
         return None
-    met = [conditions(r, ref) for r, ref in pairs]
+    met = [conditions(r.history, ref.history) for r, ref in pairs]
     return Paired(pairs[0][0].kind, pairs[0][0].remaining, len(pairs), sum(c.as_accurate for c in met),
                   sum(c.no_later for c in met), sum(c.as_accurate and c.no_later for c in met))
 
@@ -111,7 +111,7 @@ def seed_by_seed(results: Iterable[Result], kind: str = "ticket") -> str:
     lines = []
     for r in sorted((r for r in results if r.kind == kind and r.seed in dense), key=lambda r: r.seed):
         d = dense[r.seed]
-        as_accurate, no_later = conditions(r, d)
+        as_accurate, no_later = conditions(r.history, d.history)
         verdict = (f"{'as accurate or more' if as_accurate else 'less accurate'}, "
                    f"{'stops no later' if no_later else 'stops later'}")
         lines.append(f"seed {r.seed}: dense {100 * d.early_stop_test_accuracy:.2f} % at {d.early_stop_iteration:,}, "
@@ -177,7 +177,7 @@ def seeds_against_dense(results: Iterable[Result], kind: str = "ticket") -> list
 
     def failing(seed: int, condition: int) -> str:
         shares = sorted({r.remaining for r in results if r.kind == kind and r.seed == seed
-                         and not conditions(r, dense[seed])[condition]}, reverse=True)
+                         and not conditions(r.history, dense[seed].history)[condition]}, reverse=True)
         return ", ".join(f"{100 * share:.1f}" for share in shares) + " %" if shares else "none"
 
     lines = [f"| seed | dense network: accuracy at early stop, early-stop iteration | {LABELS[kind]}s less accurate "

@@ -113,16 +113,21 @@ class Evaluation(NamedTuple):
 
 
 def evaluate(network: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1_000) -> Evaluation:
-    """Measure the mean cross-entropy loss and the accuracy on (x, y): `evaluate(net, data.test_x, data.test_y)`."""
+    """Measure the mean cross-entropy loss and the accuracy on (x, y): `evaluate(net, data.test_x, data.test_y)`.
+
+    The network is not changed. The data goes to the network's device, batch by batch, wherever it is stored.
+    """
+    device = next(network.parameters(), x).device
     was_training = network.training
     network.eval()
     loss = correct = 0.0
     try:
         with torch.inference_mode():
             for i in range(0, len(y), batch_size):
-                logits = network(x[i:i + batch_size])
-                loss += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
-                correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
+                inputs, labels = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
+                logits = network(inputs)
+                loss += F.cross_entropy(logits, labels, reduction="sum").item()
+                correct += (logits.argmax(1) == labels).sum().item()
     finally:
         network.train(was_training)
     return Evaluation(loss / len(y), correct / len(y))

@@ -184,6 +184,7 @@ def test_the_readmes_example_runs_as_written(settings):
     namespace = {"DATA": settings.data}
     exec(compile(example, "README.md", "exec"), namespace)
     from lottery_utils import remaining_weights
-    assert remaining_weights(namespace["copy_network"]) == pytest.approx((235_200 * 0.2 + 30_000 * 0.2 + 1_000 * 0.6)
-                                                                         / 266_200, abs=1e-4)
+    assert remaining_weights(namespace["ticket"]) == pytest.approx((235_200 * 0.2 + 30_000 * 0.2 + 1_000 * 0.6)
+                                                                   / 266_200, abs=1e-4)
+    assert remaining_weights(namespace["network"]) == remaining_weights(namespace["copy_network"]) == 1.0
     assert remaining_weights(namespace["tickets"][-1]) < 0.35  # five rounds at 20 % (fc) and 10 % (output)

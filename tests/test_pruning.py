@@ -351,6 +351,9 @@ def test_ticket_and_controls_with_the_trained_network_on_the_device_and_the_copy
     assert ticket[1].weight_mask.device.type == device and history.final_test_accuracy > 0.5
     loss, accuracy = evaluate(ticket, data.test_x, data.test_y)
     assert accuracy == history.final_test_accuracy
+    on_cpu = clone(ticket).cpu()  # a network on the CPU measures the data where it is: evaluate moves the batches
+    assert evaluate(on_cpu, data.test_x, data.test_y).accuracy == pytest.approx(accuracy, abs=0.002)
+    assert on_cpu[1].weight.device.type == "cpu"
     restored = load_state(build_model("lenet", seed=0).to(device), {k: v.cpu() for k, v in ticket.state_dict().items()})
     assert restored[1].weight_mask.device.type == device and torch.equal(restored[1].weight, ticket[1].weight)
 
